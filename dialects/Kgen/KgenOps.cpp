@@ -1,0 +1,396 @@
+//===- KgenOps.cpp - kgen operation verifiers and folders -----------------===//
+
+#include "kgen/Dialect/Kgen/KgenOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+using namespace mlir;
+using namespace mlir::kgen;
+
+//===----------------------------------------------------------------------===//
+// Shared shape rules
+//===----------------------------------------------------------------------===//
+
+std::optional<SmallVector<int64_t>>
+mlir::kgen::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    // Align on the right, as PyTorch does; missing dimensions count as 1.
+    int64_t l = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t r = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (l != r && l != 1 && r != 1)
+      return std::nullopt;
+    result[i] = l == 1 ? r : l;
+  }
+  return result;
+}
+
+SmallVector<int64_t> mlir::kgen::reducedShape(ArrayRef<int64_t> input,
+                                              ArrayRef<int64_t> dims,
+                                              bool keepdim) {
+  SmallVector<int64_t> result;
+  for (auto [i, size] : llvm::enumerate(input)) {
+    if (!llvm::is_contained(dims, static_cast<int64_t>(i)))
+      result.push_back(size);
+    else if (keepdim)
+      result.push_back(1);
+  }
+  return result;
+}
+
+namespace {
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(shape, os);
+  os << "]";
+  return s;
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+/// Checks that `op`'s single result has `shape` (its element type is already
+/// known to match the operands').
+LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> shape) {
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (resultType.getShape() == shape)
+    return success();
+  return op->emitOpError("result shape ")
+         << formatShape(resultType.getShape()) << " does not match the "
+         << "expected shape " << formatShape(shape);
+}
+
+LogicalResult verifyRank(Operation *op, StringRef name, Value v,
+                         int64_t rank) {
+  int64_t actual = cast<RankedTensorType>(v.getType()).getRank();
+  if (actual == rank)
+    return success();
+  return op->emitOpError() << name << " must have rank " << rank << ", got "
+                           << actual;
+}
+
+/// Checks that `dim` indexes a dimension of a tensor of rank `rank`.
+LogicalResult verifyDimIndex(Operation *op, int64_t dim, int64_t rank) {
+  if (dim >= 0 && dim < rank)
+    return success();
+  return op->emitOpError("dimension ")
+         << dim << " is out of range for a tensor of rank " << rank
+         << " (expected a value in [0, " << rank << "))";
+}
+
+/// Checks `dims` are distinct, in range, and (if `requireAll`) a permutation.
+LogicalResult verifyDimList(Operation *op, ArrayRef<int64_t> dims,
+                            int64_t rank) {
+  llvm::SmallSet<int64_t, 8> seen;
+  for (int64_t d : dims) {
+    if (failed(verifyDimIndex(op, d, rank)))
+      return failure();
+    if (!seen.insert(d).second)
+      return op->emitOpError("dimension ") << d << " appears more than once";
+  }
+  return success();
+}
+
+/// Shared by layer_norm and rms_norm: `normalized_shape` names trailing
+/// dimensions of the input, and the affine parameters have that shape.
+LogicalResult verifyNormalizedShape(Operation *op, Value input,
+                                    ArrayRef<int64_t> normalizedShape,
+                                    ArrayRef<std::pair<StringRef, Value>> params) {
+  ArrayRef<int64_t> inShape = shapeOf(input);
+  if (normalizedShape.empty())
+    return op->emitOpError("normalized_shape must not be empty");
+  if (normalizedShape.size() > inShape.size() ||
+      inShape.take_back(normalizedShape.size()) != normalizedShape)
+    return op->emitOpError("normalized_shape ")
+           << formatShape(normalizedShape)
+           << " must equal the trailing dimensions of the input shape "
+           << formatShape(inShape);
+  for (auto [name, value] : params) {
+    if (value && shapeOf(value) != normalizedShape)
+      return op->emitOpError()
+             << name << " shape " << formatShape(shapeOf(value))
+             << " must equal normalized_shape " << formatShape(normalizedShape);
+  }
+  return verifyResultShape(op, inShape);
+}
+} // namespace
+
+LogicalResult mlir::kgen::verifyStaticTensors(Operation *op) {
+  Type elementType;
+  auto check = [&](Type type, StringRef kind, unsigned index) -> LogicalResult {
+    Type element = type;
+    if (auto tensor = dyn_cast<RankedTensorType>(type)) {
+      if (!tensor.hasStaticShape())
+        return op->emitOpError()
+               << kind << " #" << index << " has the dynamic shape " << type
+               << "; kgen requires statically shaped tensors";
+      element = tensor.getElementType();
+    }
+    if (!isa<FloatType>(element))
+      return success();
+    if (!elementType) {
+      elementType = element;
+      return success();
+    }
+    if (element != elementType)
+      return op->emitOpError()
+             << "mixes element types " << elementType << " and " << element
+             << "; all operands and results must share one element type";
+    return success();
+  };
+  for (auto [i, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check(type, "operand", i)))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check(type, "result", i)))
+      return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  if (failed(verifyRank(*this, "lhs", getLhs(), 2)) ||
+      failed(verifyRank(*this, "rhs", getRhs(), 2)))
+    return failure();
+  ArrayRef<int64_t> a = shapeOf(getLhs()), b = shapeOf(getRhs());
+  if (a[1] != b[0])
+    return emitOpError("contraction sizes differ: lhs has ")
+           << a[1] << " columns but rhs has " << b[0] << " rows";
+  return verifyResultShape(*this, {a[0], b[1]});
+}
+
+LogicalResult BatchMatmulOp::verify() {
+  if (failed(verifyRank(*this, "lhs", getLhs(), 3)) ||
+      failed(verifyRank(*this, "rhs", getRhs(), 3)))
+    return failure();
+  ArrayRef<int64_t> a = shapeOf(getLhs()), b = shapeOf(getRhs());
+  if (a[0] != b[0])
+    return emitOpError("batch sizes differ: ") << a[0] << " vs " << b[0];
+  if (a[2] != b[1])
+    return emitOpError("contraction sizes differ: lhs has ")
+           << a[2] << " columns but rhs has " << b[1] << " rows";
+  return verifyResultShape(*this, {a[0], a[1], b[2]});
+}
+
+LogicalResult LinearOp::verify() {
+  ArrayRef<int64_t> x = shapeOf(getInput());
+  if (x.empty())
+    return emitOpError("input must have rank at least 1");
+  if (failed(verifyRank(*this, "weight", getWeight(), 2)))
+    return failure();
+  ArrayRef<int64_t> w = shapeOf(getWeight());
+  if (x.back() != w[1])
+    return emitOpError("input features (")
+           << x.back() << ") differ from weight's second dimension (" << w[1]
+           << ")";
+  if (Value bias = getBias()) {
+    if (failed(verifyRank(*this, "bias", bias, 1)))
+      return failure();
+    if (shapeOf(bias)[0] != w[0])
+      return emitOpError("bias size (")
+             << shapeOf(bias)[0] << ") differs from the output features ("
+             << w[0] << ")";
+  }
+  SmallVector<int64_t> expected(x.drop_back());
+  expected.push_back(w[0]);
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult ConvOp::verify() {
+  ArrayRef<int64_t> x = shapeOf(getInput()), w = shapeOf(getWeight());
+  int64_t rank = x.size();
+  if (rank < 3 || rank > 5)
+    return emitOpError("input must have rank 3, 4 or 5 ([N, C, spatial...] "
+                       "with 1 to 3 spatial dimensions), got ")
+           << rank;
+  if (failed(verifyRank(*this, "weight", getWeight(), rank)))
+    return failure();
+  size_t spatial = rank - 2;
+  for (auto [name, values] :
+       {std::pair<StringRef, ArrayRef<int64_t>>{"stride", getStride()},
+        {"padding", getPadding()},
+        {"dilation", getDilation()}}) {
+    if (values.size() != spatial)
+      return emitOpError()
+             << name << " must have " << spatial << " values (one per spatial "
+             << "dimension), got " << values.size();
+    int64_t minimum = name == "padding" ? 0 : 1;
+    if (llvm::any_of(values, [&](int64_t v) { return v < minimum; }))
+      return emitOpError() << name << " values must be at least " << minimum
+                           << ", got " << formatShape(values);
+  }
+  int64_t groups = getGroups();
+  if (groups < 1)
+    return emitOpError("groups must be at least 1, got ") << groups;
+  if (x[1] % groups != 0 || w[0] % groups != 0)
+    return emitOpError("input channels (")
+           << x[1] << ") and output channels (" << w[0]
+           << ") must both be divisible by groups (" << groups << ")";
+  if (w[1] != x[1] / groups)
+    return emitOpError("weight has ")
+           << w[1] << " input channels per group, expected " << x[1] / groups;
+  if (Value bias = getBias()) {
+    if (failed(verifyRank(*this, "bias", bias, 1)))
+      return failure();
+    if (shapeOf(bias)[0] != w[0])
+      return emitOpError("bias size (")
+             << shapeOf(bias)[0] << ") differs from the output channels ("
+             << w[0] << ")";
+  }
+  SmallVector<int64_t> expected = {x[0], w[0]};
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t effectiveKernel = getDilation()[i] * (w[i + 2] - 1) + 1;
+    int64_t padded = x[i + 2] + 2 * getPadding()[i];
+    if (padded < effectiveKernel)
+      return emitOpError("spatial dimension ")
+             << i << " is too small: padded input size " << padded
+             << " is less than the dilated kernel size " << effectiveKernel;
+    expected.push_back((padded - effectiveKernel) / getStride()[i] + 1);
+  }
+  return verifyResultShape(*this, expected);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename BinaryOp>
+static LogicalResult verifyBinaryOp(BinaryOp op) {
+  auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
+  auto rhs = dyn_cast<RankedTensorType>(op.getRhs().getType());
+  if (!lhs && !rhs)
+    return op.emitOpError("needs at least one tensor operand");
+  ArrayRef<int64_t> lhsShape = lhs ? lhs.getShape() : ArrayRef<int64_t>();
+  ArrayRef<int64_t> rhsShape = rhs ? rhs.getShape() : ArrayRef<int64_t>();
+  std::optional<SmallVector<int64_t>> shape =
+      broadcastShapes(lhsShape, rhsShape);
+  if (!shape)
+    return op.emitOpError("operand shapes ")
+           << formatShape(lhsShape) << " and " << formatShape(rhsShape)
+           << " are not broadcast-compatible";
+  return verifyResultShape(op, *shape);
+}
+
+#define KGEN_BINARY_VERIFIER(OpName)                                           \
+  LogicalResult OpName::verify() { return verifyBinaryOp(*this); }
+KGEN_BINARY_VERIFIER(AddOp)
+KGEN_BINARY_VERIFIER(SubOp)
+KGEN_BINARY_VERIFIER(MulOp)
+KGEN_BINARY_VERIFIER(DivOp)
+KGEN_BINARY_VERIFIER(MaximumOp)
+KGEN_BINARY_VERIFIER(MinimumOp)
+KGEN_BINARY_VERIFIER(PowOp)
+#undef KGEN_BINARY_VERIFIER
+
+LogicalResult ClampOp::verify() {
+  if (!getMin() && !getMax())
+    return emitOpError("needs at least one of 'min' and 'max'");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+template <typename ReductionOp>
+static LogicalResult verifyReductionOp(ReductionOp op) {
+  ArrayRef<int64_t> in = shapeOf(op.getInput());
+  if (op.getDims().empty())
+    return op.emitOpError("needs at least one dimension to reduce");
+  if (failed(verifyDimList(op, op.getDims(), in.size())))
+    return failure();
+  return verifyResultShape(op,
+                           reducedShape(in, op.getDims(), op.getKeepdim()));
+}
+
+#define KGEN_REDUCTION_VERIFIER(OpName)                                        \
+  LogicalResult OpName::verify() { return verifyReductionOp(*this); }
+KGEN_REDUCTION_VERIFIER(SumOp)
+KGEN_REDUCTION_VERIFIER(MeanOp)
+KGEN_REDUCTION_VERIFIER(MaxOp)
+KGEN_REDUCTION_VERIFIER(MinOp)
+#undef KGEN_REDUCTION_VERIFIER
+
+template <typename SoftmaxLikeOp>
+static LogicalResult verifySoftmaxLikeOp(SoftmaxLikeOp op) {
+  int64_t rank = shapeOf(op.getInput()).size();
+  if (rank == 0)
+    return op.emitOpError("input must have rank at least 1");
+  return verifyDimIndex(op, op.getDim(), rank);
+}
+
+LogicalResult SoftmaxOp::verify() { return verifySoftmaxLikeOp(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxLikeOp(*this); }
+
+LogicalResult LayerNormOp::verify() {
+  if (getEps().convertToDouble() < 0)
+    return emitOpError("eps must not be negative");
+  return verifyNormalizedShape(*this, getInput(), getNormalizedShape(),
+                               {{"weight", getWeight()}, {"bias", getBias()}});
+}
+
+LogicalResult RmsNormOp::verify() {
+  if (getEps() && getEps()->convertToDouble() < 0)
+    return emitOpError("eps must not be negative");
+  return verifyNormalizedShape(*this, getInput(), getNormalizedShape(),
+                               {{"weight", getWeight()}});
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement and constants
+//===----------------------------------------------------------------------===//
+
+LogicalResult PermuteOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (getDims().size() != in.size())
+    return emitOpError("dims must list all ")
+           << in.size() << " dimensions of the input, got "
+           << getDims().size();
+  if (failed(verifyDimList(*this, getDims(), in.size())))
+    return failure();
+  SmallVector<int64_t> expected;
+  for (int64_t d : getDims())
+    expected.push_back(in[d]);
+  return verifyResultShape(*this, expected);
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ")
+           << in.getNumElements() << " elements into " << out.getNumElements();
+  return success();
+}
+
+LogicalResult BroadcastToOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  std::optional<SmallVector<int64_t>> shape = broadcastShapes(in, out);
+  if (in.size() > out.size() || !shape || ArrayRef<int64_t>(*shape) != out)
+    return emitOpError("input shape ")
+           << formatShape(in) << " does not broadcast to "
+           << formatShape(out);
+  return success();
+}
+
+LogicalResult ConstantOp::verify() {
+  if (!isa<ElementsAttr>(getValue()))
+    return emitOpError("value must be an elements attribute such as "
+                       "dense<...>, got ")
+           << getValue();
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+#define GET_OP_CLASSES
+#include "kgen/Dialect/Kgen/KgenOps.cpp.inc"

@@ -1,0 +1,22 @@
+//===- Passes.h - kgen conversion passes ------------------------*- C++ -*-===//
+
+#ifndef KGEN_CONVERSION_PASSES_H
+#define KGEN_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::kgen {
+
+#define GEN_PASS_DECL
+#include "kgen/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "kgen/Conversion/Passes.h.inc"
+
+} // namespace mlir::kgen
+
+#endif // KGEN_CONVERSION_PASSES_H

@@ -1,0 +1,431 @@
+//===- KgenOps.td - kgen dialect operations -----------------*- tablegen -*-===//
+//
+// PyTorch-style tensor operations: the input language of kgen.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_DIALECT_KGEN_KGENOPS_TD
+#define KGEN_DIALECT_KGEN_KGENOPS_TD
+
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Dialect
+//===----------------------------------------------------------------------===//
+
+def Kgen_Dialect : Dialect {
+  let name = "kgen";
+  let cppNamespace = "::mlir::kgen";
+  let summary = "PyTorch-style tensor operations, the input of the kgen compiler";
+  let description = [{
+    The `kgen` dialect holds PyTorch-style operations on ranked, statically
+    shaped tensors of `f32`, `f16` and `bf16`. Every operation follows the
+    semantics of the PyTorch function it is named after, including PyTorch
+    broadcasting for binary operations. All operands and results of an
+    operation share one element type: kgen does no implicit type promotion.
+
+    Reduced-precision (`f16`, `bf16`) arithmetic accumulates in `f32`, as
+    PyTorch does, and rounds once when the result is stored.
+
+    The `kgen-to-linalg` pass lowers every operation to `linalg` on tensors.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints and traits
+//===----------------------------------------------------------------------===//
+
+def Kgen_Float : AnyTypeOf<[F32, F16, BF16], "f32, f16 or bf16">;
+def Kgen_Tensor : RankedTensorOf<[F32, F16, BF16]>;
+def Kgen_TensorOrScalar : AnyTypeOf<[Kgen_Tensor, Kgen_Float],
+    "ranked tensor of f32, f16 or bf16, or an f32, f16 or bf16 scalar">;
+
+// Checks what ODS type constraints cannot say well: static shapes, and a
+// single element type shared by every operand and result.
+def Kgen_StaticTensors : NativeOpTrait<"StaticTensors"> {
+  let cppNamespace = "::mlir::kgen::OpTrait";
+}
+
+class Kgen_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Kgen_Dialect, mnemonic, !listconcat(traits, [Pure, Kgen_StaticTensors])>;
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Kgen_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "approximation used by gelu (PyTorch's `approximate` argument)", [
+      I32EnumAttrCase<"None", 0, "none">,
+      I32EnumAttrCase<"Tanh", 1, "tanh">
+    ]> {
+  let cppNamespace = "::mlir::kgen";
+  let genSpecializedAttr = 0;
+}
+def Kgen_GeluApproximationAttr
+    : EnumAttr<Kgen_Dialect, Kgen_GeluApproximation, "approximate">;
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+def Kgen_MatmulOp : Kgen_Op<"matmul"> {
+  let summary = "matrix product of two 2-D tensors (torch.mm)";
+  let description = [{
+    `result[m, n] = sum_k lhs[m, k] * rhs[k, n]`, accumulated in `f32`.
+
+    ```mlir
+    %c = kgen.matmul %a, %b : (tensor<64x32xf32>, tensor<32x16xf32>) -> tensor<64x16xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$lhs, Kgen_Tensor:$rhs);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kgen_BatchMatmulOp : Kgen_Op<"batch_matmul"> {
+  let summary = "batched matrix product of two 3-D tensors (torch.bmm)";
+  let description = [{
+    `result[b, m, n] = sum_k lhs[b, m, k] * rhs[b, k, n]`, accumulated in `f32`.
+
+    ```mlir
+    %c = kgen.batch_matmul %a, %b : (tensor<8x64x32xf16>, tensor<8x32x16xf16>) -> tensor<8x64x16xf16>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$lhs, Kgen_Tensor:$rhs);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kgen_LinearOp : Kgen_Op<"linear"> {
+  let summary = "affine map x·Wᵀ + b (torch.nn.functional.linear)";
+  let description = [{
+    `input` has shape `[..., in]` (rank at least 1), `weight` `[out, in]` and
+    the optional `bias` `[out]`; the result has shape `[..., out]`.
+
+    ```mlir
+    %y = kgen.linear %x, %w, %b : (tensor<4x16x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<4x16x128xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, Kgen_Tensor:$weight,
+                       Optional<Kgen_Tensor>:$bias);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kgen_ConvOp : Kgen_Op<"conv"> {
+  let summary = "N-d convolution in channels-first layout (torch.nn.functional.conv1d/2d/3d)";
+  let description = [{
+    Cross-correlation as PyTorch computes it. With `S` spatial dimensions
+    (1, 2 or 3), `input` is `[N, C, spatial...]`, `weight` is
+    `[F, C / groups, kernel...]` and the optional `bias` is `[F]`. `stride`,
+    `padding` (zeros, symmetric) and `dilation` hold one value per spatial
+    dimension. The result is `[N, F, out...]` with
+    `out = (in + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1`.
+
+    ```mlir
+    %y = kgen.conv %x, %w, %b stride [1, 1] padding [1, 1] dilation [1, 1] groups 1
+        : (tensor<2x3x32x32xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<2x16x32x32xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, Kgen_Tensor:$weight,
+                       Optional<Kgen_Tensor>:$bias,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `stride` $stride `padding` $padding
+    `dilation` $dilation `groups` $groups attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary operations
+//===----------------------------------------------------------------------===//
+
+class Kgen_BinaryOp<string mnemonic, string torchName, string formula>
+    : Kgen_Op<mnemonic> {
+  let summary = "elementwise " # formula # " with broadcasting (" # torchName # ")";
+  let description = [{
+    Each operand is a tensor or a scalar of the element type (at least one
+    is a tensor). Tensor operands broadcast as in PyTorch: shapes are aligned
+    on the right and a dimension of size 1 stretches to the other size. The
+    result has the broadcast shape.
+
+    ```mlir
+    %z = kgen.}] # mnemonic # [{ %x, %y : (tensor<4x5xf32>, tensor<5xf32>) -> tensor<4x5xf32>
+    %w = kgen.}] # mnemonic # [{ %x, %s : (tensor<4x5xf32>, f32) -> tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_TensorOrScalar:$lhs, Kgen_TensorOrScalar:$rhs);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kgen_AddOp : Kgen_BinaryOp<"add", "torch.add", "lhs + rhs">;
+def Kgen_SubOp : Kgen_BinaryOp<"sub", "torch.sub", "lhs - rhs">;
+def Kgen_MulOp : Kgen_BinaryOp<"mul", "torch.mul", "lhs * rhs">;
+def Kgen_DivOp : Kgen_BinaryOp<"div", "torch.div", "lhs / rhs">;
+def Kgen_MaximumOp : Kgen_BinaryOp<"maximum", "torch.maximum", "max(lhs, rhs), NaN-propagating">;
+def Kgen_MinimumOp : Kgen_BinaryOp<"minimum", "torch.minimum", "min(lhs, rhs), NaN-propagating">;
+def Kgen_PowOp : Kgen_BinaryOp<"pow", "torch.pow", "lhs ** rhs">;
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary operations
+//===----------------------------------------------------------------------===//
+
+class Kgen_UnaryOp<string mnemonic, string torchName, string formula,
+                   list<Trait> traits = []>
+    : Kgen_Op<mnemonic, !listconcat(traits, [SameOperandsAndResultType])> {
+  let summary = "elementwise " # formula # " (" # torchName # ")";
+  let description = [{
+    ```mlir
+    %y = kgen.}] # mnemonic # [{ %x : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Kgen_NegOp : Kgen_UnaryOp<"neg", "torch.neg", "-x">;
+def Kgen_AbsOp : Kgen_UnaryOp<"abs", "torch.abs", "|x|">;
+def Kgen_ExpOp : Kgen_UnaryOp<"exp", "torch.exp", "e^x">;
+def Kgen_LogOp : Kgen_UnaryOp<"log", "torch.log", "natural logarithm">;
+def Kgen_SqrtOp : Kgen_UnaryOp<"sqrt", "torch.sqrt", "square root">;
+def Kgen_RsqrtOp : Kgen_UnaryOp<"rsqrt", "torch.rsqrt", "1 / sqrt(x)">;
+def Kgen_TanhOp : Kgen_UnaryOp<"tanh", "torch.tanh", "hyperbolic tangent">;
+def Kgen_SigmoidOp : Kgen_UnaryOp<"sigmoid", "torch.sigmoid", "1 / (1 + e^-x)">;
+def Kgen_ReluOp : Kgen_UnaryOp<"relu", "torch.relu", "max(x, 0)">;
+def Kgen_SiluOp : Kgen_UnaryOp<"silu", "torch.nn.functional.silu", "x * sigmoid(x)">;
+def Kgen_HardswishOp : Kgen_UnaryOp<"hardswish", "torch.nn.functional.hardswish",
+                                    "x * relu6(x + 3) / 6">;
+
+def Kgen_LeakyReluOp : Kgen_UnaryOp<"leaky_relu", "torch.nn.functional.leaky_relu",
+                                    "x >= 0 ? x : negative_slope * x"> {
+  let description = [{
+    `negative_slope` defaults to 0.01, as in PyTorch, and is omitted from the
+    printed form when it has that value.
+
+    ```mlir
+    %y = kgen.leaky_relu %x negative_slope 2.000000e-01 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input,
+                       DefaultValuedAttr<F64Attr, "0.01">:$negative_slope);
+  let assemblyFormat = [{
+    $input (`negative_slope` $negative_slope^)? attr-dict `:` type($input)
+  }];
+}
+
+def Kgen_GeluOp : Kgen_UnaryOp<"gelu", "torch.nn.functional.gelu",
+                               "Gaussian error linear unit"> {
+  let description = [{
+    Exact `x * Φ(x)` by default; `approximate<tanh>` selects PyTorch's
+    `approximate='tanh'` formula
+    `0.5 * x * (1 + tanh(sqrt(2 / π) * (x + 0.044715 * x³)))`.
+
+    ```mlir
+    %y = kgen.gelu %x : tensor<4x5xf32>
+    %z = kgen.gelu %x approximate<tanh> : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input,
+      DefaultValuedAttr<Kgen_GeluApproximationAttr,
+                        "::mlir::kgen::GeluApproximation::None">:$approximate);
+  let assemblyFormat = "$input ($approximate^)? attr-dict `:` type($input)";
+}
+
+def Kgen_ClampOp : Kgen_UnaryOp<"clamp", "torch.clamp", "min(max(x, min), max)"> {
+  let description = [{
+    At least one of `min` and `max` is given. As in PyTorch, when
+    `min > max` every element becomes `max`. NaN stays NaN.
+
+    ```mlir
+    %y = kgen.clamp %x min 0.000000e+00 max 6.000000e+00 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, OptionalAttr<F64Attr>:$min,
+                       OptionalAttr<F64Attr>:$max);
+  let assemblyFormat = [{
+    $input (`min` $min^)? (`max` $max^)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Kgen_ReductionOp<string mnemonic, string torchName, string what>
+    : Kgen_Op<mnemonic> {
+  let summary = what # " over the given dimensions (" # torchName # ")";
+  let description = [{
+    Reduces `input` over `dims` (distinct, in `[0, rank)`). With `keepdim`
+    the reduced dimensions stay as size 1, otherwise they are dropped.
+    `f16` and `bf16` inputs accumulate in `f32`.
+
+    ```mlir
+    %s = kgen.}] # mnemonic # [{ %x dims [1] keepdim : tensor<4x5xf32> -> tensor<4x1xf32>
+    %t = kgen.}] # mnemonic # [{ %x dims [0, 1] : tensor<4x5xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, DenseI64ArrayAttr:$dims,
+                       UnitAttr:$keepdim);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input `dims` $dims (`keepdim` $keepdim^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kgen_SumOp : Kgen_ReductionOp<"sum", "torch.sum", "sum">;
+def Kgen_MeanOp : Kgen_ReductionOp<"mean", "torch.mean", "arithmetic mean">;
+def Kgen_MaxOp : Kgen_ReductionOp<"max", "torch.amax", "maximum">;
+def Kgen_MinOp : Kgen_ReductionOp<"min", "torch.amin", "minimum">;
+
+//===----------------------------------------------------------------------===//
+// Normalizations
+//===----------------------------------------------------------------------===//
+
+class Kgen_SoftmaxLikeOp<string mnemonic, string torchName, string what>
+    : Kgen_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = what # " along one dimension (" # torchName # ")";
+  let description = [{
+    Numerically stable: the maximum along `dim` is subtracted before the
+    exponential. `f16` and `bf16` inputs are computed in `f32`.
+
+    ```mlir
+    %y = kgen.}] # mnemonic # [{ %x dim 1 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, I64Attr:$dim);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Kgen_SoftmaxOp : Kgen_SoftmaxLikeOp<"softmax", "torch.softmax", "softmax">;
+def Kgen_LogSoftmaxOp
+    : Kgen_SoftmaxLikeOp<"log_softmax", "torch.log_softmax", "logarithm of softmax">;
+
+def Kgen_LayerNormOp : Kgen_Op<"layer_norm", [AttrSizedOperandSegments]> {
+  let summary = "layer normalization (torch.nn.functional.layer_norm)";
+  let description = [{
+    Normalizes over the trailing dimensions given by `normalized_shape`:
+    `(x - mean) / sqrt(var + eps) * weight + bias`, with the biased variance.
+    `weight` and `bias` are optional and have shape `normalized_shape`.
+
+    ```mlir
+    %y = kgen.layer_norm %x weight %w bias %b normalized_shape [64] eps 1.000000e-05
+        : (tensor<8x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<8x64xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, Optional<Kgen_Tensor>:$weight,
+                       Optional<Kgen_Tensor>:$bias,
+                       DenseI64ArrayAttr:$normalized_shape, F64Attr:$eps);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` $weight^)? (`bias` $bias^)? `normalized_shape` $normalized_shape
+    `eps` $eps attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kgen_RmsNormOp : Kgen_Op<"rms_norm"> {
+  let summary = "root-mean-square normalization (torch.nn.functional.rms_norm)";
+  let description = [{
+    `x / sqrt(mean(x², trailing dims) + eps) * weight`. Without `eps` the
+    machine epsilon of the element type is used, as PyTorch does for
+    `eps=None`. `weight` is optional and has shape `normalized_shape`.
+
+    ```mlir
+    %y = kgen.rms_norm %x weight %w normalized_shape [64] eps 1.000000e-06
+        : (tensor<8x64xf32>, tensor<64xf32>) -> tensor<8x64xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, Optional<Kgen_Tensor>:$weight,
+                       DenseI64ArrayAttr:$normalized_shape,
+                       OptionalAttr<F64Attr>:$eps);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` $weight^)? `normalized_shape` $normalized_shape
+    (`eps` $eps^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement and constants
+//===----------------------------------------------------------------------===//
+
+def Kgen_PermuteOp : Kgen_Op<"permute"> {
+  let summary = "permutes dimensions (torch.permute; torch.transpose is a special case)";
+  let description = [{
+    `result` dimension `i` is `input` dimension `dims[i]`.
+
+    ```mlir
+    %y = kgen.permute %x dims [1, 0] : tensor<4x5xf32> -> tensor<5x4xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input `dims` $dims attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kgen_ReshapeOp : Kgen_Op<"reshape"> {
+  let summary = "reinterprets the row-major elements in a new shape (torch.reshape, view)";
+  let description = [{
+    ```mlir
+    %y = kgen.reshape %x : tensor<4x6xf32> -> tensor<2x12xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kgen_BroadcastToOp : Kgen_Op<"broadcast_to"> {
+  let summary = "broadcasts to a larger shape (torch.broadcast_to, expand)";
+  let description = [{
+    The input shape must broadcast to the result shape under PyTorch's rules.
+
+    ```mlir
+    %y = kgen.broadcast_to %x : tensor<1x5xf32> -> tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kgen_ConstantOp
+    : Kgen_Op<"constant", [ConstantLike, AllTypesMatch<["value", "result"]>]> {
+  let summary = "a constant tensor (torch.tensor)";
+  let description = [{
+    ```mlir
+    %c = kgen.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins TypedAttrInterface:$value);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+#endif // KGEN_DIALECT_KGEN_KGENOPS_TD

@@ -1,0 +1,58 @@
+//===- CpuRunner.h - JIT-compile and run a kgen function on the CPU -*- C++ -*-===//
+//
+// The reference executor for everything kgen compiles: a function of a kgen
+// (or linalg-on-tensors) module is lowered with the kgen CPU pipeline,
+// JIT-compiled with the MLIR ExecutionEngine and called on host tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_EXECUTION_CPURUNNER_H
+#define KGEN_EXECUTION_CPURUNNER_H
+
+#include "kgen/Support/HostTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace mlir {
+class ExecutionEngine;
+namespace kgen {
+
+/// Shape and element type of one function argument or result.
+struct TensorSignature {
+  ElementType elementType;
+  std::vector<int64_t> shape;
+  std::string typeString() const;
+};
+
+class CpuFunction {
+public:
+  /// Lowers and JIT-compiles `functionName` of `module` (which is cloned,
+  /// not modified). Every argument and result must be a static-shape tensor
+  /// of f32, f16 or bf16. Pipeline diagnostics are returned in the error.
+  static llvm::Expected<std::unique_ptr<CpuFunction>>
+  compile(ModuleOp module, llvm::StringRef functionName);
+
+  ~CpuFunction();
+
+  llvm::ArrayRef<TensorSignature> inputs() const { return inputSigs; }
+  llvm::ArrayRef<TensorSignature> outputs() const { return outputSigs; }
+
+  /// Runs the function. Inputs must match `inputs()` exactly. Outputs are
+  /// allocated, poisoned with NaN, then written by the compiled code.
+  llvm::Expected<std::vector<HostTensor>>
+  run(llvm::ArrayRef<HostTensor> inputs) const;
+
+private:
+  CpuFunction() = default;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string entryPoint;
+  std::vector<TensorSignature> inputSigs, outputSigs;
+};
+
+} // namespace kgen
+} // namespace mlir
+
+#endif // KGEN_EXECUTION_CPURUNNER_H

@@ -1,0 +1,65 @@
+//===- HostTensor.h - dense tensors in host memory --------------*- C++ -*-===//
+//
+// The value type exchanged between .npy files, the CPU runner and (later) the
+// GPU runtime: a row-major buffer with a shape and one of kgen's element
+// types, plus the f16/bf16 <-> f32 conversions the tools need.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_SUPPORT_HOSTTENSOR_H
+#define KGEN_SUPPORT_HOSTTENSOR_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::kgen {
+
+enum class ElementType { F32, F16, BF16 };
+
+/// Bytes per element.
+size_t elementSize(ElementType type);
+/// "f32", "f16" or "bf16" (MLIR spelling).
+llvm::StringRef elementTypeName(ElementType type);
+
+/// f32 -> f16 / bf16 with round-to-nearest-even (NaN stays NaN).
+uint16_t floatToHalf(float value);
+uint16_t floatToBFloat16(float value);
+/// f16 / bf16 -> f32 (exact).
+float halfToFloat(uint16_t bits);
+float bfloat16ToFloat(uint16_t bits);
+
+struct HostTensor {
+  ElementType elementType = ElementType::F32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes; // row-major, little-endian
+
+  HostTensor() = default;
+  HostTensor(ElementType elementType, llvm::ArrayRef<int64_t> shape);
+
+  int64_t numElements() const;
+  /// Element `i` widened to f32.
+  float get(int64_t i) const;
+  /// Stores `value` rounded to the element type.
+  void set(int64_t i, float value);
+  /// Fills every element with a quiet NaN, so an output the kernel fails to
+  /// write cannot pass as a plausible value.
+  void poison();
+  /// "tensor<4x5xf32>".
+  std::string typeString() const;
+};
+
+/// Summary statistics of a tensor, for one-line reports.
+struct TensorStats {
+  double min = 0, max = 0, mean = 0;
+  int64_t nanCount = 0, infCount = 0;
+};
+TensorStats computeStats(const HostTensor &tensor);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_SUPPORT_HOSTTENSOR_H

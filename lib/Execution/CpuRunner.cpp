@@ -1,0 +1,187 @@
+//===- CpuRunner.cpp - JIT-compile and run a kgen function on the CPU -----===//
+
+#include "kgen/Execution/CpuRunner.h"
+
+#include "kgen/Execution/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/TargetSelect.h"
+
+using namespace mlir;
+using namespace mlir::kgen;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::string TensorSignature::typeString() const {
+  HostTensor probe;
+  probe.elementType = elementType;
+  probe.shape = shape;
+  return probe.typeString();
+}
+
+static llvm::Expected<TensorSignature> signatureOf(Type type,
+                                                   const llvm::Twine &what) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return makeError(what + " has type " + llvm::Twine(debugString(type)) +
+                     "; kgen can only pass statically shaped tensors");
+  TensorSignature sig;
+  Type element = tensor.getElementType();
+  if (element.isF32())
+    sig.elementType = ElementType::F32;
+  else if (element.isF16())
+    sig.elementType = ElementType::F16;
+  else if (element.isBF16())
+    sig.elementType = ElementType::BF16;
+  else
+    return makeError(what + " has element type " +
+                     llvm::Twine(debugString(element)) +
+                     "; expected f32, f16 or bf16");
+  sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  return sig;
+}
+
+CpuFunction::~CpuFunction() = default;
+
+llvm::Expected<std::unique_ptr<CpuFunction>>
+CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
+  static bool targetInitialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)targetInitialized;
+
+  auto func = module.lookupSymbol<func::FuncOp>(functionName);
+  if (!func || func.isExternal()) {
+    std::string available;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isExternal())
+        available += (available.empty() ? "" : ", ") + f.getName().str();
+    return makeError("function '" + functionName + "' not found in the module" +
+                     (available.empty() ? llvm::Twine("")
+                                        : " (available: " + available + ")"));
+  }
+
+  std::unique_ptr<CpuFunction> result(new CpuFunction());
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    auto sig = signatureOf(type, "argument #" + llvm::Twine(i));
+    if (!sig)
+      return sig.takeError();
+    result->inputSigs.push_back(*sig);
+  }
+  for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+    auto sig = signatureOf(type, "result #" + llvm::Twine(i));
+    if (!sig)
+      return sig.takeError();
+    result->outputSigs.push_back(*sig);
+  }
+
+  // The pipeline needs the bufferization and to-LLVM interface models of
+  // every dialect it meets; the caller's context need not have them.
+  MLIRContext *ctx = module.getContext();
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  ctx->appendDialectRegistry(registry);
+  OwningOpRef<ModuleOp> clone(module.clone());
+  ctx->getOrLoadDialect<LLVM::LLVMDialect>();
+  registerBuiltinDialectTranslation(*ctx);
+  registerLLVMDialectTranslation(*ctx);
+  clone->lookupSymbol<func::FuncOp>(functionName)
+      ->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                UnitAttr::get(ctx));
+
+  std::string diagnostics;
+  {
+    llvm::raw_string_ostream os(diagnostics);
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+      os << diag.getLocation() << ": " << diag << "\n";
+      for (Diagnostic &note : diag.getNotes())
+        os << note.getLocation() << ": note: " << note << "\n";
+      return success();
+    });
+    PassManager pm(ctx);
+    buildCpuLoweringPipeline(pm);
+    if (failed(pm.run(*clone)))
+      return makeError("lowering for the CPU failed:\n" + diagnostics);
+  }
+
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(
+      /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  auto engine = ExecutionEngine::create(*clone, options);
+  if (!engine)
+    return makeError("JIT compilation failed: " +
+                     llvm::toString(engine.takeError()));
+  result->engine = std::move(*engine);
+  result->entryPoint = ("_mlir_ciface_" + functionName).str();
+  return result;
+}
+
+namespace {
+/// A strided memref descriptor of any rank laid out as the C interface
+/// expects: {allocated, aligned, offset, sizes[rank], strides[rank]}.
+struct Descriptor {
+  std::vector<int64_t> words;
+  explicit Descriptor(void *data, llvm::ArrayRef<int64_t> shape) {
+    words.push_back(reinterpret_cast<int64_t>(data));
+    words.push_back(reinterpret_cast<int64_t>(data));
+    words.push_back(0);
+    words.insert(words.end(), shape.begin(), shape.end());
+    std::vector<int64_t> strides(shape.size(), 1);
+    for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
+      strides[i] = strides[i + 1] * shape[i + 1];
+    words.insert(words.end(), strides.begin(), strides.end());
+  }
+};
+} // namespace
+
+llvm::Expected<std::vector<HostTensor>>
+CpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
+  if (inputs.size() != inputSigs.size())
+    return makeError("expected " + llvm::Twine(inputSigs.size()) +
+                     " inputs, got " + llvm::Twine(inputs.size()));
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(inputs, inputSigs))) {
+    auto &[tensor, sig] = pair;
+    if (tensor.elementType != sig.elementType || tensor.shape != sig.shape)
+      return makeError("input #" + llvm::Twine(i) + " is " +
+                       tensor.typeString() + " but the function expects " +
+                       sig.typeString());
+  }
+  std::vector<HostTensor> outputs;
+  for (const TensorSignature &sig : outputSigs) {
+    outputs.emplace_back(sig.elementType, sig.shape);
+    outputs.back().poison();
+  }
+
+  // The C interface takes one pointer to a descriptor per memref argument;
+  // invokePacked wants a pointer to each of those pointers.
+  std::vector<Descriptor> descriptors;
+  descriptors.reserve(inputs.size() + outputs.size());
+  for (const HostTensor &t : inputs)
+    descriptors.emplace_back(const_cast<uint8_t *>(t.bytes.data()), t.shape);
+  for (HostTensor &t : outputs)
+    descriptors.emplace_back(t.bytes.data(), t.shape);
+  std::vector<void *> pointers;
+  for (Descriptor &d : descriptors)
+    pointers.push_back(d.words.data());
+  std::vector<void *> args;
+  for (void *&p : pointers)
+    args.push_back(&p);
+  if (llvm::Error error = engine->invokePacked(entryPoint, args))
+    return makeError("running '" + entryPoint +
+                     "' failed: " + llvm::toString(std::move(error)));
+  return outputs;
+}

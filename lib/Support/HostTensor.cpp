@@ -1,0 +1,170 @@
+//===- HostTensor.cpp - dense tensors in host memory ----------------------===//
+
+#include "kgen/Support/HostTensor.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+using namespace mlir::kgen;
+
+size_t mlir::kgen::elementSize(ElementType type) {
+  return type == ElementType::F32 ? 4 : 2;
+}
+
+llvm::StringRef mlir::kgen::elementTypeName(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "f32";
+  case ElementType::F16:
+    return "f16";
+  case ElementType::BF16:
+    return "bf16";
+  }
+  return "?";
+}
+
+static uint32_t floatBits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  return bits;
+}
+
+static float bitsFloat(uint32_t bits) {
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+uint16_t mlir::kgen::floatToBFloat16(float value) {
+  uint32_t bits = floatBits(value);
+  if (std::isnan(value))
+    return static_cast<uint16_t>((bits >> 16) | 0x40); // keep it quiet
+  // Round to nearest even on the 16 dropped bits.
+  uint32_t rounding = 0x7fff + ((bits >> 16) & 1);
+  return static_cast<uint16_t>((bits + rounding) >> 16);
+}
+
+float mlir::kgen::bfloat16ToFloat(uint16_t bits) {
+  return bitsFloat(static_cast<uint32_t>(bits) << 16);
+}
+
+uint16_t mlir::kgen::floatToHalf(float value) {
+  uint32_t bits = floatBits(value);
+  uint16_t sign = (bits >> 16) & 0x8000;
+  uint32_t absBits = bits & 0x7fffffff;
+  if (absBits > 0x7f800000) // NaN
+    return sign | 0x7e00;
+  if (absBits >= 0x477ff000) // rounds to >= 65520: overflow to infinity
+    return sign | 0x7c00;
+  if (absBits < 0x33000001) // below half the smallest subnormal: zero
+    return sign;
+  int32_t exponent = static_cast<int32_t>(absBits >> 23) - 127;
+  uint32_t mantissa = (absBits & 0x7fffff) | 0x800000;
+  int32_t shift;
+  uint16_t base;
+  if (exponent < -14) { // subnormal half
+    shift = 13 + (-14 - exponent);
+    base = 0;
+  } else {
+    shift = 13;
+    base = static_cast<uint16_t>((exponent + 15) << 10);
+    mantissa &= 0x7fffff;
+  }
+  uint32_t kept = mantissa >> shift;
+  uint32_t rest = mantissa & ((1u << shift) - 1);
+  uint32_t halfway = 1u << (shift - 1);
+  if (rest > halfway || (rest == halfway && (kept & 1)))
+    ++kept; // may carry into the exponent, which is the right result
+  return static_cast<uint16_t>(sign | (base + kept));
+}
+
+float mlir::kgen::halfToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  uint32_t exponent = (h >> 10) & 0x1f;
+  uint32_t mantissa = h & 0x3ff;
+  if (exponent == 0x1f)
+    return bitsFloat(sign | 0x7f800000 | (mantissa << 13));
+  if (exponent == 0) {
+    float value = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -value : value;
+  }
+  return bitsFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+}
+
+HostTensor::HostTensor(ElementType elementType, llvm::ArrayRef<int64_t> shape)
+    : elementType(elementType), shape(shape.begin(), shape.end()) {
+  bytes.resize(numElements() * elementSize(elementType));
+}
+
+int64_t HostTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t s : shape)
+    n *= s;
+  return n;
+}
+
+float HostTensor::get(int64_t i) const {
+  switch (elementType) {
+  case ElementType::F32: {
+    float value;
+    std::memcpy(&value, bytes.data() + 4 * i, 4);
+    return value;
+  }
+  case ElementType::F16:
+  case ElementType::BF16: {
+    uint16_t bits;
+    std::memcpy(&bits, bytes.data() + 2 * i, 2);
+    return elementType == ElementType::F16 ? halfToFloat(bits)
+                                           : bfloat16ToFloat(bits);
+  }
+  }
+  return 0;
+}
+
+void HostTensor::set(int64_t i, float value) {
+  if (elementType == ElementType::F32) {
+    std::memcpy(bytes.data() + 4 * i, &value, 4);
+    return;
+  }
+  uint16_t bits = elementType == ElementType::F16 ? floatToHalf(value)
+                                                  : floatToBFloat16(value);
+  std::memcpy(bytes.data() + 2 * i, &bits, 2);
+}
+
+void HostTensor::poison() {
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t i = 0, e = numElements(); i < e; ++i)
+    set(i, nan);
+}
+
+std::string HostTensor::typeString() const {
+  std::string s = "tensor<";
+  for (int64_t d : shape)
+    s += std::to_string(d) + "x";
+  s += elementTypeName(elementType).str() + ">";
+  return s;
+}
+
+TensorStats mlir::kgen::computeStats(const HostTensor &tensor) {
+  TensorStats stats;
+  double sum = 0;
+  int64_t finite = 0;
+  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i) {
+    double v = tensor.get(i);
+    if (std::isnan(v)) {
+      ++stats.nanCount;
+      continue;
+    }
+    if (std::isinf(v)) {
+      ++stats.infCount;
+      continue;
+    }
+    stats.min = finite ? std::min(stats.min, v) : v;
+    stats.max = finite ? std::max(stats.max, v) : v;
+    sum += v;
+    ++finite;
+  }
+  stats.mean = finite ? sum / finite : 0;
+  return stats;
+}

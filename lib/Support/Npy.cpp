@@ -1,0 +1,198 @@
+//===- Npy.cpp - NumPy .npy reading and writing ---------------------------===//
+//
+// Format: magic "\x93NUMPY", major and minor version bytes, a little-endian
+// header length (2 bytes in 1.0, 4 bytes in 2.0/3.0), then a Python dict
+// literal {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+// padded with spaces to a 64-byte boundary, then the raw data.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Support/Npy.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir::kgen;
+using llvm::StringRef;
+
+static llvm::Error malformed(const llvm::Twine &why) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "malformed .npy file: " + why);
+}
+
+/// Finds the value text following `'key':` in the header dict.
+static std::optional<StringRef> dictValue(StringRef header, StringRef key) {
+  for (char quote : {'\'', '"'}) {
+    std::string pattern = (llvm::Twine(quote) + key + llvm::Twine(quote)).str();
+    size_t pos = header.find(pattern);
+    if (pos == StringRef::npos)
+      continue;
+    StringRef rest = header.drop_front(pos + pattern.size()).ltrim();
+    if (!rest.consume_front(":"))
+      return std::nullopt;
+    return rest.ltrim();
+  }
+  return std::nullopt;
+}
+
+llvm::Expected<HostTensor> mlir::kgen::parseNpy(StringRef contents) {
+  if (!contents.starts_with("\x93NUMPY"))
+    return malformed("missing the \\x93NUMPY magic string (is this a .npy "
+                     "file?)");
+  if (contents.size() < 10)
+    return malformed("truncated header");
+  uint8_t major = contents[6];
+  size_t headerLen, headerStart;
+  if (major == 1) {
+    headerLen = uint8_t(contents[8]) | (uint8_t(contents[9]) << 8);
+    headerStart = 10;
+  } else if (major == 2 || major == 3) {
+    if (contents.size() < 12)
+      return malformed("truncated header");
+    headerLen = uint32_t(uint8_t(contents[8])) |
+                (uint32_t(uint8_t(contents[9])) << 8) |
+                (uint32_t(uint8_t(contents[10])) << 16) |
+                (uint32_t(uint8_t(contents[11])) << 24);
+    headerStart = 12;
+  } else {
+    return malformed("unsupported format version " + llvm::Twine(major));
+  }
+  if (contents.size() < headerStart + headerLen)
+    return malformed("truncated header");
+  StringRef header = contents.substr(headerStart, headerLen);
+  StringRef data = contents.drop_front(headerStart + headerLen);
+
+  std::optional<StringRef> descr = dictValue(header, "descr");
+  std::optional<StringRef> fortran = dictValue(header, "fortran_order");
+  std::optional<StringRef> shapeText = dictValue(header, "shape");
+  if (!descr || !fortran || !shapeText)
+    return malformed("header lacks 'descr', 'fortran_order' or 'shape'");
+
+  char quote = descr->empty() ? 0 : descr->front();
+  if (quote != '\'' && quote != '"')
+    return malformed("'descr' is not a string");
+  StringRef dtype = descr->drop_front().take_until(
+      [&](char c) { return c == quote; });
+  ElementType elementType;
+  if (dtype == "<f4" || dtype == "=f4" || dtype == "f4")
+    elementType = ElementType::F32;
+  else if (dtype == "<f2" || dtype == "=f2" || dtype == "f2")
+    elementType = ElementType::F16;
+  else
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "unsupported .npy dtype '" + dtype +
+            "': kgen reads float32 ('<f4') and float16 ('<f2') arrays; "
+            "convert with numpy's astype");
+
+  if (fortran->starts_with("True"))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "Fortran-ordered .npy arrays are not "
+                                   "supported; save a C-ordered array "
+                                   "(numpy.ascontiguousarray)");
+  if (!fortran->starts_with("False"))
+    return malformed("'fortran_order' is neither True nor False");
+
+  if (!shapeText->consume_front("("))
+    return malformed("'shape' is not a tuple");
+  StringRef dims = shapeText->take_until([](char c) { return c == ')'; });
+  if (dims.size() == shapeText->size())
+    return malformed("'shape' tuple is not closed");
+  std::vector<int64_t> shape;
+  llvm::SmallVector<StringRef> parts;
+  dims.split(parts, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef part : parts) {
+    part = part.trim();
+    if (part.empty())
+      continue;
+    int64_t dim;
+    if (part.getAsInteger(10, dim) || dim < 0)
+      return malformed("bad dimension '" + part + "' in 'shape'");
+    shape.push_back(dim);
+  }
+
+  HostTensor tensor(elementType, shape);
+  if (data.size() != tensor.bytes.size())
+    return malformed("expected " + llvm::Twine(tensor.bytes.size()) +
+                     " bytes of data for shape " + dims.trim() + ", found " +
+                     llvm::Twine(data.size()));
+  std::copy(data.begin(), data.end(), tensor.bytes.begin());
+  return tensor;
+}
+
+llvm::Expected<HostTensor> mlir::kgen::readNpy(StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(),
+                                   path + ": " + buffer.getError().message());
+  llvm::Expected<HostTensor> tensor = parseNpy((*buffer)->getBuffer());
+  if (!tensor)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": " + llvm::toString(tensor.takeError()));
+  return tensor;
+}
+
+std::string mlir::kgen::serializeNpy(const HostTensor &tensor) {
+  HostTensor widened;
+  const HostTensor *source = &tensor;
+  if (tensor.elementType == ElementType::BF16) {
+    widened = HostTensor(ElementType::F32, tensor.shape);
+    for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+      widened.set(i, tensor.get(i));
+    source = &widened;
+  }
+  std::string shape = "(";
+  for (int64_t d : source->shape)
+    shape += std::to_string(d) + ", ";
+  if (source->shape.size() > 1)
+    shape.resize(shape.size() - 2); // "(2, 3)", but "(5,)" for rank 1
+  else if (source->shape.size() == 1)
+    shape.resize(shape.size() - 1);
+  shape += ")";
+  std::string header = "{'descr': '";
+  header += source->elementType == ElementType::F32 ? "<f4" : "<f2";
+  header += "', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Pad with spaces so that magic + version + length + header + '\n' is a
+  // multiple of 64 bytes.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  out += header;
+  out.append(source->bytes.begin(), source->bytes.end());
+  return out;
+}
+
+llvm::Error mlir::kgen::writeNpy(StringRef path, const HostTensor &tensor) {
+  std::string contents = serializeNpy(tensor);
+  llvm::SmallString<128> temp(path);
+  temp += ".tmp-%%%%%%";
+  int fd;
+  llvm::SmallString<128> tempPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(temp, fd, tempPath))
+    return llvm::createStringError(ec, path + ": " + ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << contents;
+    os.close();
+    if (os.has_error()) {
+      std::error_code ec = os.error();
+      os.clear_error();
+      llvm::sys::fs::remove(tempPath);
+      return llvm::createStringError(ec, path + ": " + ec.message());
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path)) {
+    llvm::sys::fs::remove(tempPath);
+    return llvm::createStringError(ec, path + ": " + ec.message());
+  }
+  return llvm::Error::success();
+}

@@ -1,0 +1,208 @@
+//===- Contraction.cpp - matmul, batch_matmul, linear, conv to linalg -----===//
+//
+// Contractions accumulate in an f32 tensor (linalg named ops widen their
+// inputs to the output type) and are narrowed once at the end, together with
+// the bias when there is one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "kgen/Conversion/KgenToLinalg.h"
+#include "kgen/Dialect/Kgen/KgenOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::detail;
+
+namespace {
+
+/// Narrows the f32 accumulator `acc` to `resultType`, adding `bias` (accessed
+/// through `biasMap`) on the way when there is one.
+Value finishContraction(OpBuilder &b, Location loc, Value acc,
+                        RankedTensorType resultType, Value bias,
+                        AffineMap biasMap) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  auto outType = accType.clone(resultType.getElementType());
+  if (!bias && accType == outType)
+    return acc;
+  if (!bias)
+    return buildElementwise(
+        b, loc, outType, {acc},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  AffineMap identity = b.getMultiDimIdentityMap(accType.getRank());
+  return buildElementwise(
+      b, loc, outType, {acc, bias},
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::AddFOp::create(nb, nloc, args[0], args[1]).getResult();
+      },
+      {identity, biasMap});
+}
+
+struct MatmulLowering : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    Value acc = filledF32Tensor(rewriter, loc, type.getShape(), 0.0);
+    acc = linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                   ValueRange{op.getLhs(), op.getRhs()},
+                                   ValueRange{acc})
+              .getResult(0);
+    rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, type, {}, {}));
+    return success();
+  }
+};
+
+struct BatchMatmulLowering : OpRewritePattern<BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    Value acc = filledF32Tensor(rewriter, loc, type.getShape(), 0.0);
+    acc = linalg::BatchMatmulOp::create(
+              rewriter, loc, TypeRange{acc.getType()},
+              ValueRange{op.getLhs(), op.getRhs()}, ValueRange{acc})
+              .getResult(0);
+    rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, type, {}, {}));
+    return success();
+  }
+};
+
+/// linear(x, W, b) = x·Wᵀ + b: leading dimensions of x are flattened into the
+/// rows of one linalg.matmul with a transposed-B indexing map.
+struct LinearLowering : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    int64_t in = weightType.getDimSize(1), out = weightType.getDimSize(0);
+    int64_t rows = inputType.getNumElements() / in;
+    Value x = reshapeTensor(rewriter, loc, op.getInput(),
+                            inputType.clone({rows, in}));
+    Value acc = filledF32Tensor(rewriter, loc, {rows, out}, 0.0);
+    acc = linalg::MatmulTransposeBOp::create(
+              rewriter, loc, TypeRange{acc.getType()},
+              ValueRange{x, op.getWeight()}, ValueRange{acc})
+              .getResult(0);
+    AffineMap biasMap = AffineMap::get(
+        2, 0, {rewriter.getAffineDimExpr(1)}, rewriter.getContext());
+    Value result = finishContraction(rewriter, loc, acc,
+                                     op.getType().clone({rows, out}),
+                                     op.getBias(), biasMap);
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, op.getType()));
+    return success();
+  }
+};
+
+/// Grouped N-d convolution as one linalg.generic over
+/// (n, g, f, out..., c, k...), reading a zero-padded input whose channels are
+/// split into [groups, channels per group].
+struct ConvLowering : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    auto resultType = op.getType();
+    int64_t spatial = inputType.getRank() - 2;
+    int64_t groups = op.getGroups();
+    ArrayRef<int64_t> x = inputType.getShape(), w = weightType.getShape();
+    int64_t n = x[0], cg = x[1] / groups, fg = w[0] / groups;
+
+    // Zero padding of the spatial dimensions.
+    Value input = op.getInput();
+    if (llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; })) {
+      SmallVector<int64_t> pads = {0, 0};
+      llvm::append_range(pads, op.getPadding());
+      SmallVector<int64_t> padded(x);
+      for (int64_t i = 0; i < spatial; ++i)
+        padded[i + 2] += 2 * pads[i + 2];
+      Value zero = arith::ConstantOp::create(
+          rewriter, loc,
+          rewriter.getFloatAttr(inputType.getElementType(), 0.0));
+      SmallVector<OpFoldResult> low =
+          getAsIndexOpFoldResult(ctx, ArrayRef<int64_t>(pads));
+      input = tensor::PadOp::create(rewriter, loc, inputType.clone(padded),
+                                    input, low, low, zero)
+                  .getResult();
+    }
+
+    // [N, C, ...] -> [N, G, C/G, ...] and [F, C/G, k...] -> [G, F/G, C/G, k...].
+    auto paddedType = cast<RankedTensorType>(input.getType());
+    SmallVector<int64_t> groupedInput = {n, groups, cg};
+    llvm::append_range(groupedInput, paddedType.getShape().drop_front(2));
+    SmallVector<ReassociationIndices> inputGroups = {{0}, {1, 2}};
+    SmallVector<int64_t> groupedWeight = {groups, fg, cg};
+    llvm::append_range(groupedWeight, w.drop_front(2));
+    SmallVector<ReassociationIndices> weightGroups = {{0, 1}, {2}};
+    SmallVector<int64_t> groupedOut = {n, groups, fg};
+    llvm::append_range(groupedOut, resultType.getShape().drop_front(2));
+    for (int64_t i = 0; i < spatial; ++i) {
+      inputGroups.push_back({i + 3});
+      weightGroups.push_back({i + 3});
+    }
+    input = tensor::ExpandShapeOp::create(
+        rewriter, loc, paddedType.clone(groupedInput), input, inputGroups);
+    Value weight = tensor::ExpandShapeOp::create(
+        rewriter, loc, weightType.clone(groupedWeight), op.getWeight(),
+        weightGroups);
+
+    // Loop dims: n=0, g=1, f=2, out_i=3+i, c=3+S, k_i=4+S+i.
+    int64_t numLoops = 4 + 2 * spatial;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> inExprs = {d(0), d(1), d(3 + spatial)};
+    SmallVector<AffineExpr> wExprs = {d(1), d(2), d(3 + spatial)};
+    SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      inExprs.push_back(d(3 + i) * op.getStride()[i] +
+                        d(4 + spatial + i) * op.getDilation()[i]);
+      wExprs.push_back(d(4 + spatial + i));
+      outExprs.push_back(d(3 + i));
+    }
+    SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                   AffineMap::get(numLoops, 0, wExprs, ctx),
+                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(3 + spatial,
+                                               utils::IteratorType::parallel);
+    iterators.append(1 + spatial, utils::IteratorType::reduction);
+    Value acc = filledF32Tensor(rewriter, loc, groupedOut, 0.0);
+    acc = linalg::GenericOp::create(
+              rewriter, loc, TypeRange{acc.getType()},
+              ValueRange{input, weight}, ValueRange{acc}, maps, iterators,
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                Value prod = arith::MulFOp::create(b, l, widen(b, l, args[0]),
+                                                   widen(b, l, args[1]));
+                linalg::YieldOp::create(
+                    b, l, arith::AddFOp::create(b, l, args[2], prod).getResult());
+              })
+              .getResult(0);
+
+    SmallVector<ReassociationIndices> outGroups = {{0}, {1, 2}};
+    for (int64_t i = 0; i < spatial; ++i)
+      outGroups.push_back({i + 3});
+    acc = tensor::CollapseShapeOp::create(
+        rewriter, loc, resultType.clone(rewriter.getF32Type()), acc, outGroups);
+    AffineMap biasMap = AffineMap::get(spatial + 2, 0, {d(1)}, ctx);
+    rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, resultType,
+                                             op.getBias(), biasMap));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kgen::populateContractionToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<MatmulLowering, BatchMatmulLowering, LinearLowering,
+               ConvLowering>(patterns.getContext());
+}

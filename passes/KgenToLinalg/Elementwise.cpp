@@ -1,0 +1,171 @@
+//===- Elementwise.cpp - kgen elementwise ops to linalg.generic -----------===//
+//
+// Every elementwise op becomes one broadcasting linalg.generic whose body is
+// computed in f32. Each op contributes only its scalar formula below.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "kgen/Conversion/KgenToLinalg.h"
+#include "kgen/Dialect/Kgen/KgenOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::detail;
+
+namespace {
+
+/// The scalar f32 formula of one op; `args` are its operands in f32.
+template <typename OpTy>
+Value scalarFormula(OpBuilder &b, Location loc, OpTy op, ValueRange args);
+
+#define KGEN_SIMPLE_BINARY(OpTy, ArithOp)                                      \
+  template <>                                                                  \
+  Value scalarFormula(OpBuilder &b, Location loc, OpTy, ValueRange args) {     \
+    return ArithOp::create(b, loc, args[0], args[1]);                          \
+  }
+KGEN_SIMPLE_BINARY(AddOp, arith::AddFOp)
+KGEN_SIMPLE_BINARY(SubOp, arith::SubFOp)
+KGEN_SIMPLE_BINARY(MulOp, arith::MulFOp)
+KGEN_SIMPLE_BINARY(DivOp, arith::DivFOp)
+KGEN_SIMPLE_BINARY(MaximumOp, arith::MaximumFOp)
+KGEN_SIMPLE_BINARY(MinimumOp, arith::MinimumFOp)
+KGEN_SIMPLE_BINARY(PowOp, math::PowFOp)
+#undef KGEN_SIMPLE_BINARY
+
+#define KGEN_SIMPLE_UNARY(OpTy, MathOp)                                        \
+  template <>                                                                  \
+  Value scalarFormula(OpBuilder &b, Location loc, OpTy, ValueRange args) {     \
+    return MathOp::create(b, loc, args[0]);                                    \
+  }
+KGEN_SIMPLE_UNARY(NegOp, arith::NegFOp)
+KGEN_SIMPLE_UNARY(AbsOp, math::AbsFOp)
+KGEN_SIMPLE_UNARY(ExpOp, math::ExpOp)
+KGEN_SIMPLE_UNARY(LogOp, math::LogOp)
+KGEN_SIMPLE_UNARY(SqrtOp, math::SqrtOp)
+KGEN_SIMPLE_UNARY(RsqrtOp, math::RsqrtOp)
+KGEN_SIMPLE_UNARY(TanhOp, math::TanhOp)
+#undef KGEN_SIMPLE_UNARY
+
+Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Value one = f32Const(b, loc, 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, SigmoidOp, ValueRange args) {
+  return sigmoid(b, loc, args[0]);
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, SiluOp, ValueRange args) {
+  return arith::MulFOp::create(b, loc, args[0], sigmoid(b, loc, args[0]));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, ReluOp, ValueRange args) {
+  // maximumf propagates NaN, as torch.relu does.
+  return arith::MaximumFOp::create(b, loc, args[0], f32Const(b, loc, 0.0));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, LeakyReluOp op,
+                    ValueRange args) {
+  Value x = args[0];
+  Value zero = f32Const(b, loc, 0.0);
+  Value scaled = arith::MulFOp::create(
+      b, loc, x, f32Const(b, loc, op.getNegativeSlope().convertToDouble()));
+  Value positive =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  return arith::SelectOp::create(b, loc, positive, x, scaled);
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, HardswishOp, ValueRange args) {
+  Value x = args[0];
+  Value shifted = arith::AddFOp::create(b, loc, x, f32Const(b, loc, 3.0));
+  Value relu6 = arith::MinimumFOp::create(
+      b, loc,
+      arith::MaximumFOp::create(b, loc, shifted, f32Const(b, loc, 0.0)),
+      f32Const(b, loc, 6.0));
+  return arith::DivFOp::create(b, loc, arith::MulFOp::create(b, loc, x, relu6),
+                               f32Const(b, loc, 6.0));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, GeluOp op, ValueRange args) {
+  Value x = args[0];
+  Value half = f32Const(b, loc, 0.5), one = f32Const(b, loc, 1.0);
+  Value inner;
+  if (op.getApproximate() == GeluApproximation::Tanh) {
+    // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
+    Value x3 = arith::MulFOp::create(b, loc, x,
+                                     arith::MulFOp::create(b, loc, x, x));
+    Value poly = arith::AddFOp::create(
+        b, loc, x,
+        arith::MulFOp::create(b, loc, f32Const(b, loc, 0.044715), x3));
+    inner = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, f32Const(b, loc, std::sqrt(2.0 / M_PI)),
+                              poly));
+  } else {
+    // erf(x / sqrt(2))
+    inner = math::ErfOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, x, f32Const(b, loc, M_SQRT1_2)));
+  }
+  return arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x),
+                               arith::AddFOp::create(b, loc, one, inner));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, ClampOp op, ValueRange args) {
+  // PyTorch applies the lower bound first: min > max yields max everywhere.
+  Value x = args[0];
+  if (auto lo = op.getMin())
+    x = arith::MaximumFOp::create(b, loc, x,
+                                  f32Const(b, loc, lo->convertToDouble()));
+  if (auto hi = op.getMax())
+    x = arith::MinimumFOp::create(b, loc, x,
+                                  f32Const(b, loc, hi->convertToDouble()));
+  return x;
+}
+
+template <typename OpTy>
+struct ElementwiseLowering : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), op->getOperands(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return scalarFormula(b, loc, op, args);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kgen::populateElementwiseToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
+               ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
+               ElementwiseLowering<MaximumOp>, ElementwiseLowering<MinimumOp>,
+               ElementwiseLowering<PowOp>, ElementwiseLowering<NegOp>,
+               ElementwiseLowering<AbsOp>, ElementwiseLowering<ExpOp>,
+               ElementwiseLowering<LogOp>, ElementwiseLowering<SqrtOp>,
+               ElementwiseLowering<RsqrtOp>, ElementwiseLowering<TanhOp>,
+               ElementwiseLowering<SigmoidOp>, ElementwiseLowering<ReluOp>,
+               ElementwiseLowering<LeakyReluOp>, ElementwiseLowering<GeluOp>,
+               ElementwiseLowering<SiluOp>, ElementwiseLowering<HardswishOp>,
+               ElementwiseLowering<ClampOp>>(patterns.getContext());
+}

@@ -1,0 +1,45 @@
+//===- KgenToLinalg.cpp - the kgen-to-linalg pass -------------------------===//
+//
+// Assembles the per-family patterns and runs a partial conversion in which
+// every kgen op is illegal.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/KgenToLinalg.h"
+#include "kgen/Conversion/Passes.h"
+#include "kgen/Dialect/Kgen/KgenDialect.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_CONVERTKGENTOLINALGPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+using namespace mlir::kgen;
+
+void mlir::kgen::populateKgenToLinalgPatterns(RewritePatternSet &patterns) {
+  populateContractionToLinalgPatterns(patterns);
+  populateElementwiseToLinalgPatterns(patterns);
+  populateReductionToLinalgPatterns(patterns);
+  populateNormalizationToLinalgPatterns(patterns);
+  populateDataMovementToLinalgPatterns(patterns);
+}
+
+namespace {
+struct ConvertKgenToLinalgPass final
+    : impl::ConvertKgenToLinalgPassBase<ConvertKgenToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<KgenDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    populateKgenToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

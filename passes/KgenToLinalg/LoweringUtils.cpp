@@ -1,0 +1,187 @@
+//===- LoweringUtils.cpp - helpers shared by kgen-to-linalg ---------------===//
+
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::kgen::detail;
+
+Value mlir::kgen::detail::widen(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<FloatType>(v.getType());
+  if (type.getWidth() >= 32)
+    return v;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+}
+
+Value mlir::kgen::detail::narrow(OpBuilder &b, Location loc, Value v,
+                                 Type elementType) {
+  if (v.getType() == elementType)
+    return v;
+  return arith::TruncFOp::create(b, loc, elementType, v);
+}
+
+Value mlir::kgen::detail::f32Const(OpBuilder &b, Location loc, double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+Value mlir::kgen::detail::emptyTensor(OpBuilder &b, Location loc,
+                                      ArrayRef<int64_t> shape,
+                                      Type elementType) {
+  return tensor::EmptyOp::create(b, loc, shape, elementType);
+}
+
+Value mlir::kgen::detail::filledF32Tensor(OpBuilder &b, Location loc,
+                                          ArrayRef<int64_t> shape,
+                                          double value) {
+  Value empty = emptyTensor(b, loc, shape, b.getF32Type());
+  return linalg::FillOp::create(b, loc, f32Const(b, loc, value), empty)
+      .getResult(0);
+}
+
+AffineMap mlir::kgen::detail::broadcastMap(MLIRContext *ctx,
+                                           ArrayRef<int64_t> operandShape,
+                                           ArrayRef<int64_t> resultShape) {
+  int64_t rank = resultShape.size();
+  int64_t offset = rank - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [i, size] : llvm::enumerate(operandShape)) {
+    int64_t dim = offset + i;
+    // A size-1 dimension stretched to a larger size always reads index 0.
+    if (size == 1 && resultShape[dim] != 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
+    else
+      exprs.push_back(getAffineDimExpr(dim, ctx));
+  }
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+AffineMap mlir::kgen::detail::dropDimsMap(MLIRContext *ctx, int64_t rank,
+                                          ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(dims, d))
+      exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value mlir::kgen::detail::buildParallelGeneric(OpBuilder &b, Location loc,
+                                               RankedTensorType resultType,
+                                               ValueRange inputs,
+                                               ArrayRef<AffineMap> maps,
+                                               BodyFn body) {
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> allMaps(maps);
+  allMaps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value init = emptyTensor(b, loc, resultType.getShape(),
+                           resultType.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, allMaps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value mlir::kgen::detail::buildElementwise(OpBuilder &b, Location loc,
+                                           RankedTensorType resultType,
+                                           ValueRange operands, BodyFn body,
+                                           ArrayRef<AffineMap> maps) {
+  // Tensors become generic inputs; scalars are used directly in the body.
+  SmallVector<Value> tensors;
+  SmallVector<AffineMap> tensorMaps;
+  for (Value operand : operands) {
+    auto type = dyn_cast<RankedTensorType>(operand.getType());
+    if (!type)
+      continue;
+    if (maps.empty())
+      tensorMaps.push_back(broadcastMap(b.getContext(), type.getShape(),
+                                        resultType.getShape()));
+    tensors.push_back(operand);
+  }
+  if (!maps.empty())
+    tensorMaps.assign(maps.begin(), maps.end());
+  Type elementType = resultType.getElementType();
+  return buildParallelGeneric(
+      b, loc, resultType, tensors, tensorMaps,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> wide;
+        unsigned next = 0;
+        for (Value operand : operands)
+          wide.push_back(widen(nb, nloc,
+                               isa<RankedTensorType>(operand.getType())
+                                   ? args[next++]
+                                   : operand));
+        return narrow(nb, nloc, body(nb, nloc, wide), elementType);
+      });
+}
+
+Value mlir::kgen::detail::buildReduction(OpBuilder &b, Location loc,
+                                         ValueRange inputs,
+                                         ArrayRef<int64_t> dims, double init,
+                                         BodyFn body,
+                                         ArrayRef<AffineMap> maps) {
+  auto inputType = cast<RankedTensorType>(inputs[0].getType());
+  int64_t rank = inputType.getRank();
+  SmallVector<AffineMap> allMaps(maps);
+  if (allMaps.empty())
+    allMaps.assign(inputs.size(), b.getMultiDimIdentityMap(rank));
+  allMaps.push_back(dropDimsMap(b.getContext(), rank, dims));
+  SmallVector<utils::IteratorType> iterators;
+  SmallVector<int64_t> reduced;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool isReduced = llvm::is_contained(dims, d);
+    iterators.push_back(isReduced ? utils::IteratorType::reduction
+                                  : utils::IteratorType::parallel);
+    if (!isReduced)
+      reduced.push_back(inputType.getDimSize(d));
+  }
+  Value acc = filledF32Tensor(b, loc, reduced, init);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{acc.getType()}, inputs, ValueRange{acc}, allMaps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> wide;
+        for (Value arg : args)
+          wide.push_back(widen(nb, nloc, arg));
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, wide));
+      });
+  return generic.getResult(0);
+}
+
+Value mlir::kgen::detail::reshapeTensor(OpBuilder &b, Location loc,
+                                        Value value, RankedTensorType type) {
+  auto source = cast<RankedTensorType>(value.getType());
+  if (source.getShape() == type.getShape())
+    return value;
+  auto fullGroup = [](int64_t rank) {
+    SmallVector<ReassociationIndices> groups;
+    if (rank > 0)
+      groups.push_back(llvm::to_vector(llvm::seq<int64_t>(0, rank)));
+    return groups;
+  };
+  // Go through the 1-D (or, for a single element, 0-D) form: any static
+  // reshape of a row-major tensor is a collapse followed by an expand.
+  int64_t flatRank =
+      (source.getRank() == 0 || type.getRank() == 0) ? 0 : 1;
+  Value flat = value;
+  if (source.getRank() != flatRank) {
+    auto flatType = RankedTensorType::get(
+        flatRank ? SmallVector<int64_t>{source.getNumElements()}
+                 : SmallVector<int64_t>{},
+        source.getElementType());
+    flat = tensor::CollapseShapeOp::create(
+        b, loc, flatType, value,
+        flatRank ? fullGroup(source.getRank())
+                 : SmallVector<ReassociationIndices>{});
+  }
+  if (type.getRank() == flatRank)
+    return flat;
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, flat,
+      flatRank ? fullGroup(type.getRank())
+               : SmallVector<ReassociationIndices>{});
+}

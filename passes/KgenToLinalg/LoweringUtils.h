@@ -1,0 +1,72 @@
+//===- LoweringUtils.h - helpers shared by kgen-to-linalg -------*- C++ -*-===//
+//
+// Builders for the linalg.generic shapes every op family needs: broadcasting
+// elementwise maps and f32-accumulating reductions. Reduced-precision values
+// are widened to f32 on load and narrowed once on store, so every lowering
+// gets PyTorch's accumulate-in-f32 behaviour from one place.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_PASSES_KGENTOLINALG_LOWERINGUTILS_H
+#define KGEN_PASSES_KGENTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::kgen::detail {
+
+/// Body of a generic: receives the block arguments, returns the yielded value.
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// Widens `v` to f32 if it is a narrower float.
+Value widen(OpBuilder &b, Location loc, Value v);
+/// Converts the f32 value `v` to `elementType` (a no-op for f32).
+Value narrow(OpBuilder &b, Location loc, Value v, Type elementType);
+/// An f32 arith.constant.
+Value f32Const(OpBuilder &b, Location loc, double value);
+
+/// tensor.empty of the given shape and element type.
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                  Type elementType);
+/// tensor.empty filled with `value` (f32).
+Value filledF32Tensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                      double value);
+
+/// Map from a rank-`resultShape.size()` iteration space to an operand of
+/// `operandShape` under PyTorch's right-aligned broadcasting.
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape);
+/// Map from a rank-`rank` space dropping `dims` (operand is a reduced value).
+AffineMap dropDimsMap(MLIRContext *ctx, int64_t rank, ArrayRef<int64_t> dims);
+
+/// A parallel linalg.generic producing a tensor of `resultType` from
+/// `inputs` accessed through `maps`. The body sees raw block arguments.
+Value buildParallelGeneric(OpBuilder &b, Location loc,
+                           RankedTensorType resultType, ValueRange inputs,
+                           ArrayRef<AffineMap> maps, BodyFn body);
+
+/// Elementwise computation over `operands` (tensors broadcast to
+/// `resultType`'s shape, or scalars) carried out in f32: the body receives
+/// every operand widened to f32 and returns an f32 value, which is narrowed to
+/// `resultType`'s element type. `maps` overrides the broadcasting maps of the
+/// tensor operands when given.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange operands, BodyFn body,
+                       ArrayRef<AffineMap> maps = {});
+
+/// Reduction over `dims` of the iteration space of `inputs[0]`. The body
+/// receives the inputs widened to f32 followed by the f32 accumulator and
+/// returns the new accumulator. Returns an f32 tensor of the reduced shape
+/// (reduced dimensions dropped). `maps` default to the identity.
+Value buildReduction(OpBuilder &b, Location loc, ValueRange inputs,
+                     ArrayRef<int64_t> dims, double init, BodyFn body,
+                     ArrayRef<AffineMap> maps = {});
+
+/// Reshapes a static tensor to `type` (same element count) through
+/// tensor.collapse_shape / tensor.expand_shape.
+Value reshapeTensor(OpBuilder &b, Location loc, Value value,
+                    RankedTensorType type);
+
+} // namespace mlir::kgen::detail
+
+#endif // KGEN_PASSES_KGENTOLINALG_LOWERINGUTILS_H

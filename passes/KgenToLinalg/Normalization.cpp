@@ -1,0 +1,231 @@
+//===- Normalization.cpp - softmax, log_softmax, layer/rms norm to linalg -===//
+//
+// Each normalization is a few f32 reductions over the normalized dimensions
+// followed by one elementwise generic that reads the input and the reduced
+// statistics (through maps that drop the normalized dimensions).
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "kgen/Conversion/KgenToLinalg.h"
+#include "kgen/Dialect/Kgen/KgenOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::detail;
+
+namespace {
+
+Value add(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::AddFOp::create(b, l, x, y);
+}
+Value sub(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::SubFOp::create(b, l, x, y);
+}
+Value mul(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::MulFOp::create(b, l, x, y);
+}
+
+/// Row maximum and sum(exp(x - max)) along `dim`: the two statistics of a
+/// numerically stable softmax.
+std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x,
+                                          int64_t dim, AffineMap reducedMap) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  Value max = buildReduction(
+      b, loc, {x}, {dim}, -std::numeric_limits<double>::infinity(),
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(nb, l, args[1], args[0]);
+      });
+  Value sum = buildReduction(
+      b, loc, {x, max}, {dim}, 0.0,
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value e = math::ExpOp::create(nb, l, sub(nb, l, args[0], args[1]));
+        return add(nb, l, args[2], e);
+      },
+      {identity, reducedMap});
+  return {max, sum};
+}
+
+template <typename OpTy, bool isLog>
+struct SoftmaxLowering : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    int64_t dim = op.getDim();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+    AffineMap reduced =
+        dropDimsMap(rewriter.getContext(), type.getRank(), {dim});
+    auto [max, sum] =
+        softmaxStatistics(rewriter, loc, op.getInput(), dim, reduced);
+    Value result = buildElementwise(
+        rewriter, loc, type, {op.getInput(), max, sum},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value shifted = sub(b, l, args[0], args[1]);
+          if (isLog)
+            return sub(b, l, shifted, math::LogOp::create(b, l, args[2]));
+          return arith::DivFOp::create(b, l, math::ExpOp::create(b, l, shifted),
+                                       args[2]);
+        },
+        {identity, reduced, reduced});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Trailing dimensions [rank - k, rank) normalized by layer_norm / rms_norm.
+SmallVector<int64_t> trailingDims(int64_t rank, int64_t k) {
+  SmallVector<int64_t> dims(k);
+  std::iota(dims.begin(), dims.end(), rank - k);
+  return dims;
+}
+
+/// The tensor operands that are present, with their maps: the input through
+/// the identity, the statistics through `reduced`, affine parameters
+/// right-aligned.
+struct NormOperands {
+  SmallVector<Value> values;
+  SmallVector<AffineMap> maps;
+  void add(Value v, AffineMap map) {
+    if (!v)
+      return;
+    values.push_back(v);
+    maps.push_back(map);
+  }
+};
+
+AffineMap paramMap(OpBuilder &b, int64_t rank, ArrayRef<int64_t> normalized) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = rank - normalized.size(); d < rank; ++d)
+    exprs.push_back(b.getAffineDimExpr(d));
+  return AffineMap::get(rank, 0, exprs, b.getContext());
+}
+
+struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    int64_t rank = type.getRank();
+    ArrayRef<int64_t> normalized = op.getNormalizedShape();
+    SmallVector<int64_t> dims = trailingDims(rank, normalized.size());
+    double count = 1;
+    for (int64_t s : normalized)
+      count *= s;
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap reduced = dropDimsMap(rewriter.getContext(), rank, dims);
+    Value x = op.getInput();
+
+    Value sum = buildReduction(rewriter, loc, {x}, dims, 0.0,
+                               [](OpBuilder &b, Location l, ValueRange args) {
+                                 return add(b, l, args[1], args[0]);
+                               });
+    auto statType = cast<RankedTensorType>(sum.getType());
+    Value mean = buildElementwise(
+        rewriter, loc, statType, {sum},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::DivFOp::create(b, l, args[0], f32Const(b, l, count));
+        });
+    // Biased variance: mean of squared deviations (two-pass for accuracy).
+    Value sqDev = buildReduction(
+        rewriter, loc, {x, mean}, dims, 0.0,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value dev = sub(b, l, args[0], args[1]);
+          return add(b, l, args[2], mul(b, l, dev, dev));
+        },
+        {identity, reduced});
+
+    NormOperands operands;
+    operands.add(x, identity);
+    operands.add(mean, reduced);
+    operands.add(sqDev, reduced);
+    AffineMap pmap = paramMap(rewriter, rank, normalized);
+    operands.add(op.getWeight(), pmap);
+    operands.add(op.getBias(), pmap);
+    bool hasWeight = bool(op.getWeight()), hasBias = bool(op.getBias());
+    double eps = op.getEps().convertToDouble();
+    Value result = buildElementwise(
+        rewriter, loc, type, operands.values,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value var = arith::DivFOp::create(b, l, args[2], f32Const(b, l, count));
+          Value inv =
+              math::RsqrtOp::create(b, l, add(b, l, var, f32Const(b, l, eps)));
+          Value y = mul(b, l, sub(b, l, args[0], args[1]), inv);
+          unsigned next = 3;
+          if (hasWeight)
+            y = mul(b, l, y, args[next++]);
+          if (hasBias)
+            y = add(b, l, y, args[next++]);
+          return y;
+        },
+        operands.maps);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct RmsNormLowering : OpRewritePattern<RmsNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RmsNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    int64_t rank = type.getRank();
+    ArrayRef<int64_t> normalized = op.getNormalizedShape();
+    SmallVector<int64_t> dims = trailingDims(rank, normalized.size());
+    double count = 1;
+    for (int64_t s : normalized)
+      count *= s;
+    // PyTorch's eps=None means the machine epsilon of the input dtype.
+    double eps =
+        op.getEps()
+            ? op.getEps()->convertToDouble()
+            : std::ldexp(1.0, 1 - cast<FloatType>(type.getElementType())
+                                      .getFPMantissaWidth());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap reduced = dropDimsMap(rewriter.getContext(), rank, dims);
+    Value x = op.getInput();
+    Value sumSq = buildReduction(rewriter, loc, {x}, dims, 0.0,
+                                 [](OpBuilder &b, Location l, ValueRange args) {
+                                   return add(b, l, args[1],
+                                              mul(b, l, args[0], args[0]));
+                                 });
+    NormOperands operands;
+    operands.add(x, identity);
+    operands.add(sumSq, reduced);
+    operands.add(op.getWeight(), paramMap(rewriter, rank, normalized));
+    bool hasWeight = bool(op.getWeight());
+    Value result = buildElementwise(
+        rewriter, loc, type, operands.values,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value ms =
+              arith::DivFOp::create(b, l, args[1], f32Const(b, l, count));
+          Value inv =
+              math::RsqrtOp::create(b, l, add(b, l, ms, f32Const(b, l, eps)));
+          Value y = mul(b, l, args[0], inv);
+          return hasWeight ? mul(b, l, y, args[2]) : y;
+        },
+        operands.maps);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kgen::populateNormalizationToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<SoftmaxLowering<SoftmaxOp, false>,
+               SoftmaxLowering<LogSoftmaxOp, true>, LayerNormLowering,
+               RmsNormLowering>(patterns.getContext());
+}

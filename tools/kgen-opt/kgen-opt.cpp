@@ -1,0 +1,26 @@
+//===- kgen-opt.cpp - the kgen pass driver --------------------------------===//
+//
+// mlir-opt with kgen: every upstream dialect, extension, pass and LLVM IR
+// translation (what users of kgen's output need) plus kgen's own.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Registration/Registration.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
+  mlir::registerAllPasses();
+  mlir::kgen::registerAllKgen(registry);
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "kgen optimizer driver\n", registry));
+}

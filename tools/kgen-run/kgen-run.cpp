@@ -1,0 +1,168 @@
+//===- kgen-run.cpp - run a function of a kgen program on the CPU ---------===//
+//
+//   kgen-run prog.mlir [--function=main] [--input=a.npy ...] [--seed=N]
+//            [--output=out.npy ... | --output-dir=DIR]
+//
+// Inputs come from .npy files (one per argument) or from a seeded uniform
+// distribution; each output gets a one-line summary and optionally a .npy.
+// bf16 tensors are exchanged as float32 .npy (NumPy has no bfloat16).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Execution/CpuRunner.h"
+#include "kgen/Registration/Registration.h"
+#include "kgen/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+#include <random>
+
+using namespace mlir;
+using namespace mlir::kgen;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<program.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> functionName("function",
+                                         cl::desc("Function to run"),
+                                         cl::init("main"));
+static cl::list<std::string>
+    inputPaths("input", cl::desc("A .npy file per function argument, in order"));
+static cl::opt<unsigned>
+    seed("seed", cl::desc("Seed for random inputs (when no --input is given)"),
+         cl::init(0));
+static cl::list<std::string>
+    outputPaths("output", cl::desc("A .npy file per result, in order"));
+static cl::opt<std::string>
+    outputDir("output-dir",
+              cl::desc("Write results to DIR/output<N>.npy"));
+
+static int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "kgen-run") << message << "\n";
+  return 1;
+}
+
+/// Reads the .npy for argument `index`; bf16 arguments take float32 files.
+static llvm::Expected<HostTensor> loadInput(llvm::StringRef path,
+                                            const TensorSignature &sig,
+                                            unsigned index) {
+  llvm::Expected<HostTensor> tensor = readNpy(path);
+  if (!tensor)
+    return tensor.takeError();
+  ElementType fileType =
+      sig.elementType == ElementType::BF16 ? ElementType::F32 : sig.elementType;
+  auto mismatch = [&](llvm::StringRef what) {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("{0}: {1} mismatch for argument #{2}: the file holds {3} "
+                      "but the function expects {4}{5}",
+                      path, what, index, tensor->typeString(),
+                      sig.typeString(),
+                      sig.elementType == ElementType::BF16
+                          ? " (given as a float32 .npy)"
+                          : "")
+            .str());
+  };
+  if (tensor->elementType != fileType)
+    return mismatch("dtype");
+  if (tensor->shape != sig.shape)
+    return mismatch("shape");
+  if (sig.elementType != ElementType::BF16)
+    return tensor;
+  HostTensor rounded(ElementType::BF16, sig.shape);
+  for (int64_t i = 0, e = rounded.numElements(); i < e; ++i)
+    rounded.set(i, tensor->get(i));
+  return rounded;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "kgen-run: run a kgen function on the CPU\n");
+
+  DialectRegistry registry;
+  registry.insert<func::FuncDialect>();
+  registerAllKgen(registry);
+  MLIRContext context(registry);
+
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return fail(error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("could not parse '" + inputFile + "' (see the errors above)");
+
+  auto function = CpuFunction::compile(*module, functionName);
+  if (!function)
+    return fail(llvm::toString(function.takeError()));
+  auto sigs = (*function)->inputs();
+
+  std::vector<HostTensor> inputs;
+  if (!inputPaths.empty()) {
+    if (inputPaths.size() != sigs.size())
+      return fail(llvm::formatv("'{0}' takes {1} arguments but {2} --input "
+                                "files were given",
+                                functionName, sigs.size(), inputPaths.size())
+                      .str());
+    for (auto [i, path] : llvm::enumerate(inputPaths)) {
+      auto tensor = loadInput(path, sigs[i], i);
+      if (!tensor)
+        return fail(llvm::toString(tensor.takeError()));
+      inputs.push_back(std::move(*tensor));
+    }
+  } else {
+    std::mt19937 generator(seed);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    for (const TensorSignature &sig : sigs) {
+      HostTensor tensor(sig.elementType, sig.shape);
+      for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+        tensor.set(i, uniform(generator));
+      inputs.push_back(std::move(tensor));
+    }
+  }
+
+  size_t numOutputs = (*function)->outputs().size();
+  if (!outputPaths.empty() && outputPaths.size() != numOutputs)
+    return fail(llvm::formatv("'{0}' returns {1} results but {2} --output "
+                              "files were given",
+                              functionName, numOutputs, outputPaths.size())
+                    .str());
+  if (!outputDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+      return fail(outputDir + ": " + ec.message());
+
+  auto outputs = (*function)->run(inputs);
+  if (!outputs)
+    return fail(llvm::toString(outputs.takeError()));
+
+  for (auto [i, tensor] : llvm::enumerate(*outputs)) {
+    std::string path;
+    if (!outputPaths.empty())
+      path = outputPaths[i];
+    else if (!outputDir.empty())
+      path = (outputDir + "/output" + llvm::Twine(i) + ".npy").str();
+    if (!path.empty())
+      if (llvm::Error err = writeNpy(path, tensor))
+        return fail(llvm::toString(std::move(err)));
+    TensorStats stats = computeStats(tensor);
+    llvm::outs() << llvm::formatv(
+        "output {0}: {1} min={2:g} max={3:g} mean={4:g} nan={5} inf={6}{7}\n",
+        i, tensor.typeString(), stats.min, stats.max, stats.mean,
+        stats.nanCount, stats.infCount, path.empty() ? "" : " -> " + path);
+  }
+  return 0;
+}
