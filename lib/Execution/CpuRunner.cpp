@@ -30,11 +30,17 @@ std::string TensorSignature::typeString() const {
   return probe.typeString();
 }
 
+static std::string str(Type type) {
+  std::string s;
+  llvm::raw_string_ostream(s) << type;
+  return s;
+}
+
 static llvm::Expected<TensorSignature> signatureOf(Type type,
                                                    const llvm::Twine &what) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
-    return makeError(what + " has type " + llvm::Twine(debugString(type)) +
+    return makeError(what + " has type " + llvm::Twine(str(type)) +
                      "; kgen can only pass statically shaped tensors");
   TensorSignature sig;
   Type element = tensor.getElementType();
@@ -46,7 +52,7 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
     sig.elementType = ElementType::BF16;
   else
     return makeError(what + " has element type " +
-                     llvm::Twine(debugString(element)) +
+                     llvm::Twine(str(element)) +
                      "; expected f32, f16 or bf16");
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return sig;
@@ -118,9 +124,11 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
       return makeError("lowering for the CPU failed:\n" + diagnostics);
   }
 
-  ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(
+  // `options.transformer` is a function_ref: keep its target alive here.
+  auto optimize = makeOptimizingTransformer(
       /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  ExecutionEngineOptions options;
+  options.transformer = optimize;
   auto engine = ExecutionEngine::create(*clone, options);
   if (!engine)
     return makeError("JIT compilation failed: " +

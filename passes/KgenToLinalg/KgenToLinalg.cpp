@@ -27,6 +27,7 @@ void mlir::kgen::populateKgenToLinalgPatterns(RewritePatternSet &patterns) {
   populateDataMovementToLinalgPatterns(patterns);
 }
 
+namespace mlir::kgen {
 namespace {
 struct ConvertKgenToLinalgPass final
     : impl::ConvertKgenToLinalgPassBase<ConvertKgenToLinalgPass> {
@@ -43,3 +44,4 @@ struct ConvertKgenToLinalgPass final
   }
 };
 } // namespace
+} // namespace mlir::kgen

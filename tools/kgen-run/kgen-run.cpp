@@ -19,6 +19,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -159,10 +160,11 @@ int main(int argc, char **argv) {
       if (llvm::Error err = writeNpy(path, tensor))
         return fail(llvm::toString(std::move(err)));
     TensorStats stats = computeStats(tensor);
-    llvm::outs() << llvm::formatv(
-        "output {0}: {1} min={2:g} max={3:g} mean={4:g} nan={5} inf={6}{7}\n",
-        i, tensor.typeString(), stats.min, stats.max, stats.mean,
-        stats.nanCount, stats.infCount, path.empty() ? "" : " -> " + path);
+    llvm::outs() << "output " << i << ": " << tensor.typeString()
+                 << llvm::format(" min=%.6g max=%.6g mean=%.6g", stats.min,
+                                 stats.max, stats.mean)
+                 << " nan=" << stats.nanCount << " inf=" << stats.infCount
+                 << (path.empty() ? "" : " -> " + path) << "\n";
   }
   return 0;
 }

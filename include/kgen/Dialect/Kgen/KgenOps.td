@@ -8,8 +8,10 @@
 #define KGEN_DIALECT_KGEN_KGENOPS_TD
 
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 //===----------------------------------------------------------------------===//
@@ -67,7 +69,9 @@ def Kgen_GeluApproximation : I32EnumAttr<"GeluApproximation",
   let genSpecializedAttr = 0;
 }
 def Kgen_GeluApproximationAttr
-    : EnumAttr<Kgen_Dialect, Kgen_GeluApproximation, "approximate">;
+    : EnumAttr<Kgen_Dialect, Kgen_GeluApproximation, "approximate"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 //===----------------------------------------------------------------------===//
 // Contractions
@@ -244,7 +248,7 @@ def Kgen_GeluOp : Kgen_UnaryOp<"gelu", "torch.nn.functional.gelu",
   let arguments = (ins Kgen_Tensor:$input,
       DefaultValuedAttr<Kgen_GeluApproximationAttr,
                         "::mlir::kgen::GeluApproximation::None">:$approximate);
-  let assemblyFormat = "$input ($approximate^)? attr-dict `:` type($input)";
+  let assemblyFormat = "$input (`approximate` $approximate^)? attr-dict `:` type($input)";
 }
 
 def Kgen_ClampOp : Kgen_UnaryOp<"clamp", "torch.clamp", "min(max(x, min), max)"> {

@@ -1,0 +1,27 @@
+# -*- Python -*-
+# lit configuration for kgen's regression tests (FileCheck on kgen-opt output,
+# -verify-diagnostics for invalid input, kgen-run error paths).
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "KGEN"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kgen_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%kgen_src_root", config.kgen_src_root))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.kgen_tools_dir, config.llvm_tools_dir]
+tools = ["kgen-opt", "kgen-run", "mlir-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)

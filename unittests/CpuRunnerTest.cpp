@@ -1,0 +1,117 @@
+//===- CpuRunnerTest.cpp - compiling and running functions on the CPU -----===//
+
+#include "kgen/Execution/CpuRunner.h"
+#include "kgen/Registration/Registration.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <cmath>
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace mlir::kgen;
+
+namespace {
+
+class CpuRunnerTest : public ::testing::Test {
+protected:
+  CpuRunnerTest() {
+    DialectRegistry registry;
+    registry.insert<func::FuncDialect>();
+    registerAllKgen(registry);
+    context.appendDialectRegistry(registry);
+  }
+  OwningOpRef<ModuleOp> parse(llvm::StringRef source) {
+    return parseSourceString<ModuleOp>(source, &context);
+  }
+  MLIRContext context;
+};
+
+constexpr llvm::StringLiteral kAddRelu = R"mlir(
+func.func @main(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = kgen.add %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %1 = kgen.relu %0 : tensor<2x3xf32>
+  return %1 : tensor<2x3xf32>
+}
+)mlir";
+
+TEST_F(CpuRunnerTest, RunsBroadcastAddRelu) {
+  auto module = parse(kAddRelu);
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+  ASSERT_EQ((*fn)->inputs().size(), 2u);
+  HostTensor a(ElementType::F32, {2, 3}), b(ElementType::F32, {3});
+  for (int i = 0; i < 6; ++i)
+    a.set(i, i - 3.0f);
+  for (int i = 0; i < 3; ++i)
+    b.set(i, 0.5f * i);
+  auto out = (*fn)->run({a, b});
+  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  ASSERT_EQ(out->size(), 1u);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_FLOAT_EQ((*out)[0].get(i), std::max(0.0f, (i - 3.0f) + 0.5f * (i % 3)));
+}
+
+TEST_F(CpuRunnerTest, MissingFunctionListsAvailableOnes) {
+  auto module = parse(kAddRelu);
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "nope");
+  ASSERT_FALSE(bool(fn));
+  std::string message = llvm::toString(fn.takeError());
+  EXPECT_NE(message.find("'nope' not found"), std::string::npos);
+  EXPECT_NE(message.find("available: main"), std::string::npos);
+}
+
+TEST_F(CpuRunnerTest, RejectsWrongInputs) {
+  auto module = parse(kAddRelu);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+  HostTensor a(ElementType::F32, {2, 3}), wrong(ElementType::F32, {4});
+  auto out = (*fn)->run({a, wrong});
+  ASSERT_FALSE(bool(out));
+  EXPECT_NE(llvm::toString(out.takeError()).find("input #1 is tensor<4xf32>"),
+            std::string::npos);
+  auto tooFew = (*fn)->run({a});
+  ASSERT_FALSE(bool(tooFew));
+  EXPECT_NE(llvm::toString(tooFew.takeError()).find("expected 2 inputs"),
+            std::string::npos);
+}
+
+TEST_F(CpuRunnerTest, RejectsNonTensorSignature) {
+  auto module = parse(R"mlir(
+func.func @main(%a: f32) -> f32 { return %a : f32 }
+)mlir");
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_FALSE(bool(fn));
+  EXPECT_NE(llvm::toString(fn.takeError()).find("statically shaped tensors"),
+            std::string::npos);
+}
+
+TEST_F(CpuRunnerTest, RunsHalfAndBFloat16) {
+  for (llvm::StringRef type : {"f16", "bf16"}) {
+    std::string source = (R"mlir(
+func.func @main(%a: tensor<4xT>) -> tensor<4xT> {
+  %0 = kgen.exp %a : tensor<4xT>
+  return %0 : tensor<4xT>
+})mlir");
+    for (size_t pos; (pos = source.find('T')) != std::string::npos;)
+      source.replace(pos, 1, type.str());
+    auto module = parse(source);
+    ASSERT_TRUE(module);
+    auto fn = CpuFunction::compile(*module, "main");
+    ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+    HostTensor a((*fn)->inputs()[0].elementType, {4});
+    for (int i = 0; i < 4; ++i)
+      a.set(i, 0.25f * i);
+    auto out = (*fn)->run({a});
+    ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+    for (int i = 0; i < 4; ++i)
+      EXPECT_NEAR((*out)[0].get(i), std::exp(0.25f * i), 0.02) << type.str();
+  }
+}
+
+} // namespace
