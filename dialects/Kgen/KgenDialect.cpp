@@ -33,5 +33,5 @@ Operation *KgenDialect::materializeConstant(OpBuilder &builder,
   auto typed = dyn_cast<TypedAttr>(value);
   if (!typed || typed.getType() != type || !isa<ElementsAttr>(value))
     return nullptr;
-  return ConstantOp::create(builder, loc, typed);
+  return ConstantOp::create(builder, loc, cast<ElementsAttr>(value));
 }

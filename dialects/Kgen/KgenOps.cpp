@@ -382,14 +382,6 @@ LogicalResult BroadcastToOp::verify() {
   return success();
 }
 
-LogicalResult ConstantOp::verify() {
-  if (!isa<ElementsAttr>(getValue()))
-    return emitOpError("value must be an elements attribute such as "
-                       "dense<...>, got ")
-           << getValue();
-  return success();
-}
-
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 #define GET_OP_CLASSES

@@ -425,11 +425,10 @@ def Kgen_ConstantOp
     %c = kgen.constant dense<[1.0, 2.0]> : tensor<2xf32>
     ```
   }];
-  let arguments = (ins TypedAttrInterface:$value);
+  let arguments = (ins ElementsAttr:$value);
   let results = (outs Kgen_Tensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
-  let hasVerifier = 1;
 }
 
 #endif // KGEN_DIALECT_KGEN_KGENOPS_TD

@@ -1,0 +1,564 @@
+"""The table of op test cases: one `Case` per (op, configuration).
+
+A case says which random tensors the function takes (`inputs`), how to
+write the kgen ops in MLIR (`emit`, given a FuncBuilder and the argument
+names; returns the result Values) and how PyTorch computes the same thing in
+float64 (`ref`, given the dtype and the inputs as float64 tensors holding
+dtype-rounded values; returns a tensor or a tuple of tensors).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from kgen_testing import (DTYPES, EPS, FuncBuilder, InputSpec, Value, fmt_float, fmt_ints,
+                          round_to, torch64)
+
+
+@dataclasses.dataclass
+class Case:
+    name: str
+    inputs: list
+    emit: Callable      # (b: FuncBuilder, *args) -> Value | list[Value]
+    ref: Callable       # (dtype, *tensors) -> Tensor | tuple[Tensor]
+    reduce_len: int = 1
+    dtypes: tuple = DTYPES
+
+    def build(self, dtype: str, copies: int = 1) -> tuple[str, int]:
+        """MLIR text of @main applying the case `copies` times, each copy to
+        its own arguments (one copy per seed); returns (text, results per copy)."""
+        b = FuncBuilder(dtype)
+        per_copy = None
+        for _ in range(copies):
+            args = [b.arg(s.shape) for s in self.inputs]
+            outs = self.emit(b, *args)
+            if isinstance(outs, Value):
+                outs = [outs]
+            per_copy = len(outs)
+            for v in outs:
+                b.ret(v.name, v.shape)
+        return b.text(), per_copy
+
+    def reference(self, dtype: str, inputs: Sequence[np.ndarray]) -> list:
+        out = self.ref(dtype, *[torch64(x) for x in inputs])
+        if isinstance(out, torch.Tensor):
+            out = (out,)
+        return [o.detach().numpy().astype(np.float64) for o in out]
+
+
+CASES: list = []
+
+
+def add(case: Case) -> Case:
+    assert all(c.name != case.name for c in CASES), case.name
+    CASES.append(case)
+    return case
+
+
+def S(*shape):
+    return tuple(shape)
+
+
+def sname(shape) -> str:
+    return "x".join(map(str, shape)) if shape else "scalar0d"
+
+
+# ---------------------------------------------------------------------------
+# Contractions
+# ---------------------------------------------------------------------------
+
+def matmul_case(m, k, n):
+    def emit(b, x, y):
+        return b.op(f"kgen.matmul {x}, {y} : ({b.t((m, k))}, {b.t((k, n))}) -> {b.t((m, n))}",
+                    (m, n))
+    add(Case(f"matmul_{m}x{k}x{n}", [InputSpec((m, k)), InputSpec((k, n))], emit,
+             lambda d, x, y: torch.mm(x, y), reduce_len=k))
+
+
+matmul_case(7, 13, 5)
+matmul_case(1, 17, 9)
+matmul_case(16, 33, 1)
+
+
+def bmm_case(bt, m, k, n):
+    def emit(b, x, y):
+        return b.op(f"kgen.batch_matmul {x}, {y} : ({b.t((bt, m, k))}, {b.t((bt, k, n))}) -> "
+                    f"{b.t((bt, m, n))}", (bt, m, n))
+    add(Case(f"batch_matmul_{bt}x{m}x{k}x{n}", [InputSpec((bt, m, k)), InputSpec((bt, k, n))],
+             emit, lambda d, x, y: torch.bmm(x, y), reduce_len=k))
+
+
+bmm_case(3, 7, 13, 5)
+bmm_case(1, 5, 9, 4)
+bmm_case(4, 1, 6, 11)
+
+
+def linear_case(xshape, out_features, bias):
+    in_f = xshape[-1]
+    wshape = (out_features, in_f)
+    yshape = tuple(xshape[:-1]) + (out_features,)
+    ins = [InputSpec(tuple(xshape)), InputSpec(wshape)] + ([InputSpec((out_features,))] if bias else [])
+
+    def emit(b, x, w, *bb):
+        ops = ", ".join([str(x), str(w)] + [str(v) for v in bb])
+        tys = ", ".join(b.t(s.shape) for s in ins)
+        return b.op(f"kgen.linear {ops} : ({tys}) -> {b.t(yshape)}", yshape)
+
+    add(Case(f"linear_{sname(xshape)}_to{out_features}_{'bias' if bias else 'nobias'}", ins, emit,
+             lambda d, x, w, *bb: F.linear(x, w, bb[0] if bb else None), reduce_len=in_f))
+
+
+linear_case((7, 13), 5, True)
+linear_case((7, 13), 5, False)
+linear_case((2, 3, 13), 6, True)
+linear_case((2, 3, 13), 6, False)
+linear_case((13,), 4, True)
+linear_case((2, 1, 3, 9), 5, True)
+
+
+def conv_case(tag, n, c, spatial, f, kernel, stride, padding, dilation, groups, bias):
+    nd = len(spatial)
+    xs = (n, c) + tuple(spatial)
+    ws = (f, c // groups) + tuple(kernel)
+    outsp = tuple((i + 2 * p - d * (k - 1) - 1) // s + 1
+                  for i, k, s, p, d in zip(spatial, kernel, stride, padding, dilation))
+    ys = (n, f) + outsp
+    ins = [InputSpec(xs), InputSpec(ws)] + ([InputSpec((f,))] if bias else [])
+
+    def emit(b, *args):
+        ops = ", ".join(map(str, args))
+        tys = ", ".join(b.t(s.shape) for s in ins)
+        return b.op(f"kgen.conv {ops} stride {fmt_ints(stride)} padding {fmt_ints(padding)} "
+                    f"dilation {fmt_ints(dilation)} groups {groups} : ({tys}) -> {b.t(ys)}", ys)
+
+    fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
+
+    def ref(d, x, w, *bb):
+        return fn(x, w, bb[0] if bb else None, stride=tuple(stride), padding=tuple(padding),
+                  dilation=tuple(dilation), groups=groups)
+
+    add(Case(f"conv{nd}d_{tag}", ins, emit, ref, reduce_len=(c // groups) * math.prod(kernel)))
+
+
+conv_case("basic_bias", 2, 3, (9, 11), 4, (3, 3), (1, 1), (1, 1), (1, 1), 1, True)
+conv_case("nopad_nobias", 1, 2, (7, 6), 3, (3, 3), (1, 1), (0, 0), (1, 1), 1, False)
+conv_case("stride2_pad1", 2, 3, (9, 10), 5, (3, 3), (2, 2), (1, 1), (1, 1), 1, False)
+conv_case("dilation2_pad2_bias", 1, 3, (11, 9), 4, (3, 3), (1, 1), (2, 2), (2, 2), 1, True)
+conv_case("groups2_bias", 2, 4, (7, 8), 6, (3, 3), (1, 1), (1, 1), (1, 1), 2, True)
+conv_case("depthwise", 1, 4, (8, 7), 8, (3, 3), (1, 1), (1, 1), (1, 1), 4, True)
+conv_case("rect_kernel_mixed", 1, 3, (10, 9), 2, (3, 2), (2, 1), (0, 1), (1, 2), 1, True)
+conv_case("k1x1", 2, 5, (4, 3), 3, (1, 1), (1, 1), (0, 0), (1, 1), 1, True)
+conv_case("stride_pad_dil_groups", 1, 6, (13, 12), 4, (3, 3), (2, 3), (2, 1), (2, 1), 2, True)
+conv_case("basic_bias", 2, 3, (17,), 5, (3,), (1,), (1,), (1,), 1, True)
+conv_case("stride2_dil3_nobias", 1, 4, (20,), 3, (4,), (2,), (3,), (3,), 1, False)
+conv_case("groups2_stride2_bias", 2, 4, (13,), 4, (5,), (2,), (2,), (1,), 2, True)
+conv_case("pad_stride_bias", 1, 2, (5, 6, 7), 3, (3, 3, 3), (1, 2, 1), (1, 1, 1), (1, 1, 1), 1, True)
+conv_case("groups2_dil2_nobias", 1, 4, (6, 6, 5), 2, (2, 3, 2), (1, 1, 2), (0, 1, 1), (2, 1, 1), 2,
+          False)
+
+
+# ---------------------------------------------------------------------------
+# Elementwise binary ops
+# ---------------------------------------------------------------------------
+
+BINARY_REF = {
+    "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+    "maximum": torch.maximum, "minimum": torch.minimum, "pow": torch.pow,
+}
+
+
+def bcast_shape(a, b):
+    return tuple(torch.broadcast_shapes(torch.Size(a), torch.Size(b)))
+
+
+def binary_operand_spec(op, side, shape, nan=0.0):
+    if op == "div" and side == "rhs":
+        return InputSpec(shape, 0.25, 1.0, away_from_zero=True, nan=nan)
+    if op == "pow":
+        return InputSpec(shape, 0.1, 2.0, nan=nan) if side == "lhs" else InputSpec(shape, -2.0, 2.0)
+    return InputSpec(shape, nan=nan)
+
+
+def binary_case(op, lhs, rhs, tag, nan=0.0):
+    """lhs/rhs: a shape tuple (a tensor argument) or a float (an arith.constant)."""
+    shapes = [s for s in (lhs, rhs) if isinstance(s, tuple)]
+    out = shapes[0] if len(shapes) == 1 else bcast_shape(lhs, rhs)
+    ins = []
+    if isinstance(lhs, tuple):
+        ins.append(binary_operand_spec(op, "lhs", lhs, nan))
+    if isinstance(rhs, tuple):
+        ins.append(binary_operand_spec(op, "rhs", rhs, nan if op != "pow" else 0.0))
+
+    def emit(b, *args):
+        it = iter(args)
+        names, tys = [], []
+        for v in (lhs, rhs):
+            if isinstance(v, tuple):
+                names.append(str(next(it)))
+                tys.append(b.t(v))
+            else:
+                names.append(b.scalar(v))
+                tys.append(b.dtype)
+        return b.op(f"kgen.{op} {names[0]}, {names[1]} : ({tys[0]}, {tys[1]}) -> {b.t(out)}", out)
+
+    def ref(d, *xs):
+        it = iter(xs)
+        operands = [next(it) if isinstance(v, tuple) else torch.tensor(v, dtype=torch.float64)
+                    for v in (lhs, rhs)]
+        return BINARY_REF[op](*operands)
+
+    add(Case(f"{op}_{tag}", ins, emit, ref))
+
+
+SCALAR_RHS = {"add": 2.0, "sub": 0.5, "mul": -1.5, "div": 3.0, "maximum": 0.25, "minimum": -0.25,
+              "pow": 2.0}
+SCALAR_LHS = {"add": -1.5, "sub": 2.0, "mul": 0.5, "div": 1.5, "maximum": -0.5, "minimum": 0.5,
+              "pow": 2.0}
+
+for _op in BINARY_REF:
+    binary_case(_op, S(7, 13), S(7, 13), "same_7x13")
+    binary_case(_op, S(7, 13), S(13), "bcast_row_7x13_13")
+    binary_case(_op, S(7, 1), S(1, 13), "bcast_outer_7x1_1x13")
+    binary_case(_op, S(2, 1, 5), S(3, 1), "bcast_3d_2x1x5_3x1")
+    binary_case(_op, S(7, 13), SCALAR_RHS[_op], "scalar_rhs")
+    binary_case(_op, SCALAR_LHS[_op], S(7, 13), "scalar_lhs")
+binary_case("add", S(5), S(3, 4, 5), "bcast_lowrank_lhs_5_3x4x5")
+binary_case("mul", S(), S(3, 7), "rank0_lhs")
+binary_case("sub", S(4, 1, 6), S(4, 3, 1), "bcast_both_4x1x6_4x3x1")
+binary_case("pow", S(7, 13), 0.5, "scalar_rhs_sqrt")
+binary_case("pow", S(7, 13), -1.5, "scalar_rhs_neg")
+binary_case("maximum", S(7, 13), S(7, 13), "nan_propagation", nan=0.15)
+binary_case("minimum", S(7, 13), S(13), "nan_propagation", nan=0.15)
+
+
+# ---------------------------------------------------------------------------
+# Elementwise unary ops
+# ---------------------------------------------------------------------------
+
+def hardswish_ref(x):
+    return x * torch.clamp(x + 3.0, 0.0, 6.0) / 6.0
+
+
+UNARY = {  # op: (reference, low, high)
+    "neg": (torch.neg, -1, 1),
+    "abs": (torch.abs, -1, 1),
+    "exp": (torch.exp, -3, 3),
+    "log": (torch.log, 0.1, 2),
+    "sqrt": (torch.sqrt, 0.1, 2),
+    "rsqrt": (torch.rsqrt, 0.1, 2),
+    "tanh": (torch.tanh, -4, 4),
+    "sigmoid": (torch.sigmoid, -6, 6),
+    "relu": (torch.relu, -1, 1),
+    "silu": (F.silu, -6, 6),
+    "hardswish": (hardswish_ref, -4.5, 4.5),
+}
+
+
+def unary_case(op, shape, ref, low, high, attrs="", tag=None, nan=0.0):
+    def emit(b, x):
+        return b.op(f"kgen.{op} {x}{attrs} : {b.t(shape)}", shape)
+    add(Case(f"{op}_{tag or sname(shape)}", [InputSpec(shape, low, high, nan=nan)], emit,
+             lambda d, x: ref(x)))
+
+
+for _op, (_ref, _lo, _hi) in UNARY.items():
+    unary_case(_op, S(7, 13), _ref, _lo, _hi)
+unary_case("exp", S(2, 5, 3), torch.exp, -3, 3)
+unary_case("tanh", S(31), torch.tanh, -10, 10, tag="31_wide")
+unary_case("sigmoid", S(2, 3, 5), torch.sigmoid, -20, 20, tag="2x3x5_wide")
+unary_case("relu", S(7, 13), torch.relu, -1, 1, tag="nan_propagation", nan=0.15)
+
+unary_case("leaky_relu", S(7, 13), lambda x: F.leaky_relu(x, 0.01), -1, 1, tag="default_slope")
+unary_case("leaky_relu", S(3, 4, 5), lambda x: F.leaky_relu(x, 0.2), -1, 1,
+           attrs=f" negative_slope {fmt_float(0.2)}", tag="slope0.2_3x4x5")
+unary_case("gelu", S(7, 13), lambda x: F.gelu(x), -5, 5, tag="exact_7x13")
+unary_case("gelu", S(7, 13), lambda x: F.gelu(x, approximate="tanh"), -5, 5,
+           attrs=" approximate<tanh>", tag="tanh_7x13")
+unary_case("gelu", S(2, 3, 4), lambda x: F.gelu(x), -1, 1, tag="exact_2x3x4")
+
+
+def clamp_case(tag, lo, hi, nan=0.0):
+    attrs = (f" min {fmt_float(lo)}" if lo is not None else "") + \
+            (f" max {fmt_float(hi)}" if hi is not None else "")
+    unary_case("clamp", S(7, 13), lambda x: torch.clamp(x, min=lo, max=hi), -8, 8, attrs=attrs,
+               tag=tag, nan=nan)
+
+
+clamp_case("relu6", 0.0, 6.0)
+clamp_case("min_only", -0.5, None)
+clamp_case("max_only", None, 1.25)
+clamp_case("min_gt_max", 1.0, -1.0)
+clamp_case("nan_propagation", -2.0, 2.0, nan=0.15)
+
+
+# ---------------------------------------------------------------------------
+# Reductions
+# ---------------------------------------------------------------------------
+
+REDUCE_REF = {
+    "sum": lambda x, dims, k: torch.sum(x, dim=dims, keepdim=k),
+    "mean": lambda x, dims, k: torch.mean(x, dim=dims, keepdim=k),
+    "max": lambda x, dims, k: torch.amax(x, dim=dims, keepdim=k),
+    "min": lambda x, dims, k: torch.amin(x, dim=dims, keepdim=k),
+}
+
+
+def reduce_case(op, shape, dims, keepdim, nan=0.0, tag=""):
+    out = tuple((1 if keepdim else None) if i in dims else s for i, s in enumerate(shape))
+    out = tuple(s for s in out if s is not None)
+    kd = " keepdim" if keepdim else ""
+
+    def emit(b, x):
+        return b.op(f"kgen.{op} {x} dims {fmt_ints(dims)}{kd} : {b.t(shape)} -> {b.t(out)}", out)
+
+    name = f"{op}_{sname(shape)}_dims{''.join(map(str, dims))}{'_keepdim' if keepdim else ''}{tag}"
+    add(Case(name, [InputSpec(shape, nan=nan)], emit,
+             lambda d, x: REDUCE_REF[op](x, tuple(dims), keepdim),
+             reduce_len=math.prod(shape[i] for i in dims)))
+
+
+for _op in REDUCE_REF:
+    reduce_case(_op, S(7, 13), [1], True)
+    reduce_case(_op, S(7, 13), [0], False)
+    reduce_case(_op, S(3, 5, 7), [0, 2], True)
+    reduce_case(_op, S(3, 5, 7), [2, 0], False)
+    reduce_case(_op, S(3, 5, 7), [1], False)
+    reduce_case(_op, S(7, 13), [0, 1], False)
+    reduce_case(_op, S(2, 3, 4, 5), [1, 3], True)
+reduce_case("sum", S(7, 13), [0, 1], True)
+reduce_case("mean", S(257), [0], False)
+reduce_case("max", S(7, 13), [1], False, nan=0.05, tag="_nan_propagation")
+reduce_case("min", S(7, 13), [0], True, nan=0.05, tag="_nan_propagation")
+
+
+# ---------------------------------------------------------------------------
+# Softmax, normalizations
+# ---------------------------------------------------------------------------
+
+def softmax_case(op, shape, dim, low=-1.0, high=1.0, tag=""):
+    fn = F.softmax if op == "softmax" else F.log_softmax
+
+    def emit(b, x):
+        return b.op(f"kgen.{op} {x} dim {dim} : {b.t(shape)}", shape)
+
+    add(Case(f"{op}_{sname(shape)}_dim{dim}{tag}", [InputSpec(shape, low, high)], emit,
+             lambda d, x: fn(x, dim=dim), reduce_len=shape[dim]))
+
+
+for _op in ("softmax", "log_softmax"):
+    softmax_case(_op, S(7, 13), 1)
+    softmax_case(_op, S(7, 13), 0)
+    softmax_case(_op, S(3, 5, 7), 1)
+    softmax_case(_op, S(3, 5, 7), 2, low=-60.0, high=60.0, tag="_large")
+    softmax_case(_op, S(1, 33), 1, low=-5.0, high=5.0)
+
+
+def layer_norm_case(tag, shape, ns, weight, bias, eps, low=-1.0, high=1.0):
+    ins = [InputSpec(shape, low, high)]
+    if weight:
+        ins.append(InputSpec(tuple(ns), 0.5, 1.5))
+    if bias:
+        ins.append(InputSpec(tuple(ns)))
+
+    def emit(b, x, *wb):
+        it = iter(wb)
+        ops = str(x)
+        if weight:
+            ops += f" weight {next(it)}"
+        if bias:
+            ops += f" bias {next(it)}"
+        tys = ", ".join(b.t(s.shape) for s in ins)
+        return b.op(f"kgen.layer_norm {ops} normalized_shape {fmt_ints(ns)} eps {fmt_float(eps)}"
+                    f" : ({tys}) -> {b.t(shape)}", shape)
+
+    def ref(d, x, *wb):
+        it = iter(wb)
+        w = next(it) if weight else None
+        bb = next(it) if bias else None
+        return F.layer_norm(x, tuple(ns), w, bb, eps)
+
+    add(Case(f"layer_norm_{tag}", ins, emit, ref, reduce_len=math.prod(ns)))
+
+
+layer_norm_case("7x13_ns13_weight_bias", S(7, 13), [13], True, True, 1e-5)
+layer_norm_case("7x13_ns13_plain", S(7, 13), [13], False, False, 1e-5)
+layer_norm_case("7x13_ns13_weight_only", S(7, 13), [13], True, False, 1e-5)
+layer_norm_case("3x5x7_ns5x7_weight_bias", S(3, 5, 7), [5, 7], True, True, 1e-5)
+layer_norm_case("3x5x7_ns5x7_bias_only", S(3, 5, 7), [5, 7], False, True, 1e-5)
+layer_norm_case("3x5x7_ns7_eps0.01", S(3, 5, 7), [7], True, True, 1e-2)
+layer_norm_case("ns31_1d", S(31), [31], True, True, 1e-5)
+layer_norm_case("4x33_offset_mean", S(4, 33), [33], True, True, 1e-5, low=2.0, high=4.0)
+
+
+def rms_norm_ref(x, ns, w, eps):
+    dims = tuple(range(x.dim() - len(ns), x.dim()))
+    y = x / torch.sqrt(torch.mean(x * x, dim=dims, keepdim=True) + eps)
+    return y * w if w is not None else y
+
+
+def rms_norm_case(tag, shape, ns, weight, eps, low=-1.0, high=1.0):
+    ins = [InputSpec(shape, low, high)] + ([InputSpec(tuple(ns), 0.5, 1.5)] if weight else [])
+
+    def emit(b, x, *w):
+        ops = str(x) + (f" weight {w[0]}" if weight else "")
+        e = f" eps {fmt_float(eps)}" if eps is not None else ""
+        tys = ", ".join(b.t(s.shape) for s in ins)
+        return b.op(f"kgen.rms_norm {ops} normalized_shape {fmt_ints(ns)}{e}"
+                    f" : ({tys}) -> {b.t(shape)}", shape)
+
+    def ref(d, x, *w):
+        # eps=None: torch.finfo(dtype).eps, as torch.nn.functional.rms_norm.
+        return rms_norm_ref(x, ns, w[0] if w else None, EPS[d] if eps is None else eps)
+
+    add(Case(f"rms_norm_{tag}", ins, emit, ref, reduce_len=math.prod(ns)))
+
+
+rms_norm_case("7x13_ns13_weight_eps1e-6", S(7, 13), [13], True, 1e-6)
+rms_norm_case("7x13_ns13_noweight_eps1e-6", S(7, 13), [13], False, 1e-6)
+rms_norm_case("3x5x7_ns5x7_weight_eps1e-5", S(3, 5, 7), [5, 7], True, 1e-5)
+rms_norm_case("7x13_ns13_weight_default_eps", S(7, 13), [13], True, None)
+# Small inputs: mean(x^2) ~ 3e-4, the order of the f16/bf16 default eps, so
+# the default eps value shows in the result.
+rms_norm_case("4x16_ns16_small_default_eps", S(4, 16), [16], False, None, low=-0.03, high=0.03)
+rms_norm_case("2x3x4_ns3x4_noweight_default_eps", S(2, 3, 4), [3, 4], False, None)
+
+
+# ---------------------------------------------------------------------------
+# Data movement, constants
+# ---------------------------------------------------------------------------
+
+def permute_case(shape, dims):
+    out = tuple(shape[i] for i in dims)
+
+    def emit(b, x):
+        return b.op(f"kgen.permute {x} dims {fmt_ints(dims)} : {b.t(shape)} -> {b.t(out)}", out)
+
+    add(Case(f"permute_{sname(shape)}_{''.join(map(str, dims))}", [InputSpec(shape)], emit,
+             lambda d, x: x.permute(*dims)))
+
+
+permute_case(S(7, 13), [1, 0])
+permute_case(S(2, 3, 5), [2, 0, 1])
+permute_case(S(2, 3, 5), [0, 2, 1])
+permute_case(S(2, 3, 4, 5), [3, 1, 0, 2])
+permute_case(S(3, 4), [0, 1])
+
+
+def reshape_case(shape, out):
+    def emit(b, x):
+        return b.op(f"kgen.reshape {x} : {b.t(shape)} -> {b.t(out)}", out)
+
+    add(Case(f"reshape_{sname(shape)}_to_{sname(out)}", [InputSpec(shape)], emit,
+             lambda d, x: x.reshape(out)))
+
+
+reshape_case(S(4, 6), S(24))
+reshape_case(S(2, 3, 5), S(5, 6))
+reshape_case(S(30), S(2, 3, 5))
+reshape_case(S(7, 13), S(1, 91, 1))
+reshape_case(S(2, 3, 4, 5), S(6, 20))
+reshape_case(S(1), S())
+
+
+def broadcast_case(shape, out):
+    def emit(b, x):
+        return b.op(f"kgen.broadcast_to {x} : {b.t(shape)} -> {b.t(out)}", out)
+
+    add(Case(f"broadcast_to_{sname(shape)}_to_{sname(out)}", [InputSpec(shape)], emit,
+             lambda d, x: x.broadcast_to(out)))
+
+
+broadcast_case(S(1, 5), S(4, 5))
+broadcast_case(S(5), S(3, 4, 5))
+broadcast_case(S(3, 1, 5), S(3, 7, 5))
+broadcast_case(S(1), S(2, 3))
+broadcast_case(S(), S(3, 4))
+broadcast_case(S(6, 1), S(2, 6, 7))
+
+
+def dense_literal(values: np.ndarray) -> str:
+    if values.ndim == 0:
+        return repr(float(values))
+    return "[" + ", ".join(dense_literal(v) for v in values) + "]"
+
+
+def constant_case(tag, values, splat=False, plus_input=False):
+    values = np.asarray(values, dtype=np.float64)
+    shape = values.shape
+    lit = repr(float(values.flat[0])) if splat else dense_literal(values)
+
+    def emit(b, *x):
+        c = b.op(f"kgen.constant dense<{lit}> : {b.t(shape)}", shape)
+        if not plus_input:
+            return c
+        return b.op(f"kgen.add {x[0]}, {c} : ({b.t(shape)}, {b.t(shape)}) -> {b.t(shape)}",
+                    shape)
+
+    def ref(d, *x):
+        # The literal is rounded to the element type when parsed.
+        c = torch64(round_to(values, d))
+        return c + x[0] if plus_input else c
+
+    add(Case(f"constant_{tag}", [InputSpec(shape)] if plus_input else [], emit, ref))
+
+
+constant_case("2x3", [[0.5, -1.25, 2.0], [3.0, -0.75, 1.5]])
+constant_case("splat_3x4", np.full((3, 4), 1.5), splat=True)
+constant_case("inexact_5_plus_input", [0.1, 0.2, 0.3, -0.7, 1.1], plus_input=True)
+constant_case("2x2x2_plus_input", np.arange(8, dtype=np.float64).reshape(2, 2, 2) - 3.5,
+              plus_input=True)
+
+
+# ---------------------------------------------------------------------------
+# Functions with several ops or results (argument/result plumbing)
+# ---------------------------------------------------------------------------
+
+def _multi_emit(b, x):
+    s = b.op(f"kgen.sum {x} dims [1] : {b.t((7, 13))} -> {b.t((7,))}", (7,))
+    m = b.op(f"kgen.max {x} dims [0] keepdim : {b.t((7, 13))} -> {b.t((1, 13))}", (1, 13))
+    e = b.op(f"kgen.exp {x} : {b.t((7, 13))}", (7, 13))
+    return [m, s, e]
+
+
+add(Case("multi_result_max_sum_exp", [InputSpec((7, 13))], _multi_emit,
+         lambda d, x: (torch.amax(x, dim=0, keepdim=True), torch.sum(x, dim=1), torch.exp(x)),
+         reduce_len=13))
+
+
+def _same_arg_twice(b, x):
+    return b.op(f"kgen.mul {x}, {x} : ({b.t((5, 6))}, {b.t((5, 6))}) -> {b.t((5, 6))}", (5, 6))
+
+
+add(Case("mul_same_arg_twice", [InputSpec((5, 6))], _same_arg_twice, lambda d, x: x * x))
+
+
+def _chain(b, x, y):
+    # (relu(x @ y), sum(relu(x @ y) * 0.5, dim 1)): no cancellation after the
+    # matmul, so the check holds whether or not kgen rounds intermediates of
+    # a reduced dtype (within the 2-ulp store tolerance).
+    m = b.op(f"kgen.matmul {x}, {y} : ({b.t((6, 9))}, {b.t((9, 7))}) -> {b.t((6, 7))}", (6, 7))
+    r = b.op(f"kgen.relu {m} : {b.t((6, 7))}", (6, 7))
+    h = b.scalar(0.5)
+    q = b.op(f"kgen.mul {r}, {h} : ({b.t((6, 7))}, {b.dtype}) -> {b.t((6, 7))}", (6, 7))
+    s = b.op(f"kgen.sum {q} dims [1] : {b.t((6, 7))} -> {b.t((6,))}", (6,))
+    return [r, s]
+
+
+def _chain_ref(d, x, y):
+    # PyTorch eager rounds each op's result to the dtype.
+    r = torch.relu(torch64(round_to((x @ y).numpy(), d)))
+    return r, (r * 0.5).sum(dim=1)
+
+
+add(Case("chain_matmul_relu_mul_sum", [InputSpec((6, 9)), InputSpec((9, 7))], _chain,
+         _chain_ref, reduce_len=9))
+
+
+def cases_by_name() -> dict:
+    return {c.name: c for c in CASES}

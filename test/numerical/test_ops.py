@@ -1,0 +1,59 @@
+"""Every kgen op against a PyTorch float64 reference, in f32, f16 and bf16.
+
+One test per (case, dtype); each checks the seeds in kgen_testing.SEEDS.
+By default one kgen-run call checks all seeds: @main applies the op once per
+seed to that seed's own arguments (compiling dominates the run time). With
+KGEN_TEST_SEPARATE_SEEDS=1 each seed is its own program and kgen-run call.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from kgen_testing import (DTYPES, SEEDS, assert_close, check_output_dtype, reference_to_dtype,
+                          rng_for, run_kgen, to_npy, tolerance)
+from op_cases import CASES
+
+SEPARATE_SEEDS = os.environ.get("KGEN_TEST_SEPARATE_SEEDS", "") not in ("", "0")
+
+PARAMS = [pytest.param(c, d, id=f"{c.name}-{d}") for c in CASES for d in DTYPES if d in c.dtypes]
+
+
+def make_inputs(case, dtype, seed):
+    """Seeded inputs already rounded to the dtype, in kgen-run's .npy form."""
+    rng = rng_for(case.name, seed)
+    return [to_npy(spec.sample(rng), dtype) for spec in case.inputs]
+
+
+def check_outputs(case, dtype, seed, inputs, outputs, run):
+    expected = case.reference(dtype, inputs)
+    assert len(outputs) == len(expected), f"{len(outputs)} outputs, expected {len(expected)}"
+    tol = tolerance(dtype, case.reduce_len)
+    for i, (got, want) in enumerate(zip(outputs, expected)):
+        what = f"{case.name} [{dtype}] seed {seed} output {i}"
+        check_output_dtype(got, dtype, what)
+        try:
+            assert_close(got, reference_to_dtype(want, dtype), tol, what)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nrepro: {' '.join(map(str, run.cmd))}") from None
+
+
+@pytest.mark.parametrize("case,dtype", PARAMS)
+def test_op(case, dtype, tmp_path, kgen_run):
+    if SEPARATE_SEEDS:
+        for seed in SEEDS:
+            text, _ = case.build(dtype)
+            inputs = make_inputs(case, dtype, seed)
+            n_out = len(case.reference(dtype, inputs))
+            run = run_kgen(text, tmp_path, inputs, n_outputs=n_out, tag=f"seed{seed}")
+            check_outputs(case, dtype, seed, inputs, run.outputs, run)
+        return
+    text, per_copy = case.build(dtype, copies=len(SEEDS))
+    all_inputs = [make_inputs(case, dtype, s) for s in SEEDS]
+    run = run_kgen(text, tmp_path, [x for xs in all_inputs for x in xs],
+                   n_outputs=per_copy * len(SEEDS), tag="all_seeds")
+    for k, (seed, inputs) in enumerate(zip(SEEDS, all_inputs)):
+        check_outputs(case, dtype, seed, inputs, run.outputs[k * per_copy:(k + 1) * per_copy], run)
