@@ -185,8 +185,9 @@ def round_to(x, dtype: str) -> np.ndarray:
     if dtype == "f16":
         return x.astype(np.float16).astype(np.float64)
     if dtype == "bf16":
-        t = torch.from_numpy(np.ascontiguousarray(x.astype(np.float32)))
-        return t.to(torch.bfloat16).to(torch.float64).numpy()
+        # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
+        t = torch.from_numpy(np.array(x, dtype=np.float32, order="C", ndmin=0))
+        return t.to(torch.bfloat16).to(torch.float64).numpy().reshape(x.shape)
     raise ValueError(dtype)
 
 

@@ -80,7 +80,7 @@ def test_inputs_outputs_and_summary_line(prog, tmp_path):
     proc = kgen([prog, "--input=a.npy", "--input=b.npy", "--output=o.npy"], tmp_path, True)
     out = np.load(tmp_path / "o.npy")
     assert out.dtype == np.dtype("<f4") and out.shape == (4, 5)
-    np.testing.assert_array_equal(out, 1 + np.arange(5, dtype=np.float32)[None, :])
+    np.testing.assert_array_equal(out, np.broadcast_to(1 + np.arange(5, dtype=np.float32), (4, 5)))
     assert "output 0: tensor<4x5xf32>" in proc.stdout
     for key in ("min=", "max=", "mean="):
         assert key in proc.stdout

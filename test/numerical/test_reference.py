@@ -58,7 +58,7 @@ def test_eps_is_torch_finfo_eps():
         assert EPS[d] == torch.finfo(TORCH_DTYPE[d]).eps
 
 
-def test_tolerance_catches_one_percent_and_allows_rounding():
+def test_tolerance_catches_five_percent_and_allows_rounding():
     x = np.random.default_rng(1).uniform(-2, 2, 1000)
     for d in DTYPES:
         ref = reference_to_dtype(x, d)
@@ -69,9 +69,9 @@ def test_tolerance_catches_one_percent_and_allows_rounding():
             if d == "bf16":
                 nxt = ref + np.abs(ref) * 2.0 ** -8  # well within one bf16 ulp step
             assert_close(nxt, ref, tolerance(d), d)
-        # ... a 1 % error fails in every dtype.
+        # ... a 5 % error fails in every dtype.
         with pytest.raises(AssertionError):
-            assert_close(ref * 1.01, ref, tolerance(d), d)
+            assert_close(ref * 1.05, ref, tolerance(d), d)
     with pytest.raises(AssertionError, match="NaN mismatch"):
         assert_close(np.array([np.nan, 1.0]), np.array([0.0, 1.0]), tolerance("f32"), "nan")
 

@@ -1,0 +1,72 @@
+// RUN: kgen-opt %s -kgen-to-linalg -split-input-file | FileCheck %s
+
+// f32 matmul accumulates straight into its result.
+// CHECK-LABEL: func.func @matmul_f32
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<3x5xf32>)
+// CHECK:         %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<4x5xf32>) outs(%[[INIT]] : tensor<3x5xf32>)
+// CHECK:         return %[[MM]]
+func.func @matmul_f32(%a: tensor<3x4xf32>, %b: tensor<4x5xf32>) -> tensor<3x5xf32> {
+  %0 = kgen.matmul %a, %b : (tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// f16 matmul accumulates in f32 and rounds once.
+// CHECK-LABEL: func.func @matmul_f16
+// CHECK:         %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x4xf16>, tensor<4x5xf16>) outs(%{{.*}} : tensor<3x5xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[MM]] : tensor<3x5xf32>) outs(%{{.*}} : tensor<3x5xf16>)
+// CHECK:           arith.truncf %{{.*}} : f32 to f16
+func.func @matmul_f16(%a: tensor<3x4xf16>, %b: tensor<4x5xf16>) -> tensor<3x5xf16> {
+  %0 = kgen.matmul %a, %b : (tensor<3x4xf16>, tensor<4x5xf16>) -> tensor<3x5xf16>
+  return %0 : tensor<3x5xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @batch_matmul
+// CHECK:         linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<2x3x4xbf16>, tensor<2x4x5xbf16>) outs(%{{.*}} : tensor<2x3x5xf32>)
+// CHECK:           arith.truncf %{{.*}} : f32 to bf16
+func.func @batch_matmul(%a: tensor<2x3x4xbf16>, %b: tensor<2x4x5xbf16>) -> tensor<2x3x5xbf16> {
+  %0 = kgen.batch_matmul %a, %b : (tensor<2x3x4xbf16>, tensor<2x4x5xbf16>) -> tensor<2x3x5xbf16>
+  return %0 : tensor<2x3x5xbf16>
+}
+
+// -----
+
+// linear flattens leading dims, multiplies by Wᵀ, adds the bias along the
+// feature dimension and restores the leading dims.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[FEAT:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @linear_bias
+// CHECK:         %[[X:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2]] : tensor<2x3x8xf32> into tensor<48xf32>
+// CHECK:         %[[X2:.*]] = tensor.expand_shape %[[X]] {{\[}}[0, 1]] output_shape [6, 8] : tensor<48xf32> into tensor<6x8xf32>
+// CHECK:         %[[MM:.*]] = linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%[[X2]], %{{.*}} : tensor<6x8xf32>, tensor<4x8xf32>)
+// CHECK:         %[[B:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[FEAT]], #[[ID]]]{{.*}} ins(%[[MM]], %{{.*}} : tensor<6x4xf32>, tensor<4xf32>)
+// CHECK:           arith.addf
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [2, 3, 4] : tensor<24xf32> into tensor<2x3x4xf32>
+func.func @linear_bias(%x: tensor<2x3x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4xf32>) -> tensor<2x3x4xf32> {
+  %0 = kgen.linear %x, %w, %b : (tensor<2x3x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// -----
+
+// Grouped, strided, padded convolution: a zero pad, channel groups split
+// out, and one generic whose input map carries stride and dilation.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 * 2 + d6 * 3, d4 * 2 + d7 * 3)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+// CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @conv_grouped
+// CHECK:         tensor.pad %{{.*}} low[0, 0, 2, 2] high[0, 0, 2, 2]
+// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 13, 13] : tensor<1x4x13x13xf32> into tensor<1x2x2x13x13xf32>
+// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3] : tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
+// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x4x4xf32> into tensor<1x6x4x4xf32>
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[BIAS]], #{{.*}}]
+func.func @conv_grouped(%x: tensor<1x4x9x9xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x4x4xf32> {
+  %0 = kgen.conv %x, %w, %b stride [2, 2] padding [2, 2] dilation [3, 3] groups 2 : (tensor<1x4x9x9xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x4xf32>
+  return %0 : tensor<1x6x4x4xf32>
+}

@@ -1,0 +1,50 @@
+// RUN: kgen-opt %s -kgen-to-linalg -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @permute
+// CHECK:         linalg.transpose ins(%{{.*}} : tensor<2x3x4xf16>) outs(%{{.*}} : tensor<4x2x3xf16>) permutation = [2, 0, 1]
+func.func @permute(%a: tensor<2x3x4xf16>) -> tensor<4x2x3xf16> {
+  %0 = kgen.permute %a dims [2, 0, 1] : tensor<2x3x4xf16> -> tensor<4x2x3xf16>
+  return %0 : tensor<4x2x3xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape
+// CHECK:         %[[F:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1]] : tensor<4x6xf32> into tensor<24xf32>
+// CHECK:         tensor.expand_shape %[[F]] {{\[}}[0, 1, 2]] output_shape [2, 3, 4] : tensor<24xf32> into tensor<2x3x4xf32>
+func.func @reshape(%a: tensor<4x6xf32>) -> tensor<2x3x4xf32> {
+  %0 = kgen.reshape %a : tensor<4x6xf32> -> tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_scalar
+// CHECK:         tensor.collapse_shape %{{.*}} [] : tensor<1x1xf32> into tensor<f32>
+func.func @reshape_scalar(%a: tensor<1x1xf32>) -> tensor<f32> {
+  %0 = kgen.reshape %a : tensor<1x1xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Copies, no arithmetic, no conversion.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d1, 0)>
+// CHECK-LABEL: func.func @broadcast_to
+// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #{{.*}}]
+// CHECK-NEXT:    ^bb0(%[[V:.*]]: bf16, %{{.*}}: bf16):
+// CHECK-NEXT:      linalg.yield %[[V]] : bf16
+func.func @broadcast_to(%a: tensor<3x1xbf16>) -> tensor<2x3x5xbf16> {
+  %0 = kgen.broadcast_to %a : tensor<3x1xbf16> -> tensor<2x3x5xbf16>
+  return %0 : tensor<2x3x5xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @constant
+// CHECK:         %[[C:.*]] = arith.constant dense<[1.000000e+00, 2.500000e+00]> : tensor<2xf32>
+// CHECK:         return %[[C]]
+func.func @constant() -> tensor<2xf32> {
+  %0 = kgen.constant dense<[1.0, 2.5]> : tensor<2xf32>
+  return %0 : tensor<2xf32>
+}

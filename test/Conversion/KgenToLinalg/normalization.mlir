@@ -1,0 +1,76 @@
+// RUN: kgen-opt %s -kgen-to-linalg -split-input-file | FileCheck %s
+
+// Stable softmax: row max, sum of exp(x - max), then exp(x - max) / sum.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @softmax
+// CHECK:         %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK:           arith.maximumf
+// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%{{.*}}, %[[MAX]] :
+// CHECK:           arith.subf
+// CHECK:           math.exp
+// CHECK:           arith.addf
+// CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %[[MAX]], %[[SUM]] :
+// CHECK:           arith.subf
+// CHECK:           math.exp
+// CHECK:           arith.divf
+func.func @softmax(%a: tensor<4x7xf32>) -> tensor<4x7xf32> {
+  %0 = kgen.softmax %a dim 1 : tensor<4x7xf32>
+  return %0 : tensor<4x7xf32>
+}
+
+// -----
+
+// log_softmax = (x - max) - log(sum).
+// CHECK-LABEL: func.func @log_softmax
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]
+// CHECK:         linalg.generic
+// CHECK:           %[[SH:.*]] = arith.subf
+// CHECK:           %[[L:.*]] = math.log
+// CHECK:           arith.subf %[[SH]], %[[L]]
+// CHECK:           arith.truncf {{.*}} to bf16
+func.func @log_softmax(%a: tensor<4x7xbf16>) -> tensor<4x7xbf16> {
+  %0 = kgen.log_softmax %a dim 0 : tensor<4x7xbf16>
+  return %0 : tensor<4x7xbf16>
+}
+
+// -----
+
+// layer_norm over the last two dims: mean, biased variance (two passes),
+// then (x - mean) * rsqrt(var + eps) * weight + bias.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[STAT:.*]] = affine_map<(d0, d1, d2) -> (d0)>
+// CHECK-DAG: #[[PARAM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func.func @layer_norm
+// CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[STAT]]], iterator_types = ["parallel", "reduction", "reduction"]}
+// CHECK:         %[[MEAN:.*]] = linalg.generic
+// CHECK:           arith.constant 1.500000e+01 : f32
+// CHECK:         %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[STAT]], #[[STAT]]], iterator_types = ["parallel", "reduction", "reduction"]} ins(%{{.*}}, %[[MEAN]] :
+// CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[STAT]], #[[STAT]], #[[PARAM]], #[[PARAM]], #[[ID]]]
+// CHECK:           arith.divf
+// CHECK:           %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
+// CHECK:           arith.addf %{{.*}}, %[[EPS]]
+// CHECK:           math.rsqrt
+// CHECK:           arith.mulf
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+func.func @layer_norm(%x: tensor<2x3x5xf32>, %w: tensor<3x5xf32>, %b: tensor<3x5xf32>) -> tensor<2x3x5xf32> {
+  %0 = kgen.layer_norm %x weight %w bias %b normalized_shape [3, 5] eps 1.0e-5 : (tensor<2x3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>) -> tensor<2x3x5xf32>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// -----
+
+// rms_norm without eps uses the dtype's machine epsilon (2^-10 for f16).
+// CHECK-LABEL: func.func @rms_norm_default_eps
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK:         linalg.generic
+// CHECK:           arith.constant 9.765625E-4 : f32
+// CHECK:           math.rsqrt
+func.func @rms_norm_default_eps(%x: tensor<2x8xf16>) -> tensor<2x8xf16> {
+  %0 = kgen.rms_norm %x normalized_shape [8] : (tensor<2x8xf16>) -> tensor<2x8xf16>
+  return %0 : tensor<2x8xf16>
+}

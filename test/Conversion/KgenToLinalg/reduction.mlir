@@ -1,0 +1,46 @@
+// RUN: kgen-opt %s -kgen-to-linalg -split-input-file | FileCheck %s
+
+// An f32 accumulator, a reduction generic, a narrowing generic, and an
+// expand_shape for keepdim.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[RED:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @sum_keepdim
+// CHECK:         %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:         %[[ACC:.*]] = linalg.fill ins(%[[Z]] : f32) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK:         %[[R:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[RED]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME:      ins(%{{.*}} : tensor<2x3x4xf16>) outs(%[[ACC]] : tensor<2x4xf32>)
+// CHECK:           arith.extf
+// CHECK:           arith.addf
+// CHECK:         %[[N:.*]] = linalg.generic {{.*}} ins(%[[R]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<2x4xf16>)
+// CHECK:           arith.truncf
+// CHECK:         tensor.expand_shape {{.*}} : tensor<8xf16> into tensor<2x1x4xf16>
+func.func @sum_keepdim(%a: tensor<2x3x4xf16>) -> tensor<2x1x4xf16> {
+  %0 = kgen.sum %a dims [1] keepdim : tensor<2x3x4xf16> -> tensor<2x1x4xf16>
+  return %0 : tensor<2x1x4xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @mean_all
+// CHECK:         linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]
+// CHECK-SAME:      outs(%{{.*}} : tensor<f32>)
+// CHECK:         %[[C:.*]] = arith.constant 1.200000e+01 : f32
+// CHECK:         arith.divf %{{.*}}, %[[C]]
+func.func @mean_all(%a: tensor<3x4xf32>) -> tensor<f32> {
+  %0 = kgen.mean %a dims [0, 1] : tensor<3x4xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Max starts from -inf and min from +inf; both propagate NaN.
+// CHECK-LABEL: func.func @max_min
+// CHECK:         arith.constant 0xFF800000 : f32
+// CHECK:         arith.maximumf
+// CHECK:         arith.constant 0x7F800000 : f32
+// CHECK:         arith.minimumf
+func.func @max_min(%a: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<4xf32>) {
+  %0 = kgen.max %a dims [1] : tensor<3x4xf32> -> tensor<3xf32>
+  %1 = kgen.min %a dims [0] : tensor<3x4xf32> -> tensor<4xf32>
+  return %0, %1 : tensor<3xf32>, tensor<4xf32>
+}
