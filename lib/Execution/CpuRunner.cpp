@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
@@ -129,10 +130,21 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
       /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
   ExecutionEngineOptions options;
   options.transformer = optimize;
+
   auto engine = ExecutionEngine::create(*clone, options);
   if (!engine)
     return makeError("JIT compilation failed: " +
                      llvm::toString(engine.takeError()));
+  // Strided copies (e.g. into the interior of a padded buffer) lower to a
+  // call to MLIR's runtime helper; resolve it to the linked-in definition.
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("memrefCopy")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
+  (*engine)->initialize();
   result->engine = std::move(*engine);
   result->entryPoint = ("_mlir_ciface_" + functionName).str();
   return result;
