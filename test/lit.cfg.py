@@ -17,6 +17,7 @@ config.test_exec_root = os.path.join(config.kgen_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%kgen_src_root", config.kgen_src_root))
+config.substitutions.append(("%kgen_obj_root", config.kgen_obj_root))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
