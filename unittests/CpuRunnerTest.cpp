@@ -52,7 +52,8 @@ TEST_F(CpuRunnerTest, RunsBroadcastAddRelu) {
   ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
   ASSERT_EQ(out->size(), 1u);
   for (int i = 0; i < 6; ++i)
-    EXPECT_FLOAT_EQ((*out)[0].get(i), std::max(0.0f, (i - 3.0f) + 0.5f * (i % 3)));
+    EXPECT_FLOAT_EQ((*out)[0].get(i),
+                    std::max(0.0f, (i - 3.0f) + 0.5f * (i % 3)));
 }
 
 TEST_F(CpuRunnerTest, MissingFunctionListsAvailableOnes) {

@@ -23,7 +23,7 @@ TEST(HalfConversion, KnownBitPatterns) {
   EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
   EXPECT_EQ(floatToHalf(-2.0f), 0xc000);
   EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);
-  EXPECT_EQ(floatToHalf(1e6f), 0x7c00); // overflow to +inf
+  EXPECT_EQ(floatToHalf(1e6f), 0x7c00);  // overflow to +inf
   EXPECT_EQ(floatToHalf(1e-9f), 0x0000); // underflow to zero
   EXPECT_TRUE(std::isnan(halfToFloat(floatToHalf(NAN))));
 }
@@ -56,8 +56,8 @@ TEST(BFloat16Conversion, RoundsToNearestEven) {
 }
 
 TEST(HostTensor, PoisonMakesEveryElementNaN) {
-  for (ElementType type : {ElementType::F32, ElementType::F16,
-                           ElementType::BF16}) {
+  for (ElementType type :
+       {ElementType::F32, ElementType::F16, ElementType::BF16}) {
     HostTensor t(type, {3, 5});
     t.poison();
     for (int64_t i = 0; i < t.numElements(); ++i)

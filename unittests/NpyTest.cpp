@@ -32,8 +32,8 @@ TEST(Npy, RoundTripsF32AndF16) {
 }
 
 TEST(Npy, RoundTripsRank0AndRank1) {
-  for (std::vector<int64_t> shape : {std::vector<int64_t>{},
-                                     std::vector<int64_t>{5}}) {
+  for (std::vector<int64_t> shape :
+       {std::vector<int64_t>{}, std::vector<int64_t>{5}}) {
     HostTensor t(ElementType::F32, shape);
     auto parsed = parseNpy(serializeNpy(t));
     ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());

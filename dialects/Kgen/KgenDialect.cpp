@@ -27,9 +27,8 @@ void KgenDialect::initialize() {
       >();
 }
 
-Operation *KgenDialect::materializeConstant(OpBuilder &builder,
-                                            Attribute value, Type type,
-                                            Location loc) {
+Operation *KgenDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
   auto typed = dyn_cast<TypedAttr>(value);
   if (!typed || typed.getType() != type || !isa<ElementsAttr>(value))
     return nullptr;

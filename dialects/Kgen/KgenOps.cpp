@@ -66,8 +66,7 @@ LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> shape) {
          << "expected shape " << formatShape(shape);
 }
 
-LogicalResult verifyRank(Operation *op, StringRef name, Value v,
-                         int64_t rank) {
+LogicalResult verifyRank(Operation *op, StringRef name, Value v, int64_t rank) {
   int64_t actual = cast<RankedTensorType>(v.getType()).getRank();
   if (actual == rank)
     return success();
@@ -99,9 +98,10 @@ LogicalResult verifyDimList(Operation *op, ArrayRef<int64_t> dims,
 
 /// Shared by layer_norm and rms_norm: `normalized_shape` names trailing
 /// dimensions of the input, and the affine parameters have that shape.
-LogicalResult verifyNormalizedShape(Operation *op, Value input,
-                                    ArrayRef<int64_t> normalizedShape,
-                                    ArrayRef<std::pair<StringRef, Value>> params) {
+LogicalResult
+verifyNormalizedShape(Operation *op, Value input,
+                      ArrayRef<int64_t> normalizedShape,
+                      ArrayRef<std::pair<StringRef, Value>> params) {
   ArrayRef<int64_t> inShape = shapeOf(input);
   if (normalizedShape.empty())
     return op->emitOpError("normalized_shape must not be empty");
@@ -220,9 +220,9 @@ LogicalResult ConvOp::verify() {
         {"padding", getPadding()},
         {"dilation", getDilation()}}) {
     if (values.size() != spatial)
-      return emitOpError()
-             << name << " must have " << spatial << " values (one per spatial "
-             << "dimension), got " << values.size();
+      return emitOpError() << name << " must have " << spatial
+                           << " values (one per spatial "
+                           << "dimension), got " << values.size();
     int64_t minimum = name == "padding" ? 0 : 1;
     if (llvm::any_of(values, [&](int64_t v) { return v < minimum; }))
       return emitOpError() << name << " values must be at least " << minimum
@@ -263,8 +263,7 @@ LogicalResult ConvOp::verify() {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-template <typename BinaryOp>
-static LogicalResult verifyBinaryOp(BinaryOp op) {
+template <typename BinaryOp> static LogicalResult verifyBinaryOp(BinaryOp op) {
   auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
   auto rhs = dyn_cast<RankedTensorType>(op.getRhs().getType());
   if (!lhs && !rhs)
@@ -308,8 +307,7 @@ static LogicalResult verifyReductionOp(ReductionOp op) {
     return op.emitOpError("needs at least one dimension to reduce");
   if (failed(verifyDimList(op, op.getDims(), in.size())))
     return failure();
-  return verifyResultShape(op,
-                           reducedShape(in, op.getDims(), op.getKeepdim()));
+  return verifyResultShape(op, reducedShape(in, op.getDims(), op.getKeepdim()));
 }
 
 #define KGEN_REDUCTION_VERIFIER(OpName)                                        \
@@ -353,8 +351,7 @@ LogicalResult PermuteOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   if (getDims().size() != in.size())
     return emitOpError("dims must list all ")
-           << in.size() << " dimensions of the input, got "
-           << getDims().size();
+           << in.size() << " dimensions of the input, got " << getDims().size();
   if (failed(verifyDimList(*this, getDims(), in.size())))
     return failure();
   SmallVector<int64_t> expected;
@@ -377,8 +374,7 @@ LogicalResult BroadcastToOp::verify() {
   std::optional<SmallVector<int64_t>> shape = broadcastShapes(in, out);
   if (in.size() > out.size() || !shape || ArrayRef<int64_t>(*shape) != out)
     return emitOpError("input shape ")
-           << formatShape(in) << " does not broadcast to "
-           << formatShape(out);
+           << formatShape(in) << " does not broadcast to " << formatShape(out);
   return success();
 }
 

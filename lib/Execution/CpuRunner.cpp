@@ -52,8 +52,7 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
   else if (element.isBF16())
     sig.elementType = ElementType::BF16;
   else
-    return makeError(what + " has element type " +
-                     llvm::Twine(str(element)) +
+    return makeError(what + " has element type " + llvm::Twine(str(element)) +
                      "; expected f32, f16 or bf16");
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return sig;

@@ -74,8 +74,8 @@ llvm::Expected<HostTensor> mlir::kgen::parseNpy(StringRef contents) {
   char quote = descr->empty() ? 0 : descr->front();
   if (quote != '\'' && quote != '"')
     return malformed("'descr' is not a string");
-  StringRef dtype = descr->drop_front().take_until(
-      [&](char c) { return c == quote; });
+  StringRef dtype =
+      descr->drop_front().take_until([&](char c) { return c == quote; });
   ElementType elementType;
   if (dtype == "<f4" || dtype == "=f4" || dtype == "f4")
     elementType = ElementType::F32;
@@ -131,9 +131,9 @@ llvm::Expected<HostTensor> mlir::kgen::readNpy(StringRef path) {
                                    path + ": " + buffer.getError().message());
   llvm::Expected<HostTensor> tensor = parseNpy((*buffer)->getBuffer());
   if (!tensor)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        path + ": " + llvm::toString(tensor.takeError()));
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " +
+                                       llvm::toString(tensor.takeError()));
   return tensor;
 }
 
@@ -176,8 +176,7 @@ llvm::Error mlir::kgen::writeNpy(StringRef path, const HostTensor &tensor) {
   temp += ".tmp-%%%%%%";
   int fd;
   llvm::SmallString<128> tempPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(temp, fd, tempPath))
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(temp, fd, tempPath))
     return llvm::createStringError(ec, path + ": " + ec.message());
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);

@@ -65,9 +65,9 @@ struct BatchMatmulLowering : OpRewritePattern<BatchMatmulOp> {
     Location loc = op.getLoc();
     auto type = op.getType();
     Value acc = filledF32Tensor(rewriter, loc, type.getShape(), 0.0);
-    acc = linalg::BatchMatmulOp::create(
-              rewriter, loc, TypeRange{acc.getType()},
-              ValueRange{op.getLhs(), op.getRhs()}, ValueRange{acc})
+    acc = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                        ValueRange{op.getLhs(), op.getRhs()},
+                                        ValueRange{acc})
               .getResult(0);
     rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, type, {}, {}));
     return success();
@@ -92,11 +92,11 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
               rewriter, loc, TypeRange{acc.getType()},
               ValueRange{x, op.getWeight()}, ValueRange{acc})
               .getResult(0);
-    AffineMap biasMap = AffineMap::get(
-        2, 0, {rewriter.getAffineDimExpr(1)}, rewriter.getContext());
-    Value result = finishContraction(rewriter, loc, acc,
-                                     op.getType().clone({rows, out}),
-                                     op.getBias(), biasMap);
+    AffineMap biasMap = AffineMap::get(2, 0, {rewriter.getAffineDimExpr(1)},
+                                       rewriter.getContext());
+    Value result =
+        finishContraction(rewriter, loc, acc, op.getType().clone({rows, out}),
+                          op.getBias(), biasMap);
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, op.getType()));
     return success();
   }
@@ -137,7 +137,8 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
                   .getResult();
     }
 
-    // [N, C, ...] -> [N, G, C/G, ...] and [F, C/G, k...] -> [G, F/G, C/G, k...].
+    // [N, C, ...] -> [N, G, C/G, ...] and [F, C/G, k...] -> [G, F/G, C/G,
+    // k...].
     auto paddedType = cast<RankedTensorType>(input.getType());
     SmallVector<int64_t> groupedInput = {n, groups, cg};
     llvm::append_range(groupedInput, paddedType.getShape().drop_front(2));
@@ -176,16 +177,17 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
                                                utils::IteratorType::parallel);
     iterators.append(1 + spatial, utils::IteratorType::reduction);
     Value acc = filledF32Tensor(rewriter, loc, groupedOut, 0.0);
-    acc = linalg::GenericOp::create(
-              rewriter, loc, TypeRange{acc.getType()},
-              ValueRange{input, weight}, ValueRange{acc}, maps, iterators,
-              [&](OpBuilder &b, Location l, ValueRange args) {
-                Value prod = arith::MulFOp::create(b, l, widen(b, l, args[0]),
-                                                   widen(b, l, args[1]));
-                linalg::YieldOp::create(
-                    b, l, arith::AddFOp::create(b, l, args[2], prod).getResult());
-              })
-              .getResult(0);
+    acc =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{acc.getType()}, ValueRange{input, weight},
+            ValueRange{acc}, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value prod = arith::MulFOp::create(b, l, widen(b, l, args[0]),
+                                                 widen(b, l, args[1]));
+              linalg::YieldOp::create(
+                  b, l, arith::AddFOp::create(b, l, args[2], prod).getResult());
+            })
+            .getResult(0);
 
     SmallVector<ReassociationIndices> outGroups = {{0}, {1, 2}};
     for (int64_t i = 0; i < spatial; ++i)
@@ -203,6 +205,7 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
 
 void mlir::kgen::populateContractionToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<MatmulLowering, BatchMatmulLowering, LinearLowering,
-               ConvLowering>(patterns.getContext());
+  patterns
+      .add<MatmulLowering, BatchMatmulLowering, LinearLowering, ConvLowering>(
+          patterns.getContext());
 }

@@ -38,8 +38,8 @@ struct ReshapeLowering : OpRewritePattern<ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ReshapeOp op,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(), op.getInput(),
-                                         op.getType()));
+    rewriter.replaceOp(
+        op, reshapeTensor(rewriter, op.getLoc(), op.getInput(), op.getType()));
     return success();
   }
 };
@@ -53,9 +53,10 @@ struct BroadcastToLowering : OpRewritePattern<BroadcastToOp> {
     AffineMap map = broadcastMap(rewriter.getContext(), inputType.getShape(),
                                  type.getShape());
     rewriter.replaceOp(
-        op, buildParallelGeneric(
-                rewriter, op.getLoc(), type, {op.getInput()}, {map},
-                [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
+        op,
+        buildParallelGeneric(
+            rewriter, op.getLoc(), type, {op.getInput()}, {map},
+            [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
     return success();
   }
 };

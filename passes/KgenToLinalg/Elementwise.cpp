@@ -92,8 +92,7 @@ Value scalarFormula(OpBuilder &b, Location loc, HardswishOp, ValueRange args) {
   Value x = args[0];
   Value shifted = arith::AddFOp::create(b, loc, x, f32Const(b, loc, 3.0));
   Value relu6 = arith::MinimumFOp::create(
-      b, loc,
-      arith::MaximumFOp::create(b, loc, shifted, f32Const(b, loc, 0.0)),
+      b, loc, arith::MaximumFOp::create(b, loc, shifted, f32Const(b, loc, 0.0)),
       f32Const(b, loc, 6.0));
   return arith::DivFOp::create(b, loc, arith::MulFOp::create(b, loc, x, relu6),
                                f32Const(b, loc, 6.0));
@@ -106,8 +105,8 @@ Value scalarFormula(OpBuilder &b, Location loc, GeluOp op, ValueRange args) {
   Value inner;
   if (op.getApproximate() == GeluApproximation::Tanh) {
     // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
-    Value x3 = arith::MulFOp::create(b, loc, x,
-                                     arith::MulFOp::create(b, loc, x, x));
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
     Value poly = arith::AddFOp::create(
         b, loc, x,
         arith::MulFOp::create(b, loc, f32Const(b, loc, 0.044715), x3));
@@ -118,8 +117,7 @@ Value scalarFormula(OpBuilder &b, Location loc, GeluOp op, ValueRange args) {
   } else {
     // erf(x / sqrt(2))
     inner = math::ErfOp::create(
-        b, loc,
-        arith::MulFOp::create(b, loc, x, f32Const(b, loc, M_SQRT1_2)));
+        b, loc, arith::MulFOp::create(b, loc, x, f32Const(b, loc, M_SQRT1_2)));
   }
   return arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x),
                                arith::AddFOp::create(b, loc, one, inner));
@@ -138,16 +136,15 @@ Value scalarFormula(OpBuilder &b, Location loc, ClampOp op, ValueRange args) {
   return x;
 }
 
-template <typename OpTy>
-struct ElementwiseLowering : OpRewritePattern<OpTy> {
+template <typename OpTy> struct ElementwiseLowering : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    Value result = buildElementwise(
-        rewriter, op.getLoc(), op.getType(), op->getOperands(),
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return scalarFormula(b, loc, op, args);
-        });
+    Value result =
+        buildElementwise(rewriter, op.getLoc(), op.getType(), op->getOperands(),
+                         [&](OpBuilder &b, Location loc, ValueRange args) {
+                           return scalarFormula(b, loc, op, args);
+                         });
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -76,8 +76,8 @@ Value mlir::kgen::detail::buildParallelGeneric(OpBuilder &b, Location loc,
   allMaps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
-  Value init = emptyTensor(b, loc, resultType.getShape(),
-                           resultType.getElementType());
+  Value init =
+      emptyTensor(b, loc, resultType.getShape(), resultType.getElementType());
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, inputs, ValueRange{init}, allMaps,
       iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
@@ -99,8 +99,8 @@ Value mlir::kgen::detail::buildElementwise(OpBuilder &b, Location loc,
     if (!type)
       continue;
     if (maps.empty())
-      tensorMaps.push_back(broadcastMap(b.getContext(), type.getShape(),
-                                        resultType.getShape()));
+      tensorMaps.push_back(
+          broadcastMap(b.getContext(), type.getShape(), resultType.getShape()));
     tensors.push_back(operand);
   }
   if (!maps.empty())
@@ -152,8 +152,8 @@ Value mlir::kgen::detail::buildReduction(OpBuilder &b, Location loc,
   return generic.getResult(0);
 }
 
-Value mlir::kgen::detail::reshapeTensor(OpBuilder &b, Location loc,
-                                        Value value, RankedTensorType type) {
+Value mlir::kgen::detail::reshapeTensor(OpBuilder &b, Location loc, Value value,
+                                        RankedTensorType type) {
   auto source = cast<RankedTensorType>(value.getType());
   if (source.getShape() == type.getShape())
     return value;
@@ -165,8 +165,7 @@ Value mlir::kgen::detail::reshapeTensor(OpBuilder &b, Location loc,
   };
   // Go through the 1-D (or, for a single element, 0-D) form: any static
   // reshape of a row-major tensor is a collapse followed by an expand.
-  int64_t flatRank =
-      (source.getRank() == 0 || type.getRank() == 0) ? 0 : 1;
+  int64_t flatRank = (source.getRank() == 0 || type.getRank() == 0) ? 0 : 1;
   Value flat = value;
   if (source.getRank() != flatRank) {
     auto flatType = RankedTensorType::get(

@@ -44,13 +44,13 @@ std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x,
       [](OpBuilder &nb, Location l, ValueRange args) -> Value {
         return arith::MaximumFOp::create(nb, l, args[1], args[0]);
       });
-  Value sum = buildReduction(
-      b, loc, {x, max}, {dim}, 0.0,
-      [](OpBuilder &nb, Location l, ValueRange args) {
-        Value e = math::ExpOp::create(nb, l, sub(nb, l, args[0], args[1]));
-        return add(nb, l, args[2], e);
-      },
-      {identity, reducedMap});
+  Value sum = buildReduction(b, loc, {x, max}, {dim}, 0.0,
+                             [](OpBuilder &nb, Location l, ValueRange args) {
+                               Value e = math::ExpOp::create(
+                                   nb, l, sub(nb, l, args[0], args[1]));
+                               return add(nb, l, args[2], e);
+                             },
+                             {identity, reducedMap});
   return {max, sum};
 }
 
@@ -137,13 +137,13 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
           return arith::DivFOp::create(b, l, args[0], f32Const(b, l, count));
         });
     // Biased variance: mean of squared deviations (two-pass for accuracy).
-    Value sqDev = buildReduction(
-        rewriter, loc, {x, mean}, dims, 0.0,
-        [](OpBuilder &b, Location l, ValueRange args) {
-          Value dev = sub(b, l, args[0], args[1]);
-          return add(b, l, args[2], mul(b, l, dev, dev));
-        },
-        {identity, reduced});
+    Value sqDev =
+        buildReduction(rewriter, loc, {x, mean}, dims, 0.0,
+                       [](OpBuilder &b, Location l, ValueRange args) {
+                         Value dev = sub(b, l, args[0], args[1]);
+                         return add(b, l, args[2], mul(b, l, dev, dev));
+                       },
+                       {identity, reduced});
 
     NormOperands operands;
     operands.add(x, identity);
@@ -157,7 +157,8 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
     Value result = buildElementwise(
         rewriter, loc, type, operands.values,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value var = arith::DivFOp::create(b, l, args[2], f32Const(b, l, count));
+          Value var =
+              arith::DivFOp::create(b, l, args[2], f32Const(b, l, count));
           Value inv =
               math::RsqrtOp::create(b, l, add(b, l, var, f32Const(b, l, eps)));
           Value y = mul(b, l, sub(b, l, args[0], args[1]), inv);
@@ -188,18 +189,17 @@ struct RmsNormLowering : OpRewritePattern<RmsNormOp> {
       count *= s;
     // PyTorch's eps=None means the machine epsilon of the input dtype.
     double eps =
-        op.getEps()
-            ? op.getEps()->convertToDouble()
-            : std::ldexp(1.0, 1 - cast<FloatType>(type.getElementType())
-                                      .getFPMantissaWidth());
+        op.getEps() ? op.getEps()->convertToDouble()
+                    : std::ldexp(1.0, 1 - cast<FloatType>(type.getElementType())
+                                              .getFPMantissaWidth());
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
     AffineMap reduced = dropDimsMap(rewriter.getContext(), rank, dims);
     Value x = op.getInput();
-    Value sumSq = buildReduction(rewriter, loc, {x}, dims, 0.0,
-                                 [](OpBuilder &b, Location l, ValueRange args) {
-                                   return add(b, l, args[1],
-                                              mul(b, l, args[0], args[0]));
-                                 });
+    Value sumSq =
+        buildReduction(rewriter, loc, {x}, dims, 0.0,
+                       [](OpBuilder &b, Location l, ValueRange args) {
+                         return add(b, l, args[1], mul(b, l, args[0], args[0]));
+                       });
     NormOperands operands;
     operands.add(x, identity);
     operands.add(sumSq, reduced);

@@ -31,8 +31,9 @@ struct ReductionLowering : OpRewritePattern<OpTy> {
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     ArrayRef<int64_t> dims = op.getDims();
     double inf = std::numeric_limits<double>::infinity();
-    double init = kind == Combiner::Sum ? 0.0 : kind == Combiner::Max ? -inf
-                                                                      : inf;
+    double init = kind == Combiner::Sum   ? 0.0
+                  : kind == Combiner::Max ? -inf
+                                          : inf;
     Value acc = buildReduction(
         rewriter, loc, {op.getInput()}, dims, init,
         [](OpBuilder &b, Location l, ValueRange args) -> Value {

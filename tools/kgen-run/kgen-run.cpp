@@ -32,21 +32,20 @@ using namespace mlir;
 using namespace mlir::kgen;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<program.mlir>"),
-                                      cl::Required);
-static cl::opt<std::string> functionName("function",
-                                         cl::desc("Function to run"),
-                                         cl::init("main"));
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<program.mlir>"), cl::Required);
+static cl::opt<std::string>
+    functionName("function", cl::desc("Function to run"), cl::init("main"));
 static cl::list<std::string>
-    inputPaths("input", cl::desc("A .npy file per function argument, in order"));
+    inputPaths("input",
+               cl::desc("A .npy file per function argument, in order"));
 static cl::opt<unsigned>
     seed("seed", cl::desc("Seed for random inputs (when no --input is given)"),
          cl::init(0));
 static cl::list<std::string>
     outputPaths("output", cl::desc("A .npy file per result, in order"));
 static cl::opt<std::string>
-    outputDir("output-dir",
-              cl::desc("Write results to DIR/output<N>.npy"));
+    outputDir("output-dir", cl::desc("Write results to DIR/output<N>.npy"));
 
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "kgen-run") << message << "\n";
@@ -54,9 +53,8 @@ static int fail(const llvm::Twine &message) {
 }
 
 /// Reads the .npy for argument `index`; bf16 arguments take float32 files.
-static llvm::Expected<HostTensor> loadInput(llvm::StringRef path,
-                                            const TensorSignature &sig,
-                                            unsigned index) {
+static llvm::Expected<HostTensor>
+loadInput(llvm::StringRef path, const TensorSignature &sig, unsigned index) {
   llvm::Expected<HostTensor> tensor = readNpy(path);
   if (!tensor)
     return tensor.takeError();
@@ -67,8 +65,7 @@ static llvm::Expected<HostTensor> loadInput(llvm::StringRef path,
         llvm::inconvertibleErrorCode(),
         llvm::formatv("{0}: {1} mismatch for argument #{2}: the file holds {3} "
                       "but the function expects {4}{5}",
-                      path, what, index, tensor->typeString(),
-                      sig.typeString(),
+                      path, what, index, tensor->typeString(), sig.typeString(),
                       sig.elementType == ElementType::BF16
                           ? " (given as a float32 .npy)"
                           : "")

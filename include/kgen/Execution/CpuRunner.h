@@ -1,4 +1,5 @@
-//===- CpuRunner.h - JIT-compile and run a kgen function on the CPU -*- C++ -*-===//
+//===- CpuRunner.h - JIT-compile and run a kgen function on the CPU -*- C++
+//-*-===//
 //
 // The reference executor for everything kgen compiles: a function of a kgen
 // (or linalg-on-tensors) module is lowered with the kgen CPU pipeline,
