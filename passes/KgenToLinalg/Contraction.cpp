@@ -42,33 +42,20 @@ Value finishContraction(OpBuilder &b, Location loc, Value acc,
       {identity, biasMap});
 }
 
-struct MatmulLowering : OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(MatmulOp op,
+/// matmul and batch_matmul map one-to-one onto the linalg named op of the
+/// same name, accumulating into an f32 tensor.
+template <typename KgenOp, typename LinalgOp>
+struct MatmulLikeLowering : OpRewritePattern<KgenOp> {
+  using OpRewritePattern<KgenOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(KgenOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = op.getType();
     Value acc = filledF32Tensor(rewriter, loc, type.getShape(), 0.0);
-    acc = linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
-                                   ValueRange{op.getLhs(), op.getRhs()},
-                                   ValueRange{acc})
-              .getResult(0);
-    rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, type, {}, {}));
-    return success();
-  }
-};
-
-struct BatchMatmulLowering : OpRewritePattern<BatchMatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(BatchMatmulOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = op.getType();
-    Value acc = filledF32Tensor(rewriter, loc, type.getShape(), 0.0);
-    acc = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
-                                        ValueRange{op.getLhs(), op.getRhs()},
-                                        ValueRange{acc})
-              .getResult(0);
+    acc =
+        LinalgOp::create(rewriter, loc, TypeRange{acc.getType()},
+                         ValueRange{op.getLhs(), op.getRhs()}, ValueRange{acc})
+            .getResult(0);
     rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, type, {}, {}));
     return success();
   }
@@ -205,7 +192,7 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
 
 void mlir::kgen::populateContractionToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns
-      .add<MatmulLowering, BatchMatmulLowering, LinearLowering, ConvLowering>(
-          patterns.getContext());
+  patterns.add<MatmulLikeLowering<MatmulOp, linalg::MatmulOp>,
+               MatmulLikeLowering<BatchMatmulOp, linalg::BatchMatmulOp>,
+               LinearLowering, ConvLowering>(patterns.getContext());
 }

@@ -110,23 +110,34 @@ AffineMap paramMap(OpBuilder &b, int64_t rank, ArrayRef<int64_t> normalized) {
   return AffineMap::get(rank, 0, exprs, b.getContext());
 }
 
+/// What layer_norm and rms_norm share: the normalized (trailing) dimensions,
+/// how many elements each statistic covers, and the maps that read the input
+/// (identity), a statistic (reduced) and an affine parameter (param).
+struct NormGeometry {
+  SmallVector<int64_t> dims;
+  double count = 1;
+  AffineMap identity, reduced, param;
+
+  NormGeometry(OpBuilder &b, int64_t rank, ArrayRef<int64_t> normalized)
+      : dims(trailingDims(rank, normalized.size())),
+        identity(b.getMultiDimIdentityMap(rank)),
+        reduced(dropDimsMap(b.getContext(), rank, dims)),
+        param(paramMap(b, rank, normalized)) {
+    for (int64_t s : normalized)
+      count *= s;
+  }
+};
+
 struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LayerNormOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = op.getType();
-    int64_t rank = type.getRank();
-    ArrayRef<int64_t> normalized = op.getNormalizedShape();
-    SmallVector<int64_t> dims = trailingDims(rank, normalized.size());
-    double count = 1;
-    for (int64_t s : normalized)
-      count *= s;
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap reduced = dropDimsMap(rewriter.getContext(), rank, dims);
+    NormGeometry g(rewriter, type.getRank(), op.getNormalizedShape());
     Value x = op.getInput();
 
-    Value sum = buildReduction(rewriter, loc, {x}, dims, 0.0,
+    Value sum = buildReduction(rewriter, loc, {x}, g.dims, 0.0,
                                [](OpBuilder &b, Location l, ValueRange args) {
                                  return add(b, l, args[1], args[0]);
                                });
@@ -134,31 +145,30 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
     Value mean = buildElementwise(
         rewriter, loc, statType, {sum},
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::DivFOp::create(b, l, args[0], f32Const(b, l, count));
+          return arith::DivFOp::create(b, l, args[0], f32Const(b, l, g.count));
         });
     // Biased variance: mean of squared deviations (two-pass for accuracy).
     Value sqDev =
-        buildReduction(rewriter, loc, {x, mean}, dims, 0.0,
+        buildReduction(rewriter, loc, {x, mean}, g.dims, 0.0,
                        [](OpBuilder &b, Location l, ValueRange args) {
                          Value dev = sub(b, l, args[0], args[1]);
                          return add(b, l, args[2], mul(b, l, dev, dev));
                        },
-                       {identity, reduced});
+                       {g.identity, g.reduced});
 
     NormOperands operands;
-    operands.add(x, identity);
-    operands.add(mean, reduced);
-    operands.add(sqDev, reduced);
-    AffineMap pmap = paramMap(rewriter, rank, normalized);
-    operands.add(op.getWeight(), pmap);
-    operands.add(op.getBias(), pmap);
+    operands.add(x, g.identity);
+    operands.add(mean, g.reduced);
+    operands.add(sqDev, g.reduced);
+    operands.add(op.getWeight(), g.param);
+    operands.add(op.getBias(), g.param);
     bool hasWeight = bool(op.getWeight()), hasBias = bool(op.getBias());
     double eps = op.getEps().convertToDouble();
     Value result = buildElementwise(
         rewriter, loc, type, operands.values,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value var =
-              arith::DivFOp::create(b, l, args[2], f32Const(b, l, count));
+              arith::DivFOp::create(b, l, args[2], f32Const(b, l, g.count));
           Value inv =
               math::RsqrtOp::create(b, l, add(b, l, var, f32Const(b, l, eps)));
           Value y = mul(b, l, sub(b, l, args[0], args[1]), inv);
@@ -181,35 +191,28 @@ struct RmsNormLowering : OpRewritePattern<RmsNormOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = op.getType();
-    int64_t rank = type.getRank();
-    ArrayRef<int64_t> normalized = op.getNormalizedShape();
-    SmallVector<int64_t> dims = trailingDims(rank, normalized.size());
-    double count = 1;
-    for (int64_t s : normalized)
-      count *= s;
+    NormGeometry g(rewriter, type.getRank(), op.getNormalizedShape());
     // PyTorch's eps=None means the machine epsilon of the input dtype.
     double eps =
         op.getEps() ? op.getEps()->convertToDouble()
                     : std::ldexp(1.0, 1 - cast<FloatType>(type.getElementType())
                                               .getFPMantissaWidth());
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap reduced = dropDimsMap(rewriter.getContext(), rank, dims);
     Value x = op.getInput();
     Value sumSq =
-        buildReduction(rewriter, loc, {x}, dims, 0.0,
+        buildReduction(rewriter, loc, {x}, g.dims, 0.0,
                        [](OpBuilder &b, Location l, ValueRange args) {
                          return add(b, l, args[1], mul(b, l, args[0], args[0]));
                        });
     NormOperands operands;
-    operands.add(x, identity);
-    operands.add(sumSq, reduced);
-    operands.add(op.getWeight(), paramMap(rewriter, rank, normalized));
+    operands.add(x, g.identity);
+    operands.add(sumSq, g.reduced);
+    operands.add(op.getWeight(), g.param);
     bool hasWeight = bool(op.getWeight());
     Value result = buildElementwise(
         rewriter, loc, type, operands.values,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value ms =
-              arith::DivFOp::create(b, l, args[1], f32Const(b, l, count));
+              arith::DivFOp::create(b, l, args[1], f32Const(b, l, g.count));
           Value inv =
               math::RsqrtOp::create(b, l, add(b, l, ms, f32Const(b, l, eps)));
           Value y = mul(b, l, args[0], inv);
