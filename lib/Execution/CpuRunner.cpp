@@ -6,6 +6,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -58,6 +60,27 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
   return sig;
 }
 
+/// Each result becomes its own caller-provided output buffer, so a value
+/// returned twice must be materialized twice (the out-parameter conversion
+/// cannot alias one buffer into two outputs).
+static void giveEachResultItsOwnTensor(func::FuncOp func) {
+  func.walk([](func::ReturnOp ret) {
+    OpBuilder b(ret);
+    llvm::SmallPtrSet<Value, 4> seen;
+    for (OpOperand &operand : ret->getOpOperands()) {
+      Value v = operand.get();
+      if (seen.insert(v).second)
+        continue;
+      auto type = cast<RankedTensorType>(v.getType());
+      Value init = tensor::EmptyOp::create(b, ret.getLoc(), type.getShape(),
+                                           type.getElementType());
+      operand.set(linalg::CopyOp::create(b, ret.getLoc(), ValueRange{v},
+                                         ValueRange{init})
+                      .getResult(0));
+    }
+  });
+}
+
 CpuFunction::~CpuFunction() = default;
 
 llvm::Expected<std::unique_ptr<CpuFunction>>
@@ -101,13 +124,15 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   ctx->appendDialectRegistry(registry);
+  ctx->loadDialect<linalg::LinalgDialect, tensor::TensorDialect>();
   OwningOpRef<ModuleOp> clone(module.clone());
   ctx->getOrLoadDialect<LLVM::LLVMDialect>();
   registerBuiltinDialectTranslation(*ctx);
   registerLLVMDialectTranslation(*ctx);
-  clone->lookupSymbol<func::FuncOp>(functionName)
-      ->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                UnitAttr::get(ctx));
+  auto entry = clone->lookupSymbol<func::FuncOp>(functionName);
+  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(ctx));
+  giveEachResultItsOwnTensor(entry);
 
   std::string diagnostics;
   {

@@ -166,5 +166,9 @@ TensorStats mlir::kgen::computeStats(const HostTensor &tensor) {
     ++finite;
   }
   stats.mean = finite ? sum / finite : 0;
+  // Report -0 as 0: the sign of zero is noise in a summary.
+  stats.min += 0.0;
+  stats.max += 0.0;
+  stats.mean += 0.0;
   return stats;
 }

@@ -24,7 +24,7 @@ import shlex
 import subprocess
 import zlib
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -183,7 +183,8 @@ def round_to(x, dtype: str) -> np.ndarray:
     if dtype == "f32":
         return x.astype(np.float32).astype(np.float64)
     if dtype == "f16":
-        return x.astype(np.float16).astype(np.float64)
+        with np.errstate(over="ignore"):  # beyond 65504: inf, as intended
+            return x.astype(np.float16).astype(np.float64)
     if dtype == "bf16":
         # (np.ascontiguousarray would turn a 0-d array into a 1-d one.)
         t = torch.from_numpy(np.array(x, dtype=np.float32, order="C", ndmin=0))
@@ -222,7 +223,8 @@ def check_output_dtype(arr: np.ndarray, dtype: str, what: str = "output") -> Non
 
 @dataclasses.dataclass(frozen=True)
 class InputSpec:
-    """A random tensor argument: uniform in [low, high); with
+    """A random tensor argument: uniform in [low, high) (or drawn from
+    ``choices``); with
     ``away_from_zero`` the magnitude is uniform in [low, high) (0 <= low) and
     the sign random; ``nan`` is the fraction of elements set to NaN."""
     shape: tuple
@@ -231,8 +233,12 @@ class InputSpec:
     away_from_zero: bool = False
     nan: float = 0.0
     scale: float = 1.0  # multiplies the result (e.g. 1/sqrt(fan_in) for weights)
+    choices: tuple = ()  # if given: each element drawn from these values instead
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
+        if self.choices:
+            return np.asarray(rng.choice(np.asarray(self.choices, np.float64), size=self.shape),
+                              dtype=np.float32)
         x = rng.uniform(self.low, self.high, size=self.shape)
         if self.away_from_zero:
             x = x * rng.choice([-1.0, 1.0], size=self.shape)
@@ -304,11 +310,13 @@ def assert_close(actual, expected, tol: Tolerance, what: str) -> None:
         raise AssertionError(
             f"{what}: NaN mismatch at {tuple(idx)} ({int((nan_a != nan_e).sum())} places): "
             f"got {a[tuple(idx)]!r}, expected {expected[tuple(idx)]!r}")
-    ok = nan_e | (np.abs(a - expected) <= tol.allowed(expected))
+    with np.errstate(invalid="ignore"):  # inf - inf
+        ok = nan_e | (np.abs(a - expected) <= tol.allowed(expected))
     # inf == inf counts as close.
     ok |= np.isinf(expected) & (a == expected)
     if not ok.all():
-        err = np.where(ok, 0.0, np.abs(a - expected) - tol.allowed(expected))
+        with np.errstate(invalid="ignore"):
+            err = np.where(ok, 0.0, np.abs(a - expected) - tol.allowed(expected))
         err = np.where(np.isnan(err), np.inf, err)
         idx = tuple(np.unravel_index(np.argmax(err), err.shape)) if err.ndim else ()
         raise AssertionError(

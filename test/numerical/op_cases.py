@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Callable, Optional, Sequence
 
 import numpy as np
@@ -29,6 +30,9 @@ class Case:
     ref: Callable       # (dtype, *tensors) -> Tensor | tuple[Tensor]
     reduce_len: int = 1
     dtypes: tuple = DTYPES
+    # Compare exactly (no tolerance): set for cases whose every op only
+    # moves or selects values (see EXACT_OPS), or computes an exact result.
+    exact: Optional[bool] = None
 
     def build(self, dtype: str, copies: int = 1) -> tuple[str, int]:
         """MLIR text of @main applying the case `copies` times, each copy to
@@ -54,9 +58,17 @@ class Case:
 
 CASES: list = []
 
+# Ops whose result is one of their input values (or an exactly representable
+# attribute): kgen must reproduce the reference bit for bit (up to -0 == 0).
+EXACT_OPS = {"neg", "abs", "relu", "maximum", "minimum", "max", "min", "clamp", "permute",
+             "reshape", "broadcast_to"}
+
 
 def add(case: Case) -> Case:
     assert all(c.name != case.name for c in CASES), case.name
+    if case.exact is None:
+        ops = set(re.findall(r"kgen\.(\w+)", case.build("f32")[0]))
+        case.exact = ops <= EXACT_OPS
     CASES.append(case)
     return case
 
@@ -295,6 +307,7 @@ clamp_case("min_only", -0.5, None)
 clamp_case("max_only", None, 1.25)
 clamp_case("min_gt_max", 1.0, -1.0)
 clamp_case("nan_propagation", -2.0, 2.0, nan=0.15)
+clamp_case("inexact_bounds", -0.1, 0.3)  # bounds that f16/bf16 round
 
 
 # ---------------------------------------------------------------------------
@@ -355,6 +368,7 @@ for _op in ("softmax", "log_softmax"):
     softmax_case(_op, S(7, 13), 1)
     softmax_case(_op, S(7, 13), 0)
     softmax_case(_op, S(3, 5, 7), 1)
+    softmax_case(_op, S(3, 5, 7), 0)
     softmax_case(_op, S(3, 5, 7), 2, low=-60.0, high=60.0, tag="_large")
     softmax_case(_op, S(1, 33), 1, low=-5.0, high=5.0)
 
@@ -558,6 +572,173 @@ def _chain_ref(d, x, y):
 
 add(Case("chain_matmul_relu_mul_sum", [InputSpec((6, 9)), InputSpec((9, 7))], _chain,
          _chain_ref, reduce_len=9))
+
+
+def _return_aliases(b, x):
+    # An argument returned as is (twice), a reshape (a view of the
+    # argument's buffer) and a constant, next to a computed result.
+    e = b.op(f"kgen.exp {x} : {b.t((4, 6))}", (4, 6))
+    r = b.op(f"kgen.reshape {x} : {b.t((4, 6))} -> {b.t((2, 12))}", (2, 12))
+    c = b.op(f"kgen.constant dense<2.5> : {b.t((3,))}", (3,))
+    return [Value(str(x), (4, 6)), e, r, c, Value(str(x), (4, 6))]
+
+
+add(Case("return_argument_view_constant", [InputSpec((4, 6))], _return_aliases,
+         lambda d, x: (x, torch.exp(x), x.reshape(2, 12),
+                       torch.full((3,), 2.5, dtype=torch.float64), x)))
+
+
+def _return_twice(b, x):
+    e = b.op(f"kgen.exp {x} : {b.t((4, 6))}", (4, 6))
+    return [e, e]
+
+
+add(Case("return_same_result_twice", [InputSpec((4, 6))], _return_twice,
+         lambda d, x: (torch.exp(x), torch.exp(x))))
+
+
+def _result_views(b, x):
+    e = b.op(f"kgen.exp {x} : {b.t((4, 6))}", (4, 6))
+    r = b.op(f"kgen.reshape {e} : {b.t((4, 6))} -> {b.t((2, 12))}", (2, 12))
+    q = b.op(f"kgen.reshape {e} : {b.t((4, 6))} -> {b.t((24,))}", (24,))
+    return [q, e, r]
+
+
+add(Case("return_result_and_its_reshapes", [InputSpec((4, 6))], _result_views,
+         lambda d, x: (torch.exp(x).reshape(24), torch.exp(x), torch.exp(x).reshape(2, 12))))
+
+# No-op forms.
+permute_case(S(4, 6, 5), [0, 1, 2])
+reshape_case(S(4, 6), S(4, 6))
+broadcast_case(S(4, 6), S(4, 6))
+reduce_case("sum", S(1, 6), [0], True)
+reduce_case("mean", S(5, 1), [1], False)
+
+
+# ---------------------------------------------------------------------------
+# Precision, range and layout stress
+# ---------------------------------------------------------------------------
+
+# f16/bf16 must accumulate in f32: a 2048-term sum of values in [0, 1)
+# (~1024, where an f16 ulp is 1) or a K=512 dot product would be far off
+# with a reduced-precision accumulator.
+add(Case("sum_2048_positive_accumulation", [InputSpec((2048,), 0.0, 1.0)],
+         lambda b, x: b.op(f"kgen.sum {x} dims [0] : {b.t((2048,))} -> {b.t(())}", ()),
+         lambda d, x: x.sum(), reduce_len=2048))
+matmul_case(4, 512, 3)
+softmax_case("softmax", S(3, 1000), 1, low=-3.0, high=3.0, tag="_long")
+bmm_case(16, 8, 16, 8)
+linear_case((5, 7), 1, True)
+conv_case("stride3_k2_pad2", 1, 2, (8, 9), 3, (2, 2), (3, 3), (2, 2), (1, 1), 1, True)
+unary_case("gelu", S(7, 13), lambda x: F.gelu(x), -10, 10, tag="exact_wide")
+
+# Overflow on the final rounding: exp of [10, 12) exceeds f16's 65504 for
+# x > 11.09 and must give +inf, as PyTorch does.
+add(Case("exp_f16_overflow_to_inf", [InputSpec((5, 9), 10.0, 12.0)],
+         lambda b, x: b.op(f"kgen.exp {x} : {b.t((5, 9))}", (5, 9)),
+         lambda d, x: torch.exp(x), dtypes=("f16",)))
+
+
+# Subnormal (denormal) inputs and results must not be flushed to zero. The
+# results are exact (x * 0.5 and x + y of subnormals round the same way in
+# f32 and float64), so compared exactly.
+def _subnormal_cases(tag, scale, dtypes):
+    sh = (6, 11)
+
+    def emit_mul(b, x):
+        h = b.scalar(0.5)
+        return b.op(f"kgen.mul {x}, {h} : ({b.t(sh)}, {b.dtype}) -> {b.t(sh)}", sh)
+
+    def emit_add(b, x, y):
+        return b.op(f"kgen.add {x}, {y} : ({b.t(sh)}, {b.t(sh)}) -> {b.t(sh)}", sh)
+
+    add(Case(f"mul_subnormal_{tag}", [InputSpec(sh, scale=scale)], emit_mul,
+             lambda d, x: x * 0.5, dtypes=dtypes, exact=True))
+    add(Case(f"add_subnormal_{tag}", [InputSpec(sh, scale=scale), InputSpec(sh, scale=scale)],
+             emit_add, lambda d, x, y: x + y, dtypes=dtypes, exact=True))
+
+
+_subnormal_cases("f32_bf16", 2e-38, ("f32", "bf16"))
+_subnormal_cases("f16", 1e-4, ("f16",))
+
+
+def _permute_reshape(b, x):
+    p = b.op(f"kgen.permute {x} dims [2, 0, 1] : {b.t((2, 3, 4))} -> {b.t((4, 2, 3))}",
+             (4, 2, 3))
+    r = b.op(f"kgen.reshape {p} : {b.t((4, 2, 3))} -> {b.t((8, 3))}", (8, 3))
+    q = b.op(f"kgen.permute {r} dims [1, 0] : {b.t((8, 3))} -> {b.t((3, 8))}", (3, 8))
+    return [r, q]
+
+
+add(Case("chain_permute_reshape_permute", [InputSpec((2, 3, 4))], _permute_reshape,
+         lambda d, x: (x.permute(2, 0, 1).reshape(8, 3), x.permute(2, 0, 1).reshape(8, 3).T)))
+
+
+def _bcast_reduce(b, x):
+    y = b.op(f"kgen.broadcast_to {x} : {b.t((1, 5))} -> {b.t((4, 5))}", (4, 5))
+    return b.op(f"kgen.sum {y} dims [0] : {b.t((4, 5))} -> {b.t((5,))}", (5,))
+
+
+add(Case("chain_broadcast_to_sum", [InputSpec((1, 5))], _bcast_reduce,
+         lambda d, x: x.broadcast_to(4, 5).sum(0), reduce_len=4))
+
+
+# ---------------------------------------------------------------------------
+# IEEE special values and overflow-prone formulas
+# ---------------------------------------------------------------------------
+
+INF = float("inf")
+
+
+def special_binary_case(op, lhs_choices, rhs_choices, shape=(6, 8)):
+    def emit(b, x, y):
+        return b.op(f"kgen.{op} {x}, {y} : ({b.t(shape)}, {b.t(shape)}) -> {b.t(shape)}", shape)
+
+    add(Case(f"{op}_special_values", [InputSpec(shape, choices=tuple(lhs_choices)),
+                                      InputSpec(shape, choices=tuple(rhs_choices))],
+             emit, lambda d, x, y: BINARY_REF[op](x, y)))
+
+
+# pow: negative bases with integral exponents are finite (x**2, x**3, x**-1),
+# with fractional ones NaN; 0**0 = 1, 0**-1 = inf, as torch.pow.
+special_binary_case("pow", [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0],
+                    [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0])
+# div: x/0 = ±inf, 0/0 = NaN.
+special_binary_case("div", [-1.0, 0.0, 1.0, 2.5], [-1.0, 0.0, 0.5, 2.0])
+special_binary_case("maximum", [-INF, -1.0, 0.0, 1.0, INF], [-INF, -0.5, 0.0, 2.0, INF])
+special_binary_case("add", [-INF, -1.0, 0.0, 1.0, INF], [-INF, -0.5, 0.0, 2.0, INF])
+binary_case("pow", S(7, 13), 2.0, "negative_base_scalar2")
+binary_case("pow", S(7, 13), 3.0, "negative_base_scalar3")
+# (binary_case gives pow bases in [0.1, 2): re-spec the two above for [-2, 2).)
+for _c in CASES[-2:]:
+    _c.inputs = [InputSpec((7, 13), -2.0, 2.0)]
+
+SPECIAL_UNARY = {  # op: (reference, choices)
+    "log": (torch.log, [0.0, -1.0, 1.0, 0.5, INF]),
+    "sqrt": (torch.sqrt, [0.0, -1.0, 4.0, 0.25, INF]),
+    "rsqrt": (torch.rsqrt, [0.0, -1.0, 4.0, 0.25, INF]),
+    "exp": (torch.exp, [-INF, -1.0, 0.0, 1.0, INF]),
+    "tanh": (torch.tanh, [-INF, -1.0, 0.0, 1.0, INF]),
+    "sigmoid": (torch.sigmoid, [-INF, -1.0, 0.0, 1.0, INF]),
+    "abs": (torch.abs, [-INF, -1.0, 0.0, 1.0, INF]),
+    "relu": (torch.relu, [-INF, -1.0, 0.0, 1.0, INF]),
+}
+for _op, (_ref, _choices) in SPECIAL_UNARY.items():
+    add(Case(f"{_op}_special_values", [InputSpec((5, 7), choices=tuple(_choices))],
+             (lambda op: lambda b, x: b.op(f"kgen.{op} {x} : {b.t((5, 7))}", (5, 7)))(_op),
+             (lambda ref: lambda d, x: ref(x))(_ref)))
+
+# Formulas written with exp overflow for large |x| (e.g. tanh as
+# (e^2x - 1) / (e^2x + 1) gives inf/inf = NaN beyond x ~ 44).
+unary_case("tanh", S(5, 9), torch.tanh, -100, 100, tag="large_inputs")
+unary_case("sigmoid", S(5, 9), torch.sigmoid, -100, 100, tag="large_inputs")
+unary_case("silu", S(5, 9), F.silu, -100, 100, tag="large_inputs")
+unary_case("gelu", S(5, 9), lambda x: F.gelu(x), -100, 100, tag="exact_large_inputs")
+unary_case("gelu", S(5, 9), lambda x: F.gelu(x, approximate="tanh"), -100, 100,
+           attrs=" approximate<tanh>", tag="tanh_large_inputs")
+softmax_case("log_softmax", S(4, 9), 1, low=-100.0, high=100.0, tag="_huge_range")
+layer_norm_case("3x5x7_ns3x5x7_all_dims", S(3, 5, 7), [3, 5, 7], True, True, 1e-5)
+rms_norm_case("ns13_1d_weight", S(13,), [13], True, 1e-6)
 
 
 def cases_by_name() -> dict:

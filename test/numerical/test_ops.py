@@ -10,16 +10,30 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
 
-from kgen_testing import (DTYPES, SEEDS, assert_close, check_output_dtype, reference_to_dtype,
-                          rng_for, run_kgen, to_npy, tolerance)
+from kgen_testing import (DTYPES, SEEDS, Tolerance, assert_close, check_output_dtype, reference_to_dtype,
+                          rng_for, round_to, run_kgen, to_npy, tolerance)
 from op_cases import CASES
 
 SEPARATE_SEEDS = os.environ.get("KGEN_TEST_SEPARATE_SEEDS", "") not in ("", "0")
 
-PARAMS = [pytest.param(c, d, id=f"{c.name}-{d}") for c in CASES for d in DTYPES if d in c.dtypes]
+EXACT = Tolerance(rtol=0.0, atol=0.0)
+
+# Case name -> reason, for known kgen bugs that should not break CI while
+# they are being fixed: those tests are marked xfail(strict=True), so they
+# start failing again (XPASS) once the bug is gone.
+KNOWN_BUGS: dict = {}
+
+
+def _param(case, dtype):
+    marks = ()
+    if case.name in KNOWN_BUGS:
+        marks = (pytest.mark.xfail(reason=KNOWN_BUGS[case.name], strict=True),)
+    return pytest.param(case, dtype, id=f"{case.name}-{dtype}", marks=marks)
+
+
+PARAMS = [_param(c, d) for c in CASES for d in DTYPES if d in c.dtypes]
 
 
 def make_inputs(case, dtype, seed):
@@ -31,12 +45,15 @@ def make_inputs(case, dtype, seed):
 def check_outputs(case, dtype, seed, inputs, outputs, run):
     expected = case.reference(dtype, inputs)
     assert len(outputs) == len(expected), f"{len(outputs)} outputs, expected {len(expected)}"
-    tol = tolerance(dtype, case.reduce_len)
+    tol = EXACT if case.exact else tolerance(dtype, case.reduce_len)
     for i, (got, want) in enumerate(zip(outputs, expected)):
         what = f"{case.name} [{dtype}] seed {seed} output {i}"
         check_output_dtype(got, dtype, what)
         try:
-            assert_close(got, reference_to_dtype(want, dtype), tol, what)
+            # An exact check compares with the reference rounded to the
+            # dtype, f32 included.
+            want = round_to(want, dtype) if case.exact else reference_to_dtype(want, dtype)
+            assert_close(got, want, tol, what)
         except AssertionError as e:
             raise AssertionError(f"{e}\nrepro: {' '.join(map(str, run.cmd))}") from None
 

@@ -133,6 +133,8 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (!outputPaths.empty() && !outputDir.empty())
+    return fail("--output and --output-dir are mutually exclusive; use one");
   size_t numOutputs = (*function)->outputs().size();
   if (!outputPaths.empty() && outputPaths.size() != numOutputs)
     return fail(llvm::formatv("'{0}' returns {1} results but {2} --output "

@@ -1,0 +1,142 @@
+//===- LlmClient.h - OpenAI-compatible chat-completions client --*- C++ -*-===//
+//
+// The transport and parsing layer of the `llm` schedule proposer: one
+// blocking chat-completions call with retries, request and token budgets, and
+// a bounded response size, plus the extraction of the JSON a model wrote into
+// its (possibly chatty) reply. Every failure is an LlmError naming its kind;
+// nothing here prints or exits, and no message ever contains the API key.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_PROPOSER_LLMCLIENT_H
+#define KGEN_PROPOSER_LLMCLIENT_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::kgen {
+
+struct LlmOptions {
+  /// Base URL, e.g. "http://127.0.0.1:8000/v1"; the client POSTs to
+  /// endpoint + "/chat/completions" (a trailing '/' is ignored).
+  std::string endpoint;
+  std::string model;
+  double temperature = 0.2;
+  /// Per request (`max_tokens`).
+  int maxTokens = 2048;
+  /// Whole-request timeout, connection included; a timed-out request is not
+  /// retried (it already used the time the caller granted).
+  double timeoutSeconds = 60;
+  /// Choices per request (`n`).
+  int candidates = 1;
+  /// Requests over the client's lifetime; retries count.
+  int maxRequests = 16;
+  /// Prompt + completion tokens over the client's lifetime, as reported by
+  /// the replies' `usage`. Checked before each request: the reply that
+  /// crosses the budget is still returned, the next call is refused.
+  int64_t tokenBudget = 1000000;
+  /// Environment variable read at request time; unset or empty means no
+  /// Authorization header.
+  std::string apiKeyEnv = "KGEN_LLM_API_KEY";
+  /// Retries on 429, 5xx and connection failures.
+  int maxRetries = 3;
+  /// Exponential backoff: base * 2^attempt, capped at 30 s. A Retry-After
+  /// header (seconds) replaces it, capped at 60 s.
+  double backoffBaseSeconds = 0.5;
+  /// A larger body is an OversizedReply; it is never buffered past this.
+  size_t maxResponseBytes = 4 << 20;
+};
+
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
+struct LlmReply {
+  /// `message.content` of each choice, in order.
+  std::vector<std::string> contents;
+  int64_t promptTokens = 0, completionTokens = 0;
+  /// Of the first choice ("stop", "length", ...); "length" means the model
+  /// ran out of max_tokens and its content is likely cut.
+  std::string finishReason;
+};
+
+enum class LlmFailure {
+  Unreachable,
+  Timeout,
+  HttpStatus,
+  MalformedReply,
+  TruncatedReply,
+  OversizedReply,
+  BudgetExhausted,
+  NoJsonFound
+};
+
+/// "unreachable", "timeout", "http_status", "malformed_reply",
+/// "truncated_reply", "oversized_reply", "budget_exhausted", "no_json_found".
+llvm::StringRef llmFailureName(LlmFailure failure);
+
+/// An LlmClient or extractJson failure: its kind and a one-line message.
+/// log() writes "llm <kind>: <message>".
+class LlmError : public llvm::ErrorInfo<LlmError> {
+public:
+  static char ID;
+
+  LlmError(LlmFailure kind, std::string message, int httpStatus = 0);
+
+  LlmFailure kind() const { return failureKind; }
+  const std::string &message() const { return text; }
+  /// The last HTTP status for HttpStatus failures, 0 otherwise.
+  int httpStatus() const { return status; }
+
+  void log(llvm::raw_ostream &os) const override;
+  std::error_code convertToErrorCode() const override;
+
+private:
+  LlmFailure failureKind;
+  std::string text;
+  int status;
+};
+
+/// A blocking OpenAI-compatible chat-completions client. Not thread-safe: use
+/// one client per thread (the budgets are per client).
+class LlmClient {
+public:
+  explicit LlmClient(LlmOptions options);
+
+  /// One chat-completions call, with retries. If `responseSchema` is non-null
+  /// the request carries "response_format": {"type": "json_schema",
+  /// "json_schema": {"name": "kgen_schedule", "schema": <schema>,
+  /// "strict": true}}.
+  llvm::Expected<LlmReply> complete(llvm::ArrayRef<ChatMessage> messages,
+                                    const nlohmann::json *responseSchema);
+
+  /// HTTP requests sent so far, retries included.
+  int requestsMade() const { return requests; }
+  /// Prompt + completion tokens reported by the replies so far.
+  int64_t tokensUsed() const { return tokens; }
+
+  const LlmOptions &options() const { return opts; }
+
+private:
+  LlmOptions opts;
+  int requests = 0;
+  int64_t tokens = 0;
+};
+
+/// The first top-level JSON object or array in `text`: the whole text if it
+/// parses, else the content of the first ```json (or bare ```) fence that
+/// parses, else the first balanced {...} / [...] span (string-aware) that
+/// parses. Fails with LlmFailure::NoJsonFound.
+llvm::Expected<nlohmann::json> extractJson(llvm::StringRef text);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_PROPOSER_LLMCLIENT_H
