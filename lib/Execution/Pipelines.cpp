@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -39,6 +40,10 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Scheduled kernels hold scf.forall loops; on the CPU they run as ordinary
+  // loops. This must follow bufferization: on tensor foralls with shared_outs
+  // the conversion crashes (MLIR 22.1).
+  pm.addPass(createForallToForLoopPass());
 
   // Loops, then LLVM. bf16 conversions are expanded to integer arithmetic
   // because the host may lack native bf16 support.

@@ -26,4 +26,29 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
   ];
 }
 
+def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
+  let summary = "Group linalg ops into kernels and outline each into a function";
+  let description = [{
+    Groups the linalg operations of every function into kernels and outlines
+    each kernel into a private `func.func` tagged `kgen.kernel`, called from
+    where the group stood. A kernel has one *root* (a contraction or
+    reduction, or else its last operation) with elementwise producers and
+    consumers fused greedily where legal:
+
+    * an elementwise producer (all-parallel linalg op, `linalg.fill`,
+      `tensor.pad`) joins its consumer's kernel when its result has exactly
+      that one use;
+    * an elementwise consumer whose kernel has no root joins the kernel of a
+      root whose result it is the only user of.
+
+    Every value produced inside a kernel is then used only inside it except
+    the result of its last operation (the *sink*), so outlining keeps all
+    dependences and cannot create cycles. Inside each kernel the ops carry
+    `kgen.op = <index>`, the root `kgen.root` and the sink `kgen.sink`, which
+    schedules refer to. `tensor.empty` and scalar constants are cloned into
+    the kernels that use them; reshapes stay between kernels.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD

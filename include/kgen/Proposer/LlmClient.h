@@ -84,7 +84,7 @@ enum class LlmFailure {
 llvm::StringRef llmFailureName(LlmFailure failure);
 
 /// An LlmClient or extractJson failure: its kind and a one-line message.
-/// log() writes "llm <kind>: <message>".
+/// log() writes "<kind>: <message>", e.g. "timeout: no reply from ...".
 class LlmError : public llvm::ErrorInfo<LlmError> {
 public:
   static char ID;

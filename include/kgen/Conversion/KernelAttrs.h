@@ -1,0 +1,24 @@
+//===- KernelAttrs.h - attribute names shared by kernel passes --*- C++ -*-===//
+//
+// Kernel formation marks outlined kernels and the ops inside them; the
+// scheduler and the schedule expansion find them by these names.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_CONVERSION_KERNELATTRS_H
+#define KGEN_CONVERSION_KERNELATTRS_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace mlir::kgen {
+/// Unit attribute on an outlined kernel function.
+inline constexpr llvm::StringLiteral kKernelAttr = "kgen.kernel";
+/// i64 attribute numbering the ops of a kernel in program order.
+inline constexpr llvm::StringLiteral kOpIndexAttr = "kgen.op";
+/// Unit attribute on the kernel's root (its contraction or reduction).
+inline constexpr llvm::StringLiteral kRootAttr = "kgen.root";
+/// Unit attribute on the op whose result the kernel returns.
+inline constexpr llvm::StringLiteral kSinkAttr = "kgen.sink";
+} // namespace mlir::kgen
+
+#endif // KGEN_CONVERSION_KERNELATTRS_H

@@ -1,0 +1,72 @@
+// RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels -split-input-file | FileCheck %s
+
+// matmul + bias + relu: the fill joins the matmul as a producer, the bias add
+// and relu (one generic each) join it as consumers: one kernel.
+// CHECK-LABEL: func.func @gemm_bias_relu
+// CHECK-SAME:    (%[[X:.*]]: tensor<16x32xf32>, %[[W:.*]]: tensor<32x8xf32>, %[[B:.*]]: tensor<8xf32>)
+// CHECK:         %[[R:.*]] = call @gemm_bias_relu_kernel_0(%[[X]], %[[W]], %[[B]])
+// CHECK-NEXT:    return %[[R]]
+// CHECK:       func.func private @gemm_bias_relu_kernel_0(%{{.*}}: tensor<16x32xf32>, %{{.*}}: tensor<32x8xf32>, %{{.*}}: tensor<8xf32>) -> tensor<16x8xf32> attributes {kgen.kernel}
+// CHECK:         linalg.fill {kgen.op = 0 : i64}
+// CHECK:         linalg.matmul {kgen.op = 1 : i64, kgen.root}
+// CHECK:         linalg.generic {{.*}} attrs = {kgen.op = 2 : i64}
+// CHECK:         linalg.generic {{.*}} attrs = {kgen.op = 3 : i64, kgen.sink}
+// CHECK:         return
+func.func @gemm_bias_relu(%x: tensor<16x32xf32>, %w: tensor<32x8xf32>, %b: tensor<8xf32>) -> tensor<16x8xf32> {
+  %0 = kgen.matmul %x, %w : (tensor<16x32xf32>, tensor<32x8xf32>) -> tensor<16x8xf32>
+  %1 = kgen.add %0, %b : (tensor<16x8xf32>, tensor<8xf32>) -> tensor<16x8xf32>
+  %2 = kgen.relu %1 : tensor<16x8xf32>
+  return %2 : tensor<16x8xf32>
+}
+
+// -----
+
+// A value with two users is never fused into either: softmax's row max feeds
+// both the sum and the final division, so it stays its own kernel. The sum
+// has one user, the division, which joins it as a consumer.
+// CHECK-LABEL: func.func @softmax
+// CHECK:         %[[MAX:.*]] = call @softmax_kernel_0(%[[X:[a-z0-9]+]])
+// CHECK:         %[[Y:.*]] = call @softmax_kernel_1(%[[X]], %[[MAX]])
+// CHECK:         return %[[Y]]
+// CHECK:       func.func private @softmax_kernel_0
+// CHECK:         linalg.fill {kgen.op = 0 : i64}
+// CHECK:         linalg.generic {{.*}} attrs = {kgen.op = 1 : i64, kgen.root, kgen.sink}
+// CHECK:       func.func private @softmax_kernel_1
+// CHECK:         linalg.fill {kgen.op = 0 : i64}
+// CHECK:         linalg.generic {{.*}}"reduction"{{.*}} attrs = {kgen.op = 1 : i64, kgen.root}
+// CHECK:         linalg.generic {{.*}} attrs = {kgen.op = 2 : i64, kgen.sink}
+func.func @softmax(%x: tensor<4x7xf32>) -> tensor<4x7xf32> {
+  %0 = kgen.softmax %x dim 1 : tensor<4x7xf32>
+  return %0 : tensor<4x7xf32>
+}
+
+// -----
+
+// An elementwise chain with a scalar function argument: the scalar captured in
+// the generic bodies becomes a kernel argument; the two generics fuse.
+// CHECK-LABEL: func.func @chain
+// CHECK:         call @chain_kernel_0(%{{.*}}, %{{.*}}) : (tensor<3x5xf32>, f32) -> tensor<3x5xf32>
+// CHECK:       func.func private @chain_kernel_0(%{{.*}}: tensor<3x5xf32>, %[[S:.*]]: f32)
+// CHECK:         arith.mulf %{{.*}}, %[[S]]
+// CHECK:         kgen.root, kgen.sink
+func.func @chain(%x: tensor<3x5xf32>, %s: f32) -> tensor<3x5xf32> {
+  %0 = kgen.mul %x, %s : (tensor<3x5xf32>, f32) -> tensor<3x5xf32>
+  %1 = kgen.tanh %0 : tensor<3x5xf32>
+  return %1 : tensor<3x5xf32>
+}
+
+// -----
+
+// A reshape between ops stays in the caller and separates kernels.
+// CHECK-LABEL: func.func @reshape_between
+// CHECK:         call @reshape_between_kernel_0
+// CHECK:         tensor.collapse_shape
+// CHECK:         tensor.expand_shape
+// CHECK:         call @reshape_between_kernel_1
+func.func @reshape_between(%x: tensor<4x6xf32>) -> tensor<24xf32> {
+  %0 = kgen.exp %x : tensor<4x6xf32>
+  %1 = kgen.reshape %0 : tensor<4x6xf32> -> tensor<2x12xf32>
+  %2 = kgen.reshape %1 : tensor<2x12xf32> -> tensor<24xf32>
+  %3 = kgen.neg %2 : tensor<24xf32>
+  return %3 : tensor<24xf32>
+}
