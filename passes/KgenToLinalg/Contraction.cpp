@@ -106,29 +106,10 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
     ArrayRef<int64_t> x = inputType.getShape(), w = weightType.getShape();
     int64_t n = x[0], cg = x[1] / groups, fg = w[0] / groups;
 
-    // Zero padding of the spatial dimensions.
-    Value input = op.getInput();
-    if (llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; })) {
-      SmallVector<int64_t> pads = {0, 0};
-      llvm::append_range(pads, op.getPadding());
-      SmallVector<int64_t> padded(x);
-      for (int64_t i = 0; i < spatial; ++i)
-        padded[i + 2] += 2 * pads[i + 2];
-      Value zero = arith::ConstantOp::create(
-          rewriter, loc,
-          rewriter.getFloatAttr(inputType.getElementType(), 0.0));
-      SmallVector<OpFoldResult> low =
-          getAsIndexOpFoldResult(ctx, ArrayRef<int64_t>(pads));
-      input = tensor::PadOp::create(rewriter, loc, inputType.clone(padded),
-                                    input, low, low, zero)
-                  .getResult();
-    }
-
     // [N, C, ...] -> [N, G, C/G, ...] and [F, C/G, k...] -> [G, F/G, C/G,
     // k...].
-    auto paddedType = cast<RankedTensorType>(input.getType());
     SmallVector<int64_t> groupedInput = {n, groups, cg};
-    llvm::append_range(groupedInput, paddedType.getShape().drop_front(2));
+    llvm::append_range(groupedInput, x.drop_front(2));
     SmallVector<ReassociationIndices> inputGroups = {{0}, {1, 2}};
     SmallVector<int64_t> groupedWeight = {groups, fg, cg};
     llvm::append_range(groupedWeight, w.drop_front(2));
@@ -139,11 +120,31 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
       inputGroups.push_back({i + 3});
       weightGroups.push_back({i + 3});
     }
-    input = tensor::ExpandShapeOp::create(
-        rewriter, loc, paddedType.clone(groupedInput), input, inputGroups);
+    Value input = tensor::ExpandShapeOp::create(
+        rewriter, loc, inputType.clone(groupedInput), op.getInput(),
+        inputGroups);
     Value weight = tensor::ExpandShapeOp::create(
         rewriter, loc, weightType.clone(groupedWeight), op.getWeight(),
         weightGroups);
+
+    // Zero padding of the spatial dimensions, applied after the grouping
+    // reshape so that the pad feeds the convolution directly (and is fused
+    // into its kernel).
+    if (llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; })) {
+      SmallVector<int64_t> pads = {0, 0, 0};
+      llvm::append_range(pads, op.getPadding());
+      SmallVector<int64_t> padded(groupedInput);
+      for (int64_t i = 0; i < spatial; ++i)
+        padded[i + 3] += 2 * pads[i + 3];
+      Value zero = arith::ConstantOp::create(
+          rewriter, loc,
+          rewriter.getFloatAttr(inputType.getElementType(), 0.0));
+      SmallVector<OpFoldResult> low =
+          getAsIndexOpFoldResult(ctx, ArrayRef<int64_t>(pads));
+      input = tensor::PadOp::create(rewriter, loc, inputType.clone(padded),
+                                    input, low, low, zero)
+                  .getResult();
+    }
 
     // Loop dims: n=0, g=1, f=2, out_i=3+i, c=3+S, k_i=4+S+i.
     int64_t numLoops = 4 + 2 * spatial;
