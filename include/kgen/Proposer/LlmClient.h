@@ -84,7 +84,8 @@ enum class LlmFailure {
 llvm::StringRef llmFailureName(LlmFailure failure);
 
 /// An LlmClient or extractJson failure: its kind and a one-line message.
-/// log() writes "<kind>: <message>", e.g. "timeout: no reply from ...".
+/// log() and message() give "<kind>: <detail>", e.g. "timeout: no complete
+/// reply from ... within 60 s".
 class LlmError : public llvm::ErrorInfo<LlmError> {
 public:
   static char ID;
@@ -92,7 +93,8 @@ public:
   LlmError(LlmFailure kind, std::string message, int httpStatus = 0);
 
   LlmFailure kind() const { return failureKind; }
-  const std::string &message() const { return text; }
+  /// The message without the kind prefix.
+  const std::string &detail() const { return text; }
   /// The last HTTP status for HttpStatus failures, 0 otherwise.
   int httpStatus() const { return status; }
 

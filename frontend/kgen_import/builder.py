@@ -1,0 +1,314 @@
+"""Emission of kgen ops as MLIR text, with shape inference.
+
+`Builder` appends one line per op to a function body and returns a `V`
+(an SSA value with its static shape). Every method computes the result
+shape itself, as kgen's verifiers do, so the importer can check it against
+the shape PyTorch produced on the example inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from . import mlir
+
+
+class Unsupported(Exception):
+    """An op, or a use of an op, that has no kgen equivalent.
+
+    `reason` says what about it (None: the op itself is not mapped); `op`
+    overrides the name under which it is reported.
+    """
+
+    def __init__(self, reason: Optional[str] = None, op: Optional[str] = None):
+        super().__init__(reason or "unsupported")
+        self.reason = reason
+        self.op = op
+
+
+@dataclasses.dataclass(frozen=True)
+class V:
+    """An SSA value: a tensor (`shape` is a tuple) or a scalar (`shape` None)."""
+    name: str
+    shape: Optional[Tuple[int, ...]]
+    dtype: str
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shape is None
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def type(self) -> str:
+        return self.dtype if self.shape is None else mlir.tensor_type(self.shape, self.dtype)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def broadcast_shapes(a: Sequence[int], b: Sequence[int]) -> Tuple[int, ...]:
+    """PyTorch's broadcasting of two shapes (raises Unsupported if they do
+    not broadcast, which PyTorch would have refused too)."""
+    out = []
+    for i in range(max(len(a), len(b))):
+        x = a[len(a) - 1 - i] if i < len(a) else 1
+        y = b[len(b) - 1 - i] if i < len(b) else 1
+        if x != y and x != 1 and y != 1:
+            raise Unsupported(f"shapes {tuple(a)} and {tuple(b)} do not broadcast")
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
+
+
+def normalize_dim(d: int, rank: int) -> int:
+    """PyTorch's dim wrapping: -1 is the last dimension (rank 0 allows -1, 0)."""
+    d = int(d)
+    r = max(rank, 1)
+    if not -r <= d < r:
+        raise Unsupported(f"dimension {d} out of range for rank {rank}")
+    return d % r
+
+
+class Builder:
+    """Writes the body of one func.func."""
+
+    def __init__(self, dtype: str):
+        self.dtype = dtype
+        self.lines: List[str] = []
+        self._names: Dict[str, int] = {}
+        self._scalars: Dict[Tuple[str, str], V] = {}
+        self.hint = "v"
+
+    # -- names ------------------------------------------------------------
+    def fresh(self, hint: Optional[str] = None) -> str:
+        base = mlir.ssa_name(hint or self.hint)
+        n = self._names.get(base, 0)
+        self._names[base] = n + 1
+        return "%" + (base if n == 0 else f"{base}_{n}")
+
+    def reserve(self, hint: str) -> str:
+        """A fresh name for a function argument."""
+        return self.fresh(hint)
+
+    # -- leaves -----------------------------------------------------------
+    def scalar(self, value) -> V:
+        """An `arith.constant` of the element type (deduplicated)."""
+        if isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, (int, float)):
+            raise Unsupported(f"operand {value!r} is neither a tensor nor a number")
+        lit = mlir.scalar_literal(float(value), self.dtype)
+        key = (lit, self.dtype)
+        if key not in self._scalars:
+            name = self.fresh("cst")
+            self.lines.append(f"{name} = arith.constant {lit} : {self.dtype}")
+            self._scalars[key] = V(name, None, self.dtype)
+        return self._scalars[key]
+
+    def constant(self, value: torch.Tensor, hint: Optional[str] = None) -> V:
+        shape = tuple(int(d) for d in value.shape)
+        r = V(self.fresh(hint), shape, self.dtype)
+        self.lines.append(f"{r} = kgen.constant {mlir.dense(value, self.dtype)} : {r.type}")
+        return r
+
+    def operand(self, x) -> V:
+        """A tensor V as is; a Python number as an `arith.constant`."""
+        if isinstance(x, V):
+            return x
+        return self.scalar(x)
+
+    def _emit(self, shape, text: str) -> V:
+        r = V(self.fresh(), tuple(int(d) for d in shape), self.dtype)
+        self.lines.append(f"{r} = {text.format(r=r)}")
+        return r
+
+    # -- elementwise ------------------------------------------------------
+    def unary(self, op: str, x: V, attrs: str = "") -> V:
+        return self._emit(x.shape, f"kgen.{op} {x}{attrs} : {x.type}")
+
+    def binary(self, op: str, a, b) -> V:
+        a, b = self.operand(a), self.operand(b)
+        if a.is_scalar and b.is_scalar:
+            raise Unsupported("both operands are scalars")
+        shape = broadcast_shapes(a.shape or (), b.shape or ())
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.{op} {a}, {b} : ({a.type}, {b.type}) -> {t}")
+
+    def clamp(self, x: V, lo: Optional[float], hi: Optional[float]) -> V:
+        attrs = ""
+        if lo is not None:
+            attrs += f" min {mlir.f64(lo)}"
+        if hi is not None:
+            attrs += f" max {mlir.f64(hi)}"
+        if not attrs:
+            return x
+        return self.unary("clamp", x, attrs)
+
+    # -- contractions -----------------------------------------------------
+    def matmul(self, a: V, b: V) -> V:
+        if a.rank != 2 or b.rank != 2 or a.shape[1] != b.shape[0]:
+            raise Unsupported(f"matmul of {a.shape} and {b.shape}")
+        shape = (a.shape[0], b.shape[1])
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.matmul {a}, {b} : ({a.type}, {b.type}) -> {t}")
+
+    def batch_matmul(self, a: V, b: V) -> V:
+        if (a.rank != 3 or b.rank != 3 or a.shape[0] != b.shape[0]
+                or a.shape[2] != b.shape[1]):
+            raise Unsupported(f"batch_matmul of {a.shape} and {b.shape}")
+        shape = (a.shape[0], a.shape[1], b.shape[2])
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.batch_matmul {a}, {b} : ({a.type}, {b.type}) -> {t}")
+
+    def matmul_nd(self, a: V, b: V) -> V:
+        """torch.matmul on any ranks >= 1, as kgen.matmul/batch_matmul plus
+        reshapes and broadcasts."""
+        ra, rb = a.rank, b.rank
+        if ra == 0 or rb == 0:
+            raise Unsupported("matmul of a 0-d tensor")
+        if ra == 1 and rb == 1:
+            r = self.matmul(self.reshape(a, (1, a.shape[0])), self.reshape(b, (b.shape[0], 1)))
+            return self.reshape(r, ())
+        if ra == 1:
+            r = self.matmul_nd(self.reshape(a, (1, a.shape[0])), b)
+            return self.reshape(r, r.shape[:-2] + r.shape[-1:])
+        if rb == 1:
+            r = self.matmul_nd(a, self.reshape(b, (b.shape[0], 1)))
+            return self.reshape(r, r.shape[:-1])
+        if ra == 2 and rb == 2:
+            return self.matmul(a, b)
+        if rb == 2:
+            # [..., M, K] @ [K, N]: fold the batch into M, as PyTorch does.
+            batch = a.shape[:-1]
+            r = self.matmul(self.reshape(a, (math.prod(batch), a.shape[-1])), b)
+            return self.reshape(r, batch + (b.shape[1],))
+        batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        nb = math.prod(batch)
+        a3 = self.reshape(self.broadcast_to(a, batch + a.shape[-2:]), (nb,) + a.shape[-2:])
+        b3 = self.reshape(self.broadcast_to(b, batch + b.shape[-2:]), (nb,) + b.shape[-2:])
+        r = self.batch_matmul(a3, b3)
+        return self.reshape(r, batch + r.shape[1:])
+
+    def linear(self, x: V, w: V, bias: Optional[V]) -> V:
+        if x.rank < 1 or w.rank != 2 or x.shape[-1] != w.shape[1]:
+            raise Unsupported(f"linear of input {x.shape} and weight {w.shape}")
+        if bias is not None and bias.shape != (w.shape[0],):
+            # Other bias shapes broadcast in PyTorch: add them separately.
+            return self.binary("add", self.linear(x, w, None), bias)
+        shape = x.shape[:-1] + (w.shape[0],)
+        t = mlir.tensor_type(shape, self.dtype)
+        ops = [x, w] + ([bias] if bias is not None else [])
+        types = ", ".join(v.type for v in ops)
+        names = ", ".join(str(v) for v in ops)
+        return self._emit(shape, f"kgen.linear {names} : ({types}) -> {t}")
+
+    def conv(self, x: V, w: V, bias: Optional[V], stride, padding, dilation, groups: int) -> V:
+        s = w.rank - 2
+        if s not in (1, 2, 3):
+            raise Unsupported(f"convolution with a weight of rank {w.rank}")
+        if x.rank == s + 1:  # unbatched input
+            r = self.conv(self.reshape(x, (1,) + x.shape), w, bias, stride, padding,
+                          dilation, groups)
+            return self.reshape(r, r.shape[1:])
+        if x.rank != s + 2:
+            raise Unsupported(f"conv{s}d of an input of rank {x.rank}")
+        n, c = x.shape[:2]
+        f = w.shape[0]
+        if c != w.shape[1] * groups or f % groups:
+            raise Unsupported(f"conv of input {x.shape}, weight {w.shape}, groups {groups}")
+        out = []
+        for i in range(s):
+            k = w.shape[2 + i]
+            o = (x.shape[2 + i] + 2 * padding[i] - dilation[i] * (k - 1) - 1) // stride[i] + 1
+            out.append(o)
+        shape = (n, f) + tuple(out)
+        if bias is not None and bias.shape != (f,):
+            raise Unsupported(f"conv bias of shape {bias.shape}")
+        t = mlir.tensor_type(shape, self.dtype)
+        ops = [x, w] + ([bias] if bias is not None else [])
+        types = ", ".join(v.type for v in ops)
+        names = ", ".join(str(v) for v in ops)
+        return self._emit(shape, (
+            f"kgen.conv {names} stride {mlir.ints(stride)} padding {mlir.ints(padding)} "
+            f"dilation {mlir.ints(dilation)} groups {int(groups)} : ({types}) -> {t}"))
+
+    # -- reductions and normalizations -------------------------------------
+    def reduce(self, op: str, x: V, dims: Sequence[int], keepdim: bool) -> V:
+        dims = sorted(set(dims))
+        if not dims:
+            return x
+        if keepdim:
+            shape = tuple(1 if i in dims else d for i, d in enumerate(x.shape))
+        else:
+            shape = tuple(d for i, d in enumerate(x.shape) if i not in dims)
+        t = mlir.tensor_type(shape, self.dtype)
+        kd = " keepdim" if keepdim else ""
+        return self._emit(shape, f"kgen.{op} {x} dims {mlir.ints(dims)}{kd} : {x.type} -> {t}")
+
+    def softmax(self, op: str, x: V, dim: int) -> V:
+        if x.rank == 0:
+            raise Unsupported(f"{op} of a 0-d tensor")
+        return self._emit(x.shape, f"kgen.{op} {x} dim {int(dim)} : {x.type}")
+
+    def layer_norm(self, x: V, normalized_shape, weight: Optional[V], bias: Optional[V],
+                   eps: float) -> V:
+        ops = [x]
+        text = f"kgen.layer_norm {x}"
+        if weight is not None:
+            text += f" weight {weight}"
+            ops.append(weight)
+        if bias is not None:
+            text += f" bias {bias}"
+            ops.append(bias)
+        types = ", ".join(v.type for v in ops)
+        text += (f" normalized_shape {mlir.ints(normalized_shape)} eps {mlir.f64(eps)}"
+                 f" : ({types}) -> {x.type}")
+        return self._emit(x.shape, text)
+
+    def rms_norm(self, x: V, normalized_shape, weight: Optional[V], eps: Optional[float]) -> V:
+        ops = [x]
+        text = f"kgen.rms_norm {x}"
+        if weight is not None:
+            text += f" weight {weight}"
+            ops.append(weight)
+        text += f" normalized_shape {mlir.ints(normalized_shape)}"
+        if eps is not None:
+            text += f" eps {mlir.f64(eps)}"
+        types = ", ".join(v.type for v in ops)
+        text += f" : ({types}) -> {x.type}"
+        return self._emit(x.shape, text)
+
+    # -- data movement ----------------------------------------------------
+    def permute(self, x: V, dims: Sequence[int]) -> V:
+        dims = [int(d) for d in dims]
+        if sorted(dims) != list(range(x.rank)):
+            raise Unsupported(f"permutation {dims} of a rank-{x.rank} tensor")
+        if dims == list(range(x.rank)):
+            return x
+        shape = tuple(x.shape[d] for d in dims)
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.permute {x} dims {mlir.ints(dims)} : {x.type} -> {t}")
+
+    def reshape(self, x: V, shape: Sequence[int]) -> V:
+        shape = tuple(int(d) for d in shape)
+        if shape == x.shape:
+            return x
+        if math.prod(shape) != math.prod(x.shape):
+            raise Unsupported(f"reshape of {x.shape} to {shape}")
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.reshape {x} : {x.type} -> {t}")
+
+    def broadcast_to(self, x: V, shape: Sequence[int]) -> V:
+        shape = tuple(int(d) for d in shape)
+        if shape == x.shape:
+            return x
+        if broadcast_shapes(x.shape, shape) != shape:
+            raise Unsupported(f"broadcast of {x.shape} to {shape}")
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.broadcast_to {x} : {x.type} -> {t}")

@@ -1,0 +1,262 @@
+"""torch.fx tracing with shape propagation, specialized to the example inputs.
+
+`trace(module, example_inputs)` records the module's forward as a
+`torch.fx.Graph` with a `torch.fx.Tracer` subclass that also runs every
+recorded node on the example inputs as it goes (the shape propagation that
+`torch.fx.passes.shape_prop.ShapeProp` does after the fact). Because the
+values are at hand while tracing, shape queries answer with plain Python
+values (`x.size(-1)`, `x.shape`, `x.dim()`, `len(x)`), so code such as
+`math.sqrt(q.size(-1))`, `x.view(x.size(0), -1)` or `if x.dim() == 4:` is
+specialized to the example shapes instead of failing to trace: kgen programs
+have static shapes anyway. Control flow on tensor *values* still fails, as
+it must.
+
+A `torch.fx.GraphModule` (for example one from `make_fx`, at the aten
+level) is used as it is and annotated by a `ShapeProp` run instead.
+
+Each node gets `node.meta` entries:
+
+* `kgen_value`: the node's value on the example inputs when it is not a
+  tensor (an int, a torch.Size, a tuple of tensors...), else absent;
+* `kgen_shape`, `kgen_dtype`: shape and dtype when the value is a tensor;
+* `kgen_tensor`: the value itself, only for nodes that make a tensor without
+  reading tensor data (`ones_like`...) or read a constant attribute, which
+  the importer turns into `kgen.constant`;
+* `kgen_module`: (qualified name, class name) of the innermost module whose
+  forward created the node ('' for the root);
+* `kgen_location`: (file, line, function, source line) of the user code
+  that created the node, or None.
+
+Only APIs present in both torch 1.13 and 2.x are used.
+"""
+
+from __future__ import annotations
+
+import inspect
+import linecache
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.fx as fx
+from torch.fx.passes.shape_prop import ShapeProp
+
+# Tensor attributes and methods that return metadata, never data: answered
+# with the example value while tracing.
+_META_ATTRS = frozenset({"shape", "ndim", "dtype", "device", "is_cuda", "layout",
+                         "requires_grad", "is_sparse", "is_quantized", "is_meta"})
+_META_METHODS = frozenset({"size", "dim", "ndimension", "numel", "nelement",
+                           "element_size", "is_contiguous", "is_floating_point",
+                           "is_complex", "get_device", "stride"})
+
+# Nodes whose tensor value depends only on metadata of their inputs: their
+# value is kept so the importer can emit it as a constant.
+_FACTORY_LIKE = frozenset({"ones_like", "zeros_like", "full_like"})
+
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+_FX_DIR = os.path.dirname(fx.__file__) + os.sep
+_OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+class TraceFailure(Exception):
+    """The module could not be traced (message says why and where)."""
+
+
+def _is_internal(filename: str) -> bool:
+    f = os.path.abspath(filename)
+    return f.startswith(_TORCH_DIR) or f.startswith(_OWN_DIR) or f.startswith("<")
+
+
+def _user_location() -> Optional[Tuple[str, int, str, str]]:
+    """(file, line, function, source) of the innermost frame outside torch
+    and this package: the user code that is being traced."""
+    frame = inspect.currentframe()
+    try:
+        while frame is not None:
+            code = frame.f_code
+            if not _is_internal(code.co_filename):
+                line = linecache.getline(code.co_filename, frame.f_lineno).strip()
+                return (code.co_filename, frame.f_lineno, code.co_name, line)
+            frame = frame.f_back
+        return None
+    finally:
+        del frame
+
+
+def _target_name(target) -> str:
+    return getattr(target, "__name__", str(target))
+
+
+def _annotate(node: fx.Node, value: Any, keep_tensor: bool) -> None:
+    if isinstance(value, torch.Tensor):
+        node.meta["kgen_shape"] = tuple(int(d) for d in value.shape)
+        node.meta["kgen_dtype"] = value.dtype
+        if keep_tensor:
+            node.meta["kgen_tensor"] = value.detach()
+    else:
+        node.meta["kgen_value"] = value
+
+
+class _ConcreteProxy(fx.Proxy):
+    """A Proxy that answers shape queries from the example value."""
+
+    def _example(self):
+        return self.tracer.values.get(self.node)
+
+    def __getattr__(self, k):
+        value = self.tracer.values.get(self.node) if k not in ("node", "tracer") else None
+        if isinstance(value, torch.Tensor) and (k in _META_ATTRS or k in _META_METHODS):
+            return getattr(value, k)
+        return super().__getattr__(k)
+
+    def __len__(self):
+        value = self.tracer.values.get(self.node)
+        if isinstance(value, torch.Tensor):
+            return len(value)
+        return super().__len__()
+
+
+class _Tracer(fx.Tracer):
+    def __init__(self, example_inputs: Sequence[Any]):
+        super().__init__()
+        self.record_stack_traces = True
+        self.values: Dict[fx.Node, Any] = {}
+        self.placeholder_inputs: Dict[fx.Node, int] = {}
+        self._inputs = list(example_inputs)
+        self._next_input = 0
+        self._module_stack: List[Tuple[str, str]] = []
+
+    def proxy(self, node: fx.Node) -> fx.Proxy:
+        return _ConcreteProxy(node, self)
+
+    def call_module(self, m, forward, args, kwargs):
+        path = self.path_of_module(m)
+        self._module_stack.append((path, type(m).__name__))
+        try:
+            return super().call_module(m, forward, args, kwargs)
+        finally:
+            self._module_stack.pop()
+
+    def _value_of(self, a):
+        def get(x):
+            if isinstance(x, fx.Proxy):
+                return self.values[x.node]
+            if isinstance(x, fx.Node):
+                return self.values[x]
+            return x
+        return fx.node.map_aggregate(a, get)
+
+    def create_proxy(self, kind, target, args, kwargs, name=None, type_expr=None,
+                     proxy_factory_fn=None):
+        if kind == "placeholder":
+            index = self._next_input
+            self._next_input += 1
+            if index < len(self._inputs):
+                value = self._inputs[index]
+            elif args:
+                value = args[0]  # the parameter's default
+            else:
+                raise TraceFailure(
+                    f"forward takes more arguments than the {len(self._inputs)} example "
+                    f"inputs given (missing '{target}')")
+            if not isinstance(value, torch.Tensor):
+                # Non-tensor inputs are specialized: forward sees the value.
+                return value
+        else:
+            value = None
+        proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr,
+                                     proxy_factory_fn)
+        node = proxy.node
+        node.meta["kgen_module"] = self._module_stack[-1] if self._module_stack else ("", "")
+        node.meta["kgen_location"] = _user_location()
+        if kind == "placeholder":
+            self.placeholder_inputs[node] = index
+        else:
+            value = self._evaluate(kind, target, args, kwargs)
+        self.values[node] = value
+        keep = kind == "get_attr" or (kind in ("call_function", "call_method")
+                                      and _target_name(target) in _FACTORY_LIKE)
+        _annotate(node, value, keep)
+        return proxy
+
+    def _evaluate(self, kind, target, args, kwargs):
+        a = self._value_of(args)
+        kw = self._value_of(kwargs)
+        if kind == "call_function":
+            return target(*a, **kw)
+        if kind == "call_method":
+            return getattr(a[0], target)(*a[1:], **kw)
+        if kind == "call_module":
+            return self.root.get_submodule(target)(*a, **kw)
+        if kind == "get_attr":
+            obj = self.root
+            for part in target.split("."):
+                obj = getattr(obj, part)
+            return obj
+        return None
+
+
+class _ValueRecorder(ShapeProp):
+    """ShapeProp that also records what the importer needs (see module doc)."""
+
+    def run_node(self, n: fx.Node):
+        result = super().run_node(n)
+        keep = n.op == "get_attr" or (n.op in ("call_function", "call_method")
+                                      and _target_name(n.target) in _FACTORY_LIKE)
+        _annotate(n, result, keep)
+        n.meta.setdefault("kgen_module", ("", ""))
+        n.meta.setdefault("kgen_location", _location_from_stack_trace(n))
+        return result
+
+
+def _location_from_stack_trace(n: fx.Node):
+    trace = getattr(n, "stack_trace", None) or ""
+    import re
+    frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)\n\s*(.*)', trace)
+    user = [f for f in frames if not _is_internal(f[0])]
+    if not user:
+        return None
+    f = user[-1]
+    return (f[0], int(f[1]), f[2], f[3].strip())
+
+
+def trace(module: torch.nn.Module, example_inputs: Sequence[Any]) -> Tuple[fx.GraphModule, Dict[fx.Node, int]]:
+    """Traces `module` on `example_inputs`.
+
+    Returns the GraphModule (annotated as the module doc says) and, for each
+    placeholder node, the index of the example input it stands for
+    (non-tensor inputs are specialized away and have no placeholder).
+    """
+    inputs = [x.detach().clone() if isinstance(x, torch.Tensor) else x for x in example_inputs]
+    with torch.no_grad():
+        if isinstance(module, fx.GraphModule):
+            gm = module
+            placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+            if len(placeholders) != len(inputs):
+                raise TraceFailure(f"the GraphModule takes {len(placeholders)} inputs, "
+                                   f"{len(inputs)} example inputs were given")
+            _ValueRecorder(gm).propagate(*inputs)
+            return gm, {n: i for i, n in enumerate(placeholders)}
+        tracer = _Tracer(inputs)
+        try:
+            graph = tracer.trace(module)
+        except TraceFailure:
+            raise
+        except Exception as e:  # TraceError, and errors of the module itself
+            loc = _user_location_of_exception(e)
+            where = f" at {loc}" if loc else ""
+            raise TraceFailure(f"tracing {type(module).__name__}.forward failed{where}: "
+                               f"{type(e).__name__}: {e}") from e
+        gm = fx.GraphModule(tracer.root, graph, type(module).__name__)
+        return gm, dict(tracer.placeholder_inputs)
+
+
+def _user_location_of_exception(e: BaseException) -> Optional[str]:
+    tb = e.__traceback__
+    last = None
+    while tb is not None:
+        f = tb.tb_frame.f_code.co_filename
+        if not _is_internal(f):
+            last = f"{f}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return last

@@ -1,0 +1,48 @@
+//===- Target.h - GPU target descriptions -----------------------*- C++ -*-===//
+//
+// What the scheduler knows about a GPU: limits that decide whether a
+// schedule can run at all (threads, shared memory, registers) and the rates
+// that decide whether it is fast (bandwidth, peak throughput).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_SCHEDULE_TARGET_H
+#define KGEN_SCHEDULE_TARGET_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::kgen {
+
+enum class GpuVendor { Nvidia, Amd };
+
+struct TargetDescription {
+  std::string name; // the chip: "sm_90a", "sm_80", "gfx942", "gfx90a"
+  std::string device;
+  GpuVendor vendor = GpuVendor::Nvidia;
+  int multiprocessors = 0;
+  int warpSize = 32;
+  int maxThreadsPerBlock = 1024;
+  int64_t sharedMemoryPerBlock = 0; // bytes
+  int registersPerThread = 255;
+  double memoryBandwidth = 0; // bytes / s
+  double peakFlopsF32 = 0;    // flop / s, without tensor cores
+  double peakFlopsF16 = 0;    // flop / s, with tensor cores
+  std::vector<std::string> matrixInstructions; // "mma_sync", "wgmma", "mfma"
+
+  nlohmann::json toJson() const;
+};
+
+/// The built-in description of `chip`, or std::nullopt if unknown.
+std::optional<TargetDescription> lookupTarget(llvm::StringRef chip);
+
+/// Names accepted by lookupTarget, for error messages.
+std::vector<std::string> knownTargets();
+
+} // namespace mlir::kgen
+
+#endif // KGEN_SCHEDULE_TARGET_H

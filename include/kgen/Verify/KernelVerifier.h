@@ -1,0 +1,70 @@
+//===- KernelVerifier.h - the schedule verification ladder ------*- C++ -*-===//
+//
+// Every proposed schedule climbs the same ladder before it is used:
+//   1. parse and schema-check the JSON;
+//   2. legality and the static resource model of the target;
+//   3. apply the expanded transform script to a clone of the kernel: the
+//      interpreter must succeed and the result must pass the IR verifier;
+//   4. run the scheduled kernel on the CPU (foralls as loops) against the
+//      unscheduled kernel on random inputs, several seeds, outputs poisoned.
+// A failure on any rung is a Verdict with a reason code.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_VERIFY_KERNELVERIFIER_H
+#define KGEN_VERIFY_KERNELVERIFIER_H
+
+#include "kgen/Execution/CpuRunner.h"
+#include "kgen/Schedule/Schedule.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <memory>
+
+namespace mlir::kgen {
+
+struct VerifierOptions {
+  /// Random input sets of the numerical check (rung 4); 0 skips the rung.
+  unsigned seeds = 3;
+};
+
+class KernelVerifier {
+public:
+  /// Prepares to verify schedules of `kernel` (a kgen-form-kernels kernel;
+  /// it must outlive the verifier and is never modified).
+  static llvm::Expected<std::unique_ptr<KernelVerifier>>
+  create(func::FuncOp kernel, const TargetDescription &target,
+         VerifierOptions options = {});
+  ~KernelVerifier();
+
+  const KernelInfo &info() const { return kernelInfo; }
+
+  /// Runs the ladder on one candidate. On acceptance `schedule` and
+  /// `script` (when non-null) receive the parsed schedule and its script.
+  Verdict verify(const nlohmann::json &candidate, Schedule *schedule = nullptr,
+                 std::string *script = nullptr);
+
+  /// Applies a transform script (from expandSchedule) to `kernel` in place.
+  /// On failure `diagnostics` holds what the interpreter reported.
+  static LogicalResult applyScript(func::FuncOp kernel, llvm::StringRef script,
+                                   std::string &diagnostics);
+
+private:
+  KernelVerifier() = default;
+  Verdict checkNumerics(ModuleOp scheduled);
+
+  func::FuncOp kernel;
+  TargetDescription target;
+  VerifierOptions options;
+  KernelInfo kernelInfo;
+  /// The kernel alone in a module, behind an all-tensor entry function.
+  OwningOpRef<ModuleOp> standalone;
+  std::unique_ptr<CpuFunction> reference;
+  std::vector<std::vector<HostTensor>> referenceInputs, referenceOutputs;
+  int64_t reductionLength = 1;
+};
+
+} // namespace mlir::kgen
+
+#endif // KGEN_VERIFY_KERNELVERIFIER_H

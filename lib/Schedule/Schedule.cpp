@@ -1,0 +1,667 @@
+//===- Schedule.cpp - the kgen schedule language --------------------------===//
+
+#include "kgen/Schedule/Schedule.h"
+
+#include "kgen/Conversion/KernelAttrs.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
+
+#include <algorithm>
+#include <set>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using nlohmann::json;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+nlohmann::json Verdict::toJson() const {
+  json j = {{"accepted", accepted}, {"message", message}};
+  if (!accepted)
+    j["reason"] = reason;
+  return j;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel summary
+//===----------------------------------------------------------------------===//
+
+std::vector<int64_t> KernelInfo::sinkParallelSizes() const {
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < sinkLoops.size(); ++i)
+    if (sinkParallel[i])
+      sizes.push_back(sinkLoops[i]);
+  return sizes;
+}
+
+std::vector<int64_t> KernelInfo::rootReductionSizes() const {
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < rootLoops.size(); ++i)
+    if (!rootParallel[i])
+      sizes.push_back(rootLoops[i]);
+  return sizes;
+}
+
+nlohmann::json KernelInfo::toJson() const {
+  return {{"name", name},
+          {"fingerprint", fingerprint},
+          {"element_type", elementType},
+          {"ops", opNames},
+          {"root_op", rootIndex},
+          {"sink_op", sinkIndex},
+          {"sink_parallel_loop_sizes", sinkParallelSizes()},
+          {"root_reduction_loop_sizes", rootReductionSizes()},
+          {"root_inputs", rootInputLoops.size()},
+          {"matmul_like", matmulLike},
+          {"flops", flops},
+          {"bytes", bytes}};
+}
+
+namespace {
+/// Static loop ranges and parallel flags of a kernel op.
+LogicalResult loopsOf(Operation *op, std::vector<int64_t> &loops,
+                      std::vector<bool> &parallel) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    for (int64_t size : linalgOp.getStaticLoopRanges())
+      loops.push_back(size);
+    for (utils::IteratorType it : linalgOp.getIteratorTypesArray())
+      parallel.push_back(it == utils::IteratorType::parallel);
+  } else if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+    for (int64_t size : pad.getResultType().getShape())
+      loops.push_back(size);
+    parallel.assign(loops.size(), true);
+  } else {
+    return failure();
+  }
+  return success(llvm::none_of(loops, ShapedType::isDynamic));
+}
+
+int64_t tensorBytes(Type type, int64_t elementBytes) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor ? tensor.getNumElements() * elementBytes : 0;
+}
+} // namespace
+
+llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
+  KernelInfo info;
+  info.name = kernel.getSymName().str();
+  std::vector<Operation *> ops;
+  kernel.walk([&](Operation *op) {
+    auto index = op->getAttrOfType<IntegerAttr>(kOpIndexAttr);
+    if (!index)
+      return;
+    size_t i = index.getInt();
+    if (ops.size() <= i)
+      ops.resize(i + 1, nullptr);
+    ops[i] = op;
+  });
+  if (ops.empty() || llvm::is_contained(ops, nullptr))
+    return makeError("'" + info.name +
+                     "' is not a kernel from kgen-form-kernels (its ops lack "
+                     "consecutive kgen.op indices)");
+  DenseMap<Operation *, int64_t> indexOf;
+  for (auto [i, op] : llvm::enumerate(ops))
+    indexOf[op] = i;
+  Operation *root = nullptr, *sink = nullptr;
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    info.opNames.push_back(op->getName().getStringRef().str());
+    std::vector<int64_t> users;
+    for (Operation *user : op->getUsers())
+      if (indexOf.count(user))
+        users.push_back(indexOf[user]);
+    llvm::sort(users);
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    info.consumers.push_back(users);
+    if (op->hasAttr(kRootAttr)) {
+      root = op;
+      info.rootIndex = i;
+    }
+    if (op->hasAttr(kSinkAttr)) {
+      sink = op;
+      info.sinkIndex = i;
+    }
+  }
+  if (!root || !sink)
+    return makeError("kernel '" + info.name + "' has no kgen.root or kgen.sink");
+  if (failed(loopsOf(sink, info.sinkLoops, info.sinkParallel)) ||
+      failed(loopsOf(root, info.rootLoops, info.rootParallel)))
+    return makeError("kernel '" + info.name +
+                     "' has dynamic or unsupported loop ranges");
+
+  Type resultType = sink->getResult(0).getType();
+  Type element = cast<RankedTensorType>(resultType).getElementType();
+  llvm::raw_string_ostream(info.elementType) << element;
+  info.elementBytes = element.getIntOrFloatBitWidth() / 8;
+
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(root)) {
+    info.matmulLike = isa<linalg::MatmulOp, linalg::BatchMatmulOp>(root);
+    for (OpOperand *input : linalgOp.getDpsInputOperands()) {
+      std::vector<int64_t> dims;
+      AffineMap map = linalgOp.getMatchingIndexingMap(input);
+      for (AffineExpr e : map.getResults()) {
+        auto d = dyn_cast<AffineDimExpr>(e);
+        dims.push_back(d ? static_cast<int64_t>(d.getPosition()) : -1);
+      }
+      info.rootInputLoops.push_back(dims);
+    }
+    double iterations = 1;
+    for (int64_t size : info.rootLoops)
+      iterations *= size;
+    bool contraction = linalgOp.getNumReductionLoops() > 0 &&
+                       linalgOp.getNumDpsInputs() >= 2;
+    info.flops = iterations * (contraction ? 2 : 1);
+  }
+  for (Type t : kernel.getArgumentTypes())
+    info.bytes += tensorBytes(t, info.elementBytes);
+  info.bytes += tensorBytes(resultType, info.elementBytes);
+
+  // Fingerprint: the kernel in generic form, without locations or its name.
+  OwningOpRef<func::FuncOp> canonical(kernel.clone());
+  canonical->setSymName("kernel");
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  canonical->print(os, OpPrintingFlags().printGenericOpForm().enableDebugInfo(
+                           false));
+  info.fingerprint = llvm::formatv(
+      "{0:x16}", llvm::xxh3_64bits(llvm::arrayRefFromStringRef(text)));
+  std::string pretty;
+  llvm::raw_string_ostream prettyOs(pretty);
+  kernel.print(prettyOs);
+  info.text = pretty;
+  return info;
+}
+
+//===----------------------------------------------------------------------===//
+// JSON
+//===----------------------------------------------------------------------===//
+
+nlohmann::json Schedule::toJson() const {
+  return {{"version", kVersion},
+          {"workgroup_tile", workgroupTile},
+          {"thread_tile", threadTile},
+          {"reduction_tile", reductionTile},
+          {"fuse", fuse},
+          {"vector_width", vectorWidth},
+          {"promote_operands", promoteOperands},
+          {"pipeline_depth", pipelineDepth},
+          {"matrix_instruction", matrixInstruction}};
+}
+
+static const char *const kMatrixInstructions[] = {"none", "mma_sync", "wgmma",
+                                                  "mfma"};
+
+nlohmann::json mlir::kgen::scheduleJsonSchema() {
+  json intList = {{"type", "array"},
+                  {"items", {{"type", "integer"}, {"minimum", 0}}}};
+  auto described = [](json j, const char *text) {
+    j["description"] = text;
+    return j;
+  };
+  return {
+      {"$schema", "https://json-schema.org/draft/2020-12/schema"},
+      {"$id", "https://kgen.dev/schemas/schedule-v1.json"},
+      {"title", "kgen kernel schedule"},
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"required",
+       {"version", "workgroup_tile", "thread_tile", "reduction_tile"}},
+      {"properties",
+       {{"version", {{"const", Schedule::kVersion}}},
+        {"workgroup_tile",
+         described(intList, "Per parallel loop of the sink op: tile size per "
+                            "workgroup (0 = whole loop). At most 3 non-zero.")},
+        {"thread_tile",
+         described(intList, "Per parallel loop of the sink op: tile size per "
+                            "thread within the workgroup tile (0 = whole "
+                            "workgroup tile). At most 3 non-zero.")},
+        {"reduction_tile",
+         described(intList, "Per reduction loop of the root op: tile size of "
+                            "the sequential reduction loop (0 = untiled).")},
+        {"fuse",
+         described(intList, "Indices (kgen.op) of the kernel ops computed "
+                            "inside the tile loops; default: all. A fused "
+                            "op's consumers must be fused too.")},
+        {"vector_width",
+         described({{"enum", {1, 2, 4, 8}}},
+                   "Elements per vector access; divides the innermost "
+                   "non-zero thread tile.")},
+        {"promote_operands",
+         described(intList, "Root input operands staged in shared memory.")},
+        {"pipeline_depth",
+         described({{"type", "integer"}, {"minimum", 1}, {"maximum", 4}},
+                   "Stages of the shared-memory pipeline.")},
+        {"matrix_instruction",
+         described({{"enum", kMatrixInstructions}},
+                   "Matrix-core instruction for a matmul-like root.")}}}};
+}
+
+namespace {
+/// Reads an optional list of non-negative integers; records a schema
+/// rejection in `verdict` on a type error.
+bool readInts(const json &j, const char *key, std::vector<int64_t> &out,
+              Verdict &verdict, bool required) {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    if (required)
+      verdict = Verdict::reject("schema", std::string("missing field '") +
+                                              key + "'");
+    return !required;
+  }
+  if (!it->is_array()) {
+    verdict = Verdict::reject("schema", std::string("'") + key +
+                                            "' must be an array of integers");
+    return false;
+  }
+  for (const json &v : *it) {
+    if (!v.is_number_integer()) {
+      verdict = Verdict::reject("schema", std::string("'") + key +
+                                              "' holds a non-integer: " +
+                                              v.dump());
+      return false;
+    }
+    out.push_back(v.get<int64_t>());
+  }
+  return true;
+}
+
+bool readInt(const json &j, const char *key, int64_t &out, Verdict &verdict) {
+  auto it = j.find(key);
+  if (it == j.end())
+    return true;
+  if (!it->is_number_integer()) {
+    verdict = Verdict::reject("schema", std::string("'") + key +
+                                            "' must be an integer, got " +
+                                            it->dump());
+    return false;
+  }
+  out = it->get<int64_t>();
+  return true;
+}
+
+std::string formatList(const std::vector<int64_t> &values) {
+  return "[" + llvm::join(llvm::map_range(values, [](int64_t v) {
+                            return std::to_string(v);
+                          }),
+                          ", ") +
+         "]";
+}
+
+/// Checks one tile list against the loop sizes it applies to.
+bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
+                const std::vector<int64_t> &sizes, Verdict &verdict) {
+  if (tiles.size() != sizes.size()) {
+    verdict = Verdict::reject(
+        "rank_mismatch", llvm::formatv("{0} has {1} entries but the kernel has "
+                                       "{2} such loops (sizes {3})",
+                                       what, tiles.size(), sizes.size(),
+                                       formatList(sizes)));
+    return false;
+  }
+  for (auto [tile, size] : llvm::zip(tiles, sizes)) {
+    if (tile < 0) {
+      verdict = Verdict::reject(
+          "nonpositive_tile",
+          llvm::formatv("{0} {1} holds a negative size", what,
+                        formatList(tiles)));
+      return false;
+    }
+    if (tile > size) {
+      verdict = Verdict::reject(
+          "tile_exceeds_dim",
+          llvm::formatv("{0} {1} exceeds the loop sizes {2}", what,
+                        formatList(tiles), formatList(sizes)));
+      return false;
+    }
+  }
+  return true;
+}
+} // namespace
+
+llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
+                                                   const KernelInfo &kernel,
+                                                   Verdict &verdict) {
+  auto fail = [&]() { return makeError(verdict.reason + ": " + verdict.message); };
+  if (!j.is_object()) {
+    verdict = Verdict::reject("schema", "a schedule must be a JSON object, got " +
+                                            std::string(j.type_name()));
+    return fail();
+  }
+  static const std::set<std::string> known = {
+      "version",     "workgroup_tile",   "thread_tile",
+      "reduction_tile", "fuse",          "vector_width",
+      "promote_operands", "pipeline_depth", "matrix_instruction"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known.count(it.key())) {
+      verdict = Verdict::reject("schema", "unknown field '" + it.key() + "'");
+      return fail();
+    }
+  int64_t version = -1;
+  if (!readInt(j, "version", version, verdict))
+    return fail();
+  if (version != Schedule::kVersion) {
+    verdict = Verdict::reject(
+        "version", llvm::formatv("unsupported schedule version {0}; this kgen "
+                                 "reads version {1}",
+                                 version, Schedule::kVersion));
+    return fail();
+  }
+  Schedule s;
+  bool haveFuse = j.contains("fuse");
+  if (!readInts(j, "workgroup_tile", s.workgroupTile, verdict, true) ||
+      !readInts(j, "thread_tile", s.threadTile, verdict, true) ||
+      !readInts(j, "reduction_tile", s.reductionTile, verdict, true) ||
+      !readInts(j, "fuse", s.fuse, verdict, false) ||
+      !readInts(j, "promote_operands", s.promoteOperands, verdict, false) ||
+      !readInt(j, "vector_width", s.vectorWidth, verdict) ||
+      !readInt(j, "pipeline_depth", s.pipelineDepth, verdict))
+    return fail();
+  if (auto it = j.find("matrix_instruction"); it != j.end()) {
+    if (!it->is_string()) {
+      verdict = Verdict::reject("schema", "'matrix_instruction' must be a string");
+      return fail();
+    }
+    s.matrixInstruction = it->get<std::string>();
+    if (!llvm::is_contained(kMatrixInstructions, s.matrixInstruction)) {
+      verdict = Verdict::reject("schema", "unknown matrix_instruction '" +
+                                              s.matrixInstruction + "'");
+      return fail();
+    }
+  }
+  if (!haveFuse)
+    for (int64_t i = 0; i < static_cast<int64_t>(kernel.opNames.size()); ++i)
+      if (i != kernel.sinkIndex)
+        s.fuse.push_back(i);
+
+  std::vector<int64_t> parallel = kernel.sinkParallelSizes();
+  if (!checkTiles("workgroup_tile", s.workgroupTile, parallel, verdict) ||
+      !checkTiles("thread_tile", s.threadTile, parallel, verdict) ||
+      !checkTiles("reduction_tile", s.reductionTile,
+                  kernel.rootReductionSizes(), verdict))
+    return fail();
+  if (!llvm::is_contained({1, 2, 4, 8}, s.vectorWidth)) {
+    verdict = Verdict::reject("vector_width",
+                              llvm::formatv("vector_width {0} is not 1, 2, 4 "
+                                            "or 8",
+                                            s.vectorWidth));
+    return fail();
+  }
+  if (s.pipelineDepth < 1 || s.pipelineDepth > 4) {
+    verdict = Verdict::reject(
+        "pipeline_depth",
+        llvm::formatv("pipeline_depth {0} is outside [1, 4]", s.pipelineDepth));
+    return fail();
+  }
+  verdict = Verdict::accept();
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Static checks and the resource model
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Effective workgroup and thread tile of each sink parallel loop (0 means
+/// "whole", resolved here).
+void effectiveTiles(const Schedule &s, const KernelInfo &k,
+                    std::vector<int64_t> &wg, std::vector<int64_t> &th) {
+  std::vector<int64_t> sizes = k.sinkParallelSizes();
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    int64_t w = s.workgroupTile[i] ? s.workgroupTile[i] : sizes[i];
+    wg.push_back(w);
+    th.push_back(s.threadTile[i] ? std::min(s.threadTile[i], w) : w);
+  }
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+} // namespace
+
+int64_t mlir::kgen::threadsPerBlock(const Schedule &s, const KernelInfo &k) {
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  int64_t threads = 1;
+  for (size_t i = 0; i < wg.size(); ++i)
+    if (s.threadTile[i])
+      threads *= ceilDiv(wg[i], th[i]);
+  return threads;
+}
+
+int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
+  // Accumulators: the thread's output tile in f32; inputs: a vector-wide
+  // slice of each root input per reduction step; plus fixed overhead for
+  // indices and addresses.
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  int64_t accumulators = 1;
+  for (int64_t t : th)
+    accumulators *= t;
+  int64_t inputs = static_cast<int64_t>(k.rootInputLoops.size()) *
+                   s.vectorWidth * 2;
+  return accumulators + inputs + 24;
+}
+
+int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
+                                         const KernelInfo &k) {
+  // A promoted operand's tile: each dimension indexed by a sink-parallel
+  // root loop covers the workgroup tile, by a reduction loop the reduction
+  // tile (or the whole loop), otherwise the whole dimension range.
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  std::vector<int64_t> rootTile(k.rootLoops.size());
+  size_t parallelIndex = 0, reductionIndex = 0;
+  for (size_t loop = 0; loop < k.rootLoops.size(); ++loop) {
+    if (k.rootParallel[loop]) {
+      // The root's parallel loops line up with the sink's: kernels only
+      // fuse elementwise consumers of the root's result. Past the sink's
+      // loops, count the whole range (conservative).
+      rootTile[loop] = parallelIndex < wg.size() ? wg[parallelIndex]
+                                                 : k.rootLoops[loop];
+      ++parallelIndex;
+    } else {
+      int64_t r = s.reductionTile[reductionIndex++];
+      rootTile[loop] = r ? r : k.rootLoops[loop];
+    }
+  }
+  int64_t bytes = 0;
+  for (int64_t operand : s.promoteOperands) {
+    int64_t elements = 1;
+    for (int64_t loop : k.rootInputLoops[operand])
+      elements *= loop >= 0 ? rootTile[loop] : 1;
+    bytes += elements * k.elementBytes * s.pipelineDepth;
+  }
+  return bytes;
+}
+
+Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
+                                  const TargetDescription &target) {
+  auto nonzero = [](const std::vector<int64_t> &v) {
+    return llvm::count_if(v, [](int64_t x) { return x != 0; });
+  };
+  if (nonzero(s.workgroupTile) > 3 || nonzero(s.threadTile) > 3)
+    return Verdict::reject("too_many_mapped_dims",
+                           "at most 3 loops can be tiled per level (grid and "
+                           "block have 3 dimensions)");
+  int64_t numOps = k.opNames.size();
+  std::set<int64_t> fused(s.fuse.begin(), s.fuse.end());
+  if (fused.size() != s.fuse.size())
+    return Verdict::reject("illegal_fusion", "'fuse' lists an op twice");
+  for (int64_t op : s.fuse) {
+    if (op < 0 || op >= numOps || op == k.sinkIndex)
+      return Verdict::reject(
+          "illegal_fusion",
+          llvm::formatv("'fuse' entry {0} is not a non-sink op of this kernel "
+                        "(ops 0..{1}, sink {2})",
+                        op, numOps - 1, k.sinkIndex));
+    // Fusion works from the sink backwards: an op can only be pulled into
+    // the tile loops if every consumer already is.
+    for (int64_t user : k.consumers[op])
+      if (user != k.sinkIndex && !fused.count(user))
+        return Verdict::reject(
+            "illegal_fusion",
+            llvm::formatv("op {0} is fused but its consumer op {1} is not",
+                          op, user));
+  }
+  for (int64_t operand : s.promoteOperands)
+    if (operand < 0 ||
+        operand >= static_cast<int64_t>(k.rootInputLoops.size()))
+      return Verdict::reject(
+          "promote_operand",
+          llvm::formatv("promoted operand {0} does not exist (the root has {1} "
+                        "inputs)",
+                        operand, k.rootInputLoops.size()));
+  if (s.matrixInstruction != "none") {
+    if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
+      return Verdict::reject("matrix_instruction",
+                             "'" + s.matrixInstruction + "' is not available on " +
+                                 target.name);
+    if (!k.matmulLike)
+      return Verdict::reject("matrix_instruction",
+                             "matrix instructions need a matmul-like root, "
+                             "this kernel's root is " +
+                                 k.opNames[k.rootIndex]);
+  }
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  for (size_t i = th.size(); i-- > 0;)
+    if (s.threadTile[i]) {
+      if (th[i] % s.vectorWidth != 0)
+        return Verdict::reject(
+            "vector_width",
+            llvm::formatv("vector_width {0} does not divide the innermost "
+                          "thread tile {1}",
+                          s.vectorWidth, th[i]));
+      break;
+    }
+  int64_t threads = threadsPerBlock(s, k);
+  if (threads > target.maxThreadsPerBlock)
+    return Verdict::reject(
+        "threads_per_block",
+        llvm::formatv("{0} threads per block exceed the {1} limit of {2}",
+                      threads, target.maxThreadsPerBlock, target.name));
+  int64_t smem = estimateSharedMemory(s, k);
+  if (smem > target.sharedMemoryPerBlock)
+    return Verdict::reject(
+        "shared_memory",
+        llvm::formatv("{0} bytes of shared memory per block exceed the {1} "
+                      "bytes of {2}",
+                      smem, target.sharedMemoryPerBlock, target.name));
+  int64_t registers = estimateRegisters(s, k);
+  if (registers > target.registersPerThread)
+    return Verdict::reject(
+        "registers",
+        llvm::formatv("an estimated {0} registers per thread exceed the {1} "
+                      "of {2}",
+                      registers, target.registersPerThread, target.name));
+  return Verdict::accept();
+}
+
+//===----------------------------------------------------------------------===//
+// Expansion into a transform script
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Tile sizes over all loops of an op: `parallelTiles` at its parallel loops,
+/// zero at the reduction loops (or the other way round).
+std::string tileList(const std::vector<bool> &parallel,
+                     const std::vector<int64_t> &tiles, bool onParallel) {
+  std::vector<int64_t> all;
+  size_t next = 0;
+  for (bool p : parallel)
+    all.push_back(p == onParallel ? tiles[next++] : 0);
+  return formatList(all);
+}
+
+/// gpu mapping attributes for the non-zero tiles, innermost loop on x.
+std::string mapping(const std::vector<int64_t> &tiles, const char *kind) {
+  static const char *const dims[] = {"x", "y", "z"};
+  std::vector<std::string> attrs;
+  int64_t count = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
+  for (int64_t i = count - 1; i >= 0; --i)
+    attrs.push_back(llvm::formatv("#gpu.{0}<{1}>", kind, dims[i]).str());
+  return "[" + llvm::join(attrs, ", ") + "]";
+}
+
+constexpr const char *kOp = "!transform.any_op";
+} // namespace
+
+std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  auto match = [&](llvm::StringRef handle, llvm::StringRef attrs) {
+    os << llvm::formatv("    {0} = transform.structured.match attributes "
+                        "{{{1}} in %root : ({2}) -> {2}\n",
+                        handle, attrs, kOp);
+  };
+  os << "// kgen schedule for " << k.name << " (" << k.fingerprint << "): "
+     << s.toJson().dump() << "\n";
+  os << "module attributes {transform.with_named_sequence} {\n";
+  os << llvm::formatv("  transform.named_sequence @__transform_main(%root: "
+                      "{0} {{transform.readonly}) {\n",
+                      kOp);
+  // Handles to every op first: tiling and fusion replace ops, and matching
+  // by attribute afterwards could find both the original and its copies.
+  match("%sink", llvm::formatv("{0}", kSinkAttr).str());
+  std::vector<int64_t> fuseOrder(s.fuse);
+  llvm::sort(fuseOrder, std::greater<int64_t>()); // consumers first
+  for (int64_t op : fuseOrder)
+    match(llvm::formatv("%op{0}", op).str(),
+          llvm::formatv("{0} = {1}", kOpIndexAttr, op).str());
+  bool rootIsSink = k.rootIndex == k.sinkIndex;
+  bool rootFused = llvm::is_contained(s.fuse, k.rootIndex);
+  if (!rootIsSink && !rootFused)
+    match("%unfused_root", llvm::formatv("{0}", kRootAttr).str());
+
+  std::string sinkHandle = "%sink";
+  std::map<int64_t, std::string> handles; // latest handle of each fused op
+  for (int64_t op : fuseOrder)
+    handles[op] = llvm::formatv("%op{0}", op).str();
+  int level = 0;
+  auto tileLevel = [&](const std::vector<int64_t> &tiles, const char *kind) {
+    if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
+      return;
+    std::string tiled = llvm::formatv("%tiled{0}", level).str();
+    std::string loop = llvm::formatv("%{0}_forall", kind).str();
+    os << llvm::formatv("    {0}, {1} = transform.structured.tile_using_forall "
+                        "{2} tile_sizes {3} (mapping = {4}) : ({5}) -> ({5}, "
+                        "{5})\n",
+                        tiled, loop, sinkHandle,
+                        tileList(k.sinkParallel, tiles, true),
+                        mapping(tiles, kind), kOp);
+    sinkHandle = tiled;
+    std::string containing = loop;
+    for (int64_t op : fuseOrder) {
+      std::string fused = llvm::formatv("%fused{0}_op{1}", level, op).str();
+      std::string next = llvm::formatv("{0}_{1}", loop, op).str();
+      os << llvm::formatv("    {0}, {1} = "
+                          "transform.structured.fuse_into_containing_op {2} "
+                          "into {3} : ({4}, {4}) -> ({4}, {4})\n",
+                          fused, next, handles[op], containing, kOp);
+      handles[op] = fused;
+      containing = next;
+    }
+    ++level;
+  };
+  tileLevel(s.workgroupTile, "block");
+  tileLevel(s.threadTile, "thread");
+
+  if (llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; })) {
+    std::string rootHandle = rootIsSink  ? sinkHandle
+                             : rootFused ? handles[k.rootIndex]
+                                         : std::string("%unfused_root");
+    os << llvm::formatv("    %reduced, %reduction_loop = "
+                        "transform.structured.tile_using_for {0} tile_sizes "
+                        "{1} : ({2}) -> ({2}, {2})\n",
+                        rootHandle, tileList(k.rootParallel, s.reductionTile,
+                                             /*onParallel=*/false),
+                        kOp);
+  }
+  os << "    transform.yield\n  }\n}\n";
+  return out;
+}

@@ -1,0 +1,53 @@
+//===- Target.cpp - GPU target descriptions -------------------------------===//
+//
+// Figures are vendor datasheet values (H100 SXM, A100 SXM 80GB, MI300X,
+// MI250X); bandwidth and peak rates only steer the heuristic and the
+// roofline, limits are hard constraints.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Schedule/Target.h"
+
+using namespace mlir::kgen;
+
+nlohmann::json TargetDescription::toJson() const {
+  return {{"chip", name},
+          {"device", device},
+          {"vendor", vendor == GpuVendor::Nvidia ? "nvidia" : "amd"},
+          {"multiprocessors", multiprocessors},
+          {"warp_size", warpSize},
+          {"max_threads_per_block", maxThreadsPerBlock},
+          {"shared_memory_per_block_bytes", sharedMemoryPerBlock},
+          {"registers_per_thread", registersPerThread},
+          {"memory_bandwidth_bytes_per_s", memoryBandwidth},
+          {"peak_flops_f32", peakFlopsF32},
+          {"peak_flops_f16_matrix", peakFlopsF16},
+          {"matrix_instructions", matrixInstructions}};
+}
+
+static std::vector<TargetDescription> builtinTargets() {
+  return {
+      {"sm_90a", "NVIDIA H100 SXM", GpuVendor::Nvidia, 132, 32, 1024,
+       227 * 1024, 255, 3.35e12, 67e12, 989e12, {"mma_sync", "wgmma"}},
+      {"sm_80", "NVIDIA A100 SXM", GpuVendor::Nvidia, 108, 32, 1024,
+       163 * 1024, 255, 2.04e12, 19.5e12, 312e12, {"mma_sync"}},
+      {"gfx942", "AMD MI300X", GpuVendor::Amd, 304, 64, 1024, 64 * 1024, 512,
+       5.3e12, 163e12, 1307e12, {"mfma"}},
+      {"gfx90a", "AMD MI250X (one GCD)", GpuVendor::Amd, 110, 64, 1024,
+       64 * 1024, 512, 1.6e12, 47.9e12, 191e12, {"mfma"}},
+  };
+}
+
+std::optional<TargetDescription> mlir::kgen::lookupTarget(llvm::StringRef chip) {
+  for (TargetDescription &t : builtinTargets())
+    if (t.name == chip)
+      return t;
+  return std::nullopt;
+}
+
+std::vector<std::string> mlir::kgen::knownTargets() {
+  std::vector<std::string> names;
+  for (TargetDescription &t : builtinTargets())
+    names.push_back(t.name);
+  return names;
+}

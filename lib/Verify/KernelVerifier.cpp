@@ -1,0 +1,221 @@
+//===- KernelVerifier.cpp - the schedule verification ladder --------------===//
+
+#include "kgen/Verify/KernelVerifier.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::kgen;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// The first line of a diagnostic dump, for one-line verdict messages.
+static std::string firstLine(llvm::StringRef text) {
+  return text.ltrim().split('\n').first.str();
+}
+
+/// A module holding a copy of `kernel` (renamed @kernel) and an @entry
+/// function that takes every kernel argument as a tensor (scalars as rank-0
+/// tensors) and calls it: the shape the CPU runner can drive.
+static OwningOpRef<ModuleOp> buildStandalone(func::FuncOp kernel) {
+  OpBuilder b(kernel.getContext());
+  Location loc = kernel.getLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  auto copy = cast<func::FuncOp>(b.clone(*kernel));
+  copy.setSymName("kernel");
+  copy.setPrivate();
+
+  SmallVector<Type> entryArgs;
+  for (Type t : kernel.getArgumentTypes())
+    entryArgs.push_back(isa<RankedTensorType>(t) ? t
+                                                 : RankedTensorType::get({}, t));
+  auto entry = func::FuncOp::create(
+      b, loc, "entry",
+      b.getFunctionType(entryArgs, kernel.getResultTypes()));
+  Block *body = entry.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> callArgs;
+  for (auto [arg, type] : llvm::zip(body->getArguments(),
+                                    kernel.getArgumentTypes()))
+    callArgs.push_back(isa<RankedTensorType>(type)
+                           ? Value(arg)
+                           : Value(tensor::ExtractOp::create(b, loc, arg,
+                                                             ValueRange{})));
+  auto call = func::CallOp::create(b, loc, copy, callArgs);
+  func::ReturnOp::create(b, loc, call.getResults());
+  return module;
+}
+
+KernelVerifier::~KernelVerifier() = default;
+
+llvm::Expected<std::unique_ptr<KernelVerifier>>
+KernelVerifier::create(func::FuncOp kernel, const TargetDescription &target,
+                       VerifierOptions options) {
+  MLIRContext *ctx = kernel.getContext();
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  ctx->appendDialectRegistry(registry);
+  ctx->loadDialect<transform::TransformDialect, tensor::TensorDialect,
+                   func::FuncDialect>();
+
+  auto info = describeKernel(kernel);
+  if (!info)
+    return info.takeError();
+  std::unique_ptr<KernelVerifier> v(new KernelVerifier());
+  v->kernel = kernel;
+  v->target = target;
+  v->options = options;
+  v->kernelInfo = std::move(*info);
+  for (int64_t size : v->kernelInfo.rootReductionSizes())
+    v->reductionLength *= size;
+  v->standalone = buildStandalone(kernel);
+  return v;
+}
+
+LogicalResult KernelVerifier::applyScript(func::FuncOp kernel,
+                                          llvm::StringRef script,
+                                          std::string &diagnostics) {
+  MLIRContext *ctx = kernel.getContext();
+  llvm::raw_string_ostream os(diagnostics);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+    os << diag << "\n";
+    for (Diagnostic &note : diag.getNotes())
+      os << "  note: " << note << "\n";
+    return success();
+  });
+  OwningOpRef<ModuleOp> transforms = parseSourceString<ModuleOp>(script, ctx);
+  if (!transforms)
+    return failure();
+  Operation *entry = transforms->lookupSymbol("__transform_main");
+  if (!entry) {
+    os << "the script has no @__transform_main\n";
+    return failure();
+  }
+  if (failed(transform::applyTransformNamedSequence(
+          kernel, entry, *transforms, transform::TransformOptions())))
+    return failure();
+  if (failed(mlir::verify(kernel))) {
+    os << "(IR verifier)\n";
+    return failure();
+  }
+  return success();
+}
+
+Verdict KernelVerifier::verify(const nlohmann::json &candidate,
+                               Schedule *scheduleOut, std::string *scriptOut) {
+  // Rung 1: schema and ranges.
+  Verdict verdict;
+  auto schedule = parseSchedule(candidate, kernelInfo, verdict);
+  if (!schedule) {
+    llvm::consumeError(schedule.takeError());
+    return verdict;
+  }
+  // Rung 2: legality and resources.
+  verdict = checkSchedule(*schedule, kernelInfo, target);
+  if (!verdict.accepted)
+    return verdict;
+
+  // Rung 3: apply to a clone; the interpreter must succeed and the IR verify.
+  std::string script = expandSchedule(*schedule, kernelInfo);
+  OwningOpRef<ModuleOp> scheduled(standalone->clone());
+  auto clonedKernel = scheduled->lookupSymbol<func::FuncOp>("kernel");
+  std::string diagnostics;
+  if (failed(applyScript(clonedKernel, script, diagnostics)))
+    return Verdict::reject(
+        diagnostics.find("(IR verifier)") != std::string::npos
+            ? "verifier_failed"
+            : "transform_failed",
+        "applying the transform script failed: " + firstLine(diagnostics));
+
+  // Rung 4: numerical check against the unscheduled kernel.
+  if (options.seeds > 0) {
+    verdict = checkNumerics(*scheduled);
+    if (!verdict.accepted)
+      return verdict;
+  }
+  if (scheduleOut)
+    *scheduleOut = *schedule;
+  if (scriptOut)
+    *scriptOut = script;
+  return Verdict::accept();
+}
+
+Verdict KernelVerifier::checkNumerics(ModuleOp scheduled) {
+  if (!reference) {
+    auto compiled = CpuFunction::compile(*standalone, "entry");
+    if (!compiled)
+      return Verdict::reject("reference_failed",
+                             "the unscheduled kernel does not run on the CPU: " +
+                                 firstLine(llvm::toString(compiled.takeError())));
+    reference = std::move(*compiled);
+    for (unsigned seed = 0; seed < options.seeds; ++seed) {
+      std::mt19937 generator(seed * 7919 + 17);
+      std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+      std::vector<HostTensor> inputs;
+      for (const TensorSignature &sig : reference->inputs()) {
+        HostTensor t(sig.elementType, sig.shape);
+        for (int64_t i = 0, e = t.numElements(); i < e; ++i)
+          t.set(i, uniform(generator));
+        inputs.push_back(std::move(t));
+      }
+      auto outputs = reference->run(inputs);
+      if (!outputs)
+        return Verdict::reject("reference_failed",
+                               llvm::toString(outputs.takeError()));
+      referenceInputs.push_back(std::move(inputs));
+      referenceOutputs.push_back(std::move(*outputs));
+    }
+  }
+  auto compiled = CpuFunction::compile(scheduled, "entry");
+  if (!compiled)
+    return Verdict::reject("lowering_failed",
+                           "the scheduled kernel does not lower for the CPU: " +
+                               firstLine(llvm::toString(compiled.takeError())));
+  // Tiled reductions sum in another order: allow f32 rounding growing with
+  // the reduction length, plus two units in the last place of the stored
+  // type for f16/bf16.
+  const std::string &type = kernelInfo.elementType;
+  double ulp = type == "f16" ? std::ldexp(1.0, -10)
+               : type == "bf16" ? std::ldexp(1.0, -7)
+                                : 0.0;
+  double rtol = 1e-5 + 2 * ulp;
+  double atol =
+      1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
+  for (unsigned seed = 0; seed < referenceInputs.size(); ++seed) {
+    auto outputs = (*compiled)->run(referenceInputs[seed]);
+    if (!outputs)
+      return Verdict::reject("run_failed", llvm::toString(outputs.takeError()));
+    for (auto [o, pair] :
+         llvm::enumerate(llvm::zip(*outputs, referenceOutputs[seed]))) {
+      auto &[got, want] = pair;
+      for (int64_t i = 0, e = got.numElements(); i < e; ++i) {
+        double g = got.get(i), w = want.get(i);
+        bool ok = (std::isnan(g) && std::isnan(w)) ||
+                  (g == w) || std::fabs(g - w) <= atol + rtol * std::fabs(w);
+        if (!ok)
+          return Verdict::reject(
+              "numerical_mismatch",
+              llvm::formatv("output {0} element {1} is {2} but the "
+                            "unscheduled kernel gives {3} (seed {4}, "
+                            "tolerance {5} + {6}*|expected|)",
+                            o, i, g, w, seed, atol, rtol));
+      }
+    }
+  }
+  return Verdict::accept();
+}
