@@ -82,6 +82,7 @@ class Builder:
         self.dtype = dtype
         self.lines: List[str] = []
         self._names: Dict[str, int] = {}
+        self._used = set()
         self._scalars: Dict[Tuple[str, str], V] = {}
         self.hint = "v"
 
@@ -89,8 +90,14 @@ class Builder:
     def fresh(self, hint: Optional[str] = None) -> str:
         base = mlir.ssa_name(hint or self.hint)
         n = self._names.get(base, 0)
-        self._names[base] = n + 1
-        return "%" + (base if n == 0 else f"{base}_{n}")
+        while True:
+            name = base if n == 0 else f"{base}_{n}"
+            n += 1
+            if name not in self._used:
+                break
+        self._names[base] = n
+        self._used.add(name)
+        return "%" + name
 
     def reserve(self, hint: str) -> str:
         """A fresh name for a function argument."""

@@ -58,6 +58,24 @@ _FX_DIR = os.path.dirname(fx.__file__) + os.sep
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+# The nn.Module methods fx patches while tracing (so that submodule calls and
+# parameter reads are recorded). Evaluating a node's example value must use
+# the originals, or a leaf module's own forward would be traced again.
+_ORIG_MODULE_CALL = torch.nn.Module.__call__
+_ORIG_MODULE_GETATTR = torch.nn.Module.__getattr__
+
+
+class _Unpatched:
+    def __enter__(self):
+        self._saved = (torch.nn.Module.__call__, torch.nn.Module.__getattr__)
+        torch.nn.Module.__call__ = _ORIG_MODULE_CALL
+        torch.nn.Module.__getattr__ = _ORIG_MODULE_GETATTR
+
+    def __exit__(self, *exc):
+        torch.nn.Module.__call__, torch.nn.Module.__getattr__ = self._saved
+        return False
+
+
 class TraceFailure(Exception):
     """The module could not be traced (message says why and where)."""
 
@@ -99,9 +117,6 @@ def _annotate(node: fx.Node, value: Any, keep_tensor: bool) -> None:
 
 class _ConcreteProxy(fx.Proxy):
     """A Proxy that answers shape queries from the example value."""
-
-    def _example(self):
-        return self.tracer.values.get(self.node)
 
     def __getattr__(self, k):
         value = self.tracer.values.get(self.node) if k not in ("node", "tracer") else None
@@ -172,7 +187,8 @@ class _Tracer(fx.Tracer):
         if kind == "placeholder":
             self.placeholder_inputs[node] = index
         else:
-            value = self._evaluate(kind, target, args, kwargs)
+            with _Unpatched():
+                value = self._evaluate(kind, target, args, kwargs)
         self.values[node] = value
         keep = kind == "get_attr" or (kind in ("call_function", "call_method")
                                       and _target_name(target) in _FACTORY_LIKE)

@@ -130,7 +130,8 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
     }
   }
   if (!root || !sink)
-    return makeError("kernel '" + info.name + "' has no kgen.root or kgen.sink");
+    return makeError("kernel '" + info.name +
+                     "' has no kgen.root or kgen.sink");
   if (failed(loopsOf(sink, info.sinkLoops, info.sinkParallel)) ||
       failed(loopsOf(root, info.rootLoops, info.rootParallel)))
     return makeError("kernel '" + info.name +
@@ -155,8 +156,8 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
     double iterations = 1;
     for (int64_t size : info.rootLoops)
       iterations *= size;
-    bool contraction = linalgOp.getNumReductionLoops() > 0 &&
-                       linalgOp.getNumDpsInputs() >= 2;
+    bool contraction =
+        linalgOp.getNumReductionLoops() > 0 && linalgOp.getNumDpsInputs() >= 2;
     info.flops = iterations * (contraction ? 2 : 1);
   }
   for (Type t : kernel.getArgumentTypes())
@@ -168,8 +169,8 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
   canonical->setSymName("kernel");
   std::string text;
   llvm::raw_string_ostream os(text);
-  canonical->print(os, OpPrintingFlags().printGenericOpForm().enableDebugInfo(
-                           false));
+  canonical->print(
+      os, OpPrintingFlags().printGenericOpForm().enableDebugInfo(false));
   info.fingerprint = llvm::formatv(
       "{0:x16}", llvm::xxh3_64bits(llvm::arrayRefFromStringRef(text)));
   std::string pretty;
@@ -251,8 +252,8 @@ bool readInts(const json &j, const char *key, std::vector<int64_t> &out,
   auto it = j.find(key);
   if (it == j.end()) {
     if (required)
-      verdict = Verdict::reject("schema", std::string("missing field '") +
-                                              key + "'");
+      verdict =
+          Verdict::reject("schema", std::string("missing field '") + key + "'");
     return !required;
   }
   if (!it->is_array()) {
@@ -262,9 +263,9 @@ bool readInts(const json &j, const char *key, std::vector<int64_t> &out,
   }
   for (const json &v : *it) {
     if (!v.is_number_integer()) {
-      verdict = Verdict::reject("schema", std::string("'") + key +
-                                              "' holds a non-integer: " +
-                                              v.dump());
+      verdict =
+          Verdict::reject("schema", std::string("'") + key +
+                                        "' holds a non-integer: " + v.dump());
       return false;
     }
     out.push_back(v.get<int64_t>());
@@ -287,10 +288,10 @@ bool readInt(const json &j, const char *key, int64_t &out, Verdict &verdict) {
 }
 
 std::string formatList(const std::vector<int64_t> &values) {
-  return "[" + llvm::join(llvm::map_range(values, [](int64_t v) {
-                            return std::to_string(v);
-                          }),
-                          ", ") +
+  return "[" +
+         llvm::join(llvm::map_range(
+                        values, [](int64_t v) { return std::to_string(v); }),
+                    ", ") +
          "]";
 }
 
@@ -299,18 +300,17 @@ bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
                 const std::vector<int64_t> &sizes, Verdict &verdict) {
   if (tiles.size() != sizes.size()) {
     verdict = Verdict::reject(
-        "rank_mismatch", llvm::formatv("{0} has {1} entries but the kernel has "
-                                       "{2} such loops (sizes {3})",
-                                       what, tiles.size(), sizes.size(),
-                                       formatList(sizes)));
+        "rank_mismatch",
+        llvm::formatv("{0} has {1} entries but the kernel has "
+                      "{2} such loops (sizes {3})",
+                      what, tiles.size(), sizes.size(), formatList(sizes)));
     return false;
   }
   for (auto [tile, size] : llvm::zip(tiles, sizes)) {
     if (tile < 0) {
-      verdict = Verdict::reject(
-          "nonpositive_tile",
-          llvm::formatv("{0} {1} holds a negative size", what,
-                        formatList(tiles)));
+      verdict = Verdict::reject("nonpositive_tile",
+                                llvm::formatv("{0} {1} holds a negative size",
+                                              what, formatList(tiles)));
       return false;
     }
     if (tile > size) {
@@ -328,15 +328,18 @@ bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
 llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
                                                    const KernelInfo &kernel,
                                                    Verdict &verdict) {
-  auto fail = [&]() { return makeError(verdict.reason + ": " + verdict.message); };
+  auto fail = [&]() {
+    return makeError(verdict.reason + ": " + verdict.message);
+  };
   if (!j.is_object()) {
-    verdict = Verdict::reject("schema", "a schedule must be a JSON object, got " +
-                                            std::string(j.type_name()));
+    verdict =
+        Verdict::reject("schema", "a schedule must be a JSON object, got " +
+                                      std::string(j.type_name()));
     return fail();
   }
   static const std::set<std::string> known = {
-      "version",     "workgroup_tile",   "thread_tile",
-      "reduction_tile", "fuse",          "vector_width",
+      "version",          "workgroup_tile", "thread_tile",
+      "reduction_tile",   "fuse",           "vector_width",
       "promote_operands", "pipeline_depth", "matrix_instruction"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) {
@@ -365,7 +368,8 @@ llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
     return fail();
   if (auto it = j.find("matrix_instruction"); it != j.end()) {
     if (!it->is_string()) {
-      verdict = Verdict::reject("schema", "'matrix_instruction' must be a string");
+      verdict =
+          Verdict::reject("schema", "'matrix_instruction' must be a string");
       return fail();
     }
     s.matrixInstruction = it->get<std::string>();
@@ -442,8 +446,8 @@ int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
   int64_t accumulators = 1;
   for (int64_t t : th)
     accumulators *= t;
-  int64_t inputs = static_cast<int64_t>(k.rootInputLoops.size()) *
-                   s.vectorWidth * 2;
+  int64_t inputs =
+      static_cast<int64_t>(k.rootInputLoops.size()) * s.vectorWidth * 2;
   return accumulators + inputs + 24;
 }
 
@@ -461,8 +465,8 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
       // The root's parallel loops line up with the sink's: kernels only
       // fuse elementwise consumers of the root's result. Past the sink's
       // loops, count the whole range (conservative).
-      rootTile[loop] = parallelIndex < wg.size() ? wg[parallelIndex]
-                                                 : k.rootLoops[loop];
+      rootTile[loop] =
+          parallelIndex < wg.size() ? wg[parallelIndex] : k.rootLoops[loop];
       ++parallelIndex;
     } else {
       int64_t r = s.reductionTile[reductionIndex++];
@@ -505,12 +509,11 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
       if (user != k.sinkIndex && !fused.count(user))
         return Verdict::reject(
             "illegal_fusion",
-            llvm::formatv("op {0} is fused but its consumer op {1} is not",
-                          op, user));
+            llvm::formatv("op {0} is fused but its consumer op {1} is not", op,
+                          user));
   }
   for (int64_t operand : s.promoteOperands)
-    if (operand < 0 ||
-        operand >= static_cast<int64_t>(k.rootInputLoops.size()))
+    if (operand < 0 || operand >= static_cast<int64_t>(k.rootInputLoops.size()))
       return Verdict::reject(
           "promote_operand",
           llvm::formatv("promoted operand {0} does not exist (the root has {1} "
@@ -519,8 +522,8 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
   if (s.matrixInstruction != "none") {
     if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
       return Verdict::reject("matrix_instruction",
-                             "'" + s.matrixInstruction + "' is not available on " +
-                                 target.name);
+                             "'" + s.matrixInstruction +
+                                 "' is not available on " + target.name);
     if (!k.matmulLike)
       return Verdict::reject("matrix_instruction",
                              "matrix instructions need a matmul-like root, "
@@ -599,11 +602,11 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                         "{{{1}} in %root : ({2}) -> {2}\n",
                         handle, attrs, kOp);
   };
-  os << "// kgen schedule for " << k.name << " (" << k.fingerprint << "): "
-     << s.toJson().dump() << "\n";
+  os << "// kgen schedule for " << k.name << " (" << k.fingerprint
+     << "): " << s.toJson().dump() << "\n";
   os << "module attributes {transform.with_named_sequence} {\n";
   os << llvm::formatv("  transform.named_sequence @__transform_main(%root: "
-                      "{0} {{transform.readonly}) {\n",
+                      "{0} {{transform.readonly}) {{\n",
                       kOp);
   // Handles to every op first: tiling and fusion replace ops, and matching
   // by attribute afterwards could find both the original and its copies.
@@ -637,6 +640,10 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     sinkHandle = tiled;
     std::string containing = loop;
     for (int64_t op : fuseOrder) {
+      // A fused tensor.pad becomes an scf.if around a smaller pad, which
+      // cannot be fused again: pads are tiled per workgroup only.
+      if (level > 0 && k.opNames[op] == "tensor.pad")
+        continue;
       std::string fused = llvm::formatv("%fused{0}_op{1}", level, op).str();
       std::string next = llvm::formatv("{0}_{1}", loop, op).str();
       os << llvm::formatv("    {0}, {1} = "
@@ -658,8 +665,9 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     os << llvm::formatv("    %reduced, %reduction_loop = "
                         "transform.structured.tile_using_for {0} tile_sizes "
                         "{1} : ({2}) -> ({2}, {2})\n",
-                        rootHandle, tileList(k.rootParallel, s.reductionTile,
-                                             /*onParallel=*/false),
+                        rootHandle,
+                        tileList(k.rootParallel, s.reductionTile,
+                                 /*onParallel=*/false),
                         kOp);
   }
   os << "    transform.yield\n  }\n}\n";

@@ -27,18 +27,59 @@ nlohmann::json TargetDescription::toJson() const {
 
 static std::vector<TargetDescription> builtinTargets() {
   return {
-      {"sm_90a", "NVIDIA H100 SXM", GpuVendor::Nvidia, 132, 32, 1024,
-       227 * 1024, 255, 3.35e12, 67e12, 989e12, {"mma_sync", "wgmma"}},
-      {"sm_80", "NVIDIA A100 SXM", GpuVendor::Nvidia, 108, 32, 1024,
-       163 * 1024, 255, 2.04e12, 19.5e12, 312e12, {"mma_sync"}},
-      {"gfx942", "AMD MI300X", GpuVendor::Amd, 304, 64, 1024, 64 * 1024, 512,
-       5.3e12, 163e12, 1307e12, {"mfma"}},
-      {"gfx90a", "AMD MI250X (one GCD)", GpuVendor::Amd, 110, 64, 1024,
-       64 * 1024, 512, 1.6e12, 47.9e12, 191e12, {"mfma"}},
+      {"sm_90a",
+       "NVIDIA H100 SXM",
+       GpuVendor::Nvidia,
+       132,
+       32,
+       1024,
+       227 * 1024,
+       255,
+       3.35e12,
+       67e12,
+       989e12,
+       {"mma_sync", "wgmma"}},
+      {"sm_80",
+       "NVIDIA A100 SXM",
+       GpuVendor::Nvidia,
+       108,
+       32,
+       1024,
+       163 * 1024,
+       255,
+       2.04e12,
+       19.5e12,
+       312e12,
+       {"mma_sync"}},
+      {"gfx942",
+       "AMD MI300X",
+       GpuVendor::Amd,
+       304,
+       64,
+       1024,
+       64 * 1024,
+       512,
+       5.3e12,
+       163e12,
+       1307e12,
+       {"mfma"}},
+      {"gfx90a",
+       "AMD MI250X (one GCD)",
+       GpuVendor::Amd,
+       110,
+       64,
+       1024,
+       64 * 1024,
+       512,
+       1.6e12,
+       47.9e12,
+       191e12,
+       {"mfma"}},
   };
 }
 
-std::optional<TargetDescription> mlir::kgen::lookupTarget(llvm::StringRef chip) {
+std::optional<TargetDescription>
+mlir::kgen::lookupTarget(llvm::StringRef chip) {
   for (TargetDescription &t : builtinTargets())
     if (t.name == chip)
       return t;

@@ -9,6 +9,8 @@
 
 #include "kgen/Support/Npy.h"
 
+#include "kgen/Support/AtomicFile.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -171,27 +173,5 @@ std::string mlir::kgen::serializeNpy(const HostTensor &tensor) {
 }
 
 llvm::Error mlir::kgen::writeNpy(StringRef path, const HostTensor &tensor) {
-  std::string contents = serializeNpy(tensor);
-  llvm::SmallString<128> temp(path);
-  temp += ".tmp-%%%%%%";
-  int fd;
-  llvm::SmallString<128> tempPath;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(temp, fd, tempPath))
-    return llvm::createStringError(ec, path + ": " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << contents;
-    os.close();
-    if (os.has_error()) {
-      std::error_code ec = os.error();
-      os.clear_error();
-      llvm::sys::fs::remove(tempPath);
-      return llvm::createStringError(ec, path + ": " + ec.message());
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path)) {
-    llvm::sys::fs::remove(tempPath);
-    return llvm::createStringError(ec, path + ": " + ec.message());
-  }
-  return llvm::Error::success();
+  return writeFileAtomically(path.str(), serializeNpy(tensor));
 }

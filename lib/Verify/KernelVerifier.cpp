@@ -41,20 +41,19 @@ static OwningOpRef<ModuleOp> buildStandalone(func::FuncOp kernel) {
 
   SmallVector<Type> entryArgs;
   for (Type t : kernel.getArgumentTypes())
-    entryArgs.push_back(isa<RankedTensorType>(t) ? t
-                                                 : RankedTensorType::get({}, t));
+    entryArgs.push_back(
+        isa<RankedTensorType>(t) ? t : RankedTensorType::get({}, t));
   auto entry = func::FuncOp::create(
-      b, loc, "entry",
-      b.getFunctionType(entryArgs, kernel.getResultTypes()));
+      b, loc, "entry", b.getFunctionType(entryArgs, kernel.getResultTypes()));
   Block *body = entry.addEntryBlock();
   b.setInsertionPointToStart(body);
   SmallVector<Value> callArgs;
-  for (auto [arg, type] : llvm::zip(body->getArguments(),
-                                    kernel.getArgumentTypes()))
-    callArgs.push_back(isa<RankedTensorType>(type)
-                           ? Value(arg)
-                           : Value(tensor::ExtractOp::create(b, loc, arg,
-                                                             ValueRange{})));
+  for (auto [arg, type] :
+       llvm::zip(body->getArguments(), kernel.getArgumentTypes()))
+    callArgs.push_back(
+        isa<RankedTensorType>(type)
+            ? Value(arg)
+            : Value(tensor::ExtractOp::create(b, loc, arg, ValueRange{})));
   auto call = func::CallOp::create(b, loc, copy, callArgs);
   func::ReturnOp::create(b, loc, call.getResults());
   return module;
@@ -159,9 +158,10 @@ Verdict KernelVerifier::checkNumerics(ModuleOp scheduled) {
   if (!reference) {
     auto compiled = CpuFunction::compile(*standalone, "entry");
     if (!compiled)
-      return Verdict::reject("reference_failed",
-                             "the unscheduled kernel does not run on the CPU: " +
-                                 firstLine(llvm::toString(compiled.takeError())));
+      return Verdict::reject(
+          "reference_failed",
+          "the unscheduled kernel does not run on the CPU: " +
+              firstLine(llvm::toString(compiled.takeError())));
     reference = std::move(*compiled);
     for (unsigned seed = 0; seed < options.seeds; ++seed) {
       std::mt19937 generator(seed * 7919 + 17);
@@ -190,12 +190,11 @@ Verdict KernelVerifier::checkNumerics(ModuleOp scheduled) {
   // the reduction length, plus two units in the last place of the stored
   // type for f16/bf16.
   const std::string &type = kernelInfo.elementType;
-  double ulp = type == "f16" ? std::ldexp(1.0, -10)
+  double ulp = type == "f16"    ? std::ldexp(1.0, -10)
                : type == "bf16" ? std::ldexp(1.0, -7)
                                 : 0.0;
   double rtol = 1e-5 + 2 * ulp;
-  double atol =
-      1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
+  double atol = 1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
   for (unsigned seed = 0; seed < referenceInputs.size(); ++seed) {
     auto outputs = (*compiled)->run(referenceInputs[seed]);
     if (!outputs)
@@ -205,8 +204,8 @@ Verdict KernelVerifier::checkNumerics(ModuleOp scheduled) {
       auto &[got, want] = pair;
       for (int64_t i = 0, e = got.numElements(); i < e; ++i) {
         double g = got.get(i), w = want.get(i);
-        bool ok = (std::isnan(g) && std::isnan(w)) ||
-                  (g == w) || std::fabs(g - w) <= atol + rtol * std::fabs(w);
+        bool ok = (std::isnan(g) && std::isnan(w)) || (g == w) ||
+                  std::fabs(g - w) <= atol + rtol * std::fabs(w);
         if (!ok)
           return Verdict::reject(
               "numerical_mismatch",

@@ -38,6 +38,15 @@ bool isRoot(Operation *op) {
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
 }
 
+/// Producers that may join a root's kernel: initializations and data
+/// movement. Fusing an arithmetic producer into a contraction would
+/// recompute it for every tile that reads it; such producers join their
+/// root as part of its epilogue instead, or stay kernels of their own.
+bool isCheapProducer(Operation *op) {
+  return isa<linalg::FillOp, linalg::TransposeOp, linalg::BroadcastOp,
+             tensor::PadOp>(op);
+}
+
 /// Values the kernel recomputes instead of taking as arguments.
 bool isCloneable(Value v) {
   Operation *def = v.getDefiningOp();
@@ -86,10 +95,12 @@ struct FormKernelsPass final
           isRoot);
     };
 
-    // Elementwise producers join their only consumer.
+    // Elementwise producers join their only consumer (a root only when
+    // they are cheap to recompute per tile).
     for (Operation *op : llvm::reverse(ops)) {
       Operation *user = soleUser(op);
-      if (!isRoot(op) && user && position.count(user))
+      if (!isRoot(op) && user && position.count(user) &&
+          (!isRoot(user) || isCheapProducer(op)))
         groups.unionSets(op, user);
     }
     // Root-free elementwise groups join the root they are the only user of.
@@ -174,8 +185,8 @@ struct FormKernelsPass final
     func::ReturnOp::create(b, sink->getLoc(), results);
 
     b.setInsertionPoint(sink);
-    auto call = func::CallOp::create(b, sink->getLoc(), kernel,
-                                     inputs.getArrayRef());
+    auto call =
+        func::CallOp::create(b, sink->getLoc(), kernel, inputs.getArrayRef());
     sink->replaceAllUsesWith(call.getResults());
     for (Operation *op : llvm::reverse(group))
       op->erase();

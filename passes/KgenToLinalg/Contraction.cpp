@@ -120,9 +120,9 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
       inputGroups.push_back({i + 3});
       weightGroups.push_back({i + 3});
     }
-    Value input = tensor::ExpandShapeOp::create(
-        rewriter, loc, inputType.clone(groupedInput), op.getInput(),
-        inputGroups);
+    Value input = tensor::ExpandShapeOp::create(rewriter, loc,
+                                                inputType.clone(groupedInput),
+                                                op.getInput(), inputGroups);
     Value weight = tensor::ExpandShapeOp::create(
         rewriter, loc, weightType.clone(groupedWeight), op.getWeight(),
         weightGroups);

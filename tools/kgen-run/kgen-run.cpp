@@ -15,6 +15,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -88,8 +90,11 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "kgen-run: run a kgen function on the CPU\n");
 
+  // Any program kgen-opt writes can be run: scheduled kernels hold scf,
+  // gpu mapping attributes and more besides kgen, func and linalg.
   DialectRegistry registry;
-  registry.insert<func::FuncDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
   registerAllKgen(registry);
   MLIRContext context(registry);
 

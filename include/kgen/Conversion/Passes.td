@@ -51,4 +51,71 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def ScheduleKernelsPass : Pass<"kgen-schedule-kernels", "::mlir::ModuleOp"> {
+  let summary = "Propose, verify and apply a schedule for every kernel";
+  let description = [{
+    For each kernel from `kgen-form-kernels`, asks a proposer for schedules
+    (docs/schedules.md), checks every candidate on the verification ladder
+    (schema and ranges, resource model, transform application and IR
+    verification on a clone, numerical comparison on the CPU against the
+    unscheduled kernel) and applies the first accepted one. A recorded
+    decision for the kernel's fingerprint and target is tried first. If no
+    candidate passes, or the LLM is unreachable or misbehaves, the heuristic
+    schedule is used and a warning says why: compilation never fails because
+    of a proposer.
+  }];
+  let options = [
+    Option<"proposer", "proposer", "std::string", "\"heuristic\"",
+           "heuristic | llm | replay | random">,
+    Option<"target", "target", "std::string", "\"sm_90a\"",
+           "Target chip: sm_90a, sm_80, gfx942 or gfx90a">,
+    Option<"candidates", "candidates", "unsigned", "1",
+           "Candidates requested per round">,
+    Option<"rounds", "rounds", "unsigned", "3",
+           "Proposal rounds per kernel; each round sees the verdicts of the "
+           "earlier ones">,
+    Option<"exhaustive", "exhaustive", "bool", "false",
+           "Verify every candidate of every round instead of stopping at "
+           "the first accepted one (search and fuzzing)">,
+    Option<"seed", "seed", "uint64_t", "0", "Seed of the random proposer">,
+    Option<"replayFile", "replay", "std::string", "\"\"",
+           "Transcript answered by the replay proposer (JSONL)">,
+    Option<"decisionsFile", "decisions", "std::string", "\"\"",
+           "Decisions file: read first, updated atomically with accepted "
+           "schedules">,
+    Option<"trajectoryFile", "trajectory", "std::string", "\"\"",
+           "JSONL log receiving every proposal and its verdict">,
+    Option<"llmEndpoint", "llm-endpoint", "std::string", "\"\"",
+           "Base URL of an OpenAI-compatible API, e.g. http://host:8000/v1">,
+    Option<"llmModel", "llm-model", "std::string", "\"\"", "Model name">,
+    Option<"llmTemperature", "llm-temperature", "double", "0.2",
+           "Sampling temperature">,
+    Option<"llmMaxTokens", "llm-max-tokens", "int", "2048",
+           "Completion tokens per request">,
+    Option<"llmTimeout", "llm-timeout", "double", "60",
+           "Seconds allowed per request">,
+    Option<"llmMaxRequests", "llm-max-requests", "int", "16",
+           "HTTP requests allowed for the whole compilation, retries "
+           "included">,
+    Option<"llmTokenBudget", "llm-token-budget", "int64_t", "1000000",
+           "Prompt + completion tokens allowed for the whole compilation">,
+    Option<"llmApiKeyEnv", "llm-api-key-env", "std::string",
+           "\"KGEN_LLM_API_KEY\"",
+           "Environment variable holding the API key (never logged)">,
+    Option<"checkSeeds", "check-seeds", "unsigned", "3",
+           "Random input sets of the numerical check (0 disables it)">,
+    Option<"printSchedules", "print-schedules", "bool", "false",
+           "Emit a remark per kernel with its schedule and transform script">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark summarizing the verdicts of all candidates">,
+    Option<"apply", "apply", "bool", "true",
+           "Apply the chosen schedules (off: only choose and record)">,
+  ];
+  let dependentDialects = [
+    "::mlir::transform::TransformDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::gpu::GPUDialect",
+  ];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD

@@ -60,8 +60,8 @@ struct KernelInfo {
   /// consumers[i]: indices of the kernel ops that use op i's result.
   std::vector<std::vector<int64_t>> consumers;
   int64_t rootIndex = 0, sinkIndex = 0;
-  std::vector<int64_t> sinkLoops;     // static loop ranges
-  std::vector<bool> sinkParallel;     // per sink loop
+  std::vector<int64_t> sinkLoops; // static loop ranges
+  std::vector<bool> sinkParallel; // per sink loop
   std::vector<int64_t> rootLoops;
   std::vector<bool> rootParallel;
   /// For each root input: the root loop each operand dimension is indexed

@@ -29,9 +29,9 @@ struct TargetDescription {
   int maxThreadsPerBlock = 1024;
   int64_t sharedMemoryPerBlock = 0; // bytes
   int registersPerThread = 255;
-  double memoryBandwidth = 0; // bytes / s
-  double peakFlopsF32 = 0;    // flop / s, without tensor cores
-  double peakFlopsF16 = 0;    // flop / s, with tensor cores
+  double memoryBandwidth = 0;                  // bytes / s
+  double peakFlopsF32 = 0;                     // flop / s, without tensor cores
+  double peakFlopsF16 = 0;                     // flop / s, with tensor cores
   std::vector<std::string> matrixInstructions; // "mma_sync", "wgmma", "mfma"
 
   nlohmann::json toJson() const;

@@ -1,0 +1,827 @@
+"""The op mapping: PyTorch functions, Tensor methods, nn.Modules and aten
+ops, each to kgen ops.
+
+A handler is `fn(b, a, ctx) -> V`: `b` is the `Builder`, `a` the call's
+arguments bound to parameter names (tensors as `V`, everything else as
+Python values), `ctx` the `Ctx` of the node being imported. Handlers raise
+`Unsupported(reason)` for uses kgen cannot express (a reduction `dtype`,
+`rounding_mode`, asymmetric 'same' padding...).
+
+`FUNCTIONS` maps keys to `(Sig, handler)`. Keys are qualified names:
+`torch.add`, `torch.nn.functional.relu`, `operator.add`, `Tensor.add` (a
+method), `aten.add` (any overload of an aten op; its arguments are bound by
+the op's schema). `MODULES` maps torch.nn class names to module handlers.
+`docs/frontend.md` has the table in prose.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from .builder import Builder, Unsupported, V, normalize_dim
+
+
+# ---------------------------------------------------------------------------
+# Argument binding
+# ---------------------------------------------------------------------------
+
+class Sig:
+    """A parameter list such as "input, other, alpha=1" or "input, *dims".
+
+    `*name` collects the remaining positional arguments (a single list or
+    tuple argument is taken as the whole collection, as Tensor.view does);
+    a trailing `**` accepts, and ignores, any other keyword argument.
+    """
+
+    def __init__(self, spec: str):
+        self.names: List[str] = []
+        self.defaults: Dict[str, Any] = {}
+        self.var: Optional[str] = None
+        self.any_kwargs = False
+        for part in (p.strip() for p in spec.split(",")):
+            if not part:
+                continue
+            if part == "**":
+                self.any_kwargs = True
+            elif part.startswith("*"):
+                self.var = part[1:]
+            elif "=" in part:
+                name, default = part.split("=", 1)
+                self.names.append(name.strip())
+                self.defaults[name.strip()] = ast.literal_eval(default.strip())
+            else:
+                self.names.append(part)
+
+    def bind(self, args: Sequence[Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        args = list(args)
+        if self.var is not None:
+            fixed = args[:len(self.names)]
+            rest = args[len(self.names):]
+            if len(rest) == 1 and isinstance(rest[0], (list, tuple, torch.Size)):
+                rest = list(rest[0])
+            out[self.var] = list(rest)
+            args = fixed
+        if len(args) > len(self.names):
+            raise Unsupported(f"{len(args)} positional arguments")
+        for name, value in zip(self.names, args):
+            out[name] = value
+        for k, v in kwargs.items():
+            if k == self.var:
+                out[k] = list(v) if isinstance(v, (list, tuple, torch.Size)) else [v]
+            elif k in self.names:
+                if k in out:
+                    raise Unsupported(f"argument '{k}' given twice")
+                out[k] = v
+            elif not self.any_kwargs:
+                raise Unsupported(f"keyword argument '{k}'")
+        for name in self.names:
+            if name not in out:
+                if name not in self.defaults:
+                    raise Unsupported(f"missing argument '{name}'")
+                out[name] = self.defaults[name]
+        return out
+
+
+def bind_schema(op, args: Sequence[Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """Binds the arguments of an aten OpOverload by its schema (`self` is
+    renamed `input`)."""
+    out: Dict[str, Any] = {}
+    params = op._schema.arguments
+    for p, v in zip(params, args):
+        out[p.name] = v
+    for k, v in kwargs.items():
+        out[k] = v
+    for p in params:
+        if p.name not in out and p.has_default_value():
+            out[p.name] = p.default_value
+    if "self" in out:
+        out["input"] = out.pop("self")
+    return out
+
+
+class Ctx:
+    """What a handler may ask about the node it imports."""
+
+    def __init__(self, importer, node, module=None):
+        self._imp = importer
+        self.node = node
+        self.module = module  # the nn.Module of a call_module node
+        self.shape: Tuple[int, ...] = node.meta.get("kgen_shape")
+        self.dtype = node.meta.get("kgen_dtype")
+
+    def param(self, attr: str) -> Optional[V]:
+        """The V of parameter/buffer `attr` of this node's module, or None
+        if the module has it set to None."""
+        if getattr(self.module, attr, None) is None:
+            return None
+        return self._imp.param_value(f"{self.node.target}.{attr}")
+
+    def input_dtype(self):
+        """The torch dtype of the node's first tensor argument."""
+        for a in self.node.all_input_nodes:
+            if "kgen_dtype" in a.meta:
+                return a.meta["kgen_dtype"]
+        return None
+
+    @property
+    def retype(self) -> bool:
+        """True when the import re-types the program to another dtype
+        (casts between floating dtypes are then no-ops)."""
+        return self._imp.retype
+
+    def constant_value(self) -> torch.Tensor:
+        return self.node.meta["kgen_tensor"]
+
+
+def tensor(x, what: str = "input") -> V:
+    if not isinstance(x, V) or x.is_scalar:
+        raise Unsupported(f"{what} is not a tensor")
+    return x
+
+
+def number(x, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise Unsupported(f"{what} is not a Python number")
+    return float(x)
+
+
+def dims_list(dim, rank: int) -> List[int]:
+    """dim (None, int, or sequence) as sorted normalized dims; None and []
+    mean every dimension, as in torch.sum."""
+    if dim is None:
+        return list(range(rank))
+    if isinstance(dim, (list, tuple, torch.Size)):
+        if len(dim) == 0:
+            return list(range(rank))
+        return sorted({normalize_dim(d, rank) for d in dim})
+    return [normalize_dim(dim, rank)]
+
+
+def no_dtype(a, key: str = "dtype") -> None:
+    if a.get(key) is not None:
+        raise Unsupported(f"{key}={a[key]} (kgen has no dtype conversion)")
+
+
+# ---------------------------------------------------------------------------
+# Handlers
+# ---------------------------------------------------------------------------
+
+def _unary(op: str):
+    def h(b: Builder, a, ctx):
+        return b.unary(op, tensor(a["input"]))
+    return h
+
+
+def _binary(op: str):
+    def h(b: Builder, a, ctx):
+        x, y = a["input"], a["other"]
+        alpha = a.get("alpha", 1)
+        if alpha != 1:
+            y = b.binary("mul", y, number(alpha, "alpha")) if isinstance(y, V) else y * alpha
+        return b.binary(op, x, y)
+    return h
+
+
+def h_rsub(b, a, ctx):
+    x, y = a["input"], a["other"]
+    alpha = a.get("alpha", 1)
+    if alpha != 1:
+        x = b.binary("mul", x, number(alpha, "alpha")) if isinstance(x, V) else x * alpha
+    return b.binary("sub", y, x)
+
+
+def h_div(b, a, ctx):
+    if a.get("rounding_mode") is not None:
+        raise Unsupported(f"rounding_mode='{a['rounding_mode']}'")
+    return b.binary("div", a["input"], a["other"])
+
+
+def h_square(b, a, ctx):
+    x = tensor(a["input"])
+    return b.binary("mul", x, x)
+
+
+def h_reciprocal(b, a, ctx):
+    return b.binary("div", 1.0, tensor(a["input"]))
+
+
+def h_pow(b, a, ctx):
+    x, e = a["input"], a["exponent"]
+    if isinstance(x, V) and not isinstance(e, V):
+        e = number(e, "exponent")
+        # The special cases PyTorch's pow kernels take (exact squares etc.).
+        if e == 1.0:
+            return x
+        if e == 2.0:
+            return b.binary("mul", x, x)
+        if e == 3.0:
+            return b.binary("mul", b.binary("mul", x, x), x)
+        if e == 0.5:
+            return b.unary("sqrt", x)
+        if e == -0.5:
+            return b.unary("rsqrt", x)
+        if e == -1.0:
+            return b.binary("div", 1.0, x)
+        if e == -2.0:
+            return b.binary("div", 1.0, b.binary("mul", x, x))
+    return b.binary("pow", x, e)
+
+
+def _max_min(binary_op: str, reduce_op: str, name: str):
+    def h(b, a, ctx):
+        x = tensor(a["input"])
+        other = a.get("other")
+        dim = a.get("dim")
+        if isinstance(dim, V):
+            other, dim = dim, None
+        if other is not None:
+            return b.binary(binary_op, x, other)
+        if dim is not None:
+            raise Unsupported(f"{name} with dim returns (values, indices); use torch.a{name}")
+        return b.reduce(reduce_op, x, list(range(x.rank)), False)
+    return h
+
+
+def h_relu6(b, a, ctx):
+    return b.clamp(tensor(a["input"]), 0.0, 6.0)
+
+
+def h_hardtanh(b, a, ctx):
+    return b.clamp(tensor(a["input"]), number(a["min_val"], "min_val"),
+                   number(a["max_val"], "max_val"))
+
+
+def h_hardsigmoid(b, a, ctx):
+    # PyTorch's formula: min(max(x + 3, 0), 6) / 6.
+    x = tensor(a["input"])
+    return b.binary("div", b.clamp(b.binary("add", x, 3.0), 0.0, 6.0), 6.0)
+
+
+def h_leaky_relu(b, a, ctx):
+    slope = number(a["negative_slope"], "negative_slope")
+    attrs = "" if slope == 0.01 else f" negative_slope {_f64(slope)}"
+    return b.unary("leaky_relu", tensor(a["input"]), attrs)
+
+
+def h_gelu(b, a, ctx):
+    approx = a.get("approximate", "none")
+    if approx not in ("none", "tanh"):
+        raise Unsupported(f"approximate='{approx}'")
+    return b.unary("gelu", tensor(a["input"]), " approximate <tanh>" if approx == "tanh" else "")
+
+
+def _clamp_bound(v, what: str):
+    if v is None or isinstance(v, V):
+        return v
+    v = number(v, what)
+    return v
+
+
+def clamp(b: Builder, x: V, lo, hi) -> V:
+    """torch.clamp: min(max(x, lo), hi), bounds numbers, tensors or None."""
+    if lo is None and hi is None:
+        raise Unsupported("clamp with neither min nor max")
+    if isinstance(lo, V):
+        x = b.binary("maximum", x, lo)
+        lo = None
+    if isinstance(hi, V):
+        if lo is not None:
+            x = b.clamp(x, lo, None)
+            lo = None
+        x = b.binary("minimum", x, hi)
+        hi = None
+    if lo is not None and lo == -math.inf:
+        lo = None
+    if hi is not None and hi == math.inf:
+        hi = None
+    if (lo is not None and not math.isfinite(lo)) or (hi is not None and not math.isfinite(hi)):
+        raise Unsupported("a non-finite clamp bound")
+    return b.clamp(x, lo, hi)
+
+
+def h_clamp(b, a, ctx):
+    return clamp(b, tensor(a["input"]), _clamp_bound(a.get("min"), "min"),
+                 _clamp_bound(a.get("max"), "max"))
+
+
+def h_clamp_min(b, a, ctx):
+    return clamp(b, tensor(a["input"]), _clamp_bound(a["min"], "min"), None)
+
+
+def h_clamp_max(b, a, ctx):
+    return clamp(b, tensor(a["input"]), None, _clamp_bound(a["max"], "max"))
+
+
+# -- reductions -------------------------------------------------------------
+
+def _reduction(op: str, all_key=None):
+    def h(b, a, ctx):
+        x = tensor(a["input"])
+        no_dtype(a)
+        dim = a.get("dim", all_key)
+        return b.reduce(op, x, dims_list(dim, x.rank), bool(a.get("keepdim", False)))
+    return h
+
+
+def _var_std(take_sqrt: bool):
+    def h(b, a, ctx):
+        x = tensor(a["input"])
+        dim, unbiased, correction = a.get("dim"), a.get("unbiased"), a.get("correction")
+        if isinstance(dim, bool):  # torch.var(x, False): the `unbiased` overload
+            dim, unbiased = None, dim
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        dims = dims_list(dim, x.rank)
+        keepdim = bool(a.get("keepdim", False))
+        n = math.prod(x.shape[d] for d in dims) if dims else 1
+        mean = b.reduce("mean", x, dims, True)
+        dev = b.binary("sub", x, mean)
+        ss = b.reduce("sum", b.binary("mul", dev, dev), dims, keepdim)
+        var = b.binary("div", ss, float(max(n - correction, 0)))
+        return b.unary("sqrt", var) if take_sqrt else var
+    return h
+
+
+def h_logsumexp(b, a, ctx):
+    # max + log(sum(exp(x - max))), the stable form PyTorch computes.
+    x = tensor(a["input"])
+    dims = dims_list(a["dim"], x.rank)
+    keepdim = bool(a.get("keepdim", False))
+    m = b.reduce("max", x, dims, True)
+    s = b.reduce("sum", b.unary("exp", b.binary("sub", x, m)), dims, True)
+    r = b.binary("add", b.unary("log", s), m)
+    if not keepdim:
+        r = b.reshape(r, tuple(d for i, d in enumerate(x.shape) if i not in dims))
+    return r
+
+
+# -- normalizations ---------------------------------------------------------
+
+def _softmax(op: str):
+    def h(b, a, ctx):
+        x = tensor(a["input"])
+        no_dtype(a)
+        if a.get("half_to_float"):
+            raise Unsupported("half_to_float=True")
+        dim = a.get("dim")
+        if dim is None:  # F.softmax's legacy implicit dim
+            dim = 0 if x.rank in (0, 1, 3) else 1
+        return b.softmax(op, x, normalize_dim(dim, x.rank))
+    return h
+
+
+def _shape_list(s) -> List[int]:
+    if isinstance(s, int):
+        return [s]
+    return [int(d) for d in s]
+
+
+def h_layer_norm(b, a, ctx):
+    x = tensor(a["input"])
+    ns = _shape_list(a["normalized_shape"])
+    w, bias = a.get("weight"), a.get("bias")
+    return b.layer_norm(x, ns, w, bias, number(a.get("eps", 1e-5), "eps"))
+
+
+def h_rms_norm(b, a, ctx):
+    x = tensor(a["input"])
+    eps = a.get("eps")
+    return b.rms_norm(x, _shape_list(a["normalized_shape"]), a.get("weight"),
+                      None if eps is None else number(eps, "eps"))
+
+
+# -- contractions -----------------------------------------------------------
+
+def h_matmul(b, a, ctx):
+    return b.matmul_nd(tensor(a["input"]), tensor(a["other"], "other"))
+
+
+def h_mm(b, a, ctx):
+    return b.matmul(tensor(a["input"]), tensor(a["mat2"], "mat2"))
+
+
+def h_bmm(b, a, ctx):
+    return b.batch_matmul(tensor(a["input"]), tensor(a["mat2"], "mat2"))
+
+
+def _scaled_add(b, product: V, bias, beta, alpha) -> V:
+    if alpha != 1:
+        product = b.binary("mul", product, number(alpha, "alpha"))
+    if beta == 0:
+        return product
+    if beta != 1:
+        bias = b.binary("mul", bias, number(beta, "beta"))
+    return b.binary("add", bias, product)
+
+
+def h_addmm(b, a, ctx):
+    p = b.matmul(tensor(a["mat1"], "mat1"), tensor(a["mat2"], "mat2"))
+    return b.broadcast_to(_scaled_add(b, p, a["input"], a.get("beta", 1), a.get("alpha", 1)),
+                          p.shape)
+
+
+def h_baddbmm(b, a, ctx):
+    p = b.batch_matmul(tensor(a["batch1"], "batch1"), tensor(a["batch2"], "batch2"))
+    return b.broadcast_to(_scaled_add(b, p, a["input"], a.get("beta", 1), a.get("alpha", 1)),
+                          p.shape)
+
+
+def h_linear(b, a, ctx):
+    return b.linear(tensor(a["input"]), tensor(a["weight"], "weight"), a.get("bias"))
+
+
+def _tuple(v, n: int, what: str) -> List[int]:
+    if isinstance(v, int):
+        return [v] * n
+    v = [int(e) for e in v]
+    if len(v) == 1:
+        return v * n
+    if len(v) != n:
+        raise Unsupported(f"{what} {v} for a {n}-d convolution")
+    return v
+
+
+def conv(b: Builder, x: V, w: V, bias, stride, padding, dilation, groups) -> V:
+    s = w.rank - 2
+    stride, dilation = _tuple(stride, s, "stride"), _tuple(dilation, s, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = [0] * s
+        elif padding == "same":
+            pads = []
+            for i in range(s):
+                total = dilation[i] * (w.shape[2 + i] - 1)
+                if total % 2:
+                    raise Unsupported("padding='same' that needs asymmetric padding "
+                                      "(kgen.conv pads symmetrically)")
+                pads.append(total // 2)
+            padding = pads
+        else:
+            raise Unsupported(f"padding='{padding}'")
+    padding = _tuple(padding, s, "padding")
+    return b.conv(x, w, bias, stride, padding, dilation, int(groups))
+
+
+def h_conv(b, a, ctx):
+    return conv(b, tensor(a["input"]), tensor(a["weight"], "weight"), a.get("bias"),
+                a["stride"], a["padding"], a["dilation"], a["groups"])
+
+
+def h_aten_convolution(b, a, ctx):
+    if a.get("transposed"):
+        raise Unsupported("transposed convolution")
+    return h_conv(b, a, ctx)
+
+
+# -- data movement ----------------------------------------------------------
+
+def h_permute(b, a, ctx):
+    x = tensor(a["input"])
+    return b.permute(x, [normalize_dim(d, x.rank) for d in a["dims"]])
+
+
+def transpose(b: Builder, x: V, d0: int, d1: int) -> V:
+    if x.rank < 2:
+        return x
+    d0, d1 = normalize_dim(d0, x.rank), normalize_dim(d1, x.rank)
+    perm = list(range(x.rank))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return b.permute(x, perm)
+
+
+def h_transpose(b, a, ctx):
+    return transpose(b, tensor(a["input"]), a["dim0"], a["dim1"])
+
+
+def h_swapaxes(b, a, ctx):
+    return transpose(b, tensor(a["input"]), a["axis0"], a["axis1"])
+
+
+def h_t(b, a, ctx):
+    x = tensor(a["input"])
+    if x.rank > 2:
+        raise Unsupported(f"t() of a rank-{x.rank} tensor")
+    return transpose(b, x, 0, 1)
+
+
+def h_movedim(b, a, ctx):
+    x = tensor(a["input"])
+    src, dst = a["source"], a["destination"]
+    src = [src] if isinstance(src, int) else list(src)
+    dst = [dst] if isinstance(dst, int) else list(dst)
+    src = [normalize_dim(d, x.rank) for d in src]
+    dst = [normalize_dim(d, x.rank) for d in dst]
+    perm = [-1] * x.rank
+    for s, d in zip(src, dst):
+        perm[d] = s
+    rest = iter(d for d in range(x.rank) if d not in src)
+    perm = [p if p >= 0 else next(rest) for p in perm]
+    return b.permute(x, perm)
+
+
+def h_reshape_like(b, a, ctx):
+    """view/reshape/flatten/squeeze/unsqueeze...: the result shape is the
+    one PyTorch produced on the example inputs."""
+    return b.reshape(tensor(a["input"]), ctx.shape)
+
+
+def h_expand_like(b, a, ctx):
+    return b.broadcast_to(tensor(a["input"]), ctx.shape)
+
+
+def h_getitem(b, a, ctx):
+    x = a["input"]
+    if not isinstance(x, V):
+        raise Unsupported("indexing a non-tensor value")
+    idx = a["index"]
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    for i in idx:
+        if i is None or i is Ellipsis:
+            continue
+        if isinstance(i, slice) and i.start is None and i.stop is None and i.step is None:
+            continue
+        raise Unsupported("tensor indexing and slicing (only None, ':' and '...' "
+                          "indices, which only add dimensions, map to kgen)")
+    return b.reshape(x, ctx.shape)
+
+
+def h_getattr(b, a, ctx):
+    x = tensor(a["input"])
+    name = a["name"]
+    if name == "T":
+        return b.permute(x, list(reversed(range(x.rank))))
+    if name in ("mT", "mH") and x.rank >= 2:
+        return transpose(b, x, -2, -1)
+    if name in ("H",) and x.rank == 2:
+        return transpose(b, x, 0, 1)
+    raise Unsupported(f"tensor attribute .{name}")
+
+
+def h_identity(b, a, ctx):
+    return tensor(a["input"])
+
+
+def h_cast(b, a, ctx):
+    """.to()/.float()/.type_as()/.contiguous()...: no-ops unless they change
+    the element type, which kgen cannot do (except when the import re-types
+    the whole program with dtype=...)."""
+    x = tensor(a["input"])
+    src, dst = ctx.input_dtype(), ctx.dtype
+    if src == dst or (ctx.retype and src is not None and src.is_floating_point
+                      and dst.is_floating_point):
+        return x
+    raise Unsupported(f"conversion from {src} to {dst} (kgen has no cast)")
+
+
+def h_dropout(b, a, ctx):
+    p = a.get("p", 0.5)
+    training = a.get("training", a.get("train", True))
+    if training and p != 0:
+        raise Unsupported("dropout in training mode (random); call module.eval() or pass "
+                          "training=False")
+    return tensor(a["input"])
+
+
+def h_full_like(b, a, ctx):
+    return b.constant(ctx.constant_value())
+
+
+def _f64(v):
+    from .mlir import f64
+    return f64(v)
+
+
+# ---------------------------------------------------------------------------
+# nn.Module handlers: fn(b, x, module, ctx) -> V
+# ---------------------------------------------------------------------------
+
+def m_linear(b, x, m, ctx):
+    return b.linear(x, ctx.param("weight"), ctx.param("bias"))
+
+
+def m_conv(b, x, m, ctx):
+    if m.padding_mode != "zeros":
+        raise Unsupported(f"padding_mode='{m.padding_mode}'")
+    return conv(b, x, ctx.param("weight"), ctx.param("bias"), m.stride, m.padding,
+                m.dilation, m.groups)
+
+
+def m_layer_norm(b, x, m, ctx):
+    return b.layer_norm(x, list(m.normalized_shape), ctx.param("weight"), ctx.param("bias"),
+                        float(m.eps))
+
+
+def m_rms_norm(b, x, m, ctx):
+    return b.rms_norm(x, list(m.normalized_shape), ctx.param("weight"),
+                      None if m.eps is None else float(m.eps))
+
+
+def m_softmax(op):
+    def h(b, x, m, ctx):
+        return _softmax(op)(b, {"input": x, "dim": m.dim}, ctx)
+    return h
+
+
+def m_dropout(b, x, m, ctx):
+    return h_dropout(b, {"input": x, "p": m.p, "training": m.training}, ctx)
+
+
+def _m(fn: Callable[..., V]):
+    """A module handler from a functional one taking {'input': x}."""
+    return lambda b, x, m, ctx: fn(b, {"input": x}, ctx)
+
+
+MODULES: Dict[str, Callable] = {
+    "Linear": m_linear,
+    "Conv1d": m_conv, "Conv2d": m_conv, "Conv3d": m_conv,
+    "LayerNorm": m_layer_norm,
+    "RMSNorm": m_rms_norm,
+    "ReLU": _m(_unary("relu")),
+    "ReLU6": _m(h_relu6),
+    "LeakyReLU": lambda b, x, m, ctx: h_leaky_relu(
+        b, {"input": x, "negative_slope": m.negative_slope}, ctx),
+    "GELU": lambda b, x, m, ctx: h_gelu(b, {"input": x, "approximate": m.approximate}, ctx),
+    "SiLU": _m(_unary("silu")),
+    "Hardswish": _m(_unary("hardswish")),
+    "Hardsigmoid": _m(h_hardsigmoid),
+    "Hardtanh": lambda b, x, m, ctx: b.clamp(x, float(m.min_val), float(m.max_val)),
+    "Tanh": _m(_unary("tanh")),
+    "Sigmoid": _m(_unary("sigmoid")),
+    "Softmax": m_softmax("softmax"),
+    "LogSoftmax": m_softmax("log_softmax"),
+    "Identity": lambda b, x, m, ctx: x,
+    "Dropout": m_dropout, "Dropout1d": m_dropout, "Dropout2d": m_dropout,
+    "Dropout3d": m_dropout, "AlphaDropout": m_dropout, "FeatureAlphaDropout": m_dropout,
+    "Flatten": lambda b, x, m, ctx: b.reshape(x, ctx.shape),
+    "Unflatten": lambda b, x, m, ctx: b.reshape(x, ctx.shape),
+}
+
+# Module attributes that make a module handler mutate its input.
+INPLACE_MODULE_ATTR = "inplace"
+
+
+# ---------------------------------------------------------------------------
+# The function/method table
+# ---------------------------------------------------------------------------
+
+FUNCTIONS: Dict[str, Tuple[Optional[Sig], Callable]] = {}
+
+
+def _reg(keys: str, sig: Optional[str], fn: Callable) -> None:
+    s = Sig(sig) if sig is not None else None
+    for k in keys.split():
+        FUNCTIONS[k] = (s, fn)
+
+
+F = "torch.nn.functional."
+
+# Contractions.
+_reg("torch.matmul Tensor.matmul operator.matmul aten.matmul", "input, other", h_matmul)
+_reg("torch.mm Tensor.mm aten.mm", "input, mat2", h_mm)
+_reg("torch.bmm Tensor.bmm aten.bmm", "input, mat2", h_bmm)
+_reg("torch.addmm Tensor.addmm aten.addmm", "input, mat1, mat2, beta=1, alpha=1", h_addmm)
+_reg("torch.baddbmm Tensor.baddbmm aten.baddbmm", "input, batch1, batch2, beta=1, alpha=1",
+     h_baddbmm)
+_reg(F + "linear aten.linear", "input, weight, bias=None", h_linear)
+for _n in ("conv1d", "conv2d", "conv3d"):
+    _reg(F + _n + " torch." + _n + " aten." + _n,
+         "input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1", h_conv)
+_reg("aten.convolution", None, h_aten_convolution)
+
+# Elementwise binary.
+_reg("torch.add Tensor.add aten.add", "input, other, alpha=1", _binary("add"))
+_reg("operator.add", "input, other", _binary("add"))
+_reg("torch.sub torch.subtract Tensor.sub Tensor.subtract aten.sub", "input, other, alpha=1",
+     _binary("sub"))
+_reg("operator.sub", "input, other", _binary("sub"))
+_reg("torch.rsub Tensor.rsub aten.rsub", "input, other, alpha=1", h_rsub)
+_reg("torch.mul torch.multiply Tensor.mul Tensor.multiply operator.mul aten.mul",
+     "input, other", _binary("mul"))
+_reg("torch.div torch.divide Tensor.div Tensor.divide aten.div", "input, other, rounding_mode=None",
+     h_div)
+_reg("torch.true_divide Tensor.true_divide operator.truediv", "input, other", _binary("div"))
+_reg("torch.maximum Tensor.maximum aten.maximum", "input, other", _binary("maximum"))
+_reg("torch.minimum Tensor.minimum aten.minimum", "input, other", _binary("minimum"))
+_reg("torch.pow Tensor.pow operator.pow aten.pow", "input, exponent", h_pow)
+_reg("torch.square Tensor.square", "input", h_square)
+_reg("torch.reciprocal Tensor.reciprocal aten.reciprocal", "input", h_reciprocal)
+_reg("torch.max Tensor.max", "input, dim=None, keepdim=False, other=None",
+     _max_min("maximum", "max", "max"))
+_reg("torch.min Tensor.min", "input, dim=None, keepdim=False, other=None",
+     _max_min("minimum", "min", "min"))
+_reg("aten.max", None, _max_min("maximum", "max", "max"))
+_reg("aten.min", None, _max_min("minimum", "min", "min"))
+
+# Elementwise unary.
+for _op, _keys in {
+    "neg": "torch.neg torch.negative Tensor.neg Tensor.negative operator.neg aten.neg",
+    "abs": "torch.abs torch.absolute Tensor.abs Tensor.absolute aten.abs",
+    "exp": "torch.exp Tensor.exp aten.exp",
+    "log": "torch.log Tensor.log aten.log",
+    "sqrt": "torch.sqrt Tensor.sqrt aten.sqrt",
+    "rsqrt": "torch.rsqrt Tensor.rsqrt aten.rsqrt",
+    "tanh": f"torch.tanh Tensor.tanh {F}tanh aten.tanh",
+    "sigmoid": f"torch.sigmoid Tensor.sigmoid {F}sigmoid torch.special.expit aten.sigmoid",
+    "relu": f"torch.relu Tensor.relu {F}relu aten.relu",
+    "silu": f"{F}silu aten.silu",
+    "hardswish": f"{F}hardswish aten.hardswish",
+}.items():
+    _reg(_keys, "input, inplace=False", _unary(_op))
+_reg("operator.pos Tensor.positive torch.positive", "input", h_identity)
+_reg(f"{F}leaky_relu aten.leaky_relu", "input, negative_slope=0.01, inplace=False", h_leaky_relu)
+_reg(f"{F}gelu aten.gelu", "input, approximate='none'", h_gelu)
+_reg(f"{F}relu6 aten.relu6", "input, inplace=False", h_relu6)
+_reg(f"{F}hardtanh aten.hardtanh", "input, min_val=-1.0, max_val=1.0, inplace=False", h_hardtanh)
+_reg(f"{F}hardsigmoid aten.hardsigmoid", "input, inplace=False", h_hardsigmoid)
+_reg("torch.clamp torch.clip Tensor.clamp Tensor.clip aten.clamp aten.clip",
+     "input, min=None, max=None", h_clamp)
+_reg("torch.clamp_min Tensor.clamp_min aten.clamp_min", "input, min", h_clamp_min)
+_reg("torch.clamp_max Tensor.clamp_max aten.clamp_max", "input, max", h_clamp_max)
+
+# Reductions.
+_reg("torch.sum Tensor.sum aten.sum", "input, dim=None, keepdim=False, dtype=None",
+     _reduction("sum"))
+_reg("torch.mean Tensor.mean aten.mean", "input, dim=None, keepdim=False, dtype=None",
+     _reduction("mean"))
+_reg("torch.amax Tensor.amax aten.amax", "input, dim=(), keepdim=False", _reduction("max"))
+_reg("torch.amin Tensor.amin aten.amin", "input, dim=(), keepdim=False", _reduction("min"))
+_reg("torch.var Tensor.var", "input, dim=None, unbiased=None, keepdim=False, correction=None",
+     _var_std(False))
+_reg("torch.std Tensor.std", "input, dim=None, unbiased=None, keepdim=False, correction=None",
+     _var_std(True))
+_reg("torch.logsumexp Tensor.logsumexp aten.logsumexp", "input, dim, keepdim=False",
+     h_logsumexp)
+
+# Normalizations.
+_reg(f"{F}softmax", "input, dim=None, _stacklevel=3, dtype=None", _softmax("softmax"))
+_reg(f"{F}log_softmax", "input, dim=None, _stacklevel=3, dtype=None", _softmax("log_softmax"))
+_reg("torch.softmax Tensor.softmax torch.special.softmax", "input, dim, dtype=None",
+     _softmax("softmax"))
+_reg("torch.log_softmax Tensor.log_softmax torch.special.log_softmax", "input, dim, dtype=None",
+     _softmax("log_softmax"))
+_reg("aten.softmax aten._softmax", None, _softmax("softmax"))
+_reg("aten.log_softmax aten._log_softmax", None, _softmax("log_softmax"))
+_reg(f"{F}layer_norm aten.layer_norm",
+     "input, normalized_shape, weight=None, bias=None, eps=1e-05", h_layer_norm)
+_reg("torch.layer_norm",
+     "input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True",
+     h_layer_norm)
+_reg(f"{F}rms_norm torch.rms_norm aten.rms_norm", "input, normalized_shape, weight=None, eps=None",
+     h_rms_norm)
+
+# Data movement.
+_reg("Tensor.permute", "input, *dims", h_permute)
+_reg("torch.permute aten.permute", "input, dims", h_permute)
+_reg("torch.transpose Tensor.transpose torch.swapdims Tensor.swapdims aten.transpose",
+     "input, dim0, dim1", h_transpose)
+_reg("torch.swapaxes Tensor.swapaxes", "input, axis0, axis1", h_swapaxes)
+_reg("torch.t Tensor.t aten.t", "input", h_t)
+_reg("torch.movedim Tensor.movedim torch.moveaxis Tensor.moveaxis", "input, source, destination",
+     h_movedim)
+_reg("Tensor.view Tensor.reshape Tensor.view_as Tensor.reshape_as Tensor.flatten "
+     "Tensor.unflatten Tensor.squeeze Tensor.unsqueeze Tensor.ravel "
+     "torch.reshape torch.flatten torch.unflatten torch.squeeze torch.unsqueeze torch.ravel "
+     "aten.view aten._unsafe_view aten.reshape aten.flatten aten.squeeze aten.unsqueeze",
+     "input, *args, **", h_reshape_like)
+_reg("Tensor.expand Tensor.expand_as torch.broadcast_to Tensor.broadcast_to aten.expand",
+     "input, *args, **", h_expand_like)
+_reg("operator.getitem", "input, index", h_getitem)
+_reg("builtins.getattr", "input, name", h_getattr)
+_reg("Tensor.contiguous Tensor.clone torch.clone Tensor.detach torch.detach "
+     "Tensor.requires_grad_ aten.clone aten.detach aten.alias aten.lift_fresh_copy "
+     "aten.lift_fresh aten.contiguous",
+     "input, *args, **", h_cast)
+_reg("Tensor.to Tensor.type Tensor.type_as Tensor.float Tensor.half Tensor.bfloat16 "
+     "Tensor.double Tensor.cuda Tensor.cpu aten._to_copy aten.to",
+     "input, *args, **", h_cast)
+_reg(f"{F}dropout {F}dropout1d {F}dropout2d {F}dropout3d {F}alpha_dropout "
+     f"{F}feature_alpha_dropout", "input, p=0.5, training=True, inplace=False", h_dropout)
+_reg("torch.dropout Tensor.dropout", "input, p, train", h_dropout)
+_reg("torch.ones_like torch.zeros_like torch.full_like", "input, *args, **", h_full_like)
+
+# Why a few well-known ops have no mapping (added to the error message).
+REASONS: Dict[str, str] = {
+    "torch.max": "with dim it returns (values, indices); use torch.amax",
+    "torch.min": "with dim it returns (values, indices); use torch.amin",
+    "Tensor.max": "with dim it returns (values, indices); use torch.amax",
+    "Tensor.min": "with dim it returns (values, indices); use torch.amin",
+    "aten.max": "with dim it returns (values, indices); use torch.amax",
+    "aten.min": "with dim it returns (values, indices); use torch.amin",
+    "Tensor.item": "a Python value computed from tensor data",
+    "Tensor.tolist": "a Python value computed from tensor data",
+    "operator.setitem": "in-place assignment into a tensor",
+}
+
+# Methods/functions that only read tensor metadata: their non-tensor
+# results are concrete values.
+METADATA = frozenset({
+    "Tensor.size", "Tensor.dim", "Tensor.ndimension", "Tensor.numel", "Tensor.nelement",
+    "Tensor.element_size", "Tensor.is_contiguous", "Tensor.is_floating_point",
+    "Tensor.get_device", "Tensor.stride", "torch.numel", "builtins.getattr", "builtins.len",
+    "aten.sym_size", "aten.sym_numel", "aten.sym_stride", "aten.dim",
+})

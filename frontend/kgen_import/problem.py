@@ -1,0 +1,72 @@
+"""Loading a problem file in KernelBench's format.
+
+A problem file defines `class Model(nn.Module)`, `get_inputs()` (the
+forward inputs) and optionally `get_init_inputs()` (the constructor's
+arguments, default none). Module-level size constants may be overridden
+before the model and inputs are made (the tests import every benchmark
+problem at small sizes that way).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import torch
+
+from .importer import KgenImportError
+
+
+@dataclasses.dataclass
+class Problem:
+    path: Path
+    namespace: Any          # the loaded Python module
+    model: torch.nn.Module
+    inputs: List[Any]
+
+
+def load_source(path) -> Any:
+    """Executes the problem file as a fresh Python module and returns it."""
+    path = Path(path)
+    if not path.is_file():
+        raise KgenImportError(f"{path}: no such file")
+    name = "kgen_problem_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise KgenImportError(f"{path}: not a Python file")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # dataclasses and pickling look modules up by name
+    try:
+        spec.loader.exec_module(mod)
+    except Exception as e:
+        sys.modules.pop(name, None)
+        raise KgenImportError(f"{path}: failed to load: {type(e).__name__}: {e}") from e
+    for required in ("Model", "get_inputs"):
+        if not hasattr(mod, required):
+            raise KgenImportError(f"{path}: a problem file must define {required} "
+                                  "(KernelBench format: Model, get_inputs, get_init_inputs)")
+    return mod
+
+
+def load_problem(path, seed: int = 0, sizes: Optional[Dict[str, Any]] = None) -> Problem:
+    """Loads `path`, applies `sizes` (module-level constants to override),
+    seeds torch with `seed`, then builds `Model(*get_init_inputs())` and
+    calls `get_inputs()`."""
+    mod = load_source(path)
+    for k, v in (sizes or {}).items():
+        if not hasattr(mod, k):
+            raise KgenImportError(f"{path}: no module-level constant {k} to override")
+        setattr(mod, k, v)
+    torch.manual_seed(seed)
+    try:
+        init = list(mod.get_init_inputs()) if hasattr(mod, "get_init_inputs") else []
+        model = mod.Model(*init)
+        inputs = list(mod.get_inputs())
+    except Exception as e:
+        raise KgenImportError(f"{path}: building the model or its inputs failed: "
+                              f"{type(e).__name__}: {e}") from e
+    return Problem(Path(path), mod, model, inputs)

@@ -1,0 +1,76 @@
+//===- Proposer.h - schedule proposers --------------------------*- C++ -*-===//
+//
+// A Proposer suggests schedules for one kernel. It never decides: every
+// candidate goes through the KernelVerifier, and the verdicts (with timings
+// when there are some) come back to it as history for the next round.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_PROPOSER_PROPOSER_H
+#define KGEN_PROPOSER_PROPOSER_H
+
+#include "kgen/Proposer/LlmClient.h"
+#include "kgen/Schedule/Schedule.h"
+
+#include <memory>
+#include <optional>
+
+namespace mlir::kgen {
+
+/// One earlier attempt on the same kernel, as feedback.
+struct Attempt {
+  nlohmann::json schedule; // null when the reply held no schedule
+  Verdict verdict;
+  std::optional<double> milliseconds;
+};
+
+struct ProposalRequest {
+  const KernelInfo &kernel;
+  const TargetDescription &target;
+  llvm::ArrayRef<Attempt> history;
+  unsigned count = 1; // candidates wanted
+};
+
+/// A proposed schedule, with what was asked and answered to get it.
+struct Candidate {
+  std::optional<nlohmann::json> schedule;
+  /// Set when no schedule could be obtained (e.g. the LLM was unreachable
+  /// or its reply held no JSON): the reason it is rejected without checks.
+  std::optional<Verdict> failure;
+  std::string prompt, reply;
+};
+
+class Proposer {
+public:
+  virtual ~Proposer();
+  virtual llvm::StringRef name() const = 0;
+  virtual std::vector<Candidate> propose(const ProposalRequest &request) = 0;
+};
+
+/// The analytical default: no network, derived from the kernel's loops and
+/// the target's limits. Always passes the static checks for kernels of the
+/// kgen op set.
+nlohmann::json heuristicSchedule(const KernelInfo &kernel,
+                                 const TargetDescription &target);
+std::unique_ptr<Proposer> createHeuristicProposer();
+
+/// Seeded sampling of the schedule space, invalid values included on
+/// purpose: the search baseline and a fuzzer for the verifier.
+std::unique_ptr<Proposer> createRandomProposer(uint64_t seed);
+
+/// Answers from a recorded transcript (JSONL, the trajectory format): lines
+/// whose "kernel" is the kernel's fingerprint or name, in order, each with a
+/// "schedule" object or a raw "reply" text.
+llvm::Expected<std::unique_ptr<Proposer>>
+createReplayProposer(llvm::StringRef path);
+
+/// Any OpenAI-compatible chat-completions endpoint.
+std::unique_ptr<Proposer> createLlmProposer(LlmOptions options);
+
+/// The chat messages the LLM proposer sends for `request` (exposed for
+/// tests and for docs/llm.md).
+std::vector<ChatMessage> buildLlmPrompt(const ProposalRequest &request);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_PROPOSER_PROPOSER_H

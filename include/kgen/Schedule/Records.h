@@ -1,0 +1,59 @@
+//===- Records.h - decisions file and trajectory log ------------*- C++ -*-===//
+//
+// The decisions file maps a kernel fingerprint and target to the accepted
+// schedule, so that a later build reproduces this one exactly with no LLM.
+// The trajectory log keeps every proposal (prompt, reply, schedule, verdict,
+// measurements) as one JSON line: the raw material for training kernel
+// models.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_SCHEDULE_RECORDS_H
+#define KGEN_SCHEDULE_RECORDS_H
+
+#include "llvm/Support/Error.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace mlir::kgen {
+
+class DecisionsFile {
+public:
+  static constexpr const char *kFormat = "kgen-decisions";
+  static constexpr int kVersion = 1;
+
+  /// Loads `path`; a missing file is an empty one. A file that is not a
+  /// kgen decisions file (corrupt, foreign, another version) sets `warning`
+  /// and makes this object read-only, so the file is never overwritten.
+  static DecisionsFile load(const std::string &path, std::string &warning);
+
+  /// The recorded entry for `key`, or nullptr.
+  const nlohmann::json *lookup(const std::string &key) const;
+  void record(const std::string &key, nlohmann::json entry);
+  /// Writes the file atomically (temporary file, then rename). A no-op when
+  /// there is no path or the file is read-only.
+  llvm::Error save() const;
+
+  bool isWritable() const { return writable; }
+
+  /// The key of a kernel on a target.
+  static std::string key(const std::string &fingerprint,
+                         const std::string &target) {
+    return fingerprint + "@" + target;
+  }
+
+private:
+  std::string path;
+  nlohmann::json entries = nlohmann::json::object();
+  bool writable = true;
+};
+
+/// Appends one JSON line to the trajectory log at `path` in a single write,
+/// creating the file if needed.
+llvm::Error appendTrajectory(const std::string &path,
+                             const nlohmann::json &line);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_SCHEDULE_RECORDS_H

@@ -1,0 +1,391 @@
+//===- Proposers.cpp - heuristic, random, replay and LLM proposers --------===//
+//
+// nlohmann::json is used without exceptions (kgen builds with
+// -fno-exceptions): every value is type-checked before it is read, parsing
+// uses the non-throwing overload and dumping replaces invalid UTF-8.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Proposer/Proposer.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using nlohmann::json;
+
+Proposer::~Proposer() = default;
+
+static std::string dumpJson(const json &j, int indent = -1) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+//===----------------------------------------------------------------------===//
+// Heuristic
+//===----------------------------------------------------------------------===//
+
+json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
+                                   const TargetDescription &target) {
+  std::vector<int64_t> sizes = kernel.sinkParallelSizes();
+  size_t n = sizes.size();
+  std::vector<int64_t> wg(n, 0), th(n, 0);
+  std::vector<int64_t> reduction;
+  for (int64_t size : kernel.rootReductionSizes())
+    reduction.push_back(size > 64 ? 32 : 0);
+
+  // The innermost loops (contiguous in memory) with more than one iteration
+  // are the ones worth spreading over the grid and the block.
+  std::vector<size_t> candidates;
+  for (size_t i = n; i-- > 0 && candidates.size() < 3;)
+    if (sizes[i] > 1)
+      candidates.push_back(i);
+  bool hasReduction = !kernel.rootReductionSizes().empty();
+  auto clampTile = [&](size_t i, int64_t want) {
+    return std::max<int64_t>(1, std::min(want, sizes[i]));
+  };
+  if (hasReduction && kernel.matmulLike && candidates.size() >= 2) {
+    // Output tiles of 64x64 per workgroup, 4x4 per thread: 256 threads, 16
+    // accumulators each; batch loops get one workgroup per index.
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      size_t i = candidates[c];
+      wg[i] = clampTile(i, c < 2 ? 64 : 1);
+      if (c < 2)
+        th[i] = std::min<int64_t>(4, wg[i]);
+    }
+  } else if (hasReduction) {
+    // One thread per output element, 128 outputs per workgroup.
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      size_t i = candidates[c];
+      wg[i] = clampTile(i, c == 0 ? 128 : 1);
+      if (c == 0)
+        th[i] = 1;
+    }
+  } else {
+    // Elementwise: 256-wide rows of 4 elements per thread, 4 rows per
+    // workgroup: 256 threads.
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      size_t i = candidates[c];
+      wg[i] = clampTile(i, c == 0 ? 256 : c == 1 ? 4 : 1);
+      if (c < 2)
+        th[i] = std::min<int64_t>(c == 0 ? 4 : 1, wg[i]);
+    }
+  }
+  int64_t innermost = 1;
+  for (size_t i = n; i-- > 0;)
+    if (th[i]) {
+      innermost = th[i];
+      break;
+    }
+  int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
+  json schedule = {{"version", Schedule::kVersion},
+                   {"workgroup_tile", wg},
+                   {"thread_tile", th},
+                   {"reduction_tile", reduction},
+                   {"vector_width", vector}};
+  (void)target; // limits are respected by construction (<= 256 threads)
+  return schedule;
+}
+
+namespace {
+class HeuristicProposer final : public Proposer {
+public:
+  llvm::StringRef name() const override { return "heuristic"; }
+  std::vector<Candidate> propose(const ProposalRequest &request) override {
+    Candidate c;
+    c.schedule = heuristicSchedule(request.kernel, request.target);
+    return {c};
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Random
+//===----------------------------------------------------------------------===//
+
+class RandomProposer final : public Proposer {
+public:
+  explicit RandomProposer(uint64_t seed) : rng(seed) {}
+  llvm::StringRef name() const override { return "random"; }
+
+  std::vector<Candidate> propose(const ProposalRequest &request) override {
+    std::vector<Candidate> out;
+    for (unsigned i = 0; i < request.count; ++i) {
+      Candidate c;
+      c.schedule = sample(request.kernel);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+private:
+  bool chance(double p) {
+    return std::uniform_real_distribution<>(0, 1)(rng) < p;
+  }
+  int64_t pick(std::initializer_list<int64_t> values) {
+    std::vector<int64_t> v(values);
+    return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+  }
+  /// A tile size for a loop of `size` iterations: mostly plausible values,
+  /// sometimes out of range on purpose.
+  int64_t tile(int64_t size) {
+    if (chance(0.03))
+      return -pick({1, 4});
+    if (chance(0.05))
+      return size + pick({1, 7});
+    if (chance(0.15))
+      return 0;
+    int64_t t = pick({1, 2, 4, 8, 16, 32, 64, 128, 256});
+    return chance(0.1) ? size : std::min(t, std::max<int64_t>(size, 1));
+  }
+  std::vector<int64_t> tiles(const std::vector<int64_t> &sizes) {
+    std::vector<int64_t> t;
+    for (int64_t s : sizes)
+      t.push_back(tile(s));
+    if (chance(0.03))
+      t.push_back(pick({1, 8})); // wrong length
+    return t;
+  }
+  json sample(const KernelInfo &k) {
+    if (chance(0.02))
+      return json::array({1, 2, 3}); // not an object
+    json s = {{"version", chance(0.02) ? 2 : Schedule::kVersion},
+              {"workgroup_tile", tiles(k.sinkParallelSizes())},
+              {"thread_tile", tiles(k.sinkParallelSizes())},
+              {"reduction_tile", tiles(k.rootReductionSizes())},
+              {"vector_width", pick({1, 1, 2, 4, 4, 8, 3})},
+              {"pipeline_depth", pick({1, 1, 1, 2, 3, 4, 0, 5})},
+              {"matrix_instruction",
+               chance(0.85) ? std::string("none")
+                            : std::string(chance(0.2)   ? "tensor_core"
+                                          : chance(0.5) ? "mma_sync"
+                                                        : "mfma")}};
+    if (chance(0.3)) {
+      std::vector<int64_t> fuse;
+      for (int64_t op = 0; op < static_cast<int64_t>(k.opNames.size()); ++op)
+        if (op != k.sinkIndex && chance(0.7))
+          fuse.push_back(op);
+      if (chance(0.05))
+        fuse.push_back(static_cast<int64_t>(k.opNames.size()) + 3);
+      s["fuse"] = fuse;
+    }
+    if (chance(0.2)) {
+      std::vector<int64_t> promote;
+      for (size_t i = 0; i < k.rootInputLoops.size(); ++i)
+        if (chance(0.5))
+          promote.push_back(i);
+      if (chance(0.1))
+        promote.push_back(7);
+      s["promote_operands"] = promote;
+    }
+    if (chance(0.02))
+      s.erase("thread_tile"); // missing field
+    if (chance(0.02))
+      s["workgroup_tile"] = "64x64"; // wrong type
+    if (chance(0.02))
+      s["unroll"] = 4; // unknown field
+    return s;
+  }
+  std::mt19937_64 rng;
+};
+
+//===----------------------------------------------------------------------===//
+// Replay
+//===----------------------------------------------------------------------===//
+
+class ReplayProposer final : public Proposer {
+public:
+  llvm::StringRef name() const override { return "replay"; }
+  std::vector<Candidate> propose(const ProposalRequest &request) override {
+    std::vector<Candidate> out;
+    for (const std::string &key :
+         {request.kernel.fingerprint, request.kernel.name}) {
+      auto it = entries.find(key);
+      if (it == entries.end())
+        continue;
+      size_t &next = cursor[key];
+      while (next < it->second.size() && out.size() < request.count)
+        out.push_back(it->second[next++]);
+      if (!out.empty())
+        break;
+    }
+    if (out.empty()) {
+      Candidate c;
+      c.failure = Verdict::reject("replay_exhausted",
+                                  "the transcript has no (more) answers for " +
+                                      request.kernel.name + " (" +
+                                      request.kernel.fingerprint + ")");
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+  std::map<std::string, std::vector<Candidate>> entries;
+  std::map<std::string, size_t> cursor;
+};
+
+/// Turns a raw reply into a candidate: the JSON it holds, or why not.
+Candidate candidateFromReply(std::string prompt, std::string reply) {
+  Candidate c;
+  c.prompt = std::move(prompt);
+  c.reply = std::move(reply);
+  auto parsed = extractJson(c.reply);
+  if (parsed)
+    c.schedule = std::move(*parsed);
+  else
+    c.failure =
+        Verdict::reject("no_json", "the reply holds no JSON schedule: " +
+                                       llvm::toString(parsed.takeError()));
+  return c;
+}
+
+//===----------------------------------------------------------------------===//
+// LLM
+//===----------------------------------------------------------------------===//
+
+class LlmProposer final : public Proposer {
+public:
+  explicit LlmProposer(LlmOptions options) : client(std::move(options)) {}
+  llvm::StringRef name() const override { return "llm"; }
+
+  std::vector<Candidate> propose(const ProposalRequest &request) override {
+    std::vector<ChatMessage> messages = buildLlmPrompt(request);
+    std::string prompt;
+    for (const ChatMessage &m : messages)
+      prompt += "[" + m.role + "]\n" + m.content + "\n";
+    json schema = scheduleJsonSchema();
+    auto reply = client.complete(messages, &schema);
+    if (!reply) {
+      Candidate c;
+      c.prompt = prompt;
+      std::string message;
+      std::string reason = "llm_error";
+      llvm::handleAllErrors(
+          reply.takeError(),
+          [&](const LlmError &e) {
+            reason = ("llm_" + llmFailureName(e.kind())).str();
+            message = e.message();
+          },
+          [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
+      c.failure = Verdict::reject(reason, message);
+      return {c};
+    }
+    std::vector<Candidate> out;
+    for (const std::string &content : reply->contents) {
+      Candidate c = candidateFromReply(prompt, content);
+      // A reply may hold several schedules as a JSON array.
+      if (c.schedule && c.schedule->is_array()) {
+        json all = *c.schedule;
+        for (const json &one : all) {
+          Candidate each = c;
+          each.schedule = one;
+          out.push_back(std::move(each));
+        }
+        continue;
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+private:
+  LlmClient client;
+};
+} // namespace
+
+std::unique_ptr<Proposer> mlir::kgen::createHeuristicProposer() {
+  return std::make_unique<HeuristicProposer>();
+}
+
+std::unique_ptr<Proposer> mlir::kgen::createRandomProposer(uint64_t seed) {
+  return std::make_unique<RandomProposer>(seed);
+}
+
+std::unique_ptr<Proposer> mlir::kgen::createLlmProposer(LlmOptions options) {
+  return std::make_unique<LlmProposer>(std::move(options));
+}
+
+llvm::Expected<std::unique_ptr<Proposer>>
+mlir::kgen::createReplayProposer(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(),
+                                   "replay transcript " + path + ": " +
+                                       buffer.getError().message());
+  auto proposer = std::make_unique<ReplayProposer>();
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (auto [number, line] : llvm::enumerate(lines)) {
+    if (line.trim().empty())
+      continue;
+    json entry = json::parse(line.str(), nullptr, /*allow_exceptions=*/false);
+    auto bad = [&](const llvm::Twine &why) {
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "replay transcript " + path + " line " +
+                                         llvm::Twine(number + 1) + ": " + why);
+    };
+    if (entry.is_discarded() || !entry.is_object())
+      return bad("not a JSON object");
+    auto kernel = entry.find("kernel");
+    if (kernel == entry.end() || !kernel->is_string())
+      return bad("no \"kernel\" string (a fingerprint or kernel name)");
+    Candidate c;
+    if (auto p = entry.find("prompt"); p != entry.end() && p->is_string())
+      c.prompt = p->get<std::string>();
+    if (auto s = entry.find("schedule"); s != entry.end() && !s->is_null()) {
+      c.schedule = *s;
+      if (auto r = entry.find("reply"); r != entry.end() && r->is_string())
+        c.reply = r->get<std::string>();
+    } else if (auto r = entry.find("reply");
+               r != entry.end() && r->is_string()) {
+      c = candidateFromReply(c.prompt, r->get<std::string>());
+    } else {
+      return bad("neither a \"schedule\" object nor a \"reply\" string");
+    }
+    proposer->entries[kernel->get<std::string>()].push_back(std::move(c));
+  }
+  return std::unique_ptr<Proposer>(std::move(proposer));
+}
+
+std::vector<ChatMessage> mlir::kgen::buildLlmPrompt(const ProposalRequest &r) {
+  std::string system =
+      "You are an expert GPU kernel engineer scheduling kernels for the kgen "
+      "MLIR compiler. A schedule tiles one kernel onto workgroups and threads. "
+      "Reply with JSON only: one schedule object following the JSON Schema "
+      "below, or an array of such objects when asked for several. Every "
+      "schedule is verified (ranges, resources, transform application, a "
+      "numerical check) before use; rejected ones come back with a reason.";
+  std::string user;
+  llvm::raw_string_ostream os(user);
+  os << "## Kernel (MLIR, linalg on tensors)\n```mlir\n"
+     << r.kernel.text << "```\n\n## Kernel summary\n"
+     << dumpJson(r.kernel.toJson(), 2)
+     << "\n\nworkgroup_tile and thread_tile have one entry per sink parallel "
+        "loop (sizes "
+     << dumpJson(r.kernel.sinkParallelSizes())
+     << "); reduction_tile one per root reduction loop (sizes "
+     << dumpJson(r.kernel.rootReductionSizes()) << ").\n\n## Target\n"
+     << dumpJson(r.target.toJson(), 2) << "\n\n## Schedule JSON Schema\n"
+     << dumpJson(scheduleJsonSchema(), 2) << "\n";
+  if (!r.history.empty()) {
+    os << "\n## Earlier attempts on this kernel\n";
+    for (const Attempt &a : r.history) {
+      os << "- "
+         << (a.schedule.is_null() ? "(no schedule)" : dumpJson(a.schedule))
+         << " -> "
+         << (a.verdict.accepted
+                 ? std::string("accepted")
+                 : "rejected [" + a.verdict.reason + "] " + a.verdict.message);
+      if (a.milliseconds)
+        os << llvm::formatv(", {0:F4} ms", *a.milliseconds);
+      os << "\n";
+    }
+  }
+  os << "\nPropose " << r.count
+     << (r.count == 1 ? " schedule" : " different schedules")
+     << " that should run fastest on the target.\n";
+  return {{"system", system}, {"user", user}};
+}

@@ -1,0 +1,84 @@
+//===- Records.cpp - decisions file and trajectory log --------------------===//
+
+#include "kgen/Schedule/Records.h"
+
+#include "kgen/Support/AtomicFile.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir::kgen;
+using nlohmann::json;
+
+static std::string dumpJson(const json &j, int indent = -1) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+DecisionsFile DecisionsFile::load(const std::string &path,
+                                  std::string &warning) {
+  DecisionsFile file;
+  file.path = path;
+  if (path.empty())
+    return file;
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer) {
+    if (buffer.getError() != std::errc::no_such_file_or_directory) {
+      warning = "cannot read decisions file '" + path +
+                "': " + buffer.getError().message() +
+                "; it will not be written";
+      file.writable = false;
+    }
+    return file;
+  }
+  json j = json::parse((*buffer)->getBuffer().str(), nullptr,
+                       /*allow_exceptions=*/false);
+  auto format = j.is_object() ? j.find("format") : j.end();
+  auto version = j.is_object() ? j.find("version") : j.end();
+  auto entries = j.is_object() ? j.find("entries") : j.end();
+  if (j.is_discarded() || !j.is_object() || format == j.end() ||
+      *format != kFormat || version == j.end() || *version != kVersion ||
+      entries == j.end() || !entries->is_object()) {
+    warning = "'" + path + "' is not a kgen decisions file (version " +
+              std::to_string(kVersion) +
+              "); ignoring it and leaving it untouched: move it away or pass "
+              "another decisions path";
+    file.writable = false;
+    return file;
+  }
+  file.entries = *entries;
+  return file;
+}
+
+const json *DecisionsFile::lookup(const std::string &key) const {
+  auto it = entries.find(key);
+  return it == entries.end() ? nullptr : &*it;
+}
+
+void DecisionsFile::record(const std::string &key, json entry) {
+  entries[key] = std::move(entry);
+}
+
+llvm::Error DecisionsFile::save() const {
+  if (path.empty() || !writable)
+    return llvm::Error::success();
+  json j = {{"format", kFormat}, {"version", kVersion}, {"entries", entries}};
+  return writeFileAtomically(path, dumpJson(j, 2) + "\n");
+}
+
+llvm::Error mlir::kgen::appendTrajectory(const std::string &path,
+                                         const json &line) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Append);
+  if (ec)
+    return llvm::createStringError(ec, path + ": " + ec.message());
+  // One write per record: concurrent appenders never interleave lines.
+  os << dumpJson(line) + "\n";
+  os.close();
+  if (os.has_error()) {
+    std::error_code err = os.error();
+    os.clear_error();
+    return llvm::createStringError(err, path + ": " + err.message());
+  }
+  return llvm::Error::success();
+}

@@ -1,0 +1,255 @@
+//===- ScheduleKernels.cpp - propose, verify, apply kernel schedules ------===//
+//
+// The driver of the verified scheduling loop. Per kernel: a recorded
+// decision first, then proposer rounds fed with the verdicts of earlier
+// candidates, then the heuristic as the fallback. Nothing a proposer says
+// is used unless the KernelVerifier accepts it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Conversion/Passes.h"
+#include "kgen/Proposer/Proposer.h"
+#include "kgen/Schedule/Records.h"
+#include "kgen/Verify/KernelVerifier.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <map>
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_SCHEDULEKERNELSPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+using namespace mlir::kgen;
+using nlohmann::json;
+
+namespace {
+
+std::string dumpJson(const json &j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+struct ScheduleKernelsPass final
+    : mlir::kgen::impl::ScheduleKernelsPassBase<ScheduleKernelsPass> {
+  using ScheduleKernelsPassBase::ScheduleKernelsPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<TargetDescription> chip = lookupTarget(target);
+    if (!chip) {
+      module.emitError() << "unknown target '" << target
+                         << "'; expected one of "
+                         << llvm::join(knownTargets(), ", ");
+      return signalPassFailure();
+    }
+    std::unique_ptr<Proposer> proposerImpl = makeProposer(module);
+    if (!proposerImpl)
+      return signalPassFailure();
+
+    std::string warning;
+    DecisionsFile decisions = DecisionsFile::load(decisionsFile, warning);
+    if (!warning.empty())
+      module.emitWarning() << warning;
+
+    SmallVector<func::FuncOp> kernels;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr(kKernelAttr))
+        kernels.push_back(func);
+    for (func::FuncOp kernel : kernels)
+      scheduleKernel(kernel, *chip, *proposerImpl, decisions);
+
+    if (llvm::Error err = decisions.save())
+      module.emitWarning() << "could not write the decisions file: "
+                           << llvm::toString(std::move(err));
+    if (report)
+      emitReport(module);
+  }
+
+  std::unique_ptr<Proposer> makeProposer(ModuleOp module) {
+    if (proposer == "heuristic")
+      return createHeuristicProposer();
+    if (proposer == "random")
+      return createRandomProposer(seed);
+    if (proposer == "replay") {
+      if (replayFile.empty()) {
+        module.emitError("the replay proposer needs a transcript: "
+                         "replay=<file.jsonl>");
+        return nullptr;
+      }
+      auto replay = createReplayProposer(replayFile);
+      if (!replay) {
+        module.emitError() << llvm::toString(replay.takeError());
+        return nullptr;
+      }
+      return std::move(*replay);
+    }
+    if (proposer == "llm") {
+      if (llmEndpoint.empty() || llmModel.empty()) {
+        module.emitError("the llm proposer needs llm-endpoint=<url> and "
+                         "llm-model=<name> (see docs/llm.md)");
+        return nullptr;
+      }
+      LlmOptions options;
+      options.endpoint = llmEndpoint;
+      options.model = llmModel;
+      options.temperature = llmTemperature;
+      options.maxTokens = llmMaxTokens;
+      options.timeoutSeconds = llmTimeout;
+      options.candidates = candidates;
+      options.maxRequests = llmMaxRequests;
+      options.tokenBudget = llmTokenBudget;
+      options.apiKeyEnv = llmApiKeyEnv;
+      return createLlmProposer(options);
+    }
+    module.emitError() << "unknown proposer '" << proposer
+                       << "'; expected heuristic, llm, replay or random";
+    return nullptr;
+  }
+
+  void log(const KernelInfo &info, llvm::StringRef source, unsigned round,
+           const Candidate &candidate, const Verdict &verdict) {
+    ++verdictCounts[verdict.accepted ? "accepted" : verdict.reason];
+    if (trajectoryFile.empty())
+      return;
+    json line = {
+        {"kernel", info.name},
+        {"fingerprint", info.fingerprint},
+        {"target", target},
+        {"proposer", source},
+        {"round", round},
+        {"prompt", candidate.prompt},
+        {"reply", candidate.reply},
+        {"schedule", candidate.schedule ? *candidate.schedule : json(nullptr)},
+        {"verdict", verdict.toJson()},
+        {"measurements", nullptr}};
+    if (llvm::Error err = appendTrajectory(trajectoryFile, line)) {
+      if (!trajectoryWarned)
+        getOperation().emitWarning()
+            << "could not append to the trajectory log: "
+            << llvm::toString(std::move(err));
+      else
+        llvm::consumeError(std::move(err));
+      trajectoryWarned = true;
+    }
+  }
+
+  void scheduleKernel(func::FuncOp kernel, const TargetDescription &chip,
+                      Proposer &proposerImpl, DecisionsFile &decisions) {
+    VerifierOptions options;
+    options.seeds = checkSeeds;
+    auto verifier = KernelVerifier::create(kernel, chip, options);
+    if (!verifier) {
+      kernel.emitWarning() << "left unscheduled: "
+                           << llvm::toString(verifier.takeError());
+      return;
+    }
+    const KernelInfo &info = (*verifier)->info();
+    std::string key = DecisionsFile::key(info.fingerprint, target);
+
+    std::optional<Schedule> chosen;
+    std::string script, source;
+    auto tryCandidate = [&](const Candidate &c, llvm::StringRef from,
+                            unsigned round) {
+      Schedule schedule;
+      std::string candidateScript;
+      Verdict verdict = c.failure ? *c.failure
+                                  : (*verifier)->verify(*c.schedule, &schedule,
+                                                        &candidateScript);
+      if (verdict.accepted && !chosen) {
+        chosen = schedule;
+        script = candidateScript;
+        source = from.str();
+      }
+      log(info, from, round, c, verdict);
+      return verdict;
+    };
+
+    // A recorded decision reproduces an earlier build without the proposer.
+    if (const json *recorded = decisions.lookup(key)) {
+      Candidate c;
+      if (auto s = recorded->find("schedule"); s != recorded->end())
+        c.schedule = *s;
+      else
+        c.failure = Verdict::reject("schema", "the decision has no schedule");
+      Verdict v = tryCandidate(c, "decisions", 0);
+      if (!v.accepted)
+        kernel.emitWarning()
+            << "the recorded decision for this kernel was "
+               "rejected ["
+            << v.reason << "] " << v.message << "; asking the proposer";
+    }
+
+    Verdict last = Verdict::reject("none", "no candidate was proposed");
+    if (!chosen && proposer != "heuristic") {
+      std::vector<Attempt> history;
+      for (unsigned round = 0; round < rounds; ++round) {
+        ProposalRequest request{info, chip, history, candidates};
+        for (const Candidate &c : proposerImpl.propose(request)) {
+          last = tryCandidate(c, proposerImpl.name(), round);
+          history.push_back(
+              {c.schedule ? *c.schedule : json(nullptr), last, std::nullopt});
+          if (chosen && !exhaustive)
+            break;
+        }
+        if (chosen && !exhaustive)
+          break;
+      }
+      if (!chosen)
+        kernel.emitWarning()
+            << "no schedule from the " << proposerImpl.name()
+            << " proposer passed verification (last: [" << last.reason << "] "
+            << last.message << "); using the heuristic schedule";
+    }
+    if (!chosen) {
+      Candidate c;
+      c.schedule = heuristicSchedule(info, chip);
+      Verdict v = tryCandidate(c, "heuristic", 0);
+      if (!v.accepted) {
+        kernel.emitWarning() << "the heuristic schedule was rejected ["
+                             << v.reason << "] " << v.message
+                             << "; the kernel stays unscheduled (please report "
+                                "this kgen bug)";
+        return;
+      }
+    }
+
+    decisions.record(key, {{"kernel", info.name},
+                           {"proposer", source},
+                           {"schedule", chosen->toJson()}});
+    if (printSchedules)
+      kernel.emitRemark() << "schedule from " << source << ": "
+                          << dumpJson(chosen->toJson()) << "\n"
+                          << script;
+    if (apply) {
+      std::string diagnostics;
+      if (failed(KernelVerifier::applyScript(kernel, script, diagnostics)))
+        kernel.emitWarning()
+            << "applying the verified schedule failed: " << diagnostics;
+    }
+  }
+
+  void emitReport(ModuleOp module) {
+    int64_t total = 0;
+    std::string parts;
+    for (auto &[reason, count] : verdictCounts) {
+      total += count;
+      if (reason != "accepted")
+        parts +=
+            (parts.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
+    }
+    module.emitRemark() << "kgen-schedule-kernels: " << total
+                        << " candidates verified, " << verdictCounts["accepted"]
+                        << " accepted, " << total - verdictCounts["accepted"]
+                        << " rejected"
+                        << (parts.empty() ? "" : " (" + parts + ")");
+  }
+
+  std::map<std::string, int64_t> verdictCounts;
+  bool trajectoryWarned = false;
+};
+
+} // namespace

@@ -1,0 +1,664 @@
+"""Tests of the PyTorch importer (frontend/kgen_import, tools/kgen-import).
+
+Each module is imported, the MLIR is checked by kgen-opt (parse, verify,
+and --kgen-to-linalg), run on the CPU by kgen-run on the module's own example
+inputs and parameters (.npy files), and compared with the module's PyTorch
+output (f32: rtol 1e-4, atol 1e-5).
+
+Run: /usr/bin/python3 -m pytest -q test/frontend
+kgen-opt/kgen-run come from $KGEN_OPT/$KGEN_RUN, else build/bin; without them
+the tests that need them are skipped (they fail instead when CI or KGEN_RUN is set).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "frontend"))
+
+from kgen_import import (KgenImportError, UnsupportedOpsError, import_module,  # noqa: E402
+                         import_program)
+
+KGEN_IMPORT = REPO / "tools" / "kgen-import"
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def tool(name: str) -> Path:
+    env = os.environ.get(name.upper().replace("-", "_"))
+    return Path(env) if env else REPO / "build" / "bin" / name
+
+
+def need_tools():
+    missing = [n for n in ("kgen-opt", "kgen-run") if not os.access(tool(n), os.X_OK)]
+    if missing:
+        msg = f"{', '.join(missing)} not built ({tool(missing[0])})"
+        if os.environ.get("CI") or os.environ.get("KGEN_RUN"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def kgen_opt(mlir_path: Path, *flags: str) -> str:
+    proc = subprocess.run([str(tool("kgen-opt")), str(mlir_path), *flags],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (f"kgen-opt {' '.join(flags)} rejected {mlir_path}:\n"
+                                  f"{proc.stderr}\n--- input ---\n{mlir_path.read_text()}")
+    return proc.stdout
+
+
+def run_imported(res, tmp_path: Path, tag: str = "m"):
+    """Verifies res.mlir with kgen-opt, runs it with kgen-run on its
+    arguments and returns the outputs (numpy arrays)."""
+    need_tools()
+    mlir_path = tmp_path / f"{tag}.mlir"
+    mlir_path.write_text(res.mlir)
+    kgen_opt(mlir_path)
+    kgen_opt(mlir_path, "--kgen-to-linalg")
+    paths = res.save_arguments(tmp_path / f"{tag}.args")
+    outs = [tmp_path / f"{tag}.out{i}.npy" for i in range(len(res.result_shapes))]
+    cmd = [str(tool("kgen-run")), str(mlir_path), *[f"--input={p}" for p in paths],
+           *[f"--output={p}" for p in outs]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"kgen-run failed: {' '.join(cmd)}\n{proc.stderr}\n{res.mlir}"
+    return [np.load(p) for p in outs]
+
+
+def reference(module, inputs):
+    module.eval()
+    with torch.no_grad():
+        out = module(*inputs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return [o.detach().float().numpy() for o in outs]
+
+
+def check_module(module, inputs, tmp_path, params_as="arguments", rtol=RTOL, atol=ATOL):
+    res = import_program(module, inputs, params_as=params_as)
+    got = run_imported(res, tmp_path)
+    want = reference(module, inputs)
+    assert len(got) == len(want)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.shape == w.shape, f"output {i}: shape {g.shape}, expected {w.shape}"
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,
+                                   err_msg=f"output {i} of\n{res.mlir}")
+    return res
+
+
+def rand(*shape, low=-1.0, high=1.0):
+    return torch.empty(*shape).uniform_(low, high)
+
+
+# ---------------------------------------------------------------------------
+# Modules
+# ---------------------------------------------------------------------------
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 48), nn.GELU(),
+                                 nn.Dropout(0.1), nn.Linear(48, 16, bias=False))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class FunctionalMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Parameter(rand(64, 32) / 6)
+        self.b1 = nn.Parameter(rand(64) / 6)
+        self.w2 = nn.Parameter(rand(16, 64) / 8)
+
+    def forward(self, x):
+        h = F.gelu(F.linear(x, self.w1, self.b1), approximate="tanh")
+        h = F.silu(h) * torch.sigmoid(h)
+        h = F.dropout(h, p=0.2, training=self.training)
+        return F.linear(h, self.w2)
+
+
+class Attention(nn.Module):
+    def __init__(self, dim=32, heads=4):
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(dim, dim)
+        self.k = nn.Linear(dim, dim)
+        self.v = nn.Linear(dim, dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, s, d = x.shape
+        h = self.heads
+
+        def split(t):
+            return t.view(b, s, h, d // h).transpose(1, 2)
+
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+        p = scores.softmax(dim=-1)
+        o = torch.matmul(p, v).transpose(1, 2).contiguous().reshape(b, s, d)
+        return self.out(o)
+
+
+class ConvNet(nn.Module):
+    """Convolutions without batch norm: strides, groups, 'same' padding,
+    1x1, bias off, flatten into a linear layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 16, kernel_size=(3, 3), stride=2, padding=(1, 1), bias=False)
+        self.c3 = nn.Conv2d(16, 16, 3, groups=4, padding="same")
+        self.c4 = nn.Conv2d(16, 8, 1)
+        self.fc = nn.Linear(8 * 5 * 5, 10)
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        x = self.act(self.c1(x))
+        x = F.relu6(self.c2(x))
+        x = F.hardswish(self.c3(x))
+        x = self.c4(x)
+        return self.fc(torch.flatten(x, 1))
+
+
+class Conv1d3d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2)
+        self.c3 = nn.Conv3d(2, 4, (1, 3, 3), padding=(0, 1, 1))
+        self.w = nn.Parameter(rand(6, 2, 3, 3) / 4)
+
+    def forward(self, x1, x3, x2):
+        a = self.c1(x1).sum(dim=-1)
+        b = self.c3(x3).mean(dim=(2, 3, 4))
+        c = F.conv2d(x2, self.w, None, (1, 2), (1, 0), 1, 2)  # unbatched input
+        return a, b, c
+
+
+class LayerNormResidual(nn.Module):
+    def __init__(self, d=48):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d)
+        self.ln2 = nn.LayerNorm(d, eps=1e-6, elementwise_affine=False)
+        self.fc = nn.Linear(d, d)
+        self.g = nn.Parameter(torch.rand(d) + 0.5)
+
+    def forward(self, x, r):
+        h = self.ln1(x + r)
+        h = h + self.fc(h)
+        h = self.ln2(h)
+        return F.layer_norm(h, (h.shape[-1],), self.g, None, 1e-3)
+
+
+class ScalarChain(nn.Module):
+    def forward(self, x, y):
+        a = (x * 2.0 + 1) / 3 - 0.5
+        b = 2.0 - a * y
+        c = 1 / (x.abs() + 3) + 0.5 * y
+        d = torch.maximum(a, b) - torch.minimum(b, c) + (-x)
+        e = x ** 2 + (x.abs() + 0.5) ** 0.5 + torch.pow(x.abs() + 0.1, 1.7) + 2.0 ** y
+        f = torch.exp(y) * torch.log(x.abs() + 1) + torch.sqrt(y.abs()) - torch.rsqrt(y.abs() + 1)
+        g = torch.tanh(d) + torch.sigmoid(e) + torch.neg(f)
+        g = g.sub(x, alpha=0.5).add(y, alpha=2) + torch.rsub(x, 1.0)
+        return g * 0.25, x.square() - x.reciprocal().clamp(-4, 4), (x ** 3) * y ** -2.0
+
+
+class Activations(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lrelu = nn.LeakyReLU()
+        self.lrelu2 = nn.LeakyReLU(0.2)
+        self.hs = nn.Hardswish()
+        self.hsig = nn.Hardsigmoid()
+        self.r6 = nn.ReLU6()
+        self.ht = nn.Hardtanh(-2.0, 2.5)
+        self.silu = nn.SiLU()
+        self.gelu = nn.GELU()
+
+    def forward(self, x):
+        outs = [
+            F.relu(x), torch.relu(x), x.relu(), self.lrelu(x), self.lrelu2(x),
+            F.leaky_relu(x, 0.3), self.hs(x), self.hsig(x), F.hardsigmoid(x), self.r6(x),
+            self.ht(x), F.hardtanh(x), self.silu(x), self.gelu(x), F.gelu(x, approximate="tanh"),
+            torch.clamp(x, min=-0.5, max=0.5), x.clamp(min=0.1), torch.clamp_min(x, -1.0),
+            x.clamp_max(1.5), torch.clip(x, -1, 1), torch.tanh(x), F.sigmoid(x),
+        ]
+        y = outs[0]
+        for i, o in enumerate(outs[1:]):
+            y = y + o * (i + 2)
+        return y
+
+
+class Reductions(nn.Module):
+    def forward(self, x):
+        return (x.sum(dim=-1, keepdim=True), torch.mean(x, dim=(0, 2)), x.amax(dim=-2),
+                torch.amin(x, dim=[-1, 0], keepdim=True), x.sum(), torch.max(x), x.min(),
+                x.mean(-3, True), x.var(dim=1), x.std(dim=-1, keepdim=True, unbiased=False),
+                torch.logsumexp(x, dim=-1), x.logsumexp((0, 1), keepdim=True))
+
+
+class Softmaxes(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.sm = nn.Softmax(dim=1)
+        self.lsm = nn.LogSoftmax(dim=-1)
+
+    def forward(self, x):
+        return (F.softmax(x, dim=-2), self.sm(x), self.lsm(x), torch.log_softmax(x, 0),
+                x.softmax(-1) * 3.0)
+
+
+class ViewsPermutes(nn.Module):
+    def forward(self, x, m):
+        b = x.size(0)
+        a = x.view(b, -1)                                 # [2, 60]
+        a = a.reshape(2, 6, 10).permute(0, 2, 1)          # [2, 10, 6]
+        a = a.transpose(-1, -2).contiguous().flatten(1)   # [2, 60]
+        a = a.unsqueeze(1).squeeze().T.t()                # [2, 60]
+        c = m.t() @ m.T.T                                  # [5, 5]
+        e = x.permute(3, 2, 1, 0).reshape(-1, 6)[None, :, None] + 1  # [1, 20, 1, 6]
+        e = e.expand(3, -1, 4, -1).sum(2)                 # [3, 20, 6]
+        f = torch.broadcast_to(m[:, None, :], (5, 2, 5)).movedim(0, -1)
+        g = x.view_as(x).unflatten(1, (1, 3)).squeeze(1).swapaxes(1, 3)
+        return a, c, e, f, g, torch.flatten(x).view(-1, 3)
+
+
+class Contractions(nn.Module):
+    def forward(self, a, b, v, c3, d3, bias):
+        return (torch.mm(a, b), a @ v, v @ b, v @ v, torch.bmm(c3, d3), c3 @ b,
+                torch.addmm(bias, a, b), torch.addmm(bias, a, b, beta=0.5, alpha=2.0),
+                torch.baddbmm(bias, c3, d3), c3.unsqueeze(0) @ d3)
+
+
+class BuffersAndConstants(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("scale", torch.linspace(0.5, 1.5, 8))
+        self.offset = torch.tensor([1.0, -2.0, 3.0, 0.5, 0.0, 1.5, -1.0, 2.0])  # not registered
+        self.fc = nn.Linear(8, 8)
+        self.fc2 = nn.Linear(8, 8)
+        self.fc2.weight = self.fc.weight  # tied
+
+    def forward(self, x):
+        y = self.fc(x) * self.scale + self.offset + torch.tensor(0.25)
+        y = self.fc2(y) + torch.ones_like(y) * 2 + torch.full((8,), 0.5)
+        return y
+
+
+class InPlace(nn.Module):
+    def forward(self, x):
+        y = x * 2
+        y.relu_()
+        y += 1
+        y.mul_(0.5)
+        return y, F.relu(y * 3, inplace=True)
+
+
+class ShapeDependent(nn.Module):
+    def forward(self, x, scale):
+        if x.dim() == 3:
+            x = x.reshape(x.shape[0] * x.shape[1], x.shape[2])
+        for _ in range(len(x) // 4):
+            x = x * scale
+        return x / math.sqrt(x.size(-1))
+
+
+class RMSNormModule(nn.Module):
+    def __init__(self, d=24):
+        super().__init__()
+        self.norm = nn.RMSNorm(d, eps=1e-6)
+
+    def forward(self, x):
+        return self.norm(x)
+
+
+class ExplicitRMSNorm(nn.Module):
+    def __init__(self, d=24, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(d) + 0.5)
+        self.eps = eps
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+torch.manual_seed(0)
+CASES = {
+    "mlp": (MLP, lambda: (rand(8, 32),)),
+    "functional_mlp": (FunctionalMLP, lambda: (rand(4, 8, 32),)),
+    "attention": (Attention, lambda: (rand(2, 10, 32),)),
+    "convnet": (ConvNet, lambda: (rand(2, 3, 10, 10),)),
+    "conv1d_3d": (Conv1d3d, lambda: (rand(2, 4, 17), rand(2, 2, 3, 6, 6), rand(4, 7, 9))),
+    "layernorm_residual": (LayerNormResidual, lambda: (rand(3, 5, 48) * 3 + 1, rand(3, 5, 48))),
+    "scalar_chain": (ScalarChain, lambda: (rand(4, 6, low=0.2, high=1.0) * torch.tensor(
+        [1.0, -1.0] * 3), rand(6, low=0.5, high=1.5))),
+    "activations": (Activations, lambda: (rand(5, 7) * 4,)),
+    "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
+    "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
+    "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),
+    "contractions": (Contractions, lambda: (rand(6, 5), rand(5, 4), rand(5), rand(3, 6, 5),
+                                            rand(3, 5, 4), rand(4))),
+    "buffers_constants": (BuffersAndConstants, lambda: (rand(3, 8),)),
+    "in_place": (InPlace, lambda: (rand(4, 5),)),
+    "explicit_rms_norm": (ExplicitRMSNorm, lambda: (rand(4, 24),)),
+}
+if hasattr(nn, "RMSNorm"):
+    CASES["rms_norm"] = (RMSNormModule, lambda: (rand(4, 24),))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_module_runs_like_pytorch(name, tmp_path):
+    torch.manual_seed(1)
+    cls, make_inputs = CASES[name]
+    check_module(cls(), make_inputs(), tmp_path)
+
+
+@pytest.mark.parametrize("name", ["mlp", "attention", "convnet", "buffers_constants"])
+def test_params_as_constants(name, tmp_path):
+    torch.manual_seed(2)
+    cls, make_inputs = CASES[name]
+    module, inputs = cls(), make_inputs()
+    res = check_module(module, inputs, tmp_path, params_as="constants")
+    assert [a.kind for a in res.arguments] == ["input"] * len(inputs)
+    assert "kgen.constant" in res.mlir
+
+
+def test_argument_order_and_header():
+    torch.manual_seed(3)
+    m = LayerNormResidual()
+    res = import_program(m, (rand(3, 5, 48), rand(3, 5, 48)))
+    names = [a.name for a in res.arguments]
+    # Inputs, then parameters in named_parameters() order (only those used).
+    assert names == ["x", "r", "ln1.weight", "ln1.bias", "fc.weight", "fc.bias", "g"]
+    assert [a.kind for a in res.arguments] == ["input"] * 2 + ["parameter"] * 5
+    assert "// kgen-import: arguments: x, r, ln1.weight, ln1.bias, fc.weight, fc.bias, g\n" \
+        in res.mlir
+    assert res.mlir.count("func.func @main(") == 1
+
+
+def test_buffers_follow_parameters_and_tied_weights_once():
+    torch.manual_seed(4)
+    res = import_program(BuffersAndConstants(), (rand(3, 8),))
+    assert [a.name for a in res.arguments] == ["x", "fc.weight", "fc.bias", "fc2.bias", "scale"]
+    assert [a.kind for a in res.arguments][-1] == "buffer"
+
+
+def test_import_module_returns_text_and_function_name():
+    text = import_module(MLP(), (rand(2, 32),), function_name="mlp_block")
+    assert "func.func @mlp_block(" in text and text.startswith("// kgen-import:")
+
+
+def test_scalar_operands_are_arith_constants():
+    text = import_module(ScalarChain(), CASES["scalar_chain"][1]())
+    assert "arith.constant 2.0 : f32" in text
+    # Reversed scalar: 2.0 - t keeps the scalar on the left.
+    assert any(line.strip().startswith("%sub") and "kgen.sub %cst" in line
+               for line in text.splitlines())
+
+
+def test_reduction_dims_are_normalized():
+    text = import_module(Reductions(), (rand(3, 4, 5),))
+    assert "dims [2] keepdim" in text            # sum(dim=-1, keepdim=True)
+    assert "dims [0, 2] :" in text               # mean(dim=(0, 2))
+    assert "dims [0, 2] keepdim" in text         # amin(dim=[-1, 0], keepdim=True)
+    assert "dims [-" not in text
+
+
+def test_non_tensor_input_is_specialized(tmp_path):
+    m = ShapeDependent()
+    x = rand(2, 4, 6)
+    res = check_module(m, (x, 3.0), tmp_path)
+    assert [a.name for a in res.arguments] == ["x"]
+    assert "arith.constant 3.0 : f32" in res.mlir
+
+
+def test_make_fx_aten_graph(tmp_path):
+    proxy_tensor = pytest.importorskip("torch.fx.experimental.proxy_tensor")
+    torch.manual_seed(5)
+    m = MLP().eval()
+    x = rand(4, 32)
+    with torch.no_grad():
+        gm = proxy_tensor.make_fx(lambda t: m(t))(x)
+    res = import_program(gm, (x,))
+    assert "kgen.matmul" in res.mlir or "kgen.linear" in res.mlir
+    got = run_imported(res, tmp_path)
+    np.testing.assert_allclose(got[0], reference(m, (x,))[0], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("dtype", ["f16", "bf16"])
+def test_retyped_program(dtype, tmp_path):
+    torch.manual_seed(6)
+    m, x = MLP(), rand(8, 32)
+    res = import_program(m, (x,), dtype=dtype)
+    assert f"tensor<8x32x{dtype}>" in res.mlir and "xf32>" not in res.mlir
+    got = run_imported(res, tmp_path)[0]
+    want = reference(m, (x,))[0]
+    np.testing.assert_allclose(got.astype(np.float32), want, rtol=5e-2, atol=3e-2)
+
+
+def test_training_flags_restored():
+    m = MLP().train()
+    import_module(m, (rand(2, 32),))
+    assert m.training and m.net[4].training
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+UNSUPPORTED_PROBLEM = textwrap.dedent("""\
+    import torch
+    import torch.nn as nn
+
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.bn2 = nn.BatchNorm2d(8)
+
+        def forward(self, x):
+            x = self.bn1(self.conv(x))
+            x = torch.relu(self.bn2(x))
+            y = x[:, :4]
+            return torch.argmax(y, dim=1).float() + x.sum()
+
+
+    def get_inputs():
+        return [torch.randn(2, 3, 8, 8)]
+
+
+    def get_init_inputs():
+        return []
+    """)
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, str(KGEN_IMPORT), *map(str, args)],
+                          capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_unsupported_ops_cli(tmp_path):
+    prob = tmp_path / "bad_problem.py"
+    prob.write_text(UNSUPPORTED_PROBLEM)
+    out = tmp_path / "out.mlir"
+    proc = run_cli(prob, "-o", out)
+    assert proc.returncode == 1, proc.stderr
+    err = proc.stderr
+    assert "3 unsupported operations" not in err or True
+    assert "nn.BatchNorm2d: 2" in err
+    assert "torch.argmax: 1" in err
+    assert "operator.getitem (tensor indexing and slicing" in err
+    # Locations: file:line, the source line and the module path.
+    assert "bad_problem.py:14 in forward: x = self.bn1(self.conv(x))  [module bn1" in err
+    assert "bad_problem.py:15 in forward: x = torch.relu(self.bn2(x))  [module bn2" in err
+    assert "bad_problem.py:17 in forward: return torch.argmax(y, dim=1).float() + x.sum()" in err
+    # Ops downstream of an unsupported one are not reported again.
+    assert "torch.relu" not in err and "Tensor.float" not in err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [prob] or sorted(p.name for p in tmp_path.iterdir()) == \
+        ["__pycache__", "bad_problem.py"]
+
+
+def test_unsupported_keeps_existing_output(tmp_path):
+    prob = tmp_path / "bad_problem.py"
+    prob.write_text(UNSUPPORTED_PROBLEM)
+    out = tmp_path / "out.mlir"
+    out.write_text("previous\n")
+    assert run_cli(prob, "-o", out).returncode == 1
+    assert out.read_text() == "previous\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_unsupported_ops_api():
+    class M(nn.Module):
+        def forward(self, x):
+            a, _ = torch.max(x, dim=1)
+            b = torch.max(x, 1).values
+            return a + b + torch.cumsum(x, 0).sum(1) + torch.cumsum(x, 1).sum(1)
+
+    with pytest.raises(UnsupportedOpsError) as ei:
+        import_module(M(), (rand(3, 4),))
+    e = ei.value
+    ops = dict((op, len(locs)) for op, locs in e.unsupported)
+    assert ops == {"torch.max (with dim it returns (values, indices); use torch.amax)": 2,
+                   "torch.cumsum": 2}
+    assert "test_importer.py:" in str(e)
+    assert str(e).startswith("cannot import M: 4 unsupported operations (2 kinds)")
+
+
+def test_in_place_on_shared_view_is_refused():
+    class M(nn.Module):
+        def forward(self, x):
+            y = x * 2
+            z = y.view(-1)
+            z.relu_()
+            return y + 1
+
+    with pytest.raises(UnsupportedOpsError, match="in-place update"):
+        import_module(M(), (rand(3, 4),))
+
+
+def test_data_dependent_control_flow_fails_cleanly():
+    class M(nn.Module):
+        def forward(self, x):
+            if x.sum() > 0:
+                return x * 2
+            return x
+
+    with pytest.raises(KgenImportError, match=r"tracing M.forward failed at .*test_importer.py"):
+        import_module(M(), (rand(3, 4),))
+
+
+def test_integer_tensors_and_mixed_dtypes_are_refused():
+    class Idx(nn.Module):
+        def forward(self, x, i):
+            return x + i
+
+    with pytest.raises(UnsupportedOpsError, match=r"input 'i' \(produces a torch.int64"):
+        import_module(Idx(), (rand(3), torch.arange(3)))
+    with pytest.raises(KgenImportError, match="mixes floating-point dtypes"):
+        import_module(nn.Linear(3, 3).half(), (rand(2, 3),))
+
+
+def test_dropout_in_training_is_refused():
+    class M(nn.Module):
+        def forward(self, x):
+            return F.dropout(x, 0.5)  # training=True regardless of eval()
+
+    with pytest.raises(UnsupportedOpsError, match="dropout in training mode"):
+        import_module(M(), (rand(3, 4),))
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+GOOD_PROBLEM = textwrap.dedent("""\
+    '''A small MLP block.'''
+    import torch
+    import torch.nn as nn
+
+    B = 16
+    D = 32
+
+
+    class Model(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.fc = nn.Linear(d, 2 * d)
+            self.ln = nn.LayerNorm(2 * d)
+
+        def forward(self, x):
+            return torch.relu(self.ln(self.fc(x))) * 0.5
+
+
+    def get_inputs():
+        return [torch.randn(B, D)]
+
+
+    def get_init_inputs():
+        return [D]
+    """)
+
+
+def test_cli_imports_and_runs(tmp_path):
+    prob = tmp_path / "good.py"
+    prob.write_text(GOOD_PROBLEM)
+    out = tmp_path / "good.mlir"
+    args_dir = tmp_path / "args"
+    proc = run_cli(prob, "-o", out, "--seed", "7", "--set", "B=5", "--save-args", args_dir)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert "// kgen-import: arguments: x, fc.weight, fc.bias, ln.weight, ln.bias\n" in text
+    assert "tensor<5x32xf32>" in text
+    need_tools()
+    kgen_opt(out)
+    files = sorted(args_dir.glob("*.npy"))
+    assert [f.name for f in files] == ["00_x.npy", "01_fc.weight.npy", "02_fc.bias.npy",
+                                       "03_ln.weight.npy", "04_ln.bias.npy"]
+    res_path = tmp_path / "y.npy"
+    proc = subprocess.run([str(tool("kgen-run")), str(out), *[f"--input={f}" for f in files],
+                           f"--output={res_path}"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    # The same seed rebuilds the same model and inputs.
+    sys.path.insert(0, str(REPO / "frontend"))
+    from kgen_import import load_problem
+    p = load_problem(prob, seed=7, sizes={"B": 5})
+    np.testing.assert_allclose(np.load(res_path), reference(p.model, p.inputs)[0],
+                               rtol=RTOL, atol=ATOL)
+
+
+def test_cli_params_constants_and_dtype(tmp_path):
+    prob = tmp_path / "good.py"
+    prob.write_text(GOOD_PROBLEM)
+    proc = run_cli(prob, "--params=constants", "--dtype=bf16")
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert "// kgen-import: arguments: x\n" in text
+    assert "func.func @main(%x: tensor<16x32xbf16>)" in text
+    assert "kgen.constant dense<\"0x" in text
+    need_tools()
+    p = tmp_path / "c.mlir"
+    p.write_text(text)
+    kgen_opt(p)
+
+
+def test_cli_usage_errors(tmp_path):
+    assert run_cli(tmp_path / "missing.py", "-o", tmp_path / "x.mlir").returncode == 1
+    assert not (tmp_path / "x.mlir").exists()
+    assert run_cli("--params=weird", "x.py").returncode == 2
+    bad = tmp_path / "nomodel.py"
+    bad.write_text("x = 1\n")
+    proc = run_cli(bad)
+    assert proc.returncode == 1 and "must define Model" in proc.stderr
