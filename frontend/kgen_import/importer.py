@@ -221,6 +221,7 @@ class _Importer:
         self.values: Dict[fx.Node, V] = {}
         self.concrete: Dict[fx.Node, Any] = {}
         self.poisoned = set()
+        self.standin_used = False
         self.errors: "OrderedDict[str, List[str]]" = OrderedDict()
         self.input_args: List[Tuple[int, str, V]] = []   # (index, name, V)
         self.param_values: Dict[str, V] = {}             # canonical name -> V
@@ -278,15 +279,23 @@ class _Importer:
         return v
 
     def resolve(self, a):
-        """fx arguments -> V for tensors, Python values otherwise."""
+        """fx arguments -> V for tensors, Python values otherwise.
+
+        A tensor whose producer failed to import is replaced by a stand-in
+        V of the same shape, so that the consumer is still checked (an
+        unsupported op downstream of another one is reported too); the
+        consumer is then marked failed itself (`self.standin_used`).
+        """
         def get(x):
             if isinstance(x, fx.Node):
-                if x in self.poisoned:
-                    raise _Poisoned()
                 if x in self.values:
                     return self.values[x]
                 if x in self.concrete:
                     return self.concrete[x]
+                if x in self.poisoned and "kgen_shape" in x.meta:
+                    self.standin_used = True
+                    return V("%failed_" + mlir.ssa_name(x.name), x.meta["kgen_shape"],
+                             self.dtype)
                 raise _Poisoned()
             return x
         return fx.node.map_aggregate(a, get)
@@ -346,11 +355,13 @@ class _Importer:
         if not is_tensor:
             self.import_non_tensor(node)
             return
-        self.check_dtype(node, meta["kgen_dtype"])
+        self.standin_used = False
         if node.op == "call_module":
             v = self.import_module_call(node)
         else:
             v = self.import_call(node)
+        if self.standin_used:
+            raise _Poisoned()
         if v.shape != meta["kgen_shape"]:
             raise KgenImportError(
                 f"internal error: {self.display(node)} at {_location(node)} was imported with "
@@ -385,6 +396,7 @@ class _Importer:
         entry, key, in_place = _lookup(node)
         if entry is None:
             raise Unsupported(ops.REASONS.get(key))
+        self.check_dtype(node, node.meta["kgen_dtype"])
         sig, fn = entry
         args, kwargs = self.resolve((node.args, node.kwargs))
         if sig is None:
@@ -407,6 +419,7 @@ class _Importer:
                 break
         if handler is None:
             raise Unsupported()
+        self.check_dtype(node, node.meta["kgen_dtype"])
         args, kwargs = self.resolve((node.args, node.kwargs))
         if len(args) != 1 or kwargs:
             raise Unsupported("called with more than one argument")

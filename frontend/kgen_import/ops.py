@@ -122,9 +122,12 @@ class Ctx:
         return self._imp.param_value(f"{self.node.target}.{attr}")
 
     def input_dtype(self):
-        """The torch dtype of the node's first tensor argument."""
+        """The torch dtype of the node's first tensor argument (assumed to
+        be the program's if that argument failed to import)."""
         for a in self.node.all_input_nodes:
             if "kgen_dtype" in a.meta:
+                if a in self._imp.poisoned:
+                    return self._imp.trace_dtype
                 return a.meta["kgen_dtype"]
         return None
 
@@ -545,8 +548,8 @@ def h_getitem(b, a, ctx):
             continue
         if isinstance(i, slice) and i.start is None and i.stop is None and i.step is None:
             continue
-        raise Unsupported("tensor indexing and slicing (only None, ':' and '...' "
-                          "indices, which only add dimensions, map to kgen)")
+        raise Unsupported("tensor indexing or slicing; only None, ':' and '...' indices "
+                          "map to kgen")
     return b.reshape(x, ctx.shape)
 
 

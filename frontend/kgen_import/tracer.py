@@ -126,9 +126,18 @@ class _ConcreteProxy(fx.Proxy):
 
     def __len__(self):
         value = self.tracer.values.get(self.node)
-        if isinstance(value, torch.Tensor):
+        if isinstance(value, (torch.Tensor, tuple, list)):
             return len(value)
         return super().__len__()
+
+    def __iter__(self):
+        # Unpacking (`values, indices = torch.max(x, 1)`) and loops over a
+        # tensor: one getitem per element, as many as the example value has.
+        value = self.tracer.values.get(self.node)
+        if isinstance(value, (torch.Tensor, tuple, list)) and \
+                not (isinstance(value, torch.Tensor) and value.dim() == 0):
+            return iter([self[i] for i in range(len(value))])
+        return super().__iter__()
 
 
 class _Tracer(fx.Tracer):
@@ -177,14 +186,20 @@ class _Tracer(fx.Tracer):
             if not isinstance(value, torch.Tensor):
                 # Non-tensor inputs are specialized: forward sees the value.
                 return value
-        else:
-            value = None
-        proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr,
-                                     proxy_factory_fn)
-        node = proxy.node
+            self._placeholder_value = (index, value)
+        return super().create_proxy(kind, target, args, kwargs, name, type_expr,
+                                    proxy_factory_fn)
+
+    def create_node(self, kind, target, args, kwargs, name=None, type_expr=None):
+        # Every node goes through here, also the get_attr nodes fx makes for
+        # parameters, buffers and tensor constants met as arguments.
+        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        if kind == "output":
+            return node
         node.meta["kgen_module"] = self._module_stack[-1] if self._module_stack else ("", "")
         node.meta["kgen_location"] = _user_location()
         if kind == "placeholder":
+            index, value = self._placeholder_value
             self.placeholder_inputs[node] = index
         else:
             with _Unpatched():
@@ -193,7 +208,7 @@ class _Tracer(fx.Tracer):
         keep = kind == "get_attr" or (kind in ("call_function", "call_method")
                                       and _target_name(target) in _FACTORY_LIKE)
         _annotate(node, value, keep)
-        return proxy
+        return node
 
     def _evaluate(self, kind, target, args, kwargs):
         a = self._value_of(args)
