@@ -396,9 +396,9 @@ class _Importer:
         entry, key, in_place = _lookup(node)
         if entry is None:
             raise Unsupported(ops.REASONS.get(key))
-        self.check_dtype(node, node.meta["kgen_dtype"])
         sig, fn = entry
         args, kwargs = self.resolve((node.args, node.kwargs))
+        self.check_dtype(node, node.meta["kgen_dtype"])
         if sig is None:
             a = ops.bind_schema(node.target, args, kwargs)
         else:
@@ -419,8 +419,8 @@ class _Importer:
                 break
         if handler is None:
             raise Unsupported()
-        self.check_dtype(node, node.meta["kgen_dtype"])
         args, kwargs = self.resolve((node.args, node.kwargs))
+        self.check_dtype(node, node.meta["kgen_dtype"])
         if len(args) != 1 or kwargs:
             raise Unsupported("called with more than one argument")
         x = ops.tensor(args[0])
