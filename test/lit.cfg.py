@@ -24,5 +24,5 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.kgen_tools_dir, config.llvm_tools_dir]
-tools = ["kgen-opt", "kgen-run", "mlir-opt", "FileCheck", "not", "count"]
+tools = ["kgen-opt", "kgen-run", "kgen-schedule-schema", "mlir-opt", "FileCheck", "not", "count"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
