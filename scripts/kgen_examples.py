@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """README command 1, after the build: every program in examples/ goes through
-kgen's default pipeline (kgen-to-linalg today; scheduling and GPU code
-generation come with later stages), with a one-line summary per kernel, then
-runs on the CPU with kgen-run and is checked against PyTorch
-(examples/reference.py) with the tolerance policy of docs/testing.md.
+kgen's default pipeline (kgen-to-linalg, kernel formation, verified
+heuristic schedules; GPU code generation comes with a later stage), with a
+one-line summary per kernel; the scheduled program then runs on the CPU with
+kgen-run and is checked against PyTorch (examples/reference.py) with the
+tolerance policy of docs/testing.md.
 
 Exit status: 0 if every example compiles, runs and matches.
 """
@@ -11,6 +12,7 @@ Exit status: 0 if every example compiles, runs and matches.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -27,32 +29,39 @@ import reference  # noqa: E402
 from kgen_testing import (InputSpec, parse_signature, rng_for, to_npy,  # noqa: E402
                           tolerance)
 
-_LINALG_OP = re.compile(r"=\s*(linalg\.\w+)\b")
-_RESULT = re.compile(r"->\s*(tensor<[^>]*>)")
-_ITERATORS = re.compile(r"iterator_types = \[([^\]]*)\]")
+_KERNEL = re.compile(r"func\.func private @(\w+)\(.*attributes \{kgen\.kernel\}")
+_OP = re.compile(r"(linalg\.\w+|tensor\.pad)\b")
 
 
-def kernels(kgen_opt: Path, program: Path) -> list[tuple[str, str]]:
-    """(op, result type) of each linalg op after kgen-to-linalg: today every
-    one becomes its own kernel (fusion groups come with the scheduler)."""
-    out = subprocess.run([str(kgen_opt), str(program), "--kgen-to-linalg"],
-                         check=True, capture_output=True, text=True).stdout
-    found, pending = [], None
-    for line in out.splitlines():
-        op = _LINALG_OP.search(line)
-        if op and op.group(1) != "linalg.fill":
-            its = _ITERATORS.search(line)
-            if its:
-                kinds = its.group(1)
-                pending = (f"{op.group(1)} ({kinds.count('parallel')} parallel, "
-                           f"{kinds.count('reduction')} reduction)")
-            else:
-                pending = op.group(1)
-        result = _RESULT.search(line)
-        if pending and result and (op or line.lstrip().startswith("}")):
-            found.append((pending, result.group(1)))
-            pending = None
-    return found
+def schedule(kgen_opt: Path, program: Path, workdir: Path):
+    """Runs kgen's default pipeline (kgen-to-linalg, kernel formation,
+    verified heuristic scheduling); returns the scheduled program and, per
+    kernel, (name, ops, root op, schedule)."""
+    formed = subprocess.run([str(kgen_opt), str(program), "--kgen-to-linalg",
+                             "--kgen-form-kernels"],
+                            check=True, capture_output=True, text=True).stdout
+    kernels, current = {}, None
+    for line in formed.splitlines():
+        m = _KERNEL.search(line)
+        if m:
+            current = m.group(1)
+            kernels[current] = {"ops": [], "root": None}
+            continue
+        if current and "kgen.op" in line:
+            op = _OP.search(line)
+            name = op.group(1) if op else "?"
+            kernels[current]["ops"].append(name)
+            if "kgen.root" in line:
+                kernels[current]["root"] = name
+    decisions = workdir / f"{program.stem}.decisions.json"
+    scheduled = workdir / f"{program.stem}.scheduled.mlir"
+    subprocess.run([str(kgen_opt), str(program), "--kgen-to-linalg",
+                    "--kgen-form-kernels",
+                    f"--kgen-schedule-kernels=decisions={decisions}", "-o",
+                    str(scheduled)], check=True, capture_output=True, text=True)
+    entries = json.loads(decisions.read_text())["entries"].values()
+    chosen = {e["kernel"]: e for e in entries}
+    return scheduled, [(k, v["ops"], v["root"], chosen.get(k)) for k, v in kernels.items()]
 
 
 def check(name: str, build: Path, workdir: Path, seed: int) -> bool:
@@ -61,8 +70,15 @@ def check(name: str, build: Path, workdir: Path, seed: int) -> bool:
     args, results = parse_signature(text)
     (_, dtype), = results
     print(f"{name} ({ex.path.relative_to(REPO)})")
-    for i, (op, result) in enumerate(kernels(build / "bin" / "kgen-opt", ex.path)):
-        print(f"  kernel {i}: {op:<45} -> {result}")
+    scheduled, kernels = schedule(build / "bin" / "kgen-opt", ex.path, workdir)
+    for kernel, ops, root, decision in kernels:
+        if decision:
+            s = decision["schedule"]
+            plan = (f"wg {s['workgroup_tile']} thread {s['thread_tile']} "
+                    f"red {s['reduction_tile']} ({decision['proposer']})")
+        else:
+            plan = "unscheduled"
+        print(f"  {kernel}: {len(ops)} ops, root {root:<20} {plan}")
 
     rng = rng_for(name, seed)
     inputs = [to_npy(InputSpec(shape, scale=ex.scales[arg]).sample(rng), dt)
@@ -72,7 +88,7 @@ def check(name: str, build: Path, workdir: Path, seed: int) -> bool:
         paths.append(workdir / f"{name}-in{i}.npy")
         np.save(paths[-1], array)
     out = workdir / f"{name}-out.npy"
-    run = subprocess.run([str(build / "bin" / "kgen-run"), str(ex.path),
+    run = subprocess.run([str(build / "bin" / "kgen-run"), str(scheduled),
                           *[f"--input={p}" for p in paths], f"--output={out}"],
                          capture_output=True, text=True)
     if run.returncode != 0:
