@@ -48,23 +48,46 @@ def f64(value: float) -> str:
 
 def _bits_hex(value: float, dtype: str) -> str:
     """The bit pattern of `value` in `dtype`, as MLIR's 0x float literal."""
+    if math.isnan(value):
+        return {"f32": "0x7FC00000", "f16": "0x7E00", "bf16": "0x7FC0"}[dtype]
     if dtype == "f32":
         return "0x%08X" % np.array(value, dtype=np.float32).view(np.uint32)
     if dtype == "f16":
-        return "0x%04X" % np.array(value, dtype=np.float16).view(np.uint16)
+        with np.errstate(over="ignore"):
+            return "0x%04X" % np.array(value, dtype=np.float16).view(np.uint16)
     t = torch.tensor([value], dtype=torch.float32).to(torch.bfloat16)
     return "0x%04X" % (int(t.view(torch.int16).item()) & 0xFFFF)
 
 
 def scalar_literal(value: float, dtype: str) -> str:
     """A literal for `arith.constant <literal> : dtype` that denotes exactly
-    the dtype-rounded value (decimal when finite, bit pattern otherwise)."""
+    the dtype-rounded value: the shortest decimal that MLIR (which parses a
+    double, then rounds it to the type) reads back as that value, or the bit
+    pattern for inf and NaN."""
     value = float(value)
     if math.isfinite(value):
         rounded = float(round_scalar(value, dtype))
         if math.isfinite(rounded):
-            return f64(rounded)
+            return _shortest(rounded, dtype)
     return _bits_hex(value, dtype)
+
+
+def _shortest(rounded: float, dtype: str) -> str:
+    if rounded == 0.0 or float(rounded).is_integer() and abs(rounded) < 1e16:
+        return f64(rounded)
+    for digits in range(1, 18):
+        s = f"{rounded:.{digits}g}"
+        if round_scalar(float(s), dtype) == rounded:
+            return f64(float(s)) if float(s) == rounded else _lexable(s)
+    return f64(rounded)
+
+
+def _lexable(s: str) -> str:
+    """'1e-06' -> '1.0e-06' (MLIR wants a '.' in a float literal)."""
+    mantissa, _, exp = s.partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    return mantissa + ("e" + exp if exp else "")
 
 
 def round_scalar(value: float, dtype: str) -> float:
@@ -102,7 +125,7 @@ def dense(t: torch.Tensor, dtype: str, max_literal: int = 64) -> str:
 
 def _element(v: float, dtype: str) -> str:
     if math.isfinite(v):
-        return f64(v)
+        return _shortest(v, dtype)
     return _bits_hex(v, dtype)
 
 

@@ -481,6 +481,127 @@ def h_aten_convolution(b, a, ctx):
     return h_conv(b, a, ctx)
 
 
+def _einsum_pair(b: Builder, x: V, xi: str, y: V, yi: str, keep: set):
+    """Contracts two einsum operands; returns (value, its index string)."""
+    size = {}
+    for v, idx in ((x, xi), (y, yi)):
+        for i, d in zip(idx, v.shape):
+            if size.setdefault(i, d) != d:
+                raise Unsupported(f"einsum index '{i}' has sizes {size[i]} and {d}")
+    # Indices of one operand only that nothing else needs: sum them first.
+    x, xi = _einsum_reduce(b, x, xi, keep | set(yi))
+    y, yi = _einsum_reduce(b, y, yi, keep | set(xi))
+    batch = [i for i in xi if i in yi and i in keep]
+    contr = [i for i in xi if i in yi and i not in keep]
+    lfree = [i for i in xi if i not in yi]
+    rfree = [i for i in yi if i not in xi]
+    nb = math.prod(size[i] for i in batch)
+    m = math.prod(size[i] for i in lfree)
+    k = math.prod(size[i] for i in contr)
+    n = math.prod(size[i] for i in rfree)
+    xp = b.permute(x, [xi.index(i) for i in batch + lfree + contr])
+    yp = b.permute(y, [yi.index(i) for i in batch + contr + rfree])
+    if batch:
+        r = b.batch_matmul(b.reshape(xp, (nb, m, k)), b.reshape(yp, (nb, k, n)))
+    else:
+        r = b.matmul(b.reshape(xp, (m, k)), b.reshape(yp, (k, n)))
+    out = batch + lfree + rfree
+    return b.reshape(r, tuple(size[i] for i in out)), "".join(out)
+
+
+def _einsum_reduce(b: Builder, x: V, xi: str, needed: set):
+    drop = [d for d, i in enumerate(xi) if i not in needed]
+    if not drop:
+        return x, xi
+    return (b.reduce("sum", x, drop, False),
+            "".join(i for d, i in enumerate(xi) if d not in drop))
+
+
+def h_einsum(b, a, ctx):
+    eq = a["equation"].replace(" ", "")
+    operands = [tensor(o, "einsum operand") for o in a["operands"]]
+    if "." in eq:
+        raise Unsupported("einsum with '...'")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs = eq
+        letters = lhs.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = lhs.split(",")
+    if len(ins) != len(operands):
+        raise Unsupported(f"einsum '{eq}' with {len(operands)} operands")
+    for idx, v in zip(ins, operands):
+        if len(set(idx)) != len(idx) or len(idx) != v.rank:
+            raise Unsupported(f"einsum '{eq}' (repeated index or rank mismatch)")
+    if len(set(out)) != len(out):
+        raise Unsupported(f"einsum '{eq}' (repeated output index)")
+    x, xi = _einsum_reduce(b, operands[0], ins[0], set(out) | set("".join(ins[1:])))
+    for j in range(1, len(operands)):
+        keep = set(out) | set("".join(ins[j + 1:]))
+        x, xi = _einsum_pair(b, x, xi, operands[j], ins[j], keep)
+    x, xi = _einsum_reduce(b, x, xi, set(out))
+    return b.permute(x, [xi.index(i) for i in out])
+
+
+def h_sdpa(b, a, ctx):
+    """F.scaled_dot_product_attention as matmul, scale, mask, softmax, matmul."""
+    q, k, v = tensor(a["query"], "query"), tensor(a["key"], "key"), tensor(a["value"], "value")
+    if a.get("dropout_p", 0.0):
+        raise Unsupported("dropout_p > 0 (random)")
+    if a.get("enable_gqa") and q.shape[-3:-2] != k.shape[-3:-2]:
+        raise Unsupported("enable_gqa with different head counts")
+    scale = a.get("scale")
+    if scale is None:
+        scale = 1.0 / math.sqrt(q.shape[-1])
+    s = b.binary("mul", b.matmul_nd(q, transpose(b, k, -2, -1)), float(scale))
+    mask = a.get("attn_mask")
+    if a.get("is_causal"):
+        if mask is not None:
+            raise Unsupported("both attn_mask and is_causal")
+        L, S = q.shape[-2], k.shape[-2]
+        causal = torch.zeros(L, S).masked_fill(
+            torch.ones(L, S, dtype=torch.bool).tril().logical_not(), float("-inf"))
+        mask = b.constant(causal, hint="causal_mask")
+    if mask is not None:
+        if ctx.node.kwargs.get("attn_mask") is not None or len(ctx.node.args) > 3:
+            mask_node = ctx.node.kwargs.get("attn_mask", ctx.node.args[3] if len(
+                ctx.node.args) > 3 else None)
+            dt = getattr(mask_node, "meta", {}).get("kgen_dtype")
+            if dt is not None and not dt.is_floating_point:
+                raise Unsupported("a boolean attn_mask (use an additive float mask)")
+        s = b.binary("add", s, tensor(mask, "attn_mask"))
+    return b.matmul_nd(b.softmax("softmax", s, s.rank - 1), v)
+
+
+def _norm(b: Builder, x: V, p, dims: List[int], keepdim: bool) -> V:
+    if p in (2, 2.0, "fro"):
+        return b.unary("sqrt", b.reduce("sum", b.binary("mul", x, x), dims, keepdim))
+    if p in (1, 1.0):
+        return b.reduce("sum", b.unary("abs", x), dims, keepdim)
+    if p == math.inf:
+        return b.reduce("max", b.unary("abs", x), dims, keepdim)
+    if p == -math.inf:
+        return b.reduce("min", b.unary("abs", x), dims, keepdim)
+    raise Unsupported(f"norm with p={p}")
+
+
+def h_norm(b, a, ctx):
+    x = tensor(a["input"])
+    no_dtype(a)
+    p = a.get("p", a.get("ord", 2))
+    if p is None:
+        p = 2
+    return _norm(b, x, p, dims_list(a.get("dim"), x.rank), bool(a.get("keepdim", False)))
+
+
+def h_normalize(b, a, ctx):
+    # PyTorch: input / norm(input, p, dim, keepdim=True).clamp_min(eps).
+    x = tensor(a["input"])
+    n = _norm(b, x, a["p"], dims_list(a["dim"], x.rank), True)
+    return b.binary("div", x, b.clamp(n, number(a["eps"], "eps"), None))
+
+
 # -- data movement ----------------------------------------------------------
 
 def h_permute(b, a, ctx):
@@ -806,6 +927,15 @@ _reg(f"{F}dropout {F}dropout1d {F}dropout2d {F}dropout3d {F}alpha_dropout "
      f"{F}feature_alpha_dropout", "input, p=0.5, training=True, inplace=False", h_dropout)
 _reg("torch.dropout Tensor.dropout", "input, p, train", h_dropout)
 _reg("torch.ones_like torch.zeros_like torch.full_like", "input, *args, **", h_full_like)
+
+_reg("torch.einsum", "equation, *operands", h_einsum)
+_reg(f"{F}scaled_dot_product_attention",
+     "query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, "
+     "enable_gqa=False", h_sdpa)
+_reg("torch.norm Tensor.norm", "input, p='fro', dim=None, keepdim=False, out=None, dtype=None",
+     h_norm)
+_reg("torch.linalg.vector_norm", "input, ord=2, dim=None, keepdim=False, dtype=None", h_norm)
+_reg(f"{F}normalize", "input, p=2.0, dim=1, eps=1e-12, out=None", h_normalize)
 
 # Why a few well-known ops have no mapping (added to the error message).
 REASONS: Dict[str, str] = {

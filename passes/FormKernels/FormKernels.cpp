@@ -17,6 +17,9 @@
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <nlohmann/json.hpp>
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_FORMKERNELSPASS
@@ -61,8 +64,74 @@ Operation *soleUser(Operation *op) {
   return *op->getResult(0).getUsers().begin();
 }
 
+/// Kernels as lists of positions into a function's kernel ops.
+using Grouping = SmallVector<SmallVector<unsigned>>;
+
+/// Reads a proposed grouping: a JSON array of arrays of op positions.
+/// Returns a problem description, empty when the shape is right.
+std::string parseGrouping(const nlohmann::json &j, size_t numOps,
+                          Grouping &grouping) {
+  if (!j.is_array())
+    return "a grouping must be an array of arrays of op positions";
+  for (const nlohmann::json &group : j) {
+    if (!group.is_array() || group.empty())
+      return "every group must be a non-empty array of op positions";
+    grouping.emplace_back();
+    for (const nlohmann::json &v : group) {
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
+          v.get<int64_t>() >= static_cast<int64_t>(numOps))
+        return "op position " +
+               v.dump(-1, ' ', false,
+                      nlohmann::json::error_handler_t::replace) +
+               " is not in [0, " + std::to_string(numOps) + ")";
+      grouping.back().push_back(v.get<unsigned>());
+    }
+    llvm::sort(grouping.back());
+  }
+  return "";
+}
+
+/// Legality of a grouping: a partition of the ops; at most one root per
+/// kernel; and only the kernel's last op (its sink) used outside it. The
+/// last rule is what makes outlining at the sink keep every dependence and
+/// rule out cycles between kernels: nothing can flow out of a kernel before
+/// its end, so nothing outside can feed back into it.
+std::string checkGrouping(ArrayRef<Operation *> ops,
+                          DenseMap<Operation *, unsigned> &position,
+                          const Grouping &grouping) {
+  std::vector<int> owner(ops.size(), -1);
+  for (auto [g, group] : llvm::enumerate(grouping))
+    for (unsigned i : group) {
+      if (owner[i] != -1)
+        return "op " + std::to_string(i) + " is in two kernels";
+      owner[i] = g;
+    }
+  for (auto [i, o] : llvm::enumerate(owner))
+    if (o == -1)
+      return "op " + std::to_string(i) + " (" +
+             ops[i]->getName().getStringRef().str() + ") is in no kernel";
+  for (auto [g, group] : llvm::enumerate(grouping)) {
+    if (llvm::count_if(group, [&](unsigned i) { return isRoot(ops[i]); }) > 1)
+      return "kernel " + std::to_string(g) +
+             " has more than one root (contraction or reduction)";
+    for (unsigned i : group) {
+      if (i == group.back())
+        continue;
+      for (Operation *user : ops[i]->getUsers()) {
+        auto it = position.find(user);
+        if (it == position.end() || owner[it->second] != static_cast<int>(g))
+          return "op " + std::to_string(i) + " of kernel " + std::to_string(g) +
+                 " is used outside it, but only a kernel's last op may be";
+      }
+    }
+  }
+  return "";
+}
+
 struct FormKernelsPass final
     : mlir::kgen::impl::FormKernelsPassBase<FormKernelsPass> {
+  using FormKernelsPassBase::FormKernelsPassBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> functions;
@@ -86,6 +155,38 @@ struct FormKernelsPass final
     if (ops.empty())
       return success();
 
+    Grouping grouping = greedyGrouping(ops, position);
+    if (const nlohmann::json *proposed = proposedGrouping(func)) {
+      Grouping candidate;
+      std::string problem = parseGrouping(*proposed, ops.size(), candidate);
+      if (problem.empty())
+        problem = checkGrouping(ops, position, candidate);
+      if (problem.empty())
+        grouping = candidate;
+      else
+        func.emitWarning() << "proposed kernel grouping rejected: " << problem
+                           << "; using the default grouping";
+    }
+
+    // Outline in the order of the sinks so kernel numbering follows the
+    // program.
+    llvm::sort(grouping, [](const SmallVector<unsigned> &a,
+                            const SmallVector<unsigned> &b) {
+      return a.back() < b.back();
+    });
+    Operation *insertAfter = func;
+    for (auto [index, group] : llvm::enumerate(grouping)) {
+      SmallVector<Operation *> members;
+      for (unsigned i : group)
+        members.push_back(ops[i]);
+      insertAfter = outline(func, members, index, insertAfter);
+    }
+    return success();
+  }
+
+  /// The greedy default: each group lists op positions in program order.
+  Grouping greedyGrouping(ArrayRef<Operation *> ops,
+                          DenseMap<Operation *, unsigned> &position) {
     llvm::EquivalenceClasses<Operation *> groups;
     for (Operation *op : ops)
       groups.insert(op);
@@ -94,7 +195,6 @@ struct FormKernelsPass final
           llvm::make_range(groups.findLeader(member), groups.member_end()),
           isRoot);
     };
-
     // Elementwise producers join their only consumer (a root only when
     // they are cheap to recompute per tile).
     for (Operation *op : llvm::reverse(ops)) {
@@ -109,26 +209,45 @@ struct FormKernelsPass final
       if (isRoot(op) && user && position.count(user) && !hasRoot(user))
         groups.unionSets(op, user);
     }
-
-    // Collect each group's members in program order; outline in the order
-    // of the sinks so kernel numbering follows the program.
-    DenseMap<Operation *, SmallVector<Operation *>> members;
-    SmallVector<Operation *> leaders;
-    for (Operation *op : ops) {
+    DenseMap<Operation *, unsigned> groupOf;
+    Grouping grouping;
+    for (auto [i, op] : llvm::enumerate(ops)) {
       Operation *leader = groups.getLeaderValue(op);
-      if (!members.count(leader))
-        leaders.push_back(leader);
-      members[leader].push_back(op);
+      auto [it, inserted] = groupOf.try_emplace(leader, grouping.size());
+      if (inserted)
+        grouping.emplace_back();
+      grouping[it->second].push_back(i);
     }
-    llvm::sort(leaders, [&](Operation *a, Operation *b) {
-      return position[members[a].back()] < position[members[b].back()];
-    });
-    Operation *insertAfter = func;
-    for (auto [index, leader] : llvm::enumerate(leaders))
-      insertAfter = outline(func, members[leader], index, insertAfter);
-    return success();
+    return grouping;
   }
 
+  /// The grouping proposed for `func` in the `grouping` file, if any.
+  const nlohmann::json *proposedGrouping(func::FuncOp func) {
+    if (groupingFile.empty())
+      return nullptr;
+    if (!groupingLoaded) {
+      groupingLoaded = true;
+      auto buffer = llvm::MemoryBuffer::getFile(groupingFile, /*IsText=*/true);
+      if (!buffer) {
+        getOperation().emitWarning()
+            << "cannot read the kernel grouping file '" << groupingFile
+            << "': " << buffer.getError().message()
+            << "; using the default grouping";
+        return nullptr;
+      }
+      groupings = nlohmann::json::parse((*buffer)->getBuffer().str(), nullptr,
+                                        /*allow_exceptions=*/false);
+      if (groupings.is_discarded() || !groupings.is_object()) {
+        getOperation().emitWarning()
+            << "'" << groupingFile
+            << "' is not a JSON object mapping function names to groups; "
+               "using the default grouping";
+        groupings = nlohmann::json::object();
+      }
+    }
+    auto it = groupings.find(func.getSymName().str());
+    return it == groupings.end() ? nullptr : &*it;
+  }
   /// Outlines `group` into a kernel function placed after `insertAfter`;
   /// returns the kernel.
   Operation *outline(func::FuncOp parent, ArrayRef<Operation *> group,
@@ -195,6 +314,9 @@ struct FormKernelsPass final
         def->erase();
     return kernel;
   }
+
+  nlohmann::json groupings;
+  bool groupingLoaded = false;
 };
 
 } // namespace

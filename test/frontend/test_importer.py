@@ -331,6 +331,17 @@ class ExplicitRMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
+class EinsumAndNorms(nn.Module):
+    def forward(self, a, b, c3, d3, q, k, v):
+        return (torch.einsum("ij,jk->ik", a, b), torch.einsum("bij,bjk->bik", c3, d3),
+                torch.einsum("bhqd,bhkd->bhqk", q, k), torch.einsum("ij->ji", a),
+                torch.einsum("ij,ij->i", a, a), torch.einsum("i,j->ij", v, v),
+                torch.einsum("ij,jk,kl->il", a, b, b.t()), torch.einsum("bij->j", c3),
+                torch.einsum("ij,jk", a, b), torch.einsum("b i j, b j k -> k i", c3, d3),
+                torch.norm(a), a.norm(dim=1), torch.linalg.vector_norm(c3, ord=1, dim=(1, 2)),
+                F.normalize(a, dim=-1), F.normalize(c3, p=1.0, dim=1))
+
+
 torch.manual_seed(0)
 CASES = {
     "mlp": (MLP, lambda: (rand(8, 32),)),
@@ -350,6 +361,8 @@ CASES = {
     "buffers_constants": (BuffersAndConstants, lambda: (rand(3, 8),)),
     "in_place": (InPlace, lambda: (rand(4, 5),)),
     "explicit_rms_norm": (ExplicitRMSNorm, lambda: (rand(4, 24),)),
+    "einsum_norms": (EinsumAndNorms, lambda: (rand(6, 5), rand(5, 4), rand(3, 6, 5), rand(3, 5, 4),
+                                              rand(2, 3, 7, 8), rand(2, 3, 9, 8), rand(6))),
 }
 if hasattr(nn, "RMSNorm"):
     CASES["rms_norm"] = (RMSNormModule, lambda: (rand(4, 24),))
@@ -450,6 +463,42 @@ def test_training_flags_restored():
     m = MLP().train()
     import_module(m, (rand(2, 32),))
     assert m.training and m.net[4].training
+
+
+def _sdpa_reference(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+                    scale=None):
+    """F.scaled_dot_product_attention for torch < 2.0 (the math backend), a
+    torch function (traced as one call) like the real one."""
+    if torch.overrides.has_torch_function((query, key, value)):
+        return torch.overrides.handle_torch_function(
+            _sdpa_reference, (query, key, value), query, key, value, attn_mask=attn_mask,
+            dropout_p=dropout_p, is_causal=is_causal, scale=scale)
+    s = query @ key.transpose(-2, -1) * (scale or 1 / math.sqrt(query.size(-1)))
+    if is_causal:
+        L, S = query.size(-2), key.size(-2)
+        s = s.masked_fill(torch.ones(L, S, dtype=torch.bool).tril().logical_not(), -math.inf)
+    if attn_mask is not None:
+        s = s + attn_mask
+    return s.softmax(-1) @ value
+
+
+class SDPA(nn.Module):
+    def forward(self, q, k, v, mask):
+        sdpa = F.scaled_dot_product_attention
+        return (sdpa(q, k, v), sdpa(q, k, v, is_causal=True), sdpa(q, k, v, attn_mask=mask),
+                sdpa(q, k, v, scale=0.3))
+
+
+def test_scaled_dot_product_attention(tmp_path, monkeypatch):
+    if not hasattr(F, "scaled_dot_product_attention"):
+        import kgen_import.importer as importer
+        monkeypatch.setattr(F, "scaled_dot_product_attention", _sdpa_reference, raising=False)
+        monkeypatch.setitem(importer._NAMES, id(_sdpa_reference),
+                            "torch.nn.functional.scaled_dot_product_attention")
+    torch.manual_seed(7)
+    inputs = (rand(2, 3, 5, 8), rand(2, 3, 6, 8), rand(2, 3, 6, 4), rand(5, 6))
+    res = check_module(SDPA(), inputs, tmp_path)
+    assert "kgen.softmax" in res.mlir and "0xFF800000" in res.mlir  # the causal mask
 
 
 # ---------------------------------------------------------------------------

@@ -47,7 +47,19 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
     `kgen.op = <index>`, the root `kgen.root` and the sink `kgen.sink`, which
     schedules refer to. `tensor.empty` and scalar constants are cloned into
     the kernels that use them; reshapes stay between kernels.
+
+    A different grouping (a fusion rewrite, e.g. proposed by an LLM) can be
+    given per function in a JSON file: `{"main": [[0, 1], [2, 3, 4]]}`,
+    groups of positions among the function's linalg/pad ops in program
+    order. It is used only if legal: a partition of the ops, at most one root
+    per kernel, and only each kernel's last op used outside it (which keeps
+    every dependence and excludes cycles). An illegal grouping is rejected
+    with a warning naming the problem, and the default grouping is used.
   }];
+  let options = [
+    Option<"groupingFile", "grouping", "std::string", "\"\"",
+           "JSON file with proposed kernel groupings per function">,
+  ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
