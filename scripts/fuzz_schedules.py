@@ -9,7 +9,12 @@ Checks that
     alone into the whole program, which kgen-run executes on the CPU and
     compares with the unscheduled program on the same inputs.
 
-    fuzz_schedules.py [--count N] [--seed S] [--build DIR] [--examples a,b]
+With --groupings N it also feeds N random kernel groupings (fusion
+rewrites) to kgen-form-kernels: each is either rejected with a warning or
+used, and a used one must leave the program's results unchanged.
+
+    fuzz_schedules.py [--count N] [--groupings N] [--seed S] [--build DIR]
+                      [--examples a,b]
 
 Exit status 0 when all checks hold; prints a summary either way.
 """
@@ -34,7 +39,7 @@ REASONS = {
     "schema", "version", "rank_mismatch", "nonpositive_tile", "tile_exceeds_dim",
     "vector_width", "pipeline_depth", "too_many_mapped_dims", "illegal_fusion",
     "promote_operand", "matrix_instruction", "threads_per_block", "shared_memory",
-    "registers", "transform_failed", "verifier_failed", "lowering_failed",
+    "registers", "split_reduction", "transform_failed", "verifier_failed", "lowering_failed",
     "run_failed", "reference_failed", "numerical_mismatch", "no_json",
     "replay_exhausted",
 }
@@ -60,10 +65,66 @@ def outputs_of(kgen_run: Path, program: Path, outdir: Path, seed: int):
     return [np.load(p) for p in sorted(outdir.glob("output*.npy"))], ""
 
 
+def kernel_op_count(kgen_opt: Path, example: Path) -> int:
+    """Linalg and pad ops at the top level of @main after kgen-to-linalg."""
+    out = run([kgen_opt, example, "-kgen-to-linalg"]).stdout
+    return sum(1 for line in out.splitlines()
+               if line.startswith("    %") and not line.startswith("     ")
+               and ("= linalg." in line or "= tensor.pad" in line))
+
+
+def fuzz_groupings(a, kgen_opt, kgen_run, examples, problems):
+    rng = np.random.default_rng(a.seed)
+    per_example = math.ceil(a.groupings / len(examples))
+    used = rejected = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for example in examples:
+            n = kernel_op_count(kgen_opt, example)
+            reference, err = outputs_of(kgen_run, example, tmp / f"gref-{example.stem}", 3)
+            if err:
+                problems.append(f"{example.name}: reference run failed: {err}")
+                continue
+            for i in range(per_example):
+                k = int(rng.integers(1, n + 1))
+                if i % 2:
+                    owner = rng.integers(0, k, size=n)  # any partition
+                else:  # runs of consecutive ops: legal more often
+                    owner = np.cumsum(rng.random(n) < k / max(n, 1))
+                groups = [[j for j in range(n) if owner[j] == g] for g in range(k)]
+                groups = [g for g in groups if g]
+                grouping = tmp / "grouping.json"
+                grouping.write_text(json.dumps({"main": groups}))
+                program = tmp / f"g{i}.mlir"
+                out = run([kgen_opt, example, "-kgen-to-linalg",
+                           f"-kgen-form-kernels=grouping={grouping}",
+                           "-kgen-schedule-kernels", "-o", program])
+                if out.returncode != 0 or "PLEASE submit a bug report" in out.stderr:
+                    problems.append(f"{example.name}: grouping {groups} crashed kgen-opt:"
+                                    f" {out.stderr[-800:]}")
+                    continue
+                if "proposed kernel grouping rejected" in out.stderr:
+                    rejected += 1
+                    continue
+                used += 1
+                got, err = outputs_of(kgen_run, program, tmp / f"gout{i}", 3)
+                if err:
+                    problems.append(f"{example.name}: grouping {groups}: {err}")
+                    continue
+                for g, r in zip(got, reference):
+                    if not np.allclose(g, r, rtol=1e-4, atol=1e-4, equal_nan=True):
+                        problems.append(f"{example.name}: accepted grouping {groups} "
+                                        "changes the result")
+    print(f"{used + rejected} random kernel groupings: {used} legal and checked end "
+          f"to end, {rejected} rejected")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--count", type=int, default=1000,
                    help="random schedules in total (spread over all kernels)")
+    p.add_argument("--groupings", type=int, default=0,
+                   help="random kernel groupings in total")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--build", type=Path, default=REPO / "build")
     p.add_argument("--examples", default="mlp,attention,residual_layernorm,conv_bias_relu")
@@ -133,6 +194,8 @@ def main() -> int:
                                     f"{entry['schedule']} changes the result "
                                     f"(max |diff| {worst:.3g})")
 
+    if a.groupings:
+        fuzz_groupings(a, kgen_opt, kgen_run, examples, problems)
     print(f"{total} random schedules over {sum(kernel_counts.values())} kernels of "
           f"{len(examples)} examples (seed {a.seed}): {reasons['accepted']} accepted "
           f"and checked end to end, {total - reasons['accepted']} rejected")

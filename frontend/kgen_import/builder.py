@@ -248,7 +248,7 @@ class Builder:
     # -- reductions and normalizations -------------------------------------
     def reduce(self, op: str, x: V, dims: Sequence[int], keepdim: bool) -> V:
         dims = sorted(set(dims))
-        if not dims:
+        if not dims or x.rank == 0:  # reducing a 0-d tensor is the identity
             return x
         if keepdim:
             shape = tuple(1 if i in dims else d for i, d in enumerate(x.shape))

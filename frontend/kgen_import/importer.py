@@ -97,6 +97,9 @@ class ImportResult:
 # Naming of targets
 # ---------------------------------------------------------------------------
 
+_KEEP_ALIVE: List[Any] = []
+
+
 def _build_names() -> Dict[int, str]:
     names: Dict[int, str] = {}
 
@@ -110,20 +113,26 @@ def _build_names() -> Dict[int, str]:
                 continue
             if not callable(v):
                 continue
-            names.setdefault(id(v), f"{prefix}.{k}")
+            if id(v) not in names:
+                names[id(v)] = f"{prefix}.{k}"
+                _KEEP_ALIVE.append(v)  # so that its id is never reused
 
-    scan(torch.nn.functional, "torch.nn.functional")
-    scan(torch, "torch")
-    scan(torch.special, "torch.special")
-    scan(torch.linalg, "torch.linalg")
-    scan(torch.fft, "torch.fft")
-    scan(torch._C._nn, "torch.nn.functional")
-    scan(torch._C._VariableFunctions, "torch")
-    scan(torch.Tensor, "Tensor")
-    scan(torch._C._TensorBase, "Tensor")
-    scan(operator, "operator")
-    scan(math, "math")
-    scan(builtins, "builtins")
+    # First name wins: F.gelu is torch._C._nn.gelu, reported as the former.
+    for path, prefix in (("torch.nn.functional", "torch.nn.functional"), ("torch", "torch"),
+                         ("torch.special", "torch.special"), ("torch.linalg", "torch.linalg"),
+                         ("torch.fft", "torch.fft"), ("torch._C._nn", "torch.nn.functional"),
+                         ("torch._C._VariableFunctions", "torch"), ("torch.Tensor", "Tensor"),
+                         ("torch._C.TensorBase", "Tensor"), ("torch._C._TensorBase", "Tensor"),
+                         ("operator", "operator"), ("math", "math"), ("builtins", "builtins")):
+        obj = {"operator": operator, "math": math, "builtins": builtins}.get(path)
+        if obj is None:
+            obj = torch
+            for part in path.split(".")[1:]:
+                obj = getattr(obj, part, None)
+                if obj is None:
+                    break
+        if obj is not None:
+            scan(obj, prefix)
     return names
 
 
@@ -301,7 +310,7 @@ class _Importer:
         return fx.node.map_aggregate(a, get)
 
     # -- the walk -----------------------------------------------------------
-    def run(self) -> str:
+    def run(self) -> List[V]:
         outputs = None
         for node in self.gm.graph.nodes:
             self.b.hint = node.name
@@ -460,8 +469,11 @@ class _Importer:
                 if x not in self.values:
                     raise Unsupported("forward returns a non-tensor value", op="return")
                 flat.append(self.values[x])
+            elif isinstance(x, dict):
+                raise Unsupported("forward returns a dict; return a tensor or a tuple of "
+                                  "tensors", op="return")
             else:
-                raise Unsupported(f"forward returns {type(x).__name__}", op="return")
+                raise Unsupported(f"forward returns a {type(x).__name__}", op="return")
         walk(node.args[0])
         if not flat:
             raise Unsupported("forward returns no tensor", op="return")
@@ -514,6 +526,8 @@ def _short_path(path: str) -> str:
 
 def _location(node: fx.Node) -> str:
     """'file:line in func: source [module path (Class)]', or the node name."""
+    if node.op == "output":
+        return "the return value of forward"
     loc = node.meta.get("kgen_location")
     mod_path, mod_cls = node.meta.get("kgen_module", ("", ""))
     if node.op == "call_module":

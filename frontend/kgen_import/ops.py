@@ -658,6 +658,45 @@ def h_expand_like(b, a, ctx):
     return b.broadcast_to(tensor(a["input"]), ctx.shape)
 
 
+def repeat(b: Builder, x: V, reps: Sequence[int]) -> V:
+    """Tensor.repeat: reshape to [1, s0, 1, s1, ...], broadcast_to
+    [r0, s0, r1, s1, ...], reshape to [r0*s0, r1*s1, ...]."""
+    reps = [int(r) for r in reps]
+    if len(reps) < x.rank:
+        raise Unsupported("repeat with fewer sizes than dimensions")
+    shape = (1,) * (len(reps) - x.rank) + x.shape
+    inter = [d for s in shape for d in (1, s)]
+    target = [d for r, s in zip(reps, shape) for d in (r, s)]
+    y = b.broadcast_to(b.reshape(x, inter), target)
+    return b.reshape(y, [r * s for r, s in zip(reps, shape)])
+
+
+def h_repeat(b, a, ctx):
+    return repeat(b, tensor(a["input"]), a["sizes"])
+
+
+def h_tile(b, a, ctx):
+    x = tensor(a["input"])
+    dims = [int(d) for d in a["dims"]]
+    return repeat(b, x, [1] * (x.rank - len(dims)) + dims)
+
+
+def h_repeat_interleave(b, a, ctx):
+    x = tensor(a["input"])
+    r = a["repeats"]
+    if isinstance(r, V) or not isinstance(r, int):
+        raise Unsupported("repeat_interleave with tensor repeats")
+    if a.get("dim") is None:
+        x = b.reshape(x, (math.prod(x.shape),))
+        dim = 0
+    else:
+        dim = normalize_dim(a["dim"], x.rank)
+    s = x.shape
+    y = b.broadcast_to(b.reshape(x, s[:dim + 1] + (1,) + s[dim + 1:]),
+                       s[:dim + 1] + (r,) + s[dim + 1:])
+    return b.reshape(y, s[:dim] + (s[dim] * r,) + s[dim + 1:])
+
+
 def h_getitem(b, a, ctx):
     x = a["input"]
     if not isinstance(x, V):
@@ -914,6 +953,10 @@ _reg("Tensor.view Tensor.reshape Tensor.view_as Tensor.reshape_as Tensor.flatten
      "input, *args, **", h_reshape_like)
 _reg("Tensor.expand Tensor.expand_as torch.broadcast_to Tensor.broadcast_to aten.expand",
      "input, *args, **", h_expand_like)
+_reg("Tensor.repeat", "input, *sizes", h_repeat)
+_reg("torch.tile Tensor.tile", "input, dims", h_tile)
+_reg("torch.repeat_interleave Tensor.repeat_interleave",
+     "input, repeats, dim=None, output_size=None", h_repeat_interleave)
 _reg("operator.getitem", "input, index", h_getitem)
 _reg("builtins.getattr", "input, name", h_getattr)
 _reg("Tensor.contiguous Tensor.clone torch.clone Tensor.detach torch.detach "
@@ -955,6 +998,6 @@ REASONS: Dict[str, str] = {
 METADATA = frozenset({
     "Tensor.size", "Tensor.dim", "Tensor.ndimension", "Tensor.numel", "Tensor.nelement",
     "Tensor.element_size", "Tensor.is_contiguous", "Tensor.is_floating_point",
-    "Tensor.get_device", "Tensor.stride", "torch.numel", "builtins.getattr", "builtins.len",
+    "Tensor.get_device", "Tensor.stride", "Tensor.type", "torch.numel", "builtins.getattr", "builtins.len",
     "aten.sym_size", "aten.sym_numel", "aten.sym_stride", "aten.dim",
 })

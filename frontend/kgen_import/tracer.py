@@ -35,6 +35,7 @@ from __future__ import annotations
 import inspect
 import linecache
 import os
+import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -54,7 +55,6 @@ _META_METHODS = frozenset({"size", "dim", "ndimension", "numel", "nelement",
 _FACTORY_LIKE = frozenset({"ones_like", "zeros_like", "full_like"})
 
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
-_FX_DIR = os.path.dirname(fx.__file__) + os.sep
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -82,7 +82,7 @@ class TraceFailure(Exception):
 
 def _is_internal(filename: str) -> bool:
     f = os.path.abspath(filename)
-    return f.startswith(_TORCH_DIR) or f.startswith(_OWN_DIR) or f.startswith("<")
+    return f.startswith(_TORCH_DIR) or f.startswith(_OWN_DIR)
 
 
 def _user_location() -> Optional[Tuple[str, int, str, str]]:
@@ -173,6 +173,8 @@ class _Tracer(fx.Tracer):
     def create_proxy(self, kind, target, args, kwargs, name=None, type_expr=None,
                      proxy_factory_fn=None):
         if kind == "placeholder":
+            if str(target).startswith("*"):
+                raise TraceFailure(f"forward takes {target}; kgen-import needs named inputs")
             index = self._next_input
             self._next_input += 1
             if index < len(self._inputs):
@@ -241,8 +243,8 @@ class _ValueRecorder(ShapeProp):
 
 
 def _location_from_stack_trace(n: fx.Node):
+    """The innermost user frame of an fx node's recorded stack trace."""
     trace = getattr(n, "stack_trace", None) or ""
-    import re
     frames = re.findall(r'File "([^"]+)", line (\d+), in (\S+)\n\s*(.*)', trace)
     user = [f for f in frames if not _is_internal(f[0])]
     if not user:

@@ -164,6 +164,8 @@ private:
                             : std::string(chance(0.2)   ? "tensor_core"
                                           : chance(0.5) ? "mma_sync"
                                                         : "mfma")}};
+    if (chance(0.15))
+      s["split_reduction"] = pick({0, 2, 4, 8, 3});
     if (chance(0.3)) {
       std::vector<int64_t> fuse;
       for (int64_t op = 0; op < static_cast<int64_t>(k.opNames.size()); ++op)

@@ -193,6 +193,7 @@ nlohmann::json Schedule::toJson() const {
           {"vector_width", vectorWidth},
           {"promote_operands", promoteOperands},
           {"pipeline_depth", pipelineDepth},
+          {"split_reduction", splitReduction},
           {"matrix_instruction", matrixInstruction}};
 }
 
@@ -236,6 +237,11 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "non-zero thread tile.")},
         {"promote_operands",
          described(intList, "Root input operands staged in shared memory.")},
+        {"split_reduction",
+         described({{"type", "integer"}, {"minimum", 0}},
+                   "Split the root's single reduction loop into this many "
+                   "chunks reduced in parallel, then combined (0 = no "
+                   "split). Only when the root is the sink.")},
         {"pipeline_depth",
          described({{"type", "integer"}, {"minimum", 1}, {"maximum", 4}},
                    "Stages of the shared-memory pipeline.")},
@@ -340,7 +346,8 @@ llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
   static const std::set<std::string> known = {
       "version",          "workgroup_tile", "thread_tile",
       "reduction_tile",   "fuse",           "vector_width",
-      "promote_operands", "pipeline_depth", "matrix_instruction"};
+      "promote_operands", "pipeline_depth", "matrix_instruction",
+      "split_reduction"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) {
       verdict = Verdict::reject("schema", "unknown field '" + it.key() + "'");
@@ -364,7 +371,8 @@ llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
       !readInts(j, "fuse", s.fuse, verdict, false) ||
       !readInts(j, "promote_operands", s.promoteOperands, verdict, false) ||
       !readInt(j, "vector_width", s.vectorWidth, verdict) ||
-      !readInt(j, "pipeline_depth", s.pipelineDepth, verdict))
+      !readInt(j, "pipeline_depth", s.pipelineDepth, verdict) ||
+      !readInt(j, "split_reduction", s.splitReduction, verdict))
     return fail();
   if (auto it = j.find("matrix_instruction"); it != j.end()) {
     if (!it->is_string()) {
@@ -385,10 +393,37 @@ llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
         s.fuse.push_back(i);
 
   std::vector<int64_t> parallel = kernel.sinkParallelSizes();
+  std::vector<int64_t> reductions = kernel.rootReductionSizes();
+  if (s.splitReduction < 0) {
+    verdict = Verdict::reject("split_reduction",
+                              "split_reduction must not be negative");
+    return fail();
+  }
+  if (s.splitReduction > 1) {
+    // Each chunk reduces size / factor elements; the reduction tile applies
+    // within a chunk.
+    if (kernel.rootIndex != kernel.sinkIndex || reductions.size() != 1 ||
+        kernel.rootParallel.back()) {
+      verdict = Verdict::reject(
+          "split_reduction",
+          "split_reduction needs a kernel whose root is its last op and has "
+          "exactly one reduction loop, the innermost");
+      return fail();
+    }
+    if (reductions[0] % s.splitReduction != 0 ||
+        s.splitReduction >= reductions[0]) {
+      verdict = Verdict::reject(
+          "split_reduction",
+          llvm::formatv("split_reduction {0} does not divide the reduction "
+                        "loop of {1} into several chunks",
+                        s.splitReduction, reductions[0]));
+      return fail();
+    }
+    reductions[0] /= s.splitReduction;
+  }
   if (!checkTiles("workgroup_tile", s.workgroupTile, parallel, verdict) ||
       !checkTiles("thread_tile", s.threadTile, parallel, verdict) ||
-      !checkTiles("reduction_tile", s.reductionTile,
-                  kernel.rootReductionSizes(), verdict))
+      !checkTiles("reduction_tile", s.reductionTile, reductions, verdict))
     return fail();
   if (!llvm::is_contained({1, 2, 4, 8}, s.vectorWidth)) {
     verdict = Verdict::reject("vector_width",
@@ -488,10 +523,12 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
   auto nonzero = [](const std::vector<int64_t> &v) {
     return llvm::count_if(v, [](int64_t x) { return x != 0; });
   };
-  if (nonzero(s.workgroupTile) > 3 || nonzero(s.threadTile) > 3)
+  if (nonzero(s.workgroupTile) + (s.splitReduction > 1 ? 1 : 0) > 3 ||
+      nonzero(s.threadTile) > 3)
     return Verdict::reject("too_many_mapped_dims",
                            "at most 3 loops can be tiled per level (grid and "
-                           "block have 3 dimensions)");
+                           "block have 3 dimensions; a split reduction takes "
+                           "one grid dimension)");
   int64_t numOps = k.opNames.size();
   std::set<int64_t> fused(s.fuse.begin(), s.fuse.end());
   if (fused.size() != s.fuse.size())
@@ -622,6 +659,43 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     match("%unfused_root", llvm::formatv("{0}", kRootAttr).str());
 
   std::string sinkHandle = "%sink";
+  if (s.splitReduction > 1) {
+    // Split-K: the partial stage computes one partial result per chunk, in
+    // its own grid (one workgroup per output tile and chunk); the combining
+    // stage then takes the sink's place and is tiled like any sink.
+    int64_t outputRank = llvm::count(k.rootParallel, true);
+    os << llvm::formatv("    %split_init, %split_fill, %partial, %combine = "
+                        "transform.structured.split_reduction %sink "
+                        "{{split_factor = {0}, insert_split_dimension = {1}} "
+                        ": ({2}) -> ({2}, {2}, {2}, {2})\n",
+                        s.splitReduction, outputRank, kOp);
+    std::vector<int64_t> partialTiles(s.workgroupTile);
+    partialTiles.push_back(1); // one chunk per workgroup
+    std::vector<bool> partialLoops(k.sinkParallel);
+    partialLoops.insert(partialLoops.begin() + outputRank, true);
+    std::vector<int64_t> partialTilesAll;
+    {
+      size_t next = 0;
+      for (bool p : partialLoops)
+        partialTilesAll.push_back(p ? partialTiles[next++] : 0);
+    }
+    os << llvm::formatv(
+        "    %partial_tiled, %partial_forall = "
+        "transform.structured.tile_using_forall %partial "
+        "tile_sizes {0} (mapping = {1}) : ({2}) -> ({2}, {2})\n",
+        formatList(partialTilesAll), mapping(partialTiles, "block"), kOp);
+    os << llvm::formatv("    %partial_fill, %partial_forall_1 = "
+                        "transform.structured.fuse_into_containing_op "
+                        "%split_fill into %partial_forall : ({0}, {0}) -> "
+                        "({0}, {0})\n",
+                        kOp);
+    if (llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; }))
+      os << llvm::formatv("    %partial_reduced, %partial_loop = "
+                          "transform.structured.tile_using_for %partial_tiled "
+                          "tile_sizes {0} : ({1}) -> ({1}, {1})\n",
+                          tileList(partialLoops, s.reductionTile, false), kOp);
+    sinkHandle = "%combine";
+  }
   std::map<int64_t, std::string> handles; // latest handle of each fused op
   for (int64_t op : fuseOrder)
     handles[op] = llvm::formatv("%op{0}", op).str();
@@ -658,7 +732,8 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
   tileLevel(s.workgroupTile, "block");
   tileLevel(s.threadTile, "thread");
 
-  if (llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; })) {
+  if (s.splitReduction <= 1 &&
+      llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; })) {
     std::string rootHandle = rootIsSink  ? sinkHandle
                              : rootFused ? handles[k.rootIndex]
                                          : std::string("%unfused_root");

@@ -53,14 +53,18 @@ struct ReductionLowering : OpRewritePattern<OpTy> {
     for (int64_t d : dims)
       count *= inputType.getDimSize(d);
     auto accType = cast<RankedTensorType>(acc.getType());
-    Value result = buildElementwise(
-        rewriter, loc, accType.clone(inputType.getElementType()), {acc},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          if (!isMean)
-            return args[0];
-          return arith::DivFOp::create(b, l, args[0],
-                                       f32Const(b, l, double(count)));
-        });
+    Value result = acc;
+    // The f32 accumulator is the result of an f32 sum/max/min; otherwise
+    // one elementwise generic narrows (and for mean, scales) it.
+    if (isMean || accType.getElementType() != inputType.getElementType())
+      result = buildElementwise(
+          rewriter, loc, accType.clone(inputType.getElementType()), {acc},
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            if (!isMean)
+              return args[0];
+            return arith::DivFOp::create(b, l, args[0],
+                                         f32Const(b, l, double(count)));
+          });
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, op.getType()));
     return success();
   }

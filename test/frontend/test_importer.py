@@ -269,7 +269,8 @@ class ViewsPermutes(nn.Module):
         e = e.expand(3, -1, 4, -1).sum(2)                 # [3, 20, 6]
         f = torch.broadcast_to(m[:, None, :], (5, 2, 5)).movedim(0, -1)
         g = x.view_as(x).unflatten(1, (1, 3)).squeeze(1).swapaxes(1, 3)
-        return a, c, e, f, g, torch.flatten(x).view(-1, 3)
+        h = m.repeat(2, 1, 3) + torch.tile(m, (2, 1, 1)).repeat_interleave(3, dim=-1)
+        return a, c, e, f, g, torch.flatten(x).view(-1, 3), h, m.repeat_interleave(2)
 
 
 class Contractions(nn.Module):
@@ -368,6 +369,7 @@ if hasattr(nn, "RMSNorm"):
     CASES["rms_norm"] = (RMSNormModule, lambda: (rand(4, 24),))
 
 
+@pytest.mark.filterwarnings("ignore:nn.functional.sigmoid is deprecated")
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_module_runs_like_pytorch(name, tmp_path):
     torch.manual_seed(1)

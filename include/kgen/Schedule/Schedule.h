@@ -104,6 +104,10 @@ struct Schedule {
   /// Root input operands staged through shared memory.
   std::vector<int64_t> promoteOperands;
   int64_t pipelineDepth = 1;
+  /// Split the root's single reduction loop into this many parallel chunks
+  /// (a partial-reduction stage, then a combining stage); 0 or 1: no split.
+  /// Only for kernels whose root is their sink.
+  int64_t splitReduction = 0;
   std::string matrixInstruction = "none";
 
   nlohmann::json toJson() const;

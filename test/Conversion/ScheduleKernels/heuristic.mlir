@@ -15,7 +15,7 @@
 // CHECK:           } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
 // CHECK:         } {mapping = [#gpu.block<y>, #gpu.block<x>]}
 
-// SCRIPT: remark: schedule from heuristic: {"fuse":[0,1,2],"matrix_instruction":"none","pipeline_depth":1,"promote_operands":[],"reduction_tile":[32],"thread_tile":[4,4],"vector_width":4,"version":1,"workgroup_tile":[64,64]}
+// SCRIPT: remark: schedule from heuristic: {"fuse":[0,1,2],"matrix_instruction":"none","pipeline_depth":1,"promote_operands":[],"reduction_tile":[32],"split_reduction":0,"thread_tile":[4,4],"vector_width":4,"version":1,"workgroup_tile":[64,64]}
 // SCRIPT: transform.named_sequence @__transform_main
 // SCRIPT: transform.structured.tile_using_forall %sink tile_sizes [64, 64] (mapping = [#gpu.block<y>, #gpu.block<x>])
 // SCRIPT: transform.structured.fuse_into_containing_op %op2 into %block_forall
