@@ -1,0 +1,52 @@
+//===- MgpuRuntime.h - the mgpu* ABI over the CUDA driver -------*- C++ -*-===//
+//
+// MLIR's gpu-to-llvm host code calls mgpu* functions (module load, launch,
+// streams, events, memory). kgen implements them over its run-time-loaded
+// CUDA driver (kgen/Runtime/CudaDriver.h) instead of MLIR's wrappers, which
+// link libcuda. The functions cannot return errors to compiled code: they
+// record the first failure, which the host queries after a run, and do
+// nothing further until it is cleared. Nothing is printed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_RUNTIME_MGPURUNTIME_H
+#define KGEN_RUNTIME_MGPURUNTIME_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+extern "C" {
+void *mgpuModuleLoad(void *data, size_t gpuBlobSize);
+void *mgpuModuleLoadJIT(void *data, int optLevel, size_t assemblySize);
+void mgpuModuleUnload(void *module);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t paramsCount);
+void *mgpuStreamCreate();
+void mgpuStreamDestroy(void *stream);
+void mgpuStreamSynchronize(void *stream);
+void mgpuStreamWaitEvent(void *stream, void *event);
+void *mgpuEventCreate();
+void mgpuEventDestroy(void *event);
+void mgpuEventSynchronize(void *event);
+void mgpuEventRecord(void *event, void *stream);
+void *mgpuMemAlloc(uint64_t sizeBytes, void *stream, bool isHostShared);
+void mgpuMemFree(void *ptr, void *stream);
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream);
+void mgpuMemset32(void *dst, unsigned int value, size_t count, void *stream);
+void mgpuSetDefaultDevice(int32_t device);
+}
+
+namespace mlir::kgen::runtime {
+
+/// The first failure recorded by an mgpu* call since the last clear, or an
+/// empty string.
+std::string lastError();
+void clearError();
+
+} // namespace mlir::kgen::runtime
+
+#endif // KGEN_RUNTIME_MGPURUNTIME_H

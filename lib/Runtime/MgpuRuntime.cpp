@@ -1,0 +1,212 @@
+//===- MgpuRuntime.cpp - the mgpu* ABI over the CUDA driver ---------------===//
+
+#include "kgen/Runtime/MgpuRuntime.h"
+
+#include "kgen/Runtime/CudaDriver.h"
+
+#include <mutex>
+
+using namespace mlir::kgen;
+using namespace mlir::kgen::cuda;
+
+namespace {
+std::mutex errorMutex;
+std::string firstError;
+
+void record(const std::string &message) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  if (firstError.empty())
+    firstError = message;
+}
+
+bool failed() {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  return !firstError.empty();
+}
+
+/// The driver, or nullptr after recording why there is none. Once a call
+/// has failed, later calls are skipped so the first cause is what is seen.
+const Driver *driver() {
+  if (failed())
+    return nullptr;
+  auto d = Driver::get();
+  if (!d) {
+    record(llvm::toString(d.takeError()));
+    return nullptr;
+  }
+  return &*d;
+}
+
+/// Records a failed driver call; true if `result` is success.
+bool ok(const Driver *d, CUresult result, const char *what) {
+  if (llvm::Error err = d->check(result, what)) {
+    record(llvm::toString(std::move(err)));
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+std::string mlir::kgen::runtime::lastError() {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  return firstError;
+}
+
+void mlir::kgen::runtime::clearError() {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  firstError.clear();
+}
+
+extern "C" {
+
+void *mgpuModuleLoad(void *data, size_t) {
+  const Driver *d = driver();
+  CUmodule module = nullptr;
+  if (d)
+    ok(d, d->api().cuModuleLoadData(&module, data), "cuModuleLoadData");
+  return module;
+}
+
+void *mgpuModuleLoadJIT(void *data, int, size_t size) {
+  // PTX text is JIT-compiled by cuModuleLoadData as well.
+  return mgpuModuleLoad(data, size);
+}
+
+void mgpuModuleUnload(void *module) {
+  if (const Driver *d = driver(); d && module)
+    ok(d, d->api().cuModuleUnload(static_cast<CUmodule>(module)),
+       "cuModuleUnload");
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  const Driver *d = driver();
+  CUfunction function = nullptr;
+  if (d && module)
+    ok(d,
+       d->api().cuModuleGetFunction(&function, static_cast<CUmodule>(module),
+                                    name),
+       "cuModuleGetFunction");
+  return function;
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t) {
+  if (const Driver *d = driver(); d && function)
+    ok(d,
+       d->api().cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
+                               gridZ, blockX, blockY, blockZ, smem,
+                               static_cast<CUstream>(stream), params, extra),
+       "cuLaunchKernel");
+}
+
+void *mgpuStreamCreate() {
+  const Driver *d = driver();
+  CUstream stream = nullptr;
+  if (d)
+    ok(d, d->api().cuStreamCreate(&stream, /*CU_STREAM_NON_BLOCKING=*/1),
+       "cuStreamCreate");
+  return stream;
+}
+
+void mgpuStreamDestroy(void *stream) {
+  if (const Driver *d = driver(); d && stream)
+    ok(d, d->api().cuStreamDestroy(static_cast<CUstream>(stream)),
+       "cuStreamDestroy");
+}
+
+void mgpuStreamSynchronize(void *stream) {
+  if (const Driver *d = driver())
+    ok(d, d->api().cuStreamSynchronize(static_cast<CUstream>(stream)),
+       "cuStreamSynchronize");
+}
+
+void mgpuStreamWaitEvent(void *stream, void *event) {
+  if (const Driver *d = driver())
+    ok(d,
+       d->api().cuStreamWaitEvent(static_cast<CUstream>(stream),
+                                  static_cast<CUevent>(event), 0),
+       "cuStreamWaitEvent");
+}
+
+void *mgpuEventCreate() {
+  const Driver *d = driver();
+  CUevent event = nullptr;
+  if (d)
+    ok(d, d->api().cuEventCreate(&event, /*CU_EVENT_DEFAULT=*/0),
+       "cuEventCreate");
+  return event;
+}
+
+void mgpuEventDestroy(void *event) {
+  if (const Driver *d = driver(); d && event)
+    ok(d, d->api().cuEventDestroy(static_cast<CUevent>(event)),
+       "cuEventDestroy");
+}
+
+void mgpuEventSynchronize(void *event) {
+  if (const Driver *d = driver())
+    ok(d, d->api().cuEventSynchronize(static_cast<CUevent>(event)),
+       "cuEventSynchronize");
+}
+
+void mgpuEventRecord(void *event, void *stream) {
+  if (const Driver *d = driver())
+    ok(d,
+       d->api().cuEventRecord(static_cast<CUevent>(event),
+                              static_cast<CUstream>(stream)),
+       "cuEventRecord");
+}
+
+void *mgpuMemAlloc(uint64_t sizeBytes, void *, bool isHostShared) {
+  const Driver *d = driver();
+  CUdeviceptr ptr = 0;
+  if (d && sizeBytes) {
+    if (isHostShared)
+      ok(d,
+         d->api().cuMemAllocManaged(&ptr, sizeBytes,
+                                    /*CU_MEM_ATTACH_GLOBAL=*/1),
+         "cuMemAllocManaged");
+    else
+      ok(d, d->api().cuMemAlloc(&ptr, sizeBytes), "cuMemAlloc");
+  }
+  return reinterpret_cast<void *>(ptr);
+}
+
+void mgpuMemFree(void *ptr, void *) {
+  if (const Driver *d = driver(); d && ptr)
+    ok(d, d->api().cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {
+  if (const Driver *d = driver())
+    ok(d,
+       d->api().cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                              reinterpret_cast<CUdeviceptr>(src), sizeBytes,
+                              static_cast<CUstream>(stream)),
+       "cuMemcpyAsync");
+}
+
+void mgpuMemset32(void *dst, unsigned int value, size_t count, void *stream) {
+  // Only the zero fill MLIR emits for freshly allocated buffers is needed;
+  // other patterns are written byte-wise when all four bytes agree.
+  const Driver *d = driver();
+  if (!d)
+    return;
+  unsigned char byte = value & 0xff;
+  if (value != byte * 0x01010101u) {
+    record("mgpuMemset32 with a non-uniform 32-bit pattern is not supported");
+    return;
+  }
+  ok(d,
+     d->api().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(dst), byte,
+                              count * 4, static_cast<CUstream>(stream)),
+     "cuMemsetD8Async");
+}
+
+void mgpuSetDefaultDevice(int32_t device) {
+  if (device != 0)
+    record("kgen's runtime drives device 0 only");
+}
+}
