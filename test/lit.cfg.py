@@ -26,3 +26,10 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.kgen_tools_dir, config.llvm_tools_dir]
 tools = ["kgen-opt", "kgen-run", "kgen-schedule-schema", "mlir-opt", "FileCheck", "not", "count"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# GPU code generation through ptxas needs the CUDA toolkit (not a GPU).
+import shutil
+cuda_bin = "/usr/local/cuda/bin"
+if shutil.which("ptxas") or os.path.exists(os.path.join(cuda_bin, "ptxas")):
+    config.available_features.add("ptxas")
+    config.environment["PATH"] = cuda_bin + os.pathsep + config.environment["PATH"]

@@ -15,6 +15,7 @@ void mlir::kgen::registerAllKgen(DialectRegistry &registry) {
   static bool passesRegistered = [] {
     registerKgenConversionPasses();
     registerKgenPipelines();
+    registerKgenGpuPipelines();
     return true;
   }();
   (void)passesRegistered;

@@ -130,4 +130,20 @@ def ScheduleKernelsPass : Pass<"kgen-schedule-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def MapKernelsToGpuPass : Pass<"kgen-map-kernels-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Turn the scheduled, bufferized foralls of each kernel into GPU launches";
+  let description = [{
+    For every kernel function, each top-level `scf.forall` mapped to
+    `#gpu.block` becomes a `gpu.launch` (grid from its trip counts) and its
+    nested `#gpu.thread` forall is mapped to threads (block size from that
+    forall's trip counts, innermost loop on x). Runs after bufferization.
+    A kernel with code outside its foralls, or a forall with dynamic trip
+    counts, is reported with a located error: it cannot run on the GPU.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::transform::TransformDialect",
+  ];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD

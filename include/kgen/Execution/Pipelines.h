@@ -3,6 +3,8 @@
 #ifndef KGEN_EXECUTION_PIPELINES_H
 #define KGEN_EXECUTION_PIPELINES_H
 
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 namespace kgen {
@@ -13,9 +15,27 @@ namespace kgen {
 /// `llvm.emit_c_interface` get a `_mlir_ciface_` wrapper.
 void buildCpuLoweringPipeline(OpPassManager &pm);
 
-/// Registers the pipelines above under their command-line names
-/// (`kgen-cpu-pipeline`).
+/// Options of the GPU code generation pipelines.
+struct GpuCodegenOptions {
+  std::string chip = "sm_90a";
+  /// Target features; empty picks the default for the chip (PTX 8.0 for
+  /// NVIDIA chips).
+  std::string features;
+  /// "isa" (PTX text), "bin" (cubin, through ptxas) or "fatbin".
+  std::string format = "bin";
+  int optLevel = 3;
+};
+
+/// Scheduled kernels (after kgen-schedule-kernels) to a module holding
+/// gpu.binary objects and host code: bufferization, kgen-map-kernels-to-gpu,
+/// kernel outlining, NVVM lowering and serialization.
+void buildGpuCodegenPipeline(OpPassManager &pm,
+                             const GpuCodegenOptions &options);
+
+/// Registers `kgen-cpu-pipeline`.
 void registerKgenPipelines();
+/// Registers `kgen-gpu-codegen` and `kgen-gpu-pipeline`.
+void registerKgenGpuPipelines();
 
 } // namespace kgen
 } // namespace mlir

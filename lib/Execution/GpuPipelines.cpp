@@ -1,0 +1,90 @@
+//===- GpuPipelines.cpp - kgen's GPU code generation pipelines ------------===//
+
+#include "kgen/Conversion/Passes.h"
+#include "kgen/Execution/Pipelines.h"
+
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::kgen;
+
+void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
+                                         const GpuCodegenOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Writes into tensor.empty become writes into the loop's shared output, so
+  // tiles do not allocate.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createMapKernelsToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features.empty() ? "+ptx80" : options.features;
+  nvvm.cubinFormat = options.format;
+  nvvm.optLevel = options.optLevel;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
+namespace {
+struct GpuPipelineCliOptions
+    : public PassPipelineOptions<GpuPipelineCliOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU chip: sm_90a, sm_80"),
+                           llvm::cl::init("sm_90a")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("Target features (default: +ptx80 for NVIDIA chips)"),
+      llvm::cl::init("")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa (PTX text), bin (cubin via ptxas) or fatbin"),
+      llvm::cl::init("bin")};
+  Option<int> optLevel{*this, "opt-level",
+                       llvm::cl::desc("Optimization level of the device code"),
+                       llvm::cl::init(3)};
+
+  GpuCodegenOptions toOptions() const {
+    return {chip, features, format, optLevel};
+  }
+};
+} // namespace
+
+void mlir::kgen::registerKgenGpuPipelines() {
+  PassPipelineRegistration<GpuPipelineCliOptions>(
+      "kgen-gpu-codegen",
+      "Scheduled kernels to GPU binaries and host code (after "
+      "kgen-schedule-kernels)",
+      [](OpPassManager &pm, const GpuPipelineCliOptions &options) {
+        buildGpuCodegenPipeline(pm, options.toOptions());
+      });
+  PassPipelineRegistration<GpuPipelineCliOptions>(
+      "kgen-gpu-pipeline",
+      "A kgen program to GPU binaries and host code with verified heuristic "
+      "schedules: kgen-to-linalg, kgen-form-kernels, kgen-schedule-kernels, "
+      "kgen-gpu-codegen",
+      [](OpPassManager &pm, const GpuPipelineCliOptions &options) {
+        pm.addPass(createConvertKgenToLinalgPass());
+        pm.addPass(createFormKernelsPass());
+        ScheduleKernelsPassOptions schedule;
+        schedule.target = options.chip;
+        pm.addPass(createScheduleKernelsPass(schedule));
+        buildGpuCodegenPipeline(pm, options.toOptions());
+      });
+}

@@ -1,0 +1,25 @@
+// kgen to PTX: heuristic schedules, one launch per kernel, PTX per target.
+// RUN: kgen-opt %s -kgen-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s --check-prefix=SM90
+// RUN: kgen-opt %s -kgen-gpu-pipeline="chip=sm_80 format=isa" | FileCheck %s --check-prefix=SM80
+// RUN: kgen-opt %s -kgen-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s --check-prefix=HOST
+
+// The gemm + bias + relu kernel: 64x64 tiles of 4x4 per thread give 16x16
+// thread blocks; the 64x128 output needs a 2x1 grid.
+// SM90: gpu.binary @main_kernel_0_kernel
+// SM90-SAME: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
+// SM90-SAME: .target sm_90a
+// SM90-SAME: .visible .entry main_kernel_0_kernel(
+// SM90-SAME: .maxntid 16, 16, 1
+// SM90-SAME: ld.global.b32
+// SM90-SAME: mul.rn.f32
+// The host side launches it from the kernel's host function.
+// HOST: llvm.func @main_kernel_0(
+// HOST: gpu.launch_func @main_kernel_0_kernel::@main_kernel_0_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}})
+// SM80: .target sm_80
+// SM80-SAME: .maxntid 16, 16, 1
+func.func @main(%x: tensor<64x96xf32>, %w: tensor<96x128xf32>, %b: tensor<128xf32>) -> tensor<64x128xf32> {
+  %0 = kgen.matmul %x, %w : (tensor<64x96xf32>, tensor<96x128xf32>) -> tensor<64x128xf32>
+  %1 = kgen.add %0, %b : (tensor<64x128xf32>, tensor<128xf32>) -> tensor<64x128xf32>
+  %2 = kgen.relu %1 : tensor<64x128xf32>
+  return %2 : tensor<64x128xf32>
+}
