@@ -33,3 +33,9 @@ cuda_bin = "/usr/local/cuda/bin"
 if shutil.which("ptxas") or os.path.exists(os.path.join(cuda_bin, "ptxas")):
     config.available_features.add("ptxas")
     config.environment["PATH"] = cuda_bin + os.pathsep + config.environment["PATH"]
+
+# A machine with the CUDA driver runs the GPU paths instead of reporting that
+# there is none.
+if any(os.path.exists(os.path.join(d, "libcuda.so.1"))
+       for d in ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/nvidia/lib64"]):
+    config.available_features.add("cuda-driver")

@@ -63,7 +63,7 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
 /// Each result becomes its own caller-provided output buffer, so a value
 /// returned twice must be materialized twice (the out-parameter conversion
 /// cannot alias one buffer into two outputs).
-static void giveEachResultItsOwnTensor(func::FuncOp func) {
+void mlir::kgen::detail::giveEachResultItsOwnTensor(func::FuncOp func) {
   func.walk([](func::ReturnOp ret) {
     OpBuilder b(ret);
     llvm::SmallPtrSet<Value, 4> seen;
@@ -79,6 +79,64 @@ static void giveEachResultItsOwnTensor(func::FuncOp func) {
                       .getResult(0));
     }
   });
+}
+
+namespace {
+/// A strided memref descriptor of any rank laid out as the C interface
+/// expects: {allocated, aligned, offset, sizes[rank], strides[rank]}.
+struct Descriptor {
+  std::vector<int64_t> words;
+  explicit Descriptor(void *data, llvm::ArrayRef<int64_t> shape) {
+    words.push_back(reinterpret_cast<int64_t>(data));
+    words.push_back(reinterpret_cast<int64_t>(data));
+    words.push_back(0);
+    words.insert(words.end(), shape.begin(), shape.end());
+    std::vector<int64_t> strides(shape.size(), 1);
+    for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
+      strides[i] = strides[i + 1] * shape[i + 1];
+    words.insert(words.end(), strides.begin(), strides.end());
+  }
+};
+} // namespace
+
+llvm::Error
+mlir::kgen::detail::readSignatures(func::FuncOp func,
+                                   std::vector<TensorSignature> &inputs,
+                                   std::vector<TensorSignature> &outputs) {
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
+    auto sig = signatureOf(type, "argument #" + llvm::Twine(i));
+    if (!sig)
+      return sig.takeError();
+    inputs.push_back(*sig);
+  }
+  for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
+    auto sig = signatureOf(type, "result #" + llvm::Twine(i));
+    if (!sig)
+      return sig.takeError();
+    outputs.push_back(*sig);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error mlir::kgen::detail::invokeWithBuffers(
+    ExecutionEngine &engine, llvm::StringRef entryPoint,
+    llvm::ArrayRef<std::pair<void *, llvm::ArrayRef<int64_t>>> buffers) {
+  // The C interface takes one pointer to a descriptor per memref argument;
+  // invokePacked wants a pointer to each of those pointers.
+  std::vector<Descriptor> descriptors;
+  descriptors.reserve(buffers.size());
+  for (auto [data, shape] : buffers)
+    descriptors.emplace_back(data, shape);
+  std::vector<void *> pointers;
+  for (Descriptor &d : descriptors)
+    pointers.push_back(d.words.data());
+  std::vector<void *> args;
+  for (void *&p : pointers)
+    args.push_back(&p);
+  if (llvm::Error error = engine.invokePacked(entryPoint, args))
+    return makeError("running '" + entryPoint +
+                     "' failed: " + llvm::toString(std::move(error)));
+  return llvm::Error::success();
 }
 
 CpuFunction::~CpuFunction() = default;
@@ -104,18 +162,9 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
   }
 
   std::unique_ptr<CpuFunction> result(new CpuFunction());
-  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes())) {
-    auto sig = signatureOf(type, "argument #" + llvm::Twine(i));
-    if (!sig)
-      return sig.takeError();
-    result->inputSigs.push_back(*sig);
-  }
-  for (auto [i, type] : llvm::enumerate(func.getResultTypes())) {
-    auto sig = signatureOf(type, "result #" + llvm::Twine(i));
-    if (!sig)
-      return sig.takeError();
-    result->outputSigs.push_back(*sig);
-  }
+  if (llvm::Error err =
+          detail::readSignatures(func, result->inputSigs, result->outputSigs))
+    return std::move(err);
 
   // The pipeline needs the bufferization and to-LLVM interface models of
   // every dialect it meets; the caller's context need not have them.
@@ -132,7 +181,7 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
   auto entry = clone->lookupSymbol<func::FuncOp>(functionName);
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(ctx));
-  giveEachResultItsOwnTensor(entry);
+  detail::giveEachResultItsOwnTensor(entry);
 
   std::string diagnostics;
   {
@@ -174,24 +223,6 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
   return result;
 }
 
-namespace {
-/// A strided memref descriptor of any rank laid out as the C interface
-/// expects: {allocated, aligned, offset, sizes[rank], strides[rank]}.
-struct Descriptor {
-  std::vector<int64_t> words;
-  explicit Descriptor(void *data, llvm::ArrayRef<int64_t> shape) {
-    words.push_back(reinterpret_cast<int64_t>(data));
-    words.push_back(reinterpret_cast<int64_t>(data));
-    words.push_back(0);
-    words.insert(words.end(), shape.begin(), shape.end());
-    std::vector<int64_t> strides(shape.size(), 1);
-    for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
-      strides[i] = strides[i + 1] * shape[i + 1];
-    words.insert(words.end(), strides.begin(), strides.end());
-  }
-};
-} // namespace
-
 llvm::Expected<std::vector<HostTensor>>
 CpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
   if (inputs.size() != inputSigs.size())
@@ -210,22 +241,12 @@ CpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
     outputs.back().poison();
   }
 
-  // The C interface takes one pointer to a descriptor per memref argument;
-  // invokePacked wants a pointer to each of those pointers.
-  std::vector<Descriptor> descriptors;
-  descriptors.reserve(inputs.size() + outputs.size());
+  std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> buffers;
   for (const HostTensor &t : inputs)
-    descriptors.emplace_back(const_cast<uint8_t *>(t.bytes.data()), t.shape);
+    buffers.push_back({const_cast<uint8_t *>(t.bytes.data()), t.shape});
   for (HostTensor &t : outputs)
-    descriptors.emplace_back(t.bytes.data(), t.shape);
-  std::vector<void *> pointers;
-  for (Descriptor &d : descriptors)
-    pointers.push_back(d.words.data());
-  std::vector<void *> args;
-  for (void *&p : pointers)
-    args.push_back(&p);
-  if (llvm::Error error = engine->invokePacked(entryPoint, args))
-    return makeError("running '" + entryPoint +
-                     "' failed: " + llvm::toString(std::move(error)));
+    buffers.push_back({t.bytes.data(), t.shape});
+  if (llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, buffers))
+    return std::move(err);
   return outputs;
 }

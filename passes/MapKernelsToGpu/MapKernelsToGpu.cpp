@@ -76,6 +76,37 @@ struct MapKernelsToGpuPass final
     for (func::FuncOp kernel : kernels)
       if (failed(mapKernel(kernel)))
         return signalPassFailure();
+    allocateHostBuffersShared();
+  }
+
+  /// Buffers allocated by host code are read and written by the launches:
+  /// they become managed (host-shared) GPU allocations.
+  void allocateHostBuffersShared() {
+    SmallVector<memref::AllocOp> allocs;
+    SmallVector<memref::DeallocOp> deallocs;
+    getOperation().walk([&](Operation *op) {
+      if (op->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (auto alloc = dyn_cast<memref::AllocOp>(op))
+        allocs.push_back(alloc);
+      else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
+        deallocs.push_back(dealloc);
+    });
+    for (memref::AllocOp alloc : allocs) {
+      OpBuilder b(alloc);
+      auto shared = gpu::AllocOp::create(
+          b, alloc.getLoc(), alloc.getType(), /*asyncToken=*/Type(),
+          /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
+          alloc.getSymbolOperands(), b.getUnitAttr());
+      alloc.replaceAllUsesWith(shared.getMemref());
+      alloc.erase();
+    }
+    for (memref::DeallocOp dealloc : deallocs) {
+      OpBuilder b(dealloc);
+      gpu::DeallocOp::create(b, dealloc.getLoc(), /*asyncToken=*/Type(),
+                             ValueRange(), dealloc.getMemref());
+      dealloc.erase();
+    }
   }
 
   LogicalResult mapKernel(func::FuncOp kernel) {

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Execution/CpuRunner.h"
+#include "kgen/Execution/GpuRunner.h"
 #include "kgen/Registration/Registration.h"
 #include "kgen/Support/Npy.h"
 
@@ -28,6 +29,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
+#include <cmath>
 #include <random>
 
 using namespace mlir;
@@ -48,6 +50,17 @@ static cl::list<std::string>
     outputPaths("output", cl::desc("A .npy file per result, in order"));
 static cl::opt<std::string>
     outputDir("output-dir", cl::desc("Write results to DIR/output<N>.npy"));
+static cl::opt<std::string>
+    device("device", cl::desc("Where to run: cpu (the reference) or gpu"),
+           cl::init("cpu"));
+static cl::opt<std::string>
+    chip("chip", cl::desc("GPU chip to compile for (--device=gpu)"),
+         cl::init("sm_90a"));
+static cl::opt<bool> check(
+    "check",
+    cl::desc("With --device=gpu: also run on the CPU and compare (rtol/atol "
+             "1e-4 for f32, 2e-2 for f16/bf16); exit 1 on a mismatch"),
+    cl::init(false));
 
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "kgen-run") << message << "\n";
@@ -109,9 +122,20 @@ int main(int argc, char **argv) {
   if (!module)
     return fail("could not parse '" + inputFile + "' (see the errors above)");
 
+  if (device != "cpu" && device != "gpu")
+    return fail("--device must be cpu or gpu, not '" + device + "'");
   auto function = CpuFunction::compile(*module, functionName);
   if (!function)
     return fail(llvm::toString(function.takeError()));
+  std::unique_ptr<GpuFunction> gpuFunction;
+  if (device == "gpu") {
+    GpuCodegenOptions options;
+    options.chip = chip;
+    auto compiled = GpuFunction::compile(*module, functionName, options);
+    if (!compiled)
+      return fail(llvm::toString(compiled.takeError()));
+    gpuFunction = std::move(*compiled);
+  }
   auto sigs = (*function)->inputs();
 
   std::vector<HostTensor> inputs;
@@ -150,9 +174,39 @@ int main(int argc, char **argv) {
     if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
       return fail(outputDir + ": " + ec.message());
 
-  auto outputs = (*function)->run(inputs);
+  auto outputs =
+      gpuFunction ? gpuFunction->run(inputs) : (*function)->run(inputs);
   if (!outputs)
     return fail(llvm::toString(outputs.takeError()));
+  if (gpuFunction && check) {
+    auto reference = (*function)->run(inputs);
+    if (!reference)
+      return fail(llvm::toString(reference.takeError()));
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(*outputs, *reference))) {
+      auto &[got, want] = pair;
+      double tol = got.elementType == ElementType::F32 ? 1e-4 : 2e-2;
+      double worst = 0;
+      int64_t bad = 0;
+      for (int64_t k = 0, e = got.numElements(); k < e; ++k) {
+        double g = got.get(k), w = want.get(k);
+        if (std::isnan(g) && std::isnan(w))
+          continue;
+        double diff = std::fabs(g - w);
+        worst = std::max(worst, std::isnan(diff) ? INFINITY : diff);
+        if (!(diff <= tol + tol * std::fabs(w)))
+          ++bad;
+      }
+      llvm::outs() << "check " << i
+                   << ": max |gpu - cpu| = " << llvm::format("%.3g", worst)
+                   << ", " << bad << " elements outside rtol = atol = " << tol
+                   << "\n";
+      if (bad)
+        return fail(llvm::formatv("output {0} differs from the CPU reference "
+                                  "in {1} elements",
+                                  i, bad)
+                        .str());
+    }
+  }
 
   for (auto [i, tensor] : llvm::enumerate(*outputs)) {
     std::string path;

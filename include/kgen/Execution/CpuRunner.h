@@ -12,6 +12,7 @@
 
 #include "kgen/Support/HostTensor.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
@@ -52,6 +53,23 @@ private:
   std::string entryPoint;
   std::vector<TensorSignature> inputSigs, outputSigs;
 };
+
+namespace detail {
+/// Shared by the CPU and GPU runners.
+/// Signatures of `func`'s arguments and results; errors name the first one
+/// that is not a static tensor of f32, f16 or bf16.
+llvm::Error readSignatures(func::FuncOp func,
+                           std::vector<TensorSignature> &inputs,
+                           std::vector<TensorSignature> &outputs);
+/// A value returned twice is materialized twice, so that every result gets
+/// its own out-parameter buffer.
+void giveEachResultItsOwnTensor(func::FuncOp func);
+/// Calls `entryPoint` (a `_mlir_ciface_` wrapper) with one identity-layout
+/// memref descriptor per buffer.
+llvm::Error invokeWithBuffers(
+    ExecutionEngine &engine, llvm::StringRef entryPoint,
+    llvm::ArrayRef<std::pair<void *, llvm::ArrayRef<int64_t>>> buffers);
+} // namespace detail
 
 } // namespace kgen
 } // namespace mlir

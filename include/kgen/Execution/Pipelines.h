@@ -24,6 +24,9 @@ struct GpuCodegenOptions {
   /// "isa" (PTX text), "bin" (cubin, through ptxas) or "fatbin".
   std::string format = "bin";
   int optLevel = 3;
+  /// Turn function results into caller-allocated out-parameters (the
+  /// calling convention of the GPU runner).
+  bool resultsAsOutParams = false;
 };
 
 /// Scheduled kernels (after kgen-schedule-kernels) to a module holding

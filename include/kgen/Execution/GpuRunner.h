@@ -1,0 +1,45 @@
+//===- GpuRunner.h - compile and run a kgen function on the GPU -*- C++ -*-===//
+//
+// A function of a kgen program goes through kernel formation, verified
+// scheduling and GPU code generation; its host code is JIT-compiled and calls
+// kgen's mgpu* runtime over the run-time-loaded CUDA driver. Buffers are
+// managed (host-shared) allocations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_EXECUTION_GPURUNNER_H
+#define KGEN_EXECUTION_GPURUNNER_H
+
+#include "kgen/Execution/CpuRunner.h"
+#include "kgen/Execution/Pipelines.h"
+
+namespace mlir::kgen {
+
+class GpuFunction {
+public:
+  /// Compiles `functionName` of `module` (cloned, not modified) for
+  /// `options.chip`. Needs no GPU; running does.
+  static llvm::Expected<std::unique_ptr<GpuFunction>>
+  compile(ModuleOp module, llvm::StringRef functionName,
+          const GpuCodegenOptions &options);
+  ~GpuFunction();
+
+  llvm::ArrayRef<TensorSignature> inputs() const { return inputSigs; }
+  llvm::ArrayRef<TensorSignature> outputs() const { return outputSigs; }
+
+  /// Runs once on device 0: inputs copied in, outputs poisoned with NaN
+  /// before the launch and copied back after. Fails with "no CUDA driver"
+  /// / "no CUDA device" where there is no GPU.
+  llvm::Expected<std::vector<HostTensor>>
+  run(llvm::ArrayRef<HostTensor> inputs) const;
+
+private:
+  GpuFunction() = default;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string entryPoint;
+  std::vector<TensorSignature> inputSigs, outputSigs;
+};
+
+} // namespace mlir::kgen
+
+#endif // KGEN_EXECUTION_GPURUNNER_H
