@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """README command 1, after the build: every program in examples/ goes through
 kgen's default pipeline (kgen-to-linalg, kernel formation, verified
-heuristic schedules; GPU code generation comes with a later stage), with a
-one-line summary per kernel; the scheduled program then runs on the CPU with
-kgen-run and is checked against PyTorch (examples/reference.py) with the
-tolerance policy of docs/testing.md.
+heuristic schedules), with a one-line summary per kernel; the scheduled
+program then runs on the CPU with kgen-run and is checked against PyTorch
+(examples/reference.py) with the tolerance policy of docs/testing.md. Where a
+CUDA driver is present, each example also runs on the GPU and is checked
+against the CPU (kgen-run --device=gpu --check).
 
 Exit status: 0 if every example compiles, runs and matches.
 """
@@ -64,7 +65,7 @@ def schedule(kgen_opt: Path, program: Path, workdir: Path):
     return scheduled, [(k, v["ops"], v["root"], chosen.get(k)) for k, v in kernels.items()]
 
 
-def check(name: str, build: Path, workdir: Path, seed: int) -> bool:
+def check(name: str, build: Path, workdir: Path, seed: int, gpu: bool) -> bool:
     ex = reference.EXAMPLES[name]
     text = ex.path.read_text()
     args, results = parse_signature(text)
@@ -102,7 +103,21 @@ def check(name: str, build: Path, workdir: Path, seed: int) -> bool:
     print(f"  cpu run: {run.stdout.strip()}")
     print(f"  vs PyTorch: max |diff| {err.max():.3g} (atol {tol.atol:.2g}, rtol "
           f"{tol.rtol:.2g}): {'match' if ok else 'MISMATCH'}")
+    if gpu:
+        run = subprocess.run([str(build / "bin" / "kgen-run"), str(ex.path),
+                              "--device=gpu", "--check",
+                              *[f"--input={p}" for p in paths]],
+                             capture_output=True, text=True)
+        lines = (run.stdout + run.stderr).strip().splitlines()
+        print(f"  gpu run vs cpu: {lines[0] if lines else '(no output)'}")
+        ok = ok and run.returncode == 0
     return ok
+
+
+def have_gpu() -> bool:
+    """A CUDA driver is installed (the GPU run then also checks itself)."""
+    return any(Path(d, "libcuda.so.1").exists() for d in
+               ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/nvidia/lib64"))
 
 
 def main() -> int:
@@ -118,9 +133,10 @@ def main() -> int:
               f"{', '.join(sorted(reference.EXAMPLES))}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
-        results = [check(n, a.build, Path(tmp), a.seed) for n in names]
-    print(f"{sum(results)} of {len(results)} examples match PyTorch on the CPU "
-          "(no GPU code generation yet)")
+        gpu = have_gpu()
+        results = [check(n, a.build, Path(tmp), a.seed, gpu) for n in names]
+    where = "on the CPU and the GPU" if gpu else "on the CPU (no CUDA driver here: GPU runs skipped)"
+    print(f"{sum(results)} of {len(results)} examples match PyTorch {where}")
     return 0 if all(results) else 1
 
 
