@@ -15,8 +15,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/TargetSelect.h"
 
 using namespace mlir;
@@ -139,10 +138,9 @@ llvm::Error mlir::kgen::detail::invokeWithBuffers(
   return llvm::Error::success();
 }
 
-CpuFunction::~CpuFunction() = default;
-
-llvm::Expected<std::unique_ptr<CpuFunction>>
-CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
+llvm::Expected<func::FuncOp>
+mlir::kgen::detail::prepareFunction(ModuleOp module,
+                                    llvm::StringRef functionName) {
   static bool targetInitialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -160,24 +158,34 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
                      (available.empty() ? llvm::Twine("")
                                         : " (available: " + available + ")"));
   }
-
-  std::unique_ptr<CpuFunction> result(new CpuFunction());
-  if (llvm::Error err =
-          detail::readSignatures(func, result->inputSigs, result->outputSigs))
-    return std::move(err);
-
-  // The pipeline needs the bufferization and to-LLVM interface models of
-  // every dialect it meets; the caller's context need not have them.
+  // The pipelines need the bufferization and to-LLVM interface models of
+  // every dialect they meet, and the LLVM IR translations (GPU offloading
+  // included); the caller's context need not have them.
   MLIRContext *ctx = module.getContext();
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
   ctx->appendDialectRegistry(registry);
-  ctx->loadDialect<linalg::LinalgDialect, tensor::TensorDialect>();
+  ctx->loadDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                   LLVM::LLVMDialect>();
+  return func;
+}
+
+CpuFunction::~CpuFunction() = default;
+
+llvm::Expected<std::unique_ptr<CpuFunction>>
+CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
+  auto func = detail::prepareFunction(module, functionName);
+  if (!func)
+    return func.takeError();
+
+  std::unique_ptr<CpuFunction> result(new CpuFunction());
+  if (llvm::Error err =
+          detail::readSignatures(*func, result->inputSigs, result->outputSigs))
+    return std::move(err);
+  MLIRContext *ctx = module.getContext();
   OwningOpRef<ModuleOp> clone(module.clone());
-  ctx->getOrLoadDialect<LLVM::LLVMDialect>();
-  registerBuiltinDialectTranslation(*ctx);
-  registerLLVMDialectTranslation(*ctx);
   auto entry = clone->lookupSymbol<func::FuncOp>(functionName);
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(ctx));

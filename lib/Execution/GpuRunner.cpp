@@ -10,11 +10,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include <cstring>
 #include <limits>
@@ -31,30 +27,14 @@ GpuFunction::~GpuFunction() = default;
 llvm::Expected<std::unique_ptr<GpuFunction>>
 GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
                      const GpuCodegenOptions &options) {
-  static bool targetInitialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)targetInitialized;
-
-  auto func = module.lookupSymbol<func::FuncOp>(functionName);
-  if (!func || func.isExternal())
-    return makeError("function '" + functionName + "' not found in the module");
+  auto func = detail::prepareFunction(module, functionName);
+  if (!func)
+    return func.takeError();
   std::unique_ptr<GpuFunction> result(new GpuFunction());
   if (llvm::Error err =
-          detail::readSignatures(func, result->inputSigs, result->outputSigs))
+          detail::readSignatures(*func, result->inputSigs, result->outputSigs))
     return std::move(err);
-
   MLIRContext *ctx = module.getContext();
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  // Includes the GPU offloading models that embed gpu.binary objects.
-  registerAllToLLVMIRTranslations(registry);
-  ctx->appendDialectRegistry(registry);
-  ctx->loadDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                   LLVM::LLVMDialect>();
 
   OwningOpRef<ModuleOp> clone(module.clone());
   auto entry = clone->lookupSymbol<func::FuncOp>(functionName);

@@ -56,6 +56,11 @@ private:
 
 namespace detail {
 /// Shared by the CPU and GPU runners.
+/// Finds the function to run (errors list the available ones), initializes
+/// the native JIT target and adds every dialect, interface model and LLVM IR
+/// translation the runners' pipelines need to the module's context.
+llvm::Expected<func::FuncOp> prepareFunction(ModuleOp module,
+                                             llvm::StringRef functionName);
 /// Signatures of `func`'s arguments and results; errors name the first one
 /// that is not a static tensor of f32, f16 or bf16.
 llvm::Error readSignatures(func::FuncOp func,
