@@ -2,7 +2,9 @@
 
 #include "kgen/Execution/GpuRunner.h"
 
+#include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Schedule/Schedule.h"
 #include "kgen/Runtime/CudaDriver.h"
 #include "kgen/Runtime/MgpuRuntime.h"
 
@@ -12,7 +14,9 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <limits>
 
 using namespace mlir;
@@ -35,6 +39,29 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
           detail::readSignatures(*func, result->inputSigs, result->outputSigs))
     return std::move(err);
   MLIRContext *ctx = module.getContext();
+
+  for (const auto *sigs : {&result->inputSigs, &result->outputSigs})
+    for (const TensorSignature &sig : *sigs) {
+      double elements = 1;
+      for (int64_t d : sig.shape)
+        elements *= d;
+      result->totalBytes += elements * elementSize(sig.elementType);
+    }
+  {
+    // The roofline counts each kernel's arithmetic once.
+    OwningOpRef<ModuleOp> formed(module.clone());
+    PassManager pm(ctx);
+    pm.addPass(createConvertKgenToLinalgPass());
+    pm.addPass(createFormKernelsPass());
+    ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
+    if (succeeded(pm.run(*formed)))
+      for (auto kernel : formed->getOps<func::FuncOp>())
+        if (kernel->hasAttr(kKernelAttr))
+          if (auto info = describeKernel(kernel))
+            result->totalFlops += info->flops;
+          else
+            llvm::consumeError(info.takeError());
+  }
 
   OwningOpRef<ModuleOp> clone(module.clone());
   auto entry = clone->lookupSymbol<func::FuncOp>(functionName);
@@ -163,4 +190,106 @@ GpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
                 t.bytes.size());
   release();
   return outputs;
+}
+
+llvm::Expected<GpuFunction::Profile>
+GpuFunction::profile(llvm::ArrayRef<HostTensor> inputs, unsigned runs,
+                     unsigned warmup, unsigned rotations) const {
+  if (inputs.size() != inputSigs.size())
+    return makeError("expected " + llvm::Twine(inputSigs.size()) +
+                     " inputs, got " + llvm::Twine(inputs.size()));
+  auto driver = cuda::Driver::get();
+  if (!driver)
+    return driver.takeError();
+  const cuda::DriverApi &api = driver->api();
+  std::vector<cuda::CUdeviceptr> device;
+  auto release = [&]() {
+    for (cuda::CUdeviceptr p : device)
+      (void)api.cuMemFree(p);
+  };
+  auto allocate = [&](size_t bytes, bool managed,
+                      cuda::CUdeviceptr &p) -> llvm::Error {
+    bytes = std::max<size_t>(bytes, 4);
+    llvm::Error err =
+        managed ? driver->check(api.cuMemAllocManaged(&p, bytes, 1),
+                                "cuMemAllocManaged")
+                : driver->check(api.cuMemAlloc(&p, bytes), "cuMemAlloc");
+    if (!err)
+      device.push_back(p);
+    return err;
+  };
+  // One set of buffers per rotation.
+  std::vector<std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>>> sets(
+      rotations);
+  for (unsigned r = 0; r < rotations; ++r) {
+    for (const HostTensor &t : inputs) {
+      cuda::CUdeviceptr p;
+      if (llvm::Error err = allocate(t.bytes.size(), true, p)) {
+        release();
+        return std::move(err);
+      }
+      std::memcpy(reinterpret_cast<void *>(p), t.bytes.data(), t.bytes.size());
+      sets[r].push_back({reinterpret_cast<void *>(p), t.shape});
+    }
+    for (const TensorSignature &sig : outputSigs) {
+      HostTensor t(sig.elementType, sig.shape);
+      cuda::CUdeviceptr p;
+      if (llvm::Error err = allocate(t.bytes.size(), true, p)) {
+        release();
+        return std::move(err);
+      }
+      sets[r].push_back({reinterpret_cast<void *>(p), sig.shape});
+    }
+  }
+  constexpr size_t kFlushBytes = size_t(256) << 20; // > L2 of any GPU we target
+  cuda::CUdeviceptr flush;
+  if (llvm::Error err = allocate(kFlushBytes, false, flush)) {
+    release();
+    return std::move(err);
+  }
+
+  Profile result;
+  std::map<std::string, std::vector<double>> perKernel;
+  std::vector<std::string> order;
+  runtime::clearError();
+  for (unsigned i = 0; i < warmup + runs; ++i) {
+    llvm::Error err =
+        driver->check(api.cuMemsetD8Async(flush, i & 0xff, kFlushBytes, nullptr),
+                      "cuMemsetD8Async");
+    if (!err)
+      err = driver->check(api.cuCtxSynchronize(), "cuCtxSynchronize");
+    runtime::setProfiling(i >= warmup);
+    if (!err)
+      err = detail::invokeWithBuffers(*engine, entryPoint, sets[i % rotations]);
+    runtime::setProfiling(false);
+    if (!err)
+      err = driver->check(api.cuCtxSynchronize(), "cuCtxSynchronize");
+    if (!err && !runtime::lastError().empty())
+      err = makeError(runtime::lastError());
+    std::vector<runtime::LaunchRecord> launches = runtime::takeLaunches();
+    if (err) {
+      release();
+      return std::move(err);
+    }
+    if (i < warmup)
+      continue;
+    double total = 0;
+    for (runtime::LaunchRecord &l : launches) {
+      total += l.milliseconds;
+      if (!perKernel.count(l.kernel)) {
+        order.push_back(l.kernel);
+        result.kernels.push_back(l);
+      }
+      perKernel[l.kernel].push_back(l.milliseconds);
+    }
+    result.runMilliseconds.push_back(total);
+  }
+  release();
+  for (runtime::LaunchRecord &k : result.kernels) {
+    std::vector<double> &times = perKernel[k.kernel];
+    std::nth_element(times.begin(), times.begin() + times.size() / 2,
+                     times.end());
+    k.milliseconds = times[times.size() / 2];
+  }
+  return result;
 }

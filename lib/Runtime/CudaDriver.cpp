@@ -57,6 +57,7 @@ llvm::Error resolve(llvm::sys::DynamicLibrary &lib, DriverApi &f) {
   bind(f.cuMemcpy, "cuMemcpy");
   bind(f.cuMemcpyAsync, "cuMemcpyAsync");
   bind(f.cuMemsetD8Async, "cuMemsetD8Async");
+  bind(f.cuFuncGetAttribute, "cuFuncGetAttribute");
   return missing;
 }
 

@@ -4,6 +4,7 @@
 
 #include "kgen/Runtime/CudaDriver.h"
 
+#include <map>
 #include <mutex>
 
 using namespace mlir::kgen;
@@ -12,6 +13,17 @@ using namespace mlir::kgen::cuda;
 namespace {
 std::mutex errorMutex;
 std::string firstError;
+
+// Profiling state: launches are timed with an event pair each; names come
+// from mgpuModuleGetFunction.
+bool profiling = false;
+std::map<void *, std::string> functionNames;
+struct PendingLaunch {
+  mlir::kgen::runtime::LaunchRecord record;
+  CUevent start = nullptr, stop = nullptr;
+  CUfunction function = nullptr;
+};
+std::vector<PendingLaunch> pending;
 
 void record(const std::string &message) {
   std::lock_guard<std::mutex> lock(errorMutex);
@@ -57,6 +69,28 @@ void mlir::kgen::runtime::clearError() {
   firstError.clear();
 }
 
+void mlir::kgen::runtime::setProfiling(bool enabled) { profiling = enabled; }
+
+std::vector<mlir::kgen::runtime::LaunchRecord>
+mlir::kgen::runtime::takeLaunches() {
+  std::vector<LaunchRecord> records;
+  const Driver *d = driver();
+  for (PendingLaunch &p : pending) {
+    if (d && p.start && p.stop) {
+      float ms = 0;
+      if (ok(d, d->api().cuEventSynchronize(p.stop), "cuEventSynchronize") &&
+          ok(d, d->api().cuEventElapsedTime(&ms, p.start, p.stop),
+             "cuEventElapsedTime"))
+        p.record.milliseconds = ms;
+      d->api().cuEventDestroy(p.start);
+      d->api().cuEventDestroy(p.stop);
+    }
+    records.push_back(p.record);
+  }
+  pending.clear();
+  return records;
+}
+
 extern "C" {
 
 void *mgpuModuleLoad(void *data, size_t) {
@@ -81,11 +115,12 @@ void mgpuModuleUnload(void *module) {
 void *mgpuModuleGetFunction(void *module, const char *name) {
   const Driver *d = driver();
   CUfunction function = nullptr;
-  if (d && module)
-    ok(d,
-       d->api().cuModuleGetFunction(&function, static_cast<CUmodule>(module),
-                                    name),
-       "cuModuleGetFunction");
+  if (d && module &&
+      ok(d,
+         d->api().cuModuleGetFunction(&function, static_cast<CUmodule>(module),
+                                      name),
+         "cuModuleGetFunction"))
+    functionNames[function] = name;
   return function;
 }
 
@@ -93,12 +128,39 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                       intptr_t blockZ, int32_t smem, void *stream,
                       void **params, void **extra, size_t) {
-  if (const Driver *d = driver(); d && function)
-    ok(d,
-       d->api().cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
-                               gridZ, blockX, blockY, blockZ, smem,
-                               static_cast<CUstream>(stream), params, extra),
-       "cuLaunchKernel");
+  const Driver *d = driver();
+  if (!d || !function)
+    return;
+  auto cuStream = static_cast<CUstream>(stream);
+  PendingLaunch launch;
+  if (profiling) {
+    launch.function = static_cast<CUfunction>(function);
+    launch.record.kernel = functionNames[function];
+    launch.record.grid[0] = gridX, launch.record.grid[1] = gridY,
+    launch.record.grid[2] = gridZ;
+    launch.record.block[0] = blockX, launch.record.block[1] = blockY,
+    launch.record.block[2] = blockZ;
+    // Read now: the module may be unloaded right after the launch.
+    // CU_FUNC_ATTRIBUTE_NUM_REGS = 4, LOCAL_SIZE_BYTES = 3,
+    // SHARED_SIZE_BYTES = 1.
+    d->api().cuFuncGetAttribute(&launch.record.registers, 4, launch.function);
+    d->api().cuFuncGetAttribute(&launch.record.localBytes, 3, launch.function);
+    d->api().cuFuncGetAttribute(&launch.record.staticSharedBytes, 1,
+                                launch.function);
+    if (!ok(d, d->api().cuEventCreate(&launch.start, 0), "cuEventCreate") ||
+        !ok(d, d->api().cuEventCreate(&launch.stop, 0), "cuEventCreate") ||
+        !ok(d, d->api().cuEventRecord(launch.start, cuStream), "cuEventRecord"))
+      return;
+  }
+  ok(d,
+     d->api().cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
+                             gridZ, blockX, blockY, blockZ, smem, cuStream,
+                             params, extra),
+     "cuLaunchKernel");
+  if (profiling) {
+    ok(d, d->api().cuEventRecord(launch.stop, cuStream), "cuEventRecord");
+    pending.push_back(launch);
+  }
 }
 
 void *mgpuStreamCreate() {

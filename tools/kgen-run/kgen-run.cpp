@@ -12,6 +12,7 @@
 #include "kgen/Execution/CpuRunner.h"
 #include "kgen/Execution/GpuRunner.h"
 #include "kgen/Registration/Registration.h"
+#include "kgen/Support/AtomicFile.h"
 #include "kgen/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,7 +30,9 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
+#include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 
 using namespace mlir;
@@ -56,6 +59,24 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     chip("chip", cl::desc("GPU chip to compile for (--device=gpu)"),
          cl::init("sm_90a"));
+static cl::opt<unsigned> timeRuns(
+    "time",
+    cl::desc("With --device=gpu: time N runs (device events per kernel, 10 "
+             "warm-up runs, L2 flushed, 4 rotating input copies) and report "
+             "the median beside the roofline floor; 0 = no timing"),
+    cl::init(0));
+static cl::opt<std::string>
+    reportPath("report", cl::desc("Write the timing report as JSON here"));
+static cl::opt<double> peakFlops(
+    "peak-flops",
+    cl::desc("Roofline: arithmetic rate in flop/s (default: H200 fp32 "
+             "measured with cuBLAS, DESIGN.md)"),
+    cl::init(51e12));
+static cl::opt<double> bandwidth(
+    "bandwidth",
+    cl::desc("Roofline: memory bandwidth in bytes/s (default: H200 copy "
+             "bandwidth, DESIGN.md)"),
+    cl::init(4.24e12));
 static cl::opt<bool> check(
     "check",
     cl::desc("With --device=gpu: also run on the CPU and compare (rtol/atol "
@@ -124,6 +145,8 @@ int main(int argc, char **argv) {
 
   if (device != "cpu" && device != "gpu")
     return fail("--device must be cpu or gpu, not '" + device + "'");
+  if (device != "gpu" && (check || timeRuns > 0 || !reportPath.empty()))
+    return fail("--check, --time and --report need --device=gpu");
   auto function = CpuFunction::compile(*module, functionName);
   if (!function)
     return fail(llvm::toString(function.takeError()));
@@ -205,6 +228,69 @@ int main(int argc, char **argv) {
                                   "in {1} elements",
                                   i, bad)
                         .str());
+    }
+  }
+
+  if (gpuFunction && timeRuns > 0) {
+    auto profile = gpuFunction->profile(inputs, timeRuns);
+    if (!profile)
+      return fail(llvm::toString(profile.takeError()));
+    std::vector<double> runs = profile->runMilliseconds;
+    std::sort(runs.begin(), runs.end());
+    double median = runs[runs.size() / 2];
+    double floorMs = 1e3 * std::max(gpuFunction->flops() / peakFlops,
+                                    gpuFunction->bytes() / bandwidth);
+    llvm::outs() << llvm::formatv("{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
+                                  "{6,11}\n",
+                                  "kernel", "grid", "block", "regs", "local",
+                                  "smem", "median ms");
+    nlohmann::json kernelsJson = nlohmann::json::array();
+    for (const runtime::LaunchRecord &k : profile->kernels) {
+      std::string grid = llvm::formatv("{0}x{1}x{2}", k.grid[0], k.grid[1],
+                                       k.grid[2]);
+      std::string block = llvm::formatv("{0}x{1}x{2}", k.block[0], k.block[1],
+                                        k.block[2]);
+      llvm::outs() << llvm::formatv("{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
+                                    "{6,11:F4}\n",
+                                    k.kernel, grid, block, k.registers,
+                                    k.localBytes, k.staticSharedBytes,
+                                    k.milliseconds);
+      kernelsJson.push_back({{"kernel", k.kernel},
+                             {"grid", {k.grid[0], k.grid[1], k.grid[2]}},
+                             {"block", {k.block[0], k.block[1], k.block[2]}},
+                             {"registers", k.registers},
+                             {"local_bytes", k.localBytes},
+                             {"static_shared_bytes", k.staticSharedBytes},
+                             {"median_ms", k.milliseconds}});
+    }
+    llvm::outs() << llvm::formatv(
+        "total: median {0:F4} ms over {1} runs (min {2:F4}, max {3:F4}); "
+        "roofline floor {4:F4} ms ({5:F3} MB, {6:F3} GFLOP): {7:F1}x the "
+        "floor\n",
+        median, runs.size(), runs.front(), runs.back(), floorMs,
+        gpuFunction->bytes() / 1e6, gpuFunction->flops() / 1e9,
+        median / floorMs);
+    if (!reportPath.empty()) {
+      nlohmann::json report = {
+          {"program", inputFile.getValue()},
+          {"function", functionName.getValue()},
+          {"chip", chip.getValue()},
+          {"runs", runs.size()},
+          {"median_ms", median},
+          {"min_ms", runs.front()},
+          {"max_ms", runs.back()},
+          {"roofline_floor_ms", floorMs},
+          {"bytes", gpuFunction->bytes()},
+          {"flops", gpuFunction->flops()},
+          {"peak_flops", peakFlops.getValue()},
+          {"bandwidth", bandwidth.getValue()},
+          {"kernels", kernelsJson}};
+      if (llvm::Error err = writeFileAtomically(
+              reportPath,
+              report.dump(2, ' ', false,
+                          nlohmann::json::error_handler_t::replace) +
+                  "\n"))
+        return fail(llvm::toString(std::move(err)));
     }
   }
 

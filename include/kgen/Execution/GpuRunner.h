@@ -12,6 +12,7 @@
 
 #include "kgen/Execution/CpuRunner.h"
 #include "kgen/Execution/Pipelines.h"
+#include "kgen/Runtime/MgpuRuntime.h"
 
 namespace mlir::kgen {
 
@@ -26,6 +27,10 @@ public:
 
   llvm::ArrayRef<TensorSignature> inputs() const { return inputSigs; }
   llvm::ArrayRef<TensorSignature> outputs() const { return outputSigs; }
+  /// Arithmetic of the function's kernels (2 per multiply-add) and the bytes
+  /// its arguments and results occupy: the inputs of the roofline floor.
+  double flops() const { return totalFlops; }
+  double bytes() const { return totalBytes; }
 
   /// Runs once on device 0: inputs copied in, outputs poisoned with NaN
   /// before the launch and copied back after. Fails with "no CUDA driver"
@@ -33,11 +38,25 @@ public:
   llvm::Expected<std::vector<HostTensor>>
   run(llvm::ArrayRef<HostTensor> inputs) const;
 
+  /// Device times of repeated runs, measured the same way for every
+  /// function: CUDA events around each kernel launch, `warmup` untimed runs
+  /// first, the L2 cache flushed (a 256 MiB memset) before every run, and
+  /// `rotations` copies of the inputs used in turn so no run finds its
+  /// inputs in cache.
+  struct Profile {
+    std::vector<double> runMilliseconds; // sum over the kernels, per run
+    std::vector<runtime::LaunchRecord> kernels; // per kernel, median time
+  };
+  llvm::Expected<Profile> profile(llvm::ArrayRef<HostTensor> inputs,
+                                  unsigned runs, unsigned warmup = 10,
+                                  unsigned rotations = 4) const;
+
 private:
   GpuFunction() = default;
   std::unique_ptr<ExecutionEngine> engine;
   std::string entryPoint;
   std::vector<TensorSignature> inputSigs, outputSigs;
+  double totalFlops = 0, totalBytes = 0;
 };
 
 } // namespace mlir::kgen

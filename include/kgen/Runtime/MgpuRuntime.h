@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 extern "C" {
 void *mgpuModuleLoad(void *data, size_t gpuBlobSize);
@@ -46,6 +47,23 @@ namespace mlir::kgen::runtime {
 /// empty string.
 std::string lastError();
 void clearError();
+
+/// One kernel launch seen while profiling: where it ran and how long the
+/// device took (CUDA events recorded around it on its stream), plus the
+/// resources the compiled kernel uses (from the driver).
+struct LaunchRecord {
+  std::string kernel;
+  int64_t grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
+  double milliseconds = 0;
+  int registers = 0;          // per thread
+  int localBytes = 0;         // per thread: spills and stack
+  int staticSharedBytes = 0;  // per block
+};
+
+/// While profiling is on, every mgpuLaunchKernel is timed with events.
+void setProfiling(bool enabled);
+/// The launches since the last call, in order (waits for their events).
+std::vector<LaunchRecord> takeLaunches();
 
 } // namespace mlir::kgen::runtime
 
