@@ -82,6 +82,7 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
     pm.addPass(createFormKernelsPass());
     ScheduleKernelsPassOptions schedule;
     schedule.target = options.chip;
+    schedule.checkSeeds = options.scheduleCheckSeeds;
     pm.addPass(createScheduleKernelsPass(schedule));
     GpuCodegenOptions codegen = options;
     codegen.resultsAsOutParams = true;

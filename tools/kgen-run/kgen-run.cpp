@@ -65,6 +65,12 @@ static cl::opt<unsigned> timeRuns(
              "warm-up runs, L2 flushed, 4 rotating input copies) and report "
              "the median beside the roofline floor; 0 = no timing"),
     cl::init(0));
+static cl::opt<unsigned> checkSeeds(
+    "check-seeds",
+    cl::desc("With --device=gpu: input sets of the schedule verifier's CPU "
+             "numerical check (0 skips it, for kernels too large to run on "
+             "the CPU)"),
+    cl::init(3));
 static cl::opt<std::string>
     reportPath("report", cl::desc("Write the timing report as JSON here"));
 static cl::opt<double> peakFlops(
@@ -154,6 +160,7 @@ int main(int argc, char **argv) {
   if (device == "gpu") {
     GpuCodegenOptions options;
     options.chip = chip;
+    options.scheduleCheckSeeds = checkSeeds;
     auto compiled = GpuFunction::compile(*module, functionName, options);
     if (!compiled)
       return fail(llvm::toString(compiled.takeError()));

@@ -27,6 +27,10 @@ struct GpuCodegenOptions {
   /// Turn function results into caller-allocated out-parameters (the
   /// calling convention of the GPU runner).
   bool resultsAsOutParams = false;
+  /// Random input sets of the schedule verifier's numerical check when the
+  /// GPU runner schedules a program (0 skips that rung: for kernels too
+  /// large to check on the CPU).
+  unsigned scheduleCheckSeeds = 3;
 };
 
 /// Scheduled kernels (after kgen-schedule-kernels) to a module holding
