@@ -1,0 +1,207 @@
+//===- ScheduleTest.cpp - schedule parsing, checks, expansion, records ----===//
+
+#include "kgen/Schedule/Schedule.h"
+#include "kgen/Schedule/Records.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::kgen;
+using nlohmann::json;
+
+namespace {
+
+/// A 64x128x96 gemm + bias + relu kernel as kgen-form-kernels describes it:
+/// ops 0 fill, 1 matmul (root), 2 bias add, 3 relu (sink).
+KernelInfo gemmKernel() {
+  KernelInfo k;
+  k.name = "main_kernel_0";
+  k.fingerprint = "0x1234";
+  k.elementType = "f32";
+  k.elementBytes = 4;
+  k.opNames = {"linalg.fill", "linalg.matmul", "linalg.generic",
+               "linalg.generic"};
+  k.consumers = {{1}, {2}, {3}, {}};
+  k.rootIndex = 1;
+  k.sinkIndex = 3;
+  k.sinkLoops = {64, 128};
+  k.sinkParallel = {true, true};
+  k.rootLoops = {64, 128, 96};
+  k.rootParallel = {true, true, false};
+  k.rootInputLoops = {{0, 2}, {2, 1}};
+  k.matmulLike = true;
+  return k;
+}
+
+Verdict verdictOf(const json &j, Schedule *out = nullptr) {
+  KernelInfo k = gemmKernel();
+  Verdict verdict;
+  auto s = parseSchedule(j, k, verdict);
+  if (!s) {
+    llvm::consumeError(s.takeError());
+    return verdict;
+  }
+  if (out)
+    *out = *s;
+  return checkSchedule(*s, k, *lookupTarget("sm_90a"));
+}
+
+json base() {
+  return {{"version", 1},
+          {"workgroup_tile", {32, 64}},
+          {"thread_tile", {4, 4}},
+          {"reduction_tile", {16}}};
+}
+
+TEST(Schedule, AcceptsAPlausibleScheduleWithDefaults) {
+  Schedule s;
+  Verdict v = verdictOf(base(), &s);
+  EXPECT_TRUE(v.accepted) << v.reason << ": " << v.message;
+  EXPECT_EQ(s.fuse, (std::vector<int64_t>{0, 1, 2})); // all but the sink
+  EXPECT_EQ(s.vectorWidth, 1);
+  EXPECT_EQ(threadsPerBlock(s, gemmKernel()), 8 * 16);
+}
+
+TEST(Schedule, RejectionReasons) {
+  auto with = [](const char *key, json value) {
+    json j = base();
+    j[key] = value;
+    return j;
+  };
+  EXPECT_EQ(verdictOf(json::array()).reason, "schema");
+  EXPECT_EQ(verdictOf(with("version", 2)).reason, "version");
+  EXPECT_EQ(verdictOf(with("workgroup_tile", {64})).reason, "rank_mismatch");
+  EXPECT_EQ(verdictOf(with("workgroup_tile", {-1, 64})).reason,
+            "nonpositive_tile");
+  EXPECT_EQ(verdictOf(with("thread_tile", {4, 256})).reason,
+            "tile_exceeds_dim");
+  EXPECT_EQ(verdictOf(with("vector_width", 3)).reason, "vector_width");
+  EXPECT_EQ(verdictOf(with("pipeline_depth", 0)).reason, "pipeline_depth");
+  EXPECT_EQ(verdictOf(with("fuse", {1})).reason, "illegal_fusion");
+  EXPECT_EQ(verdictOf(with("promote_operands", {2})).reason, "promote_operand");
+  EXPECT_EQ(verdictOf(with("matrix_instruction", "mfma")).reason,
+            "matrix_instruction");
+  EXPECT_EQ(verdictOf(with("split_reduction", 2)).reason, "split_reduction");
+  json threads = base();
+  threads["workgroup_tile"] = {64, 128};
+  threads["thread_tile"] = {1, 1};
+  EXPECT_EQ(verdictOf(threads).reason, "threads_per_block");
+  json registers = base();
+  registers["thread_tile"] = {32, 64};
+  EXPECT_EQ(verdictOf(registers).reason, "registers");
+  json smem = base();
+  smem["workgroup_tile"] = {64, 128};
+  smem["reduction_tile"] = {0};
+  smem["promote_operands"] = {0, 1};
+  smem["pipeline_depth"] = 4;
+  EXPECT_EQ(verdictOf(smem).reason, "shared_memory");
+}
+
+TEST(Schedule, SharedMemoryModelCountsPromotedTiles) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  j["pipeline_depth"] = 2;
+  Schedule s;
+  ASSERT_TRUE(verdictOf(j, &s).accepted);
+  // A: 32x16, B: 16x64, f32, two stages.
+  EXPECT_EQ(estimateSharedMemory(s, gemmKernel()), (32 * 16 + 16 * 64) * 4 * 2);
+}
+
+TEST(Schedule, ExpansionIsDeterministicAndFollowsTheSchedule) {
+  Schedule s;
+  ASSERT_TRUE(verdictOf(base(), &s).accepted);
+  std::string a = expandSchedule(s, gemmKernel());
+  std::string b = expandSchedule(s, gemmKernel());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.find("tile_using_forall %sink tile_sizes [32, 64] (mapping = "
+                   "[#gpu.block<y>, #gpu.block<x>])"),
+            std::string::npos)
+      << a;
+  EXPECT_NE(a.find("tile_sizes [4, 4] (mapping = [#gpu.thread<y>, "
+                   "#gpu.thread<x>])"),
+            std::string::npos);
+  EXPECT_NE(a.find("tile_using_for %fused1_op1 tile_sizes [0, 0, 16]"),
+            std::string::npos);
+}
+
+TEST(Schedule, SchemaListsEveryField) {
+  json schema = scheduleJsonSchema();
+  for (const char *field :
+       {"version", "workgroup_tile", "thread_tile", "reduction_tile", "fuse",
+        "vector_width", "promote_operands", "pipeline_depth", "split_reduction",
+        "matrix_instruction"})
+    EXPECT_TRUE(schema["properties"].contains(field)) << field;
+  // And every field of a serialized schedule is in the schema.
+  for (auto &[key, value] : Schedule().toJson().items())
+    EXPECT_TRUE(schema["properties"].contains(key)) << key;
+}
+
+class RecordsTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("kgen-records", dir));
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+  std::string path(const char *name) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  }
+  std::string read(const std::string &p) {
+    auto buffer = llvm::MemoryBuffer::getFile(p);
+    return buffer ? (*buffer)->getBuffer().str() : "";
+  }
+  llvm::SmallString<128> dir;
+};
+
+TEST_F(RecordsTest, DecisionsRoundTrip) {
+  std::string p = path("d.json");
+  std::string warning;
+  DecisionsFile d = DecisionsFile::load(p, warning);
+  EXPECT_TRUE(warning.empty());
+  d.record(DecisionsFile::key("0xab", "sm_90a"), {{"schedule", base()}});
+  ASSERT_FALSE(bool(d.save()));
+  DecisionsFile again = DecisionsFile::load(p, warning);
+  EXPECT_TRUE(warning.empty());
+  const json *entry = again.lookup("0xab@sm_90a");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ((*entry)["schedule"], base());
+  EXPECT_EQ(again.lookup("0xab@sm_80"), nullptr);
+}
+
+TEST_F(RecordsTest, CorruptOrForeignDecisionsAreNeverOverwritten) {
+  for (const char *contents :
+       {"{not json", "[1, 2]",
+        "{\"format\": \"other\", \"version\": 1, \"entries\": {}}",
+        "{\"format\": \"kgen-decisions\", \"version\": 99, \"entries\": {}}"}) {
+    std::string p = path("bad.json");
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(p, ec);
+      os << contents;
+    }
+    std::string warning;
+    DecisionsFile d = DecisionsFile::load(p, warning);
+    EXPECT_NE(warning.find("is not a kgen decisions file"), std::string::npos)
+        << contents;
+    EXPECT_FALSE(d.isWritable());
+    d.record("k", {{"schedule", base()}});
+    ASSERT_FALSE(bool(d.save()));
+    EXPECT_EQ(read(p), contents);
+  }
+}
+
+TEST_F(RecordsTest, TrajectoryAppendsOneLinePerRecord) {
+  std::string p = path("t.jsonl");
+  ASSERT_FALSE(bool(appendTrajectory(p, {{"n", 1}})));
+  ASSERT_FALSE(bool(appendTrajectory(p, {{"n", 2}})));
+  EXPECT_EQ(read(p), "{\"n\":1}\n{\"n\":2}\n");
+  llvm::Error err = appendTrajectory(path("missing/t.jsonl"), {{"n", 3}});
+  EXPECT_TRUE(bool(err));
+  llvm::consumeError(std::move(err));
+}
+
+} // namespace
