@@ -9,7 +9,7 @@ KGEN_PACKAGES=(
   cmake ninja-build g++ python3
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
   libgtest-dev nlohmann-json3-dev libcurl4-openssl-dev
-  python3-numpy python3-torch python3-pytest
+  python3-numpy python3-torch python3-pytest rocm-device-libs
 )
 
 kgen_install_deps() {

@@ -11,7 +11,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "KGEN"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "install", "numerical", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "extract_binaries.py", "install", "numerical", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kgen_obj_root, "test")
 
@@ -24,7 +24,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.kgen_tools_dir, config.llvm_tools_dir]
-tools = ["kgen-opt", "kgen-run", "kgen-schedule-schema", "mlir-opt", "FileCheck", "not", "count"]
+tools = ["kgen-opt", "kgen-run", "kgen-schedule-schema", "mlir-opt", "FileCheck", "not", "count", "llvm-readelf"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # GPU code generation through ptxas needs the CUDA toolkit (not a GPU).
@@ -39,3 +39,7 @@ if shutil.which("ptxas") or os.path.exists(os.path.join(cuda_bin, "ptxas")):
 if any(os.path.exists(os.path.join(d, "libcuda.so.1"))
        for d in ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/nvidia/lib64"]):
     config.available_features.add("cuda-driver")
+
+# AMD code generation links Debian's ROCm device libraries (rocm-device-libs).
+if os.path.isdir("/usr/lib/x86_64-linux-gnu/amdgcn/bitcode"):
+    config.available_features.add("rocm-device-libs")

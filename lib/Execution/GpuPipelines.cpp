@@ -3,10 +3,16 @@
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Execution/Pipelines.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -35,10 +41,38 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createMapKernelsToGpuPass());
+  bool amd = llvm::StringRef(options.chip).starts_with("gfx");
+  MapKernelsToGpuPassOptions mapping;
+  // AMDGPU keeps stack memory in address space 5.
+  mapping.privateAddressSpace = amd ? 5 : 0;
+  pm.addPass(createMapKernelsToGpuPass(mapping));
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
+
+  if (amd) {
+    pm.addPass(createSCFToControlFlowPass());
+    pm.addPass(memref::createExpandStridedMetadataPass());
+    pm.addPass(createLowerAffinePass());
+    GpuROCDLAttachTargetOptions target;
+    target.chip = options.chip;
+    target.optLevel = options.optLevel;
+    if (!options.features.empty())
+      target.features = options.features;
+    pm.addPass(createGpuROCDLAttachTarget(target));
+    ConvertGpuOpsToROCDLOpsOptions rocdl;
+    rocdl.chipset = options.chip;
+    OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+    device.addPass(createConvertGpuOpsToROCDLOps(rocdl));
+    device.addPass(createReconcileUnrealizedCastsPass());
+    pm.addPass(createGpuToLLVMConversionPass());
+    pm.addPass(createReconcileUnrealizedCastsPass());
+    GpuModuleToBinaryPassOptions binary;
+    binary.compilationTarget = options.format;
+    binary.toolkitPath = options.rocmPath;
+    pm.addPass(createGpuModuleToBinaryPass(binary));
+    return;
+  }
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;
@@ -51,9 +85,15 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
 namespace {
 struct GpuPipelineCliOptions
     : public PassPipelineOptions<GpuPipelineCliOptions> {
-  Option<std::string> chip{*this, "chip",
-                           llvm::cl::desc("GPU chip: sm_90a, sm_80"),
-                           llvm::cl::init("sm_90a")};
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("GPU chip: sm_90a, sm_80 (NVIDIA), gfx942, gfx90a (AMD)"),
+      llvm::cl::init("sm_90a")};
+  Option<std::string> rocmPath{
+      *this, "rocm-path",
+      llvm::cl::desc("AMD: a directory with amdgcn/bitcode (ROCm device "
+                     "libraries) and llvm/bin/ld.lld"),
+      llvm::cl::init(KGEN_DEFAULT_ROCM_PATH)};
   Option<std::string> features{
       *this, "features",
       llvm::cl::desc("Target features (default: +ptx80 for NVIDIA chips)"),
@@ -67,7 +107,13 @@ struct GpuPipelineCliOptions
                        llvm::cl::init(3)};
 
   GpuCodegenOptions toOptions() const {
-    return {chip, features, format, optLevel};
+    GpuCodegenOptions options;
+    options.chip = chip;
+    options.features = features;
+    options.format = format;
+    options.optLevel = optLevel;
+    options.rocmPath = rocmPath;
+    return options;
   }
 };
 } // namespace

@@ -4,9 +4,9 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Schedule/Schedule.h"
 #include "kgen/Runtime/CudaDriver.h"
 #include "kgen/Runtime/MgpuRuntime.h"
+#include "kgen/Schedule/Schedule.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -16,8 +16,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 #include <limits>
+#include <map>
 
 using namespace mlir;
 using namespace mlir::kgen;
@@ -254,9 +254,9 @@ GpuFunction::profile(llvm::ArrayRef<HostTensor> inputs, unsigned runs,
   std::vector<std::string> order;
   runtime::clearError();
   for (unsigned i = 0; i < warmup + runs; ++i) {
-    llvm::Error err =
-        driver->check(api.cuMemsetD8Async(flush, i & 0xff, kFlushBytes, nullptr),
-                      "cuMemsetD8Async");
+    llvm::Error err = driver->check(
+        api.cuMemsetD8Async(flush, i & 0xff, kFlushBytes, nullptr),
+        "cuMemsetD8Async");
     if (!err)
       err = driver->check(api.cuCtxSynchronize(), "cuCtxSynchronize");
     runtime::setProfiling(i >= warmup);

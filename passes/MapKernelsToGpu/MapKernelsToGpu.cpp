@@ -68,6 +68,8 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop) {
 
 struct MapKernelsToGpuPass final
     : mlir::kgen::impl::MapKernelsToGpuPassBase<MapKernelsToGpuPass> {
+  using MapKernelsToGpuPassBase::MapKernelsToGpuPassBase;
+
   void runOnOperation() override {
     SmallVector<func::FuncOp> kernels;
     for (auto func : getOperation().getOps<func::FuncOp>())
@@ -142,11 +144,22 @@ struct MapKernelsToGpuPass final
           return alloc.emitError("a dynamically sized buffer inside a GPU "
                                  "launch is not supported");
         OpBuilder b(alloc);
-        auto alloca = memref::AllocaOp::create(
-            b, alloc.getLoc(), alloc.getType(), alloc.getAlignmentAttr());
-        alloc.replaceAllUsesWith(alloca.getResult());
+        MemRefType type = alloc.getType();
+        if (privateAddressSpace != 0)
+          type = MemRefType::get(type.getShape(), type.getElementType(),
+                                 type.getLayout(),
+                                 b.getI64IntegerAttr(privateAddressSpace));
+        auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), type,
+                                               alloc.getAlignmentAttr());
+        // Users keep the original (generic address space) type through a
+        // cast, so no view, loop or branch has to change type.
+        Value replacement = alloca.getResult();
+        if (type != alloc.getType())
+          replacement = memref::MemorySpaceCastOp::create(
+              b, alloc.getLoc(), alloc.getType(), replacement);
+        alloc.getResult().replaceAllUsesWith(replacement);
         SmallVector<Operation *> deallocs;
-        for (Operation *user : alloca->getUsers())
+        for (Operation *user : replacement.getUsers())
           if (isa<memref::DeallocOp>(user))
             deallocs.push_back(user);
         for (Operation *d : deallocs)

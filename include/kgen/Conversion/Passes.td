@@ -139,7 +139,13 @@ def MapKernelsToGpuPass : Pass<"kgen-map-kernels-to-gpu", "::mlir::ModuleOp"> {
     forall's trip counts, innermost loop on x). Runs after bufferization.
     A kernel with code outside its foralls, or a forall with dynamic trip
     counts, is reported with a located error: it cannot run on the GPU.
+    Per-thread tile buffers become stack allocations, in
+    `private-address-space` when it is non-zero (5 on AMDGPU).
   }];
+  let options = [
+    Option<"privateAddressSpace", "private-address-space", "unsigned", "0",
+           "Address space of per-thread buffers (0: default; AMDGPU needs 5)">,
+  ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",
     "::mlir::transform::TransformDialect",

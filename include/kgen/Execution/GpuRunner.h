@@ -44,7 +44,7 @@ public:
   /// `rotations` copies of the inputs used in turn so no run finds its
   /// inputs in cache.
   struct Profile {
-    std::vector<double> runMilliseconds; // sum over the kernels, per run
+    std::vector<double> runMilliseconds;        // sum over the kernels, per run
     std::vector<runtime::LaunchRecord> kernels; // per kernel, median time
   };
   llvm::Expected<Profile> profile(llvm::ArrayRef<HostTensor> inputs,

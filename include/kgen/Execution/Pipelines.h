@@ -24,6 +24,9 @@ struct GpuCodegenOptions {
   /// "isa" (PTX text), "bin" (cubin, through ptxas) or "fatbin".
   std::string format = "bin";
   int optLevel = 3;
+  /// AMD: a directory holding amdgcn/bitcode (the ROCm device libraries)
+  /// and llvm/bin/ld.lld; the build prepares one from Debian's packages.
+  std::string rocmPath;
   /// Turn function results into caller-allocated out-parameters (the
   /// calling convention of the GPU runner).
   bool resultsAsOutParams = false;
@@ -35,7 +38,8 @@ struct GpuCodegenOptions {
 
 /// Scheduled kernels (after kgen-schedule-kernels) to a module holding
 /// gpu.binary objects and host code: bufferization, kgen-map-kernels-to-gpu,
-/// kernel outlining, NVVM lowering and serialization.
+/// kernel outlining, NVVM (sm_*) or ROCDL (gfx*) lowering and
+/// serialization.
 void buildGpuCodegenPipeline(OpPassManager &pm,
                              const GpuCodegenOptions &options);
 
