@@ -364,6 +364,10 @@ def run_kgen(program, workdir: Path, inputs: Optional[Sequence[np.ndarray]] = No
         mlir_path = workdir / f"{tag}.mlir"
         mlir_path.write_text(program)
     cmd = [str(kgen_run_path()), str(mlir_path)]
+    # KGEN_DEVICE=gpu runs the same checks against kgen's GPU code (the
+    # schedule verifier's CPU check is skipped there: PyTorch is the judge).
+    if os.environ.get("KGEN_DEVICE") == "gpu":
+        cmd += ["--device=gpu", "--check-seeds=0"]
     if function is not None:
         cmd.append(f"--function={function}")
     if seed is not None:
