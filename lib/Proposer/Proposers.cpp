@@ -46,8 +46,16 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     if (sizes[i] > 1)
       candidates.push_back(i);
   bool hasReduction = !kernel.rootReductionSizes().empty();
+  // Tiles divide their loops: partial tiles would leave thread loops and
+  // per-thread buffers with dynamic sizes, which GPU mapping cannot take.
+  auto largestDivisor = [](int64_t size, int64_t atMost) {
+    for (int64_t d = std::min(atMost, size); d > 1; --d)
+      if (size % d == 0)
+        return d;
+    return int64_t(1);
+  };
   auto clampTile = [&](size_t i, int64_t want) {
-    return std::max<int64_t>(1, std::min(want, sizes[i]));
+    return largestDivisor(sizes[i], want);
   };
   if (hasReduction && kernel.matmulLike && candidates.size() >= 2) {
     // Output tiles of 64x64 per workgroup, 4x4 per thread: 256 threads, 16
@@ -56,7 +64,7 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
       size_t i = candidates[c];
       wg[i] = clampTile(i, c < 2 ? 64 : 1);
       if (c < 2)
-        th[i] = std::min<int64_t>(4, wg[i]);
+        th[i] = largestDivisor(wg[i], 4);
     }
   } else if (hasReduction) {
     // One thread per output element, 128 outputs per workgroup.
@@ -73,7 +81,7 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
       size_t i = candidates[c];
       wg[i] = clampTile(i, c == 0 ? 256 : c == 1 ? 4 : 1);
       if (c < 2)
-        th[i] = std::min<int64_t>(c == 0 ? 4 : 1, wg[i]);
+        th[i] = largestDivisor(wg[i], c == 0 ? 4 : 1);
     }
   }
   int64_t innermost = 1;
