@@ -172,6 +172,47 @@ mlir::kgen::detail::prepareFunction(ModuleOp module,
   return func;
 }
 
+llvm::Expected<std::unique_ptr<ExecutionEngine>>
+mlir::kgen::detail::lowerAndJit(
+    ModuleOp module, llvm::StringRef functionName,
+    llvm::function_ref<void(OpPassManager &)> buildPipeline,
+    llvm::StringRef what) {
+  MLIRContext *ctx = module.getContext();
+  OwningOpRef<ModuleOp> clone(module.clone());
+  auto entry = clone->lookupSymbol<func::FuncOp>(functionName);
+  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(ctx));
+  giveEachResultItsOwnTensor(entry);
+
+  std::string diagnostics;
+  {
+    llvm::raw_string_ostream os(diagnostics);
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Error)
+        return success();
+      os << diag.getLocation() << ": " << diag << "\n";
+      for (Diagnostic &note : diag.getNotes())
+        os << note.getLocation() << ": note: " << note << "\n";
+      return success();
+    });
+    PassManager pm(ctx);
+    buildPipeline(pm);
+    if (failed(pm.run(*clone)))
+      return makeError(what + " failed:\n" + diagnostics);
+  }
+
+  // `options.transformer` is a function_ref: keep its target alive here.
+  auto optimize = makeOptimizingTransformer(
+      /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  ExecutionEngineOptions options;
+  options.transformer = optimize;
+  auto engine = ExecutionEngine::create(*clone, options);
+  if (!engine)
+    return makeError("JIT compilation failed: " +
+                     llvm::toString(engine.takeError()));
+  return std::move(*engine);
+}
+
 CpuFunction::~CpuFunction() = default;
 
 llvm::Expected<std::unique_ptr<CpuFunction>>
@@ -184,38 +225,10 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
   if (llvm::Error err =
           detail::readSignatures(*func, result->inputSigs, result->outputSigs))
     return std::move(err);
-  MLIRContext *ctx = module.getContext();
-  OwningOpRef<ModuleOp> clone(module.clone());
-  auto entry = clone->lookupSymbol<func::FuncOp>(functionName);
-  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(ctx));
-  detail::giveEachResultItsOwnTensor(entry);
-
-  std::string diagnostics;
-  {
-    llvm::raw_string_ostream os(diagnostics);
-    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
-      os << diag.getLocation() << ": " << diag << "\n";
-      for (Diagnostic &note : diag.getNotes())
-        os << note.getLocation() << ": note: " << note << "\n";
-      return success();
-    });
-    PassManager pm(ctx);
-    buildCpuLoweringPipeline(pm);
-    if (failed(pm.run(*clone)))
-      return makeError("lowering for the CPU failed:\n" + diagnostics);
-  }
-
-  // `options.transformer` is a function_ref: keep its target alive here.
-  auto optimize = makeOptimizingTransformer(
-      /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
-  ExecutionEngineOptions options;
-  options.transformer = optimize;
-
-  auto engine = ExecutionEngine::create(*clone, options);
+  auto engine = detail::lowerAndJit(
+      module, functionName, buildCpuLoweringPipeline, "lowering for the CPU");
   if (!engine)
-    return makeError("JIT compilation failed: " +
-                     llvm::toString(engine.takeError()));
+    return engine.takeError();
   // Strided copies (e.g. into the interior of a padded buffer) lower to a
   // call to MLIR's runtime helper; resolve it to the linked-in definition.
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {

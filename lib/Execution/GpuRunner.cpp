@@ -63,41 +63,22 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
             llvm::consumeError(info.takeError());
   }
 
-  OwningOpRef<ModuleOp> clone(module.clone());
-  auto entry = clone->lookupSymbol<func::FuncOp>(functionName);
-  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(ctx));
-  detail::giveEachResultItsOwnTensor(entry);
-
-  std::string diagnostics;
-  {
-    llvm::raw_string_ostream os(diagnostics);
-    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
-      if (diag.getSeverity() == DiagnosticSeverity::Error)
-        os << diag.getLocation() << ": " << diag << "\n";
-      return success();
-    });
-    PassManager pm(ctx);
-    pm.addPass(createConvertKgenToLinalgPass());
-    pm.addPass(createFormKernelsPass());
-    ScheduleKernelsPassOptions schedule;
-    schedule.target = options.chip;
-    schedule.checkSeeds = options.scheduleCheckSeeds;
-    pm.addPass(createScheduleKernelsPass(schedule));
-    GpuCodegenOptions codegen = options;
-    codegen.resultsAsOutParams = true;
-    buildGpuCodegenPipeline(pm, codegen);
-    if (failed(pm.run(*clone)))
-      return makeError("GPU code generation failed:\n" + diagnostics);
-  }
-
-  auto optimize = makeOptimizingTransformer(2, 0, nullptr);
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = optimize;
-  auto engine = ExecutionEngine::create(*clone, engineOptions);
+  auto engine = detail::lowerAndJit(
+      module, functionName,
+      [&](OpPassManager &pm) {
+        pm.addPass(createConvertKgenToLinalgPass());
+        pm.addPass(createFormKernelsPass());
+        ScheduleKernelsPassOptions schedule;
+        schedule.target = options.chip;
+        schedule.checkSeeds = options.scheduleCheckSeeds;
+        pm.addPass(createScheduleKernelsPass(schedule));
+        GpuCodegenOptions codegen = options;
+        codegen.resultsAsOutParams = true;
+        buildGpuCodegenPipeline(pm, codegen);
+      },
+      "GPU code generation");
   if (!engine)
-    return makeError("JIT compilation of the host code failed: " +
-                     llvm::toString(engine.takeError()));
+    return engine.takeError();
   // The host code calls kgen's runtime, not MLIR's CUDA wrappers.
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;

@@ -18,10 +18,6 @@
 using namespace mlir;
 using namespace mlir::kgen;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
 /// The first line of a diagnostic dump, for one-line verdict messages.
 static std::string firstLine(llvm::StringRef text) {
   return text.ltrim().split('\n').first.str();

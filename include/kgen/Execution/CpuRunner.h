@@ -20,6 +20,7 @@
 
 namespace mlir {
 class ExecutionEngine;
+class OpPassManager;
 namespace kgen {
 
 /// Shape and element type of one function argument or result.
@@ -69,6 +70,13 @@ llvm::Error readSignatures(func::FuncOp func,
 /// A value returned twice is materialized twice, so that every result gets
 /// its own out-parameter buffer.
 void giveEachResultItsOwnTensor(func::FuncOp func);
+/// Clones `module`, gives `functionName` a C interface and one buffer per
+/// result, runs `buildPipeline`'s passes (errors, with their notes, go into
+/// the returned error under `what`) and JIT-compiles the result at -O2.
+llvm::Expected<std::unique_ptr<ExecutionEngine>>
+lowerAndJit(ModuleOp module, llvm::StringRef functionName,
+            llvm::function_ref<void(OpPassManager &)> buildPipeline,
+            llvm::StringRef what);
 /// Calls `entryPoint` (a `_mlir_ciface_` wrapper) with one identity-layout
 /// memref descriptor per buffer.
 llvm::Error invokeWithBuffers(
