@@ -13,6 +13,8 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <cstring>
@@ -63,15 +65,36 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
             llvm::consumeError(info.takeError());
   }
 
+  // The scheduling pass comes from its textual options, so that any of them
+  // can be passed through; they are checked before anything is compiled.
+  std::string scheduleOptions =
+      llvm::formatv("target={0} check-seeds={1} {2}", options.chip,
+                    options.scheduleCheckSeeds, options.scheduleOptions)
+          .str();
+  const PassInfo *scheduleInfo = PassInfo::lookup("kgen-schedule-kernels");
+  if (!scheduleInfo)
+    return makeError("kgen-schedule-kernels is not registered: call "
+                     "registerAllKgen first");
+  {
+    std::string message;
+    OpPassManager probe("builtin.module");
+    if (failed(scheduleInfo->addToPipeline(
+            probe, scheduleOptions, [&](const llvm::Twine &msg) {
+              message = msg.str();
+              return failure();
+            })))
+      return makeError("bad scheduling options '" + options.scheduleOptions +
+                       "': " + message);
+  }
+
   auto engine = detail::lowerAndJit(
       module, functionName,
       [&](OpPassManager &pm) {
         pm.addPass(createConvertKgenToLinalgPass());
         pm.addPass(createFormKernelsPass());
-        ScheduleKernelsPassOptions schedule;
-        schedule.target = options.chip;
-        schedule.checkSeeds = options.scheduleCheckSeeds;
-        pm.addPass(createScheduleKernelsPass(schedule));
+        (void)scheduleInfo->addToPipeline(
+            pm, scheduleOptions,
+            [](const llvm::Twine &) { return failure(); });
         GpuCodegenOptions codegen = options;
         codegen.resultsAsOutParams = true;
         buildGpuCodegenPipeline(pm, codegen);
@@ -172,6 +195,34 @@ GpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
                 t.bytes.size());
   release();
   return outputs;
+}
+
+llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
+                                void *stream) const {
+  if (buffers.size() != inputSigs.size() + outputSigs.size())
+    return makeError("expected " +
+                     llvm::Twine(inputSigs.size() + outputSigs.size()) +
+                     " buffers (inputs then outputs), got " +
+                     llvm::Twine(buffers.size()));
+  auto driver = cuda::Driver::get();
+  if (!driver)
+    return driver.takeError();
+  std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> described;
+  for (auto [i, pointer] : llvm::enumerate(buffers)) {
+    const TensorSignature &sig = i < inputSigs.size()
+                                     ? inputSigs[i]
+                                     : outputSigs[i - inputSigs.size()];
+    if (!pointer)
+      return makeError("buffer " + llvm::Twine(i) + " is null");
+    described.push_back({pointer, sig.shape});
+  }
+  runtime::clearError();
+  runtime::setStream(stream);
+  llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, described);
+  runtime::setStream(nullptr);
+  if (!err && !runtime::lastError().empty())
+    err = makeError(runtime::lastError());
+  return err;
 }
 
 llvm::Expected<GpuFunction::Profile>

@@ -25,6 +25,13 @@ struct PendingLaunch {
 };
 std::vector<PendingLaunch> pending;
 
+void *borrowedStream = nullptr;
+
+// Device allocations by size: live ones, and freed ones kept for reuse.
+std::mutex memoryMutex;
+std::map<CUdeviceptr, uint64_t> liveBlocks;
+std::multimap<uint64_t, CUdeviceptr> idleBlocks;
+
 void record(const std::string &message) {
   std::lock_guard<std::mutex> lock(errorMutex);
   if (firstError.empty())
@@ -67,6 +74,19 @@ std::string mlir::kgen::runtime::lastError() {
 void mlir::kgen::runtime::clearError() {
   std::lock_guard<std::mutex> lock(errorMutex);
   firstError.clear();
+}
+
+void mlir::kgen::runtime::setStream(void *stream) { borrowedStream = stream; }
+
+void mlir::kgen::runtime::releaseCachedMemory() {
+  std::lock_guard<std::mutex> lock(memoryMutex);
+  auto d = Driver::get();
+  if (d)
+    for (auto &[size, ptr] : idleBlocks)
+      d->api().cuMemFree(ptr);
+  else
+    llvm::consumeError(d.takeError());
+  idleBlocks.clear();
 }
 
 void mlir::kgen::runtime::setProfiling(bool enabled) { profiling = enabled; }
@@ -164,6 +184,8 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 }
 
 void *mgpuStreamCreate() {
+  if (borrowedStream)
+    return borrowedStream;
   const Driver *d = driver();
   CUstream stream = nullptr;
   if (d)
@@ -173,6 +195,8 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamDestroy(void *stream) {
+  if (stream == borrowedStream)
+    return;
   if (const Driver *d = driver(); d && stream)
     ok(d, d->api().cuStreamDestroy(static_cast<CUstream>(stream)),
        "cuStreamDestroy");
@@ -230,15 +254,34 @@ void *mgpuMemAlloc(uint64_t sizeBytes, void *, bool isHostShared) {
          d->api().cuMemAllocManaged(&ptr, sizeBytes,
                                     /*CU_MEM_ATTACH_GLOBAL=*/1),
          "cuMemAllocManaged");
-    else
-      ok(d, d->api().cuMemAlloc(&ptr, sizeBytes), "cuMemAlloc");
+    else {
+      std::lock_guard<std::mutex> lock(memoryMutex);
+      if (auto idle = idleBlocks.find(sizeBytes); idle != idleBlocks.end()) {
+        ptr = idle->second;
+        idleBlocks.erase(idle);
+      } else if (!ok(d, d->api().cuMemAlloc(&ptr, sizeBytes), "cuMemAlloc")) {
+        return nullptr;
+      }
+      liveBlocks[ptr] = sizeBytes;
+    }
   }
   return reinterpret_cast<void *>(ptr);
 }
 
 void mgpuMemFree(void *ptr, void *) {
-  if (const Driver *d = driver(); d && ptr)
-    ok(d, d->api().cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
+  const Driver *d = driver();
+  if (!d || !ptr)
+    return;
+  auto device = reinterpret_cast<CUdeviceptr>(ptr);
+  {
+    std::lock_guard<std::mutex> lock(memoryMutex);
+    if (auto live = liveBlocks.find(device); live != liveBlocks.end()) {
+      idleBlocks.emplace(live->second, device);
+      liveBlocks.erase(live);
+      return;
+    }
+  }
+  ok(d, d->api().cuMemFree(device), "cuMemFree");
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::kgen {
@@ -66,6 +67,27 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop) {
   return dims;
 }
 
+/// gpu-to-llvm lowers device allocations, copies and frees only in their
+/// async form (one dependency: the stream). Each gets a stream of its own
+/// and is waited for at once, which keeps host code synchronous like the
+/// launches.
+template <typename OpTy, typename... Args>
+OpTy createSynchronously(OpBuilder &b, Location loc, Type resultType,
+                         Args &&...args) {
+  Type token = b.getType<gpu::AsyncTokenType>();
+  auto stream = gpu::WaitOp::create(b, loc, token, ValueRange());
+  OpTy op;
+  if constexpr (std::is_same_v<OpTy, gpu::AllocOp>)
+    op = OpTy::create(b, loc, resultType, token,
+                      ValueRange{stream.getAsyncToken()},
+                      std::forward<Args>(args)...);
+  else
+    op = OpTy::create(b, loc, token, ValueRange{stream.getAsyncToken()},
+                      std::forward<Args>(args)...);
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{op.getAsyncToken()});
+  return op;
+}
+
 struct MapKernelsToGpuPass final
     : mlir::kgen::impl::MapKernelsToGpuPassBase<MapKernelsToGpuPass> {
   using MapKernelsToGpuPassBase::MapKernelsToGpuPassBase;
@@ -78,40 +100,183 @@ struct MapKernelsToGpuPass final
     for (func::FuncOp kernel : kernels)
       if (failed(mapKernel(kernel)))
         return signalPassFailure();
-    allocateHostBuffersShared();
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (failed(placeHostBuffersOnDevice(func)))
+        return signalPassFailure();
   }
 
-  /// Buffers allocated by host code are read and written by the launches:
-  /// they become managed (host-shared) GPU allocations.
-  void allocateHostBuffersShared() {
-    SmallVector<memref::AllocOp> allocs;
-    SmallVector<memref::DeallocOp> deallocs;
-    getOperation().walk([&](Operation *op) {
+  /// Host code only allocates, moves data and calls kernels: the CPU never
+  /// computes on a buffer. So its buffers live in device memory (callers
+  /// pass device or managed pointers), copies become device copies, a
+  /// constant read by a launch is staged into a device buffer, and what the
+  /// host allocated is freed before it returns unless it is returned.
+  LogicalResult placeHostBuffersOnDevice(func::FuncOp func) {
+    if (func.isExternal())
+      return success();
+    forwardResultCopies(func);
+    SmallVector<Operation *> hostOps;
+    func.walk([&](Operation *op) {
       if (op->getParentOfType<gpu::LaunchOp>())
         return;
-      if (auto alloc = dyn_cast<memref::AllocOp>(op))
-        allocs.push_back(alloc);
-      else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
-        deallocs.push_back(dealloc);
+      if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
+              memref::GetGlobalOp>(op))
+        hostOps.push_back(op);
     });
-    for (memref::AllocOp alloc : allocs) {
-      OpBuilder b(alloc);
-      auto shared = gpu::AllocOp::create(
-          b, alloc.getLoc(), alloc.getType(), /*asyncToken=*/Type(),
-          /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
-          alloc.getSymbolOperands(), b.getUnitAttr());
-      alloc.replaceAllUsesWith(shared.getMemref());
+    SmallVector<Value> deviceBuffers;
+    for (Operation *op : hostOps) {
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+        auto device = createSynchronously<gpu::AllocOp>(
+            b, loc, alloc.getType(), alloc.getDynamicSizes(),
+            alloc.getSymbolOperands(), /*hostShared=*/UnitAttr());
+        alloc.replaceAllUsesWith(device.getMemref());
+        alloc.erase();
+        deviceBuffers.push_back(device.getMemref());
+      } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+        createSynchronously<gpu::DeallocOp>(b, loc, Type(),
+                                            dealloc.getMemref());
+        dealloc.erase();
+      } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+        if (copy.getSource() == copy.getTarget()) {
+          copy.erase();
+          continue;
+        }
+        for (Value v : {copy.getSource(), copy.getTarget()})
+          if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+            return copy.emitError("a strided copy outside the kernels cannot "
+                                  "run on the GPU");
+        createSynchronously<gpu::MemcpyOp>(b, loc, Type(), copy.getTarget(),
+                                           copy.getSource());
+        copy.erase();
+      } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+        // A global lives in host memory. Copies from it are fine (the
+        // driver reads host memory); a kernel needs a device copy.
+        if (llvm::all_of(global->getUses(), [](OpOperand &use) {
+              auto copy = dyn_cast<memref::CopyOp>(use.getOwner());
+              return copy && copy.getSource() == use.get();
+            }))
+          continue;
+        b.setInsertionPointAfter(global);
+        auto device = createSynchronously<gpu::AllocOp>(
+            b, loc, global.getType(), ValueRange(), ValueRange(), UnitAttr());
+        global.getResult().replaceAllUsesWith(device.getMemref());
+        createSynchronously<gpu::MemcpyOp>(b, loc, Type(), device.getMemref(),
+                                           global.getResult());
+        deviceBuffers.push_back(device.getMemref());
+      }
+    }
+    // Launches are synchronous, so a buffer is dead once its function
+    // returns: free it there.
+    for (Value buffer : deviceBuffers) {
+      if (isReturnedOrFreed(buffer))
+        continue;
+      Operation *terminator = buffer.getParentBlock()->getTerminator();
+      OpBuilder b(terminator);
+      createSynchronously<gpu::DeallocOp>(b, terminator->getLoc(), Type(),
+                                          buffer);
+    }
+    return success();
+  }
+
+  /// `memref.copy %alloc, %out` where `%out` is an argument used only there
+  /// and nothing touches `%alloc` afterwards: the producers write `%out`
+  /// directly (results passed as out-parameters otherwise cost a copy).
+  static void forwardResultCopies(func::FuncOp func) {
+    Block &entry = func.getBody().front();
+    SmallVector<memref::CopyOp> copies(entry.getOps<memref::CopyOp>());
+    for (memref::CopyOp copy : copies) {
+      auto out = dyn_cast<BlockArgument>(copy.getTarget());
+      auto alloc = copy.getSource().getDefiningOp<memref::AllocOp>();
+      if (!out || out.getOwner() != &entry || !out.hasOneUse() || !alloc ||
+          alloc->getBlock() != &entry || alloc.getType() != out.getType())
+        continue;
+      bool deadAfter = llvm::all_of(alloc->getUsers(), [&](Operation *user) {
+        Operation *inEntry = entry.findAncestorOpInBlock(*user);
+        return user == copy ||
+               (inEntry && inEntry->isBeforeInBlock(copy) &&
+                !isa<memref::DeallocOp>(user));
+      });
+      if (!deadAfter)
+        continue;
+      alloc.replaceAllUsesWith(out);
+      copy.erase();
       alloc.erase();
     }
-    for (memref::DeallocOp dealloc : deallocs) {
-      OpBuilder b(dealloc);
-      gpu::DeallocOp::create(b, dealloc.getLoc(), /*asyncToken=*/Type(),
-                             ValueRange(), dealloc.getMemref());
-      dealloc.erase();
+  }
+
+  /// Whether `buffer`, or a view of it, is returned or explicitly freed.
+  static bool isReturnedOrFreed(Value buffer) {
+    SmallVector<Value> worklist = {buffer};
+    while (!worklist.empty()) {
+      Value v = worklist.pop_back_val();
+      for (Operation *user : v.getUsers()) {
+        if (isa<func::ReturnOp, gpu::DeallocOp, memref::DeallocOp>(user))
+          return true;
+        if (isa<ViewLikeOpInterface>(user))
+          llvm::append_range(worklist, user->getResults());
+      }
     }
+    return false;
+  }
+
+  /// A kernel with no parallel loop to spread over the grid (a reduction
+  /// to a scalar) gets no #gpu.block loop from its schedule: its body runs
+  /// as one thread of a one-block launch. Correct, and slow only for large
+  /// full reductions. Its buffers stay host allocations (device memory).
+  /// Returns false, leaving the kernel alone, when the body cannot move.
+  static bool wrapInSingleThreadLaunch(func::FuncOp kernel) {
+    Block &body = kernel.getBody().front();
+    SmallVector<Operation *> toMove;
+    for (Operation &op : body.without_terminator()) {
+      if (isa<scf::ForallOp>(op))
+        return false;
+      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+        if (!alloc.getType().hasStaticShape())
+          return false;
+        continue;
+      }
+      toMove.push_back(&op);
+    }
+    if (toMove.empty())
+      return false;
+    llvm::SmallPtrSet<Operation *, 16> moving(toMove.begin(), toMove.end());
+    for (Operation *op : toMove)
+      for (Operation *user : op->getUsers())
+        if (!moving.contains(body.findAncestorOpInBlock(*user)))
+          return false;
+    // Static allocations need no operands: they move to the front so the
+    // launch that uses them comes after them.
+    for (Operation &op : llvm::make_early_inc_range(body.without_terminator()))
+      if (isa<memref::AllocOp>(op))
+        op.moveBefore(&body, body.begin());
+    OpBuilder b(body.getTerminator());
+    Location loc = kernel.getLoc();
+    auto one = [&](scf::ForallOp &loop, Attribute mapping) {
+      loop = scf::ForallOp::create(
+          b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, ValueRange(),
+          b.getArrayAttr({mapping}));
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+    };
+    scf::ForallOp blockLoop, threadLoop;
+    one(blockLoop, gpu::GPUBlockMappingAttr::get(b.getContext(),
+                                                 gpu::MappingId::DimX));
+    one(threadLoop, gpu::GPUThreadMappingAttr::get(b.getContext(),
+                                                   gpu::MappingId::DimX));
+    for (Operation *op : toMove)
+      op->moveBefore(threadLoop.getBody()->getTerminator());
+    return true;
   }
 
   LogicalResult mapKernel(func::FuncOp kernel) {
+    bool scheduled = false;
+    kernel.getBody().front().walk([&](scf::ForallOp forall) {
+      scheduled |= hasMapping(forall, /*blocks=*/true);
+    });
+    if (!scheduled)
+      (void)wrapInSingleThreadLaunch(kernel);
     SmallVector<scf::ForallOp> launches;
     for (Operation &op : kernel.getBody().front()) {
       if (auto forall = dyn_cast<scf::ForallOp>(op);
@@ -130,9 +295,7 @@ struct MapKernelsToGpuPass final
                   "(fuse it in the schedule)";
     }
     if (launches.empty())
-      return kernel.emitError("kernel '")
-             << kernel.getSymName()
-             << "' has no #gpu.block loops: schedule it before mapping";
+      return success(); // nothing to compute
 
     // Buffers allocated inside a launch are per-thread tiles: they live on
     // the thread's stack (registers or local memory), not the heap.
@@ -174,6 +337,11 @@ struct MapKernelsToGpuPass final
       SmallVector<memref::CopyOp> copies;
       forall.getBody()->walk([&](memref::CopyOp c) { copies.push_back(c); });
       for (memref::CopyOp copy : copies) {
+        // Bufferization leaves a tile's write-back as a copy onto itself.
+        if (copy.getSource() == copy.getTarget()) {
+          copy.erase();
+          continue;
+        }
         OpBuilder b(copy);
         linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
                                copy.getTarget());

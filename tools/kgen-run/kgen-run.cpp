@@ -71,6 +71,11 @@ static cl::opt<unsigned> checkSeeds(
              "numerical check (0 skips it, for kernels too large to run on "
              "the CPU)"),
     cl::init(3));
+static cl::opt<std::string> scheduleOptions(
+    "schedule-options",
+    cl::desc("With --device=gpu: more kgen-schedule-kernels options, e.g. "
+             "\"proposer=random seed=3\" or \"decisions=F\""),
+    cl::init(""));
 static cl::opt<std::string>
     reportPath("report", cl::desc("Write the timing report as JSON here"));
 static cl::opt<double> peakFlops(
@@ -161,6 +166,7 @@ int main(int argc, char **argv) {
     GpuCodegenOptions options;
     options.chip = chip;
     options.scheduleCheckSeeds = checkSeeds;
+    options.scheduleOptions = scheduleOptions;
     auto compiled = GpuFunction::compile(*module, functionName, options);
     if (!compiled)
       return fail(llvm::toString(compiled.takeError()));

@@ -38,6 +38,14 @@ public:
   llvm::Expected<std::vector<HostTensor>>
   run(llvm::ArrayRef<HostTensor> inputs) const;
 
+  /// Runs once on `buffers`: device (or managed) pointers to the inputs
+  /// then the outputs, dense and in the signatures' order. All work goes on
+  /// `stream` (a CUstream; nullptr: kgen's own streams) and is finished when
+  /// this returns. Nothing is copied, checked or poisoned: the caller owns
+  /// the buffers. This is how an embedder (e.g. PyTorch, through the C API)
+  /// runs kgen's kernels on its own tensors.
+  llvm::Error launch(llvm::ArrayRef<void *> buffers, void *stream) const;
+
   /// Device times of repeated runs, measured the same way for every
   /// function: CUDA events around each kernel launch, `warmup` untimed runs
   /// first, the L2 cache flushed (a 256 MiB memset) before every run, and

@@ -34,6 +34,9 @@ struct GpuCodegenOptions {
   /// GPU runner schedules a program (0 skips that rung: for kernels too
   /// large to check on the CPU).
   unsigned scheduleCheckSeeds = 3;
+  /// More options of kgen-schedule-kernels when the GPU runner schedules a
+  /// program, in the pass's textual syntax (e.g. "proposer=random seed=3").
+  std::string scheduleOptions;
 };
 
 /// Scheduled kernels (after kgen-schedule-kernels) to a module holding

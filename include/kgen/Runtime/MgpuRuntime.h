@@ -60,6 +60,17 @@ struct LaunchRecord {
   int staticSharedBytes = 0;  // per block
 };
 
+/// An embedder's stream (a CUstream, e.g. PyTorch's current stream): while
+/// set, compiled code gets it from mgpuStreamCreate and never destroys it,
+/// so all of its work is ordered on, and timed by, the embedder's stream.
+/// nullptr restores private streams.
+void setStream(void *stream);
+
+/// Device buffers that compiled code frees are kept for reuse by later
+/// allocations of the same size (compiled code waits for each launch, so a
+/// freed buffer is idle). This returns them to the driver.
+void releaseCachedMemory();
+
 /// While profiling is on, every mgpuLaunchKernel is timed with events.
 void setProfiling(bool enabled);
 /// The launches since the last call, in order (waits for their events).

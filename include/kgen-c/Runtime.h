@@ -1,0 +1,57 @@
+/*===- kgen-c/Runtime.h - compile and launch kgen functions from C ---------===*\
+|*                                                                            *|
+|* A C interface for embedders that hold their own GPU tensors (PyTorch       *|
+|* through ctypes, for one): compile a function of a kgen program for a GPU   *|
+|* chip, then launch it on device pointers and a stream the caller owns.      *|
+|* Errors come back as strings the caller frees; nothing is printed.          *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef KGEN_C_RUNTIME_H
+#define KGEN_C_RUNTIME_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct KgenGpuFunction KgenGpuFunction;
+
+/* Compiles function `function_name` of the kgen program `source` (MLIR
+ * text) for `chip` (sm_90a, sm_80). `schedule_options` are extra
+ * kgen-schedule-kernels options in the pass's syntax ("" for none);
+ * `check_seeds` is the number of input sets of the schedule verifier's CPU
+ * numerical check (0 skips that rung). Needs no GPU. Returns NULL and sets
+ * *error on failure. */
+KgenGpuFunction *kgenCompileGpuFunction(const char *source,
+                                        const char *function_name,
+                                        const char *chip,
+                                        const char *schedule_options,
+                                        unsigned check_seeds, char **error);
+
+/* Numbers of inputs and outputs; launch takes inputs then outputs. */
+size_t kgenNumInputs(const KgenGpuFunction *function);
+size_t kgenNumOutputs(const KgenGpuFunction *function);
+/* Arithmetic (2 per multiply-add) and argument plus result bytes: the
+ * inputs of the roofline floor. */
+double kgenFlops(const KgenGpuFunction *function);
+double kgenBytes(const KgenGpuFunction *function);
+
+/* Runs the function once on `buffers` (dense device pointers, inputs then
+ * outputs) with all work on `stream` (a CUstream; NULL: kgen's own). Returns
+ * when the work is done: 0, or non-zero with *error set. */
+int kgenLaunch(const KgenGpuFunction *function, void *const *buffers,
+               size_t num_buffers, void *stream, char **error);
+
+/* Returns device buffers cached by kgen's runtime to the driver. */
+void kgenReleaseCachedMemory(void);
+
+void kgenDestroyGpuFunction(KgenGpuFunction *function);
+void kgenFreeString(char *string);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KGEN_C_RUNTIME_H */

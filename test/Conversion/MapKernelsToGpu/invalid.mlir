@@ -1,0 +1,33 @@
+// RUN: kgen-opt %s --kgen-map-kernels-to-gpu --split-input-file -verify-diagnostics
+
+func.func private @outside(%in: memref<8xf32>, %out: memref<8xf32>) attributes {kgen.kernel} {
+  // expected-error @below {{this op of kernel 'outside' is outside the scheduled loops and cannot run on the GPU (fuse it in the schedule)}}
+  linalg.exp ins(%in : memref<8xf32>) outs(%out : memref<8xf32>)
+  scf.forall (%b) in (8) {
+    %s = memref.subview %out[%b] [1] [1] : memref<8xf32> to memref<1xf32, strided<[1], offset: ?>>
+    linalg.exp ins(%s : memref<1xf32, strided<[1], offset: ?>>) outs(%s : memref<1xf32, strided<[1], offset: ?>>)
+  } {mapping = [#gpu.block<x>]}
+  return
+}
+
+// -----
+
+func.func private @dynamic(%in: memref<8xf32>, %out: memref<8xf32>, %n: index) attributes {kgen.kernel} {
+  // expected-error @below {{thread loops with dynamic trip counts cannot be mapped to a block}}
+  scf.forall (%b) in (2) {
+    scf.forall (%t) in (%n) {
+      %s = memref.subview %out[%t] [1] [1] : memref<8xf32> to memref<1xf32, strided<[1], offset: ?>>
+      linalg.exp ins(%s : memref<1xf32, strided<[1], offset: ?>>) outs(%s : memref<1xf32, strided<[1], offset: ?>>)
+    } {mapping = [#gpu.thread<x>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}
+
+// -----
+
+func.func @strided(%in: memref<8x8xf32>, %out: memref<4x4xf32>) {
+  %v = memref.subview %in[0, 0] [4, 4] [2, 2] : memref<8x8xf32> to memref<4x4xf32, strided<[16, 2]>>
+  // expected-error @below {{a strided copy outside the kernels cannot run on the GPU}}
+  memref.copy %v, %out : memref<4x4xf32, strided<[16, 2]>> to memref<4x4xf32>
+  return
+}

@@ -1,0 +1,113 @@
+// RUN: kgen-opt %s --kgen-map-kernels-to-gpu --split-input-file | FileCheck %s
+// RUN: kgen-opt %s --kgen-map-kernels-to-gpu="private-address-space=5" --split-input-file | FileCheck %s --check-prefix=AMD
+
+// A scheduled kernel: the block forall becomes a launch whose grid is its
+// trip count, the thread forall's trip counts give the block (innermost on
+// x), and a per-thread buffer lives on the thread's stack.
+
+// CHECK-LABEL: func.func private @kernel
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %c4{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads({{.*}}) in (%{{.*}} = %c8{{.*}}, %{{.*}} = %c2{{.*}}, %{{.*}} = %c1{{.*}})
+// CHECK:           memref.alloca() : memref<1x1xf32>
+// CHECK-NOT:       memref.alloc()
+// CHECK-NOT:       memref.copy
+// CHECK:           gpu.terminator
+// AMD-LABEL: func.func private @kernel
+// AMD:         %[[A:.*]] = memref.alloca() : memref<1x1xf32, 5>
+// AMD:         memref.memory_space_cast %[[A]] : memref<1x1xf32, 5> to memref<1x1xf32>
+func.func private @kernel(%in: memref<8x32xf32>, %out: memref<8x32xf32>) attributes {kgen.kernel} {
+  scf.forall (%b) in (4) {
+    %col = affine.apply affine_map<(d0) -> (d0 * 8)>(%b)
+    %bin = memref.subview %in[0, %col] [8, 8] [1, 1] : memref<8x32xf32> to memref<8x8xf32, strided<[32, 1], offset: ?>>
+    %bout = memref.subview %out[0, %col] [8, 8] [1, 1] : memref<8x32xf32> to memref<8x8xf32, strided<[32, 1], offset: ?>>
+    scf.forall (%r, %c) in (2, 8) {
+      %row = affine.apply affine_map<(d0) -> (d0 * 4)>(%r)
+      %tin = memref.subview %bin[%row, %c] [1, 1] [1, 1] : memref<8x8xf32, strided<[32, 1], offset: ?>> to memref<1x1xf32, strided<[32, 1], offset: ?>>
+      %tout = memref.subview %bout[%row, %c] [1, 1] [1, 1] : memref<8x8xf32, strided<[32, 1], offset: ?>> to memref<1x1xf32, strided<[32, 1], offset: ?>>
+      %tmp = memref.alloc() : memref<1x1xf32>
+      linalg.exp ins(%tin : memref<1x1xf32, strided<[32, 1], offset: ?>>) outs(%tmp : memref<1x1xf32>)
+      linalg.exp ins(%tmp : memref<1x1xf32>) outs(%tout : memref<1x1xf32, strided<[32, 1], offset: ?>>)
+      memref.dealloc %tmp : memref<1x1xf32>
+      // The tile's write-back onto itself, as bufferization leaves it.
+      memref.copy %tout, %tout : memref<1x1xf32, strided<[32, 1], offset: ?>> to memref<1x1xf32, strided<[32, 1], offset: ?>>
+    } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}
+
+// Host code: an intermediate buffer becomes a device allocation, freed
+// before the function returns; the result's buffer is the out-parameter
+// itself (no copy); a constant read by a kernel is staged into device
+// memory; a copy into an out-parameter becomes a device copy.
+
+// CHECK-LABEL: func.func @host(
+// CHECK-SAME:    %[[X:.*]]: memref<8x32xf32>, %[[OUT:.*]]: memref<8x32xf32>, %[[OUT2:.*]]: memref<8x32xf32>)
+// CHECK:         %[[S0:.*]] = gpu.wait async
+// CHECK:         %[[TMP:.*]], %[[T0:.*]] = gpu.alloc async [%[[S0]]] () : memref<8x32xf32>
+// CHECK:         gpu.wait [%[[T0]]]
+// CHECK:         call @kernel(%[[X]], %[[TMP]])
+// CHECK:         call @kernel(%[[TMP]], %[[OUT]])
+// CHECK:         %[[S1:.*]] = gpu.wait async
+// CHECK:         %[[T1:.*]] = gpu.memcpy async [%[[S1]]] %[[OUT2]], %[[X]]
+// CHECK:         gpu.wait [%[[T1]]]
+// CHECK:         %[[S2:.*]] = gpu.wait async
+// CHECK:         %[[T2:.*]] = gpu.dealloc async [%[[S2]]] %[[TMP]]
+// CHECK:         gpu.wait [%[[T2]]]
+// CHECK-NEXT:    return
+func.func @host(%x: memref<8x32xf32>, %out: memref<8x32xf32>, %out2: memref<8x32xf32>) {
+  %tmp = memref.alloc() : memref<8x32xf32>
+  call @kernel(%x, %tmp) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
+  %res = memref.alloc() : memref<8x32xf32>
+  call @kernel(%tmp, %res) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
+  memref.copy %res, %out : memref<8x32xf32> to memref<8x32xf32>
+  memref.copy %x, %out2 : memref<8x32xf32> to memref<8x32xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @constant(
+// CHECK:         %[[G:.*]] = memref.get_global @weights
+// CHECK:         %[[D:.*]], %{{.*}} = gpu.alloc async {{.*}} : memref<8x32xf32>
+// CHECK:         gpu.memcpy async [%{{.*}}] %[[D]], %[[G]]
+// CHECK:         call @kernel(%[[D]], %{{.*}})
+// CHECK:         gpu.dealloc async [%{{.*}}] %[[D]]
+memref.global "private" constant @weights : memref<8x32xf32> = dense<1.5>
+func.func @constant(%out: memref<8x32xf32>) {
+  %w = memref.get_global @weights : memref<8x32xf32>
+  call @kernel(%w, %out) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
+  return
+}
+
+// A returned buffer belongs to the caller: not freed.
+// CHECK-LABEL: func.func @returned(
+// CHECK:         %[[R:.*]], %{{.*}} = gpu.alloc async
+// CHECK-NOT:     gpu.dealloc
+// CHECK:         return %[[R]]
+func.func @returned(%x: memref<8x32xf32>) -> memref<8x32xf32> {
+  %r = memref.alloc() : memref<8x32xf32>
+  call @kernel(%x, %r) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
+  return %r : memref<8x32xf32>
+}
+
+// -----
+
+// A reduction to a scalar has no parallel loop for its schedule to tile: it
+// runs as one thread of a one-block launch; its buffers stay outside.
+// CHECK-LABEL: func.func private @scalar
+// CHECK:         %[[ACC:.*]], %{{.*}} = gpu.alloc async {{.*}} : memref<f32>
+// CHECK-NOT:     arith.constant {{[02-9]}} : index
+// CHECK:         gpu.launch
+// CHECK:           linalg.fill {{.*}} outs(%[[ACC]]
+// CHECK:           linalg.reduce
+// CHECK:           linalg.copy ins(%[[ACC]]
+// CHECK:         gpu.dealloc async {{.*}} %[[ACC]]
+func.func private @scalar(%in: memref<2048xf32>, %out: memref<f32>) attributes {kgen.kernel} {
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<f32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<f32>)
+  linalg.reduce ins(%in : memref<2048xf32>) outs(%acc : memref<f32>) dimensions = [0]
+    (%a: f32, %b: f32) {
+      %s = arith.addf %a, %b : f32
+      linalg.yield %s : f32
+    }
+  memref.copy %acc, %out : memref<f32> to memref<f32>
+  return
+}
