@@ -191,8 +191,11 @@ mlir::kgen::detail::lowerAndJit(
       if (diag.getSeverity() != DiagnosticSeverity::Error)
         return success();
       os << diag.getLocation() << ": " << diag << "\n";
+      // The pass manager's "see current operation" note dumps the whole
+      // module; the other notes are the diagnostic's own.
       for (Diagnostic &note : diag.getNotes())
-        os << note.getLocation() << ": note: " << note << "\n";
+        if (!llvm::StringRef(note.str()).starts_with("see current operation"))
+          os << note.getLocation() << ": note: " << note << "\n";
       return success();
     });
     PassManager pm(ctx);

@@ -1,0 +1,156 @@
+"""python3 -m kgen_bench (from benchmarks/): run the benchmark suite.
+
+    python3 -m kgen_bench --out DIR [problem.py | directory]...
+        [--chip sm_90a] [--schedule-options "proposer=..."] [--check-seeds N]
+        [--trials 5] [--budget 2.0] [--no-torch-compile] [--no-isolate]
+
+Each problem runs in its own process (unless --no-isolate), so a crash
+costs one row, not the run. Writes DIR/results.{json,csv}, DIR/summary.md
+and DIR/speedups.png. Exit status: 0 when the run completed (whatever the
+problems' outcomes), 2 on bad usage or when no GPU is present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_PROBLEMS = Path(__file__).resolve().parents[1] / "problems"
+
+
+def _problems(paths):
+    found = []
+    for p in paths or [DEFAULT_PROBLEMS]:
+        p = Path(p)
+        if p.is_dir():
+            found += sorted(p.glob("*.py"))
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise SystemExit(f"kgen-bench: error: {p}: no such file or directory")
+    return found
+
+
+def _meta(args):
+    import torch
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "command": "python3 -m kgen_bench " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "chip": args.chip,
+        "schedule_options": args.schedule_options or "(heuristic)",
+        "check_seeds": args.check_seeds,
+        "trials": args.trials,
+    }
+    try:
+        import triton
+        meta["triton"] = triton.__version__
+    except ImportError:
+        meta["triton"] = "not installed"
+    if torch.cuda.is_available():
+        meta["device"] = torch.cuda.get_device_name()
+        meta["cuda_runtime"] = torch.version.cuda
+        try:
+            meta["driver"] = subprocess.run(
+                ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            meta["driver"] = "unknown"
+    root = Path(__file__).resolve().parents[2]
+    try:
+        meta["kgen_commit"] = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
+                                             capture_output=True, text=True,
+                                             timeout=20).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        meta["kgen_commit"] = os.environ.get("KGEN_COMMIT", "unknown")
+    return meta
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="kgen-bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("problems", nargs="*", help="problem files or directories "
+                    "(default: benchmarks/problems)")
+    ap.add_argument("--out", required=True, help="directory for the results")
+    ap.add_argument("--chip", default="sm_90a")
+    ap.add_argument("--schedule-options", default="",
+                    help='kgen-schedule-kernels options, e.g. "proposer=llm ..."')
+    ap.add_argument("--check-seeds", type=int, default=0,
+                    help="input sets of the schedule verifier's CPU check (default 0: "
+                         "the harness checks every kernel on the GPU against PyTorch)")
+    ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--budget", type=float, default=2.0,
+                    help="seconds of timed runs per backend and problem (20-200 runs)")
+    ap.add_argument("--no-torch-compile", action="store_true")
+    ap.add_argument("--no-isolate", action="store_true")
+    ap.add_argument("--peak-flops", type=float)
+    ap.add_argument("--bandwidth", type=float)
+    ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: one problem -> JSON file
+    args = ap.parse_args(argv)
+    if args.trials < 1:
+        ap.error("--trials must be at least 1")
+
+    import torch
+    from .runner import Options, roofline, run_problem_safely
+    from .report import write_run, write_atomically
+
+    if not torch.cuda.is_available():
+        print("kgen-bench: error: no CUDA GPU is visible to PyTorch; run this on a GPU machine",
+              file=sys.stderr)
+        return 2
+    options = Options(chip=args.chip, schedule_options=args.schedule_options,
+                      check_seeds=args.check_seeds, trials=args.trials, budget_s=args.budget,
+                      torch_compile=not args.no_torch_compile, peak_flops=args.peak_flops,
+                      bandwidth=args.bandwidth)
+    out = Path(args.out)
+    if args.one:
+        row = run_problem_safely(Path(args.one), options)
+        write_atomically(out, json.dumps(row, default=str).encode())
+        return 0
+
+    rows = []
+    for path in _problems(args.problems):
+        if args.no_isolate:
+            row = run_problem_safely(path, options)
+        else:
+            one = out / "rows" / f"{path.stem}.json"
+            cmd = [sys.executable, "-m", "kgen_bench", "--one", str(path), "--out", str(one)]
+            # The same options as this run, minus the problem list and --out.
+            for flag, value in (("--chip", args.chip), ("--schedule-options", args.schedule_options),
+                                ("--check-seeds", args.check_seeds), ("--trials", args.trials),
+                                ("--budget", args.budget)):
+                cmd += [flag, str(value)]
+            if args.no_torch_compile:
+                cmd.append("--no-torch-compile")
+            proc = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1],
+                                  capture_output=True, text=True)
+            if one.is_file():
+                row = json.loads(one.read_text())
+            else:
+                tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
+                row = {"problem": path.stem, "status": "crashed",
+                       "message": f"exit {proc.returncode}: {tail[0][:300]}"}
+        rows.append(row)
+        print(f"{row['problem']:28s} {row['status']:14s} "
+              + " ".join(f"{k}={row[k]:.4g}" for k in ("kgen_ms", "eager_ms", "compile_ms",
+                                                      "floor_ms") if k in row)
+              + (f"  {row['message'][:120]}" if row.get("message") else ""), flush=True)
+    meta = _meta(args)
+    meta["roofline"] = roofline(meta.get("device", ""), options)
+    summary = write_run(out, rows, meta)
+    print(f"correct {summary['correct']}/{summary['problems']}; "
+          f"fast_1 vs eager {summary['fast_1_vs_eager']:.3g}, "
+          f"vs torch.compile {summary['fast_1_vs_compile']:.3g}; results in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

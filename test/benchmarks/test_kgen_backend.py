@@ -1,0 +1,82 @@
+"""libkgen_c through the harness's ctypes binding, on a machine without a
+GPU: compiling needs none; launching says clearly that there is none. With
+a GPU, an imported module runs on PyTorch's tensors and stream."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from kgen_bench import kgen_backend  # noqa: E402
+from kgen_bench.kgen_backend import KgenError, KgenFunction  # noqa: E402
+
+if os.environ.get("KGEN_BUILD") and not os.environ.get("KGEN_C_LIBRARY"):
+    os.environ["KGEN_C_LIBRARY"] = str(Path(os.environ["KGEN_BUILD"]) / "lib" / "libkgen_c.so")
+
+PROGRAM = """
+func.func @main(%x: tensor<8x32xf32>, %w: tensor<32x16xf32>) -> tensor<8x16xf32> {
+  %y = kgen.matmul %x, %w : (tensor<8x32xf32>, tensor<32x16xf32>) -> tensor<8x16xf32>
+  %z = kgen.relu %y : tensor<8x16xf32>
+  return %z : tensor<8x16xf32>
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def lib():
+    path = kgen_backend.library_path()
+    if not path.is_file():
+        if os.environ.get("CI") or os.environ.get("KGEN_BUILD"):
+            pytest.fail(f"{path} is missing")
+        pytest.skip(f"{path} not built")
+    return kgen_backend.load_library()
+
+
+def test_compiles_without_a_gpu_and_reports_the_roofline_inputs(lib):
+    f = KgenFunction(PROGRAM, chip="sm_90a")
+    assert (f.num_inputs, f.num_outputs) == (2, 1)
+    assert f.flops == 2 * 8 * 16 * 32
+    assert f.bytes == 4 * (8 * 32 + 32 * 16 + 8 * 16)
+
+
+def test_syntax_error_is_a_located_message(lib):
+    with pytest.raises(KgenError, match=r"cannot parse the program: .*:4:8\): custom op 'kgen.nosuchop' is unknown"):
+        KgenFunction(PROGRAM.replace("kgen.relu", "kgen.nosuchop"))
+
+
+def test_unknown_function_and_bad_schedule_options_are_clear(lib):
+    with pytest.raises(KgenError, match="no function named 'other'|'other'"):
+        KgenFunction(PROGRAM, function_name="other")
+    with pytest.raises(KgenError, match="bad scheduling options 'nonsense=1'"):
+        KgenFunction(PROGRAM, schedule_options="nonsense=1")
+    with pytest.raises(KgenError, match="unknown proposer 'nonsense'"):
+        KgenFunction(PROGRAM, schedule_options="proposer=nonsense")
+
+
+def test_wrong_buffer_count_is_refused(lib):
+    f = KgenFunction(PROGRAM)
+    with pytest.raises(KgenError, match="expected 3 buffers"):
+        f.launch([torch.zeros(1)], None)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_launch_without_a_gpu_says_so(lib):
+    f = KgenFunction(PROGRAM)
+    buffers = [torch.zeros(8, 32), torch.zeros(32, 16), torch.zeros(8, 16)]
+    with pytest.raises(KgenError, match="no CUDA driver|no CUDA device"):
+        f.launch(buffers, None)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_runs_on_pytorch_tensors_and_stream(lib):
+    f = KgenFunction(PROGRAM)
+    for seed in range(3):
+        g = torch.Generator().manual_seed(seed)
+        x, w = (torch.randn(*s, generator=g).cuda() for s in ((8, 32), (32, 16)))
+        out = torch.full((8, 16), float("nan"), device="cuda")
+        f.launch([x, w, out], torch.cuda.current_stream().cuda_stream)
+        torch.testing.assert_close(out, torch.relu(x @ w), rtol=1e-4, atol=1e-4)
