@@ -93,14 +93,23 @@ def main(argv=None) -> int:
     ap.add_argument("--no-isolate", action="store_true")
     ap.add_argument("--peak-flops", type=float)
     ap.add_argument("--bandwidth", type=float)
+    ap.add_argument("--timeout", type=float, default=300,
+                    help="seconds per problem before it is recorded as timed out")
+    ap.add_argument("--merge", nargs="+", metavar="DIR",
+                    help="combine the rows of earlier (partial) runs into --out; "
+                         "runs nothing")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: one problem -> JSON file
     args = ap.parse_args(argv)
     if args.trials < 1:
         ap.error("--trials must be at least 1")
 
+    from .report import write_run, write_atomically
+    out = Path(args.out)
+    if args.merge:
+        return merge(args.merge, out, write_run)
+
     import torch
     from .runner import Options, roofline, run_problem_safely
-    from .report import write_run, write_atomically
 
     if not torch.cuda.is_available():
         print("kgen-bench: error: no CUDA GPU is visible to PyTorch; run this on a GPU machine",
@@ -110,12 +119,14 @@ def main(argv=None) -> int:
                       check_seeds=args.check_seeds, trials=args.trials, budget_s=args.budget,
                       torch_compile=not args.no_torch_compile, peak_flops=args.peak_flops,
                       bandwidth=args.bandwidth)
-    out = Path(args.out)
     if args.one:
         row = run_problem_safely(Path(args.one), options)
         write_atomically(out, json.dumps(row, default=str).encode())
         return 0
 
+    meta = _meta(args)
+    meta["roofline"] = roofline(meta.get("device", ""), options)
+    write_atomically(out / "meta.json", json.dumps(meta, default=str).encode())
     rows = []
     for path in _problems(args.problems):
         if args.no_isolate:
@@ -130,9 +141,16 @@ def main(argv=None) -> int:
                 cmd += [flag, str(value)]
             if args.no_torch_compile:
                 cmd.append("--no-torch-compile")
-            proc = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1],
-                                  capture_output=True, text=True)
-            if one.is_file():
+            try:
+                proc = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1],
+                                      capture_output=True, text=True, timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                proc = None
+            if proc is None:
+                row = {"problem": path.stem, "status": "timeout",
+                       "message": f"no result within {args.timeout:g} s"}
+                write_atomically(one, json.dumps(row).encode())
+            elif one.is_file():
                 row = json.loads(one.read_text())
             else:
                 tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
@@ -143,12 +161,35 @@ def main(argv=None) -> int:
               + " ".join(f"{k}={row[k]:.4g}" for k in ("kgen_ms", "eager_ms", "compile_ms",
                                                       "floor_ms") if k in row)
               + (f"  {row['message'][:120]}" if row.get("message") else ""), flush=True)
-    meta = _meta(args)
-    meta["roofline"] = roofline(meta.get("device", ""), options)
     summary = write_run(out, rows, meta)
     print(f"correct {summary['correct']}/{summary['problems']}; "
           f"fast_1 vs eager {summary['fast_1_vs_eager']:.3g}, "
           f"vs torch.compile {summary['fast_1_vs_compile']:.3g}; results in {out}")
+    return 0
+
+
+def merge(dirs, out: Path, write_run) -> int:
+    """One run from the rows of several partial runs on the same device."""
+    metas, rows = [], {}
+    for d in map(Path, dirs):
+        if not (d / "meta.json").is_file():
+            print(f"kgen-bench: error: {d}/meta.json not found: not a kgen-bench run",
+                  file=sys.stderr)
+            return 2
+        metas.append(json.loads((d / "meta.json").read_text()))
+        for f in sorted((d / "rows").glob("*.json")):
+            rows[f.stem] = json.loads(f.read_text())
+    devices = {m.get("device") for m in metas}
+    if len(devices) != 1:
+        print(f"kgen-bench: error: the runs are from different devices: {sorted(map(str, devices))}",
+              file=sys.stderr)
+        return 2
+    meta = dict(metas[0])
+    meta["command"] = " ; ".join(m["command"] for m in metas)
+    meta["date"] = " / ".join(sorted({m["date"] for m in metas}))
+    summary = write_run(out, [rows[k] for k in sorted(rows)], meta)
+    print(f"merged {len(rows)} problems from {len(dirs)} runs: correct "
+          f"{summary['correct']}/{summary['problems']}; results in {out}")
     return 0
 
 
