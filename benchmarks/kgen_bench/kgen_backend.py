@@ -85,7 +85,9 @@ class KgenFunction:
         self.flops = self.lib.kgenFlops(self.handle)
         self.bytes = self.lib.kgenBytes(self.handle)
 
-    def launch(self, buffers: Sequence[torch.Tensor], stream: Optional[int]) -> None:
+    def launch(self, buffers: Sequence[torch.Tensor], stream: int) -> None:
+        """Runs on `buffers` (inputs then outputs) with all work on `stream`
+        (a CUstream handle; 0 is the legacy default stream)."""
         if len(buffers) != self.num_inputs + self.num_outputs:
             raise KgenError(f"expected {self.num_inputs + self.num_outputs} buffers, "
                             f"got {len(buffers)}")
@@ -95,7 +97,7 @@ class KgenFunction:
         pointers = (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
         error = ctypes.c_void_p()
         if self.lib.kgenLaunch(self.handle, pointers, len(buffers),
-                               ctypes.c_void_p(stream or 0), ctypes.byref(error)):
+                               ctypes.c_void_p(stream), ctypes.byref(error)):
             raise KgenError(_take_error(self.lib, error))
 
     def __del__(self):
@@ -116,6 +118,9 @@ class KgenCandidate:
         self.output_shapes = [tuple(s) for s in output_shapes]
 
     def __call__(self, inputs: List[torch.Tensor], outputs: List[torch.Tensor]) -> None:
-        stream = torch.cuda.current_stream().cuda_stream if inputs and inputs[0].is_cuda else None
+        # PyTorch's default stream is the legacy NULL stream (handle 0): kgen
+        # runs on it rather than on a stream of its own, which would not be
+        # ordered with PyTorch's work.
+        stream = torch.cuda.current_stream().cuda_stream if inputs and inputs[0].is_cuda else 0
         self.function.launch([x.contiguous() for x in inputs] + self.parameters + list(outputs),
                              stream)

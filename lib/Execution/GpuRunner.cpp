@@ -217,9 +217,9 @@ llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
     described.push_back({pointer, sig.shape});
   }
   runtime::clearError();
-  runtime::setStream(stream);
+  runtime::borrowStream(stream);
   llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, described);
-  runtime::setStream(nullptr);
+  runtime::endStreamBorrow();
   if (!err && !runtime::lastError().empty())
     err = makeError(runtime::lastError());
   return err;

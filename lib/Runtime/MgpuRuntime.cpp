@@ -25,6 +25,7 @@ struct PendingLaunch {
 };
 std::vector<PendingLaunch> pending;
 
+bool streamBorrowed = false;
 void *borrowedStream = nullptr;
 
 // Device allocations by size: live ones, and freed ones kept for reuse.
@@ -76,7 +77,15 @@ void mlir::kgen::runtime::clearError() {
   firstError.clear();
 }
 
-void mlir::kgen::runtime::setStream(void *stream) { borrowedStream = stream; }
+void mlir::kgen::runtime::borrowStream(void *stream) {
+  streamBorrowed = true;
+  borrowedStream = stream;
+}
+
+void mlir::kgen::runtime::endStreamBorrow() {
+  streamBorrowed = false;
+  borrowedStream = nullptr;
+}
 
 void mlir::kgen::runtime::releaseCachedMemory() {
   std::lock_guard<std::mutex> lock(memoryMutex);
@@ -184,7 +193,7 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 }
 
 void *mgpuStreamCreate() {
-  if (borrowedStream)
+  if (streamBorrowed)
     return borrowedStream;
   const Driver *d = driver();
   CUstream stream = nullptr;
@@ -195,7 +204,7 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamDestroy(void *stream) {
-  if (stream == borrowedStream)
+  if (streamBorrowed && stream == borrowedStream)
     return;
   if (const Driver *d = driver(); d && stream)
     ok(d, d->api().cuStreamDestroy(static_cast<CUstream>(stream)),

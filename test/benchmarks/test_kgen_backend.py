@@ -60,7 +60,7 @@ def test_unknown_function_and_bad_schedule_options_are_clear(lib):
 def test_wrong_buffer_count_is_refused(lib):
     f = KgenFunction(PROGRAM)
     with pytest.raises(KgenError, match="expected 3 buffers"):
-        f.launch([torch.zeros(1)], None)
+        f.launch([torch.zeros(1)], 0)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
@@ -68,15 +68,22 @@ def test_launch_without_a_gpu_says_so(lib):
     f = KgenFunction(PROGRAM)
     buffers = [torch.zeros(8, 32), torch.zeros(32, 16), torch.zeros(8, 16)]
     with pytest.raises(KgenError, match="no CUDA driver|no CUDA device"):
-        f.launch(buffers, None)
+        f.launch(buffers, 0)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_runs_on_pytorch_tensors_and_stream(lib):
+@pytest.mark.parametrize("stream_kind", ["default", "side"])
+def test_runs_on_pytorch_tensors_in_stream_order(lib, stream_kind):
     f = KgenFunction(PROGRAM)
-    for seed in range(3):
-        g = torch.Generator().manual_seed(seed)
-        x, w = (torch.randn(*s, generator=g).cuda() for s in ((8, 32), (32, 16)))
-        out = torch.full((8, 16), float("nan"), device="cuda")
-        f.launch([x, w, out], torch.cuda.current_stream().cuda_stream)
-        torch.testing.assert_close(out, torch.relu(x @ w), rtol=1e-4, atol=1e-4)
+    stream = torch.cuda.current_stream() if stream_kind == "default" else torch.cuda.Stream()
+    with torch.cuda.stream(stream):
+        for seed in range(3):
+            g = torch.Generator().manual_seed(seed)
+            x, w = (torch.randn(*s, generator=g).cuda() for s in ((8, 32), (32, 16)))
+            out = torch.empty(8, 16, device="cuda")
+            # The poison lands late on PyTorch's stream: a kernel not ordered
+            # after it would have its result overwritten with NaN.
+            torch.cuda._sleep(20_000_000)
+            out.fill_(float("nan"))
+            f.launch([x, w, out], stream.cuda_stream)
+            torch.testing.assert_close(out, torch.relu(x @ w), rtol=1e-4, atol=1e-4)

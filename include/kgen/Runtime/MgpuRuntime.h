@@ -60,11 +60,13 @@ struct LaunchRecord {
   int staticSharedBytes = 0;  // per block
 };
 
-/// An embedder's stream (a CUstream, e.g. PyTorch's current stream): while
-/// set, compiled code gets it from mgpuStreamCreate and never destroys it,
-/// so all of its work is ordered on, and timed by, the embedder's stream.
-/// nullptr restores private streams.
-void setStream(void *stream);
+/// Borrows an embedder's stream (a CUstream, e.g. PyTorch's current stream;
+/// nullptr is the legacy default stream, as in CUDA): until the borrow ends,
+/// compiled code gets it from mgpuStreamCreate and never destroys it, so all
+/// of its work is ordered on, and timed by, the embedder's stream.
+void borrowStream(void *stream);
+/// Ends the borrow: compiled code creates (non-blocking) streams again.
+void endStreamBorrow();
 
 /// Device buffers that compiled code frees are kept for reuse by later
 /// allocations of the same size (compiled code waits for each launch, so a
