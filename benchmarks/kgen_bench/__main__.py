@@ -50,6 +50,7 @@ def _meta(args):
         "schedule_options": args.schedule_options or "(heuristic)",
         "check_seeds": args.check_seeds,
         "trials": args.trials,
+        "tf32": "off (fp32 problems run in fp32 in the reference and both baselines)",
     }
     try:
         import triton
@@ -65,13 +66,17 @@ def _meta(args):
                 capture_output=True, text=True, timeout=20).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             meta["driver"] = "unknown"
+    # A copy of the tree on a GPU machine may carry a stale .git: the
+    # commit can be given explicitly.
     root = Path(__file__).resolve().parents[2]
-    try:
-        meta["kgen_commit"] = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                                             capture_output=True, text=True,
-                                             timeout=20).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        meta["kgen_commit"] = os.environ.get("KGEN_COMMIT", "unknown")
+    meta["kgen_commit"] = os.environ.get("KGEN_COMMIT", "")
+    if not meta["kgen_commit"]:
+        try:
+            meta["kgen_commit"] = subprocess.run(
+                ["git", "-C", str(root), "describe", "--always", "--dirty"],
+                capture_output=True, text=True, timeout=20).stdout.strip() or "unknown"
+        except (OSError, subprocess.SubprocessError):
+            meta["kgen_commit"] = "unknown"
     return meta
 
 
@@ -177,8 +182,14 @@ def merge(dirs, out: Path, write_run) -> int:
                   file=sys.stderr)
             return 2
         metas.append(json.loads((d / "meta.json").read_text()))
-        for f in sorted((d / "rows").glob("*.json")):
-            rows[f.stem] = json.loads(f.read_text())
+        # A finished run's results.json, else the rows of an interrupted one.
+        # Later runs replace earlier rows of the same problem.
+        if (d / "results.json").is_file():
+            for row in json.loads((d / "results.json").read_text())["problems"]:
+                rows[row["problem"]] = row
+        else:
+            for f in sorted((d / "rows").glob("*.json")):
+                rows[f.stem] = json.loads(f.read_text())
     devices = {m.get("device") for m in metas}
     if len(devices) != 1:
         print(f"kgen-bench: error: the runs are from different devices: {sorted(map(str, devices))}",

@@ -58,9 +58,19 @@ def roofline(device_name: str, options: Options):
     return peak, bw, source
 
 
+def use_true_fp32() -> None:
+    """fp32 problems are computed in fp32 by the reference and both
+    baselines: cuDNN convolutions default to TF32 (10-bit mantissa), which
+    would make the reference wrong by ~1e-3 and the baselines faster than
+    an fp32 computation can be."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
 def run_problem(path: Path, options: Options) -> Dict[str, Any]:
     """One problem, end to end. Never raises: failures are the row's status
     ('import_error', 'compile_error', 'run_error', 'incorrect') and message."""
+    use_true_fp32()
     row: Dict[str, Any] = {"problem": path.stem, "status": "ok", "message": ""}
     device = harness.Device(options.device)
     try:
