@@ -125,13 +125,14 @@ def plot(rows: List[Dict[str, Any]], path: Path) -> Optional[str]:
     except ImportError:
         return "matplotlib is not installed: no plot"
     names = [r["problem"] for r in rows]
-    eager = [r.get("speedup_vs_eager") or 0 for r in rows]
-    comp = [r.get("speedup_vs_compile") or 0 for r in rows]
+    # Failed problems get no bar (NaN), only their status in the label.
+    eager = [r.get("speedup_vs_eager") or float("nan") for r in rows]
+    comp = [r.get("speedup_vs_compile") or float("nan") for r in rows]
     fig, ax = plt.subplots(figsize=(10, max(4, 0.28 * len(rows))))
     ys = range(len(rows))
-    ax.barh([y - 0.2 for y in ys], [max(e, 1e-4) for e in eager], height=0.4,
+    ax.barh([y - 0.2 for y in ys], eager, height=0.4,
             label="vs PyTorch eager")
-    ax.barh([y + 0.2 for y in ys], [max(c, 1e-4) for c in comp], height=0.4,
+    ax.barh([y + 0.2 for y in ys], comp, height=0.4,
             label="vs torch.compile")
     ax.set_yticks(list(ys))
     ax.set_yticklabels([n + ("" if r["status"] == "ok" else f" ({r['status']})")
