@@ -57,6 +57,23 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
   auto clampTile = [&](size_t i, int64_t want) {
     return largestDivisor(sizes[i], want);
   };
+  // With more than three parallel loops (convolutions and their padding:
+  // batch, groups, channels, rows, columns), the loops not on the grid run
+  // whole inside each thread: the grid takes the innermost loop and the two
+  // largest others, leaving the smallest in the thread.
+  if (!(hasReduction && kernel.matmulLike)) {
+    std::vector<size_t> wide;
+    for (size_t i = 0; i + 1 < n; ++i)
+      if (sizes[i] > 1 && (candidates.empty() || i != candidates.front()))
+        wide.push_back(i);
+    if (!candidates.empty() && wide.size() + 1 > 3) {
+      std::stable_sort(wide.begin(), wide.end(), [&](size_t a, size_t b) {
+        return sizes[a] > sizes[b];
+      });
+      candidates = {candidates.front(), std::max(wide[0], wide[1]),
+                    std::min(wide[0], wide[1])};
+    }
+  }
   if (hasReduction && kernel.matmulLike && candidates.size() >= 2) {
     // Output tiles of 64x64 per workgroup, 4x4 per thread: 256 threads, 16
     // accumulators each; batch loops get one workgroup per index.

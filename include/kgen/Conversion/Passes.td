@@ -37,7 +37,9 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
 
     * an elementwise producer (all-parallel linalg op, `linalg.fill`,
       `tensor.pad`) joins its consumer's kernel when its result has exactly
-      that one use;
+      that one use, except that only fills, transposes and broadcasts join
+      a contraction or reduction (arithmetic would be recomputed per tile,
+      padding materialized per thread);
     * an elementwise consumer whose kernel has no root joins the kernel of a
       root whose result it is the only user of.
 
