@@ -40,6 +40,12 @@ if any(os.path.exists(os.path.join(d, "libcuda.so.1"))
        for d in ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/nvidia/lib64"]):
     config.available_features.add("cuda-driver")
 
+# A machine with ROCm's HIP runtime runs AMD kernels instead of reporting
+# that there is none.
+if any(os.path.exists(os.path.join(d, "libamdhip64.so"))
+       for d in ["/opt/rocm/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib64"]):
+    config.available_features.add("hip-runtime")
+
 # AMD code generation links Debian's ROCm device libraries (rocm-device-libs).
 if os.path.isdir("/usr/lib/x86_64-linux-gnu/amdgcn/bitcode"):
     config.available_features.add("rocm-device-libs")

@@ -1,4 +1,4 @@
-//===- RuntimeTest.cpp - the CUDA driver loader and the mgpu* ABI ---------===//
+//===- RuntimeTest.cpp - the CUDA and HIP loaders and the mgpu* ABI -------===//
 //
 // On a machine without a GPU (CI) the driver must fail to load with a clear
 // message and every mgpu* call must be a recorded no-op. Where a GPU is
@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Runtime/CudaDriver.h"
+#include "kgen/Runtime/HipRuntime.h"
 #include "kgen/Runtime/MgpuRuntime.h"
 
 #include <gtest/gtest.h>
@@ -122,6 +123,71 @@ TEST(MgpuRuntime, LoadsLaunchesAndCopiesOnTheGpu) {
   mgpuMemFree(y, stream);
   mgpuStreamDestroy(stream);
   EXPECT_EQ(runtime::lastError(), "");
+}
+
+
+//===----------------------------------------------------------------------===//
+// HIP (AMD). No AMD GPU is available to develop on: these are the
+// no-runtime paths, which every machine without ROCm takes.
+//===----------------------------------------------------------------------===//
+
+bool haveHip() {
+  auto hipRuntime = hip::Runtime::get();
+  if (hipRuntime)
+    return true;
+  llvm::consumeError(hipRuntime.takeError());
+  return false;
+}
+
+TEST(HipRuntime, MissingRuntimeOrDeviceIsAClearError) {
+  if (haveHip())
+    GTEST_SKIP() << "a HIP runtime with a device is present";
+  auto hipRuntime = hip::Runtime::get();
+  ASSERT_FALSE(bool(hipRuntime));
+  std::string message = llvm::toString(hipRuntime.takeError());
+  EXPECT_TRUE(message.find("no HIP runtime: cannot load libamdhip64.so") !=
+                  std::string::npos ||
+              message.find("no AMD GPU") != std::string::npos)
+      << message;
+}
+
+TEST(HipRuntime, MgpuCallsWithoutARuntimeAreRecordedNoOps) {
+  if (haveHip())
+    GTEST_SKIP() << "a HIP runtime with a device is present";
+  std::vector<runtime::MgpuSymbol> symbols =
+      runtime::mgpuSymbols(runtime::Vendor::Amd);
+  ASSERT_EQ(symbols.size(), 18u);
+  // Same names as the CUDA table, different functions.
+  std::vector<runtime::MgpuSymbol> cuda =
+      runtime::mgpuSymbols(runtime::Vendor::Nvidia);
+  ASSERT_EQ(cuda.size(), symbols.size());
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    EXPECT_STREQ(symbols[i].name, cuda[i].name);
+    EXPECT_NE(symbols[i].address, cuda[i].address) << symbols[i].name;
+  }
+  auto find = [&](llvm::StringRef name) {
+    for (const runtime::MgpuSymbol &s : symbols)
+      if (name == s.name)
+        return s.address;
+    return static_cast<void *>(nullptr);
+  };
+  runtime::clearError();
+  auto *streamCreate = reinterpret_cast<void *(*)()>(find("mgpuStreamCreate"));
+  auto *memAlloc = reinterpret_cast<void *(*)(uint64_t, void *, bool)>(
+      find("mgpuMemAlloc"));
+  ASSERT_TRUE(streamCreate && memAlloc);
+  EXPECT_EQ(streamCreate(), nullptr);
+  EXPECT_EQ(memAlloc(1024, nullptr, false), nullptr);
+  std::string error = runtime::lastError();
+  EXPECT_NE(error.find("no HIP runtime"), std::string::npos) << error;
+  runtime::clearError();
+}
+
+TEST(MgpuRuntime, VendorComesFromTheChip) {
+  EXPECT_EQ(runtime::vendorOfChip("sm_90a"), runtime::Vendor::Nvidia);
+  EXPECT_EQ(runtime::vendorOfChip("sm_80"), runtime::Vendor::Nvidia);
+  EXPECT_EQ(runtime::vendorOfChip("gfx942"), runtime::Vendor::Amd);
+  EXPECT_EQ(runtime::vendorOfChip("gfx90a"), runtime::Vendor::Amd);
 }
 
 } // namespace

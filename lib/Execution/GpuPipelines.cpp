@@ -69,7 +69,8 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
     pm.addPass(createReconcileUnrealizedCastsPass());
     GpuModuleToBinaryPassOptions binary;
     binary.compilationTarget = options.format;
-    binary.toolkitPath = options.rocmPath;
+    binary.toolkitPath =
+        options.rocmPath.empty() ? KGEN_DEFAULT_ROCM_PATH : options.rocmPath;
     pm.addPass(createGpuModuleToBinaryPass(binary));
     return;
   }

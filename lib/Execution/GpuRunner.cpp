@@ -5,6 +5,7 @@
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Runtime/CudaDriver.h"
+#include "kgen/Runtime/HipRuntime.h"
 #include "kgen/Runtime/MgpuRuntime.h"
 #include "kgen/Schedule/Schedule.h"
 
@@ -57,12 +58,14 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
     pm.addPass(createFormKernelsPass());
     ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
     if (succeeded(pm.run(*formed)))
-      for (auto kernel : formed->getOps<func::FuncOp>())
-        if (kernel->hasAttr(kKernelAttr))
-          if (auto info = describeKernel(kernel))
-            result->totalFlops += info->flops;
-          else
-            llvm::consumeError(info.takeError());
+      for (auto kernel : formed->getOps<func::FuncOp>()) {
+        if (!kernel->hasAttr(kKernelAttr))
+          continue;
+        if (auto info = describeKernel(kernel))
+          result->totalFlops += info->flops;
+        else
+          llvm::consumeError(info.takeError());
+      }
   }
 
   // The scheduling pass comes from its textual options, so that any of them
@@ -102,47 +105,90 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
       "GPU code generation");
   if (!engine)
     return engine.takeError();
-  // The host code calls kgen's runtime, not MLIR's CUDA wrappers.
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    auto add = [&](const char *name, auto *function) {
-      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(function),
-                                 llvm::JITSymbolFlags::Exported};
-    };
-    add("mgpuModuleLoad", &mgpuModuleLoad);
-    add("mgpuModuleLoadJIT", &mgpuModuleLoadJIT);
-    add("mgpuModuleUnload", &mgpuModuleUnload);
-    add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
-    add("mgpuLaunchKernel", &mgpuLaunchKernel);
-    add("mgpuStreamCreate", &mgpuStreamCreate);
-    add("mgpuStreamDestroy", &mgpuStreamDestroy);
-    add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
-    add("mgpuStreamWaitEvent", &mgpuStreamWaitEvent);
-    add("mgpuEventCreate", &mgpuEventCreate);
-    add("mgpuEventDestroy", &mgpuEventDestroy);
-    add("mgpuEventSynchronize", &mgpuEventSynchronize);
-    add("mgpuEventRecord", &mgpuEventRecord);
-    add("mgpuMemAlloc", &mgpuMemAlloc);
-    add("mgpuMemFree", &mgpuMemFree);
-    add("mgpuMemcpy", &mgpuMemcpy);
-    add("mgpuMemset32", &mgpuMemset32);
-    add("mgpuSetDefaultDevice", &mgpuSetDefaultDevice);
-    return symbols;
-  });
+  // The host code calls kgen's runtime (over the CUDA driver or HIP), not
+  // MLIR's wrappers.
+  result->vendor = runtime::vendorOfChip(options.chip);
+  (*engine)->registerSymbols(
+      [vendor = result->vendor](llvm::orc::MangleAndInterner interner) {
+        llvm::orc::SymbolMap symbols;
+        for (const runtime::MgpuSymbol &s : runtime::mgpuSymbols(vendor))
+          symbols[interner(s.name)] = {
+              llvm::orc::ExecutorAddr::fromPtr(s.address),
+              llvm::JITSymbolFlags::Exported};
+        return symbols;
+      });
   result->engine = std::move(*engine);
   result->entryPoint = ("_mlir_ciface_" + functionName).str();
   return result;
 }
+
+namespace {
+/// Managed memory and device-wide synchronization of one vendor's runtime:
+/// what run() stages host tensors in.
+class ManagedMemory {
+public:
+  static llvm::Expected<ManagedMemory> open(runtime::Vendor vendor) {
+    ManagedMemory m;
+    m.vendor = vendor;
+    if (vendor == runtime::Vendor::Amd) {
+      auto r = hip::Runtime::get();
+      if (!r)
+        return r.takeError();
+      m.hipRuntime = &*r;
+    } else {
+      auto d = cuda::Driver::get();
+      if (!d)
+        return d.takeError();
+      m.cudaDriver = &*d;
+    }
+    return m;
+  }
+  llvm::Expected<void *> allocate(size_t bytes) {
+    bytes = std::max<size_t>(bytes, 4);
+    if (hipRuntime) {
+      void *p = nullptr;
+      if (llvm::Error err = hipRuntime->check(
+              hipRuntime->api().hipMallocManaged(&p, bytes, 1),
+              "hipMallocManaged"))
+        return std::move(err);
+      return p;
+    }
+    cuda::CUdeviceptr p = 0;
+    if (llvm::Error err = cudaDriver->check(
+            cudaDriver->api().cuMemAllocManaged(&p, bytes, 1),
+            "cuMemAllocManaged"))
+      return std::move(err);
+    return reinterpret_cast<void *>(p);
+  }
+  void release(void *p) {
+    if (hipRuntime)
+      (void)hipRuntime->api().hipFree(p);
+    else
+      (void)cudaDriver->api().cuMemFree(reinterpret_cast<cuda::CUdeviceptr>(p));
+  }
+  llvm::Error synchronize() {
+    if (hipRuntime)
+      return hipRuntime->check(hipRuntime->api().hipDeviceSynchronize(),
+                               "hipDeviceSynchronize");
+    return cudaDriver->check(cudaDriver->api().cuCtxSynchronize(),
+                             "cuCtxSynchronize");
+  }
+
+private:
+  runtime::Vendor vendor = runtime::Vendor::Nvidia;
+  const cuda::Driver *cudaDriver = nullptr;
+  const hip::Runtime *hipRuntime = nullptr;
+};
+} // namespace
 
 llvm::Expected<std::vector<HostTensor>>
 GpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
   if (inputs.size() != inputSigs.size())
     return makeError("expected " + llvm::Twine(inputSigs.size()) +
                      " inputs, got " + llvm::Twine(inputs.size()));
-  auto driver = cuda::Driver::get();
-  if (!driver)
-    return driver.takeError();
-  const cuda::DriverApi &api = driver->api();
+  auto memory = ManagedMemory::open(vendor);
+  if (!memory)
+    return memory.takeError();
 
   std::vector<HostTensor> outputs;
   for (const TensorSignature &sig : outputSigs) {
@@ -150,22 +196,19 @@ GpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
     outputs.back().poison();
   }
   // Managed buffers: the inputs and the poisoned outputs are copied in.
-  std::vector<cuda::CUdeviceptr> device;
+  std::vector<void *> device;
   auto release = [&]() {
-    for (cuda::CUdeviceptr p : device)
-      (void)api.cuMemFree(p);
+    for (void *p : device)
+      memory->release(p);
   };
   std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> buffers;
   auto stage = [&](const HostTensor &t) -> llvm::Error {
-    cuda::CUdeviceptr p = 0;
-    size_t bytes = std::max<size_t>(t.bytes.size(), 4);
-    if (llvm::Error err = driver->check(
-            api.cuMemAllocManaged(&p, bytes, /*CU_MEM_ATTACH_GLOBAL=*/1),
-            "cuMemAllocManaged"))
-      return err;
-    device.push_back(p);
-    std::memcpy(reinterpret_cast<void *>(p), t.bytes.data(), t.bytes.size());
-    buffers.push_back({reinterpret_cast<void *>(p), t.shape});
+    auto p = memory->allocate(t.bytes.size());
+    if (!p)
+      return p.takeError();
+    device.push_back(*p);
+    std::memcpy(*p, t.bytes.data(), t.bytes.size());
+    buffers.push_back({*p, t.shape});
     return llvm::Error::success();
   };
   for (const HostTensor &t : inputs)
@@ -182,7 +225,7 @@ GpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
   runtime::clearError();
   llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, buffers);
   if (!err)
-    err = driver->check(api.cuCtxSynchronize(), "cuCtxSynchronize");
+    err = memory->synchronize();
   if (!err && !runtime::lastError().empty())
     err = makeError(runtime::lastError());
   if (err) {
@@ -190,9 +233,7 @@ GpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
     return std::move(err);
   }
   for (auto [i, t] : llvm::enumerate(outputs))
-    std::memcpy(t.bytes.data(),
-                reinterpret_cast<void *>(device[inputs.size() + i]),
-                t.bytes.size());
+    std::memcpy(t.bytes.data(), device[inputs.size() + i], t.bytes.size());
   release();
   return outputs;
 }
@@ -204,6 +245,9 @@ llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
                      llvm::Twine(inputSigs.size() + outputSigs.size()) +
                      " buffers (inputs then outputs), got " +
                      llvm::Twine(buffers.size()));
+  if (vendor == runtime::Vendor::Amd)
+    return makeError("launching on a caller's buffers and stream is "
+                     "implemented for NVIDIA GPUs only");
   auto driver = cuda::Driver::get();
   if (!driver)
     return driver.takeError();
@@ -231,6 +275,8 @@ GpuFunction::profile(llvm::ArrayRef<HostTensor> inputs, unsigned runs,
   if (inputs.size() != inputSigs.size())
     return makeError("expected " + llvm::Twine(inputSigs.size()) +
                      " inputs, got " + llvm::Twine(inputs.size()));
+  if (vendor == runtime::Vendor::Amd)
+    return makeError("timing is implemented for NVIDIA GPUs only");
   auto driver = cuda::Driver::get();
   if (!driver)
     return driver.takeError();

@@ -77,6 +77,44 @@ void mlir::kgen::runtime::clearError() {
   firstError.clear();
 }
 
+void mlir::kgen::runtime::detail::recordError(const std::string &message) {
+  record(message);
+}
+
+bool mlir::kgen::runtime::detail::hasError() { return failed(); }
+
+mlir::kgen::runtime::Vendor
+mlir::kgen::runtime::vendorOfChip(llvm::StringRef chip) {
+  return chip.starts_with("gfx") ? Vendor::Amd : Vendor::Nvidia;
+}
+
+std::vector<mlir::kgen::runtime::MgpuSymbol>
+mlir::kgen::runtime::mgpuSymbols(Vendor vendor) {
+  if (vendor == Vendor::Amd)
+    return detail::hipMgpuSymbols();
+  auto entry = [](const char *name, auto *function) {
+    return MgpuSymbol{name, reinterpret_cast<void *>(function)};
+  };
+  return {entry("mgpuModuleLoad", &mgpuModuleLoad),
+          entry("mgpuModuleLoadJIT", &mgpuModuleLoadJIT),
+          entry("mgpuModuleUnload", &mgpuModuleUnload),
+          entry("mgpuModuleGetFunction", &mgpuModuleGetFunction),
+          entry("mgpuLaunchKernel", &mgpuLaunchKernel),
+          entry("mgpuStreamCreate", &mgpuStreamCreate),
+          entry("mgpuStreamDestroy", &mgpuStreamDestroy),
+          entry("mgpuStreamSynchronize", &mgpuStreamSynchronize),
+          entry("mgpuStreamWaitEvent", &mgpuStreamWaitEvent),
+          entry("mgpuEventCreate", &mgpuEventCreate),
+          entry("mgpuEventDestroy", &mgpuEventDestroy),
+          entry("mgpuEventSynchronize", &mgpuEventSynchronize),
+          entry("mgpuEventRecord", &mgpuEventRecord),
+          entry("mgpuMemAlloc", &mgpuMemAlloc),
+          entry("mgpuMemFree", &mgpuMemFree),
+          entry("mgpuMemcpy", &mgpuMemcpy),
+          entry("mgpuMemset32", &mgpuMemset32),
+          entry("mgpuSetDefaultDevice", &mgpuSetDefaultDevice)};
+}
+
 void mlir::kgen::runtime::borrowStream(void *stream) {
   streamBorrowed = true;
   borrowedStream = stream;

@@ -33,8 +33,10 @@ public:
   double bytes() const { return totalBytes; }
 
   /// Runs once on device 0: inputs copied in, outputs poisoned with NaN
-  /// before the launch and copied back after. Fails with "no CUDA driver"
-  /// / "no CUDA device" where there is no GPU.
+  /// before the launch and copied back after. NVIDIA chips run through the
+  /// CUDA driver, AMD chips (gfx*) through HIP. Fails with "no CUDA driver"
+  /// / "no CUDA device" / "no HIP runtime" / "no AMD GPU" where there is
+  /// none.
   llvm::Expected<std::vector<HostTensor>>
   run(llvm::ArrayRef<HostTensor> inputs) const;
 
@@ -64,6 +66,7 @@ private:
   std::unique_ptr<ExecutionEngine> engine;
   std::string entryPoint;
   std::vector<TensorSignature> inputSigs, outputSigs;
+  runtime::Vendor vendor = runtime::Vendor::Nvidia;
   double totalFlops = 0, totalBytes = 0;
 };
 

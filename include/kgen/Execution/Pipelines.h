@@ -25,7 +25,8 @@ struct GpuCodegenOptions {
   std::string format = "bin";
   int optLevel = 3;
   /// AMD: a directory holding amdgcn/bitcode (the ROCm device libraries)
-  /// and llvm/bin/ld.lld; the build prepares one from Debian's packages.
+  /// and llvm/bin/ld.lld; the build prepares one from Debian's packages,
+  /// used when this is empty.
   std::string rocmPath;
   /// Turn function results into caller-allocated out-parameters (the
   /// calling convention of the GPU runner).

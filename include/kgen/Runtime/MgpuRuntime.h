@@ -12,6 +12,8 @@
 #ifndef KGEN_RUNTIME_MGPURUNTIME_H
 #define KGEN_RUNTIME_MGPURUNTIME_H
 
+#include "llvm/ADT/StringRef.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -72,6 +74,27 @@ void endStreamBorrow();
 /// allocations of the same size (compiled code waits for each launch, so a
 /// freed buffer is idle). This returns them to the driver.
 void releaseCachedMemory();
+
+/// Which vendor's runtime implements the mgpu* functions.
+enum class Vendor { Nvidia, Amd };
+/// "sm_*" chips are NVIDIA's, "gfx*" AMD's.
+Vendor vendorOfChip(llvm::StringRef chip);
+
+/// The mgpu* functions for `vendor` by name, for a JIT's symbol table: the
+/// extern "C" ones above over the CUDA driver, or the same ABI over HIP.
+struct MgpuSymbol {
+  const char *name;
+  void *address;
+};
+std::vector<MgpuSymbol> mgpuSymbols(Vendor vendor);
+
+namespace detail {
+/// Shared by both vendors' implementations: the first failure is kept.
+void recordError(const std::string &message);
+bool hasError();
+/// The HIP implementation (HipMgpuRuntime.cpp).
+std::vector<MgpuSymbol> hipMgpuSymbols();
+} // namespace detail
 
 /// While profiling is on, every mgpuLaunchKernel is timed with events.
 void setProfiling(bool enabled);
