@@ -12,6 +12,7 @@
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -63,6 +64,12 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
     ConvertGpuOpsToROCDLOpsOptions rocdl;
     rocdl.chipset = options.chip;
     OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+    // math.tanh would become llvm.tanh, which the AMDGPU backend cannot
+    // select (and the ROCDL lowering does not map to OCML): expand it into
+    // exponentials first.
+    math::MathExpandOpsPassOptions expand;
+    expand.opMnemonics = {"tanh"};
+    device.addPass(math::createMathExpandOpsPass(expand));
     device.addPass(createConvertGpuOpsToROCDLOps(rocdl));
     device.addPass(createReconcileUnrealizedCastsPass());
     pm.addPass(createGpuToLLVMConversionPass());

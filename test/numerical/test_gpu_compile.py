@@ -1,0 +1,74 @@
+"""Every op kgen has compiles for every GPU chip kgen targets.
+
+For each kgen op, the first op case using it is compiled (f32, heuristic
+schedules) by `kgen-opt -kgen-gpu-pipeline` for sm_90a, sm_80, gfx942 and
+gfx90a, and the device code must hold the kernels: PTX entries for NVIDIA,
+AMDGPU kernel descriptors for AMD. Running is checked elsewhere (the GPU op
+suite, `KGEN_DEVICE=gpu`, on an H200); this covers the chips we cannot run.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from op_cases import CASES
+
+ROOT = Path(__file__).resolve().parents[2]
+ROCM_BITCODE = Path("/usr/lib/x86_64-linux-gnu/amdgcn/bitcode")
+
+
+def _kgen_opt() -> Path:
+    if os.environ.get("KGEN_OPT"):
+        return Path(os.environ["KGEN_OPT"])
+    build = Path(os.environ.get("KGEN_BUILD", ROOT / "build"))
+    return build / "bin" / "kgen-opt"
+
+
+def _one_case_per_op():
+    chosen, seen = [], set()
+    for case in CASES:
+        ops = set(re.findall(r"kgen\.(\w+)", case.build("f32")[0])) - seen
+        if ops and "f32" in case.dtypes:
+            chosen.append(case)
+            seen |= ops
+    return chosen
+
+
+CHIPS = ["sm_90a", "sm_80", "gfx942", "gfx90a"]
+
+
+@pytest.mark.parametrize("chip", CHIPS)
+@pytest.mark.parametrize("case", _one_case_per_op(), ids=lambda c: c.name)
+def test_op_compiles_for_chip(case, chip, tmp_path):
+    kgen_opt = _kgen_opt()
+    if not kgen_opt.exists():
+        if os.environ.get("CI") or os.environ.get("KGEN_OPT"):
+            pytest.fail(f"{kgen_opt} not found")
+        pytest.skip(f"{kgen_opt} not built")
+    if chip.startswith("gfx") and not ROCM_BITCODE.is_dir():
+        pytest.skip("AMD code generation needs Debian's rocm-device-libs")
+    source = tmp_path / "case.mlir"
+    source.write_text(case.build("f32")[0])
+    env = dict(os.environ)
+    if shutil.which("ptxas") is None and Path("/usr/local/cuda").is_dir():
+        env.setdefault("CUDA_HOME", "/usr/local/cuda")
+    result = subprocess.run(
+        [str(kgen_opt), str(source), f"-kgen-gpu-pipeline=chip={chip} format=isa"],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    if "gpu.launch_func" not in result.stdout:
+        # Nothing to compute: a reshape is a view, a constant a copy.
+        assert not set(re.findall(r"kgen\.(\w+)", source.read_text())) - {"reshape", "constant"}
+        return
+    kernels = result.stdout.count("gpu.binary @")
+    assert kernels >= 1, "no gpu.binary in the output"
+    if chip.startswith("sm_"):
+        assert result.stdout.count(".entry") >= kernels
+        assert f".target {chip}" in result.stdout
+    else:
+        assert ".amdhsa_kernel" in result.stdout
+        assert chip in result.stdout
