@@ -13,7 +13,6 @@ problems' outcomes), 2 on bad usage or when no GPU is present.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import json
 import os

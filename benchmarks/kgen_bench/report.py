@@ -6,10 +6,10 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+
+from kgen_import.cli import write_atomically as _write_atomically
 
 from .harness import geometric_mean
 
@@ -21,14 +21,7 @@ COLUMNS = ["problem", "status", "kgen_ms", "eager_ms", "compile_ms", "floor_ms",
 
 def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    _write_atomically(path, data)
 
 
 def fast_p(rows: List[Dict[str, Any]], key: str, p: float) -> float:

@@ -4,7 +4,6 @@ PyTorch eager and torch.compile in one process with one method."""
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -15,10 +14,7 @@ import torch
 from . import harness
 from .kgen_backend import KgenCandidate, KgenError, KgenFunction
 
-_FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
-if str(_FRONTEND) not in sys.path:
-    sys.path.insert(0, str(_FRONTEND))
-from kgen_import import KgenImportError, import_program, load_problem  # noqa: E402
+from kgen_import import KgenImportError, import_program, load_problem
 
 # Roofline inputs: (fp32 flop/s, bytes/s, where the numbers come from).
 ROOFLINES = {

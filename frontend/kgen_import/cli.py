@@ -37,14 +37,15 @@ def _parse_set(items: List[str]):
     return sizes
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Writes `text` to `path` through a temporary file in the same
-    directory and a rename, so `path` is either complete or untouched."""
+def write_atomically(path: Path, text) -> None:
+    """Writes `text` (str, or bytes written as they are) to `path` through a
+    temporary file in the same directory and a rename, so `path` is either
+    complete or untouched."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=str(path.parent) or ".", prefix=f".{path.name}.",
                                suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
+        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:

@@ -13,7 +13,6 @@ the tests that need them are skipped (they fail instead when CI or KGEN_RUN is s
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 import textwrap
@@ -25,36 +24,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "frontend"))
+from frontend_testing import ATOL, REPO, RTOL, kgen_opt, need_tools, tool  # noqa: E402,F401
 
 from kgen_import import (KgenImportError, UnsupportedOpsError, import_module,  # noqa: E402
                          import_program)
 
 KGEN_IMPORT = REPO / "tools" / "kgen-import"
-RTOL, ATOL = 1e-4, 1e-5
-
-
-def tool(name: str) -> Path:
-    env = os.environ.get(name.upper().replace("-", "_"))
-    return Path(env) if env else REPO / "build" / "bin" / name
-
-
-def need_tools():
-    missing = [n for n in ("kgen-opt", "kgen-run") if not os.access(tool(n), os.X_OK)]
-    if missing:
-        msg = f"{', '.join(missing)} not built ({tool(missing[0])})"
-        if os.environ.get("CI") or os.environ.get("KGEN_RUN"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-
-def kgen_opt(mlir_path: Path, *flags: str) -> str:
-    proc = subprocess.run([str(tool("kgen-opt")), str(mlir_path), *flags],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, (f"kgen-opt {' '.join(flags)} rejected {mlir_path}:\n"
-                                  f"{proc.stderr}\n--- input ---\n{mlir_path.read_text()}")
-    return proc.stdout
 
 
 def run_imported(res, tmp_path: Path, tag: str = "m"):

@@ -16,42 +16,18 @@ from __future__ import annotations
 import ast
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "frontend"))
+from frontend_testing import ATOL, REPO, RTOL, kgen_opt, need_tools, tool  # noqa: E402,F401
 
 from kgen_import import import_program, load_problem  # noqa: E402
 from kgen_import.problem import load_source  # noqa: E402
 
 PROBLEMS_DIR = REPO / "benchmarks" / "problems"
 PROBLEMS = sorted(p.stem for p in PROBLEMS_DIR.glob("*.py"))
-RTOL, ATOL = 1e-4, 1e-5
-
-
-def tool(name: str) -> Path:
-    env = os.environ.get(name.upper().replace("-", "_"))
-    return Path(env) if env else REPO / "build" / "bin" / name
-
-
-def need_tools():
-    missing = [n for n in ("kgen-opt", "kgen-run") if not os.access(tool(n), os.X_OK)]
-    if missing:
-        msg = f"{', '.join(missing)} not built ({tool(missing[0])})"
-        if os.environ.get("CI") or os.environ.get("KGEN_RUN"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-
-def kgen_opt(path: Path, *flags: str) -> None:
-    proc = subprocess.run([str(tool("kgen-opt")), str(path), *flags], capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, f"kgen-opt {' '.join(flags)} rejected {path}:\n{proc.stderr}"
 
 
 def test_suite_size():
