@@ -8,6 +8,7 @@
 #include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -42,14 +43,25 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  addVectorLowering(pm);
   bool amd = llvm::StringRef(options.chip).starts_with("gfx");
   MapKernelsToGpuPassOptions mapping;
   // AMDGPU keeps stack memory in address space 5.
   mapping.privateAddressSpace = amd ? 5 : 0;
   pm.addPass(createMapKernelsToGpuPass(mapping));
+  // Constants used inside a launch move into it rather than becoming kernel
+  // arguments (vector constants could not be passed at all).
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  AlignKernelArgumentsPassOptions alignment;
+  alignment.alignment = kKernelBufferAlignment;
+  pm.addPass(createAlignKernelArgumentsPass(alignment));
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
+  // The device conversions (NVVM, ROCDL) take vector arithmetic but not
+  // vector transfers: lower those to loads and stores, and the rest of the
+  // vector dialect to LLVM, in the kernels first.
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
 
   if (amd) {
     pm.addPass(createSCFToControlFlowPass());

@@ -258,6 +258,12 @@ llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
                                      : outputSigs[i - inputSigs.size()];
     if (!pointer)
       return makeError("buffer " + llvm::Twine(i) + " is null");
+    // The kernels were compiled assuming aligned buffers (vector loads).
+    if (reinterpret_cast<uintptr_t>(pointer) % kKernelBufferAlignment != 0)
+      return makeError("buffer " + llvm::Twine(i) + " is not " +
+                       llvm::Twine(kKernelBufferAlignment) +
+                       "-byte aligned; pass a buffer of its own (for "
+                       "example a contiguous copy of a tensor view)");
     described.push_back({pointer, sig.shape});
   }
   runtime::clearError();

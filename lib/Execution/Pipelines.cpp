@@ -6,6 +6,8 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
@@ -24,6 +26,16 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+void mlir::kgen::addVectorLowering(OpPassManager &pm) {
+  // Vectorized schedules leave n-D transfers that read or write memory
+  // (their tensor forms could not be unrolled before bufferization): unroll
+  // them into 1-D transfers, which become vector loads and stores.
+  VectorTransferToSCFOptions options;
+  options.enableFullUnroll();
+  options.targetRank = 1;
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(options));
+}
 
 void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createConvertKgenToLinalgPass());
@@ -45,6 +57,7 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   // loops. This must follow bufferization: on tensor foralls with shared_outs
   // the conversion crashes (MLIR 22.1).
   pm.addPass(createForallToForLoopPass());
+  addVectorLowering(pm);
 
   // Loops, then LLVM. bf16 conversions are expanded to integer arithmetic
   // because the host may lack native bf16 support.
@@ -58,6 +71,7 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

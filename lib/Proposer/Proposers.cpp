@@ -107,7 +107,18 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
       innermost = th[i];
       break;
     }
+  // Vectors along the innermost thread tile (contiguous in memory), for
+  // linalg sinks; a vectorized reduction step must stay small.
   int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
+  if (!llvm::StringRef(kernel.opNames[kernel.sinkIndex]).starts_with("linalg."))
+    vector = 1;
+  Schedule shape;
+  shape.reductionTile = reduction;
+  shape.vectorWidth = vector;
+  while (shape.vectorWidth > 1 &&
+         vectorElements(shape, kernel) > kMaxVectorElements)
+    shape.vectorWidth /= 2;
+  vector = shape.vectorWidth;
   json schedule = {{"version", Schedule::kVersion},
                    {"workgroup_tile", wg},
                    {"thread_tile", th},
@@ -288,16 +299,7 @@ public:
     if (!reply) {
       Candidate c;
       c.prompt = prompt;
-      std::string message;
-      std::string reason = "llm_error";
-      llvm::handleAllErrors(
-          reply.takeError(),
-          [&](const LlmError &e) {
-            reason = ("llm_" + llmFailureName(e.kind())).str();
-            message = e.message();
-          },
-          [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
-      c.failure = Verdict::reject(reason, message);
+      c.failure = verdictOfLlmError(reply.takeError());
       return {c};
     }
     std::vector<Candidate> out;
@@ -322,6 +324,19 @@ private:
   LlmClient client;
 };
 } // namespace
+
+Verdict mlir::kgen::verdictOfLlmError(llvm::Error error) {
+  std::string message;
+  std::string reason = "llm_error";
+  llvm::handleAllErrors(
+      std::move(error),
+      [&](const LlmError &e) {
+        reason = ("llm_" + llmFailureName(e.kind())).str();
+        message = e.message();
+      },
+      [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
+  return Verdict::reject(reason, message);
+}
 
 std::unique_ptr<Proposer> mlir::kgen::createHeuristicProposer() {
   return std::make_unique<HeuristicProposer>();

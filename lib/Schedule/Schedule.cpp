@@ -132,6 +132,11 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
   if (!root || !sink)
     return makeError("kernel '" + info.name +
                      "' has no kgen.root or kgen.sink");
+  if (auto dps = dyn_cast<DestinationStyleOpInterface>(sink))
+    for (Value init : dps.getDpsInits())
+      if (Operation *producer = init.getDefiningOp();
+          producer && indexOf.count(producer))
+        info.sinkInitProducers.push_back(indexOf[producer]);
   if (failed(loopsOf(sink, info.sinkLoops, info.sinkParallel)) ||
       failed(loopsOf(root, info.rootLoops, info.rootParallel)))
     return makeError("kernel '" + info.name +
@@ -233,10 +238,14 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                             "op's consumers must be fused too.")},
         {"vector_width",
          described({{"enum", {1, 2, 4, 8}}},
-                   "Elements per vector access; divides the innermost "
-                   "non-zero thread tile.")},
+                   "Each thread walks its tile in vectors of this many "
+                   "elements of its innermost thread-tiled loop (which it "
+                   "must divide); vector width times the reduction tile "
+                   "must stay within 512.")},
         {"promote_operands",
-         described(intList, "Root input operands staged in shared memory.")},
+         described(intList, "Root input operands to stage in shared memory. "
+                            "Checked against the shared-memory limit; not "
+                            "yet applied to the generated code.")},
         {"split_reduction",
          described({{"type", "integer"}, {"minimum", 0}},
                    "Split the root's single reduction loop into this many "
@@ -244,10 +253,14 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "split). Only when the root is the sink.")},
         {"pipeline_depth",
          described({{"type", "integer"}, {"minimum", 1}, {"maximum", 4}},
-                   "Stages of the shared-memory pipeline.")},
+                   "Stages of the shared-memory pipeline. Checked against "
+                   "the shared-memory limit; not yet applied to the "
+                   "generated code.")},
         {"matrix_instruction",
          described({{"enum", kMatrixInstructions}},
-                   "Matrix-core instruction for a matmul-like root.")}}}};
+                   "Matrix-core instruction for a matmul-like root. Checked "
+                   "against the target; not yet applied to the generated "
+                   "code.")}}}};
 }
 
 namespace {
@@ -486,6 +499,16 @@ int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
   return accumulators + inputs + 24;
 }
 
+int64_t mlir::kgen::vectorElements(const Schedule &s, const KernelInfo &k) {
+  // The root is vectorized over one vector of its output and its whole
+  // reduction step.
+  int64_t elements = s.vectorWidth;
+  std::vector<int64_t> reductions = k.rootReductionSizes();
+  for (size_t i = 0; i < reductions.size(); ++i)
+    elements *= s.reductionTile[i] ? s.reductionTile[i] : reductions[i];
+  return elements;
+}
+
 int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
                                          const KernelInfo &k) {
   // A promoted operand's tile: each dimension indexed by a sink-parallel
@@ -567,6 +590,23 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
                              "this kernel's root is " +
                                  k.opNames[k.rootIndex]);
   }
+  if (s.vectorWidth > 1) {
+    if (!llvm::StringRef(k.opNames[k.sinkIndex]).starts_with("linalg.") ||
+        k.sinkParallelSizes().empty())
+      return Verdict::reject(
+          "vector_width",
+          "vector_width > 1 needs a linalg sink with a parallel loop; this "
+          "kernel's sink is " +
+              k.opNames[k.sinkIndex]);
+    int64_t elements = vectorElements(s, k);
+    if (elements > kMaxVectorElements)
+      return Verdict::reject(
+          "vector_width",
+          llvm::formatv("vectorizing the root tile makes {0}-element vectors "
+                        "(vector_width times the reduction tile), over the "
+                        "{1} limit: tile the reduction or use vector_width 1",
+                        elements, kMaxVectorElements));
+  }
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
   for (size_t i = th.size(); i-- > 0;)
@@ -629,6 +669,15 @@ std::string mapping(const std::vector<int64_t> &tiles, const char *kind) {
 }
 
 constexpr const char *kOp = "!transform.any_op";
+
+/// The loop that vector_width applies to: the innermost sink parallel loop
+/// with a non-zero thread tile (the innermost loop if there is none).
+size_t innermostThreadTiled(const Schedule &s) {
+  for (size_t i = s.threadTile.size(); i-- > 0;)
+    if (s.threadTile[i])
+      return i;
+  return s.threadTile.empty() ? 0 : s.threadTile.size() - 1;
+}
 } // namespace
 
 std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
@@ -732,11 +781,45 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
   tileLevel(s.workgroupTile, "block");
   tileLevel(s.threadTile, "thread");
 
+  // Vector level: the thread walks its tile one vector at a time, W
+  // elements of the innermost thread-tiled loop and one index of every other
+  // loop, with the fused ops computed per vector (pads excepted, as above).
+  bool vectorize = s.vectorWidth > 1 && !k.sinkParallelSizes().empty();
+  if (vectorize) {
+    std::vector<int64_t> vectorTiles(k.sinkParallelSizes().size(), 1);
+    vectorTiles[innermostThreadTiled(s)] = s.vectorWidth;
+    std::vector<std::string> loops;
+    for (size_t i = 0; i < vectorTiles.size(); ++i)
+      loops.push_back(llvm::formatv("%vector_loop{0}", i).str());
+    os << llvm::formatv("    %vector_tiled, {0} = "
+                        "transform.structured.tile_using_for {1} tile_sizes "
+                        "{2} : ({3}) -> ({3}, {4})\n",
+                        llvm::join(loops, ", "), sinkHandle,
+                        tileList(k.sinkParallel, vectorTiles, true), kOp,
+                        llvm::join(std::vector<std::string>(loops.size(), kOp),
+                                   ", "));
+    sinkHandle = "%vector_tiled";
+    std::string containing = loops.back();
+    for (int64_t op : fuseOrder) {
+      if (k.opNames[op] == "tensor.pad" ||
+          llvm::is_contained(k.sinkInitProducers, op))
+        continue;
+      std::string fused = llvm::formatv("%vector_op{0}", op).str();
+      std::string next = llvm::formatv("%vector_loop_{0}", op).str();
+      os << llvm::formatv("    {0}, {1} = "
+                          "transform.structured.fuse_into_containing_op {2} "
+                          "into {3} : ({4}, {4}) -> ({4}, {4})\n",
+                          fused, next, handles[op], containing, kOp);
+      handles[op] = fused;
+      containing = next;
+    }
+  }
+
+  std::string rootHandle = rootIsSink  ? sinkHandle
+                           : rootFused ? handles[k.rootIndex]
+                                       : std::string("%unfused_root");
   if (s.splitReduction <= 1 &&
       llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; })) {
-    std::string rootHandle = rootIsSink  ? sinkHandle
-                             : rootFused ? handles[k.rootIndex]
-                                         : std::string("%unfused_root");
     os << llvm::formatv("    %reduced, %reduction_loop = "
                         "transform.structured.tile_using_for {0} tile_sizes "
                         "{1} : ({2}) -> ({2}, {2})\n",
@@ -744,6 +827,49 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                         tileList(k.rootParallel, s.reductionTile,
                                  /*onParallel=*/false),
                         kOp);
+    if (rootIsSink)
+      sinkHandle = "%reduced";
+    else if (rootFused)
+      handles[k.rootIndex] = "%reduced";
+  }
+
+  if (vectorize) {
+    // Every op of the vector tile becomes vector code, then n-D vectors are
+    // lowered to the 1-D ones (and vector.reduction) that the LLVM, NVVM
+    // and ROCDL conversions take: transfers unrolled to their innermost
+    // dimension, contractions to outer products.
+    os << llvm::formatv("    transform.structured.vectorize {0} {{create_named_contraction} : {1}\n",
+                        sinkHandle, kOp);
+    for (int64_t op : fuseOrder)
+      if (k.opNames[op] != "tensor.pad")
+        os << llvm::formatv("    transform.structured.vectorize {0} {{create_named_contraction} : {1}\n",
+                            handles[op], kOp);
+    // In stages: the sets together can rewrite back and forth (one kernel
+    // grew past 5 GB), and each stage is bounded, a runaway one failing the
+    // script (rung 3) instead of exhausting memory.
+    static const char *const stages[] = {
+        "      transform.apply_patterns.vector.lower_contraction "
+        "lowering_strategy = \"outerproduct\"\n"
+        "      transform.apply_patterns.vector.lower_outerproduct\n"
+        "      transform.apply_patterns.vector.lower_multi_reduction "
+        "lowering_strategy = \"innerreduction\"\n",
+        "      transform.apply_patterns.vector.transfer_permutation_patterns\n"
+        "      transform.apply_patterns.vector.transfer_to_scf "
+        "max_transfer_rank = 1 full_unroll = true\n"
+        "      transform.apply_patterns.vector.lower_transfer "
+        "max_transfer_rank = 1\n",
+        "      transform.apply_patterns.vector.lower_broadcast\n"
+        "      transform.apply_patterns.vector.lower_transpose\n"
+        "      transform.apply_patterns.vector.lower_shape_cast\n"
+        "      transform.apply_patterns.vector."
+        "cast_away_vector_leading_one_dim\n"};
+    for (const char *patterns : stages)
+      os << "    transform.apply_patterns to %root {\n"
+         << patterns
+         << "      transform.apply_patterns.canonicalization\n"
+            "    } {max_iterations = 10 : i64, max_num_rewrites = 100000 : "
+            "i64} : "
+         << kOp << "\n";
   }
   os << "    transform.yield\n  }\n}\n";
   return out;

@@ -9,9 +9,13 @@
 // SM90-SAME: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
 // SM90-SAME: .target sm_90a
 // SM90-SAME: .visible .entry main_kernel_0_kernel(
+// The kernel's buffers are promised 16-byte aligned, so the vectors of 4
+// become vector loads and stores; the matmul is FMAs.
+// SM90-SAME: .param .u64 .ptr .align 16 main_kernel_0_kernel_param_0
 // SM90-SAME: .maxntid 16, 16, 1
-// SM90-SAME: ld.global.b32
-// SM90-SAME: mul.rn.f32
+// SM90-SAME: ld.global.v4.b32
+// SM90-SAME: fma.rn.f32
+// SM90-SAME: st.global.v4.b32
 // The host side launches it from the kernel's host function.
 // HOST: llvm.func @main_kernel_0(
 // HOST: gpu.launch_func @main_kernel_0_kernel::@main_kernel_0_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}})

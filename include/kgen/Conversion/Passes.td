@@ -154,4 +154,21 @@ def MapKernelsToGpuPass : Pass<"kgen-map-kernels-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def AlignKernelArgumentsPass : Pass<"kgen-align-kernel-arguments", "::mlir::ModuleOp"> {
+  let summary = "Promise LLVM that the buffers of every GPU kernel are aligned";
+  let description = [{
+    Sets `llvm.align` on every memref argument of every `gpu.func` kernel
+    (after `gpu-kernel-outlining`), so that the backend can merge the
+    accesses of vectorized schedules into vector loads and stores. kgen's
+    runtime upholds the promise: its device allocations are at least 256-byte
+    aligned, and `kgenLaunch` refuses caller buffers aligned to less than 16
+    bytes.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", "16",
+           "Alignment in bytes (a power of two) of the kernels' buffers">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD

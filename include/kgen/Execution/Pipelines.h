@@ -15,6 +15,14 @@ namespace kgen {
 /// `llvm.emit_c_interface` get a `_mlir_ciface_` wrapper.
 void buildCpuLoweringPipeline(OpPassManager &pm);
 
+/// Unrolls the n-D vector transfers of vectorized schedules into 1-D ones
+/// (after bufferization); shared by the CPU and GPU pipelines.
+void addVectorLowering(OpPassManager &pm);
+
+/// Alignment in bytes that generated GPU kernels assume of every buffer
+/// they are given (kgen-align-kernel-arguments); launches check it.
+constexpr int64_t kKernelBufferAlignment = 16;
+
 /// Options of the GPU code generation pipelines.
 struct GpuCodegenOptions {
   std::string chip = "sm_90a";

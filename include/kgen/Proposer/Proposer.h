@@ -67,6 +67,10 @@ createReplayProposer(llvm::StringRef path);
 /// Any OpenAI-compatible chat-completions endpoint.
 std::unique_ptr<Proposer> createLlmProposer(LlmOptions options);
 
+/// An LLM client failure as a verdict: reason "llm_<kind>" (e.g.
+/// "llm_timeout"), message the error's one line.
+Verdict verdictOfLlmError(llvm::Error error);
+
 /// The chat messages the LLM proposer sends for `request` (exposed for
 /// tests and for docs/llm.md).
 std::vector<ChatMessage> buildLlmPrompt(const ProposalRequest &request);

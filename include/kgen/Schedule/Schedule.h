@@ -60,6 +60,10 @@ struct KernelInfo {
   /// consumers[i]: indices of the kernel ops that use op i's result.
   std::vector<std::vector<int64_t>> consumers;
   int64_t rootIndex = 0, sinkIndex = 0;
+  /// Ops whose result is an init (outs) operand of the sink: once the sink
+  /// is tiled with scf.for they are reached through the loop's iter_args,
+  /// so the vector level cannot fuse them.
+  std::vector<int64_t> sinkInitProducers;
   std::vector<int64_t> sinkLoops; // static loop ranges
   std::vector<bool> sinkParallel; // per sink loop
   std::vector<int64_t> rootLoops;
@@ -126,6 +130,13 @@ llvm::Expected<Schedule> parseSchedule(const nlohmann::json &json,
 /// schedule may go on to be applied.
 Verdict checkSchedule(const Schedule &schedule, const KernelInfo &kernel,
                       const TargetDescription &target);
+
+/// Elements of the largest vector a vectorized schedule (vector_width > 1)
+/// makes: one vector of the root's output times its reduction step. Capped
+/// at kMaxVectorElements: n-D vectors are unrolled, and larger ones would
+/// spill registers and bloat the code.
+int64_t vectorElements(const Schedule &schedule, const KernelInfo &kernel);
+constexpr int64_t kMaxVectorElements = 512;
 
 /// Threads per workgroup the schedule launches.
 int64_t threadsPerBlock(const Schedule &schedule, const KernelInfo &kernel);

@@ -21,6 +21,7 @@
 // LOG: "reason":"registers"
 // LOG: "reason":"shared_memory"
 // LOG: does not divide the innermost thread tile 3{{.*}}"reason":"vector_width"
+// LOG: makes 768-element vectors{{.*}}"reason":"vector_width"
 // LOG: "reason":"replay_exhausted"
 // LOG: "proposer":"heuristic"{{.*}}"verdict":{"accepted":true
 
