@@ -9,6 +9,8 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Proposer/GroupingProposer.h"
+#include "kgen/Schedule/Records.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -136,6 +138,8 @@ struct FormKernelsPass final
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(createProposer()))
+      return signalPassFailure();
     SmallVector<func::FuncOp> functions;
     for (auto func : module.getOps<func::FuncOp>())
       if (!func.isExternal() && !func->hasAttr(kKernelAttr))
@@ -168,6 +172,8 @@ struct FormKernelsPass final
       else
         func.emitWarning() << "proposed kernel grouping rejected: " << problem
                            << "; using the default grouping";
+    } else if (proposer) {
+      askProposer(func, ops, position, grouping);
     }
 
     // Outline in the order of the sinks so kernel numbering follows the
@@ -184,6 +190,86 @@ struct FormKernelsPass final
       insertAfter = outline(func, members, index, insertAfter);
     }
     return success();
+  }
+
+  /// Asks the grouping proposer, round by round, for a legal grouping of
+  /// `ops`; replaces `grouping` (the default) with the first legal one.
+  void askProposer(func::FuncOp func, ArrayRef<Operation *> ops,
+                   DenseMap<Operation *, unsigned> &position,
+                   Grouping &grouping) {
+    GroupingRequest request;
+    request.function = func.getSymName().str();
+    llvm::raw_string_ostream program(request.program);
+    func.print(program);
+    for (Operation *op : ops) {
+      request.opNames.push_back(op->getName().getStringRef().str());
+      request.roots.push_back(isRoot(op));
+      std::vector<unsigned> users;
+      for (Operation *user : op->getUsers())
+        if (auto it = position.find(user); it != position.end())
+          users.push_back(it->second);
+      llvm::sort(users);
+      users.erase(std::unique(users.begin(), users.end()), users.end());
+      request.users.push_back(users);
+    }
+    for (const SmallVector<unsigned> &group : grouping)
+      request.greedy.emplace_back(group.begin(), group.end());
+    std::vector<GroupingAttempt> history;
+    for (unsigned round = 0; round < groupingRounds; ++round) {
+      request.history = history;
+      GroupingCandidate c = proposer->propose(request);
+      Verdict verdict = Verdict::accept();
+      Grouping candidate;
+      if (c.failure) {
+        verdict = *c.failure;
+      } else if (std::string problem =
+                     parseGrouping(*c.grouping, ops.size(), candidate);
+                 !problem.empty()) {
+        verdict = Verdict::reject("schema", problem);
+      } else if (std::string illegal =
+                     checkGrouping(ops, position, candidate);
+                 !illegal.empty()) {
+        verdict = Verdict::reject("illegal_grouping", illegal);
+      }
+      logProposal(func, round, c, verdict);
+      if (verdict.accepted) {
+        grouping = candidate;
+        func.emitRemark() << "kernel grouping from " << proposer->name()
+                          << ": " << c.grouping->dump();
+        return;
+      }
+      history.push_back(
+          {c.grouping ? *c.grouping : nlohmann::json(), verdict});
+      // Nothing more will come from an exhausted transcript or budget.
+      if (verdict.reason == "replay_exhausted" ||
+          verdict.reason == "llm_budget_exhausted")
+        break;
+    }
+    const Verdict &last = history.back().verdict;
+    func.emitWarning() << "no kernel grouping from the " << proposer->name()
+                       << " proposer was legal (last: [" << last.reason << "] "
+                       << last.message << "); using the default grouping";
+  }
+
+  void logProposal(func::FuncOp func, unsigned round,
+                   const GroupingCandidate &c, const Verdict &verdict) {
+    if (groupingTrajectory.empty())
+      return;
+    nlohmann::json line = {
+        {"function", func.getSymName().str()},
+        {"proposer", proposer->name().str()},
+        {"round", round},
+        {"prompt", c.prompt},
+        {"reply", c.reply},
+        {"grouping", c.grouping ? *c.grouping : nlohmann::json()},
+        {"verdict", verdict.toJson()}};
+    if (llvm::Error err = appendTrajectory(groupingTrajectory, line)) {
+      if (!trajectoryWarned)
+        getOperation().emitWarning()
+            << "could not append to the grouping trajectory log: "
+            << llvm::toString(std::move(err));
+      trajectoryWarned = true;
+    }
   }
 
   /// The greedy default: each group lists op positions in program order.
@@ -221,6 +307,39 @@ struct FormKernelsPass final
       grouping[it->second].push_back(i);
     }
     return grouping;
+  }
+
+  LogicalResult createProposer() {
+    proposer.reset();
+    if (groupingProposer == "greedy")
+      return success();
+    if (groupingProposer == "random") {
+      proposer = createRandomGroupingProposer(groupingSeed);
+    } else if (groupingProposer == "replay") {
+      if (groupingReplay.empty())
+        return getOperation().emitError(
+            "the replay grouping proposer needs grouping-replay=<file.jsonl>");
+      auto replay = createReplayGroupingProposer(groupingReplay);
+      if (!replay)
+        return getOperation().emitError(llvm::toString(replay.takeError()));
+      proposer = std::move(*replay);
+    } else if (groupingProposer == "llm") {
+      if (llmEndpoint.empty() || llmModel.empty())
+        return getOperation().emitError(
+            "the llm grouping proposer needs llm-endpoint=<url> and "
+            "llm-model=<name> (see docs/llm.md)");
+      LlmOptions options;
+      options.endpoint = llmEndpoint;
+      options.model = llmModel;
+      options.timeoutSeconds = llmTimeout;
+      options.apiKeyEnv = llmApiKeyEnv;
+      proposer = createLlmGroupingProposer(options);
+    } else {
+      return getOperation().emitError()
+             << "unknown grouping-proposer '" << groupingProposer
+             << "' (expected greedy, random, replay or llm)";
+    }
+    return success();
   }
 
   /// The grouping proposed for `func` in the `grouping` file, if any.
@@ -319,6 +438,9 @@ struct FormKernelsPass final
 
   nlohmann::json groupings;
   bool groupingLoaded = false;
+  // Created per run (shared only so the pass stays copyable).
+  std::shared_ptr<GroupingProposer> proposer;
+  bool trajectoryWarned = false;
 };
 
 } // namespace

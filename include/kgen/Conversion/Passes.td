@@ -57,10 +57,38 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
     per kernel, and only each kernel's last op used outside it (which keeps
     every dependence and excludes cycles). An illegal grouping is rejected
     with a warning naming the problem, and the default grouping is used.
+
+    A grouping proposer can be asked instead (`grouping-proposer=random`,
+    `replay` or `llm`): it sees the function, its ops and the default
+    grouping, and each round the verdicts of its earlier proposals; the first
+    legal proposal is used (a remark says so), and if none is legal after
+    `grouping-rounds` proposals the default grouping is used with a warning
+    naming the last rejection. Every proposal is appended to the
+    `grouping-trajectory` log.
   }];
   let options = [
     Option<"groupingFile", "grouping", "std::string", "\"\"",
            "JSON file with proposed kernel groupings per function">,
+    Option<"groupingProposer", "grouping-proposer", "std::string",
+           "\"greedy\"",
+           "Who groups the ops: greedy (the default rules), random, replay "
+           "or llm">,
+    Option<"groupingRounds", "grouping-rounds", "unsigned", "3",
+           "Proposals per function until one is legal">,
+    Option<"groupingSeed", "grouping-seed", "uint64_t", "0",
+           "Seed of the random grouping proposer">,
+    Option<"groupingReplay", "grouping-replay", "std::string", "\"\"",
+           "Transcript (JSONL) for the replay grouping proposer">,
+    Option<"groupingTrajectory", "grouping-trajectory", "std::string",
+           "\"\"", "JSONL log every grouping proposal is appended to">,
+    Option<"llmEndpoint", "llm-endpoint", "std::string", "\"\"",
+           "llm grouping proposer: base URL of the chat-completions API">,
+    Option<"llmModel", "llm-model", "std::string", "\"\"", "Model name">,
+    Option<"llmTimeout", "llm-timeout", "double", "60",
+           "Seconds per request">,
+    Option<"llmApiKeyEnv", "llm-api-key-env", "std::string",
+           "\"KGEN_LLM_API_KEY\"",
+           "Environment variable holding the API key">,
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
