@@ -39,9 +39,9 @@ double kgenFlops(const KgenGpuFunction *function);
 double kgenBytes(const KgenGpuFunction *function);
 
 /* Runs the function once on `buffers` (dense device pointers, inputs then
- * outputs) with all work on `stream` (a CUstream; NULL is the legacy default
- * stream, as in CUDA). Returns when the work is done: 0, or non-zero with
- * *error set. */
+ * outputs, each 16-byte aligned: the kernels use vector loads) with all work
+ * on `stream` (a CUstream; NULL is the legacy default stream, as in CUDA).
+ * Returns when the work is done: 0, or non-zero with *error set. */
 int kgenLaunch(const KgenGpuFunction *function, void *const *buffers,
                size_t num_buffers, void *stream, char **error);
 

@@ -248,9 +248,6 @@ llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
   if (vendor == runtime::Vendor::Amd)
     return makeError("launching on a caller's buffers and stream is "
                      "implemented for NVIDIA GPUs only");
-  auto driver = cuda::Driver::get();
-  if (!driver)
-    return driver.takeError();
   std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> described;
   for (auto [i, pointer] : llvm::enumerate(buffers)) {
     const TensorSignature &sig = i < inputSigs.size()
@@ -266,6 +263,11 @@ llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
                        "example a contiguous copy of a tensor view)");
     described.push_back({pointer, sig.shape});
   }
+  // The buffers are checked first, so that a bad call is reported as such
+  // even on a machine without a GPU.
+  auto driver = cuda::Driver::get();
+  if (!driver)
+    return driver.takeError();
   runtime::clearError();
   runtime::borrowStream(stream);
   llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, described);

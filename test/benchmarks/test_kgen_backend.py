@@ -63,6 +63,16 @@ def test_wrong_buffer_count_is_refused(lib):
         f.launch([torch.zeros(1)], 0)
 
 
+def test_unaligned_buffer_is_refused(lib):
+    # Kernels assume 16-byte aligned buffers (vector loads): a contiguous
+    # view 4 bytes into its storage is refused before anything runs.
+    f = KgenFunction(PROGRAM)
+    x = torch.zeros(8 * 32 + 1)[1:].view(8, 32)
+    assert x.is_contiguous() and x.data_ptr() % 16 != 0
+    with pytest.raises(KgenError, match="buffer 0 is not 16-byte aligned"):
+        f.launch([x, torch.zeros(32, 16), torch.zeros(8, 16)], 0)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_launch_without_a_gpu_says_so(lib):
     f = KgenFunction(PROGRAM)
