@@ -748,6 +748,26 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
   std::map<int64_t, std::string> handles; // latest handle of each fused op
   for (int64_t op : fuseOrder)
     handles[op] = llvm::formatv("%op{0}", op).str();
+  // Fuses the fused ops, consumers first, into `containing` (the loop just
+  // made), except those `skip` names; each op's handle follows it to its
+  // copy. Fused copies are named <fusedPrefix><op>, containing loops
+  // <loopPrefix>_<op>.
+  auto fuseInto = [&](std::string containing, llvm::StringRef fusedPrefix,
+                      llvm::StringRef loopPrefix,
+                      llvm::function_ref<bool(int64_t)> skip) {
+    for (int64_t op : fuseOrder) {
+      if (skip(op))
+        continue;
+      std::string fused = (fusedPrefix + llvm::Twine(op)).str();
+      std::string next = (loopPrefix + "_" + llvm::Twine(op)).str();
+      os << llvm::formatv("    {0}, {1} = "
+                          "transform.structured.fuse_into_containing_op {2} "
+                          "into {3} : ({4}, {4}) -> ({4}, {4})\n",
+                          fused, next, handles[op], containing, kOp);
+      handles[op] = fused;
+      containing = next;
+    }
+  };
   int level = 0;
   auto tileLevel = [&](const std::vector<int64_t> &tiles, const char *kind) {
     if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
@@ -761,21 +781,12 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                         tileList(k.sinkParallel, tiles, true),
                         mapping(tiles, kind), kOp);
     sinkHandle = tiled;
-    std::string containing = loop;
-    for (int64_t op : fuseOrder) {
-      // A fused tensor.pad becomes an scf.if around a smaller pad, which
-      // cannot be fused again: pads are tiled per workgroup only.
-      if (level > 0 && k.opNames[op] == "tensor.pad")
-        continue;
-      std::string fused = llvm::formatv("%fused{0}_op{1}", level, op).str();
-      std::string next = llvm::formatv("{0}_{1}", loop, op).str();
-      os << llvm::formatv("    {0}, {1} = "
-                          "transform.structured.fuse_into_containing_op {2} "
-                          "into {3} : ({4}, {4}) -> ({4}, {4})\n",
-                          fused, next, handles[op], containing, kOp);
-      handles[op] = fused;
-      containing = next;
-    }
+    // A fused tensor.pad becomes an scf.if around a smaller pad, which
+    // cannot be fused again: pads are tiled per workgroup only.
+    fuseInto(loop, llvm::formatv("%fused{0}_op", level).str(), loop,
+             [&](int64_t op) {
+               return level > 0 && k.opNames[op] == "tensor.pad";
+             });
     ++level;
   };
   tileLevel(s.workgroupTile, "block");
@@ -799,20 +810,10 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                         llvm::join(std::vector<std::string>(loops.size(), kOp),
                                    ", "));
     sinkHandle = "%vector_tiled";
-    std::string containing = loops.back();
-    for (int64_t op : fuseOrder) {
-      if (k.opNames[op] == "tensor.pad" ||
-          llvm::is_contained(k.sinkInitProducers, op))
-        continue;
-      std::string fused = llvm::formatv("%vector_op{0}", op).str();
-      std::string next = llvm::formatv("%vector_loop_{0}", op).str();
-      os << llvm::formatv("    {0}, {1} = "
-                          "transform.structured.fuse_into_containing_op {2} "
-                          "into {3} : ({4}, {4}) -> ({4}, {4})\n",
-                          fused, next, handles[op], containing, kOp);
-      handles[op] = fused;
-      containing = next;
-    }
+    fuseInto(loops.back(), "%vector_op", "%vector_loop", [&](int64_t op) {
+      return k.opNames[op] == "tensor.pad" ||
+             llvm::is_contained(k.sinkInitProducers, op);
+    });
   }
 
   std::string rootHandle = rootIsSink  ? sinkHandle
