@@ -839,15 +839,23 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     // lowered to the 1-D ones (and vector.reduction) that the LLVM, NVVM
     // and ROCDL conversions take: transfers unrolled to their innermost
     // dimension, contractions to outer products.
-    os << llvm::formatv("    transform.structured.vectorize {0} {{create_named_contraction} : {1}\n",
-                        sinkHandle, kOp);
+    // Contractions become vector.contract (then outer-product FMAs) when
+    // they compute in one type; f16/bf16 ones accumulate in f32, which the
+    // outer-product lowering cannot take, so they stay multiply and
+    // reduce.
+    const char *contractions =
+        k.elementType == "f32" ? " {create_named_contraction}" : "";
+    os << llvm::formatv("    transform.structured.vectorize {0}{1} : {2}\n",
+                        sinkHandle, contractions, kOp);
     for (int64_t op : fuseOrder)
       if (k.opNames[op] != "tensor.pad")
-        os << llvm::formatv("    transform.structured.vectorize {0} {{create_named_contraction} : {1}\n",
-                            handles[op], kOp);
+        os << llvm::formatv("    transform.structured.vectorize {0}{1} : {2}\n",
+                            handles[op], contractions, kOp);
     // In stages: the sets together can rewrite back and forth (one kernel
     // grew past 5 GB), and each stage is bounded, a runaway one failing the
-    // script (rung 3) instead of exhausting memory.
+    // script (rung 3) instead of exhausting memory. Shape casts are left to
+    // the LLVM conversions: lowering them here cycles with transposes and
+    // canonicalization (a transposed operand never converged).
     static const char *const stages[] = {
         "      transform.apply_patterns.vector.lower_contraction "
         "lowering_strategy = \"outerproduct\"\n"
@@ -861,7 +869,6 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
         "max_transfer_rank = 1\n",
         "      transform.apply_patterns.vector.lower_broadcast\n"
         "      transform.apply_patterns.vector.lower_transpose\n"
-        "      transform.apply_patterns.vector.lower_shape_cast\n"
         "      transform.apply_patterns.vector."
         "cast_away_vector_leading_one_dim\n"};
     for (const char *patterns : stages)

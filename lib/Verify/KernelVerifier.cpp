@@ -137,8 +137,11 @@ Verdict KernelVerifier::verify(const nlohmann::json &candidate,
             : "transform_failed",
         "applying the transform script failed: " + firstLine(diagnostics));
 
-  // Rung 4: numerical check against the unscheduled kernel.
+  // Rung 4: numerical check against the unscheduled kernel. Lowering and
+  // JIT diagnostics belong to the verdict, not to the user's compilation.
   if (options.seeds > 0) {
+    ScopedDiagnosticHandler quiet(scheduled->getContext(),
+                                  [](Diagnostic &) { return success(); });
     verdict = checkNumerics(*scheduled);
     if (!verdict.accepted)
       return verdict;

@@ -45,3 +45,27 @@ func.func @main(%a: tensor<2x32x64xf32>, %b: tensor<2x64x64xf32>) -> tensor<2x32
   %0 = kgen.batch_matmul %a, %b : (tensor<2x32x64xf32>, tensor<2x64x64xf32>) -> tensor<2x32x64xf32>
   return %0 : tensor<2x32x64xf32>
 }
+
+// -----
+
+// Regressions of the vector lowering, with the heuristic's vectors of 4:
+// an operand read transposed (its transpose and shape-cast patterns used to
+// rewrite each other forever), and an f16 contraction (accumulating in f32,
+// which outer products cannot take: it stays multiply and reduce).
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels=report -o /dev/null 2>&1 | FileCheck %s --check-prefix=HEUR
+// HEUR: remark: kgen-schedule-kernels: 1 candidates verified, 1 accepted, 0 rejected
+// HEUR: remark: kgen-schedule-kernels: 1 candidates verified, 1 accepted, 0 rejected
+// HEUR: remark: kgen-schedule-kernels: 1 candidates verified, 1 accepted, 0 rejected
+// HEUR: remark: kgen-schedule-kernels: 1 candidates verified, 1 accepted, 0 rejected
+func.func @main(%x: tensor<64x64xf32>, %y: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %t = kgen.permute %x dims [1, 0] : tensor<64x64xf32> -> tensor<64x64xf32>
+  %0 = kgen.add %t, %y : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @main(%a: tensor<16x8x16xf16>, %b: tensor<16x16x8xf16>) -> tensor<16x8x8xf16> {
+  %0 = kgen.batch_matmul %a, %b : (tensor<16x8x16xf16>, tensor<16x16x8xf16>) -> tensor<16x8x8xf16>
+  return %0 : tensor<16x8x8xf16>
+}
