@@ -3,11 +3,11 @@
 #include "kgen/Proposer/GroupingProposer.h"
 #include "kgen/Proposer/Proposer.h"
 
+#include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <map>
-#include <numeric>
 #include <random>
 
 using namespace mlir;
@@ -51,27 +51,27 @@ public:
     // with probability 1/2, which gives mostly legal groupings (the greedy
     // rules are one such) and some with two roots or values escaping.
     size_t n = request.opNames.size();
-    std::vector<unsigned> parent(n);
-    std::iota(parent.begin(), parent.end(), 0);
-    auto find = [&](unsigned x) {
-      while (parent[x] != x)
-        x = parent[x] = parent[parent[x]];
-      return x;
-    };
+    llvm::EquivalenceClasses<unsigned> kernels;
+    for (unsigned i = 0; i < n; ++i)
+      kernels.insert(i);
     std::bernoulli_distribution join(0.5);
     for (size_t i = n; i-- > 0;) {
       const std::vector<unsigned> &users = request.users[i];
       if (users.empty() || !join(generator))
         continue;
       std::uniform_int_distribution<size_t> pick(0, users.size() - 1);
-      parent[find(i)] = find(users[pick(generator)]);
+      kernels.unionSets(static_cast<unsigned>(i), users[pick(generator)]);
     }
-    std::map<unsigned, std::vector<unsigned>> kernels;
-    for (unsigned i = 0; i < n; ++i)
-      kernels[find(i)].push_back(i);
+    // Kernels in the order of their first op, ops in program order.
+    std::map<unsigned, size_t> indexOfLeader;
     json grouping = json::array();
-    for (auto &[leader, ops] : kernels)
-      grouping.push_back(ops);
+    for (unsigned i = 0; i < n; ++i) {
+      auto [it, inserted] =
+          indexOfLeader.try_emplace(kernels.getLeaderValue(i), grouping.size());
+      if (inserted)
+        grouping.push_back(json::array());
+      grouping[it->second].push_back(i);
+    }
     GroupingCandidate c;
     c.grouping = grouping;
     return c;
@@ -168,10 +168,11 @@ mlir::kgen::createReplayGroupingProposer(llvm::StringRef path) {
   for (auto [number, line] : llvm::enumerate(lines)) {
     if (line.trim().empty())
       continue;
+    size_t lineNumber = number + 1;
     auto bad = [&](const llvm::Twine &why) {
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "grouping transcript " + path + " line " +
-                                         llvm::Twine(number + 1) + ": " + why);
+                                         llvm::Twine(lineNumber) + ": " + why);
     };
     json entry = json::parse(line.str(), nullptr, /*allow_exceptions=*/false);
     if (entry.is_discarded() || !entry.is_object())

@@ -473,6 +473,15 @@ void effectiveTiles(const Schedule &s, const KernelInfo &k,
 }
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The loop that vector_width applies to: the innermost sink parallel loop
+/// with a non-zero thread tile (the innermost loop if there is none).
+size_t innermostThreadTiled(const Schedule &s) {
+  for (size_t i = s.threadTile.size(); i-- > 0;)
+    if (s.threadTile[i])
+      return i;
+  return s.threadTile.empty() ? 0 : s.threadTile.size() - 1;
+}
 } // namespace
 
 int64_t mlir::kgen::threadsPerBlock(const Schedule &s, const KernelInfo &k) {
@@ -609,16 +618,13 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
   }
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
-  for (size_t i = th.size(); i-- > 0;)
-    if (s.threadTile[i]) {
-      if (th[i] % s.vectorWidth != 0)
-        return Verdict::reject(
-            "vector_width",
-            llvm::formatv("vector_width {0} does not divide the innermost "
-                          "thread tile {1}",
-                          s.vectorWidth, th[i]));
-      break;
-    }
+  if (size_t v = innermostThreadTiled(s);
+      !s.threadTile.empty() && s.threadTile[v] && th[v] % s.vectorWidth != 0)
+    return Verdict::reject(
+        "vector_width",
+        llvm::formatv("vector_width {0} does not divide the innermost "
+                      "thread tile {1}",
+                      s.vectorWidth, th[v]));
   int64_t threads = threadsPerBlock(s, k);
   if (threads > target.maxThreadsPerBlock)
     return Verdict::reject(
@@ -669,15 +675,6 @@ std::string mapping(const std::vector<int64_t> &tiles, const char *kind) {
 }
 
 constexpr const char *kOp = "!transform.any_op";
-
-/// The loop that vector_width applies to: the innermost sink parallel loop
-/// with a non-zero thread tile (the innermost loop if there is none).
-size_t innermostThreadTiled(const Schedule &s) {
-  for (size_t i = s.threadTile.size(); i-- > 0;)
-    if (s.threadTile[i])
-      return i;
-  return s.threadTile.empty() ? 0 : s.threadTile.size() - 1;
-}
 } // namespace
 
 std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
