@@ -61,6 +61,9 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // The device conversions (NVVM, ROCDL) take vector arithmetic but not
   // vector transfers: lower those to loads and stores, and the rest of the
   // vector dialect to LLVM, in the kernels first.
+  LowerGpuMemorySpacesPassOptions spaces;
+  spaces.target = amd ? "rocdl" : "nvvm";
+  pm.addPass(createLowerGpuMemorySpacesPass(spaces));
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
 
   if (amd) {

@@ -48,6 +48,8 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Shared-memory tiles of scheduled kernels are host memory here.
+  pm.addPass(createLowerGpuMemorySpacesPass());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;

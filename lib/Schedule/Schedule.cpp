@@ -13,6 +13,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 using namespace mlir;
@@ -132,11 +133,21 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
   if (!root || !sink)
     return makeError("kernel '" + info.name +
                      "' has no kgen.root or kgen.sink");
-  if (auto dps = dyn_cast<DestinationStyleOpInterface>(sink))
-    for (Value init : dps.getDpsInits())
-      if (Operation *producer = init.getDefiningOp();
-          producer && indexOf.count(producer))
-        info.sinkInitProducers.push_back(indexOf[producer]);
+  auto initProducers = [&](Operation *op, std::vector<int64_t> &producers) {
+    if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
+      for (Value init : dps.getDpsInits())
+        if (Operation *producer = init.getDefiningOp();
+            producer && indexOf.count(producer))
+          producers.push_back(indexOf[producer]);
+  };
+  initProducers(sink, info.sinkInitProducers);
+  initProducers(root, info.rootInitProducers);
+  for (Value operand : root->getOperands())
+    if (auto shaped = dyn_cast<ShapedType>(operand.getType())) {
+      std::string type;
+      llvm::raw_string_ostream(type) << shaped.getElementType();
+      info.rootOperandTypes.push_back(type);
+    }
   if (failed(loopsOf(sink, info.sinkLoops, info.sinkParallel)) ||
       failed(loopsOf(root, info.rootLoops, info.rootParallel)))
     return makeError("kernel '" + info.name +
@@ -518,11 +529,11 @@ int64_t mlir::kgen::vectorElements(const Schedule &s, const KernelInfo &k) {
   return elements;
 }
 
-int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
-                                         const KernelInfo &k) {
-  // A promoted operand's tile: each dimension indexed by a sink-parallel
-  // root loop covers the workgroup tile, by a reduction loop the reduction
-  // tile (or the whole loop), otherwise the whole dimension range.
+namespace {
+/// The root's tile per workgroup and reduction step, per root loop: a
+/// sink-parallel loop covers the workgroup tile, a reduction loop the
+/// reduction tile (or the whole loop).
+std::vector<int64_t> rootStepTile(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
   std::vector<int64_t> rootTile(k.rootLoops.size());
@@ -540,15 +551,106 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
       rootTile[loop] = r ? r : k.rootLoops[loop];
     }
   }
+  return rootTile;
+}
+
+/// The shape of promoted root input `operand`'s tile in workgroup memory.
+std::vector<int64_t> promotedTileShape(const Schedule &s, const KernelInfo &k,
+                                       int64_t operand) {
+  std::vector<int64_t> rootTile = rootStepTile(s, k), shape;
+  for (int64_t loop : k.rootInputLoops[operand])
+    shape.push_back(loop >= 0 ? rootTile[loop] : 1);
+  return shape;
+}
+
+int64_t product(const std::vector<int64_t> &values) {
+  int64_t p = 1;
+  for (int64_t v : values)
+    p *= v;
+  return p;
+}
+
+/// With promoted operands, the root keeps its accumulator (the
+/// workgroup's output tile) in workgroup memory when its linalg.fill init
+/// is fused: the reduction loop runs around the thread loops, so the
+/// accumulator cannot stay in registers, and workgroup memory is much
+/// nearer than the output in global memory.
+std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
+                                               const KernelInfo &k) {
+  if (s.promoteOperands.empty())
+    return std::nullopt;
+  for (int64_t op : k.rootInitProducers)
+    if (llvm::is_contained(s.fuse, op))
+      return op;
+  return std::nullopt;
+}
+} // namespace
+
+int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
+                                         const KernelInfo &k) {
+  // Each promoted operand's tile, times the pipeline depth, plus the
+  // accumulator when it is kept in workgroup memory (in f32 at most).
   int64_t bytes = 0;
-  for (int64_t operand : s.promoteOperands) {
-    int64_t elements = 1;
-    for (int64_t loop : k.rootInputLoops[operand])
-      elements *= loop >= 0 ? rootTile[loop] : 1;
-    bytes += elements * k.elementBytes * s.pipelineDepth;
+  for (int64_t operand : s.promoteOperands)
+    bytes += product(promotedTileShape(s, k, operand)) * k.elementBytes *
+             s.pipelineDepth;
+  if (promotedAccumulatorInit(s, k)) {
+    std::vector<int64_t> wg, th;
+    effectiveTiles(s, k, wg, th);
+    bytes += product(wg) * std::max<int64_t>(k.elementBytes, 4);
   }
   return bytes;
 }
+
+namespace {
+/// promote_operands moves the root's reduction loop up to the workgroup,
+/// so the ops the expansion can place around it are limited: the root's
+/// fill and the root's elementwise consumers.
+Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
+  std::set<int64_t> operands(s.promoteOperands.begin(),
+                             s.promoteOperands.end());
+  if (operands.size() != s.promoteOperands.size())
+    return Verdict::reject("promote_operand",
+                           "'promote_operands' lists an operand twice");
+  if (!k.matmulLike)
+    return Verdict::reject(
+        "promote_operand",
+        "promote_operands needs a matmul-like root (linalg.matmul or "
+        "linalg.batch_matmul); this kernel's root is " +
+            k.opNames[k.rootIndex]);
+  if (s.splitReduction > 1)
+    return Verdict::reject("promote_operand",
+                           "promote_operands cannot be combined with "
+                           "split_reduction");
+  if (k.rootIndex != k.sinkIndex && !llvm::is_contained(s.fuse, k.rootIndex))
+    return Verdict::reject("promote_operand",
+                           "promote_operands needs the root fused into the "
+                           "sink's tiles");
+  std::set<int64_t> downstream;
+  std::vector<int64_t> work = {k.rootIndex};
+  while (!work.empty()) {
+    int64_t op = work.back();
+    work.pop_back();
+    for (int64_t user : k.consumers[op])
+      if (downstream.insert(user).second)
+        work.push_back(user);
+  }
+  for (int64_t op : s.fuse) {
+    if (op == k.rootIndex || downstream.count(op))
+      continue;
+    if (llvm::is_contained(k.rootInitProducers, op) &&
+        k.opNames[op] == "linalg.fill")
+      continue;
+    return Verdict::reject(
+        "promote_operand",
+        llvm::formatv("with promote_operands only the root's fill and the "
+                      "root's consumers can be fused; op {0} ({1}) is "
+                      "neither",
+                      op, k.opNames[op]));
+  }
+  return Verdict::accept();
+}
+} // namespace
 
 Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
                                   const TargetDescription &target) {
@@ -588,6 +690,9 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
           llvm::formatv("promoted operand {0} does not exist (the root has {1} "
                         "inputs)",
                         operand, k.rootInputLoops.size()));
+  if (!s.promoteOperands.empty())
+    if (Verdict v = checkPromotion(s, k); !v.accepted)
+      return v;
   if (s.matrixInstruction != "none") {
     if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
       return Verdict::reject("matrix_instruction",
@@ -765,6 +870,14 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
       containing = next;
     }
   };
+  // Ops of the kernel's own code that the thread tiles leave out: under
+  // promote_operands the root and its fill get thread loops of their own.
+  std::optional<int64_t> accumulatorInit = promotedAccumulatorInit(s, k);
+  bool promote = !s.promoteOperands.empty();
+  auto ownThreadLoops = [&](int64_t op) {
+    return promote &&
+           (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op));
+  };
   int level = 0;
   auto tileLevel = [&](const std::vector<int64_t> &tiles, const char *kind) {
     if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
@@ -782,42 +895,53 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     // cannot be fused again: pads are tiled per workgroup only.
     fuseInto(loop, llvm::formatv("%fused{0}_op", level).str(), loop,
              [&](int64_t op) {
-               return level > 0 && k.opNames[op] == "tensor.pad";
+               return level > 0 &&
+                      (k.opNames[op] == "tensor.pad" || ownThreadLoops(op));
              });
     ++level;
   };
-  tileLevel(s.workgroupTile, "block");
-  tileLevel(s.threadTile, "thread");
 
-  // Vector level: the thread walks its tile one vector at a time, W
-  // elements of the innermost thread-tiled loop and one index of every other
-  // loop, with the fused ops computed per vector (pads excepted, as above).
+  // Vector level: the thread walks the tile of `handle` one vector at a
+  // time, W elements of the innermost thread-tiled loop and one index of
+  // every other loop, with the fused ops `skip` leaves computed per vector.
+  // Returns the handle of the op's vector tile.
   bool vectorize = s.vectorWidth > 1 && !k.sinkParallelSizes().empty();
-  if (vectorize) {
-    std::vector<int64_t> vectorTiles(k.sinkParallelSizes().size(), 1);
+  std::vector<int64_t> vectorTiles(k.sinkParallelSizes().size(), 1);
+  if (vectorize)
     vectorTiles[innermostThreadTiled(s)] = s.vectorWidth;
+  auto vectorLevel = [&](const std::string &handle,
+                         const std::vector<bool> &parallel,
+                         llvm::StringRef prefix,
+                         llvm::function_ref<bool(int64_t)> skip) {
     std::vector<std::string> loops;
     for (size_t i = 0; i < vectorTiles.size(); ++i)
-      loops.push_back(llvm::formatv("%vector_loop{0}", i).str());
-    os << llvm::formatv("    %vector_tiled, {0} = "
-                        "transform.structured.tile_using_for {1} tile_sizes "
-                        "{2} : ({3}) -> ({3}, {4})\n",
-                        llvm::join(loops, ", "), sinkHandle,
-                        tileList(k.sinkParallel, vectorTiles, true), kOp,
+      loops.push_back(llvm::formatv("{0}_loop{1}", prefix, i).str());
+    std::string tiled = (prefix + "_tiled").str();
+    os << llvm::formatv("    {0}, {1} = transform.structured.tile_using_for "
+                        "{2} tile_sizes {3} : ({4}) -> ({4}, {5})\n",
+                        tiled, llvm::join(loops, ", "), handle,
+                        tileList(parallel, vectorTiles, true), kOp,
                         llvm::join(std::vector<std::string>(loops.size(), kOp),
                                    ", "));
-    sinkHandle = "%vector_tiled";
-    fuseInto(loops.back(), "%vector_op", "%vector_loop", [&](int64_t op) {
-      return k.opNames[op] == "tensor.pad" ||
-             llvm::is_contained(k.sinkInitProducers, op);
-    });
-  }
+    fuseInto(loops.back(), (prefix + "_op").str(), (prefix + "_loop").str(),
+             skip);
+    return tiled;
+  };
+  auto skipInVectorLoop = [&](int64_t op) {
+    return k.opNames[op] == "tensor.pad" ||
+           llvm::is_contained(k.sinkInitProducers, op) || ownThreadLoops(op);
+  };
+  // The ops that become vector code once the tiling is done.
+  std::vector<std::string> toVectorize;
 
+  tileLevel(s.workgroupTile, "block");
   std::string rootHandle = rootIsSink  ? sinkHandle
                            : rootFused ? handles[k.rootIndex]
                                        : std::string("%unfused_root");
-  if (s.splitReduction <= 1 &&
-      llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; })) {
+  bool reductionTiled =
+      s.splitReduction <= 1 &&
+      llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; });
+  auto tileReduction = [&] {
     os << llvm::formatv("    %reduced, %reduction_loop = "
                         "transform.structured.tile_using_for {0} tile_sizes "
                         "{1} : ({2}) -> ({2}, {2})\n",
@@ -825,10 +949,172 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                         tileList(k.rootParallel, s.reductionTile,
                                  /*onParallel=*/false),
                         kOp);
-    if (rootIsSink)
-      sinkHandle = "%reduced";
-    else if (rootFused)
-      handles[k.rootIndex] = "%reduced";
+    rootHandle = "%reduced";
+  };
+
+  if (!promote) {
+    tileLevel(s.threadTile, "thread");
+    if (vectorize)
+      sinkHandle =
+          vectorLevel(sinkHandle, k.sinkParallel, "%vector", skipInVectorLoop);
+    rootHandle = rootIsSink  ? sinkHandle
+                 : rootFused ? handles[k.rootIndex]
+                             : std::string("%unfused_root");
+    if (reductionTiled) {
+      tileReduction();
+      if (rootIsSink)
+        sinkHandle = rootHandle;
+      else if (rootFused)
+        handles[k.rootIndex] = rootHandle;
+    }
+    if (vectorize) {
+      toVectorize.push_back(sinkHandle);
+      for (int64_t op : fuseOrder)
+        if (k.opNames[op] != "tensor.pad")
+          toVectorize.push_back(handles[op]);
+    }
+  } else {
+    // Shared-memory staging: the root's reduction loop moves up to the
+    // workgroup, and each step first copies the promoted operands' tiles
+    // into workgroup memory with all the workgroup's threads, then computes
+    // on them. The GPU mapping puts a barrier after every thread loop, so a
+    // step's copies, its compute and the next step's copies never overlap.
+    // A nofold pad of a promoted operand is its copy; rewritten in
+    // destination-passing style it is a linalg.copy into a new tensor,
+    // which is then placed in workgroup memory and tiled over the threads.
+    if (reductionTiled)
+      tileReduction();
+    std::vector<int64_t> promoted(s.promoteOperands);
+    llvm::sort(promoted);
+    std::vector<std::string> zeros, nofold, dims, copies;
+    for (auto [i, type] : llvm::enumerate(k.rootOperandTypes)) {
+      bool isFloat = type[0] == 'f' || llvm::StringRef(type).starts_with("bf");
+      zeros.push_back((isFloat ? "0.0 : " : "0 : ") + type);
+      nofold.push_back(llvm::is_contained(promoted, i) ? "1" : "0");
+    }
+    for (size_t i = 0; i < k.rootLoops.size(); ++i)
+      dims.push_back(std::to_string(i));
+    for (int64_t operand : promoted)
+      copies.push_back(llvm::formatv("%copy{0}", operand).str());
+    os << llvm::formatv(
+        "    %promoted_root, %promote_pads, %promote_copy_back = "
+        "transform.structured.pad {0} {{padding_values = [{1}], "
+        "padding_dimensions = [{2}], nofold_flags = [{3}], copy_back_op = "
+        "\"none\"} : ({4}) -> ({4}, {4}, {4})\n",
+        rootHandle, llvm::join(zeros, ", "), llvm::join(dims, ", "),
+        llvm::join(nofold, ", "), kOp);
+    os << llvm::formatv("    %promote_copies = "
+                        "transform.structured.rewrite_in_destination_passing_"
+                        "style %promote_pads : ({0}) -> {0}\n",
+                        kOp);
+    os << llvm::formatv(
+        "    {0} = transform.split_handle %promote_copies : ({1}) -> ({2})\n",
+        llvm::join(copies, ", "), kOp,
+        llvm::join(std::vector<std::string>(copies.size(), kOp), ", "));
+    // A tensor that is only written is promoted without a copy.
+    auto toWorkgroupMemory = [&](const std::string &op, int64_t operand,
+                                 llvm::StringRef name) {
+      os << llvm::formatv(
+          "    {0}_init = transform.get_operand {1}[{2}] : ({3}) -> "
+          "!transform.any_value\n"
+          "    {0}_smem = transform.structured.promote_tensor to "
+          "#gpu.address_space<workgroup> {0}_init : !transform.any_value\n",
+          name, op, operand, kOp);
+    };
+    for (const std::string &copy : copies)
+      toWorkgroupMemory(copy, 1, copy);
+    // A root that is the sink writes its accumulator back to the output,
+    // with all threads: the workgroup loop's result insertion becomes a copy
+    // (matched before any thread loop exists, so it is the only one).
+    bool writeBack = accumulatorInit && rootIsSink;
+    if (accumulatorInit)
+      toWorkgroupMemory(handles[*accumulatorInit], 1, "%accumulator");
+    if (writeBack)
+      os << llvm::formatv(
+          "    %block_loop = transform.structured.match ops{{[\"scf.forall\"]} "
+          "in %root : ({0}) -> {0}\n"
+          "    %writeback_insert = transform.structured.match "
+          "ops{{[\"tensor.parallel_insert_slice\"]} in %block_loop : ({0}) -> "
+          "{0}\n"
+          "    %writeback = transform.structured.insert_slice_to_copy "
+          "%writeback_insert : ({0}) -> {0}\n",
+          kOp);
+
+    std::vector<int64_t> wg, th;
+    effectiveTiles(s, k, wg, th);
+    std::vector<int64_t> blockDims; // x, y, z
+    for (size_t i = th.size(); i-- > 0;)
+      if (s.threadTile[i])
+        blockDims.push_back(ceilDiv(wg[i], th[i]));
+    std::string rootCompute = "%promoted_root";
+    if (!blockDims.empty()) {
+      // Copies: the innermost dimension over x, the next over y and z,
+      // each in as few elements per thread as divide it evenly.
+      for (auto [copy, operand] : llvm::zip(copies, promoted)) {
+        std::vector<int64_t> shape = promotedTileShape(s, k, operand);
+        std::vector<int64_t> tiles(shape.size(), 0), perThread(shape);
+        for (size_t d = 0; d < std::min(shape.size(), blockDims.size()); ++d) {
+          size_t dim = shape.size() - 1 - d;
+          int64_t tile = 1;
+          while (shape[dim] % tile != 0 || shape[dim] / tile > blockDims[d])
+            ++tile;
+          tiles[dim] = perThread[dim] = tile;
+        }
+        os << llvm::formatv(
+            "    {0}_tiled, {0}_forall = transform.structured."
+            "tile_using_forall {0} tile_sizes {1} (mapping = {2}) : ({3}) -> "
+            "({3}, {3})\n",
+            copy, formatList(tiles), mapping(tiles, "thread"), kOp);
+        if (vectorize && product(perThread) <= kMaxVectorElements)
+          toVectorize.push_back(copy + "_tiled");
+      }
+      for (int64_t op : fuseOrder) {
+        if (!llvm::is_contained(k.rootInitProducers, op))
+          continue;
+        std::string tiled = llvm::formatv("%fill{0}_tiled", op).str();
+        os << llvm::formatv(
+            "    {0}, %fill{1}_forall = transform.structured."
+            "tile_using_forall {2} tile_sizes {3} (mapping = {4}) : ({5}) -> "
+            "({5}, {5})\n",
+            tiled, op, handles[op], formatList(s.threadTile),
+            mapping(s.threadTile, "thread"), kOp);
+        handles[op] = tiled;
+        if (vectorize && product(th) <= kMaxVectorElements)
+          toVectorize.push_back(tiled);
+      }
+      if (writeBack) {
+        os << llvm::formatv(
+            "    %writeback_tiled, %writeback_forall = transform.structured."
+            "tile_using_forall %writeback tile_sizes {0} (mapping = {1}) : "
+            "({2}) -> ({2}, {2})\n",
+            formatList(s.threadTile), mapping(s.threadTile, "thread"), kOp);
+        if (vectorize && product(th) <= kMaxVectorElements)
+          toVectorize.push_back("%writeback_tiled");
+      }
+      os << llvm::formatv("    %root_threads, %root_forall = "
+                          "transform.structured.tile_using_forall "
+                          "%promoted_root tile_sizes {0} (mapping = {1}) : "
+                          "({2}) -> ({2}, {2})\n",
+                          tileList(k.rootParallel, s.threadTile, true),
+                          mapping(s.threadTile, "thread"), kOp);
+      rootCompute = "%root_threads";
+    }
+    if (vectorize)
+      toVectorize.push_back(vectorLevel(rootCompute, k.rootParallel,
+                                        "%root_vector",
+                                        [](int64_t) { return true; }));
+    if (!rootIsSink) {
+      // The root's consumers, per thread, on the finished accumulator.
+      tileLevel(s.threadTile, "thread");
+      if (vectorize) {
+        sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, "%vector",
+                                 skipInVectorLoop);
+        toVectorize.push_back(sinkHandle);
+        for (int64_t op : fuseOrder)
+          if (!ownThreadLoops(op))
+            toVectorize.push_back(handles[op]);
+      }
+    }
   }
 
   if (vectorize) {
@@ -842,12 +1128,9 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     // reduce.
     const char *contractions =
         k.elementType == "f32" ? " {create_named_contraction}" : "";
-    os << llvm::formatv("    transform.structured.vectorize {0}{1} : {2}\n",
-                        sinkHandle, contractions, kOp);
-    for (int64_t op : fuseOrder)
-      if (k.opNames[op] != "tensor.pad")
-        os << llvm::formatv("    transform.structured.vectorize {0}{1} : {2}\n",
-                            handles[op], contractions, kOp);
+    for (const std::string &handle : toVectorize)
+      os << llvm::formatv("    transform.structured.vectorize {0}{1} : {2}\n",
+                          handle, contractions, kOp);
     // In stages: the sets together can rewrite back and forth (one kernel
     // grew past 5 GB), and each stage is bounded, a runaway one failing the
     // script (rung 3) instead of exhausting memory. Shape casts are left to

@@ -42,28 +42,31 @@ bool hasMapping(scf::ForallOp forall, bool blocks) {
 /// forall nested in `blockLoop` (x is the innermost loop), or 1x1x1.
 FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop) {
   SmallVector<int64_t> dims = {1, 1, 1};
-  scf::ForallOp threads;
+  SmallVector<scf::ForallOp> threadLoops;
   blockLoop.getBody()->walk([&](scf::ForallOp nested) {
-    if (!threads && hasMapping(nested, /*blocks=*/false))
-      threads = nested;
+    if (hasMapping(nested, /*blocks=*/false))
+      threadLoops.push_back(nested);
   });
-  if (!threads)
-    return dims;
-  // Tiled foralls are normalized: lower bound 0, step 1, so the upper
-  // bounds are the trip counts.
-  SmallVector<int64_t> counts;
-  for (auto [lb, ub, step] :
-       llvm::zip(threads.getStaticLowerBound(), threads.getStaticUpperBound(),
-                 threads.getStaticStep())) {
-    if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) ||
-        ShapedType::isDynamic(step) || step <= 0)
+  // A block runs several thread loops when the schedule stages operands
+  // through shared memory (copies, then compute); it is as large as the
+  // largest of them in each dimension, and the smaller ones are predicated.
+  for (scf::ForallOp threads : threadLoops) {
+    // Tiled foralls are normalized: lower bound 0, step 1, so the upper
+    // bounds are the trip counts.
+    SmallVector<int64_t> counts;
+    for (auto [lb, ub, step] : llvm::zip(threads.getStaticLowerBound(),
+                                         threads.getStaticUpperBound(),
+                                         threads.getStaticStep())) {
+      if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) ||
+          ShapedType::isDynamic(step) || step <= 0)
+        return failure();
+      counts.push_back((ub - lb + step - 1) / step);
+    }
+    if (counts.size() > 3)
       return failure();
-    counts.push_back((ub - lb + step - 1) / step);
+    for (auto [i, count] : llvm::enumerate(llvm::reverse(counts)))
+      dims[i] = std::max(dims[i], count);
   }
-  if (counts.size() > 3)
-    return failure();
-  for (auto [i, count] : llvm::enumerate(llvm::reverse(counts)))
-    dims[i] = count;
   return dims;
 }
 
@@ -298,7 +301,9 @@ struct MapKernelsToGpuPass final
       return success(); // nothing to compute
 
     // Buffers allocated inside a launch are per-thread tiles: they live on
-    // the thread's stack (registers or local memory), not the heap.
+    // the thread's stack (registers or local memory), not the heap. Those
+    // the schedule placed in workgroup memory become the launch's shared
+    // buffers once it exists (below).
     for (scf::ForallOp forall : launches) {
       SmallVector<memref::AllocOp> allocs;
       forall.getBody()->walk([&](memref::AllocOp a) { allocs.push_back(a); });
@@ -306,6 +311,8 @@ struct MapKernelsToGpuPass final
         if (!alloc.getType().hasStaticShape())
           return alloc.emitError("a dynamically sized buffer inside a GPU "
                                  "launch is not supported");
+        if (isWorkgroupBuffer(alloc))
+          continue;
         OpBuilder b(alloc);
         MemRefType type = alloc.getType();
         if (privateAddressSpace != 0)
@@ -377,7 +384,41 @@ struct MapKernelsToGpuPass final
     if (failed(KernelVerifier::applyScript(kernel, script, diagnostics)))
       return kernel.emitError("mapping to GPU launches failed: ")
              << diagnostics;
+
+    // Workgroup buffers are declared by the launch (a shared-memory
+    // attribution: one buffer per workgroup for the launch's lifetime).
+    // Every iteration of a loop around the alloc gets the same buffer,
+    // which is what the schedule wants: each reduction step overwrites the
+    // previous one's tile after a barrier.
+    SmallVector<memref::AllocOp> workgroupAllocs;
+    kernel.walk([&](memref::AllocOp alloc) {
+      if (isWorkgroupBuffer(alloc))
+        workgroupAllocs.push_back(alloc);
+    });
+    for (memref::AllocOp alloc : workgroupAllocs) {
+      auto launch = alloc->getParentOfType<gpu::LaunchOp>();
+      if (!launch)
+        return alloc.emitError("a workgroup-memory buffer outside the "
+                               "scheduled block loops cannot be placed in "
+                               "shared memory");
+      BlockArgument buffer =
+          launch.addWorkgroupAttribution(alloc.getType(), alloc.getLoc());
+      SmallVector<Operation *> deallocs;
+      for (Operation *user : alloc->getUsers())
+        if (isa<memref::DeallocOp>(user))
+          deallocs.push_back(user);
+      for (Operation *d : deallocs)
+        d->erase();
+      alloc.getResult().replaceAllUsesWith(buffer);
+      alloc.erase();
+    }
     return success();
+  }
+
+  static bool isWorkgroupBuffer(memref::AllocOp alloc) {
+    auto space =
+        dyn_cast_or_null<gpu::AddressSpaceAttr>(alloc.getType().getMemorySpace());
+    return space && space.getValue() == gpu::AddressSpace::Workgroup;
   }
 };
 

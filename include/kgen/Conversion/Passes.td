@@ -199,4 +199,25 @@ def AlignKernelArgumentsPass : Pass<"kgen-align-kernel-arguments", "::mlir::Modu
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def LowerGpuMemorySpacesPass
+    : Pass<"kgen-lower-gpu-memory-spaces", "::mlir::ModuleOp"> {
+  let summary = "Replace GPU memory spaces of memrefs by a target's address spaces";
+  let description = [{
+    Rewrites every memref type in the module whose memory space is a
+    `#gpu.address_space<...>` to the target's numeric address space, which
+    the LLVM conversions understand. Schedules that promote operands keep
+    them in `#gpu.address_space<workgroup>` buffers.
+
+    - `host`: every buffer is host memory (the CPU runner and the numerical
+      rung of the verification ladder run scheduled kernels on the CPU, with
+      their foralls as sequential loops), so the memory spaces are dropped.
+    - `nvvm`: workgroup 3, global 1, private 0 (NVVM's allocas).
+    - `rocdl`: workgroup 3, global 1, private 5.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"host\"",
+           "Whose address spaces: host, nvvm or rocdl">,
+  ];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD

@@ -64,6 +64,9 @@ struct KernelInfo {
   /// is tiled with scf.for they are reached through the loop's iter_args,
   /// so the vector level cannot fuse them.
   std::vector<int64_t> sinkInitProducers;
+  /// The same for the root: ops whose result is an init operand of the
+  /// root (its accumulator's initial value, e.g. a linalg.fill).
+  std::vector<int64_t> rootInitProducers;
   std::vector<int64_t> sinkLoops; // static loop ranges
   std::vector<bool> sinkParallel; // per sink loop
   std::vector<int64_t> rootLoops;
@@ -72,6 +75,8 @@ struct KernelInfo {
   /// by, or -1 when the index is not a single loop (e.g. a convolution
   /// window); empty if the root is not a linalg op.
   std::vector<std::vector<int64_t>> rootInputLoops;
+  /// Element type of each root operand, inputs then inits (e.g. "f16").
+  std::vector<std::string> rootOperandTypes;
   bool matmulLike = false; // root is linalg.matmul / batch_matmul
   double flops = 0;        // arithmetic of the root, 2 per multiply-add
   double bytes = 0;        // kernel arguments + result, each moved once
