@@ -1,7 +1,8 @@
 //===- ScheduleTest.cpp - schedule parsing, checks, expansion, records ----===//
 
-#include "kgen/Schedule/Schedule.h"
+#include "kgen/Proposer/Proposer.h"
 #include "kgen/Schedule/Records.h"
+#include "kgen/Schedule/Schedule.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -32,6 +33,8 @@ KernelInfo gemmKernel() {
   k.rootLoops = {64, 128, 96};
   k.rootParallel = {true, true, false};
   k.rootInputLoops = {{0, 2}, {2, 1}};
+  k.rootInitProducers = {0};
+  k.rootOperandTypes = {"f32", "f32", "f32"};
   k.matmulLike = true;
   return k;
 }
@@ -106,8 +109,119 @@ TEST(Schedule, SharedMemoryModelCountsPromotedTiles) {
   j["pipeline_depth"] = 2;
   Schedule s;
   ASSERT_TRUE(verdictOf(j, &s).accepted);
-  // A: 32x16, B: 16x64, f32, two stages.
+  // A: 32x16, B: 16x64, f32, two stages; the 32x64 f32 accumulator (the
+  // fill is fused).
+  EXPECT_EQ(estimateSharedMemory(s, gemmKernel()),
+            (32 * 16 + 16 * 64) * 4 * 2 + 32 * 64 * 4);
+  j["fuse"] = {1, 2}; // the fill materialized: no accumulator tile
+  ASSERT_TRUE(verdictOf(j, &s).accepted);
   EXPECT_EQ(estimateSharedMemory(s, gemmKernel()), (32 * 16 + 16 * 64) * 4 * 2);
+}
+
+TEST(Schedule, PromotionNeedsAStructureItCanStage) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  EXPECT_TRUE(verdictOf(j).accepted);
+  auto rejected = [&](json schedule, KernelInfo k) {
+    Verdict verdict;
+    auto s = parseSchedule(schedule, k, verdict);
+    if (!s) {
+      llvm::consumeError(s.takeError());
+      return verdict;
+    }
+    return checkSchedule(*s, k, *lookupTarget("sm_90a"));
+  };
+  json twice = j;
+  twice["promote_operands"] = {1, 1};
+  Verdict v = verdictOf(twice);
+  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_NE(v.message.find("twice"), std::string::npos) << v.message;
+  KernelInfo reduction = gemmKernel();
+  reduction.matmulLike = false;
+  reduction.opNames[1] = "linalg.generic";
+  v = rejected(j, reduction);
+  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_NE(v.message.find("matmul-like"), std::string::npos) << v.message;
+  // An op feeding the root's inputs cannot be fused around the staged
+  // reduction loop.
+  KernelInfo producer = gemmKernel();
+  producer.opNames.insert(producer.opNames.begin(), "linalg.generic");
+  producer.consumers = {{2}, {2}, {3}, {4}, {}};
+  producer.rootIndex = 2;
+  producer.sinkIndex = 4;
+  producer.rootInitProducers = {1};
+  json fused = j;
+  fused["fuse"] = {0, 1, 2, 3};
+  v = rejected(fused, producer);
+  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_NE(v.message.find("op 0 (linalg.generic) is neither"),
+            std::string::npos)
+      << v.message;
+  fused["fuse"] = {1, 2, 3};
+  EXPECT_TRUE(rejected(fused, producer).accepted);
+}
+
+TEST(Schedule, PromotedExpansionStagesOperandsInWorkgroupMemory) {
+  json j = base();
+  j["promote_operands"] = {1, 0};
+  j["vector_width"] = 4;
+  Schedule s;
+  ASSERT_TRUE(verdictOf(j, &s).accepted);
+  std::string script = expandSchedule(s, gemmKernel());
+  for (const char *expected : {
+           // The reduction loop around the thread loops, per workgroup.
+           "%reduced, %reduction_loop = transform.structured.tile_using_for "
+           "%fused0_op1 tile_sizes [0, 0, 16]",
+           "nofold_flags = [1, 1, 0]",
+           "%copy0, %copy1 = transform.split_handle %promote_copies",
+           "promote_tensor to #gpu.address_space<workgroup> %copy1_init",
+           "promote_tensor to #gpu.address_space<workgroup> "
+           "%accumulator_init",
+           // A's 32x16 tile over 8x16 threads (y, x): 4 rows of one
+           // column each.
+           "tile_using_forall %copy0 tile_sizes [4, 1] (mapping = "
+           "[#gpu.thread<y>, #gpu.thread<x>])",
+           // B's 16x64 tile: 2 rows of 4 columns each.
+           "tile_using_forall %copy1 tile_sizes [2, 4]",
+           "tile_using_forall %promoted_root tile_sizes [4, 4, 0]",
+           "transform.structured.vectorize %root_vector_tiled"})
+    EXPECT_NE(script.find(expected), std::string::npos)
+        << expected << "\n" << script;
+  // The root is not the sink: its consumers read the accumulator, and no
+  // write-back copy is needed.
+  EXPECT_EQ(script.find("%writeback"), std::string::npos);
+}
+
+TEST(Proposer, SimplerSchedulesDropStagingThenVectors) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  j["vector_width"] = 4;
+  std::vector<json> simpler = simplerSchedules(j);
+  ASSERT_EQ(simpler.size(), 2u);
+  EXPECT_FALSE(simpler[0].contains("promote_operands"));
+  EXPECT_EQ(simpler[0]["vector_width"], 4);
+  EXPECT_FALSE(simpler[1].contains("promote_operands"));
+  EXPECT_EQ(simpler[1]["vector_width"], 1);
+  EXPECT_TRUE(simplerSchedules(base()).empty());
+}
+
+TEST(Proposer, HeuristicStagesGemmOperandsWhenTheyFit) {
+  KernelInfo k = gemmKernel();
+  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_EQ(j["promote_operands"], json({0, 1})) << j.dump();
+  EXPECT_EQ(j["reduction_tile"], json({16})) << j.dump();
+  Verdict verdict;
+  auto s = parseSchedule(j, k, verdict);
+  ASSERT_TRUE(static_cast<bool>(s)) << verdict.message;
+  EXPECT_TRUE(checkSchedule(*s, k, *lookupTarget("sm_90a")).accepted);
+  // A fused producer of the root's inputs rules staging out.
+  k.opNames.insert(k.opNames.begin(), "linalg.generic");
+  k.consumers = {{2}, {2}, {3}, {4}, {}};
+  k.rootIndex = 2;
+  k.sinkIndex = 4;
+  k.rootInitProducers = {1};
+  j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_FALSE(j.contains("promote_operands")) << j.dump();
 }
 
 TEST(Schedule, ExpansionIsDeterministicAndFollowsTheSchedule) {

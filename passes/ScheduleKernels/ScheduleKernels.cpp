@@ -205,16 +205,33 @@ struct ScheduleKernelsPass final
             << last.message << "); using the heuristic schedule";
     }
     if (!chosen) {
-      Candidate c;
-      c.schedule = heuristicSchedule(info, chip);
-      Verdict v = tryCandidate(c, "heuristic", 0);
-      if (!v.accepted) {
+      json heuristic = heuristicSchedule(info, chip);
+      std::vector<json> forms = {heuristic};
+      for (json &simpler : simplerSchedules(heuristic))
+        forms.push_back(std::move(simpler));
+      std::optional<Verdict> rejection;
+      for (auto [round, form] : llvm::enumerate(forms)) {
+        Candidate c;
+        c.schedule = form;
+        Verdict v = tryCandidate(c, "heuristic", round);
+        if (v.accepted)
+          break;
+        if (!rejection)
+          rejection = v;
+      }
+      if (!chosen) {
         kernel.emitWarning() << "the heuristic schedule was rejected ["
-                             << v.reason << "] " << v.message
+                             << rejection->reason << "] " << rejection->message
                              << "; the kernel stays unscheduled (please report "
                                 "this kgen bug)";
         return;
       }
+      if (rejection)
+        kernel.emitWarning() << "the heuristic schedule was rejected ["
+                             << rejection->reason << "] " << rejection->message
+                             << "; using a simpler form of it: "
+                             << dumpJson(chosen->toJson())
+                             << " (please report this kgen bug)";
     }
 
     decisions.record(key, {{"kernel", info.name},

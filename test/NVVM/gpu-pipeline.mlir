@@ -4,7 +4,8 @@
 // RUN: kgen-opt %s -kgen-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s --check-prefix=HOST
 
 // The gemm + bias + relu kernel: 64x64 tiles of 4x4 per thread give 16x16
-// thread blocks; the 64x128 output needs a 2x1 grid.
+// thread blocks; the 64x128 output needs a 2x1 grid. The operands' 64x16
+// and 16x64 tiles and the 64x64 accumulator live in shared memory.
 // SM90: gpu.binary @main_kernel_0_kernel
 // SM90-SAME: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
 // SM90-SAME: .target sm_90a
@@ -13,8 +14,17 @@
 // become vector loads and stores; the matmul is FMAs.
 // SM90-SAME: .param .u64 .ptr .align 16 main_kernel_0_kernel_param_0
 // SM90-SAME: .maxntid 16, 16, 1
+// SM90-SAME: .shared .align {{[0-9]+}} .b8 __wg_main_kernel_0_kernel_0[16384]
+// SM90-SAME: .shared .align {{[0-9]+}} .b8 __wg_main_kernel_0_kernel_1[4096]
+// SM90-SAME: .shared .align {{[0-9]+}} .b8 __wg_main_kernel_0_kernel_2[4096]
+// SM90-SAME: st.shared.v4.b32
+// SM90-SAME: bar.sync
 // SM90-SAME: ld.global.v4.b32
+// SM90-SAME: st.shared.v4.b32
+// SM90-SAME: bar.sync
+// SM90-SAME: ld.shared.v4.b32
 // SM90-SAME: fma.rn.f32
+// SM90-SAME: bar.sync
 // SM90-SAME: st.global.v4.b32
 // The host side launches it from the kernel's host function.
 // HOST: llvm.func @main_kernel_0(

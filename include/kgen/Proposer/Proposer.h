@@ -54,6 +54,12 @@ nlohmann::json heuristicSchedule(const KernelInfo &kernel,
                                  const TargetDescription &target);
 std::unique_ptr<Proposer> createHeuristicProposer();
 
+/// Ever simpler forms of a schedule, for when the verifier rejects the
+/// heuristic's own: without shared-memory staging, then also without
+/// vectors (the parts whose lowering a rung 3 or 4 failure most likely
+/// comes from). Empty if there is nothing to drop.
+std::vector<nlohmann::json> simplerSchedules(const nlohmann::json &schedule);
+
 /// Seeded sampling of the schedule space, invalid values included on
 /// purpose: the search baseline and a fuzzer for the verifier.
 std::unique_ptr<Proposer> createRandomProposer(uint64_t seed);

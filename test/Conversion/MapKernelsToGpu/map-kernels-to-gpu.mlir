@@ -111,3 +111,46 @@ func.func private @scalar(%in: memref<2048xf32>, %out: memref<f32>) attributes {
   memref.copy %acc, %out : memref<f32> to memref<f32>
   return
 }
+
+// -----
+
+// A schedule that stages a tile in shared memory: its workgroup buffer
+// becomes the launch's workgroup attribution (allocated once, in a loop
+// too), and the block is as large as its largest thread loop: the copy's
+// 4x8 threads and the compute's 2x8 give 8x4 threads.
+
+// CHECK-LABEL: func.func private @staged
+// CHECK:         gpu.launch blocks({{.*}}) in (%{{.*}} = %c2{{[_0-9]*}}, %{{.*}} = %c1{{[_0-9]*}}, %{{.*}} = %c1{{[_0-9]*}}) threads({{.*}}) in (%{{.*}} = %c8{{[_0-9]*}}, %{{.*}} = %c4{{[_0-9]*}}, %{{.*}} = %c1{{[_0-9]*}})
+// CHECK-SAME:      workgroup(%[[TILE:[a-z0-9]+]] : memref<4x8xf32, #gpu.address_space<workgroup>>)
+// CHECK-NOT:       memref.alloc
+// CHECK:           scf.for
+// CHECK:             memref.subview %[[TILE]]
+// CHECK:             gpu.barrier
+// CHECK-NOT:       memref.dealloc
+// CHECK:           gpu.terminator
+func.func private @staged(%in: memref<4x16xf32>, %out: memref<4x16xf32>) attributes {kgen.kernel} {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c1 = arith.constant 1 : index
+  scf.forall (%b) in (2) {
+    %col = affine.apply affine_map<(d0) -> (d0 * 8)>(%b)
+    %bin = memref.subview %in[0, %col] [4, 8] [1, 1] : memref<4x16xf32> to memref<4x8xf32, strided<[16, 1], offset: ?>>
+    %bout = memref.subview %out[0, %col] [4, 8] [1, 1] : memref<4x16xf32> to memref<4x8xf32, strided<[16, 1], offset: ?>>
+    scf.for %step = %c0 to %c2 step %c1 {
+      %tile = memref.alloc() : memref<4x8xf32, #gpu.address_space<workgroup>>
+      scf.forall (%r, %c) in (4, 8) {
+        %src = memref.subview %bin[%r, %c] [1, 1] [1, 1] : memref<4x8xf32, strided<[16, 1], offset: ?>> to memref<1x1xf32, strided<[16, 1], offset: ?>>
+        %dst = memref.subview %tile[%r, %c] [1, 1] [1, 1] : memref<4x8xf32, #gpu.address_space<workgroup>> to memref<1x1xf32, strided<[8, 1], offset: ?>, #gpu.address_space<workgroup>>
+        linalg.copy ins(%src : memref<1x1xf32, strided<[16, 1], offset: ?>>) outs(%dst : memref<1x1xf32, strided<[8, 1], offset: ?>, #gpu.address_space<workgroup>>)
+      } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
+      scf.forall (%r, %c) in (2, 8) {
+        %row = affine.apply affine_map<(d0) -> (d0 * 2)>(%r)
+        %src = memref.subview %tile[%row, %c] [2, 1] [1, 1] : memref<4x8xf32, #gpu.address_space<workgroup>> to memref<2x1xf32, strided<[8, 1], offset: ?>, #gpu.address_space<workgroup>>
+        %dst = memref.subview %bout[%row, %c] [2, 1] [1, 1] : memref<4x8xf32, strided<[16, 1], offset: ?>> to memref<2x1xf32, strided<[16, 1], offset: ?>>
+        linalg.exp ins(%src : memref<2x1xf32, strided<[8, 1], offset: ?>, #gpu.address_space<workgroup>>) outs(%dst : memref<2x1xf32, strided<[16, 1], offset: ?>>)
+      } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
+      memref.dealloc %tile : memref<4x8xf32, #gpu.address_space<workgroup>>
+    }
+  } {mapping = [#gpu.block<x>]}
+  return
+}

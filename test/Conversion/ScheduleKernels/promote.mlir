@@ -1,0 +1,78 @@
+// promote_operands: the root's reduction loop runs per workgroup, and each
+// step the workgroup's threads copy the promoted operands' tiles into
+// workgroup memory, then compute on them; the accumulator lives in
+// workgroup memory too. Every accepted schedule here passed all four rungs,
+// the numerical check on the CPU included.
+
+// A batched matmul, its root its sink, both operands staged: the
+// accumulator is written back to the output by all threads.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [1, 16, 32], "thread_tile": [0, 2, 4], "reduction_tile": [16], "vector_width": 4, "promote_operands": [0, 1]}}' > %t.bmm.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.bmm.jsonl rounds=1 print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BMM-SCRIPT
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.bmm.jsonl rounds=1" 2>/dev/null | FileCheck %s --check-prefix=BMM
+// BMM-SCRIPT: remark: schedule from replay: {{.*}}"promote_operands":[0,1]
+// BMM-SCRIPT: %block_loop = transform.structured.match ops{["scf.forall"]} in %root
+// BMM-SCRIPT: %writeback = transform.structured.insert_slice_to_copy %writeback_insert
+// BMM-SCRIPT: tile_using_forall %copy0 tile_sizes [0, 2, 2] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// BMM-SCRIPT: tile_using_forall %copy1 tile_sizes [0, 2, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// BMM-SCRIPT: tile_using_forall %writeback tile_sizes [0, 2, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// BMM-LABEL: func.func private @main_kernel_0
+// BMM:         scf.forall ({{.*}}) in (2, 2, 2)
+// BMM:           %[[ACC:.*]] = bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<1x16x32xf32>
+// BMM:           %[[FILLED:.*]] = scf.forall ({{.*}}) in (8, 8) shared_outs(%{{.*}} = %[[ACC]])
+// BMM:           %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[FILLED]]) -> (tensor<1x16x32xf32>)
+// BMM:             bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<1x16x16xf32>
+// BMM:             bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<1x16x32xf32>
+// BMM-COUNT-16:      vector.fma {{.*}} : vector<4xf32>
+// The write-back: each thread copies its 2x4 tile of the accumulator.
+// BMM:           scf.forall ({{.*}}) in (8, 8) shared_outs
+// BMM:             tensor.extract_slice %[[SUM]]{{.*}} to tensor<1x2x4xf32>
+func.func @main(%a: tensor<2x32x64xf32>, %b: tensor<2x64x64xf32>) -> tensor<2x32x64xf32> {
+  %0 = kgen.batch_matmul %a, %b : (tensor<2x32x64xf32>, tensor<2x64x64xf32>) -> tensor<2x32x64xf32>
+  return %0 : tensor<2x32x64xf32>
+}
+
+// -----
+
+// f16 operands, B only; the matmul accumulates in f32 (so does the
+// workgroup accumulator) and the relu runs per thread on it.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [32, 32], "thread_tile": [2, 2], "reduction_tile": [32], "vector_width": 2, "promote_operands": [1]}}' > %t.f16.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.f16.jsonl rounds=1 print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=F16-SCRIPT
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.f16.jsonl rounds=1" 2>/dev/null | FileCheck %s --check-prefix=F16
+// F16-SCRIPT: remark: schedule from replay: {{.*}}"promote_operands":[1]
+// F16-SCRIPT: transform.structured.pad %reduced {padding_values = [0.0 : f16, 0.0 : f16, 0.0 : f32], padding_dimensions = [0, 1, 2], nofold_flags = [0, 1, 0], copy_back_op = "none"}
+// F16-SCRIPT: %copy1 = transform.split_handle %promote_copies
+// F16-SCRIPT-NOT: %writeback
+// F16-SCRIPT: transform.yield
+// F16-LABEL: func.func private @main_kernel_0(%arg0: tensor<64x128xf16>
+// F16:         bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<32x32xf32>
+// F16:         scf.for {{.*}} -> (tensor<32x32xf32>)
+// F16:           bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<32x32xf16>
+// F16:         arith.maximumf {{.*}} : vector<2xf32>
+// F16:         arith.truncf {{.*}} : vector<2xf32> to vector<2xf16>
+func.func @main(%a: tensor<64x128xf16>, %b: tensor<128x64xf16>) -> tensor<64x64xf16> {
+  %0 = kgen.matmul %a, %b : (tensor<64x128xf16>, tensor<128x64xf16>) -> tensor<64x64xf16>
+  %1 = kgen.relu %0 : tensor<64x64xf16>
+  return %1 : tensor<64x64xf16>
+}
+
+// -----
+
+// Schedules the staging cannot express are rejected at rung 2, naming why;
+// the heuristic schedule is used instead.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [16], "thread_tile": [1], "reduction_tile": [32], "promote_operands": [0]}}' > %t.sum.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.sum.jsonl rounds=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REDUCTION
+// REDUCTION: warning: no schedule from the replay proposer passed verification (last: [promote_operand] promote_operands needs a matmul-like root (linalg.matmul or linalg.batch_matmul); this kernel's root is linalg.generic); using the heuristic schedule
+func.func @main(%x: tensor<16x64xf32>) -> tensor<16xf32> {
+  %0 = kgen.sum %x dims [1] : tensor<16x64xf32> -> tensor<16xf32>
+  return %0 : tensor<16xf32>
+}
+
+// -----
+
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [32, 32], "thread_tile": [4, 4], "reduction_tile": [32], "split_reduction": 2, "promote_operands": [0, 1]}}' > %t.split.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.split.jsonl rounds=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPLIT
+// SPLIT: warning: no schedule from the replay proposer passed verification (last: [promote_operand] promote_operands cannot be combined with split_reduction); using the heuristic schedule
+func.func @main(%a: tensor<32x256xf32>, %b: tensor<256x32xf32>) -> tensor<32x32xf32> {
+  %0 = kgen.matmul %a, %b : (tensor<32x256xf32>, tensor<256x32xf32>) -> tensor<32x32xf32>
+  return %0 : tensor<32x32xf32>
+}
