@@ -254,9 +254,13 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "must divide); vector width times the reduction tile "
                    "must stay within 512.")},
         {"promote_operands",
-         described(intList, "Root input operands to stage in shared memory. "
-                            "Checked against the shared-memory limit; not "
-                            "yet applied to the generated code.")},
+         described(intList,
+                   "Root input operands (0 = A, 1 = B of a matmul-like root) "
+                   "whose tiles all threads copy into shared memory at each "
+                   "reduction step before computing on them; the "
+                   "accumulator then lives in shared memory too. Only for "
+                   "matmul-like roots whose fused ops are the root's fill "
+                   "and its consumers, without split_reduction.")},
         {"split_reduction",
          described({{"type", "integer"}, {"minimum", 0}},
                    "Split the root's single reduction loop into this many "

@@ -7,7 +7,8 @@
 // alignment. kgen's runtime guarantees it (device allocations are at least
 // 256-byte aligned, and the C API refuses caller buffers that are not
 // kKernelBufferAlignment-aligned), so this pass states it on every memref
-// argument of every GPU kernel as `llvm.align`.
+// argument of every GPU kernel as `llvm.align`, and gives every
+// shared-memory buffer of a kernel the same alignment.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,6 +47,14 @@ struct AlignKernelArgumentsPass
       for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
         if (isa<MemRefType>(type))
           func.setArgAttr(i, LLVM::LLVMDialect::getAlignAttrName(), attr);
+      // Shared-memory buffers are laid out one after the other; without an
+      // alignment of their own, a buffer after one of 36 bytes starts
+      // misaligned for the vector accesses the backend derives from it
+      // (a CUDA "misaligned address" fault).
+      StringAttr align = builder.getStringAttr(
+          LLVM::LLVMDialect::getAlignAttrName());
+      for (unsigned i = 0, e = func.getNumWorkgroupAttributions(); i < e; ++i)
+        func.setWorkgroupAttributionAttr(i, align, attr);
     });
   }
 };

@@ -14,9 +14,9 @@
 // become vector loads and stores; the matmul is FMAs.
 // SM90-SAME: .param .u64 .ptr .align 16 main_kernel_0_kernel_param_0
 // SM90-SAME: .maxntid 16, 16, 1
-// SM90-SAME: .shared .align {{[0-9]+}} .b8 __wg_main_kernel_0_kernel_0[16384]
-// SM90-SAME: .shared .align {{[0-9]+}} .b8 __wg_main_kernel_0_kernel_1[4096]
-// SM90-SAME: .shared .align {{[0-9]+}} .b8 __wg_main_kernel_0_kernel_2[4096]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_0[16384]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_1[4096]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_2[4096]
 // SM90-SAME: st.shared.v4.b32
 // SM90-SAME: bar.sync
 // SM90-SAME: ld.global.v4.b32

@@ -18,3 +18,17 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// Shared-memory buffers are aligned too: each is its own global, laid out
+// after the others, and a 36-byte one would leave the next misaligned.
+// CHECK-LABEL: gpu.func @staged
+// CHECK-SAME:    workgroup(%{{.*}} : memref<9xf32, 3> {llvm.align = 16 : i64}, %{{.*}} : memref<17xf32, 3> {llvm.align = 16 : i64})
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @staged(%a: memref<17xf32>) workgroup(%acc : memref<9xf32, 3>, %tile : memref<17xf32, 3>) kernel {
+      gpu.return
+    }
+  }
+}
