@@ -190,7 +190,9 @@ def AlignKernelArgumentsPass : Pass<"kgen-align-kernel-arguments", "::mlir::Modu
     accesses of vectorized schedules into vector loads and stores. kgen's
     runtime upholds the promise: its device allocations are at least 256-byte
     aligned, and `kgenLaunch` refuses caller buffers aligned to less than 16
-    bytes.
+    bytes. Every workgroup (shared-memory) attribution of a kernel gets the
+    same alignment, so each shared buffer starts aligned whatever precedes
+    it.
   }];
   let options = [
     Option<"alignment", "alignment", "int64_t", "16",
