@@ -45,6 +45,11 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   addVectorLowering(pm);
   bool amd = llvm::StringRef(options.chip).starts_with("gfx");
+  // Warp tiles marked for tensor cores become mma.sync while they are
+  // still linalg ops on buffers inside their warp loops.
+  LowerMatrixInstructionsPassOptions matrix;
+  matrix.target = amd ? "rocdl" : "nvvm";
+  pm.addPass(createLowerMatrixInstructionsPass(matrix));
   MapKernelsToGpuPassOptions mapping;
   // AMDGPU keeps stack memory in address space 5.
   mapping.privateAddressSpace = amd ? 5 : 0;

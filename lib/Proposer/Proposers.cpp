@@ -129,6 +129,15 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
   // reduction at a time, where the kernel's fusion allows it and the tiles
   // fit the target (on the H200 a 4096^3 f32 matmul ran 1.7x faster than
   // with the same tiles unstaged: benchmarks/results/2026-11-21-h200-promote).
+  auto passesChecks = [&](const json &candidate) {
+    Verdict verdict;
+    llvm::Expected<Schedule> parsed = parseSchedule(candidate, kernel, verdict);
+    if (!parsed) {
+      llvm::consumeError(parsed.takeError());
+      return false;
+    }
+    return checkSchedule(*parsed, kernel, target).accepted;
+  };
   if (hasReduction && kernel.matmulLike) {
     json promoted = schedule;
     promoted["promote_operands"] = {0, 1};
@@ -136,11 +145,26 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     for (int64_t size : kernel.rootReductionSizes())
       steps.push_back(size > 16 && size % 16 == 0 ? 16 : 0);
     promoted["reduction_tile"] = steps;
-    Verdict verdict;
-    llvm::Expected<Schedule> parsed = parseSchedule(promoted, kernel, verdict);
-    if (!parsed)
-      llvm::consumeError(parsed.takeError());
-    else if (checkSchedule(*parsed, kernel, target).accepted)
+    // f16 gemms on NVIDIA use tensor cores: each of the 4 warps computes a
+    // 32x32 quarter of the 64x64 tile with mma.sync, 32 steps of the
+    // reduction at a time; copies move 8 halves (16 bytes) per thread.
+    if (llvm::is_contained(target.matrixInstructions, "mma_sync")) {
+      json mma = promoted;
+      std::vector<int64_t> warpTile(th.size(), 0);
+      for (size_t i = 0; i < th.size(); ++i)
+        if (th[i])
+          warpTile[i] = std::min<int64_t>(32, wg[i]);
+      mma["thread_tile"] = warpTile;
+      for (auto [step, size] :
+           llvm::zip(steps, kernel.rootReductionSizes()))
+        step = size > 32 && size % 32 == 0 ? 32 : size % 16 == 0 ? 16 : 0;
+      mma["reduction_tile"] = steps;
+      mma["vector_width"] = 8;
+      mma["matrix_instruction"] = "mma_sync";
+      if (passesChecks(mma))
+        return mma;
+    }
+    if (passesChecks(promoted))
       return promoted;
   }
   return schedule; // other limits hold by construction (<= 256 threads)
@@ -149,6 +173,20 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
 std::vector<json> mlir::kgen::simplerSchedules(const json &schedule) {
   std::vector<json> simpler;
   json current = schedule;
+  if (auto it = current.find("matrix_instruction");
+      it != current.end() && *it != "none") {
+    // Without tensor cores a thread computes what a warp did: the
+    // heuristic's 32x32 warp tiles become its 4x4 thread tiles.
+    current.erase("matrix_instruction");
+    if (auto tiles = current.find("thread_tile"); tiles != current.end() &&
+                                                  tiles->is_array())
+      for (json &tile : *tiles)
+        if (tile.is_number_integer() && tile.get<int64_t>() % 8 == 0)
+          tile = tile.get<int64_t>() / 8;
+    if (current.value("vector_width", 1) > 4)
+      current["vector_width"] = 4;
+    simpler.push_back(current);
+  }
   if (auto it = current.find("promote_operands");
       it != current.end() && it->is_array() && !it->empty()) {
     current.erase("promote_operands");

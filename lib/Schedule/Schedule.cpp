@@ -489,6 +489,46 @@ void effectiveTiles(const Schedule &s, const KernelInfo &k,
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/// With mma_sync the thread tile is a warp's tile.
+bool usesMmaSync(const Schedule &s) { return s.matrixInstruction == "mma_sync"; }
+constexpr int64_t kMmaWarpSize = 32; // mma_sync is NVIDIA's: 32 lanes
+
+/// Where a matmul-like root's loops are: M and N as positions among its
+/// parallel loops (which line up with the sink's), K among its reduction
+/// loops. The other parallel loops are batch loops.
+struct MatmulLoops {
+  size_t m, n, k;
+};
+
+std::optional<MatmulLoops> matmulLoops(const KernelInfo &k) {
+  if (k.rootInputLoops.size() != 2)
+    return std::nullopt;
+  auto uses = [&](size_t input, int64_t loop) {
+    return llvm::is_contained(k.rootInputLoops[input], loop);
+  };
+  std::optional<size_t> m, n, r;
+  size_t parallel = 0, reduction = 0;
+  for (size_t loop = 0; loop < k.rootLoops.size(); ++loop) {
+    if (!k.rootParallel[loop]) {
+      if (r)
+        return std::nullopt;
+      r = reduction++;
+      continue;
+    }
+    bool a = uses(0, loop), b = uses(1, loop);
+    if (a != b) {
+      std::optional<size_t> &dim = a ? m : n;
+      if (dim)
+        return std::nullopt;
+      dim = parallel;
+    }
+    ++parallel;
+  }
+  if (!m || !n || !r)
+    return std::nullopt;
+  return MatmulLoops{*m, *n, *r};
+}
+
 /// The loop that vector_width applies to: the innermost sink parallel loop
 /// with a non-zero thread tile (the innermost loop if there is none).
 size_t innermostThreadTiled(const Schedule &s) {
@@ -502,7 +542,7 @@ size_t innermostThreadTiled(const Schedule &s) {
 int64_t mlir::kgen::threadsPerBlock(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
-  int64_t threads = 1;
+  int64_t threads = usesMmaSync(s) ? kMmaWarpSize : 1;
   for (size_t i = 0; i < wg.size(); ++i)
     if (s.threadTile[i])
       threads *= ceilDiv(wg[i], th[i]);
@@ -520,6 +560,15 @@ int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
     accumulators *= t;
   int64_t inputs =
       static_cast<int64_t>(k.rootInputLoops.size()) * s.vectorWidth * 2;
+  if (usesMmaSync(s)) {
+    // The warp's tile is spread over its lanes; a 16-step of the warp
+    // tile's A and B fragments is live at once (4 registers per 16 rows of
+    // A, 2 per 8 columns of B).
+    accumulators = ceilDiv(accumulators, kMmaWarpSize);
+    inputs = 0;
+    if (std::optional<MatmulLoops> loops = matmulLoops(k))
+      inputs = ceilDiv(th[loops->m], 16) * 4 + ceilDiv(th[loops->n], 8) * 2;
+  }
   return accumulators + inputs + 24;
 }
 
@@ -656,6 +705,54 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
 }
 } // namespace
 
+namespace {
+/// mma_sync: each warp computes its tile of the root with m16n8k16
+/// instructions (kgen-lower-matrix-instructions), so the tiles must be
+/// made of whole instructions.
+Verdict checkMmaSync(const Schedule &s, const KernelInfo &k) {
+  auto reject = [](const llvm::Twine &message) {
+    return Verdict::reject("matrix_instruction", message.str());
+  };
+  if (k.rootOperandTypes != std::vector<std::string>{"f16", "f16", "f32"})
+    return reject("mma_sync takes f16 operands accumulated in f32; this "
+                  "root's operands are " +
+                  llvm::join(k.rootOperandTypes, ", "));
+  std::vector<int64_t> promoted(s.promoteOperands);
+  llvm::sort(promoted);
+  if (promoted != std::vector<int64_t>{0, 1})
+    return reject("mma_sync needs promote_operands [0, 1]: the warps read "
+                  "their fragments from the staged tiles");
+  std::optional<MatmulLoops> loops = matmulLoops(k);
+  if (!loops)
+    return reject("mma_sync needs one M, one N and one K loop");
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  for (size_t i = 0; i < th.size(); ++i) {
+    int64_t unit = i == loops->m ? 16 : i == loops->n ? 8 : 1;
+    const char *name = i == loops->m ? "M" : i == loops->n ? "N" : "batch";
+    if (i != loops->m && i != loops->n && th[i] != 1)
+      return reject(llvm::formatv("with mma_sync the thread tile is a warp's "
+                                  "tile, which covers one index of batch "
+                                  "loop {0} (thread tile {1})",
+                                  i, th[i]));
+    if (th[i] % unit != 0 || wg[i] % th[i] != 0)
+      return reject(llvm::formatv(
+          "with mma_sync the thread tile is a warp's tile: on the {0} loop "
+          "it must be a multiple of {1} that divides the workgroup tile "
+          "{2} (it is {3})",
+          name, unit, wg[i], th[i]));
+  }
+  int64_t step = s.reductionTile[loops->k]
+                     ? s.reductionTile[loops->k]
+                     : k.rootReductionSizes()[loops->k];
+  if (step % 16 != 0)
+    return reject(llvm::formatv("with mma_sync the reduction step must be a "
+                                "multiple of 16 (it is {0})",
+                                step));
+  return Verdict::accept();
+}
+} // namespace
+
 Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
                                   const TargetDescription &target) {
   auto nonzero = [](const std::vector<int64_t> &v) {
@@ -707,6 +804,13 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
                              "matrix instructions need a matmul-like root, "
                              "this kernel's root is " +
                                  k.opNames[k.rootIndex]);
+    if (!usesMmaSync(s))
+      return Verdict::reject("matrix_instruction",
+                             "kgen does not generate '" + s.matrixInstruction +
+                                 "' code yet; mma_sync is the matrix "
+                                 "instruction it generates");
+    if (Verdict v = checkMmaSync(s, k); !v.accepted)
+      return v;
   }
   if (s.vectorWidth > 1) {
     if (!llvm::StringRef(k.opNames[k.sinkIndex]).starts_with("linalg.") ||
@@ -773,14 +877,53 @@ std::string tileList(const std::vector<bool> &parallel,
   return formatList(all);
 }
 
-/// gpu mapping attributes for the non-zero tiles, innermost loop on x.
-std::string mapping(const std::vector<int64_t> &tiles, const char *kind) {
+/// gpu mapping attributes for the non-zero tiles, innermost loop on x
+/// (`linear`: on linear_dim_0, the fastest-varying part of the linear
+/// thread id).
+std::string mapping(const std::vector<int64_t> &tiles, const char *kind,
+                    bool linear = false) {
   static const char *const dims[] = {"x", "y", "z"};
   std::vector<std::string> attrs;
   int64_t count = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
   for (int64_t i = count - 1; i >= 0; --i)
-    attrs.push_back(llvm::formatv("#gpu.{0}<{1}>", kind, dims[i]).str());
+    attrs.push_back(linear ? llvm::formatv("#gpu.{0}<linear_dim_{1}>", kind, i)
+                                 .str()
+                           : llvm::formatv("#gpu.{0}<{1}>", kind, dims[i])
+                                 .str());
   return "[" + llvm::join(attrs, ", ") + "]";
+}
+
+/// Per-thread tiles spreading an op of `shape` over `threads` threads by
+/// their linear id: `chunk` elements of the innermost dimension per thread
+/// (fewer if they do not divide it), consecutive threads on consecutive
+/// chunks (coalesced), and as few rows per thread as fit the threads. 0
+/// leaves a dimension whole.
+std::vector<int64_t> linearThreadTiles(const std::vector<int64_t> &shape,
+                                       int64_t threads, int64_t chunk) {
+  std::vector<int64_t> tiles(shape.size(), 1);
+  if (shape.empty())
+    return tiles;
+  int64_t &inner = tiles.back();
+  for (inner = std::min(chunk, shape.back()); shape.back() % inner;)
+    --inner;
+  auto count = [&] {
+    int64_t c = 1;
+    for (size_t d = 0; d < shape.size(); ++d)
+      c *= shape[d] / tiles[d];
+    return c;
+  };
+  for (size_t d = 0; d < shape.size() && count() > threads; ++d)
+    while (count() > threads && tiles[d] < shape[d])
+      for (++tiles[d]; shape[d] % tiles[d];)
+        ++tiles[d];
+  std::vector<int64_t> result(tiles);
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (tiles[d] == shape[d])
+      result[d] = 0;
+  // One thread for everything still needs a thread loop to be mapped.
+  if (llvm::all_of(result, [](int64_t t) { return t == 0; }))
+    result.back() = shape.back();
+  return result;
 }
 
 constexpr const char *kOp = "!transform.any_op";
@@ -883,7 +1026,8 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
            (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op));
   };
   int level = 0;
-  auto tileLevel = [&](const std::vector<int64_t> &tiles, const char *kind) {
+  auto tileLevel = [&](const std::vector<int64_t> &tiles, const char *kind,
+                       bool linear = false) {
     if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
       return;
     std::string tiled = llvm::formatv("%tiled{0}", level).str();
@@ -893,7 +1037,7 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                         "{5})\n",
                         tiled, loop, sinkHandle,
                         tileList(k.sinkParallel, tiles, true),
-                        mapping(tiles, kind), kOp);
+                        mapping(tiles, kind, linear), kOp);
     sinkHandle = tiled;
     // A fused tensor.pad becomes an scf.if around a smaller pad, which
     // cannot be fused again: pads are tiled per workgroup only.
@@ -1046,10 +1190,34 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
 
     std::vector<int64_t> wg, th;
     effectiveTiles(s, k, wg, th);
+    // With mma_sync the root is tiled over warps, and its M and N loops
+    // always are (each warp tile is whole instructions); a warp is 32
+    // consecutive threads along x.
+    bool mma = usesMmaSync(s);
+    std::optional<MatmulLoops> mmaLoops = mma ? matmulLoops(k) : std::nullopt;
+    std::vector<int64_t> rootTiles(s.threadTile);
+    if (mmaLoops)
+      for (size_t i : {mmaLoops->m, mmaLoops->n})
+        rootTiles[i] = th[i];
     std::vector<int64_t> blockDims; // x, y, z
     for (size_t i = th.size(); i-- > 0;)
-      if (s.threadTile[i])
+      if (rootTiles[i])
         blockDims.push_back(ceilDiv(wg[i], th[i]));
+    if (mma && !blockDims.empty())
+      blockDims[0] *= kMmaWarpSize;
+    int64_t threads = product(blockDims);
+    // Under mma_sync the other thread loops spread their op over the
+    // block's threads by linear id (the thread tile, a warp's, does not
+    // fit them), `chunk` elements of a row per thread.
+    auto ownTiles = [&](const std::vector<int64_t> &shape,
+                        std::vector<int64_t> &tiles,
+                        std::vector<int64_t> &perThread) {
+      tiles = linearThreadTiles(shape, threads, s.vectorWidth);
+      perThread = tiles;
+      for (size_t d = 0; d < shape.size(); ++d)
+        if (!tiles[d])
+          perThread[d] = shape[d];
+    };
     std::string rootCompute = "%promoted_root";
     if (!blockDims.empty()) {
       // Copies: the innermost dimension over x, the next over y and z,
@@ -1057,21 +1225,30 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
       for (auto [copy, operand] : llvm::zip(copies, promoted)) {
         std::vector<int64_t> shape = promotedTileShape(s, k, operand);
         std::vector<int64_t> tiles(shape.size(), 0), perThread(shape);
-        for (size_t d = 0; d < std::min(shape.size(), blockDims.size()); ++d) {
-          size_t dim = shape.size() - 1 - d;
-          int64_t tile = 1;
-          while (shape[dim] % tile != 0 || shape[dim] / tile > blockDims[d])
-            ++tile;
-          tiles[dim] = perThread[dim] = tile;
+        if (mma) {
+          ownTiles(shape, tiles, perThread);
+        } else {
+          for (size_t d = 0; d < std::min(shape.size(), blockDims.size());
+               ++d) {
+            size_t dim = shape.size() - 1 - d;
+            int64_t tile = 1;
+            while (shape[dim] % tile != 0 || shape[dim] / tile > blockDims[d])
+              ++tile;
+            tiles[dim] = perThread[dim] = tile;
+          }
         }
         os << llvm::formatv(
             "    {0}_tiled, {0}_forall = transform.structured."
             "tile_using_forall {0} tile_sizes {1} (mapping = {2}) : ({3}) -> "
             "({3}, {3})\n",
-            copy, formatList(tiles), mapping(tiles, "thread"), kOp);
+            copy, formatList(tiles), mapping(tiles, "thread", mma), kOp);
         if (vectorize && product(perThread) <= kMaxVectorElements)
           toVectorize.push_back(copy + "_tiled");
       }
+      // The accumulator's fill and write-back cover the workgroup tile.
+      std::vector<int64_t> accTiles(s.threadTile), accPerThread(th);
+      if (mma)
+        ownTiles(wg, accTiles, accPerThread);
       for (int64_t op : fuseOrder) {
         if (!llvm::is_contained(k.rootInitProducers, op))
           continue;
@@ -1080,10 +1257,10 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
             "    {0}, %fill{1}_forall = transform.structured."
             "tile_using_forall {2} tile_sizes {3} (mapping = {4}) : ({5}) -> "
             "({5}, {5})\n",
-            tiled, op, handles[op], formatList(s.threadTile),
-            mapping(s.threadTile, "thread"), kOp);
+            tiled, op, handles[op], formatList(accTiles),
+            mapping(accTiles, "thread", mma), kOp);
         handles[op] = tiled;
-        if (vectorize && product(th) <= kMaxVectorElements)
+        if (vectorize && product(accPerThread) <= kMaxVectorElements)
           toVectorize.push_back(tiled);
       }
       if (writeBack) {
@@ -1091,23 +1268,39 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
             "    %writeback_tiled, %writeback_forall = transform.structured."
             "tile_using_forall %writeback tile_sizes {0} (mapping = {1}) : "
             "({2}) -> ({2}, {2})\n",
-            formatList(s.threadTile), mapping(s.threadTile, "thread"), kOp);
-        if (vectorize && product(th) <= kMaxVectorElements)
+            formatList(accTiles), mapping(accTiles, "thread", mma), kOp);
+        if (vectorize && product(accPerThread) <= kMaxVectorElements)
           toVectorize.push_back("%writeback_tiled");
       }
       os << llvm::formatv("    %root_threads, %root_forall = "
                           "transform.structured.tile_using_forall "
                           "%promoted_root tile_sizes {0} (mapping = {1}) : "
                           "({2}) -> ({2}, {2})\n",
-                          tileList(k.rootParallel, s.threadTile, true),
-                          mapping(s.threadTile, "thread"), kOp);
+                          tileList(k.rootParallel, rootTiles, true),
+                          mapping(rootTiles, mma ? "warp" : "thread"), kOp);
       rootCompute = "%root_threads";
+      if (mma)
+        os << llvm::formatv("    transform.annotate %root_threads \"{0}\" : "
+                            "{1}\n",
+                            kMmaSyncAttr, kOp);
     }
-    if (vectorize)
+    if (vectorize && !mma)
       toVectorize.push_back(vectorLevel(rootCompute, k.rootParallel,
                                         "%root_vector",
                                         [](int64_t) { return true; }));
-    if (!rootIsSink) {
+    if (!rootIsSink && mma) {
+      // The root's consumers on the finished accumulator, by linear id;
+      // a thread's whole tile becomes vector code.
+      std::vector<int64_t> tiles, perThread;
+      ownTiles(wg, tiles, perThread);
+      tileLevel(tiles, "thread", /*linear=*/true);
+      if (vectorize && product(perThread) <= kMaxVectorElements) {
+        toVectorize.push_back(sinkHandle);
+        for (int64_t op : fuseOrder)
+          if (!ownThreadLoops(op))
+            toVectorize.push_back(handles[op]);
+      }
+    } else if (!rootIsSink) {
       // The root's consumers, per thread, on the finished accumulator.
       tileLevel(s.threadTile, "thread");
       if (vectorize) {

@@ -29,18 +29,23 @@ using namespace mlir::kgen;
 namespace {
 
 constexpr llvm::StringLiteral kLaunchAttr = "kgen.launch";
+/// Warp loops come only from mma_sync schedules, so NVIDIA's warp size.
+constexpr int64_t kWarpSize = 32;
 
 bool hasMapping(scf::ForallOp forall, bool blocks) {
   std::optional<ArrayAttr> mapping = forall.getMapping();
   if (!mapping || mapping->empty())
     return false;
   return blocks ? isa<gpu::GPUBlockMappingAttr>((*mapping)[0])
-                : isa<gpu::GPUThreadMappingAttr>((*mapping)[0]);
+                : isa<gpu::GPUThreadMappingAttr, gpu::GPUWarpMappingAttr>(
+                      (*mapping)[0]);
 }
 
-/// Threads per block for a launch: the trip counts of the thread-mapped
-/// forall nested in `blockLoop` (x is the innermost loop), or 1x1x1.
-FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop) {
+/// Threads per block for a launch, from the trip counts of the thread- and
+/// warp-mapped foralls nested in `blockLoop` (x is the innermost loop), or
+/// 1x1x1. On failure `why` says what does not fit.
+FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
+                                          int64_t warpSize, std::string &why) {
   SmallVector<int64_t> dims = {1, 1, 1};
   SmallVector<scf::ForallOp> threadLoops;
   blockLoop.getBody()->walk([&](scf::ForallOp nested) {
@@ -50,6 +55,10 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop) {
   // A block runs several thread loops when the schedule stages operands
   // through shared memory (copies, then compute); it is as large as the
   // largest of them in each dimension, and the smaller ones are predicated.
+  // A warp loop needs warpSize threads per iteration along x (warp x is
+  // thread x / warpSize); a loop on linear thread ids only needs enough
+  // threads in all.
+  int64_t linearThreads = 1;
   for (scf::ForallOp threads : threadLoops) {
     // Tiled foralls are normalized: lower bound 0, step 1, so the upper
     // bounds are the trip counts.
@@ -58,14 +67,38 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop) {
                                          threads.getStaticUpperBound(),
                                          threads.getStaticStep())) {
       if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) ||
-          ShapedType::isDynamic(step) || step <= 0)
+          ShapedType::isDynamic(step) || step <= 0) {
+        why = "thread loops with dynamic trip counts cannot be mapped to a "
+              "block";
         return failure();
+      }
       counts.push_back((ub - lb + step - 1) / step);
     }
-    if (counts.size() > 3)
+    auto mapping = cast<DeviceMappingAttrInterface>(
+        (*threads.getMapping())[0]);
+    if (mapping.isLinearMapping()) {
+      int64_t total = 1;
+      for (int64_t count : counts)
+        total *= count;
+      linearThreads = std::max(linearThreads, total);
+      continue;
+    }
+    if (counts.size() > 3) {
+      why = "a thread loop has more than 3 dimensions";
       return failure();
+    }
+    bool warps = isa<gpu::GPUWarpMappingAttr>(mapping);
     for (auto [i, count] : llvm::enumerate(llvm::reverse(counts)))
-      dims[i] = std::max(dims[i], count);
+      dims[i] = std::max(dims[i], i == 0 && warps ? count * warpSize : count);
+  }
+  if (dims[0] * dims[1] * dims[2] < linearThreads) {
+    if (dims[0] * dims[1] * dims[2] != 1) {
+      why = llvm::formatv("a loop on linear thread ids needs {0} threads, "
+                          "more than the other thread loops' {1}x{2}x{3}",
+                          linearThreads, dims[0], dims[1], dims[2]);
+      return failure();
+    }
+    dims[0] = linearThreads;
   }
   return dims;
 }
@@ -362,10 +395,11 @@ struct MapKernelsToGpuPass final
           "  transform.named_sequence @__transform_main(%root: "
           "!transform.any_op {transform.readonly}) {\n";
     for (auto [i, forall] : llvm::enumerate(launches)) {
-      FailureOr<SmallVector<int64_t>> dims = blockDims(forall);
+      std::string why;
+      FailureOr<SmallVector<int64_t>> dims =
+          blockDims(forall, kWarpSize, why);
       if (failed(dims))
-        return forall.emitError("thread loops with dynamic trip counts cannot "
-                                "be mapped to a block");
+        return forall.emitError(why);
       forall->setAttr(kLaunchAttr,
                       IntegerAttr::get(IntegerType::get(&getContext(), 64), i));
       os << llvm::formatv(
@@ -375,9 +409,9 @@ struct MapKernelsToGpuPass final
           "    %launch{0} = transform.gpu.map_forall_to_blocks %forall{0} "
           "generate_gpu_launch : (!transform.any_op) -> !transform.any_op\n"
           "    transform.gpu.map_nested_forall_to_threads %launch{0} "
-          "block_dims = [{2}, {3}, {4}] : (!transform.any_op) -> "
+          "block_dims = [{2}, {3}, {4}] warp_size = {5} : (!transform.any_op) -> "
           "!transform.any_op\n",
-          i, kLaunchAttr, (*dims)[0], (*dims)[1], (*dims)[2]);
+          i, kLaunchAttr, (*dims)[0], (*dims)[1], (*dims)[2], kWarpSize);
     }
     os << "    transform.yield\n  }\n}\n";
     std::string diagnostics;

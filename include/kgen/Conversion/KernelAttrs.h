@@ -19,6 +19,11 @@ inline constexpr llvm::StringLiteral kOpIndexAttr = "kgen.op";
 inline constexpr llvm::StringLiteral kRootAttr = "kgen.root";
 /// Unit attribute on the op whose result the kernel returns.
 inline constexpr llvm::StringLiteral kSinkAttr = "kgen.sink";
+/// Unit attribute the schedule expansion puts on a warp's tile of a
+/// matmul-like root whose schedule asks for mma_sync: the whole warp
+/// computes it with tensor-core instructions
+/// (kgen-lower-matrix-instructions).
+inline constexpr llvm::StringLiteral kMmaSyncAttr = "kgen.mma_sync";
 } // namespace mlir::kgen
 
 #endif // KGEN_CONVERSION_KERNELATTRS_H

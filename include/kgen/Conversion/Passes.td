@@ -222,4 +222,41 @@ def LowerGpuMemorySpacesPass
   ];
 }
 
+def LowerMatrixInstructionsPass
+    : Pass<"kgen-lower-matrix-instructions", "::mlir::ModuleOp"> {
+  let summary = "Warp tiles of matmuls marked kgen.mma_sync to nvgpu.mma.sync";
+  let description = [{
+    A schedule with `matrix_instruction: mma_sync` tiles its matmul-like
+    root over warps (an `scf.forall` mapped to `#gpu.warp`) and marks each
+    warp's tile with `kgen.mma_sync`. After bufferization, this pass
+    rewrites each marked op into `nvgpu.mma.sync` instructions of shape
+    m16n8k16: every lane loads its fragments of the A, B and accumulator
+    tiles (the PTX fragment layout, indexed through the op's indexing maps,
+    so transposed and batched operands work too), the warp multiplies, and
+    each lane stores its part of the result.
+
+    The op must be a contraction with one M, N and K loop (batch loops of
+    size 1) of static sizes that are multiples of 16, 8 and 16, f16
+    operands and an f32 accumulator, inside a warp-mapped forall. Any
+    other marked op is an error: the mark is a promise the code generator
+    must keep. On the CPU the mark is ignored and the op runs as loops,
+    which is what the numerical rung of the verification ladder checks.
+
+    - `nvvm`: rewrite marked ops.
+    - `rocdl`: report marked ops as errors (mma.sync is an NVIDIA
+      instruction).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+  let options = [
+    Option<"target", "target", "std::string", "\"nvvm\"",
+           "The GPU target: nvvm or rocdl">,
+  ];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD

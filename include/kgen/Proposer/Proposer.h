@@ -55,7 +55,8 @@ nlohmann::json heuristicSchedule(const KernelInfo &kernel,
 std::unique_ptr<Proposer> createHeuristicProposer();
 
 /// Ever simpler forms of a schedule, for when the verifier rejects the
-/// heuristic's own: without shared-memory staging, then also without
+/// heuristic's own: without the matrix instruction (its warp tiles shrunk
+/// to thread tiles), then without shared-memory staging, then also without
 /// vectors (the parts whose lowering a rung 3 or 4 failure most likely
 /// comes from). Empty if there is nothing to drop.
 std::vector<nlohmann::json> simplerSchedules(const nlohmann::json &schedule);

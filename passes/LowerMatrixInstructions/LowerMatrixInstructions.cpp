@@ -1,0 +1,252 @@
+//===- LowerMatrixInstructions.cpp - warp tiles to tensor-core ops --------===//
+//
+// A schedule asking for mma_sync tiles the root over warps and marks each
+// warp's tile; here the marked op becomes m16n8k16 nvgpu.mma.sync
+// instructions. Each lane loads its elements of the fragments with scalar
+// loads placed by the PTX fragment layout, so any contraction whose
+// indexing maps are projected permutations (plain, batched or transposed
+// operands) is handled the same way; the backend merges adjacent loads.
+// The accumulator fragments stay in registers over the whole K range of
+// the op, and the op's loops are unrolled: a warp tile is a few dozen
+// instructions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Conversion/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_LOWERMATRIXINSTRUCTIONSPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+
+namespace {
+
+// The one instruction shape: m16n8k16 with f16 operands and f32
+// accumulators.
+constexpr int64_t kM = 16, kN = 8, kK = 16;
+
+/// The loops of a marked op, checked against what the rewrite supports.
+struct MmaLoops {
+  unsigned m, n, k;
+  SmallVector<int64_t> sizes;
+};
+
+FailureOr<MmaLoops> checkMarkedOp(linalg::LinalgOp op) {
+  auto fail = [&](const llvm::Twine &why) {
+    op.emitError("cannot lower this op to mma.sync: ") << why;
+    return failure();
+  };
+  auto forall = op->getParentOfType<scf::ForallOp>();
+  std::optional<ArrayAttr> mapping =
+      forall ? forall.getMapping() : std::nullopt;
+  if (!mapping || mapping->empty() ||
+      !isa<gpu::GPUWarpMappingAttr>((*mapping)[0]))
+    return fail("it is not inside a warp-mapped scf.forall (a whole warp "
+                "must execute it)");
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return fail("expected two input buffers and one accumulator buffer");
+  if (!linalg::isaContractionOpInterface(op))
+    return fail("it is not a multiply-accumulate contraction");
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1)
+    return fail("expected exactly one M, one N and one K loop");
+  MmaLoops loops{dims->m[0], dims->n[0], dims->k[0], op.getStaticLoopRanges()};
+  for (unsigned batch : dims->batch)
+    if (loops.sizes[batch] != 1)
+      return fail("a warp tile must cover one index of each batch loop");
+  if (ShapedType::isDynamic(loops.sizes[loops.m]) ||
+      ShapedType::isDynamic(loops.sizes[loops.n]) ||
+      ShapedType::isDynamic(loops.sizes[loops.k]) ||
+      loops.sizes[loops.m] % kM || loops.sizes[loops.n] % kN ||
+      loops.sizes[loops.k] % kK)
+    return fail(llvm::formatv("the warp tile {0}x{1}x{2} (MxNxK) is not "
+                              "static multiples of 16x8x16",
+                              loops.sizes[loops.m], loops.sizes[loops.n],
+                              loops.sizes[loops.k]));
+  for (AffineMap map : op.getIndexingMapsArray())
+    if (!map.isProjectedPermutation())
+      return fail("an operand is not indexed by loops directly");
+  auto elementType = [&](int64_t i) {
+    return getElementTypeOrSelf(op->getOperand(i).getType());
+  };
+  if (!elementType(0).isF16() || !elementType(1).isF16() ||
+      !elementType(2).isF32())
+    return fail("only f16 operands with an f32 accumulator are supported");
+  return loops;
+}
+
+/// Rewrites one checked op. A fragment element's position in the warp
+/// tile is given per loop (M, N, K) as `lane term + constant`; the PTX ISA
+/// ("Matrix Fragments for mma.m16n8k16") fixes which lane holds which
+/// element: with g = lane / 4 and q = lane % 4,
+///   A (16x16): register r, element e at M = g + 8(r%2), K = 2q + e + 8(r/2)
+///   B (16x8):  register r, element e at K = 2q + e + 8r, N = g
+///   C (16x8):  register r, element e at M = g + 8r, N = 2q + e.
+void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  Value lane = gpu::LaneIdOp::create(b, loc, /*upper_bound=*/IntegerAttr());
+  Value g = arith::DivUIOp::create(b, loc, lane, index(4));
+  Value twoQ = arith::MulIOp::create(
+      b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+  Value zero = index(0);
+  llvm::DenseMap<std::pair<Value, int64_t>, Value> offsets;
+  auto plus = [&](Value base, int64_t constant) {
+    Value &v = offsets[{base, constant}];
+    if (!v)
+      v = constant ? arith::AddIOp::create(b, loc, base, index(constant))
+                         .getResult()
+                   : base;
+    return v;
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  // The element of operand `i` at the iteration point given for the M, N
+  // and K loops (other loops, batch ones, are at 0 in a warp tile).
+  auto point = [&](Value m, Value n, Value k) {
+    SmallVector<Value> ivs(loops.sizes.size(), zero);
+    if (m)
+      ivs[loops.m] = m;
+    if (n)
+      ivs[loops.n] = n;
+    if (k)
+      ivs[loops.k] = k;
+    return ivs;
+  };
+  auto indices = [&](int64_t operand, ArrayRef<Value> ivs) {
+    SmallVector<Value> result;
+    for (AffineExpr e : maps[operand].getResults())
+      result.push_back(ivs[cast<AffineDimExpr>(e).getPosition()]);
+    return result;
+  };
+  auto load = [&](int64_t operand, ArrayRef<Value> ivs) {
+    return memref::LoadOp::create(b, loc, op->getOperand(operand),
+                                  indices(operand, ivs))
+        .getResult();
+  };
+  Type f16 = b.getF16Type(), f32 = b.getF32Type();
+  auto fragment = [&](ArrayRef<int64_t> shape, Type type,
+                      ArrayRef<Value> elements) {
+    return vector::FromElementsOp::create(b, loc, VectorType::get(shape, type),
+                                          elements)
+        .getResult();
+  };
+  auto loadA = [&](int64_t m0, int64_t k0) {
+    SmallVector<Value> elements;
+    for (int64_t r = 0; r < 4; ++r)
+      for (int64_t e = 0; e < 2; ++e)
+        elements.push_back(load(0, point(plus(g, m0 + 8 * (r % 2)), nullptr,
+                                         plus(twoQ, k0 + e + 8 * (r / 2)))));
+    return fragment({4, 2}, f16, elements);
+  };
+  auto loadB = [&](int64_t n0, int64_t k0) {
+    SmallVector<Value> elements;
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t e = 0; e < 2; ++e)
+        elements.push_back(
+            load(1, point(nullptr, plus(g, n0), plus(twoQ, k0 + e + 8 * r))));
+    return fragment({2, 2}, f16, elements);
+  };
+  auto accumulatorPoint = [&](int64_t m0, int64_t n0, int64_t r, int64_t e) {
+    return point(plus(g, m0 + 8 * r), plus(twoQ, n0 + e), nullptr);
+  };
+
+  int64_t tilesM = loops.sizes[loops.m] / kM;
+  int64_t tilesN = loops.sizes[loops.n] / kN;
+  int64_t stepsK = loops.sizes[loops.k] / kK;
+  SmallVector<Value> acc;
+  for (int64_t i = 0; i < tilesM; ++i)
+    for (int64_t j = 0; j < tilesN; ++j) {
+      SmallVector<Value> elements;
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t e = 0; e < 2; ++e)
+          elements.push_back(
+              load(2, accumulatorPoint(i * kM, j * kN, r, e)));
+      acc.push_back(fragment({2, 2}, f32, elements));
+    }
+  for (int64_t s = 0; s < stepsK; ++s) {
+    SmallVector<Value> a, bFragments;
+    for (int64_t i = 0; i < tilesM; ++i)
+      a.push_back(loadA(i * kM, s * kK));
+    for (int64_t j = 0; j < tilesN; ++j)
+      bFragments.push_back(loadB(j * kN, s * kK));
+    for (int64_t i = 0; i < tilesM; ++i)
+      for (int64_t j = 0; j < tilesN; ++j) {
+        Value &c = acc[i * tilesN + j];
+        c = nvgpu::MmaSyncOp::create(b, loc, a[i], bFragments[j], c,
+                                     ArrayRef<int64_t>{kM, kN, kK});
+      }
+  }
+  Value out = op.getDpsInits()[0];
+  for (int64_t i = 0; i < tilesM; ++i)
+    for (int64_t j = 0; j < tilesN; ++j)
+      for (int64_t r = 0; r < 2; ++r)
+        for (int64_t e = 0; e < 2; ++e) {
+          Value v = vector::ExtractOp::create(b, loc, acc[i * tilesN + j],
+                                              ArrayRef<int64_t>{r, e});
+          memref::StoreOp::create(
+              b, loc, v, out,
+              indices(2, accumulatorPoint(i * kM, j * kN, r, e)));
+        }
+  op->erase();
+}
+
+struct LowerMatrixInstructionsPass
+    : public kgen::impl::LowerMatrixInstructionsPassBase<
+          LowerMatrixInstructionsPass> {
+  using LowerMatrixInstructionsPassBase::LowerMatrixInstructionsPassBase;
+
+  void runOnOperation() override {
+    if (target != "nvvm" && target != "rocdl") {
+      getOperation().emitError()
+          << "kgen-lower-matrix-instructions: unknown target '" << target
+          << "'; expected nvvm or rocdl";
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> marked;
+    getOperation().walk([&](Operation *op) {
+      if (op->hasAttr(kgen::kMmaSyncAttr))
+        marked.push_back(op);
+    });
+    bool failed = false;
+    for (Operation *op : marked) {
+      if (target == "rocdl") {
+        op->emitError("mma_sync is an NVIDIA instruction and the target is "
+                      "AMD (rocdl); schedule this kernel without it");
+        failed = true;
+        continue;
+      }
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (!linalgOp) {
+        op->emitError("cannot lower this op to mma.sync: it is not a linalg "
+                      "op");
+        failed = true;
+        continue;
+      }
+      FailureOr<MmaLoops> loops = checkMarkedOp(linalgOp);
+      if (::failed(loops)) {
+        failed = true;
+        continue;
+      }
+      rewriteMarkedOp(linalgOp, *loops);
+    }
+    if (failed)
+      signalPassFailure();
+  }
+};
+} // namespace
