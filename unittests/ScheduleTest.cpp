@@ -218,6 +218,112 @@ TEST(Proposer, HeuristicStagesGemmOperandsWhenTheyFit) {
   EXPECT_FALSE(j.contains("promote_operands")) << j.dump();
 }
 
+/// The gemm kernel with f16 operands accumulated in f32 (kgen's f16
+/// matmul), its output 64x128 and K 96.
+KernelInfo f16GemmKernel() {
+  KernelInfo k = gemmKernel();
+  k.elementType = "f16";
+  k.elementBytes = 2;
+  k.rootOperandTypes = {"f16", "f16", "f32"};
+  return k;
+}
+
+json mmaSchedule() {
+  return {{"version", 1},
+          {"workgroup_tile", {64, 64}},
+          {"thread_tile", {32, 32}},
+          {"reduction_tile", {32}},
+          {"vector_width", 8},
+          {"promote_operands", {0, 1}},
+          {"fuse", {0, 1, 2}},
+          {"matrix_instruction", "mma_sync"}};
+}
+
+TEST(Schedule, MmaSyncNeedsWholeInstructionsPerWarp) {
+  KernelInfo k = f16GemmKernel();
+  Schedule s;
+  ASSERT_TRUE(verdictOf(mmaSchedule(), &s, k).accepted)
+      << verdictOf(mmaSchedule(), nullptr, k).message;
+  // The thread tile is a warp's: 4 warps of 32 lanes; a lane holds 32 of
+  // its warp's 1024 accumulators, 8 registers of A and 8 of B fragments.
+  EXPECT_EQ(threadsPerBlock(s, k), 4 * 32);
+  EXPECT_EQ(estimateRegisters(s, k), 32 + 8 + 8 + 24);
+  auto reason = [&](const char *field, const json &value,
+                    const KernelInfo &kernel) {
+    json j = mmaSchedule();
+    j[field] = value;
+    return verdictOf(j, nullptr, kernel);
+  };
+  Verdict v = reason("thread_tile", {24, 32}, k);
+  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_NE(v.message.find("multiple of 16"), std::string::npos) << v.message;
+  v = reason("thread_tile", {32, 12}, k);
+  EXPECT_NE(v.message.find("multiple of 8"), std::string::npos) << v.message;
+  v = reason("reduction_tile", {24}, k);
+  EXPECT_NE(v.message.find("reduction step must be a multiple of 16"),
+            std::string::npos)
+      << v.message;
+  v = reason("promote_operands", {1}, k);
+  EXPECT_NE(v.message.find("promote_operands [0, 1]"), std::string::npos)
+      << v.message;
+  v = reason("matrix_instruction", "wgmma", k);
+  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_NE(v.message.find("does not generate 'wgmma'"), std::string::npos)
+      << v.message;
+  // f32 operands would run as tf32, which loses precision.
+  v = verdictOf(mmaSchedule(), nullptr, gemmKernel());
+  EXPECT_NE(v.message.find("f16 operands accumulated in f32"),
+            std::string::npos)
+      << v.message;
+  // AMD has no mma.sync.
+  Verdict verdict;
+  auto parsed = parseSchedule(mmaSchedule(), k, verdict);
+  ASSERT_TRUE(static_cast<bool>(parsed));
+  EXPECT_EQ(checkSchedule(*parsed, k, *lookupTarget("gfx942")).reason,
+            "matrix_instruction");
+}
+
+TEST(Schedule, MmaSyncExpansionTilesTheRootOverWarps) {
+  KernelInfo k = f16GemmKernel();
+  Schedule s;
+  ASSERT_TRUE(verdictOf(mmaSchedule(), &s, k).accepted);
+  std::string script = expandSchedule(s, k);
+  EXPECT_NE(script.find("%promoted_root tile_sizes [32, 32, 0] (mapping = "
+                        "[#gpu.warp<y>, #gpu.warp<x>])"),
+            std::string::npos)
+      << script;
+  EXPECT_NE(script.find("transform.annotate %root_threads \"kgen.mma_sync\""),
+            std::string::npos);
+  // 128 threads copy the 64x32 A tile 8 halves at a time: 2 rows each.
+  EXPECT_NE(script.find("%copy0 tile_sizes [2, 8] (mapping = "
+                        "[#gpu.thread<linear_dim_1>, "
+                        "#gpu.thread<linear_dim_0>])"),
+            std::string::npos)
+      << script;
+  // The root itself is not vectorized: the tensor cores compute it.
+  EXPECT_EQ(script.find("%root_vector"), std::string::npos);
+}
+
+TEST(Proposer, HeuristicUsesTensorCoresForF16GemmsOnNvidia) {
+  KernelInfo k = f16GemmKernel();
+  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_EQ(j["matrix_instruction"], "mma_sync") << j.dump();
+  EXPECT_EQ(j["thread_tile"], json({32, 32})) << j.dump();
+  EXPECT_EQ(j["reduction_tile"], json({32})) << j.dump(); // 96 = 3 x 32
+  j = heuristicSchedule(k, *lookupTarget("gfx942"));
+  EXPECT_FALSE(j.contains("matrix_instruction")) << j.dump();
+  j = heuristicSchedule(gemmKernel(), *lookupTarget("sm_90a"));
+  EXPECT_FALSE(j.contains("matrix_instruction")) << j.dump();
+  // Without the tensor cores, a warp's 32x32 tile becomes a thread's 4x4.
+  std::vector<json> simpler = simplerSchedules(mmaSchedule());
+  ASSERT_FALSE(simpler.empty());
+  EXPECT_FALSE(simpler[0].contains("matrix_instruction"));
+  EXPECT_EQ(simpler[0]["thread_tile"], json({4, 4}));
+  EXPECT_EQ(simpler[0]["vector_width"], 4);
+  EXPECT_TRUE(verdictOf(simpler[0], nullptr, k).accepted)
+      << verdictOf(simpler[0], nullptr, k).message;
+}
+
 TEST(Schedule, ExpansionIsDeterministicAndFollowsTheSchedule) {
   Schedule s;
   ASSERT_TRUE(verdictOf(base(), &s).accepted);

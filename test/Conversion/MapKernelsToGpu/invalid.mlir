@@ -31,3 +31,19 @@ func.func @strided(%in: memref<8x8xf32>, %out: memref<4x4xf32>) {
   memref.copy %v, %out : memref<4x4xf32, strided<[16, 2]>> to memref<4x4xf32>
   return
 }
+
+// -----
+
+func.func private @too_few_threads(%out: memref<256xf32>) attributes {kgen.kernel} {
+  %c = arith.constant 1.0 : f32
+  // expected-error @below {{a loop on linear thread ids needs 256 threads, more than the other thread loops' 8x1x1}}
+  scf.forall (%b) in (1) {
+    scf.forall (%t) in (8) {
+      memref.store %c, %out[%t] : memref<256xf32>
+    } {mapping = [#gpu.thread<x>]}
+    scf.forall (%t) in (256) {
+      memref.store %c, %out[%t] : memref<256xf32>
+    } {mapping = [#gpu.thread<linear_dim_0>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}

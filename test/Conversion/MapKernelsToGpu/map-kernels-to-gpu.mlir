@@ -154,3 +154,30 @@ func.func private @staged(%in: memref<4x16xf32>, %out: memref<4x16xf32>) attribu
   } {mapping = [#gpu.block<x>]}
   return
 }
+
+// -----
+
+// An mma_sync schedule's loops: 2x2 warps need 64x2 threads (warp x is
+// thread x / 32), and a loop on linear thread ids of 128 iterations fits
+// them; each loop gets its own ids.
+// CHECK-LABEL: func.func private @warps
+// CHECK:         gpu.launch blocks({{.*}}) threads({{.*}}) in (%{{.*}} = %c64{{[_0-9]*}}, %{{.*}} = %c2{{[_0-9]*}}, %{{.*}} = %c1{{[_0-9]*}})
+// CHECK:           %[[TX:.*]] = gpu.thread_id x
+// CHECK:           %[[TY:.*]] = gpu.thread_id y
+// CHECK:           affine.apply #{{.*}}()[%[[TX]], %[[TY]]
+// CHECK:           gpu.barrier
+// CHECK:           gpu.thread_id x
+// CHECK:           affine.apply #{{.*}}()[%{{.*}}]
+// CHECK:           gpu.barrier
+func.func private @warps(%out: memref<128xf32>, %acc: memref<2x2xf32>) attributes {kgen.kernel} {
+  %c = arith.constant 1.0 : f32
+  scf.forall (%b) in (1) {
+    scf.forall (%t) in (128) {
+      memref.store %c, %out[%t] : memref<128xf32>
+    } {mapping = [#gpu.thread<linear_dim_0>]}
+    scf.forall (%wy, %wx) in (2, 2) {
+      memref.store %c, %acc[%wy, %wx] : memref<2x2xf32>
+    } {mapping = [#gpu.warp<y>, #gpu.warp<x>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}

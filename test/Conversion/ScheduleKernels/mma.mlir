@@ -1,0 +1,58 @@
+// matrix_instruction = mma_sync: the root is tiled over warps (the thread
+// tile is a warp's tile) and marked for kgen-lower-matrix-instructions; the
+// copies, the accumulator's fill and the consumers spread over the block's
+// 128 threads by linear id. Rung 4 runs the marked matmul as loops on the
+// CPU against the unscheduled kernel.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [64, 64], "thread_tile": [32, 32], "reduction_tile": [32], "vector_width": 8, "promote_operands": [0, 1], "fuse": [0, 1, 2], "matrix_instruction": "mma_sync"}}' > %t.mma.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.mma.jsonl rounds=1 print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SCRIPT
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.mma.jsonl rounds=1" 2>/dev/null | FileCheck %s
+
+// SCRIPT: remark: schedule from replay: {{.*}}"matrix_instruction":"mma_sync"
+// SCRIPT: %copy0 tile_sizes [2, 8] (mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
+// SCRIPT: %copy1 tile_sizes [2, 8] (mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
+// SCRIPT: tile_sizes [4, 8] (mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
+// SCRIPT: %promoted_root tile_sizes [32, 32, 0] (mapping = [#gpu.warp<y>, #gpu.warp<x>])
+// SCRIPT: transform.annotate %root_threads "kgen.mma_sync"
+// SCRIPT-NOT: %root_vector
+// SCRIPT: transform.yield
+
+// CHECK-LABEL: func.func private @main_kernel_0
+// CHECK:         scf.forall
+// CHECK:           scf.for
+// CHECK:             linalg.matmul {kgen.mma_sync, kgen.op = 1 : i64, kgen.root} ins(%{{.*}}, %{{.*}} : tensor<32x32xf16>, tensor<32x32xf16>) outs(%{{.*}} : tensor<32x32xf32>)
+// CHECK:           } {mapping = [#gpu.warp<y>, #gpu.warp<x>]}
+// CHECK:       } {mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]}
+// CHECK:     } {mapping = [#gpu.block<y>, #gpu.block<x>]}
+func.func @main(%a: tensor<128x96xf16>, %b: tensor<96x128xf16>) -> tensor<128x128xf16> {
+  %0 = kgen.matmul %a, %b : (tensor<128x96xf16>, tensor<96x128xf16>) -> tensor<128x128xf16>
+  %1 = kgen.relu %0 : tensor<128x128xf16>
+  return %1 : tensor<128x128xf16>
+}
+
+// -----
+
+// f32 operands would run as tf32 and lose precision: rejected at rung 2,
+// and the heuristic's schedule (no tensor cores for f32) is used.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [64, 64], "thread_tile": [32, 32], "reduction_tile": [32], "promote_operands": [0, 1], "fuse": [0, 1], "matrix_instruction": "mma_sync"}}' > %t.f32.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.f32.jsonl rounds=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=F32
+// F32: warning: no schedule from the replay proposer passed verification (last: [matrix_instruction] mma_sync takes f16 operands accumulated in f32; this root's operands are f32, f32, f32); using the heuristic schedule
+func.func @main(%a: tensor<128x96xf32>, %b: tensor<96x128xf32>) -> tensor<128x128xf32> {
+  %0 = kgen.matmul %a, %b : (tensor<128x96xf32>, tensor<96x128xf32>) -> tensor<128x128xf32>
+  %1 = kgen.relu %0 : tensor<128x128xf32>
+  return %1 : tensor<128x128xf32>
+}
+
+// -----
+
+// The heuristic uses tensor cores for f16 gemms on NVIDIA chips, not on
+// AMD ones.
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="print-schedules target=sm_80" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HEURISTIC
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="print-schedules target=gfx942" -o /dev/null 2>&1 | FileCheck %s --check-prefix=AMD
+// HEURISTIC: remark: schedule from heuristic: {{.*}}"matrix_instruction":"mma_sync"{{.*}}"reduction_tile":[64]{{.*}}"thread_tile":[32,32],"vector_width":8
+// AMD: remark: schedule from heuristic:
+// AMD-NOT: mma_sync
+// AMD: "promote_operands":[0,1]
+func.func @main(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128x64xf16> {
+  %0 = kgen.matmul %a, %b : (tensor<128x256xf16>, tensor<256x64xf16>) -> tensor<128x64xf16>
+  return %0 : tensor<128x64xf16>
+}
