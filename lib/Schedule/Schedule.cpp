@@ -273,9 +273,13 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "generated code.")},
         {"matrix_instruction",
          described({{"enum", kMatrixInstructions}},
-                   "Matrix-core instruction for a matmul-like root. Checked "
-                   "against the target; not yet applied to the generated "
-                   "code.")}}}};
+                   "Matrix-core instruction for a matmul-like root. kgen "
+                   "generates mma_sync (NVIDIA, f16 operands accumulated in "
+                   "f32) with promote_operands [0, 1]: thread_tile is then "
+                   "a warp's tile (M a multiple of 16, N of 8, dividing the "
+                   "workgroup tile; 1 on batch loops) and the reduction "
+                   "step a multiple of 16. wgmma and mfma are not generated "
+                   "yet and are rejected.")}}}};
 }
 
 namespace {
