@@ -1086,10 +1086,14 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
   // The ops that become vector code once the tiling is done.
   std::vector<std::string> toVectorize;
 
+  // The root's latest handle: it is the sink's, a fused op's, or its own.
+  auto currentRoot = [&] {
+    return rootIsSink  ? sinkHandle
+           : rootFused ? handles[k.rootIndex]
+                       : std::string("%unfused_root");
+  };
   tileLevel(s.workgroupTile, "block");
-  std::string rootHandle = rootIsSink  ? sinkHandle
-                           : rootFused ? handles[k.rootIndex]
-                                       : std::string("%unfused_root");
+  std::string rootHandle = currentRoot();
   bool reductionTiled =
       s.splitReduction <= 1 &&
       llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; });
@@ -1109,9 +1113,7 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     if (vectorize)
       sinkHandle =
           vectorLevel(sinkHandle, k.sinkParallel, "%vector", skipInVectorLoop);
-    rootHandle = rootIsSink  ? sinkHandle
-                 : rootFused ? handles[k.rootIndex]
-                             : std::string("%unfused_root");
+    rootHandle = currentRoot();
     if (reductionTiled) {
       tileReduction();
       if (rootIsSink)

@@ -361,12 +361,7 @@ struct MapKernelsToGpuPass final
           replacement = memref::MemorySpaceCastOp::create(
               b, alloc.getLoc(), alloc.getType(), replacement);
         alloc.getResult().replaceAllUsesWith(replacement);
-        SmallVector<Operation *> deallocs;
-        for (Operation *user : replacement.getUsers())
-          if (isa<memref::DeallocOp>(user))
-            deallocs.push_back(user);
-        for (Operation *d : deallocs)
-          d->erase();
+        eraseDeallocs(replacement);
         alloc.erase();
       }
     }
@@ -437,16 +432,19 @@ struct MapKernelsToGpuPass final
                                "shared memory");
       BlockArgument buffer =
           launch.addWorkgroupAttribution(alloc.getType(), alloc.getLoc());
-      SmallVector<Operation *> deallocs;
-      for (Operation *user : alloc->getUsers())
-        if (isa<memref::DeallocOp>(user))
-          deallocs.push_back(user);
-      for (Operation *d : deallocs)
-        d->erase();
+      eraseDeallocs(alloc.getResult());
       alloc.getResult().replaceAllUsesWith(buffer);
       alloc.erase();
     }
     return success();
+  }
+
+  /// A buffer moved off the heap (onto the stack or into shared memory) is
+  /// no longer freed.
+  static void eraseDeallocs(Value buffer) {
+    for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        user->erase();
   }
 
   static bool isWorkgroupBuffer(memref::AllocOp alloc) {
