@@ -97,7 +97,7 @@ TEST(Schedule, RejectionReasons) {
   EXPECT_EQ(verdictOf(registers).reason, "registers");
   json smem = base();
   smem["workgroup_tile"] = {64, 128};
-  smem["reduction_tile"] = {0};
+  smem["reduction_tile"] = {96};
   smem["promote_operands"] = {0, 1};
   smem["pipeline_depth"] = 4;
   EXPECT_EQ(verdictOf(smem).reason, "shared_memory");
@@ -184,6 +184,53 @@ TEST(Schedule, PromotedExpansionStagesOperandsInWorkgroupMemory) {
   // The root is not the sink: its consumers read the accumulator, and no
   // write-back copy is needed.
   EXPECT_EQ(script.find("%writeback"), std::string::npos);
+}
+
+TEST(Schedule, PipelineDepthNeedsStagedReductionStepsOnNvidia) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  j["pipeline_depth"] = 2;
+  Schedule s;
+  ASSERT_TRUE(verdictOf(j, &s).accepted) << verdictOf(j).message;
+  // The expansion marks the reduction loop for kgen-pipeline-shared-copies.
+  std::string script = expandSchedule(s, gemmKernel());
+  EXPECT_NE(script.find("transform.annotate %reduction_loop "
+                        "\"kgen.pipeline_depth\" = %pipeline_depth"),
+            std::string::npos)
+      << script;
+  j["pipeline_depth"] = 1;
+  ASSERT_TRUE(verdictOf(j, &s).accepted);
+  EXPECT_EQ(expandSchedule(s, gemmKernel()).find("kgen.pipeline_depth"),
+            std::string::npos);
+
+  auto reasonOf = [](json schedule, const char *target) {
+    Verdict verdict;
+    KernelInfo k = gemmKernel();
+    auto parsed = parseSchedule(schedule, k, verdict);
+    if (!parsed) {
+      llvm::consumeError(parsed.takeError());
+      return verdict;
+    }
+    return checkSchedule(*parsed, k, *lookupTarget(target));
+  };
+  json unstaged = base();
+  unstaged["pipeline_depth"] = 2;
+  Verdict v = reasonOf(unstaged, "sm_90a");
+  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_NE(v.message.find("promote_operands"), std::string::npos)
+      << v.message;
+  json untiled = j;
+  untiled["pipeline_depth"] = 2;
+  untiled["reduction_tile"] = {0};
+  v = reasonOf(untiled, "sm_90a");
+  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_NE(v.message.find("reduction_tile"), std::string::npos) << v.message;
+  json amd = j;
+  amd["pipeline_depth"] = 2;
+  v = reasonOf(amd, "gfx942");
+  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_NE(v.message.find("cp.async"), std::string::npos) << v.message;
+  EXPECT_TRUE(reasonOf(amd, "sm_80").accepted);
 }
 
 TEST(Proposer, SimplerSchedulesDropStagingThenVectors) {

@@ -43,6 +43,11 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Tile copies into shared memory become aligned vector loads and stores
+  // (bufferization leaves them as memref.copy, which would be scalar).
+  VectorizeCopiesPassOptions copies;
+  copies.alignment = kKernelBufferAlignment;
+  pm.addPass(createVectorizeCopiesPass(copies));
   addVectorLowering(pm);
   bool amd = llvm::StringRef(options.chip).starts_with("gfx");
   // Warp tiles marked for tensor cores become mma.sync while they are
@@ -54,6 +59,10 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // AMDGPU keeps stack memory in address space 5.
   mapping.privateAddressSpace = amd ? 5 : 0;
   pm.addPass(createMapKernelsToGpuPass(mapping));
+  // pipeline_depth > 1: multi-buffered cp.async copies (NVIDIA only; the
+  // verifier rejects deeper pipelines for AMD targets).
+  if (!amd)
+    pm.addPass(createPipelineSharedCopiesPass());
   // Constants used inside a launch move into it rather than becoming kernel
   // arguments (vector constants could not be passed at all).
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());

@@ -138,6 +138,17 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     }
     return checkSchedule(*parsed, kernel, target).accepted;
   };
+  // Staged copies are double-buffered (cp.async, one step ahead) where the
+  // second buffers fit; otherwise synchronous.
+  auto withPipeline = [&](json candidate) -> std::optional<json> {
+    candidate["pipeline_depth"] = 2;
+    if (passesChecks(candidate))
+      return candidate;
+    candidate.erase("pipeline_depth");
+    if (passesChecks(candidate))
+      return candidate;
+    return std::nullopt;
+  };
   if (hasReduction && kernel.matmulLike) {
     json promoted = schedule;
     promoted["promote_operands"] = {0, 1};
@@ -167,11 +178,11 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
       mma["reduction_tile"] = steps;
       mma["vector_width"] = 8;
       mma["matrix_instruction"] = "mma_sync";
-      if (passesChecks(mma))
-        return mma;
+      if (std::optional<json> pipelined = withPipeline(mma))
+        return *pipelined;
     }
-    if (passesChecks(promoted))
-      return promoted;
+    if (std::optional<json> pipelined = withPipeline(promoted))
+      return *pipelined;
   }
   return schedule; // other limits hold by construction (<= 256 threads)
 }
@@ -179,6 +190,11 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
 std::vector<json> mlir::kgen::simplerSchedules(const json &schedule) {
   std::vector<json> simpler;
   json current = schedule;
+  if (auto it = current.find("pipeline_depth");
+      it != current.end() && *it != 1) {
+    current.erase("pipeline_depth"); // synchronous copies
+    simpler.push_back(current);
+  }
   if (auto it = current.find("matrix_instruction");
       it != current.end() && *it != "none") {
     // Without tensor cores a thread computes what a warp did: the

@@ -798,6 +798,22 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
   if (!s.promoteOperands.empty())
     if (Verdict v = checkPromotion(s, k); !v.accepted)
       return v;
+  if (s.pipelineDepth > 1) {
+    auto reject = [](const llvm::Twine &message) {
+      return Verdict::reject("pipeline_depth", message.str());
+    };
+    if (s.promoteOperands.empty())
+      return reject("pipeline_depth > 1 pipelines the copies of promoted "
+                    "operands into shared memory; without promote_operands "
+                    "there is nothing to pipeline (use 1)");
+    if (llvm::all_of(s.reductionTile, [](int64_t t) { return t == 0; }))
+      return reject("pipeline_depth > 1 overlaps the steps of the reduction "
+                    "loop; tile the reduction (reduction_tile) or use 1");
+    if (target.vendor != GpuVendor::Nvidia)
+      return reject("kgen pipelines shared-memory copies with cp.async, an "
+                    "NVIDIA instruction; use pipeline_depth 1 on " +
+                    target.name);
+  }
   if (s.matrixInstruction != "none") {
     if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
       return Verdict::reject("matrix_instruction",
@@ -1138,6 +1154,14 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
     // which is then placed in workgroup memory and tiled over the threads.
     if (reductionTiled)
       tileReduction();
+    // Deeper pipelines are built after the GPU mapping
+    // (kgen-pipeline-shared-copies), on the loop marked here.
+    if (reductionTiled && s.pipelineDepth > 1)
+      os << llvm::formatv("    %pipeline_depth = transform.param.constant "
+                          "{0} : i64 -> !transform.param<i64>\n"
+                          "    transform.annotate %reduction_loop \"{1}\" = "
+                          "%pipeline_depth : {2}, !transform.param<i64>\n",
+                          s.pipelineDepth, kPipelineDepthAttr, kOp);
     std::vector<int64_t> promoted(s.promoteOperands);
     llvm::sort(promoted);
     std::vector<std::string> zeros, nofold, dims, copies;

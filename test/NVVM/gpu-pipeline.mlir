@@ -5,7 +5,8 @@
 
 // The gemm + bias + relu kernel: 64x64 tiles of 4x4 per thread give 16x16
 // thread blocks; the 64x128 output needs a 2x1 grid. The operands' 64x16
-// and 16x64 tiles and the 64x64 accumulator live in shared memory.
+// and 16x64 tiles, twice each (double-buffered), and the 64x64
+// accumulator live in shared memory.
 // SM90: gpu.binary @main_kernel_0_kernel
 // SM90-SAME: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
 // SM90-SAME: .target sm_90a
@@ -17,11 +18,24 @@
 // SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_0[16384]
 // SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_1[4096]
 // SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_2[4096]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_3[4096]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_4[4096]
 // SM90-SAME: st.shared.v4.b32
 // SM90-SAME: bar.sync
-// SM90-SAME: ld.global.v4.b32
-// SM90-SAME: st.shared.v4.b32
+// The first step's copies are issued before the loop; A's tile is copied a
+// column per thread (4 bytes), B's a row of 4 floats (16 bytes, past L1).
+// SM90-SAME: cp.async.ca.shared.global [%rd{{[0-9+]+}}], [%rd{{[0-9+]+}}], 4;
+// SM90-SAME: cp.async.cg.shared.global [%rd{{[0-9+]+}}], [%rd{{[0-9+]+}}], 16;
+// SM90-SAME: cp.async.commit_group;
+// Each step issues the next one's copies, waits for its own, synchronizes
+// and computes.
+// SM90-SAME: L__BB0_1:
+// SM90-SAME: cp.async.ca.shared.global
+// SM90-SAME: cp.async.cg.shared.global
+// SM90-SAME: cp.async.commit_group;
+// SM90-SAME: cp.async.wait_group \091;
 // SM90-SAME: bar.sync
+// SM90-NOT: bar.sync
 // SM90-SAME: ld.shared.v4.b32
 // SM90-SAME: fma.rn.f32
 // SM90-SAME: bar.sync

@@ -24,6 +24,11 @@ inline constexpr llvm::StringLiteral kSinkAttr = "kgen.sink";
 /// computes it with tensor-core instructions
 /// (kgen-lower-matrix-instructions).
 inline constexpr llvm::StringLiteral kMmaSyncAttr = "kgen.mma_sync";
+/// i64 attribute the schedule expansion puts on the reduction loop of a
+/// staged schedule with pipeline_depth > 1: its shared-memory copies run
+/// that many steps deep (kgen-pipeline-shared-copies).
+inline constexpr llvm::StringLiteral kPipelineDepthAttr =
+    "kgen.pipeline_depth";
 } // namespace mlir::kgen
 
 #endif // KGEN_CONVERSION_KERNELATTRS_H

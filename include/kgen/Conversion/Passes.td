@@ -259,4 +259,64 @@ def LowerMatrixInstructionsPass
   ];
 }
 
+def VectorizeCopiesPass : Pass<"kgen-vectorize-copies", "::mlir::ModuleOp"> {
+  let summary = "Copies inside scheduled loops to aligned 1-D vector loads and stores";
+  let description = [{
+    Staged schedules copy operand tiles into shared memory at every
+    reduction step; after bufferization those copies are `memref.copy` (or
+    `linalg.copy`) ops on views inside the kernel's `scf.forall` loops.
+    Each one with a static shape, unit innermost strides and at most 512
+    elements becomes 1-D `vector.load` / `vector.store` pairs of the widest
+    power-of-two chunk of a row within 16 bytes. Every access carries the
+    alignment its address arithmetic proves: the views' offsets and the
+    indices are followed through `affine.apply`, `arith` and loop bounds and
+    steps, and each buffer's base is taken to be `alignment`-aligned (kgen's
+    runtime guarantees 16; `kgen-align-kernel-arguments` states the same
+    promise to LLVM). Other copies, and copies outside the loops (host-side
+    buffer moves), are left as they are.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", "16",
+           "Alignment in bytes (a power of two) of every buffer's base">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def PipelineSharedCopiesPass
+    : Pass<"kgen-pipeline-shared-copies", "::mlir::ModuleOp"> {
+  let summary = "Multi-buffer and software-pipeline the shared-memory copies of marked loops (cp.async)";
+  let description = [{
+    A schedule with `pipeline_depth` D > 1 marks its reduction loop with
+    `kgen.pipeline_depth = D`. After `kgen-map-kernels-to-gpu`, for each
+    marked `scf.for` inside a `gpu.launch`:
+
+    - the vector copies from global into shared memory in the loop become
+      `nvgpu.device_async_copy` (cp.async; 16-byte ones bypass L1);
+    - each shared buffer they fill (a workgroup attribution used only in
+      the loop) gets D copies, step i using copy i mod D;
+    - the copies of the first D-1 steps are issued before the loop; step i
+      issues the copies of step i+D-1, commits them as one group, waits
+      until at most D-1 groups are pending (its own step's data has
+      landed), synchronizes the block and computes. The barriers that only
+      separated one step's copies from each other are removed; the one
+      after the compute stays, so no copy overwrites a buffer still read.
+
+    Copies that cannot be asynchronous (not 4, 8 or 16 bytes, or not
+    provably aligned) are issued D-1 steps ahead all the same, as ordinary
+    loads and stores. A marked loop outside a launch, or whose staged
+    copies share a step with other side effects, is an error. The mark is
+    removed either way; D = 1 changes nothing.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD

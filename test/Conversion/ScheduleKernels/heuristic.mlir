@@ -31,11 +31,14 @@
 // CHECK:           } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
 // CHECK:         } {mapping = [#gpu.block<y>, #gpu.block<x>]}
 
-// SCRIPT: remark: schedule from heuristic: {"fuse":[0,1,2],"matrix_instruction":"none","pipeline_depth":1,"promote_operands":[0,1],"reduction_tile":[16],"split_reduction":0,"thread_tile":[4,4],"vector_width":4,"version":1,"workgroup_tile":[64,64]}
+// SCRIPT: remark: schedule from heuristic: {"fuse":[0,1,2],"matrix_instruction":"none","pipeline_depth":2,"promote_operands":[0,1],"reduction_tile":[16],"split_reduction":0,"thread_tile":[4,4],"vector_width":4,"version":1,"workgroup_tile":[64,64]}
 // SCRIPT: transform.named_sequence @__transform_main
 // SCRIPT: transform.structured.tile_using_forall %sink tile_sizes [64, 64] (mapping = [#gpu.block<y>, #gpu.block<x>])
 // SCRIPT: transform.structured.fuse_into_containing_op %op2 into %block_forall
 // SCRIPT: %reduced, %reduction_loop = transform.structured.tile_using_for %fused0_op1 tile_sizes [0, 0, 16]
+// The double-buffered copies are built after the GPU mapping, on this loop.
+// SCRIPT: %pipeline_depth = transform.param.constant 2 : i64 -> !transform.param<i64>
+// SCRIPT: transform.annotate %reduction_loop "kgen.pipeline_depth" = %pipeline_depth
 // SCRIPT: transform.structured.pad %reduced {padding_values = [0.0 : f32, 0.0 : f32, 0.0 : f32], padding_dimensions = [0, 1, 2], nofold_flags = [1, 1, 0], copy_back_op = "none"}
 // SCRIPT: transform.structured.rewrite_in_destination_passing_style %promote_pads
 // SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %copy0_init

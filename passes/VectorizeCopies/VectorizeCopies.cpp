@@ -1,0 +1,266 @@
+//===- VectorizeCopies.cpp - tile copies to aligned vector accesses -------===//
+//
+// Staged schedules copy each reduction step's operand tiles into shared
+// memory; bufferization leaves those copies as memref.copy ops on views
+// (a slice inserted into a slice), which would otherwise lower to scalar
+// loops: one 2-byte load per f16 element. Here each copy becomes 1-D vector
+// loads and stores of at most 16 bytes, and each access states the
+// alignment that its address arithmetic proves, so the backend emits
+// ld.global.v4 / st.shared.v4 and kgen-pipeline-shared-copies can turn the
+// pairs into cp.async. Nothing is assumed that the index arithmetic does not
+// show, apart from the buffers' base alignment (the `alignment` option; the
+// promise kgen-align-kernel-arguments states to LLVM).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_VECTORIZECOPIESPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+
+namespace {
+
+// Divisors are powers of two, capped: a value known to be 0 (or a multiple
+// of a large power of two) divides everything that matters here.
+constexpr int64_t kUnbounded = int64_t(1) << 30;
+// The widest access: 16 bytes (ld.global.v4.b32, cp.async.cg).
+constexpr int64_t kMaxAccessBytes = 16;
+// Copies of more elements stay loops (per-thread tiles are far smaller).
+constexpr int64_t kMaxCopyElements = 512;
+
+int64_t lowestPowerOfTwo(int64_t c) {
+  if (c == 0)
+    return kUnbounded;
+  c = c < 0 ? -c : c;
+  return std::min(c & -c, kUnbounded);
+}
+
+int64_t times(int64_t a, int64_t b) {
+  return a >= kUnbounded / b ? kUnbounded : a * b;
+}
+
+/// The largest power of two known to divide the index `v`, from constants,
+/// loop bounds and steps, and the arithmetic between them.
+int64_t knownDivisor(Value v, unsigned depth = 0);
+
+int64_t exprDivisor(AffineExpr expr, ValueRange dims, ValueRange symbols,
+                    unsigned depth) {
+  if (auto c = dyn_cast<AffineConstantExpr>(expr))
+    return lowestPowerOfTwo(c.getValue());
+  if (auto d = dyn_cast<AffineDimExpr>(expr))
+    return knownDivisor(dims[d.getPosition()], depth + 1);
+  if (auto s = dyn_cast<AffineSymbolExpr>(expr))
+    return knownDivisor(symbols[s.getPosition()], depth + 1);
+  auto bin = cast<AffineBinaryOpExpr>(expr);
+  int64_t lhs = exprDivisor(bin.getLHS(), dims, symbols, depth);
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return std::min(lhs, exprDivisor(bin.getRHS(), dims, symbols, depth));
+  case AffineExprKind::Mul:
+    return times(lhs, exprDivisor(bin.getRHS(), dims, symbols, depth));
+  case AffineExprKind::Mod:
+    // a mod c = a - c * (a floordiv c).
+    return std::min(lhs, exprDivisor(bin.getRHS(), dims, symbols, depth));
+  default: // floordiv, ceildiv
+    return 1;
+  }
+}
+
+int64_t knownDivisor(Value v, unsigned depth) {
+  if (depth > 16)
+    return 1;
+  APInt constant;
+  if (matchPattern(v, m_ConstantInt(&constant)))
+    return lowestPowerOfTwo(constant.getSExtValue());
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (auto loop = dyn_cast<LoopLikeOpInterface>(owner)) {
+      std::optional<SmallVector<Value>> ivs = loop.getLoopInductionVars();
+      std::optional<SmallVector<OpFoldResult>> lbs = loop.getLoopLowerBounds();
+      std::optional<SmallVector<OpFoldResult>> steps = loop.getLoopSteps();
+      if (!ivs || !lbs || !steps)
+        return 1;
+      for (auto [iv, lb, step] : llvm::zip(*ivs, *lbs, *steps)) {
+        if (iv != v)
+          continue;
+        auto divisor = [&](OpFoldResult r) {
+          if (std::optional<int64_t> c = getConstantIntValue(r))
+            return lowestPowerOfTwo(*c);
+          return knownDivisor(cast<Value>(r), depth + 1);
+        };
+        return std::min(divisor(lb), divisor(step));
+      }
+    }
+    return 1;
+  }
+  Operation *op = v.getDefiningOp();
+  if (auto apply = dyn_cast<affine::AffineApplyOp>(op)) {
+    AffineMap map = apply.getAffineMap();
+    return exprDivisor(map.getResult(0),
+                       apply.getOperands().take_front(map.getNumDims()),
+                       apply.getOperands().drop_front(map.getNumDims()),
+                       depth);
+  }
+  if (isa<arith::AddIOp, arith::SubIOp>(op))
+    return std::min(knownDivisor(op->getOperand(0), depth + 1),
+                    knownDivisor(op->getOperand(1), depth + 1));
+  if (isa<arith::MulIOp>(op))
+    return times(knownDivisor(op->getOperand(0), depth + 1),
+                 knownDivisor(op->getOperand(1), depth + 1));
+  if (isa<arith::IndexCastOp, arith::IndexCastUIOp>(op))
+    return knownDivisor(op->getOperand(0), depth + 1);
+  return 1;
+}
+
+/// The largest power of two known to divide the element offset of view
+/// `v`'s first element from its buffer's base. Buffers themselves (function
+/// and launch arguments, allocations) start at offset 0.
+int64_t offsetDivisor(Value v) {
+  if (auto subview = v.getDefiningOp<memref::SubViewOp>()) {
+    auto sourceType = cast<MemRefType>(subview.getSource().getType());
+    auto [strides, offset] = sourceType.getStridesAndOffset();
+    (void)offset;
+    int64_t divisor = offsetDivisor(subview.getSource());
+    for (auto [i, o] : llvm::enumerate(subview.getMixedOffsets())) {
+      std::optional<int64_t> c = getConstantIntValue(o);
+      int64_t index = c ? lowestPowerOfTwo(*c) : knownDivisor(cast<Value>(o));
+      int64_t stride = ShapedType::isDynamic(strides[i])
+                           ? 1
+                           : lowestPowerOfTwo(strides[i]);
+      if (index != kUnbounded)
+        divisor = std::min(divisor, times(index, stride));
+    }
+    return divisor;
+  }
+  if (auto cast = v.getDefiningOp<memref::MemorySpaceCastOp>())
+    return offsetDivisor(cast.getSource());
+  if (auto cast = v.getDefiningOp<memref::CastOp>())
+    return offsetDivisor(cast.getSource());
+  if (isa<BlockArgument>(v) ||
+      v.getDefiningOp<memref::AllocOp>() || v.getDefiningOp<memref::AllocaOp>())
+    return kUnbounded;
+  // A view this analysis does not follow: its static offset, if any.
+  auto [strides, offset] = cast<MemRefType>(v.getType()).getStridesAndOffset();
+  (void)strides;
+  return ShapedType::isDynamic(offset) ? 1 : lowestPowerOfTwo(offset);
+}
+
+/// Whether `type` is statically shaped with unit innermost stride.
+bool isContiguousRows(MemRefType type) {
+  if (!type.hasStaticShape() || type.getRank() == 0)
+    return false;
+  auto [strides, offset] = type.getStridesAndOffset();
+  (void)offset;
+  return strides.back() == 1;
+}
+
+struct VectorizeCopiesPass
+    : public kgen::impl::VectorizeCopiesPassBase<VectorizeCopiesPass> {
+  using VectorizeCopiesPassBase::VectorizeCopiesPassBase;
+
+  /// The alignment in bytes of a `chunk`-element access at constant
+  /// `indices` of view `v`.
+  int64_t accessAlignment(Value v, ArrayRef<int64_t> indices,
+                          int64_t accessBytes) const {
+    auto type = cast<MemRefType>(v.getType());
+    auto [strides, offset] = type.getStridesAndOffset();
+    (void)offset;
+    int64_t divisor = offsetDivisor(v);
+    for (auto [index, stride] : llvm::zip(indices, strides))
+      if (index != 0)
+        divisor = std::min(divisor, times(lowestPowerOfTwo(index),
+                                          ShapedType::isDynamic(stride)
+                                              ? 1
+                                              : lowestPowerOfTwo(stride)));
+    int64_t elementBytes = type.getElementTypeBitWidth() / 8;
+    int64_t bytes = times(divisor, elementBytes);
+    return std::min({bytes, static_cast<int64_t>(alignment), accessBytes});
+  }
+
+  /// Rewrites the copy `source` -> `target` into vector accesses; false if
+  /// it is not a copy this pass handles.
+  bool vectorize(Operation *copy, Value source, Value target) {
+    auto sourceType = dyn_cast<MemRefType>(source.getType());
+    auto targetType = dyn_cast<MemRefType>(target.getType());
+    if (!sourceType || !targetType || sourceType.getShape() !=
+                                          targetType.getShape() ||
+        sourceType.getElementType() != targetType.getElementType() ||
+        !isContiguousRows(sourceType) || !isContiguousRows(targetType) ||
+        sourceType.getNumElements() > kMaxCopyElements ||
+        sourceType.getElementTypeBitWidth() % 8 != 0)
+      return false;
+    ArrayRef<int64_t> shape = sourceType.getShape();
+    int64_t elementBytes = sourceType.getElementTypeBitWidth() / 8;
+    // The widest power-of-two chunk of a row within 16 bytes.
+    int64_t chunk = 1;
+    while (shape.back() % (chunk * 2) == 0 &&
+           chunk * 2 * elementBytes <= kMaxAccessBytes)
+      chunk *= 2;
+    OpBuilder b(copy);
+    Location loc = copy->getLoc();
+    auto vectorType = VectorType::get({chunk}, sourceType.getElementType());
+    SmallVector<int64_t> index(shape.size(), 0);
+    int64_t rows = sourceType.getNumElements() / shape.back();
+    for (int64_t row = 0; row < rows; ++row) {
+      // `row` as indices of the outer dimensions.
+      for (int64_t d = shape.size() - 1, rest = row; d-- > 0;) {
+        index[d] = rest % shape[d];
+        rest /= shape[d];
+      }
+      for (int64_t col = 0; col < shape.back(); col += chunk) {
+        index.back() = col;
+        SmallVector<Value> indices;
+        for (int64_t i : index)
+          indices.push_back(arith::ConstantIndexOp::create(b, loc, i));
+        int64_t bytes = chunk * elementBytes;
+        auto load = vector::LoadOp::create(
+            b, loc, vectorType, source, indices, /*nontemporal=*/false,
+            llvm::MaybeAlign(accessAlignment(source, index, bytes)));
+        vector::StoreOp::create(
+            b, loc, load, target, indices, /*nontemporal=*/false,
+            llvm::MaybeAlign(accessAlignment(target, index, bytes)));
+      }
+    }
+    copy->erase();
+    return true;
+  }
+
+  void runOnOperation() override {
+    if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
+      getOperation().emitError()
+          << "kgen-vectorize-copies: alignment "
+          << static_cast<int64_t>(alignment) << " is not a power of two";
+      return signalPassFailure();
+    }
+    // Only copies inside scheduled loops: those at a kernel's top level
+    // move whole buffers on the host side and stay copies.
+    SmallVector<Operation *> copies;
+    getOperation().walk([&](Operation *op) {
+      if (isa<memref::CopyOp, linalg::CopyOp>(op) &&
+          op->getParentOfType<scf::ForallOp>())
+        copies.push_back(op);
+    });
+    for (Operation *op : copies) {
+      if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+        // Bufferization leaves a tile's write-back as a copy onto itself.
+        if (copy.getSource() == copy.getTarget())
+          continue;
+        (void)vectorize(copy, copy.getSource(), copy.getTarget());
+        continue;
+      }
+      auto copy = cast<linalg::CopyOp>(op);
+      if (copy.hasPureBufferSemantics())
+        (void)vectorize(copy, copy.getInputs()[0], copy.getOutputs()[0]);
+    }
+  }
+};
+
+} // namespace
