@@ -235,8 +235,21 @@ struct PipelineSharedCopiesPass
           (void)getBackwardSlice(v.getDefiningOp(), &slice, options);
       }
     }
+    // Synchronous copies bring their global loads along; a load can move
+    // steps earlier if the loop never writes what it reads.
+    auto isReadOnlyInLoop = [&](Value buffer) {
+      WalkResult written = loop.walk([&](Operation *op) {
+        Value stored = storedBuffer(op);
+        return stored && rootBuffer(stored) == rootBuffer(buffer)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      });
+      return !written.wasInterrupted();
+    };
     for (Operation *op : slice)
-      if (!isMemoryEffectFree(op))
+      if (Value loaded = loadedBuffer(op);
+          !isMemoryEffectFree(op) &&
+          !(loaded && !isWorkgroupMemory(loaded) && isReadOnlyInLoop(loaded)))
         return op->emitError("cannot pipeline the shared-memory copies of "
                              "this loop: their addresses depend on this op");
     SmallVector<Operation *> stageOps(slice.begin(), slice.end());

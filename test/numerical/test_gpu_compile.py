@@ -72,3 +72,28 @@ def test_op_compiles_for_chip(case, chip, tmp_path):
     else:
         assert ".amdhsa_kernel" in result.stdout
         assert chip in result.stdout
+
+
+def _gemm_cases():
+    """Every case of a matmul-like op, in each of its dtypes: the schedules
+    that stage operands in shared memory (pipelined with cp.async) and use
+    tensor cores (f16) depend on the shapes and the element type."""
+    return [(case, dtype) for case in CASES for dtype in case.dtypes
+            if re.search(r"kgen\.(matmul|linear|bmm)\b", case.build(dtype)[0])]
+
+
+@pytest.mark.parametrize("case,dtype", _gemm_cases(),
+                         ids=lambda v: getattr(v, "name", v))
+def test_gemm_compiles_for_sm90a_in_every_dtype(case, dtype, tmp_path):
+    kgen_opt = _kgen_opt()
+    if not kgen_opt.exists():
+        if os.environ.get("CI") or os.environ.get("KGEN_OPT"):
+            pytest.fail(f"{kgen_opt} not found")
+        pytest.skip(f"{kgen_opt} not built")
+    source = tmp_path / "case.mlir"
+    source.write_text(case.build(dtype)[0])
+    result = subprocess.run(
+        [str(kgen_opt), str(source), "-kgen-gpu-pipeline=chip=sm_90a format=isa"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert ".entry" in result.stdout
