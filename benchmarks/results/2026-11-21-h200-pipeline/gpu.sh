@@ -12,10 +12,10 @@ KGEN_DEVICE=gpu $P -k "f32" > $R/gpu-ops-f32.txt 2>&1 &
 KGEN_DEVICE=gpu $P -k "f16 and not bf16" > $R/gpu-ops-f16.txt 2>&1 &
 KGEN_DEVICE=gpu $P -k "bf16" > $R/gpu-ops-bf16.txt 2>&1 &
 wait
-run() { # input size schedule
-  local opt=(); [ $3 != heuristic ] && opt=("--schedule-options=proposer=replay replay=$I/$3.jsonl rounds=1")
-  for seed in 1 2 3; do echo "== $1 1024 $3 check seed $seed"; timeout 60 kgen-run $I/${1}1024.mlir --device=gpu --check --seed=$seed "${opt[@]}" 2>&1 | grep -v "^ " | tail -3; done
-  echo "== $1 4096 $3 time"; timeout 60 kgen-run $I/${1}4096.mlir --device=gpu --time=20 --check-seeds=0 "${opt[@]}" 2>&1 | grep -v "^ " | tail -4
+run() { # input schedule
+  local opt=(); [ "$2" != heuristic ] && opt=("--schedule-options=proposer=replay replay=$I/$2.jsonl rounds=1")
+  for seed in 1 2 3; do echo "== $1 1024 $2 check seed $seed"; timeout 60 kgen-run $I/${1}1024.mlir --device=gpu --check --seed=$seed "${opt[@]}" 2>&1 | grep -v "^ " | tail -3; done
+  echo "== $1 4096 $2 time"; timeout 60 kgen-run $I/${1}4096.mlir --device=gpu --time=20 --check-seeds=0 "${opt[@]}" 2>&1 | grep -v "^ " | tail -4
 }
 {
 for s in mmh_k64_d1 heuristic mmh_k32_d2 mmh_k32_d3; do run mmh $s; done
