@@ -2,6 +2,7 @@
 
 #include "kgen/Proposer/Proposer.h"
 #include "kgen/Schedule/Records.h"
+#include "kgen/Conversion/SharedMemoryLayout.h"
 #include "kgen/Schedule/Schedule.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -110,12 +111,18 @@ TEST(Schedule, SharedMemoryModelCountsPromotedTiles) {
   Schedule s;
   ASSERT_TRUE(verdictOf(j, &s).accepted);
   // A: 32x16, B: 16x64, f32, two stages; the 32x64 f32 accumulator (the
-  // fill is fused).
+  // fill is fused). Rows of 64 bytes or a multiple get 16 bytes (4 floats)
+  // of padding, as kgen-pad-shared-buffers allocates them.
   EXPECT_EQ(estimateSharedMemory(s, gemmKernel()),
-            (32 * 16 + 16 * 64) * 4 * 2 + 32 * 64 * 4);
+            (32 * (16 + 4) + 16 * (64 + 4)) * 4 * 2 + 32 * (64 + 4) * 4);
   j["fuse"] = {1, 2}; // the fill materialized: no accumulator tile
   ASSERT_TRUE(verdictOf(j, &s).accepted);
-  EXPECT_EQ(estimateSharedMemory(s, gemmKernel()), (32 * 16 + 16 * 64) * 4 * 2);
+  EXPECT_EQ(estimateSharedMemory(s, gemmKernel()),
+            (32 * (16 + 4) + 16 * (64 + 4)) * 4 * 2);
+  // Rows that are not a multiple of 64 bytes are not padded.
+  EXPECT_EQ(sharedBufferBytes({16, 12}, 4), 16 * 12 * 4);
+  EXPECT_EQ(sharedBufferBytes({64, 64}, 2), 64 * 72 * 2);
+  EXPECT_EQ(sharedBufferBytes({64}, 4), 64 * 4); // one row: nothing to pad
 }
 
 TEST(Schedule, PromotionNeedsAStructureItCanStage) {

@@ -55,6 +55,9 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   LowerMatrixInstructionsPassOptions matrix;
   matrix.target = amd ? "rocdl" : "nvvm";
   pm.addPass(createLowerMatrixInstructionsPass(matrix));
+  // Shared tiles with rows of whole 64-byte chunks get padded rows (no bank
+  // conflicts when warps read them down the columns).
+  pm.addPass(createPadSharedBuffersPass());
   MapKernelsToGpuPassOptions mapping;
   // AMDGPU keeps stack memory in address space 5.
   mapping.privateAddressSpace = amd ? 5 : 0;

@@ -3,6 +3,7 @@
 #include "kgen/Schedule/Schedule.h"
 
 #include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Conversion/SharedMemoryLayout.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -268,9 +269,11 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "split). Only when the root is the sink.")},
         {"pipeline_depth",
          described({{"type", "integer"}, {"minimum", 1}, {"maximum", 4}},
-                   "Stages of the shared-memory pipeline. Checked against "
-                   "the shared-memory limit; not yet applied to the "
-                   "generated code.")},
+                   "Buffers per promoted operand tile (NVIDIA only). With "
+                   "D > 1 each reduction step's copies into shared memory "
+                   "are issued D-1 steps ahead, asynchronously (cp.async); "
+                   "needs promote_operands and a tiled reduction. Each tile "
+                   "counts D times against the shared-memory limit.")},
         {"matrix_instruction",
          described({{"enum", kMatrixInstructions}},
                    "Matrix-core instruction for a matmul-like root. kgen "
@@ -646,15 +649,17 @@ std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
 int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
                                          const KernelInfo &k) {
   // Each promoted operand's tile, times the pipeline depth, plus the
-  // accumulator when it is kept in workgroup memory (in f32 at most).
+  // accumulator when it is kept in workgroup memory (in f32 at most); rows
+  // padded as kgen-pad-shared-buffers pads them.
   int64_t bytes = 0;
   for (int64_t operand : s.promoteOperands)
-    bytes += product(promotedTileShape(s, k, operand)) * k.elementBytes *
+    bytes += sharedBufferBytes(promotedTileShape(s, k, operand),
+                               k.elementBytes) *
              s.pipelineDepth;
   if (promotedAccumulatorInit(s, k)) {
     std::vector<int64_t> wg, th;
     effectiveTiles(s, k, wg, th);
-    bytes += product(wg) * std::max<int64_t>(k.elementBytes, 4);
+    bytes += sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
   }
   return bytes;
 }

@@ -319,4 +319,20 @@ def PipelineSharedCopiesPass
   ];
 }
 
+def PadSharedBuffersPass : Pass<"kgen-pad-shared-buffers", "::mlir::ModuleOp"> {
+  let summary = "Pad the rows of shared-memory buffers so that column reads do not conflict in banks";
+  let description = [{
+    Every statically shaped `memref.alloc` in `#gpu.address_space<workgroup>`
+    of rank 2 or more whose rows are a multiple of 64 bytes (e.g. a 64-wide
+    f16 tile, or a 32-wide f32 one) is allocated with 16 more bytes per
+    row, and used through a `memref.subview` of its original shape: rows
+    then start 4 banks apart, so the warps that read such a tile down its
+    columns (tensor-core fragments, 8 rows at a time) no longer serialize
+    on one bank, and every 16-byte access stays aligned. The subviews taken
+    of the buffer are rebuilt with the strided layout; a buffer with a user
+    that needs its exact type is left as it is. The scheduler's
+    shared-memory model (rung 2) counts the padded size.
+  }];
+}
+
 #endif // KGEN_CONVERSION_PASSES_TD
