@@ -139,7 +139,11 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     return checkSchedule(*parsed, kernel, target).accepted;
   };
   // Staged copies are double-buffered (cp.async, one step ahead) where the
-  // second buffers fit; otherwise synchronous.
+  // second buffers fit, otherwise synchronous: a 4096^3 f32 matmul ran 1.52x
+  // faster double-buffered, and the f16 tensor-core one, whose 64-step
+  // tiles leave no room for a second buffer, faster at depth 1 than with
+  // 32-steps at depth 2 or 3 (1.45 against 1.92 and 1.89 ms on the H200;
+  // benchmarks/results/2026-11-21-h200-pipeline).
   auto withPipeline = [&](json candidate) -> std::optional<json> {
     candidate["pipeline_depth"] = 2;
     if (passesChecks(candidate))
@@ -160,7 +164,8 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // 32x32 quarter of the 64x64 tile with mma.sync, 64 steps of the
     // reduction at a time (fewer trips of the accumulator through shared
     // memory: 5.0 ms for a 4096^3 matmul on the H200, 6.2 ms with 32-steps,
-    // 8.4 ms without tensor cores; benchmarks/results/2026-11-21-h200-mma);
+    // 8.4 ms without tensor cores, benchmarks/results/2026-11-21-h200-mma;
+    // 1.45 ms since the copies are vectors and the shared rows padded);
     // copies move 8 halves (16 bytes) per thread.
     if (llvm::is_contained(target.matrixInstructions, "mma_sync")) {
       json mma = promoted;

@@ -6,7 +6,8 @@
 // The gemm + bias + relu kernel: 64x64 tiles of 4x4 per thread give 16x16
 // thread blocks; the 64x128 output needs a 2x1 grid. The operands' 64x16
 // and 16x64 tiles, twice each (double-buffered), and the 64x64
-// accumulator live in shared memory.
+// accumulator live in shared memory, rows padded by 16 bytes (64x20,
+// 16x68 and 64x68 floats allocated).
 // SM90: gpu.binary @main_kernel_0_kernel
 // SM90-SAME: #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
 // SM90-SAME: .target sm_90a
@@ -15,11 +16,11 @@
 // become vector loads and stores; the matmul is FMAs.
 // SM90-SAME: .param .u64 .ptr .align 16 main_kernel_0_kernel_param_0
 // SM90-SAME: .maxntid 16, 16, 1
-// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_0[16384]
-// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_1[4096]
-// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_2[4096]
-// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_3[4096]
-// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_4[4096]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_0[17408]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_1[5120]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_2[4352]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_3[5120]
+// SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_4[4352]
 // SM90-SAME: st.shared.v4.b32
 // SM90-SAME: bar.sync
 // The first step's copies are issued before the loop; A's tile is copied a

@@ -8,12 +8,14 @@
 // GFX942-SAME: #rocdl.target<O = 3, chip = "gfx942">
 // GFX942-SAME: .amdgcn_target \22amdgcn-amd-amdhsa--gfx942
 // GFX942-SAME: global_load_dword
-// The operand tiles and the accumulator are in LDS, behind barriers.
+// The operand tiles and the accumulator are in LDS, behind barriers, once
+// each (no cp.async on AMD: pipeline_depth stays 1), rows padded by 16
+// bytes: 64x68 + 64x20 + 16x68 floats.
 // GFX942-SAME: ds_write_b128
 // GFX942-SAME: s_barrier
 // GFX942-SAME: ds_read_b128
 // GFX942-SAME: .amdhsa_kernel main_kernel_0_kernel
-// GFX942-SAME: .amdhsa_group_segment_fixed_size 24576
+// GFX942-SAME: .amdhsa_group_segment_fixed_size 26880
 // GFX942-SAME: .amdhsa_next_free_vgpr
 // GFX90A: .amdgcn_target \22amdgcn-amd-amdhsa--gfx90a
 func.func @main(%x: tensor<64x96xf32>, %w: tensor<96x128xf32>, %b: tensor<128xf32>) -> tensor<64x128xf32> {
