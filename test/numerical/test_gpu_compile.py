@@ -28,6 +28,16 @@ def _kgen_opt() -> Path:
     return build / "bin" / "kgen-opt"
 
 
+def _require_kgen_opt() -> Path:
+    """kgen-opt, or a skip (a failure in CI, where it must have been built)."""
+    kgen_opt = _kgen_opt()
+    if not kgen_opt.exists():
+        if os.environ.get("CI") or os.environ.get("KGEN_OPT"):
+            pytest.fail(f"{kgen_opt} not found")
+        pytest.skip(f"{kgen_opt} not built")
+    return kgen_opt
+
+
 def _one_case_per_op():
     chosen, seen = [], set()
     for case in CASES:
@@ -44,11 +54,7 @@ CHIPS = ["sm_90a", "sm_80", "gfx942", "gfx90a"]
 @pytest.mark.parametrize("chip", CHIPS)
 @pytest.mark.parametrize("case", _one_case_per_op(), ids=lambda c: c.name)
 def test_op_compiles_for_chip(case, chip, tmp_path):
-    kgen_opt = _kgen_opt()
-    if not kgen_opt.exists():
-        if os.environ.get("CI") or os.environ.get("KGEN_OPT"):
-            pytest.fail(f"{kgen_opt} not found")
-        pytest.skip(f"{kgen_opt} not built")
+    kgen_opt = _require_kgen_opt()
     if chip.startswith("gfx") and not ROCM_BITCODE.is_dir():
         pytest.skip("AMD code generation needs Debian's rocm-device-libs")
     source = tmp_path / "case.mlir"
@@ -85,11 +91,7 @@ def _gemm_cases():
 @pytest.mark.parametrize("case,dtype", _gemm_cases(),
                          ids=lambda v: getattr(v, "name", v))
 def test_gemm_compiles_for_sm90a_in_every_dtype(case, dtype, tmp_path):
-    kgen_opt = _kgen_opt()
-    if not kgen_opt.exists():
-        if os.environ.get("CI") or os.environ.get("KGEN_OPT"):
-            pytest.fail(f"{kgen_opt} not found")
-        pytest.skip(f"{kgen_opt} not built")
+    kgen_opt = _require_kgen_opt()
     source = tmp_path / "case.mlir"
     source.write_text(case.build(dtype)[0])
     result = subprocess.run(
