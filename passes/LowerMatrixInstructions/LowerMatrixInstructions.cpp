@@ -6,6 +6,8 @@
 // loads placed by the PTX fragment layout, so any contraction whose
 // indexing maps are projected permutations (plain, batched or transposed
 // operands) is handled the same way; the backend merges adjacent loads.
+// Staged tiles in shared memory with aligned rows in the right orientation
+// are read with ldmatrix instead, a whole fragment per instruction.
 // The accumulator fragments stay in registers over the whole K range of
 // the op, and the op's loops are unrolled: a warp tile is a few dozen
 // instructions.
@@ -14,6 +16,7 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Support/Divisibility.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -88,6 +91,32 @@ FailureOr<MmaLoops> checkMarkedOp(linalg::LinalgOp op) {
   return loops;
 }
 
+/// Whether the fragments of `operand` can be read with ldmatrix: a view of
+/// shared memory whose last two dimensions are the loops `rowLoop` and
+/// `columnLoop`, columns contiguous, every row starting 16-byte aligned
+/// (ldmatrix reads 8 rows of 16 bytes at a time, one address per lane).
+bool readsWithLdmatrix(linalg::LinalgOp op, int64_t operand, unsigned rowLoop,
+                       unsigned columnLoop) {
+  Value view = op->getOperand(operand);
+  auto type = cast<MemRefType>(view.getType());
+  if (!nvgpu::NVGPUDialect::hasSharedMemoryAddressSpace(type))
+    return false;
+  AffineMap map = op.getIndexingMapsArray()[operand];
+  unsigned rank = map.getNumResults();
+  if (rank < 2 || map.getDimPosition(rank - 1) != columnLoop ||
+      map.getDimPosition(rank - 2) != rowLoop)
+    return false;
+  auto [strides, offset] = type.getStridesAndOffset();
+  (void)offset;
+  if (strides.back() != 1)
+    return false;
+  constexpr int64_t kRowAlignment = 16 / 2; // f16 elements
+  for (int64_t stride : ArrayRef<int64_t>(strides).drop_back())
+    if (ShapedType::isDynamic(stride) || stride % kRowAlignment != 0)
+      return false;
+  return kgen::offsetDivisor(view) % kRowAlignment == 0;
+}
+
 /// Rewrites one checked op. A fragment element's position in the warp
 /// tile is given per loop (M, N, K) as `lane term + constant`; the PTX ISA
 /// ("Matrix Fragments for mma.m16n8k16") fixes which lane holds which
@@ -146,7 +175,24 @@ void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
                                           elements)
         .getResult();
   };
-  auto loadA = [&](int64_t m0, int64_t k0) {
+  // ldmatrix where the layout allows it: one instruction per fragment
+  // instead of 8 (A) or 4 (B) loads. Lane l gives the address of one row:
+  // A (x4) row M = m0 + l % 16 at K = k0 + 8 (l / 16), the four 8x8
+  // matrices landing in registers a0..a3; B (x2, transposed) row
+  // K = k0 + l % 16 at N = n0 (lanes 16-31 are not read).
+  bool ldmatrixA = readsWithLdmatrix(op, 0, loops.m, loops.k);
+  bool ldmatrixB = readsWithLdmatrix(op, 1, loops.k, loops.n);
+  Value laneRow = arith::RemUIOp::create(b, loc, lane, index(16));
+  Value laneColumn = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, lane, index(16)), index(8));
+  auto loadA = [&](int64_t m0, int64_t k0) -> Value {
+    if (ldmatrixA)
+      return nvgpu::LdMatrixOp::create(
+                 b, loc, VectorType::get({4, 2}, f16), op->getOperand(0),
+                 indices(0, point(plus(laneRow, m0), nullptr,
+                                  plus(laneColumn, k0))),
+                 /*transpose=*/false, /*numTiles=*/4)
+          .getResult();
     SmallVector<Value> elements;
     for (int64_t r = 0; r < 4; ++r)
       for (int64_t e = 0; e < 2; ++e)
@@ -154,7 +200,13 @@ void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
                                          plus(twoQ, k0 + e + 8 * (r / 2)))));
     return fragment({4, 2}, f16, elements);
   };
-  auto loadB = [&](int64_t n0, int64_t k0) {
+  auto loadB = [&](int64_t n0, int64_t k0) -> Value {
+    if (ldmatrixB)
+      return nvgpu::LdMatrixOp::create(
+                 b, loc, VectorType::get({2, 2}, f16), op->getOperand(1),
+                 indices(1, point(nullptr, index(n0), plus(laneRow, k0))),
+                 /*transpose=*/true, /*numTiles=*/2)
+          .getResult();
     SmallVector<Value> elements;
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t e = 0; e < 2; ++e)

@@ -37,7 +37,8 @@ bool usersTakeAnyLayout(Value view) {
     }
     if (isa<memref::LoadOp, memref::StoreOp, vector::LoadOp, vector::StoreOp,
             vector::TransferReadOp, vector::TransferWriteOp, memref::CopyOp,
-            memref::DeallocOp, nvgpu::DeviceAsyncCopyOp>(user))
+            memref::DeallocOp, nvgpu::DeviceAsyncCopyOp, nvgpu::LdMatrixOp>(
+            user))
       continue;
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
         linalgOp && linalgOp.hasPureBufferSemantics())

@@ -14,10 +14,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Support/Divisibility.h"
 
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/IR/Matchers.h"
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_VECTORIZECOPIESPASS
@@ -25,132 +23,18 @@ namespace mlir::kgen {
 } // namespace mlir::kgen
 
 using namespace mlir;
+using namespace mlir::kgen;
 
 namespace {
 
-// Divisors are powers of two, capped: a value known to be 0 (or a multiple
-// of a large power of two) divides everything that matters here.
-constexpr int64_t kUnbounded = int64_t(1) << 30;
 // The widest access: 16 bytes (ld.global.v4.b32, cp.async.cg).
 constexpr int64_t kMaxAccessBytes = 16;
 // Copies of more elements stay loops (per-thread tiles are far smaller).
 constexpr int64_t kMaxCopyElements = 512;
 
-int64_t lowestPowerOfTwo(int64_t c) {
-  if (c == 0)
-    return kUnbounded;
-  c = c < 0 ? -c : c;
-  return std::min(c & -c, kUnbounded);
-}
-
+/// a * b for divisors, saturating at kUnboundedDivisor.
 int64_t times(int64_t a, int64_t b) {
-  return a >= kUnbounded / b ? kUnbounded : a * b;
-}
-
-/// The largest power of two known to divide the index `v`, from constants,
-/// loop bounds and steps, and the arithmetic between them.
-int64_t knownDivisor(Value v, unsigned depth = 0);
-
-int64_t exprDivisor(AffineExpr expr, ValueRange dims, ValueRange symbols,
-                    unsigned depth) {
-  if (auto c = dyn_cast<AffineConstantExpr>(expr))
-    return lowestPowerOfTwo(c.getValue());
-  if (auto d = dyn_cast<AffineDimExpr>(expr))
-    return knownDivisor(dims[d.getPosition()], depth + 1);
-  if (auto s = dyn_cast<AffineSymbolExpr>(expr))
-    return knownDivisor(symbols[s.getPosition()], depth + 1);
-  auto bin = cast<AffineBinaryOpExpr>(expr);
-  int64_t lhs = exprDivisor(bin.getLHS(), dims, symbols, depth);
-  switch (expr.getKind()) {
-  case AffineExprKind::Add:
-    return std::min(lhs, exprDivisor(bin.getRHS(), dims, symbols, depth));
-  case AffineExprKind::Mul:
-    return times(lhs, exprDivisor(bin.getRHS(), dims, symbols, depth));
-  case AffineExprKind::Mod:
-    // a mod c = a - c * (a floordiv c).
-    return std::min(lhs, exprDivisor(bin.getRHS(), dims, symbols, depth));
-  default: // floordiv, ceildiv
-    return 1;
-  }
-}
-
-int64_t knownDivisor(Value v, unsigned depth) {
-  if (depth > 16)
-    return 1;
-  APInt constant;
-  if (matchPattern(v, m_ConstantInt(&constant)))
-    return lowestPowerOfTwo(constant.getSExtValue());
-  if (auto arg = dyn_cast<BlockArgument>(v)) {
-    Operation *owner = arg.getOwner()->getParentOp();
-    if (auto loop = dyn_cast<LoopLikeOpInterface>(owner)) {
-      std::optional<SmallVector<Value>> ivs = loop.getLoopInductionVars();
-      std::optional<SmallVector<OpFoldResult>> lbs = loop.getLoopLowerBounds();
-      std::optional<SmallVector<OpFoldResult>> steps = loop.getLoopSteps();
-      if (!ivs || !lbs || !steps)
-        return 1;
-      for (auto [iv, lb, step] : llvm::zip(*ivs, *lbs, *steps)) {
-        if (iv != v)
-          continue;
-        auto divisor = [&](OpFoldResult r) {
-          if (std::optional<int64_t> c = getConstantIntValue(r))
-            return lowestPowerOfTwo(*c);
-          return knownDivisor(cast<Value>(r), depth + 1);
-        };
-        return std::min(divisor(lb), divisor(step));
-      }
-    }
-    return 1;
-  }
-  Operation *op = v.getDefiningOp();
-  if (auto apply = dyn_cast<affine::AffineApplyOp>(op)) {
-    AffineMap map = apply.getAffineMap();
-    return exprDivisor(map.getResult(0),
-                       apply.getOperands().take_front(map.getNumDims()),
-                       apply.getOperands().drop_front(map.getNumDims()),
-                       depth);
-  }
-  if (isa<arith::AddIOp, arith::SubIOp>(op))
-    return std::min(knownDivisor(op->getOperand(0), depth + 1),
-                    knownDivisor(op->getOperand(1), depth + 1));
-  if (isa<arith::MulIOp>(op))
-    return times(knownDivisor(op->getOperand(0), depth + 1),
-                 knownDivisor(op->getOperand(1), depth + 1));
-  if (isa<arith::IndexCastOp, arith::IndexCastUIOp>(op))
-    return knownDivisor(op->getOperand(0), depth + 1);
-  return 1;
-}
-
-/// The largest power of two known to divide the element offset of view
-/// `v`'s first element from its buffer's base. Buffers themselves (function
-/// and launch arguments, allocations) start at offset 0.
-int64_t offsetDivisor(Value v) {
-  if (auto subview = v.getDefiningOp<memref::SubViewOp>()) {
-    auto sourceType = cast<MemRefType>(subview.getSource().getType());
-    auto [strides, offset] = sourceType.getStridesAndOffset();
-    (void)offset;
-    int64_t divisor = offsetDivisor(subview.getSource());
-    for (auto [i, o] : llvm::enumerate(subview.getMixedOffsets())) {
-      std::optional<int64_t> c = getConstantIntValue(o);
-      int64_t index = c ? lowestPowerOfTwo(*c) : knownDivisor(cast<Value>(o));
-      int64_t stride = ShapedType::isDynamic(strides[i])
-                           ? 1
-                           : lowestPowerOfTwo(strides[i]);
-      if (index != kUnbounded)
-        divisor = std::min(divisor, times(index, stride));
-    }
-    return divisor;
-  }
-  if (auto cast = v.getDefiningOp<memref::MemorySpaceCastOp>())
-    return offsetDivisor(cast.getSource());
-  if (auto cast = v.getDefiningOp<memref::CastOp>())
-    return offsetDivisor(cast.getSource());
-  if (isa<BlockArgument>(v) ||
-      v.getDefiningOp<memref::AllocOp>() || v.getDefiningOp<memref::AllocaOp>())
-    return kUnbounded;
-  // A view this analysis does not follow: its static offset, if any.
-  auto [strides, offset] = cast<MemRefType>(v.getType()).getStridesAndOffset();
-  (void)strides;
-  return ShapedType::isDynamic(offset) ? 1 : lowestPowerOfTwo(offset);
+  return a >= kUnboundedDivisor / b ? kUnboundedDivisor : a * b;
 }
 
 /// Whether `type` is statically shaped with unit innermost stride.

@@ -14,8 +14,9 @@
 // CHECK-NOT: __wg_main_kernel_0_kernel_3
 // The fill of the accumulator, then each 64-step: the copies (16 bytes per
 // thread and row, 144-byte rows in shared memory), and 4x4 instructions of
-// 16 halves per warp and step, fragments read from shared memory (A's
-// pairs of halves as 32-bit loads, the accumulator's pairs as 64-bit ones).
+// 16 halves per warp and step, fragments read from shared memory: A's with
+// ldmatrix.x4, B's with ldmatrix.x2.trans (rows of 144 bytes start 16-byte
+// aligned), the accumulator's pairs as 64-bit loads.
 // CHECK-SAME: st.shared.v4.b32
 // CHECK-SAME: bar.sync
 // CHECK-SAME: %laneid
@@ -23,7 +24,8 @@
 // CHECK-SAME: st.shared.v4.b32 \09[%rd{{[0-9]+}}+144]
 // CHECK-SAME: bar.sync
 // CHECK-SAME: ld.shared.v2.b32
-// CHECK-SAME: ld.shared.b32
+// CHECK-SAME: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// CHECK-SAME: ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
 // CHECK-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // CHECK-SAME: bar.sync
 // CHECK-SAME: cvt.rn.f16.f32

@@ -233,7 +233,10 @@ def LowerMatrixInstructionsPass
     m16n8k16: every lane loads its fragments of the A, B and accumulator
     tiles (the PTX fragment layout, indexed through the op's indexing maps,
     so transposed and batched operands work too), the warp multiplies, and
-    each lane stores its part of the result.
+    each lane stores its part of the result. A and B tiles in shared memory
+    whose rows are contiguous along K (A) or N (B) and provably start
+    16-byte aligned are read with `nvgpu.ldmatrix` (x4 for A, x2 transposed
+    for B), one instruction per fragment; others with scalar loads.
 
     The op must be a contraction with one M, N and K loop (batch loops of
     size 1) of static sizes that are multiples of 16, 8 and 16, f16

@@ -1,0 +1,36 @@
+//===- Divisibility.h - what index arithmetic proves about offsets -*- C++ -*-===//
+//
+// Vector accesses, cp.async and ldmatrix need aligned addresses; these
+// functions find the largest power of two an index or a view's offset is
+// known to be a multiple of, from constants, loop bounds and steps, and the
+// arithmetic between them. Nothing is assumed beyond what the IR shows
+// (buffers themselves start at offset 0).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_SUPPORT_DIVISIBILITY_H
+#define KGEN_SUPPORT_DIVISIBILITY_H
+
+#include "mlir/IR/Value.h"
+
+#include <cstdint>
+
+namespace mlir::kgen {
+
+/// The cap on divisors: a value known to be 0 (or a multiple of a large
+/// power of two) divides everything that matters.
+constexpr int64_t kUnboundedDivisor = int64_t(1) << 30;
+
+/// The largest power of two (at most kUnboundedDivisor) dividing |c|.
+int64_t lowestPowerOfTwo(int64_t c);
+
+/// The largest power of two known to divide the index `v`.
+int64_t knownDivisor(Value v);
+
+/// The largest power of two known to divide the element offset of memref
+/// view `v`'s first element from its buffer's base.
+int64_t offsetDivisor(Value v);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_SUPPORT_DIVISIBILITY_H
