@@ -165,7 +165,8 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // reduction at a time (fewer trips of the accumulator through shared
     // memory: 5.0 ms for a 4096^3 matmul on the H200, 6.2 ms with 32-steps,
     // 8.4 ms without tensor cores, benchmarks/results/2026-11-21-h200-mma;
-    // 1.45 ms since the copies are vectors and the shared rows padded);
+    // 1.30 ms since the copies are vectors, the shared rows padded and the
+    // fragments read with ldmatrix);
     // copies move 8 halves (16 bytes) per thread.
     if (llvm::is_contained(target.matrixInstructions, "mma_sync")) {
       json mma = promoted;
