@@ -83,8 +83,7 @@ int64_t divisorOf(Value v, unsigned depth) {
     AffineMap map = apply.getAffineMap();
     return exprDivisor(map.getResult(0),
                        apply.getOperands().take_front(map.getNumDims()),
-                       apply.getOperands().drop_front(map.getNumDims()),
-                       depth);
+                       apply.getOperands().drop_front(map.getNumDims()), depth);
   }
   if (isa<arith::AddIOp, arith::SubIOp>(op))
     return std::min(divisorOf(op->getOperand(0), depth + 1),
@@ -110,9 +109,8 @@ int64_t mlir::kgen::offsetDivisor(Value v) {
     for (auto [i, o] : llvm::enumerate(subview.getMixedOffsets())) {
       std::optional<int64_t> c = getConstantIntValue(o);
       int64_t index = c ? lowestPowerOfTwo(*c) : knownDivisor(cast<Value>(o));
-      int64_t stride = ShapedType::isDynamic(strides[i])
-                           ? 1
-                           : lowestPowerOfTwo(strides[i]);
+      int64_t stride =
+          ShapedType::isDynamic(strides[i]) ? 1 : lowestPowerOfTwo(strides[i]);
       if (index != kUnboundedDivisor)
         divisor = std::min(divisor, times(index, stride));
     }
@@ -122,12 +120,11 @@ int64_t mlir::kgen::offsetDivisor(Value v) {
     return offsetDivisor(cast.getSource());
   if (auto cast = v.getDefiningOp<memref::CastOp>())
     return offsetDivisor(cast.getSource());
-  if (isa<BlockArgument>(v) ||
-      v.getDefiningOp<memref::AllocOp>() || v.getDefiningOp<memref::AllocaOp>())
+  if (isa<BlockArgument>(v) || v.getDefiningOp<memref::AllocOp>() ||
+      v.getDefiningOp<memref::AllocaOp>())
     return kUnboundedDivisor;
   // A view this analysis does not follow: its static offset, if any.
   auto [strides, offset] = cast<MemRefType>(v.getType()).getStridesAndOffset();
   (void)strides;
   return ShapedType::isDynamic(offset) ? 1 : lowestPowerOfTwo(offset);
 }
-

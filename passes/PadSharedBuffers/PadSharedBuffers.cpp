@@ -56,9 +56,9 @@ void replaceView(RewriterBase &rewriter, Value old, Value replacement) {
     if (auto subview = dyn_cast<memref::SubViewOp>(user)) {
       rewriter.setInsertionPoint(subview);
       auto type = memref::SubViewOp::inferRankReducedResultType(
-          subview.getType().getShape(),
-          cast<MemRefType>(replacement.getType()), subview.getMixedOffsets(),
-          subview.getMixedSizes(), subview.getMixedStrides());
+          subview.getType().getShape(), cast<MemRefType>(replacement.getType()),
+          subview.getMixedOffsets(), subview.getMixedSizes(),
+          subview.getMixedStrides());
       auto rebuilt = memref::SubViewOp::create(
           rewriter, subview.getLoc(), type, replacement,
           subview.getMixedOffsets(), subview.getMixedSizes(),
@@ -105,19 +105,17 @@ struct PadSharedBuffersPass
           alloc.getAlignmentAttr());
       SmallVector<OpFoldResult> offsets(type.getRank(),
                                         rewriter.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
-                                               rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes,
+          strides(type.getRank(), rewriter.getIndexAttr(1));
       for (int64_t size : type.getShape())
         sizes.push_back(rewriter.getIndexAttr(size));
-      auto view = memref::SubViewOp::create(rewriter, alloc.getLoc(),
-                                            paddedAlloc, offsets, sizes,
-                                            strides);
+      auto view = memref::SubViewOp::create(
+          rewriter, alloc.getLoc(), paddedAlloc, offsets, sizes, strides);
       // Deallocation frees the allocation, not the view.
       for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
         if (auto dealloc = dyn_cast<memref::DeallocOp>(user))
-          rewriter.modifyOpInPlace(dealloc, [&] {
-            dealloc.getMemrefMutable().assign(paddedAlloc);
-          });
+          rewriter.modifyOpInPlace(
+              dealloc, [&] { dealloc.getMemrefMutable().assign(paddedAlloc); });
       replaceView(rewriter, alloc.getResult(), view.getResult());
       rewriter.eraseOp(alloc);
     }

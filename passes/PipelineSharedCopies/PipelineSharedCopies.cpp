@@ -141,9 +141,8 @@ struct PipelineSharedCopiesPass
         return loop->isAncestor(user);
       });
       bool filled = false;
-      loop.walk([&](Operation *op) {
-        filled |= copiesFromGlobalInto(op, buffer);
-      });
+      loop.walk(
+          [&](Operation *op) { filled |= copiesFromGlobalInto(op, buffer); });
       if (inLoop && filled)
         staged.push_back(buffer);
     }
@@ -161,11 +160,11 @@ struct PipelineSharedCopiesPass
     // step is not affine.
     Value stage = arith::RemUIOp::create(
         b, loc,
-        arith::DivUIOp::create(
-            b, loc,
-            arith::SubIOp::create(b, loc, loop.getInductionVar(),
-                                  loop.getLowerBound()),
-            loop.getStep()),
+        arith::DivUIOp::create(b, loc,
+                               arith::SubIOp::create(b, loc,
+                                                     loop.getInductionVar(),
+                                                     loop.getLowerBound()),
+                               loop.getStep()),
         arith::ConstantIndexOp::create(b, loc, depth));
     for (BlockArgument buffer : staged) {
       SmallVector<Value> copies{buffer};
@@ -177,9 +176,9 @@ struct PipelineSharedCopiesPass
       Value current = copies.back();
       SmallPtrSet<Operation *, 4> chain;
       for (int64_t k = depth - 1; k-- > 0;) {
-        Value isK = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::eq, stage,
-            arith::ConstantIndexOp::create(b, loc, k));
+        Value isK =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, stage,
+                                  arith::ConstantIndexOp::create(b, loc, k));
         auto select = arith::SelectOp::create(b, loc, isK, copies[k], current);
         chain.insert(select);
         current = select;
@@ -190,19 +189,32 @@ struct PipelineSharedCopiesPass
           cast<BlockArgument>(copies.back());
     }
 
+    // A global load can move steps earlier if the loop never writes what it
+    // reads.
+    auto isReadOnlyInLoop = [&](Value buffer) {
+      WalkResult written = loop.walk([&](Operation *op) {
+        Value stored = storedBuffer(op);
+        return stored && rootBuffer(stored) == rootBuffer(buffer)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      });
+      return !written.wasInterrupted();
+    };
+
     // A step's copies: the top-level ops that store into staged buffers.
     // They may load global memory and store staged buffers, nothing else.
     SmallVector<Operation *> units;
     for (Operation &op : body->without_terminator()) {
       bool stores = false;
-      op.walk([&](Operation *nested) { stores |= isStaged(storedBuffer(nested)); });
+      op.walk(
+          [&](Operation *nested) { stores |= isStaged(storedBuffer(nested)); });
       if (!stores)
         continue;
       WalkResult checked = op.walk([&](Operation *nested) {
         if (isStaged(storedBuffer(nested)))
           return WalkResult::advance();
         if (Value loaded = loadedBuffer(nested);
-            loaded && !isWorkgroupMemory(loaded))
+            loaded && !isWorkgroupMemory(loaded) && isReadOnlyInLoop(loaded))
           return WalkResult::advance();
         if (nested->getNumRegions() > 0 || isMemoryEffectFree(nested))
           return WalkResult::advance();
@@ -235,17 +247,7 @@ struct PipelineSharedCopiesPass
           (void)getBackwardSlice(v.getDefiningOp(), &slice, options);
       }
     }
-    // Synchronous copies bring their global loads along; a load can move
-    // steps earlier if the loop never writes what it reads.
-    auto isReadOnlyInLoop = [&](Value buffer) {
-      WalkResult written = loop.walk([&](Operation *op) {
-        Value stored = storedBuffer(op);
-        return stored && rootBuffer(stored) == rootBuffer(buffer)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      });
-      return !written.wasInterrupted();
-    };
+    // Synchronous copies bring their global loads along.
     for (Operation *op : slice)
       if (Value loaded = loadedBuffer(op);
           !isMemoryEffectFree(op) &&
@@ -278,7 +280,7 @@ struct PipelineSharedCopiesPass
         inside.clone(*op, mapping);
       auto token = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
       return nvgpu::DeviceAsyncCreateGroupOp::create(builder, loc, token,
-                                                      ValueRange{});
+                                                     ValueRange{});
     };
 
     // Barriers that only separated copies from copies go: the copies of a
@@ -303,8 +305,7 @@ struct PipelineSharedCopiesPass
     }
     // Each step: issue step i+D-1, wait for step i, synchronize.
     b.setInsertionPointToStart(body);
-    Value group =
-        issueStep(b, stepStart(b, loop.getInductionVar(), depth - 1));
+    Value group = issueStep(b, stepStart(b, loop.getInductionVar(), depth - 1));
     nvgpu::DeviceAsyncWaitOp::create(b, loc, group,
                                      b.getI32IntegerAttr(depth - 1));
     gpu::BarrierOp::create(b, loc);

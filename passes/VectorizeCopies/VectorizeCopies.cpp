@@ -16,7 +16,6 @@
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Support/Divisibility.h"
 
-
 namespace mlir::kgen {
 #define GEN_PASS_DEF_VECTORIZECOPIESPASS
 #include "kgen/Conversion/Passes.h.inc"
@@ -74,8 +73,8 @@ struct VectorizeCopiesPass
   bool vectorize(Operation *copy, Value source, Value target) {
     auto sourceType = dyn_cast<MemRefType>(source.getType());
     auto targetType = dyn_cast<MemRefType>(target.getType());
-    if (!sourceType || !targetType || sourceType.getShape() !=
-                                          targetType.getShape() ||
+    if (!sourceType || !targetType ||
+        sourceType.getShape() != targetType.getShape() ||
         sourceType.getElementType() != targetType.getElementType() ||
         !isContiguousRows(sourceType) || !isContiguousRows(targetType) ||
         sourceType.getNumElements() > kMaxCopyElements ||

@@ -1,4 +1,4 @@
-//===- Divisibility.h - what index arithmetic proves about offsets -*- C++ -*-===//
+//===- Divisibility.h - what indices prove about offsets --------*- C++ -*-===//
 //
 // Vector accesses, cp.async and ldmatrix need aligned addresses; these
 // functions find the largest power of two an index or a view's offset is
