@@ -36,36 +36,39 @@ int64_t times(int64_t a, int64_t b) {
   return a >= kUnboundedDivisor / b ? kUnboundedDivisor : a * b;
 }
 
-/// Whether `type` is statically shaped with unit innermost stride.
+/// Whether `type` is a non-empty static shape of bytes-sized elements with
+/// unit innermost stride.
 bool isContiguousRows(MemRefType type) {
-  if (!type.hasStaticShape() || type.getRank() == 0)
-    return false;
-  auto [strides, offset] = type.getStridesAndOffset();
-  (void)offset;
-  return strides.back() == 1;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.hasStaticShape() && type.getRank() > 0 &&
+         type.getNumElements() > 0 && type.getElementType().isIntOrFloat() &&
+         type.getElementTypeBitWidth() % 8 == 0 &&
+         succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
 }
 
 struct VectorizeCopiesPass
     : public kgen::impl::VectorizeCopiesPassBase<VectorizeCopiesPass> {
   using VectorizeCopiesPassBase::VectorizeCopiesPassBase;
 
-  /// The alignment in bytes of a `chunk`-element access at constant
-  /// `indices` of view `v`.
-  int64_t accessAlignment(Value v, ArrayRef<int64_t> indices,
-                          int64_t accessBytes) const {
+  /// The alignment in bytes, at most kMaxAccessBytes, at which every row of
+  /// view `v` provably starts: from its offset, its outer strides and the
+  /// buffers' base alignment.
+  int64_t rowAlignment(Value v) const {
     auto type = cast<MemRefType>(v.getType());
-    auto [strides, offset] = type.getStridesAndOffset();
-    (void)offset;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    (void)type.getStridesAndOffset(strides, offset); // checked by the caller
     int64_t divisor = offsetDivisor(v);
-    for (auto [index, stride] : llvm::zip(indices, strides))
-      if (index != 0)
-        divisor = std::min(divisor, times(lowestPowerOfTwo(index),
-                                          ShapedType::isDynamic(stride)
-                                              ? 1
-                                              : lowestPowerOfTwo(stride)));
-    int64_t elementBytes = type.getElementTypeBitWidth() / 8;
-    int64_t bytes = times(divisor, elementBytes);
-    return std::min({bytes, static_cast<int64_t>(alignment), accessBytes});
+    for (auto [size, stride] :
+         llvm::zip(type.getShape().drop_back(), ArrayRef(strides).drop_back()))
+      if (size > 1)
+        divisor = std::min(divisor, ShapedType::isDynamic(stride)
+                                        ? 1
+                                        : lowestPowerOfTwo(stride));
+    int64_t bytes = times(divisor, type.getElementTypeBitWidth() / 8);
+    return std::min({bytes, static_cast<int64_t>(alignment), kMaxAccessBytes});
   }
 
   /// Rewrites the copy `source` -> `target` into vector accesses; false if
@@ -77,19 +80,30 @@ struct VectorizeCopiesPass
         sourceType.getShape() != targetType.getShape() ||
         sourceType.getElementType() != targetType.getElementType() ||
         !isContiguousRows(sourceType) || !isContiguousRows(targetType) ||
-        sourceType.getNumElements() > kMaxCopyElements ||
-        sourceType.getElementTypeBitWidth() % 8 != 0)
+        sourceType.getNumElements() > kMaxCopyElements)
       return false;
     ArrayRef<int64_t> shape = sourceType.getShape();
     int64_t elementBytes = sourceType.getElementTypeBitWidth() / 8;
-    // The widest power-of-two chunk of a row within 16 bytes.
+    // The widest power-of-two chunk of a row that both sides' rows are
+    // aligned to: every access is then aligned to its own size, as
+    // cp.async and vector loads need (a wider, misaligned one would be
+    // undefined behaviour, not a slow access).
+    int64_t aligned = std::min(rowAlignment(source), rowAlignment(target));
     int64_t chunk = 1;
     while (shape.back() % (chunk * 2) == 0 &&
-           chunk * 2 * elementBytes <= kMaxAccessBytes)
+           chunk * 2 * elementBytes <= aligned)
       chunk *= 2;
     OpBuilder b(copy);
     Location loc = copy->getLoc();
     auto vectorType = VectorType::get({chunk}, sourceType.getElementType());
+    auto access = llvm::MaybeAlign(chunk * elementBytes);
+    SmallVector<Value> constants;
+    auto constant = [&](int64_t i) {
+      while (static_cast<int64_t>(constants.size()) <= i)
+        constants.push_back(arith::ConstantIndexOp::create(
+            b, loc, static_cast<int64_t>(constants.size())));
+      return constants[i];
+    };
     SmallVector<int64_t> index(shape.size(), 0);
     int64_t rows = sourceType.getNumElements() / shape.back();
     for (int64_t row = 0; row < rows; ++row) {
@@ -102,14 +116,11 @@ struct VectorizeCopiesPass
         index.back() = col;
         SmallVector<Value> indices;
         for (int64_t i : index)
-          indices.push_back(arith::ConstantIndexOp::create(b, loc, i));
-        int64_t bytes = chunk * elementBytes;
-        auto load = vector::LoadOp::create(
-            b, loc, vectorType, source, indices, /*nontemporal=*/false,
-            llvm::MaybeAlign(accessAlignment(source, index, bytes)));
-        vector::StoreOp::create(
-            b, loc, load, target, indices, /*nontemporal=*/false,
-            llvm::MaybeAlign(accessAlignment(target, index, bytes)));
+          indices.push_back(constant(i));
+        auto load = vector::LoadOp::create(b, loc, vectorType, source, indices,
+                                           /*nontemporal=*/false, access);
+        vector::StoreOp::create(b, loc, load, target, indices,
+                                /*nontemporal=*/false, access);
       }
     }
     copy->erase();

@@ -35,17 +35,24 @@ func.func @staged_tile(%a: memref<1024x1024xf16>) {
 
 // -----
 
-// A column per thread: 4-byte accesses. A row of 12 floats splits into
-// chunks of 4 (16 bytes); an odd thread offset proves only 4 bytes.
+// A column per thread: 4-byte accesses. A row of 12 floats at an offset
+// of 12j floats splits into chunks of 4 (16 bytes); at 12j + 1, only 4
+// bytes are proven, so the accesses are 4 bytes wide: a wider one would be
+// misaligned.
 // CHECK-LABEL: func.func @column_and_odd_offsets
 // CHECK-COUNT-2: vector.load %{{.*}} {alignment = 4 : i64} : memref<2x1xf32, strided<[96, 1], offset: ?>>, vector<1xf32>
-// CHECK-COUNT-3: vector.load %{{.*}} {alignment = 4 : i64} : memref<1x12xf32, strided<[96, 1], offset: ?>>, vector<4xf32>
+// CHECK-COUNT-3: vector.load %{{.*}} {alignment = 16 : i64} : memref<1x12xf32, strided<[96, 1], offset: ?>>, vector<4xf32>
+// CHECK-COUNT-12: vector.load %{{.*}} {alignment = 4 : i64} : memref<1x12xf32, strided<[96, 1], offset: ?>>, vector<1xf32>
 func.func @column_and_odd_offsets(%a: memref<64x96xf32>, %b: memref<64x96xf32>) {
   scf.forall (%i, %j) in (32, 8) {
     %r = affine.apply affine_map<(d0) -> (d0 * 2)>(%i)
     %src = memref.subview %a[%r, %j] [2, 1] [1, 1] : memref<64x96xf32> to memref<2x1xf32, strided<[96, 1], offset: ?>>
     %dst = memref.subview %b[%r, %j] [2, 1] [1, 1] : memref<64x96xf32> to memref<2x1xf32, strided<[96, 1], offset: ?>>
     memref.copy %src, %dst : memref<2x1xf32, strided<[96, 1], offset: ?>> to memref<2x1xf32, strided<[96, 1], offset: ?>>
+    %c4 = affine.apply affine_map<(d0) -> (d0 * 12)>(%j)
+    %src4 = memref.subview %a[%i, %c4] [1, 12] [1, 1] : memref<64x96xf32> to memref<1x12xf32, strided<[96, 1], offset: ?>>
+    %dst4 = memref.subview %b[%i, %c4] [1, 12] [1, 1] : memref<64x96xf32> to memref<1x12xf32, strided<[96, 1], offset: ?>>
+    linalg.copy ins(%src4 : memref<1x12xf32, strided<[96, 1], offset: ?>>) outs(%dst4 : memref<1x12xf32, strided<[96, 1], offset: ?>>)
     %c = affine.apply affine_map<(d0) -> (d0 * 12 + 1)>(%j)
     %src2 = memref.subview %a[%i, %c] [1, 12] [1, 1] : memref<64x96xf32> to memref<1x12xf32, strided<[96, 1], offset: ?>>
     %dst2 = memref.subview %b[%i, %c] [1, 12] [1, 1] : memref<64x96xf32> to memref<1x12xf32, strided<[96, 1], offset: ?>>
