@@ -17,6 +17,11 @@
 // A shared buffer gets its D copies as D workgroup attributions of its own
 // type, selected by the step index, so no view of it changes type.
 //
+// Every condition is checked before anything changes. A loop that cannot
+// be pipelined (the rungs of the verification ladder run on the CPU, where
+// this pass does not) keeps its synchronous copies, with a warning: the
+// schedule's depth costs speed, never correctness or the build.
+//
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/KernelAttrs.h"
@@ -37,27 +42,9 @@ using namespace mlir;
 
 namespace {
 
-/// The buffer a view is taken of.
-Value rootBuffer(Value view) {
-  while (Operation *def = view.getDefiningOp()) {
-    if (auto subview = dyn_cast<memref::SubViewOp>(def))
-      view = subview.getSource();
-    else if (auto cast = dyn_cast<memref::CastOp>(def))
-      view = cast.getSource();
-    else if (auto cast = dyn_cast<memref::MemorySpaceCastOp>(def))
-      view = cast.getSource();
-    else if (auto select = dyn_cast<arith::SelectOp>(def))
-      view = select.getFalseValue(); // the multi-buffer chain (below)
-    else
-      break;
-  }
-  return view;
-}
-
 bool isWorkgroupMemory(Value memref) {
-  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
-      cast<MemRefType>(memref.getType()).getMemorySpace());
-  return space && space.getValue() == gpu::AddressSpace::Workgroup;
+  return nvgpu::NVGPUDialect::hasSharedMemoryAddressSpace(
+      cast<MemRefType>(memref.getType()));
 }
 
 /// The buffer `op` stores into, if it is a store.
@@ -75,6 +62,8 @@ Value storedBuffer(Operation *op) {
 
 /// The buffer `op` loads from, if it is a load.
 Value loadedBuffer(Operation *op) {
+  if (auto copy = dyn_cast<nvgpu::DeviceAsyncCopyOp>(op))
+    return copy.getSrc();
   if (auto load = dyn_cast<vector::LoadOp>(op))
     return load.getBase();
   if (auto load = dyn_cast<memref::LoadOp>(op))
@@ -84,17 +73,346 @@ Value loadedBuffer(Operation *op) {
   return {};
 }
 
-/// Whether `op` copies global memory into shared buffer `buffer`.
-bool copiesFromGlobalInto(Operation *op, Value buffer) {
-  Value stored = storedBuffer(op);
-  if (!stored || rootBuffer(stored) != buffer)
-    return false;
-  if (isa<nvgpu::DeviceAsyncCopyOp>(op))
-    return true;
-  Value value = op->getOperand(0);
-  Operation *load = value.getDefiningOp();
-  Value source = load ? loadedBuffer(load) : Value();
-  return source && !isWorkgroupMemory(source);
+/// Why a loop is left unpipelined.
+struct NotPipelined {
+  Operation *at;
+  std::string why;
+};
+
+/// One marked loop: the analysis, then the rewrite.
+class LoopPipeliner {
+public:
+  LoopPipeliner(scf::ForOp loop, gpu::LaunchOp launch, int64_t depth)
+      : loop(loop), launch(launch), depth(depth), body(loop.getBody()) {}
+
+  /// Checks that the loop can be pipelined; changes nothing.
+  std::optional<NotPipelined> analyze() {
+    collectWrites();
+    for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
+      bool inLoop = llvm::all_of(buffer.getUsers(), [&](Operation *user) {
+        return loop->isAncestor(user);
+      });
+      bool filled = false;
+      loop.walk(
+          [&](Operation *op) { filled |= copiesFromGlobalInto(op, buffer); });
+      if (inLoop && filled)
+        staged.push_back(buffer);
+    }
+    if (staged.empty())
+      return NotPipelined{loop, "it fills no shared buffer (used only in the "
+                                "loop) from global memory"};
+    if (std::optional<NotPipelined> failure = collectUnits())
+      return failure;
+    return collectSlice();
+  }
+
+  /// Pipelines the analyzed loop.
+  void rewrite();
+
+private:
+  /// The buffer a view is taken of; through the multi-buffer selects this
+  /// pass made, the last copy stands for the buffer.
+  Value rootBuffer(Value view) const {
+    while (Operation *def = view.getDefiningOp()) {
+      if (auto subview = dyn_cast<memref::SubViewOp>(def))
+        view = subview.getSource();
+      else if (auto castOp = dyn_cast<memref::CastOp>(def))
+        view = castOp.getSource();
+      else if (auto spaceCast = dyn_cast<memref::MemorySpaceCastOp>(def))
+        view = spaceCast.getSource();
+      else if (chains.contains(def))
+        view = cast<arith::SelectOp>(def).getFalseValue();
+      else
+        break;
+    }
+    return view;
+  }
+
+  /// A kernel's buffer argument: global memory (cp.async reads only that;
+  /// a per-thread alloca in the generic space is not).
+  bool isGlobal(Value view) const {
+    auto arg = dyn_cast<BlockArgument>(rootBuffer(view));
+    return arg && !isWorkgroupMemory(view) &&
+           isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  }
+
+  /// What the loop writes: buffers by root, or everything when an op's
+  /// writes are unknown.
+  void collectWrites() {
+    loop.walk([&](Operation *op) {
+      if (Value stored = storedBuffer(op)) {
+        written.insert(rootBuffer(stored));
+        return;
+      }
+      if (isa<gpu::BarrierOp>(op) || op->getNumRegions() > 0 ||
+          isMemoryEffectFree(op))
+        return;
+      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+      if (!effects) {
+        writesAnything = true;
+        return;
+      }
+      SmallVector<MemoryEffects::EffectInstance> instances;
+      effects.getEffects(instances);
+      for (const MemoryEffects::EffectInstance &effect : instances) {
+        if (!isa<MemoryEffects::Write>(effect.getEffect()))
+          continue;
+        if (Value value = effect.getValue())
+          written.insert(rootBuffer(value));
+        else
+          writesAnything = true;
+      }
+    });
+  }
+
+  /// A load of a global buffer the loop never writes can move steps ahead.
+  bool isMovableLoad(Operation *op) const {
+    Value loaded = loadedBuffer(op);
+    return loaded && isGlobal(loaded) && !writesAnything &&
+           !written.contains(rootBuffer(loaded));
+  }
+
+  bool isStaged(Value stored) const {
+    return stored && llvm::is_contained(staged, rootBuffer(stored));
+  }
+
+  /// Whether `op` copies global memory into shared buffer `buffer`.
+  bool copiesFromGlobalInto(Operation *op, Value buffer) const {
+    Value stored = storedBuffer(op);
+    if (!stored || rootBuffer(stored) != buffer)
+      return false;
+    if (isa<nvgpu::DeviceAsyncCopyOp>(op))
+      return isGlobal(cast<nvgpu::DeviceAsyncCopyOp>(op).getSrc());
+    Operation *load = op->getOperand(0).getDefiningOp();
+    Value source = load ? loadedBuffer(load) : Value();
+    return source && isGlobal(source);
+  }
+
+  /// A step's copies: the top-level ops that store into staged buffers,
+  /// which may only load global memory and store staged buffers.
+  std::optional<NotPipelined> collectUnits() {
+    units.clear();
+    for (Operation &op : body->without_terminator()) {
+      bool stores = false;
+      op.walk(
+          [&](Operation *nested) { stores |= isStaged(storedBuffer(nested)); });
+      if (!stores)
+        continue;
+      Operation *other = nullptr;
+      op.walk([&](Operation *nested) {
+        if (!other && !isStaged(storedBuffer(nested)) &&
+            !isMovableLoad(nested) && nested->getNumRegions() == 0 &&
+            !isMemoryEffectFree(nested))
+          other = nested;
+      });
+      if (other)
+        return NotPipelined{other, "this op shares a step with the copies "
+                                   "and cannot move ahead with them"};
+      units.insert(&op);
+    }
+    for (Operation *unit : units)
+      for (Operation *user : unit->getUsers())
+        if (Operation *top = body->findAncestorOpInBlock(*user);
+            !top || !units.contains(top))
+          return NotPipelined{unit, "the step's computation uses a result "
+                                    "of its copies"};
+    return std::nullopt;
+  }
+
+  /// What the copies compute their addresses (and synchronous copies their
+  /// values) from, within the loop body.
+  std::optional<NotPipelined> collectSlice() {
+    slice.clear();
+    BackwardSliceOptions options;
+    options.inclusive = true;
+    options.omitUsesFromAbove = false;
+    options.filter = [&](Operation *op) { return op->getBlock() == body; };
+    for (Operation *unit : units) {
+      SetVector<Value> used(unit->getOperands().begin(),
+                            unit->getOperands().end());
+      getUsedValuesDefinedAbove(unit->getRegions(), used);
+      for (Value v : used) {
+        if (auto arg = dyn_cast<BlockArgument>(v)) {
+          if (arg.getOwner() == body && arg != loop.getInductionVar())
+            return NotPipelined{unit, "the copies depend on a loop-carried "
+                                      "value"};
+          continue;
+        }
+        if (Operation *def = body->findAncestorOpInBlock(*v.getDefiningOp());
+            def && !units.contains(def))
+          (void)getBackwardSlice(def, &slice, options);
+      }
+    }
+    for (Operation *op : slice)
+      if (!isMemoryEffectFree(op) && !isMovableLoad(op))
+        return NotPipelined{op, "the copies' addresses depend on this op, "
+                                "which cannot move ahead"};
+    return std::nullopt;
+  }
+
+  scf::ForOp loop;
+  gpu::LaunchOp launch;
+  int64_t depth;
+  Block *body;
+  SmallVector<BlockArgument> staged;
+  DenseSet<Value> written;
+  bool writesAnything = false;
+  SetVector<Operation *> units, slice;
+  SmallPtrSet<Operation *, 8> chains;
+};
+
+void LoopPipeliner::rewrite() {
+  IRRewriter rewriter(loop.getContext());
+  // Global-to-shared vector copies in the steps' copies become cp.async
+  // (only those whose vectors are aligned to their size: createAsyncGroups
+  // does not check). Its groups and waits are replaced by the pipeline's.
+  for (Operation *unit : units) {
+    bool aligned = true;
+    unit->walk([&](Operation *op) {
+      auto check = [&](auto access) {
+        int64_t bytes = access.getVectorType().getNumElements() *
+                        access.getVectorType().getElementTypeBitWidth() / 8;
+        std::optional<uint64_t> alignment = access.getAlignment();
+        aligned &= alignment && static_cast<int64_t>(*alignment) >= bytes;
+      };
+      if (auto load = dyn_cast<vector::LoadOp>(op))
+        check(load);
+      else if (auto store = dyn_cast<vector::StoreOp>(op))
+        check(store);
+    });
+    if (aligned)
+      nvgpu::createAsyncGroups(rewriter, unit, /*bypassL1=*/true);
+  }
+  SmallVector<Operation *> groups, deadLoads;
+  loop.walk([&](Operation *op) {
+    if (isa<nvgpu::DeviceAsyncWaitOp, nvgpu::DeviceAsyncCreateGroupOp>(op))
+      groups.push_back(op);
+    // The loads the async copies replaced are dead (but read memory, so
+    // they would look like work between the copies).
+    else if (loadedBuffer(op) && op->getNumResults() == 1 && op->use_empty())
+      deadLoads.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(groups)) // waits use the groups
+    op->erase();
+  for (Operation *op : deadLoads)
+    op->erase();
+
+  // Multi-buffering: step i uses copy i mod D of each staged buffer, chosen
+  // by ((iv - lb) / step) mod D (in arith: a division by the symbolic step
+  // is not affine).
+  Location loc = loop.getLoc();
+  OpBuilder b = OpBuilder::atBlockBegin(body);
+  Value stage = arith::RemUIOp::create(
+      b, loc,
+      arith::DivUIOp::create(b, loc,
+                             arith::SubIOp::create(b, loc,
+                                                   loop.getInductionVar(),
+                                                   loop.getLowerBound()),
+                             loop.getStep()),
+      arith::ConstantIndexOp::create(b, loc, depth));
+  SmallVector<Value> isStage;
+  for (int64_t k = 0; k + 1 < depth; ++k)
+    isStage.push_back(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, stage,
+                              arith::ConstantIndexOp::create(b, loc, k)));
+  for (BlockArgument &buffer : staged) {
+    SmallVector<Value> copies{buffer};
+    for (int64_t k = 1; k < depth; ++k)
+      copies.push_back(
+          launch.addWorkgroupAttribution(buffer.getType(), buffer.getLoc()));
+    // select(stage == 0, copy0, select(stage == 1, copy1, ... copyD-1)).
+    Value current = copies.back();
+    SmallPtrSet<Operation *, 4> chain;
+    for (int64_t k = depth - 1; k-- > 0;) {
+      auto select =
+          arith::SelectOp::create(b, loc, isStage[k], copies[k], current);
+      chain.insert(select);
+      current = select;
+    }
+    buffer.replaceAllUsesExcept(current, chain);
+    chains.insert(chain.begin(), chain.end());
+    buffer = cast<BlockArgument>(copies.back());
+  }
+
+  // The analysis again, on the rewritten copies: it held before, and the
+  // rewrite only made copies asynchronous and buffers selected.
+  std::optional<NotPipelined> failure = collectUnits();
+  if (!failure)
+    failure = collectSlice();
+  assert(!failure && "the rewrite broke what the analysis checked");
+  (void)failure;
+  SetVector<Operation *> stageOps(slice.begin(), slice.end());
+  stageOps.insert(units.begin(), units.end());
+  SmallVector<Operation *> ordered(stageOps.begin(), stageOps.end());
+  llvm::sort(ordered,
+             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+
+  // Issues one step's copies, at induction variable `at`, when that step
+  // exists, and commits them as one group (an empty one past the end, so
+  // every thread counts the same groups).
+  Value ub = loop.getUpperBound();
+  auto issueStep = [&](OpBuilder &builder, Value at) {
+    Value exists =
+        arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::slt, at, ub);
+    auto guard = scf::IfOp::create(builder, loc, exists);
+    OpBuilder inside = guard.getThenBodyBuilder();
+    IRMapping mapping;
+    mapping.map(loop.getInductionVar(), at);
+    for (Operation *op : ordered)
+      inside.clone(*op, mapping);
+    auto token = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
+    return nvgpu::DeviceAsyncCreateGroupOp::create(builder, loc, token,
+                                                   ValueRange{});
+  };
+  // The induction variable `steps` steps after `from`.
+  auto stepStart = [&](OpBuilder &builder, Value from, int64_t steps) {
+    Value offset = arith::MulIOp::create(
+        builder, loc, loop.getStep(),
+        arith::ConstantIndexOp::create(builder, loc, steps));
+    return arith::AddIOp::create(builder, loc, from, offset).getResult();
+  };
+
+  // Barriers that only separated copies from copies go: a step's copies
+  // are now issued together, ahead of time.
+  SmallVector<Operation *> barriers;
+  bool onlyCopies = true;
+  for (Operation &op : body->without_terminator()) {
+    if (isa<gpu::BarrierOp>(op)) {
+      if (onlyCopies)
+        barriers.push_back(&op);
+      onlyCopies = true;
+      continue;
+    }
+    if (!stageOps.contains(&op) && !isMemoryEffectFree(&op))
+      onlyCopies = false;
+  }
+
+  // Prologue: steps 0 .. D-2.
+  b.setInsertionPoint(loop);
+  for (int64_t j = 0; j + 1 < depth; ++j)
+    issueStep(b, stepStart(b, loop.getLowerBound(), j));
+  // Each step: issue step i+D-1, wait for step i, synchronize.
+  b.setInsertionPointToStart(body);
+  Value group = issueStep(b, stepStart(b, loop.getInductionVar(), depth - 1));
+  nvgpu::DeviceAsyncWaitOp::create(b, loc, group,
+                                   b.getI32IntegerAttr(depth - 1));
+  gpu::BarrierOp::create(b, loc);
+  for (Operation *op : barriers)
+    op->erase();
+  for (Operation *unit : llvm::reverse(units))
+    unit->erase();
+  // What only the copies used is dead now.
+  for (Operation *op : llvm::reverse(ordered))
+    if (!units.contains(op) && op->use_empty() &&
+        (isMemoryEffectFree(op) || isMovableLoad(op)))
+      op->erase();
+  // The next step overwrites the buffer this one computed on only after
+  // every thread is done with it.
+  Operation *last = body->getTerminator()->getPrevNode();
+  if (!last || !isa<gpu::BarrierOp>(last)) {
+    b.setInsertionPoint(body->getTerminator());
+    gpu::BarrierOp::create(b, loc);
+  }
 }
 
 struct PipelineSharedCopiesPass
@@ -110,216 +428,18 @@ struct PipelineSharedCopiesPass
     if (loop.getNumRegionIterArgs() != 0)
       return loop.emitError("cannot pipeline a loop that carries values "
                             "(expected a bufferized reduction loop)");
-    Block *body = loop.getBody();
-    IRRewriter rewriter(loop.getContext());
-
-    // Global-to-shared vector copies become cp.async. The groups and waits
-    // created here are replaced by the pipeline's own.
-    nvgpu::createAsyncGroups(rewriter, loop, /*bypassL1=*/true);
-    SmallVector<Operation *> groups;
-    loop.walk([&](Operation *op) {
-      if (isa<nvgpu::DeviceAsyncWaitOp, nvgpu::DeviceAsyncCreateGroupOp>(op))
-        groups.push_back(op);
-    });
-    for (Operation *op : llvm::reverse(groups)) // waits use the groups
-      op->erase();
-    // The loads the async copies replaced are dead (but read memory, so
-    // they would look like work between the copies).
-    SmallVector<Operation *> deadLoads;
-    loop.walk([&](Operation *op) {
-      if (loadedBuffer(op) && op->use_empty())
-        deadLoads.push_back(op);
-    });
-    for (Operation *op : deadLoads)
-      op->erase();
-
-    // The staged buffers: shared buffers used only in the loop and filled
-    // there from global memory.
-    SmallVector<BlockArgument> staged;
-    for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
-      bool inLoop = llvm::all_of(buffer.getUsers(), [&](Operation *user) {
-        return loop->isAncestor(user);
-      });
-      bool filled = false;
-      loop.walk(
-          [&](Operation *op) { filled |= copiesFromGlobalInto(op, buffer); });
-      if (inLoop && filled)
-        staged.push_back(buffer);
+    LoopPipeliner pipeliner(loop, launch, depth);
+    if (std::optional<NotPipelined> failure = pipeliner.analyze()) {
+      InFlightDiagnostic warning = failure->at->emitWarning()
+                                   << "pipeline_depth " << depth
+                                   << " not applied, the copies stay "
+                                      "synchronous: "
+                                   << failure->why;
+      if (failure->at != loop.getOperation())
+        warning.attachNote(loop.getLoc()) << "in this loop";
+      return success();
     }
-    if (staged.empty())
-      return loop.emitError("a loop marked for pipelining fills no shared "
-                            "buffer from global memory");
-    auto isStaged = [&](Value stored) {
-      return stored && llvm::is_contained(staged, rootBuffer(stored));
-    };
-
-    // Multi-buffering: step i uses copy i mod D of each staged buffer.
-    Location loc = loop.getLoc();
-    OpBuilder b = OpBuilder::atBlockBegin(body);
-    // ((iv - lb) / step) mod D, in arith: a division by the (symbolic)
-    // step is not affine.
-    Value stage = arith::RemUIOp::create(
-        b, loc,
-        arith::DivUIOp::create(b, loc,
-                               arith::SubIOp::create(b, loc,
-                                                     loop.getInductionVar(),
-                                                     loop.getLowerBound()),
-                               loop.getStep()),
-        arith::ConstantIndexOp::create(b, loc, depth));
-    for (BlockArgument buffer : staged) {
-      SmallVector<Value> copies{buffer};
-      for (int64_t k = 1; k < depth; ++k)
-        copies.push_back(
-            launch.addWorkgroupAttribution(buffer.getType(), buffer.getLoc()));
-      // select(stage == 0, copy0, select(stage == 1, copy1, ... copyD-1)):
-      // rootBuffer() follows the false values down to the last copy.
-      Value current = copies.back();
-      SmallPtrSet<Operation *, 4> chain;
-      for (int64_t k = depth - 1; k-- > 0;) {
-        Value isK =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, stage,
-                                  arith::ConstantIndexOp::create(b, loc, k));
-        auto select = arith::SelectOp::create(b, loc, isK, copies[k], current);
-        chain.insert(select);
-        current = select;
-      }
-      buffer.replaceAllUsesExcept(current, chain);
-      // The chain ends on the last copy, which stands for the buffer.
-      staged[llvm::find(staged, buffer) - staged.begin()] =
-          cast<BlockArgument>(copies.back());
-    }
-
-    // A global load can move steps earlier if the loop never writes what it
-    // reads.
-    auto isReadOnlyInLoop = [&](Value buffer) {
-      WalkResult written = loop.walk([&](Operation *op) {
-        Value stored = storedBuffer(op);
-        return stored && rootBuffer(stored) == rootBuffer(buffer)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      });
-      return !written.wasInterrupted();
-    };
-
-    // A step's copies: the top-level ops that store into staged buffers.
-    // They may load global memory and store staged buffers, nothing else.
-    SmallVector<Operation *> units;
-    for (Operation &op : body->without_terminator()) {
-      bool stores = false;
-      op.walk(
-          [&](Operation *nested) { stores |= isStaged(storedBuffer(nested)); });
-      if (!stores)
-        continue;
-      WalkResult checked = op.walk([&](Operation *nested) {
-        if (isStaged(storedBuffer(nested)))
-          return WalkResult::advance();
-        if (Value loaded = loadedBuffer(nested);
-            loaded && !isWorkgroupMemory(loaded) && isReadOnlyInLoop(loaded))
-          return WalkResult::advance();
-        if (nested->getNumRegions() > 0 || isMemoryEffectFree(nested))
-          return WalkResult::advance();
-        nested->emitError("cannot pipeline the shared-memory copies of this "
-                          "loop: this op shares a step with them");
-        return WalkResult::interrupt();
-      });
-      if (checked.wasInterrupted())
-        return failure();
-      units.push_back(&op);
-    }
-
-    // What the copies compute their addresses from, within the loop body.
-    SetVector<Operation *> slice;
-    BackwardSliceOptions options;
-    options.inclusive = true;
-    options.filter = [&](Operation *op) { return op->getBlock() == body; };
-    for (Operation *unit : units) {
-      SetVector<Value> used(unit->getOperands().begin(),
-                            unit->getOperands().end());
-      getUsedValuesDefinedAbove(unit->getRegions(), used);
-      for (Value v : used) {
-        if (auto arg = dyn_cast<BlockArgument>(v)) {
-          if (arg.getOwner() == body && arg != loop.getInductionVar())
-            return unit->emitError("cannot pipeline copies that depend on "
-                                   "loop-carried values");
-          continue;
-        }
-        if (v.getDefiningOp()->getBlock() == body)
-          (void)getBackwardSlice(v.getDefiningOp(), &slice, options);
-      }
-    }
-    // Synchronous copies bring their global loads along.
-    for (Operation *op : slice)
-      if (Value loaded = loadedBuffer(op);
-          !isMemoryEffectFree(op) &&
-          !(loaded && !isWorkgroupMemory(loaded) && isReadOnlyInLoop(loaded)))
-        return op->emitError("cannot pipeline the shared-memory copies of "
-                             "this loop: their addresses depend on this op");
-    SmallVector<Operation *> stageOps(slice.begin(), slice.end());
-    stageOps.append(units);
-    llvm::sort(stageOps, [](Operation *x, Operation *y) {
-      return x->isBeforeInBlock(y);
-    });
-    // The induction variable `steps` steps after `from`.
-    auto stepStart = [&](OpBuilder &builder, Value from, int64_t steps) {
-      Value offset = arith::MulIOp::create(
-          builder, loc, loop.getStep(),
-          arith::ConstantIndexOp::create(builder, loc, steps));
-      return arith::AddIOp::create(builder, loc, from, offset).getResult();
-    };
-    // Issues one step's copies, at induction variable `at`, when that step
-    // exists.
-    Value ub = loop.getUpperBound();
-    auto issueStep = [&](OpBuilder &builder, Value at) {
-      Value exists = arith::CmpIOp::create(builder, loc,
-                                           arith::CmpIPredicate::slt, at, ub);
-      auto guard = scf::IfOp::create(builder, loc, exists);
-      OpBuilder inside = guard.getThenBodyBuilder();
-      IRMapping mapping;
-      mapping.map(loop.getInductionVar(), at);
-      for (Operation *op : stageOps)
-        inside.clone(*op, mapping);
-      auto token = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
-      return nvgpu::DeviceAsyncCreateGroupOp::create(builder, loc, token,
-                                                     ValueRange{});
-    };
-
-    // Barriers that only separated copies from copies go: the copies of a
-    // step are now issued together, ahead of time.
-    SmallVector<Operation *> barriers;
-    bool onlyCopies = true;
-    for (Operation &op : body->without_terminator()) {
-      if (isa<gpu::BarrierOp>(op)) {
-        if (onlyCopies)
-          barriers.push_back(&op);
-        onlyCopies = true;
-        continue;
-      }
-      if (!llvm::is_contained(units, &op) && !isMemoryEffectFree(&op))
-        onlyCopies = false;
-    }
-
-    // Prologue: steps 0 .. D-2.
-    b.setInsertionPoint(loop);
-    for (int64_t j = 0; j + 1 < depth; ++j) {
-      issueStep(b, stepStart(b, loop.getLowerBound(), j));
-    }
-    // Each step: issue step i+D-1, wait for step i, synchronize.
-    b.setInsertionPointToStart(body);
-    Value group = issueStep(b, stepStart(b, loop.getInductionVar(), depth - 1));
-    nvgpu::DeviceAsyncWaitOp::create(b, loc, group,
-                                     b.getI32IntegerAttr(depth - 1));
-    gpu::BarrierOp::create(b, loc);
-    for (Operation *op : barriers)
-      op->erase();
-    for (Operation *unit : llvm::reverse(units))
-      unit->erase();
-    // The next step overwrites the buffer this one computed on only after
-    // every thread is done with it.
-    Operation *last = body->getTerminator()->getPrevNode();
-    if (!last || !isa<gpu::BarrierOp>(last)) {
-      b.setInsertionPoint(body->getTerminator());
-      gpu::BarrierOp::create(b, loc);
-    }
+    pipeliner.rewrite();
     return success();
   }
 

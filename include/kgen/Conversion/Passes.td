@@ -308,10 +308,14 @@ def PipelineSharedCopiesPass
       after the compute stays, so no copy overwrites a buffer still read.
 
     Copies that cannot be asynchronous (not 4, 8 or 16 bytes, or not
-    provably aligned) are issued D-1 steps ahead all the same, as ordinary
-    loads and stores. A marked loop outside a launch, or whose staged
-    copies share a step with other side effects, is an error. The mark is
-    removed either way; D = 1 changes nothing.
+    aligned to their size) are issued D-1 steps ahead all the same, as
+    ordinary loads and stores. Everything is checked before anything
+    changes: a loop whose copies cannot move ahead (they share a step with
+    other side effects, read a buffer the loop writes, or take addresses
+    from memory) keeps its synchronous copies, with a warning, since the
+    verification ladder's rungs do not run this pass. A marked loop outside
+    a launch or with loop-carried values is an error (the pass ran out of
+    order). The mark is removed either way; D = 1 changes nothing.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
