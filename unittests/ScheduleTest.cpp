@@ -98,7 +98,7 @@ TEST(Schedule, RejectionReasons) {
   EXPECT_EQ(verdictOf(registers).reason, "registers");
   json smem = base();
   smem["workgroup_tile"] = {64, 128};
-  smem["reduction_tile"] = {96};
+  smem["reduction_tile"] = {32};
   smem["promote_operands"] = {0, 1};
   smem["pipeline_depth"] = 4;
   EXPECT_EQ(verdictOf(smem).reason, "shared_memory");
@@ -232,6 +232,8 @@ TEST(Schedule, PipelineDepthNeedsStagedReductionStepsOnNvidia) {
   v = reasonOf(untiled, "sm_90a");
   EXPECT_EQ(v.reason, "pipeline_depth");
   EXPECT_NE(v.message.find("reduction_tile"), std::string::npos) << v.message;
+  untiled["reduction_tile"] = {96}; // one step of the whole K: no overlap
+  EXPECT_EQ(reasonOf(untiled, "sm_90a").reason, "pipeline_depth");
   json amd = j;
   amd["pipeline_depth"] = 2;
   v = reasonOf(amd, "gfx942");

@@ -811,9 +811,13 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
       return reject("pipeline_depth > 1 pipelines the copies of promoted "
                     "operands into shared memory; without promote_operands "
                     "there is nothing to pipeline (use 1)");
-    if (llvm::all_of(s.reductionTile, [](int64_t t) { return t == 0; }))
+    bool severalSteps = false;
+    for (auto [tile, size] : llvm::zip(s.reductionTile, k.rootReductionSizes()))
+      severalSteps |= tile != 0 && tile < size;
+    if (!severalSteps)
       return reject("pipeline_depth > 1 overlaps the steps of the reduction "
-                    "loop; tile the reduction (reduction_tile) or use 1");
+                    "loop; tile the reduction (reduction_tile) into several "
+                    "steps or use 1");
     if (target.vendor != GpuVendor::Nvidia)
       return reject("kgen pipelines shared-memory copies with cp.async, an "
                     "NVIDIA instruction; use pipeline_depth 1 on " +

@@ -4,9 +4,11 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 
 using namespace mlir;
@@ -19,8 +21,10 @@ int64_t divisorOf(Value v, unsigned depth);
 int64_t mlir::kgen::lowestPowerOfTwo(int64_t c) {
   if (c == 0)
     return kUnboundedDivisor;
-  c = c < 0 ? -c : c;
-  return std::min(c & -c, kUnboundedDivisor);
+  // The lowest set bit, computed unsigned (|INT64_MIN| does not fit).
+  uint64_t bits = static_cast<uint64_t>(c);
+  return std::min<int64_t>(int64_t(1) << std::min(llvm::countr_zero(bits), 30),
+                           kUnboundedDivisor);
 }
 
 namespace {
@@ -56,7 +60,11 @@ int64_t divisorOf(Value v, unsigned depth) {
     return 1;
   APInt constant;
   if (matchPattern(v, m_ConstantInt(&constant)))
-    return lowestPowerOfTwo(constant.getSExtValue());
+    return constant.isZero()
+               ? kUnboundedDivisor
+               : std::min<int64_t>(int64_t(1) << std::min<unsigned>(
+                                       constant.countr_zero(), 30),
+                                   kUnboundedDivisor);
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     Operation *owner = arg.getOwner()->getParentOp();
     if (auto loop = dyn_cast<LoopLikeOpInterface>(owner)) {
@@ -101,10 +109,21 @@ int64_t divisorOf(Value v, unsigned depth) {
 int64_t mlir::kgen::knownDivisor(Value v) { return divisorOf(v, 0); }
 
 int64_t mlir::kgen::offsetDivisor(Value v) {
+  auto staticOffset = [](Value view) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(cast<MemRefType>(view.getType())
+                   .getStridesAndOffset(strides, offset)) ||
+        ShapedType::isDynamic(offset))
+      return int64_t(1);
+    return lowestPowerOfTwo(offset);
+  };
   if (auto subview = v.getDefiningOp<memref::SubViewOp>()) {
-    auto sourceType = cast<MemRefType>(subview.getSource().getType());
-    auto [strides, offset] = sourceType.getStridesAndOffset();
-    (void)offset;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(cast<MemRefType>(subview.getSource().getType())
+                   .getStridesAndOffset(strides, offset)))
+      return 1;
     int64_t divisor = offsetDivisor(subview.getSource());
     for (auto [i, o] : llvm::enumerate(subview.getMixedOffsets())) {
       std::optional<int64_t> c = getConstantIntValue(o);
@@ -116,15 +135,53 @@ int64_t mlir::kgen::offsetDivisor(Value v) {
     }
     return divisor;
   }
-  if (auto cast = v.getDefiningOp<memref::MemorySpaceCastOp>())
-    return offsetDivisor(cast.getSource());
-  if (auto cast = v.getDefiningOp<memref::CastOp>())
-    return offsetDivisor(cast.getSource());
-  if (isa<BlockArgument>(v) || v.getDefiningOp<memref::AllocOp>() ||
-      v.getDefiningOp<memref::AllocaOp>())
+  if (auto spaceCast = v.getDefiningOp<memref::MemorySpaceCastOp>())
+    return offsetDivisor(spaceCast.getSource());
+  if (auto castOp = v.getDefiningOp<memref::CastOp>())
+    return offsetDivisor(castOp.getSource());
+  if (v.getDefiningOp<memref::AllocOp>() || v.getDefiningOp<memref::AllocaOp>())
     return kUnboundedDivisor;
+  // A function's buffer arguments and a launch's shared buffers start at
+  // their base; other block arguments (loop-carried views) may not.
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (arg.getOwner()->isEntryBlock() &&
+        (isa<FunctionOpInterface>(owner) || isa<gpu::LaunchOp>(owner)) &&
+        cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return kUnboundedDivisor;
+  }
   // A view this analysis does not follow: its static offset, if any.
-  auto [strides, offset] = cast<MemRefType>(v.getType()).getStridesAndOffset();
-  (void)strides;
-  return ShapedType::isDynamic(offset) ? 1 : lowestPowerOfTwo(offset);
+  return staticOffset(v);
+}
+
+int64_t mlir::kgen::baseAlignment(Value view, int64_t assumed) {
+  while (Operation *def = view.getDefiningOp()) {
+    if (auto subview = dyn_cast<memref::SubViewOp>(def))
+      view = subview.getSource();
+    else if (auto castOp = dyn_cast<memref::CastOp>(def))
+      view = castOp.getSource();
+    else if (auto spaceCast = dyn_cast<memref::MemorySpaceCastOp>(def))
+      view = spaceCast.getSource();
+    else
+      break;
+  }
+  auto type = cast<MemRefType>(view.getType());
+  int64_t natural = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+  auto fromAttribute = [&](std::optional<uint64_t> alignment) {
+    return alignment ? std::min<int64_t>(assumed, *alignment) : natural;
+  };
+  // Shared buffers become launch attributions, aligned like kernel
+  // arguments (kgen-align-kernel-arguments); other allocations get what
+  // they ask for, or their elements' alignment.
+  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+  bool shared = space && space.getValue() == gpu::AddressSpace::Workgroup;
+  if (auto alloc = view.getDefiningOp<memref::AllocOp>())
+    return shared ? assumed : fromAttribute(alloc.getAlignment());
+  if (auto alloca = view.getDefiningOp<memref::AllocaOp>())
+    return fromAttribute(alloca.getAlignment());
+  if (auto arg = dyn_cast<BlockArgument>(view);
+      arg && arg.getOwner()->isEntryBlock() &&
+      isa<FunctionOpInterface, gpu::LaunchOp>(arg.getOwner()->getParentOp()))
+    return assumed;
+  return natural;
 }

@@ -16,6 +16,7 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Conversion/SharedMemoryLayout.h"
 #include "kgen/Support/Divisibility.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -110,7 +111,11 @@ bool readsWithLdmatrix(linalg::LinalgOp op, int64_t operand, unsigned rowLoop,
   (void)offset;
   if (strides.back() != 1)
     return false;
-  constexpr int64_t kRowAlignment = 16 / 2; // f16 elements
+  // Rows of f16 elements, 16-byte aligned; kgen-pad-shared-buffers, which
+  // runs later, pads by a multiple of that.
+  constexpr int64_t kRowAlignment = 16 / 2;
+  static_assert(kgen::kSharedRowPaddingBytes % 16 == 0,
+                "padding shared rows would misalign ldmatrix rows");
   for (int64_t stride : ArrayRef<int64_t>(strides).drop_back())
     if (ShapedType::isDynamic(stride) || stride % kRowAlignment != 0)
       return false;

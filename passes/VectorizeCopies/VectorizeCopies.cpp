@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Conversion/SharedMemoryLayout.h"
 #include "kgen/Support/Divisibility.h"
 
 namespace mlir::kgen {
@@ -28,6 +29,9 @@ namespace {
 
 // The widest access: 16 bytes (ld.global.v4.b32, cp.async.cg).
 constexpr int64_t kMaxAccessBytes = 16;
+// kgen-pad-shared-buffers runs later; its padding keeps these alignments.
+static_assert(kgen::kSharedRowPaddingBytes % kMaxAccessBytes == 0,
+              "padding shared rows would break the alignment proven here");
 // Copies of more elements stay loops (per-thread tiles are far smaller).
 constexpr int64_t kMaxCopyElements = 512;
 
@@ -68,7 +72,7 @@ struct VectorizeCopiesPass
                                         ? 1
                                         : lowestPowerOfTwo(stride));
     int64_t bytes = times(divisor, type.getElementTypeBitWidth() / 8);
-    return std::min({bytes, static_cast<int64_t>(alignment), kMaxAccessBytes});
+    return std::min({bytes, baseAlignment(v, alignment), kMaxAccessBytes});
   }
 
   /// Rewrites the copy `source` -> `target` into vector accesses; false if

@@ -19,11 +19,16 @@ namespace mlir::kgen {
 /// a time) hits one bank up to 8 times. Such rows get 16 bytes of padding:
 /// consecutive rows then start 4 banks apart, and every 16-byte access
 /// stays aligned.
+/// The padding is as wide as the widest access kgen aligns (16-byte vector
+/// copies, cp.async, ldmatrix rows), which it runs after: an alignment
+/// proven on the unpadded rows holds on the padded ones.
+constexpr int64_t kSharedRowPaddingBytes = 16;
+
 inline int64_t paddedRowElements(int64_t rowElements, int64_t elementBytes) {
-  if (elementBytes <= 0 || 16 % elementBytes != 0 ||
+  if (elementBytes <= 0 || kSharedRowPaddingBytes % elementBytes != 0 ||
       (rowElements * elementBytes) % 64 != 0)
     return rowElements;
-  return rowElements + 16 / elementBytes;
+  return rowElements + kSharedRowPaddingBytes / elementBytes;
 }
 
 /// Bytes of a shared buffer of `shape` as allocated (rows of rank >= 2

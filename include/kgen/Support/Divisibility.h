@@ -31,6 +31,12 @@ int64_t knownDivisor(Value v);
 /// view `v`'s first element from its buffer's base.
 int64_t offsetDivisor(Value v);
 
+/// The alignment in bytes of the buffer view `view` is taken of: `assumed`
+/// for a function's buffer arguments and for shared memory (the alignment
+/// kgen's runtime and kgen-align-kernel-arguments promise), an
+/// allocation's own alignment (at most `assumed`), else its elements'.
+int64_t baseAlignment(Value view, int64_t assumed);
+
 } // namespace mlir::kgen
 
 #endif // KGEN_SUPPORT_DIVISIBILITY_H
