@@ -154,17 +154,20 @@ int64_t mlir::kgen::offsetDivisor(Value v) {
   return staticOffset(v);
 }
 
+Value mlir::kgen::viewSource(Value view) {
+  Operation *def = view.getDefiningOp();
+  if (auto subview = dyn_cast_or_null<memref::SubViewOp>(def))
+    return subview.getSource();
+  if (auto castOp = dyn_cast_or_null<memref::CastOp>(def))
+    return castOp.getSource();
+  if (auto spaceCast = dyn_cast_or_null<memref::MemorySpaceCastOp>(def))
+    return spaceCast.getSource();
+  return {};
+}
+
 int64_t mlir::kgen::baseAlignment(Value view, int64_t assumed) {
-  while (Operation *def = view.getDefiningOp()) {
-    if (auto subview = dyn_cast<memref::SubViewOp>(def))
-      view = subview.getSource();
-    else if (auto castOp = dyn_cast<memref::CastOp>(def))
-      view = castOp.getSource();
-    else if (auto spaceCast = dyn_cast<memref::MemorySpaceCastOp>(def))
-      view = spaceCast.getSource();
-    else
-      break;
-  }
+  while (Value source = viewSource(view))
+    view = source;
   auto type = cast<MemRefType>(view.getType());
   int64_t natural = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
   auto fromAttribute = [&](std::optional<uint64_t> alignment) {

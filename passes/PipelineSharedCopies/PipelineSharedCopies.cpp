@@ -26,6 +26,7 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Support/Divisibility.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/NVGPU/Transforms/Transforms.h"
@@ -113,19 +114,14 @@ private:
   /// The buffer a view is taken of; through the multi-buffer selects this
   /// pass made, the last copy stands for the buffer.
   Value rootBuffer(Value view) const {
-    while (Operation *def = view.getDefiningOp()) {
-      if (auto subview = dyn_cast<memref::SubViewOp>(def))
-        view = subview.getSource();
-      else if (auto castOp = dyn_cast<memref::CastOp>(def))
-        view = castOp.getSource();
-      else if (auto spaceCast = dyn_cast<memref::MemorySpaceCastOp>(def))
-        view = spaceCast.getSource();
-      else if (chains.contains(def))
+    while (true) {
+      if (Value source = kgen::viewSource(view))
+        view = source;
+      else if (Operation *def = view.getDefiningOp(); chains.contains(def))
         view = cast<arith::SelectOp>(def).getFalseValue();
       else
-        break;
+        return view;
     }
-    return view;
   }
 
   /// A kernel's buffer argument: global memory (cp.async reads only that;

@@ -31,6 +31,10 @@ int64_t knownDivisor(Value v);
 /// view `v`'s first element from its buffer's base.
 int64_t offsetDivisor(Value v);
 
+/// What `view` is a view of, through one subview or cast; null if it is
+/// not such a view.
+Value viewSource(Value view);
+
 /// The alignment in bytes of the buffer view `view` is taken of: `assumed`
 /// for a function's buffer arguments and for shared memory (the alignment
 /// kgen's runtime and kgen-align-kernel-arguments promise), an
