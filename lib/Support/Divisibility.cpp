@@ -176,8 +176,7 @@ int64_t mlir::kgen::baseAlignment(Value view, int64_t assumed) {
   // Shared buffers become launch attributions, aligned like kernel
   // arguments (kgen-align-kernel-arguments); other allocations get what
   // they ask for, or their elements' alignment.
-  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
-  bool shared = space && space.getValue() == gpu::AddressSpace::Workgroup;
+  bool shared = gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(type);
   if (auto alloc = view.getDefiningOp<memref::AllocOp>())
     return shared ? assumed : fromAttribute(alloc.getAlignment());
   if (auto alloca = view.getDefiningOp<memref::AllocaOp>())
@@ -187,4 +186,23 @@ int64_t mlir::kgen::baseAlignment(Value view, int64_t assumed) {
       isa<FunctionOpInterface, gpu::LaunchOp>(arg.getOwner()->getParentOp()))
     return assumed;
   return natural;
+}
+
+int64_t mlir::kgen::rowAlignment(Value view, int64_t assumed) {
+  auto type = cast<MemRefType>(view.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!type.getElementType().isIntOrFloat() ||
+      failed(type.getStridesAndOffset(strides, offset)))
+    return 0;
+  int64_t divisor = offsetDivisor(view);
+  for (auto [size, stride] :
+       llvm::zip(type.getShape().drop_back(), ArrayRef(strides).drop_back()))
+    if (size > 1)
+      divisor = std::min(divisor, ShapedType::isDynamic(stride)
+                                      ? 1
+                                      : lowestPowerOfTwo(stride));
+  int64_t elementBytes =
+      std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+  return std::min(times(divisor, elementBytes), baseAlignment(view, assumed));
 }

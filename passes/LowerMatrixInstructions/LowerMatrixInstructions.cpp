@@ -107,19 +107,17 @@ bool readsWithLdmatrix(linalg::LinalgOp op, int64_t operand, unsigned rowLoop,
   if (rank < 2 || map.getDimPosition(rank - 1) != columnLoop ||
       map.getDimPosition(rank - 2) != rowLoop)
     return false;
-  auto [strides, offset] = type.getStridesAndOffset();
-  (void)offset;
-  if (strides.back() != 1)
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1)
     return false;
-  // Rows of f16 elements, 16-byte aligned; kgen-pad-shared-buffers, which
-  // runs later, pads by a multiple of that.
-  constexpr int64_t kRowAlignment = 16 / 2;
-  static_assert(kgen::kSharedRowPaddingBytes % 16 == 0,
+  // Rows 16-byte aligned (shared memory's base is: kgen-align-kernel-
+  // arguments); kgen-pad-shared-buffers, which runs later, pads by a
+  // multiple of that.
+  constexpr int64_t kLdmatrixRowBytes = 16;
+  static_assert(kgen::kSharedRowPaddingBytes % kLdmatrixRowBytes == 0,
                 "padding shared rows would misalign ldmatrix rows");
-  for (int64_t stride : ArrayRef<int64_t>(strides).drop_back())
-    if (ShapedType::isDynamic(stride) || stride % kRowAlignment != 0)
-      return false;
-  return kgen::offsetDivisor(view) % kRowAlignment == 0;
+  return kgen::rowAlignment(view, kLdmatrixRowBytes) >= kLdmatrixRowBytes;
 }
 
 /// Rewrites one checked op. A fragment element's position in the warp

@@ -448,9 +448,7 @@ struct MapKernelsToGpuPass final
   }
 
   static bool isWorkgroupBuffer(memref::AllocOp alloc) {
-    auto space =
-        dyn_cast_or_null<gpu::AddressSpaceAttr>(alloc.getType().getMemorySpace());
-    return space && space.getValue() == gpu::AddressSpace::Workgroup;
+    return gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(alloc.getType());
   }
 };
 

@@ -78,9 +78,7 @@ struct PadSharedBuffersPass
   void runOnOperation() override {
     SmallVector<memref::AllocOp> allocs;
     getOperation().walk([&](memref::AllocOp alloc) {
-      auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
-          alloc.getType().getMemorySpace());
-      if (space && space.getValue() == gpu::AddressSpace::Workgroup)
+      if (gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(alloc.getType()))
         allocs.push_back(alloc);
     });
     IRRewriter rewriter(&getContext());

@@ -89,14 +89,17 @@ public:
   /// Checks that the loop can be pipelined; changes nothing.
   std::optional<NotPipelined> analyze() {
     collectWrites();
+    // The shared buffers the loop fills from global memory, in one walk.
+    DenseSet<Value> filled;
+    loop.walk([&](Operation *op) {
+      if (Value buffer = globalCopyTarget(op))
+        filled.insert(buffer);
+    });
     for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
       bool inLoop = llvm::all_of(buffer.getUsers(), [&](Operation *user) {
         return loop->isAncestor(user);
       });
-      bool filled = false;
-      loop.walk(
-          [&](Operation *op) { filled |= copiesFromGlobalInto(op, buffer); });
-      if (inLoop && filled)
+      if (inLoop && filled.contains(buffer))
         staged.push_back(buffer);
     }
     if (staged.empty())
@@ -172,16 +175,17 @@ private:
     return stored && llvm::is_contained(staged, rootBuffer(stored));
   }
 
-  /// Whether `op` copies global memory into shared buffer `buffer`.
-  bool copiesFromGlobalInto(Operation *op, Value buffer) const {
+  /// The buffer `op` stores a copy of global memory into, if it does.
+  Value globalCopyTarget(Operation *op) const {
     Value stored = storedBuffer(op);
-    if (!stored || rootBuffer(stored) != buffer)
-      return false;
-    if (isa<nvgpu::DeviceAsyncCopyOp>(op))
-      return isGlobal(cast<nvgpu::DeviceAsyncCopyOp>(op).getSrc());
-    Operation *load = op->getOperand(0).getDefiningOp();
-    Value source = load ? loadedBuffer(load) : Value();
-    return source && isGlobal(source);
+    if (!stored)
+      return {};
+    Value source;
+    if (auto copy = dyn_cast<nvgpu::DeviceAsyncCopyOp>(op))
+      source = copy.getSrc();
+    else if (Operation *load = op->getOperand(0).getDefiningOp())
+      source = loadedBuffer(load);
+    return source && isGlobal(source) ? rootBuffer(stored) : Value();
   }
 
   /// A step's copies: the top-level ops that store into staged buffers,

@@ -35,11 +35,6 @@ static_assert(kgen::kSharedRowPaddingBytes % kMaxAccessBytes == 0,
 // Copies of more elements stay loops (per-thread tiles are far smaller).
 constexpr int64_t kMaxCopyElements = 512;
 
-/// a * b for divisors, saturating at kUnboundedDivisor.
-int64_t times(int64_t a, int64_t b) {
-  return a >= kUnboundedDivisor / b ? kUnboundedDivisor : a * b;
-}
-
 /// Whether `type` is a non-empty static shape of bytes-sized elements with
 /// unit innermost stride.
 bool isContiguousRows(MemRefType type) {
@@ -60,19 +55,7 @@ struct VectorizeCopiesPass
   /// view `v` provably starts: from its offset, its outer strides and the
   /// buffers' base alignment.
   int64_t rowAlignment(Value v) const {
-    auto type = cast<MemRefType>(v.getType());
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    (void)type.getStridesAndOffset(strides, offset); // checked by the caller
-    int64_t divisor = offsetDivisor(v);
-    for (auto [size, stride] :
-         llvm::zip(type.getShape().drop_back(), ArrayRef(strides).drop_back()))
-      if (size > 1)
-        divisor = std::min(divisor, ShapedType::isDynamic(stride)
-                                        ? 1
-                                        : lowestPowerOfTwo(stride));
-    int64_t bytes = times(divisor, type.getElementTypeBitWidth() / 8);
-    return std::min({bytes, baseAlignment(v, alignment), kMaxAccessBytes});
+    return std::min(kgen::rowAlignment(v, alignment), kMaxAccessBytes);
   }
 
   /// Rewrites the copy `source` -> `target` into vector accesses; false if

@@ -41,6 +41,13 @@ Value viewSource(Value view);
 /// allocation's own alignment (at most `assumed`), else its elements'.
 int64_t baseAlignment(Value view, int64_t assumed);
 
+/// The alignment in bytes at which every row (run of the innermost
+/// dimension) of memref view `view` provably starts, with buffers aligned to
+/// `assumed` bytes: from the view's offset, the strides of its outer
+/// dimensions (those of size 1 never move) and its buffer's base alignment.
+/// 0 if the layout is not strided.
+int64_t rowAlignment(Value view, int64_t assumed);
+
 } // namespace mlir::kgen
 
 #endif // KGEN_SUPPORT_DIVISIBILITY_H
