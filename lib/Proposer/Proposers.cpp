@@ -168,6 +168,24 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // 1.30 ms since the copies are vectors, the shared rows padded and the
     // fragments read with ldmatrix);
     // copies move 8 halves (16 bytes) per thread.
+    // On sm_90a, one warpgroup computes the whole 64x64 tile with wgmma,
+    // 64 steps of the reduction at a time (the swizzled tiles' width).
+    if (llvm::is_contained(target.matrixInstructions, "wgmma")) {
+      json wgmma = promoted;
+      std::vector<int64_t> groupTile(th.size(), 0);
+      for (size_t i = 0; i < th.size(); ++i)
+        if (th[i])
+          groupTile[i] = wg[i];
+      wgmma["thread_tile"] = groupTile;
+      std::vector<int64_t> groupSteps;
+      for (int64_t size : kernel.rootReductionSizes())
+        groupSteps.push_back(size > 64 && size % 64 == 0 ? 64 : 0);
+      wgmma["reduction_tile"] = groupSteps;
+      wgmma["vector_width"] = 8;
+      wgmma["matrix_instruction"] = "wgmma";
+      if (std::optional<json> pipelined = withPipeline(wgmma))
+        return *pipelined;
+    }
     if (llvm::is_contained(target.matrixInstructions, "mma_sync")) {
       json mma = promoted;
       std::vector<int64_t> warpTile(th.size(), 0);
@@ -199,6 +217,18 @@ std::vector<json> mlir::kgen::simplerSchedules(const json &schedule) {
   if (auto it = current.find("pipeline_depth");
       it != current.end() && *it != 1) {
     current.erase("pipeline_depth"); // synchronous copies
+    simpler.push_back(current);
+  }
+  if (auto it = current.find("matrix_instruction");
+      it != current.end() && *it == "wgmma") {
+    // Warps instead of warpgroups: the heuristic's 64x64 warpgroup tile
+    // becomes 4 warps' 32x32 ones.
+    current["matrix_instruction"] = "mma_sync";
+    if (auto tiles = current.find("thread_tile"); tiles != current.end() &&
+                                                  tiles->is_array())
+      for (json &tile : *tiles)
+        if (tile.is_number_integer() && tile.get<int64_t>() % 64 == 0)
+          tile = tile.get<int64_t>() / 2;
     simpler.push_back(current);
   }
   if (auto it = current.find("matrix_instruction");
@@ -297,9 +327,10 @@ private:
               {"pipeline_depth", pick({1, 1, 1, 2, 3, 4, 0, 5})},
               {"matrix_instruction",
                chance(0.85) ? std::string("none")
-                            : std::string(chance(0.2)   ? "tensor_core"
-                                          : chance(0.5) ? "mma_sync"
-                                                        : "mfma")}};
+                            : std::string(chance(0.2)    ? "tensor_core"
+                                          : chance(0.4)  ? "mma_sync"
+                                          : chance(0.67) ? "wgmma"
+                                                         : "mfma")}};
     if (chance(0.15))
       s["split_reduction"] = pick({0, 2, 4, 8, 3});
     if (chance(0.3)) {

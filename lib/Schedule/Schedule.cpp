@@ -276,13 +276,16 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "counts D times against the shared-memory limit.")},
         {"matrix_instruction",
          described({{"enum", kMatrixInstructions}},
-                   "Matrix-core instruction for a matmul-like root. kgen "
-                   "generates mma_sync (NVIDIA, f16 operands accumulated in "
-                   "f32) with promote_operands [0, 1]: thread_tile is then "
-                   "a warp's tile (M a multiple of 16, N of 8, dividing the "
-                   "workgroup tile; 1 on batch loops) and the reduction "
-                   "step a multiple of 16. wgmma and mfma are not generated "
-                   "yet and are rejected.")}}}};
+                   "Matrix-core instruction for a matmul-like root, with "
+                   "promote_operands [0, 1]. mma_sync (NVIDIA, f16 operands "
+                   "accumulated in f32): thread_tile is a warp's tile (M a "
+                   "multiple of 16, N of 8, dividing the workgroup tile; 1 "
+                   "on batch loops), the reduction step a multiple of 16. "
+                   "wgmma (sm_90a, f16 or bf16 operands accumulated in f32, "
+                   "A with K contiguous and B with N contiguous): "
+                   "thread_tile is a warpgroup's (128 threads) tile, M and "
+                   "N multiples of 64, the reduction step a multiple of 64. "
+                   "mfma is not generated yet and is rejected.")}}}};
 }
 
 namespace {
@@ -496,9 +499,17 @@ void effectiveTiles(const Schedule &s, const KernelInfo &k,
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// With mma_sync the thread tile is a warp's tile.
-bool usesMmaSync(const Schedule &s) { return s.matrixInstruction == "mma_sync"; }
-constexpr int64_t kMmaWarpSize = 32; // mma_sync is NVIDIA's: 32 lanes
+/// With a matrix instruction the thread tile is the tile of a group of
+/// threads computing it together: a warp's (32 lanes) for mma_sync, a
+/// warpgroup's (4 consecutive warps) for wgmma. 1 otherwise.
+int64_t tileThreads(const Schedule &s) {
+  if (s.matrixInstruction == "mma_sync")
+    return 32;
+  if (s.matrixInstruction == "wgmma")
+    return 128;
+  return 1;
+}
+bool usesMatrixInstruction(const Schedule &s) { return tileThreads(s) > 1; }
 
 /// Where a matmul-like root's loops are: M and N as positions among its
 /// parallel loops (which line up with the sink's), K among its reduction
@@ -549,7 +560,7 @@ size_t innermostThreadTiled(const Schedule &s) {
 int64_t mlir::kgen::threadsPerBlock(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
-  int64_t threads = usesMmaSync(s) ? kMmaWarpSize : 1;
+  int64_t threads = tileThreads(s);
   for (size_t i = 0; i < wg.size(); ++i)
     if (s.threadTile[i])
       threads *= ceilDiv(wg[i], th[i]);
@@ -567,13 +578,15 @@ int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
     accumulators *= t;
   int64_t inputs =
       static_cast<int64_t>(k.rootInputLoops.size()) * s.vectorWidth * 2;
-  if (usesMmaSync(s)) {
-    // The warp's tile is spread over its lanes; a 16-step of the warp
-    // tile's A and B fragments is live at once (4 registers per 16 rows of
-    // A, 2 per 8 columns of B).
-    accumulators = ceilDiv(accumulators, kMmaWarpSize);
+  if (usesMatrixInstruction(s)) {
+    // The tile is spread over the warp's (warpgroup's) lanes. mma_sync
+    // also holds a 16-step of the warp tile's A and B fragments at once (4
+    // registers per 16 rows of A, 2 per 8 columns of B); wgmma reads them
+    // from shared memory.
+    accumulators = ceilDiv(accumulators, tileThreads(s));
     inputs = 0;
-    if (std::optional<MatmulLoops> loops = matmulLoops(k))
+    if (std::optional<MatmulLoops> loops = matmulLoops(k);
+        loops && s.matrixInstruction == "mma_sync")
       inputs = ceilDiv(th[loops->m], 16) * 4 + ceilDiv(th[loops->n], 8) * 2;
   }
   return accumulators + inputs + 24;
@@ -650,16 +663,22 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
                                          const KernelInfo &k) {
   // Each promoted operand's tile, times the pipeline depth, plus the
   // accumulator when it is kept in workgroup memory (in f32 at most); rows
-  // padded as kgen-pad-shared-buffers pads them.
+  // padded as kgen-pad-shared-buffers pads them. wgmma's operand tiles are
+  // swizzled instead of padded, and aligned (SharedMemoryLayout.h).
+  bool wgmma = s.matrixInstruction == "wgmma";
   int64_t bytes = 0;
-  for (int64_t operand : s.promoteOperands)
-    bytes += sharedBufferBytes(promotedTileShape(s, k, operand),
-                               k.elementBytes) *
-             s.pipelineDepth;
+  for (int64_t operand : s.promoteOperands) {
+    std::vector<int64_t> shape = promotedTileShape(s, k, operand);
+    int64_t tile = wgmma ? atomAlignedBytes(product(shape) * k.elementBytes)
+                         : sharedBufferBytes(shape, k.elementBytes);
+    bytes += tile * s.pipelineDepth;
+  }
   if (promotedAccumulatorInit(s, k)) {
     std::vector<int64_t> wg, th;
     effectiveTiles(s, k, wg, th);
-    bytes += sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
+    int64_t accumulator =
+        sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
+    bytes += wgmma ? atomAlignedBytes(accumulator) : accumulator;
   }
   return bytes;
 }
@@ -716,48 +735,86 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
 
 namespace {
 /// mma_sync: each warp computes its tile of the root with m16n8k16
-/// instructions (kgen-lower-matrix-instructions), so the tiles must be
-/// made of whole instructions.
-Verdict checkMmaSync(const Schedule &s, const KernelInfo &k) {
+/// instructions; wgmma: each warpgroup computes its tile with m64nNk16
+/// ones, reading both operands from the staged tiles through descriptors
+/// (kgen-lower-matrix-instructions). The tiles must be made of whole
+/// instructions.
+Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k) {
   auto reject = [](const llvm::Twine &message) {
     return Verdict::reject("matrix_instruction", message.str());
   };
-  if (k.rootOperandTypes != std::vector<std::string>{"f16", "f16", "f32"})
-    return reject("mma_sync takes f16 operands accumulated in f32; this "
-                  "root's operands are " +
-                  llvm::join(k.rootOperandTypes, ", "));
+  bool wgmma = s.matrixInstruction == "wgmma";
+  const std::string &name = s.matrixInstruction;
+  const std::vector<std::string> &types = k.rootOperandTypes;
+  bool halves = types.size() == 3 && types[0] == types[1] &&
+                (types[0] == "f16" || (wgmma && types[0] == "bf16")) &&
+                types[2] == "f32";
+  if (!halves)
+    return reject(name +
+                  (wgmma ? " takes f16 or bf16 operands accumulated in f32"
+                         : " takes f16 operands accumulated in f32") +
+                  "; this root's operands are " + llvm::join(types, ", "));
   std::vector<int64_t> promoted(s.promoteOperands);
   llvm::sort(promoted);
   if (promoted != std::vector<int64_t>{0, 1})
-    return reject("mma_sync needs promote_operands [0, 1]: the warps read "
-                  "their fragments from the staged tiles");
+    return reject(name + " needs promote_operands [0, 1]: it reads its " +
+                  "operands from the staged tiles");
   std::optional<MatmulLoops> loops = matmulLoops(k);
   if (!loops)
-    return reject("mma_sync needs one M, one N and one K loop");
+    return reject(name + " needs one M, one N and one K loop");
+  // The loop positions of the root's inputs: wgmma's descriptors take A
+  // with K contiguous and B with N contiguous (a plain or batched matmul).
+  if (wgmma) {
+    auto innermost = [&](size_t input, size_t outer, size_t inner) {
+      const std::vector<int64_t> &loopsOf = k.rootInputLoops[input];
+      size_t n = loopsOf.size();
+      return n >= 2 && loopsOf[n - 2] == static_cast<int64_t>(outer) &&
+             loopsOf[n - 1] == static_cast<int64_t>(inner);
+    };
+    // MatmulLoops counts parallel and reduction loops apart.
+    auto rootLoop = [&](bool parallel, size_t position) {
+      size_t loop = 0;
+      for (size_t seen = 0; loop < k.rootLoops.size(); ++loop)
+        if (k.rootParallel[loop] == parallel && seen++ == position)
+          break;
+      return loop;
+    };
+    size_t m = rootLoop(true, loops->m), n = rootLoop(true, loops->n),
+           kLoop = rootLoop(false, loops->k);
+    if (!innermost(0, m, kLoop) || !innermost(1, kLoop, n))
+      return reject("wgmma takes A as rows of M with K contiguous and B as "
+                    "rows of K with N contiguous (a plain or batched "
+                    "matmul); this root's operands are laid out otherwise");
+  }
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
+  const char *tile = wgmma ? "warpgroup" : "warp";
   for (size_t i = 0; i < th.size(); ++i) {
-    int64_t unit = i == loops->m ? 16 : i == loops->n ? 8 : 1;
-    const char *name = i == loops->m ? "M" : i == loops->n ? "N" : "batch";
+    int64_t unit = i == loops->m ? (wgmma ? 64 : 16)
+                   : i == loops->n ? (wgmma ? 64 : 8)
+                                   : 1;
+    const char *loop = i == loops->m ? "M" : i == loops->n ? "N" : "batch";
     if (i != loops->m && i != loops->n && th[i] != 1)
-      return reject(llvm::formatv("with mma_sync the thread tile is a warp's "
+      return reject(llvm::formatv("with {0} the thread tile is a {1}'s "
                                   "tile, which covers one index of batch "
-                                  "loop {0} (thread tile {1})",
-                                  i, th[i]));
+                                  "loop {2} (thread tile {3})",
+                                  name, tile, i, th[i]));
     if (th[i] % unit != 0 || wg[i] % th[i] != 0)
       return reject(llvm::formatv(
-          "with mma_sync the thread tile is a warp's tile: on the {0} loop "
-          "it must be a multiple of {1} that divides the workgroup tile "
-          "{2} (it is {3})",
-          name, unit, wg[i], th[i]));
+          "with {0} the thread tile is a {1}'s tile: on the {2} loop it "
+          "must be a multiple of {3} that divides the workgroup tile {4} "
+          "(it is {5})",
+          name, tile, loop, unit, wg[i], th[i]));
   }
   int64_t step = s.reductionTile[loops->k]
                      ? s.reductionTile[loops->k]
                      : k.rootReductionSizes()[loops->k];
-  if (step % 16 != 0)
-    return reject(llvm::formatv("with mma_sync the reduction step must be a "
-                                "multiple of 16 (it is {0})",
-                                step));
+  // wgmma's K-contiguous A tile is swizzled in blocks of 128-byte rows.
+  int64_t stepUnit = wgmma ? 64 : 16;
+  if (step % stepUnit != 0)
+    return reject(llvm::formatv("with {0} the reduction step must be a "
+                                "multiple of {1} (it is {2})",
+                                name, stepUnit, step));
   return Verdict::accept();
 }
 } // namespace
@@ -833,12 +890,12 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
                              "matrix instructions need a matmul-like root, "
                              "this kernel's root is " +
                                  k.opNames[k.rootIndex]);
-    if (!usesMmaSync(s))
+    if (!usesMatrixInstruction(s))
       return Verdict::reject("matrix_instruction",
                              "kgen does not generate '" + s.matrixInstruction +
-                                 "' code yet; mma_sync is the matrix "
-                                 "instruction it generates");
-    if (Verdict v = checkMmaSync(s, k); !v.accepted)
+                                 "' code yet; mma_sync and wgmma are the "
+                                 "matrix instructions it generates");
+    if (Verdict v = checkMatrixTiles(s, k); !v.accepted)
       return v;
   }
   if (s.vectorWidth > 1) {
@@ -1229,10 +1286,10 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
 
     std::vector<int64_t> wg, th;
     effectiveTiles(s, k, wg, th);
-    // With mma_sync the root is tiled over warps, and its M and N loops
-    // always are (each warp tile is whole instructions); a warp is 32
-    // consecutive threads along x.
-    bool mma = usesMmaSync(s);
+    // With a matrix instruction the root is tiled over warps (warpgroups),
+    // and its M and N loops always are (each tile is whole instructions);
+    // a warp is 32 consecutive threads along x, a warpgroup 128.
+    bool mma = usesMatrixInstruction(s);
     std::optional<MatmulLoops> mmaLoops = mma ? matmulLoops(k) : std::nullopt;
     std::vector<int64_t> rootTiles(s.threadTile);
     if (mmaLoops)
@@ -1243,7 +1300,7 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
       if (rootTiles[i])
         blockDims.push_back(ceilDiv(wg[i], th[i]));
     if (mma && !blockDims.empty())
-      blockDims[0] *= kMmaWarpSize;
+      blockDims[0] *= tileThreads(s);
     int64_t threads = product(blockDims);
     // Under mma_sync the other thread loops spread their op over the
     // block's threads by linear id (the thread tile, a warp's, does not
@@ -1316,12 +1373,18 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                           "%promoted_root tile_sizes {0} (mapping = {1}) : "
                           "({2}) -> ({2}, {2})\n",
                           tileList(k.rootParallel, rootTiles, true),
-                          mapping(rootTiles, mma ? "warp" : "thread"), kOp);
+                          mapping(rootTiles, !mma ? "thread"
+                                             : s.matrixInstruction == "wgmma"
+                                                 ? "warpgroup"
+                                                 : "warp"),
+                          kOp);
       rootCompute = "%root_threads";
       if (mma)
         os << llvm::formatv("    transform.annotate %root_threads \"{0}\" : "
                             "{1}\n",
-                            kMmaSyncAttr, kOp);
+                            s.matrixInstruction == "wgmma" ? kWgmmaAttr
+                                                           : kMmaSyncAttr,
+                            kOp);
     }
     if (vectorize && !mma)
       toVectorize.push_back(vectorLevel(rootCompute, k.rootParallel,

@@ -8,14 +8,17 @@
 // 256-byte aligned, and the C API refuses caller buffers that are not
 // kKernelBufferAlignment-aligned), so this pass states it on every memref
 // argument of every GPU kernel as `llvm.align`, and gives every
-// shared-memory buffer of a kernel the same alignment.
+// shared-memory buffer of a kernel the same alignment (1024 bytes, a
+// swizzle atom, in kernels using wgmma).
 //
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/Passes.h"
+#include "kgen/Conversion/SharedMemoryLayout.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_ALIGNKERNELARGUMENTSPASS
@@ -51,10 +54,21 @@ struct AlignKernelArgumentsPass
       // alignment of their own, a buffer after one of 36 bytes starts
       // misaligned for the vector accesses the backend derives from it
       // (a CUDA "misaligned address" fault).
+      // wgmma reads its operands in a swizzled layout that the hardware
+      // derives from address bits, so their buffers start on whole
+      // swizzle atoms; the kernel's other buffers get the same alignment
+      // (the shared-memory model counts every buffer so rounded).
+      bool swizzled = func.walk([](NVVM::WgmmaMmaAsyncOp) {
+                            return WalkResult::interrupt();
+                          }).wasInterrupted();
+      IntegerAttr sharedAttr =
+          swizzled ? builder.getI64IntegerAttr(std::max<int64_t>(
+                         alignment, kgen::kSwizzleAtomBytes))
+                   : attr;
       StringAttr align = builder.getStringAttr(
           LLVM::LLVMDialect::getAlignAttrName());
       for (unsigned i = 0, e = func.getNumWorkgroupAttributions(); i < e; ++i)
-        func.setWorkgroupAttributionAttr(i, align, attr);
+        func.setWorkgroupAttributionAttr(i, align, sharedAttr);
     });
   }
 };

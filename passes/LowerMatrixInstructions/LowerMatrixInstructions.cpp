@@ -14,6 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MatrixInstructions.h"
+
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Conversion/SharedMemoryLayout.h"
@@ -275,22 +277,29 @@ struct LowerMatrixInstructionsPass
     }
     SmallVector<Operation *> marked;
     getOperation().walk([&](Operation *op) {
-      if (op->hasAttr(kgen::kMmaSyncAttr))
+      if (op->hasAttr(kgen::kMmaSyncAttr) || op->hasAttr(kgen::kWgmmaAttr))
         marked.push_back(op);
     });
     bool failed = false;
     for (Operation *op : marked) {
+      bool wgmma = op->hasAttr(kgen::kWgmmaAttr);
+      llvm::StringRef name = wgmma ? "wgmma" : "mma.sync";
       if (target == "rocdl") {
-        op->emitError("mma_sync is an NVIDIA instruction and the target is "
-                      "AMD (rocdl); schedule this kernel without it");
+        op->emitError() << name
+                        << " is an NVIDIA instruction and the target is AMD "
+                           "(rocdl); schedule this kernel without it";
         failed = true;
         continue;
       }
       auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
       if (!linalgOp) {
-        op->emitError("cannot lower this op to mma.sync: it is not a linalg "
-                      "op");
+        op->emitError() << "cannot lower this op to " << name
+                        << ": it is not a linalg op";
         failed = true;
+        continue;
+      }
+      if (wgmma) {
+        failed |= ::failed(kgen::lowerToWgmma(linalgOp));
         continue;
       }
       FailureOr<MmaLoops> loops = checkMarkedOp(linalgOp);

@@ -29,7 +29,8 @@ using namespace mlir::kgen;
 namespace {
 
 constexpr llvm::StringLiteral kLaunchAttr = "kgen.launch";
-/// Warp loops come only from mma_sync schedules, so NVIDIA's warp size.
+/// Warp and warpgroup (4 warps) loops come only from mma_sync and wgmma
+/// schedules, so NVIDIA's warp size.
 constexpr int64_t kWarpSize = 32;
 
 bool hasMapping(scf::ForallOp forall, bool blocks) {
@@ -37,8 +38,8 @@ bool hasMapping(scf::ForallOp forall, bool blocks) {
   if (!mapping || mapping->empty())
     return false;
   return blocks ? isa<gpu::GPUBlockMappingAttr>((*mapping)[0])
-                : isa<gpu::GPUThreadMappingAttr, gpu::GPUWarpMappingAttr>(
-                      (*mapping)[0]);
+                : isa<gpu::GPUThreadMappingAttr, gpu::GPUWarpMappingAttr,
+                      gpu::GPUWarpgroupMappingAttr>((*mapping)[0]);
 }
 
 /// Threads per block for a launch, from the trip counts of the thread- and
@@ -87,9 +88,12 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
       why = "a thread loop has more than 3 dimensions";
       return failure();
     }
-    bool warps = isa<gpu::GPUWarpMappingAttr>(mapping);
+    int64_t group = isa<gpu::GPUWarpMappingAttr>(mapping) ? warpSize
+                    : isa<gpu::GPUWarpgroupMappingAttr>(mapping)
+                        ? 4 * warpSize
+                        : 1;
     for (auto [i, count] : llvm::enumerate(llvm::reverse(counts)))
-      dims[i] = std::max(dims[i], i == 0 && warps ? count * warpSize : count);
+      dims[i] = std::max(dims[i], i == 0 ? count * group : count);
   }
   if (dims[0] * dims[1] * dims[2] < linearThreads) {
     if (dims[0] * dims[1] * dims[2] != 1) {

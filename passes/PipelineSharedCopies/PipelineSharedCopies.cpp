@@ -143,8 +143,11 @@ private:
         written.insert(rootBuffer(stored));
         return;
       }
-      if (isa<gpu::BarrierOp>(op) || op->getNumRegions() > 0 ||
-          isMemoryEffectFree(op))
+      // wgmma and its fences read shared memory and write registers.
+      if (isa<gpu::BarrierOp, NVVM::WgmmaFenceAlignedOp,
+              NVVM::WgmmaMmaAsyncOp, NVVM::WgmmaGroupSyncAlignedOp,
+              NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp>(op) ||
+          op->getNumRegions() > 0 || isMemoryEffectFree(op))
         return;
       auto effects = dyn_cast<MemoryEffectOpInterface>(op);
       if (!effects) {

@@ -24,6 +24,9 @@ inline constexpr llvm::StringLiteral kSinkAttr = "kgen.sink";
 /// computes it with tensor-core instructions
 /// (kgen-lower-matrix-instructions).
 inline constexpr llvm::StringLiteral kMmaSyncAttr = "kgen.mma_sync";
+/// The same for a warpgroup's tile under wgmma: the 4 warps of the
+/// warpgroup compute it with Hopper's asynchronous warpgroup instructions.
+inline constexpr llvm::StringLiteral kWgmmaAttr = "kgen.wgmma";
 /// i64 attribute the schedule expansion puts on the reduction loop of a
 /// staged schedule with pipeline_depth > 1: its shared-memory copies run
 /// that many steps deep (kgen-pipeline-shared-copies).

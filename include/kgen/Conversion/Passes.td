@@ -224,7 +224,7 @@ def LowerGpuMemorySpacesPass
 
 def LowerMatrixInstructionsPass
     : Pass<"kgen-lower-matrix-instructions", "::mlir::ModuleOp"> {
-  let summary = "Warp tiles of matmuls marked kgen.mma_sync to nvgpu.mma.sync";
+  let summary = "Warp tiles marked kgen.mma_sync to mma.sync, warpgroup tiles marked kgen.wgmma to wgmma";
   let description = [{
     A schedule with `matrix_instruction: mma_sync` tiles its matmul-like
     root over warps (an `scf.forall` mapped to `#gpu.warp`) and marks each
@@ -240,19 +240,38 @@ def LowerMatrixInstructionsPass
 
     The op must be a contraction with one M, N and K loop (batch loops of
     size 1) of static sizes that are multiples of 16, 8 and 16, f16
-    operands and an f32 accumulator, inside a warp-mapped forall. Any
-    other marked op is an error: the mark is a promise the code generator
-    must keep. On the CPU the mark is ignored and the op runs as loops,
-    which is what the numerical rung of the verification ladder checks.
+    operands and an f32 accumulator, inside a warp-mapped forall.
+
+    With `matrix_instruction: wgmma` (sm_90a) the root is tiled over
+    warpgroups (`#gpu.warpgroup`, 128 threads) and each warpgroup's tile,
+    marked `kgen.wgmma`, becomes m64nNk16 `nvvm.wgmma.mma_async`
+    instructions (f16 or bf16 operands, f32 accumulators in registers
+    between the accumulator buffer's load and store). wgmma reads A (K
+    contiguous) and B (N contiguous) from shared memory through matrix
+    descriptors, in the 128-byte swizzled layout: each staged tile gets a
+    one-dimensional buffer holding 128-byte-wide column blocks whose rows'
+    16-byte chunks are permuted by XOR with the row index mod 8, and every
+    store into the tile is re-indexed to match. A tile that anything else
+    reads, or a store that could split a 16-byte chunk, is an error. A
+    proxy fence and a barrier ahead of the warpgroup loop make the threads'
+    stores visible to wgmma (kgen-align-kernel-arguments aligns the
+    buffers of a kernel using wgmma to 1024 bytes, as the swizzle needs).
+
+    Any other marked op is an error: the mark is a promise the code
+    generator must keep. On the CPU the mark is ignored and the op runs as
+    loops, which is what the numerical rung of the verification ladder
+    checks.
 
     - `nvvm`: rewrite marked ops.
-    - `rocdl`: report marked ops as errors (mma.sync is an NVIDIA
-      instruction).
+    - `rocdl`: report marked ops as errors (mma.sync and wgmma are NVIDIA
+      instructions).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
     "::mlir::nvgpu::NVGPUDialect",
     "::mlir::vector::VectorDialect",
   ];

@@ -43,6 +43,28 @@ inline int64_t sharedBufferBytes(const std::vector<int64_t> &shape,
   return elements * elementBytes;
 }
 
+/// wgmma reads its operands from shared memory through matrix
+/// descriptors, in the 128-byte swizzle mode (kgen-lower-matrix-
+/// instructions lays the tiles out so): a tile is cut into column blocks of
+/// 128 bytes stored one after the other, each a stack of 128-byte rows in
+/// which a row's eight 16-byte chunks are permuted by XOR with the row
+/// index mod 8. A warp's copies of consecutive chunks and wgmma's reads of
+/// a chunk column then spread over all banks, without padding. The
+/// hardware applies the XOR to address bits, so the buffer starts
+/// kSwizzleAtomBytes-aligned (8 rows).
+constexpr int64_t kSwizzleRowBytes = 128;
+constexpr int64_t kSwizzleChunkBytes = 16;
+constexpr int64_t kSwizzleAtomBytes = 8 * kSwizzleRowBytes;
+
+/// Bytes a shared buffer of a wgmma kernel occupies: buffers follow each
+/// other in shared memory, so before a kSwizzleAtomBytes-aligned one there
+/// can be a gap of up to that much; counting every buffer rounded up to it
+/// bounds the total.
+inline int64_t atomAlignedBytes(int64_t bytes) {
+  return (bytes + kSwizzleAtomBytes - 1) / kSwizzleAtomBytes *
+         kSwizzleAtomBytes;
+}
+
 } // namespace mlir::kgen
 
 #endif // KGEN_CONVERSION_SHAREDMEMORYLAYOUT_H
