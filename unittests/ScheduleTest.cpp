@@ -322,9 +322,10 @@ TEST(Schedule, MmaSyncNeedsWholeInstructionsPerWarp) {
   v = reason("promote_operands", {1}, k);
   EXPECT_NE(v.message.find("promote_operands [0, 1]"), std::string::npos)
       << v.message;
-  v = reason("matrix_instruction", "wgmma", k);
+  v = reason("matrix_instruction", "mfma", k);
   EXPECT_EQ(v.reason, "matrix_instruction");
-  EXPECT_NE(v.message.find("does not generate 'wgmma'"), std::string::npos)
+  EXPECT_NE(v.message.find("'mfma' is not available on sm_90a"),
+            std::string::npos)
       << v.message;
   // f32 operands would run as tf32, which loses precision.
   v = verdictOf(mmaSchedule(), nullptr, gemmKernel());
@@ -358,6 +359,124 @@ TEST(Schedule, MmaSyncExpansionTilesTheRootOverWarps) {
       << script;
   // The root itself is not vectorized: the tensor cores compute it.
   EXPECT_EQ(script.find("%root_vector"), std::string::npos);
+}
+
+/// The f16 gemm with K 256 (wgmma takes 64-steps of K).
+KernelInfo f16GemmKernelK256() {
+  KernelInfo k = f16GemmKernel();
+  k.rootLoops = {64, 128, 256};
+  return k;
+}
+
+json wgmmaSchedule() {
+  return {{"version", 1},
+          {"workgroup_tile", {64, 128}},
+          {"thread_tile", {64, 64}},
+          {"reduction_tile", {64}},
+          {"vector_width", 8},
+          {"promote_operands", {0, 1}},
+          {"fuse", {0, 1, 2}},
+          {"matrix_instruction", "wgmma"}};
+}
+
+TEST(Schedule, WgmmaNeedsWholeInstructionsPerWarpgroup) {
+  KernelInfo k = f16GemmKernelK256();
+  Verdict parseVerdict;
+  auto s = parseSchedule(wgmmaSchedule(), k, parseVerdict);
+  ASSERT_TRUE(static_cast<bool>(s));
+  // Two warpgroups of 128 threads; a thread holds 32 of its warpgroup's
+  // 4096 accumulators (the operands stay in shared memory).
+  EXPECT_EQ(threadsPerBlock(*s, k), 2 * 128);
+  EXPECT_EQ(estimateRegisters(*s, k), 32 + 24);
+  // Swizzled operand tiles are not padded; every buffer counts whole
+  // 1024-byte atoms: 8 KB of A, 16 KB of B, the padded 64x128 f32
+  // accumulator (33792 bytes) rounded up to 33 KB.
+  EXPECT_EQ(estimateSharedMemory(*s, k), 8192 + 16384 + 33792);
+  // Over 48 KB: the tile checks are made on a 64x64 workgroup tile, one
+  // warpgroup, which fits.
+  EXPECT_EQ(verdictOf(wgmmaSchedule(), nullptr, k).reason, "shared_memory");
+  json fits = wgmmaSchedule();
+  fits["workgroup_tile"] = {64, 64};
+  EXPECT_TRUE(verdictOf(fits, nullptr, k).accepted)
+      << verdictOf(fits, nullptr, k).message;
+  auto reason = [&](const char *field, const json &value) {
+    json j = fits;
+    j[field] = value;
+    return verdictOf(j, nullptr, k);
+  };
+  Verdict v = reason("thread_tile", {32, 64});
+  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_NE(v.message.find("warpgroup's tile: on the M loop it must be a "
+                           "multiple of 64"),
+            std::string::npos)
+      << v.message;
+  v = reason("thread_tile", {64, 32});
+  EXPECT_NE(v.message.find("on the N loop it must be a multiple of 64"),
+            std::string::npos)
+      << v.message;
+  v = reason("reduction_tile", {32});
+  EXPECT_NE(v.message.find("reduction step must be a multiple of 64"),
+            std::string::npos)
+      << v.message;
+  // bf16 is taken, f32 is not; a transposed B is not.
+  KernelInfo bf16 = k;
+  bf16.rootOperandTypes = {"bf16", "bf16", "f32"};
+  v = verdictOf(fits, nullptr, bf16);
+  EXPECT_TRUE(v.accepted) << v.message;
+  KernelInfo f32 = k;
+  f32.rootOperandTypes = {"f32", "f32", "f32"};
+  v = verdictOf(fits, nullptr, f32);
+  EXPECT_NE(v.message.find("wgmma takes f16 or bf16 operands"),
+            std::string::npos)
+      << v.message;
+  KernelInfo transposed = k;
+  transposed.rootInputLoops = {{0, 2}, {1, 2}};
+  v = verdictOf(fits, nullptr, transposed);
+  EXPECT_NE(v.message.find("B as rows of K with N contiguous"),
+            std::string::npos)
+      << v.message;
+  // sm_80 has no wgmma.
+  Verdict verdict;
+  auto parsed = parseSchedule(fits, k, verdict);
+  ASSERT_TRUE(static_cast<bool>(parsed));
+  EXPECT_NE(checkSchedule(*parsed, k, *lookupTarget("sm_80"))
+                .message.find("'wgmma' is not available on sm_80"),
+            std::string::npos);
+}
+
+TEST(Schedule, WgmmaExpansionTilesTheRootOverWarpgroups) {
+  KernelInfo k = f16GemmKernelK256();
+  Schedule s;
+  json j = wgmmaSchedule();
+  j["workgroup_tile"] = {64, 64};
+  ASSERT_TRUE(verdictOf(j, &s, k).accepted) << verdictOf(j, nullptr, k).message;
+  std::string script = expandSchedule(s, k);
+  EXPECT_NE(script.find("%promoted_root tile_sizes [64, 64, 0] (mapping = "
+                        "[#gpu.warpgroup<y>, #gpu.warpgroup<x>])"),
+            std::string::npos)
+      << script;
+  EXPECT_NE(script.find("transform.annotate %root_threads \"kgen.wgmma\""),
+            std::string::npos);
+  EXPECT_EQ(script.find("%root_vector"), std::string::npos);
+}
+
+TEST(Proposer, HeuristicUsesWgmmaOnSm90aWhereTheReductionTakesIt) {
+  KernelInfo k = f16GemmKernelK256();
+  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_EQ(j["matrix_instruction"], "wgmma") << j.dump();
+  EXPECT_EQ(j["thread_tile"], json({64, 64})) << j.dump();
+  EXPECT_EQ(j["reduction_tile"], json({64})) << j.dump();
+  j = heuristicSchedule(k, *lookupTarget("sm_80"));
+  EXPECT_EQ(j["matrix_instruction"], "mma_sync") << j.dump();
+  // Simpler: warps instead of warpgroups, then no tensor cores.
+  std::vector<json> simpler =
+      simplerSchedules(heuristicSchedule(k, *lookupTarget("sm_90a")));
+  ASSERT_GE(simpler.size(), 2u);
+  EXPECT_EQ(simpler[0]["matrix_instruction"], "mma_sync");
+  EXPECT_EQ(simpler[0]["thread_tile"], json({32, 32}));
+  EXPECT_TRUE(verdictOf(simpler[0], nullptr, k).accepted)
+      << verdictOf(simpler[0], nullptr, k).message;
+  EXPECT_FALSE(simpler[1].contains("matrix_instruction"));
 }
 
 TEST(Proposer, HeuristicUsesTensorCoresForF16GemmsOnNvidia) {

@@ -285,7 +285,7 @@ struct LowerMatrixInstructionsPass
       bool wgmma = op->hasAttr(kgen::kWgmmaAttr);
       llvm::StringRef name = wgmma ? "wgmma" : "mma.sync";
       if (target == "rocdl") {
-        op->emitError() << name
+        op->emitError() << (wgmma ? "wgmma" : "mma_sync")
                         << " is an NVIDIA instruction and the target is AMD "
                            "(rocdl); schedule this kernel without it";
         failed = true;

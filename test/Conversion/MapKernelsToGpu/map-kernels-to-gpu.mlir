@@ -181,3 +181,25 @@ func.func private @warps(%out: memref<128xf32>, %acc: memref<2x2xf32>) attribute
   } {mapping = [#gpu.block<x>]}
   return
 }
+
+// -----
+
+// A wgmma schedule's loops: 2 warpgroups along y need 128x2 threads
+// (a warpgroup is 4 warps, 128 consecutive threads along x), and a loop on
+// linear thread ids of 256 iterations fits them.
+// CHECK-LABEL: func.func private @warpgroups
+// CHECK:         gpu.launch blocks({{.*}}) threads({{.*}}) in (%{{.*}} = %c128{{[_0-9]*}}, %{{.*}} = %c2{{[_0-9]*}}, %{{.*}} = %c1{{[_0-9]*}})
+// CHECK:           gpu.barrier
+// CHECK:           gpu.barrier
+func.func private @warpgroups(%out: memref<256xf32>, %acc: memref<2xf32>) attributes {kgen.kernel} {
+  %c = arith.constant 1.0 : f32
+  scf.forall (%b) in (1) {
+    scf.forall (%t) in (256) {
+      memref.store %c, %out[%t] : memref<256xf32>
+    } {mapping = [#gpu.thread<linear_dim_0>]}
+    scf.forall (%wy, %wx) in (2, 1) {
+      memref.store %c, %acc[%wy] : memref<2xf32>
+    } {mapping = [#gpu.warpgroup<y>, #gpu.warpgroup<x>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}
