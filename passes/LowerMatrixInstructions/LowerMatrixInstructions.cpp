@@ -35,30 +35,24 @@ namespace mlir::kgen {
 
 using namespace mlir;
 
-namespace {
-
-// The one instruction shape: m16n8k16 with f16 operands and f32
-// accumulators.
-constexpr int64_t kM = 16, kN = 8, kK = 16;
-
-/// The loops of a marked op, checked against what the rewrite supports.
-struct MmaLoops {
-  unsigned m, n, k;
-  SmallVector<int64_t> sizes;
-};
-
-FailureOr<MmaLoops> checkMarkedOp(linalg::LinalgOp op) {
+FailureOr<kgen::MarkedLoops>
+kgen::checkMarkedContraction(linalg::LinalgOp op, llvm::StringRef instruction,
+                             bool warpgroup) {
   auto fail = [&](const llvm::Twine &why) {
-    op.emitError("cannot lower this op to mma.sync: ") << why;
+    op.emitError("cannot lower this op to ") << instruction << ": " << why;
     return failure();
   };
+  const char *group = warpgroup ? "warpgroup" : "warp";
   auto forall = op->getParentOfType<scf::ForallOp>();
   std::optional<ArrayAttr> mapping =
       forall ? forall.getMapping() : std::nullopt;
-  if (!mapping || mapping->empty() ||
-      !isa<gpu::GPUWarpMappingAttr>((*mapping)[0]))
-    return fail("it is not inside a warp-mapped scf.forall (a whole warp "
-                "must execute it)");
+  bool mapped = mapping && !mapping->empty() &&
+                (warpgroup ? isa<gpu::GPUWarpgroupMappingAttr>((*mapping)[0])
+                           : isa<gpu::GPUWarpMappingAttr>((*mapping)[0]));
+  if (!mapped)
+    return fail(llvm::formatv("it is not inside a {0}-mapped scf.forall (a "
+                              "whole {0} must execute it)",
+                              group));
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
     return fail("expected two input buffers and one accumulator buffer");
@@ -69,10 +63,34 @@ FailureOr<MmaLoops> checkMarkedOp(linalg::LinalgOp op) {
   if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
       dims->k.size() != 1)
     return fail("expected exactly one M, one N and one K loop");
-  MmaLoops loops{dims->m[0], dims->n[0], dims->k[0], op.getStaticLoopRanges()};
+  MarkedLoops loops{dims->m[0], dims->n[0], dims->k[0],
+                    op.getStaticLoopRanges()};
   for (unsigned batch : dims->batch)
     if (loops.sizes[batch] != 1)
-      return fail("a warp tile must cover one index of each batch loop");
+      return fail(llvm::formatv("a {0} tile must cover one index of each "
+                                "batch loop",
+                                group));
+  return loops;
+}
+
+namespace {
+
+// The one instruction shape: m16n8k16 with f16 operands and f32
+// accumulators.
+constexpr int64_t kM = 16, kN = 8, kK = 16;
+
+using MmaLoops = kgen::MarkedLoops;
+
+FailureOr<MmaLoops> checkMarkedOp(linalg::LinalgOp op) {
+  auto fail = [&](const llvm::Twine &why) {
+    op.emitError("cannot lower this op to mma.sync: ") << why;
+    return failure();
+  };
+  FailureOr<MmaLoops> checked =
+      kgen::checkMarkedContraction(op, "mma.sync", /*warpgroup=*/false);
+  if (failed(checked))
+    return failure();
+  MmaLoops loops = *checked;
   if (ShapedType::isDynamic(loops.sizes[loops.m]) ||
       ShapedType::isDynamic(loops.sizes[loops.n]) ||
       ShapedType::isDynamic(loops.sizes[loops.k]) ||

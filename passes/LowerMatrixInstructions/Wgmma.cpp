@@ -304,28 +304,12 @@ FailureOr<WgmmaLoops> checkMarkedOp(linalg::LinalgOp op) {
     op.emitError("cannot lower this op to wgmma: ") << why;
     return failure();
   };
-  auto forall = op->getParentOfType<scf::ForallOp>();
-  std::optional<ArrayAttr> mapping =
-      forall ? forall.getMapping() : std::nullopt;
-  if (!mapping || mapping->empty() ||
-      !isa<gpu::GPUWarpgroupMappingAttr>((*mapping)[0]))
-    return fail("it is not inside a warpgroup-mapped scf.forall (a whole "
-                "warpgroup must execute it)");
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1)
-    return fail("expected two input buffers and one accumulator buffer");
-  if (!linalg::isaContractionOpInterface(op))
-    return fail("it is not a multiply-accumulate contraction");
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-      dims->k.size() != 1)
-    return fail("expected exactly one M, one N and one K loop");
-  WgmmaLoops loops{dims->m[0], dims->n[0], dims->k[0],
-                   op.getStaticLoopRanges(), NVVM::WGMMATypes::f16};
-  for (unsigned batch : dims->batch)
-    if (loops.sizes[batch] != 1)
-      return fail("a warpgroup tile must cover one index of each batch loop");
+  FailureOr<kgen::MarkedLoops> checked =
+      kgen::checkMarkedContraction(op, "wgmma", /*warpgroup=*/true);
+  if (failed(checked))
+    return failure();
+  WgmmaLoops loops{checked->m, checked->n, checked->k, checked->sizes,
+                   NVVM::WGMMATypes::f16};
   int64_t m = loops.sizes[loops.m], n = loops.sizes[loops.n],
           k = loops.sizes[loops.k];
   if (ShapedType::isDynamic(m) || ShapedType::isDynamic(n) ||
