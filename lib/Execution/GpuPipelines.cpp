@@ -66,6 +66,9 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // verifier rejects deeper pipelines for AMD targets).
   if (!amd)
     pm.addPass(createPipelineSharedCopiesPass());
+  // Staged gemms' accumulators stay in registers across reduction steps
+  // (the loop is per-thread code now, and pipelined).
+  pm.addPass(createHoistAccumulatorsPass());
   // Constants used inside a launch move into it rather than becoming kernel
   // arguments (vector constants could not be passed at all).
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());

@@ -345,6 +345,32 @@ def PipelineSharedCopiesPass
   ];
 }
 
+def HoistAccumulatorsPass
+    : Pass<"kgen-hoist-accumulators", "::mlir::ModuleOp"> {
+  let summary = "Keep each thread's accumulators in registers across a reduction loop";
+  let description = [{
+    A staged gemm's reduction loop runs around its thread (warp, warpgroup)
+    loops, so every step loads each thread's accumulators from shared
+    memory and stores them back. After `kgen-map-kernels-to-gpu`, for each
+    `scf.for` directly in a `gpu.launch` body (after loop-invariant code
+    motion and CSE of its index arithmetic): when everything in the loop
+    that uses a buffer of the launch (or a view of it) is a `memref` or
+    `vector` load or store at the top of the loop body, at loop-invariant
+    indices, each place loaded once before the store of that place, the
+    places become values the loop carries: loaded before the loop, stored
+    after it, followed by a barrier (other threads read the accumulator
+    next). Loops and buffers that do not fit the pattern are left as they
+    are; the pass never fails.
+
+    The places are each thread's own: two threads loading and storing one
+    place in the same step without a barrier between would already race.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def PadSharedBuffersPass : Pass<"kgen-pad-shared-buffers", "::mlir::ModuleOp"> {
   let summary = "Pad the rows of shared-memory buffers so that column reads do not conflict in banks";
   let description = [{

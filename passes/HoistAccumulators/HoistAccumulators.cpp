@@ -1,0 +1,228 @@
+//===- HoistAccumulators.cpp - accumulators in registers across steps -----===//
+//
+// A staged gemm's reduction loop runs around its thread (warp, warpgroup)
+// loops, so each step loads every thread's accumulators from shared memory
+// and stores them back: 2 x 16 KB of shared-memory traffic per 64x64 tile
+// and step, more than the tensor cores need for the step itself. Once
+// kgen-map-kernels-to-gpu has made the loop straight-line per-thread code,
+// those loads and stores are loop-invariant places each thread reads and
+// then writes: they become values the loop carries (registers), loaded
+// once before the loop and stored once after it.
+//
+// For each scf.for directly in a gpu.launch body, after loop-invariant
+// code motion and CSE of its address arithmetic: a buffer qualifies when
+// everything in the loop that uses it (or a view of it) is a load or store
+// at the top of the loop body, at loop-invariant indices, each place
+// loaded once before it is stored once. Its places are loaded before the
+// loop (after the barrier that follows the accumulator's fill) and stored
+// after it, then a barrier, since other threads read the finished
+// accumulator next. Anything else leaves the loop as it is.
+//
+// The places are a thread's own: two threads loading and storing one place
+// in the same step, with no barrier between, would already race.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/Passes.h"
+#include "kgen/Support/Divisibility.h"
+
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_HOISTACCUMULATORSPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+
+namespace {
+
+/// The buffer a view is taken of.
+Value rootBuffer(Value view) {
+  while (Value source = kgen::viewSource(view))
+    view = source;
+  return view;
+}
+
+/// A load or store of one place: the memref, its indices, and for vector
+/// accesses the vector type.
+struct Access {
+  Operation *op;
+  Value memref;
+  SmallVector<Value> indices;
+  Type type;
+  bool isLoad;
+};
+
+std::optional<Access> asAccess(Operation *op) {
+  if (auto load = dyn_cast<memref::LoadOp>(op))
+    return Access{op, load.getMemRef(), llvm::to_vector(load.getIndices()),
+                  load.getType(), true};
+  if (auto store = dyn_cast<memref::StoreOp>(op))
+    return Access{op, store.getMemRef(), llvm::to_vector(store.getIndices()),
+                  store.getValueToStore().getType(), false};
+  if (auto load = dyn_cast<vector::LoadOp>(op))
+    return Access{op, load.getBase(), llvm::to_vector(load.getIndices()),
+                  load.getVectorType(), true};
+  if (auto store = dyn_cast<vector::StoreOp>(op))
+    return Access{op, store.getBase(), llvm::to_vector(store.getIndices()),
+                  store.getVectorType(), false};
+  return std::nullopt;
+}
+
+bool samePlace(const Access &a, const Access &b) {
+  return a.memref == b.memref && a.indices == b.indices && a.type == b.type;
+}
+
+/// The loads and stores of one buffer that can become loop-carried
+/// values: pairs (load, store) of the same place.
+using Pairs = SmallVector<std::pair<Access, Access>>;
+
+/// Whether `root`'s uses in `loop` are all such pairs; fills `pairs`.
+bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
+  Block *body = loop.getBody();
+  SmallVector<Access> loads, stores;
+  SmallVector<Value> work = {root};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (user->getNumResults() == 1 &&
+          kgen::viewSource(user->getResult(0)) == v) {
+        // A view's uses count as the buffer's.
+        work.push_back(user->getResult(0));
+        continue;
+      }
+      if (!loop->isAncestor(user))
+        continue;
+      std::optional<Access> access = asAccess(user);
+      if (!access || user->getBlock() != body || access->memref != v)
+        return false;
+      (access->isLoad ? loads : stores).push_back(*access);
+    }
+  }
+  if (loads.empty() || loads.size() != stores.size())
+    return false;
+  // In program order (use lists are not).
+  llvm::sort(loads, [](const Access &a, const Access &b) {
+    return a.op->isBeforeInBlock(b.op);
+  });
+  // Loop-invariant places, each loaded before it is stored.
+  auto invariant = [&](const Access &a) {
+    return loop.isDefinedOutsideOfLoop(a.memref) &&
+           llvm::all_of(a.indices, [&](Value i) {
+             return loop.isDefinedOutsideOfLoop(i);
+           });
+  };
+  Operation *firstStore = nullptr;
+  for (const Access &s : stores)
+    if (!firstStore || s.op->isBeforeInBlock(firstStore))
+      firstStore = s.op;
+  for (const Access &load : loads) {
+    if (!invariant(load) || !load.op->isBeforeInBlock(firstStore))
+      return false;
+    const Access *match = nullptr;
+    for (const Access &s : stores)
+      if (samePlace(load, s)) {
+        if (match)
+          return false; // stored twice
+        match = &s;
+      }
+    if (!match)
+      return false;
+    for (const auto &[other, unused] : pairs)
+      if (samePlace(load, other))
+        return false; // loaded twice
+    pairs.push_back({load, *match});
+  }
+  return true;
+}
+
+/// The store's value operand.
+Value storedValue(Operation *store) {
+  if (auto s = dyn_cast<memref::StoreOp>(store))
+    return s.getValueToStore();
+  return cast<vector::StoreOp>(store).getValueToStore();
+}
+
+/// Carries the pairs' places through `loop`; returns the new loop.
+scf::ForOp hoist(RewriterBase &rewriter, scf::ForOp loop, const Pairs &pairs) {
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> initial;
+  for (const auto &[load, store] : pairs)
+    initial.push_back(rewriter.clone(*load.op)->getResult(0));
+  SmallVector<Value> yielded;
+  for (const auto &[load, store] : pairs)
+    yielded.push_back(storedValue(store.op));
+  FailureOr<LoopLikeOpInterface> replaced =
+      cast<LoopLikeOpInterface>(loop.getOperation())
+          .replaceWithAdditionalYields(
+              rewriter, initial, /*replaceInitOperandUsesInLoop=*/false,
+              [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+                return yielded;
+              });
+  auto newLoop = cast<scf::ForOp>(replaced->getOperation());
+  unsigned first = newLoop.getNumResults() - pairs.size();
+  rewriter.setInsertionPointAfter(newLoop);
+  for (auto [i, pair] : llvm::enumerate(pairs)) {
+    Operation *store = rewriter.clone(*pair.second.op);
+    store->setOperand(0, newLoop.getResult(first + i));
+  }
+  for (auto [i, pair] : llvm::enumerate(pairs)) {
+    rewriter.replaceAllUsesWith(pair.first.op->getResult(0),
+                                newLoop.getRegionIterArgs()[first + i]);
+    rewriter.eraseOp(pair.first.op);
+    rewriter.eraseOp(pair.second.op);
+  }
+  // Other threads read the accumulator after the loop.
+  gpu::BarrierOp::create(rewriter, loc);
+  return newLoop;
+}
+
+struct HoistAccumulatorsPass
+    : public kgen::impl::HoistAccumulatorsPassBase<HoistAccumulatorsPass> {
+  using HoistAccumulatorsPassBase::HoistAccumulatorsPassBase;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<gpu::LaunchOp> launches;
+    getOperation().walk([&](gpu::LaunchOp launch) { launches.push_back(launch); });
+    for (gpu::LaunchOp launch : launches) {
+      SmallVector<scf::ForOp> loops;
+      for (Operation &op : launch.getBody().front())
+        if (auto loop = dyn_cast<scf::ForOp>(op))
+          loops.push_back(loop);
+      if (loops.empty())
+        continue;
+      // The places' indices are computed in the loop from thread ids:
+      // hoist that arithmetic, then merge what the loads and the stores
+      // compute alike.
+      for (scf::ForOp loop : loops)
+        moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
+      DominanceInfo dominance(launch);
+      eliminateCommonSubExpressions(rewriter, dominance, launch);
+      for (scf::ForOp loop : loops) {
+        SetVector<Value> roots;
+        loop.getBody()->walk([&](Operation *op) {
+          if (std::optional<Access> access = asAccess(op))
+            roots.insert(rootBuffer(access->memref));
+        });
+        for (Value root : roots) {
+          // Only buffers of the launch (shared memory, arguments): a
+          // buffer allocated in the loop is a new one every step.
+          if (!loop.isDefinedOutsideOfLoop(root))
+            continue;
+          Pairs pairs;
+          if (collectPairs(loop, root, pairs))
+            loop = hoist(rewriter, loop, pairs);
+        }
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,93 @@
+// RUN: kgen-opt %s --split-input-file -kgen-hoist-accumulators | FileCheck %s
+
+// Each step loads the thread's two accumulators (at indices computed in
+// the loop from the thread id: loop-invariant), adds and stores them back:
+// they become loop-carried values, loaded before the loop and stored
+// after it, then a barrier.
+// CHECK-LABEL: func.func @accumulators
+// CHECK:         gpu.launch
+// CHECK:           %[[TX:.*]] = gpu.thread_id x
+// CHECK:           %[[A0:.*]] = memref.load %[[ACC:[a-z0-9_]+]][%[[TX]]]
+// CHECK:           %[[A1:.*]] = vector.load %[[ACC]][%{{.*}}] : memref<256xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+// CHECK:           %[[R:.*]]:2 = scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%[[X:.*]] = %[[A0]], %[[V:.*]] = %[[A1]])
+// CHECK-NOT:         memref.load %[[ACC]]
+// CHECK:             %[[S:.*]] = arith.addf %[[X]]
+// CHECK:             %[[T:.*]] = arith.addf %[[V]]
+// CHECK:             gpu.barrier
+// CHECK-NOT:         memref.store
+// CHECK:             scf.yield %[[S]], %[[T]]
+// CHECK:           memref.store %[[R]]#0, %[[ACC]][%[[TX]]]
+// CHECK:           vector.store %[[R]]#1, %[[ACC]]
+// CHECK:           gpu.barrier
+// CHECK:           memref.load %[[ACC]]
+func.func @accumulators(%in: memref<4xf32>, %out: memref<256xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1)
+             workgroup(%acc : memref<256xf32, #gpu.address_space<workgroup>>) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %x = memref.load %in[%k] : memref<4xf32>
+      %t = gpu.thread_id x
+      %a = memref.load %acc[%t] : memref<256xf32, #gpu.address_space<workgroup>>
+      %u = arith.addi %t, %c128 : index
+      %v = vector.load %acc[%u] : memref<256xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+      %s = arith.addf %a, %x : f32
+      %xv = vector.broadcast %x : f32 to vector<2xf32>
+      %w = arith.addf %v, %xv : vector<2xf32>
+      gpu.barrier
+      %t2 = gpu.thread_id x
+      memref.store %s, %acc[%t2] : memref<256xf32, #gpu.address_space<workgroup>>
+      %u2 = arith.addi %t2, %c128 : index
+      vector.store %w, %acc[%u2] : memref<256xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+    }
+    %t = gpu.thread_id x
+    %r = memref.load %acc[%t] : memref<256xf32, #gpu.address_space<workgroup>>
+    memref.store %r, %out[%t] : memref<256xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Places that move with the step, a place stored before it is loaded, a
+// place stored twice, and a buffer some other op uses: left as they are.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-COUNT-4: scf.for %{{[a-z0-9_]+}} = %c0 to %c4 step %c1 {
+// CHECK-NOT:     iter_args
+func.func @left_alone(%out: memref<256xf32>, %f: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c128 = arith.constant 128 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c128, %sy = %c1, %sz = %c1)
+             workgroup(%acc : memref<256xf32, #gpu.address_space<workgroup>>) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %a = memref.load %acc[%k] : memref<256xf32, #gpu.address_space<workgroup>>
+      %s = arith.addf %a, %f : f32
+      memref.store %s, %acc[%k] : memref<256xf32, #gpu.address_space<workgroup>>
+    }
+    scf.for %k = %c0 to %c4 step %c1 {
+      memref.store %f, %acc[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+      %a = memref.load %acc[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+      memref.store %a, %out[%k] : memref<256xf32>
+    }
+    scf.for %k = %c0 to %c4 step %c1 {
+      %a = memref.load %acc[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+      memref.store %a, %acc[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+      memref.store %f, %acc[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+    }
+    scf.for %k = %c0 to %c4 step %c1 {
+      %a = memref.load %acc[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+      %s = arith.addf %a, %f : f32
+      memref.store %s, %acc[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+      memref.copy %acc, %out : memref<256xf32, #gpu.address_space<workgroup>> to memref<256xf32>
+    }
+    gpu.terminator
+  }
+  return
+}
