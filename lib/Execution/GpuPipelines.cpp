@@ -69,6 +69,13 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // Staged gemms' accumulators stay in registers across reduction steps
   // (the loop is per-thread code now, and pipelined).
   pm.addPass(createHoistAccumulatorsPass());
+  // Past 48 KB, a launch's shared buffers move to dynamic shared memory
+  // (NVIDIA; AMD's 64 KB of LDS are all static).
+  if (!amd) {
+    UseDynamicSharedMemoryPassOptions dynamic;
+    dynamic.alignment_ = kKernelBufferAlignment;
+    pm.addPass(createUseDynamicSharedMemoryPass(dynamic));
+  }
   // Constants used inside a launch move into it rather than becoming kernel
   // arguments (vector constants could not be passed at all).
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());

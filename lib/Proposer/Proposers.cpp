@@ -168,14 +168,22 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // 1.30 ms since the copies are vectors, the shared rows padded and the
     // fragments read with ldmatrix);
     // copies move 8 halves (16 bytes) per thread.
-    // On sm_90a, one warpgroup computes the whole 64x64 tile with wgmma,
-    // 64 steps of the reduction at a time (the swizzled tiles' width).
+    // On sm_90a, wgmma: 128x128 tiles where the loops divide (else 64),
+    // each of 2 warpgroups computing 64 rows with m64n128k16, 64 steps of
+    // the reduction at a time (the swizzled tiles' width).
     if (llvm::is_contained(target.matrixInstructions, "wgmma")) {
       json wgmma = promoted;
-      std::vector<int64_t> groupTile(th.size(), 0);
+      std::vector<int64_t> groupWg(wg), groupTile(th.size(), 0);
+      size_t inner = th.size();
+      for (size_t i = 0; i < th.size(); ++i)
+        if (th[i]) {
+          groupWg[i] = sizes[i] % 128 == 0 ? 128 : wg[i];
+          inner = i;
+        }
       for (size_t i = 0; i < th.size(); ++i)
         if (th[i])
-          groupTile[i] = wg[i];
+          groupTile[i] = i == inner ? groupWg[i] : std::min<int64_t>(64, groupWg[i]);
+      wgmma["workgroup_tile"] = groupWg;
       wgmma["thread_tile"] = groupTile;
       std::vector<int64_t> groupSteps;
       for (int64_t size : kernel.rootReductionSizes())

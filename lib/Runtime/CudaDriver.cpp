@@ -58,6 +58,7 @@ llvm::Error resolve(llvm::sys::DynamicLibrary &lib, DriverApi &f) {
   bind(f.cuMemcpyAsync, "cuMemcpyAsync");
   bind(f.cuMemsetD8Async, "cuMemsetD8Async");
   bind(f.cuFuncGetAttribute, "cuFuncGetAttribute");
+  bind(f.cuFuncSetAttribute, "cuFuncSetAttribute");
   return missing;
 }
 

@@ -214,11 +214,21 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     d->api().cuFuncGetAttribute(&launch.record.localBytes, 3, launch.function);
     d->api().cuFuncGetAttribute(&launch.record.staticSharedBytes, 1,
                                 launch.function);
+    launch.record.dynamicSharedBytes = smem;
     if (!ok(d, d->api().cuEventCreate(&launch.start, 0), "cuEventCreate") ||
         !ok(d, d->api().cuEventCreate(&launch.stop, 0), "cuEventCreate") ||
         !ok(d, d->api().cuEventRecord(launch.start, cuStream), "cuEventRecord"))
       return;
   }
+  // Dynamic shared memory past 48 KB must be opted into per kernel
+  // (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8); the driver
+  // refuses sizes past the device's limit, with a message.
+  if (smem > 0 &&
+      !ok(d,
+          d->api().cuFuncSetAttribute(static_cast<CUfunction>(function), 8,
+                                      smem),
+          "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
+    return;
   ok(d,
      d->api().cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
                              gridZ, blockX, blockY, blockZ, smem, cuStream,

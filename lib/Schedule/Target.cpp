@@ -37,7 +37,7 @@ static std::vector<TargetDescription> builtinTargets() {
        132,
        32,
        1024,
-       48 * 1024,
+       227 * 1024, // with dynamic shared memory past 48 KB
        255,
        3.35e12,
        67e12,
@@ -49,7 +49,7 @@ static std::vector<TargetDescription> builtinTargets() {
        108,
        32,
        1024,
-       48 * 1024,
+       163 * 1024, // with dynamic shared memory past 48 KB
        255,
        2.04e12,
        19.5e12,

@@ -74,10 +74,28 @@ struct LowerGpuMemorySpacesPass
                                ranked.getLayout(), memorySpace);
       return UnrankedMemRefType::get(type.getElementType(), memorySpace);
     });
+    // gpu.dynamic_shared_memory must keep the workgroup memory space (its
+    // verifier checks, and its GPU lowering places it): its users take the
+    // numeric space through a cast, which the LLVM conversions fold away.
+    SmallVector<std::pair<gpu::DynamicSharedMemoryOp, Type>> dynamic;
+    getOperation().walk([&](gpu::DynamicSharedMemoryOp op) {
+      dynamic.push_back({op, op.getType()});
+    });
     replacer.recursivelyReplaceElementsIn(getOperation(),
                                           /*replaceAttrs=*/true,
                                           /*replaceLocs=*/false,
                                           /*replaceTypes=*/true);
+    for (auto [op, original] : dynamic) {
+      Type lowered = op.getType();
+      if (lowered == original)
+        continue;
+      op.getResult().setType(cast<MemRefType>(original));
+      OpBuilder b(op->getContext());
+      b.setInsertionPointAfter(op);
+      auto castOp = UnrealizedConversionCastOp::create(b, op.getLoc(), lowered,
+                                                       op.getResult());
+      op.getResult().replaceAllUsesExcept(castOp.getResult(0), castOp);
+    }
   }
 };
 } // namespace

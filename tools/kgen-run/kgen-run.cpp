@@ -266,7 +266,8 @@ int main(int argc, char **argv) {
       llvm::outs() << llvm::formatv("{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
                                     "{6,11:F4}\n",
                                     k.kernel, grid, block, k.registers,
-                                    k.localBytes, k.staticSharedBytes,
+                                    k.localBytes,
+                                    k.staticSharedBytes + k.dynamicSharedBytes,
                                     k.milliseconds);
       kernelsJson.push_back({{"kernel", k.kernel},
                              {"grid", {k.grid[0], k.grid[1], k.grid[2]}},
@@ -274,6 +275,7 @@ int main(int argc, char **argv) {
                              {"registers", k.registers},
                              {"local_bytes", k.localBytes},
                              {"static_shared_bytes", k.staticSharedBytes},
+                             {"dynamic_shared_bytes", k.dynamicSharedBytes},
                              {"median_ms", k.milliseconds}});
     }
     llvm::outs() << llvm::formatv(

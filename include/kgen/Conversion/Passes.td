@@ -371,6 +371,37 @@ def HoistAccumulatorsPass
   ];
 }
 
+def UseDynamicSharedMemoryPass
+    : Pass<"kgen-use-dynamic-shared-memory", "::mlir::ModuleOp"> {
+  let summary = "Place a launch's shared buffers in dynamic shared memory when they pass the static limit";
+  let description = [{
+    Workgroup attributions become static `.shared` arrays, which CUDA caps
+    at 48 KB per block; the rest of what a block may use (227 KB on an
+    H100, 163 KB on an A100) is dynamic shared memory, sized at launch.
+    For each `gpu.launch` whose workgroup attributions need more than
+    `static-limit` bytes (each aligned to `alignment`, or to a 1024-byte
+    swizzle atom when the launch uses wgmma), the attributions are replaced
+    by `memref.view`s of `gpu.dynamic_shared_memory` at those offsets and
+    the launch's `dynamic_shared_memory_size` is set to the total.
+    Dynamic shared memory is only promised 16-byte aligned: a larger
+    alignment is reached at run time (the views start at the first aligned
+    byte) and the size includes the slack. kgen's runtime raises each
+    kernel's dynamic shared-memory limit to the size it is launched with.
+    Launches within the limit keep static buffers.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+  let options = [
+    Option<"staticLimit", "static-limit", "int64_t", "49152",
+           "Bytes of static shared memory a launch may use">,
+    Option<"alignment_", "alignment", "int64_t", "16",
+           "Alignment of each buffer (kgen-align-kernel-arguments')">,
+  ];
+}
+
 def PadSharedBuffersPass : Pass<"kgen-pad-shared-buffers", "::mlir::ModuleOp"> {
   let summary = "Pad the rows of shared-memory buffers so that column reads do not conflict in banks";
   let description = [{

@@ -60,6 +60,7 @@ struct LaunchRecord {
   int registers = 0;          // per thread
   int localBytes = 0;         // per thread: spills and stack
   int staticSharedBytes = 0;  // per block
+  int dynamicSharedBytes = 0; // per block, as launched
 };
 
 /// Borrows an embedder's stream (a CUstream, e.g. PyTorch's current stream;
