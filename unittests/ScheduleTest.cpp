@@ -101,7 +101,15 @@ TEST(Schedule, RejectionReasons) {
   smem["reduction_tile"] = {32};
   smem["promote_operands"] = {0, 1};
   smem["pipeline_depth"] = 4;
-  EXPECT_EQ(verdictOf(smem).reason, "shared_memory");
+  // 130 KB: over what a chip with 48 KB per block has.
+  TargetDescription small = *lookupTarget("sm_90a");
+  small.sharedMemoryPerBlock = 48 * 1024;
+  Verdict parseVerdict;
+  auto parsed = parseSchedule(smem, gemmKernel(), parseVerdict);
+  ASSERT_TRUE(static_cast<bool>(parsed));
+  EXPECT_EQ(checkSchedule(*parsed, gemmKernel(), small).reason,
+            "shared_memory");
+  EXPECT_TRUE(verdictOf(smem).accepted) << verdictOf(smem).message;
 }
 
 TEST(Schedule, SharedMemoryModelCountsPromotedTiles) {
@@ -390,11 +398,12 @@ TEST(Schedule, WgmmaNeedsWholeInstructionsPerWarpgroup) {
   EXPECT_EQ(estimateRegisters(*s, k), 32 + 24);
   // Swizzled operand tiles are not padded; every buffer counts whole
   // 1024-byte atoms: 8 KB of A, 16 KB of B, the padded 64x128 f32
-  // accumulator (33792 bytes) rounded up to 33 KB.
-  EXPECT_EQ(estimateSharedMemory(*s, k), 8192 + 16384 + 33792);
-  // Over 48 KB: the tile checks are made on a 64x64 workgroup tile, one
-  // warpgroup, which fits.
-  EXPECT_EQ(verdictOf(wgmmaSchedule(), nullptr, k).reason, "shared_memory");
+  // accumulator (33792 bytes) rounded up to 33 KB, and one atom for
+  // aligning dynamic shared memory.
+  EXPECT_EQ(estimateSharedMemory(*s, k), 8192 + 16384 + 33792 + 1024);
+  EXPECT_TRUE(verdictOf(wgmmaSchedule(), nullptr, k).accepted)
+      << verdictOf(wgmmaSchedule(), nullptr, k).message;
+  // The tile checks on a 64x64 workgroup tile, one warpgroup.
   json fits = wgmmaSchedule();
   fits["workgroup_tile"] = {64, 64};
   EXPECT_TRUE(verdictOf(fits, nullptr, k).accepted)
@@ -463,20 +472,27 @@ TEST(Schedule, WgmmaExpansionTilesTheRootOverWarpgroups) {
 TEST(Proposer, HeuristicUsesWgmmaOnSm90aWhereTheReductionTakesIt) {
   KernelInfo k = f16GemmKernelK256();
   json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  // One warpgroup on the whole tile (64 rows: M is 64 here; 128 columns),
+  // double-buffered 64-steps.
   EXPECT_EQ(j["matrix_instruction"], "wgmma") << j.dump();
-  EXPECT_EQ(j["thread_tile"], json({64, 64})) << j.dump();
+  EXPECT_EQ(j["workgroup_tile"], json({64, 128})) << j.dump();
+  EXPECT_EQ(j["thread_tile"], json({64, 128})) << j.dump();
   EXPECT_EQ(j["reduction_tile"], json({64})) << j.dump();
+  EXPECT_EQ(j["pipeline_depth"], 2) << j.dump();
   j = heuristicSchedule(k, *lookupTarget("sm_80"));
   EXPECT_EQ(j["matrix_instruction"], "mma_sync") << j.dump();
-  // Simpler: warps instead of warpgroups, then no tensor cores.
+  // Simpler: synchronous copies, warps instead of warpgroups, then no
+  // tensor cores.
   std::vector<json> simpler =
       simplerSchedules(heuristicSchedule(k, *lookupTarget("sm_90a")));
-  ASSERT_GE(simpler.size(), 2u);
-  EXPECT_EQ(simpler[0]["matrix_instruction"], "mma_sync");
-  EXPECT_EQ(simpler[0]["thread_tile"], json({32, 32}));
-  EXPECT_TRUE(verdictOf(simpler[0], nullptr, k).accepted)
-      << verdictOf(simpler[0], nullptr, k).message;
-  EXPECT_FALSE(simpler[1].contains("matrix_instruction"));
+  ASSERT_GE(simpler.size(), 3u);
+  EXPECT_FALSE(simpler[0].contains("pipeline_depth"));
+  EXPECT_EQ(simpler[1]["matrix_instruction"], "mma_sync");
+  EXPECT_EQ(simpler[1]["thread_tile"], json({32, 64}));
+  EXPECT_FALSE(simpler[2].contains("matrix_instruction"));
+  for (const json &s : simpler)
+    EXPECT_TRUE(verdictOf(s, nullptr, k).accepted)
+        << verdictOf(s, nullptr, k).message << " " << s.dump();
 }
 
 TEST(Proposer, HeuristicUsesTensorCoresForF16GemmsOnNvidia) {

@@ -168,21 +168,20 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // 1.30 ms since the copies are vectors, the shared rows padded and the
     // fragments read with ldmatrix);
     // copies move 8 halves (16 bytes) per thread.
-    // On sm_90a, wgmma: 128x128 tiles where the loops divide (else 64),
-    // each of 2 warpgroups computing 64 rows with m64n128k16, 64 steps of
-    // the reduction at a time (the swizzled tiles' width).
+    // On sm_90a, wgmma: one warpgroup computes a 128x128 tile (64 if the
+    // loop does not divide) with m64nNk16, 64 steps of the reduction at a
+    // time (the swizzled tiles' width), double-buffered. On the H200 the
+    // 4096^3 f16 matmul ran 0.34 ms so, 0.41 ms with 2 warpgroups of
+    // 64x128, 0.44 with 3 buffers, 0.63 with 128x256 tiles and 0.64 with
+    // 64x64 ones (benchmarks/results/2026-11-21-h200-wgmma, call 3).
     if (llvm::is_contained(target.matrixInstructions, "wgmma")) {
       json wgmma = promoted;
       std::vector<int64_t> groupWg(wg), groupTile(th.size(), 0);
-      size_t inner = th.size();
       for (size_t i = 0; i < th.size(); ++i)
         if (th[i]) {
           groupWg[i] = sizes[i] % 128 == 0 ? 128 : wg[i];
-          inner = i;
+          groupTile[i] = groupWg[i];
         }
-      for (size_t i = 0; i < th.size(); ++i)
-        if (th[i])
-          groupTile[i] = i == inner ? groupWg[i] : std::min<int64_t>(64, groupWg[i]);
       wgmma["workgroup_tile"] = groupWg;
       wgmma["thread_tile"] = groupTile;
       std::vector<int64_t> groupSteps;

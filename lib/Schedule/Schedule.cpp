@@ -680,6 +680,10 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
         sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
     bytes += wgmma ? atomAlignedBytes(accumulator) : accumulator;
   }
+  // In dynamic shared memory (past 48 KB), which is only 16-byte aligned,
+  // wgmma's buffers start at the first atom-aligned byte.
+  if (wgmma)
+    bytes += kSwizzleAtomBytes;
   return bytes;
 }
 

@@ -65,7 +65,8 @@ func.func @main(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128x6
 // RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [64, 64], "thread_tile": [64, 64], "reduction_tile": [64], "vector_width": 8, "promote_operands": [0, 1], "fuse": [0, 1, 2], "matrix_instruction": "wgmma"}}' > %t.wgmma.jsonl
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.wgmma.jsonl rounds=1 print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA-SCRIPT
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.wgmma.jsonl rounds=1" 2>/dev/null | FileCheck %s --check-prefix=WGMMA
-// The heuristic takes wgmma on sm_90a, mma_sync on sm_80 (above).
+// The heuristic takes wgmma on sm_90a (one warpgroup per 128x128 tile,
+// double-buffered), mma_sync on sm_80 (above).
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="print-schedules target=sm_90a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA-HEURISTIC
 // The same schedule on sm_80, and wgmma with 32-steps, are rejected.
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.wgmma.jsonl rounds=1 target=sm_80" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA-SM80
@@ -80,7 +81,7 @@ func.func @main(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128x6
 // WGMMA:         scf.for
 // WGMMA:           linalg.matmul {kgen.op = 1 : i64, kgen.root, kgen.wgmma} ins(%{{.*}}, %{{.*}} : tensor<64x64xf16>, tensor<64x64xf16>) outs(%{{.*}} : tensor<64x64xf32>)
 // WGMMA:         } {mapping = [#gpu.warpgroup<y>, #gpu.warpgroup<x>]}
-// WGMMA-HEURISTIC: remark: schedule from heuristic: {{.*}}"matrix_instruction":"wgmma"{{.*}}"reduction_tile":[64]{{.*}}"thread_tile":[64,64],"vector_width":8,"version":1,"workgroup_tile":[64,64]
+// WGMMA-HEURISTIC: remark: schedule from heuristic: {{.*}}"matrix_instruction":"wgmma","pipeline_depth":2{{.*}}"reduction_tile":[64]{{.*}}"thread_tile":[128,128],"vector_width":8,"version":1,"workgroup_tile":[128,128]
 // WGMMA-SM80: warning: no schedule from the replay proposer passed verification (last: [matrix_instruction] 'wgmma' is not available on sm_80); using the heuristic schedule
 // WGMMA-STEP: warning: no schedule from the replay proposer passed verification (last: [matrix_instruction] with wgmma the reduction step must be a multiple of 64 (it is 32)); using the heuristic schedule
 func.func @main(%a: tensor<128x256xf16>, %b: tensor<256x128xf16>) -> tensor<128x128xf16> {

@@ -19,7 +19,6 @@
 // LOG: 'mfma' is not available on sm_90a{{.*}}"reason":"matrix_instruction"
 // LOG: 8192 threads per block exceed the 1024 limit of sm_90a{{.*}}"reason":"threads_per_block"
 // LOG: "reason":"registers"
-// LOG: "reason":"shared_memory"
 // LOG: does not divide the innermost thread tile 3{{.*}}"reason":"vector_width"
 // LOG: makes 768-element vectors{{.*}}"reason":"vector_width"
 // LOG: "reason":"replay_exhausted"
