@@ -444,6 +444,25 @@ TEST(Schedule, WgmmaNeedsWholeInstructionsPerWarpgroup) {
   EXPECT_NE(v.message.find("B as rows of K with N contiguous"),
             std::string::npos)
       << v.message;
+  // A batched gemm: the warpgroup tile and the workgroup tile cover one
+  // index of the batch loop (the swizzled tiles are single matrices).
+  KernelInfo batched = k;
+  batched.sinkLoops = {4, 64, 128};
+  batched.sinkParallel = {true, true, true};
+  batched.rootLoops = {4, 64, 128, 256};
+  batched.rootParallel = {true, true, true, false};
+  batched.rootInputLoops = {{0, 1, 3}, {0, 3, 2}};
+  json batch = fits;
+  batch["workgroup_tile"] = {1, 64, 64};
+  batch["thread_tile"] = {1, 64, 64};
+  EXPECT_TRUE(verdictOf(batch, nullptr, batched).accepted)
+      << verdictOf(batch, nullptr, batched).message;
+  batch["workgroup_tile"] = {2, 64, 64};
+  v = verdictOf(batch, nullptr, batched);
+  EXPECT_NE(v.message.find("workgroup tile covers one index of batch loop 0 "
+                           "(it is 2)"),
+            std::string::npos)
+      << v.message;
   // sm_80 has no wgmma.
   Verdict verdict;
   auto parsed = parseSchedule(fits, k, verdict);

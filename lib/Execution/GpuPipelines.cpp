@@ -73,7 +73,7 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // (NVIDIA; AMD's 64 KB of LDS are all static).
   if (!amd) {
     UseDynamicSharedMemoryPassOptions dynamic;
-    dynamic.alignment_ = kKernelBufferAlignment;
+    dynamic.bufferAlignment = kKernelBufferAlignment;
     pm.addPass(createUseDynamicSharedMemoryPass(dynamic));
   }
   // Constants used inside a launch move into it rather than becoming kernel

@@ -25,6 +25,10 @@ struct PendingLaunch {
 };
 std::vector<PendingLaunch> pending;
 
+// The dynamic shared-memory limit set on each function (a function handle
+// met again in mgpuModuleGetFunction starts over).
+std::map<void *, int32_t> dynamicSharedLimits;
+
 bool streamBorrowed = false;
 void *borrowedStream = nullptr;
 
@@ -188,6 +192,7 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
                                       name),
          "cuModuleGetFunction"))
     functionNames[function] = name;
+  dynamicSharedLimits.erase(function);
   return function;
 }
 
@@ -199,6 +204,17 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   if (!d || !function)
     return;
   auto cuStream = static_cast<CUstream>(stream);
+  // Dynamic shared memory past 48 KB must be opted into per kernel
+  // (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8); the driver
+  // refuses sizes past the device's limit, with a message.
+  if (int32_t &limit = dynamicSharedLimits[function]; smem > limit) {
+    if (!ok(d,
+            d->api().cuFuncSetAttribute(static_cast<CUfunction>(function), 8,
+                                        smem),
+            "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
+      return;
+    limit = smem;
+  }
   PendingLaunch launch;
   if (profiling) {
     launch.function = static_cast<CUfunction>(function);
@@ -220,15 +236,6 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
         !ok(d, d->api().cuEventRecord(launch.start, cuStream), "cuEventRecord"))
       return;
   }
-  // Dynamic shared memory past 48 KB must be opted into per kernel
-  // (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8); the driver
-  // refuses sizes past the device's limit, with a message.
-  if (smem > 0 &&
-      !ok(d,
-          d->api().cuFuncSetAttribute(static_cast<CUfunction>(function), 8,
-                                      smem),
-          "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)"))
-    return;
   ok(d,
      d->api().cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
                              gridZ, blockX, blockY, blockZ, smem, cuStream,

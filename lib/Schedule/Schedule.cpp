@@ -670,7 +670,8 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
   for (int64_t operand : s.promoteOperands) {
     std::vector<int64_t> shape = promotedTileShape(s, k, operand);
     int64_t tile = wgmma ? atomAlignedBytes(product(shape) * k.elementBytes)
-                         : sharedBufferBytes(shape, k.elementBytes);
+                         : alignedBufferBytes(sharedBufferBytes(
+                               shape, k.elementBytes));
     bytes += tile * s.pipelineDepth;
   }
   if (promotedAccumulatorInit(s, k)) {
@@ -678,7 +679,8 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
     effectiveTiles(s, k, wg, th);
     int64_t accumulator =
         sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
-    bytes += wgmma ? atomAlignedBytes(accumulator) : accumulator;
+    bytes += wgmma ? atomAlignedBytes(accumulator)
+                   : alignedBufferBytes(accumulator);
   }
   // In dynamic shared memory (past 48 KB), which is only 16-byte aligned,
   // wgmma's buffers start at the first atom-aligned byte.
@@ -803,6 +805,11 @@ Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k) {
                                   "tile, which covers one index of batch "
                                   "loop {2} (thread tile {3})",
                                   name, tile, i, th[i]));
+    // wgmma's staged tiles are single matrices (the swizzled layout).
+    if (wgmma && i != loops->m && i != loops->n && wg[i] != 1)
+      return reject(llvm::formatv("with wgmma the workgroup tile covers one "
+                                  "index of batch loop {0} (it is {1})",
+                                  i, wg[i]));
     if (th[i] % unit != 0 || wg[i] % th[i] != 0)
       return reject(llvm::formatv(
           "with {0} the thread tile is a {1}'s tile: on the {2} loop it "

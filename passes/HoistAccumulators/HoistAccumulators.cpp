@@ -26,6 +26,7 @@
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Support/Divisibility.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
@@ -65,6 +66,14 @@ std::optional<Access> asAccess(Operation *op) {
   if (auto store = dyn_cast<memref::StoreOp>(op))
     return Access{op, store.getMemRef(), llvm::to_vector(store.getIndices()),
                   store.getValueToStore().getType(), false};
+  // 1-D vectors only: `disjoint` reasons about a run of the innermost
+  // dimension.
+  if (isa<vector::LoadOp, vector::StoreOp>(op) &&
+      cast<VectorType>(isa<vector::LoadOp>(op)
+                           ? op->getResult(0).getType()
+                           : op->getOperand(0).getType())
+              .getRank() != 1)
+    return std::nullopt;
   if (auto load = dyn_cast<vector::LoadOp>(op))
     return Access{op, load.getBase(), llvm::to_vector(load.getIndices()),
                   load.getVectorType(), true};
@@ -76,6 +85,45 @@ std::optional<Access> asAccess(Operation *op) {
 
 bool samePlace(const Access &a, const Access &b) {
   return a.memref == b.memref && a.indices == b.indices && a.type == b.type;
+}
+
+/// `v` as a base value plus a constant (through arith.addi of constants);
+/// a null base for a constant.
+std::pair<Value, int64_t> splitConstant(Value v) {
+  int64_t constant = 0;
+  while (true) {
+    if (std::optional<int64_t> c = getConstantIntValue(v))
+      return {Value(), constant + *c};
+    auto add = v.getDefiningOp<arith::AddIOp>();
+    if (!add)
+      return {v, constant};
+    if (std::optional<int64_t> c = getConstantIntValue(add.getRhs())) {
+      constant += *c;
+      v = add.getLhs();
+    } else if (std::optional<int64_t> c = getConstantIntValue(add.getLhs())) {
+      constant += *c;
+      v = add.getRhs();
+    } else {
+      return {v, constant};
+    }
+  }
+}
+
+/// Whether two accesses of one view and one type provably touch different
+/// elements: in some dimension their indices are one base plus constants
+/// further apart than the access is wide there.
+bool disjoint(const Access &a, const Access &b) {
+  int64_t width = 1;
+  if (auto vector = dyn_cast<VectorType>(a.type))
+    width = vector.getNumElements();
+  for (size_t d = 0; d < a.indices.size(); ++d) {
+    auto [baseA, offsetA] = splitConstant(a.indices[d]);
+    auto [baseB, offsetB] = splitConstant(b.indices[d]);
+    int64_t apart = d + 1 == a.indices.size() ? width : 1;
+    if (baseA == baseB && std::abs(offsetA - offsetB) >= apart)
+      return true;
+  }
+  return false;
 }
 
 /// The loads and stores of one buffer that can become loop-carried
@@ -96,6 +144,10 @@ bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
         work.push_back(user->getResult(0));
         continue;
       }
+      // Any other alias (a reshape, a select of buffers), wherever it is
+      // made, could be read or written in the loop unseen.
+      if (llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>))
+        return false;
       if (!loop->isAncestor(user))
         continue;
       std::optional<Access> access = asAccess(user);
@@ -106,6 +158,11 @@ bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
   }
   if (loads.empty() || loads.size() != stores.size())
     return false;
+  // One view and one access type: then places with provably different
+  // indices do not overlap (see disjoint).
+  for (const Access &a : llvm::concat<const Access>(loads, stores))
+    if (a.memref != loads.front().memref || a.type != loads.front().type)
+      return false;
   // In program order (use lists are not).
   llvm::sort(loads, [](const Access &a, const Access &b) {
     return a.op->isBeforeInBlock(b.op);
@@ -117,10 +174,18 @@ bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
              return loop.isDefinedOutsideOfLoop(i);
            });
   };
-  Operation *firstStore = nullptr;
-  for (const Access &s : stores)
+  Operation *firstStore = nullptr, *lastStore = nullptr;
+  for (const Access &s : stores) {
     if (!firstStore || s.op->isBeforeInBlock(firstStore))
       firstStore = s.op;
+    if (!lastStore || lastStore->isBeforeInBlock(s.op))
+      lastStore = s.op;
+  }
+  // A barrier between a thread's load and store of a place would let
+  // another thread take the place over in between.
+  for (Operation *op = loads.front().op; op != lastStore; op = op->getNextNode())
+    if (isa<gpu::BarrierOp>(op))
+      return false;
   for (const Access &load : loads) {
     if (!invariant(load) || !load.op->isBeforeInBlock(firstStore))
       return false;
@@ -134,8 +199,8 @@ bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
     if (!match)
       return false;
     for (const auto &[other, unused] : pairs)
-      if (samePlace(load, other))
-        return false; // loaded twice
+      if (!disjoint(load, other))
+        return false; // the same place twice, or places that may overlap
     pairs.push_back({load, *match});
   }
   return true;
@@ -152,6 +217,10 @@ Value storedValue(Operation *store) {
 scf::ForOp hoist(RewriterBase &rewriter, scf::ForOp loop, const Pairs &pairs) {
   Location loc = loop.getLoc();
   rewriter.setInsertionPoint(loop);
+  // The loads move ahead of the loop's first barrier: the places must be
+  // final (the accumulator's fill by other threads) before the loop too.
+  if (!isa_and_nonnull<gpu::BarrierOp>(loop->getPrevNode()))
+    gpu::BarrierOp::create(rewriter, loc);
   SmallVector<Value> initial;
   for (const auto &[load, store] : pairs)
     initial.push_back(rewriter.clone(*load.op)->getResult(0));

@@ -71,7 +71,7 @@ struct StagedTile {
   memref::AllocOp alloc;
   int64_t rows = 0, columns = 0, elementBytes = 0;
   SmallVector<Operation *> stores;
-  SmallVector<Operation *> views; // subviews of the tile, users first
+  SmallVector<Operation *> views; // subviews of the tile, sources first
 };
 
 /// The largest power of two known to divide the sum of `terms`.
@@ -107,8 +107,7 @@ Value sum(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> terms) {
 /// Follows `view` back to the allocation it is a subview chain of,
 /// collecting per dimension the offsets the subviews add. Fails on
 /// anything but unit-stride, rank-preserving subviews.
-memref::AllocOp allocOf(Value view, SmallVector<SmallVector<OpFoldResult>> &
-                                        offsets) {
+memref::AllocOp allocOf(Value view, Offsets &offsets) {
   auto rank = cast<MemRefType>(view.getType()).getRank();
   offsets.assign(rank, {});
   while (auto subview = view.getDefiningOp<memref::SubViewOp>()) {
@@ -176,7 +175,8 @@ FailureOr<StagedTile> checkTile(linalg::LinalgOp op, int64_t operand,
         continue;
       int64_t width = 0;
       if (auto store = dyn_cast<vector::StoreOp>(user);
-          store && use.get() == store.getBase())
+          store && use.get() == store.getBase() &&
+          store.getVectorType().getRank() == 1)
         width = store.getVectorType().getNumElements();
       else if (auto store = dyn_cast<memref::StoreOp>(user);
                store && use.get() == store.getMemRef())
@@ -203,6 +203,39 @@ FailureOr<StagedTile> checkTile(linalg::LinalgOp op, int64_t operand,
   return tile;
 }
 
+/// The element index in `tile`'s swizzled buffer of element (row, column)
+/// of the tile: its 128-byte column block, then its row, then its place in
+/// the row. Stores apply the swizzle (chunk xor row mod 8; `wholeChunk`
+/// when the column is known to start a 16-byte chunk); descriptors take
+/// the unswizzled address, since the hardware swizzles address bits.
+Value swizzledElement(OpBuilder &b, Location loc, const StagedTile &tile,
+                      Value row, Value column, bool swizzle,
+                      bool wholeChunk) {
+  auto constant = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  int64_t rowElements = kSwizzleRowBytes / tile.elementBytes;
+  int64_t chunkElements = kSwizzleChunkBytes / tile.elementBytes;
+  Value block = arith::DivUIOp::create(b, loc, column, constant(rowElements));
+  Value inRow = arith::RemUIOp::create(b, loc, column, constant(rowElements));
+  if (swizzle) {
+    Value chunk = arith::DivUIOp::create(b, loc, inRow, constant(chunkElements));
+    Value phase = arith::RemUIOp::create(b, loc, row, constant(8));
+    inRow = arith::MulIOp::create(b, loc,
+                                  arith::XOrIOp::create(b, loc, chunk, phase),
+                                  constant(chunkElements));
+    if (!wholeChunk)
+      inRow = arith::AddIOp::create(
+          b, loc, inRow,
+          arith::RemUIOp::create(b, loc, column, constant(chunkElements)));
+  }
+  Value index = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, block, constant(tile.rows * rowElements)),
+      arith::MulIOp::create(b, loc, row, constant(rowElements)));
+  return arith::AddIOp::create(b, loc, index, inRow);
+}
+
 /// The swizzled buffer of `tile` and the rewrite of its stores.
 Value swizzleTile(StagedTile &tile) {
   OpBuilder b(tile.alloc);
@@ -214,7 +247,6 @@ Value swizzleTile(StagedTile &tile) {
                                       type.getElementType(), AffineMap(),
                                       type.getMemorySpace());
   Value swizzled = memref::AllocOp::create(b, loc, swizzledType).getResult();
-  int64_t rowElements = kSwizzleRowBytes / tile.elementBytes;
   int64_t chunkElements = kSwizzleChunkBytes / tile.elementBytes;
   for (Operation *store : tile.stores) {
     b.setInsertionPoint(store);
@@ -232,32 +264,8 @@ Value swizzleTile(StagedTile &tile) {
     bool wholeChunk = sumDivisor(columnTerms) % chunkElements == 0;
     Value row = sum(b, storeLoc, rowTerms);
     Value column = sum(b, storeLoc, columnTerms);
-    auto constant = [&](int64_t v) {
-      return arith::ConstantIndexOp::create(b, storeLoc, v).getResult();
-    };
-    // block * rows * rowElements + row * rowElements
-    //   + ((chunk xor row mod 8) * chunkElements) + column mod chunk
-    Value block = arith::DivUIOp::create(b, storeLoc, column,
-                                         constant(rowElements));
-    Value inRow = arith::RemUIOp::create(b, storeLoc, column,
-                                         constant(rowElements));
-    Value chunk = arith::DivUIOp::create(b, storeLoc, inRow,
-                                         constant(chunkElements));
-    Value phase = arith::RemUIOp::create(b, storeLoc, row, constant(8));
-    Value swizzledChunk = arith::MulIOp::create(
-        b, storeLoc, arith::XOrIOp::create(b, storeLoc, chunk, phase),
-        constant(chunkElements));
-    Value index = arith::AddIOp::create(
-        b, storeLoc,
-        arith::MulIOp::create(b, storeLoc, block,
-                              constant(tile.rows * rowElements)),
-        arith::MulIOp::create(b, storeLoc, row, constant(rowElements)));
-    index = arith::AddIOp::create(b, storeLoc, index, swizzledChunk);
-    if (!wholeChunk)
-      index = arith::AddIOp::create(
-          b, storeLoc, index,
-          arith::RemUIOp::create(b, storeLoc, column,
-                                 constant(chunkElements)));
+    Value index = swizzledElement(b, storeLoc, tile, row, column,
+                                  /*swizzle=*/true, wholeChunk);
     if (auto vectorStore = dyn_cast<vector::StoreOp>(store)) {
       int64_t bytes =
           vectorStore.getVectorType().getNumElements() * tile.elementBytes;
@@ -313,7 +321,8 @@ FailureOr<WgmmaLoops> checkMarkedOp(linalg::LinalgOp op) {
   int64_t m = loops.sizes[loops.m], n = loops.sizes[loops.n],
           k = loops.sizes[loops.k];
   if (ShapedType::isDynamic(m) || ShapedType::isDynamic(n) ||
-      ShapedType::isDynamic(k) || m % kM || n % 64 || k % kK)
+      ShapedType::isDynamic(k) || m <= 0 || n <= 0 || k <= 0 || m % kM ||
+      n % 64 || k % kK)
     return fail(llvm::formatv("the warpgroup tile {0}x{1}x{2} (MxNxK) is "
                               "not static multiples of 64x64x16",
                               m, n, k));
@@ -350,15 +359,28 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
   if (failed(checked))
     return failure();
   const WgmmaLoops &loops = *checked;
+  Offsets unused;
+  memref::AllocOp allocA = allocOf(op->getOperand(0), unused);
+  if (allocA && allocA == allocOf(op->getOperand(1), unused))
+    return op.emitError("cannot lower this op to wgmma: A and B are the "
+                        "same shared buffer");
   FailureOr<StagedTile> tileA = checkTile(op, 0, "A");
   if (failed(tileA))
     return failure();
   FailureOr<StagedTile> tileB = checkTile(op, 1, "B");
   if (failed(tileB))
     return failure();
-  if (tileA->alloc == tileB->alloc)
-    return op.emitError("cannot lower this op to wgmma: A and B are the "
-                        "same shared buffer");
+  // wgmma reads the tiles after the proxy fence and barrier placed ahead
+  // of the warpgroup loop: every store into them must come before that.
+  auto forall = op->getParentOfType<scf::ForallOp>();
+  for (Operation *store : llvm::concat<Operation *>(tileA->stores,
+                                                    tileB->stores)) {
+    Operation *ancestor = forall->getBlock()->findAncestorOpInBlock(*store);
+    if (!ancestor || !ancestor->isBeforeInBlock(forall))
+      return store->emitError("a store into a tile that wgmma reads must "
+                              "come before the warpgroup loop (the fence "
+                              "that makes it visible to wgmma is there)");
+  }
   // Where the op's tiles start in the staged ones: instructions start on
   // whole 8-row groups, A's on a 16-column step, B's on a column block.
   Offsets offsetsA, offsetsB;
@@ -375,7 +397,6 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
 
   // Nothing has changed so far. A fence and a barrier ahead of the
   // warpgroup loop make every thread's stores visible to wgmma.
-  auto forall = op->getParentOfType<scf::ForallOp>();
   OpBuilder b(forall);
   Location loc = op.getLoc();
   MLIRContext *ctx = b.getContext();
@@ -400,16 +421,8 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
   // then row, then the column within the 128-byte row.
   auto address = [&](Value swizzled, const StagedTile &tile, Value row,
                      Value column) {
-    int64_t rowElements = kSwizzleRowBytes / tile.elementBytes;
-    Value block = arith::DivUIOp::create(b, loc, column, index(rowElements));
-    Value inRow = arith::RemUIOp::create(b, loc, column, index(rowElements));
-    Value element = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, block,
-                              index(tile.rows * rowElements)),
-        arith::AddIOp::create(
-            b, loc, arith::MulIOp::create(b, loc, row, index(rowElements)),
-            inRow));
+    Value element = swizzledElement(b, loc, tile, row, column,
+                                    /*swizzle=*/false, /*wholeChunk=*/true);
     Value bytes = arith::MulIOp::create(b, loc, element,
                                         index(tile.elementBytes));
     Value base =

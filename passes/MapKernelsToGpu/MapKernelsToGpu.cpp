@@ -95,6 +95,18 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
     for (auto [i, count] : llvm::enumerate(llvm::reverse(counts)))
       dims[i] = std::max(dims[i], i == 0 ? count * group : count);
   }
+  // A warpgroup is 128 consecutive linear thread ids; the code inside
+  // (kgen-lower-matrix-instructions) takes its lanes from thread x, so
+  // warpgroups must not straddle rows of x.
+  bool warpgroups = llvm::any_of(threadLoops, [](scf::ForallOp loop) {
+    return isa<gpu::GPUWarpgroupMappingAttr>((*loop.getMapping())[0]);
+  });
+  if (warpgroups && dims[0] % (4 * warpSize) != 0) {
+    why = llvm::formatv("warpgroup loops need a block whose x size is a "
+                        "multiple of {0}; the thread loops make it {1}",
+                        4 * warpSize, dims[0]);
+    return failure();
+  }
   if (dims[0] * dims[1] * dims[2] < linearThreads) {
     if (dims[0] * dims[1] * dims[2] != 1) {
       why = llvm::formatv("a loop on linear thread ids needs {0} threads, "

@@ -57,14 +57,15 @@ struct UseDynamicSharedMemoryPass
                           return WalkResult::interrupt();
                         })
                         .wasInterrupted();
-    int64_t alignment = swizzled ? kgen::kSwizzleAtomBytes : alignment_;
+    int64_t alignment = swizzled ? kgen::kSwizzleAtomBytes : bufferAlignment;
     SmallVector<int64_t> offsets;
     int64_t end = 0;
     for (BlockArgument buffer : buffers) {
       auto type = cast<MemRefType>(buffer.getType());
       // memref.view takes static, identity-layout results only (kgen's
       // shared buffers are): others keep the launch's buffers static.
-      if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          !type.getElementType().isIntOrFloat())
         return success();
       end = alignTo(end, alignment);
       offsets.push_back(end);

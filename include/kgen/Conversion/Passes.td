@@ -397,7 +397,7 @@ def UseDynamicSharedMemoryPass
   let options = [
     Option<"staticLimit", "static-limit", "int64_t", "49152",
            "Bytes of static shared memory a launch may use">,
-    Option<"alignment_", "alignment", "int64_t", "16",
+    Option<"bufferAlignment", "alignment", "int64_t", "16",
            "Alignment of each buffer (kgen-align-kernel-arguments')">,
   ];
 }

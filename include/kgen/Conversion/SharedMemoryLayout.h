@@ -43,6 +43,14 @@ inline int64_t sharedBufferBytes(const std::vector<int64_t> &shape,
   return elements * elementBytes;
 }
 
+/// Every shared buffer starts 16-byte aligned (kgen-align-kernel-arguments,
+/// kgen-use-dynamic-shared-memory), so each counts rounded up to that.
+constexpr int64_t kSharedBufferAlignment = 16;
+inline int64_t alignedBufferBytes(int64_t bytes) {
+  return (bytes + kSharedBufferAlignment - 1) / kSharedBufferAlignment *
+         kSharedBufferAlignment;
+}
+
 /// wgmma reads its operands from shared memory through matrix
 /// descriptors, in the 128-byte swizzle mode (kgen-lower-matrix-
 /// instructions lays the tiles out so): a tile is cut into column blocks of

@@ -110,3 +110,19 @@ func.func @unaligned_view(%c: memref<64x64xf32>, %r: index) {
   } {mapping = [#gpu.warpgroup<x>]}
   return
 }
+
+// -----
+
+// A store into a tile after the warpgroup loop would miss the fence that
+// makes the tile visible to wgmma.
+func.func @store_after(%v: vector<8xf16>, %c: memref<64x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %sa = memref.alloc() : memref<64x64xf16, #gpu.address_space<workgroup>>
+  %sb = memref.alloc() : memref<64x64xf16, #gpu.address_space<workgroup>>
+  scf.forall (%w) in (1) {
+    linalg.matmul {kgen.wgmma} ins(%sa, %sb : memref<64x64xf16, #gpu.address_space<workgroup>>, memref<64x64xf16, #gpu.address_space<workgroup>>) outs(%c : memref<64x64xf32>)
+  } {mapping = [#gpu.warpgroup<x>]}
+  // expected-error @below {{a store into a tile that wgmma reads must come before the warpgroup loop (the fence that makes it visible to wgmma is there)}}
+  vector.store %v, %sa[%c0, %c0] : memref<64x64xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+  return
+}

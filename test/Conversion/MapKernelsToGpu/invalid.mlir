@@ -47,3 +47,21 @@ func.func private @too_few_threads(%out: memref<256xf32>) attributes {kgen.kerne
   } {mapping = [#gpu.block<x>]}
   return
 }
+
+// -----
+
+// A warpgroup is 128 consecutive threads along x: a thread loop making x
+// 192 wide would split warpgroups across rows.
+func.func private @straddling_warpgroups(%out: memref<192xf32>, %acc: memref<2xf32>) attributes {kgen.kernel} {
+  %c = arith.constant 1.0 : f32
+  // expected-error @below {{warpgroup loops need a block whose x size is a multiple of 128; the thread loops make it 192}}
+  scf.forall (%b) in (1) {
+    scf.forall (%t) in (192) {
+      memref.store %c, %out[%t] : memref<192xf32>
+    } {mapping = [#gpu.thread<x>]}
+    scf.forall (%w) in (1) {
+      memref.store %c, %acc[%w] : memref<2xf32>
+    } {mapping = [#gpu.warpgroup<x>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}
