@@ -123,10 +123,20 @@ TEST(Schedule, SharedMemoryModelCountsPromotedTiles) {
   // of padding, as kgen-pad-shared-buffers allocates them.
   EXPECT_EQ(estimateSharedMemory(s, gemmKernel()),
             (32 * (16 + 4) + 16 * (64 + 4)) * 4 * 2 + 32 * (64 + 4) * 4);
-  j["fuse"] = {1, 2}; // the fill materialized: no accumulator tile
-  ASSERT_TRUE(verdictOf(j, &s).accepted);
-  EXPECT_EQ(estimateSharedMemory(s, gemmKernel()),
+  // The fill left unfused would keep no accumulator tile (the model
+  // follows), but it could not run on a GPU: rung 2 refuses it.
+  j["fuse"] = {1, 2};
+  Verdict parseVerdict;
+  auto unfused = parseSchedule(j, gemmKernel(), parseVerdict);
+  ASSERT_TRUE(static_cast<bool>(unfused));
+  EXPECT_EQ(estimateSharedMemory(*unfused, gemmKernel()),
             (32 * (16 + 4) + 16 * (64 + 4)) * 4 * 2);
+  Verdict v = verdictOf(j);
+  EXPECT_EQ(v.reason, "illegal_fusion");
+  EXPECT_NE(v.message.find("op 0 (linalg.fill) is not fused: on a GPU every "
+                           "op of a kernel runs inside its tile loops"),
+            std::string::npos)
+      << v.message;
   // Rows that are not a multiple of 64 bytes are not padded.
   EXPECT_EQ(sharedBufferBytes({16, 12}, 4), 16 * 12 * 4);
   EXPECT_EQ(sharedBufferBytes({64, 64}, 2), 64 * 72 * 2);
@@ -166,8 +176,9 @@ TEST(Schedule, PromotionNeedsAStructureItCanStage) {
   EXPECT_NE(v.message.find("op 0 (linalg.generic) is neither"),
             std::string::npos)
       << v.message;
+  // Left unfused instead, it could not run on a GPU.
   fused["fuse"] = {1, 2, 3};
-  EXPECT_TRUE(rejected(fused, producer).accepted);
+  EXPECT_EQ(rejected(fused, producer).reason, "illegal_fusion");
 }
 
 TEST(Schedule, PromotedExpansionStagesOperandsInWorkgroupMemory) {

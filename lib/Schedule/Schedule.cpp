@@ -247,7 +247,9 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
         {"fuse",
          described(intList, "Indices (kgen.op) of the kernel ops computed "
                             "inside the tile loops; default: all. A fused "
-                            "op's consumers must be fused too.")},
+                            "op's consumers must be fused too. A kernel is "
+                            "one GPU launch: every op but the sink must be "
+                            "fused.")},
         {"vector_width",
          described({{"enum", {1, 2, 4, 8}}},
                    "Each thread walks its tile in vectors of this many "
@@ -861,6 +863,17 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
             llvm::formatv("op {0} is fused but its consumer op {1} is not", op,
                           user));
   }
+  // A kernel is one launch: an op left outside the tile loops would have
+  // to run on the host, on device memory (kgen-map-kernels-to-gpu refuses
+  // it), so every target kgen has needs every op fused.
+  for (int64_t op = 0; op < numOps; ++op)
+    if (op != k.sinkIndex && !fused.count(op))
+      return Verdict::reject(
+          "illegal_fusion",
+          llvm::formatv("op {0} ({1}) is not fused: on a GPU every op of a "
+                        "kernel runs inside its tile loops (fuse every op "
+                        "but the sink, or leave 'fuse' out)",
+                        op, k.opNames[op]));
   for (int64_t operand : s.promoteOperands)
     if (operand < 0 || operand >= static_cast<int64_t>(k.rootInputLoops.size()))
       return Verdict::reject(
