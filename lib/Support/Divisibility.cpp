@@ -1,6 +1,8 @@
 //===- Divisibility.cpp - what index arithmetic proves about offsets ------===//
 
 #include "kgen/Support/Divisibility.h"
+#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -165,9 +167,21 @@ Value mlir::kgen::viewSource(Value view) {
   return {};
 }
 
-int64_t mlir::kgen::baseAlignment(Value view, int64_t assumed) {
+Value mlir::kgen::viewRoot(Value view) {
   while (Value source = viewSource(view))
     view = source;
+  return view;
+}
+
+int64_t mlir::kgen::sharedBufferAlignment(Operation *scope, int64_t assumed) {
+  bool swizzled = scope->walk([](NVVM::WgmmaMmaAsyncOp) {
+                         return WalkResult::interrupt();
+                       }).wasInterrupted();
+  return swizzled ? std::max<int64_t>(assumed, kSwizzleAtomBytes) : assumed;
+}
+
+int64_t mlir::kgen::baseAlignment(Value view, int64_t assumed) {
+  view = viewRoot(view);
   auto type = cast<MemRefType>(view.getType());
   int64_t natural = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
   auto fromAttribute = [&](std::optional<uint64_t> alignment) {

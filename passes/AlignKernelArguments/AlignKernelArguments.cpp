@@ -14,11 +14,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Support/Divisibility.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_ALIGNKERNELARGUMENTSPASS
@@ -54,17 +53,11 @@ struct AlignKernelArgumentsPass
       // alignment of their own, a buffer after one of 36 bytes starts
       // misaligned for the vector accesses the backend derives from it
       // (a CUDA "misaligned address" fault).
-      // wgmma reads its operands in a swizzled layout that the hardware
-      // derives from address bits, so their buffers start on whole
-      // swizzle atoms; the kernel's other buffers get the same alignment
-      // (the shared-memory model counts every buffer so rounded).
-      bool swizzled = func.walk([](NVVM::WgmmaMmaAsyncOp) {
-                            return WalkResult::interrupt();
-                          }).wasInterrupted();
-      IntegerAttr sharedAttr =
-          swizzled ? builder.getI64IntegerAttr(std::max<int64_t>(
-                         alignment, kgen::kSwizzleAtomBytes))
-                   : attr;
+      // wgmma's swizzled operands need whole atoms; the kernel's other
+      // buffers get the same alignment (the shared-memory model counts
+      // every buffer so rounded).
+      IntegerAttr sharedAttr = builder.getI64IntegerAttr(
+          kgen::sharedBufferAlignment(func, alignment));
       StringAttr align = builder.getStringAttr(
           LLVM::LLVMDialect::getAlignAttrName());
       for (unsigned i = 0, e = func.getNumWorkgroupAttributions(); i < e; ++i)

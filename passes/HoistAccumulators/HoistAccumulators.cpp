@@ -42,21 +42,15 @@ using namespace mlir;
 
 namespace {
 
-/// The buffer a view is taken of.
-Value rootBuffer(Value view) {
-  while (Value source = kgen::viewSource(view))
-    view = source;
-  return view;
-}
-
-/// A load or store of one place: the memref, its indices, and for vector
-/// accesses the vector type.
+/// A load or store of one place: the memref, its indices, the type
+/// accessed (a vector type for vector accesses), and a store's value.
 struct Access {
   Operation *op;
   Value memref;
   SmallVector<Value> indices;
   Type type;
   bool isLoad;
+  Value stored = {};
 };
 
 std::optional<Access> asAccess(Operation *op) {
@@ -65,7 +59,8 @@ std::optional<Access> asAccess(Operation *op) {
                   load.getType(), true};
   if (auto store = dyn_cast<memref::StoreOp>(op))
     return Access{op, store.getMemRef(), llvm::to_vector(store.getIndices()),
-                  store.getValueToStore().getType(), false};
+                  store.getValueToStore().getType(), false,
+                  store.getValueToStore()};
   // 1-D vectors only: `disjoint` reasons about a run of the innermost
   // dimension.
   if (isa<vector::LoadOp, vector::StoreOp>(op) &&
@@ -79,7 +74,7 @@ std::optional<Access> asAccess(Operation *op) {
                   load.getVectorType(), true};
   if (auto store = dyn_cast<vector::StoreOp>(op))
     return Access{op, store.getBase(), llvm::to_vector(store.getIndices()),
-                  store.getVectorType(), false};
+                  store.getVectorType(), false, store.getValueToStore()};
   return std::nullopt;
 }
 
@@ -206,13 +201,6 @@ bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
   return true;
 }
 
-/// The store's value operand.
-Value storedValue(Operation *store) {
-  if (auto s = dyn_cast<memref::StoreOp>(store))
-    return s.getValueToStore();
-  return cast<vector::StoreOp>(store).getValueToStore();
-}
-
 /// Carries the pairs' places through `loop`; returns the new loop.
 scf::ForOp hoist(RewriterBase &rewriter, scf::ForOp loop, const Pairs &pairs) {
   Location loc = loop.getLoc();
@@ -226,7 +214,7 @@ scf::ForOp hoist(RewriterBase &rewriter, scf::ForOp loop, const Pairs &pairs) {
     initial.push_back(rewriter.clone(*load.op)->getResult(0));
   SmallVector<Value> yielded;
   for (const auto &[load, store] : pairs)
-    yielded.push_back(storedValue(store.op));
+    yielded.push_back(store.stored);
   FailureOr<LoopLikeOpInterface> replaced =
       cast<LoopLikeOpInterface>(loop.getOperation())
           .replaceWithAdditionalYields(
@@ -278,7 +266,7 @@ struct HoistAccumulatorsPass
         SetVector<Value> roots;
         loop.getBody()->walk([&](Operation *op) {
           if (std::optional<Access> access = asAccess(op))
-            roots.insert(rootBuffer(access->memref));
+            roots.insert(kgen::viewRoot(access->memref));
         });
         for (Value root : roots) {
           // Only buffers of the launch (shared memory, arguments): a

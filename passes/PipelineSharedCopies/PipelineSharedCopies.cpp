@@ -118,12 +118,11 @@ private:
   /// pass made, the last copy stands for the buffer.
   Value rootBuffer(Value view) const {
     while (true) {
-      if (Value source = kgen::viewSource(view))
-        view = source;
-      else if (Operation *def = view.getDefiningOp(); chains.contains(def))
-        view = cast<arith::SelectOp>(def).getFalseValue();
-      else
+      view = kgen::viewRoot(view);
+      Operation *def = view.getDefiningOp();
+      if (!chains.contains(def))
         return view;
+      view = cast<arith::SelectOp>(def).getFalseValue();
     }
   }
 

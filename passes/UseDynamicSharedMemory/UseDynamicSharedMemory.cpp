@@ -17,7 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Support/Divisibility.h"
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_USEDYNAMICSHAREDMEMORYPASS
@@ -29,10 +29,6 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kDynamicBaseAlignment = 16;
-
-int64_t alignTo(int64_t value, int64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
 
 struct UseDynamicSharedMemoryPass
     : public kgen::impl::UseDynamicSharedMemoryPassBase<
@@ -52,12 +48,7 @@ struct UseDynamicSharedMemoryPass
         llvm::to_vector(launch.getWorkgroupAttributions());
     if (buffers.empty() || launch.getDynamicSharedMemorySize())
       return success();
-    bool swizzled = launch.getBody()
-                        .walk([](NVVM::WgmmaMmaAsyncOp) {
-                          return WalkResult::interrupt();
-                        })
-                        .wasInterrupted();
-    int64_t alignment = swizzled ? kgen::kSwizzleAtomBytes : bufferAlignment;
+    int64_t alignment = kgen::sharedBufferAlignment(launch, bufferAlignment);
     SmallVector<int64_t> offsets;
     int64_t end = 0;
     for (BlockArgument buffer : buffers) {
@@ -67,7 +58,7 @@ struct UseDynamicSharedMemoryPass
       if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
           !type.getElementType().isIntOrFloat())
         return success();
-      end = alignTo(end, alignment);
+      end = llvm::alignTo(end, alignment);
       offsets.push_back(end);
       end += type.getNumElements() *
              std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);

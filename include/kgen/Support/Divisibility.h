@@ -35,6 +35,10 @@ int64_t offsetDivisor(Value v);
 /// not such a view.
 Value viewSource(Value view);
 
+/// The buffer `view` is a view of, through every subview and cast (`view`
+/// itself if it is none).
+Value viewRoot(Value view);
+
 /// The alignment in bytes of the buffer view `view` is taken of: `assumed`
 /// for a function's buffer arguments and for shared memory (the alignment
 /// kgen's runtime and kgen-align-kernel-arguments promise), an
@@ -47,6 +51,11 @@ int64_t baseAlignment(Value view, int64_t assumed);
 /// dimensions (those of size 1 never move) and its buffer's base alignment.
 /// 0 if the layout is not strided.
 int64_t rowAlignment(Value view, int64_t assumed);
+
+/// The alignment every shared buffer of `scope` (a kernel or a launch) gets:
+/// `assumed`, or a whole swizzle atom (SharedMemoryLayout.h) where wgmma
+/// reads shared memory in it, since the swizzle works on address bits.
+int64_t sharedBufferAlignment(Operation *scope, int64_t assumed);
 
 } // namespace mlir::kgen
 
