@@ -1,9 +1,9 @@
 //===- ScheduleTest.cpp - schedule parsing, checks, expansion, records ----===//
 
+#include "kgen/Schedule/Schedule.h"
+#include "kgen/Conversion/SharedMemoryLayout.h"
 #include "kgen/Proposer/Proposer.h"
 #include "kgen/Schedule/Records.h"
-#include "kgen/Conversion/SharedMemoryLayout.h"
-#include "kgen/Schedule/Schedule.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -188,25 +188,25 @@ TEST(Schedule, PromotedExpansionStagesOperandsInWorkgroupMemory) {
   Schedule s;
   ASSERT_TRUE(verdictOf(j, &s).accepted);
   std::string script = expandSchedule(s, gemmKernel());
-  for (const char *expected : {
-           // The reduction loop around the thread loops, per workgroup.
-           "%reduced, %reduction_loop = transform.structured.tile_using_for "
-           "%fused0_op1 tile_sizes [0, 0, 16]",
-           "nofold_flags = [1, 1, 0]",
-           "%copy0, %copy1 = transform.split_handle %promote_copies",
-           "promote_tensor to #gpu.address_space<workgroup> %copy1_init",
-           "promote_tensor to #gpu.address_space<workgroup> "
-           "%accumulator_init",
-           // A's 32x16 tile over 8x16 threads (y, x): 4 rows of one
-           // column each.
-           "tile_using_forall %copy0 tile_sizes [4, 1] (mapping = "
-           "[#gpu.thread<y>, #gpu.thread<x>])",
-           // B's 16x64 tile: 2 rows of 4 columns each.
-           "tile_using_forall %copy1 tile_sizes [2, 4]",
-           "tile_using_forall %promoted_root tile_sizes [4, 4, 0]",
-           "transform.structured.vectorize %root_vector_tiled"})
-    EXPECT_NE(script.find(expected), std::string::npos)
-        << expected << "\n" << script;
+  for (const char *expected :
+       {// The reduction loop around the thread loops, per workgroup.
+        "%reduced, %reduction_loop = transform.structured.tile_using_for "
+        "%fused0_op1 tile_sizes [0, 0, 16]",
+        "nofold_flags = [1, 1, 0]",
+        "%copy0, %copy1 = transform.split_handle %promote_copies",
+        "promote_tensor to #gpu.address_space<workgroup> %copy1_init",
+        "promote_tensor to #gpu.address_space<workgroup> "
+        "%accumulator_init",
+        // A's 32x16 tile over 8x16 threads (y, x): 4 rows of one
+        // column each.
+        "tile_using_forall %copy0 tile_sizes [4, 1] (mapping = "
+        "[#gpu.thread<y>, #gpu.thread<x>])",
+        // B's 16x64 tile: 2 rows of 4 columns each.
+        "tile_using_forall %copy1 tile_sizes [2, 4]",
+        "tile_using_forall %promoted_root tile_sizes [4, 4, 0]",
+        "transform.structured.vectorize %root_vector_tiled"})
+    EXPECT_NE(script.find(expected), std::string::npos) << expected << "\n"
+                                                        << script;
   // The root is not the sink: its consumers read the accumulator, and no
   // write-back copy is needed.
   EXPECT_EQ(script.find("%writeback"), std::string::npos);
@@ -243,8 +243,7 @@ TEST(Schedule, PipelineDepthNeedsStagedReductionStepsOnNvidia) {
   unstaged["pipeline_depth"] = 2;
   Verdict v = reasonOf(unstaged, "sm_90a");
   EXPECT_EQ(v.reason, "pipeline_depth");
-  EXPECT_NE(v.message.find("promote_operands"), std::string::npos)
-      << v.message;
+  EXPECT_NE(v.message.find("promote_operands"), std::string::npos) << v.message;
   json untiled = j;
   untiled["pipeline_depth"] = 2;
   untiled["reduction_tile"] = {0};

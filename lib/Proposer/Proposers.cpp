@@ -67,9 +67,8 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
       if (sizes[i] > 1 && (candidates.empty() || i != candidates.front()))
         wide.push_back(i);
     if (!candidates.empty() && wide.size() + 1 > 3) {
-      std::stable_sort(wide.begin(), wide.end(), [&](size_t a, size_t b) {
-        return sizes[a] > sizes[b];
-      });
+      std::stable_sort(wide.begin(), wide.end(),
+                       [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
       candidates = {candidates.front(), std::max(wide[0], wide[1]),
                     std::min(wide[0], wide[1])};
     }
@@ -140,10 +139,9 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
   };
   // Staged copies are double-buffered (cp.async, one step ahead) where the
   // second buffers fit, otherwise synchronous: a 4096^3 f32 matmul ran 1.52x
-  // faster double-buffered, and the f16 tensor-core one, whose 64-step
-  // tiles leave no room for a second buffer, faster at depth 1 than with
-  // 32-steps at depth 2 or 3 (1.45 against 1.92 and 1.89 ms on the H200;
-  // benchmarks/results/2026-11-21-h200-pipeline).
+  // faster double-buffered (benchmarks/results/2026-11-21-h200-pipeline),
+  // the f16 mma_sync one 0.76 against 0.78 ms with dynamic shared memory
+  // (benchmarks/results/2026-11-21-h200-wgmma, call 3).
   auto withPipeline = [&](json candidate) -> std::optional<json> {
     candidate["pipeline_depth"] = 2;
     if (passesChecks(candidate))
@@ -169,11 +167,12 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // fragments read with ldmatrix);
     // copies move 8 halves (16 bytes) per thread.
     // On sm_90a, wgmma: one warpgroup computes a 128x128 tile (the
-    // generic tile, 64, where a loop does not divide by 128) with m64nNk16, 64 steps of the reduction at a
-    // time (the swizzled tiles' width), double-buffered. On the H200 the
-    // 4096^3 f16 matmul ran 0.34 ms so, 0.41 ms with 2 warpgroups of
-    // 64x128, 0.44 with 3 buffers, 0.63 with 128x256 tiles and 0.64 with
-    // 64x64 ones (benchmarks/results/2026-11-21-h200-wgmma, call 3).
+    // generic tile, 64, where a loop does not divide by 128) with m64nNk16, 64
+    // steps of the reduction at a time (the swizzled tiles' width),
+    // double-buffered. On the H200 the 4096^3 f16 matmul ran 0.34 ms so, 0.41
+    // ms with 2 warpgroups of 64x128, 0.44 with 3 buffers, 0.63 with 128x256
+    // tiles and 0.64 with 64x64 ones (benchmarks/results/2026-11-21-h200-wgmma,
+    // call 3).
     if (llvm::is_contained(target.matrixInstructions, "wgmma")) {
       json wgmma = promoted;
       std::vector<int64_t> groupWg(wg), groupTile(th.size(), 0);
@@ -200,8 +199,7 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
         if (th[i])
           warpTile[i] = std::min<int64_t>(32, wg[i]);
       mma["thread_tile"] = warpTile;
-      for (auto [step, size] :
-           llvm::zip(steps, kernel.rootReductionSizes()))
+      for (auto [step, size] : llvm::zip(steps, kernel.rootReductionSizes()))
         step = size > 64 && size % 64 == 0   ? 64
                : size > 32 && size % 32 == 0 ? 32
                : size % 16 == 0              ? 16
@@ -231,8 +229,8 @@ std::vector<json> mlir::kgen::simplerSchedules(const json &schedule) {
     // Warps instead of warpgroups: a warpgroup tile's multiples of 64 are
     // halved (the heuristic's 128x128 tile gets 4 warps of 64x64).
     current["matrix_instruction"] = "mma_sync";
-    if (auto tiles = current.find("thread_tile"); tiles != current.end() &&
-                                                  tiles->is_array())
+    if (auto tiles = current.find("thread_tile");
+        tiles != current.end() && tiles->is_array())
       for (json &tile : *tiles)
         if (tile.is_number_integer() && tile.get<int64_t>() % 64 == 0)
           tile = tile.get<int64_t>() / 2;
@@ -243,8 +241,8 @@ std::vector<json> mlir::kgen::simplerSchedules(const json &schedule) {
     // Without tensor cores a thread computes what a warp did: the
     // heuristic's 32x32 warp tiles become its 4x4 thread tiles.
     current.erase("matrix_instruction");
-    if (auto tiles = current.find("thread_tile"); tiles != current.end() &&
-                                                  tiles->is_array())
+    if (auto tiles = current.find("thread_tile");
+        tiles != current.end() && tiles->is_array())
       for (json &tile : *tiles)
         if (tile.is_number_integer() && tile.get<int64_t>() % 8 == 0)
           tile = tile.get<int64_t>() / 8;

@@ -671,9 +671,9 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
   int64_t bytes = 0;
   for (int64_t operand : s.promoteOperands) {
     std::vector<int64_t> shape = promotedTileShape(s, k, operand);
-    int64_t tile = wgmma ? atomAlignedBytes(product(shape) * k.elementBytes)
-                         : alignedBufferBytes(sharedBufferBytes(
-                               shape, k.elementBytes));
+    int64_t tile =
+        wgmma ? atomAlignedBytes(product(shape) * k.elementBytes)
+              : alignedBufferBytes(sharedBufferBytes(shape, k.elementBytes));
     bytes += tile * s.pipelineDepth;
   }
   if (promotedAccumulatorInit(s, k)) {
@@ -681,8 +681,8 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
     effectiveTiles(s, k, wg, th);
     int64_t accumulator =
         sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
-    bytes += wgmma ? atomAlignedBytes(accumulator)
-                   : alignedBufferBytes(accumulator);
+    bytes +=
+        wgmma ? atomAlignedBytes(accumulator) : alignedBufferBytes(accumulator);
   }
   // In dynamic shared memory (past 48 KB), which is only 16-byte aligned,
   // wgmma's buffers start at the first atom-aligned byte.
@@ -798,7 +798,7 @@ Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k) {
   effectiveTiles(s, k, wg, th);
   const char *tile = wgmma ? "warpgroup" : "warp";
   for (size_t i = 0; i < th.size(); ++i) {
-    int64_t unit = i == loops->m ? (wgmma ? 64 : 16)
+    int64_t unit = i == loops->m   ? (wgmma ? 64 : 16)
                    : i == loops->n ? (wgmma ? 64 : 8)
                                    : 1;
     const char *loop = i == loops->m ? "M" : i == loops->n ? "N" : "batch";
@@ -819,9 +819,8 @@ Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k) {
           "(it is {5})",
           name, tile, loop, unit, wg[i], th[i]));
   }
-  int64_t step = s.reductionTile[loops->k]
-                     ? s.reductionTile[loops->k]
-                     : k.rootReductionSizes()[loops->k];
+  int64_t step = s.reductionTile[loops->k] ? s.reductionTile[loops->k]
+                                           : k.rootReductionSizes()[loops->k];
   // wgmma's K-contiguous A tile is swizzled in blocks of 128-byte rows.
   int64_t stepUnit = wgmma ? 64 : 16;
   if (step % stepUnit != 0)
@@ -996,10 +995,9 @@ std::string mapping(const std::vector<int64_t> &tiles, const char *kind,
   std::vector<std::string> attrs;
   int64_t count = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
   for (int64_t i = count - 1; i >= 0; --i)
-    attrs.push_back(linear ? llvm::formatv("#gpu.{0}<linear_dim_{1}>", kind, i)
-                                 .str()
-                           : llvm::formatv("#gpu.{0}<{1}>", kind, dims[i])
-                                 .str());
+    attrs.push_back(
+        linear ? llvm::formatv("#gpu.{0}<linear_dim_{1}>", kind, i).str()
+               : llvm::formatv("#gpu.{0}<{1}>", kind, dims[i]).str());
   return "[" + llvm::join(attrs, ", ") + "]";
 }
 
@@ -1167,24 +1165,23 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> vectorTiles(k.sinkParallelSizes().size(), 1);
   if (vectorize)
     vectorTiles[innermostThreadTiled(s)] = s.vectorWidth;
-  auto vectorLevel = [&](const std::string &handle,
-                         const std::vector<bool> &parallel,
-                         llvm::StringRef prefix,
-                         llvm::function_ref<bool(int64_t)> skip) {
-    std::vector<std::string> loops;
-    for (size_t i = 0; i < vectorTiles.size(); ++i)
-      loops.push_back(llvm::formatv("{0}_loop{1}", prefix, i).str());
-    std::string tiled = (prefix + "_tiled").str();
-    os << llvm::formatv("    {0}, {1} = transform.structured.tile_using_for "
-                        "{2} tile_sizes {3} : ({4}) -> ({4}, {5})\n",
-                        tiled, llvm::join(loops, ", "), handle,
-                        tileList(parallel, vectorTiles, true), kOp,
-                        llvm::join(std::vector<std::string>(loops.size(), kOp),
-                                   ", "));
-    fuseInto(loops.back(), (prefix + "_op").str(), (prefix + "_loop").str(),
-             skip);
-    return tiled;
-  };
+  auto vectorLevel =
+      [&](const std::string &handle, const std::vector<bool> &parallel,
+          llvm::StringRef prefix, llvm::function_ref<bool(int64_t)> skip) {
+        std::vector<std::string> loops;
+        for (size_t i = 0; i < vectorTiles.size(); ++i)
+          loops.push_back(llvm::formatv("{0}_loop{1}", prefix, i).str());
+        std::string tiled = (prefix + "_tiled").str();
+        os << llvm::formatv(
+            "    {0}, {1} = transform.structured.tile_using_for "
+            "{2} tile_sizes {3} : ({4}) -> ({4}, {5})\n",
+            tiled, llvm::join(loops, ", "), handle,
+            tileList(parallel, vectorTiles, true), kOp,
+            llvm::join(std::vector<std::string>(loops.size(), kOp), ", "));
+        fuseInto(loops.back(), (prefix + "_op").str(), (prefix + "_loop").str(),
+                 skip);
+        return tiled;
+      };
   auto skipInVectorLoop = [&](int64_t op) {
     return k.opNames[op] == "tensor.pad" ||
            llvm::is_contained(k.sinkInitProducers, op) || ownThreadLoops(op);
@@ -1404,11 +1401,10 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
                           kOp);
       rootCompute = "%root_threads";
       if (mma)
-        os << llvm::formatv("    transform.annotate %root_threads \"{0}\" : "
-                            "{1}\n",
-                            s.matrixInstruction == "wgmma" ? kWgmmaAttr
-                                                           : kMmaSyncAttr,
-                            kOp);
+        os << llvm::formatv(
+            "    transform.annotate %root_threads \"{0}\" : "
+            "{1}\n",
+            s.matrixInstruction == "wgmma" ? kWgmmaAttr : kMmaSyncAttr, kOp);
     }
     if (vectorize && !mma)
       toVectorize.push_back(vectorLevel(rootCompute, k.rootParallel,

@@ -174,9 +174,9 @@ Value mlir::kgen::viewRoot(Value view) {
 }
 
 int64_t mlir::kgen::sharedBufferAlignment(Operation *scope, int64_t assumed) {
-  bool swizzled = scope->walk([](NVVM::WgmmaMmaAsyncOp) {
-                         return WalkResult::interrupt();
-                       }).wasInterrupted();
+  bool swizzled =
+      scope->walk([](NVVM::WgmmaMmaAsyncOp) { return WalkResult::interrupt(); })
+          .wasInterrupted();
   return swizzled ? std::max<int64_t>(assumed, kSwizzleAtomBytes) : assumed;
 }
 

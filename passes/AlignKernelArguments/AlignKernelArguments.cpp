@@ -37,8 +37,7 @@ struct AlignKernelArgumentsPass
     if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
       getOperation().emitError()
           << "kgen-align-kernel-arguments: alignment "
-          << static_cast<int64_t>(alignment)
-          << " is not a power of two";
+          << static_cast<int64_t>(alignment) << " is not a power of two";
       return signalPassFailure();
     }
     Builder builder(&getContext());
@@ -58,8 +57,8 @@ struct AlignKernelArgumentsPass
       // every buffer so rounded).
       IntegerAttr sharedAttr = builder.getI64IntegerAttr(
           kgen::sharedBufferAlignment(func, alignment));
-      StringAttr align = builder.getStringAttr(
-          LLVM::LLVMDialect::getAlignAttrName());
+      StringAttr align =
+          builder.getStringAttr(LLVM::LLVMDialect::getAlignAttrName());
       for (unsigned i = 0, e = func.getNumWorkgroupAttributions(); i < e; ++i)
         func.setWorkgroupAttributionAttr(i, align, sharedAttr);
     });

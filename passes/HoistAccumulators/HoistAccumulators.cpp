@@ -58,23 +58,29 @@ std::optional<Access> asAccess(Operation *op) {
     return Access{op, load.getMemRef(), llvm::to_vector(load.getIndices()),
                   load.getType(), true};
   if (auto store = dyn_cast<memref::StoreOp>(op))
-    return Access{op, store.getMemRef(), llvm::to_vector(store.getIndices()),
-                  store.getValueToStore().getType(), false,
+    return Access{op,
+                  store.getMemRef(),
+                  llvm::to_vector(store.getIndices()),
+                  store.getValueToStore().getType(),
+                  false,
                   store.getValueToStore()};
   // 1-D vectors only: `disjoint` reasons about a run of the innermost
   // dimension.
   if (isa<vector::LoadOp, vector::StoreOp>(op) &&
-      cast<VectorType>(isa<vector::LoadOp>(op)
-                           ? op->getResult(0).getType()
-                           : op->getOperand(0).getType())
+      cast<VectorType>(isa<vector::LoadOp>(op) ? op->getResult(0).getType()
+                                               : op->getOperand(0).getType())
               .getRank() != 1)
     return std::nullopt;
   if (auto load = dyn_cast<vector::LoadOp>(op))
     return Access{op, load.getBase(), llvm::to_vector(load.getIndices()),
                   load.getVectorType(), true};
   if (auto store = dyn_cast<vector::StoreOp>(op))
-    return Access{op, store.getBase(), llvm::to_vector(store.getIndices()),
-                  store.getVectorType(), false, store.getValueToStore()};
+    return Access{op,
+                  store.getBase(),
+                  llvm::to_vector(store.getIndices()),
+                  store.getVectorType(),
+                  false,
+                  store.getValueToStore()};
   return std::nullopt;
 }
 
@@ -178,7 +184,8 @@ bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
   }
   // A barrier between a thread's load and store of a place would let
   // another thread take the place over in between.
-  for (Operation *op = loads.front().op; op != lastStore; op = op->getNextNode())
+  for (Operation *op = loads.front().op; op != lastStore;
+       op = op->getNextNode())
     if (isa<gpu::BarrierOp>(op))
       return false;
   for (const Access &load : loads) {
@@ -247,7 +254,8 @@ struct HoistAccumulatorsPass
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<gpu::LaunchOp> launches;
-    getOperation().walk([&](gpu::LaunchOp launch) { launches.push_back(launch); });
+    getOperation().walk(
+        [&](gpu::LaunchOp launch) { launches.push_back(launch); });
     for (gpu::LaunchOp launch : launches) {
       SmallVector<scf::ForOp> loops;
       for (Operation &op : launch.getBody().front())

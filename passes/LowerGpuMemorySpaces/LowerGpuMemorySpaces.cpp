@@ -62,7 +62,8 @@ struct LowerGpuMemorySpacesPass
     MLIRContext *context = &getContext();
     AttrTypeReplacer replacer;
     replacer.addReplacement([&](BaseMemRefType type) -> std::optional<Type> {
-      auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+      auto space =
+          dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
       if (!space)
         return std::nullopt;
       unsigned number = (*spaces)(space.getValue());

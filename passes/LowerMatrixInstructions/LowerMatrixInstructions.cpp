@@ -162,9 +162,9 @@ void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
   auto plus = [&](Value base, int64_t constant) {
     Value &v = offsets[{base, constant}];
     if (!v)
-      v = constant ? arith::AddIOp::create(b, loc, base, index(constant))
-                         .getResult()
-                   : base;
+      v = constant
+              ? arith::AddIOp::create(b, loc, base, index(constant)).getResult()
+              : base;
     return v;
   };
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -250,8 +250,7 @@ void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
       SmallVector<Value> elements;
       for (int64_t r = 0; r < 2; ++r)
         for (int64_t e = 0; e < 2; ++e)
-          elements.push_back(
-              load(2, accumulatorPoint(i * kM, j * kN, r, e)));
+          elements.push_back(load(2, accumulatorPoint(i * kM, j * kN, r, e)));
       acc.push_back(fragment({2, 2}, f32, elements));
     }
   for (int64_t s = 0; s < stepsK; ++s) {

@@ -1,4 +1,5 @@
-//===- MatrixInstructions.h - kgen-lower-matrix-instructions parts -*- C++ -*-===//
+//===- MatrixInstructions.h - kgen-lower-matrix-instructions parts -*- C++
+//-*-===//
 //
 // The rewrites of kgen-lower-matrix-instructions, one per instruction
 // family; each reports its own errors at the op.

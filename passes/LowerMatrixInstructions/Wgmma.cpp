@@ -93,15 +93,14 @@ Value sum(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> terms) {
       constant += *c;
       continue;
     }
-    total = total ? arith::AddIOp::create(b, loc, total, cast<Value>(t))
-                        .getResult()
-                  : cast<Value>(t);
+    total =
+        total ? arith::AddIOp::create(b, loc, total, cast<Value>(t)).getResult()
+              : cast<Value>(t);
   }
   Value c = arith::ConstantIndexOp::create(b, loc, constant);
   if (!total)
     return c;
-  return constant ? arith::AddIOp::create(b, loc, total, c).getResult()
-                  : total;
+  return constant ? arith::AddIOp::create(b, loc, total, c).getResult() : total;
 }
 
 /// Follows `view` back to the allocation it is a subview chain of,
@@ -209,8 +208,7 @@ FailureOr<StagedTile> checkTile(linalg::LinalgOp op, int64_t operand,
 /// when the column is known to start a 16-byte chunk); descriptors take
 /// the unswizzled address, since the hardware swizzles address bits.
 Value swizzledElement(OpBuilder &b, Location loc, const StagedTile &tile,
-                      Value row, Value column, bool swizzle,
-                      bool wholeChunk) {
+                      Value row, Value column, bool swizzle, bool wholeChunk) {
   auto constant = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
@@ -219,7 +217,8 @@ Value swizzledElement(OpBuilder &b, Location loc, const StagedTile &tile,
   Value block = arith::DivUIOp::create(b, loc, column, constant(rowElements));
   Value inRow = arith::RemUIOp::create(b, loc, column, constant(rowElements));
   if (swizzle) {
-    Value chunk = arith::DivUIOp::create(b, loc, inRow, constant(chunkElements));
+    Value chunk =
+        arith::DivUIOp::create(b, loc, inRow, constant(chunkElements));
     Value phase = arith::RemUIOp::create(b, loc, row, constant(8));
     inRow = arith::MulIOp::create(b, loc,
                                   arith::XOrIOp::create(b, loc, chunk, phase),
@@ -243,9 +242,9 @@ Value swizzleTile(StagedTile &tile) {
   MemRefType type = tile.alloc.getType();
   // One dimension: the layout is the index computation below, which no
   // pass after this one (row padding among them) may change.
-  auto swizzledType = MemRefType::get({tile.rows * tile.columns},
-                                      type.getElementType(), AffineMap(),
-                                      type.getMemorySpace());
+  auto swizzledType =
+      MemRefType::get({tile.rows * tile.columns}, type.getElementType(),
+                      AffineMap(), type.getMemorySpace());
   Value swizzled = memref::AllocOp::create(b, loc, swizzledType).getResult();
   int64_t chunkElements = kSwizzleChunkBytes / tile.elementBytes;
   for (Operation *store : tile.stores) {
@@ -269,16 +268,16 @@ Value swizzleTile(StagedTile &tile) {
     if (auto vectorStore = dyn_cast<vector::StoreOp>(store)) {
       int64_t bytes =
           vectorStore.getVectorType().getNumElements() * tile.elementBytes;
-      auto newStore = vector::StoreOp::create(b, storeLoc,
-                                              vectorStore.getValueToStore(),
-                                              swizzled, ValueRange{index});
+      auto newStore =
+          vector::StoreOp::create(b, storeLoc, vectorStore.getValueToStore(),
+                                  swizzled, ValueRange{index});
       // A whole chunk is 16 bytes from a 16-byte boundary; a part of one
       // as aligned as its size divides the column.
       newStore.setAlignment(static_cast<uint64_t>(
-          wholeChunk ? kSwizzleChunkBytes
-                     : std::min(bytes, kgen::lowestPowerOfTwo(
-                                           sumDivisor(columnTerms) *
-                                           tile.elementBytes))));
+          wholeChunk
+              ? kSwizzleChunkBytes
+              : std::min(bytes, kgen::lowestPowerOfTwo(sumDivisor(columnTerms) *
+                                                       tile.elementBytes))));
     } else {
       memref::StoreOp::create(b, storeLoc,
                               cast<memref::StoreOp>(store).getValueToStore(),
@@ -373,8 +372,8 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
   // wgmma reads the tiles after the proxy fence and barrier placed ahead
   // of the warpgroup loop: every store into them must come before that.
   auto forall = op->getParentOfType<scf::ForallOp>();
-  for (Operation *store : llvm::concat<Operation *>(tileA->stores,
-                                                    tileB->stores)) {
+  for (Operation *store :
+       llvm::concat<Operation *>(tileA->stores, tileB->stores)) {
     Operation *ancestor = forall->getBlock()->findAncestorOpInBlock(*store);
     if (!ancestor || !ancestor->isBeforeInBlock(forall))
       return store->emitError("a store into a tile that wgmma reads must "
@@ -413,8 +412,7 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
   auto i64 = [&](int64_t v) {
-    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v)
-        .getResult();
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v).getResult();
   };
   // Byte address in shared memory of element (row, column) of a swizzled
   // tile, before the swizzle (the hardware applies it): column block,
@@ -423,8 +421,8 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
                      Value column) {
     Value element = swizzledElement(b, loc, tile, row, column,
                                     /*swizzle=*/false, /*wholeChunk=*/true);
-    Value bytes = arith::MulIOp::create(b, loc, element,
-                                        index(tile.elementBytes));
+    Value bytes =
+        arith::MulIOp::create(b, loc, element, index(tile.elementBytes));
     Value base =
         memref::ExtractAlignedPointerAsIndexOp::create(b, loc, swizzled);
     return arith::IndexCastUIOp::create(
@@ -438,8 +436,7 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
                      (uint64_t(leadingBytes >> 4) << 16);
     Value start = arith::ShRUIOp::create(
         b, loc, arith::AndIOp::create(b, loc, address, i64(0x3ffff)), i64(4));
-    return arith::OrIOp::create(b, loc, start,
-                                i64(static_cast<int64_t>(fixed)))
+    return arith::OrIOp::create(b, loc, start, i64(static_cast<int64_t>(fixed)))
         .getResult();
   };
   // A's leading offset is unused in the swizzled K-major layout (1 by
@@ -518,24 +515,22 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
   for (int64_t s = 0; s < steps; ++s) {
     SmallVector<Value> descA, descB;
     for (int64_t i = 0; i < tilesM; ++i)
-      descA.push_back(descriptor(address(swizzledA, *tileA,
-                                         plus(rowA, i * kM),
-                                         plus(columnA, s * kK)),
-                                 leadingA));
+      descA.push_back(descriptor(
+          address(swizzledA, *tileA, plus(rowA, i * kM), plus(columnA, s * kK)),
+          leadingA));
     for (int64_t j = 0; j < tilesN; ++j)
-      descB.push_back(descriptor(address(swizzledB, *tileB,
-                                         plus(rowB, s * kK),
+      descB.push_back(descriptor(address(swizzledB, *tileB, plus(rowB, s * kK),
                                          plus(columnB, j * instrN)),
                                  leadingB));
     for (int64_t i = 0; i < tilesM; ++i)
       for (int64_t j = 0; j < tilesN; ++j) {
         Value &c = acc[i * tilesN + j];
         c = NVVM::WgmmaMmaAsyncOp::create(
-            b, loc, structType, c, descA[i], descB[j], shape,
-            loops.operandType, loops.operandType, NVVM::WGMMATypes::f32,
-            NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
-            NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
-            NVVM::MMALayout::row, NVVM::MMAIntOverflowAttr());
+            b, loc, structType, c, descA[i], descB[j], shape, loops.operandType,
+            loops.operandType, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
+            NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
+            NVVM::MMALayout::row, NVVM::MMALayout::row,
+            NVVM::MMAIntOverflowAttr());
       }
   }
   NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);

@@ -64,9 +64,9 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
     // Tiled foralls are normalized: lower bound 0, step 1, so the upper
     // bounds are the trip counts.
     SmallVector<int64_t> counts;
-    for (auto [lb, ub, step] : llvm::zip(threads.getStaticLowerBound(),
-                                         threads.getStaticUpperBound(),
-                                         threads.getStaticStep())) {
+    for (auto [lb, ub, step] :
+         llvm::zip(threads.getStaticLowerBound(), threads.getStaticUpperBound(),
+                   threads.getStaticStep())) {
       if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) ||
           ShapedType::isDynamic(step) || step <= 0) {
         why = "thread loops with dynamic trip counts cannot be mapped to a "
@@ -75,8 +75,7 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
       }
       counts.push_back((ub - lb + step - 1) / step);
     }
-    auto mapping = cast<DeviceMappingAttrInterface>(
-        (*threads.getMapping())[0]);
+    auto mapping = cast<DeviceMappingAttrInterface>((*threads.getMapping())[0]);
     if (mapping.isLinearMapping()) {
       int64_t total = 1;
       for (int64_t count : counts)
@@ -88,10 +87,9 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
       why = "a thread loop has more than 3 dimensions";
       return failure();
     }
-    int64_t group = isa<gpu::GPUWarpMappingAttr>(mapping) ? warpSize
-                    : isa<gpu::GPUWarpgroupMappingAttr>(mapping)
-                        ? 4 * warpSize
-                        : 1;
+    int64_t group = isa<gpu::GPUWarpMappingAttr>(mapping)        ? warpSize
+                    : isa<gpu::GPUWarpgroupMappingAttr>(mapping) ? 4 * warpSize
+                                                                 : 1;
     for (auto [i, count] : llvm::enumerate(llvm::reverse(counts)))
       dims[i] = std::max(dims[i], i == 0 ? count * group : count);
   }
@@ -245,9 +243,8 @@ struct MapKernelsToGpuPass final
         continue;
       bool deadAfter = llvm::all_of(alloc->getUsers(), [&](Operation *user) {
         Operation *inEntry = entry.findAncestorOpInBlock(*user);
-        return user == copy ||
-               (inEntry && inEntry->isBeforeInBlock(copy) &&
-                !isa<memref::DeallocOp>(user));
+        return user == copy || (inEntry && inEntry->isBeforeInBlock(copy) &&
+                                !isa<memref::DeallocOp>(user));
       });
       if (!deadAfter)
         continue;
@@ -305,18 +302,18 @@ struct MapKernelsToGpuPass final
     OpBuilder b(body.getTerminator());
     Location loc = kernel.getLoc();
     auto one = [&](scf::ForallOp &loop, Attribute mapping) {
-      loop = scf::ForallOp::create(
-          b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(1)}, ValueRange(),
-          b.getArrayAttr({mapping}));
+      loop = scf::ForallOp::create(b, loc,
+                                   ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+                                   ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+                                   ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+                                   ValueRange(), b.getArrayAttr({mapping}));
       b.setInsertionPoint(loop.getBody()->getTerminator());
     };
     scf::ForallOp blockLoop, threadLoop;
-    one(blockLoop, gpu::GPUBlockMappingAttr::get(b.getContext(),
-                                                 gpu::MappingId::DimX));
-    one(threadLoop, gpu::GPUThreadMappingAttr::get(b.getContext(),
-                                                   gpu::MappingId::DimX));
+    one(blockLoop,
+        gpu::GPUBlockMappingAttr::get(b.getContext(), gpu::MappingId::DimX));
+    one(threadLoop,
+        gpu::GPUThreadMappingAttr::get(b.getContext(), gpu::MappingId::DimX));
     for (Operation *op : toMove)
       op->moveBefore(threadLoop.getBody()->getTerminator());
     return true;
@@ -407,8 +404,7 @@ struct MapKernelsToGpuPass final
           "!transform.any_op {transform.readonly}) {\n";
     for (auto [i, forall] : llvm::enumerate(launches)) {
       std::string why;
-      FailureOr<SmallVector<int64_t>> dims =
-          blockDims(forall, kWarpSize, why);
+      FailureOr<SmallVector<int64_t>> dims = blockDims(forall, kWarpSize, why);
       if (failed(dims))
         return forall.emitError(why);
       forall->setAttr(kLaunchAttr,
@@ -420,7 +416,8 @@ struct MapKernelsToGpuPass final
           "    %launch{0} = transform.gpu.map_forall_to_blocks %forall{0} "
           "generate_gpu_launch : (!transform.any_op) -> !transform.any_op\n"
           "    transform.gpu.map_nested_forall_to_threads %launch{0} "
-          "block_dims = [{2}, {3}, {4}] warp_size = {5} : (!transform.any_op) -> "
+          "block_dims = [{2}, {3}, {4}] warp_size = {5} : (!transform.any_op) "
+          "-> "
           "!transform.any_op\n",
           i, kLaunchAttr, (*dims)[0], (*dims)[1], (*dims)[2], kWarpSize);
     }

@@ -143,9 +143,9 @@ private:
         return;
       }
       // wgmma and its fences read shared memory and write registers.
-      if (isa<gpu::BarrierOp, NVVM::WgmmaFenceAlignedOp,
-              NVVM::WgmmaMmaAsyncOp, NVVM::WgmmaGroupSyncAlignedOp,
-              NVVM::WgmmaWaitGroupSyncOp, NVVM::FenceProxyOp>(op) ||
+      if (isa<gpu::BarrierOp, NVVM::WgmmaFenceAlignedOp, NVVM::WgmmaMmaAsyncOp,
+              NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
+              NVVM::FenceProxyOp>(op) ||
           op->getNumRegions() > 0 || isMemoryEffectFree(op))
         return;
       auto effects = dyn_cast<MemoryEffectOpInterface>(op);

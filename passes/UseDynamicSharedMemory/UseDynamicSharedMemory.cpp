@@ -68,8 +68,8 @@ struct UseDynamicSharedMemoryPass
 
     OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
     Location loc = launch.getLoc();
-    Attribute space = cast<MemRefType>(buffers.front().getType())
-                          .getMemorySpace();
+    Attribute space =
+        cast<MemRefType>(buffers.front().getType()).getMemorySpace();
     auto bytesType = MemRefType::get({ShapedType::kDynamic},
                                      b.getIntegerType(8), AffineMap(), space);
     Value dynamic = gpu::DynamicSharedMemoryOp::create(b, loc, bytesType);
@@ -89,8 +89,8 @@ struct UseDynamicSharedMemoryPass
       Value attribution = buffer;
       Value at = arith::AddIOp::create(
           b, loc, shift, arith::ConstantIndexOp::create(b, loc, offset));
-      Value view = memref::ViewOp::create(b, loc, buffer.getType(), dynamic,
-                                          at, ValueRange{});
+      Value view = memref::ViewOp::create(b, loc, buffer.getType(), dynamic, at,
+                                          ValueRange{});
       attribution.replaceAllUsesWith(view);
     }
     // The attributions are unused now: drop them.
@@ -100,8 +100,8 @@ struct UseDynamicSharedMemoryPass
     launch->setAttr(gpu::LaunchOp::getNumWorkgroupAttributionsAttrName(),
                     b.getI64IntegerAttr(0));
     b.setInsertionPoint(launch);
-    Value size = arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                              end + slack);
+    Value size =
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(), end + slack);
     launch.getDynamicSharedMemorySizeMutable().assign(size);
     return success();
   }

@@ -259,16 +259,15 @@ int main(int argc, char **argv) {
                                   "smem", "median ms");
     nlohmann::json kernelsJson = nlohmann::json::array();
     for (const runtime::LaunchRecord &k : profile->kernels) {
-      std::string grid = llvm::formatv("{0}x{1}x{2}", k.grid[0], k.grid[1],
-                                       k.grid[2]);
-      std::string block = llvm::formatv("{0}x{1}x{2}", k.block[0], k.block[1],
-                                        k.block[2]);
-      llvm::outs() << llvm::formatv("{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
-                                    "{6,11:F4}\n",
-                                    k.kernel, grid, block, k.registers,
-                                    k.localBytes,
-                                    k.staticSharedBytes + k.dynamicSharedBytes,
-                                    k.milliseconds);
+      std::string grid =
+          llvm::formatv("{0}x{1}x{2}", k.grid[0], k.grid[1], k.grid[2]);
+      std::string block =
+          llvm::formatv("{0}x{1}x{2}", k.block[0], k.block[1], k.block[2]);
+      llvm::outs() << llvm::formatv(
+          "{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
+          "{6,11:F4}\n",
+          k.kernel, grid, block, k.registers, k.localBytes,
+          k.staticSharedBytes + k.dynamicSharedBytes, k.milliseconds);
       kernelsJson.push_back({{"kernel", k.kernel},
                              {"grid", {k.grid[0], k.grid[1], k.grid[2]}},
                              {"block", {k.block[0], k.block[1], k.block[2]}},
@@ -286,20 +285,19 @@ int main(int argc, char **argv) {
         gpuFunction->bytes() / 1e6, gpuFunction->flops() / 1e9,
         median / floorMs);
     if (!reportPath.empty()) {
-      nlohmann::json report = {
-          {"program", inputFile.getValue()},
-          {"function", functionName.getValue()},
-          {"chip", chip.getValue()},
-          {"runs", runs.size()},
-          {"median_ms", median},
-          {"min_ms", runs.front()},
-          {"max_ms", runs.back()},
-          {"roofline_floor_ms", floorMs},
-          {"bytes", gpuFunction->bytes()},
-          {"flops", gpuFunction->flops()},
-          {"peak_flops", peakFlops.getValue()},
-          {"bandwidth", bandwidth.getValue()},
-          {"kernels", kernelsJson}};
+      nlohmann::json report = {{"program", inputFile.getValue()},
+                               {"function", functionName.getValue()},
+                               {"chip", chip.getValue()},
+                               {"runs", runs.size()},
+                               {"median_ms", median},
+                               {"min_ms", runs.front()},
+                               {"max_ms", runs.back()},
+                               {"roofline_floor_ms", floorMs},
+                               {"bytes", gpuFunction->bytes()},
+                               {"flops", gpuFunction->flops()},
+                               {"peak_flops", peakFlops.getValue()},
+                               {"bandwidth", bandwidth.getValue()},
+                               {"kernels", kernelsJson}};
       if (llvm::Error err = writeFileAtomically(
               reportPath,
               report.dump(2, ' ', false,

@@ -30,8 +30,7 @@ inline constexpr llvm::StringLiteral kWgmmaAttr = "kgen.wgmma";
 /// i64 attribute the schedule expansion puts on the reduction loop of a
 /// staged schedule with pipeline_depth > 1: its shared-memory copies run
 /// that many steps deep (kgen-pipeline-shared-copies).
-inline constexpr llvm::StringLiteral kPipelineDepthAttr =
-    "kgen.pipeline_depth";
+inline constexpr llvm::StringLiteral kPipelineDepthAttr = "kgen.pipeline_depth";
 } // namespace mlir::kgen
 
 #endif // KGEN_CONVERSION_KERNELATTRS_H
