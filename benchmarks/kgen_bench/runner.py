@@ -18,7 +18,9 @@ from kgen_import import KgenImportError, import_program, load_problem
 
 # Roofline inputs: (fp32 flop/s, bytes/s, where the numbers come from).
 ROOFLINES = {
-    "H200": (51e12, 4.24e12, "measured on an H200: cuBLAS fp32, copy bandwidth (DESIGN.md)"),
+    "H200": (51e12, 4.24e12,
+             "measured on an H200 with PyTorch 2.11: cuBLAS fp32 matmul (TF32 off), "
+             "copy bandwidth (bytes read plus bytes written)"),
     "H100": (51e12 * 3.35 / 4.8, 3.35e12,
              "H100 SXM: bandwidth from its data sheet, fp32 rate scaled from the H200 "
              "measurement (same SM count and clocks); not measured"),
