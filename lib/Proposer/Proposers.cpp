@@ -126,8 +126,9 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
 
   // Gemms stage both operands' tiles through shared memory, 16 steps of the
   // reduction at a time, where the kernel's fusion allows it and the tiles
-  // fit the target (on the H200 a 4096^3 f32 matmul ran 1.7x faster than
-  // with the same tiles unstaged: benchmarks/results/2026-11-21-h200-promote).
+  // fit the target: a workgroup then loads each operand element from global
+  // memory once and its threads share it, instead of every thread loading
+  // its own (measured: benchmarks/results/2026-11-21-h200-promote).
   auto passesChecks = [&](const json &candidate) {
     Verdict verdict;
     llvm::Expected<Schedule> parsed = parseSchedule(candidate, kernel, verdict);
@@ -138,10 +139,10 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     return checkSchedule(*parsed, kernel, target).accepted;
   };
   // Staged copies are double-buffered (cp.async, one step ahead) where the
-  // second buffers fit, otherwise synchronous: a 4096^3 f32 matmul ran 1.52x
-  // faster double-buffered (benchmarks/results/2026-11-21-h200-pipeline),
-  // the f16 mma_sync one 0.76 against 0.78 ms with dynamic shared memory
-  // (benchmarks/results/2026-11-21-h200-wgmma, call 3).
+  // second buffers fit, otherwise synchronous: the next step's loads from
+  // global memory then overlap this step's compute (measured faster for the
+  // f32 and the f16 mma_sync gemms: benchmarks/results/2026-11-21-h200-pipeline
+  // and benchmarks/results/2026-11-21-h200-wgmma, call 3).
   auto withPipeline = [&](json candidate) -> std::optional<json> {
     candidate["pipeline_depth"] = 2;
     if (passesChecks(candidate))
@@ -160,19 +161,15 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     promoted["reduction_tile"] = steps;
     // f16 gemms on NVIDIA use tensor cores: each of the 4 warps computes a
     // 32x32 quarter of the 64x64 tile with mma.sync, 64 steps of the
-    // reduction at a time (fewer trips of the accumulator through shared
-    // memory: 5.0 ms for a 4096^3 matmul on the H200, 6.2 ms with 32-steps,
-    // 8.4 ms without tensor cores, benchmarks/results/2026-11-21-h200-mma;
-    // 1.30 ms since the copies are vectors, the shared rows padded and the
-    // fragments read with ldmatrix);
+    // reduction at a time (half the steps, and so half the barriers, of
+    // 32-steps; measured faster: benchmarks/results/2026-11-21-h200-mma);
     // copies move 8 halves (16 bytes) per thread.
     // On sm_90a, wgmma: one warpgroup computes a 128x128 tile (the
     // generic tile, 64, where a loop does not divide by 128) with m64nNk16, 64
     // steps of the reduction at a time (the swizzled tiles' width),
-    // double-buffered. On the H200 the 4096^3 f16 matmul ran 0.34 ms so, 0.41
-    // ms with 2 warpgroups of 64x128, 0.44 with 3 buffers, 0.63 with 128x256
-    // tiles and 0.64 with 64x64 ones (benchmarks/results/2026-11-21-h200-wgmma,
-    // call 3).
+    // double-buffered: the fastest of the shapes measured side by side (2
+    // warpgroups of 64x128, 3 buffers, 128x256 and 64x64 tiles, mma_sync;
+    // benchmarks/results/2026-11-21-h200-wgmma, call 3).
     if (llvm::is_contained(target.matrixInstructions, "wgmma")) {
       json wgmma = promoted;
       std::vector<int64_t> groupWg(wg), groupTile(th.size(), 0);
