@@ -2,6 +2,8 @@
 
 #include "kgen/Verify/KernelVerifier.h"
 
+#include "kgen/Verify/ReducedInstance.h"
+
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
@@ -55,6 +57,13 @@ static OwningOpRef<ModuleOp> buildStandalone(func::FuncOp kernel) {
   return module;
 }
 
+struct KernelVerifier::Instance {
+  KernelInfo info;
+  OwningOpRef<ModuleOp> standalone;
+  std::unique_ptr<CpuFunction> reference;
+  std::vector<std::vector<HostTensor>> inputs, outputs;
+};
+
 KernelVerifier::~KernelVerifier() = default;
 
 llvm::Expected<std::unique_ptr<KernelVerifier>>
@@ -76,8 +85,6 @@ KernelVerifier::create(func::FuncOp kernel, const TargetDescription &target,
   v->target = target;
   v->options = options;
   v->kernelInfo = std::move(*info);
-  for (int64_t size : v->kernelInfo.rootReductionSizes())
-    v->reductionLength *= size;
   v->standalone = buildStandalone(kernel);
   return v;
 }
@@ -140,9 +147,9 @@ Verdict KernelVerifier::verify(const nlohmann::json &candidate,
   // Rung 4: numerical check against the unscheduled kernel. Lowering and
   // JIT diagnostics belong to the verdict, not to the user's compilation.
   if (options.seeds > 0) {
-    ScopedDiagnosticHandler quiet(scheduled->getContext(),
+    ScopedDiagnosticHandler quiet(kernel.getContext(),
                                   [](Diagnostic &) { return success(); });
-    verdict = checkNumerics(*scheduled);
+    verdict = checkNumerics(*schedule);
     if (!verdict.accepted)
       return verdict;
   }
@@ -153,33 +160,86 @@ Verdict KernelVerifier::verify(const nlohmann::json &candidate,
   return Verdict::accept();
 }
 
-Verdict KernelVerifier::checkNumerics(ModuleOp scheduled) {
-  if (!reference) {
-    auto compiled = CpuFunction::compile(*standalone, "entry");
-    if (!compiled)
-      return Verdict::reject(
-          "reference_failed",
-          "the unscheduled kernel does not run on the CPU: " +
-              firstLine(llvm::toString(compiled.takeError())));
-    reference = std::move(*compiled);
-    for (unsigned seed = 0; seed < options.seeds; ++seed) {
-      std::mt19937 generator(seed * 7919 + 17);
-      std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-      std::vector<HostTensor> inputs;
-      for (const TensorSignature &sig : reference->inputs()) {
-        HostTensor t(sig.elementType, sig.shape);
-        for (int64_t i = 0, e = t.numElements(); i < e; ++i)
-          t.set(i, uniform(generator));
-        inputs.push_back(std::move(t));
-      }
-      auto outputs = reference->run(inputs);
-      if (!outputs)
-        return Verdict::reject("reference_failed",
-                               llvm::toString(outputs.takeError()));
-      referenceInputs.push_back(std::move(inputs));
-      referenceOutputs.push_back(std::move(*outputs));
+KernelVerifier::Instance &
+KernelVerifier::instanceFor(const Schedule &schedule) {
+  // A reduced copy that fails to verify or to describe is a gap of the size
+  // analysis, not of the schedule: the full-size kernel is checked instead.
+  auto reduced = buildReducedKernel(kernel, kernelInfo, schedule);
+  func::FuncOp instanceKernel = kernel;
+  std::optional<KernelInfo> reducedInfo;
+  if (succeeded(reduced) && *reduced) {
+    if (auto info = describeKernel(reduced->get())) {
+      reducedInfo = std::move(*info);
+      instanceKernel = reduced->get();
+    } else {
+      llvm::consumeError(info.takeError());
     }
   }
+  std::string key;
+  llvm::raw_string_ostream(key) << instanceKernel.getFunctionType();
+  std::unique_ptr<Instance> &instance = instances[key];
+  if (!instance) {
+    instance = std::make_unique<Instance>();
+    instance->info = reducedInfo ? std::move(*reducedInfo) : kernelInfo;
+    instance->standalone = buildStandalone(instanceKernel);
+  }
+  return *instance;
+}
+
+Verdict KernelVerifier::computeReference(Instance &instance) {
+  auto compiled = CpuFunction::compile(*instance.standalone, "entry");
+  if (!compiled)
+    return Verdict::reject(
+        "reference_failed",
+        "the unscheduled kernel does not run on the CPU: " +
+            firstLine(llvm::toString(compiled.takeError())));
+  for (unsigned seed = 0; seed < options.seeds; ++seed) {
+    std::mt19937 generator(seed * 7919 + 17);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<HostTensor> inputs;
+    for (const TensorSignature &sig : (*compiled)->inputs()) {
+      HostTensor t(sig.elementType, sig.shape);
+      for (int64_t i = 0, e = t.numElements(); i < e; ++i)
+        t.set(i, uniform(generator));
+      inputs.push_back(std::move(t));
+    }
+    auto outputs = (*compiled)->run(inputs);
+    if (!outputs) {
+      instance.inputs.clear();
+      instance.outputs.clear();
+      return Verdict::reject("reference_failed",
+                             llvm::toString(outputs.takeError()));
+    }
+    instance.inputs.push_back(std::move(inputs));
+    instance.outputs.push_back(std::move(*outputs));
+  }
+  instance.reference = std::move(*compiled);
+  return Verdict::accept();
+}
+
+Verdict KernelVerifier::checkNumerics(const Schedule &schedule) {
+  Instance &instance = instanceFor(schedule);
+  if (!instance.reference) {
+    Verdict verdict = computeReference(instance);
+    if (!verdict.accepted)
+      return verdict;
+  }
+  // The schedule expanded against the instance: the same tiles, over the
+  // instance's loop sizes.
+  OwningOpRef<ModuleOp> scheduled(instance.standalone->clone());
+  std::string diagnostics;
+  if (failed(applyScript(scheduled->lookupSymbol<func::FuncOp>("kernel"),
+                         expandSchedule(schedule, instance.info),
+                         diagnostics)))
+    return Verdict::reject("transform_failed",
+                           "applying the transform script to the reduced "
+                           "instance failed: " +
+                               firstLine(diagnostics));
+  return compareWithReference(instance, *scheduled);
+}
+
+Verdict KernelVerifier::compareWithReference(Instance &instance,
+                                             ModuleOp scheduled) {
   auto compiled = CpuFunction::compile(scheduled, "entry");
   if (!compiled)
     return Verdict::reject("lowering_failed",
@@ -188,18 +248,21 @@ Verdict KernelVerifier::checkNumerics(ModuleOp scheduled) {
   // Tiled reductions sum in another order: allow f32 rounding growing with
   // the reduction length, plus two units in the last place of the stored
   // type for f16/bf16.
-  const std::string &type = kernelInfo.elementType;
+  const std::string &type = instance.info.elementType;
+  int64_t reductionLength = 1;
+  for (int64_t size : instance.info.rootReductionSizes())
+    reductionLength *= size;
   double ulp = type == "f16"    ? std::ldexp(1.0, -10)
                : type == "bf16" ? std::ldexp(1.0, -7)
                                 : 0.0;
   double rtol = 1e-5 + 2 * ulp;
   double atol = 1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
-  for (unsigned seed = 0; seed < referenceInputs.size(); ++seed) {
-    auto outputs = (*compiled)->run(referenceInputs[seed]);
+  for (unsigned seed = 0; seed < instance.inputs.size(); ++seed) {
+    auto outputs = (*compiled)->run(instance.inputs[seed]);
     if (!outputs)
       return Verdict::reject("run_failed", llvm::toString(outputs.takeError()));
     for (auto [o, pair] :
-         llvm::enumerate(llvm::zip(*outputs, referenceOutputs[seed]))) {
+         llvm::enumerate(llvm::zip(*outputs, instance.outputs[seed]))) {
       auto &[got, want] = pair;
       for (int64_t i = 0, e = got.numElements(); i < e; ++i) {
         double g = got.get(i), w = want.get(i);

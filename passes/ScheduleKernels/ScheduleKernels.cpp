@@ -16,6 +16,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <chrono>
 #include <map>
 
 namespace mlir::kgen {
@@ -111,7 +112,8 @@ struct ScheduleKernelsPass final
   }
 
   void log(const KernelInfo &info, llvm::StringRef source, unsigned round,
-           const Candidate &candidate, const Verdict &verdict) {
+           const Candidate &candidate, const Verdict &verdict,
+           double verifySeconds) {
     ++verdictCounts[verdict.accepted ? "accepted" : verdict.reason];
     if (trajectoryFile.empty())
       return;
@@ -125,6 +127,7 @@ struct ScheduleKernelsPass final
         {"reply", candidate.reply},
         {"schedule", candidate.schedule ? *candidate.schedule : json(nullptr)},
         {"verdict", verdict.toJson()},
+        {"verify_seconds", verifySeconds},
         {"measurements", nullptr}};
     if (llvm::Error err = appendTrajectory(trajectoryFile, line)) {
       if (!trajectoryWarned)
@@ -156,15 +159,18 @@ struct ScheduleKernelsPass final
                             unsigned round) {
       Schedule schedule;
       std::string candidateScript;
+      auto start = std::chrono::steady_clock::now();
       Verdict verdict = c.failure ? *c.failure
                                   : (*verifier)->verify(*c.schedule, &schedule,
                                                         &candidateScript);
+      std::chrono::duration<double> seconds =
+          std::chrono::steady_clock::now() - start;
       if (verdict.accepted && !chosen) {
         chosen = schedule;
         script = candidateScript;
         source = from.str();
       }
-      log(info, from, round, c, verdict);
+      log(info, from, round, c, verdict, seconds.count());
       return verdict;
     };
 

@@ -6,7 +6,9 @@
 //   3. apply the expanded transform script to a clone of the kernel: the
 //      interpreter must succeed and the result must pass the IR verifier;
 //   4. run the scheduled kernel on the CPU (foralls as loops) against the
-//      unscheduled kernel on random inputs, several seeds, outputs poisoned.
+//      unscheduled kernel on random inputs, several seeds, outputs poisoned;
+//      both at a reduced instance of the kernel (ReducedInstance.h), so
+//      that the rung costs the same at any problem size.
 // A failure on any rung is a Verdict with a reason code.
 //
 //===----------------------------------------------------------------------===//
@@ -20,6 +22,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <map>
 #include <memory>
 
 namespace mlir::kgen {
@@ -52,7 +55,14 @@ public:
 
 private:
   KernelVerifier() = default;
-  Verdict checkNumerics(ModuleOp scheduled);
+  /// A kernel the numerical rung runs (the reduced instance of a schedule,
+  /// or the kernel itself) and the reference results of its unscheduled
+  /// form.
+  struct Instance;
+  Instance &instanceFor(const Schedule &schedule);
+  Verdict computeReference(Instance &instance);
+  Verdict checkNumerics(const Schedule &schedule);
+  Verdict compareWithReference(Instance &instance, ModuleOp scheduled);
 
   func::FuncOp kernel;
   TargetDescription target;
@@ -60,9 +70,9 @@ private:
   KernelInfo kernelInfo;
   /// The kernel alone in a module, behind an all-tensor entry function.
   OwningOpRef<ModuleOp> standalone;
-  std::unique_ptr<CpuFunction> reference;
-  std::vector<std::vector<HostTensor>> referenceInputs, referenceOutputs;
-  int64_t reductionLength = 1;
+  /// Instances already prepared, by their kernel's function type: the
+  /// candidates of one kernel mostly share a few.
+  std::map<std::string, std::unique_ptr<Instance>> instances;
 };
 
 } // namespace mlir::kgen
