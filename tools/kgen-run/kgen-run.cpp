@@ -80,13 +80,14 @@ static cl::opt<std::string>
     reportPath("report", cl::desc("Write the timing report as JSON here"));
 static cl::opt<double> peakFlops(
     "peak-flops",
-    cl::desc("Roofline: arithmetic rate in flop/s (default: H200 fp32 "
-             "measured with cuBLAS, DESIGN.md)"),
+    cl::desc("Roofline: arithmetic rate in flop/s (default: an H200's fp32 "
+             "matmul rate with cuBLAS, see benchmarks/results/README.md)"),
     cl::init(51e12));
 static cl::opt<double> bandwidth(
     "bandwidth",
-    cl::desc("Roofline: memory bandwidth in bytes/s (default: H200 copy "
-             "bandwidth, DESIGN.md)"),
+    cl::desc("Roofline: memory bandwidth in bytes/s (default: an H200's copy "
+             "bandwidth, bytes read plus written, see "
+             "benchmarks/results/README.md)"),
     cl::init(4.24e12));
 static cl::opt<bool> check(
     "check",
