@@ -2,16 +2,13 @@
 
 #include "kgen/Verify/KernelVerifier.h"
 
+#include "kgen/Transform/ApplyTransforms.h"
 #include "kgen/Verify/ReducedInstance.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
-#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/Verifier.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -69,14 +66,12 @@ KernelVerifier::~KernelVerifier() = default;
 llvm::Expected<std::unique_ptr<KernelVerifier>>
 KernelVerifier::create(func::FuncOp kernel, const TargetDescription &target,
                        VerifierOptions options) {
-  MLIRContext *ctx = kernel.getContext();
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  ctx->appendDialectRegistry(registry);
-  ctx->loadDialect<transform::TransformDialect, tensor::TensorDialect,
-                   func::FuncDialect>();
-
+  // Registering dialects here, inside a pass, would race with other
+  // threads using the context: the pass declares them instead.
+  if (!kernel.getContext()->getLoadedDialect<transform::TransformDialect>())
+    return llvm::createStringError(
+        "the schedule verifier needs the transform dialect and its "
+        "extensions loaded (registerVerifierDependencies)");
   auto info = describeKernel(kernel);
   if (!info)
     return info.takeError();
@@ -89,33 +84,18 @@ KernelVerifier::create(func::FuncOp kernel, const TargetDescription &target,
   return v;
 }
 
+void mlir::kgen::registerVerifierDependencies(DialectRegistry &registry) {
+  registerTransformDependencies(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
 LogicalResult KernelVerifier::applyScript(func::FuncOp kernel,
                                           llvm::StringRef script,
                                           std::string &diagnostics) {
-  MLIRContext *ctx = kernel.getContext();
-  llvm::raw_string_ostream os(diagnostics);
-  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
-    os << diag << "\n";
-    for (Diagnostic &note : diag.getNotes())
-      os << "  note: " << note << "\n";
-    return success();
-  });
-  OwningOpRef<ModuleOp> transforms = parseSourceString<ModuleOp>(script, ctx);
-  if (!transforms)
-    return failure();
-  Operation *entry = transforms->lookupSymbol("__transform_main");
-  if (!entry) {
-    os << "the script has no @__transform_main\n";
-    return failure();
-  }
-  if (failed(transform::applyTransformNamedSequence(
-          kernel, entry, *transforms, transform::TransformOptions())))
-    return failure();
-  if (failed(mlir::verify(kernel))) {
-    os << "(IR verifier)\n";
-    return failure();
-  }
-  return success();
+  std::optional<TransformError> error = applyTransformText(kernel, script);
+  if (error)
+    diagnostics = std::move(error->diagnostics);
+  return failure(error.has_value());
 }
 
 Verdict KernelVerifier::verify(const nlohmann::json &candidate,
@@ -136,13 +116,13 @@ Verdict KernelVerifier::verify(const nlohmann::json &candidate,
   std::string script = expandSchedule(*schedule, kernelInfo);
   OwningOpRef<ModuleOp> scheduled(standalone->clone());
   auto clonedKernel = scheduled->lookupSymbol<func::FuncOp>("kernel");
-  std::string diagnostics;
-  if (failed(applyScript(clonedKernel, script, diagnostics)))
-    return Verdict::reject(
-        diagnostics.find("(IR verifier)") != std::string::npos
-            ? "verifier_failed"
-            : "transform_failed",
-        "applying the transform script failed: " + firstLine(diagnostics));
+  if (std::optional<TransformError> error =
+          applyTransformText(clonedKernel, script))
+    return Verdict::reject(error->kind == TransformError::Kind::Verifier
+                               ? "verifier_failed"
+                               : "transform_failed",
+                           "applying the transform script failed: " +
+                               firstLine(error->diagnostics));
 
   // Rung 4: numerical check against the unscheduled kernel. Lowering and
   // JIT diagnostics belong to the verdict, not to the user's compilation.

@@ -9,13 +9,15 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Verify/KernelVerifier.h"
+#include "kgen/Transform/ApplyTransforms.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/TransformOps/GPUTransformOps.h"
+#include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
+#include "mlir/Dialect/Transform/IR/TransformTypes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::kgen {
@@ -117,30 +119,14 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
   return dims;
 }
 
-/// gpu-to-llvm lowers device allocations, copies and frees only in their
-/// async form (one dependency: the stream). Each gets a stream of its own
-/// and is waited for at once, which keeps host code synchronous like the
-/// launches.
-template <typename OpTy, typename... Args>
-OpTy createSynchronously(OpBuilder &b, Location loc, Type resultType,
-                         Args &&...args) {
-  Type token = b.getType<gpu::AsyncTokenType>();
-  auto stream = gpu::WaitOp::create(b, loc, token, ValueRange());
-  OpTy op;
-  if constexpr (std::is_same_v<OpTy, gpu::AllocOp>)
-    op = OpTy::create(b, loc, resultType, token,
-                      ValueRange{stream.getAsyncToken()},
-                      std::forward<Args>(args)...);
-  else
-    op = OpTy::create(b, loc, token, ValueRange{stream.getAsyncToken()},
-                      std::forward<Args>(args)...);
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{op.getAsyncToken()});
-  return op;
-}
-
 struct MapKernelsToGpuPass final
     : mlir::kgen::impl::MapKernelsToGpuPassBase<MapKernelsToGpuPass> {
   using MapKernelsToGpuPassBase::MapKernelsToGpuPassBase;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    MapKernelsToGpuPassBase::getDependentDialects(registry);
+    registerTransformDependencies(registry);
+  }
 
   void runOnOperation() override {
     SmallVector<func::FuncOp> kernels;
@@ -150,129 +136,13 @@ struct MapKernelsToGpuPass final
     for (func::FuncOp kernel : kernels)
       if (failed(mapKernel(kernel)))
         return signalPassFailure();
-    for (auto func : getOperation().getOps<func::FuncOp>())
-      if (failed(placeHostBuffersOnDevice(func)))
-        return signalPassFailure();
-  }
-
-  /// Host code only allocates, moves data and calls kernels: the CPU never
-  /// computes on a buffer. So its buffers live in device memory (callers
-  /// pass device or managed pointers), copies become device copies, a
-  /// constant read by a launch is staged into a device buffer, and what the
-  /// host allocated is freed before it returns unless it is returned.
-  LogicalResult placeHostBuffersOnDevice(func::FuncOp func) {
-    if (func.isExternal())
-      return success();
-    forwardResultCopies(func);
-    SmallVector<Operation *> hostOps;
-    func.walk([&](Operation *op) {
-      if (op->getParentOfType<gpu::LaunchOp>())
-        return;
-      if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
-              memref::GetGlobalOp>(op))
-        hostOps.push_back(op);
-    });
-    SmallVector<Value> deviceBuffers;
-    for (Operation *op : hostOps) {
-      OpBuilder b(op);
-      Location loc = op->getLoc();
-      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-        auto device = createSynchronously<gpu::AllocOp>(
-            b, loc, alloc.getType(), alloc.getDynamicSizes(),
-            alloc.getSymbolOperands(), /*hostShared=*/UnitAttr());
-        alloc.replaceAllUsesWith(device.getMemref());
-        alloc.erase();
-        deviceBuffers.push_back(device.getMemref());
-      } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
-        createSynchronously<gpu::DeallocOp>(b, loc, Type(),
-                                            dealloc.getMemref());
-        dealloc.erase();
-      } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
-        if (copy.getSource() == copy.getTarget()) {
-          copy.erase();
-          continue;
-        }
-        for (Value v : {copy.getSource(), copy.getTarget()})
-          if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-            return copy.emitError("a strided copy outside the kernels cannot "
-                                  "run on the GPU");
-        createSynchronously<gpu::MemcpyOp>(b, loc, Type(), copy.getTarget(),
-                                           copy.getSource());
-        copy.erase();
-      } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
-        // A global lives in host memory. Copies from it are fine (the
-        // driver reads host memory); a kernel needs a device copy.
-        if (llvm::all_of(global->getUses(), [](OpOperand &use) {
-              auto copy = dyn_cast<memref::CopyOp>(use.getOwner());
-              return copy && copy.getSource() == use.get();
-            }))
-          continue;
-        b.setInsertionPointAfter(global);
-        auto device = createSynchronously<gpu::AllocOp>(
-            b, loc, global.getType(), ValueRange(), ValueRange(), UnitAttr());
-        global.getResult().replaceAllUsesWith(device.getMemref());
-        createSynchronously<gpu::MemcpyOp>(b, loc, Type(), device.getMemref(),
-                                           global.getResult());
-        deviceBuffers.push_back(device.getMemref());
-      }
-    }
-    // Launches are synchronous, so a buffer is dead once its function
-    // returns: free it there.
-    for (Value buffer : deviceBuffers) {
-      if (isReturnedOrFreed(buffer))
-        continue;
-      Operation *terminator = buffer.getParentBlock()->getTerminator();
-      OpBuilder b(terminator);
-      createSynchronously<gpu::DeallocOp>(b, terminator->getLoc(), Type(),
-                                          buffer);
-    }
-    return success();
-  }
-
-  /// `memref.copy %alloc, %out` where `%out` is an argument used only there
-  /// and nothing touches `%alloc` afterwards: the producers write `%out`
-  /// directly (results passed as out-parameters otherwise cost a copy).
-  static void forwardResultCopies(func::FuncOp func) {
-    Block &entry = func.getBody().front();
-    SmallVector<memref::CopyOp> copies(entry.getOps<memref::CopyOp>());
-    for (memref::CopyOp copy : copies) {
-      auto out = dyn_cast<BlockArgument>(copy.getTarget());
-      auto alloc = copy.getSource().getDefiningOp<memref::AllocOp>();
-      if (!out || out.getOwner() != &entry || !out.hasOneUse() || !alloc ||
-          alloc->getBlock() != &entry || alloc.getType() != out.getType())
-        continue;
-      bool deadAfter = llvm::all_of(alloc->getUsers(), [&](Operation *user) {
-        Operation *inEntry = entry.findAncestorOpInBlock(*user);
-        return user == copy || (inEntry && inEntry->isBeforeInBlock(copy) &&
-                                !isa<memref::DeallocOp>(user));
-      });
-      if (!deadAfter)
-        continue;
-      alloc.replaceAllUsesWith(out);
-      copy.erase();
-      alloc.erase();
-    }
-  }
-
-  /// Whether `buffer`, or a view of it, is returned or explicitly freed.
-  static bool isReturnedOrFreed(Value buffer) {
-    SmallVector<Value> worklist = {buffer};
-    while (!worklist.empty()) {
-      Value v = worklist.pop_back_val();
-      for (Operation *user : v.getUsers()) {
-        if (isa<func::ReturnOp, gpu::DeallocOp, memref::DeallocOp>(user))
-          return true;
-        if (isa<ViewLikeOpInterface>(user))
-          llvm::append_range(worklist, user->getResults());
-      }
-    }
-    return false;
   }
 
   /// A kernel with no parallel loop to spread over the grid (a reduction
   /// to a scalar) gets no #gpu.block loop from its schedule: its body runs
   /// as one thread of a one-block launch. Correct, and slow only for large
-  /// full reductions. Its buffers stay host allocations (device memory).
+  /// full reductions. Its buffers stay host allocations (placed in device
+  /// memory by kgen-place-host-buffers-on-device).
   /// Returns false, leaving the kernel alone, when the body cannot move.
   static bool wrapInSingleThreadLaunch(func::FuncOp kernel) {
     Block &body = kernel.getBody().front();
@@ -397,11 +267,7 @@ struct MapKernelsToGpuPass final
       }
     }
 
-    std::string script;
-    llvm::raw_string_ostream os(script);
-    os << "module attributes {transform.with_named_sequence} {\n"
-          "  transform.named_sequence @__transform_main(%root: "
-          "!transform.any_op {transform.readonly}) {\n";
+    SmallVector<SmallVector<int64_t>> launchBlockDims;
     for (auto [i, forall] : llvm::enumerate(launches)) {
       std::string why;
       FailureOr<SmallVector<int64_t>> dims = blockDims(forall, kWarpSize, why);
@@ -409,23 +275,12 @@ struct MapKernelsToGpuPass final
         return forall.emitError(why);
       forall->setAttr(kLaunchAttr,
                       IntegerAttr::get(IntegerType::get(&getContext(), 64), i));
-      os << llvm::formatv(
-          "    %forall{0} = transform.structured.match ops{{[\"scf.forall\"]} "
-          "attributes {{{1} = {0}} in %root : (!transform.any_op) -> "
-          "!transform.any_op\n"
-          "    %launch{0} = transform.gpu.map_forall_to_blocks %forall{0} "
-          "generate_gpu_launch : (!transform.any_op) -> !transform.any_op\n"
-          "    transform.gpu.map_nested_forall_to_threads %launch{0} "
-          "block_dims = [{2}, {3}, {4}] warp_size = {5} : (!transform.any_op) "
-          "-> "
-          "!transform.any_op\n",
-          i, kLaunchAttr, (*dims)[0], (*dims)[1], (*dims)[2], kWarpSize);
+      launchBlockDims.push_back(*dims);
     }
-    os << "    transform.yield\n  }\n}\n";
-    std::string diagnostics;
-    if (failed(KernelVerifier::applyScript(kernel, script, diagnostics)))
+    if (std::optional<TransformError> error =
+            applyTransforms(kernel, *buildLaunchMapping(launchBlockDims)))
       return kernel.emitError("mapping to GPU launches failed: ")
-             << diagnostics;
+             << error->diagnostics;
 
     // Workgroup buffers are declared by the launch (a shared-memory
     // attribution: one buffer per workgroup for the launch's lifetime).
@@ -450,6 +305,32 @@ struct MapKernelsToGpuPass final
       alloc.erase();
     }
     return success();
+  }
+
+  /// Transforms mapping launch `i` (the forall marked kgen.launch = i) onto
+  /// a gpu.launch with `blockDims[i]` threads, its nested foralls onto
+  /// threads, warps and warpgroups.
+  OwningOpRef<ModuleOp>
+  buildLaunchMapping(ArrayRef<SmallVector<int64_t>> blockDims) {
+    MLIRContext *ctx = &getContext();
+    return buildTransformModule(
+        ctx, UnknownLoc::get(ctx), [&](ImplicitLocOpBuilder &b, Value root) {
+          auto anyOp = transform::AnyOpType::get(ctx);
+          for (auto [i, dims] : llvm::enumerate(blockDims)) {
+            DictionaryAttr marker = b.getDictionaryAttr(
+                b.getNamedAttr(kLaunchAttr, b.getI64IntegerAttr(i)));
+            Value forall = transform::MatchOp::create(
+                b, anyOp, root, b.getStrArrayAttr({"scf.forall"}),
+                transform::MatchInterfaceEnumAttr(), marker, TypeAttr(),
+                ArrayAttr());
+            Value launch = transform::MapForallToBlocks::create(
+                b, anyOp, forall, /*grid_dims=*/ArrayRef<int64_t>(),
+                /*generate_gpu_launch=*/true);
+            transform::MapNestedForallToThreads::create(
+                b, anyOp, launch, dims, /*sync_after_distribute=*/true,
+                kWarpSize);
+          }
+        });
   }
 
   /// A buffer moved off the heap (onto the stack or into shared memory) is

@@ -38,6 +38,11 @@ struct ScheduleKernelsPass final
     : mlir::kgen::impl::ScheduleKernelsPassBase<ScheduleKernelsPass> {
   using ScheduleKernelsPassBase::ScheduleKernelsPassBase;
 
+  void getDependentDialects(DialectRegistry &registry) const override {
+    ScheduleKernelsPassBase::getDependentDialects(registry);
+    registerVerifierDependencies(registry);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::optional<TargetDescription> chip = lookupTarget(target);

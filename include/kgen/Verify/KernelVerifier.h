@@ -27,6 +27,12 @@
 
 namespace mlir::kgen {
 
+/// Registers what the verifier needs in a context: the transform dialect
+/// and its extensions, and the LLVM IR translations of the numerical rung's
+/// JIT. A pass that creates a KernelVerifier calls it from
+/// getDependentDialects.
+void registerVerifierDependencies(DialectRegistry &registry);
+
 struct VerifierOptions {
   /// Random input sets of the numerical check (rung 4); 0 skips the rung.
   unsigned seeds = 3;
@@ -35,7 +41,8 @@ struct VerifierOptions {
 class KernelVerifier {
 public:
   /// Prepares to verify schedules of `kernel` (a kgen-form-kernels kernel;
-  /// it must outlive the verifier and is never modified).
+  /// it must outlive the verifier and is never modified). Its context must
+  /// hold registerVerifierDependencies.
   static llvm::Expected<std::unique_ptr<KernelVerifier>>
   create(func::FuncOp kernel, const TargetDescription &target,
          VerifierOptions options = {});

@@ -25,15 +25,6 @@ func.func private @dynamic(%in: memref<8xf32>, %out: memref<8xf32>, %n: index) a
 
 // -----
 
-func.func @strided(%in: memref<8x8xf32>, %out: memref<4x4xf32>) {
-  %v = memref.subview %in[0, 0] [4, 4] [2, 2] : memref<8x8xf32> to memref<4x4xf32, strided<[16, 2]>>
-  // expected-error @below {{a strided copy outside the kernels cannot run on the GPU}}
-  memref.copy %v, %out : memref<4x4xf32, strided<[16, 2]>> to memref<4x4xf32>
-  return
-}
-
-// -----
-
 func.func private @too_few_threads(%out: memref<256xf32>) attributes {kgen.kernel} {
   %c = arith.constant 1.0 : f32
   // expected-error @below {{a loop on linear thread ids needs 256 threads, more than the other thread loops' 8x1x1}}

@@ -34,71 +34,18 @@ func.func private @kernel(%in: memref<8x32xf32>, %out: memref<8x32xf32>) attribu
   return
 }
 
-// Host code: an intermediate buffer becomes a device allocation, freed
-// before the function returns; the result's buffer is the out-parameter
-// itself (no copy); a constant read by a kernel is staged into device
-// memory; a copy into an out-parameter becomes a device copy.
-
-// CHECK-LABEL: func.func @host(
-// CHECK-SAME:    %[[X:.*]]: memref<8x32xf32>, %[[OUT:.*]]: memref<8x32xf32>, %[[OUT2:.*]]: memref<8x32xf32>)
-// CHECK:         %[[S0:.*]] = gpu.wait async
-// CHECK:         %[[TMP:.*]], %[[T0:.*]] = gpu.alloc async [%[[S0]]] () : memref<8x32xf32>
-// CHECK:         gpu.wait [%[[T0]]]
-// CHECK:         call @kernel(%[[X]], %[[TMP]])
-// CHECK:         call @kernel(%[[TMP]], %[[OUT]])
-// CHECK:         %[[S1:.*]] = gpu.wait async
-// CHECK:         %[[T1:.*]] = gpu.memcpy async [%[[S1]]] %[[OUT2]], %[[X]]
-// CHECK:         gpu.wait [%[[T1]]]
-// CHECK:         %[[S2:.*]] = gpu.wait async
-// CHECK:         %[[T2:.*]] = gpu.dealloc async [%[[S2]]] %[[TMP]]
-// CHECK:         gpu.wait [%[[T2]]]
-// CHECK-NEXT:    return
-func.func @host(%x: memref<8x32xf32>, %out: memref<8x32xf32>, %out2: memref<8x32xf32>) {
-  %tmp = memref.alloc() : memref<8x32xf32>
-  call @kernel(%x, %tmp) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
-  %res = memref.alloc() : memref<8x32xf32>
-  call @kernel(%tmp, %res) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
-  memref.copy %res, %out : memref<8x32xf32> to memref<8x32xf32>
-  memref.copy %x, %out2 : memref<8x32xf32> to memref<8x32xf32>
-  return
-}
-
-// CHECK-LABEL: func.func @constant(
-// CHECK:         %[[G:.*]] = memref.get_global @weights
-// CHECK:         %[[D:.*]], %{{.*}} = gpu.alloc async {{.*}} : memref<8x32xf32>
-// CHECK:         gpu.memcpy async [%{{.*}}] %[[D]], %[[G]]
-// CHECK:         call @kernel(%[[D]], %{{.*}})
-// CHECK:         gpu.dealloc async [%{{.*}}] %[[D]]
-memref.global "private" constant @weights : memref<8x32xf32> = dense<1.5>
-func.func @constant(%out: memref<8x32xf32>) {
-  %w = memref.get_global @weights : memref<8x32xf32>
-  call @kernel(%w, %out) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
-  return
-}
-
-// A returned buffer belongs to the caller: not freed.
-// CHECK-LABEL: func.func @returned(
-// CHECK:         %[[R:.*]], %{{.*}} = gpu.alloc async
-// CHECK-NOT:     gpu.dealloc
-// CHECK:         return %[[R]]
-func.func @returned(%x: memref<8x32xf32>) -> memref<8x32xf32> {
-  %r = memref.alloc() : memref<8x32xf32>
-  call @kernel(%x, %r) : (memref<8x32xf32>, memref<8x32xf32>) -> ()
-  return %r : memref<8x32xf32>
-}
-
 // -----
 
 // A reduction to a scalar has no parallel loop for its schedule to tile: it
-// runs as one thread of a one-block launch; its buffers stay outside.
+// runs as one thread of a one-block launch; its buffers stay outside (for
+// kgen-place-host-buffers-on-device to place).
 // CHECK-LABEL: func.func private @scalar
-// CHECK:         %[[ACC:.*]], %{{.*}} = gpu.alloc async {{.*}} : memref<f32>
+// CHECK:         %[[ACC:.*]] = memref.alloc() : memref<f32>
 // CHECK-NOT:     arith.constant {{[02-9]}} : index
 // CHECK:         gpu.launch
 // CHECK:           linalg.fill {{.*}} outs(%[[ACC]]
 // CHECK:           linalg.reduce
 // CHECK:           linalg.copy ins(%[[ACC]]
-// CHECK:         gpu.dealloc async {{.*}} %[[ACC]]
 func.func private @scalar(%in: memref<2048xf32>, %out: memref<f32>) attributes {kgen.kernel} {
   %zero = arith.constant 0.0 : f32
   %acc = memref.alloc() : memref<f32>
