@@ -62,6 +62,7 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // AMDGPU keeps stack memory in address space 5.
   mapping.privateAddressSpace = amd ? 5 : 0;
   pm.addPass(createMapKernelsToGpuPass(mapping));
+  pm.addPass(createPlaceHostBuffersOnDevicePass());
   // pipeline_depth > 1: multi-buffered cp.async copies (NVIDIA only; the
   // verifier rejects deeper pipelines for AMD targets).
   if (!amd)

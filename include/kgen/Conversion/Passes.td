@@ -182,6 +182,25 @@ def MapKernelsToGpuPass : Pass<"kgen-map-kernels-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def PlaceHostBuffersOnDevicePass
+    : Pass<"kgen-place-host-buffers-on-device", "::mlir::ModuleOp"> {
+  let summary = "Put the buffers host code allocates in device memory";
+  let description = [{
+    Runs after `kgen-map-kernels-to-gpu`, when host code (every function's
+    code outside its `gpu.launch`es) only allocates, copies and launches:
+    the CPU never computes on a buffer. Allocations become `gpu.alloc`,
+    frees `gpu.dealloc` and copies `gpu.memcpy` (each on its own stream,
+    waited for at once, so host code stays synchronous like the launches);
+    a `memref.get_global` read by a launch is staged into a device buffer;
+    a buffer copied whole into an out-parameter used only there is replaced
+    by that parameter; and what the host allocated is freed before its
+    function returns unless it is returned. Callers pass device (or
+    managed) pointers. A strided copy outside the kernels is reported with
+    a located error: the GPU runtime copies contiguous buffers only.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def AlignKernelArgumentsPass : Pass<"kgen-align-kernel-arguments", "::mlir::ModuleOp"> {
   let summary = "Promise LLVM that the buffers of every GPU kernel are aligned";
   let description = [{
