@@ -573,6 +573,45 @@ TEST(Schedule, SchemaListsEveryField) {
     EXPECT_TRUE(schema["properties"].contains(key)) << key;
 }
 
+TEST(Schedule, MatrixInstructionsKeepTheirJsonSpelling) {
+  std::vector<std::string> names;
+  for (MatrixInstruction instruction : allMatrixInstructions()) {
+    llvm::StringRef name = stringifyMatrixInstruction(instruction);
+    names.push_back(name.str());
+    EXPECT_EQ(symbolizeMatrixInstruction(name), instruction) << name.str();
+    // Schedule -> JSON -> Schedule.
+    Schedule s;
+    s.workgroupTile = {32, 64};
+    s.threadTile = {4, 4};
+    s.reductionTile = {16};
+    s.fuse = {0, 1, 2};
+    s.matrixInstruction = instruction;
+    json j = s.toJson();
+    EXPECT_EQ(j["matrix_instruction"], name.str());
+    Verdict verdict;
+    auto parsed = parseSchedule(j, gemmKernel(), verdict);
+    ASSERT_TRUE(static_cast<bool>(parsed)) << verdict.message;
+    EXPECT_EQ(parsed->matrixInstruction, instruction) << name.str();
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"none", "mma_sync", "wgmma", "mfma"}));
+  EXPECT_EQ(Schedule().toJson()["matrix_instruction"], "none");
+  EXPECT_EQ(scheduleJsonSchema()["properties"]["matrix_instruction"]["enum"],
+            json(names));
+  EXPECT_EQ(symbolizeMatrixInstruction("tensor_core"), std::nullopt);
+  EXPECT_EQ(symbolizeMatrixInstruction("MMA_SYNC"), std::nullopt);
+  json j = base();
+  j["matrix_instruction"] = "tensor_core";
+  Verdict v = verdictOf(j);
+  EXPECT_EQ(v.reason, "schema");
+  EXPECT_EQ(v.message, "unknown matrix_instruction 'tensor_core'");
+  // Targets list theirs in the same spelling.
+  EXPECT_EQ(lookupTarget("sm_90a")->toJson()["matrix_instructions"],
+            json({"mma_sync", "wgmma"}));
+  EXPECT_EQ(lookupTarget("gfx942")->toJson()["matrix_instructions"],
+            json({"mfma"}));
+}
+
 class RecordsTest : public ::testing::Test {
 protected:
   void SetUp() override {

@@ -170,7 +170,8 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // double-buffered: the fastest of the shapes measured side by side (2
     // warpgroups of 64x128, 3 buffers, 128x256 and 64x64 tiles, mma_sync;
     // benchmarks/results/2026-11-21-h200-wgmma, call 3).
-    if (llvm::is_contained(target.matrixInstructions, "wgmma")) {
+    if (llvm::is_contained(target.matrixInstructions,
+                           MatrixInstruction::Wgmma)) {
       json wgmma = promoted;
       std::vector<int64_t> groupWg(wg), groupTile(th.size(), 0);
       for (size_t i = 0; i < th.size(); ++i)
@@ -189,7 +190,8 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
       if (std::optional<json> pipelined = withPipeline(wgmma))
         return *pipelined;
     }
-    if (llvm::is_contained(target.matrixInstructions, "mma_sync")) {
+    if (llvm::is_contained(target.matrixInstructions,
+                           MatrixInstruction::MmaSync)) {
       json mma = promoted;
       std::vector<int64_t> warpTile(th.size(), 0);
       for (size_t i = 0; i < th.size(); ++i)

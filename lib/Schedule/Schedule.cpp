@@ -211,13 +211,14 @@ nlohmann::json Schedule::toJson() const {
           {"promote_operands", promoteOperands},
           {"pipeline_depth", pipelineDepth},
           {"split_reduction", splitReduction},
-          {"matrix_instruction", matrixInstruction}};
+          {"matrix_instruction",
+           stringifyMatrixInstruction(matrixInstruction).str()}};
 }
 
-static const char *const kMatrixInstructions[] = {"none", "mma_sync", "wgmma",
-                                                  "mfma"};
-
 nlohmann::json mlir::kgen::scheduleJsonSchema() {
+  std::vector<std::string> matrixInstructions;
+  for (MatrixInstruction instruction : allMatrixInstructions())
+    matrixInstructions.push_back(stringifyMatrixInstruction(instruction).str());
   json intList = {{"type", "array"},
                   {"items", {{"type", "integer"}, {"minimum", 0}}}};
   auto described = [](json j, const char *text) {
@@ -277,7 +278,7 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "needs promote_operands and a tiled reduction. Each tile "
                    "counts D times against the shared-memory limit.")},
         {"matrix_instruction",
-         described({{"enum", kMatrixInstructions}},
+         described({{"enum", matrixInstructions}},
                    "Matrix-core instruction for a matmul-like root, with "
                    "promote_operands [0, 1]. mma_sync (NVIDIA, f16 operands "
                    "accumulated in f32): thread_tile is a warp's tile (M a "
@@ -420,12 +421,15 @@ llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
           Verdict::reject("schema", "'matrix_instruction' must be a string");
       return fail();
     }
-    s.matrixInstruction = it->get<std::string>();
-    if (!llvm::is_contained(kMatrixInstructions, s.matrixInstruction)) {
-      verdict = Verdict::reject("schema", "unknown matrix_instruction '" +
-                                              s.matrixInstruction + "'");
+    std::string name = it->get<std::string>();
+    std::optional<MatrixInstruction> instruction =
+        symbolizeMatrixInstruction(name);
+    if (!instruction) {
+      verdict = Verdict::reject("schema",
+                                "unknown matrix_instruction '" + name + "'");
       return fail();
     }
+    s.matrixInstruction = *instruction;
   }
   if (!haveFuse)
     for (int64_t i = 0; i < static_cast<int64_t>(kernel.opNames.size()); ++i)
@@ -505,11 +509,16 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// threads computing it together: a warp's (32 lanes) for mma_sync, a
 /// warpgroup's (4 consecutive warps) for wgmma. 1 otherwise.
 int64_t tileThreads(const Schedule &s) {
-  if (s.matrixInstruction == "mma_sync")
+  switch (s.matrixInstruction) {
+  case MatrixInstruction::MmaSync:
     return 32;
-  if (s.matrixInstruction == "wgmma")
+  case MatrixInstruction::Wgmma:
     return 128;
-  return 1;
+  case MatrixInstruction::None:
+  case MatrixInstruction::Mfma:
+    return 1;
+  }
+  llvm_unreachable("unknown MatrixInstruction");
 }
 bool usesMatrixInstruction(const Schedule &s) { return tileThreads(s) > 1; }
 
@@ -588,7 +597,7 @@ int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
     accumulators = ceilDiv(accumulators, tileThreads(s));
     inputs = 0;
     if (std::optional<MatmulLoops> loops = matmulLoops(k);
-        loops && s.matrixInstruction == "mma_sync")
+        loops && s.matrixInstruction == MatrixInstruction::MmaSync)
       inputs = ceilDiv(th[loops->m], 16) * 4 + ceilDiv(th[loops->n], 8) * 2;
   }
   return accumulators + inputs + 24;
@@ -667,7 +676,7 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
   // accumulator when it is kept in workgroup memory (in f32 at most); rows
   // padded as kgen-pad-shared-buffers pads them. wgmma's operand tiles are
   // swizzled instead of padded, and aligned (SharedMemoryLayout.h).
-  bool wgmma = s.matrixInstruction == "wgmma";
+  bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
   int64_t bytes = 0;
   for (int64_t operand : s.promoteOperands) {
     std::vector<int64_t> shape = promotedTileShape(s, k, operand);
@@ -751,8 +760,8 @@ Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k) {
   auto reject = [](const llvm::Twine &message) {
     return Verdict::reject("matrix_instruction", message.str());
   };
-  bool wgmma = s.matrixInstruction == "wgmma";
-  const std::string &name = s.matrixInstruction;
+  bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
+  std::string name = stringifyMatrixInstruction(s.matrixInstruction).str();
   const std::vector<std::string> &types = k.rootOperandTypes;
   bool halves = types.size() == 3 && types[0] == types[1] &&
                 (types[0] == "f16" || (wgmma && types[0] == "bf16")) &&
@@ -903,11 +912,12 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
                     "NVIDIA instruction; use pipeline_depth 1 on " +
                     target.name);
   }
-  if (s.matrixInstruction != "none") {
+  if (s.matrixInstruction != MatrixInstruction::None) {
+    std::string name = stringifyMatrixInstruction(s.matrixInstruction).str();
     if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
       return Verdict::reject("matrix_instruction",
-                             "'" + s.matrixInstruction +
-                                 "' is not available on " + target.name);
+                             "'" + name + "' is not available on " +
+                                 target.name);
     if (!k.matmulLike)
       return Verdict::reject("matrix_instruction",
                              "matrix instructions need a matmul-like root, "
@@ -915,7 +925,7 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
                                  k.opNames[k.rootIndex]);
     if (!usesMatrixInstruction(s))
       return Verdict::reject("matrix_instruction",
-                             "kgen does not generate '" + s.matrixInstruction +
+                             "kgen does not generate '" + name +
                                  "' code yet; mma_sync and wgmma are the "
                                  "matrix instructions it generates");
     if (Verdict v = checkMatrixTiles(s, k); !v.accepted)
@@ -1389,22 +1399,25 @@ std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
         if (vectorize && product(accPerThread) <= kMaxVectorElements)
           toVectorize.push_back("%writeback_tiled");
       }
-      os << llvm::formatv("    %root_threads, %root_forall = "
-                          "transform.structured.tile_using_forall "
-                          "%promoted_root tile_sizes {0} (mapping = {1}) : "
-                          "({2}) -> ({2}, {2})\n",
-                          tileList(k.rootParallel, rootTiles, true),
-                          mapping(rootTiles, !mma ? "thread"
-                                             : s.matrixInstruction == "wgmma"
-                                                 ? "warpgroup"
-                                                 : "warp"),
-                          kOp);
+      os << llvm::formatv(
+          "    %root_threads, %root_forall = "
+          "transform.structured.tile_using_forall "
+          "%promoted_root tile_sizes {0} (mapping = {1}) : "
+          "({2}) -> ({2}, {2})\n",
+          tileList(k.rootParallel, rootTiles, true),
+          mapping(rootTiles, !mma ? "thread"
+                             : s.matrixInstruction == MatrixInstruction::Wgmma
+                                 ? "warpgroup"
+                                 : "warp"),
+          kOp);
       rootCompute = "%root_threads";
       if (mma)
-        os << llvm::formatv(
-            "    transform.annotate %root_threads \"{0}\" : "
-            "{1}\n",
-            s.matrixInstruction == "wgmma" ? kWgmmaAttr : kMmaSyncAttr, kOp);
+        os << llvm::formatv("    transform.annotate %root_threads \"{0}\" : "
+                            "{1}\n",
+                            s.matrixInstruction == MatrixInstruction::Wgmma
+                                ? kWgmmaAttr
+                                : kMmaSyncAttr,
+                            kOp);
     }
     if (vectorize && !mma)
       toVectorize.push_back(vectorLevel(rootCompute, k.rootParallel,

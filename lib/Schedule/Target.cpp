@@ -15,6 +15,10 @@
 using namespace mlir::kgen;
 
 nlohmann::json TargetDescription::toJson() const {
+  std::vector<std::string> matrixInstructionNames;
+  for (MatrixInstruction instruction : matrixInstructions)
+    matrixInstructionNames.push_back(
+        stringifyMatrixInstruction(instruction).str());
   return {{"chip", name},
           {"device", device},
           {"vendor", vendor == GpuVendor::Nvidia ? "nvidia" : "amd"},
@@ -26,7 +30,7 @@ nlohmann::json TargetDescription::toJson() const {
           {"memory_bandwidth_bytes_per_s", memoryBandwidth},
           {"peak_flops_f32", peakFlopsF32},
           {"peak_flops_f16_matrix", peakFlopsF16},
-          {"matrix_instructions", matrixInstructions}};
+          {"matrix_instructions", matrixInstructionNames}};
 }
 
 static std::vector<TargetDescription> builtinTargets() {
@@ -42,7 +46,7 @@ static std::vector<TargetDescription> builtinTargets() {
        3.35e12,
        67e12,
        989e12,
-       {"mma_sync", "wgmma"}},
+       {MatrixInstruction::MmaSync, MatrixInstruction::Wgmma}},
       {"sm_80",
        "NVIDIA A100 SXM",
        GpuVendor::Nvidia,
@@ -54,7 +58,7 @@ static std::vector<TargetDescription> builtinTargets() {
        2.04e12,
        19.5e12,
        312e12,
-       {"mma_sync"}},
+       {MatrixInstruction::MmaSync}},
       {"gfx942",
        "AMD MI300X",
        GpuVendor::Amd,
@@ -66,7 +70,7 @@ static std::vector<TargetDescription> builtinTargets() {
        5.3e12,
        163e12,
        1307e12,
-       {"mfma"}},
+       {MatrixInstruction::Mfma}},
       {"gfx90a",
        "AMD MI250X (one GCD)",
        GpuVendor::Amd,
@@ -78,7 +82,7 @@ static std::vector<TargetDescription> builtinTargets() {
        1.6e12,
        47.9e12,
        191e12,
-       {"mfma"}},
+       {MatrixInstruction::Mfma}},
   };
 }
 

@@ -13,6 +13,7 @@
 #ifndef KGEN_SCHEDULE_SCHEDULE_H
 #define KGEN_SCHEDULE_SCHEDULE_H
 
+#include "kgen/Schedule/MatrixInstruction.h"
 #include "kgen/Schedule/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -117,7 +118,7 @@ struct Schedule {
   /// (a partial-reduction stage, then a combining stage); 0 or 1: no split.
   /// Only for kernels whose root is their sink.
   int64_t splitReduction = 0;
-  std::string matrixInstruction = "none";
+  MatrixInstruction matrixInstruction = MatrixInstruction::None;
 
   nlohmann::json toJson() const;
 };

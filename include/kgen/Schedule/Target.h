@@ -9,6 +9,8 @@
 #ifndef KGEN_SCHEDULE_TARGET_H
 #define KGEN_SCHEDULE_TARGET_H
 
+#include "kgen/Schedule/MatrixInstruction.h"
+
 #include "llvm/ADT/StringRef.h"
 
 #include <nlohmann/json.hpp>
@@ -29,10 +31,10 @@ struct TargetDescription {
   int maxThreadsPerBlock = 1024;
   int64_t sharedMemoryPerBlock = 0; // bytes
   int registersPerThread = 255;
-  double memoryBandwidth = 0;                  // bytes / s
-  double peakFlopsF32 = 0;                     // flop / s, without tensor cores
-  double peakFlopsF16 = 0;                     // flop / s, with tensor cores
-  std::vector<std::string> matrixInstructions; // "mma_sync", "wgmma", "mfma"
+  double memoryBandwidth = 0; // bytes / s
+  double peakFlopsF32 = 0;    // flop / s, without tensor cores
+  double peakFlopsF16 = 0;    // flop / s, with tensor cores
+  std::vector<MatrixInstruction> matrixInstructions;
 
   nlohmann::json toJson() const;
 };

@@ -1,0 +1,37 @@
+//===- MatrixInstruction.cpp - matrix-core instructions -------------------===//
+
+#include "kgen/Schedule/MatrixInstruction.h"
+
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir::kgen;
+
+llvm::ArrayRef<MatrixInstruction> mlir::kgen::allMatrixInstructions() {
+  static const MatrixInstruction all[] = {
+      MatrixInstruction::None, MatrixInstruction::MmaSync,
+      MatrixInstruction::Wgmma, MatrixInstruction::Mfma};
+  return all;
+}
+
+llvm::StringRef
+mlir::kgen::stringifyMatrixInstruction(MatrixInstruction instruction) {
+  switch (instruction) {
+  case MatrixInstruction::None:
+    return "none";
+  case MatrixInstruction::MmaSync:
+    return "mma_sync";
+  case MatrixInstruction::Wgmma:
+    return "wgmma";
+  case MatrixInstruction::Mfma:
+    return "mfma";
+  }
+  llvm_unreachable("unknown MatrixInstruction");
+}
+
+std::optional<MatrixInstruction>
+mlir::kgen::symbolizeMatrixInstruction(llvm::StringRef name) {
+  for (MatrixInstruction instruction : allMatrixInstructions())
+    if (stringifyMatrixInstruction(instruction) == name)
+      return instruction;
+  return std::nullopt;
+}
