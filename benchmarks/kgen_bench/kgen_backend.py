@@ -71,7 +71,7 @@ class KgenFunction:
     """One compiled function of a kgen program."""
 
     def __init__(self, mlir: str, function_name: str = "main", chip: str = "sm_90a",
-                 schedule_options: str = "", check_seeds: int = 0):
+                 schedule_options: str = "", check_seeds: int = 3):
         self.lib = load_library()
         error = ctypes.c_void_p()
         handle = self.lib.kgenCompileGpuFunction(mlir.encode(), function_name.encode(),

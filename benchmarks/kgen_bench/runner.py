@@ -31,7 +31,7 @@ ROOFLINES = {
 class Options:
     chip: str = "sm_90a"
     schedule_options: str = ""
-    check_seeds: int = 0
+    check_seeds: int = 3
     trials: int = 5
     rotations: int = 4
     budget_s: float = 2.0
