@@ -133,6 +133,15 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
 }
 
+void mlir::kgen::buildGpuPipeline(OpPassManager &pm,
+                                  const ScheduleKernelsPassOptions &schedule,
+                                  const GpuCodegenOptions &codegen) {
+  pm.addPass(createConvertKgenToLinalgPass());
+  pm.addPass(createFormKernelsPass());
+  pm.addPass(createScheduleKernelsPass(schedule));
+  buildGpuCodegenPipeline(pm, codegen);
+}
+
 namespace {
 struct GpuPipelineCliOptions
     : public PassPipelineOptions<GpuPipelineCliOptions> {
@@ -183,11 +192,8 @@ void mlir::kgen::registerKgenGpuPipelines() {
       "schedules: kgen-to-linalg, kgen-form-kernels, kgen-schedule-kernels, "
       "kgen-gpu-codegen",
       [](OpPassManager &pm, const GpuPipelineCliOptions &options) {
-        pm.addPass(createConvertKgenToLinalgPass());
-        pm.addPass(createFormKernelsPass());
         ScheduleKernelsPassOptions schedule;
         schedule.target = options.chip;
-        pm.addPass(createScheduleKernelsPass(schedule));
-        buildGpuCodegenPipeline(pm, options.toOptions());
+        buildGpuPipeline(pm, schedule, options.toOptions());
       });
 }

@@ -14,7 +14,6 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -68,40 +67,21 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
       }
   }
 
-  // The scheduling pass comes from its textual options, so that any of them
-  // can be passed through; they are checked before anything is compiled.
-  std::string scheduleOptions =
-      llvm::formatv("target={0} check-seeds={1} {2}", options.chip,
-                    options.scheduleCheckSeeds, options.scheduleOptions)
-          .str();
-  const PassInfo *scheduleInfo = PassInfo::lookup("kgen-schedule-kernels");
-  if (!scheduleInfo)
-    return makeError("kgen-schedule-kernels is not registered: call "
-                     "registerAllKgen first");
-  {
-    std::string message;
-    OpPassManager probe("builtin.module");
-    if (failed(scheduleInfo->addToPipeline(
-            probe, scheduleOptions, [&](const llvm::Twine &msg) {
-              message = msg.str();
-              return failure();
-            })))
-      return makeError("bad scheduling options '" + options.scheduleOptions +
-                       "': " + message);
-  }
-
+  // Users give extra scheduling options as text (kgen-run
+  // --schedule-options, the C API); they are checked before anything is
+  // compiled.
+  ScheduleKernelsPassOptions defaults;
+  defaults.target = options.chip;
+  defaults.checkSeeds = options.scheduleCheckSeeds;
+  auto schedule = parseScheduleKernelsOptions(options.scheduleOptions, defaults);
+  if (!schedule)
+    return makeError("bad scheduling options '" + options.scheduleOptions +
+                     "': " + llvm::toString(schedule.takeError()));
+  GpuCodegenOptions codegen = options;
+  codegen.resultsAsOutParams = true;
   auto engine = detail::lowerAndJit(
       module, functionName,
-      [&](OpPassManager &pm) {
-        pm.addPass(createConvertKgenToLinalgPass());
-        pm.addPass(createFormKernelsPass());
-        (void)scheduleInfo->addToPipeline(
-            pm, scheduleOptions,
-            [](const llvm::Twine &) { return failure(); });
-        GpuCodegenOptions codegen = options;
-        codegen.resultsAsOutParams = true;
-        buildGpuCodegenPipeline(pm, codegen);
-      },
+      [&](OpPassManager &pm) { buildGpuPipeline(pm, *schedule, codegen); },
       "GPU code generation");
   if (!engine)
     return engine.takeError();

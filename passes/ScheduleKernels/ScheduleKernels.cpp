@@ -43,6 +43,33 @@ struct ScheduleKernelsPass final
     registerVerifierDependencies(registry);
   }
 
+  /// The pass's options as the typed struct the pass is created from.
+  ScheduleKernelsPassOptions typedOptions() const {
+    ScheduleKernelsPassOptions o;
+    o.proposer = proposer;
+    o.target = target;
+    o.candidates = candidates;
+    o.rounds = rounds;
+    o.exhaustive = exhaustive;
+    o.seed = seed;
+    o.replayFile = replayFile;
+    o.decisionsFile = decisionsFile;
+    o.trajectoryFile = trajectoryFile;
+    o.llmEndpoint = llmEndpoint;
+    o.llmModel = llmModel;
+    o.llmTemperature = llmTemperature;
+    o.llmMaxTokens = llmMaxTokens;
+    o.llmTimeout = llmTimeout;
+    o.llmMaxRequests = llmMaxRequests;
+    o.llmTokenBudget = llmTokenBudget;
+    o.llmApiKeyEnv = llmApiKeyEnv;
+    o.checkSeeds = checkSeeds;
+    o.printSchedules = printSchedules;
+    o.report = report;
+    o.apply = apply;
+    return o;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::optional<TargetDescription> chip = lookupTarget(target);
@@ -281,3 +308,16 @@ struct ScheduleKernelsPass final
 };
 
 } // namespace
+
+llvm::Expected<ScheduleKernelsPassOptions>
+mlir::kgen::parseScheduleKernelsOptions(
+    llvm::StringRef text, const ScheduleKernelsPassOptions &defaults) {
+  ScheduleKernelsPass pass(defaults);
+  std::string message;
+  if (failed(pass.initializeOptions(text, [&](const llvm::Twine &error) {
+        message = error.str();
+        return failure();
+      })))
+    return llvm::createStringError(message);
+  return pass.typedOptions();
+}

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/Support/Error.h"
 
 namespace mlir::kgen {
 
@@ -26,6 +27,13 @@ namespace mlir::kgen {
 
 #define GEN_PASS_REGISTRATION
 #include "kgen/Conversion/Passes.h.inc"
+
+/// kgen-schedule-kernels options written in the pass's textual syntax
+/// ("proposer=random seed=3"), over `defaults`: for tools and the C API,
+/// which take them from users. The error names the bad option.
+llvm::Expected<ScheduleKernelsPassOptions>
+parseScheduleKernelsOptions(llvm::StringRef text,
+                            const ScheduleKernelsPassOptions &defaults = {});
 
 } // namespace mlir::kgen
 

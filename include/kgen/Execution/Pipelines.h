@@ -3,6 +3,8 @@
 #ifndef KGEN_EXECUTION_PIPELINES_H
 #define KGEN_EXECUTION_PIPELINES_H
 
+#include "kgen/Conversion/Passes.h"
+
 #include <string>
 
 namespace mlir {
@@ -40,8 +42,7 @@ struct GpuCodegenOptions {
   /// calling convention of the GPU runner).
   bool resultsAsOutParams = false;
   /// Random input sets of the schedule verifier's numerical check when the
-  /// GPU runner schedules a program (0 skips that rung: for kernels too
-  /// large to check on the CPU).
+  /// GPU runner schedules a program (0 skips that rung).
   unsigned scheduleCheckSeeds = 3;
   /// More options of kgen-schedule-kernels when the GPU runner schedules a
   /// program, in the pass's textual syntax (e.g. "proposer=random seed=3").
@@ -54,6 +55,14 @@ struct GpuCodegenOptions {
 /// serialization.
 void buildGpuCodegenPipeline(OpPassManager &pm,
                              const GpuCodegenOptions &options);
+
+/// A kgen program to GPU binaries and host code: kgen-to-linalg, kernel
+/// formation, kgen-schedule-kernels with `schedule`, then
+/// buildGpuCodegenPipeline with `codegen`. kgen-gpu-pipeline and the GPU
+/// runner both build it.
+void buildGpuPipeline(OpPassManager &pm,
+                      const ScheduleKernelsPassOptions &schedule,
+                      const GpuCodegenOptions &codegen);
 
 /// Registers `kgen-cpu-pipeline`.
 void registerKgenPipelines();
