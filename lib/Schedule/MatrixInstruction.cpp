@@ -35,3 +35,17 @@ mlir::kgen::symbolizeMatrixInstruction(llvm::StringRef name) {
       return instruction;
   return std::nullopt;
 }
+
+std::optional<MatrixTiling>
+mlir::kgen::matrixTiling(MatrixInstruction instruction) {
+  switch (instruction) {
+  case MatrixInstruction::MmaSync:
+    return kMmaSyncTiling;
+  case MatrixInstruction::Wgmma:
+    return kWgmmaTiling;
+  case MatrixInstruction::None:
+  case MatrixInstruction::Mfma:
+    return std::nullopt;
+  }
+  llvm_unreachable("unknown MatrixInstruction");
+}

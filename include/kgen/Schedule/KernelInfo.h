@@ -1,0 +1,68 @@
+//===- KernelInfo.h - the kernel summary ------------------------*- C++ -*-===//
+//
+// What a schedule is written against: the loops of a kernel's sink and
+// root, its ops and how they feed each other, its size and arithmetic. The
+// proposers see it as JSON (the prompt's kernel summary).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_SCHEDULE_KERNELINFO_H
+#define KGEN_SCHEDULE_KERNELINFO_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/Error.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace mlir::kgen {
+
+/// What a schedule is written against: the loops of the kernel's sink (the
+/// op whose result it returns, tiled onto blocks and threads) and of its
+/// root (the contraction or reduction, whose reduction loops may be tiled).
+struct KernelInfo {
+  std::string name;
+  /// Stable hash of the kernel's canonical form (ops, shapes, dtypes).
+  std::string fingerprint;
+  std::string text; // the kernel function as MLIR text
+  std::string elementType;
+  int64_t elementBytes = 4;
+  std::vector<std::string> opNames; // by kgen.op index
+  /// consumers[i]: indices of the kernel ops that use op i's result.
+  std::vector<std::vector<int64_t>> consumers;
+  int64_t rootIndex = 0, sinkIndex = 0;
+  /// Ops whose result is an init (outs) operand of the sink: once the sink
+  /// is tiled with scf.for they are reached through the loop's iter_args,
+  /// so the vector level cannot fuse them.
+  std::vector<int64_t> sinkInitProducers;
+  /// The same for the root: ops whose result is an init operand of the
+  /// root (its accumulator's initial value, e.g. a linalg.fill).
+  std::vector<int64_t> rootInitProducers;
+  std::vector<int64_t> sinkLoops; // static loop ranges
+  std::vector<bool> sinkParallel; // per sink loop
+  std::vector<int64_t> rootLoops;
+  std::vector<bool> rootParallel;
+  /// For each root input: the root loop each operand dimension is indexed
+  /// by, or -1 when the index is not a single loop (e.g. a convolution
+  /// window); empty if the root is not a linalg op.
+  std::vector<std::vector<int64_t>> rootInputLoops;
+  /// Element type of each root operand, inputs then inits (e.g. "f16").
+  std::vector<std::string> rootOperandTypes;
+  bool matmulLike = false; // root is linalg.matmul / batch_matmul
+  double flops = 0;        // arithmetic of the root, 2 per multiply-add
+  double bytes = 0;        // kernel arguments + result, each moved once
+
+  std::vector<int64_t> sinkParallelSizes() const;
+  std::vector<int64_t> rootReductionSizes() const;
+  nlohmann::json toJson() const;
+};
+
+/// Summarizes a kernel produced by kgen-form-kernels. Fails (with a message)
+/// if the kernel lacks the kgen.op / kgen.root / kgen.sink markers or has
+/// dynamic loop ranges.
+llvm::Expected<KernelInfo> describeKernel(func::FuncOp kernel);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_SCHEDULE_KERNELINFO_H

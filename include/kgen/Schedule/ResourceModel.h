@@ -1,0 +1,35 @@
+//===- ResourceModel.h - what a schedule costs a GPU ------------*- C++ -*-===//
+//
+// The static resource model rung 2 checks against a target's limits:
+// threads per block, registers per thread, shared memory per block and the
+// size of the vectors a vectorized schedule makes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_SCHEDULE_RESOURCEMODEL_H
+#define KGEN_SCHEDULE_RESOURCEMODEL_H
+
+#include "kgen/Schedule/KernelInfo.h"
+#include "kgen/Schedule/Language.h"
+
+#include <cstdint>
+
+namespace mlir::kgen {
+
+/// Elements of the largest vector a vectorized schedule (vector_width > 1)
+/// makes: one vector of the root's output times its reduction step. Capped
+/// at kMaxVectorElements: n-D vectors are unrolled, and larger ones would
+/// spill registers and bloat the code.
+int64_t vectorElements(const Schedule &schedule, const KernelInfo &kernel);
+constexpr int64_t kMaxVectorElements = 512;
+
+/// Threads per workgroup the schedule launches.
+int64_t threadsPerBlock(const Schedule &schedule, const KernelInfo &kernel);
+/// Estimated registers per thread and shared memory bytes per workgroup.
+int64_t estimateRegisters(const Schedule &schedule, const KernelInfo &kernel);
+int64_t estimateSharedMemory(const Schedule &schedule,
+                             const KernelInfo &kernel);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_SCHEDULE_RESOURCEMODEL_H

@@ -1,0 +1,35 @@
+//===- ScheduleJson.h - schedule documents and their schema -----*- C++ -*-===//
+//
+// A schedule travels as versioned JSON, small enough for an LLM to write:
+// its JSON Schema (docs/schedule.schema.json) and rung 1 of the
+// verification ladder, which parses a document against a kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KGEN_SCHEDULE_SCHEDULEJSON_H
+#define KGEN_SCHEDULE_SCHEDULEJSON_H
+
+#include "kgen/Schedule/KernelInfo.h"
+#include "kgen/Schedule/Language.h"
+#include "kgen/Schedule/Verdict.h"
+
+#include "llvm/Support/Error.h"
+
+#include <nlohmann/json.hpp>
+
+namespace mlir::kgen {
+
+/// Rung 1: parses and schema-checks `json` against `kernel` (types, lengths,
+/// ranges). Rejections carry reason codes such as "schema", "version",
+/// "rank_mismatch", "nonpositive_tile", "tile_exceeds_dim".
+llvm::Expected<Schedule> parseSchedule(const nlohmann::json &json,
+                                       const KernelInfo &kernel,
+                                       Verdict &verdict);
+
+/// The JSON Schema of a schedule document (shipped as
+/// docs/schedule.schema.json and given to the LLM).
+nlohmann::json scheduleJsonSchema();
+
+} // namespace mlir::kgen
+
+#endif // KGEN_SCHEDULE_SCHEDULEJSON_H

@@ -1,0 +1,338 @@
+//===- Checks.cpp - static checks of a schedule (rung 2) ------------------===//
+
+#include "kgen/Schedule/Checks.h"
+
+#include "ScheduleInternal.h"
+
+#include "kgen/Schedule/ResourceModel.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <set>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::detail;
+
+namespace {
+/// Each level maps its tiled loops onto the 3 dimensions of the grid or the
+/// block.
+Verdict checkMappedLoops(const Schedule &s) {
+  auto nonzero = [](const std::vector<int64_t> &v) {
+    return llvm::count_if(v, [](int64_t x) { return x != 0; });
+  };
+  if (nonzero(s.workgroupTile) + (s.splitReduction > 1 ? 1 : 0) >
+          kMaxMappedLoops ||
+      nonzero(s.threadTile) > kMaxMappedLoops)
+    return Verdict::reject(
+        "too_many_mapped_dims",
+        llvm::formatv("at most {0} loops can be tiled per level (grid and "
+                      "block have {0} dimensions; a split reduction takes "
+                      "one grid dimension)",
+                      kMaxMappedLoops));
+  return Verdict::accept();
+}
+
+Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
+  int64_t numOps = k.opNames.size();
+  std::set<int64_t> fused(s.fuse.begin(), s.fuse.end());
+  if (fused.size() != s.fuse.size())
+    return Verdict::reject("illegal_fusion", "'fuse' lists an op twice");
+  for (int64_t op : s.fuse) {
+    if (op < 0 || op >= numOps || op == k.sinkIndex)
+      return Verdict::reject(
+          "illegal_fusion",
+          llvm::formatv("'fuse' entry {0} is not a non-sink op of this kernel "
+                        "(ops 0..{1}, sink {2})",
+                        op, numOps - 1, k.sinkIndex));
+    // Fusion works from the sink backwards: an op can only be pulled into
+    // the tile loops if every consumer already is.
+    for (int64_t user : k.consumers[op])
+      if (user != k.sinkIndex && !fused.count(user))
+        return Verdict::reject(
+            "illegal_fusion",
+            llvm::formatv("op {0} is fused but its consumer op {1} is not", op,
+                          user));
+  }
+  // A kernel is one launch: an op left outside the tile loops would have
+  // to run on the host, on device memory (kgen-map-kernels-to-gpu refuses
+  // it), so every target kgen has needs every op fused.
+  for (int64_t op = 0; op < numOps; ++op)
+    if (op != k.sinkIndex && !fused.count(op))
+      return Verdict::reject(
+          "illegal_fusion",
+          llvm::formatv("op {0} ({1}) is not fused: on a GPU every op of a "
+                        "kernel runs inside its tile loops (fuse every op "
+                        "but the sink, or leave 'fuse' out)",
+                        op, k.opNames[op]));
+  return Verdict::accept();
+}
+
+/// promote_operands moves the root's reduction loop up to the workgroup,
+/// so the ops the expansion can place around it are limited: the root's
+/// fill and the root's elementwise consumers.
+Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
+  for (int64_t operand : s.promoteOperands)
+    if (operand < 0 || operand >= static_cast<int64_t>(k.rootInputLoops.size()))
+      return Verdict::reject(
+          "promote_operand",
+          llvm::formatv("promoted operand {0} does not exist (the root has {1} "
+                        "inputs)",
+                        operand, k.rootInputLoops.size()));
+  if (s.promoteOperands.empty())
+    return Verdict::accept();
+  std::set<int64_t> operands(s.promoteOperands.begin(),
+                             s.promoteOperands.end());
+  if (operands.size() != s.promoteOperands.size())
+    return Verdict::reject("promote_operand",
+                           "'promote_operands' lists an operand twice");
+  if (!k.matmulLike)
+    return Verdict::reject(
+        "promote_operand",
+        "promote_operands needs a matmul-like root (linalg.matmul or "
+        "linalg.batch_matmul); this kernel's root is " +
+            k.opNames[k.rootIndex]);
+  if (s.splitReduction > 1)
+    return Verdict::reject("promote_operand",
+                           "promote_operands cannot be combined with "
+                           "split_reduction");
+  if (k.rootIndex != k.sinkIndex && !llvm::is_contained(s.fuse, k.rootIndex))
+    return Verdict::reject("promote_operand",
+                           "promote_operands needs the root fused into the "
+                           "sink's tiles");
+  std::set<int64_t> downstream;
+  std::vector<int64_t> work = {k.rootIndex};
+  while (!work.empty()) {
+    int64_t op = work.back();
+    work.pop_back();
+    for (int64_t user : k.consumers[op])
+      if (downstream.insert(user).second)
+        work.push_back(user);
+  }
+  for (int64_t op : s.fuse) {
+    if (op == k.rootIndex || downstream.count(op))
+      continue;
+    if (llvm::is_contained(k.rootInitProducers, op) &&
+        k.opNames[op] == "linalg.fill")
+      continue;
+    return Verdict::reject(
+        "promote_operand",
+        llvm::formatv("with promote_operands only the root's fill and the "
+                      "root's consumers can be fused; op {0} ({1}) is "
+                      "neither",
+                      op, k.opNames[op]));
+  }
+  return Verdict::accept();
+}
+
+Verdict checkPipelineDepth(const Schedule &s, const KernelInfo &k,
+                           const TargetDescription &target) {
+  if (s.pipelineDepth <= 1)
+    return Verdict::accept();
+  auto reject = [](const llvm::Twine &message) {
+    return Verdict::reject("pipeline_depth", message.str());
+  };
+  if (s.promoteOperands.empty())
+    return reject("pipeline_depth > 1 pipelines the copies of promoted "
+                  "operands into shared memory; without promote_operands "
+                  "there is nothing to pipeline (use 1)");
+  bool severalSteps = false;
+  for (auto [tile, size] : llvm::zip(s.reductionTile, k.rootReductionSizes()))
+    severalSteps |= tile != 0 && tile < size;
+  if (!severalSteps)
+    return reject("pipeline_depth > 1 overlaps the steps of the reduction "
+                  "loop; tile the reduction (reduction_tile) into several "
+                  "steps or use 1");
+  if (target.vendor != GpuVendor::Nvidia)
+    return reject("kgen pipelines shared-memory copies with cp.async, an "
+                  "NVIDIA instruction; use pipeline_depth 1 on " +
+                  target.name);
+  return Verdict::accept();
+}
+
+/// wgmma's descriptors take A with K contiguous and B with N contiguous (a
+/// plain or batched matmul).
+bool wgmmaLayoutFits(const KernelInfo &k, const MatmulLoops &loops) {
+  auto innermost = [&](size_t input, size_t outer, size_t inner) {
+    const std::vector<int64_t> &loopsOf = k.rootInputLoops[input];
+    size_t n = loopsOf.size();
+    return n >= 2 && loopsOf[n - 2] == static_cast<int64_t>(outer) &&
+           loopsOf[n - 1] == static_cast<int64_t>(inner);
+  };
+  // MatmulLoops counts parallel and reduction loops apart.
+  auto rootLoop = [&](bool parallel, size_t position) {
+    size_t loop = 0;
+    for (size_t seen = 0; loop < k.rootLoops.size(); ++loop)
+      if (k.rootParallel[loop] == parallel && seen++ == position)
+        break;
+    return loop;
+  };
+  size_t m = rootLoop(true, loops.m), n = rootLoop(true, loops.n),
+         kLoop = rootLoop(false, loops.k);
+  return innermost(0, m, kLoop) && innermost(1, kLoop, n);
+}
+
+/// mma_sync: each warp computes its tile of the root with m16n8k16
+/// instructions; wgmma: each warpgroup computes its tile with m64nNk16
+/// ones, reading both operands from the staged tiles through descriptors
+/// (kgen-lower-matrix-instructions). The tiles must be made of whole
+/// instructions.
+Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k,
+                         const MatrixTiling &tiling) {
+  auto reject = [](const llvm::Twine &message) {
+    return Verdict::reject("matrix_instruction", message.str());
+  };
+  bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
+  std::string name = stringifyMatrixInstruction(s.matrixInstruction).str();
+  const std::vector<std::string> &types = k.rootOperandTypes;
+  bool halves = types.size() == 3 && types[0] == types[1] &&
+                (types[0] == "f16" || (wgmma && types[0] == "bf16")) &&
+                types[2] == "f32";
+  if (!halves)
+    return reject(name +
+                  (wgmma ? " takes f16 or bf16 operands accumulated in f32"
+                         : " takes f16 operands accumulated in f32") +
+                  "; this root's operands are " + llvm::join(types, ", "));
+  std::vector<int64_t> promoted(s.promoteOperands);
+  llvm::sort(promoted);
+  if (promoted != std::vector<int64_t>{0, 1})
+    return reject(name + " needs promote_operands [0, 1]: it reads its " +
+                  "operands from the staged tiles");
+  std::optional<MatmulLoops> loops = matmulLoops(k);
+  if (!loops)
+    return reject(name + " needs one M, one N and one K loop");
+  if (wgmma && !wgmmaLayoutFits(k, *loops))
+    return reject("wgmma takes A as rows of M with K contiguous and B as "
+                  "rows of K with N contiguous (a plain or batched "
+                  "matmul); this root's operands are laid out otherwise");
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  const char *tile = wgmma ? "warpgroup" : "warp";
+  for (size_t i = 0; i < th.size(); ++i) {
+    int64_t unit = i == loops->m   ? tiling.mUnit
+                   : i == loops->n ? tiling.nUnit
+                                   : 1;
+    const char *loop = i == loops->m ? "M" : i == loops->n ? "N" : "batch";
+    if (i != loops->m && i != loops->n && th[i] != 1)
+      return reject(llvm::formatv("with {0} the thread tile is a {1}'s "
+                                  "tile, which covers one index of batch "
+                                  "loop {2} (thread tile {3})",
+                                  name, tile, i, th[i]));
+    // wgmma's staged tiles are single matrices (the swizzled layout).
+    if (wgmma && i != loops->m && i != loops->n && wg[i] != 1)
+      return reject(llvm::formatv("with wgmma the workgroup tile covers one "
+                                  "index of batch loop {0} (it is {1})",
+                                  i, wg[i]));
+    if (th[i] % unit != 0 || wg[i] % th[i] != 0)
+      return reject(llvm::formatv(
+          "with {0} the thread tile is a {1}'s tile: on the {2} loop it "
+          "must be a multiple of {3} that divides the workgroup tile {4} "
+          "(it is {5})",
+          name, tile, loop, unit, wg[i], th[i]));
+  }
+  int64_t step = s.reductionTile[loops->k] ? s.reductionTile[loops->k]
+                                           : k.rootReductionSizes()[loops->k];
+  if (step % tiling.stepUnit != 0)
+    return reject(llvm::formatv("with {0} the reduction step must be a "
+                                "multiple of {1} (it is {2})",
+                                name, tiling.stepUnit, step));
+  return Verdict::accept();
+}
+
+Verdict checkMatrixInstruction(const Schedule &s, const KernelInfo &k,
+                               const TargetDescription &target) {
+  if (s.matrixInstruction == MatrixInstruction::None)
+    return Verdict::accept();
+  std::string name = stringifyMatrixInstruction(s.matrixInstruction).str();
+  if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
+    return Verdict::reject("matrix_instruction",
+                           "'" + name + "' is not available on " + target.name);
+  if (!k.matmulLike)
+    return Verdict::reject("matrix_instruction",
+                           "matrix instructions need a matmul-like root, "
+                           "this kernel's root is " +
+                               k.opNames[k.rootIndex]);
+  std::optional<MatrixTiling> tiling = matrixTiling(s.matrixInstruction);
+  if (!tiling)
+    return Verdict::reject("matrix_instruction",
+                           "kgen does not generate '" + name +
+                               "' code yet; mma_sync and wgmma are the "
+                               "matrix instructions it generates");
+  return checkMatrixTiles(s, k, *tiling);
+}
+
+Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
+  if (s.vectorWidth > 1) {
+    if (!llvm::StringRef(k.opNames[k.sinkIndex]).starts_with("linalg.") ||
+        k.sinkParallelSizes().empty())
+      return Verdict::reject(
+          "vector_width",
+          "vector_width > 1 needs a linalg sink with a parallel loop; this "
+          "kernel's sink is " +
+              k.opNames[k.sinkIndex]);
+    int64_t elements = vectorElements(s, k);
+    if (elements > kMaxVectorElements)
+      return Verdict::reject(
+          "vector_width",
+          llvm::formatv("vectorizing the root tile makes {0}-element vectors "
+                        "(vector_width times the reduction tile), over the "
+                        "{1} limit: tile the reduction or use vector_width 1",
+                        elements, kMaxVectorElements));
+  }
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  if (size_t v = innermostThreadTiled(s);
+      !s.threadTile.empty() && s.threadTile[v] && th[v] % s.vectorWidth != 0)
+    return Verdict::reject(
+        "vector_width",
+        llvm::formatv("vector_width {0} does not divide the innermost "
+                      "thread tile {1}",
+                      s.vectorWidth, th[v]));
+  return Verdict::accept();
+}
+
+/// The resource model against the target's limits.
+Verdict checkResources(const Schedule &s, const KernelInfo &k,
+                       const TargetDescription &target) {
+  int64_t threads = threadsPerBlock(s, k);
+  if (threads > target.maxThreadsPerBlock)
+    return Verdict::reject(
+        "threads_per_block",
+        llvm::formatv("{0} threads per block exceed the {1} limit of {2}",
+                      threads, target.maxThreadsPerBlock, target.name));
+  int64_t smem = estimateSharedMemory(s, k);
+  if (smem > target.sharedMemoryPerBlock)
+    return Verdict::reject(
+        "shared_memory",
+        llvm::formatv("{0} bytes of shared memory per block exceed the {1} "
+                      "bytes of {2}",
+                      smem, target.sharedMemoryPerBlock, target.name));
+  int64_t registers = estimateRegisters(s, k);
+  if (registers > target.registersPerThread)
+    return Verdict::reject(
+        "registers",
+        llvm::formatv("an estimated {0} registers per thread exceed the {1} "
+                      "of {2}",
+                      registers, target.registersPerThread, target.name));
+  return Verdict::accept();
+}
+} // namespace
+
+Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
+                                  const TargetDescription &target) {
+  if (Verdict v = checkMappedLoops(s); !v.accepted)
+    return v;
+  if (Verdict v = checkFusion(s, k); !v.accepted)
+    return v;
+  if (Verdict v = checkPromotion(s, k); !v.accepted)
+    return v;
+  if (Verdict v = checkPipelineDepth(s, k, target); !v.accepted)
+    return v;
+  if (Verdict v = checkMatrixInstruction(s, k, target); !v.accepted)
+    return v;
+  if (Verdict v = checkVectorWidth(s, k); !v.accepted)
+    return v;
+  return checkResources(s, k, target);
+}

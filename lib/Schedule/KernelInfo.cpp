@@ -1,0 +1,210 @@
+//===- KernelInfo.cpp - the kernel summary schedules are written against --===//
+
+#include "kgen/Schedule/KernelInfo.h"
+
+#include "ScheduleInternal.h"
+
+#include "kgen/Conversion/KernelAttrs.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using mlir::kgen::detail::makeError;
+
+std::vector<int64_t> KernelInfo::sinkParallelSizes() const {
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < sinkLoops.size(); ++i)
+    if (sinkParallel[i])
+      sizes.push_back(sinkLoops[i]);
+  return sizes;
+}
+
+std::vector<int64_t> KernelInfo::rootReductionSizes() const {
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < rootLoops.size(); ++i)
+    if (!rootParallel[i])
+      sizes.push_back(rootLoops[i]);
+  return sizes;
+}
+
+nlohmann::json KernelInfo::toJson() const {
+  return {{"name", name},
+          {"fingerprint", fingerprint},
+          {"element_type", elementType},
+          {"ops", opNames},
+          {"root_op", rootIndex},
+          {"sink_op", sinkIndex},
+          {"sink_parallel_loop_sizes", sinkParallelSizes()},
+          {"root_reduction_loop_sizes", rootReductionSizes()},
+          {"root_inputs", rootInputLoops.size()},
+          {"matmul_like", matmulLike},
+          {"flops", flops},
+          {"bytes", bytes}};
+}
+
+namespace {
+/// Static loop ranges and parallel flags of a kernel op.
+LogicalResult loopsOf(Operation *op, std::vector<int64_t> &loops,
+                      std::vector<bool> &parallel) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    for (int64_t size : linalgOp.getStaticLoopRanges())
+      loops.push_back(size);
+    for (utils::IteratorType it : linalgOp.getIteratorTypesArray())
+      parallel.push_back(it == utils::IteratorType::parallel);
+  } else if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+    for (int64_t size : pad.getResultType().getShape())
+      loops.push_back(size);
+    parallel.assign(loops.size(), true);
+  } else {
+    return failure();
+  }
+  return success(llvm::none_of(loops, ShapedType::isDynamic));
+}
+
+int64_t tensorBytes(Type type, int64_t elementBytes) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor ? tensor.getNumElements() * elementBytes : 0;
+}
+
+/// The kernel's ops by their kgen.op index; empty if the indices are not
+/// consecutive from 0.
+std::vector<Operation *> opsByIndex(func::FuncOp kernel) {
+  std::vector<Operation *> ops;
+  kernel.walk([&](Operation *op) {
+    auto index = op->getAttrOfType<IntegerAttr>(kOpIndexAttr);
+    if (!index)
+      return;
+    size_t i = index.getInt();
+    if (ops.size() <= i)
+      ops.resize(i + 1, nullptr);
+    ops[i] = op;
+  });
+  if (llvm::is_contained(ops, nullptr))
+    ops.clear();
+  return ops;
+}
+
+/// Op names, consumers, root and sink of `info` from the kernel's ops;
+/// fails if there is no root or no sink.
+LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
+                           Operation *&root, Operation *&sink) {
+  DenseMap<Operation *, int64_t> indexOf;
+  for (auto [i, op] : llvm::enumerate(ops))
+    indexOf[op] = i;
+  root = sink = nullptr;
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    info.opNames.push_back(op->getName().getStringRef().str());
+    std::vector<int64_t> users;
+    for (Operation *user : op->getUsers())
+      if (indexOf.count(user))
+        users.push_back(indexOf[user]);
+    llvm::sort(users);
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    info.consumers.push_back(users);
+    if (op->hasAttr(kRootAttr)) {
+      root = op;
+      info.rootIndex = i;
+    }
+    if (op->hasAttr(kSinkAttr)) {
+      sink = op;
+      info.sinkIndex = i;
+    }
+  }
+  if (!root || !sink)
+    return failure();
+  auto initProducers = [&](Operation *op, std::vector<int64_t> &producers) {
+    if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
+      for (Value init : dps.getDpsInits())
+        if (Operation *producer = init.getDefiningOp();
+            producer && indexOf.count(producer))
+          producers.push_back(indexOf[producer]);
+  };
+  initProducers(sink, info.sinkInitProducers);
+  initProducers(root, info.rootInitProducers);
+  return success();
+}
+
+/// How a linalg root indexes its inputs, whether it is matmul-like, and its
+/// arithmetic.
+void summarizeLinalgRoot(linalg::LinalgOp root, KernelInfo &info) {
+  info.matmulLike = isa<linalg::MatmulOp, linalg::BatchMatmulOp>(root);
+  for (OpOperand *input : root.getDpsInputOperands()) {
+    std::vector<int64_t> dims;
+    AffineMap map = root.getMatchingIndexingMap(input);
+    for (AffineExpr e : map.getResults()) {
+      auto d = dyn_cast<AffineDimExpr>(e);
+      dims.push_back(d ? static_cast<int64_t>(d.getPosition()) : -1);
+    }
+    info.rootInputLoops.push_back(dims);
+  }
+  double iterations = 1;
+  for (int64_t size : info.rootLoops)
+    iterations *= size;
+  bool contraction =
+      root.getNumReductionLoops() > 0 && root.getNumDpsInputs() >= 2;
+  info.flops = iterations * (contraction ? 2 : 1);
+}
+
+/// Stable hash of the kernel in generic form, without locations or its
+/// name.
+std::string fingerprintOf(func::FuncOp kernel) {
+  OwningOpRef<func::FuncOp> canonical(kernel.clone());
+  canonical->setSymName("kernel");
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  canonical->print(
+      os, OpPrintingFlags().printGenericOpForm().enableDebugInfo(false));
+  return llvm::formatv("{0:x16}",
+                       llvm::xxh3_64bits(llvm::arrayRefFromStringRef(text)));
+}
+} // namespace
+
+llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
+  KernelInfo info;
+  info.name = kernel.getSymName().str();
+  std::vector<Operation *> ops = opsByIndex(kernel);
+  if (ops.empty())
+    return makeError("'" + info.name +
+                     "' is not a kernel from kgen-form-kernels (its ops lack "
+                     "consecutive kgen.op indices)");
+  Operation *root, *sink;
+  if (failed(summarizeOps(ops, info, root, sink)))
+    return makeError("kernel '" + info.name +
+                     "' has no kgen.root or kgen.sink");
+  for (Value operand : root->getOperands())
+    if (auto shaped = dyn_cast<ShapedType>(operand.getType())) {
+      std::string type;
+      llvm::raw_string_ostream(type) << shaped.getElementType();
+      info.rootOperandTypes.push_back(type);
+    }
+  if (failed(loopsOf(sink, info.sinkLoops, info.sinkParallel)) ||
+      failed(loopsOf(root, info.rootLoops, info.rootParallel)))
+    return makeError("kernel '" + info.name +
+                     "' has dynamic or unsupported loop ranges");
+
+  Type resultType = sink->getResult(0).getType();
+  Type element = cast<RankedTensorType>(resultType).getElementType();
+  llvm::raw_string_ostream(info.elementType) << element;
+  info.elementBytes = element.getIntOrFloatBitWidth() / 8;
+
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(root))
+    summarizeLinalgRoot(linalgOp, info);
+  for (Type t : kernel.getArgumentTypes())
+    info.bytes += tensorBytes(t, info.elementBytes);
+  info.bytes += tensorBytes(resultType, info.elementBytes);
+
+  info.fingerprint = fingerprintOf(kernel);
+  std::string pretty;
+  llvm::raw_string_ostream prettyOs(pretty);
+  kernel.print(prettyOs);
+  info.text = pretty;
+  return info;
+}

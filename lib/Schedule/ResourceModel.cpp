@@ -1,0 +1,196 @@
+//===- ResourceModel.cpp - what a schedule costs a GPU --------------------===//
+
+#include "kgen/Schedule/ResourceModel.h"
+
+#include "ScheduleInternal.h"
+
+#include "kgen/Conversion/SharedMemoryLayout.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::detail;
+
+//===----------------------------------------------------------------------===//
+// Reading a schedule's tiles against its kernel
+//===----------------------------------------------------------------------===//
+
+namespace mlir::kgen::detail {
+
+void effectiveTiles(const Schedule &s, const KernelInfo &k,
+                    std::vector<int64_t> &wg, std::vector<int64_t> &th) {
+  std::vector<int64_t> sizes = k.sinkParallelSizes();
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    int64_t w = s.workgroupTile[i] ? s.workgroupTile[i] : sizes[i];
+    wg.push_back(w);
+    th.push_back(s.threadTile[i] ? std::min(s.threadTile[i], w) : w);
+  }
+}
+
+int64_t tileThreads(const Schedule &s) {
+  std::optional<MatrixTiling> tiling = matrixTiling(s.matrixInstruction);
+  return tiling ? tiling->threads : 1;
+}
+
+std::optional<MatmulLoops> matmulLoops(const KernelInfo &k) {
+  if (k.rootInputLoops.size() != 2)
+    return std::nullopt;
+  auto uses = [&](size_t input, int64_t loop) {
+    return llvm::is_contained(k.rootInputLoops[input], loop);
+  };
+  std::optional<size_t> m, n, r;
+  size_t parallel = 0, reduction = 0;
+  for (size_t loop = 0; loop < k.rootLoops.size(); ++loop) {
+    if (!k.rootParallel[loop]) {
+      if (r)
+        return std::nullopt;
+      r = reduction++;
+      continue;
+    }
+    bool a = uses(0, loop), b = uses(1, loop);
+    if (a != b) {
+      std::optional<size_t> &dim = a ? m : n;
+      if (dim)
+        return std::nullopt;
+      dim = parallel;
+    }
+    ++parallel;
+  }
+  if (!m || !n || !r)
+    return std::nullopt;
+  return MatmulLoops{*m, *n, *r};
+}
+
+size_t innermostThreadTiled(const Schedule &s) {
+  for (size_t i = s.threadTile.size(); i-- > 0;)
+    if (s.threadTile[i])
+      return i;
+  return s.threadTile.empty() ? 0 : s.threadTile.size() - 1;
+}
+
+/// The root's tile per workgroup and reduction step, per root loop: a
+/// sink-parallel loop covers the workgroup tile, a reduction loop the
+/// reduction tile (or the whole loop).
+static std::vector<int64_t> rootStepTile(const Schedule &s,
+                                         const KernelInfo &k) {
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  std::vector<int64_t> rootTile(k.rootLoops.size());
+  size_t parallelIndex = 0, reductionIndex = 0;
+  for (size_t loop = 0; loop < k.rootLoops.size(); ++loop) {
+    if (k.rootParallel[loop]) {
+      // The root's parallel loops line up with the sink's: kernels only
+      // fuse elementwise consumers of the root's result. Past the sink's
+      // loops, count the whole range (conservative).
+      rootTile[loop] =
+          parallelIndex < wg.size() ? wg[parallelIndex] : k.rootLoops[loop];
+      ++parallelIndex;
+    } else {
+      int64_t r = s.reductionTile[reductionIndex++];
+      rootTile[loop] = r ? r : k.rootLoops[loop];
+    }
+  }
+  return rootTile;
+}
+
+std::vector<int64_t> promotedTileShape(const Schedule &s, const KernelInfo &k,
+                                       int64_t operand) {
+  std::vector<int64_t> rootTile = rootStepTile(s, k), shape;
+  for (int64_t loop : k.rootInputLoops[operand])
+    shape.push_back(loop >= 0 ? rootTile[loop] : 1);
+  return shape;
+}
+
+std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
+                                               const KernelInfo &k) {
+  if (s.promoteOperands.empty())
+    return std::nullopt;
+  for (int64_t op : k.rootInitProducers)
+    if (llvm::is_contained(s.fuse, op))
+      return op;
+  return std::nullopt;
+}
+
+} // namespace mlir::kgen::detail
+
+//===----------------------------------------------------------------------===//
+// The model
+//===----------------------------------------------------------------------===//
+
+int64_t mlir::kgen::threadsPerBlock(const Schedule &s, const KernelInfo &k) {
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  int64_t threads = tileThreads(s);
+  for (size_t i = 0; i < wg.size(); ++i)
+    if (s.threadTile[i])
+      threads *= ceilDiv(wg[i], th[i]);
+  return threads;
+}
+
+int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
+  // Accumulators: the thread's output tile in f32; inputs: a vector-wide
+  // slice of each root input per reduction step; plus fixed overhead for
+  // indices and addresses.
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  int64_t accumulators = 1;
+  for (int64_t t : th)
+    accumulators *= t;
+  int64_t inputs =
+      static_cast<int64_t>(k.rootInputLoops.size()) * s.vectorWidth * 2;
+  if (usesMatrixInstruction(s)) {
+    // The tile is spread over the warp's (warpgroup's) lanes. mma_sync
+    // also holds a 16-step of the warp tile's A and B fragments at once (4
+    // registers per 16 rows of A, 2 per 8 columns of B); wgmma reads them
+    // from shared memory.
+    accumulators = ceilDiv(accumulators, tileThreads(s));
+    inputs = 0;
+    if (std::optional<MatmulLoops> loops = matmulLoops(k);
+        loops && s.matrixInstruction == MatrixInstruction::MmaSync)
+      inputs = ceilDiv(th[loops->m], 16) * 4 + ceilDiv(th[loops->n], 8) * 2;
+  }
+  return accumulators + inputs + 24;
+}
+
+int64_t mlir::kgen::vectorElements(const Schedule &s, const KernelInfo &k) {
+  // The root is vectorized over one vector of its output and its whole
+  // reduction step.
+  int64_t elements = s.vectorWidth;
+  std::vector<int64_t> reductions = k.rootReductionSizes();
+  for (size_t i = 0; i < reductions.size(); ++i)
+    elements *= s.reductionTile[i] ? s.reductionTile[i] : reductions[i];
+  return elements;
+}
+
+int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
+                                         const KernelInfo &k) {
+  // Each promoted operand's tile, times the pipeline depth, plus the
+  // accumulator when it is kept in workgroup memory (in f32 at most); rows
+  // padded as kgen-pad-shared-buffers pads them. wgmma's operand tiles are
+  // swizzled instead of padded, and aligned (SharedMemoryLayout.h).
+  bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
+  int64_t bytes = 0;
+  for (int64_t operand : s.promoteOperands) {
+    std::vector<int64_t> shape = promotedTileShape(s, k, operand);
+    int64_t tile =
+        wgmma ? atomAlignedBytes(product(shape) * k.elementBytes)
+              : alignedBufferBytes(sharedBufferBytes(shape, k.elementBytes));
+    bytes += tile * s.pipelineDepth;
+  }
+  if (promotedAccumulatorInit(s, k)) {
+    std::vector<int64_t> wg, th;
+    effectiveTiles(s, k, wg, th);
+    int64_t accumulator =
+        sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
+    bytes +=
+        wgmma ? atomAlignedBytes(accumulator) : alignedBufferBytes(accumulator);
+  }
+  // In dynamic shared memory (past 48 KB), which is only 16-byte aligned,
+  // wgmma's buffers start at the first atom-aligned byte.
+  if (wgmma)
+    bytes += kSwizzleAtomBytes;
+  return bytes;
+}

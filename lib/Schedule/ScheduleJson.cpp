@@ -1,0 +1,361 @@
+//===- ScheduleJson.cpp - schedule documents, their schema and rung 1 -----===//
+
+#include "kgen/Schedule/ScheduleJson.h"
+
+#include "ScheduleInternal.h"
+
+#include "kgen/Schedule/ResourceModel.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <set>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::detail;
+using nlohmann::json;
+
+nlohmann::json Verdict::toJson() const {
+  json j = {{"accepted", accepted}, {"message", message}};
+  if (!accepted)
+    j["reason"] = reason;
+  return j;
+}
+
+nlohmann::json Schedule::toJson() const {
+  return {{"version", kVersion},
+          {"workgroup_tile", workgroupTile},
+          {"thread_tile", threadTile},
+          {"reduction_tile", reductionTile},
+          {"fuse", fuse},
+          {"vector_width", vectorWidth},
+          {"promote_operands", promoteOperands},
+          {"pipeline_depth", pipelineDepth},
+          {"split_reduction", splitReduction},
+          {"matrix_instruction",
+           stringifyMatrixInstruction(matrixInstruction).str()}};
+}
+
+//===----------------------------------------------------------------------===//
+// Schema
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// "1, 2, 4 or 8".
+std::string alternatives(llvm::ArrayRef<int64_t> values) {
+  std::string text;
+  for (auto [i, value] : llvm::enumerate(values)) {
+    if (i > 0)
+      text += i + 1 == values.size() ? " or " : ", ";
+    text += std::to_string(value);
+  }
+  return text;
+}
+
+/// The schema's description of matrix_instruction, with the tiling rules
+/// rung 2 checks.
+std::string matrixInstructionDescription() {
+  static_assert(kWgmmaTiling.mUnit == kWgmmaTiling.nUnit,
+                "the text gives wgmma's M and N unit as one number");
+  return llvm::formatv(
+      "Matrix-core instruction for a matmul-like root, with promote_operands "
+      "[0, 1]. mma_sync (NVIDIA, f16 operands accumulated in f32): "
+      "thread_tile is a warp's tile (M a multiple of {0}, N of {1}, dividing "
+      "the workgroup tile; 1 on batch loops), the reduction step a multiple "
+      "of {2}. wgmma (sm_90a, f16 or bf16 operands accumulated in f32, A "
+      "with K contiguous and B with N contiguous): thread_tile is a "
+      "warpgroup's ({3} threads) tile, M and N multiples of {4}, the "
+      "reduction step a multiple of {5}. mfma is not generated yet and is "
+      "rejected.",
+      kMmaSyncTiling.mUnit, kMmaSyncTiling.nUnit, kMmaSyncTiling.stepUnit,
+      kWgmmaTiling.threads, kWgmmaTiling.mUnit, kWgmmaTiling.stepUnit);
+}
+} // namespace
+
+nlohmann::json mlir::kgen::scheduleJsonSchema() {
+  json intList = {{"type", "array"},
+                  {"items", {{"type", "integer"}, {"minimum", 0}}}};
+  auto described = [](json j, const std::string &text) {
+    j["description"] = text;
+    return j;
+  };
+  std::vector<std::string> matrixInstructions;
+  for (MatrixInstruction instruction : allMatrixInstructions())
+    matrixInstructions.push_back(stringifyMatrixInstruction(instruction).str());
+  return {
+      {"$schema", "https://json-schema.org/draft/2020-12/schema"},
+      {"$id", "https://kgen.dev/schemas/schedule-v1.json"},
+      {"title", "kgen kernel schedule"},
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"required",
+       {"version", "workgroup_tile", "thread_tile", "reduction_tile"}},
+      {"properties",
+       {{"version", {{"const", Schedule::kVersion}}},
+        {"workgroup_tile",
+         described(intList,
+                   llvm::formatv("Per parallel loop of the sink op: tile size "
+                                 "per workgroup (0 = whole loop). At most {0} "
+                                 "non-zero.",
+                                 kMaxMappedLoops))},
+        {"thread_tile",
+         described(intList,
+                   llvm::formatv("Per parallel loop of the sink op: tile size "
+                                 "per thread within the workgroup tile (0 = "
+                                 "whole workgroup tile). At most {0} "
+                                 "non-zero.",
+                                 kMaxMappedLoops))},
+        {"reduction_tile",
+         described(intList, "Per reduction loop of the root op: tile size of "
+                            "the sequential reduction loop (0 = untiled).")},
+        {"fuse",
+         described(intList, "Indices (kgen.op) of the kernel ops computed "
+                            "inside the tile loops; default: all. A fused "
+                            "op's consumers must be fused too. A kernel is "
+                            "one GPU launch: every op but the sink must be "
+                            "fused.")},
+        {"vector_width",
+         described({{"enum", kVectorWidths}},
+                   llvm::formatv("Each thread walks its tile in vectors of "
+                                 "this many elements of its innermost "
+                                 "thread-tiled loop (which it must divide); "
+                                 "vector width times the reduction tile must "
+                                 "stay within {0}.",
+                                 kMaxVectorElements))},
+        {"promote_operands",
+         described(intList,
+                   "Root input operands (0 = A, 1 = B of a matmul-like root) "
+                   "whose tiles all threads copy into shared memory at each "
+                   "reduction step before computing on them; the "
+                   "accumulator then lives in shared memory too. Only for "
+                   "matmul-like roots whose fused ops are the root's fill "
+                   "and its consumers, without split_reduction.")},
+        {"split_reduction",
+         described({{"type", "integer"}, {"minimum", 0}},
+                   "Split the root's single reduction loop into this many "
+                   "chunks reduced in parallel, then combined (0 = no "
+                   "split). Only when the root is the sink.")},
+        {"pipeline_depth",
+         described({{"type", "integer"},
+                    {"minimum", 1},
+                    {"maximum", kMaxPipelineDepth}},
+                   "Buffers per promoted operand tile (NVIDIA only). With "
+                   "D > 1 each reduction step's copies into shared memory "
+                   "are issued D-1 steps ahead, asynchronously (cp.async); "
+                   "needs promote_operands and a tiled reduction. Each tile "
+                   "counts D times against the shared-memory limit.")},
+        {"matrix_instruction", described({{"enum", matrixInstructions}},
+                                         matrixInstructionDescription())}}}};
+}
+
+//===----------------------------------------------------------------------===//
+// Parsing (rung 1)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Reads an optional list of non-negative integers; records a schema
+/// rejection in `verdict` on a type error.
+bool readInts(const json &j, const char *key, std::vector<int64_t> &out,
+              Verdict &verdict, bool required) {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    if (required)
+      verdict =
+          Verdict::reject("schema", std::string("missing field '") + key + "'");
+    return !required;
+  }
+  if (!it->is_array()) {
+    verdict = Verdict::reject("schema", std::string("'") + key +
+                                            "' must be an array of integers");
+    return false;
+  }
+  for (const json &v : *it) {
+    if (!v.is_number_integer()) {
+      verdict =
+          Verdict::reject("schema", std::string("'") + key +
+                                        "' holds a non-integer: " + v.dump());
+      return false;
+    }
+    out.push_back(v.get<int64_t>());
+  }
+  return true;
+}
+
+bool readInt(const json &j, const char *key, int64_t &out, Verdict &verdict) {
+  auto it = j.find(key);
+  if (it == j.end())
+    return true;
+  if (!it->is_number_integer()) {
+    verdict = Verdict::reject("schema", std::string("'") + key +
+                                            "' must be an integer, got " +
+                                            it->dump());
+    return false;
+  }
+  out = it->get<int64_t>();
+  return true;
+}
+
+bool readMatrixInstruction(const json &j, MatrixInstruction &out,
+                           Verdict &verdict) {
+  auto it = j.find("matrix_instruction");
+  if (it == j.end())
+    return true;
+  if (!it->is_string()) {
+    verdict =
+        Verdict::reject("schema", "'matrix_instruction' must be a string");
+    return false;
+  }
+  std::string name = it->get<std::string>();
+  std::optional<MatrixInstruction> instruction =
+      symbolizeMatrixInstruction(name);
+  if (!instruction) {
+    verdict =
+        Verdict::reject("schema", "unknown matrix_instruction '" + name + "'");
+    return false;
+  }
+  out = *instruction;
+  return true;
+}
+
+/// The document's shape: an object of known fields with values of the
+/// right types, of this version. Leaves the ranges to checkRanges.
+std::optional<Schedule> readFields(const json &j, const KernelInfo &kernel,
+                                   Verdict &verdict) {
+  if (!j.is_object()) {
+    verdict =
+        Verdict::reject("schema", "a schedule must be a JSON object, got " +
+                                      std::string(j.type_name()));
+    return std::nullopt;
+  }
+  static const std::set<std::string> known = {
+      "version",          "workgroup_tile", "thread_tile",
+      "reduction_tile",   "fuse",           "vector_width",
+      "promote_operands", "pipeline_depth", "matrix_instruction",
+      "split_reduction"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known.count(it.key())) {
+      verdict = Verdict::reject("schema", "unknown field '" + it.key() + "'");
+      return std::nullopt;
+    }
+  int64_t version = -1;
+  if (!readInt(j, "version", version, verdict))
+    return std::nullopt;
+  if (version != Schedule::kVersion) {
+    verdict = Verdict::reject(
+        "version", llvm::formatv("unsupported schedule version {0}; this kgen "
+                                 "reads version {1}",
+                                 version, Schedule::kVersion));
+    return std::nullopt;
+  }
+  Schedule s;
+  if (!readInts(j, "workgroup_tile", s.workgroupTile, verdict, true) ||
+      !readInts(j, "thread_tile", s.threadTile, verdict, true) ||
+      !readInts(j, "reduction_tile", s.reductionTile, verdict, true) ||
+      !readInts(j, "fuse", s.fuse, verdict, false) ||
+      !readInts(j, "promote_operands", s.promoteOperands, verdict, false) ||
+      !readInt(j, "vector_width", s.vectorWidth, verdict) ||
+      !readInt(j, "pipeline_depth", s.pipelineDepth, verdict) ||
+      !readInt(j, "split_reduction", s.splitReduction, verdict) ||
+      !readMatrixInstruction(j, s.matrixInstruction, verdict))
+    return std::nullopt;
+  if (!j.contains("fuse"))
+    for (int64_t i = 0; i < static_cast<int64_t>(kernel.opNames.size()); ++i)
+      if (i != kernel.sinkIndex)
+        s.fuse.push_back(i);
+  return s;
+}
+
+/// Checks one tile list against the loop sizes it applies to.
+bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
+                const std::vector<int64_t> &sizes, Verdict &verdict) {
+  if (tiles.size() != sizes.size()) {
+    verdict = Verdict::reject(
+        "rank_mismatch",
+        llvm::formatv("{0} has {1} entries but the kernel has "
+                      "{2} such loops (sizes {3})",
+                      what, tiles.size(), sizes.size(), formatList(sizes)));
+    return false;
+  }
+  for (auto [tile, size] : llvm::zip(tiles, sizes)) {
+    if (tile < 0) {
+      verdict = Verdict::reject("nonpositive_tile",
+                                llvm::formatv("{0} {1} holds a negative size",
+                                              what, formatList(tiles)));
+      return false;
+    }
+    if (tile > size) {
+      verdict = Verdict::reject(
+          "tile_exceeds_dim",
+          llvm::formatv("{0} {1} exceeds the loop sizes {2}", what,
+                        formatList(tiles), formatList(sizes)));
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The split, the tiles against the kernel's loops, and the ranges of the
+/// scalar fields.
+bool checkRanges(const Schedule &s, const KernelInfo &kernel,
+                 Verdict &verdict) {
+  std::vector<int64_t> parallel = kernel.sinkParallelSizes();
+  std::vector<int64_t> reductions = kernel.rootReductionSizes();
+  if (s.splitReduction < 0) {
+    verdict = Verdict::reject("split_reduction",
+                              "split_reduction must not be negative");
+    return false;
+  }
+  if (s.splitReduction > 1) {
+    // Each chunk reduces size / factor elements; the reduction tile applies
+    // within a chunk.
+    if (kernel.rootIndex != kernel.sinkIndex || reductions.size() != 1 ||
+        kernel.rootParallel.back()) {
+      verdict = Verdict::reject(
+          "split_reduction",
+          "split_reduction needs a kernel whose root is its last op and has "
+          "exactly one reduction loop, the innermost");
+      return false;
+    }
+    if (reductions[0] % s.splitReduction != 0 ||
+        s.splitReduction >= reductions[0]) {
+      verdict = Verdict::reject(
+          "split_reduction",
+          llvm::formatv("split_reduction {0} does not divide the reduction "
+                        "loop of {1} into several chunks",
+                        s.splitReduction, reductions[0]));
+      return false;
+    }
+    reductions[0] /= s.splitReduction;
+  }
+  if (!checkTiles("workgroup_tile", s.workgroupTile, parallel, verdict) ||
+      !checkTiles("thread_tile", s.threadTile, parallel, verdict) ||
+      !checkTiles("reduction_tile", s.reductionTile, reductions, verdict))
+    return false;
+  if (!llvm::is_contained(kVectorWidths, s.vectorWidth)) {
+    verdict = Verdict::reject("vector_width",
+                              llvm::formatv("vector_width {0} is not {1}",
+                                            s.vectorWidth,
+                                            alternatives(kVectorWidths)));
+    return false;
+  }
+  if (s.pipelineDepth < 1 || s.pipelineDepth > kMaxPipelineDepth) {
+    verdict =
+        Verdict::reject("pipeline_depth",
+                        llvm::formatv("pipeline_depth {0} is outside [1, {1}]",
+                                      s.pipelineDepth, kMaxPipelineDepth));
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
+                                                   const KernelInfo &kernel,
+                                                   Verdict &verdict) {
+  std::optional<Schedule> s = readFields(j, kernel, verdict);
+  if (!s || !checkRanges(*s, kernel, verdict))
+    return makeError(verdict.reason + ": " + verdict.message);
+  verdict = Verdict::accept();
+  return *s;
+}

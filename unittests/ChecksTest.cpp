@@ -1,0 +1,290 @@
+//===- ChecksTest.cpp - static checks of a schedule (rung 2) --------------===//
+
+#include "kgen/Schedule/Checks.h"
+
+#include "ScheduleFixtures.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::kgen;
+using namespace mlir::kgen::testing;
+using nlohmann::json;
+
+namespace {
+
+bool contains(const std::string &text, const std::string &part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(ScheduleChecks, AcceptsAPlausibleSchedule) {
+  Verdict v = verdictOf(base());
+  EXPECT_TRUE(v.accepted) << v.reason << ": " << v.message;
+  EXPECT_EQ(v.message, "accepted");
+}
+
+TEST(ScheduleChecks, RejectionReasons) {
+  auto with = [](const char *key, json value) {
+    json j = base();
+    j[key] = value;
+    return j;
+  };
+  EXPECT_EQ(verdictOf(with("fuse", {1})).reason, "illegal_fusion");
+  EXPECT_EQ(verdictOf(with("fuse", {0, 1, 2, 2})).reason, "illegal_fusion");
+  EXPECT_EQ(verdictOf(with("fuse", {0, 1, 2, 3})).reason, "illegal_fusion");
+  EXPECT_EQ(verdictOf(with("promote_operands", {2})).reason, "promote_operand");
+  EXPECT_EQ(verdictOf(with("matrix_instruction", "mfma")).reason,
+            "matrix_instruction");
+  json threads = base();
+  threads["workgroup_tile"] = {64, 128};
+  threads["thread_tile"] = {1, 1};
+  EXPECT_EQ(verdictOf(threads).reason, "threads_per_block");
+  json registers = base();
+  registers["thread_tile"] = {32, 64};
+  EXPECT_EQ(verdictOf(registers).reason, "registers");
+  json smem = base();
+  smem["workgroup_tile"] = {64, 128};
+  smem["reduction_tile"] = {32};
+  smem["promote_operands"] = {0, 1};
+  smem["pipeline_depth"] = 4;
+  // 130 KB: over what a chip with 48 KB per block has.
+  TargetDescription small = *lookupTarget("sm_90a");
+  small.sharedMemoryPerBlock = 48 * 1024;
+  std::optional<Schedule> s = parsed(smem);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(checkSchedule(*s, gemmKernel(), small).reason, "shared_memory");
+  EXPECT_TRUE(verdictOf(smem).accepted) << verdictOf(smem).message;
+}
+
+TEST(ScheduleChecks, EveryOpButTheSinkIsFused) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  j["fuse"] = {1, 2};
+  Verdict v = verdictOf(j);
+  EXPECT_EQ(v.reason, "illegal_fusion");
+  EXPECT_TRUE(contains(v.message, "op 0 (linalg.fill) is not fused: on a GPU "
+                                  "every op of a kernel runs inside its tile "
+                                  "loops"))
+      << v.message;
+  j = base();
+  j["fuse"] = {0, 1};
+  v = verdictOf(j);
+  EXPECT_TRUE(contains(v.message, "op 1 is fused but its consumer op 2 is not"))
+      << v.message;
+}
+
+TEST(ScheduleChecks, PromotionNeedsAStructureItCanStage) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  EXPECT_TRUE(verdictOf(j).accepted);
+  auto rejected = [](const json &schedule, const KernelInfo &k) {
+    return verdictOf(schedule, nullptr, k);
+  };
+  json twice = j;
+  twice["promote_operands"] = {1, 1};
+  Verdict v = verdictOf(twice);
+  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_TRUE(contains(v.message, "twice")) << v.message;
+  KernelInfo reduction = gemmKernel();
+  reduction.matmulLike = false;
+  reduction.opNames[1] = "linalg.generic";
+  v = rejected(j, reduction);
+  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_TRUE(contains(v.message, "matmul-like")) << v.message;
+  // An op feeding the root's inputs cannot be fused around the staged
+  // reduction loop.
+  KernelInfo producer = gemmKernel();
+  producer.opNames.insert(producer.opNames.begin(), "linalg.generic");
+  producer.consumers = {{2}, {2}, {3}, {4}, {}};
+  producer.rootIndex = 2;
+  producer.sinkIndex = 4;
+  producer.rootInitProducers = {1};
+  json fused = j;
+  fused["fuse"] = {0, 1, 2, 3};
+  v = rejected(fused, producer);
+  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_TRUE(contains(v.message, "op 0 (linalg.generic) is neither"))
+      << v.message;
+  // Left unfused instead, it could not run on a GPU.
+  fused["fuse"] = {1, 2, 3};
+  EXPECT_EQ(rejected(fused, producer).reason, "illegal_fusion");
+}
+
+TEST(ScheduleChecks, PipelineDepthNeedsStagedReductionStepsOnNvidia) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  j["pipeline_depth"] = 2;
+  EXPECT_TRUE(verdictOf(j).accepted) << verdictOf(j).message;
+  json unstaged = base();
+  unstaged["pipeline_depth"] = 2;
+  Verdict v = verdictOf(unstaged);
+  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_TRUE(contains(v.message, "promote_operands")) << v.message;
+  json untiled = j;
+  untiled["reduction_tile"] = {0};
+  v = verdictOf(untiled);
+  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_TRUE(contains(v.message, "reduction_tile")) << v.message;
+  untiled["reduction_tile"] = {96}; // one step of the whole K: no overlap
+  EXPECT_EQ(verdictOf(untiled).reason, "pipeline_depth");
+  v = verdictOf(j, nullptr, gemmKernel(), "gfx942");
+  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_TRUE(contains(v.message, "cp.async")) << v.message;
+  EXPECT_TRUE(verdictOf(j, nullptr, gemmKernel(), "sm_80").accepted);
+}
+
+TEST(ScheduleChecks, MappedLoopsAndVectorsStayWithinTheLanguageLimits) {
+  // A 4-D elementwise kernel: at most kMaxMappedLoops tiled loops a level.
+  KernelInfo k;
+  k.name = "main_kernel_0";
+  k.opNames = {"linalg.generic"};
+  k.consumers = {{}};
+  k.sinkLoops = k.rootLoops = {2, 4, 8, 16};
+  k.sinkParallel = k.rootParallel = {true, true, true, true};
+  k.rootInputLoops = {{0, 1, 2, 3}};
+  k.rootOperandTypes = {"f32", "f32"};
+  static_assert(kMaxMappedLoops == 3, "the tiles below tile 3 loops");
+  json j = {{"version", 1},
+            {"workgroup_tile", {0, 2, 4, 8}},
+            {"thread_tile", {0, 1, 1, 1}},
+            {"reduction_tile", json::array()}};
+  EXPECT_TRUE(verdictOf(j, nullptr, k).accepted)
+      << verdictOf(j, nullptr, k).message;
+  j["workgroup_tile"] = {1, 2, 4, 8};
+  Verdict v = verdictOf(j, nullptr, k);
+  EXPECT_EQ(v.reason, "too_many_mapped_dims");
+  EXPECT_EQ(v.message, "at most 3 loops can be tiled per level (grid and "
+                       "block have 3 dimensions; a split reduction takes "
+                       "one grid dimension)");
+  j["workgroup_tile"] = {0, 2, 4, 8};
+  j["thread_tile"] = {1, 1, 1, 1};
+  EXPECT_EQ(verdictOf(j, nullptr, k).reason, "too_many_mapped_dims");
+
+  // Vectors: vector_width times the reduction step, at most
+  // kMaxVectorElements.
+  json vectors = base();
+  vectors["thread_tile"] = {4, 8};
+  vectors["vector_width"] = 8;
+  vectors["reduction_tile"] = {kMaxVectorElements / 8};
+  EXPECT_TRUE(verdictOf(vectors).accepted) << verdictOf(vectors).message;
+  vectors["reduction_tile"] = {0}; // 8 x 96
+  v = verdictOf(vectors);
+  EXPECT_EQ(v.reason, "vector_width");
+  EXPECT_TRUE(contains(v.message, "makes 768-element vectors")) << v.message;
+  EXPECT_TRUE(contains(v.message, "over the 512 limit")) << v.message;
+  vectors["reduction_tile"] = {16};
+  vectors["thread_tile"] = {4, 4};
+  v = verdictOf(vectors);
+  EXPECT_EQ(v.reason, "vector_width");
+  EXPECT_EQ(v.message, "vector_width 8 does not divide the innermost thread "
+                       "tile 4");
+}
+
+TEST(ScheduleChecks, MmaSyncNeedsWholeInstructionsPerWarp) {
+  KernelInfo k = f16GemmKernel();
+  ASSERT_TRUE(verdictOf(mmaSchedule(), nullptr, k).accepted)
+      << verdictOf(mmaSchedule(), nullptr, k).message;
+  auto reason = [&](const char *field, const json &value,
+                    const KernelInfo &kernel) {
+    json j = mmaSchedule();
+    j[field] = value;
+    return verdictOf(j, nullptr, kernel);
+  };
+  // The smallest warp tile: one instruction.
+  EXPECT_TRUE(
+      reason("thread_tile", {kMmaSyncTiling.mUnit, kMmaSyncTiling.nUnit * 2}, k)
+          .accepted);
+  Verdict v = reason("thread_tile", {24, 32}, k);
+  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_TRUE(contains(v.message, "multiple of 16")) << v.message;
+  v = reason("thread_tile", {32, 12}, k);
+  EXPECT_TRUE(contains(v.message, "multiple of 8")) << v.message;
+  v = reason("reduction_tile", {24}, k);
+  EXPECT_TRUE(contains(v.message, "reduction step must be a multiple of 16"))
+      << v.message;
+  v = reason("promote_operands", {1}, k);
+  EXPECT_TRUE(contains(v.message, "promote_operands [0, 1]")) << v.message;
+  v = reason("matrix_instruction", "mfma", k);
+  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_TRUE(contains(v.message, "'mfma' is not available on sm_90a"))
+      << v.message;
+  // mfma where it exists is not generated yet.
+  v = verdictOf(mmaSchedule(), nullptr, k, "gfx942");
+  EXPECT_TRUE(contains(v.message, "'mma_sync' is not available on gfx942"))
+      << v.message;
+  json mfma = mmaSchedule();
+  mfma["matrix_instruction"] = "mfma";
+  v = verdictOf(mfma, nullptr, k, "gfx942");
+  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_TRUE(contains(v.message, "kgen does not generate 'mfma' code yet"))
+      << v.message;
+  // f32 operands would run as tf32, which loses precision.
+  v = verdictOf(mmaSchedule(), nullptr, gemmKernel());
+  EXPECT_TRUE(contains(v.message, "f16 operands accumulated in f32"))
+      << v.message;
+}
+
+TEST(ScheduleChecks, WgmmaNeedsWholeInstructionsPerWarpgroup) {
+  KernelInfo k = f16GemmKernelK256();
+  EXPECT_TRUE(verdictOf(wgmmaSchedule(), nullptr, k).accepted)
+      << verdictOf(wgmmaSchedule(), nullptr, k).message;
+  // The tile checks on a 64x64 workgroup tile, one warpgroup.
+  json fits = wgmmaSchedule();
+  fits["workgroup_tile"] = {64, 64};
+  EXPECT_TRUE(verdictOf(fits, nullptr, k).accepted)
+      << verdictOf(fits, nullptr, k).message;
+  auto reason = [&](const char *field, const json &value) {
+    json j = fits;
+    j[field] = value;
+    return verdictOf(j, nullptr, k);
+  };
+  Verdict v = reason("thread_tile", {32, 64});
+  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_TRUE(contains(v.message, "warpgroup's tile: on the M loop it must be "
+                                  "a multiple of 64"))
+      << v.message;
+  v = reason("thread_tile", {64, 32});
+  EXPECT_TRUE(contains(v.message, "on the N loop it must be a multiple of 64"))
+      << v.message;
+  v = reason("reduction_tile", {32});
+  EXPECT_TRUE(contains(v.message, "reduction step must be a multiple of 64"))
+      << v.message;
+  // bf16 is taken, f32 is not; a transposed B is not.
+  KernelInfo bf16 = k;
+  bf16.rootOperandTypes = {"bf16", "bf16", "f32"};
+  v = verdictOf(fits, nullptr, bf16);
+  EXPECT_TRUE(v.accepted) << v.message;
+  KernelInfo f32 = k;
+  f32.rootOperandTypes = {"f32", "f32", "f32"};
+  v = verdictOf(fits, nullptr, f32);
+  EXPECT_TRUE(contains(v.message, "wgmma takes f16 or bf16 operands"))
+      << v.message;
+  KernelInfo transposed = k;
+  transposed.rootInputLoops = {{0, 2}, {1, 2}};
+  v = verdictOf(fits, nullptr, transposed);
+  EXPECT_TRUE(contains(v.message, "B as rows of K with N contiguous"))
+      << v.message;
+  // A batched gemm: the warpgroup tile and the workgroup tile cover one
+  // index of the batch loop (the swizzled tiles are single matrices).
+  KernelInfo batched = k;
+  batched.sinkLoops = {4, 64, 128};
+  batched.sinkParallel = {true, true, true};
+  batched.rootLoops = {4, 64, 128, 256};
+  batched.rootParallel = {true, true, true, false};
+  batched.rootInputLoops = {{0, 1, 3}, {0, 3, 2}};
+  json batch = fits;
+  batch["workgroup_tile"] = {1, 64, 64};
+  batch["thread_tile"] = {1, 64, 64};
+  EXPECT_TRUE(verdictOf(batch, nullptr, batched).accepted)
+      << verdictOf(batch, nullptr, batched).message;
+  batch["workgroup_tile"] = {2, 64, 64};
+  v = verdictOf(batch, nullptr, batched);
+  EXPECT_TRUE(contains(v.message, "workgroup tile covers one index of batch "
+                                  "loop 0 (it is 2)"))
+      << v.message;
+  // sm_80 has no wgmma.
+  v = verdictOf(fits, nullptr, k, "sm_80");
+  EXPECT_TRUE(contains(v.message, "'wgmma' is not available on sm_80"))
+      << v.message;
+}
+
+} // namespace

@@ -1,0 +1,157 @@
+//===- KernelInfoTest.cpp - the kernel summary of outlined kernels --------===//
+
+#include "kgen/Schedule/KernelInfo.h"
+
+#include "ScheduleFixtures.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::testing;
+using nlohmann::json;
+
+namespace {
+
+/// Examples' gemm + bias + relu as kgen-form-kernels outlines it.
+constexpr const char *kGemmKernel = R"mlir(
+#map = affine_map<(d0, d1) -> (d0, d1)>
+#map1 = affine_map<(d0, d1) -> (d1)>
+func.func private @main_kernel_0(%arg0: tensor<64x96xf32>, %arg1: tensor<96x128xf32>, %arg2: tensor<128xf32>) -> tensor<64x128xf32> attributes {kgen.kernel} {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<64x128xf32>
+  %1 = tensor.empty() : tensor<64x128xf32>
+  %2 = tensor.empty() : tensor<64x128xf32>
+  %3 = linalg.fill {kgen.op = 0 : i64} ins(%cst : f32) outs(%0 : tensor<64x128xf32>) -> tensor<64x128xf32>
+  %4 = linalg.matmul {kgen.op = 1 : i64, kgen.root} ins(%arg0, %arg1 : tensor<64x96xf32>, tensor<96x128xf32>) outs(%3 : tensor<64x128xf32>) -> tensor<64x128xf32>
+  %5 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel"]} ins(%4, %arg2 : tensor<64x128xf32>, tensor<128xf32>) outs(%1 : tensor<64x128xf32>) attrs =  {kgen.op = 2 : i64} {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %7 = arith.addf %in, %in_0 : f32
+    linalg.yield %7 : f32
+  } -> tensor<64x128xf32>
+  %6 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]} ins(%5 : tensor<64x128xf32>) outs(%2 : tensor<64x128xf32>) attrs =  {kgen.op = 3 : i64, kgen.sink} {
+  ^bb0(%in: f32, %out: f32):
+    %cst_0 = arith.constant 0.000000e+00 : f32
+    %7 = arith.maximumf %in, %cst_0 : f32
+    linalg.yield %7 : f32
+  } -> tensor<64x128xf32>
+  return %6 : tensor<64x128xf32>
+}
+)mlir";
+
+class KernelInfoTest : public ::testing::Test {
+protected:
+  KernelInfoTest() {
+    context.loadDialect<arith::ArithDialect, func::FuncDialect,
+                        linalg::LinalgDialect, tensor::TensorDialect>();
+  }
+
+  /// Describes the one kernel of `source`, or returns the error message.
+  llvm::Expected<KernelInfo> describe(const std::string &source) {
+    module = parseSourceString<ModuleOp>(source, &context);
+    if (!module)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "unparsable test kernel");
+    return describeKernel(*module->getOps<func::FuncOp>().begin());
+  }
+
+  /// `kGemmKernel` with `from` replaced by `to` (everywhere).
+  static std::string gemmWith(llvm::StringRef from, llvm::StringRef to) {
+    std::string text = kGemmKernel;
+    for (size_t at = text.find(from.str()); at != std::string::npos;
+         at = text.find(from.str(), at + to.size()))
+      text.replace(at, from.size(), to.str());
+    return text;
+  }
+
+  MLIRContext context;
+  OwningOpRef<ModuleOp> module;
+};
+
+TEST_F(KernelInfoTest, DescribesAnOutlinedGemm) {
+  auto info = describe(kGemmKernel);
+  ASSERT_TRUE(static_cast<bool>(info)) << llvm::toString(info.takeError());
+  EXPECT_EQ(info->name, "main_kernel_0");
+  EXPECT_EQ(info->elementType, "f32");
+  EXPECT_EQ(info->elementBytes, 4);
+  EXPECT_EQ(info->opNames,
+            (std::vector<std::string>{"linalg.fill", "linalg.matmul",
+                                      "linalg.generic", "linalg.generic"}));
+  EXPECT_EQ(info->consumers,
+            (std::vector<std::vector<int64_t>>{{1}, {2}, {3}, {}}));
+  EXPECT_EQ(info->rootIndex, 1);
+  EXPECT_EQ(info->sinkIndex, 3);
+  EXPECT_EQ(info->rootInitProducers, std::vector<int64_t>{0});
+  EXPECT_TRUE(info->sinkInitProducers.empty()); // a tensor.empty
+  EXPECT_EQ(info->sinkLoops, (std::vector<int64_t>{64, 128}));
+  EXPECT_EQ(info->rootLoops, (std::vector<int64_t>{64, 128, 96}));
+  EXPECT_EQ(info->rootParallel, (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(info->rootInputLoops,
+            (std::vector<std::vector<int64_t>>{{0, 2}, {2, 1}}));
+  EXPECT_EQ(info->rootOperandTypes,
+            (std::vector<std::string>{"f32", "f32", "f32"}));
+  EXPECT_TRUE(info->matmulLike);
+  EXPECT_EQ(info->flops, 2.0 * 64 * 128 * 96);
+  EXPECT_EQ(info->bytes, (64 * 96 + 96 * 128 + 128 + 64 * 128) * 4.0);
+  EXPECT_NE(info->text.find("func.func private @main_kernel_0"),
+            std::string::npos);
+  // Decisions files are keyed by the fingerprint, so it must stay what
+  // earlier builds computed for this kernel (Inputs/gemm.mlir's).
+  EXPECT_EQ(info->fingerprint, "0xfef259940b8bf743");
+}
+
+TEST_F(KernelInfoTest, FingerprintIgnoresTheNameButNotTheShapes) {
+  auto info = describe(kGemmKernel);
+  ASSERT_TRUE(static_cast<bool>(info)) << llvm::toString(info.takeError());
+  auto renamed = describe(gemmWith("@main_kernel_0", "@other_kernel_7"));
+  ASSERT_TRUE(static_cast<bool>(renamed))
+      << llvm::toString(renamed.takeError());
+  EXPECT_EQ(renamed->name, "other_kernel_7");
+  EXPECT_EQ(renamed->fingerprint, info->fingerprint);
+  auto reshaped = describe(gemmWith("96", "48"));
+  ASSERT_TRUE(static_cast<bool>(reshaped))
+      << llvm::toString(reshaped.takeError());
+  EXPECT_EQ(reshaped->rootLoops, (std::vector<int64_t>{64, 128, 48}));
+  EXPECT_NE(reshaped->fingerprint, info->fingerprint);
+}
+
+TEST_F(KernelInfoTest, RefusesFunctionsThatAreNotKernels) {
+  auto unmarked = describe(gemmWith(", kgen.sink}", "}"));
+  ASSERT_FALSE(static_cast<bool>(unmarked));
+  EXPECT_EQ(llvm::toString(unmarked.takeError()),
+            "kernel 'main_kernel_0' has no kgen.root or kgen.sink");
+  auto gap = describe(gemmWith("kgen.op = 2 : i64", "kgen.op = 5 : i64"));
+  ASSERT_FALSE(static_cast<bool>(gap));
+  EXPECT_NE(llvm::toString(gap.takeError())
+                .find("is not a kernel from kgen-form-kernels"),
+            std::string::npos);
+}
+
+TEST(KernelInfo, LoopSizesByKind) {
+  KernelInfo gemm = gemmKernel();
+  EXPECT_EQ(gemm.sinkParallelSizes(), (std::vector<int64_t>{64, 128}));
+  EXPECT_EQ(gemm.rootReductionSizes(), std::vector<int64_t>{96});
+  KernelInfo rows = rowSumKernel();
+  EXPECT_EQ(rows.sinkParallelSizes(), std::vector<int64_t>{256});
+  EXPECT_EQ(rows.rootReductionSizes(), std::vector<int64_t>{1024});
+}
+
+TEST(KernelInfo, JsonSummaryForProposers) {
+  json j = gemmKernel().toJson();
+  EXPECT_EQ(j["name"], "main_kernel_0");
+  EXPECT_EQ(j["element_type"], "f32");
+  EXPECT_EQ(j["root_op"], 1);
+  EXPECT_EQ(j["sink_op"], 3);
+  EXPECT_EQ(j["sink_parallel_loop_sizes"], json({64, 128}));
+  EXPECT_EQ(j["root_reduction_loop_sizes"], json({96}));
+  EXPECT_EQ(j["root_inputs"], 2);
+  EXPECT_EQ(j["matmul_like"], true);
+}
+
+} // namespace

@@ -1,0 +1,91 @@
+//===- ResourceModelTest.cpp - what a schedule costs a GPU ----------------===//
+
+#include "kgen/Schedule/ResourceModel.h"
+
+#include "ScheduleFixtures.h"
+
+#include "kgen/Conversion/SharedMemoryLayout.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::kgen;
+using namespace mlir::kgen::testing;
+using nlohmann::json;
+
+namespace {
+
+TEST(ResourceModel, ThreadsRegistersAndVectorsOfAPlainSchedule) {
+  std::optional<Schedule> s = parsed(base());
+  ASSERT_TRUE(s);
+  KernelInfo k = gemmKernel();
+  // 32x64 per workgroup, 4x4 per thread.
+  EXPECT_EQ(threadsPerBlock(*s, k), 8 * 16);
+  // 16 accumulators, one element of each of the 2 inputs (double
+  // buffered), 24 for indices and addresses.
+  EXPECT_EQ(estimateRegisters(*s, k), 16 + 2 * 2 + 24);
+  EXPECT_EQ(estimateSharedMemory(*s, k), 0);
+  EXPECT_EQ(vectorElements(*s, k), 16);
+  s->vectorWidth = 4;
+  EXPECT_EQ(estimateRegisters(*s, k), 16 + 2 * 4 * 2 + 24);
+  EXPECT_EQ(vectorElements(*s, k), 4 * 16);
+  s->reductionTile = {0}; // the whole K of 96
+  EXPECT_EQ(vectorElements(*s, k), 4 * 96);
+  // A thread tile of 0 keeps the workgroup tile in one thread.
+  s->threadTile = {0, 4};
+  EXPECT_EQ(threadsPerBlock(*s, k), 16);
+  EXPECT_EQ(estimateRegisters(*s, k), 32 * 4 + 2 * 4 * 2 + 24);
+}
+
+TEST(ResourceModel, SharedMemoryCountsPromotedTiles) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  j["pipeline_depth"] = 2;
+  std::optional<Schedule> s = parsed(j);
+  ASSERT_TRUE(s);
+  // A: 32x16, B: 16x64, f32, two stages; the 32x64 f32 accumulator (the
+  // fill is fused). Rows of 64 bytes or a multiple get 16 bytes (4 floats)
+  // of padding, as kgen-pad-shared-buffers allocates them.
+  EXPECT_EQ(estimateSharedMemory(*s, gemmKernel()),
+            (32 * (16 + 4) + 16 * (64 + 4)) * 4 * 2 + 32 * (64 + 4) * 4);
+  // The fill left unfused would keep no accumulator tile (the model
+  // follows; rung 2 refuses such a schedule).
+  j["fuse"] = {1, 2};
+  std::optional<Schedule> unfused = parsed(j);
+  ASSERT_TRUE(unfused);
+  EXPECT_EQ(estimateSharedMemory(*unfused, gemmKernel()),
+            (32 * (16 + 4) + 16 * (64 + 4)) * 4 * 2);
+  // Rows that are not a multiple of 64 bytes are not padded.
+  EXPECT_EQ(sharedBufferBytes({16, 12}, 4), 16 * 12 * 4);
+  EXPECT_EQ(sharedBufferBytes({64, 64}, 2), 64 * 72 * 2);
+  EXPECT_EQ(sharedBufferBytes({64}, 4), 64 * 4); // one row: nothing to pad
+}
+
+TEST(ResourceModel, MmaSyncSpreadsAWarpTileOverItsLanes) {
+  KernelInfo k = f16GemmKernel();
+  std::optional<Schedule> s = parsed(mmaSchedule(), k);
+  ASSERT_TRUE(s);
+  // The thread tile is a warp's: 4 warps of 32 lanes; a lane holds 32 of
+  // its warp's 1024 accumulators, 8 registers of A and 8 of B fragments.
+  EXPECT_EQ(threadsPerBlock(*s, k), 4 * kMmaSyncTiling.threads);
+  EXPECT_EQ(estimateRegisters(*s, k), 32 + 8 + 8 + 24);
+}
+
+TEST(ResourceModel, WgmmaTilesAreSwizzledAndAtomAligned) {
+  KernelInfo k = f16GemmKernelK256();
+  std::optional<Schedule> s = parsed(wgmmaSchedule(), k);
+  ASSERT_TRUE(s);
+  // Two warpgroups of 128 threads; a thread holds 32 of its warpgroup's
+  // 4096 accumulators (the operands stay in shared memory).
+  EXPECT_EQ(threadsPerBlock(*s, k), 2 * kWgmmaTiling.threads);
+  EXPECT_EQ(estimateRegisters(*s, k), 32 + 24);
+  // Swizzled operand tiles are not padded; every buffer counts whole
+  // 1024-byte atoms: 8 KB of A, 16 KB of B, the padded 64x128 f32
+  // accumulator (33792 bytes) rounded up to 33 KB, and one atom for
+  // aligning dynamic shared memory.
+  EXPECT_EQ(estimateSharedMemory(*s, k), 8192 + 16384 + 33792 + 1024);
+  // Double-buffered, the operand tiles count twice.
+  s->pipelineDepth = 2;
+  EXPECT_EQ(estimateSharedMemory(*s, k), 2 * (8192 + 16384) + 33792 + 1024);
+}
+
+} // namespace
