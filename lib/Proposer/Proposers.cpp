@@ -30,6 +30,15 @@ static std::string dumpJson(const json &j, int indent = -1) {
 // Heuristic
 //===----------------------------------------------------------------------===//
 
+/// Whether a linalg.transpose of the kernel feeds its root.
+static bool readsFusedTranspose(const KernelInfo &kernel) {
+  for (auto [op, name] : llvm::enumerate(kernel.opNames))
+    if (name == "linalg.transpose" &&
+        llvm::is_contained(kernel.consumers[op], kernel.rootIndex))
+      return true;
+  return false;
+}
+
 json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
                                    const TargetDescription &target) {
   std::vector<int64_t> sizes = kernel.sinkParallelSizes();
@@ -110,6 +119,12 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
   // linalg sinks; a vectorized reduction step must stay small.
   int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
   if (!llvm::StringRef(kernel.opNames[kernel.sinkIndex]).starts_with("linalg."))
+    vector = 1;
+  // A contraction reading a transpose fused into its kernel reads that
+  // operand across its vectors: vectorized, every step unrolls into
+  // element shuffles, which makes the kernel some 25 times larger and slow
+  // to compile, for no gain over scalar loads.
+  if (hasReduction && readsFusedTranspose(kernel))
     vector = 1;
   Schedule shape;
   shape.reductionTile = reduction;
