@@ -18,7 +18,7 @@ bool contains(const std::string &text, const std::string &part) {
 
 TEST(ScheduleChecks, AcceptsAPlausibleSchedule) {
   Verdict v = verdictOf(base());
-  EXPECT_TRUE(v.accepted) << v.reason << ": " << v.message;
+  EXPECT_TRUE(v.accepted) << stringifyReason(v.reason).str() << ": " << v.message;
   EXPECT_EQ(v.message, "accepted");
 }
 
@@ -28,19 +28,18 @@ TEST(ScheduleChecks, RejectionReasons) {
     j[key] = value;
     return j;
   };
-  EXPECT_EQ(verdictOf(with("fuse", {1})).reason, "illegal_fusion");
-  EXPECT_EQ(verdictOf(with("fuse", {0, 1, 2, 2})).reason, "illegal_fusion");
-  EXPECT_EQ(verdictOf(with("fuse", {0, 1, 2, 3})).reason, "illegal_fusion");
-  EXPECT_EQ(verdictOf(with("promote_operands", {2})).reason, "promote_operand");
-  EXPECT_EQ(verdictOf(with("matrix_instruction", "mfma")).reason,
-            "matrix_instruction");
+  EXPECT_EQ(verdictOf(with("fuse", {1})).reason, Reason::IllegalFusion);
+  EXPECT_EQ(verdictOf(with("fuse", {0, 1, 2, 2})).reason, Reason::IllegalFusion);
+  EXPECT_EQ(verdictOf(with("fuse", {0, 1, 2, 3})).reason, Reason::IllegalFusion);
+  EXPECT_EQ(verdictOf(with("promote_operands", {2})).reason, Reason::PromoteOperand);
+  EXPECT_EQ(verdictOf(with("matrix_instruction", "mfma")).reason, Reason::MatrixInstruction);
   json threads = base();
   threads["workgroup_tile"] = {64, 128};
   threads["thread_tile"] = {1, 1};
-  EXPECT_EQ(verdictOf(threads).reason, "threads_per_block");
+  EXPECT_EQ(verdictOf(threads).reason, Reason::ThreadsPerBlock);
   json registers = base();
   registers["thread_tile"] = {32, 64};
-  EXPECT_EQ(verdictOf(registers).reason, "registers");
+  EXPECT_EQ(verdictOf(registers).reason, Reason::Registers);
   json smem = base();
   smem["workgroup_tile"] = {64, 128};
   smem["reduction_tile"] = {32};
@@ -51,7 +50,7 @@ TEST(ScheduleChecks, RejectionReasons) {
   small.sharedMemoryPerBlock = 48 * 1024;
   std::optional<Schedule> s = parsed(smem);
   ASSERT_TRUE(s);
-  EXPECT_EQ(checkSchedule(*s, gemmKernel(), small).reason, "shared_memory");
+  EXPECT_EQ(checkSchedule(*s, gemmKernel(), small).reason, Reason::SharedMemory);
   EXPECT_TRUE(verdictOf(smem).accepted) << verdictOf(smem).message;
 }
 
@@ -60,7 +59,7 @@ TEST(ScheduleChecks, EveryOpButTheSinkIsFused) {
   j["promote_operands"] = {0, 1};
   j["fuse"] = {1, 2};
   Verdict v = verdictOf(j);
-  EXPECT_EQ(v.reason, "illegal_fusion");
+  EXPECT_EQ(v.reason, Reason::IllegalFusion);
   EXPECT_TRUE(contains(v.message, "op 0 (linalg.fill) is not fused: on a GPU "
                                   "every op of a kernel runs inside its tile "
                                   "loops"))
@@ -82,13 +81,13 @@ TEST(ScheduleChecks, PromotionNeedsAStructureItCanStage) {
   json twice = j;
   twice["promote_operands"] = {1, 1};
   Verdict v = verdictOf(twice);
-  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_EQ(v.reason, Reason::PromoteOperand);
   EXPECT_TRUE(contains(v.message, "twice")) << v.message;
   KernelInfo reduction = gemmKernel();
   reduction.matmulLike = false;
   reduction.opNames[1] = "linalg.generic";
   v = rejected(j, reduction);
-  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_EQ(v.reason, Reason::PromoteOperand);
   EXPECT_TRUE(contains(v.message, "matmul-like")) << v.message;
   // An op feeding the root's inputs cannot be fused around the staged
   // reduction loop.
@@ -101,12 +100,12 @@ TEST(ScheduleChecks, PromotionNeedsAStructureItCanStage) {
   json fused = j;
   fused["fuse"] = {0, 1, 2, 3};
   v = rejected(fused, producer);
-  EXPECT_EQ(v.reason, "promote_operand");
+  EXPECT_EQ(v.reason, Reason::PromoteOperand);
   EXPECT_TRUE(contains(v.message, "op 0 (linalg.generic) is neither"))
       << v.message;
   // Left unfused instead, it could not run on a GPU.
   fused["fuse"] = {1, 2, 3};
-  EXPECT_EQ(rejected(fused, producer).reason, "illegal_fusion");
+  EXPECT_EQ(rejected(fused, producer).reason, Reason::IllegalFusion);
 }
 
 TEST(ScheduleChecks, PipelineDepthNeedsStagedReductionStepsOnNvidia) {
@@ -117,17 +116,17 @@ TEST(ScheduleChecks, PipelineDepthNeedsStagedReductionStepsOnNvidia) {
   json unstaged = base();
   unstaged["pipeline_depth"] = 2;
   Verdict v = verdictOf(unstaged);
-  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_EQ(v.reason, Reason::PipelineDepth);
   EXPECT_TRUE(contains(v.message, "promote_operands")) << v.message;
   json untiled = j;
   untiled["reduction_tile"] = {0};
   v = verdictOf(untiled);
-  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_EQ(v.reason, Reason::PipelineDepth);
   EXPECT_TRUE(contains(v.message, "reduction_tile")) << v.message;
   untiled["reduction_tile"] = {96}; // one step of the whole K: no overlap
-  EXPECT_EQ(verdictOf(untiled).reason, "pipeline_depth");
+  EXPECT_EQ(verdictOf(untiled).reason, Reason::PipelineDepth);
   v = verdictOf(j, nullptr, gemmKernel(), "gfx942");
-  EXPECT_EQ(v.reason, "pipeline_depth");
+  EXPECT_EQ(v.reason, Reason::PipelineDepth);
   EXPECT_TRUE(contains(v.message, "cp.async")) << v.message;
   EXPECT_TRUE(verdictOf(j, nullptr, gemmKernel(), "sm_80").accepted);
 }
@@ -151,13 +150,13 @@ TEST(ScheduleChecks, MappedLoopsAndVectorsStayWithinTheLanguageLimits) {
       << verdictOf(j, nullptr, k).message;
   j["workgroup_tile"] = {1, 2, 4, 8};
   Verdict v = verdictOf(j, nullptr, k);
-  EXPECT_EQ(v.reason, "too_many_mapped_dims");
+  EXPECT_EQ(v.reason, Reason::TooManyMappedDims);
   EXPECT_EQ(v.message, "at most 3 loops can be tiled per level (grid and "
                        "block have 3 dimensions; a split reduction takes "
                        "one grid dimension)");
   j["workgroup_tile"] = {0, 2, 4, 8};
   j["thread_tile"] = {1, 1, 1, 1};
-  EXPECT_EQ(verdictOf(j, nullptr, k).reason, "too_many_mapped_dims");
+  EXPECT_EQ(verdictOf(j, nullptr, k).reason, Reason::TooManyMappedDims);
 
   // Vectors: vector_width times the reduction step, at most
   // kMaxVectorElements.
@@ -168,13 +167,13 @@ TEST(ScheduleChecks, MappedLoopsAndVectorsStayWithinTheLanguageLimits) {
   EXPECT_TRUE(verdictOf(vectors).accepted) << verdictOf(vectors).message;
   vectors["reduction_tile"] = {0}; // 8 x 96
   v = verdictOf(vectors);
-  EXPECT_EQ(v.reason, "vector_width");
+  EXPECT_EQ(v.reason, Reason::VectorWidth);
   EXPECT_TRUE(contains(v.message, "makes 768-element vectors")) << v.message;
   EXPECT_TRUE(contains(v.message, "over the 512 limit")) << v.message;
   vectors["reduction_tile"] = {16};
   vectors["thread_tile"] = {4, 4};
   v = verdictOf(vectors);
-  EXPECT_EQ(v.reason, "vector_width");
+  EXPECT_EQ(v.reason, Reason::VectorWidth);
   EXPECT_EQ(v.message, "vector_width 8 does not divide the innermost thread "
                        "tile 4");
 }
@@ -194,7 +193,7 @@ TEST(ScheduleChecks, MmaSyncNeedsWholeInstructionsPerWarp) {
       reason("thread_tile", {kMmaSyncTiling.mUnit, kMmaSyncTiling.nUnit * 2}, k)
           .accepted);
   Verdict v = reason("thread_tile", {24, 32}, k);
-  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_EQ(v.reason, Reason::MatrixInstruction);
   EXPECT_TRUE(contains(v.message, "multiple of 16")) << v.message;
   v = reason("thread_tile", {32, 12}, k);
   EXPECT_TRUE(contains(v.message, "multiple of 8")) << v.message;
@@ -204,7 +203,7 @@ TEST(ScheduleChecks, MmaSyncNeedsWholeInstructionsPerWarp) {
   v = reason("promote_operands", {1}, k);
   EXPECT_TRUE(contains(v.message, "promote_operands [0, 1]")) << v.message;
   v = reason("matrix_instruction", "mfma", k);
-  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_EQ(v.reason, Reason::MatrixInstruction);
   EXPECT_TRUE(contains(v.message, "'mfma' is not available on sm_90a"))
       << v.message;
   // mfma where it exists is not generated yet.
@@ -214,7 +213,7 @@ TEST(ScheduleChecks, MmaSyncNeedsWholeInstructionsPerWarp) {
   json mfma = mmaSchedule();
   mfma["matrix_instruction"] = "mfma";
   v = verdictOf(mfma, nullptr, k, "gfx942");
-  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_EQ(v.reason, Reason::MatrixInstruction);
   EXPECT_TRUE(contains(v.message, "kgen does not generate 'mfma' code yet"))
       << v.message;
   // f32 operands would run as tf32, which loses precision.
@@ -238,7 +237,7 @@ TEST(ScheduleChecks, WgmmaNeedsWholeInstructionsPerWarpgroup) {
     return verdictOf(j, nullptr, k);
   };
   Verdict v = reason("thread_tile", {32, 64});
-  EXPECT_EQ(v.reason, "matrix_instruction");
+  EXPECT_EQ(v.reason, Reason::MatrixInstruction);
   EXPECT_TRUE(contains(v.message, "warpgroup's tile: on the M loop it must be "
                                   "a multiple of 64"))
       << v.message;

@@ -16,7 +16,7 @@ namespace {
 std::string scriptOf(const json &j, const KernelInfo &k = gemmKernel()) {
   Schedule s;
   Verdict v = verdictOf(j, &s, k);
-  EXPECT_TRUE(v.accepted) << v.reason << ": " << v.message;
+  EXPECT_TRUE(v.accepted) << stringifyReason(v.reason).str() << ": " << v.message;
   return expandSchedule(s, k);
 }
 

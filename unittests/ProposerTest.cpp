@@ -30,10 +30,10 @@ TEST(Proposer, HeuristicStagesGemmOperandsWhenTheyFit) {
   json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
   EXPECT_EQ(j["promote_operands"], json({0, 1})) << j.dump();
   EXPECT_EQ(j["reduction_tile"], json({16})) << j.dump();
-  Verdict verdict;
-  auto s = parseSchedule(j, k, verdict);
-  ASSERT_TRUE(static_cast<bool>(s)) << verdict.message;
-  EXPECT_TRUE(checkSchedule(*s, k, *lookupTarget("sm_90a")).accepted);
+  Schedule s;
+  Verdict verdict = parseSchedule(j, k, s);
+  ASSERT_TRUE(verdict.accepted) << verdict.message;
+  EXPECT_TRUE(checkSchedule(s, k, *lookupTarget("sm_90a")).accepted);
   // A fused producer of the root's inputs rules staging out.
   k.opNames.insert(k.opNames.begin(), "linalg.generic");
   k.consumers = {{2}, {2}, {3}, {4}, {}};

@@ -47,13 +47,11 @@ protected:
     auto info = describeKernel(kernel);
     if (!info)
       return llvm::toString(info.takeError());
-    Verdict verdict;
-    auto schedule = parseSchedule(json, *info, verdict);
-    if (!schedule) {
-      llvm::consumeError(schedule.takeError());
+    Schedule schedule;
+    Verdict verdict = parseSchedule(json, *info, schedule);
+    if (!verdict.accepted)
       return "bad schedule: " + verdict.message;
-    }
-    auto reduced = buildReducedKernel(kernel, *info, *schedule);
+    auto reduced = buildReducedKernel(kernel, *info, schedule);
     if (failed(reduced))
       return "failed";
     if (!*reduced)

@@ -100,27 +100,22 @@ inline nlohmann::json wgmmaSchedule() {
 inline Verdict verdictOf(const nlohmann::json &j, Schedule *out = nullptr,
                          const KernelInfo &k = gemmKernel(),
                          const char *target = "sm_90a") {
-  Verdict verdict;
-  auto s = parseSchedule(j, k, verdict);
-  if (!s) {
-    llvm::consumeError(s.takeError());
+  Schedule s;
+  Verdict verdict = parseSchedule(j, k, s);
+  if (!verdict.accepted)
     return verdict;
-  }
   if (out)
-    *out = *s;
-  return checkSchedule(*s, k, *lookupTarget(target));
+    *out = s;
+  return checkSchedule(s, k, *lookupTarget(target));
 }
 
 /// Rung 1 only: the schedule, or a failure with `verdict` set.
 inline std::optional<Schedule> parsed(const nlohmann::json &j,
                                       const KernelInfo &k = gemmKernel()) {
-  Verdict verdict;
-  auto s = parseSchedule(j, k, verdict);
-  if (!s) {
-    llvm::consumeError(s.takeError());
+  Schedule s;
+  if (!parseSchedule(j, k, s).accepted)
     return std::nullopt;
-  }
-  return *s;
+  return s;
 }
 
 } // namespace mlir::kgen::testing

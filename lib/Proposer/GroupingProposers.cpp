@@ -26,7 +26,7 @@ GroupingCandidate candidateFromReply(std::string prompt, std::string reply) {
   c.reply = std::move(reply);
   auto parsed = extractJson(c.reply);
   if (!parsed) {
-    c.failure = Verdict::reject("no_json", "the reply holds no JSON grouping: " +
+    c.failure = Verdict::reject(Reason::NoJson, "the reply holds no JSON grouping: " +
                                                llvm::toString(parsed.takeError()));
     return c;
   }
@@ -93,7 +93,7 @@ public:
     size_t &next = cursor[request.function];
     if (it == entries.end() || next >= it->second.size()) {
       GroupingCandidate c;
-      c.failure = Verdict::reject("replay_exhausted",
+      c.failure = Verdict::reject(Reason::ReplayExhausted,
                                   "the transcript has no (more) groupings for "
                                   "function '" +
                                       request.function + "'");
@@ -130,7 +130,7 @@ public:
     if (reply->contents.empty()) {
       GroupingCandidate c;
       c.prompt = prompt;
-      c.failure = Verdict::reject("llm_malformed_reply", "the reply has no choices");
+      c.failure = Verdict::reject(Reason::LlmMalformedReply, "the reply has no choices");
       return c;
     }
     return candidateFromReply(prompt, reply->contents.front());
@@ -226,7 +226,7 @@ mlir::kgen::buildGroupingPrompt(const GroupingRequest &r) {
     os << "\n## Earlier proposals and verdicts\n";
     for (const GroupingAttempt &a : r.history)
       os << "- " << (a.grouping.is_null() ? "(none)" : a.grouping.dump())
-         << ": " << (a.verdict.accepted ? "accepted" : a.verdict.reason)
+         << ": " << a.verdict.outcome()
          << (a.verdict.accepted ? "" : " - " + a.verdict.message) << "\n";
   }
   os << "\nReply with the JSON grouping only.";

@@ -145,13 +145,9 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
   // memory once and its threads share it, instead of every thread loading
   // its own (measured: benchmarks/results/2026-11-21-h200-promote).
   auto passesChecks = [&](const json &candidate) {
-    Verdict verdict;
-    llvm::Expected<Schedule> parsed = parseSchedule(candidate, kernel, verdict);
-    if (!parsed) {
-      llvm::consumeError(parsed.takeError());
-      return false;
-    }
-    return checkSchedule(*parsed, kernel, target).accepted;
+    Schedule parsed;
+    return parseSchedule(candidate, kernel, parsed).accepted &&
+           checkSchedule(parsed, kernel, target).accepted;
   };
   // Staged copies are double-buffered (cp.async, one step ahead) where the
   // second buffers fit, otherwise synchronous: the next step's loads from
@@ -403,7 +399,7 @@ public:
     }
     if (out.empty()) {
       Candidate c;
-      c.failure = Verdict::reject("replay_exhausted",
+      c.failure = Verdict::reject(Reason::ReplayExhausted,
                                   "the transcript has no (more) answers for " +
                                       request.kernel.name + " (" +
                                       request.kernel.fingerprint + ")");
@@ -425,7 +421,7 @@ Candidate candidateFromReply(std::string prompt, std::string reply) {
     c.schedule = std::move(*parsed);
   else
     c.failure =
-        Verdict::reject("no_json", "the reply holds no JSON schedule: " +
+        Verdict::reject(Reason::NoJson, "the reply holds no JSON schedule: " +
                                        llvm::toString(parsed.takeError()));
   return c;
 }
@@ -475,13 +471,36 @@ private:
 };
 } // namespace
 
+/// The verdict reason of an LLM client failure.
+static Reason reasonOf(LlmFailure failure) {
+  switch (failure) {
+  case LlmFailure::Unreachable:
+    return Reason::LlmUnreachable;
+  case LlmFailure::Timeout:
+    return Reason::LlmTimeout;
+  case LlmFailure::HttpStatus:
+    return Reason::LlmHttpStatus;
+  case LlmFailure::MalformedReply:
+    return Reason::LlmMalformedReply;
+  case LlmFailure::TruncatedReply:
+    return Reason::LlmTruncatedReply;
+  case LlmFailure::OversizedReply:
+    return Reason::LlmOversizedReply;
+  case LlmFailure::BudgetExhausted:
+    return Reason::LlmBudgetExhausted;
+  case LlmFailure::NoJsonFound:
+    return Reason::LlmNoJsonFound;
+  }
+  llvm_unreachable("unknown LLM failure");
+}
+
 Verdict mlir::kgen::verdictOfLlmError(llvm::Error error) {
   std::string message;
-  std::string reason = "llm_error";
+  Reason reason = Reason::LlmError;
   llvm::handleAllErrors(
       std::move(error),
       [&](const LlmError &e) {
-        reason = ("llm_" + llmFailureName(e.kind())).str();
+        reason = reasonOf(e.kind());
         message = e.message();
       },
       [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
@@ -570,7 +589,7 @@ std::vector<ChatMessage> mlir::kgen::buildLlmPrompt(const ProposalRequest &r) {
          << " -> "
          << (a.verdict.accepted
                  ? std::string("accepted")
-                 : "rejected [" + a.verdict.reason + "] " + a.verdict.message);
+                 : "rejected [" + stringifyReason(a.verdict.reason).str() + "] " + a.verdict.message);
       if (a.milliseconds)
         os << llvm::formatv(", {0:F4} ms", *a.milliseconds);
       os << "\n";

@@ -27,7 +27,7 @@ Verdict checkMappedLoops(const Schedule &s) {
           kMaxMappedLoops ||
       nonzero(s.threadTile) > kMaxMappedLoops)
     return Verdict::reject(
-        "too_many_mapped_dims",
+        Reason::TooManyMappedDims,
         llvm::formatv("at most {0} loops can be tiled per level (grid and "
                       "block have {0} dimensions; a split reduction takes "
                       "one grid dimension)",
@@ -39,11 +39,11 @@ Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
   int64_t numOps = k.opNames.size();
   std::set<int64_t> fused(s.fuse.begin(), s.fuse.end());
   if (fused.size() != s.fuse.size())
-    return Verdict::reject("illegal_fusion", "'fuse' lists an op twice");
+    return Verdict::reject(Reason::IllegalFusion, "'fuse' lists an op twice");
   for (int64_t op : s.fuse) {
     if (op < 0 || op >= numOps || op == k.sinkIndex)
       return Verdict::reject(
-          "illegal_fusion",
+          Reason::IllegalFusion,
           llvm::formatv("'fuse' entry {0} is not a non-sink op of this kernel "
                         "(ops 0..{1}, sink {2})",
                         op, numOps - 1, k.sinkIndex));
@@ -52,7 +52,7 @@ Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
     for (int64_t user : k.consumers[op])
       if (user != k.sinkIndex && !fused.count(user))
         return Verdict::reject(
-            "illegal_fusion",
+            Reason::IllegalFusion,
             llvm::formatv("op {0} is fused but its consumer op {1} is not", op,
                           user));
   }
@@ -62,7 +62,7 @@ Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
   for (int64_t op = 0; op < numOps; ++op)
     if (op != k.sinkIndex && !fused.count(op))
       return Verdict::reject(
-          "illegal_fusion",
+          Reason::IllegalFusion,
           llvm::formatv("op {0} ({1}) is not fused: on a GPU every op of a "
                         "kernel runs inside its tile loops (fuse every op "
                         "but the sink, or leave 'fuse' out)",
@@ -77,7 +77,7 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
   for (int64_t operand : s.promoteOperands)
     if (operand < 0 || operand >= static_cast<int64_t>(k.rootInputLoops.size()))
       return Verdict::reject(
-          "promote_operand",
+          Reason::PromoteOperand,
           llvm::formatv("promoted operand {0} does not exist (the root has {1} "
                         "inputs)",
                         operand, k.rootInputLoops.size()));
@@ -86,20 +86,20 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
   std::set<int64_t> operands(s.promoteOperands.begin(),
                              s.promoteOperands.end());
   if (operands.size() != s.promoteOperands.size())
-    return Verdict::reject("promote_operand",
+    return Verdict::reject(Reason::PromoteOperand,
                            "'promote_operands' lists an operand twice");
   if (!k.matmulLike)
     return Verdict::reject(
-        "promote_operand",
+        Reason::PromoteOperand,
         "promote_operands needs a matmul-like root (linalg.matmul or "
         "linalg.batch_matmul); this kernel's root is " +
             k.opNames[k.rootIndex]);
   if (s.splitReduction > 1)
-    return Verdict::reject("promote_operand",
+    return Verdict::reject(Reason::PromoteOperand,
                            "promote_operands cannot be combined with "
                            "split_reduction");
   if (k.rootIndex != k.sinkIndex && !llvm::is_contained(s.fuse, k.rootIndex))
-    return Verdict::reject("promote_operand",
+    return Verdict::reject(Reason::PromoteOperand,
                            "promote_operands needs the root fused into the "
                            "sink's tiles");
   std::set<int64_t> downstream;
@@ -118,7 +118,7 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
         k.opNames[op] == "linalg.fill")
       continue;
     return Verdict::reject(
-        "promote_operand",
+        Reason::PromoteOperand,
         llvm::formatv("with promote_operands only the root's fill and the "
                       "root's consumers can be fused; op {0} ({1}) is "
                       "neither",
@@ -132,7 +132,7 @@ Verdict checkPipelineDepth(const Schedule &s, const KernelInfo &k,
   if (s.pipelineDepth <= 1)
     return Verdict::accept();
   auto reject = [](const llvm::Twine &message) {
-    return Verdict::reject("pipeline_depth", message.str());
+    return Verdict::reject(Reason::PipelineDepth, message.str());
   };
   if (s.promoteOperands.empty())
     return reject("pipeline_depth > 1 pipelines the copies of promoted "
@@ -182,7 +182,7 @@ bool wgmmaLayoutFits(const KernelInfo &k, const MatmulLoops &loops) {
 Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k,
                          const MatrixTiling &tiling) {
   auto reject = [](const llvm::Twine &message) {
-    return Verdict::reject("matrix_instruction", message.str());
+    return Verdict::reject(Reason::MatrixInstruction, message.str());
   };
   bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
   std::string name = stringifyMatrixInstruction(s.matrixInstruction).str();
@@ -247,16 +247,16 @@ Verdict checkMatrixInstruction(const Schedule &s, const KernelInfo &k,
     return Verdict::accept();
   std::string name = stringifyMatrixInstruction(s.matrixInstruction).str();
   if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
-    return Verdict::reject("matrix_instruction",
+    return Verdict::reject(Reason::MatrixInstruction,
                            "'" + name + "' is not available on " + target.name);
   if (!k.matmulLike)
-    return Verdict::reject("matrix_instruction",
+    return Verdict::reject(Reason::MatrixInstruction,
                            "matrix instructions need a matmul-like root, "
                            "this kernel's root is " +
                                k.opNames[k.rootIndex]);
   std::optional<MatrixTiling> tiling = matrixTiling(s.matrixInstruction);
   if (!tiling)
-    return Verdict::reject("matrix_instruction",
+    return Verdict::reject(Reason::MatrixInstruction,
                            "kgen does not generate '" + name +
                                "' code yet; mma_sync and wgmma are the "
                                "matrix instructions it generates");
@@ -268,14 +268,14 @@ Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
     if (!llvm::StringRef(k.opNames[k.sinkIndex]).starts_with("linalg.") ||
         k.sinkParallelSizes().empty())
       return Verdict::reject(
-          "vector_width",
+          Reason::VectorWidth,
           "vector_width > 1 needs a linalg sink with a parallel loop; this "
           "kernel's sink is " +
               k.opNames[k.sinkIndex]);
     int64_t elements = vectorElements(s, k);
     if (elements > kMaxVectorElements)
       return Verdict::reject(
-          "vector_width",
+          Reason::VectorWidth,
           llvm::formatv("vectorizing the root tile makes {0}-element vectors "
                         "(vector_width times the reduction tile), over the "
                         "{1} limit: tile the reduction or use vector_width 1",
@@ -286,7 +286,7 @@ Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
   if (size_t v = innermostThreadTiled(s);
       !s.threadTile.empty() && s.threadTile[v] && th[v] % s.vectorWidth != 0)
     return Verdict::reject(
-        "vector_width",
+        Reason::VectorWidth,
         llvm::formatv("vector_width {0} does not divide the innermost "
                       "thread tile {1}",
                       s.vectorWidth, th[v]));
@@ -299,20 +299,20 @@ Verdict checkResources(const Schedule &s, const KernelInfo &k,
   int64_t threads = threadsPerBlock(s, k);
   if (threads > target.maxThreadsPerBlock)
     return Verdict::reject(
-        "threads_per_block",
+        Reason::ThreadsPerBlock,
         llvm::formatv("{0} threads per block exceed the {1} limit of {2}",
                       threads, target.maxThreadsPerBlock, target.name));
   int64_t smem = estimateSharedMemory(s, k);
   if (smem > target.sharedMemoryPerBlock)
     return Verdict::reject(
-        "shared_memory",
+        Reason::SharedMemory,
         llvm::formatv("{0} bytes of shared memory per block exceed the {1} "
                       "bytes of {2}",
                       smem, target.sharedMemoryPerBlock, target.name));
   int64_t registers = estimateRegisters(s, k);
   if (registers > target.registersPerThread)
     return Verdict::reject(
-        "registers",
+        Reason::Registers,
         llvm::formatv("an estimated {0} registers per thread exceed the {1} "
                       "of {2}",
                       registers, target.registersPerThread, target.name));

@@ -19,7 +19,7 @@ using nlohmann::json;
 nlohmann::json Verdict::toJson() const {
   json j = {{"accepted", accepted}, {"message", message}};
   if (!accepted)
-    j["reason"] = reason;
+    j["reason"] = stringifyReason(reason).str();
   return j;
 }
 
@@ -162,18 +162,18 @@ bool readInts(const json &j, const char *key, std::vector<int64_t> &out,
   if (it == j.end()) {
     if (required)
       verdict =
-          Verdict::reject("schema", std::string("missing field '") + key + "'");
+          Verdict::reject(Reason::Schema, std::string("missing field '") + key + "'");
     return !required;
   }
   if (!it->is_array()) {
-    verdict = Verdict::reject("schema", std::string("'") + key +
+    verdict = Verdict::reject(Reason::Schema, std::string("'") + key +
                                             "' must be an array of integers");
     return false;
   }
   for (const json &v : *it) {
     if (!v.is_number_integer()) {
       verdict =
-          Verdict::reject("schema", std::string("'") + key +
+          Verdict::reject(Reason::Schema, std::string("'") + key +
                                         "' holds a non-integer: " + v.dump());
       return false;
     }
@@ -187,7 +187,7 @@ bool readInt(const json &j, const char *key, int64_t &out, Verdict &verdict) {
   if (it == j.end())
     return true;
   if (!it->is_number_integer()) {
-    verdict = Verdict::reject("schema", std::string("'") + key +
+    verdict = Verdict::reject(Reason::Schema, std::string("'") + key +
                                             "' must be an integer, got " +
                                             it->dump());
     return false;
@@ -203,7 +203,7 @@ bool readMatrixInstruction(const json &j, MatrixInstruction &out,
     return true;
   if (!it->is_string()) {
     verdict =
-        Verdict::reject("schema", "'matrix_instruction' must be a string");
+        Verdict::reject(Reason::Schema, "'matrix_instruction' must be a string");
     return false;
   }
   std::string name = it->get<std::string>();
@@ -211,7 +211,7 @@ bool readMatrixInstruction(const json &j, MatrixInstruction &out,
       symbolizeMatrixInstruction(name);
   if (!instruction) {
     verdict =
-        Verdict::reject("schema", "unknown matrix_instruction '" + name + "'");
+        Verdict::reject(Reason::Schema, "unknown matrix_instruction '" + name + "'");
     return false;
   }
   out = *instruction;
@@ -224,7 +224,7 @@ std::optional<Schedule> readFields(const json &j, const KernelInfo &kernel,
                                    Verdict &verdict) {
   if (!j.is_object()) {
     verdict =
-        Verdict::reject("schema", "a schedule must be a JSON object, got " +
+        Verdict::reject(Reason::Schema, "a schedule must be a JSON object, got " +
                                       std::string(j.type_name()));
     return std::nullopt;
   }
@@ -235,7 +235,7 @@ std::optional<Schedule> readFields(const json &j, const KernelInfo &kernel,
       "split_reduction"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) {
-      verdict = Verdict::reject("schema", "unknown field '" + it.key() + "'");
+      verdict = Verdict::reject(Reason::Schema, "unknown field '" + it.key() + "'");
       return std::nullopt;
     }
   int64_t version = -1;
@@ -243,7 +243,7 @@ std::optional<Schedule> readFields(const json &j, const KernelInfo &kernel,
     return std::nullopt;
   if (version != Schedule::kVersion) {
     verdict = Verdict::reject(
-        "version", llvm::formatv("unsupported schedule version {0}; this kgen "
+        Reason::Version, llvm::formatv("unsupported schedule version {0}; this kgen "
                                  "reads version {1}",
                                  version, Schedule::kVersion));
     return std::nullopt;
@@ -271,7 +271,7 @@ bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
                 const std::vector<int64_t> &sizes, Verdict &verdict) {
   if (tiles.size() != sizes.size()) {
     verdict = Verdict::reject(
-        "rank_mismatch",
+        Reason::RankMismatch,
         llvm::formatv("{0} has {1} entries but the kernel has "
                       "{2} such loops (sizes {3})",
                       what, tiles.size(), sizes.size(), formatList(sizes)));
@@ -279,14 +279,14 @@ bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
   }
   for (auto [tile, size] : llvm::zip(tiles, sizes)) {
     if (tile < 0) {
-      verdict = Verdict::reject("nonpositive_tile",
+      verdict = Verdict::reject(Reason::NonpositiveTile,
                                 llvm::formatv("{0} {1} holds a negative size",
                                               what, formatList(tiles)));
       return false;
     }
     if (tile > size) {
       verdict = Verdict::reject(
-          "tile_exceeds_dim",
+          Reason::TileExceedsDim,
           llvm::formatv("{0} {1} exceeds the loop sizes {2}", what,
                         formatList(tiles), formatList(sizes)));
       return false;
@@ -302,7 +302,7 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
   std::vector<int64_t> parallel = kernel.sinkParallelSizes();
   std::vector<int64_t> reductions = kernel.rootReductionSizes();
   if (s.splitReduction < 0) {
-    verdict = Verdict::reject("split_reduction",
+    verdict = Verdict::reject(Reason::SplitReduction,
                               "split_reduction must not be negative");
     return false;
   }
@@ -312,7 +312,7 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
     if (kernel.rootIndex != kernel.sinkIndex || reductions.size() != 1 ||
         kernel.rootParallel.back()) {
       verdict = Verdict::reject(
-          "split_reduction",
+          Reason::SplitReduction,
           "split_reduction needs a kernel whose root is its last op and has "
           "exactly one reduction loop, the innermost");
       return false;
@@ -320,7 +320,7 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
     if (reductions[0] % s.splitReduction != 0 ||
         s.splitReduction >= reductions[0]) {
       verdict = Verdict::reject(
-          "split_reduction",
+          Reason::SplitReduction,
           llvm::formatv("split_reduction {0} does not divide the reduction "
                         "loop of {1} into several chunks",
                         s.splitReduction, reductions[0]));
@@ -333,7 +333,7 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
       !checkTiles("reduction_tile", s.reductionTile, reductions, verdict))
     return false;
   if (!llvm::is_contained(kVectorWidths, s.vectorWidth)) {
-    verdict = Verdict::reject("vector_width",
+    verdict = Verdict::reject(Reason::VectorWidth,
                               llvm::formatv("vector_width {0} is not {1}",
                                             s.vectorWidth,
                                             alternatives(kVectorWidths)));
@@ -341,7 +341,7 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
   }
   if (s.pipelineDepth < 1 || s.pipelineDepth > kMaxPipelineDepth) {
     verdict =
-        Verdict::reject("pipeline_depth",
+        Verdict::reject(Reason::PipelineDepth,
                         llvm::formatv("pipeline_depth {0} is outside [1, {1}]",
                                       s.pipelineDepth, kMaxPipelineDepth));
     return false;
@@ -350,12 +350,12 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
 }
 } // namespace
 
-llvm::Expected<Schedule> mlir::kgen::parseSchedule(const json &j,
-                                                   const KernelInfo &kernel,
-                                                   Verdict &verdict) {
+Verdict mlir::kgen::parseSchedule(const json &j, const KernelInfo &kernel,
+                                  Schedule &schedule) {
+  Verdict verdict;
   std::optional<Schedule> s = readFields(j, kernel, verdict);
   if (!s || !checkRanges(*s, kernel, verdict))
-    return makeError(verdict.reason + ": " + verdict.message);
-  verdict = Verdict::accept();
-  return *s;
+    return verdict;
+  schedule = std::move(*s);
+  return Verdict::accept();
 }

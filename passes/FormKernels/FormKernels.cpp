@@ -225,11 +225,11 @@ struct FormKernelsPass final
       } else if (std::string problem =
                      parseGrouping(*c.grouping, ops.size(), candidate);
                  !problem.empty()) {
-        verdict = Verdict::reject("schema", problem);
+        verdict = Verdict::reject(Reason::Schema, problem);
       } else if (std::string illegal =
                      checkGrouping(ops, position, candidate);
                  !illegal.empty()) {
-        verdict = Verdict::reject("illegal_grouping", illegal);
+        verdict = Verdict::reject(Reason::IllegalGrouping, illegal);
       }
       logProposal(func, round, c, verdict);
       if (verdict.accepted) {
@@ -241,13 +241,13 @@ struct FormKernelsPass final
       history.push_back(
           {c.grouping ? *c.grouping : nlohmann::json(), verdict});
       // Nothing more will come from an exhausted transcript or budget.
-      if (verdict.reason == "replay_exhausted" ||
-          verdict.reason == "llm_budget_exhausted")
+      if (verdict.reason == Reason::ReplayExhausted ||
+          verdict.reason == Reason::LlmBudgetExhausted)
         break;
     }
     const Verdict &last = history.back().verdict;
     func.emitWarning() << "no kernel grouping from the " << proposer->name()
-                       << " proposer was legal (last: [" << last.reason << "] "
+                       << " proposer was legal (last: [" << stringifyReason(last.reason) << "] "
                        << last.message << "); using the default grouping";
   }
 

@@ -20,11 +20,11 @@
 namespace mlir::kgen {
 
 /// Rung 1: parses and schema-checks `json` against `kernel` (types, lengths,
-/// ranges). Rejections carry reason codes such as "schema", "version",
-/// "rank_mismatch", "nonpositive_tile", "tile_exceeds_dim".
-llvm::Expected<Schedule> parseSchedule(const nlohmann::json &json,
-                                       const KernelInfo &kernel,
-                                       Verdict &verdict);
+/// ranges). An accepting verdict comes with the parsed schedule in
+/// `schedule`; rejections carry reasons such as Reason::Schema,
+/// Reason::Version, Reason::RankMismatch, Reason::TileExceedsDim.
+Verdict parseSchedule(const nlohmann::json &json, const KernelInfo &kernel,
+                      Schedule &schedule);
 
 /// The JSON Schema of a schedule document (shipped as
 /// docs/schedule.schema.json and given to the LLM).
