@@ -351,13 +351,16 @@ FailureOr<WgmmaLoops> checkMarkedOp(linalg::LinalgOp op) {
   return loops;
 }
 
-} // namespace
+/// The checked operands: both staged tiles, and per dimension the offsets
+/// at which the op's views start in them.
+struct WgmmaOperands {
+  StagedTile a, b;
+  Offsets offsetsA, offsetsB;
+};
 
-LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
-  FailureOr<WgmmaLoops> checked = checkMarkedOp(op);
-  if (failed(checked))
-    return failure();
-  const WgmmaLoops &loops = *checked;
+/// Checks the op's operands and every store into their staged tiles;
+/// changes nothing. Reports at the op (or the store) what does not fit.
+FailureOr<WgmmaOperands> checkOperands(linalg::LinalgOp op) {
   Offsets unused;
   memref::AllocOp allocA = allocOf(op->getOperand(0), unused);
   if (allocA && allocA == allocOf(op->getOperand(1), unused))
@@ -382,10 +385,11 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
   }
   // Where the op's tiles start in the staged ones: instructions start on
   // whole 8-row groups, A's on a 16-column step, B's on a column block.
-  Offsets offsetsA, offsetsB;
+  WgmmaOperands operands{std::move(*tileA), std::move(*tileB), {}, {}};
+  Offsets &offsetsA = operands.offsetsA, &offsetsB = operands.offsetsB;
   allocOf(op->getOperand(0), offsetsA);
   allocOf(op->getOperand(1), offsetsB);
-  int64_t blockColumns = kSwizzleRowBytes / tileB->elementBytes;
+  int64_t blockColumns = kSwizzleRowBytes / operands.b.elementBytes;
   if (sumDivisor(offsetsA[offsetsA.size() - 2]) % 8 != 0 ||
       sumDivisor(offsetsA.back()) % kK != 0 ||
       sumDivisor(offsetsB[offsetsB.size() - 2]) % 8 != 0 ||
@@ -393,32 +397,94 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
     return op.emitError("cannot lower this op to wgmma: its tiles do not "
                         "provably start on whole 8-row groups of the staged "
                         "tiles (and 64-column blocks of B's)");
+  return operands;
+}
 
-  // Nothing has changed so far. A fence and a barrier ahead of the
-  // warpgroup loop make every thread's stores visible to wgmma.
-  OpBuilder b(forall);
-  Location loc = op.getLoc();
-  MLIRContext *ctx = b.getContext();
-  NVVM::FenceProxyOp::create(
-      b, loc, NVVM::ProxyKind::async_shared,
-      NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
-  gpu::BarrierOp::create(b, loc);
+/// How a warpgroup tile is cut into instructions: tilesM x tilesN
+/// m64nNk16 instructions per 16-step of K, N the widest multiple of 64
+/// that divides the tile and the instruction allows.
+struct WgmmaTiling {
+  int64_t instrN, tilesM, tilesN, steps;
+};
 
-  Value swizzledA = swizzleTile(*tileA);
-  Value swizzledB = swizzleTile(*tileB);
+WgmmaTiling tileWarpgroup(const WgmmaLoops &loops) {
+  int64_t tileM = loops.sizes[loops.m], tileN = loops.sizes[loops.n],
+          tileK = loops.sizes[loops.k];
+  int64_t instrN = tileN;
+  while (instrN > kMaxN || tileN % instrN != 0)
+    instrN -= 64;
+  return {instrN, tileM / kM, tileN / instrN, tileK / kK};
+}
 
-  b.setInsertionPoint(op);
-  auto index = [&](int64_t v) {
+/// Rewrites a checked op, one phase per method: the fence ahead of the
+/// warpgroup loop, the swizzled tiles, then at the op the accumulators
+/// loaded into registers, the wgmma instructions and the accumulators
+/// stored back.
+class WgmmaRewriter {
+public:
+  WgmmaRewriter(linalg::LinalgOp op, const WgmmaLoops &loops,
+                WgmmaOperands &operands)
+      : op(op), loops(loops), operands(operands), b(op), loc(op.getLoc()),
+        ctx(b.getContext()), tiling(tileWarpgroup(loops)),
+        structType(LLVM::LLVMStructType::getLiteral(
+            ctx, SmallVector<Type>(tiling.instrN / 2, b.getF32Type()))),
+        accumulatorMap(op.getIndexingMapsArray()[2]) {}
+
+  void rewrite() {
+    fenceStores();
+    Value swizzledA = swizzleTile(operands.a);
+    Value swizzledB = swizzleTile(operands.b);
+    b.setInsertionPoint(op);
+    TileOrigins origins = tileOrigins();
+    placeThread();
+    SmallVector<Value> acc = loadAccumulators();
+    multiply(acc, swizzledA, swizzledB, origins);
+    storeAccumulators(acc);
+    op->erase();
+    eraseTile(operands.a);
+    eraseTile(operands.b);
+  }
+
+private:
+  /// Where the op's A and B tiles start in the staged ones.
+  struct TileOrigins {
+    Value rowA, columnA, rowB, columnB;
+  };
+
+  Value index(int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
-  };
-  auto i64 = [&](int64_t v) {
+  }
+  Value i64(int64_t v) {
     return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v).getResult();
-  };
-  // Byte address in shared memory of element (row, column) of a swizzled
-  // tile, before the swizzle (the hardware applies it): column block,
-  // then row, then the column within the 128-byte row.
-  auto address = [&](Value swizzled, const StagedTile &tile, Value row,
-                     Value column) {
+  }
+  Value plus(Value v, int64_t c) {
+    return c ? arith::AddIOp::create(b, loc, v, index(c)).getResult() : v;
+  }
+
+  /// A fence and a barrier ahead of the warpgroup loop, where every thread
+  /// of the block runs, make every thread's stores visible to wgmma.
+  void fenceStores() {
+    b.setInsertionPoint(op->getParentOfType<scf::ForallOp>());
+    NVVM::FenceProxyOp::create(
+        b, loc, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta));
+    gpu::BarrierOp::create(b, loc);
+  }
+
+  TileOrigins tileOrigins() {
+    const Offsets &offsetsA = operands.offsetsA, &offsetsB = operands.offsetsB;
+    Value rowA = sum(b, loc, offsetsA[offsetsA.size() - 2]);
+    Value columnA = sum(b, loc, offsetsA.back());
+    Value rowB = sum(b, loc, offsetsB[offsetsB.size() - 2]);
+    Value columnB = sum(b, loc, offsetsB.back());
+    return {rowA, columnA, rowB, columnB};
+  }
+
+  /// Byte address in shared memory of element (row, column) of a swizzled
+  /// tile, before the swizzle (the hardware applies it): column block,
+  /// then row, then the column within the 128-byte row.
+  Value address(Value swizzled, const StagedTile &tile, Value row,
+                Value column) {
     Value element = swizzledElement(b, loc, tile, row, column,
                                     /*swizzle=*/false, /*wholeChunk=*/true);
     Value bytes =
@@ -427,10 +493,11 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
         memref::ExtractAlignedPointerAsIndexOp::create(b, loc, swizzled);
     return arith::IndexCastUIOp::create(
         b, loc, b.getI64Type(), arith::AddIOp::create(b, loc, base, bytes));
-  };
-  // Descriptor: (address & 0x3ffff) >> 4 in bits 0-13, then the fixed
-  // fields.
-  auto descriptor = [&](Value address, int64_t leadingBytes) {
+  }
+
+  /// Descriptor: (address & 0x3ffff) >> 4 in bits 0-13, then the fixed
+  /// fields.
+  Value descriptor(Value address, int64_t leadingBytes) {
     uint64_t fixed = (uint64_t(1) << 62) |
                      (uint64_t(kSwizzleAtomBytes >> 4) << 32) |
                      (uint64_t(leadingBytes >> 4) << 16);
@@ -438,112 +505,141 @@ LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
         b, loc, arith::AndIOp::create(b, loc, address, i64(0x3ffff)), i64(4));
     return arith::OrIOp::create(b, loc, start, i64(static_cast<int64_t>(fixed)))
         .getResult();
-  };
-  // A's leading offset is unused in the swizzled K-major layout (1 by
-  // convention, 16 bytes); B's steps one 64-column block.
-  int64_t leadingA = 16;
-  int64_t leadingB = tileB->rows * kSwizzleRowBytes;
-  Value rowA = sum(b, loc, offsetsA[offsetsA.size() - 2]);
-  Value columnA = sum(b, loc, offsetsA.back());
-  Value rowB = sum(b, loc, offsetsB[offsetsB.size() - 2]);
-  Value columnB = sum(b, loc, offsetsB.back());
-  auto plus = [&](Value v, int64_t c) {
-    return c ? arith::AddIOp::create(b, loc, v, index(c)).getResult() : v;
-  };
+  }
 
-  int64_t tileM = loops.sizes[loops.m], tileN = loops.sizes[loops.n],
-          tileK = loops.sizes[loops.k];
-  int64_t instrN = tileN;
-  while (instrN > kMaxN || tileN % instrN != 0)
-    instrN -= 64;
-  int64_t tilesM = tileM / kM, tilesN = tileN / instrN, steps = tileK / kK;
+  /// The thread's place in its warpgroup: warp w holds rows 16w..16w+15 of
+  /// each 64-row tile; lane l rows l/4 and l/4+8, columns 2(l%4) and the
+  /// next of every 8-column group (PTX ISA, "Matrix fragments for
+  /// wgmma.m64nNk16"; register i at row 8((i/2)%2) and column 8(i/4)+i%2
+  /// from there).
+  void placeThread() {
+    Value linear = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    Value y = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y);
+    Value z = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::z);
+    Value dimX = gpu::BlockDimOp::create(b, loc, gpu::Dimension::x);
+    Value dimY = gpu::BlockDimOp::create(b, loc, gpu::Dimension::y);
+    linear = arith::AddIOp::create(
+        b, loc, linear,
+        arith::MulIOp::create(
+            b, loc, dimX,
+            arith::AddIOp::create(b, loc, y,
+                                  arith::MulIOp::create(b, loc, dimY, z))));
+    Value inGroup =
+        arith::RemUIOp::create(b, loc, linear, index(kWarpgroupThreads));
+    Value lane = arith::RemUIOp::create(b, loc, inGroup, index(32));
+    Value warpRow = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, inGroup, index(32)), index(16));
+    fragmentRow = arith::AddIOp::create(
+        b, loc, warpRow, arith::DivUIOp::create(b, loc, lane, index(4)));
+    fragmentColumn = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+  }
 
-  // The thread's place in its warpgroup: warp w holds rows 16w..16w+15 of
-  // each 64-row tile; lane l rows l/4 and l/4+8, columns 2(l%4) and the
-  // next of every 8-column group (PTX ISA, "Matrix fragments for
-  // wgmma.m64nNk16"; register i at row 8((i/2)%2) and column 8(i/4)+i%2
-  // from there).
-  Value linear = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  Value y = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y);
-  Value z = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::z);
-  Value dimX = gpu::BlockDimOp::create(b, loc, gpu::Dimension::x);
-  Value dimY = gpu::BlockDimOp::create(b, loc, gpu::Dimension::y);
-  linear = arith::AddIOp::create(
-      b, loc, linear,
-      arith::MulIOp::create(
-          b, loc, dimX,
-          arith::AddIOp::create(b, loc, y,
-                                arith::MulIOp::create(b, loc, dimY, z))));
-  Value inGroup =
-      arith::RemUIOp::create(b, loc, linear, index(kWarpgroupThreads));
-  Value lane = arith::RemUIOp::create(b, loc, inGroup, index(32));
-  Value warpRow = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, inGroup, index(32)), index(16));
-  Value fragmentRow = arith::AddIOp::create(
-      b, loc, warpRow, arith::DivUIOp::create(b, loc, lane, index(4)));
-  Value fragmentColumn = arith::MulIOp::create(
-      b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
-
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  Value accumulator = op.getDpsInits()[0];
-  auto accumulatorIndices = [&](int64_t m0, int64_t n0, int64_t i) {
+  /// The accumulator element register `i` of the instruction at (m0, n0)
+  /// holds in this thread.
+  SmallVector<Value> accumulatorIndices(int64_t m0, int64_t n0, int64_t i) {
     SmallVector<Value> ivs(loops.sizes.size(), index(0));
     ivs[loops.m] = plus(fragmentRow, m0 + 8 * ((i / 2) % 2));
     ivs[loops.n] = plus(fragmentColumn, n0 + 8 * (i / 4) + i % 2);
     SmallVector<Value> result;
-    for (AffineExpr e : maps[2].getResults())
+    for (AffineExpr e : accumulatorMap.getResults())
       result.push_back(ivs[cast<AffineDimExpr>(e).getPosition()]);
     return result;
-  };
-  Type f32 = b.getF32Type();
-  auto structType =
-      LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(instrN / 2, f32));
-  SmallVector<Value> acc;
-  for (int64_t i = 0; i < tilesM; ++i)
-    for (int64_t j = 0; j < tilesN; ++j) {
-      Value fragment = LLVM::PoisonOp::create(b, loc, structType);
-      for (int64_t r = 0; r < instrN / 2; ++r) {
-        Value v = memref::LoadOp::create(
-            b, loc, accumulator, accumulatorIndices(i * kM, j * instrN, r));
-        fragment = LLVM::InsertValueOp::create(b, loc, fragment, v, r);
-      }
-      acc.push_back(fragment);
-    }
-
-  NVVM::WgmmaFenceAlignedOp::create(b, loc);
-  auto shape = NVVM::MMAShapeAttr::get(ctx, kM, instrN, kK);
-  for (int64_t s = 0; s < steps; ++s) {
-    SmallVector<Value> descA, descB;
-    for (int64_t i = 0; i < tilesM; ++i)
-      descA.push_back(descriptor(
-          address(swizzledA, *tileA, plus(rowA, i * kM), plus(columnA, s * kK)),
-          leadingA));
-    for (int64_t j = 0; j < tilesN; ++j)
-      descB.push_back(descriptor(address(swizzledB, *tileB, plus(rowB, s * kK),
-                                         plus(columnB, j * instrN)),
-                                 leadingB));
-    for (int64_t i = 0; i < tilesM; ++i)
-      for (int64_t j = 0; j < tilesN; ++j) {
-        Value &c = acc[i * tilesN + j];
-        c = NVVM::WgmmaMmaAsyncOp::create(
-            b, loc, structType, c, descA[i], descB[j], shape, loops.operandType,
-            loops.operandType, NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
-            NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
-            NVVM::MMALayout::row, NVVM::MMALayout::row,
-            NVVM::MMAIntOverflowAttr());
-      }
   }
-  NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-  NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
-  for (int64_t i = 0; i < tilesM; ++i)
-    for (int64_t j = 0; j < tilesN; ++j)
-      for (int64_t r = 0; r < instrN / 2; ++r) {
-        Value v = LLVM::ExtractValueOp::create(b, loc, acc[i * tilesN + j], r);
-        memref::StoreOp::create(b, loc, v, accumulator,
-                                accumulatorIndices(i * kM, j * instrN, r));
+
+  /// One register struct per instruction, row-major over (M, N).
+  SmallVector<Value> loadAccumulators() {
+    Value accumulator = op.getDpsInits()[0];
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < tiling.tilesM; ++i)
+      for (int64_t j = 0; j < tiling.tilesN; ++j) {
+        Value fragment = LLVM::PoisonOp::create(b, loc, structType);
+        for (int64_t r = 0; r < tiling.instrN / 2; ++r) {
+          Value v = memref::LoadOp::create(
+              b, loc, accumulator,
+              accumulatorIndices(i * kM, j * tiling.instrN, r));
+          fragment = LLVM::InsertValueOp::create(b, loc, fragment, v, r);
+        }
+        acc.push_back(fragment);
       }
-  op->erase();
-  eraseTile(*tileA);
-  eraseTile(*tileB);
+    return acc;
+  }
+
+  /// The wgmma instructions over the whole K range of the op, in one
+  /// group the warpgroup waits for.
+  void multiply(SmallVector<Value> &acc, Value swizzledA, Value swizzledB,
+                const TileOrigins &origins) {
+    const StagedTile &tileA = operands.a, &tileB = operands.b;
+    // A's leading offset is unused in the swizzled K-major layout (1 by
+    // convention, 16 bytes); B's steps one 64-column block.
+    int64_t leadingA = 16;
+    int64_t leadingB = tileB.rows * kSwizzleRowBytes;
+    int64_t instrN = tiling.instrN, tilesM = tiling.tilesM,
+            tilesN = tiling.tilesN;
+    NVVM::WgmmaFenceAlignedOp::create(b, loc);
+    auto shape = NVVM::MMAShapeAttr::get(ctx, kM, instrN, kK);
+    for (int64_t s = 0; s < tiling.steps; ++s) {
+      SmallVector<Value> descA, descB;
+      for (int64_t i = 0; i < tilesM; ++i)
+        descA.push_back(
+            descriptor(address(swizzledA, tileA, plus(origins.rowA, i * kM),
+                               plus(origins.columnA, s * kK)),
+                       leadingA));
+      for (int64_t j = 0; j < tilesN; ++j)
+        descB.push_back(
+            descriptor(address(swizzledB, tileB, plus(origins.rowB, s * kK),
+                               plus(origins.columnB, j * instrN)),
+                       leadingB));
+      for (int64_t i = 0; i < tilesM; ++i)
+        for (int64_t j = 0; j < tilesN; ++j) {
+          Value &c = acc[i * tilesN + j];
+          c = NVVM::WgmmaMmaAsyncOp::create(
+              b, loc, structType, c, descA[i], descB[j], shape,
+              loops.operandType, loops.operandType, NVVM::WGMMATypes::f32,
+              NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+              NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
+              NVVM::MMALayout::row, NVVM::MMAIntOverflowAttr());
+        }
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+  }
+
+  void storeAccumulators(ArrayRef<Value> acc) {
+    Value accumulator = op.getDpsInits()[0];
+    for (int64_t i = 0; i < tiling.tilesM; ++i)
+      for (int64_t j = 0; j < tiling.tilesN; ++j)
+        for (int64_t r = 0; r < tiling.instrN / 2; ++r) {
+          Value v = LLVM::ExtractValueOp::create(b, loc,
+                                                 acc[i * tiling.tilesN + j], r);
+          memref::StoreOp::create(
+              b, loc, v, accumulator,
+              accumulatorIndices(i * kM, j * tiling.instrN, r));
+        }
+  }
+
+  linalg::LinalgOp op;
+  const WgmmaLoops &loops;
+  WgmmaOperands &operands;
+  OpBuilder b;
+  Location loc;
+  MLIRContext *ctx;
+  WgmmaTiling tiling;
+  LLVM::LLVMStructType structType; // one instruction's accumulators
+  AffineMap accumulatorMap;
+  Value fragmentRow, fragmentColumn; // set by placeThread
+};
+
+} // namespace
+
+LogicalResult mlir::kgen::lowerToWgmma(linalg::LinalgOp op) {
+  FailureOr<WgmmaLoops> loops = checkMarkedOp(op);
+  if (failed(loops))
+    return failure();
+  FailureOr<WgmmaOperands> operands = checkOperands(op);
+  if (failed(operands))
+    return failure();
+  // Nothing has changed so far.
+  WgmmaRewriter(op, *loops, *operands).rewrite();
   return success();
 }
