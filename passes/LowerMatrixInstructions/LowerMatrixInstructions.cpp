@@ -147,30 +147,60 @@ bool readsWithLdmatrix(linalg::LinalgOp op, int64_t operand, unsigned rowLoop,
 ///   A (16x16): register r, element e at M = g + 8(r%2), K = 2q + e + 8(r/2)
 ///   B (16x8):  register r, element e at K = 2q + e + 8r, N = g
 ///   C (16x8):  register r, element e at M = g + 8r, N = 2q + e.
-void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  auto index = [&](int64_t v) {
+class MmaSyncRewriter {
+public:
+  MmaSyncRewriter(linalg::LinalgOp op, const MmaLoops &loops)
+      : op(op), loops(loops), b(op), loc(op.getLoc()),
+        maps(op.getIndexingMapsArray()), f16(b.getF16Type()),
+        f32(b.getF32Type()) {}
+
+  void rewrite() {
+    placeLane();
+    SmallVector<Value> acc = loadAccumulators();
+    multiply(acc);
+    storeAccumulators(acc);
+    op->erase();
+  }
+
+private:
+  Value index(int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
-  };
-  Value lane = gpu::LaneIdOp::create(b, loc, /*upper_bound=*/IntegerAttr());
-  Value g = arith::DivUIOp::create(b, loc, lane, index(4));
-  Value twoQ = arith::MulIOp::create(
-      b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
-  Value zero = index(0);
-  llvm::DenseMap<std::pair<Value, int64_t>, Value> offsets;
-  auto plus = [&](Value base, int64_t constant) {
+  }
+
+  /// `base + constant`, built once per pair: the fragments of a warp tile
+  /// ask for the same positions many times.
+  Value plus(Value base, int64_t constant) {
     Value &v = offsets[{base, constant}];
     if (!v)
       v = constant
               ? arith::AddIOp::create(b, loc, base, index(constant)).getResult()
               : base;
     return v;
-  };
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  // The element of operand `i` at the iteration point given for the M, N
-  // and K loops (other loops, batch ones, are at 0 in a warp tile).
-  auto point = [&](Value m, Value n, Value k) {
+  }
+
+  /// The lane terms of the fragment positions, and whether A and B are
+  /// read with ldmatrix.
+  void placeLane() {
+    Value lane = gpu::LaneIdOp::create(b, loc, /*upper_bound=*/IntegerAttr());
+    g = arith::DivUIOp::create(b, loc, lane, index(4));
+    twoQ = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, lane, index(4)), index(2));
+    zero = index(0);
+    // ldmatrix where the layout allows it: one instruction per fragment
+    // instead of 8 (A) or 4 (B) loads. Lane l gives the address of one
+    // row: A (x4) row M = m0 + l % 16 at K = k0 + 8 (l / 16), the four 8x8
+    // matrices landing in registers a0..a3; B (x2, transposed) row
+    // K = k0 + l % 16 at N = n0 (lanes 16-31 are not read).
+    ldmatrixA = readsWithLdmatrix(op, 0, loops.m, loops.k);
+    ldmatrixB = readsWithLdmatrix(op, 1, loops.k, loops.n);
+    laneRow = arith::RemUIOp::create(b, loc, lane, index(16));
+    laneColumn = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, lane, index(16)), index(8));
+  }
+
+  /// The iteration point given for the M, N and K loops (other loops,
+  /// batch ones, are at 0 in a warp tile).
+  SmallVector<Value> point(Value m, Value n, Value k) {
     SmallVector<Value> ivs(loops.sizes.size(), zero);
     if (m)
       ivs[loops.m] = m;
@@ -179,36 +209,30 @@ void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
     if (k)
       ivs[loops.k] = k;
     return ivs;
-  };
-  auto indices = [&](int64_t operand, ArrayRef<Value> ivs) {
+  }
+
+  /// The element of operand `operand` at iteration point `ivs`.
+  SmallVector<Value> indices(int64_t operand, ArrayRef<Value> ivs) {
     SmallVector<Value> result;
     for (AffineExpr e : maps[operand].getResults())
       result.push_back(ivs[cast<AffineDimExpr>(e).getPosition()]);
     return result;
-  };
-  auto load = [&](int64_t operand, ArrayRef<Value> ivs) {
+  }
+
+  Value load(int64_t operand, ArrayRef<Value> ivs) {
     return memref::LoadOp::create(b, loc, op->getOperand(operand),
                                   indices(operand, ivs))
         .getResult();
-  };
-  Type f16 = b.getF16Type(), f32 = b.getF32Type();
-  auto fragment = [&](ArrayRef<int64_t> shape, Type type,
-                      ArrayRef<Value> elements) {
+  }
+
+  Value fragment(ArrayRef<int64_t> shape, Type type, ArrayRef<Value> elements) {
     return vector::FromElementsOp::create(b, loc, VectorType::get(shape, type),
                                           elements)
         .getResult();
-  };
-  // ldmatrix where the layout allows it: one instruction per fragment
-  // instead of 8 (A) or 4 (B) loads. Lane l gives the address of one row:
-  // A (x4) row M = m0 + l % 16 at K = k0 + 8 (l / 16), the four 8x8
-  // matrices landing in registers a0..a3; B (x2, transposed) row
-  // K = k0 + l % 16 at N = n0 (lanes 16-31 are not read).
-  bool ldmatrixA = readsWithLdmatrix(op, 0, loops.m, loops.k);
-  bool ldmatrixB = readsWithLdmatrix(op, 1, loops.k, loops.n);
-  Value laneRow = arith::RemUIOp::create(b, loc, lane, index(16));
-  Value laneColumn = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, lane, index(16)), index(8));
-  auto loadA = [&](int64_t m0, int64_t k0) -> Value {
+  }
+
+  /// A's fragment of the instruction at (m0, k0).
+  Value loadA(int64_t m0, int64_t k0) {
     if (ldmatrixA)
       return nvgpu::LdMatrixOp::create(
                  b, loc, VectorType::get({4, 2}, f16), op->getOperand(0),
@@ -222,8 +246,10 @@ void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
         elements.push_back(load(0, point(plus(g, m0 + 8 * (r % 2)), nullptr,
                                          plus(twoQ, k0 + e + 8 * (r / 2)))));
     return fragment({4, 2}, f16, elements);
-  };
-  auto loadB = [&](int64_t n0, int64_t k0) -> Value {
+  }
+
+  /// B's fragment of the instruction at (n0, k0).
+  Value loadB(int64_t n0, int64_t k0) {
     if (ldmatrixB)
       return nvgpu::LdMatrixOp::create(
                  b, loc, VectorType::get({2, 2}, f16), op->getOperand(1),
@@ -236,49 +262,73 @@ void rewriteMarkedOp(linalg::LinalgOp op, const MmaLoops &loops) {
         elements.push_back(
             load(1, point(nullptr, plus(g, n0), plus(twoQ, k0 + e + 8 * r))));
     return fragment({2, 2}, f16, elements);
-  };
-  auto accumulatorPoint = [&](int64_t m0, int64_t n0, int64_t r, int64_t e) {
-    return point(plus(g, m0 + 8 * r), plus(twoQ, n0 + e), nullptr);
-  };
-
-  int64_t tilesM = loops.sizes[loops.m] / kM;
-  int64_t tilesN = loops.sizes[loops.n] / kN;
-  int64_t stepsK = loops.sizes[loops.k] / kK;
-  SmallVector<Value> acc;
-  for (int64_t i = 0; i < tilesM; ++i)
-    for (int64_t j = 0; j < tilesN; ++j) {
-      SmallVector<Value> elements;
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t e = 0; e < 2; ++e)
-          elements.push_back(load(2, accumulatorPoint(i * kM, j * kN, r, e)));
-      acc.push_back(fragment({2, 2}, f32, elements));
-    }
-  for (int64_t s = 0; s < stepsK; ++s) {
-    SmallVector<Value> a, bFragments;
-    for (int64_t i = 0; i < tilesM; ++i)
-      a.push_back(loadA(i * kM, s * kK));
-    for (int64_t j = 0; j < tilesN; ++j)
-      bFragments.push_back(loadB(j * kN, s * kK));
-    for (int64_t i = 0; i < tilesM; ++i)
-      for (int64_t j = 0; j < tilesN; ++j) {
-        Value &c = acc[i * tilesN + j];
-        c = nvgpu::MmaSyncOp::create(b, loc, a[i], bFragments[j], c,
-                                     ArrayRef<int64_t>{kM, kN, kK});
-      }
   }
-  Value out = op.getDpsInits()[0];
-  for (int64_t i = 0; i < tilesM; ++i)
-    for (int64_t j = 0; j < tilesN; ++j)
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t e = 0; e < 2; ++e) {
-          Value v = vector::ExtractOp::create(b, loc, acc[i * tilesN + j],
-                                              ArrayRef<int64_t>{r, e});
-          memref::StoreOp::create(
-              b, loc, v, out,
-              indices(2, accumulatorPoint(i * kM, j * kN, r, e)));
+
+  SmallVector<Value> accumulatorPoint(int64_t m0, int64_t n0, int64_t r,
+                                      int64_t e) {
+    return point(plus(g, m0 + 8 * r), plus(twoQ, n0 + e), nullptr);
+  }
+
+  int64_t tilesM() const { return loops.sizes[loops.m] / kM; }
+  int64_t tilesN() const { return loops.sizes[loops.n] / kN; }
+
+  /// One accumulator fragment per instruction, row-major over (M, N); they
+  /// stay in registers over the whole K range of the op.
+  SmallVector<Value> loadAccumulators() {
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < tilesM(); ++i)
+      for (int64_t j = 0; j < tilesN(); ++j) {
+        SmallVector<Value> elements;
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t e = 0; e < 2; ++e)
+            elements.push_back(load(2, accumulatorPoint(i * kM, j * kN, r, e)));
+        acc.push_back(fragment({2, 2}, f32, elements));
+      }
+    return acc;
+  }
+
+  void multiply(SmallVector<Value> &acc) {
+    int64_t stepsK = loops.sizes[loops.k] / kK;
+    for (int64_t s = 0; s < stepsK; ++s) {
+      SmallVector<Value> a, bFragments;
+      for (int64_t i = 0; i < tilesM(); ++i)
+        a.push_back(loadA(i * kM, s * kK));
+      for (int64_t j = 0; j < tilesN(); ++j)
+        bFragments.push_back(loadB(j * kN, s * kK));
+      for (int64_t i = 0; i < tilesM(); ++i)
+        for (int64_t j = 0; j < tilesN(); ++j) {
+          Value &c = acc[i * tilesN() + j];
+          c = nvgpu::MmaSyncOp::create(b, loc, a[i], bFragments[j], c,
+                                       ArrayRef<int64_t>{kM, kN, kK});
         }
-  op->erase();
-}
+    }
+  }
+
+  void storeAccumulators(ArrayRef<Value> acc) {
+    Value out = op.getDpsInits()[0];
+    for (int64_t i = 0; i < tilesM(); ++i)
+      for (int64_t j = 0; j < tilesN(); ++j)
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t e = 0; e < 2; ++e) {
+            Value v = vector::ExtractOp::create(b, loc, acc[i * tilesN() + j],
+                                                ArrayRef<int64_t>{r, e});
+            memref::StoreOp::create(
+                b, loc, v, out,
+                indices(2, accumulatorPoint(i * kM, j * kN, r, e)));
+          }
+  }
+
+  linalg::LinalgOp op;
+  const MmaLoops &loops;
+  OpBuilder b;
+  Location loc;
+  SmallVector<AffineMap> maps;
+  Type f16, f32;
+  llvm::DenseMap<std::pair<Value, int64_t>, Value> offsets; // plus()'s
+  // Set by placeLane().
+  Value g, twoQ, zero, laneRow, laneColumn;
+  bool ldmatrixA = false, ldmatrixB = false;
+};
 
 struct LowerMatrixInstructionsPass
     : public kgen::impl::LowerMatrixInstructionsPassBase<
@@ -324,7 +374,7 @@ struct LowerMatrixInstructionsPass
         failed = true;
         continue;
       }
-      rewriteMarkedOp(linalgOp, *loops);
+      MmaSyncRewriter(linalgOp, *loops).rewrite();
     }
     if (failed)
       signalPassFailure();
