@@ -114,6 +114,32 @@ public:
   void rewrite();
 
 private:
+  // The phases of rewrite(), in order.
+
+  /// Makes the steps' aligned vector copies cp.async and drops the loads
+  /// they replace.
+  void makeCopiesAsync();
+  /// Gives each staged buffer D copies, selected by the step index.
+  void multiBuffer();
+  /// The barriers in the body with only copies (`stageOps`) or nothing
+  /// with effects since the previous one.
+  SmallVector<Operation *>
+  copyOnlyBarriers(const SetVector<Operation *> &stageOps);
+  /// Issues the prologue's steps before the loop, and in the body the step
+  /// D-1 ahead, then waits for the current step and synchronizes.
+  void issueAhead(ArrayRef<Operation *> ordered);
+  /// Erases the synchronous copies, the barriers between them and what
+  /// only they used.
+  void eraseSynchronousCopies(ArrayRef<Operation *> barriers,
+                              ArrayRef<Operation *> ordered);
+
+  /// Issues one step's copies (`ordered`, cloned), at induction variable
+  /// `at`, when that step exists, and commits them as one group (an empty
+  /// one past the end, so every thread counts the same groups).
+  Value issueStep(OpBuilder &builder, Value at, ArrayRef<Operation *> ordered);
+  /// The induction variable `steps` steps after `from`.
+  Value stepStart(OpBuilder &builder, Value from, int64_t steps);
+
   /// The buffer a view is taken of; through the multi-buffer selects this
   /// pass made, the last copy stands for the buffer.
   Value rootBuffer(Value view) const {
@@ -264,6 +290,35 @@ private:
 };
 
 void LoopPipeliner::rewrite() {
+  makeCopiesAsync();
+  multiBuffer();
+  // The analysis again, on the rewritten copies: it held before, and the
+  // rewrite only made copies asynchronous and buffers selected.
+  std::optional<NotPipelined> failure = collectUnits();
+  if (!failure)
+    failure = collectSlice();
+  assert(!failure && "the rewrite broke what the analysis checked");
+  (void)failure;
+  SetVector<Operation *> stageOps(slice.begin(), slice.end());
+  stageOps.insert(units.begin(), units.end());
+  SmallVector<Operation *> ordered(stageOps.begin(), stageOps.end());
+  llvm::sort(ordered,
+             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+  // Found before the steps are issued: those ops are neither copies nor
+  // free of effects, and would keep every barrier.
+  SmallVector<Operation *> barriers = copyOnlyBarriers(stageOps);
+  issueAhead(ordered);
+  eraseSynchronousCopies(barriers, ordered);
+  // The next step overwrites the buffer this one computed on only after
+  // every thread is done with it.
+  Operation *last = body->getTerminator()->getPrevNode();
+  if (!last || !isa<gpu::BarrierOp>(last)) {
+    OpBuilder b(body->getTerminator());
+    gpu::BarrierOp::create(b, loop.getLoc());
+  }
+}
+
+void LoopPipeliner::makeCopiesAsync() {
   IRRewriter rewriter(loop.getContext());
   // Global-to-shared vector copies in the steps' copies become cp.async
   // (only those whose vectors are aligned to their size: createAsyncGroups
@@ -298,9 +353,11 @@ void LoopPipeliner::rewrite() {
     op->erase();
   for (Operation *op : deadLoads)
     op->erase();
+}
 
-  // Multi-buffering: step i uses copy i mod D of each staged buffer, chosen
-  // by ((iv - lb) / step) mod D (in arith: a division by the symbolic step
+void LoopPipeliner::multiBuffer() {
+  // Step i uses copy i mod D of each staged buffer, chosen by
+  // ((iv - lb) / step) mod D (in arith: a division by the symbolic step
   // is not affine).
   Location loc = loop.getLoc();
   OpBuilder b = OpBuilder::atBlockBegin(body);
@@ -335,45 +392,10 @@ void LoopPipeliner::rewrite() {
     chains.insert(chain.begin(), chain.end());
     buffer = cast<BlockArgument>(copies.back());
   }
+}
 
-  // The analysis again, on the rewritten copies: it held before, and the
-  // rewrite only made copies asynchronous and buffers selected.
-  std::optional<NotPipelined> failure = collectUnits();
-  if (!failure)
-    failure = collectSlice();
-  assert(!failure && "the rewrite broke what the analysis checked");
-  (void)failure;
-  SetVector<Operation *> stageOps(slice.begin(), slice.end());
-  stageOps.insert(units.begin(), units.end());
-  SmallVector<Operation *> ordered(stageOps.begin(), stageOps.end());
-  llvm::sort(ordered,
-             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
-
-  // Issues one step's copies, at induction variable `at`, when that step
-  // exists, and commits them as one group (an empty one past the end, so
-  // every thread counts the same groups).
-  Value ub = loop.getUpperBound();
-  auto issueStep = [&](OpBuilder &builder, Value at) {
-    Value exists =
-        arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::slt, at, ub);
-    auto guard = scf::IfOp::create(builder, loc, exists);
-    OpBuilder inside = guard.getThenBodyBuilder();
-    IRMapping mapping;
-    mapping.map(loop.getInductionVar(), at);
-    for (Operation *op : ordered)
-      inside.clone(*op, mapping);
-    auto token = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
-    return nvgpu::DeviceAsyncCreateGroupOp::create(builder, loc, token,
-                                                   ValueRange{});
-  };
-  // The induction variable `steps` steps after `from`.
-  auto stepStart = [&](OpBuilder &builder, Value from, int64_t steps) {
-    Value offset = arith::MulIOp::create(
-        builder, loc, loop.getStep(),
-        arith::ConstantIndexOp::create(builder, loc, steps));
-    return arith::AddIOp::create(builder, loc, from, offset).getResult();
-  };
-
+SmallVector<Operation *>
+LoopPipeliner::copyOnlyBarriers(const SetVector<Operation *> &stageOps) {
   // Barriers that only separated copies from copies go: a step's copies
   // are now issued together, ahead of time.
   SmallVector<Operation *> barriers;
@@ -388,17 +410,50 @@ void LoopPipeliner::rewrite() {
     if (!stageOps.contains(&op) && !isMemoryEffectFree(&op))
       onlyCopies = false;
   }
+  return barriers;
+}
 
+Value LoopPipeliner::issueStep(OpBuilder &builder, Value at,
+                               ArrayRef<Operation *> ordered) {
+  Location loc = loop.getLoc();
+  Value exists = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::slt,
+                                       at, loop.getUpperBound());
+  auto guard = scf::IfOp::create(builder, loc, exists);
+  OpBuilder inside = guard.getThenBodyBuilder();
+  IRMapping mapping;
+  mapping.map(loop.getInductionVar(), at);
+  for (Operation *op : ordered)
+    inside.clone(*op, mapping);
+  auto token = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
+  return nvgpu::DeviceAsyncCreateGroupOp::create(builder, loc, token,
+                                                 ValueRange{});
+}
+
+Value LoopPipeliner::stepStart(OpBuilder &builder, Value from, int64_t steps) {
+  Location loc = loop.getLoc();
+  Value offset = arith::MulIOp::create(
+      builder, loc, loop.getStep(),
+      arith::ConstantIndexOp::create(builder, loc, steps));
+  return arith::AddIOp::create(builder, loc, from, offset).getResult();
+}
+
+void LoopPipeliner::issueAhead(ArrayRef<Operation *> ordered) {
   // Prologue: steps 0 .. D-2.
-  b.setInsertionPoint(loop);
+  OpBuilder b(loop);
   for (int64_t j = 0; j + 1 < depth; ++j)
-    issueStep(b, stepStart(b, loop.getLowerBound(), j));
+    issueStep(b, stepStart(b, loop.getLowerBound(), j), ordered);
   // Each step: issue step i+D-1, wait for step i, synchronize.
   b.setInsertionPointToStart(body);
-  Value group = issueStep(b, stepStart(b, loop.getInductionVar(), depth - 1));
+  Value group =
+      issueStep(b, stepStart(b, loop.getInductionVar(), depth - 1), ordered);
+  Location loc = loop.getLoc();
   nvgpu::DeviceAsyncWaitOp::create(b, loc, group,
                                    b.getI32IntegerAttr(depth - 1));
   gpu::BarrierOp::create(b, loc);
+}
+
+void LoopPipeliner::eraseSynchronousCopies(ArrayRef<Operation *> barriers,
+                                           ArrayRef<Operation *> ordered) {
   for (Operation *op : barriers)
     op->erase();
   for (Operation *unit : llvm::reverse(units))
@@ -408,13 +463,6 @@ void LoopPipeliner::rewrite() {
     if (!units.contains(op) && op->use_empty() &&
         (isMemoryEffectFree(op) || isMovableLoad(op)))
       op->erase();
-  // The next step overwrites the buffer this one computed on only after
-  // every thread is done with it.
-  Operation *last = body->getTerminator()->getPrevNode();
-  if (!last || !isa<gpu::BarrierOp>(last)) {
-    b.setInsertionPoint(body->getTerminator());
-    gpu::BarrierOp::create(b, loc);
-  }
 }
 
 struct PipelineSharedCopiesPass
