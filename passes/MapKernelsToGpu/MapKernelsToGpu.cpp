@@ -14,10 +14,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/TransformOps/GPUTransformOps.h"
-#include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
-#include "mlir/Dialect/Transform/IR/TransformTypes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Transform/IR/TransformTypes.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::kgen {
@@ -119,6 +119,168 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
   return dims;
 }
 
+/// A buffer moved off the heap (onto the stack or into shared memory) is
+/// no longer freed.
+void eraseDeallocs(Value buffer) {
+  for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+    if (isa<memref::DeallocOp>(user))
+      user->erase();
+}
+
+bool isWorkgroupBuffer(memref::AllocOp alloc) {
+  return gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(alloc.getType());
+}
+
+/// The kernel's block-mapped foralls, one launch each. Fails, at the op,
+/// when host-side code does more than allocate buffers and define
+/// constants: any computation outside a launch would run on the CPU on
+/// device memory.
+FailureOr<SmallVector<scf::ForallOp>> collectLaunches(func::FuncOp kernel) {
+  SmallVector<scf::ForallOp> launches;
+  for (Operation &op : kernel.getBody().front()) {
+    if (auto forall = dyn_cast<scf::ForallOp>(op);
+        forall && hasMapping(forall, /*blocks=*/true)) {
+      launches.push_back(forall);
+      continue;
+    }
+    if (!isa<memref::AllocOp, memref::DeallocOp, arith::ConstantOp,
+             memref::SubViewOp, memref::CopyOp, func::ReturnOp>(op) &&
+        !isMemoryEffectFree(&op))
+      return op.emitError("this op of kernel '")
+             << kernel.getSymName()
+             << "' is outside the scheduled loops and cannot run on the GPU "
+                "(fuse it in the schedule)";
+  }
+  return launches;
+}
+
+/// Buffers allocated inside a launch are per-thread tiles: they live on
+/// the thread's stack (registers or local memory, `privateAddressSpace`
+/// when not 0), not the heap. Those the schedule placed in workgroup
+/// memory are left for attributeWorkgroupBuffers, which needs the launch.
+LogicalResult moveThreadBuffersToStack(scf::ForallOp forall,
+                                       unsigned privateAddressSpace) {
+  SmallVector<memref::AllocOp> allocs;
+  forall.getBody()->walk([&](memref::AllocOp a) { allocs.push_back(a); });
+  for (memref::AllocOp alloc : allocs) {
+    if (!alloc.getType().hasStaticShape())
+      return alloc.emitError("a dynamically sized buffer inside a GPU "
+                             "launch is not supported");
+    if (isWorkgroupBuffer(alloc))
+      continue;
+    OpBuilder b(alloc);
+    MemRefType type = alloc.getType();
+    if (privateAddressSpace != 0)
+      type = MemRefType::get(type.getShape(), type.getElementType(),
+                             type.getLayout(),
+                             b.getI64IntegerAttr(privateAddressSpace));
+    auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), type,
+                                           alloc.getAlignmentAttr());
+    // Users keep the original (generic address space) type through a
+    // cast, so no view, loop or branch has to change type.
+    Value replacement = alloca.getResult();
+    if (type != alloc.getType())
+      replacement = memref::MemorySpaceCastOp::create(
+          b, alloc.getLoc(), alloc.getType(), replacement);
+    alloc.getResult().replaceAllUsesWith(replacement);
+    eraseDeallocs(replacement);
+    alloc.erase();
+  }
+  return success();
+}
+
+/// A strided copy would become a call to the host runtime's memrefCopy;
+/// inside a launch it must be a loop nest, as linalg.copy lowers to.
+void copiesToLinalg(scf::ForallOp forall) {
+  SmallVector<memref::CopyOp> copies;
+  forall.getBody()->walk([&](memref::CopyOp c) { copies.push_back(c); });
+  for (memref::CopyOp copy : copies) {
+    // Bufferization leaves a tile's write-back as a copy onto itself.
+    if (copy.getSource() == copy.getTarget()) {
+      copy.erase();
+      continue;
+    }
+    OpBuilder b(copy);
+    linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                           copy.getTarget());
+    copy.erase();
+  }
+}
+
+/// Workgroup buffers are declared by the launch (a shared-memory
+/// attribution: one buffer per workgroup for the launch's lifetime).
+/// Every iteration of a loop around the alloc gets the same buffer, which
+/// is what the schedule wants: each reduction step overwrites the previous
+/// one's tile after a barrier.
+LogicalResult attributeWorkgroupBuffers(func::FuncOp kernel) {
+  SmallVector<memref::AllocOp> workgroupAllocs;
+  kernel.walk([&](memref::AllocOp alloc) {
+    if (isWorkgroupBuffer(alloc))
+      workgroupAllocs.push_back(alloc);
+  });
+  for (memref::AllocOp alloc : workgroupAllocs) {
+    auto launch = alloc->getParentOfType<gpu::LaunchOp>();
+    if (!launch)
+      return alloc.emitError("a workgroup-memory buffer outside the "
+                             "scheduled block loops cannot be placed in "
+                             "shared memory");
+    BlockArgument buffer =
+        launch.addWorkgroupAttribution(alloc.getType(), alloc.getLoc());
+    eraseDeallocs(alloc.getResult());
+    alloc.getResult().replaceAllUsesWith(buffer);
+    alloc.erase();
+  }
+  return success();
+}
+
+/// Transforms mapping launch `i` (the forall marked kgen.launch = i) onto
+/// a gpu.launch with `blockDims[i]` threads, its nested foralls onto
+/// threads, warps and warpgroups.
+OwningOpRef<ModuleOp>
+buildLaunchMapping(MLIRContext *ctx, ArrayRef<SmallVector<int64_t>> blockDims) {
+  return buildTransformModule(
+      ctx, UnknownLoc::get(ctx), [&](ImplicitLocOpBuilder &b, Value root) {
+        auto anyOp = transform::AnyOpType::get(ctx);
+        for (auto [i, dims] : llvm::enumerate(blockDims)) {
+          DictionaryAttr marker = b.getDictionaryAttr(
+              b.getNamedAttr(kLaunchAttr, b.getI64IntegerAttr(i)));
+          Value forall = transform::MatchOp::create(
+              b, anyOp, root, b.getStrArrayAttr({"scf.forall"}),
+              transform::MatchInterfaceEnumAttr(), marker, TypeAttr(),
+              ArrayAttr());
+          Value launch = transform::MapForallToBlocks::create(
+              b, anyOp, forall, /*grid_dims=*/ArrayRef<int64_t>(),
+              /*generate_gpu_launch=*/true);
+          transform::MapNestedForallToThreads::create(
+              b, anyOp, launch, dims, /*sync_after_distribute=*/true,
+              kWarpSize);
+        }
+      });
+}
+
+/// Marks each launch's forall with its index and maps them all onto
+/// gpu.launch ops, their block shapes read from the thread loops.
+LogicalResult mapLaunches(func::FuncOp kernel,
+                          ArrayRef<scf::ForallOp> launches) {
+  SmallVector<SmallVector<int64_t>> launchBlockDims;
+  for (auto [i, launch] : llvm::enumerate(launches)) {
+    scf::ForallOp forall = launch;
+    std::string why;
+    FailureOr<SmallVector<int64_t>> dims = blockDims(forall, kWarpSize, why);
+    if (failed(dims))
+      return forall.emitError(why);
+    forall->setAttr(
+        kLaunchAttr,
+        IntegerAttr::get(IntegerType::get(kernel.getContext(), 64), i));
+    launchBlockDims.push_back(*dims);
+  }
+  if (std::optional<TransformError> error = applyTransforms(
+          kernel, *buildLaunchMapping(kernel.getContext(), launchBlockDims)))
+    return kernel.emitError("mapping to GPU launches failed: ")
+           << error->diagnostics;
+  return success();
+}
+
 struct MapKernelsToGpuPass final
     : mlir::kgen::impl::MapKernelsToGpuPassBase<MapKernelsToGpuPass> {
   using MapKernelsToGpuPassBase::MapKernelsToGpuPassBase;
@@ -196,153 +358,21 @@ struct MapKernelsToGpuPass final
     });
     if (!scheduled)
       (void)wrapInSingleThreadLaunch(kernel);
-    SmallVector<scf::ForallOp> launches;
-    for (Operation &op : kernel.getBody().front()) {
-      if (auto forall = dyn_cast<scf::ForallOp>(op);
-          forall && hasMapping(forall, /*blocks=*/true)) {
-        launches.push_back(forall);
-        continue;
-      }
-      // Host-side code may only allocate buffers and define constants: any
-      // computation outside a launch would run on the CPU on device memory.
-      if (!isa<memref::AllocOp, memref::DeallocOp, arith::ConstantOp,
-               memref::SubViewOp, memref::CopyOp, func::ReturnOp>(op) &&
-          !isMemoryEffectFree(&op))
-        return op.emitError("this op of kernel '")
-               << kernel.getSymName()
-               << "' is outside the scheduled loops and cannot run on the GPU "
-                  "(fuse it in the schedule)";
-    }
-    if (launches.empty())
+    FailureOr<SmallVector<scf::ForallOp>> launches = collectLaunches(kernel);
+    if (failed(launches))
+      return failure();
+    if (launches->empty())
       return success(); // nothing to compute
-
-    // Buffers allocated inside a launch are per-thread tiles: they live on
-    // the thread's stack (registers or local memory), not the heap. Those
-    // the schedule placed in workgroup memory become the launch's shared
-    // buffers once it exists (below).
-    for (scf::ForallOp forall : launches) {
-      SmallVector<memref::AllocOp> allocs;
-      forall.getBody()->walk([&](memref::AllocOp a) { allocs.push_back(a); });
-      for (memref::AllocOp alloc : allocs) {
-        if (!alloc.getType().hasStaticShape())
-          return alloc.emitError("a dynamically sized buffer inside a GPU "
-                                 "launch is not supported");
-        if (isWorkgroupBuffer(alloc))
-          continue;
-        OpBuilder b(alloc);
-        MemRefType type = alloc.getType();
-        if (privateAddressSpace != 0)
-          type = MemRefType::get(type.getShape(), type.getElementType(),
-                                 type.getLayout(),
-                                 b.getI64IntegerAttr(privateAddressSpace));
-        auto alloca = memref::AllocaOp::create(b, alloc.getLoc(), type,
-                                               alloc.getAlignmentAttr());
-        // Users keep the original (generic address space) type through a
-        // cast, so no view, loop or branch has to change type.
-        Value replacement = alloca.getResult();
-        if (type != alloc.getType())
-          replacement = memref::MemorySpaceCastOp::create(
-              b, alloc.getLoc(), alloc.getType(), replacement);
-        alloc.getResult().replaceAllUsesWith(replacement);
-        eraseDeallocs(replacement);
-        alloc.erase();
-      }
-    }
-
-    // A strided copy would become a call to the host runtime's memrefCopy;
-    // inside a launch it must be a loop nest, as linalg.copy lowers to.
-    for (scf::ForallOp forall : launches) {
-      SmallVector<memref::CopyOp> copies;
-      forall.getBody()->walk([&](memref::CopyOp c) { copies.push_back(c); });
-      for (memref::CopyOp copy : copies) {
-        // Bufferization leaves a tile's write-back as a copy onto itself.
-        if (copy.getSource() == copy.getTarget()) {
-          copy.erase();
-          continue;
-        }
-        OpBuilder b(copy);
-        linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
-                               copy.getTarget());
-        copy.erase();
-      }
-    }
-
-    SmallVector<SmallVector<int64_t>> launchBlockDims;
-    for (auto [i, forall] : llvm::enumerate(launches)) {
-      std::string why;
-      FailureOr<SmallVector<int64_t>> dims = blockDims(forall, kWarpSize, why);
-      if (failed(dims))
-        return forall.emitError(why);
-      forall->setAttr(kLaunchAttr,
-                      IntegerAttr::get(IntegerType::get(&getContext(), 64), i));
-      launchBlockDims.push_back(*dims);
-    }
-    if (std::optional<TransformError> error =
-            applyTransforms(kernel, *buildLaunchMapping(launchBlockDims)))
-      return kernel.emitError("mapping to GPU launches failed: ")
-             << error->diagnostics;
-
-    // Workgroup buffers are declared by the launch (a shared-memory
-    // attribution: one buffer per workgroup for the launch's lifetime).
-    // Every iteration of a loop around the alloc gets the same buffer,
-    // which is what the schedule wants: each reduction step overwrites the
-    // previous one's tile after a barrier.
-    SmallVector<memref::AllocOp> workgroupAllocs;
-    kernel.walk([&](memref::AllocOp alloc) {
-      if (isWorkgroupBuffer(alloc))
-        workgroupAllocs.push_back(alloc);
-    });
-    for (memref::AllocOp alloc : workgroupAllocs) {
-      auto launch = alloc->getParentOfType<gpu::LaunchOp>();
-      if (!launch)
-        return alloc.emitError("a workgroup-memory buffer outside the "
-                               "scheduled block loops cannot be placed in "
-                               "shared memory");
-      BlockArgument buffer =
-          launch.addWorkgroupAttribution(alloc.getType(), alloc.getLoc());
-      eraseDeallocs(alloc.getResult());
-      alloc.getResult().replaceAllUsesWith(buffer);
-      alloc.erase();
-    }
-    return success();
-  }
-
-  /// Transforms mapping launch `i` (the forall marked kgen.launch = i) onto
-  /// a gpu.launch with `blockDims[i]` threads, its nested foralls onto
-  /// threads, warps and warpgroups.
-  OwningOpRef<ModuleOp>
-  buildLaunchMapping(ArrayRef<SmallVector<int64_t>> blockDims) {
-    MLIRContext *ctx = &getContext();
-    return buildTransformModule(
-        ctx, UnknownLoc::get(ctx), [&](ImplicitLocOpBuilder &b, Value root) {
-          auto anyOp = transform::AnyOpType::get(ctx);
-          for (auto [i, dims] : llvm::enumerate(blockDims)) {
-            DictionaryAttr marker = b.getDictionaryAttr(
-                b.getNamedAttr(kLaunchAttr, b.getI64IntegerAttr(i)));
-            Value forall = transform::MatchOp::create(
-                b, anyOp, root, b.getStrArrayAttr({"scf.forall"}),
-                transform::MatchInterfaceEnumAttr(), marker, TypeAttr(),
-                ArrayAttr());
-            Value launch = transform::MapForallToBlocks::create(
-                b, anyOp, forall, /*grid_dims=*/ArrayRef<int64_t>(),
-                /*generate_gpu_launch=*/true);
-            transform::MapNestedForallToThreads::create(
-                b, anyOp, launch, dims, /*sync_after_distribute=*/true,
-                kWarpSize);
-          }
-        });
-  }
-
-  /// A buffer moved off the heap (onto the stack or into shared memory) is
-  /// no longer freed.
-  static void eraseDeallocs(Value buffer) {
-    for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
-      if (isa<memref::DeallocOp>(user))
-        user->erase();
-  }
-
-  static bool isWorkgroupBuffer(memref::AllocOp alloc) {
-    return gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(alloc.getType());
+    // Every launch's buffers first: one that cannot be placed fails the
+    // kernel before any copy is rewritten.
+    for (scf::ForallOp forall : *launches)
+      if (failed(moveThreadBuffersToStack(forall, privateAddressSpace)))
+        return failure();
+    for (scf::ForallOp forall : *launches)
+      copiesToLinalg(forall);
+    if (failed(mapLaunches(kernel, *launches)))
+      return failure();
+    return attributeWorkgroupBuffers(kernel);
   }
 };
 
