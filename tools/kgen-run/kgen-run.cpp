@@ -1,11 +1,15 @@
-//===- kgen-run.cpp - run a function of a kgen program on the CPU ---------===//
+//===- kgen-run.cpp - run a function of a kgen program --------------------===//
 //
 //   kgen-run prog.mlir [--function=main] [--input=a.npy ...] [--seed=N]
 //            [--output=out.npy ... | --output-dir=DIR]
+//            [--device=gpu [--chip=C] [--check] [--time=N [--report=F]]]
 //
 // Inputs come from .npy files (one per argument) or from a seeded uniform
 // distribution; each output gets a one-line summary and optionally a .npy.
 // bf16 tensors are exchanged as float32 .npy (NumPy has no bfloat16).
+// The function runs on the CPU (the reference) or, compiled by kgen's GPU
+// pipeline, on the GPU, where it can be checked against the CPU and timed.
+// main is the driver; each step is a function that returns its error.
 //
 //===----------------------------------------------------------------------===//
 
@@ -100,6 +104,16 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
+static int fail(llvm::Error error) {
+  return fail(llvm::toString(std::move(error)));
+}
+
+/// An error whose text is `message` alone, for fail().
+static llvm::Error error(const llvm::Twine &message) {
+  return llvm::make_error<llvm::StringError>(message,
+                                             llvm::inconvertibleErrorCode());
+}
+
 /// Reads the .npy for argument `index`; bf16 arguments take float32 files.
 static llvm::Expected<HostTensor>
 loadInput(llvm::StringRef path, const TensorSignature &sig, unsigned index) {
@@ -131,6 +145,243 @@ loadInput(llvm::StringRef path, const TensorSignature &sig, unsigned index) {
   return rounded;
 }
 
+/// Parses the program; its located errors go through `sourceMgr`'s
+/// handler, which the caller keeps for the compilers' diagnostics too.
+static llvm::Expected<OwningOpRef<ModuleOp>>
+parseProgram(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
+  std::string message;
+  auto file = openInputFile(inputFile, &message);
+  if (!file)
+    return error(message);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return error("could not parse '" + inputFile + "' (see the errors above)");
+  return module;
+}
+
+/// The options that only make sense on one device, checked before any
+/// compilation.
+static llvm::Error checkDeviceOptions() {
+  if (device != "cpu" && device != "gpu")
+    return error("--device must be cpu or gpu, not '" + device + "'");
+  if (device != "gpu" && (check || timeRuns > 0 || !reportPath.empty()))
+    return error("--check, --time and --report need --device=gpu");
+  return llvm::Error::success();
+}
+
+/// The compiled function: on the CPU always (the reference, and the
+/// source of the signatures), and with --device=gpu on the GPU too.
+struct Program {
+  std::unique_ptr<CpuFunction> cpu;
+  std::unique_ptr<GpuFunction> gpu;
+};
+
+static llvm::Expected<Program> compileProgram(ModuleOp module) {
+  Program program;
+  auto function = CpuFunction::compile(module, functionName);
+  if (!function)
+    return function.takeError();
+  program.cpu = std::move(*function);
+  if (device == "gpu") {
+    GpuCodegenOptions options;
+    options.chip = chip;
+    options.scheduleCheckSeeds = checkSeeds;
+    options.scheduleOptions = scheduleOptions;
+    auto compiled = GpuFunction::compile(module, functionName, options);
+    if (!compiled)
+      return compiled.takeError();
+    program.gpu = std::move(*compiled);
+  }
+  return program;
+}
+
+/// One tensor per argument: from the --input files, or else uniform in
+/// [-1, 1) from --seed.
+static llvm::Expected<std::vector<HostTensor>>
+loadInputs(llvm::ArrayRef<TensorSignature> sigs) {
+  std::vector<HostTensor> inputs;
+  if (!inputPaths.empty()) {
+    if (inputPaths.size() != sigs.size())
+      return error(llvm::formatv("'{0}' takes {1} arguments but {2} --input "
+                                 "files were given",
+                                 functionName, sigs.size(), inputPaths.size()));
+    for (auto [i, path] : llvm::enumerate(inputPaths)) {
+      auto tensor = loadInput(path, sigs[i], i);
+      if (!tensor)
+        return tensor.takeError();
+      inputs.push_back(std::move(*tensor));
+    }
+    return inputs;
+  }
+  std::mt19937 generator(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (const TensorSignature &sig : sigs) {
+    HostTensor tensor(sig.elementType, sig.shape);
+    for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+      tensor.set(i, uniform(generator));
+    inputs.push_back(std::move(tensor));
+  }
+  return inputs;
+}
+
+/// Checks the output options against the function's results, and creates
+/// --output-dir, before anything runs.
+static llvm::Error prepareOutputs(size_t numOutputs) {
+  if (!outputPaths.empty() && !outputDir.empty())
+    return error("--output and --output-dir are mutually exclusive; use one");
+  if (!outputPaths.empty() && outputPaths.size() != numOutputs)
+    return error(llvm::formatv("'{0}' returns {1} results but {2} --output "
+                               "files were given",
+                               functionName, numOutputs, outputPaths.size()));
+  if (!outputDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+      return error(outputDir + ": " + ec.message());
+  return llvm::Error::success();
+}
+
+/// --check: runs the CPU reference on the same inputs and compares each
+/// output, printing one line per output; fails on the first mismatch.
+static llvm::Error checkAgainstCpu(const CpuFunction &reference,
+                                   llvm::ArrayRef<HostTensor> inputs,
+                                   llvm::ArrayRef<HostTensor> outputs) {
+  auto expected = reference.run(inputs);
+  if (!expected)
+    return expected.takeError();
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(outputs, *expected))) {
+    auto &[got, want] = pair;
+    double tol = got.elementType == ElementType::F32 ? 1e-4 : 2e-2;
+    double worst = 0;
+    int64_t bad = 0;
+    for (int64_t k = 0, e = got.numElements(); k < e; ++k) {
+      double g = got.get(k), w = want.get(k);
+      if (std::isnan(g) && std::isnan(w))
+        continue;
+      double diff = std::fabs(g - w);
+      worst = std::max(worst, std::isnan(diff) ? INFINITY : diff);
+      if (!(diff <= tol + tol * std::fabs(w)))
+        ++bad;
+    }
+    llvm::outs() << "check " << i
+                 << ": max |gpu - cpu| = " << llvm::format("%.3g", worst)
+                 << ", " << bad << " elements outside rtol = atol = " << tol
+                 << "\n";
+    if (bad)
+      return error(llvm::formatv("output {0} differs from the CPU reference "
+                                 "in {1} elements",
+                                 i, bad));
+  }
+  return llvm::Error::success();
+}
+
+/// The timing of --time: the runs' milliseconds sorted, and the roofline
+/// floor they are measured against.
+struct Timing {
+  std::vector<double> runs;
+  double median, floorMs;
+};
+
+/// Prints one line per kernel launch and returns them as the report's
+/// "kernels".
+static nlohmann::json printKernels(const GpuFunction::Profile &profile) {
+  llvm::outs() << llvm::formatv("{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
+                                "{6,11}\n",
+                                "kernel", "grid", "block", "regs", "local",
+                                "smem", "median ms");
+  nlohmann::json kernelsJson = nlohmann::json::array();
+  for (const runtime::LaunchRecord &k : profile.kernels) {
+    std::string grid =
+        llvm::formatv("{0}x{1}x{2}", k.grid[0], k.grid[1], k.grid[2]);
+    std::string block =
+        llvm::formatv("{0}x{1}x{2}", k.block[0], k.block[1], k.block[2]);
+    llvm::outs() << llvm::formatv(
+        "{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
+        "{6,11:F4}\n",
+        k.kernel, grid, block, k.registers, k.localBytes,
+        k.staticSharedBytes + k.dynamicSharedBytes, k.milliseconds);
+    kernelsJson.push_back({{"kernel", k.kernel},
+                           {"grid", {k.grid[0], k.grid[1], k.grid[2]}},
+                           {"block", {k.block[0], k.block[1], k.block[2]}},
+                           {"registers", k.registers},
+                           {"local_bytes", k.localBytes},
+                           {"static_shared_bytes", k.staticSharedBytes},
+                           {"dynamic_shared_bytes", k.dynamicSharedBytes},
+                           {"median_ms", k.milliseconds}});
+  }
+  return kernelsJson;
+}
+
+/// --report: the timing and the kernels as JSON, written atomically.
+static llvm::Error writeReport(const GpuFunction &gpu, const Timing &timing,
+                               nlohmann::json kernelsJson) {
+  const std::vector<double> &runs = timing.runs;
+  nlohmann::json report = {{"program", inputFile.getValue()},
+                           {"function", functionName.getValue()},
+                           {"chip", chip.getValue()},
+                           {"runs", runs.size()},
+                           {"median_ms", timing.median},
+                           {"min_ms", runs.front()},
+                           {"max_ms", runs.back()},
+                           {"roofline_floor_ms", timing.floorMs},
+                           {"bytes", gpu.bytes()},
+                           {"flops", gpu.flops()},
+                           {"peak_flops", peakFlops.getValue()},
+                           {"bandwidth", bandwidth.getValue()},
+                           {"kernels", std::move(kernelsJson)}};
+  return writeFileAtomically(
+      reportPath,
+      report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+          "\n");
+}
+
+/// --time: profiles the GPU function, prints its kernels and the total
+/// against the roofline floor, and writes the --report.
+static llvm::Error timeOnGpu(const GpuFunction &gpu,
+                             llvm::ArrayRef<HostTensor> inputs) {
+  auto profile = gpu.profile(inputs, timeRuns);
+  if (!profile)
+    return profile.takeError();
+  Timing timing;
+  timing.runs = profile->runMilliseconds;
+  std::vector<double> &runs = timing.runs;
+  std::sort(runs.begin(), runs.end());
+  timing.median = runs[runs.size() / 2];
+  timing.floorMs =
+      1e3 * std::max(gpu.flops() / peakFlops, gpu.bytes() / bandwidth);
+  nlohmann::json kernelsJson = printKernels(*profile);
+  llvm::outs() << llvm::formatv(
+      "total: median {0:F4} ms over {1} runs (min {2:F4}, max {3:F4}); "
+      "roofline floor {4:F4} ms ({5:F3} MB, {6:F3} GFLOP): {7:F1}x the "
+      "floor\n",
+      timing.median, runs.size(), runs.front(), runs.back(), timing.floorMs,
+      gpu.bytes() / 1e6, gpu.flops() / 1e9, timing.median / timing.floorMs);
+  if (reportPath.empty())
+    return llvm::Error::success();
+  return writeReport(gpu, timing, std::move(kernelsJson));
+}
+
+/// Writes each output where --output or --output-dir says, and prints its
+/// one-line summary.
+static llvm::Error writeOutputs(llvm::ArrayRef<HostTensor> outputs) {
+  for (auto [i, tensor] : llvm::enumerate(outputs)) {
+    std::string path;
+    if (!outputPaths.empty())
+      path = outputPaths[i];
+    else if (!outputDir.empty())
+      path = (outputDir + "/output" + llvm::Twine(i) + ".npy").str();
+    if (!path.empty())
+      if (llvm::Error err = writeNpy(path, tensor))
+        return err;
+    TensorStats stats = computeStats(tensor);
+    llvm::outs() << "output " << i << ": " << tensor.typeString()
+                 << llvm::format(" min=%.6g max=%.6g mean=%.6g", stats.min,
+                                 stats.max, stats.mean)
+                 << " nan=" << stats.nanCount << " inf=" << stats.infCount
+                 << (path.empty() ? "" : " -> " + path) << "\n";
+  }
+  return llvm::Error::success();
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
@@ -143,186 +394,36 @@ int main(int argc, char **argv) {
   registerAllExtensions(registry);
   registerAllKgen(registry);
   MLIRContext context(registry);
-
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  std::string error;
-  auto file = openInputFile(inputFile, &error);
-  if (!file)
-    return fail(error);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+
+  auto module = parseProgram(sourceMgr, context);
   if (!module)
-    return fail("could not parse '" + inputFile + "' (see the errors above)");
+    return fail(module.takeError());
+  if (llvm::Error err = checkDeviceOptions())
+    return fail(std::move(err));
+  auto program = compileProgram(**module);
+  if (!program)
+    return fail(program.takeError());
+  const CpuFunction &cpu = *program->cpu;
+  const GpuFunction *gpu = program->gpu.get();
 
-  if (device != "cpu" && device != "gpu")
-    return fail("--device must be cpu or gpu, not '" + device + "'");
-  if (device != "gpu" && (check || timeRuns > 0 || !reportPath.empty()))
-    return fail("--check, --time and --report need --device=gpu");
-  auto function = CpuFunction::compile(*module, functionName);
-  if (!function)
-    return fail(llvm::toString(function.takeError()));
-  std::unique_ptr<GpuFunction> gpuFunction;
-  if (device == "gpu") {
-    GpuCodegenOptions options;
-    options.chip = chip;
-    options.scheduleCheckSeeds = checkSeeds;
-    options.scheduleOptions = scheduleOptions;
-    auto compiled = GpuFunction::compile(*module, functionName, options);
-    if (!compiled)
-      return fail(llvm::toString(compiled.takeError()));
-    gpuFunction = std::move(*compiled);
-  }
-  auto sigs = (*function)->inputs();
+  auto inputs = loadInputs(cpu.inputs());
+  if (!inputs)
+    return fail(inputs.takeError());
+  if (llvm::Error err = prepareOutputs(cpu.outputs().size()))
+    return fail(std::move(err));
 
-  std::vector<HostTensor> inputs;
-  if (!inputPaths.empty()) {
-    if (inputPaths.size() != sigs.size())
-      return fail(llvm::formatv("'{0}' takes {1} arguments but {2} --input "
-                                "files were given",
-                                functionName, sigs.size(), inputPaths.size())
-                      .str());
-    for (auto [i, path] : llvm::enumerate(inputPaths)) {
-      auto tensor = loadInput(path, sigs[i], i);
-      if (!tensor)
-        return fail(llvm::toString(tensor.takeError()));
-      inputs.push_back(std::move(*tensor));
-    }
-  } else {
-    std::mt19937 generator(seed);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    for (const TensorSignature &sig : sigs) {
-      HostTensor tensor(sig.elementType, sig.shape);
-      for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
-        tensor.set(i, uniform(generator));
-      inputs.push_back(std::move(tensor));
-    }
-  }
-
-  if (!outputPaths.empty() && !outputDir.empty())
-    return fail("--output and --output-dir are mutually exclusive; use one");
-  size_t numOutputs = (*function)->outputs().size();
-  if (!outputPaths.empty() && outputPaths.size() != numOutputs)
-    return fail(llvm::formatv("'{0}' returns {1} results but {2} --output "
-                              "files were given",
-                              functionName, numOutputs, outputPaths.size())
-                    .str());
-  if (!outputDir.empty())
-    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
-      return fail(outputDir + ": " + ec.message());
-
-  auto outputs =
-      gpuFunction ? gpuFunction->run(inputs) : (*function)->run(inputs);
+  auto outputs = gpu ? gpu->run(*inputs) : cpu.run(*inputs);
   if (!outputs)
-    return fail(llvm::toString(outputs.takeError()));
-  if (gpuFunction && check) {
-    auto reference = (*function)->run(inputs);
-    if (!reference)
-      return fail(llvm::toString(reference.takeError()));
-    for (auto [i, pair] : llvm::enumerate(llvm::zip(*outputs, *reference))) {
-      auto &[got, want] = pair;
-      double tol = got.elementType == ElementType::F32 ? 1e-4 : 2e-2;
-      double worst = 0;
-      int64_t bad = 0;
-      for (int64_t k = 0, e = got.numElements(); k < e; ++k) {
-        double g = got.get(k), w = want.get(k);
-        if (std::isnan(g) && std::isnan(w))
-          continue;
-        double diff = std::fabs(g - w);
-        worst = std::max(worst, std::isnan(diff) ? INFINITY : diff);
-        if (!(diff <= tol + tol * std::fabs(w)))
-          ++bad;
-      }
-      llvm::outs() << "check " << i
-                   << ": max |gpu - cpu| = " << llvm::format("%.3g", worst)
-                   << ", " << bad << " elements outside rtol = atol = " << tol
-                   << "\n";
-      if (bad)
-        return fail(llvm::formatv("output {0} differs from the CPU reference "
-                                  "in {1} elements",
-                                  i, bad)
-                        .str());
-    }
-  }
-
-  if (gpuFunction && timeRuns > 0) {
-    auto profile = gpuFunction->profile(inputs, timeRuns);
-    if (!profile)
-      return fail(llvm::toString(profile.takeError()));
-    std::vector<double> runs = profile->runMilliseconds;
-    std::sort(runs.begin(), runs.end());
-    double median = runs[runs.size() / 2];
-    double floorMs = 1e3 * std::max(gpuFunction->flops() / peakFlops,
-                                    gpuFunction->bytes() / bandwidth);
-    llvm::outs() << llvm::formatv("{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
-                                  "{6,11}\n",
-                                  "kernel", "grid", "block", "regs", "local",
-                                  "smem", "median ms");
-    nlohmann::json kernelsJson = nlohmann::json::array();
-    for (const runtime::LaunchRecord &k : profile->kernels) {
-      std::string grid =
-          llvm::formatv("{0}x{1}x{2}", k.grid[0], k.grid[1], k.grid[2]);
-      std::string block =
-          llvm::formatv("{0}x{1}x{2}", k.block[0], k.block[1], k.block[2]);
-      llvm::outs() << llvm::formatv(
-          "{0,-28} {1,-12} {2,-12} {3,5} {4,6} {5,6} "
-          "{6,11:F4}\n",
-          k.kernel, grid, block, k.registers, k.localBytes,
-          k.staticSharedBytes + k.dynamicSharedBytes, k.milliseconds);
-      kernelsJson.push_back({{"kernel", k.kernel},
-                             {"grid", {k.grid[0], k.grid[1], k.grid[2]}},
-                             {"block", {k.block[0], k.block[1], k.block[2]}},
-                             {"registers", k.registers},
-                             {"local_bytes", k.localBytes},
-                             {"static_shared_bytes", k.staticSharedBytes},
-                             {"dynamic_shared_bytes", k.dynamicSharedBytes},
-                             {"median_ms", k.milliseconds}});
-    }
-    llvm::outs() << llvm::formatv(
-        "total: median {0:F4} ms over {1} runs (min {2:F4}, max {3:F4}); "
-        "roofline floor {4:F4} ms ({5:F3} MB, {6:F3} GFLOP): {7:F1}x the "
-        "floor\n",
-        median, runs.size(), runs.front(), runs.back(), floorMs,
-        gpuFunction->bytes() / 1e6, gpuFunction->flops() / 1e9,
-        median / floorMs);
-    if (!reportPath.empty()) {
-      nlohmann::json report = {{"program", inputFile.getValue()},
-                               {"function", functionName.getValue()},
-                               {"chip", chip.getValue()},
-                               {"runs", runs.size()},
-                               {"median_ms", median},
-                               {"min_ms", runs.front()},
-                               {"max_ms", runs.back()},
-                               {"roofline_floor_ms", floorMs},
-                               {"bytes", gpuFunction->bytes()},
-                               {"flops", gpuFunction->flops()},
-                               {"peak_flops", peakFlops.getValue()},
-                               {"bandwidth", bandwidth.getValue()},
-                               {"kernels", kernelsJson}};
-      if (llvm::Error err = writeFileAtomically(
-              reportPath,
-              report.dump(2, ' ', false,
-                          nlohmann::json::error_handler_t::replace) +
-                  "\n"))
-        return fail(llvm::toString(std::move(err)));
-    }
-  }
-
-  for (auto [i, tensor] : llvm::enumerate(*outputs)) {
-    std::string path;
-    if (!outputPaths.empty())
-      path = outputPaths[i];
-    else if (!outputDir.empty())
-      path = (outputDir + "/output" + llvm::Twine(i) + ".npy").str();
-    if (!path.empty())
-      if (llvm::Error err = writeNpy(path, tensor))
-        return fail(llvm::toString(std::move(err)));
-    TensorStats stats = computeStats(tensor);
-    llvm::outs() << "output " << i << ": " << tensor.typeString()
-                 << llvm::format(" min=%.6g max=%.6g mean=%.6g", stats.min,
-                                 stats.max, stats.mean)
-                 << " nan=" << stats.nanCount << " inf=" << stats.infCount
-                 << (path.empty() ? "" : " -> " + path) << "\n";
-  }
+    return fail(outputs.takeError());
+  if (gpu && check)
+    if (llvm::Error err = checkAgainstCpu(cpu, *inputs, *outputs))
+      return fail(std::move(err));
+  if (gpu && timeRuns > 0)
+    if (llvm::Error err = timeOnGpu(*gpu, *inputs))
+      return fail(std::move(err));
+  if (llvm::Error err = writeOutputs(*outputs))
+    return fail(std::move(err));
   return 0;
 }
