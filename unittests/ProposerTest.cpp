@@ -90,4 +90,23 @@ TEST(Proposer, HeuristicUsesTensorCoresForF16GemmsOnNvidia) {
       << verdictOf(simpler[0], nullptr, k).message;
 }
 
+TEST(Proposer, HeuristicKeepsContractionsOverAFusedTransposeScalar) {
+  // ops: 0 transpose (of B), 1 fill, 2 matmul (root and sink).
+  KernelInfo k = gemmKernel();
+  k.opNames = {"linalg.transpose", "linalg.fill", "linalg.matmul"};
+  k.consumers = {{2}, {2}, {}};
+  k.rootIndex = k.sinkIndex = 2;
+  k.rootInitProducers = {1};
+  k.sinkLoops = {64, 128, 96};
+  k.sinkParallel = {true, true, false};
+  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_EQ(j.value("vector_width", 1), 1) << j.dump();
+  // The same kernel without the transpose is vectorized.
+  k.opNames[0] = "linalg.generic";
+  k.consumers = {{}, {2}, {}};
+  j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_GT(j.value("vector_width", 1), 1) << j.dump();
+}
+
 } // namespace
+
