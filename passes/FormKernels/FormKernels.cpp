@@ -9,7 +9,8 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Proposer/GroupingProposer.h"
+#include "kgen/Proposer/ProposalDriver.h"
+#include "kgen/Proposer/ProposerFactory.h"
 #include "kgen/Schedule/Records.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -135,6 +136,7 @@ std::string checkGrouping(ArrayRef<Operation *> ops,
 struct FormKernelsPass final
     : mlir::kgen::impl::FormKernelsPassBase<FormKernelsPass> {
   using FormKernelsPassBase::FormKernelsPassBase;
+  friend LlmOptions kgen::llmOptionsOf<>(const FormKernelsPass &);
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -214,41 +216,41 @@ struct FormKernelsPass final
     }
     for (const SmallVector<unsigned> &group : grouping)
       request.greedy.emplace_back(group.begin(), group.end());
-    std::vector<GroupingAttempt> history;
-    for (unsigned round = 0; round < groupingRounds; ++round) {
-      request.history = history;
-      GroupingCandidate c = proposer->propose(request);
-      Verdict verdict = Verdict::accept();
-      Grouping candidate;
-      if (c.failure) {
-        verdict = *c.failure;
-      } else if (std::string problem =
-                     parseGrouping(*c.grouping, ops.size(), candidate);
-                 !problem.empty()) {
-        verdict = Verdict::reject(Reason::Schema, problem);
-      } else if (std::string illegal =
-                     checkGrouping(ops, position, candidate);
-                 !illegal.empty()) {
-        verdict = Verdict::reject(Reason::IllegalGrouping, illegal);
-      }
-      logProposal(func, round, c, verdict);
-      if (verdict.accepted) {
-        grouping = candidate;
-        func.emitRemark() << "kernel grouping from " << proposer->name()
-                          << ": " << c.grouping->dump();
-        return;
-      }
-      history.push_back(
-          {c.grouping ? *c.grouping : nlohmann::json(), verdict});
-      // Nothing more will come from an exhausted transcript or budget.
-      if (verdict.reason == Reason::ReplayExhausted ||
-          verdict.reason == Reason::LlmBudgetExhausted)
-        break;
+    Grouping candidate; // the last one checked
+    auto check = [&](const GroupingCandidate &c) {
+      candidate.clear();
+      if (std::string problem =
+              parseGrouping(*c.grouping, ops.size(), candidate);
+          !problem.empty())
+        return Verdict::reject(Reason::Schema, problem);
+      if (std::string illegal = checkGrouping(ops, position, candidate);
+          !illegal.empty())
+        return Verdict::reject(Reason::IllegalGrouping, illegal);
+      return Verdict::accept();
+    };
+    auto record = [&](const CheckedCandidate<GroupingCandidate> &attempt) {
+      logProposal(func, attempt.round, attempt.candidate, attempt.verdict);
+    };
+    ProposalDriver<GroupingCandidate> driver(check, record,
+                                             {groupingRounds, false});
+    ProposalOutcome<GroupingCandidate> outcome =
+        driver.run([&](llvm::ArrayRef<GroupingAttempt> history)
+                       -> std::vector<GroupingCandidate> {
+          request.history = history;
+          return {proposer->propose(request)};
+        });
+    if (outcome.accepted) {
+      grouping = candidate; // the run stopped at it
+      func.emitRemark() << "kernel grouping from " << proposer->name() << ": "
+                        << outcome.accepted->grouping->dump();
+      return;
     }
-    const Verdict &last = history.back().verdict;
+    Verdict last = outcome.lastRejection.value_or(
+        Verdict::reject(Reason::None, "no grouping was proposed"));
     func.emitWarning() << "no kernel grouping from the " << proposer->name()
-                       << " proposer was legal (last: [" << stringifyReason(last.reason) << "] "
-                       << last.message << "); using the default grouping";
+                       << " proposer was legal (last: ["
+                       << stringifyReason(last.reason) << "] " << last.message
+                       << "); using the default grouping";
   }
 
   void logProposal(func::FuncOp func, unsigned round,
@@ -311,34 +313,18 @@ struct FormKernelsPass final
 
   LogicalResult createProposer() {
     proposer.reset();
-    if (groupingProposer == "greedy")
-      return success();
-    if (groupingProposer == "random") {
-      proposer = createRandomGroupingProposer(groupingSeed);
-    } else if (groupingProposer == "replay") {
-      if (groupingReplay.empty())
-        return getOperation().emitError(
-            "the replay grouping proposer needs grouping-replay=<file.jsonl>");
-      auto replay = createReplayGroupingProposer(groupingReplay);
-      if (!replay)
-        return getOperation().emitError(llvm::toString(replay.takeError()));
-      proposer = std::move(*replay);
-    } else if (groupingProposer == "llm") {
-      if (llmEndpoint.empty() || llmModel.empty())
-        return getOperation().emitError(
-            "the llm grouping proposer needs llm-endpoint=<url> and "
-            "llm-model=<name> (see docs/llm.md)");
-      LlmOptions options;
-      options.endpoint = llmEndpoint;
-      options.model = llmModel;
-      options.timeoutSeconds = llmTimeout;
-      options.apiKeyEnv = llmApiKeyEnv;
-      proposer = createLlmGroupingProposer(options);
-    } else {
-      return getOperation().emitError()
-             << "unknown grouping-proposer '" << groupingProposer
-             << "' (expected greedy, random, replay or llm)";
-    }
+    auto kind = parseProposerKind(groupingProposer, ProposalDomain::Grouping);
+    if (!kind)
+      return getOperation().emitError(llvm::toString(kind.takeError()));
+    ProposerConfig config;
+    config.kind = *kind;
+    config.seed = groupingSeed;
+    config.replayFile = groupingReplay;
+    config.llm = llmOptionsOf(*this);
+    auto created = kgen::createProposer<GroupingProposer>(config);
+    if (!created)
+      return getOperation().emitError(llvm::toString(created.takeError()));
+    proposer = std::move(*created);
     return success();
   }
 

@@ -5,6 +5,29 @@
 
 include "mlir/Pass/PassBase.td"
 
+// The endpoint of the LLM proposers, shared by kgen-form-kernels and
+// kgen-schedule-kernels (llmOptionsOf in kgen/Proposer/ProposerFactory.h
+// reads them; docs/llm.md describes them).
+defvar kgenLlmOptions = [
+    Option<"llmEndpoint", "llm-endpoint", "std::string", "\"\"",
+           "Base URL of an OpenAI-compatible API, e.g. http://host:8000/v1">,
+    Option<"llmModel", "llm-model", "std::string", "\"\"", "Model name">,
+    Option<"llmTemperature", "llm-temperature", "double", "0.2",
+           "Sampling temperature">,
+    Option<"llmMaxTokens", "llm-max-tokens", "int", "2048",
+           "Completion tokens per request">,
+    Option<"llmTimeout", "llm-timeout", "double", "60",
+           "Seconds allowed per request">,
+    Option<"llmMaxRequests", "llm-max-requests", "int", "16",
+           "HTTP requests allowed for the whole compilation, retries "
+           "included">,
+    Option<"llmTokenBudget", "llm-token-budget", "int64_t", "1000000",
+           "Prompt + completion tokens allowed for the whole compilation">,
+    Option<"llmApiKeyEnv", "llm-api-key-env", "std::string",
+           "\"KGEN_LLM_API_KEY\"",
+           "Environment variable holding the API key (never logged)">,
+];
+
 def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
   let summary = "Lower kgen operations to linalg on tensors";
   let description = [{
@@ -81,15 +104,7 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
            "Transcript (JSONL) for the replay grouping proposer">,
     Option<"groupingTrajectory", "grouping-trajectory", "std::string",
            "\"\"", "JSONL log every grouping proposal is appended to">,
-    Option<"llmEndpoint", "llm-endpoint", "std::string", "\"\"",
-           "llm grouping proposer: base URL of the chat-completions API">,
-    Option<"llmModel", "llm-model", "std::string", "\"\"", "Model name">,
-    Option<"llmTimeout", "llm-timeout", "double", "60",
-           "Seconds per request">,
-    Option<"llmApiKeyEnv", "llm-api-key-env", "std::string",
-           "\"KGEN_LLM_API_KEY\"",
-           "Environment variable holding the API key">,
-  ];
+  ] # kgenLlmOptions;
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
@@ -127,23 +142,6 @@ def ScheduleKernelsPass : Pass<"kgen-schedule-kernels", "::mlir::ModuleOp"> {
            "schedules">,
     Option<"trajectoryFile", "trajectory", "std::string", "\"\"",
            "JSONL log receiving every proposal and its verdict">,
-    Option<"llmEndpoint", "llm-endpoint", "std::string", "\"\"",
-           "Base URL of an OpenAI-compatible API, e.g. http://host:8000/v1">,
-    Option<"llmModel", "llm-model", "std::string", "\"\"", "Model name">,
-    Option<"llmTemperature", "llm-temperature", "double", "0.2",
-           "Sampling temperature">,
-    Option<"llmMaxTokens", "llm-max-tokens", "int", "2048",
-           "Completion tokens per request">,
-    Option<"llmTimeout", "llm-timeout", "double", "60",
-           "Seconds allowed per request">,
-    Option<"llmMaxRequests", "llm-max-requests", "int", "16",
-           "HTTP requests allowed for the whole compilation, retries "
-           "included">,
-    Option<"llmTokenBudget", "llm-token-budget", "int64_t", "1000000",
-           "Prompt + completion tokens allowed for the whole compilation">,
-    Option<"llmApiKeyEnv", "llm-api-key-env", "std::string",
-           "\"KGEN_LLM_API_KEY\"",
-           "Environment variable holding the API key (never logged)">,
     Option<"checkSeeds", "check-seeds", "unsigned", "3",
            "Random input sets of the numerical check (0 disables it)">,
     Option<"printSchedules", "print-schedules", "bool", "false",
@@ -152,7 +150,7 @@ def ScheduleKernelsPass : Pass<"kgen-schedule-kernels", "::mlir::ModuleOp"> {
            "Emit a remark summarizing the verdicts of all candidates">,
     Option<"apply", "apply", "bool", "true",
            "Apply the chosen schedules (off: only choose and record)">,
-  ];
+  ] # kgenLlmOptions;
   let dependentDialects = [
     "::mlir::transform::TransformDialect",
     "::mlir::scf::SCFDialect",

@@ -48,9 +48,9 @@
 
 // Bad options are errors.
 // RUN: not kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping-proposer=oracle 2>&1 | FileCheck %s --check-prefix=UNKNOWN
-// UNKNOWN: error: unknown grouping-proposer 'oracle' (expected greedy, random, replay or llm)
+// UNKNOWN: error: unknown grouping-proposer 'oracle'; expected greedy, llm, replay or random
 // RUN: not kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping-proposer=replay 2>&1 | FileCheck %s --check-prefix=NOFILE
-// NOFILE: error: the replay grouping proposer needs grouping-replay=<file.jsonl>
+// NOFILE: error: the replay grouping proposer needs a transcript: grouping-replay=<file.jsonl>
 // RUN: not kgen-opt %s -kgen-to-linalg "-kgen-form-kernels=grouping-proposer=replay grouping-replay=%t.does-not-exist" 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: grouping transcript {{.*}}does-not-exist: {{.*}}o such file or directory
 // RUN: not kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping-proposer=llm 2>&1 | FileCheck %s --check-prefix=NOLLM
