@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/IR/TransformTypes.h"
 #include "mlir/Parser/Parser.h"
@@ -33,19 +34,22 @@ protected:
     return r;
   }
 
+  OwningOpRef<ModuleOp>
+  build(llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+    return buildTransformModule(&context, UnknownLoc::get(&context), body);
+  }
+
   /// A module that annotates the op tagged `tag` with `note`.
   OwningOpRef<ModuleOp> annotate(llvm::StringRef note) {
-    return buildTransformModule(
-        &context, UnknownLoc::get(&context),
-        [&](ImplicitLocOpBuilder &b, Value root) {
-          auto anyOp = transform::AnyOpType::get(&context);
-          DictionaryAttr tag =
-              b.getDictionaryAttr(b.getNamedAttr("tag", b.getUnitAttr()));
-          Value op = transform::MatchOp::create(
-              b, anyOp, root, ArrayAttr(), transform::MatchInterfaceEnumAttr(),
-              tag, TypeAttr(), ArrayAttr());
-          transform::AnnotateOp::create(b, op, b.getStringAttr(note), Value());
-        });
+    return build([&](ImplicitLocOpBuilder &b, Value root) {
+      auto anyOp = transform::AnyOpType::get(&context);
+      DictionaryAttr tag =
+          b.getDictionaryAttr(b.getNamedAttr("tag", b.getUnitAttr()));
+      Value op = transform::MatchOp::create(b, anyOp, root, ArrayAttr(),
+                                            transform::MatchInterfaceEnumAttr(),
+                                            tag, TypeAttr(), ArrayAttr());
+      transform::AnnotateOp::create(b, op, b.getStringAttr(note), Value());
+    });
   }
 
   MLIRContext context;
@@ -60,29 +64,47 @@ TEST_F(ApplyTransforms, BuiltModulesApplyToThePayload) {
   EXPECT_TRUE(annotated);
 }
 
+TEST_F(ApplyTransforms, TheEntryPointOnlyReadsItsRoot) {
+  OwningOpRef<ModuleOp> module = annotate("seen");
+  auto entry = module->lookupSymbol<transform::NamedSequenceOp>(
+      transform::TransformDialect::kTransformEntryPointSymbolName);
+  ASSERT_TRUE(entry);
+  EXPECT_TRUE(
+      entry.getArgAttr(0, transform::TransformDialect::kArgReadOnlyAttrName));
+}
+
 TEST_F(ApplyTransforms, FailuresSayWhatFailed) {
-  auto malformed = applyTransformText(*payload, "module {");
+  auto anyOp = transform::AnyOpType::get(&context);
+  auto matchFunc = [&](ImplicitLocOpBuilder &b, Value root) -> Value {
+    return transform::MatchOp::create(b, root, {"func.func"});
+  };
+
+  // A module that does not verify: two tiled loops, one loop handle.
+  OwningOpRef<ModuleOp> twoLoopsOneHandle =
+      build([&](ImplicitLocOpBuilder &b, Value root) {
+        transform::TileUsingForOp::create(
+            b, anyOp, TypeRange{anyOp}, matchFunc(b, root), ValueRange(),
+            b.getDenseI64ArrayAttr({4, 4}), DenseI64ArrayAttr(),
+            b.getDenseBoolArrayAttr({false, false}));
+      });
+  auto malformed = applyTransforms(*payload, *twoLoopsOneHandle);
   ASSERT_TRUE(malformed.has_value());
   EXPECT_EQ(malformed->kind, TransformError::Kind::Malformed);
+  EXPECT_NE(malformed->diagnostics.find("loops"), std::string::npos);
 
-  auto noEntry = applyTransformText(
-      *payload, "module attributes {transform.with_named_sequence} {}");
+  OwningOpRef<ModuleOp> empty = ModuleOp::create(UnknownLoc::get(&context));
+  auto noEntry = applyTransforms(*payload, *empty);
   ASSERT_TRUE(noEntry.has_value());
   EXPECT_EQ(noEntry->kind, TransformError::Kind::Malformed);
   EXPECT_NE(noEntry->diagnostics.find("__transform_main"), std::string::npos);
 
   // Tiling a function is not something the interpreter can do.
-  auto refused = applyTransformText(*payload, R"mlir(
-    module attributes {transform.with_named_sequence} {
-      transform.named_sequence @__transform_main(
-          %root: !transform.any_op {transform.readonly}) {
-        %f = transform.structured.match ops{["func.func"]} in %root
-            : (!transform.any_op) -> !transform.any_op
-        %t, %l = transform.structured.tile_using_for %f tile_sizes [4]
-            : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
-        transform.yield
-      }
-    })mlir");
+  OwningOpRef<ModuleOp> tileFunction =
+      build([&](ImplicitLocOpBuilder &b, Value root) {
+        transform::TileUsingForOp::create(
+            b, TypeRange{anyOp}, matchFunc(b, root), ArrayRef<int64_t>{4});
+      });
+  auto refused = applyTransforms(*payload, *tileFunction);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->kind, TransformError::Kind::Interpreter);
   EXPECT_FALSE(refused->diagnostics.empty());

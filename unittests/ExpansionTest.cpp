@@ -1,203 +1,327 @@
-//===- ExpansionTest.cpp - schedules as transform scripts -----------------===//
+//===- ExpansionTest.cpp - schedules as transform modules -----------------===//
 
 #include "kgen/Schedule/Expansion.h"
 
 #include "ScheduleFixtures.h"
 
+#include "kgen/Transform/ApplyTransforms.h"
+
+#include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
+#include "mlir/Dialect/Transform/IR/TransformOps.h"
+#include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
+#include "mlir/IR/Verifier.h"
+
 #include <gtest/gtest.h>
 
+using namespace mlir;
 using namespace mlir::kgen;
 using namespace mlir::kgen::testing;
 using nlohmann::json;
 
 namespace {
 
-/// The script of `j` on `k`, which must pass rungs 1 and 2.
-std::string scriptOf(const json &j, const KernelInfo &k = gemmKernel()) {
-  Schedule s;
-  Verdict v = verdictOf(j, &s, k);
-  EXPECT_TRUE(v.accepted) << stringifyReason(v.reason).str() << ": " << v.message;
-  return expandSchedule(s, k);
+class Expansion : public ::testing::Test {
+protected:
+  Expansion() : context(registry()) { context.loadAllAvailableDialects(); }
+  static DialectRegistry registry() {
+    DialectRegistry r;
+    registerTransformDependencies(r);
+    return r;
+  }
+
+  /// The transform module of `j` on `k`, which must pass rungs 1 and 2.
+  OwningOpRef<ModuleOp> expand(const json &j,
+                               const KernelInfo &k = gemmKernel()) {
+    Schedule s;
+    Verdict v = verdictOf(j, &s, k);
+    EXPECT_TRUE(v.accepted)
+        << stringifyReason(v.reason).str() << ": " << v.message;
+    OwningOpRef<ModuleOp> module = expandSchedule(s, k, &context);
+    EXPECT_TRUE(succeeded(mlir::verify(*module)));
+    return module;
+  }
+
+  MLIRContext context;
+};
+
+/// The ops of type OpTy in `module`, in order.
+template <typename OpTy> std::vector<OpTy> all(ModuleOp module) {
+  std::vector<OpTy> ops;
+  module.walk([&](OpTy op) { ops.push_back(op); });
+  return ops;
 }
 
-bool contains(const std::string &text, const std::string &part) {
-  return text.find(part) != std::string::npos;
+/// The op of type OpTy that takes `handle` (there must be one).
+template <typename OpTy> OpTy userOf(Value handle) {
+  for (Operation *user : handle.getUsers())
+    if (auto op = dyn_cast<OpTy>(user))
+      return op;
+  ADD_FAILURE() << "no " << OpTy::getOperationName().str() << " takes it";
+  return nullptr;
 }
 
-size_t count(const std::string &text, const std::string &part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos;
-       at = text.find(part, at + part.size()))
-    ++n;
-  return n;
+std::string text(Operation *op) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  op->print(os);
+  return out;
 }
 
-TEST(Expansion, IsDeterministicAndFollowsTheSchedule) {
-  std::string a = scriptOf(base());
-  EXPECT_EQ(a, scriptOf(base()));
-  for (const char *expected :
-       {// The schedule it implements, then every op matched up front.
-        "// kgen schedule for main_kernel_0 (0x1234): "
-        "{\"fuse\":[0,1,2],\"matrix_instruction\":\"none\"",
-        "module attributes {transform.with_named_sequence} {\n"
-        "  transform.named_sequence @__transform_main(%root: "
-        "!transform.any_op {transform.readonly}) {\n"
-        "    %sink = transform.structured.match attributes {kgen.sink} in "
-        "%root : (!transform.any_op) -> !transform.any_op\n"
-        "    %op2 = transform.structured.match attributes {kgen.op = 2} in "
-        "%root",
-        // Workgroups, then threads, each level fusing consumers first.
-        "%tiled0, %block_forall = transform.structured.tile_using_forall "
-        "%sink tile_sizes [32, 64] (mapping = [#gpu.block<y>, "
-        "#gpu.block<x>])",
-        "%fused0_op2, %block_forall_2 = "
-        "transform.structured.fuse_into_containing_op %op2 into "
-        "%block_forall",
-        "%fused0_op1, %block_forall_1 = "
-        "transform.structured.fuse_into_containing_op %op1 into "
-        "%block_forall_2",
-        "tile_sizes [4, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])",
-        // The reduction loop innermost.
-        "tile_using_for %fused1_op1 tile_sizes [0, 0, 16]",
-        "    transform.yield\n  }\n}\n"})
-    EXPECT_TRUE(contains(a, expected)) << expected << "\n" << a;
-  EXPECT_FALSE(contains(a, "vectorize")) << a;
+std::string text(Attribute attr) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  attr.print(os);
+  return out;
 }
 
-TEST(Expansion, VectorStagesFollowTheVectorTile) {
+using Sizes = std::vector<int64_t>;
+Sizes sizes(transform::TileUsingForallOp op) {
+  ArrayRef<int64_t> tiles = op.getStaticTileSizes();
+  return Sizes(tiles.begin(), tiles.end());
+}
+Sizes sizes(transform::TileUsingForOp op) {
+  ArrayRef<int64_t> tiles = op.getStaticSizes();
+  return Sizes(tiles.begin(), tiles.end());
+}
+
+TEST_F(Expansion, IsDeterministicAndFollowsTheSchedule) {
+  OwningOpRef<ModuleOp> module = expand(base());
+  EXPECT_EQ(text(*module), text(*expand(base())));
+  // Every op matched up front: the sink, then the fused ops, consumers
+  // first.
+  auto matches = all<transform::MatchOp>(*module);
+  ASSERT_EQ(matches.size(), 4u);
+  EXPECT_EQ(text(matches[0].getOpAttrsAttr()), "{kgen.sink}");
+  EXPECT_EQ(text(matches[1].getOpAttrsAttr()), "{kgen.op = 2 : i64}");
+  EXPECT_EQ(text(matches[3].getOpAttrsAttr()), "{kgen.op = 0 : i64}");
+  // Workgroups, then threads, each level fusing consumers first.
+  auto foralls = all<transform::TileUsingForallOp>(*module);
+  ASSERT_EQ(foralls.size(), 2u);
+  EXPECT_EQ(foralls[0].getTarget(), matches[0].getResult());
+  EXPECT_EQ(sizes(foralls[0]), (Sizes{32, 64}));
+  EXPECT_EQ(text(foralls[0].getMappingAttr()),
+            "[#gpu.block<y>, #gpu.block<x>]");
+  auto fusions = all<transform::FuseIntoContainingOp>(*module);
+  ASSERT_EQ(fusions.size(), 6u);
+  EXPECT_EQ(fusions[0].getProducerOp(), matches[1].getResult());
+  EXPECT_EQ(fusions[0].getContainingOp(), foralls[0].getForallOp());
+  EXPECT_EQ(fusions[1].getProducerOp(), matches[2].getResult());
+  EXPECT_EQ(fusions[1].getContainingOp(), fusions[0].getNewContainingOp());
+  EXPECT_EQ(foralls[1].getTarget(), foralls[0].getTiledOp());
+  EXPECT_EQ(sizes(foralls[1]), (Sizes{4, 4}));
+  EXPECT_EQ(text(foralls[1].getMappingAttr()),
+            "[#gpu.thread<y>, #gpu.thread<x>]");
+  EXPECT_EQ(fusions[4].getContainingOp(), fusions[3].getNewContainingOp());
+  // The reduction loop innermost, on the root's thread tile.
+  auto loops = all<transform::TileUsingForOp>(*module);
+  ASSERT_EQ(loops.size(), 1u);
+  EXPECT_EQ(loops[0].getTarget(), fusions[4].getFusedOp());
+  EXPECT_EQ(sizes(loops[0]), (Sizes{0, 0, 16}));
+  EXPECT_TRUE(all<transform::VectorizeOp>(*module).empty());
+}
+
+TEST_F(Expansion, VectorStagesFollowTheVectorTile) {
   json j = base();
   j["vector_width"] = 4;
-  std::string script = scriptOf(j);
-  for (const char *expected :
-       {// W elements of the innermost thread-tiled loop per step.
-        "%vector_tiled, %vector_loop0, %vector_loop1 = "
-        "transform.structured.tile_using_for %tiled1 tile_sizes [1, 4]",
-        "transform.structured.vectorize %vector_tiled "
-        "{create_named_contraction}",
-        "transform.apply_patterns.vector.lower_contraction",
-        "transform.apply_patterns.vector.transfer_to_scf",
-        "transform.apply_patterns.vector.cast_away_vector_leading_one_dim"})
-    EXPECT_TRUE(contains(script, expected)) << expected << "\n" << script;
-  // Three bounded stages.
-  EXPECT_EQ(count(script, "max_num_rewrites = 100000"), 3u) << script;
+  OwningOpRef<ModuleOp> module = expand(j);
+  // W elements of the innermost thread-tiled loop per step.
+  auto threads = all<transform::TileUsingForallOp>(*module)[1];
+  auto vectors = userOf<transform::TileUsingForOp>(threads.getTiledOp());
+  ASSERT_TRUE(vectors);
+  EXPECT_EQ(sizes(vectors), (Sizes{1, 4}));
+  EXPECT_EQ(vectors.getLoops().size(), 2u);
+  auto vectorized = all<transform::VectorizeOp>(*module);
+  ASSERT_FALSE(vectorized.empty());
+  EXPECT_EQ(vectorized[0].getTarget(), vectors.getTiledLinalgOp());
+  for (transform::VectorizeOp op : vectorized)
+    EXPECT_TRUE(op.getCreateNamedContraction());
+  // Three bounded stages of lowering patterns.
+  auto stages = all<transform::ApplyPatternsOp>(*module);
+  ASSERT_EQ(stages.size(), 3u);
+  for (transform::ApplyPatternsOp stage : stages)
+    EXPECT_EQ(stage.getMaxNumRewrites(), 100000u);
+  EXPECT_EQ(all<transform::ApplyLowerContractionPatternsOp>(*module).size(),
+            1u);
+  EXPECT_EQ(all<transform::ApplyTransferToScfPatternsOp>(*module).size(), 1u);
+  EXPECT_EQ(all<transform::ApplyCastAwayVectorLeadingOneDimPatternsOp>(*module)
+                .size(),
+            1u);
   // f16 contractions accumulate in f32: no named contraction.
-  json mixed = base();
-  mixed["vector_width"] = 4;
-  EXPECT_FALSE(
-      contains(scriptOf(mixed, f16GemmKernel()), "create_named_contraction"));
+  OwningOpRef<ModuleOp> mixed = expand(j, f16GemmKernel());
+  for (transform::VectorizeOp op : all<transform::VectorizeOp>(*mixed))
+    EXPECT_FALSE(op.getCreateNamedContraction());
 }
 
-TEST(Expansion, SplitReductionTilesThePartialStageOnItsOwnGrid) {
+TEST_F(Expansion, SplitReductionTilesThePartialStageOnItsOwnGrid) {
   json j = {{"version", 1},
             {"workgroup_tile", {64}},
             {"thread_tile", {1}},
             {"reduction_tile", {64}},
             {"split_reduction", 4}};
-  std::string script = scriptOf(j, rowSumKernel());
-  for (const char *expected :
-       {"%split_init, %split_fill, %partial, %combine = "
-        "transform.structured.split_reduction %sink {split_factor = 4, "
-        "insert_split_dimension = 1}",
-        // One workgroup per output tile and chunk.
-        "%partial_tiled, %partial_forall = "
-        "transform.structured.tile_using_forall %partial tile_sizes [64, 1, "
-        "0] (mapping = [#gpu.block<y>, #gpu.block<x>])",
-        "fuse_into_containing_op %split_fill into %partial_forall",
-        "%partial_reduced, %partial_loop = transform.structured."
-        "tile_using_for %partial_tiled tile_sizes [0, 0, 64]",
-        // The combining stage takes the sink's place.
-        "transform.structured.tile_using_forall %combine tile_sizes [64, 0] "
-        "(mapping = [#gpu.block<x>])"})
-    EXPECT_TRUE(contains(script, expected)) << expected << "\n" << script;
+  OwningOpRef<ModuleOp> module = expand(j, rowSumKernel());
+  auto splits = all<transform::SplitReductionOp>(*module);
+  ASSERT_EQ(splits.size(), 1u);
+  transform::SplitReductionOp split = splits[0];
+  EXPECT_EQ(split.getSplitFactor(), 4u);
+  EXPECT_EQ(split.getInsertSplitDimension(), 1u);
+  // One workgroup per output tile and chunk.
+  auto partial = userOf<transform::TileUsingForallOp>(split.getSplitLinalgOp());
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(sizes(partial), (Sizes{64, 1, 0}));
+  EXPECT_EQ(text(partial.getMappingAttr()), "[#gpu.block<y>, #gpu.block<x>]");
+  auto fill = userOf<transform::FuseIntoContainingOp>(split.getFillOp());
+  ASSERT_TRUE(fill);
+  EXPECT_EQ(fill.getContainingOp(), partial.getForallOp());
   // The reduction tile applies to the partial stage only.
-  EXPECT_FALSE(contains(script, "%reduction_loop")) << script;
+  auto loops = all<transform::TileUsingForOp>(*module);
+  ASSERT_EQ(loops.size(), 1u);
+  EXPECT_EQ(loops[0].getTarget(), partial.getTiledOp());
+  EXPECT_EQ(sizes(loops[0]), (Sizes{0, 0, 64}));
+  // The combining stage takes the sink's place.
+  auto combine =
+      userOf<transform::TileUsingForallOp>(split.getCombiningLinalgOp());
+  ASSERT_TRUE(combine);
+  EXPECT_EQ(sizes(combine), (Sizes{64, 0}));
+  EXPECT_EQ(text(combine.getMappingAttr()), "[#gpu.block<x>]");
 }
 
-TEST(Expansion, PromotedOperandsAreStagedInWorkgroupMemory) {
+TEST_F(Expansion, PromotedOperandsAreStagedInWorkgroupMemory) {
   json j = base();
   j["promote_operands"] = {1, 0};
   j["vector_width"] = 4;
-  std::string script = scriptOf(j);
-  for (const char *expected :
-       {// The reduction loop around the thread loops, per workgroup.
-        "%reduced, %reduction_loop = transform.structured.tile_using_for "
-        "%fused0_op1 tile_sizes [0, 0, 16]",
-        "nofold_flags = [1, 1, 0]",
-        "%copy0, %copy1 = transform.split_handle %promote_copies",
-        "promote_tensor to #gpu.address_space<workgroup> %copy1_init",
-        "promote_tensor to #gpu.address_space<workgroup> "
-        "%accumulator_init",
-        // A's 32x16 tile over 8x16 threads (y, x): 4 rows of one
-        // column each.
-        "tile_using_forall %copy0 tile_sizes [4, 1] (mapping = "
-        "[#gpu.thread<y>, #gpu.thread<x>])",
-        // B's 16x64 tile: 2 rows of 4 columns each.
-        "tile_using_forall %copy1 tile_sizes [2, 4]",
-        "tile_using_forall %promoted_root tile_sizes [4, 4, 0]",
-        "transform.structured.vectorize %root_vector_tiled"})
-    EXPECT_TRUE(contains(script, expected)) << expected << "\n" << script;
+  OwningOpRef<ModuleOp> module = expand(j);
+  // The reduction loop around the thread loops, per workgroup: on the
+  // root fused into the workgroup tile.
+  auto fusions = all<transform::FuseIntoContainingOp>(*module);
+  auto reduction = all<transform::TileUsingForOp>(*module)[0];
+  EXPECT_EQ(reduction.getTarget(), fusions[1].getFusedOp());
+  EXPECT_EQ(sizes(reduction), (Sizes{0, 0, 16}));
+  auto pad = userOf<transform::PadOp>(reduction.getTiledLinalgOp());
+  ASSERT_TRUE(pad);
+  EXPECT_EQ(text(pad.getNofoldFlagsAttr()), "[1, 1, 0]");
+  auto copies = all<transform::SplitHandleOp>(*module);
+  ASSERT_EQ(copies.size(), 1u);
+  ASSERT_EQ(copies[0].getNumResults(), 2u);
+  // Both copies and the accumulator (the fill's init) in workgroup memory.
+  auto promoted = all<transform::PromoteTensorOp>(*module);
+  ASSERT_EQ(promoted.size(), 3u);
+  for (transform::PromoteTensorOp op : promoted)
+    EXPECT_EQ(text(op.getMemorySpaceAttr()), "#gpu.address_space<workgroup>");
+  auto init = [](transform::PromoteTensorOp op) {
+    return op.getTensor().getDefiningOp<transform::GetOperandOp>().getTarget();
+  };
+  EXPECT_EQ(init(promoted[1]), copies[0].getResult(1));
+  EXPECT_EQ(init(promoted[2]), fusions[2].getFusedOp());
+  // A's 32x16 tile over 8x16 threads (y, x): 4 rows of one column each;
+  // B's 16x64 tile: 2 rows of 4 columns each.
+  auto copyA = userOf<transform::TileUsingForallOp>(copies[0].getResult(0));
+  auto copyB = userOf<transform::TileUsingForallOp>(copies[0].getResult(1));
+  ASSERT_TRUE(copyA && copyB);
+  EXPECT_EQ(sizes(copyA), (Sizes{4, 1}));
+  EXPECT_EQ(text(copyA.getMappingAttr()), "[#gpu.thread<y>, #gpu.thread<x>]");
+  EXPECT_EQ(sizes(copyB), (Sizes{2, 4}));
+  auto step = userOf<transform::TileUsingForallOp>(pad.getPadded());
+  ASSERT_TRUE(step);
+  EXPECT_EQ(sizes(step), (Sizes{4, 4, 0}));
+  auto stepVectors = userOf<transform::TileUsingForOp>(step.getTiledOp());
+  ASSERT_TRUE(stepVectors);
+  EXPECT_TRUE(userOf<transform::VectorizeOp>(stepVectors.getTiledLinalgOp()));
   // The root is not the sink: its consumers read the accumulator, and no
-  // write-back copy is needed.
-  EXPECT_FALSE(contains(script, "%writeback"));
-  // Synchronous copies: no pipelining mark.
-  EXPECT_FALSE(contains(script, "kgen.pipeline_depth"));
+  // write-back copy is needed. Synchronous copies: no pipelining mark.
+  EXPECT_TRUE(all<transform::InsertSliceToCopyOp>(*module).empty());
+  EXPECT_TRUE(all<transform::AnnotateOp>(*module).empty());
 }
 
-TEST(Expansion, PipelineDepthMarksTheReductionLoop) {
+TEST_F(Expansion, PipelineDepthMarksTheReductionLoop) {
   json j = base();
   j["promote_operands"] = {0, 1};
   j["pipeline_depth"] = 2;
   // The expansion marks the loop for kgen-pipeline-shared-copies.
-  EXPECT_TRUE(contains(scriptOf(j),
-                       "%pipeline_depth = transform.param.constant 2 : i64 "
-                       "-> !transform.param<i64>\n"
-                       "    transform.annotate %reduction_loop "
-                       "\"kgen.pipeline_depth\" = %pipeline_depth"));
+  OwningOpRef<ModuleOp> module = expand(j);
+  auto marks = all<transform::AnnotateOp>(*module);
+  ASSERT_EQ(marks.size(), 1u);
+  EXPECT_EQ(marks[0].getName().str(), "kgen.pipeline_depth");
+  EXPECT_EQ(marks[0].getTarget(),
+            all<transform::TileUsingForOp>(*module)[0].getLoops()[0]);
+  auto depth = marks[0].getParam().getDefiningOp<transform::ParamConstantOp>();
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(text(depth.getValue()), "2 : i64");
 }
 
-TEST(Expansion, MmaSyncTilesTheRootOverWarps) {
-  std::string script = scriptOf(mmaSchedule(), f16GemmKernel());
-  EXPECT_TRUE(contains(script, "%promoted_root tile_sizes [32, 32, 0] "
-                               "(mapping = [#gpu.warp<y>, #gpu.warp<x>])"))
-      << script;
-  EXPECT_TRUE(
-      contains(script, "transform.annotate %root_threads \"kgen.mma_sync\""));
+TEST_F(Expansion, MmaSyncTilesTheRootOverWarps) {
+  OwningOpRef<ModuleOp> module = expand(mmaSchedule(), f16GemmKernel());
+  auto pad = all<transform::PadOp>(*module)[0];
+  auto step = userOf<transform::TileUsingForallOp>(pad.getPadded());
+  ASSERT_TRUE(step);
+  EXPECT_EQ(sizes(step), (Sizes{32, 32, 0}));
+  EXPECT_EQ(text(step.getMappingAttr()), "[#gpu.warp<y>, #gpu.warp<x>]");
+  auto mark = userOf<transform::AnnotateOp>(step.getTiledOp());
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark.getName().str(), "kgen.mma_sync");
   // 128 threads copy the 64x32 A tile 8 halves at a time: 2 rows each.
-  EXPECT_TRUE(contains(script, "%copy0 tile_sizes [2, 8] (mapping = "
-                               "[#gpu.thread<linear_dim_1>, "
-                               "#gpu.thread<linear_dim_0>])"))
-      << script;
+  auto copies = all<transform::SplitHandleOp>(*module)[0];
+  auto copyA = userOf<transform::TileUsingForallOp>(copies.getResult(0));
+  ASSERT_TRUE(copyA);
+  EXPECT_EQ(sizes(copyA), (Sizes{2, 8}));
+  EXPECT_EQ(text(copyA.getMappingAttr()),
+            "[#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>]");
   // The root itself is not vectorized: the tensor cores compute it.
-  EXPECT_FALSE(contains(script, "%root_vector"));
+  for (Operation *user : step.getTiledOp().getUsers())
+    EXPECT_FALSE(
+        (isa<transform::TileUsingForOp, transform::VectorizeOp>(user)));
 }
 
-TEST(Expansion, WgmmaTilesTheRootOverWarpgroups) {
+TEST_F(Expansion, WgmmaTilesTheRootOverWarpgroups) {
   json j = wgmmaSchedule();
   j["workgroup_tile"] = {64, 64};
-  std::string script = scriptOf(j, f16GemmKernelK256());
-  EXPECT_TRUE(contains(script, "%promoted_root tile_sizes [64, 64, 0] "
-                               "(mapping = [#gpu.warpgroup<y>, "
-                               "#gpu.warpgroup<x>])"))
-      << script;
-  EXPECT_TRUE(
-      contains(script, "transform.annotate %root_threads \"kgen.wgmma\""));
-  EXPECT_FALSE(contains(script, "%root_vector"));
+  OwningOpRef<ModuleOp> module = expand(j, f16GemmKernelK256());
+  auto pad = all<transform::PadOp>(*module)[0];
+  auto step = userOf<transform::TileUsingForallOp>(pad.getPadded());
+  ASSERT_TRUE(step);
+  EXPECT_EQ(sizes(step), (Sizes{64, 64, 0}));
+  EXPECT_EQ(text(step.getMappingAttr()),
+            "[#gpu.warpgroup<y>, #gpu.warpgroup<x>]");
+  auto mark = userOf<transform::AnnotateOp>(step.getTiledOp());
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark.getName().str(), "kgen.wgmma");
+  for (Operation *user : step.getTiledOp().getUsers())
+    EXPECT_FALSE(
+        (isa<transform::TileUsingForOp, transform::VectorizeOp>(user)));
 }
 
-TEST(Expansion, AStagedRootThatIsTheSinkWritesItsAccumulatorBack) {
+TEST_F(Expansion, AStagedRootThatIsTheSinkWritesItsAccumulatorBack) {
   KernelInfo k = f16GemmKernelK256();
   k.opNames = {"linalg.fill", "linalg.matmul"};
   k.consumers = {{1}, {}};
   k.sinkIndex = 1;
   json j = wgmmaSchedule();
   j["fuse"] = {0};
-  std::string script = scriptOf(j, k);
-  for (const char *expected :
-       {"%writeback = transform.structured.insert_slice_to_copy "
-        "%writeback_insert",
-        "%writeback_tiled, %writeback_forall = "
-        "transform.structured.tile_using_forall %writeback"})
-    EXPECT_TRUE(contains(script, expected)) << expected << "\n" << script;
+  OwningOpRef<ModuleOp> module = expand(j, k);
+  // The workgroup loop's result insertion becomes a copy, tiled over the
+  // threads.
+  auto copies = all<transform::InsertSliceToCopyOp>(*module);
+  ASSERT_EQ(copies.size(), 1u);
+  auto insert = copies[0].getTarget().getDefiningOp<transform::MatchOp>();
+  ASSERT_TRUE(insert);
+  EXPECT_EQ(text(insert.getOpsAttr()), "[\"tensor.parallel_insert_slice\"]");
+  EXPECT_TRUE(userOf<transform::TileUsingForallOp>(copies[0].getResult()));
+}
+
+TEST_F(Expansion, ScheduleTilingSeveralReductionLoopsDoesNotVerify) {
+  // The expansion makes one loop of the root's reduction loops; tiling two
+  // gives a module applyTransforms reports as malformed (rung 3).
+  KernelInfo k = gemmKernel();
+  k.rootLoops = {64, 128, 96, 2};
+  k.rootParallel = {true, true, false, false};
+  Schedule s;
+  s.workgroupTile = {32, 64};
+  s.threadTile = {4, 4};
+  s.reductionTile = {16, 1};
+  s.fuse = {0, 1, 2};
+  OwningOpRef<ModuleOp> module = expandSchedule(s, k, &context);
+  ScopedDiagnosticHandler quiet(&context,
+                                [](Diagnostic &) { return success(); });
+  EXPECT_TRUE(failed(mlir::verify(*module)));
 }
 
 } // namespace

@@ -1,9 +1,9 @@
-//===- Expansion.cpp - a schedule as a transform script -------------------===//
+//===- Expansion.cpp - a schedule as a transform module -------------------===//
 //
-// The script is written phase by phase (docs/schedules.md, "Expansion"):
-// handles to the kernel's ops, the split reduction, the tile levels with
-// their fusion, the reduction loop, the staging through shared memory, the
-// matrix instruction, and the vector stages.
+// The transform module is built phase by phase (docs/schedules.md,
+// "Expansion"): handles to the kernel's ops, the split reduction, the tile
+// levels with their fusion, the reduction loop, the staging through shared
+// memory, the matrix instruction, and the vector stages.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,11 +13,16 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Schedule/ResourceModel.h"
+#include "kgen/Transform/ApplyTransforms.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
+#include "mlir/Dialect/Transform/IR/TransformOps.h"
+#include "mlir/Dialect/Transform/IR/TransformTypes.h"
+#include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
 
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <map>
@@ -28,32 +33,58 @@ using namespace mlir::kgen;
 using namespace mlir::kgen::detail;
 
 namespace {
-constexpr const char *kOp = "!transform.any_op";
 
 /// Tile sizes over all loops of an op: `tiles` at its parallel loops, zero
 /// at the reduction loops (or the other way round).
-std::string tileList(const std::vector<bool> &parallel,
-                     const std::vector<int64_t> &tiles, bool onParallel) {
-  std::vector<int64_t> all;
+SmallVector<int64_t> tileList(const std::vector<bool> &parallel,
+                              const std::vector<int64_t> &tiles,
+                              bool onParallel) {
+  SmallVector<int64_t> all;
   size_t next = 0;
   for (bool p : parallel)
     all.push_back(p == onParallel ? tiles[next++] : 0);
-  return formatList(all);
+  return all;
 }
+
+/// What the loops of a tile level are mapped onto.
+enum class Level { Block, Thread, Warp, Warpgroup };
 
 /// gpu mapping attributes for the non-zero tiles, innermost loop on x
 /// (`linear`: on linear_dim_0, the fastest-varying part of the linear
 /// thread id).
-std::string mapping(const std::vector<int64_t> &tiles, const char *kind,
-                    bool linear = false) {
-  static const char *const dims[] = {"x", "y", "z"};
-  std::vector<std::string> attrs;
+ArrayAttr mapping(MLIRContext *ctx, const std::vector<int64_t> &tiles,
+                  Level level, bool linear = false) {
+  SmallVector<Attribute> attrs;
   int64_t count = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
-  for (int64_t i = count - 1; i >= 0; --i)
-    attrs.push_back(
-        linear ? llvm::formatv("#gpu.{0}<linear_dim_{1}>", kind, i).str()
-               : llvm::formatv("#gpu.{0}<{1}>", kind, dims[i]).str());
-  return "[" + llvm::join(attrs, ", ") + "]";
+  auto first = linear ? gpu::MappingId::LinearDim0 : gpu::MappingId::DimX;
+  for (int64_t i = count - 1; i >= 0; --i) {
+    auto id = static_cast<gpu::MappingId>(static_cast<int64_t>(first) + i);
+    switch (level) {
+    case Level::Block:
+      attrs.push_back(gpu::GPUBlockMappingAttr::get(ctx, id));
+      break;
+    case Level::Thread:
+      attrs.push_back(gpu::GPUThreadMappingAttr::get(ctx, id));
+      break;
+    case Level::Warp:
+      attrs.push_back(gpu::GPUWarpMappingAttr::get(ctx, id));
+      break;
+    case Level::Warpgroup:
+      attrs.push_back(gpu::GPUWarpgroupMappingAttr::get(ctx, id));
+      break;
+    }
+  }
+  return ArrayAttr::get(ctx, attrs);
+}
+
+/// The zero of a root operand's element type, given as KernelInfo spells
+/// it: the padding value of the operand's staged copy. A type without one
+/// (none of kgen's) goes as text, which transform.structured.pad parses
+/// against the element type and refuses (rung 3).
+Attribute zeroOf(Builder &b, llvm::StringRef spelling) {
+  Type type = parseType(spelling, b.getContext());
+  Attribute zero = type ? b.getZeroAttr(type) : Attribute();
+  return zero ? zero : b.getStringAttr("0");
 }
 
 /// Per-thread tiles spreading an op of `shape` over `threads` threads by
@@ -89,44 +120,48 @@ std::vector<int64_t> linearThreadTiles(const std::vector<int64_t> &shape,
   return result;
 }
 
-/// Writes the transform script of one schedule, one method per phase. It
+/// Builds the transform ops of one schedule, one method per phase. It
 /// keeps the handle bookkeeping: every op is matched once up front (tiling
 /// and fusion replace ops, and matching by attribute afterwards could find
 /// both the original and its copies), and each handle then follows its op
 /// through the tiling and fusion.
-class ScriptWriter {
+class ScheduleExpander {
 public:
-  ScriptWriter(const Schedule &s, const KernelInfo &k, llvm::raw_ostream &os);
+  ScheduleExpander(const Schedule &s, const KernelInfo &k,
+                   ImplicitLocOpBuilder &b, Value payload);
 
-  void write();
+  void expand();
 
 private:
-  void match(llvm::StringRef handle, llvm::StringRef attrs);
-  void writeMatches();
+  // The transform ops used more than once.
+  Value match(NamedAttribute attr);
+  transform::TileUsingForallOp tileForall(Value target, ArrayRef<int64_t> sizes,
+                                          ArrayAttr mapping);
+  transform::TileUsingForOp tileFor(Value target, ArrayRef<int64_t> sizes,
+                                    size_t loops);
+
+  void matchOps();
   void splitReduction();
 
   // Tile levels and fusion.
-  void fuseInto(std::string containing, llvm::StringRef fusedPrefix,
-                llvm::StringRef loopPrefix,
-                llvm::function_ref<bool(int64_t)> skip);
-  void tileLevel(const std::vector<int64_t> &tiles, const char *kind,
+  void fuseInto(Value containing, llvm::function_ref<bool(int64_t)> skip);
+  void tileLevel(const std::vector<int64_t> &tiles, Level loops,
                  bool linear = false);
-  std::string vectorLevel(const std::string &handle,
-                          const std::vector<bool> &parallel,
-                          llvm::StringRef prefix,
-                          llvm::function_ref<bool(int64_t)> skip);
+  Value vectorLevel(Value handle, const std::vector<bool> &parallel,
+                    llvm::function_ref<bool(int64_t)> skip);
   void tileReduction();
   void threadLevel();
 
   // Staging through shared memory (promote_operands).
   void stagedLevel();
   void stageOperands();
+  void promoteInit(Value op);
   void planStagedThreads();
   void ownTiles(const std::vector<int64_t> &shape, std::vector<int64_t> &tiles,
                 std::vector<int64_t> &perThread) const;
   void tileCopies();
   void tileAccumulator();
-  void tileRootStep();
+  Value tileRootStep();
   void tileStagedConsumers();
 
   void vectorizeAndLower();
@@ -137,36 +172,39 @@ private:
   /// Ops the vector level leaves out of its loop.
   bool skipInVectorLoop(int64_t op) const;
   /// The root's latest handle: it is the sink's, a fused op's, or its own.
-  std::string currentRoot();
+  Value currentRoot();
   /// Adds `handle` to the ops that become vector code if a thread's tile
   /// of it, `perThread`, is small enough.
-  void vectorizeIfSmall(const std::string &handle,
-                        const std::vector<int64_t> &perThread);
+  void vectorizeIfSmall(Value handle, const std::vector<int64_t> &perThread);
 
   const Schedule &s;
   const KernelInfo &k;
-  llvm::raw_ostream &os;
+  ImplicitLocOpBuilder &b;
+  MLIRContext *ctx;
+  Type anyOp;
+  Value payload; // the kernel function
 
   std::vector<int64_t> fuseOrder; // the fused ops, consumers first
   bool rootIsSink, rootFused, promote, vectorize, reductionTiled;
   std::optional<int64_t> accumulatorInit;
 
-  std::string sinkHandle = "%sink";
-  std::string rootHandle;
-  std::map<int64_t, std::string> handles; // latest handle of each fused op
-  int level = 0;                          // tile levels made so far
+  Value sinkHandle, rootHandle, unfusedRoot, reductionLoop;
+  std::map<int64_t, Value> handles; // latest handle of each fused op
+  int level = 0;                    // tile levels made so far
   /// Vector level: W elements of the innermost thread-tiled loop and one
   /// index of every other loop.
   std::vector<int64_t> vectorTiles;
   /// The ops that become vector code once the tiling is done.
-  std::vector<std::string> toVectorize;
+  SmallVector<Value> toVectorize;
 
   /// The staged thread level's layout.
   struct Staging {
-    std::vector<int64_t> promoted;   // promoted operands, in order
-    std::vector<std::string> copies; // their copies' handles
-    /// The root is the sink and writes its accumulator back.
+    std::vector<int64_t> promoted; // promoted operands, in order
+    SmallVector<Value> copies;     // their copies
+    Value root;                    // the root, on the staged operands
+    /// The root is the sink and writes its accumulator back, by this copy.
     bool writeBack = false;
+    Value writeBackCopy;
     std::vector<int64_t> wg, th; // effective workgroup and thread tiles
     bool mma = false;
     std::vector<int64_t> rootTiles; // the root's thread (warp) tiles
@@ -176,9 +214,11 @@ private:
 };
 } // namespace
 
-ScriptWriter::ScriptWriter(const Schedule &s, const KernelInfo &k,
-                           llvm::raw_ostream &os)
-    : s(s), k(k), os(os), fuseOrder(s.fuse) {
+ScheduleExpander::ScheduleExpander(const Schedule &s, const KernelInfo &k,
+                                   ImplicitLocOpBuilder &b, Value payload)
+    : s(s), k(k), b(b), ctx(b.getContext()),
+      anyOp(transform::AnyOpType::get(ctx)), payload(payload),
+      fuseOrder(s.fuse) {
   llvm::sort(fuseOrder, std::greater<int64_t>());
   rootIsSink = k.rootIndex == k.sinkIndex;
   rootFused = llvm::is_contained(s.fuse, k.rootIndex);
@@ -188,24 +228,16 @@ ScriptWriter::ScriptWriter(const Schedule &s, const KernelInfo &k,
       s.splitReduction <= 1 &&
       llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; });
   accumulatorInit = promotedAccumulatorInit(s, k);
-  for (int64_t op : fuseOrder)
-    handles[op] = llvm::formatv("%op{0}", op).str();
   vectorTiles.assign(k.sinkParallelSizes().size(), 1);
   if (vectorize)
     vectorTiles[innermostThreadTiled(s)] = s.vectorWidth;
 }
 
-void ScriptWriter::write() {
-  os << "// kgen schedule for " << k.name << " (" << k.fingerprint
-     << "): " << s.toJson().dump() << "\n";
-  os << "module attributes {transform.with_named_sequence} {\n";
-  os << llvm::formatv("  transform.named_sequence @__transform_main(%root: "
-                      "{0} {{transform.readonly}) {{\n",
-                      kOp);
-  writeMatches();
+void ScheduleExpander::expand() {
+  matchOps();
   if (s.splitReduction > 1)
     splitReduction();
-  tileLevel(s.workgroupTile, "block");
+  tileLevel(s.workgroupTile, Level::Block);
   rootHandle = currentRoot();
   if (!promote)
     threadLevel();
@@ -213,41 +245,67 @@ void ScriptWriter::write() {
     stagedLevel();
   if (vectorize)
     vectorizeAndLower();
-  os << "    transform.yield\n  }\n}\n";
 }
 
-void ScriptWriter::match(llvm::StringRef handle, llvm::StringRef attrs) {
-  os << llvm::formatv("    {0} = transform.structured.match attributes "
-                      "{{{1}} in %root : ({2}) -> {2}\n",
-                      handle, attrs, kOp);
+/// The kernel's ops carrying `attr`.
+Value ScheduleExpander::match(NamedAttribute attr) {
+  return transform::MatchOp::create(
+      b, anyOp, payload, /*ops=*/ArrayAttr(),
+      transform::MatchInterfaceEnumAttr(), b.getDictionaryAttr(attr),
+      /*filter_result_type=*/TypeAttr(), /*filter_operand_types=*/ArrayAttr());
 }
 
-void ScriptWriter::writeMatches() {
-  match("%sink", kSinkAttr);
+/// Tiles by sizes, not thread counts: static_num_threads stays unset, as
+/// in the op's textual form.
+transform::TileUsingForallOp
+ScheduleExpander::tileForall(Value target, ArrayRef<int64_t> sizes,
+                             ArrayAttr mapping) {
+  return transform::TileUsingForallOp::create(
+      b, TypeRange{anyOp, anyOp}, target, /*num_threads=*/ValueRange(),
+      /*tile_sizes=*/ValueRange(), /*packed_num_threads=*/Value(),
+      /*packed_tile_sizes=*/Value(), /*static_num_threads=*/DenseI64ArrayAttr(),
+      b.getDenseI64ArrayAttr(sizes), mapping);
+}
+
+/// `loops` is the number of loops the expansion expects the sizes to make:
+/// the op's verifier checks it against the non-zero sizes, so a schedule
+/// that tiles more loops than the expansion handles gives a module that
+/// does not verify.
+transform::TileUsingForOp
+ScheduleExpander::tileFor(Value target, ArrayRef<int64_t> sizes, size_t loops) {
+  return transform::TileUsingForOp::create(
+      b, anyOp, SmallVector<Type>(loops, anyOp), target,
+      /*dynamic_sizes=*/ValueRange(), b.getDenseI64ArrayAttr(sizes),
+      /*interchange=*/DenseI64ArrayAttr(),
+      b.getDenseBoolArrayAttr(SmallVector<bool>(sizes.size(), false)));
+}
+
+void ScheduleExpander::matchOps() {
+  sinkHandle = match(b.getNamedAttr(kSinkAttr, b.getUnitAttr()));
   for (int64_t op : fuseOrder)
-    match(handles[op], llvm::formatv("{0} = {1}", kOpIndexAttr, op).str());
+    handles[op] = match(b.getNamedAttr(kOpIndexAttr, b.getI64IntegerAttr(op)));
   if (!rootIsSink && !rootFused)
-    match("%unfused_root", kRootAttr);
+    unfusedRoot = match(b.getNamedAttr(kRootAttr, b.getUnitAttr()));
 }
 
-bool ScriptWriter::ownThreadLoops(int64_t op) const {
+bool ScheduleExpander::ownThreadLoops(int64_t op) const {
   return promote &&
          (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op));
 }
 
-bool ScriptWriter::skipInVectorLoop(int64_t op) const {
+bool ScheduleExpander::skipInVectorLoop(int64_t op) const {
   return k.opNames[op] == "tensor.pad" ||
          llvm::is_contained(k.sinkInitProducers, op) || ownThreadLoops(op);
 }
 
-std::string ScriptWriter::currentRoot() {
+Value ScheduleExpander::currentRoot() {
   return rootIsSink  ? sinkHandle
          : rootFused ? handles[k.rootIndex]
-                     : std::string("%unfused_root");
+                     : unfusedRoot;
 }
 
-void ScriptWriter::vectorizeIfSmall(const std::string &handle,
-                                    const std::vector<int64_t> &perThread) {
+void ScheduleExpander::vectorizeIfSmall(Value handle,
+                                        const std::vector<int64_t> &perThread) {
   if (vectorize && product(perThread) <= kMaxVectorElements)
     toVectorize.push_back(handle);
 }
@@ -256,36 +314,28 @@ void ScriptWriter::vectorizeIfSmall(const std::string &handle,
 // Split reduction
 //===----------------------------------------------------------------------===//
 
-void ScriptWriter::splitReduction() {
+void ScheduleExpander::splitReduction() {
   // Split-K: the partial stage computes one partial result per chunk, in
   // its own grid (one workgroup per output tile and chunk); the combining
   // stage then takes the sink's place and is tiled like any sink.
   int64_t outputRank = llvm::count(k.rootParallel, true);
-  os << llvm::formatv("    %split_init, %split_fill, %partial, %combine = "
-                      "transform.structured.split_reduction %sink "
-                      "{{split_factor = {0}, insert_split_dimension = {1}} "
-                      ": ({2}) -> ({2}, {2}, {2}, {2})\n",
-                      s.splitReduction, outputRank, kOp);
+  auto split = transform::SplitReductionOp::create(
+      b, sinkHandle, s.splitReduction, /*insertSplitDimension=*/outputRank);
   std::vector<int64_t> partialTiles(s.workgroupTile);
   partialTiles.push_back(1); // one chunk per workgroup
   std::vector<bool> partialLoops(k.sinkParallel);
   partialLoops.insert(partialLoops.begin() + outputRank, true);
-  os << llvm::formatv("    %partial_tiled, %partial_forall = "
-                      "transform.structured.tile_using_forall %partial "
-                      "tile_sizes {0} (mapping = {1}) : ({2}) -> ({2}, {2})\n",
-                      tileList(partialLoops, partialTiles, /*onParallel=*/true),
-                      mapping(partialTiles, "block"), kOp);
-  os << llvm::formatv("    %partial_fill, %partial_forall_1 = "
-                      "transform.structured.fuse_into_containing_op "
-                      "%split_fill into %partial_forall : ({0}, {0}) -> "
-                      "({0}, {0})\n",
-                      kOp);
+  auto partial =
+      tileForall(split.getSplitLinalgOp(),
+                 tileList(partialLoops, partialTiles, /*onParallel=*/true),
+                 mapping(ctx, partialTiles, Level::Block));
+  transform::FuseIntoContainingOp::create(b, split.getFillOp(),
+                                          partial.getForallOp());
   if (llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; }))
-    os << llvm::formatv("    %partial_reduced, %partial_loop = "
-                        "transform.structured.tile_using_for %partial_tiled "
-                        "tile_sizes {0} : ({1}) -> ({1}, {1})\n",
-                        tileList(partialLoops, s.reductionTile, false), kOp);
-  sinkHandle = "%combine";
+    tileFor(partial.getTiledOp(),
+            tileList(partialLoops, s.reductionTile, /*onParallel=*/false),
+            /*loops=*/1);
+  sinkHandle = split.getCombiningLinalgOp();
 }
 
 //===----------------------------------------------------------------------===//
@@ -294,91 +344,65 @@ void ScriptWriter::splitReduction() {
 
 /// Fuses the fused ops, consumers first, into `containing` (the loop just
 /// made), except those `skip` names; each op's handle follows it to its
-/// copy. Fused copies are named <fusedPrefix><op>, containing loops
-/// <loopPrefix>_<op>.
-void ScriptWriter::fuseInto(std::string containing, llvm::StringRef fusedPrefix,
-                            llvm::StringRef loopPrefix,
-                            llvm::function_ref<bool(int64_t)> skip) {
+/// copy.
+void ScheduleExpander::fuseInto(Value containing,
+                                llvm::function_ref<bool(int64_t)> skip) {
   for (int64_t op : fuseOrder) {
     if (skip(op))
       continue;
-    std::string fused = (fusedPrefix + llvm::Twine(op)).str();
-    std::string next = (loopPrefix + "_" + llvm::Twine(op)).str();
-    os << llvm::formatv("    {0}, {1} = "
-                        "transform.structured.fuse_into_containing_op {2} "
-                        "into {3} : ({4}, {4}) -> ({4}, {4})\n",
-                        fused, next, handles[op], containing, kOp);
-    handles[op] = fused;
-    containing = next;
+    auto fused =
+        transform::FuseIntoContainingOp::create(b, handles[op], containing);
+    handles[op] = fused.getFusedOp();
+    containing = fused.getNewContainingOp();
   }
 }
 
-/// Tiles the sink by `tiles` onto `kind` (block or thread) and fuses the
+/// Tiles the sink by `tiles` onto `loops` (blocks or threads) and fuses the
 /// fused ops into the new loop.
-void ScriptWriter::tileLevel(const std::vector<int64_t> &tiles,
-                             const char *kind, bool linear) {
+void ScheduleExpander::tileLevel(const std::vector<int64_t> &tiles, Level loops,
+                                 bool linear) {
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
     return;
-  std::string tiled = llvm::formatv("%tiled{0}", level).str();
-  std::string loop = llvm::formatv("%{0}_forall", kind).str();
-  os << llvm::formatv("    {0}, {1} = transform.structured.tile_using_forall "
-                      "{2} tile_sizes {3} (mapping = {4}) : ({5}) -> ({5}, "
-                      "{5})\n",
-                      tiled, loop, sinkHandle,
-                      tileList(k.sinkParallel, tiles, true),
-                      mapping(tiles, kind, linear), kOp);
-  sinkHandle = tiled;
+  auto tiled = tileForall(sinkHandle, tileList(k.sinkParallel, tiles, true),
+                          mapping(ctx, tiles, loops, linear));
+  sinkHandle = tiled.getTiledOp();
   // A fused tensor.pad becomes an scf.if around a smaller pad, which
   // cannot be fused again: pads are tiled per workgroup only.
-  fuseInto(loop, llvm::formatv("%fused{0}_op", level).str(), loop,
-           [&](int64_t op) {
-             return level > 0 &&
-                    (k.opNames[op] == "tensor.pad" || ownThreadLoops(op));
-           });
+  fuseInto(tiled.getForallOp(), [&](int64_t op) {
+    return level > 0 && (k.opNames[op] == "tensor.pad" || ownThreadLoops(op));
+  });
   ++level;
 }
 
 /// Vector level: the thread walks the tile of `handle` one vector at a
 /// time, with the fused ops `skip` leaves computed per vector. Returns the
 /// handle of the op's vector tile.
-std::string ScriptWriter::vectorLevel(const std::string &handle,
-                                      const std::vector<bool> &parallel,
-                                      llvm::StringRef prefix,
-                                      llvm::function_ref<bool(int64_t)> skip) {
-  std::vector<std::string> loops;
-  for (size_t i = 0; i < vectorTiles.size(); ++i)
-    loops.push_back(llvm::formatv("{0}_loop{1}", prefix, i).str());
-  std::string tiled = (prefix + "_tiled").str();
-  os << llvm::formatv(
-      "    {0}, {1} = transform.structured.tile_using_for "
-      "{2} tile_sizes {3} : ({4}) -> ({4}, {5})\n",
-      tiled, llvm::join(loops, ", "), handle,
-      tileList(parallel, vectorTiles, true), kOp,
-      llvm::join(std::vector<std::string>(loops.size(), kOp), ", "));
-  fuseInto(loops.back(), (prefix + "_op").str(), (prefix + "_loop").str(),
-           skip);
-  return tiled;
+Value ScheduleExpander::vectorLevel(Value handle,
+                                    const std::vector<bool> &parallel,
+                                    llvm::function_ref<bool(int64_t)> skip) {
+  auto tiled = tileFor(handle, tileList(parallel, vectorTiles, true),
+                       /*loops=*/vectorTiles.size());
+  fuseInto(tiled.getLoops().back(), skip);
+  return tiled.getTiledLinalgOp();
 }
 
-/// The root's reduction loops by reduction_tile.
-void ScriptWriter::tileReduction() {
-  os << llvm::formatv("    %reduced, %reduction_loop = "
-                      "transform.structured.tile_using_for {0} tile_sizes "
-                      "{1} : ({2}) -> ({2}, {2})\n",
-                      rootHandle,
-                      tileList(k.rootParallel, s.reductionTile,
-                               /*onParallel=*/false),
-                      kOp);
-  rootHandle = "%reduced";
+/// The root's reduction loops by reduction_tile. The expansion makes one
+/// loop of them (the one pipeline_depth marks): a schedule tiling several
+/// gives a module that does not verify.
+void ScheduleExpander::tileReduction() {
+  auto tiled =
+      tileFor(rootHandle, tileList(k.rootParallel, s.reductionTile, false), 1);
+  rootHandle = tiled.getTiledLinalgOp();
+  reductionLoop = tiled.getLoops().front();
 }
 
 /// Without staging: the thread level, the vector level inside it, and the
 /// reduction loop inside those.
-void ScriptWriter::threadLevel() {
-  tileLevel(s.threadTile, "thread");
+void ScheduleExpander::threadLevel() {
+  tileLevel(s.threadTile, Level::Thread);
   auto skip = [this](int64_t op) { return skipInVectorLoop(op); };
   if (vectorize)
-    sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, "%vector", skip);
+    sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, skip);
   rootHandle = currentRoot();
   if (reductionTiled) {
     tileReduction();
@@ -404,97 +428,86 @@ void ScriptWriter::threadLevel() {
 /// workgroup memory with all the workgroup's threads, then computes on
 /// them. The GPU mapping puts a barrier after every thread loop, so a
 /// step's copies, its compute and the next step's copies never overlap.
-void ScriptWriter::stagedLevel() {
+void ScheduleExpander::stagedLevel() {
   if (reductionTiled)
     tileReduction();
   // Deeper pipelines are built after the GPU mapping
   // (kgen-pipeline-shared-copies), on the loop marked here.
-  if (reductionTiled && s.pipelineDepth > 1)
-    os << llvm::formatv("    %pipeline_depth = transform.param.constant "
-                        "{0} : i64 -> !transform.param<i64>\n"
-                        "    transform.annotate %reduction_loop \"{1}\" = "
-                        "%pipeline_depth : {2}, !transform.param<i64>\n",
-                        s.pipelineDepth, kPipelineDepthAttr, kOp);
+  if (reductionTiled && s.pipelineDepth > 1) {
+    Value depth = transform::ParamConstantOp::create(
+        b, transform::ParamType::get(ctx, b.getI64Type()),
+        b.getI64IntegerAttr(s.pipelineDepth));
+    transform::AnnotateOp::create(b, reductionLoop, kPipelineDepthAttr, depth);
+  }
   stageOperands();
   planStagedThreads();
-  std::string rootCompute = "%promoted_root";
+  Value rootCompute = staging.root;
   if (!staging.blockDims.empty()) {
     tileCopies();
     tileAccumulator();
-    tileRootStep();
-    rootCompute = "%root_threads";
+    rootCompute = tileRootStep();
   }
   if (vectorize && !staging.mma)
-    toVectorize.push_back(vectorLevel(rootCompute, k.rootParallel,
-                                      "%root_vector",
-                                      [](int64_t) { return true; }));
+    toVectorize.push_back(
+        vectorLevel(rootCompute, k.rootParallel, [](int64_t) { return true; }));
   tileStagedConsumers();
 }
 
 /// A nofold pad of a promoted operand is its copy; rewritten in
 /// destination-passing style it is a linalg.copy into a new tensor, which
 /// is then placed in workgroup memory (and later tiled over the threads).
-void ScriptWriter::stageOperands() {
+void ScheduleExpander::stageOperands() {
   staging.promoted = s.promoteOperands;
   llvm::sort(staging.promoted);
-  std::vector<std::string> zeros, nofold, dims;
+  SmallVector<Attribute> zeros, nofold, dims;
   for (auto [i, type] : llvm::enumerate(k.rootOperandTypes)) {
-    bool isFloat = type[0] == 'f' || llvm::StringRef(type).starts_with("bf");
-    zeros.push_back((isFloat ? "0.0 : " : "0 : ") + type);
-    nofold.push_back(llvm::is_contained(staging.promoted, i) ? "1" : "0");
+    zeros.push_back(zeroOf(b, type));
+    nofold.push_back(
+        b.getI64IntegerAttr(llvm::is_contained(staging.promoted, i)));
   }
   for (size_t i = 0; i < k.rootLoops.size(); ++i)
-    dims.push_back(std::to_string(i));
-  std::vector<std::string> &copies = staging.copies;
-  for (int64_t operand : staging.promoted)
-    copies.push_back(llvm::formatv("%copy{0}", operand).str());
-  os << llvm::formatv(
-      "    %promoted_root, %promote_pads, %promote_copy_back = "
-      "transform.structured.pad {0} {{padding_values = [{1}], "
-      "padding_dimensions = [{2}], nofold_flags = [{3}], copy_back_op = "
-      "\"none\"} : ({4}) -> ({4}, {4}, {4})\n",
-      rootHandle, llvm::join(zeros, ", "), llvm::join(dims, ", "),
-      llvm::join(nofold, ", "), kOp);
-  os << llvm::formatv("    %promote_copies = "
-                      "transform.structured.rewrite_in_destination_passing_"
-                      "style %promote_pads : ({0}) -> {0}\n",
-                      kOp);
-  os << llvm::formatv(
-      "    {0} = transform.split_handle %promote_copies : ({1}) -> ({2})\n",
-      llvm::join(copies, ", "), kOp,
-      llvm::join(std::vector<std::string>(copies.size(), kOp), ", "));
-  // A tensor that is only written is promoted without a copy.
-  auto toWorkgroupMemory = [&](const std::string &op, int64_t operand,
-                               llvm::StringRef name) {
-    os << llvm::formatv(
-        "    {0}_init = transform.get_operand {1}[{2}] : ({3}) -> "
-        "!transform.any_value\n"
-        "    {0}_smem = transform.structured.promote_tensor to "
-        "#gpu.address_space<workgroup> {0}_init : !transform.any_value\n",
-        name, op, operand, kOp);
-  };
-  for (const std::string &copy : copies)
-    toWorkgroupMemory(copy, 1, copy);
+    dims.push_back(b.getI64IntegerAttr(i));
+  auto pad = transform::PadOp::create(
+      b, TypeRange{anyOp, anyOp, anyOp}, rootHandle, b.getArrayAttr(zeros),
+      b.getArrayAttr(dims), /*pad_to_multiple_of=*/ValueRange(),
+      /*static_pad_to_multiple_of=*/DenseI64ArrayAttr(), b.getArrayAttr(nofold),
+      /*transpose_paddings=*/ArrayAttr(),
+      /*copy_back_op=*/b.getStringAttr("none"),
+      /*use_prescribed_tensor_shapes=*/UnitAttr());
+  staging.root = pad.getPadded();
+  Value copies = transform::RewriteInDestinationPassingStyleOp::create(
+      b, anyOp, pad.getPad());
+  llvm::append_range(staging.copies, transform::SplitHandleOp::create(
+                                         b, copies, staging.promoted.size())
+                                         .getResults());
+  for (Value copy : staging.copies)
+    promoteInit(copy);
   // A root that is the sink writes its accumulator back to the output,
   // with all threads: the workgroup loop's result insertion becomes a copy
   // (matched before any thread loop exists, so it is the only one).
   staging.writeBack = accumulatorInit && rootIsSink;
   if (accumulatorInit)
-    toWorkgroupMemory(handles[*accumulatorInit], 1, "%accumulator");
-  if (staging.writeBack)
-    os << llvm::formatv(
-        "    %block_loop = transform.structured.match ops{{[\"scf.forall\"]} "
-        "in %root : ({0}) -> {0}\n"
-        "    %writeback_insert = transform.structured.match "
-        "ops{{[\"tensor.parallel_insert_slice\"]} in %block_loop : ({0}) -> "
-        "{0}\n"
-        "    %writeback = transform.structured.insert_slice_to_copy "
-        "%writeback_insert : ({0}) -> {0}\n",
-        kOp);
+    promoteInit(handles[*accumulatorInit]);
+  if (staging.writeBack) {
+    Value blockLoop = transform::MatchOp::create(b, payload, {"scf.forall"});
+    Value insert = transform::MatchOp::create(b, blockLoop,
+                                              {"tensor.parallel_insert_slice"});
+    staging.writeBackCopy =
+        transform::InsertSliceToCopyOp::create(b, anyOp, insert);
+  }
+}
+
+/// Places the tensor `op` writes (its init, operand 1) in workgroup
+/// memory. A tensor that is only written is promoted without a copy.
+void ScheduleExpander::promoteInit(Value op) {
+  Value init = transform::GetOperandOp::create(
+      b, transform::AnyValueType::get(ctx), op, b.getDenseI64ArrayAttr({1}));
+  transform::PromoteTensorOp::create(
+      b, init, gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
 }
 
 /// The block the staged thread loops run on.
-void ScriptWriter::planStagedThreads() {
+void ScheduleExpander::planStagedThreads() {
   effectiveTiles(s, k, staging.wg, staging.th);
   // With a matrix instruction the root is tiled over warps (warpgroups),
   // and its M and N loops always are (each tile is whole instructions);
@@ -517,9 +530,9 @@ void ScriptWriter::planStagedThreads() {
 /// Under a matrix instruction the other thread loops spread their op over
 /// the block's threads by linear id (the thread tile, a warp's, does not
 /// fit them), vector_width elements of a row per thread.
-void ScriptWriter::ownTiles(const std::vector<int64_t> &shape,
-                            std::vector<int64_t> &tiles,
-                            std::vector<int64_t> &perThread) const {
+void ScheduleExpander::ownTiles(const std::vector<int64_t> &shape,
+                                std::vector<int64_t> &tiles,
+                                std::vector<int64_t> &perThread) const {
   tiles = linearThreadTiles(shape, staging.threads, s.vectorWidth);
   perThread = tiles;
   for (size_t d = 0; d < shape.size(); ++d)
@@ -529,7 +542,7 @@ void ScriptWriter::ownTiles(const std::vector<int64_t> &shape,
 
 /// Copies: the innermost dimension over x, the next over y and z, each in
 /// as few elements per thread as divide it evenly.
-void ScriptWriter::tileCopies() {
+void ScheduleExpander::tileCopies() {
   const std::vector<int64_t> &blockDims = staging.blockDims;
   for (auto [copy, operand] : llvm::zip(staging.copies, staging.promoted)) {
     std::vector<int64_t> shape = promotedTileShape(s, k, operand);
@@ -545,41 +558,28 @@ void ScriptWriter::tileCopies() {
         tiles[dim] = perThread[dim] = tile;
       }
     }
-    os << llvm::formatv(
-        "    {0}_tiled, {0}_forall = transform.structured."
-        "tile_using_forall {0} tile_sizes {1} (mapping = {2}) : ({3}) -> "
-        "({3}, {3})\n",
-        copy, formatList(tiles), mapping(tiles, "thread", staging.mma), kOp);
-    vectorizeIfSmall(copy + "_tiled", perThread);
+    auto tiled = tileForall(copy, tiles,
+                            mapping(ctx, tiles, Level::Thread, staging.mma));
+    vectorizeIfSmall(tiled.getTiledOp(), perThread);
   }
 }
 
 /// The accumulator's fill and write-back cover the workgroup tile.
-void ScriptWriter::tileAccumulator() {
+void ScheduleExpander::tileAccumulator() {
   std::vector<int64_t> accTiles(s.threadTile), accPerThread(staging.th);
   if (staging.mma)
     ownTiles(staging.wg, accTiles, accPerThread);
+  ArrayAttr accMapping = mapping(ctx, accTiles, Level::Thread, staging.mma);
   for (int64_t op : fuseOrder) {
     if (!llvm::is_contained(k.rootInitProducers, op))
       continue;
-    std::string tiled = llvm::formatv("%fill{0}_tiled", op).str();
-    os << llvm::formatv(
-        "    {0}, %fill{1}_forall = transform.structured."
-        "tile_using_forall {2} tile_sizes {3} (mapping = {4}) : ({5}) -> "
-        "({5}, {5})\n",
-        tiled, op, handles[op], formatList(accTiles),
-        mapping(accTiles, "thread", staging.mma), kOp);
-    handles[op] = tiled;
-    vectorizeIfSmall(tiled, accPerThread);
+    handles[op] = tileForall(handles[op], accTiles, accMapping).getTiledOp();
+    vectorizeIfSmall(handles[op], accPerThread);
   }
-  if (staging.writeBack) {
-    os << llvm::formatv(
-        "    %writeback_tiled, %writeback_forall = transform.structured."
-        "tile_using_forall %writeback tile_sizes {0} (mapping = {1}) : "
-        "({2}) -> ({2}, {2})\n",
-        formatList(accTiles), mapping(accTiles, "thread", staging.mma), kOp);
-    vectorizeIfSmall("%writeback_tiled", accPerThread);
-  }
+  if (staging.writeBack)
+    vectorizeIfSmall(
+        tileForall(staging.writeBackCopy, accTiles, accMapping).getTiledOp(),
+        accPerThread);
 }
 
 //===----------------------------------------------------------------------===//
@@ -587,41 +587,42 @@ void ScriptWriter::tileAccumulator() {
 //===----------------------------------------------------------------------===//
 
 /// The root's step per thread or, with a matrix instruction, per warp
-/// (warpgroup), marked for kgen-lower-matrix-instructions.
-void ScriptWriter::tileRootStep() {
+/// (warpgroup), marked for kgen-lower-matrix-instructions. Returns the
+/// handle of a thread's (warp's) step.
+Value ScheduleExpander::tileRootStep() {
   bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
-  const char *kind = !staging.mma ? "thread" : wgmma ? "warpgroup" : "warp";
-  os << llvm::formatv("    %root_threads, %root_forall = "
-                      "transform.structured.tile_using_forall "
-                      "%promoted_root tile_sizes {0} (mapping = {1}) : "
-                      "({2}) -> ({2}, {2})\n",
-                      tileList(k.rootParallel, staging.rootTiles, true),
-                      mapping(staging.rootTiles, kind), kOp);
+  Level loops = !staging.mma ? Level::Thread
+                : wgmma      ? Level::Warpgroup
+                             : Level::Warp;
+  Value step = tileForall(staging.root,
+                          tileList(k.rootParallel, staging.rootTiles, true),
+                          mapping(ctx, staging.rootTiles, loops))
+                   .getTiledOp();
   if (staging.mma)
-    os << llvm::formatv("    transform.annotate %root_threads \"{0}\" : "
-                        "{1}\n",
-                        wgmma ? kWgmmaAttr : kMmaSyncAttr, kOp);
+    transform::AnnotateOp::create(b, step, wgmma ? kWgmmaAttr : kMmaSyncAttr,
+                                  /*param=*/Value());
+  return step;
 }
 
 /// The root's consumers, on the finished accumulator: per thread as usual,
 /// or under a matrix instruction by linear id, a thread's whole tile
 /// becoming vector code.
-void ScriptWriter::tileStagedConsumers() {
+void ScheduleExpander::tileStagedConsumers() {
   if (rootIsSink)
     return;
   if (staging.mma) {
     std::vector<int64_t> tiles, perThread;
     ownTiles(staging.wg, tiles, perThread);
-    tileLevel(tiles, "thread", /*linear=*/true);
+    tileLevel(tiles, Level::Thread, /*linear=*/true);
     if (!vectorize || product(perThread) > kMaxVectorElements)
       return;
   } else {
-    tileLevel(s.threadTile, "thread");
+    tileLevel(s.threadTile, Level::Thread);
     if (!vectorize)
       return;
-    sinkHandle =
-        vectorLevel(sinkHandle, k.sinkParallel, "%vector",
-                    [this](int64_t op) { return skipInVectorLoop(op); });
+    sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, [this](int64_t op) {
+      return skipInVectorLoop(op);
+    });
   }
   toVectorize.push_back(sinkHandle);
   for (int64_t op : fuseOrder)
@@ -633,7 +634,7 @@ void ScriptWriter::tileStagedConsumers() {
 // Vector stages
 //===----------------------------------------------------------------------===//
 
-void ScriptWriter::vectorizeAndLower() {
+void ScheduleExpander::vectorizeAndLower() {
   // Every op of the vector tile becomes vector code, then n-D vectors are
   // lowered to the 1-D ones (and vector.reduction) that the LLVM, NVVM
   // and ROCDL conversions take: transfers unrolled to their innermost
@@ -642,43 +643,58 @@ void ScriptWriter::vectorizeAndLower() {
   // they compute in one type; f16/bf16 ones accumulate in f32, which the
   // outer-product lowering cannot take, so they stay multiply and
   // reduce.
-  const char *contractions =
-      k.elementType == "f32" ? " {create_named_contraction}" : "";
-  for (const std::string &handle : toVectorize)
-    os << llvm::formatv("    transform.structured.vectorize {0}{1} : {2}\n",
-                        handle, contractions, kOp);
+  UnitAttr namedContractions =
+      k.elementType == "f32" ? b.getUnitAttr() : UnitAttr();
+  for (Value handle : toVectorize)
+    transform::VectorizeOp::create(
+        b, handle, /*vector_sizes=*/ValueRange(),
+        /*static_vector_sizes=*/DenseI64ArrayAttr(),
+        /*vectorize_nd_extract=*/UnitAttr(),
+        /*assume_dynamic_dims_match_vec_sizes=*/UnitAttr(), namedContractions,
+        /*scalable_sizes=*/DenseBoolArrayAttr());
   // In stages: the sets together can rewrite back and forth (one kernel
   // grew past 5 GB), and each stage is bounded, a runaway one failing the
-  // script (rung 3) instead of exhausting memory. Shape casts are left to
+  // module (rung 3) instead of exhausting memory. Shape casts are left to
   // the LLVM conversions: lowering them here cycles with transposes and
   // canonicalization (a transposed operand never converged).
-  static const char *const stages[] = {
-      "      transform.apply_patterns.vector.lower_contraction "
-      "lowering_strategy = \"outerproduct\"\n"
-      "      transform.apply_patterns.vector.lower_outerproduct\n"
-      "      transform.apply_patterns.vector.lower_multi_reduction "
-      "lowering_strategy = \"innerreduction\"\n",
-      "      transform.apply_patterns.vector.transfer_permutation_patterns\n"
-      "      transform.apply_patterns.vector.transfer_to_scf "
-      "max_transfer_rank = 1 full_unroll = true\n"
-      "      transform.apply_patterns.vector.lower_transfer "
-      "max_transfer_rank = 1\n",
-      "      transform.apply_patterns.vector.lower_broadcast\n"
-      "      transform.apply_patterns.vector.lower_transpose\n"
-      "      transform.apply_patterns.vector."
-      "cast_away_vector_leading_one_dim\n"};
-  for (const char *patterns : stages)
-    os << "    transform.apply_patterns to %root {\n"
-       << patterns
-       << "      transform.apply_patterns.canonicalization\n"
-          "    } {max_iterations = 10 : i64, max_num_rewrites = 100000 : "
-          "i64} : "
-       << kOp << "\n";
+  using Stage = void (*)(ImplicitLocOpBuilder &);
+  static const Stage stages[] = {
+      [](ImplicitLocOpBuilder &b) {
+        transform::ApplyLowerContractionPatternsOp::create(
+            b, vector::VectorContractLowering::OuterProduct);
+        transform::ApplyLowerOuterProductPatternsOp::create(b);
+        transform::ApplyLowerMultiReductionPatternsOp::create(
+            b, vector::VectorMultiReductionLowering::InnerReduction);
+      },
+      [](ImplicitLocOpBuilder &b) {
+        transform::ApplyTransferPermutationPatternsOp::create(b);
+        transform::ApplyTransferToScfPatternsOp::create(
+            b, /*max_transfer_rank=*/1, /*full_unroll=*/true);
+        transform::ApplyLowerTransferPatternsOp::create(
+            b, /*max_transfer_rank=*/1);
+      },
+      [](ImplicitLocOpBuilder &b) {
+        transform::ApplyLowerBroadcastPatternsOp::create(b);
+        transform::ApplyLowerTransposePatternsOp::create(b);
+        transform::ApplyCastAwayVectorLeadingOneDimPatternsOp::create(b);
+      }};
+  for (Stage stage : stages) {
+    auto apply = transform::ApplyPatternsOp::create(
+        b, payload, [&](OpBuilder &nested, Location loc) {
+          ImplicitLocOpBuilder patterns(loc, nested);
+          stage(patterns);
+          transform::ApplyCanonicalizationPatternsOp::create(patterns);
+        });
+    apply.setMaxIterations(10);
+    apply.setMaxNumRewrites(100000);
+  }
 }
 
-std::string mlir::kgen::expandSchedule(const Schedule &s, const KernelInfo &k) {
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  ScriptWriter(s, k, os).write();
-  return out;
+OwningOpRef<ModuleOp> mlir::kgen::expandSchedule(const Schedule &s,
+                                                 const KernelInfo &k,
+                                                 MLIRContext *context) {
+  return buildTransformModule(context, UnknownLoc::get(context),
+                              [&](ImplicitLocOpBuilder &b, Value payload) {
+                                ScheduleExpander(s, k, b, payload).expand();
+                              });
 }

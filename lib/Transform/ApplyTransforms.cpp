@@ -10,7 +10,6 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
 
 using namespace mlir;
 using namespace mlir::kgen;
@@ -35,15 +34,16 @@ OwningOpRef<ModuleOp> mlir::kgen::buildTransformModule(
   auto anyOp = transform::AnyOpType::get(context);
   auto readonly = b.getDictionaryAttr(b.getNamedAttr(
       transform::TransformDialect::kArgReadOnlyAttrName, b.getUnitAttr()));
-  transform::NamedSequenceOp::create(
+  auto entry = transform::NamedSequenceOp::create(
       b, loc, transform::TransformDialect::kTransformEntryPointSymbolName,
       anyOp, TypeRange(),
       [&](OpBuilder &nested, Location nestedLoc, BlockArgument root) {
         ImplicitLocOpBuilder ib(nestedLoc, nested);
         body(ib, root);
         transform::YieldOp::create(ib);
-      },
-      /*attrs=*/{}, /*argAttrs=*/{readonly});
+      });
+  // The builder drops its argAttrs parameter (LLVM 22): set them here.
+  entry.setArgAttrsAttr(b.getArrayAttr({readonly}));
   return module;
 }
 
@@ -57,6 +57,9 @@ std::optional<TransformError> mlir::kgen::applyTransforms(Operation *payload,
       os << "  note: " << note << "\n";
     return success();
   });
+  // Built modules are not verified as they are made, as parsed ones are.
+  if (failed(mlir::verify(transforms)))
+    return TransformError{TransformError::Kind::Malformed, diagnostics};
   Operation *entry = transforms.lookupSymbol(
       transform::TransformDialect::kTransformEntryPointSymbolName);
   if (!entry)
@@ -68,22 +71,4 @@ std::optional<TransformError> mlir::kgen::applyTransforms(Operation *payload,
   if (failed(mlir::verify(payload)))
     return TransformError{TransformError::Kind::Verifier, diagnostics};
   return std::nullopt;
-}
-
-std::optional<TransformError>
-mlir::kgen::applyTransformText(Operation *payload, llvm::StringRef script) {
-  std::string diagnostics;
-  OwningOpRef<ModuleOp> transforms;
-  {
-    llvm::raw_string_ostream os(diagnostics);
-    ScopedDiagnosticHandler handler(payload->getContext(),
-                                    [&](Diagnostic &diag) {
-                                      os << diag << "\n";
-                                      return success();
-                                    });
-    transforms = parseSourceString<ModuleOp>(script, payload->getContext());
-  }
-  if (!transforms)
-    return TransformError{TransformError::Kind::Malformed, diagnostics};
-  return applyTransforms(payload, *transforms);
 }

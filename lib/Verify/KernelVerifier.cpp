@@ -89,38 +89,29 @@ void mlir::kgen::registerVerifierDependencies(DialectRegistry &registry) {
   registerAllToLLVMIRTranslations(registry);
 }
 
-LogicalResult KernelVerifier::applyScript(func::FuncOp kernel,
-                                          llvm::StringRef script,
-                                          std::string &diagnostics) {
-  std::optional<TransformError> error = applyTransformText(kernel, script);
-  if (error)
-    diagnostics = std::move(error->diagnostics);
-  return failure(error.has_value());
-}
-
 Verdict KernelVerifier::verify(const nlohmann::json &candidate,
-                               Schedule *scheduleOut, std::string *scriptOut) {
+                               Schedule *scheduleOut,
+                               OwningOpRef<ModuleOp> *transformsOut) {
   // Rung 1: schema and ranges.
-  Verdict verdict;
-  auto schedule = parseSchedule(candidate, kernelInfo, verdict);
-  if (!schedule) {
-    llvm::consumeError(schedule.takeError());
+  Schedule schedule;
+  Verdict verdict = parseSchedule(candidate, kernelInfo, schedule);
+  if (!verdict.accepted)
     return verdict;
-  }
   // Rung 2: legality and resources.
-  verdict = checkSchedule(*schedule, kernelInfo, target);
+  verdict = checkSchedule(schedule, kernelInfo, target);
   if (!verdict.accepted)
     return verdict;
 
   // Rung 3: apply to a clone; the interpreter must succeed and the IR verify.
-  std::string script = expandSchedule(*schedule, kernelInfo);
+  OwningOpRef<ModuleOp> transforms =
+      expandSchedule(schedule, kernelInfo, kernel.getContext());
   OwningOpRef<ModuleOp> scheduled(standalone->clone());
   auto clonedKernel = scheduled->lookupSymbol<func::FuncOp>("kernel");
   if (std::optional<TransformError> error =
-          applyTransformText(clonedKernel, script))
+          applyTransforms(clonedKernel, *transforms))
     return Verdict::reject(error->kind == TransformError::Kind::Verifier
-                               ? "verifier_failed"
-                               : "transform_failed",
+                               ? Reason::VerifierFailed
+                               : Reason::TransformFailed,
                            "applying the transform script failed: " +
                                firstLine(error->diagnostics));
 
@@ -129,14 +120,14 @@ Verdict KernelVerifier::verify(const nlohmann::json &candidate,
   if (options.seeds > 0) {
     ScopedDiagnosticHandler quiet(kernel.getContext(),
                                   [](Diagnostic &) { return success(); });
-    verdict = checkNumerics(*schedule);
+    verdict = checkNumerics(schedule);
     if (!verdict.accepted)
       return verdict;
   }
   if (scheduleOut)
-    *scheduleOut = *schedule;
-  if (scriptOut)
-    *scriptOut = script;
+    *scheduleOut = schedule;
+  if (transformsOut)
+    *transformsOut = std::move(transforms);
   return Verdict::accept();
 }
 
@@ -170,7 +161,7 @@ Verdict KernelVerifier::computeReference(Instance &instance) {
   auto compiled = CpuFunction::compile(*instance.standalone, "entry");
   if (!compiled)
     return Verdict::reject(
-        "reference_failed",
+        Reason::ReferenceFailed,
         "the unscheduled kernel does not run on the CPU: " +
             firstLine(llvm::toString(compiled.takeError())));
   for (unsigned seed = 0; seed < options.seeds; ++seed) {
@@ -187,7 +178,7 @@ Verdict KernelVerifier::computeReference(Instance &instance) {
     if (!outputs) {
       instance.inputs.clear();
       instance.outputs.clear();
-      return Verdict::reject("reference_failed",
+      return Verdict::reject(Reason::ReferenceFailed,
                              llvm::toString(outputs.takeError()));
     }
     instance.inputs.push_back(std::move(inputs));
@@ -207,14 +198,14 @@ Verdict KernelVerifier::checkNumerics(const Schedule &schedule) {
   // The schedule expanded against the instance: the same tiles, over the
   // instance's loop sizes.
   OwningOpRef<ModuleOp> scheduled(instance.standalone->clone());
-  std::string diagnostics;
-  if (failed(applyScript(scheduled->lookupSymbol<func::FuncOp>("kernel"),
-                         expandSchedule(schedule, instance.info),
-                         diagnostics)))
-    return Verdict::reject("transform_failed",
+  OwningOpRef<ModuleOp> transforms =
+      expandSchedule(schedule, instance.info, kernel.getContext());
+  if (std::optional<TransformError> error = applyTransforms(
+          scheduled->lookupSymbol<func::FuncOp>("kernel"), *transforms))
+    return Verdict::reject(Reason::TransformFailed,
                            "applying the transform script to the reduced "
                            "instance failed: " +
-                               firstLine(diagnostics));
+                               firstLine(error->diagnostics));
   return compareWithReference(instance, *scheduled);
 }
 
@@ -222,7 +213,7 @@ Verdict KernelVerifier::compareWithReference(Instance &instance,
                                              ModuleOp scheduled) {
   auto compiled = CpuFunction::compile(scheduled, "entry");
   if (!compiled)
-    return Verdict::reject("lowering_failed",
+    return Verdict::reject(Reason::LoweringFailed,
                            "the scheduled kernel does not lower for the CPU: " +
                                firstLine(llvm::toString(compiled.takeError())));
   // Tiled reductions sum in another order: allow f32 rounding growing with
@@ -240,7 +231,7 @@ Verdict KernelVerifier::compareWithReference(Instance &instance,
   for (unsigned seed = 0; seed < instance.inputs.size(); ++seed) {
     auto outputs = (*compiled)->run(instance.inputs[seed]);
     if (!outputs)
-      return Verdict::reject("run_failed", llvm::toString(outputs.takeError()));
+      return Verdict::reject(Reason::RunFailed, llvm::toString(outputs.takeError()));
     for (auto [o, pair] :
          llvm::enumerate(llvm::zip(*outputs, instance.outputs[seed]))) {
       auto &[got, want] = pair;
@@ -250,7 +241,7 @@ Verdict KernelVerifier::compareWithReference(Instance &instance,
                   std::fabs(g - w) <= atol + rtol * std::fabs(w);
         if (!ok)
           return Verdict::reject(
-              "numerical_mismatch",
+              Reason::NumericalMismatch,
               llvm::formatv("output {0} element {1} is {2} but the "
                             "unscheduled kernel gives {3} (seed {4}, "
                             "tolerance {5} + {6}*|expected|)",

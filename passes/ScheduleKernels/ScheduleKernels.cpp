@@ -11,6 +11,7 @@
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Proposer/Proposer.h"
 #include "kgen/Schedule/Records.h"
+#include "kgen/Transform/ApplyTransforms.h"
 #include "kgen/Verify/KernelVerifier.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -32,6 +33,14 @@ namespace {
 
 std::string dumpJson(const json &j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// A transform module as print-schedules shows it.
+std::string printed(ModuleOp transforms) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  transforms.print(os);
+  return text;
 }
 
 struct ScheduleKernelsPass final
@@ -146,7 +155,7 @@ struct ScheduleKernelsPass final
   void log(const KernelInfo &info, llvm::StringRef source, unsigned round,
            const Candidate &candidate, const Verdict &verdict,
            double verifySeconds) {
-    ++verdictCounts[verdict.accepted ? "accepted" : verdict.reason];
+    ++verdictCounts[verdict.outcome().str()];
     if (trajectoryFile.empty())
       return;
     json line = {
@@ -186,20 +195,21 @@ struct ScheduleKernelsPass final
     std::string key = DecisionsFile::key(info.fingerprint, target);
 
     std::optional<Schedule> chosen;
-    std::string script, source;
+    OwningOpRef<ModuleOp> transforms; // the chosen schedule's, as verified
+    std::string source;
     auto tryCandidate = [&](const Candidate &c, llvm::StringRef from,
                             unsigned round) {
       Schedule schedule;
-      std::string candidateScript;
+      OwningOpRef<ModuleOp> candidateTransforms;
       auto start = std::chrono::steady_clock::now();
       Verdict verdict = c.failure ? *c.failure
                                   : (*verifier)->verify(*c.schedule, &schedule,
-                                                        &candidateScript);
+                                                        &candidateTransforms);
       std::chrono::duration<double> seconds =
           std::chrono::steady_clock::now() - start;
       if (verdict.accepted && !chosen) {
         chosen = schedule;
-        script = candidateScript;
+        transforms = std::move(candidateTransforms);
         source = from.str();
       }
       log(info, from, round, c, verdict, seconds.count());
@@ -212,16 +222,16 @@ struct ScheduleKernelsPass final
       if (auto s = recorded->find("schedule"); s != recorded->end())
         c.schedule = *s;
       else
-        c.failure = Verdict::reject("schema", "the decision has no schedule");
+        c.failure = Verdict::reject(Reason::Schema, "the decision has no schedule");
       Verdict v = tryCandidate(c, "decisions", 0);
       if (!v.accepted)
         kernel.emitWarning()
             << "the recorded decision for this kernel was "
                "rejected ["
-            << v.reason << "] " << v.message << "; asking the proposer";
+            << stringifyReason(v.reason) << "] " << v.message << "; asking the proposer";
     }
 
-    Verdict last = Verdict::reject("none", "no candidate was proposed");
+    Verdict last = Verdict::reject(Reason::None, "no candidate was proposed");
     if (!chosen && proposer != "heuristic") {
       std::vector<Attempt> history;
       for (unsigned round = 0; round < rounds; ++round) {
@@ -239,7 +249,7 @@ struct ScheduleKernelsPass final
       if (!chosen)
         kernel.emitWarning()
             << "no schedule from the " << proposerImpl.name()
-            << " proposer passed verification (last: [" << last.reason << "] "
+            << " proposer passed verification (last: [" << stringifyReason(last.reason) << "] "
             << last.message << "); using the heuristic schedule";
     }
     if (!chosen) {
@@ -259,14 +269,14 @@ struct ScheduleKernelsPass final
       }
       if (!chosen) {
         kernel.emitWarning() << "the heuristic schedule was rejected ["
-                             << rejection->reason << "] " << rejection->message
+                             << stringifyReason(rejection->reason) << "] " << rejection->message
                              << "; the kernel stays unscheduled (please report "
                                 "this kgen bug)";
         return;
       }
       if (rejection)
         kernel.emitWarning() << "the heuristic schedule was rejected ["
-                             << rejection->reason << "] " << rejection->message
+                             << stringifyReason(rejection->reason) << "] " << rejection->message
                              << "; using a simpler form of it: "
                              << dumpJson(chosen->toJson())
                              << " (please report this kgen bug)";
@@ -278,12 +288,12 @@ struct ScheduleKernelsPass final
     if (printSchedules)
       kernel.emitRemark() << "schedule from " << source << ": "
                           << dumpJson(chosen->toJson()) << "\n"
-                          << script;
+                          << printed(*transforms);
     if (apply) {
-      std::string diagnostics;
-      if (failed(KernelVerifier::applyScript(kernel, script, diagnostics)))
-        kernel.emitWarning()
-            << "applying the verified schedule failed: " << diagnostics;
+      if (std::optional<TransformError> error =
+              applyTransforms(kernel, *transforms))
+        kernel.emitWarning() << "applying the verified schedule failed: "
+                             << error->diagnostics;
     }
   }
 

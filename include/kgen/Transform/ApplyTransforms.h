@@ -1,4 +1,5 @@
-//===- ApplyTransforms.h - build and apply transform scripts -----*- C++ -*-===//
+//===- ApplyTransforms.h - build and apply transform scripts -----*- C++
+//-*-===//
 //
 // kgen drives upstream's transformations (tiling, fusion, GPU mapping)
 // through the transform dialect. This library builds transform modules in
@@ -24,7 +25,7 @@ namespace mlir::kgen {
 /// Why applying a transform module failed.
 struct TransformError {
   enum class Kind {
-    /// The script text does not parse or has no @__transform_main.
+    /// The module does not verify or has no @__transform_main.
     Malformed,
     /// The interpreter refused or a transformation failed.
     Interpreter,
@@ -48,14 +49,10 @@ OwningOpRef<ModuleOp> buildTransformModule(
     MLIRContext *context, Location loc,
     llvm::function_ref<void(ImplicitLocOpBuilder &, Value root)> body);
 
-/// Applies `@__transform_main` of `transforms` to `payload` in place and
-/// verifies the result. std::nullopt on success.
+/// Verifies `transforms`, applies its `@__transform_main` to `payload` in
+/// place and verifies the result. std::nullopt on success.
 std::optional<TransformError> applyTransforms(Operation *payload,
                                               ModuleOp transforms);
-
-/// The same for a transform module given as text.
-std::optional<TransformError> applyTransformText(Operation *payload,
-                                                 llvm::StringRef script);
 
 } // namespace mlir::kgen
 

@@ -3,7 +3,7 @@
 // Every proposed schedule climbs the same ladder before it is used:
 //   1. parse and schema-check the JSON;
 //   2. legality and the static resource model of the target;
-//   3. apply the expanded transform script to a clone of the kernel: the
+//   3. apply the schedule's transform module to a clone of the kernel: the
 //      interpreter must succeed and the result must pass the IR verifier;
 //   4. run the scheduled kernel on the CPU (foralls as loops) against the
 //      unscheduled kernel on random inputs, several seeds, outputs poisoned;
@@ -51,14 +51,11 @@ public:
   const KernelInfo &info() const { return kernelInfo; }
 
   /// Runs the ladder on one candidate. On acceptance `schedule` and
-  /// `script` (when non-null) receive the parsed schedule and its script.
+  /// `transforms` (when non-null) receive the parsed schedule and the
+  /// transform module that rung 3 applied (expandSchedule), for the caller
+  /// to apply to the kernel with applyTransforms.
   Verdict verify(const nlohmann::json &candidate, Schedule *schedule = nullptr,
-                 std::string *script = nullptr);
-
-  /// Applies a transform script (from expandSchedule) to `kernel` in place.
-  /// On failure `diagnostics` holds what the interpreter reported.
-  static LogicalResult applyScript(func::FuncOp kernel, llvm::StringRef script,
-                                   std::string &diagnostics);
+                 OwningOpRef<ModuleOp> *transforms = nullptr);
 
 private:
   KernelVerifier() = default;

@@ -32,30 +32,42 @@
 // CHECK:         } {mapping = [#gpu.block<y>, #gpu.block<x>]}
 
 // SCRIPT: remark: schedule from heuristic: {"fuse":[0,1,2],"matrix_instruction":"none","pipeline_depth":2,"promote_operands":[0,1],"reduction_tile":[16],"split_reduction":0,"thread_tile":[4,4],"vector_width":4,"version":1,"workgroup_tile":[64,64]}
-// SCRIPT: transform.named_sequence @__transform_main
-// SCRIPT: transform.structured.tile_using_forall %sink tile_sizes [64, 64] (mapping = [#gpu.block<y>, #gpu.block<x>])
-// SCRIPT: transform.structured.fuse_into_containing_op %op2 into %block_forall
-// SCRIPT: %reduced, %reduction_loop = transform.structured.tile_using_for %fused0_op1 tile_sizes [0, 0, 16]
+// SCRIPT: transform.named_sequence @__transform_main(%[[ROOT:.*]]: !transform.any_op {transform.readonly})
+// SCRIPT: %[[SINK:.*]] = transform.structured.match attributes {kgen.sink} in %[[ROOT]]
+// SCRIPT: %[[OP2:.*]] = transform.structured.match attributes {kgen.op = 2 : i64} in %[[ROOT]]
+// SCRIPT: %[[OP1:.*]] = transform.structured.match attributes {kgen.op = 1 : i64} in %[[ROOT]]
+// SCRIPT: %[[OP0:.*]] = transform.structured.match attributes {kgen.op = 0 : i64} in %[[ROOT]]
+// SCRIPT: %[[TILED0:[^ ,]+]], %[[BLOCK_FORALL:[^ ,]+]] = transform.structured.tile_using_forall %[[SINK]] tile_sizes [64, 64](mapping = [#gpu.block<y>, #gpu.block<x>])
+// SCRIPT: %[[FUSED0_OP2:[^ ,]+]], %[[BLOCK_FORALL_2:[^ ,]+]] = transform.structured.fuse_into_containing_op %[[OP2]] into %[[BLOCK_FORALL]]
+// SCRIPT: %[[FUSED0_OP1:[^ ,]+]], %[[BLOCK_FORALL_1:[^ ,]+]] = transform.structured.fuse_into_containing_op %[[OP1]] into %[[BLOCK_FORALL_2]]
+// SCRIPT: %[[FUSED0_OP0:[^ ,]+]], %{{[^ ,]+}} = transform.structured.fuse_into_containing_op %[[OP0]] into %[[BLOCK_FORALL_1]]
+// SCRIPT: %[[REDUCED:[^ ,]+]], %[[REDUCTION_LOOP:[^ ,]+]] = transform.structured.tile_using_for %[[FUSED0_OP1]] tile_sizes [0, 0, 16]
 // The double-buffered copies are built after the GPU mapping, on this loop.
-// SCRIPT: %pipeline_depth = transform.param.constant 2 : i64 -> !transform.param<i64>
-// SCRIPT: transform.annotate %reduction_loop "kgen.pipeline_depth" = %pipeline_depth
-// SCRIPT: transform.structured.pad %reduced {padding_values = [0.0 : f32, 0.0 : f32, 0.0 : f32], padding_dimensions = [0, 1, 2], nofold_flags = [1, 1, 0], copy_back_op = "none"}
-// SCRIPT: transform.structured.rewrite_in_destination_passing_style %promote_pads
-// SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %copy0_init
-// SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %copy1_init
-// SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %accumulator_init
-// SCRIPT: transform.structured.tile_using_forall %copy0 tile_sizes [4, 1] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// SCRIPT: transform.structured.tile_using_forall %copy1 tile_sizes [1, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// SCRIPT: transform.structured.tile_using_forall %fused0_op0 tile_sizes [4, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// SCRIPT: transform.structured.tile_using_forall %promoted_root tile_sizes [4, 4, 0] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// SCRIPT: %root_vector_tiled, %root_vector_loop0, %root_vector_loop1 = transform.structured.tile_using_for %root_threads tile_sizes [1, 4, 0]
-// SCRIPT: transform.structured.tile_using_forall %tiled0 tile_sizes [4, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// SCRIPT: transform.structured.fuse_into_containing_op %fused0_op2 into %thread_forall
-// SCRIPT-NOT: fuse_into_containing_op %fused0_op1
-// SCRIPT: %vector_tiled, %vector_loop0, %vector_loop1 = transform.structured.tile_using_for %tiled1 tile_sizes [1, 4]
-// SCRIPT: transform.structured.vectorize %root_vector_tiled {create_named_contraction}
-// SCRIPT: transform.structured.vectorize %vector_tiled {create_named_contraction}
-// SCRIPT: transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
+// SCRIPT: %[[DEPTH:.*]] = transform.param.constant 2 : i64 -> !transform.param<i64>
+// SCRIPT: transform.annotate %[[REDUCTION_LOOP]] "kgen.pipeline_depth" = %[[DEPTH]]
+// SCRIPT: %[[PROMOTED_ROOT:[^ ,]+]], %[[PADS:[^ ,]+]], %{{[^ ,]+}} = transform.structured.pad %[[REDUCED]] {copy_back_op = "none", nofold_flags = [1, 1, 0], padding_dimensions = [0, 1, 2], padding_values = [0.000000e+00 : f32, 0.000000e+00 : f32, 0.000000e+00 : f32]}
+// SCRIPT: %[[COPIES:.*]] = transform.structured.rewrite_in_destination_passing_style %[[PADS]]
+// SCRIPT: %[[COPY:.*]]:2 = transform.split_handle %[[COPIES]]
+// SCRIPT: %[[COPY0_INIT:.*]] = transform.get_operand %[[COPY]]#0[1]
+// SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %[[COPY0_INIT]]
+// SCRIPT: %[[COPY1_INIT:.*]] = transform.get_operand %[[COPY]]#1[1]
+// SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %[[COPY1_INIT]]
+// SCRIPT: %[[ACCUMULATOR_INIT:.*]] = transform.get_operand %[[FUSED0_OP0]][1]
+// SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %[[ACCUMULATOR_INIT]]
+// SCRIPT: transform.structured.tile_using_forall %[[COPY]]#0 tile_sizes [4, 1](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// SCRIPT: transform.structured.tile_using_forall %[[COPY]]#1 tile_sizes [1, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// SCRIPT: transform.structured.tile_using_forall %[[FUSED0_OP0]] tile_sizes [4, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// SCRIPT: %[[ROOT_THREADS:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_forall %[[PROMOTED_ROOT]] tile_sizes [4, 4, 0](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// SCRIPT: %[[ROOT_VECTOR:[^ ,]+]], %{{[^ ,]+}}:2 = transform.structured.tile_using_for %[[ROOT_THREADS]] tile_sizes [1, 4, 0]
+// SCRIPT: %[[TILED1:[^ ,]+]], %[[THREAD_FORALL:[^ ,]+]] = transform.structured.tile_using_forall %[[TILED0]] tile_sizes [4, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// SCRIPT: transform.structured.fuse_into_containing_op %[[FUSED0_OP2]] into %[[THREAD_FORALL]]
+// SCRIPT-NOT: fuse_into_containing_op %[[FUSED0_OP1]]
+// SCRIPT: %[[VECTOR:[^ ,]+]], %{{[^ ,]+}}:2 = transform.structured.tile_using_for %[[TILED1]] tile_sizes [1, 4]
+// SCRIPT: transform.structured.vectorize %[[ROOT_VECTOR]] {create_named_contraction}
+// SCRIPT: transform.structured.vectorize %[[VECTOR]] {create_named_contraction}
+// Contractions to outer products (the default strategy, not printed).
+// SCRIPT: transform.apply_patterns to %[[ROOT]] {
+// SCRIPT-NEXT: transform.apply_patterns.vector.lower_contraction{{$}}
 func.func @main(%x: tensor<64x96xf32>, %w: tensor<96x128xf32>, %b: tensor<128xf32>) -> tensor<64x128xf32> {
   %0 = kgen.matmul %x, %w : (tensor<64x96xf32>, tensor<96x128xf32>) -> tensor<64x128xf32>
   %1 = kgen.add %0, %b : (tensor<64x128xf32>, tensor<128xf32>) -> tensor<64x128xf32>

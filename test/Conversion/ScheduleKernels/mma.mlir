@@ -8,12 +8,15 @@
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.mma.jsonl rounds=1" 2>/dev/null | FileCheck %s
 
 // SCRIPT: remark: schedule from replay: {{.*}}"matrix_instruction":"mma_sync"
-// SCRIPT: %copy0 tile_sizes [2, 8] (mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
-// SCRIPT: %copy1 tile_sizes [2, 8] (mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
-// SCRIPT: tile_sizes [4, 8] (mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
-// SCRIPT: %promoted_root tile_sizes [32, 32, 0] (mapping = [#gpu.warp<y>, #gpu.warp<x>])
-// SCRIPT: transform.annotate %root_threads "kgen.mma_sync"
-// SCRIPT-NOT: %root_vector
+// SCRIPT: %[[PROMOTED_ROOT:[^ ,]+]], %{{[^ ,]+}}, %{{[^ ,]+}} = transform.structured.pad
+// SCRIPT: %[[COPY:.*]]:2 = transform.split_handle
+// SCRIPT: tile_using_forall %[[COPY]]#0 tile_sizes [2, 8](mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
+// SCRIPT: tile_using_forall %[[COPY]]#1 tile_sizes [2, 8](mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
+// SCRIPT: tile_sizes [4, 8](mapping = [#gpu.thread<linear_dim_1>, #gpu.thread<linear_dim_0>])
+// SCRIPT: %[[ROOT_THREADS:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_forall %[[PROMOTED_ROOT]] tile_sizes [32, 32, 0](mapping = [#gpu.warp<y>, #gpu.warp<x>])
+// SCRIPT: transform.annotate %[[ROOT_THREADS]] "kgen.mma_sync"
+// The root's step is neither tiled further nor vectorized.
+// SCRIPT-NOT: %[[ROOT_THREADS]]{{[^0-9_]}}
 // SCRIPT: transform.yield
 
 // CHECK-LABEL: func.func private @main_kernel_0
@@ -74,9 +77,11 @@ func.func @main(%a: tensor<128x256xf16>, %b: tensor<256x64xf16>) -> tensor<128x6
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.wgmma32.jsonl rounds=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WGMMA-STEP
 
 // WGMMA-SCRIPT: remark: schedule from replay: {{.*}}"matrix_instruction":"wgmma"
-// WGMMA-SCRIPT: %promoted_root tile_sizes [64, 64, 0] (mapping = [#gpu.warpgroup<y>, #gpu.warpgroup<x>])
-// WGMMA-SCRIPT: transform.annotate %root_threads "kgen.wgmma"
-// WGMMA-SCRIPT-NOT: %root_vector
+// WGMMA-SCRIPT: %[[PROMOTED_ROOT:[^ ,]+]], %{{[^ ,]+}}, %{{[^ ,]+}} = transform.structured.pad
+// WGMMA-SCRIPT: %[[ROOT_THREADS:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_forall %[[PROMOTED_ROOT]] tile_sizes [64, 64, 0](mapping = [#gpu.warpgroup<y>, #gpu.warpgroup<x>])
+// WGMMA-SCRIPT: transform.annotate %[[ROOT_THREADS]] "kgen.wgmma"
+// WGMMA-SCRIPT-NOT: %[[ROOT_THREADS]]{{[^0-9_]}}
+// WGMMA-SCRIPT: transform.yield
 // WGMMA-LABEL: func.func private @main_kernel_0
 // WGMMA:         scf.for
 // WGMMA:           linalg.matmul {kgen.op = 1 : i64, kgen.root, kgen.wgmma} ins(%{{.*}}, %{{.*}} : tensor<64x64xf16>, tensor<64x64xf16>) outs(%{{.*}} : tensor<64x64xf32>)

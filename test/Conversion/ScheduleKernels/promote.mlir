@@ -10,11 +10,14 @@
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.bmm.jsonl rounds=1 print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BMM-SCRIPT
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.bmm.jsonl rounds=1" 2>/dev/null | FileCheck %s --check-prefix=BMM
 // BMM-SCRIPT: remark: schedule from replay: {{.*}}"promote_operands":[0,1]
-// BMM-SCRIPT: %block_loop = transform.structured.match ops{["scf.forall"]} in %root
-// BMM-SCRIPT: %writeback = transform.structured.insert_slice_to_copy %writeback_insert
-// BMM-SCRIPT: tile_using_forall %copy0 tile_sizes [0, 2, 2] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// BMM-SCRIPT: tile_using_forall %copy1 tile_sizes [0, 2, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// BMM-SCRIPT: tile_using_forall %writeback tile_sizes [0, 2, 4] (mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// BMM-SCRIPT: transform.named_sequence @__transform_main(%[[ROOT:.*]]: !transform.any_op
+// BMM-SCRIPT: %[[COPY:.*]]:2 = transform.split_handle
+// BMM-SCRIPT: %[[BLOCK_LOOP:.*]] = transform.structured.match ops{["scf.forall"]} in %[[ROOT]]
+// BMM-SCRIPT: %[[WRITEBACK_INSERT:.*]] = transform.structured.match ops{["tensor.parallel_insert_slice"]} in %[[BLOCK_LOOP]]
+// BMM-SCRIPT: %[[WRITEBACK:.*]] = transform.structured.insert_slice_to_copy %[[WRITEBACK_INSERT]]
+// BMM-SCRIPT: tile_using_forall %[[COPY]]#0 tile_sizes [0, 2, 2](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// BMM-SCRIPT: tile_using_forall %[[COPY]]#1 tile_sizes [0, 2, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// BMM-SCRIPT: tile_using_forall %[[WRITEBACK]] tile_sizes [0, 2, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // BMM-LABEL: func.func private @main_kernel_0
 // BMM:         scf.forall ({{.*}}) in (2, 2, 2)
 // BMM:           %[[ACC:.*]] = bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<1x16x32xf32>
@@ -39,9 +42,11 @@ func.func @main(%a: tensor<2x32x64xf32>, %b: tensor<2x64x64xf32>) -> tensor<2x32
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.f16.jsonl rounds=1 print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=F16-SCRIPT
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.f16.jsonl rounds=1" 2>/dev/null | FileCheck %s --check-prefix=F16
 // F16-SCRIPT: remark: schedule from replay: {{.*}}"promote_operands":[1]
-// F16-SCRIPT: transform.structured.pad %reduced {padding_values = [0.0 : f16, 0.0 : f16, 0.0 : f32], padding_dimensions = [0, 1, 2], nofold_flags = [0, 1, 0], copy_back_op = "none"}
-// F16-SCRIPT: %copy1 = transform.split_handle %promote_copies
-// F16-SCRIPT-NOT: %writeback
+// F16-SCRIPT: %[[REDUCED:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_for %
+// F16-SCRIPT: %{{[^ ,]+}}, %[[PADS:[^ ,]+]], %{{[^ ,]+}} = transform.structured.pad %[[REDUCED]] {copy_back_op = "none", nofold_flags = [0, 1, 0], padding_dimensions = [0, 1, 2], padding_values = [0.000000e+00 : f16, 0.000000e+00 : f16, 0.000000e+00 : f32]}
+// F16-SCRIPT: %[[COPIES:.*]] = transform.structured.rewrite_in_destination_passing_style %[[PADS]]
+// F16-SCRIPT: transform.split_handle %[[COPIES]] : (!transform.any_op) -> !transform.any_op
+// F16-SCRIPT-NOT: insert_slice_to_copy
 // F16-SCRIPT: transform.yield
 // F16-LABEL: func.func private @main_kernel_0(%arg0: tensor<64x128xf16>
 // F16:         bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<32x32xf32>

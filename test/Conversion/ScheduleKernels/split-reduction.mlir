@@ -5,10 +5,11 @@
 // RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.jsonl rounds=1 print-schedules" -o %t.mlir 2>&1 | FileCheck %s --check-prefix=SCRIPT
 // RUN: FileCheck %s < %t.mlir
 // SCRIPT: remark: schedule from replay: {{.*}}"split_reduction":8
-// SCRIPT: transform.structured.split_reduction %sink {split_factor = 8, insert_split_dimension = 1}
-// SCRIPT: transform.structured.tile_using_forall %partial tile_sizes [4, 1, 0] (mapping = [#gpu.block<y>, #gpu.block<x>])
-// SCRIPT: transform.structured.tile_using_for %partial_tiled tile_sizes [0, 0, 32]
-// SCRIPT: transform.structured.tile_using_forall %combine tile_sizes [4, 0]
+// SCRIPT: %[[SINK:.*]] = transform.structured.match attributes {kgen.sink}
+// SCRIPT: %{{[^ ,]+}}, %{{[^ ,]+}}, %[[PARTIAL:[^ ,]+]], %[[COMBINE:[^ ,]+]] = transform.structured.split_reduction %[[SINK]] {insert_split_dimension = 1 : i64, split_factor = 8 : i64}
+// SCRIPT: %[[PARTIAL_TILED:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_forall %[[PARTIAL]] tile_sizes [4, 1, 0](mapping = [#gpu.block<y>, #gpu.block<x>])
+// SCRIPT: transform.structured.tile_using_for %[[PARTIAL_TILED]] tile_sizes [0, 0, 32]
+// SCRIPT: transform.structured.tile_using_forall %[[COMBINE]] tile_sizes [4, 0](mapping = [#gpu.block<x>])
 // CHECK-LABEL: func.func private @main_kernel_0
 // CHECK:         scf.forall (%{{.*}}, %{{.*}}) in (2, 8) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<8x8xf32>)
 // CHECK:           scf.for

@@ -8,9 +8,11 @@
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.add.jsonl rounds=1 print-schedules" 2>&1 | FileCheck %s --check-prefix=ADD
 
 // ADD: remark: schedule from replay: {{.*}}"vector_width":2
-// ADD: %vector_tiled, %vector_loop0, %vector_loop1 = transform.structured.tile_using_for %tiled1 tile_sizes [1, 2]
-// ADD: transform.structured.vectorize %vector_tiled
-// ADD: transform.apply_patterns to %root
+// ADD: transform.named_sequence @__transform_main(%[[ROOT:.*]]: !transform.any_op
+// ADD: %[[TILED1:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_forall %{{[^ ,]+}} tile_sizes [1, 8](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// ADD: %[[VECTOR:[^ ,]+]], %{{[^ ,]+}}:2 = transform.structured.tile_using_for %[[TILED1]] tile_sizes [1, 2]
+// ADD: transform.structured.vectorize %[[VECTOR]]
+// ADD: transform.apply_patterns to %[[ROOT]]
 // ADD-LABEL: func.func private @main_kernel_0
 // ADD:         scf.forall ({{.*}}) in (4, 2)
 // ADD:           scf.forall ({{.*}}) in (4, 8)
