@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Compile time of every benchmark problem at its full size, per kernel.
+
+    python3 benchmarks/compile_time.py [--kgen-opt build/bin/kgen-opt]
+        [--chip sm_90a] [--format isa] [--only NAME ...] [--out FILE.json]
+
+Each problem (imported once and cached, see scripts/suite_programs.py) is
+compiled by kgen-opt with default options: kgen-to-linalg, kernel formation,
+heuristic schedules with the whole verification ladder (rung 4 included, at
+its reduced instance), GPU code generation. Printed per problem: its
+kernels, the wall time of the whole compilation and its share per kernel,
+and the slowest kernel's verification (from the trajectory log's
+verify_seconds). The last line says whether every kernel stayed under
+--limit seconds (default 1) by both measures; the exit status is 0 if so.
+This is a CPU timing of the compiler; it needs no GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+from suite_programs import DEFAULT_CACHE, suite_programs  # noqa: E402
+
+
+def compile_program(kgen_opt: str, program: Path, chip: str, fmt: str,
+                    timeout: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        trajectory = Path(tmp) / "trajectory.jsonl"
+        command = [kgen_opt, str(program), "--kgen-to-linalg", "--kgen-form-kernels",
+                   f"--kgen-schedule-kernels=target={chip} trajectory={trajectory}",
+                   f"--kgen-gpu-codegen=chip={chip} format={fmt}", "-o", "/dev/null"]
+        start = time.perf_counter()
+        try:
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"error": f"timed out after {timeout:.0f} s"}
+        seconds = time.perf_counter() - start
+        if result.returncode != 0:
+            return {"error": result.stderr.strip().split("\n")[0]}
+        verify = defaultdict(float)
+        candidates = defaultdict(int)
+        if trajectory.exists():
+            for line in trajectory.read_text().splitlines():
+                record = json.loads(line)
+                verify[record["kernel"]] += record.get("verify_seconds", 0.0)
+                candidates[record["kernel"]] += 1
+    kernels = max(len(verify), 1)
+    return {"seconds": seconds, "kernels": len(verify),
+            "seconds_per_kernel": seconds / kernels,
+            "verify_seconds": dict(verify), "candidates": dict(candidates)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kgen-opt", default=str(REPO / "build" / "bin" / "kgen-opt"))
+    parser.add_argument("--chip", default="sm_90a")
+    parser.add_argument("--format", default="isa", choices=["isa", "bin"])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--only", nargs="*")
+    parser.add_argument("--limit", type=float, default=1.0,
+                        help="seconds allowed per kernel")
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--out", type=Path, help="write the results as JSON")
+    args = parser.parse_args()
+
+    results = {}
+    over = []
+    print(f"{'problem':28} {'kernels':>7} {'total s':>8} {'s/kernel':>8} "
+          f"{'slowest verify s':>16}")
+    for name, program in suite_programs(args.cache, args.only).items():
+        r = compile_program(args.kgen_opt, program, args.chip, args.format,
+                            args.timeout)
+        results[name] = r
+        if "error" in r:
+            print(f"{name:28} error: {r['error']}")
+            over.append(name)
+            continue
+        slowest = max(r["verify_seconds"].values(), default=0.0)
+        print(f"{name:28} {r['kernels']:7d} {r['seconds']:8.2f} "
+              f"{r['seconds_per_kernel']:8.2f} {slowest:16.2f}")
+        if slowest > args.limit or r["seconds_per_kernel"] > args.limit:
+            over.append(name)
+    if args.out:
+        partial = args.out.with_suffix(".partial")
+        partial.write_text(json.dumps(results, indent=1) + "\n")
+        partial.replace(args.out)
+    print(f"{len(results) - len(over)} of {len(results)} problems under "
+          f"{args.limit:g} s per kernel" + (f"; over: {', '.join(over)}" if over else ""))
+    return 0 if not over else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
