@@ -12,27 +12,33 @@ using nlohmann::json;
 
 namespace {
 
+std::vector<int64_t> ints(std::initializer_list<int64_t> values) {
+  return values;
+}
+
 TEST(Proposer, SimplerSchedulesDropStagingThenVectors) {
-  json j = base();
-  j["promote_operands"] = {0, 1};
-  j["vector_width"] = 4;
-  std::vector<json> simpler = simplerSchedules(j);
+  Schedule s = *parsed(base());
+  s.promoteOperands = {0, 1};
+  s.vectorWidth = 4;
+  std::vector<Schedule> simpler = simplerSchedules(s);
   ASSERT_EQ(simpler.size(), 2u);
-  EXPECT_FALSE(simpler[0].contains("promote_operands"));
-  EXPECT_EQ(simpler[0]["vector_width"], 4);
-  EXPECT_FALSE(simpler[1].contains("promote_operands"));
-  EXPECT_EQ(simpler[1]["vector_width"], 1);
-  EXPECT_TRUE(simplerSchedules(base()).empty());
+  EXPECT_TRUE(simpler[0].promoteOperands.empty());
+  EXPECT_EQ(simpler[0].vectorWidth, 4);
+  EXPECT_TRUE(simpler[1].promoteOperands.empty());
+  EXPECT_EQ(simpler[1].vectorWidth, 1);
+  EXPECT_TRUE(simplerSchedules(*parsed(base())).empty());
 }
 
 TEST(Proposer, HeuristicStagesGemmOperandsWhenTheyFit) {
   KernelInfo k = gemmKernel();
-  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
-  EXPECT_EQ(j["promote_operands"], json({0, 1})) << j.dump();
-  EXPECT_EQ(j["reduction_tile"], json({16})) << j.dump();
-  Schedule s;
-  Verdict verdict = parseSchedule(j, k, s);
+  Schedule s = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_EQ(s.promoteOperands, ints({0, 1})) << s.toJson().dump();
+  EXPECT_EQ(s.reductionTile, ints({16})) << s.toJson().dump();
+  // What the proposer hands on reads back as the same schedule.
+  Schedule back;
+  Verdict verdict = parseSchedule(s.toJson(), k, back);
   ASSERT_TRUE(verdict.accepted) << verdict.message;
+  EXPECT_EQ(back.toJson(), s.toJson());
   EXPECT_TRUE(checkSchedule(s, k, *lookupTarget("sm_90a")).accepted);
   // A fused producer of the root's inputs rules staging out.
   k.opNames.insert(k.opNames.begin(), "linalg.generic");
@@ -40,54 +46,56 @@ TEST(Proposer, HeuristicStagesGemmOperandsWhenTheyFit) {
   k.rootIndex = 2;
   k.sinkIndex = 4;
   k.rootInitProducers = {1};
-  j = heuristicSchedule(k, *lookupTarget("sm_90a"));
-  EXPECT_FALSE(j.contains("promote_operands")) << j.dump();
+  s = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_TRUE(s.promoteOperands.empty()) << s.toJson().dump();
+  EXPECT_EQ(s.fuse, ints({0, 1, 2, 3})) << s.toJson().dump();
 }
 
 TEST(Proposer, HeuristicUsesWgmmaOnSm90aWhereTheReductionTakesIt) {
   KernelInfo k = f16GemmKernelK256();
-  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  Schedule s = heuristicSchedule(k, *lookupTarget("sm_90a"));
   // One warpgroup on the whole tile (64 rows: M is 64 here; 128 columns),
   // double-buffered 64-steps.
-  EXPECT_EQ(j["matrix_instruction"], "wgmma") << j.dump();
-  EXPECT_EQ(j["workgroup_tile"], json({64, 128})) << j.dump();
-  EXPECT_EQ(j["thread_tile"], json({64, 128})) << j.dump();
-  EXPECT_EQ(j["reduction_tile"], json({64})) << j.dump();
-  EXPECT_EQ(j["pipeline_depth"], 2) << j.dump();
-  j = heuristicSchedule(k, *lookupTarget("sm_80"));
-  EXPECT_EQ(j["matrix_instruction"], "mma_sync") << j.dump();
+  EXPECT_EQ(s.matrixInstruction, MatrixInstruction::Wgmma);
+  EXPECT_EQ(s.workgroupTile, ints({64, 128}));
+  EXPECT_EQ(s.threadTile, ints({64, 128}));
+  EXPECT_EQ(s.reductionTile, ints({64}));
+  EXPECT_EQ(s.pipelineDepth, 2);
+  s = heuristicSchedule(k, *lookupTarget("sm_80"));
+  EXPECT_EQ(s.matrixInstruction, MatrixInstruction::MmaSync);
   // Simpler: synchronous copies, warps instead of warpgroups, then no
   // tensor cores.
-  std::vector<json> simpler =
+  std::vector<Schedule> simpler =
       simplerSchedules(heuristicSchedule(k, *lookupTarget("sm_90a")));
   ASSERT_GE(simpler.size(), 3u);
-  EXPECT_FALSE(simpler[0].contains("pipeline_depth"));
-  EXPECT_EQ(simpler[1]["matrix_instruction"], "mma_sync");
-  EXPECT_EQ(simpler[1]["thread_tile"], json({32, 64}));
-  EXPECT_FALSE(simpler[2].contains("matrix_instruction"));
-  for (const json &s : simpler)
-    EXPECT_TRUE(verdictOf(s, nullptr, k).accepted)
-        << verdictOf(s, nullptr, k).message << " " << s.dump();
+  EXPECT_EQ(simpler[0].pipelineDepth, 1);
+  EXPECT_EQ(simpler[1].matrixInstruction, MatrixInstruction::MmaSync);
+  EXPECT_EQ(simpler[1].threadTile, ints({32, 64}));
+  EXPECT_EQ(simpler[2].matrixInstruction, MatrixInstruction::None);
+  for (const Schedule &form : simpler)
+    EXPECT_TRUE(verdictOf(form.toJson(), nullptr, k).accepted)
+        << verdictOf(form.toJson(), nullptr, k).message << " "
+        << form.toJson().dump();
 }
 
 TEST(Proposer, HeuristicUsesTensorCoresForF16GemmsOnNvidia) {
   KernelInfo k = f16GemmKernel();
-  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
-  EXPECT_EQ(j["matrix_instruction"], "mma_sync") << j.dump();
-  EXPECT_EQ(j["thread_tile"], json({32, 32})) << j.dump();
-  EXPECT_EQ(j["reduction_tile"], json({32})) << j.dump(); // 96 = 3 x 32
-  j = heuristicSchedule(k, *lookupTarget("gfx942"));
-  EXPECT_FALSE(j.contains("matrix_instruction")) << j.dump();
-  j = heuristicSchedule(gemmKernel(), *lookupTarget("sm_90a"));
-  EXPECT_FALSE(j.contains("matrix_instruction")) << j.dump();
+  Schedule s = heuristicSchedule(k, *lookupTarget("sm_90a"));
+  EXPECT_EQ(s.matrixInstruction, MatrixInstruction::MmaSync);
+  EXPECT_EQ(s.threadTile, ints({32, 32}));
+  EXPECT_EQ(s.reductionTile, ints({32})); // 96 = 3 x 32
+  s = heuristicSchedule(k, *lookupTarget("gfx942"));
+  EXPECT_EQ(s.matrixInstruction, MatrixInstruction::None);
+  s = heuristicSchedule(gemmKernel(), *lookupTarget("sm_90a"));
+  EXPECT_EQ(s.matrixInstruction, MatrixInstruction::None);
   // Without the tensor cores, a warp's 32x32 tile becomes a thread's 4x4.
-  std::vector<json> simpler = simplerSchedules(mmaSchedule());
+  std::vector<Schedule> simpler = simplerSchedules(*parsed(mmaSchedule(), k));
   ASSERT_FALSE(simpler.empty());
-  EXPECT_FALSE(simpler[0].contains("matrix_instruction"));
-  EXPECT_EQ(simpler[0]["thread_tile"], json({4, 4}));
-  EXPECT_EQ(simpler[0]["vector_width"], 4);
-  EXPECT_TRUE(verdictOf(simpler[0], nullptr, k).accepted)
-      << verdictOf(simpler[0], nullptr, k).message;
+  EXPECT_EQ(simpler[0].matrixInstruction, MatrixInstruction::None);
+  EXPECT_EQ(simpler[0].threadTile, ints({4, 4}));
+  EXPECT_EQ(simpler[0].vectorWidth, 4);
+  EXPECT_TRUE(verdictOf(simpler[0].toJson(), nullptr, k).accepted)
+      << verdictOf(simpler[0].toJson(), nullptr, k).message;
 }
 
 TEST(Proposer, HeuristicKeepsContractionsOverAFusedTransposeScalar) {
@@ -99,14 +107,22 @@ TEST(Proposer, HeuristicKeepsContractionsOverAFusedTransposeScalar) {
   k.rootInitProducers = {1};
   k.sinkLoops = {64, 128, 96};
   k.sinkParallel = {true, true, false};
-  json j = heuristicSchedule(k, *lookupTarget("sm_90a"));
-  EXPECT_EQ(j.value("vector_width", 1), 1) << j.dump();
+  EXPECT_EQ(heuristicSchedule(k, *lookupTarget("sm_90a")).vectorWidth, 1);
   // The same kernel without the transpose is vectorized.
   k.opNames[0] = "linalg.generic";
   k.consumers = {{}, {2}, {}};
-  j = heuristicSchedule(k, *lookupTarget("sm_90a"));
-  EXPECT_GT(j.value("vector_width", 1), 1) << j.dump();
+  EXPECT_GT(heuristicSchedule(k, *lookupTarget("sm_90a")).vectorWidth, 1);
+}
+
+/// The heuristic proposer hands its typed schedule on as JSON.
+TEST(Proposer, HeuristicProposerProposesTheHeuristicSchedule) {
+  KernelInfo k = gemmKernel();
+  const TargetDescription &target = *lookupTarget("sm_90a");
+  std::unique_ptr<Proposer> proposer = createHeuristicProposer();
+  std::vector<Candidate> candidates = proposer->propose({k, target, {}, 1});
+  ASSERT_EQ(candidates.size(), 1u);
+  ASSERT_TRUE(candidates[0].schedule);
+  EXPECT_EQ(*candidates[0].schedule, heuristicSchedule(k, target).toJson());
 }
 
 } // namespace
-

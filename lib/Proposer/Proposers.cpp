@@ -39,8 +39,8 @@ static bool readsFusedTranspose(const KernelInfo &kernel) {
   return false;
 }
 
-json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
-                                   const TargetDescription &target) {
+Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
+                                       const TargetDescription &target) {
   std::vector<int64_t> sizes = kernel.sinkParallelSizes();
   size_t n = sizes.size();
   std::vector<int64_t> wg(n, 0), th(n, 0);
@@ -133,43 +133,46 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
          vectorElements(shape, kernel) > kMaxVectorElements)
     shape.vectorWidth /= 2;
   vector = shape.vectorWidth;
-  json schedule = {{"version", Schedule::kVersion},
-                   {"workgroup_tile", wg},
-                   {"thread_tile", th},
-                   {"reduction_tile", reduction},
-                   {"vector_width", vector}};
+  Schedule schedule;
+  schedule.workgroupTile = wg;
+  schedule.threadTile = th;
+  schedule.reductionTile = reduction;
+  schedule.vectorWidth = vector;
+  // Every op but the sink inside the tile loops (a kernel is one launch).
+  for (int64_t op = 0; op < static_cast<int64_t>(kernel.opNames.size()); ++op)
+    if (op != kernel.sinkIndex)
+      schedule.fuse.push_back(op);
 
   // Gemms stage both operands' tiles through shared memory, 16 steps of the
   // reduction at a time, where the kernel's fusion allows it and the tiles
   // fit the target: a workgroup then loads each operand element from global
   // memory once and its threads share it, instead of every thread loading
   // its own (measured: benchmarks/results/2026-11-21-h200-promote).
-  auto passesChecks = [&](const json &candidate) {
-    Schedule parsed;
-    return parseSchedule(candidate, kernel, parsed).accepted &&
-           checkSchedule(parsed, kernel, target).accepted;
+  auto passesChecks = [&](const Schedule &candidate) {
+    return checkScheduleRanges(candidate, kernel).accepted &&
+           checkSchedule(candidate, kernel, target).accepted;
   };
   // Staged copies are double-buffered (cp.async, one step ahead) where the
   // second buffers fit, otherwise synchronous: the next step's loads from
   // global memory then overlap this step's compute (measured faster for the
   // f32 and the f16 mma_sync gemms: benchmarks/results/2026-11-21-h200-pipeline
   // and benchmarks/results/2026-11-21-h200-wgmma, call 3).
-  auto withPipeline = [&](json candidate) -> std::optional<json> {
-    candidate["pipeline_depth"] = 2;
+  auto withPipeline = [&](Schedule candidate) -> std::optional<Schedule> {
+    candidate.pipelineDepth = 2;
     if (passesChecks(candidate))
       return candidate;
-    candidate.erase("pipeline_depth");
+    candidate.pipelineDepth = 1;
     if (passesChecks(candidate))
       return candidate;
     return std::nullopt;
   };
   if (hasReduction && kernel.matmulLike) {
-    json promoted = schedule;
-    promoted["promote_operands"] = {0, 1};
+    Schedule promoted = schedule;
+    promoted.promoteOperands = {0, 1};
     std::vector<int64_t> steps;
     for (int64_t size : kernel.rootReductionSizes())
       steps.push_back(size > 16 && size % 16 == 0 ? 16 : 0);
-    promoted["reduction_tile"] = steps;
+    promoted.reductionTile = steps;
     // f16 gemms on NVIDIA use tensor cores: each of the 4 warps computes a
     // 32x32 quarter of the 64x64 tile with mma.sync, 64 steps of the
     // reduction at a time (half the steps, and so half the barriers, of
@@ -183,91 +186,81 @@ json mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     // benchmarks/results/2026-11-21-h200-wgmma, call 3).
     if (llvm::is_contained(target.matrixInstructions,
                            MatrixInstruction::Wgmma)) {
-      json wgmma = promoted;
+      Schedule wgmma = promoted;
       std::vector<int64_t> groupWg(wg), groupTile(th.size(), 0);
       for (size_t i = 0; i < th.size(); ++i)
         if (th[i]) {
           groupWg[i] = sizes[i] % 128 == 0 ? 128 : wg[i];
           groupTile[i] = groupWg[i];
         }
-      wgmma["workgroup_tile"] = groupWg;
-      wgmma["thread_tile"] = groupTile;
+      wgmma.workgroupTile = groupWg;
+      wgmma.threadTile = groupTile;
       std::vector<int64_t> groupSteps;
       for (int64_t size : kernel.rootReductionSizes())
         groupSteps.push_back(size > 64 && size % 64 == 0 ? 64 : 0);
-      wgmma["reduction_tile"] = groupSteps;
-      wgmma["vector_width"] = 8;
-      wgmma["matrix_instruction"] = "wgmma";
-      if (std::optional<json> pipelined = withPipeline(wgmma))
+      wgmma.reductionTile = groupSteps;
+      wgmma.vectorWidth = 8;
+      wgmma.matrixInstruction = MatrixInstruction::Wgmma;
+      if (std::optional<Schedule> pipelined = withPipeline(wgmma))
         return *pipelined;
     }
     if (llvm::is_contained(target.matrixInstructions,
                            MatrixInstruction::MmaSync)) {
-      json mma = promoted;
+      Schedule mma = promoted;
       std::vector<int64_t> warpTile(th.size(), 0);
       for (size_t i = 0; i < th.size(); ++i)
         if (th[i])
           warpTile[i] = std::min<int64_t>(32, wg[i]);
-      mma["thread_tile"] = warpTile;
+      mma.threadTile = warpTile;
       for (auto [step, size] : llvm::zip(steps, kernel.rootReductionSizes()))
         step = size > 64 && size % 64 == 0   ? 64
                : size > 32 && size % 32 == 0 ? 32
                : size % 16 == 0              ? 16
                                              : 0;
-      mma["reduction_tile"] = steps;
-      mma["vector_width"] = 8;
-      mma["matrix_instruction"] = "mma_sync";
-      if (std::optional<json> pipelined = withPipeline(mma))
+      mma.reductionTile = steps;
+      mma.vectorWidth = 8;
+      mma.matrixInstruction = MatrixInstruction::MmaSync;
+      if (std::optional<Schedule> pipelined = withPipeline(mma))
         return *pipelined;
     }
-    if (std::optional<json> pipelined = withPipeline(promoted))
+    if (std::optional<Schedule> pipelined = withPipeline(promoted))
       return *pipelined;
   }
   return schedule; // other limits hold by construction (<= 256 threads)
 }
 
-std::vector<json> mlir::kgen::simplerSchedules(const json &schedule) {
-  std::vector<json> simpler;
-  json current = schedule;
-  if (auto it = current.find("pipeline_depth");
-      it != current.end() && *it != 1) {
-    current.erase("pipeline_depth"); // synchronous copies
+std::vector<Schedule> mlir::kgen::simplerSchedules(const Schedule &schedule) {
+  std::vector<Schedule> simpler;
+  Schedule current = schedule;
+  if (current.pipelineDepth != 1) {
+    current.pipelineDepth = 1; // synchronous copies
     simpler.push_back(current);
   }
-  if (auto it = current.find("matrix_instruction");
-      it != current.end() && *it == "wgmma") {
+  if (current.matrixInstruction == MatrixInstruction::Wgmma) {
     // Warps instead of warpgroups: a warpgroup tile's multiples of 64 are
     // halved (the heuristic's 128x128 tile gets 4 warps of 64x64).
-    current["matrix_instruction"] = "mma_sync";
-    if (auto tiles = current.find("thread_tile");
-        tiles != current.end() && tiles->is_array())
-      for (json &tile : *tiles)
-        if (tile.is_number_integer() && tile.get<int64_t>() % 64 == 0)
-          tile = tile.get<int64_t>() / 2;
+    current.matrixInstruction = MatrixInstruction::MmaSync;
+    for (int64_t &tile : current.threadTile)
+      if (tile % 64 == 0)
+        tile /= 2;
     simpler.push_back(current);
   }
-  if (auto it = current.find("matrix_instruction");
-      it != current.end() && *it != "none") {
+  if (current.matrixInstruction != MatrixInstruction::None) {
     // Without tensor cores a thread computes what a warp did: the
     // heuristic's 32x32 warp tiles become its 4x4 thread tiles.
-    current.erase("matrix_instruction");
-    if (auto tiles = current.find("thread_tile");
-        tiles != current.end() && tiles->is_array())
-      for (json &tile : *tiles)
-        if (tile.is_number_integer() && tile.get<int64_t>() % 8 == 0)
-          tile = tile.get<int64_t>() / 8;
-    if (current.value("vector_width", 1) > 4)
-      current["vector_width"] = 4;
+    current.matrixInstruction = MatrixInstruction::None;
+    for (int64_t &tile : current.threadTile)
+      if (tile % 8 == 0)
+        tile /= 8;
+    current.vectorWidth = std::min<int64_t>(current.vectorWidth, 4);
     simpler.push_back(current);
   }
-  if (auto it = current.find("promote_operands");
-      it != current.end() && it->is_array() && !it->empty()) {
-    current.erase("promote_operands");
+  if (!current.promoteOperands.empty()) {
+    current.promoteOperands.clear();
     simpler.push_back(current);
   }
-  if (auto it = current.find("vector_width");
-      it != current.end() && it->is_number_integer() && *it != 1) {
-    current["vector_width"] = 1;
+  if (current.vectorWidth != 1) {
+    current.vectorWidth = 1;
     simpler.push_back(current);
   }
   return simpler;
@@ -279,7 +272,7 @@ public:
   llvm::StringRef name() const override { return "heuristic"; }
   std::vector<Candidate> propose(const ProposalRequest &request) override {
     Candidate c;
-    c.schedule = heuristicSchedule(request.kernel, request.target);
+    c.schedule = heuristicSchedule(request.kernel, request.target).toJson();
     return {c};
   }
 };

@@ -350,6 +350,14 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
 }
 } // namespace
 
+Verdict mlir::kgen::checkScheduleRanges(const Schedule &schedule,
+                                        const KernelInfo &kernel) {
+  Verdict verdict;
+  if (!checkRanges(schedule, kernel, verdict))
+    return verdict;
+  return Verdict::accept();
+}
+
 Verdict mlir::kgen::parseSchedule(const json &j, const KernelInfo &kernel,
                                   Schedule &schedule) {
   Verdict verdict;

@@ -9,7 +9,8 @@
 
 #include "kgen/Conversion/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Proposer/Proposer.h"
+#include "kgen/Proposer/ProposalDriver.h"
+#include "kgen/Proposer/ProposerFactory.h"
 #include "kgen/Schedule/Records.h"
 #include "kgen/Transform/ApplyTransforms.h"
 #include "kgen/Verify/KernelVerifier.h"
@@ -17,7 +18,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <chrono>
 #include <map>
 
 namespace mlir::kgen {
@@ -46,6 +46,7 @@ std::string printed(ModuleOp transforms) {
 struct ScheduleKernelsPass final
     : mlir::kgen::impl::ScheduleKernelsPassBase<ScheduleKernelsPass> {
   using ScheduleKernelsPassBase::ScheduleKernelsPassBase;
+  friend LlmOptions kgen::llmOptionsOf<>(const ScheduleKernelsPass &);
 
   void getDependentDialects(DialectRegistry &registry) const override {
     ScheduleKernelsPassBase::getDependentDialects(registry);
@@ -112,44 +113,24 @@ struct ScheduleKernelsPass final
   }
 
   std::unique_ptr<Proposer> makeProposer(ModuleOp module) {
-    if (proposer == "heuristic")
-      return createHeuristicProposer();
-    if (proposer == "random")
-      return createRandomProposer(seed);
-    if (proposer == "replay") {
-      if (replayFile.empty()) {
-        module.emitError("the replay proposer needs a transcript: "
-                         "replay=<file.jsonl>");
-        return nullptr;
-      }
-      auto replay = createReplayProposer(replayFile);
-      if (!replay) {
-        module.emitError() << llvm::toString(replay.takeError());
-        return nullptr;
-      }
-      return std::move(*replay);
+    auto kind = parseProposerKind(proposer, ProposalDomain::Schedule);
+    if (!kind) {
+      module.emitError(llvm::toString(kind.takeError()));
+      return nullptr;
     }
-    if (proposer == "llm") {
-      if (llmEndpoint.empty() || llmModel.empty()) {
-        module.emitError("the llm proposer needs llm-endpoint=<url> and "
-                         "llm-model=<name> (see docs/llm.md)");
-        return nullptr;
-      }
-      LlmOptions options;
-      options.endpoint = llmEndpoint;
-      options.model = llmModel;
-      options.temperature = llmTemperature;
-      options.maxTokens = llmMaxTokens;
-      options.timeoutSeconds = llmTimeout;
-      options.candidates = candidates;
-      options.maxRequests = llmMaxRequests;
-      options.tokenBudget = llmTokenBudget;
-      options.apiKeyEnv = llmApiKeyEnv;
-      return createLlmProposer(options);
+    proposerKind = *kind;
+    ProposerConfig config;
+    config.kind = *kind;
+    config.seed = seed;
+    config.replayFile = replayFile;
+    config.llm = llmOptionsOf(*this);
+    config.llm.candidates = candidates;
+    auto created = createProposer<Proposer>(config);
+    if (!created) {
+      module.emitError(llvm::toString(created.takeError()));
+      return nullptr;
     }
-    module.emitError() << "unknown proposer '" << proposer
-                       << "'; expected heuristic, llm, replay or random";
-    return nullptr;
+    return std::move(*created);
   }
 
   void log(const KernelInfo &info, llvm::StringRef source, unsigned round,
@@ -196,25 +177,25 @@ struct ScheduleKernelsPass final
 
     std::optional<Schedule> chosen;
     OwningOpRef<ModuleOp> transforms; // the chosen schedule's, as verified
-    std::string source;
-    auto tryCandidate = [&](const Candidate &c, llvm::StringRef from,
-                            unsigned round) {
+    std::string source;               // who proposed the chosen schedule
+    std::string from;                 // who proposed the candidates checked now
+    auto check = [&](const Candidate &c) {
       Schedule schedule;
       OwningOpRef<ModuleOp> candidateTransforms;
-      auto start = std::chrono::steady_clock::now();
-      Verdict verdict = c.failure ? *c.failure
-                                  : (*verifier)->verify(*c.schedule, &schedule,
-                                                        &candidateTransforms);
-      std::chrono::duration<double> seconds =
-          std::chrono::steady_clock::now() - start;
+      Verdict verdict =
+          (*verifier)->verify(*c.schedule, &schedule, &candidateTransforms);
       if (verdict.accepted && !chosen) {
         chosen = schedule;
         transforms = std::move(candidateTransforms);
-        source = from.str();
+        source = from;
       }
-      log(info, from, round, c, verdict, seconds.count());
       return verdict;
     };
+    auto record = [&](const CheckedCandidate<Candidate> &attempt) {
+      log(info, from, attempt.round, attempt.candidate, attempt.verdict,
+          attempt.checkSeconds);
+    };
+    ProposalDriver<Candidate> driver(check, record, {rounds, exhaustive});
 
     // A recorded decision reproduces an earlier build without the proposer.
     if (const json *recorded = decisions.lookup(key)) {
@@ -223,7 +204,8 @@ struct ScheduleKernelsPass final
         c.schedule = *s;
       else
         c.failure = Verdict::reject(Reason::Schema, "the decision has no schedule");
-      Verdict v = tryCandidate(c, "decisions", 0);
+      from = "decisions";
+      Verdict v = driver.attempt(c, 0);
       if (!v.accepted)
         kernel.emitWarning()
             << "the recorded decision for this kernel was "
@@ -231,21 +213,14 @@ struct ScheduleKernelsPass final
             << stringifyReason(v.reason) << "] " << v.message << "; asking the proposer";
     }
 
-    Verdict last = Verdict::reject(Reason::None, "no candidate was proposed");
-    if (!chosen && proposer != "heuristic") {
-      std::vector<Attempt> history;
-      for (unsigned round = 0; round < rounds; ++round) {
-        ProposalRequest request{info, chip, history, candidates};
-        for (const Candidate &c : proposerImpl.propose(request)) {
-          last = tryCandidate(c, proposerImpl.name(), round);
-          history.push_back(
-              {c.schedule ? *c.schedule : json(nullptr), last, std::nullopt});
-          if (chosen && !exhaustive)
-            break;
-        }
-        if (chosen && !exhaustive)
-          break;
-      }
+    if (!chosen && proposerKind != ProposerKind::Builtin) {
+      from = proposerImpl.name().str();
+      ProposalOutcome<Candidate> outcome =
+          driver.run([&](llvm::ArrayRef<Attempt> history) {
+            return proposerImpl.propose({info, chip, history, candidates});
+          });
+      Verdict last = outcome.lastRejection.value_or(
+          Verdict::reject(Reason::None, "no candidate was proposed"));
       if (!chosen)
         kernel.emitWarning()
             << "no schedule from the " << proposerImpl.name()
@@ -253,33 +228,9 @@ struct ScheduleKernelsPass final
             << last.message << "); using the heuristic schedule";
     }
     if (!chosen) {
-      json heuristic = heuristicSchedule(info, chip);
-      std::vector<json> forms = {heuristic};
-      for (json &simpler : simplerSchedules(heuristic))
-        forms.push_back(std::move(simpler));
-      std::optional<Verdict> rejection;
-      for (auto [round, form] : llvm::enumerate(forms)) {
-        Candidate c;
-        c.schedule = form;
-        Verdict v = tryCandidate(c, "heuristic", round);
-        if (v.accepted)
-          break;
-        if (!rejection)
-          rejection = v;
-      }
-      if (!chosen) {
-        kernel.emitWarning() << "the heuristic schedule was rejected ["
-                             << stringifyReason(rejection->reason) << "] " << rejection->message
-                             << "; the kernel stays unscheduled (please report "
-                                "this kgen bug)";
+      from = "heuristic";
+      if (!scheduleWithHeuristic(kernel, info, chip, check, record))
         return;
-      }
-      if (rejection)
-        kernel.emitWarning() << "the heuristic schedule was rejected ["
-                             << stringifyReason(rejection->reason) << "] " << rejection->message
-                             << "; using a simpler form of it: "
-                             << dumpJson(chosen->toJson())
-                             << " (please report this kgen bug)";
     }
 
     decisions.record(key, {{"kernel", info.name},
@@ -295,6 +246,43 @@ struct ScheduleKernelsPass final
         kernel.emitWarning() << "applying the verified schedule failed: "
                              << error->diagnostics;
     }
+  }
+
+  /// The fallback: the heuristic schedule, then ever simpler forms of it,
+  /// until one is accepted (through `check`, which keeps it). Returns false,
+  /// with a warning, when none is.
+  bool scheduleWithHeuristic(func::FuncOp kernel, const KernelInfo &info,
+                             const TargetDescription &chip,
+                             const ProposalDriver<Candidate>::CheckFn &check,
+                             const ProposalDriver<Candidate>::RecordFn &record) {
+    std::vector<Schedule> forms = {heuristicSchedule(info, chip)};
+    llvm::append_range(forms, simplerSchedules(forms.front()));
+    size_t next = 0;
+    ProposalDriver<Candidate> fallback(
+        check, record, {static_cast<unsigned>(forms.size()), false});
+    ProposalOutcome<Candidate> outcome =
+        fallback.run([&](llvm::ArrayRef<Attempt>) {
+          Candidate c;
+          c.schedule = forms[next++].toJson();
+          return std::vector<Candidate>{c};
+        });
+    std::optional<Verdict> rejection = outcome.firstRejection;
+    if (!outcome.accepted) {
+      kernel.emitWarning() << "the heuristic schedule was rejected ["
+                           << stringifyReason(rejection->reason) << "] "
+                           << rejection->message
+                           << "; the kernel stays unscheduled (please report "
+                              "this kgen bug)";
+      return false;
+    }
+    if (rejection)
+      kernel.emitWarning() << "the heuristic schedule was rejected ["
+                           << stringifyReason(rejection->reason) << "] "
+                           << rejection->message
+                           << "; using a simpler form of it: "
+                           << dumpJson(*outcome.accepted->schedule)
+                           << " (please report this kgen bug)";
+    return true;
   }
 
   void emitReport(ModuleOp module) {
@@ -314,6 +302,7 @@ struct ScheduleKernelsPass final
   }
 
   std::map<std::string, int64_t> verdictCounts;
+  ProposerKind proposerKind = ProposerKind::Builtin;
   bool trajectoryWarned = false;
 };
 

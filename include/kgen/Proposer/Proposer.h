@@ -49,9 +49,9 @@ public:
 
 /// The analytical default: no network, derived from the kernel's loops and
 /// the target's limits. Always passes the static checks for kernels of the
-/// kgen op set.
-nlohmann::json heuristicSchedule(const KernelInfo &kernel,
-                                 const TargetDescription &target);
+/// kgen op set. Its proposer hands it on as JSON (Schedule::toJson).
+Schedule heuristicSchedule(const KernelInfo &kernel,
+                           const TargetDescription &target);
 std::unique_ptr<Proposer> createHeuristicProposer();
 
 /// Ever simpler forms of a schedule, for when the verifier rejects the
@@ -59,7 +59,7 @@ std::unique_ptr<Proposer> createHeuristicProposer();
 /// to thread tiles), then without shared-memory staging, then also without
 /// vectors (the parts whose lowering a rung 3 or 4 failure most likely
 /// comes from). Empty if there is nothing to drop.
-std::vector<nlohmann::json> simplerSchedules(const nlohmann::json &schedule);
+std::vector<Schedule> simplerSchedules(const Schedule &schedule);
 
 /// Seeded sampling of the schedule space, invalid values included on
 /// purpose: the search baseline and a fuzzer for the verifier.

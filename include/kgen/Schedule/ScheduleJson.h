@@ -26,6 +26,11 @@ namespace mlir::kgen {
 Verdict parseSchedule(const nlohmann::json &json, const KernelInfo &kernel,
                       Schedule &schedule);
 
+/// Rung 1's checks of a typed schedule (parseSchedule runs them): tile
+/// lists against the kernel's loops, split_reduction, vector_width and
+/// pipeline_depth ranges. For schedules built in the compiler.
+Verdict checkScheduleRanges(const Schedule &schedule, const KernelInfo &kernel);
+
 /// The JSON Schema of a schedule document (shipped as
 /// docs/schedule.schema.json and given to the LLM).
 nlohmann::json scheduleJsonSchema();
