@@ -30,8 +30,10 @@ static std::string dumpJson(const json &j, int indent = -1) {
 // Heuristic
 //===----------------------------------------------------------------------===//
 
+namespace {
+
 /// Whether a linalg.transpose of the kernel feeds its root.
-static bool readsFusedTranspose(const KernelInfo &kernel) {
+bool readsFusedTranspose(const KernelInfo &kernel) {
   for (auto [op, name] : llvm::enumerate(kernel.opNames))
     if (name == "linalg.transpose" &&
         llvm::is_contained(kernel.consumers[op], kernel.rootIndex))
@@ -39,84 +41,87 @@ static bool readsFusedTranspose(const KernelInfo &kernel) {
   return false;
 }
 
-Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
-                                       const TargetDescription &target) {
+/// The largest divisor of `size` that is at most `atMost` (1 if none).
+/// Tiles divide their loops: partial tiles would leave thread loops and
+/// per-thread buffers with dynamic sizes, which GPU mapping cannot take.
+int64_t largestDivisor(int64_t size, int64_t atMost) {
+  for (int64_t d = std::min(atMost, size); d > 1; --d)
+    if (size % d == 0)
+      return d;
+  return 1;
+}
+
+/// The sink parallel loops worth spreading over the grid and the block,
+/// innermost first: the innermost loops (contiguous in memory) with more
+/// than one iteration. With more than three parallel loops (convolutions
+/// and their padding: batch, groups, channels, rows, columns), the loops
+/// not on the grid run whole inside each thread: the grid takes the
+/// innermost loop and the two largest others, leaving the smallest in the
+/// thread.
+std::vector<size_t> gridLoops(const KernelInfo &kernel, bool gemm) {
   std::vector<int64_t> sizes = kernel.sinkParallelSizes();
   size_t n = sizes.size();
-  std::vector<int64_t> wg(n, 0), th(n, 0);
-  std::vector<int64_t> reduction;
-  for (int64_t size : kernel.rootReductionSizes())
-    reduction.push_back(size > 64 ? 32 : 0);
-
-  // The innermost loops (contiguous in memory) with more than one iteration
-  // are the ones worth spreading over the grid and the block.
   std::vector<size_t> candidates;
   for (size_t i = n; i-- > 0 && candidates.size() < 3;)
     if (sizes[i] > 1)
       candidates.push_back(i);
-  bool hasReduction = !kernel.rootReductionSizes().empty();
-  // Tiles divide their loops: partial tiles would leave thread loops and
-  // per-thread buffers with dynamic sizes, which GPU mapping cannot take.
-  auto largestDivisor = [](int64_t size, int64_t atMost) {
-    for (int64_t d = std::min(atMost, size); d > 1; --d)
-      if (size % d == 0)
-        return d;
-    return int64_t(1);
-  };
-  auto clampTile = [&](size_t i, int64_t want) {
-    return largestDivisor(sizes[i], want);
-  };
-  // With more than three parallel loops (convolutions and their padding:
-  // batch, groups, channels, rows, columns), the loops not on the grid run
-  // whole inside each thread: the grid takes the innermost loop and the two
-  // largest others, leaving the smallest in the thread.
-  if (!(hasReduction && kernel.matmulLike)) {
-    std::vector<size_t> wide;
-    for (size_t i = 0; i + 1 < n; ++i)
-      if (sizes[i] > 1 && (candidates.empty() || i != candidates.front()))
-        wide.push_back(i);
-    if (!candidates.empty() && wide.size() + 1 > 3) {
-      std::stable_sort(wide.begin(), wide.end(),
-                       [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
-      candidates = {candidates.front(), std::max(wide[0], wide[1]),
-                    std::min(wide[0], wide[1])};
-    }
+  if (gemm)
+    return candidates;
+  std::vector<size_t> wide;
+  for (size_t i = 0; i + 1 < n; ++i)
+    if (sizes[i] > 1 && (candidates.empty() || i != candidates.front()))
+      wide.push_back(i);
+  if (!candidates.empty() && wide.size() + 1 > 3) {
+    std::stable_sort(wide.begin(), wide.end(),
+                     [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+    candidates = {candidates.front(), std::max(wide[0], wide[1]),
+                  std::min(wide[0], wide[1])};
   }
-  if (hasReduction && kernel.matmulLike && candidates.size() >= 2) {
-    // Output tiles of 64x64 per workgroup, 4x4 per thread: 256 threads, 16
-    // accumulators each; batch loops get one workgroup per index.
-    for (size_t c = 0; c < candidates.size(); ++c) {
-      size_t i = candidates[c];
-      wg[i] = clampTile(i, c < 2 ? 64 : 1);
+  return candidates;
+}
+
+/// Workgroup and thread tiles of the heuristic schedule, by kernel class.
+void chooseTiles(const KernelInfo &kernel, Schedule &schedule) {
+  std::vector<int64_t> sizes = kernel.sinkParallelSizes();
+  std::vector<int64_t> &wg = schedule.workgroupTile;
+  std::vector<int64_t> &th = schedule.threadTile;
+  wg.assign(sizes.size(), 0);
+  th.assign(sizes.size(), 0);
+  bool hasReduction = !kernel.rootReductionSizes().empty();
+  bool gemm = hasReduction && kernel.matmulLike;
+  std::vector<size_t> candidates = gridLoops(kernel, gemm);
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    size_t i = candidates[c];
+    if (gemm && candidates.size() >= 2) {
+      // Output tiles of 64x64 per workgroup, 4x4 per thread: 256 threads,
+      // 16 accumulators each; batch loops get one workgroup per index.
+      wg[i] = largestDivisor(sizes[i], c < 2 ? 64 : 1);
       if (c < 2)
         th[i] = largestDivisor(wg[i], 4);
-    }
-  } else if (hasReduction) {
-    // One thread per output element, 128 outputs per workgroup.
-    for (size_t c = 0; c < candidates.size(); ++c) {
-      size_t i = candidates[c];
-      wg[i] = clampTile(i, c == 0 ? 128 : 1);
+    } else if (hasReduction) {
+      // One thread per output element, 128 outputs per workgroup.
+      wg[i] = largestDivisor(sizes[i], c == 0 ? 128 : 1);
       if (c == 0)
         th[i] = 1;
-    }
-  } else {
-    // Elementwise: 256-wide rows of 4 elements per thread, 4 rows per
-    // workgroup: 256 threads.
-    for (size_t c = 0; c < candidates.size(); ++c) {
-      size_t i = candidates[c];
-      wg[i] = clampTile(i, c == 0 ? 256 : c == 1 ? 4 : 1);
+    } else {
+      // Elementwise: 256-wide rows of 4 elements per thread, 4 rows per
+      // workgroup: 256 threads.
+      wg[i] = largestDivisor(sizes[i], c == 0 ? 256 : c == 1 ? 4 : 1);
       if (c < 2)
         th[i] = largestDivisor(wg[i], c == 0 ? 4 : 1);
     }
   }
+}
+
+/// Vectors along the innermost thread tile (contiguous in memory), for
+/// linalg sinks; a vectorized reduction step must stay small.
+int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles) {
   int64_t innermost = 1;
-  for (size_t i = n; i-- > 0;)
-    if (th[i]) {
-      innermost = th[i];
+  for (size_t i = tiles.threadTile.size(); i-- > 0;)
+    if (tiles.threadTile[i]) {
+      innermost = tiles.threadTile[i];
       break;
     }
-  // Vectors along the innermost thread tile (contiguous in memory), for
-  // linalg sinks; a vectorized reduction step must stay small.
   int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
   if (!llvm::StringRef(kernel.opNames[kernel.sinkIndex]).starts_with("linalg."))
     vector = 1;
@@ -124,108 +129,124 @@ Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
   // operand across its vectors: vectorized, every step unrolls into
   // element shuffles, which makes the kernel some 25 times larger and slow
   // to compile, for no gain over scalar loads.
-  if (hasReduction && readsFusedTranspose(kernel))
+  if (!kernel.rootReductionSizes().empty() && readsFusedTranspose(kernel))
     vector = 1;
   Schedule shape;
-  shape.reductionTile = reduction;
+  shape.reductionTile = tiles.reductionTile;
   shape.vectorWidth = vector;
   while (shape.vectorWidth > 1 &&
          vectorElements(shape, kernel) > kMaxVectorElements)
     shape.vectorWidth /= 2;
-  vector = shape.vectorWidth;
+  return shape.vectorWidth;
+}
+
+/// `candidate` double-buffered if it passes rungs 1-2, else synchronous if
+/// that passes. Staged copies are double-buffered (cp.async, one step
+/// ahead) where the second buffers fit: the next step's loads from global
+/// memory then overlap this step's compute (measured faster for the f32
+/// and the f16 mma_sync gemms: benchmarks/results/2026-11-21-h200-pipeline
+/// and benchmarks/results/2026-11-21-h200-wgmma, call 3).
+std::optional<Schedule> withPipeline(Schedule candidate,
+                                     const KernelInfo &kernel,
+                                     const TargetDescription &target) {
+  auto passesChecks = [&] {
+    return checkScheduleRanges(candidate, kernel).accepted &&
+           checkSchedule(candidate, kernel, target).accepted;
+  };
+  candidate.pipelineDepth = 2;
+  if (passesChecks())
+    return candidate;
+  candidate.pipelineDepth = 1;
+  if (passesChecks())
+    return candidate;
+  return std::nullopt;
+}
+
+/// On sm_90a, wgmma: one warpgroup computes a 128x128 tile (the generic
+/// tile, 64, where a loop does not divide by 128) with m64nNk16, 64 steps
+/// of the reduction at a time (the swizzled tiles' width), double-buffered:
+/// the fastest of the shapes measured side by side (2 warpgroups of
+/// 64x128, 3 buffers, 128x256 and 64x64 tiles, mma_sync;
+/// benchmarks/results/2026-11-21-h200-wgmma, call 3).
+Schedule wgmmaForm(const KernelInfo &kernel, Schedule wgmma) {
+  std::vector<int64_t> sizes = kernel.sinkParallelSizes();
+  for (size_t i = 0; i < wgmma.threadTile.size(); ++i)
+    if (wgmma.threadTile[i]) {
+      if (sizes[i] % 128 == 0)
+        wgmma.workgroupTile[i] = 128;
+      wgmma.threadTile[i] = wgmma.workgroupTile[i];
+    }
+  wgmma.reductionTile.clear();
+  for (int64_t size : kernel.rootReductionSizes())
+    wgmma.reductionTile.push_back(size > 64 && size % 64 == 0 ? 64 : 0);
+  wgmma.vectorWidth = 8;
+  wgmma.matrixInstruction = MatrixInstruction::Wgmma;
+  return wgmma;
+}
+
+/// f16 gemms on NVIDIA use tensor cores: each of the 4 warps computes a
+/// 32x32 quarter of the 64x64 tile with mma.sync, 64 steps of the reduction
+/// at a time (half the steps, and so half the barriers, of 32-steps;
+/// measured faster: benchmarks/results/2026-11-21-h200-mma); copies move 8
+/// halves (16 bytes) per thread.
+Schedule mmaSyncForm(const KernelInfo &kernel, Schedule mma) {
+  for (size_t i = 0; i < mma.threadTile.size(); ++i)
+    if (mma.threadTile[i])
+      mma.threadTile[i] = std::min<int64_t>(32, mma.workgroupTile[i]);
+  mma.reductionTile.clear();
+  for (int64_t size : kernel.rootReductionSizes())
+    mma.reductionTile.push_back(size > 64 && size % 64 == 0   ? 64
+                                : size > 32 && size % 32 == 0 ? 32
+                                : size % 16 == 0              ? 16
+                                                              : 0);
+  mma.vectorWidth = 8;
+  mma.matrixInstruction = MatrixInstruction::MmaSync;
+  return mma;
+}
+
+/// Gemms stage both operands' tiles through shared memory, 16 steps of the
+/// reduction at a time, where the kernel's fusion allows it and the tiles
+/// fit the target: a workgroup then loads each operand element from global
+/// memory once and its threads share it, instead of every thread loading
+/// its own (measured: benchmarks/results/2026-11-21-h200-promote). Tensor
+/// cores come first where the target has them.
+std::optional<Schedule> stagedGemm(const KernelInfo &kernel,
+                                   const TargetDescription &target,
+                                   Schedule promoted) {
+  promoted.promoteOperands = {0, 1};
+  promoted.reductionTile.clear();
+  for (int64_t size : kernel.rootReductionSizes())
+    promoted.reductionTile.push_back(size > 16 && size % 16 == 0 ? 16 : 0);
+  auto has = [&](MatrixInstruction instruction) {
+    return llvm::is_contained(target.matrixInstructions, instruction);
+  };
+  if (has(MatrixInstruction::Wgmma))
+    if (auto pipelined =
+            withPipeline(wgmmaForm(kernel, promoted), kernel, target))
+      return pipelined;
+  if (has(MatrixInstruction::MmaSync))
+    if (auto pipelined =
+            withPipeline(mmaSyncForm(kernel, promoted), kernel, target))
+      return pipelined;
+  return withPipeline(promoted, kernel, target);
+}
+
+} // namespace
+
+Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
+                                       const TargetDescription &target) {
   Schedule schedule;
-  schedule.workgroupTile = wg;
-  schedule.threadTile = th;
-  schedule.reductionTile = reduction;
-  schedule.vectorWidth = vector;
+  chooseTiles(kernel, schedule);
+  for (int64_t size : kernel.rootReductionSizes())
+    schedule.reductionTile.push_back(size > 64 ? 32 : 0);
+  schedule.vectorWidth = chooseVectorWidth(kernel, schedule);
   // Every op but the sink inside the tile loops (a kernel is one launch).
   for (int64_t op = 0; op < static_cast<int64_t>(kernel.opNames.size()); ++op)
     if (op != kernel.sinkIndex)
       schedule.fuse.push_back(op);
-
-  // Gemms stage both operands' tiles through shared memory, 16 steps of the
-  // reduction at a time, where the kernel's fusion allows it and the tiles
-  // fit the target: a workgroup then loads each operand element from global
-  // memory once and its threads share it, instead of every thread loading
-  // its own (measured: benchmarks/results/2026-11-21-h200-promote).
-  auto passesChecks = [&](const Schedule &candidate) {
-    return checkScheduleRanges(candidate, kernel).accepted &&
-           checkSchedule(candidate, kernel, target).accepted;
-  };
-  // Staged copies are double-buffered (cp.async, one step ahead) where the
-  // second buffers fit, otherwise synchronous: the next step's loads from
-  // global memory then overlap this step's compute (measured faster for the
-  // f32 and the f16 mma_sync gemms: benchmarks/results/2026-11-21-h200-pipeline
-  // and benchmarks/results/2026-11-21-h200-wgmma, call 3).
-  auto withPipeline = [&](Schedule candidate) -> std::optional<Schedule> {
-    candidate.pipelineDepth = 2;
-    if (passesChecks(candidate))
-      return candidate;
-    candidate.pipelineDepth = 1;
-    if (passesChecks(candidate))
-      return candidate;
-    return std::nullopt;
-  };
-  if (hasReduction && kernel.matmulLike) {
-    Schedule promoted = schedule;
-    promoted.promoteOperands = {0, 1};
-    std::vector<int64_t> steps;
-    for (int64_t size : kernel.rootReductionSizes())
-      steps.push_back(size > 16 && size % 16 == 0 ? 16 : 0);
-    promoted.reductionTile = steps;
-    // f16 gemms on NVIDIA use tensor cores: each of the 4 warps computes a
-    // 32x32 quarter of the 64x64 tile with mma.sync, 64 steps of the
-    // reduction at a time (half the steps, and so half the barriers, of
-    // 32-steps; measured faster: benchmarks/results/2026-11-21-h200-mma);
-    // copies move 8 halves (16 bytes) per thread.
-    // On sm_90a, wgmma: one warpgroup computes a 128x128 tile (the
-    // generic tile, 64, where a loop does not divide by 128) with m64nNk16, 64
-    // steps of the reduction at a time (the swizzled tiles' width),
-    // double-buffered: the fastest of the shapes measured side by side (2
-    // warpgroups of 64x128, 3 buffers, 128x256 and 64x64 tiles, mma_sync;
-    // benchmarks/results/2026-11-21-h200-wgmma, call 3).
-    if (llvm::is_contained(target.matrixInstructions,
-                           MatrixInstruction::Wgmma)) {
-      Schedule wgmma = promoted;
-      std::vector<int64_t> groupWg(wg), groupTile(th.size(), 0);
-      for (size_t i = 0; i < th.size(); ++i)
-        if (th[i]) {
-          groupWg[i] = sizes[i] % 128 == 0 ? 128 : wg[i];
-          groupTile[i] = groupWg[i];
-        }
-      wgmma.workgroupTile = groupWg;
-      wgmma.threadTile = groupTile;
-      std::vector<int64_t> groupSteps;
-      for (int64_t size : kernel.rootReductionSizes())
-        groupSteps.push_back(size > 64 && size % 64 == 0 ? 64 : 0);
-      wgmma.reductionTile = groupSteps;
-      wgmma.vectorWidth = 8;
-      wgmma.matrixInstruction = MatrixInstruction::Wgmma;
-      if (std::optional<Schedule> pipelined = withPipeline(wgmma))
-        return *pipelined;
-    }
-    if (llvm::is_contained(target.matrixInstructions,
-                           MatrixInstruction::MmaSync)) {
-      Schedule mma = promoted;
-      std::vector<int64_t> warpTile(th.size(), 0);
-      for (size_t i = 0; i < th.size(); ++i)
-        if (th[i])
-          warpTile[i] = std::min<int64_t>(32, wg[i]);
-      mma.threadTile = warpTile;
-      for (auto [step, size] : llvm::zip(steps, kernel.rootReductionSizes()))
-        step = size > 64 && size % 64 == 0   ? 64
-               : size > 32 && size % 32 == 0 ? 32
-               : size % 16 == 0              ? 16
-                                             : 0;
-      mma.reductionTile = steps;
-      mma.vectorWidth = 8;
-      mma.matrixInstruction = MatrixInstruction::MmaSync;
-      if (std::optional<Schedule> pipelined = withPipeline(mma))
-        return *pipelined;
-    }
-    if (std::optional<Schedule> pipelined = withPipeline(promoted))
-      return *pipelined;
-  }
+  if (!kernel.rootReductionSizes().empty() && kernel.matmulLike)
+    if (std::optional<Schedule> staged = stagedGemm(kernel, target, schedule))
+      return *staged;
   return schedule; // other limits hold by construction (<= 256 threads)
 }
 
@@ -526,10 +547,11 @@ mlir::kgen::createReplayProposer(llvm::StringRef path) {
     if (line.trim().empty())
       continue;
     json entry = json::parse(line.str(), nullptr, /*allow_exceptions=*/false);
+    size_t lineNumber = number + 1;
     auto bad = [&](const llvm::Twine &why) {
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "replay transcript " + path + " line " +
-                                         llvm::Twine(number + 1) + ": " + why);
+                                         llvm::Twine(lineNumber) + ": " + why);
     };
     if (entry.is_discarded() || !entry.is_object())
       return bad("not a JSON object");
