@@ -98,7 +98,7 @@ TEST(Proposer, HeuristicUsesTensorCoresForF16GemmsOnNvidia) {
       << verdictOf(simpler[0].toJson(), nullptr, k).message;
 }
 
-TEST(Proposer, HeuristicKeepsContractionsOverAFusedTransposeScalar) {
+TEST(Proposer, HeuristicKeepsTiledContractionsOverAFusedTransposeScalar) {
   // ops: 0 transpose (of B), 1 fill, 2 matmul (root and sink).
   KernelInfo k = gemmKernel();
   k.opNames = {"linalg.transpose", "linalg.fill", "linalg.matmul"};
@@ -108,6 +108,11 @@ TEST(Proposer, HeuristicKeepsContractionsOverAFusedTransposeScalar) {
   k.sinkLoops = {64, 128, 96};
   k.sinkParallel = {true, true, false};
   EXPECT_EQ(heuristicSchedule(k, *lookupTarget("sm_90a")).vectorWidth, 1);
+  // Over a whole (short, untiled) reduction the vectors stay.
+  KernelInfo shortK = k;
+  shortK.rootLoops = {64, 128, 48};
+  EXPECT_GT(heuristicSchedule(shortK, *lookupTarget("sm_90a")).vectorWidth,
+            1);
   // The same kernel without the transpose is vectorized.
   k.opNames[0] = "linalg.generic";
   k.consumers = {{}, {2}, {}};

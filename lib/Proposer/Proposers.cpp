@@ -125,11 +125,14 @@ int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles) {
   int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
   if (!llvm::StringRef(kernel.opNames[kernel.sinkIndex]).starts_with("linalg."))
     vector = 1;
-  // A contraction reading a transpose fused into its kernel reads that
-  // operand across its vectors: vectorized, every step unrolls into
-  // element shuffles, which makes the kernel some 25 times larger and slow
-  // to compile, for no gain over scalar loads.
-  if (!kernel.rootReductionSizes().empty() && readsFusedTranspose(kernel))
+  // A contraction reading a transpose fused into its kernel, over a tiled
+  // reduction, reads that operand across its vectors at every step: each
+  // step unrolls into element shuffles, which makes the kernel some 25
+  // times larger and slow to compile. Over a whole (short) reduction the
+  // vectorized code stays small and keeps its operands in registers.
+  bool tiledReduction = llvm::any_of(tiles.reductionTile,
+                                     [](int64_t tile) { return tile > 0; });
+  if (tiledReduction && readsFusedTranspose(kernel))
     vector = 1;
   Schedule shape;
   shape.reductionTile = tiles.reductionTile;
