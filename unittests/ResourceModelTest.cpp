@@ -4,7 +4,7 @@
 
 #include "ScheduleFixtures.h"
 
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Schedule/SharedMemoryLayout.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 #include "kgen/Execution/GpuRunner.h"
 
-#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Schedule/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Runtime/CudaDriver.h"
 #include "kgen/Runtime/HipRuntime.h"

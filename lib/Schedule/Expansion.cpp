@@ -11,7 +11,7 @@
 
 #include "ScheduleInternal.h"
 
-#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Schedule/KernelAttrs.h"
 #include "kgen/Schedule/ResourceModel.h"
 #include "kgen/Transform/ApplyTransforms.h"
 

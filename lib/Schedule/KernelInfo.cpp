@@ -4,7 +4,7 @@
 
 #include "ScheduleInternal.h"
 
-#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Schedule/KernelAttrs.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

@@ -4,7 +4,7 @@
 
 #include "ScheduleInternal.h"
 
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Schedule/SharedMemoryLayout.h"
 
 #include "llvm/ADT/STLExtras.h"
 

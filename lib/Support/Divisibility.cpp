@@ -1,7 +1,7 @@
 //===- Divisibility.cpp - what index arithmetic proves about offsets ------===//
 
 #include "kgen/Support/Divisibility.h"
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Schedule/SharedMemoryLayout.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"

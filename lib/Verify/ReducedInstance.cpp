@@ -12,7 +12,7 @@
 
 #include "kgen/Verify/ReducedInstance.h"
 
-#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Schedule/KernelAttrs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

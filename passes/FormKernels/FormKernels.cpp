@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Schedule/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Proposer/ProposalDriver.h"
 #include "kgen/Proposer/ProposerFactory.h"

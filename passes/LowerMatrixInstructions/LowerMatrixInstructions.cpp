@@ -16,9 +16,9 @@
 
 #include "MatrixInstructions.h"
 
-#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Schedule/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Schedule/SharedMemoryLayout.h"
 #include "kgen/Support/Divisibility.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"

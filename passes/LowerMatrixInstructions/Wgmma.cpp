@@ -35,7 +35,7 @@
 
 #include "MatrixInstructions.h"
 
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Schedule/SharedMemoryLayout.h"
 #include "kgen/Support/Divisibility.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

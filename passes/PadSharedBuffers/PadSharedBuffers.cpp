@@ -12,7 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Schedule/SharedMemoryLayout.h"
 
 #include "mlir/IR/PatternMatch.h"
 

@@ -24,7 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kgen/Conversion/KernelAttrs.h"
+#include "kgen/Schedule/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Support/Divisibility.h"
 

@@ -14,7 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Conversion/SharedMemoryLayout.h"
+#include "kgen/Schedule/SharedMemoryLayout.h"
 #include "kgen/Support/Divisibility.h"
 
 namespace mlir::kgen {

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KGEN_CONVERSION_KERNELATTRS_H
-#define KGEN_CONVERSION_KERNELATTRS_H
+#ifndef KGEN_SCHEDULE_KERNELATTRS_H
+#define KGEN_SCHEDULE_KERNELATTRS_H
 
 #include "llvm/ADT/StringRef.h"
 
@@ -33,4 +33,4 @@ inline constexpr llvm::StringLiteral kWgmmaAttr = "kgen.wgmma";
 inline constexpr llvm::StringLiteral kPipelineDepthAttr = "kgen.pipeline_depth";
 } // namespace mlir::kgen
 
-#endif // KGEN_CONVERSION_KERNELATTRS_H
+#endif // KGEN_SCHEDULE_KERNELATTRS_H

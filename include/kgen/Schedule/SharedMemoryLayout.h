@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KGEN_CONVERSION_SHAREDMEMORYLAYOUT_H
-#define KGEN_CONVERSION_SHAREDMEMORYLAYOUT_H
+#ifndef KGEN_SCHEDULE_SHAREDMEMORYLAYOUT_H
+#define KGEN_SCHEDULE_SHAREDMEMORYLAYOUT_H
 
 #include <cstdint>
 #include <vector>
@@ -75,4 +75,4 @@ inline int64_t atomAlignedBytes(int64_t bytes) {
 
 } // namespace mlir::kgen
 
-#endif // KGEN_CONVERSION_SHAREDMEMORYLAYOUT_H
+#endif // KGEN_SCHEDULE_SHAREDMEMORYLAYOUT_H
