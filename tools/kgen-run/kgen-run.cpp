@@ -72,8 +72,8 @@ static cl::opt<unsigned> timeRuns(
 static cl::opt<unsigned> checkSeeds(
     "check-seeds",
     cl::desc("With --device=gpu: input sets of the schedule verifier's CPU "
-             "numerical check (0 skips it, for kernels too large to run on "
-             "the CPU)"),
+             "numerical check, which runs a reduced instance of each kernel "
+             "(0 skips it)"),
     cl::init(3));
 static cl::opt<std::string> scheduleOptions(
     "schedule-options",
