@@ -133,27 +133,27 @@ Verdict KernelVerifier::verify(const nlohmann::json &candidate,
 
 KernelVerifier::Instance &
 KernelVerifier::instanceFor(const Schedule &schedule) {
-  // A reduced copy that fails to verify or to describe is a gap of the size
-  // analysis, not of the schedule: the full-size kernel is checked instead.
   auto reduced = buildReducedKernel(kernel, kernelInfo, schedule);
-  func::FuncOp instanceKernel = kernel;
-  std::optional<KernelInfo> reducedInfo;
-  if (succeeded(reduced) && *reduced) {
-    if (auto info = describeKernel(reduced->get())) {
-      reducedInfo = std::move(*info);
-      instanceKernel = reduced->get();
-    } else {
-      llvm::consumeError(info.takeError());
-    }
-  }
+  func::FuncOp instanceKernel =
+      succeeded(reduced) && *reduced ? reduced->get() : kernel;
   std::string key;
   llvm::raw_string_ostream(key) << instanceKernel.getFunctionType();
   std::unique_ptr<Instance> &instance = instances[key];
-  if (!instance) {
-    instance = std::make_unique<Instance>();
-    instance->info = reducedInfo ? std::move(*reducedInfo) : kernelInfo;
-    instance->standalone = buildStandalone(instanceKernel);
+  if (instance)
+    return *instance;
+  instance = std::make_unique<Instance>();
+  instance->info = kernelInfo;
+  // A reduced copy that fails to verify or to describe is a gap of the size
+  // analysis, not of the schedule: the full-size kernel is checked instead.
+  if (instanceKernel != kernel) {
+    if (auto info = describeKernel(instanceKernel)) {
+      instance->info = std::move(*info);
+    } else {
+      llvm::consumeError(info.takeError());
+      instanceKernel = kernel;
+    }
   }
+  instance->standalone = buildStandalone(instanceKernel);
   return *instance;
 }
 
