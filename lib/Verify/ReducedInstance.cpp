@@ -48,12 +48,14 @@ namespace {
 class SizeClasses {
 public:
   unsigned valueDim(Value value, unsigned dim) {
-    return variable({value.getAsOpaquePointer(), dim},
-                    cast<RankedTensorType>(value.getType()).getDimSize(dim));
+    return variable({value.getAsOpaquePointer(), dim}, [&] {
+      return cast<RankedTensorType>(value.getType()).getDimSize(dim);
+    });
   }
   unsigned loop(linalg::LinalgOp op, unsigned index) {
+    // The loop ranges are computed once per new variable, not per operand.
     return variable({op.getOperation(), index},
-                    op.getStaticLoopRanges()[index]);
+                    [&] { return op.getStaticLoopRanges()[index]; });
   }
   std::optional<unsigned> lookupValueDim(Value value, unsigned dim) const {
     auto it = ids.find({value.getAsOpaquePointer(), dim});
@@ -76,9 +78,11 @@ public:
   int64_t sizeOf(unsigned v) const { return size[find(v)]; }
 
 private:
-  unsigned variable(std::pair<const void *, unsigned> key, int64_t extent) {
+  unsigned variable(std::pair<const void *, unsigned> key,
+                    llvm::function_ref<int64_t()> extentOf) {
     auto [it, inserted] = ids.try_emplace(key, parent.size());
     if (inserted) {
+      int64_t extent = extentOf();
       parent.push_back(it->second);
       size.push_back(extent);
       pinned.push_back(ShapedType::isDynamic(extent));
