@@ -84,15 +84,14 @@ TEST(ScheduleChecks, PromotionNeedsAStructureItCanStage) {
   EXPECT_EQ(v.reason, Reason::PromoteOperand);
   EXPECT_TRUE(contains(v.message, "twice")) << v.message;
   KernelInfo reduction = gemmKernel();
-  reduction.matmulLike = false;
-  reduction.opNames[1] = "linalg.generic";
+  reduction.ops[1] = genericOp();
   v = rejected(j, reduction);
   EXPECT_EQ(v.reason, Reason::PromoteOperand);
   EXPECT_TRUE(contains(v.message, "matmul-like")) << v.message;
   // An op feeding the root's inputs cannot be fused around the staged
   // reduction loop.
   KernelInfo producer = gemmKernel();
-  producer.opNames.insert(producer.opNames.begin(), "linalg.generic");
+  producer.ops.insert(producer.ops.begin(), genericOp());
   producer.consumers = {{2}, {2}, {3}, {4}, {}};
   producer.rootIndex = 2;
   producer.sinkIndex = 4;
@@ -135,12 +134,12 @@ TEST(ScheduleChecks, MappedLoopsAndVectorsStayWithinTheLanguageLimits) {
   // A 4-D elementwise kernel: at most kMaxMappedLoops tiled loops a level.
   KernelInfo k;
   k.name = "main_kernel_0";
-  k.opNames = {"linalg.generic"};
+  k.ops = {genericOp()};
   k.consumers = {{}};
   k.sinkLoops = k.rootLoops = {2, 4, 8, 16};
   k.sinkParallel = k.rootParallel = {true, true, true, true};
   k.rootInputLoops = {{0, 1, 2, 3}};
-  k.rootOperandTypes = {"f32", "f32"};
+  k.rootOperandTypes = {f32Type(), f32Type()};
   static_assert(kMaxMappedLoops == 3, "the tiles below tile 3 loops");
   json j = {{"version", 1},
             {"workgroup_tile", {0, 2, 4, 8}},
@@ -249,11 +248,11 @@ TEST(ScheduleChecks, WgmmaNeedsWholeInstructionsPerWarpgroup) {
       << v.message;
   // bf16 is taken, f32 is not; a transposed B is not.
   KernelInfo bf16 = k;
-  bf16.rootOperandTypes = {"bf16", "bf16", "f32"};
+  bf16.rootOperandTypes = {bf16Type(), bf16Type(), f32Type()};
   v = verdictOf(fits, nullptr, bf16);
   EXPECT_TRUE(v.accepted) << v.message;
   KernelInfo f32 = k;
-  f32.rootOperandTypes = {"f32", "f32", "f32"};
+  f32.rootOperandTypes = {f32Type(), f32Type(), f32Type()};
   v = verdictOf(fits, nullptr, f32);
   EXPECT_TRUE(contains(v.message, "wgmma takes f16 or bf16 operands"))
       << v.message;

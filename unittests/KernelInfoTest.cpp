@@ -78,9 +78,17 @@ TEST_F(KernelInfoTest, DescribesAnOutlinedGemm) {
   auto info = describe(kGemmKernel);
   ASSERT_TRUE(static_cast<bool>(info)) << llvm::toString(info.takeError());
   EXPECT_EQ(info->name, "main_kernel_0");
-  EXPECT_EQ(info->elementType, "f32");
+  EXPECT_TRUE(info->elementType.isF32());
   EXPECT_EQ(info->elementBytes, 4);
-  EXPECT_EQ(info->opNames,
+  std::vector<OpKind> kinds;
+  std::vector<std::string> names;
+  for (const KernelOp &op : info->ops) {
+    kinds.push_back(op.kind);
+    names.push_back(op.name);
+  }
+  EXPECT_EQ(kinds, (std::vector<OpKind>{OpKind::Fill, OpKind::Matmul,
+                                        OpKind::Generic, OpKind::Generic}));
+  EXPECT_EQ(names,
             (std::vector<std::string>{"linalg.fill", "linalg.matmul",
                                       "linalg.generic", "linalg.generic"}));
   EXPECT_EQ(info->consumers,
@@ -94,9 +102,9 @@ TEST_F(KernelInfoTest, DescribesAnOutlinedGemm) {
   EXPECT_EQ(info->rootParallel, (std::vector<bool>{true, true, false}));
   EXPECT_EQ(info->rootInputLoops,
             (std::vector<std::vector<int64_t>>{{0, 2}, {2, 1}}));
-  EXPECT_EQ(info->rootOperandTypes,
-            (std::vector<std::string>{"f32", "f32", "f32"}));
-  EXPECT_TRUE(info->matmulLike);
+  Type f32 = Float32Type::get(&context);
+  EXPECT_EQ(info->rootOperandTypes, (std::vector<Type>{f32, f32, f32}));
+  EXPECT_TRUE(info->matmulLike());
   EXPECT_EQ(info->flops, 2.0 * 64 * 128 * 96);
   EXPECT_EQ(info->bytes, (64 * 96 + 96 * 128 + 128 + 64 * 128) * 4.0);
   EXPECT_NE(info->text.find("func.func private @main_kernel_0"),
@@ -131,6 +139,45 @@ TEST_F(KernelInfoTest, RefusesFunctionsThatAreNotKernels) {
   EXPECT_NE(llvm::toString(gap.takeError())
                 .find("is not a kernel from kgen-form-kernels"),
             std::string::npos);
+}
+
+TEST_F(KernelInfoTest, ClassifiesOpsByKind) {
+  // A padded convolution, its accumulator filled: the kinds the checks and
+  // the expansion tell apart.
+  module = parseSourceString<ModuleOp>(R"mlir(
+func.func @f(%x: tensor<1x1x6x6xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x1x6x6xf32> to tensor<1x1x8x8xf32>
+  %e = tensor.empty() : tensor<1x1x6x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x6x6xf32>) -> tensor<1x1x6x6xf32>
+  %c = linalg.conv_2d_nchw_fchw ins(%p, %w : tensor<1x1x8x8xf32>, tensor<1x1x3x3xf32>) outs(%f : tensor<1x1x6x6xf32>) -> tensor<1x1x6x6xf32>
+  %t = tensor.empty() : tensor<1x1x6x6xf32>
+  %r = linalg.transpose ins(%c : tensor<1x1x6x6xf32>) outs(%t : tensor<1x1x6x6xf32>) permutation = [1, 0, 2, 3]
+  %s = linalg.copy ins(%r : tensor<1x1x6x6xf32>) outs(%e : tensor<1x1x6x6xf32>) -> tensor<1x1x6x6xf32>
+  return %s : tensor<1x1x6x6xf32>
+}
+)mlir",
+                                       &context);
+  ASSERT_TRUE(module);
+  std::vector<OpKind> kinds;
+  module->walk([&](Operation *op) {
+    if (isa<func::FuncOp, func::ReturnOp, ModuleOp, tensor::YieldOp,
+            linalg::YieldOp, tensor::EmptyOp>(op) ||
+        op->getParentOfType<linalg::LinalgOp>() ||
+        op->getParentOfType<tensor::PadOp>())
+      return;
+    kinds.push_back(opKindOf(op));
+  });
+  EXPECT_EQ(kinds, (std::vector<OpKind>{OpKind::Other, OpKind::Pad,
+                                        OpKind::Fill, OpKind::Convolution,
+                                        OpKind::Transpose,
+                                        OpKind::OtherLinalg}));
+  EXPECT_FALSE(isLinalg(OpKind::Pad));
+  EXPECT_FALSE(isLinalg(OpKind::Other));
+  EXPECT_TRUE(isLinalg(OpKind::Convolution));
 }
 
 TEST(KernelInfo, LoopSizesByKind) {

@@ -41,7 +41,7 @@ TEST(Proposer, HeuristicStagesGemmOperandsWhenTheyFit) {
   EXPECT_EQ(back.toJson(), s.toJson());
   EXPECT_TRUE(checkSchedule(s, k, *lookupTarget("sm_90a")).accepted);
   // A fused producer of the root's inputs rules staging out.
-  k.opNames.insert(k.opNames.begin(), "linalg.generic");
+  k.ops.insert(k.ops.begin(), genericOp());
   k.consumers = {{2}, {2}, {3}, {4}, {}};
   k.rootIndex = 2;
   k.sinkIndex = 4;
@@ -101,7 +101,9 @@ TEST(Proposer, HeuristicUsesTensorCoresForF16GemmsOnNvidia) {
 TEST(Proposer, HeuristicKeepsTiledContractionsOverAFusedTransposeScalar) {
   // ops: 0 transpose (of B), 1 fill, 2 matmul (root and sink).
   KernelInfo k = gemmKernel();
-  k.opNames = {"linalg.transpose", "linalg.fill", "linalg.matmul"};
+  k.ops = {{OpKind::Transpose, "linalg.transpose"},
+           fillOp(),
+           {OpKind::Matmul, "linalg.matmul"}};
   k.consumers = {{2}, {2}, {}};
   k.rootIndex = k.sinkIndex = 2;
   k.rootInitProducers = {1};
@@ -114,7 +116,7 @@ TEST(Proposer, HeuristicKeepsTiledContractionsOverAFusedTransposeScalar) {
   EXPECT_GT(heuristicSchedule(shortK, *lookupTarget("sm_90a")).vectorWidth,
             1);
   // The same kernel without the transpose is vectorized.
-  k.opNames[0] = "linalg.generic";
+  k.ops[0] = genericOp();
   k.consumers = {{}, {2}, {}};
   EXPECT_GT(heuristicSchedule(k, *lookupTarget("sm_90a")).vectorWidth, 1);
 }

@@ -7,16 +7,29 @@
 
 namespace mlir::kgen::testing {
 
+/// The context the fixtures' element types live in.
+inline MLIRContext &fixtureContext() {
+  static MLIRContext context;
+  return context;
+}
+
+inline Type f32Type() { return Float32Type::get(&fixtureContext()); }
+inline Type f16Type() { return Float16Type::get(&fixtureContext()); }
+inline Type bf16Type() { return BFloat16Type::get(&fixtureContext()); }
+
+inline KernelOp fillOp() { return {OpKind::Fill, "linalg.fill"}; }
+inline KernelOp genericOp() { return {OpKind::Generic, "linalg.generic"}; }
+
 /// A 64x128x96 gemm + bias + relu kernel as kgen-form-kernels describes it:
 /// ops 0 fill, 1 matmul (root), 2 bias add, 3 relu (sink).
 inline KernelInfo gemmKernel() {
   KernelInfo k;
   k.name = "main_kernel_0";
   k.fingerprint = "0x1234";
-  k.elementType = "f32";
+  k.elementType = f32Type();
   k.elementBytes = 4;
-  k.opNames = {"linalg.fill", "linalg.matmul", "linalg.generic",
-               "linalg.generic"};
+  k.ops = {fillOp(), {OpKind::Matmul, "linalg.matmul"}, genericOp(),
+           genericOp()};
   k.consumers = {{1}, {2}, {3}, {}};
   k.rootIndex = 1;
   k.sinkIndex = 3;
@@ -26,8 +39,7 @@ inline KernelInfo gemmKernel() {
   k.rootParallel = {true, true, false};
   k.rootInputLoops = {{0, 2}, {2, 1}};
   k.rootInitProducers = {0};
-  k.rootOperandTypes = {"f32", "f32", "f32"};
-  k.matmulLike = true;
+  k.rootOperandTypes = {f32Type(), f32Type(), f32Type()};
   return k;
 }
 
@@ -35,9 +47,9 @@ inline KernelInfo gemmKernel() {
 /// matmul), its output 64x128 and K 96.
 inline KernelInfo f16GemmKernel() {
   KernelInfo k = gemmKernel();
-  k.elementType = "f16";
+  k.elementType = f16Type();
   k.elementBytes = 2;
-  k.rootOperandTypes = {"f16", "f16", "f32"};
+  k.rootOperandTypes = {f16Type(), f16Type(), f32Type()};
   return k;
 }
 
@@ -54,15 +66,15 @@ inline KernelInfo rowSumKernel() {
   KernelInfo k;
   k.name = "main_kernel_1";
   k.fingerprint = "0x5678";
-  k.elementType = "f32";
-  k.opNames = {"linalg.fill", "linalg.generic"};
+  k.elementType = f32Type();
+  k.ops = {fillOp(), genericOp()};
   k.consumers = {{1}, {}};
   k.rootIndex = k.sinkIndex = 1;
   k.sinkInitProducers = k.rootInitProducers = {0};
   k.sinkLoops = k.rootLoops = {256, 1024};
   k.sinkParallel = k.rootParallel = {true, false};
   k.rootInputLoops = {{0, 1}};
-  k.rootOperandTypes = {"f32", "f32"};
+  k.rootOperandTypes = {f32Type(), f32Type()};
   return k;
 }
 

@@ -34,8 +34,8 @@ namespace {
 
 /// Whether a linalg.transpose of the kernel feeds its root.
 bool readsFusedTranspose(const KernelInfo &kernel) {
-  for (auto [op, name] : llvm::enumerate(kernel.opNames))
-    if (name == "linalg.transpose" &&
+  for (auto [op, kernelOp] : llvm::enumerate(kernel.ops))
+    if (kernelOp.kind == OpKind::Transpose &&
         llvm::is_contained(kernel.consumers[op], kernel.rootIndex))
       return true;
   return false;
@@ -88,7 +88,7 @@ void chooseTiles(const KernelInfo &kernel, Schedule &schedule) {
   wg.assign(sizes.size(), 0);
   th.assign(sizes.size(), 0);
   bool hasReduction = !kernel.rootReductionSizes().empty();
-  bool gemm = hasReduction && kernel.matmulLike;
+  bool gemm = hasReduction && kernel.matmulLike();
   std::vector<size_t> candidates = gridLoops(kernel, gemm);
   for (size_t c = 0; c < candidates.size(); ++c) {
     size_t i = candidates[c];
@@ -123,7 +123,7 @@ int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles) {
       break;
     }
   int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
-  if (!llvm::StringRef(kernel.opNames[kernel.sinkIndex]).starts_with("linalg."))
+  if (!isLinalg(kernel.ops[kernel.sinkIndex].kind))
     vector = 1;
   // A contraction reading a transpose fused into its kernel, over a tiled
   // reduction, reads that operand across its vectors at every step: each
@@ -244,10 +244,10 @@ Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
     schedule.reductionTile.push_back(size > 64 ? 32 : 0);
   schedule.vectorWidth = chooseVectorWidth(kernel, schedule);
   // Every op but the sink inside the tile loops (a kernel is one launch).
-  for (int64_t op = 0; op < static_cast<int64_t>(kernel.opNames.size()); ++op)
+  for (int64_t op = 0; op < kernel.numOps(); ++op)
     if (op != kernel.sinkIndex)
       schedule.fuse.push_back(op);
-  if (!kernel.rootReductionSizes().empty() && kernel.matmulLike)
+  if (!kernel.rootReductionSizes().empty() && kernel.matmulLike())
     if (std::optional<Schedule> staged = stagedGemm(kernel, target, schedule))
       return *staged;
   return schedule; // other limits hold by construction (<= 256 threads)
@@ -367,11 +367,11 @@ private:
       s["split_reduction"] = pick({0, 2, 4, 8, 3});
     if (chance(0.3)) {
       std::vector<int64_t> fuse;
-      for (int64_t op = 0; op < static_cast<int64_t>(k.opNames.size()); ++op)
+      for (int64_t op = 0; op < k.numOps(); ++op)
         if (op != k.sinkIndex && chance(0.7))
           fuse.push_back(op);
       if (chance(0.05))
-        fuse.push_back(static_cast<int64_t>(k.opNames.size()) + 3);
+        fuse.push_back(k.numOps() + 3);
       s["fuse"] = fuse;
     }
     if (chance(0.2)) {

@@ -36,7 +36,7 @@ Verdict checkMappedLoops(const Schedule &s) {
 }
 
 Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
-  int64_t numOps = k.opNames.size();
+  int64_t numOps = k.numOps();
   std::set<int64_t> fused(s.fuse.begin(), s.fuse.end());
   if (fused.size() != s.fuse.size())
     return Verdict::reject(Reason::IllegalFusion, "'fuse' lists an op twice");
@@ -66,7 +66,7 @@ Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
           llvm::formatv("op {0} ({1}) is not fused: on a GPU every op of a "
                         "kernel runs inside its tile loops (fuse every op "
                         "but the sink, or leave 'fuse' out)",
-                        op, k.opNames[op]));
+                        op, k.ops[op].name));
   return Verdict::accept();
 }
 
@@ -88,12 +88,12 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
   if (operands.size() != s.promoteOperands.size())
     return Verdict::reject(Reason::PromoteOperand,
                            "'promote_operands' lists an operand twice");
-  if (!k.matmulLike)
+  if (!k.matmulLike())
     return Verdict::reject(
         Reason::PromoteOperand,
         "promote_operands needs a matmul-like root (linalg.matmul or "
         "linalg.batch_matmul); this kernel's root is " +
-            k.opNames[k.rootIndex]);
+            k.ops[k.rootIndex].name);
   if (s.splitReduction > 1)
     return Verdict::reject(Reason::PromoteOperand,
                            "promote_operands cannot be combined with "
@@ -115,14 +115,14 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
     if (op == k.rootIndex || downstream.count(op))
       continue;
     if (llvm::is_contained(k.rootInitProducers, op) &&
-        k.opNames[op] == "linalg.fill")
+        k.ops[op].kind == OpKind::Fill)
       continue;
     return Verdict::reject(
         Reason::PromoteOperand,
         llvm::formatv("with promote_operands only the root's fill and the "
                       "root's consumers can be fused; op {0} ({1}) is "
                       "neither",
-                      op, k.opNames[op]));
+                      op, k.ops[op].name));
   }
   return Verdict::accept();
 }
@@ -186,15 +186,19 @@ Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k,
   };
   bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
   std::string name = stringifyMatrixInstruction(s.matrixInstruction).str();
-  const std::vector<std::string> &types = k.rootOperandTypes;
+  const std::vector<Type> &types = k.rootOperandTypes;
   bool halves = types.size() == 3 && types[0] == types[1] &&
-                (types[0] == "f16" || (wgmma && types[0] == "bf16")) &&
-                types[2] == "f32";
-  if (!halves)
+                (types[0].isF16() || (wgmma && types[0].isBF16())) &&
+                types[2].isF32();
+  if (!halves) {
+    std::string spelled;
+    llvm::raw_string_ostream os(spelled);
+    llvm::interleaveComma(types, os);
     return reject(name +
                   (wgmma ? " takes f16 or bf16 operands accumulated in f32"
                          : " takes f16 operands accumulated in f32") +
-                  "; this root's operands are " + llvm::join(types, ", "));
+                  "; this root's operands are " + spelled);
+  }
   std::vector<int64_t> promoted(s.promoteOperands);
   llvm::sort(promoted);
   if (promoted != std::vector<int64_t>{0, 1})
@@ -249,11 +253,11 @@ Verdict checkMatrixInstruction(const Schedule &s, const KernelInfo &k,
   if (!llvm::is_contained(target.matrixInstructions, s.matrixInstruction))
     return Verdict::reject(Reason::MatrixInstruction,
                            "'" + name + "' is not available on " + target.name);
-  if (!k.matmulLike)
+  if (!k.matmulLike())
     return Verdict::reject(Reason::MatrixInstruction,
                            "matrix instructions need a matmul-like root, "
                            "this kernel's root is " +
-                               k.opNames[k.rootIndex]);
+                               k.ops[k.rootIndex].name);
   std::optional<MatrixTiling> tiling = matrixTiling(s.matrixInstruction);
   if (!tiling)
     return Verdict::reject(Reason::MatrixInstruction,
@@ -265,13 +269,13 @@ Verdict checkMatrixInstruction(const Schedule &s, const KernelInfo &k,
 
 Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
   if (s.vectorWidth > 1) {
-    if (!llvm::StringRef(k.opNames[k.sinkIndex]).starts_with("linalg.") ||
+    if (!isLinalg(k.ops[k.sinkIndex].kind) ||
         k.sinkParallelSizes().empty())
       return Verdict::reject(
           Reason::VectorWidth,
           "vector_width > 1 needs a linalg sink with a parallel loop; this "
           "kernel's sink is " +
-              k.opNames[k.sinkIndex]);
+              k.ops[k.sinkIndex].name);
     int64_t elements = vectorElements(s, k);
     if (elements > kMaxVectorElements)
       return Verdict::reject(

@@ -15,7 +15,6 @@
 #include "kgen/Schedule/ResourceModel.h"
 #include "kgen/Transform/ApplyTransforms.h"
 
-#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
@@ -77,13 +76,12 @@ ArrayAttr mapping(MLIRContext *ctx, const std::vector<int64_t> &tiles,
   return ArrayAttr::get(ctx, attrs);
 }
 
-/// The zero of a root operand's element type, given as KernelInfo spells
-/// it: the padding value of the operand's staged copy. A type without one
-/// (none of kgen's) goes as text, which transform.structured.pad parses
-/// against the element type and refuses (rung 3).
-Attribute zeroOf(Builder &b, llvm::StringRef spelling) {
-  Type type = parseType(spelling, b.getContext());
-  Attribute zero = type ? b.getZeroAttr(type) : Attribute();
+/// The zero of a root operand's element type: the padding value of the
+/// operand's staged copy. A type without one (none of kgen's) goes as
+/// text, which transform.structured.pad parses against the element type
+/// and refuses (rung 3).
+Attribute zeroOf(Builder &b, Type type) {
+  Attribute zero = b.getZeroAttr(type);
   return zero ? zero : b.getStringAttr("0");
 }
 
@@ -294,7 +292,7 @@ bool ScheduleExpander::ownThreadLoops(int64_t op) const {
 }
 
 bool ScheduleExpander::skipInVectorLoop(int64_t op) const {
-  return k.opNames[op] == "tensor.pad" ||
+  return k.ops[op].kind == OpKind::Pad ||
          llvm::is_contained(k.sinkInitProducers, op) || ownThreadLoops(op);
 }
 
@@ -369,7 +367,7 @@ void ScheduleExpander::tileLevel(const std::vector<int64_t> &tiles, Level loops,
   // A fused tensor.pad becomes an scf.if around a smaller pad, which
   // cannot be fused again: pads are tiled per workgroup only.
   fuseInto(tiled.getForallOp(), [&](int64_t op) {
-    return level > 0 && (k.opNames[op] == "tensor.pad" || ownThreadLoops(op));
+    return level > 0 && (k.ops[op].kind == OpKind::Pad || ownThreadLoops(op));
   });
   ++level;
 }
@@ -414,7 +412,7 @@ void ScheduleExpander::threadLevel() {
   if (vectorize) {
     toVectorize.push_back(sinkHandle);
     for (int64_t op : fuseOrder)
-      if (k.opNames[op] != "tensor.pad")
+      if (k.ops[op].kind != OpKind::Pad)
         toVectorize.push_back(handles[op]);
   }
 }
@@ -644,7 +642,7 @@ void ScheduleExpander::vectorizeAndLower() {
   // outer-product lowering cannot take, so they stay multiply and
   // reduce.
   UnitAttr namedContractions =
-      k.elementType == "f32" ? b.getUnitAttr() : UnitAttr();
+      k.elementType.isF32() ? b.getUnitAttr() : UnitAttr();
   for (Value handle : toVectorize)
     transform::VectorizeOp::create(
         b, handle, /*vector_sizes=*/ValueRange(),

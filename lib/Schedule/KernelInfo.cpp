@@ -19,6 +19,34 @@ using namespace mlir;
 using namespace mlir::kgen;
 using mlir::kgen::detail::makeError;
 
+bool mlir::kgen::isLinalg(OpKind kind) {
+  return kind != OpKind::Pad && kind != OpKind::Other;
+}
+
+OpKind mlir::kgen::opKindOf(Operation *op) {
+  if (isa<linalg::FillOp>(op))
+    return OpKind::Fill;
+  if (isa<linalg::TransposeOp>(op))
+    return OpKind::Transpose;
+  if (isa<linalg::MatmulOp>(op))
+    return OpKind::Matmul;
+  if (isa<linalg::BatchMatmulOp>(op))
+    return OpKind::BatchMatmul;
+  if (isa<linalg::GenericOp>(op))
+    return OpKind::Generic;
+  if (isa<tensor::PadOp>(op))
+    return OpKind::Pad;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return linalg::isaConvolutionOpInterface(linalgOp) ? OpKind::Convolution
+                                                       : OpKind::OtherLinalg;
+  return OpKind::Other;
+}
+
+bool KernelInfo::matmulLike() const {
+  OpKind root = ops[rootIndex].kind;
+  return root == OpKind::Matmul || root == OpKind::BatchMatmul;
+}
+
 std::vector<int64_t> KernelInfo::sinkParallelSizes() const {
   std::vector<int64_t> sizes;
   for (size_t i = 0; i < sinkLoops.size(); ++i)
@@ -36,16 +64,21 @@ std::vector<int64_t> KernelInfo::rootReductionSizes() const {
 }
 
 nlohmann::json KernelInfo::toJson() const {
+  std::string type;
+  llvm::raw_string_ostream(type) << elementType;
+  std::vector<std::string> names;
+  for (const KernelOp &op : ops)
+    names.push_back(op.name);
   return {{"name", name},
           {"fingerprint", fingerprint},
-          {"element_type", elementType},
-          {"ops", opNames},
+          {"element_type", type},
+          {"ops", names},
           {"root_op", rootIndex},
           {"sink_op", sinkIndex},
           {"sink_parallel_loop_sizes", sinkParallelSizes()},
           {"root_reduction_loop_sizes", rootReductionSizes()},
           {"root_inputs", rootInputLoops.size()},
-          {"matmul_like", matmulLike},
+          {"matmul_like", matmulLike()},
           {"flops", flops},
           {"bytes", bytes}};
 }
@@ -101,7 +134,7 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
     indexOf[op] = i;
   root = sink = nullptr;
   for (auto [i, op] : llvm::enumerate(ops)) {
-    info.opNames.push_back(op->getName().getStringRef().str());
+    info.ops.push_back({opKindOf(op), op->getName().getStringRef().str()});
     std::vector<int64_t> users;
     for (Operation *user : op->getUsers())
       if (indexOf.count(user))
@@ -132,10 +165,8 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
   return success();
 }
 
-/// How a linalg root indexes its inputs, whether it is matmul-like, and its
-/// arithmetic.
+/// How a linalg root indexes its inputs, and its arithmetic.
 void summarizeLinalgRoot(linalg::LinalgOp root, KernelInfo &info) {
-  info.matmulLike = isa<linalg::MatmulOp, linalg::BatchMatmulOp>(root);
   for (OpOperand *input : root.getDpsInputOperands()) {
     std::vector<int64_t> dims;
     AffineMap map = root.getMatchingIndexingMap(input);
@@ -180,20 +211,16 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
     return makeError("kernel '" + info.name +
                      "' has no kgen.root or kgen.sink");
   for (Value operand : root->getOperands())
-    if (auto shaped = dyn_cast<ShapedType>(operand.getType())) {
-      std::string type;
-      llvm::raw_string_ostream(type) << shaped.getElementType();
-      info.rootOperandTypes.push_back(type);
-    }
+    if (auto shaped = dyn_cast<ShapedType>(operand.getType()))
+      info.rootOperandTypes.push_back(shaped.getElementType());
   if (failed(loopsOf(sink, info.sinkLoops, info.sinkParallel)) ||
       failed(loopsOf(root, info.rootLoops, info.rootParallel)))
     return makeError("kernel '" + info.name +
                      "' has dynamic or unsupported loop ranges");
 
   Type resultType = sink->getResult(0).getType();
-  Type element = cast<RankedTensorType>(resultType).getElementType();
-  llvm::raw_string_ostream(info.elementType) << element;
-  info.elementBytes = element.getIntOrFloatBitWidth() / 8;
+  info.elementType = cast<RankedTensorType>(resultType).getElementType();
+  info.elementBytes = info.elementType.getIntOrFloatBitWidth() / 8;
 
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(root))
     summarizeLinalgRoot(linalgOp, info);

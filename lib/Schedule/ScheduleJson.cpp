@@ -260,7 +260,7 @@ std::optional<Schedule> readFields(const json &j, const KernelInfo &kernel,
       !readMatrixInstruction(j, s.matrixInstruction, verdict))
     return std::nullopt;
   if (!j.contains("fuse"))
-    for (int64_t i = 0; i < static_cast<int64_t>(kernel.opNames.size()); ++i)
+    for (int64_t i = 0; i < kernel.numOps(); ++i)
       if (i != kernel.sinkIndex)
         s.fuse.push_back(i);
   return s;

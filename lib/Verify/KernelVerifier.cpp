@@ -219,13 +219,13 @@ Verdict KernelVerifier::compareWithReference(Instance &instance,
   // Tiled reductions sum in another order: allow f32 rounding growing with
   // the reduction length, plus two units in the last place of the stored
   // type for f16/bf16.
-  const std::string &type = instance.info.elementType;
+  Type type = instance.info.elementType;
   int64_t reductionLength = 1;
   for (int64_t size : instance.info.rootReductionSizes())
     reductionLength *= size;
-  double ulp = type == "f16"    ? std::ldexp(1.0, -10)
-               : type == "bf16" ? std::ldexp(1.0, -7)
-                                : 0.0;
+  double ulp = type.isF16()    ? std::ldexp(1.0, -10)
+               : type.isBF16() ? std::ldexp(1.0, -7)
+                               : 0.0;
   double rtol = 1e-5 + 2 * ulp;
   double atol = 1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
   for (unsigned seed = 0; seed < instance.inputs.size(); ++seed) {

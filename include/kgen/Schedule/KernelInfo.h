@@ -18,6 +18,33 @@
 
 namespace mlir::kgen {
 
+/// What a kernel op is, as far as schedules are concerned: the checks and
+/// the expansion treat these kinds differently.
+enum class OpKind {
+  Fill,        // linalg.fill: an accumulator's initial value
+  Transpose,   // linalg.transpose
+  Matmul,      // linalg.matmul
+  BatchMatmul, // linalg.batch_matmul
+  Convolution, // a linalg convolution
+  Generic,     // linalg.generic
+  OtherLinalg, // any other linalg op
+  Pad,         // tensor.pad: tiled over its result, never vectorized
+  Other,       // anything else (no tiling interface kgen schedules)
+};
+
+/// Whether ops of `kind` are linalg ops (tiled, fused and vectorized as
+/// such).
+bool isLinalg(OpKind kind);
+
+/// One op of a kernel, by its kgen.op index.
+struct KernelOp {
+  OpKind kind = OpKind::Other;
+  std::string name; // e.g. "linalg.generic", for messages and the prompt
+};
+
+/// The kind of a kernel op.
+OpKind opKindOf(Operation *op);
+
 /// What a schedule is written against: the loops of the kernel's sink (the
 /// op whose result it returns, tiled onto blocks and threads) and of its
 /// root (the contraction or reduction, whose reduction loops may be tiled).
@@ -26,9 +53,9 @@ struct KernelInfo {
   /// Stable hash of the kernel's canonical form (ops, shapes, dtypes).
   std::string fingerprint;
   std::string text; // the kernel function as MLIR text
-  std::string elementType;
+  Type elementType; // of the sink's result
   int64_t elementBytes = 4;
-  std::vector<std::string> opNames; // by kgen.op index
+  std::vector<KernelOp> ops; // by kgen.op index
   /// consumers[i]: indices of the kernel ops that use op i's result.
   std::vector<std::vector<int64_t>> consumers;
   int64_t rootIndex = 0, sinkIndex = 0;
@@ -47,14 +74,17 @@ struct KernelInfo {
   /// by, or -1 when the index is not a single loop (e.g. a convolution
   /// window); empty if the root is not a linalg op.
   std::vector<std::vector<int64_t>> rootInputLoops;
-  /// Element type of each root operand, inputs then inits (e.g. "f16").
-  std::vector<std::string> rootOperandTypes;
-  bool matmulLike = false; // root is linalg.matmul / batch_matmul
+  /// Element type of each root operand, inputs then inits.
+  std::vector<Type> rootOperandTypes;
   double flops = 0;        // arithmetic of the root, 2 per multiply-add
   double bytes = 0;        // kernel arguments + result, each moved once
 
+  /// Whether the root is linalg.matmul or linalg.batch_matmul.
+  bool matmulLike() const;
+  int64_t numOps() const { return static_cast<int64_t>(ops.size()); }
   std::vector<int64_t> sinkParallelSizes() const;
   std::vector<int64_t> rootReductionSizes() const;
+  /// The prompt's kernel summary.
   nlohmann::json toJson() const;
 };
 
