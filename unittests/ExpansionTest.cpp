@@ -291,7 +291,7 @@ TEST_F(Expansion, WgmmaTilesTheRootOverWarpgroups) {
 
 TEST_F(Expansion, AStagedRootThatIsTheSinkWritesItsAccumulatorBack) {
   KernelInfo k = f16GemmKernelK256();
-  k.opNames = {"linalg.fill", "linalg.matmul"};
+  k.ops = {fillOp(), {OpKind::Matmul, "linalg.matmul"}};
   k.consumers = {{1}, {}};
   k.sinkIndex = 1;
   json j = wgmmaSchedule();
@@ -307,9 +307,9 @@ TEST_F(Expansion, AStagedRootThatIsTheSinkWritesItsAccumulatorBack) {
   EXPECT_TRUE(userOf<transform::TileUsingForallOp>(copies[0].getResult()));
 }
 
-TEST_F(Expansion, ScheduleTilingSeveralReductionLoopsDoesNotVerify) {
-  // The expansion makes one loop of the root's reduction loops; tiling two
-  // gives a module applyTransforms reports as malformed (rung 3).
+TEST_F(Expansion, EveryTiledReductionLoopGetsALoop) {
+  // A root with two reduction loops, both tiled: one tile_using_for with
+  // a loop per non-zero tile, and the module verifies.
   KernelInfo k = gemmKernel();
   k.rootLoops = {64, 128, 96, 2};
   k.rootParallel = {true, true, false, false};
@@ -319,9 +319,17 @@ TEST_F(Expansion, ScheduleTilingSeveralReductionLoopsDoesNotVerify) {
   s.reductionTile = {16, 1};
   s.fuse = {0, 1, 2};
   OwningOpRef<ModuleOp> module = expandSchedule(s, k, &context);
-  ScopedDiagnosticHandler quiet(&context,
-                                [](Diagnostic &) { return success(); });
-  EXPECT_TRUE(failed(mlir::verify(*module)));
+  EXPECT_TRUE(succeeded(mlir::verify(*module)));
+  auto loops = all<transform::TileUsingForOp>(*module);
+  ASSERT_EQ(loops.size(), 1u);
+  EXPECT_EQ(loops[0].getLoops().size(), 2u);
+  EXPECT_EQ(loops[0].getStaticSizes(), (ArrayRef<int64_t>{0, 0, 16, 1}));
+  // Only the second tiled: one loop.
+  s.reductionTile = {0, 1};
+  module = expandSchedule(s, k, &context);
+  loops = all<transform::TileUsingForOp>(*module);
+  ASSERT_EQ(loops.size(), 1u);
+  EXPECT_EQ(loops[0].getLoops().size(), 1u);
 }
 
 } // namespace

@@ -384,12 +384,13 @@ Value ScheduleExpander::vectorLevel(Value handle,
   return tiled.getTiledLinalgOp();
 }
 
-/// The root's reduction loops by reduction_tile. The expansion makes one
-/// loop of them (the one pipeline_depth marks): a schedule tiling several
-/// gives a module that does not verify.
+/// The root's reduction loops by reduction_tile, one loop per non-zero
+/// tile, outermost first. A staged root (matmul-like) has one reduction
+/// loop: the one pipeline_depth marks.
 void ScheduleExpander::tileReduction() {
-  auto tiled =
-      tileFor(rootHandle, tileList(k.rootParallel, s.reductionTile, false), 1);
+  size_t loops = llvm::count_if(s.reductionTile, [](int64_t t) { return t; });
+  auto tiled = tileFor(rootHandle,
+                       tileList(k.rootParallel, s.reductionTile, false), loops);
   rootHandle = tiled.getTiledLinalgOp();
   reductionLoop = tiled.getLoops().front();
 }
