@@ -2,6 +2,9 @@
 
 #include "kgen/Conversion/Passes.h"
 
+#include "mlir/Pass/Pass.h"
+#include "llvm/ADT/StringExtras.h"
+
 #include <gtest/gtest.h>
 
 using namespace mlir::kgen;
@@ -54,6 +57,54 @@ TEST(ScheduleKernelsOptions, EveryOptionReachesTheStruct) {
   EXPECT_TRUE(options->printSchedules);
   EXPECT_TRUE(options->report);
   EXPECT_FALSE(options->apply);
+}
+
+/// The pass's options as `name=value` text, as the pass prints them.
+std::string optionsText(mlir::Pass &pass) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pass.printAsTextualPipeline(os);
+  size_t open = text.find('{');
+  return open == std::string::npos ? "" : text.substr(open + 1,
+                                                      text.size() - open - 2);
+}
+
+/// `value` changed to another value of the same kind: a flipped bool, a
+/// larger number, a longer string.
+std::string otherValue(llvm::StringRef value) {
+  if (value == "true" || value == "false")
+    return value == "true" ? "false" : "true";
+  double number;
+  if (!value.getAsDouble(number))
+    return value.contains('.') ? std::to_string(number + 0.5)
+                               : std::to_string(
+                                     static_cast<int64_t>(number) + 1);
+  if (value == "\"\"")
+    return "x";
+  return value.str() + "x";
+}
+
+TEST(ScheduleKernelsOptions, NoOptionIsLostOnTheWayToTheStruct) {
+  // Every option the pass declares, whatever its name, set to a value
+  // other than its default, must survive text -> struct -> pass: a field
+  // that parseScheduleKernelsOptions forgets comes back as its default.
+  std::string defaults = optionsText(*createScheduleKernelsPass());
+  llvm::SmallVector<llvm::StringRef> fields;
+  llvm::SplitString(defaults, fields, " ");
+  ASSERT_GT(fields.size(), 20u) << defaults;
+  std::string changed;
+  for (llvm::StringRef field : fields) {
+    auto [name, value] = field.split('=');
+    changed += name.str() + "=" + otherValue(value) + " ";
+  }
+  auto options = parseScheduleKernelsOptions(changed);
+  ASSERT_TRUE(static_cast<bool>(options)) << llvm::toString(options.takeError());
+  std::string roundTrip = optionsText(*createScheduleKernelsPass(*options));
+  auto direct = createScheduleKernelsPass();
+  ASSERT_TRUE(succeeded(direct->initializeOptions(
+      changed, [](const llvm::Twine &) { return mlir::failure(); })));
+  EXPECT_EQ(roundTrip, optionsText(*direct));
+  EXPECT_NE(roundTrip, defaults);
 }
 
 TEST(ScheduleKernelsOptions, BadTextIsAnError) {

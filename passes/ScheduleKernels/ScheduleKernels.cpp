@@ -54,6 +54,10 @@ struct ScheduleKernelsPass final
   }
 
   /// The pass's options as the typed struct the pass is created from.
+  /// The options as the generated struct. The generated pass keeps them as
+  /// separate Pass::Option members with no conversion of its own;
+  /// ScheduleKernelsOptionsTest sets every declared option (found from the
+  /// printed pipeline) and fails if one is missing here.
   ScheduleKernelsPassOptions typedOptions() const {
     ScheduleKernelsPassOptions o;
     o.proposer = proposer;
