@@ -2,7 +2,7 @@
 
 #include "kgen/Execution/CpuRunner.h"
 
-#include "kgen/Execution/Pipelines.h"
+#include "kgen/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"

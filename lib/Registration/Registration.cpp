@@ -4,7 +4,7 @@
 
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Dialect/Kgen/KgenDialect.h"
-#include "kgen/Execution/Pipelines.h"
+#include "kgen/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 

@@ -11,7 +11,7 @@
 #define KGEN_EXECUTION_GPURUNNER_H
 
 #include "kgen/Execution/CpuRunner.h"
-#include "kgen/Execution/Pipelines.h"
+#include "kgen/Pipelines/Pipelines.h"
 #include "kgen/Runtime/MgpuRuntime.h"
 
 namespace mlir::kgen {

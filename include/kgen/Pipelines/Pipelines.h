@@ -1,7 +1,7 @@
 //===- Pipelines.h - kgen's named pass pipelines ----------------*- C++ -*-===//
 
-#ifndef KGEN_EXECUTION_PIPELINES_H
-#define KGEN_EXECUTION_PIPELINES_H
+#ifndef KGEN_PIPELINES_PIPELINES_H
+#define KGEN_PIPELINES_PIPELINES_H
 
 #include "kgen/Conversion/Passes.h"
 
@@ -72,4 +72,4 @@ void registerKgenGpuPipelines();
 } // namespace kgen
 } // namespace mlir
 
-#endif // KGEN_EXECUTION_PIPELINES_H
+#endif // KGEN_PIPELINES_PIPELINES_H

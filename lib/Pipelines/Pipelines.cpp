@@ -1,6 +1,6 @@
 //===- Pipelines.cpp - kgen's named pass pipelines ------------------------===//
 
-#include "kgen/Execution/Pipelines.h"
+#include "kgen/Pipelines/Pipelines.h"
 
 #include "kgen/Conversion/Passes.h"
 

@@ -1,7 +1,7 @@
 //===- GpuPipelines.cpp - kgen's GPU code generation pipelines ------------===//
 
 #include "kgen/Conversion/Passes.h"
-#include "kgen/Execution/Pipelines.h"
+#include "kgen/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
