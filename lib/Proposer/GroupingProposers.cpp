@@ -2,6 +2,7 @@
 
 #include "kgen/Proposer/GroupingProposer.h"
 #include "kgen/Proposer/Proposer.h"
+#include "kgen/Support/BoundedJson.h"
 
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -26,8 +27,7 @@ GroupingCandidate candidateFromReply(std::string prompt, std::string reply) {
   c.reply = std::move(reply);
   auto parsed = extractJson(c.reply);
   if (!parsed) {
-    c.failure = Verdict::reject(Reason::NoJson, "the reply holds no JSON grouping: " +
-                                               llvm::toString(parsed.takeError()));
+    c.failure = verdictOfUnusableReply(parsed.takeError(), "grouping");
     return c;
   }
   if (parsed->is_object() && parsed->contains("grouping"))
@@ -174,7 +174,10 @@ mlir::kgen::createReplayGroupingProposer(llvm::StringRef path) {
                                      "grouping transcript " + path + " line " +
                                          llvm::Twine(lineNumber) + ": " + why);
     };
-    json entry = json::parse(line.str(), nullptr, /*allow_exceptions=*/false);
+    llvm::Expected<json> parsed = parseBoundedJson(line);
+    if (!parsed)
+      return bad(llvm::toString(parsed.takeError()));
+    json entry = std::move(*parsed);
     if (entry.is_discarded() || !entry.is_object())
       return bad("not a JSON object");
     auto function = entry.find("function");

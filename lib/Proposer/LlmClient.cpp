@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Proposer/LlmClient.h"
+#include "kgen/Support/BoundedJson.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -98,13 +99,19 @@ static std::string seconds(double value) {
   return buffer;
 }
 
-/// Parses `text` as JSON without throwing; nullopt when it does not parse.
-static std::optional<json> parseJson(StringRef text) {
-  json value = json::parse(text.begin(), text.end(), /*cb=*/nullptr,
-                           /*allow_exceptions=*/false);
-  if (value.is_discarded())
+/// Parses `text` as JSON without throwing; nullopt when it does not parse
+/// or nests deeper than kMaxJsonDepth (then `*tooDeep` is set).
+static std::optional<json> parseJson(StringRef text, bool *tooDeep = nullptr) {
+  llvm::Expected<json> value = parseBoundedJson(text);
+  if (!value) {
+    llvm::consumeError(value.takeError());
+    if (tooDeep)
+      *tooDeep = true;
     return std::nullopt;
-  return value;
+  }
+  if (value->is_discarded())
+    return std::nullopt;
+  return std::move(*value);
 }
 
 /// True if `text` ends inside a string or with brackets still open: the
@@ -323,8 +330,13 @@ static llvm::Expected<LlmReply> parseReply(StringRef body, StringRef url,
   };
   if (body.trim().empty())
     return fail(LlmFailure::MalformedReply, "empty reply body");
-  std::optional<json> root = parseJson(body);
+  bool tooDeep = false;
+  std::optional<json> root = parseJson(body, &tooDeep);
   if (!root) {
+    if (tooDeep)
+      return fail(LlmFailure::MalformedReply,
+                  "reply body nests more than " + llvm::Twine(kMaxJsonDepth) +
+                      " levels deep");
     if (endsOpen(body))
       return fail(LlmFailure::TruncatedReply, "reply body cut short after " +
                                                   llvm::Twine(body.size()) +
@@ -530,8 +542,9 @@ LlmClient::complete(llvm::ArrayRef<ChatMessage> messages,
 //===----------------------------------------------------------------------===//
 
 /// `text` parsed, if it is a JSON object or array.
-static std::optional<json> parseContainer(StringRef text) {
-  std::optional<json> value = parseJson(text.trim());
+static std::optional<json> parseContainer(StringRef text,
+                                          bool *tooDeep = nullptr) {
+  std::optional<json> value = parseJson(text.trim(), tooDeep);
   if (value && (value->is_object() || value->is_array()))
     return value;
   return std::nullopt;
@@ -575,6 +588,9 @@ llvm::Expected<json> mlir::kgen::extractJson(StringRef text) {
     if (std::optional<json> value = parseContainer(fence))
       return std::move(*value);
 
+  // Only a balanced span counts as JSON that nests too deeply: an unclosed
+  // "[[[[..." holds no JSON at all.
+  bool tooDeep = false;
   size_t work = 0;
   llvm::SmallVector<char, 32> closers;
   for (size_t start = 0; start < text.size() && work < kSpanSearchBudget;
@@ -615,9 +631,20 @@ llvm::Expected<json> mlir::kgen::extractJson(StringRef text) {
       continue;
     StringRef span = text.slice(start, end + 1);
     work += span.size();
-    if (std::optional<json> value = parseContainer(span))
+    bool spanTooDeep = false;
+    if (std::optional<json> value = parseContainer(span, &spanTooDeep))
       return std::move(*value);
+    if (spanTooDeep) {
+      // Its inner spans are fragments of the same structure: skip them.
+      tooDeep = true;
+      start = end;
+    }
   }
+  if (tooDeep)
+    return llvm::make_error<LlmError>(
+        LlmFailure::MalformedReply,
+        "the JSON in the model's reply nests more than " +
+            std::to_string(kMaxJsonDepth) + " levels deep");
 
   std::string preview = oneLine(text.trim(), {}, 80);
   return llvm::make_error<LlmError>(

@@ -7,10 +7,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Proposer/Proposer.h"
+#include "kgen/Support/BoundedJson.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <map>
@@ -437,9 +439,7 @@ Candidate candidateFromReply(std::string prompt, std::string reply) {
   if (parsed)
     c.schedule = std::move(*parsed);
   else
-    c.failure =
-        Verdict::reject(Reason::NoJson, "the reply holds no JSON schedule: " +
-                                       llvm::toString(parsed.takeError()));
+    c.failure = verdictOfUnusableReply(parsed.takeError(), "schedule");
   return c;
 }
 
@@ -524,6 +524,26 @@ Verdict mlir::kgen::verdictOfLlmError(llvm::Error error) {
   return Verdict::reject(reason, message);
 }
 
+Verdict mlir::kgen::verdictOfUnusableReply(llvm::Error error,
+                                           llvm::StringRef what) {
+  bool malformed = false;
+  std::string why;
+  llvm::handleAllErrors(
+      std::move(error),
+      [&](const LlmError &e) {
+        malformed = e.kind() == LlmFailure::MalformedReply;
+        llvm::raw_string_ostream os(why);
+        e.log(os);
+      },
+      [&](const llvm::ErrorInfoBase &e) { why = e.message(); });
+  if (malformed)
+    return Verdict::reject(Reason::LlmMalformedReply,
+                           ("the reply's JSON " + what + " is unusable: " + why)
+                               .str());
+  return Verdict::reject(Reason::NoJson,
+                         ("the reply holds no JSON " + what + ": " + why).str());
+}
+
 std::unique_ptr<Proposer> mlir::kgen::createHeuristicProposer() {
   return std::make_unique<HeuristicProposer>();
 }
@@ -549,13 +569,16 @@ mlir::kgen::createReplayProposer(llvm::StringRef path) {
   for (auto [number, line] : llvm::enumerate(lines)) {
     if (line.trim().empty())
       continue;
-    json entry = json::parse(line.str(), nullptr, /*allow_exceptions=*/false);
     size_t lineNumber = number + 1;
     auto bad = [&](const llvm::Twine &why) {
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "replay transcript " + path + " line " +
                                          llvm::Twine(lineNumber) + ": " + why);
     };
+    llvm::Expected<json> parsed = parseBoundedJson(line);
+    if (!parsed)
+      return bad(llvm::toString(parsed.takeError()));
+    json entry = std::move(*parsed);
     if (entry.is_discarded() || !entry.is_object())
       return bad("not a JSON object");
     auto kernel = entry.find("kernel");

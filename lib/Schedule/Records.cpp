@@ -3,6 +3,7 @@
 #include "kgen/Schedule/Records.h"
 
 #include "kgen/Support/AtomicFile.h"
+#include "kgen/Support/BoundedJson.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -31,8 +32,15 @@ DecisionsFile DecisionsFile::load(const std::string &path,
     }
     return file;
   }
-  json j = json::parse((*buffer)->getBuffer().str(), nullptr,
-                       /*allow_exceptions=*/false);
+  llvm::Expected<json> parsed = parseBoundedJson((*buffer)->getBuffer());
+  if (!parsed) {
+    warning = "'" + path + "' is not a kgen decisions file: " +
+              llvm::toString(parsed.takeError()) +
+              "; ignoring it and leaving it untouched";
+    file.writable = false;
+    return file;
+  }
+  json j = std::move(*parsed);
   auto format = j.is_object() ? j.find("format") : j.end();
   auto version = j.is_object() ? j.find("version") : j.end();
   auto entries = j.is_object() ? j.find("entries") : j.end();

@@ -12,6 +12,7 @@
 #include "kgen/Proposer/ProposalDriver.h"
 #include "kgen/Proposer/ProposerFactory.h"
 #include "kgen/Schedule/Records.h"
+#include "kgen/Support/BoundedJson.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -146,6 +147,7 @@ struct FormKernelsPass final
     for (auto func : module.getOps<func::FuncOp>())
       if (!func.isExternal() && !func->hasAttr(kKernelAttr))
         functions.push_back(func);
+    loadGroupings();
     for (func::FuncOp func : functions)
       if (failed(formKernels(func)))
         return signalPassFailure();
@@ -328,33 +330,45 @@ struct FormKernelsPass final
     return success();
   }
 
+  /// Reads the `grouping` file into `groupings`; an unusable file is
+  /// warned about and leaves it empty (the default grouping everywhere).
+  void loadGroupings() {
+    groupings = nlohmann::json::object();
+    if (groupingFile.empty())
+      return;
+    auto buffer = llvm::MemoryBuffer::getFile(groupingFile, /*IsText=*/true);
+    if (!buffer) {
+      getOperation().emitWarning()
+          << "cannot read the kernel grouping file '" << groupingFile
+          << "': " << buffer.getError().message()
+          << "; using the default grouping";
+      return;
+    }
+    llvm::Expected<nlohmann::json> parsed =
+        parseBoundedJson((*buffer)->getBuffer());
+    if (!parsed) {
+      getOperation().emitWarning()
+          << "kernel grouping file '" << groupingFile
+          << "': " << llvm::toString(parsed.takeError())
+          << "; using the default grouping";
+      return;
+    }
+    if (parsed->is_discarded() || !parsed->is_object()) {
+      getOperation().emitWarning()
+          << "'" << groupingFile
+          << "' is not a JSON object mapping function names to groups; "
+             "using the default grouping";
+      return;
+    }
+    groupings = std::move(*parsed);
+  }
+
   /// The grouping proposed for `func` in the `grouping` file, if any.
   const nlohmann::json *proposedGrouping(func::FuncOp func) {
-    if (groupingFile.empty())
-      return nullptr;
-    if (!groupingLoaded) {
-      groupingLoaded = true;
-      auto buffer = llvm::MemoryBuffer::getFile(groupingFile, /*IsText=*/true);
-      if (!buffer) {
-        getOperation().emitWarning()
-            << "cannot read the kernel grouping file '" << groupingFile
-            << "': " << buffer.getError().message()
-            << "; using the default grouping";
-        return nullptr;
-      }
-      groupings = nlohmann::json::parse((*buffer)->getBuffer().str(), nullptr,
-                                        /*allow_exceptions=*/false);
-      if (groupings.is_discarded() || !groupings.is_object()) {
-        getOperation().emitWarning()
-            << "'" << groupingFile
-            << "' is not a JSON object mapping function names to groups; "
-               "using the default grouping";
-        groupings = nlohmann::json::object();
-      }
-    }
     auto it = groupings.find(func.getSymName().str());
     return it == groupings.end() ? nullptr : &*it;
   }
+
   /// Outlines `group` into a kernel function placed after `insertAfter`;
   /// returns the kernel.
   Operation *outline(func::FuncOp parent, ArrayRef<Operation *> group,
@@ -422,8 +436,8 @@ struct FormKernelsPass final
     return kernel;
   }
 
+  /// The `grouping` file's proposals by function name, read once per run.
   nlohmann::json groupings;
-  bool groupingLoaded = false;
   // Created per run (shared only so the pass stays copyable).
   std::shared_ptr<GroupingProposer> proposer;
   bool trajectoryWarned = false;

@@ -136,7 +136,8 @@ private:
 /// The first top-level JSON object or array in `text`: the whole text if it
 /// parses, else the content of the first ```json (or bare ```) fence that
 /// parses, else the first balanced {...} / [...] span (string-aware) that
-/// parses. Fails with LlmFailure::NoJsonFound.
+/// parses. Fails with LlmFailure::NoJsonFound, or MalformedReply when the
+/// JSON it holds nests deeper than kMaxJsonDepth (BoundedJson.h).
 llvm::Expected<nlohmann::json> extractJson(llvm::StringRef text);
 
 } // namespace mlir::kgen

@@ -78,6 +78,11 @@ std::unique_ptr<Proposer> createLlmProposer(LlmOptions options);
 /// "llm_timeout"), message the error's one line.
 Verdict verdictOfLlmError(llvm::Error error);
 
+/// The verdict on a reply in which extractJson found no usable JSON `what`
+/// ("schedule", "grouping"): llm_malformed_reply when its JSON nests too
+/// deeply, no_json otherwise.
+Verdict verdictOfUnusableReply(llvm::Error error, llvm::StringRef what);
+
 /// The chat messages the LLM proposer sends for `request` (exposed for
 /// tests and for docs/llm.md).
 std::vector<ChatMessage> buildLlmPrompt(const ProposalRequest &request);
