@@ -111,6 +111,77 @@ TEST(Npy, RejectsBadShape) {
   EXPECT_NE(errorOf(parseNpy(s)).find("bad dimension"), std::string::npos);
 }
 
+/// A version 1.0 .npy file with header dict `dict` followed by `data`.
+std::string npyFile(std::string dict, std::string data) {
+  dict.append(64 - (10 + dict.size() + 1) % 64, ' ');
+  dict += '\n';
+  std::string file("\x93NUMPY\x01\x00", 8);
+  file += static_cast<char>(dict.size() & 0xff);
+  file += static_cast<char>(dict.size() >> 8);
+  return file + dict + data;
+}
+
+TEST(Npy, HugeDeclaredShapeIsRejectedBeforeAllocating) {
+  // 40 TB declared, 4 bytes present: refused on the file's size, not by an
+  // allocation failure.
+  std::string huge = npyFile("{'descr': '<f4', 'fortran_order': False, "
+                             "'shape': (100000, 100000, 1000), }",
+                             std::string(4, '\0'));
+  EXPECT_EQ(errorOf(parseNpy(huge)),
+            "malformed .npy file: expected 40000000000000 bytes of data for "
+            "shape 100000, 100000, 1000, found 4");
+  // 2^68 bytes: the size itself overflows 64 bits.
+  std::string overflow = npyFile("{'descr': '<f4', 'fortran_order': False, "
+                                 "'shape': (4294967296, 4294967296, 4), }",
+                                 std::string(4, '\0'));
+  EXPECT_EQ(errorOf(parseNpy(overflow)),
+            "malformed .npy file: shape (4294967296, 4294967296, 4) declares "
+            "more than 2^63 bytes of data, found 4");
+}
+
+TEST(Npy, DuplicateHeaderKeysAreRejected) {
+  // NumPy reads the header as a Python dict (the last 'shape' wins); kgen
+  // refuses rather than read the file differently.
+  std::string file = npyFile("{'descr': '<f4', 'fortran_order': False, "
+                             "'shape': (2,), 'shape': (1,), }",
+                             std::string(4, '\0'));
+  EXPECT_EQ(errorOf(parseNpy(file)),
+            "malformed .npy file: header key 'shape' appears twice (NumPy "
+            "would silently use the last value; kgen refuses such headers)");
+  std::string descr = npyFile("{'descr': '<f8', 'fortran_order': False, "
+                              "'shape': (1,), \"descr\": '<f4'}",
+                              std::string(4, '\0'));
+  EXPECT_NE(errorOf(parseNpy(descr)).find("header key 'descr' appears twice"),
+            std::string::npos);
+}
+
+TEST(Npy, HeaderDictIsParsedAsNumpyDoes) {
+  // Double quotes and no trailing comma are valid Python too.
+  float one = 1.0f;
+  std::string data(reinterpret_cast<char *>(&one), 4);
+  auto parsed = parseNpy(npyFile(
+      R"({"shape": (1,), "fortran_order": False, "descr": "<f4"})", data));
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  EXPECT_EQ(parsed->get(0), 1.0f);
+  // A key's name inside another value is not the key.
+  EXPECT_NE(errorOf(parseNpy(npyFile("{'descr': 'shape', 'fortran_order': "
+                                     "False, 'shape': (1,)}",
+                                     data)))
+                .find("unsupported .npy dtype 'shape'"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseNpy(npyFile("{'descr': '<f4', 'fortran_order': "
+                                     "False, 'shape': (1,), 'extra': 1}",
+                                     data)))
+                .find("unexpected header key 'extra'"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseNpy(npyFile("['descr', '<f4']", data)))
+                .find("not a dict literal"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseNpy(npyFile("{'descr' '<f4'}", data)))
+                .find("no ':' after header key 'descr'"),
+            std::string::npos);
+}
+
 TEST(Npy, WriteIsAtomicAndReadable) {
   llvm::SmallString<128> dir;
   ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("kgen-npy", dir));

@@ -11,7 +11,10 @@
 
 #include "kgen/Support/AtomicFile.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -25,19 +28,84 @@ static llvm::Error malformed(const llvm::Twine &why) {
                                  "malformed .npy file: " + why);
 }
 
-/// Finds the value text following `'key':` in the header dict.
-static std::optional<StringRef> dictValue(StringRef header, StringRef key) {
-  for (char quote : {'\'', '"'}) {
-    std::string pattern = (llvm::Twine(quote) + key + llvm::Twine(quote)).str();
-    size_t pos = header.find(pattern);
-    if (pos == StringRef::npos)
-      continue;
-    StringRef rest = header.drop_front(pos + pattern.size()).ltrim();
+/// Takes a quoted string (quotes included) off the front of `text`.
+static std::optional<StringRef> takeQuoted(StringRef &text) {
+  if (text.empty() || (text.front() != '\'' && text.front() != '"'))
+    return std::nullopt;
+  size_t close = text.find(text.front(), 1);
+  if (close == StringRef::npos)
+    return std::nullopt;
+  StringRef quoted = text.take_front(close + 1);
+  text = text.drop_front(close + 1);
+  return quoted;
+}
+
+/// Takes one header value off the front of `text`: a quoted string, a
+/// tuple, or a bare word such as False (the only forms NumPy writes).
+static std::optional<StringRef> takeValue(StringRef &text) {
+  if (std::optional<StringRef> quoted = takeQuoted(text))
+    return quoted;
+  size_t end = text.starts_with("(") ? text.find(')') : text.find(',');
+  if (end == StringRef::npos)
+    end = text.size();
+  else if (text.starts_with("("))
+    ++end; // the ')'
+  StringRef value = text.take_front(end).rtrim();
+  text = text.drop_front(end);
+  if (value.empty())
+    return std::nullopt;
+  return value;
+}
+
+/// The header dict literal's entries: unquoted key -> value text. NumPy
+/// evaluates the header as a Python dict, where a repeated key silently
+/// takes its last value and any key but the three below is an error; kgen
+/// refuses repeated keys outright, so the two can never read one file
+/// differently.
+static llvm::Expected<llvm::StringMap<StringRef>>
+parseHeaderDict(StringRef header) {
+  StringRef rest = header.trim();
+  if (!rest.consume_front("{") || !rest.consume_back("}"))
+    return malformed("the header is not a dict literal {...}");
+  llvm::StringMap<StringRef> entries;
+  while (!(rest = rest.ltrim()).empty()) {
+    std::optional<StringRef> key = takeQuoted(rest);
+    if (!key)
+      return malformed("a header key is not a quoted string");
+    StringRef name = key->drop_front().drop_back();
+    rest = rest.ltrim();
     if (!rest.consume_front(":"))
-      return std::nullopt;
-    return rest.ltrim();
+      return malformed("no ':' after header key '" + name + "'");
+    rest = rest.ltrim();
+    std::optional<StringRef> value = takeValue(rest);
+    if (!value)
+      return malformed("header key '" + name + "' has no value");
+    if (name != "descr" && name != "fortran_order" && name != "shape")
+      return malformed("unexpected header key '" + name +
+                       "' (NumPy allows only 'descr', 'fortran_order' and "
+                       "'shape')");
+    if (!entries.try_emplace(name, *value).second)
+      return malformed("header key '" + name +
+                       "' appears twice (NumPy would silently use the last "
+                       "value; kgen refuses such headers)");
+    rest = rest.ltrim();
+    if (!rest.consume_front(",") && !rest.empty())
+      return malformed("expected ',' after header key '" + name + "'");
   }
-  return std::nullopt;
+  return entries;
+}
+
+/// Bytes of data a C-ordered array of `shape` and `type` holds; nullopt when
+/// the count does not fit in 63 bits (no file can hold that much).
+static std::optional<int64_t> dataBytes(llvm::ArrayRef<int64_t> shape,
+                                        ElementType type) {
+  if (llvm::is_contained(shape, 0))
+    return 0;
+  int64_t bytes = static_cast<int64_t>(elementSize(type));
+  for (int64_t dim : shape)
+    if (llvm::MulOverflow(bytes, dim, bytes))
+      return std::nullopt;
+  return bytes;
 }
 
 llvm::Expected<HostTensor> mlir::kgen::parseNpy(StringRef contents) {
@@ -67,9 +135,17 @@ llvm::Expected<HostTensor> mlir::kgen::parseNpy(StringRef contents) {
   StringRef header = contents.substr(headerStart, headerLen);
   StringRef data = contents.drop_front(headerStart + headerLen);
 
-  std::optional<StringRef> descr = dictValue(header, "descr");
-  std::optional<StringRef> fortran = dictValue(header, "fortran_order");
-  std::optional<StringRef> shapeText = dictValue(header, "shape");
+  llvm::Expected<llvm::StringMap<StringRef>> dict = parseHeaderDict(header);
+  if (!dict)
+    return dict.takeError();
+  auto entry = [&](StringRef key) -> std::optional<StringRef> {
+    auto it = dict->find(key);
+    return it == dict->end() ? std::nullopt
+                             : std::optional<StringRef>(it->second);
+  };
+  std::optional<StringRef> descr = entry("descr");
+  std::optional<StringRef> fortran = entry("fortran_order");
+  std::optional<StringRef> shapeText = entry("shape");
   if (!descr || !fortran || !shapeText)
     return malformed("header lacks 'descr', 'fortran_order' or 'shape'");
 
@@ -116,11 +192,18 @@ llvm::Expected<HostTensor> mlir::kgen::parseNpy(StringRef contents) {
     shape.push_back(dim);
   }
 
-  HostTensor tensor(elementType, shape);
-  if (data.size() != tensor.bytes.size())
-    return malformed("expected " + llvm::Twine(tensor.bytes.size()) +
+  // Checked before allocating: a header may declare far more data than the
+  // file holds (or than memory can), and only the file's size is trusted.
+  std::optional<int64_t> expected = dataBytes(shape, elementType);
+  if (!expected)
+    return malformed("shape (" + dims.trim() +
+                     ") declares more than 2^63 bytes of data, found " +
+                     llvm::Twine(data.size()));
+  if (static_cast<uint64_t>(*expected) != data.size())
+    return malformed("expected " + llvm::Twine(*expected) +
                      " bytes of data for shape " + dims.trim() + ", found " +
                      llvm::Twine(data.size()));
+  HostTensor tensor(elementType, shape);
   std::copy(data.begin(), data.end(), tensor.bytes.begin());
   return tensor;
 }
