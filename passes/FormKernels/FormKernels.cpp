@@ -21,6 +21,7 @@
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <nlohmann/json.hpp>
@@ -148,6 +149,7 @@ struct FormKernelsPass final
       if (!func.isExternal() && !func->hasAttr(kKernelAttr))
         functions.push_back(func);
     loadGroupings();
+    warnUnknownGroupings(functions);
     for (func::FuncOp func : functions)
       if (failed(formKernels(func)))
         return signalPassFailure();
@@ -361,6 +363,21 @@ struct FormKernelsPass final
       return;
     }
     groupings = std::move(*parsed);
+  }
+
+  /// Warns about groupings for functions the module does not define (a
+  /// typo, or a file written for another program): they would otherwise be
+  /// ignored without a word.
+  void warnUnknownGroupings(ArrayRef<func::FuncOp> functions) {
+    llvm::StringSet<> names;
+    for (func::FuncOp func : functions)
+      names.insert(func.getSymName());
+    for (auto it = groupings.begin(); it != groupings.end(); ++it)
+      if (!names.contains(it.key()))
+        getOperation().emitWarning()
+            << "kernel grouping file '" << groupingFile << "' names function '"
+            << it.key()
+            << "', which this module does not define; ignoring its grouping";
   }
 
   /// The grouping proposed for `func` in the `grouping` file, if any.

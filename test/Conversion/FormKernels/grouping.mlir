@@ -33,6 +33,14 @@
 // RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping=%t.range.json 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: warning: proposed kernel grouping rejected: op position 7 is not in [0, 4)
 
+// A grouping for a function the module does not define (a typo, or a file
+// written for another program) is named in a warning, not silently ignored;
+// the functions that are named still get their grouping.
+// RUN: echo '{"gemm_bias_relu": [[0, 1], [2, 3]], "gemm_bias_reluu": [[0]]}' > %t.unknown.json
+// RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping=%t.unknown.json 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// UNKNOWN: warning: kernel grouping file '{{.*}}unknown.json' names function 'gemm_bias_reluu', which this module does not define; ignoring its grouping
+// UNKNOWN: call @gemm_bias_relu_kernel_1
+
 // RUN: echo 'garbage' > %t.garbage.json
 // RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping=%t.garbage.json 2>&1 | FileCheck %s --check-prefix=GARBAGE
 // GARBAGE: warning: '{{.*}}garbage.json' is not a JSON object mapping function names to groups; using the default grouping
