@@ -56,6 +56,43 @@ TEST_F(CpuRunnerTest, RunsBroadcastAddRelu) {
                     std::max(0.0f, (i - 3.0f) + 0.5f * (i % 3)));
 }
 
+TEST_F(CpuRunnerTest, LeavesInputsUntouched) {
+  // A matmul accumulating into its init argument: bufferized in place, it
+  // would write the sum into the caller's `c`, and a second run on the
+  // same inputs would add the product again.
+  auto module = parse(R"mlir(
+func.func @main(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>, %c: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x2xf32>) outs(%c : tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+  HostTensor a(ElementType::F32, {2, 3}), b(ElementType::F32, {3, 2}),
+      c(ElementType::F32, {2, 2});
+  for (int i = 0; i < 6; ++i) {
+    a.set(i, 0.25f * i - 0.5f);
+    b.set(i, 1.0f - 0.5f * i);
+  }
+  for (int i = 0; i < 4; ++i)
+    c.set(i, 3.0f + i);
+  HostTensor original = c;
+  auto first = (*fn)->run({a, b, c});
+  ASSERT_TRUE(bool(first)) << llvm::toString(first.takeError());
+  auto second = (*fn)->run({a, b, c});
+  ASSERT_TRUE(bool(second)) << llvm::toString(second.takeError());
+  EXPECT_EQ(c.bytes, original.bytes);
+  EXPECT_EQ((*first)[0].bytes, (*second)[0].bytes);
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 2; ++j) {
+      float expected = original.get(i * 2 + j);
+      for (int64_t k = 0; k < 3; ++k)
+        expected += a.get(i * 3 + k) * b.get(k * 2 + j);
+      EXPECT_FLOAT_EQ((*first)[0].get(i * 2 + j), expected);
+    }
+}
+
 TEST_F(CpuRunnerTest, MissingFunctionListsAvailableOnes) {
   auto module = parse(kAddRelu);
   ASSERT_TRUE(module);

@@ -4,6 +4,7 @@
 
 #include "kgen/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -78,6 +79,17 @@ void mlir::kgen::detail::giveEachResultItsOwnTensor(func::FuncOp func) {
                       .getResult(0));
     }
   });
+}
+
+/// Inputs are the caller's: a result computed in place of an argument (a
+/// matmul accumulating into its init argument) must get its own buffer,
+/// or running the function twice on the same inputs gives two answers.
+void mlir::kgen::detail::keepArgumentsReadOnly(func::FuncOp func) {
+  auto readOnly = BoolAttr::get(func.getContext(), false);
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+    if (isa<TensorType>(type))
+      func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+                      readOnly);
 }
 
 namespace {
@@ -183,6 +195,7 @@ mlir::kgen::detail::lowerAndJit(
   entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                  UnitAttr::get(ctx));
   giveEachResultItsOwnTensor(entry);
+  keepArgumentsReadOnly(entry);
 
   std::string diagnostics;
   {

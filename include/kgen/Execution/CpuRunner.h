@@ -70,6 +70,9 @@ llvm::Error readSignatures(func::FuncOp func,
 /// A value returned twice is materialized twice, so that every result gets
 /// its own out-parameter buffer.
 void giveEachResultItsOwnTensor(func::FuncOp func);
+/// Marks `func`'s tensor arguments read-only for bufferization: generated
+/// code never writes into the caller's inputs.
+void keepArgumentsReadOnly(func::FuncOp func);
 /// Clones `module`, gives `functionName` a C interface and one buffer per
 /// result, runs `buildPipeline`'s passes (errors, with their notes, go into
 /// the returned error under `what`) and JIT-compiles the result at -O2.
