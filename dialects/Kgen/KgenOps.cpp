@@ -310,13 +310,25 @@ static LogicalResult verifyReductionOp(ReductionOp op) {
   return verifyResultShape(op, reducedShape(in, op.getDims(), op.getKeepdim()));
 }
 
-#define KGEN_REDUCTION_VERIFIER(OpName)                                        \
-  LogicalResult OpName::verify() { return verifyReductionOp(*this); }
-KGEN_REDUCTION_VERIFIER(SumOp)
-KGEN_REDUCTION_VERIFIER(MeanOp)
-KGEN_REDUCTION_VERIFIER(MaxOp)
-KGEN_REDUCTION_VERIFIER(MinOp)
-#undef KGEN_REDUCTION_VERIFIER
+/// A maximum or minimum over no elements has no value (torch.amax and
+/// torch.amin raise); a sum is 0 and a mean NaN, as in PyTorch.
+template <typename ReductionOp>
+static LogicalResult verifyExtremumOp(ReductionOp op, llvm::StringRef what) {
+  if (failed(verifyReductionOp(op)))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(op.getInput());
+  for (int64_t dim : op.getDims())
+    if (in[dim] == 0)
+      return op.emitOpError() << "cannot take the " << what
+                              << " over dimension " << dim
+                              << ", which has size 0";
+  return success();
+}
+
+LogicalResult SumOp::verify() { return verifyReductionOp(*this); }
+LogicalResult MeanOp::verify() { return verifyReductionOp(*this); }
+LogicalResult MaxOp::verify() { return verifyExtremumOp(*this, "maximum"); }
+LogicalResult MinOp::verify() { return verifyExtremumOp(*this, "minimum"); }
 
 template <typename SoftmaxLikeOp>
 static LogicalResult verifySoftmaxLikeOp(SoftmaxLikeOp op) {

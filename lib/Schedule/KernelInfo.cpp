@@ -217,6 +217,14 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
       failed(loopsOf(root, info.rootLoops, info.rootParallel)))
     return makeError("kernel '" + info.name +
                      "' has dynamic or unsupported loop ranges");
+  // kgen-to-linalg folds computations over empty tensors away; a kernel
+  // that still has one (written in linalg directly) runs no iteration of
+  // it, and upstream tiling does not take zero-sized loops.
+  if (llvm::is_contained(info.sinkLoops, 0) ||
+      llvm::is_contained(info.rootLoops, 0))
+    return makeError("kernel '" + info.name +
+                     "' has a loop of size 0 (an empty tensor): there is "
+                     "nothing to schedule");
 
   Type resultType = sink->getResult(0).getType();
   info.elementType = cast<RankedTensorType>(resultType).getElementType();

@@ -71,7 +71,10 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     auto weightType = cast<RankedTensorType>(op.getWeight().getType());
     int64_t in = weightType.getDimSize(1), out = weightType.getDimSize(0);
-    int64_t rows = inputType.getNumElements() / in;
+    // The leading dimensions' product (not elements / in: `in` may be 0).
+    int64_t rows = 1;
+    for (int64_t size : inputType.getShape().drop_back())
+      rows *= size;
     Value x = reshapeTensor(rewriter, loc, op.getInput(),
                             inputType.clone({rows, in}));
     Value acc = filledF32Tensor(rewriter, loc, {rows, out}, 0.0);

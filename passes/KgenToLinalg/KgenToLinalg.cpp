@@ -1,7 +1,8 @@
 //===- KgenToLinalg.cpp - the kgen-to-linalg pass -------------------------===//
 //
 // Assembles the per-family patterns and runs a partial conversion in which
-// every kgen op is illegal.
+// every kgen op is illegal, then folds computations over zero-sized
+// dimensions (EmptyTensors.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 #include "kgen/Dialect/Kgen/KgenDialect.h"
 
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_CONVERTKGENTOLINALGPASS
@@ -40,6 +42,15 @@ struct ConvertKgenToLinalgPass final
     populateKgenToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
+      return signalPassFailure();
+    // Only these patterns: no folding, constant CSE or region
+    // simplification, which would rewrite every program's lowering.
+    RewritePatternSet empty(ctx);
+    populateEmptyTensorFoldingPatterns(empty);
+    GreedyRewriteConfig config;
+    config.enableFolding(false).enableConstantCSE(false);
+    config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(empty), config)))
       signalPassFailure();
   }
 };

@@ -17,6 +17,10 @@ void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns);
 void populateReductionToLinalgPatterns(RewritePatternSet &patterns);
 void populateNormalizationToLinalgPatterns(RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
+/// Folds computations over zero-sized dimensions: linalg ops with a loop of
+/// trip count 0 yield their inits, other ops with an empty result become
+/// tensor.empty (applied after the lowering).
+void populateEmptyTensorFoldingPatterns(RewritePatternSet &patterns);
 
 /// All of the above.
 void populateKgenToLinalgPatterns(RewritePatternSet &patterns);
