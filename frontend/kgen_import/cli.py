@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import List, Optional
 
+from .files import write_output
 from .importer import KgenImportError, import_program
 from .problem import load_problem
 
@@ -35,25 +34,6 @@ def _parse_set(items: List[str]):
         except (ValueError, SyntaxError):
             raise KgenImportError(f"--set {k}: '{v}' is not a Python literal") from None
     return sizes
-
-
-def write_atomically(path: Path, text) -> None:
-    """Writes `text` (str, or bytes written as they are) to `path` through a
-    temporary file in the same directory and a rename, so `path` is either
-    complete or untouched."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=str(path.parent) or ".", prefix=f".{path.name}.",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb" if isinstance(text, bytes) else "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -87,7 +67,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.output == "-":
             sys.stdout.write(res.mlir)
         else:
-            write_atomically(Path(args.output), res.mlir)
+            write_output(Path(args.output), res.mlir)
         if args.save_args:
             for path in res.save_arguments(args.save_args):
                 print(path, file=sys.stderr)

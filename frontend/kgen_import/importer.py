@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import io
 import math
 import operator
 import os
@@ -22,6 +23,7 @@ import torch.fx as fx
 
 from . import mlir, ops
 from .builder import Builder, Unsupported, V
+from .files import write_output
 from .tracer import TraceFailure, trace
 
 
@@ -88,7 +90,9 @@ class ImportResult:
         paths = []
         for i, (a, arr) in enumerate(zip(self.arguments, self.argument_arrays())):
             p = d / f"{i:02d}_{mlir.ssa_name(a.name)}.npy"
-            np.save(p, arr, allow_pickle=False)
+            buffer = io.BytesIO()
+            np.save(buffer, arr, allow_pickle=False)
+            write_output(p, buffer.getvalue())
             paths.append(p)
         return paths
 
