@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 using namespace mlir::kgen;
 using namespace mlir::kgen::testing;
 using nlohmann::json;
@@ -30,6 +32,17 @@ protected:
   std::string read(const std::string &p) {
     auto buffer = llvm::MemoryBuffer::getFile(p);
     return buffer ? (*buffer)->getBuffer().str() : "";
+  }
+  static unsigned mode(const std::string &p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) ? 0 : st.st_mode & 07777;
+  }
+  /// A decisions file holding one entry for `key`.
+  void writeDecisions(const std::string &p, const std::string &key) {
+    std::string warning;
+    DecisionsFile d = DecisionsFile::load(p, warning);
+    d.record(key, {{"schedule", base()}});
+    ASSERT_FALSE(bool(d.save()));
   }
   llvm::SmallString<128> dir;
 };
@@ -69,6 +82,26 @@ TEST_F(RecordsTest, CorruptOrForeignDecisionsAreNeverOverwritten) {
     ASSERT_FALSE(bool(d.save()));
     EXPECT_EQ(read(p), contents);
   }
+}
+
+TEST_F(RecordsTest, BuildsSharingAFileKeepEachOthersEntries) {
+  // Two builds load the file before either saves: each save merges its own
+  // entries into the file as it is then, instead of writing its stale view.
+  std::string p = path("shared.json");
+  writeDecisions(p, "0x01@sm_90a");
+  std::string warning;
+  DecisionsFile first = DecisionsFile::load(p, warning);
+  DecisionsFile second = DecisionsFile::load(p, warning);
+  first.record("0x02@sm_90a", {{"schedule", base()}});
+  second.record("0x03@sm_90a", {{"schedule", base()}});
+  second.record("0x04@sm_90a", {{"schedule", base()}});
+  ASSERT_FALSE(bool(first.save()));
+  ASSERT_FALSE(bool(second.save()));
+  DecisionsFile merged = DecisionsFile::load(p, warning);
+  for (const char *key :
+       {"0x01@sm_90a", "0x02@sm_90a", "0x03@sm_90a", "0x04@sm_90a"})
+    EXPECT_NE(merged.lookup(key), nullptr) << key;
+  EXPECT_TRUE(llvm::sys::fs::exists(p + ".lock"));
 }
 
 TEST_F(RecordsTest, TrajectoryAppendsOneLinePerRecord) {

@@ -65,12 +65,31 @@ const json *DecisionsFile::lookup(const std::string &key) const {
 
 void DecisionsFile::record(const std::string &key, json entry) {
   entries[key] = std::move(entry);
+  recorded.insert(key);
 }
 
 llvm::Error DecisionsFile::save() const {
-  if (path.empty() || !writable)
+  if (path.empty() || !writable || recorded.empty())
     return llvm::Error::success();
-  json j = {{"format", kFormat}, {"version", kVersion}, {"entries", entries}};
+  // Parallel builds sharing the file each re-read it under the lock and
+  // add their own entries: writing the entries read at load() would drop
+  // those another build saved since.
+  llvm::Expected<OutputTarget> target = resolveOutput(path);
+  if (!target)
+    return target.takeError();
+  llvm::Expected<FileLock> lock =
+      FileLock::acquire(target->path, std::chrono::seconds(30));
+  if (!lock)
+    return lock.takeError();
+  std::string warning;
+  DecisionsFile current = load(path, warning);
+  if (!current.writable) // it became corrupt since load()
+    return llvm::createStringError(warning);
+  for (const std::string &key : recorded)
+    current.entries[key] = entries.at(key);
+  json j = {{"format", kFormat},
+            {"version", kVersion},
+            {"entries", std::move(current.entries)}};
   return writeFileAtomically(path, dumpJson(j, 2) + "\n");
 }
 

@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 namespace mlir::kgen {
@@ -31,8 +32,10 @@ public:
   /// The recorded entry for `key`, or nullptr.
   const nlohmann::json *lookup(const std::string &key) const;
   void record(const std::string &key, nlohmann::json entry);
-  /// Writes the file atomically (temporary file, then rename). A no-op when
-  /// there is no path or the file is read-only.
+  /// Merges the entries recorded since load() into the file as it is now
+  /// and writes it atomically, under a lock on `<path>.lock`, so that
+  /// builds sharing the file keep each other's entries. A no-op when there
+  /// is no path, nothing was recorded, or the file is read-only.
   llvm::Error save() const;
 
   bool isWritable() const { return writable; }
@@ -46,6 +49,8 @@ public:
 private:
   std::string path;
   nlohmann::json entries = nlohmann::json::object();
+  /// The keys record() set: this build's entries, which save() merges.
+  std::set<std::string> recorded;
   bool writable = true;
 };
 
