@@ -104,6 +104,61 @@ TEST_F(RecordsTest, BuildsSharingAFileKeepEachOthersEntries) {
   EXPECT_TRUE(llvm::sys::fs::exists(p + ".lock"));
 }
 
+TEST_F(RecordsTest, ReadOnlyDecisionsAreUsedButNeverReplaced) {
+  std::string p = path("ro.json");
+  writeDecisions(p, "0xab@sm_90a");
+  ASSERT_EQ(::chmod(p.c_str(), 0444), 0);
+  std::string before = read(p), warning;
+  DecisionsFile d = DecisionsFile::load(p, warning);
+  EXPECT_NE(warning.find("is read-only; leaving it untouched (its decisions "
+                         "are used; new ones are not saved)"),
+            std::string::npos)
+      << warning;
+  EXPECT_NE(d.lookup("0xab@sm_90a"), nullptr);
+  d.record("0xcd@sm_90a", {{"schedule", base()}});
+  ASSERT_FALSE(bool(d.save()));
+  EXPECT_EQ(read(p), before);
+  EXPECT_EQ(mode(p), 0444u);
+}
+
+TEST_F(RecordsTest, SavingKeepsModeAndLinks) {
+  std::string target = path("real.json"), link = path("link.json");
+  writeDecisions(target, "0x01@sm_90a");
+  ASSERT_EQ(::chmod(target.c_str(), 0640), 0);
+  ASSERT_FALSE(llvm::sys::fs::create_link("real.json", link));
+  writeDecisions(link, "0x02@sm_90a");
+  EXPECT_TRUE(llvm::sys::fs::is_symlink_file(link));
+  EXPECT_EQ(mode(target), 0640u);
+  std::string warning;
+  DecisionsFile d = DecisionsFile::load(target, warning);
+  EXPECT_NE(d.lookup("0x01@sm_90a"), nullptr);
+  EXPECT_NE(d.lookup("0x02@sm_90a"), nullptr);
+}
+
+TEST_F(RecordsTest, TrajectoryFollowsLinksAndRespectsReadOnlyFiles) {
+  std::string target = path("t.jsonl"), link = path("link.jsonl");
+  ASSERT_FALSE(bool(appendTrajectory(target, {{"n", 1}})));
+  ASSERT_FALSE(llvm::sys::fs::create_link("t.jsonl", link));
+  ASSERT_FALSE(bool(appendTrajectory(link, {{"n", 2}})));
+  EXPECT_TRUE(llvm::sys::fs::is_symlink_file(link));
+  EXPECT_EQ(read(target), "{\"n\":1}\n{\"n\":2}\n");
+
+  ASSERT_EQ(::chmod(target.c_str(), 0444), 0);
+  llvm::Error err = appendTrajectory(link, {{"n", 3}});
+  ASSERT_TRUE(bool(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("is read-only"),
+            std::string::npos);
+  EXPECT_EQ(read(target), "{\"n\":1}\n{\"n\":2}\n");
+
+  std::string dangling = path("dangling.jsonl");
+  ASSERT_FALSE(llvm::sys::fs::create_link("missing.jsonl", dangling));
+  err = appendTrajectory(dangling, {{"n", 4}});
+  ASSERT_TRUE(bool(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("link to a missing file"),
+            std::string::npos);
+  EXPECT_FALSE(llvm::sys::fs::exists(path("missing.jsonl")));
+}
+
 TEST_F(RecordsTest, TrajectoryAppendsOneLinePerRecord) {
   std::string p = path("t.jsonl");
   ASSERT_FALSE(bool(appendTrajectory(p, {{"n", 1}})));

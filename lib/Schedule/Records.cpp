@@ -55,6 +55,11 @@ DecisionsFile DecisionsFile::load(const std::string &path,
     return file;
   }
   file.entries = *entries;
+  if (llvm::Expected<OutputTarget> target = resolveOutput(path); !target) {
+    warning = llvm::toString(target.takeError()) +
+              " (its decisions are used; new ones are not saved)";
+    file.writable = false;
+  }
   return file;
 }
 
@@ -83,7 +88,7 @@ llvm::Error DecisionsFile::save() const {
     return lock.takeError();
   std::string warning;
   DecisionsFile current = load(path, warning);
-  if (!current.writable) // it became corrupt since load()
+  if (!current.writable) // it became corrupt or read-only since load()
     return llvm::createStringError(warning);
   for (const std::string &key : recorded)
     current.entries[key] = entries.at(key);
@@ -95,8 +100,17 @@ llvm::Error DecisionsFile::save() const {
 
 llvm::Error mlir::kgen::appendTrajectory(const std::string &path,
                                          const json &line) {
+  // The same policy as every output: a read-only log is left alone, a
+  // symbolic link is followed (the link stays), a dangling one refused.
+  llvm::Expected<OutputTarget> target = resolveOutput(path);
+  if (!target)
+    return target.takeError();
   std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Append);
+  llvm::raw_fd_ostream os(target->path, ec,
+                          target->kind == OutputTarget::Kind::WriteThrough
+                              ? llvm::sys::fs::CD_OpenExisting
+                              : llvm::sys::fs::CD_OpenAlways,
+                          llvm::sys::fs::FA_Write, llvm::sys::fs::OF_Append);
   if (ec)
     return llvm::createStringError(ec, path + ": " + ec.message());
   // One write per record: concurrent appenders never interleave lines.

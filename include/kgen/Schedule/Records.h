@@ -25,8 +25,10 @@ public:
   static constexpr int kVersion = 1;
 
   /// Loads `path`; a missing file is an empty one. A file that is not a
-  /// kgen decisions file (corrupt, foreign, another version) sets `warning`
-  /// and makes this object read-only, so the file is never overwritten.
+  /// kgen decisions file (corrupt, foreign, another version) or that kgen
+  /// may not write (read-only, a directory; see AtomicFile.h) sets
+  /// `warning` and makes this object read-only, so the file is never
+  /// overwritten; the decisions of a read-only file are still used.
   static DecisionsFile load(const std::string &path, std::string &warning);
 
   /// The recorded entry for `key`, or nullptr.
@@ -55,7 +57,9 @@ private:
 };
 
 /// Appends one JSON line to the trajectory log at `path` in a single write,
-/// creating the file if needed.
+/// creating the file if needed. `path` follows the policy of every kgen
+/// output (AtomicFile.h): a symbolic link is followed, a read-only file,
+/// a link to a missing file or a directory is refused.
 llvm::Error appendTrajectory(const std::string &path,
                              const nlohmann::json &line);
 
