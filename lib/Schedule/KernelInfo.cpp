@@ -198,6 +198,33 @@ std::string fingerprintOf(func::FuncOp kernel) {
 }
 } // namespace
 
+/// The first tensor element type in `kernel` other than f32, f16 and bf16,
+/// the only ones kgen's kernels compute on (those of .npy files and the
+/// runtime). kgen-to-linalg produces no others, but linalg written by hand
+/// may.
+static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
+  auto unsupported = [](Type type) -> std::optional<Type> {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped)
+      return std::nullopt;
+    Type element = shaped.getElementType();
+    if (element.isF32() || element.isF16() || element.isBF16())
+      return std::nullopt;
+    return element;
+  };
+  for (Type type : kernel.getArgumentTypes())
+    if (std::optional<Type> bad = unsupported(type))
+      return bad;
+  std::optional<Type> found;
+  kernel.walk([&](Operation *op) {
+    for (Type type : op->getResultTypes())
+      if ((found = unsupported(type)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return found;
+}
+
 llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
   KernelInfo info;
   info.name = kernel.getSymName().str();
@@ -206,6 +233,12 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
     return makeError("'" + info.name +
                      "' is not a kernel from kgen-form-kernels (its ops lack "
                      "consecutive kgen.op indices)");
+  if (std::optional<Type> type = unsupportedElementType(kernel)) {
+    std::string name;
+    llvm::raw_string_ostream(name) << *type;
+    return makeError("kernel '" + info.name + "' computes on " + name +
+                     " tensors; kgen supports f32, f16 and bf16 only");
+  }
   Operation *root, *sink;
   if (failed(summarizeOps(ops, info, root, sink)))
     return makeError("kernel '" + info.name +
