@@ -6,6 +6,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::kgen;
@@ -205,6 +206,37 @@ LogicalResult LinearOp::verify() {
   return verifyResultShape(*this, expected);
 }
 
+/// The output size of spatial dimension `i` of `op`, of input size `input`
+/// and kernel size `kernel`, as PyTorch computes it. Padding and dilation
+/// are attributes of any size, so the padded input and the dilated kernel
+/// are computed with overflow checks: a wrapped size would make a nonsense
+/// diagnostic, or pass.
+static FailureOr<int64_t> convOutputSize(ConvOp op, size_t i, int64_t input,
+                                         int64_t kernel) {
+  int64_t padding = op.getPadding()[i], dilation = op.getDilation()[i];
+  if (kernel < 1)
+    return op.emitOpError("weight's spatial dimension ")
+           << i << " has size " << kernel
+           << "; kernel sizes must be at least 1 (PyTorch raises too)";
+  int64_t twicePadding, padded, dilated, effectiveKernel;
+  if (llvm::MulOverflow(padding, int64_t(2), twicePadding) ||
+      llvm::AddOverflow(input, twicePadding, padded))
+    return op.emitOpError("spatial dimension ")
+           << i << ": the padded input size (" << input << " + 2 * "
+           << padding << ") is too large (more than 2^63 - 1)";
+  if (llvm::MulOverflow(dilation, kernel - 1, dilated) ||
+      llvm::AddOverflow(dilated, int64_t(1), effectiveKernel))
+    return op.emitOpError("spatial dimension ")
+           << i << ": the dilated kernel size (" << dilation << " * ("
+           << kernel << " - 1) + 1) is too large (more than 2^63 - 1)";
+  if (padded < effectiveKernel)
+    return op.emitOpError("spatial dimension ")
+           << i << " is too small: padded input size " << padded
+           << " is less than the dilated kernel size " << effectiveKernel;
+  // Cannot overflow: 0 <= padded - effectiveKernel < 2^63 - 1.
+  return (padded - effectiveKernel) / op.getStride()[i] + 1;
+}
+
 LogicalResult ConvOp::verify() {
   ArrayRef<int64_t> x = shapeOf(getInput()), w = shapeOf(getWeight());
   int64_t rank = x.size();
@@ -248,13 +280,10 @@ LogicalResult ConvOp::verify() {
   }
   SmallVector<int64_t> expected = {x[0], w[0]};
   for (size_t i = 0; i < spatial; ++i) {
-    int64_t effectiveKernel = getDilation()[i] * (w[i + 2] - 1) + 1;
-    int64_t padded = x[i + 2] + 2 * getPadding()[i];
-    if (padded < effectiveKernel)
-      return emitOpError("spatial dimension ")
-             << i << " is too small: padded input size " << padded
-             << " is less than the dilated kernel size " << effectiveKernel;
-    expected.push_back((padded - effectiveKernel) / getStride()[i] + 1);
+    FailureOr<int64_t> size = convOutputSize(*this, i, x[i + 2], w[i + 2]);
+    if (failed(size))
+      return failure();
+    expected.push_back(*size);
   }
   return verifyResultShape(*this, expected);
 }
