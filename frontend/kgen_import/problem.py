@@ -29,6 +29,15 @@ class Problem:
     inputs: List[Any]
 
 
+def _why(e: BaseException) -> str:
+    """What went wrong, for an error message. The problem file's own code
+    may call sys.exit: caught like any error, so that it cannot end
+    kgen-import with its status (0 for sys.exit()) and no output."""
+    if isinstance(e, SystemExit):
+        return f"it called sys.exit({e.code!r})"
+    return f"{type(e).__name__}: {e}"
+
+
 def load_source(path) -> Any:
     """Executes the problem file as a fresh Python module and returns it."""
     path = Path(path)
@@ -42,9 +51,9 @@ def load_source(path) -> Any:
     sys.modules[name] = mod  # dataclasses and pickling look modules up by name
     try:
         spec.loader.exec_module(mod)
-    except Exception as e:
+    except (Exception, SystemExit) as e:
         sys.modules.pop(name, None)
-        raise KgenImportError(f"{path}: failed to load: {type(e).__name__}: {e}") from e
+        raise KgenImportError(f"{path}: failed to load: {_why(e)}") from e
     for required in ("Model", "get_inputs"):
         if not hasattr(mod, required):
             raise KgenImportError(f"{path}: a problem file must define {required} "
@@ -66,7 +75,7 @@ def load_problem(path, seed: int = 0, sizes: Optional[Dict[str, Any]] = None) ->
         init = list(mod.get_init_inputs()) if hasattr(mod, "get_init_inputs") else []
         model = mod.Model(*init)
         inputs = list(mod.get_inputs())
-    except Exception as e:
+    except (Exception, SystemExit) as e:
         raise KgenImportError(f"{path}: building the model or its inputs failed: "
-                              f"{type(e).__name__}: {e}") from e
+                              f"{_why(e)}") from e
     return Problem(Path(path), mod, model, inputs)

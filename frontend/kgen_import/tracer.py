@@ -275,6 +275,13 @@ def trace(module: torch.nn.Module, example_inputs: Sequence[Any]) -> Tuple[fx.Gr
             graph = tracer.trace(module)
         except TraceFailure:
             raise
+        except SystemExit as e:
+            # Left alone, sys.exit in forward would end kgen-import itself,
+            # with forward's status (0 for sys.exit()) and no output.
+            loc = _user_location_of_exception(e)
+            where = f" at {loc}" if loc else ""
+            raise TraceFailure(f"{type(module).__name__}.forward called sys.exit({e.code!r})"
+                               f"{where} instead of returning its result") from e
         except Exception as e:  # TraceError, and errors of the module itself
             loc = _user_location_of_exception(e)
             where = f" at {loc}" if loc else ""

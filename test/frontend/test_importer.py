@@ -690,3 +690,46 @@ def test_cli_usage_errors(tmp_path):
     bad.write_text("x = 1\n")
     proc = run_cli(bad)
     assert proc.returncode == 1 and "must define Model" in proc.stderr
+
+
+SYS_EXIT_PROBLEM = """\
+import sys
+import torch
+from torch import nn
+
+{top}
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        {init}
+
+    def forward(self, x):
+        {forward}
+        return x + 1
+
+
+def get_inputs():
+    {inputs}
+    return [torch.randn(2, 3)]
+"""
+
+
+@pytest.mark.parametrize("where,expected", [
+    ("forward", "Model.forward called sys.exit(0) at {path}:13 instead of returning its result"),
+    ("init", "{path}: building the model or its inputs failed: it called sys.exit(0)"),
+    ("inputs", "{path}: building the model or its inputs failed: it called sys.exit(0)"),
+    ("top", "{path}: failed to load: it called sys.exit(0)"),
+])
+def test_cli_sys_exit_in_problem_code(tmp_path, where, expected):
+    # sys.exit(0) in the problem's code used to end kgen-import with status 0
+    # and no output.
+    code = {k: "pass" for k in ("top", "init", "forward", "inputs")}
+    code[where] = "sys.exit(0)"
+    prob = tmp_path / "exits.py"
+    prob.write_text(SYS_EXIT_PROBLEM.format(**code))
+    out = tmp_path / "out.mlir"
+    proc = run_cli(prob, "-o", out)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == "kgen-import: error: " + expected.format(path=prob) + "\n"
+    assert proc.stdout == "" and not out.exists()
