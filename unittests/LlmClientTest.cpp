@@ -640,6 +640,123 @@ TEST_F(LlmClientTest, KeyAppearsInNoErrorMessage) {
 }
 
 //===----------------------------------------------------------------------===//
+// The wall-clock budget
+//===----------------------------------------------------------------------===//
+
+/// The message of a failure that must be BudgetExhausted.
+std::string budgetMessage(llvm::Expected<LlmReply> reply) {
+  std::string text;
+  EXPECT_EQ(failureOf(std::move(reply), &text), LlmFailure::BudgetExhausted)
+      << text;
+  return text;
+}
+
+TEST_F(LlmClientTest, RetryAfterBeyondTheCapIsNotWaitedFor) {
+  // A day: before the budget, the client slept 60 s, 3 times.
+  json tooLong = {{"status", 429}, {"headers", {{"Retry-After", "86400"}}}};
+  startServer(json::array({tooLong, okStep(kSchedule)}));
+  LlmOptions o = options();
+  o.wallBudgetSeconds = 2;
+  LlmClient client(o);
+  Clock::time_point start = Clock::now();
+  std::string text;
+  EXPECT_EQ(failureOf(client.complete(prompt(), nullptr), &text),
+            LlmFailure::HttpStatus)
+      << text;
+  EXPECT_NE(text.find("HTTP 429"), std::string::npos) << text;
+  EXPECT_NE(text.find("asks to wait 86400 s (Retry-After), longer than the "
+                      "30 s kgen waits"),
+            std::string::npos)
+      << text;
+  // Later calls respect the server's wish without asking it again.
+  EXPECT_EQ(failureOf(client.complete(prompt(), nullptr), &text),
+            LlmFailure::HttpStatus)
+      << text;
+  EXPECT_NE(text.find("no request sent"), std::string::npos) << text;
+  EXPECT_LT(secondsSince(start), 1.0);
+  EXPECT_EQ(client.requestsMade(), 1);
+  EXPECT_EQ(requests().size(), 1u);
+}
+
+TEST_F(LlmClientTest, RetryWaitsStopAtTheWallBudget) {
+  json busy = {
+      {"status", 429}, {"headers", {{"Retry-After", "1"}}}, {"repeat", 10}};
+  startServer(json::array({busy}));
+  LlmOptions o = options();
+  o.wallBudgetSeconds = 2.5;
+  o.maxRetries = 9;
+  LlmClient client(o);
+  Clock::time_point start = Clock::now();
+  std::string text = budgetMessage(client.complete(prompt(), nullptr));
+  // Two 1 s waits fit; the third would overrun, so it is not started.
+  EXPECT_LT(secondsSince(start), 2.5);
+  EXPECT_EQ(client.requestsMade(), 3);
+  EXPECT_NE(text.find("HTTP 429"), std::string::npos) << text;
+  EXPECT_NE(text.find("wall-clock budget of 2.5 s (llm-wall-budget)"),
+            std::string::npos)
+      << text;
+  // A request fits in the 0.5 s left, its retry does not.
+  text = budgetMessage(client.complete(prompt(), nullptr));
+  EXPECT_EQ(client.requestsMade(), 4);
+  EXPECT_LT(client.secondsSpent(), 2.5);
+}
+
+TEST_F(LlmClientTest, WallBudgetCutsASlowRequest) {
+  startServer(json::array({{{"delay", 5.0}, {"content", kSchedule}}}));
+  LlmOptions o = options();
+  o.timeoutSeconds = 60;
+  o.wallBudgetSeconds = 0.5;
+  LlmClient client(o);
+  Clock::time_point start = Clock::now();
+  std::string text = budgetMessage(client.complete(prompt(), nullptr));
+  EXPECT_LT(secondsSince(start), 2.0);
+  EXPECT_NE(text.find("all that was left of the wall-clock budget of 0.5 s "
+                      "(llm-wall-budget)"),
+            std::string::npos)
+      << text;
+  EXPECT_GE(client.secondsSpent(), 0.4);
+}
+
+TEST_F(LlmClientTest, WallBudgetCountsOnlyTimeInTheClient) {
+  startServer(json::array({{{"delay", 0.5}, {"content", "{}"}},
+                           {{"delay", 5.0}, {"content", "{}"}},
+                           okStep("{}")}));
+  LlmOptions o = options();
+  o.timeoutSeconds = 60;
+  o.wallBudgetSeconds = 1;
+  LlmClient client(o);
+  ASSERT_TRUE(bool(client.complete(prompt(), nullptr)));
+  // Time between calls (kgen verifying a candidate) is not the LLM's: the
+  // next request still gets the ~0.5 s left, and is cut there.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::string text = budgetMessage(client.complete(prompt(), nullptr));
+  EXPECT_NE(text.find("all that was left"), std::string::npos) << text;
+  EXPECT_EQ(client.requestsMade(), 2);
+  EXPECT_GE(client.secondsSpent(), 0.95);
+  EXPECT_LT(client.secondsSpent(), 1.5);
+  // Nothing is left: no request.
+  budgetMessage(client.complete(prompt(), nullptr));
+  EXPECT_EQ(client.requestsMade(), 2);
+}
+
+TEST_F(LlmClientTest, BudgetMessagesNameTheirOption) {
+  startServer(json::array({okStep("{}")}));
+  LlmOptions o = options();
+  o.maxRequests = 1;
+  LlmClient client(o);
+  ASSERT_TRUE(bool(client.complete(prompt(), nullptr)));
+  EXPECT_NE(budgetMessage(client.complete(prompt(), nullptr))
+                .find("request budget of 1 (llm-max-requests) exhausted"),
+            std::string::npos);
+  o.maxRequests = 16;
+  o.tokenBudget = 0;
+  LlmClient tokens(o);
+  EXPECT_NE(budgetMessage(tokens.complete(prompt(), nullptr))
+                .find("token budget of 0 (llm-token-budget) exhausted"),
+            std::string::npos);
+}
+
+//===----------------------------------------------------------------------===//
 // extractJson
 //===----------------------------------------------------------------------===//
 

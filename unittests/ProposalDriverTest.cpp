@@ -261,7 +261,7 @@ TEST(ProposerFactory, NamesTheMissingOptions) {
 TEST(ProposerFactory, LlmOptionsOfReadsTheSharedPassOptions) {
   struct FakePass {
     std::string llmEndpoint = "http://h/v1", llmModel = "m";
-    double llmTemperature = 0.5, llmTimeout = 7;
+    double llmTemperature = 0.5, llmTimeout = 7, llmWallBudget = 42;
     int llmMaxTokens = 100, llmMaxRequests = 3;
     int64_t llmTokenBudget = 999;
     std::string llmApiKeyEnv = "KEY";
@@ -274,6 +274,7 @@ TEST(ProposerFactory, LlmOptionsOfReadsTheSharedPassOptions) {
   EXPECT_EQ(o.maxTokens, 100);
   EXPECT_EQ(o.maxRequests, 3);
   EXPECT_EQ(o.tokenBudget, 999);
+  EXPECT_EQ(o.wallBudgetSeconds, 42);
   EXPECT_EQ(o.apiKeyEnv, "KEY");
 }
 

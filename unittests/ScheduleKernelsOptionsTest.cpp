@@ -33,7 +33,8 @@ TEST(ScheduleKernelsOptions, EveryOptionReachesTheStruct) {
       "replay=r.jsonl decisions=d.json trajectory=t.jsonl "
       "llm-endpoint=http://h/v1 llm-model=m llm-temperature=0.5 "
       "llm-max-tokens=99 llm-timeout=7 llm-max-requests=3 "
-      "llm-token-budget=1234 llm-api-key-env=K check-seeds=0 "
+      "llm-token-budget=1234 llm-wall-budget=2.5 llm-api-key-env=K "
+      "check-seeds=0 "
       "print-schedules report apply=false");
   ASSERT_TRUE(static_cast<bool>(options)) << llvm::toString(options.takeError());
   EXPECT_EQ(options->proposer, "llm");
@@ -52,6 +53,7 @@ TEST(ScheduleKernelsOptions, EveryOptionReachesTheStruct) {
   EXPECT_DOUBLE_EQ(options->llmTimeout, 7);
   EXPECT_EQ(options->llmMaxRequests, 3);
   EXPECT_EQ(options->llmTokenBudget, 1234);
+  EXPECT_DOUBLE_EQ(options->llmWallBudget, 2.5);
   EXPECT_EQ(options->llmApiKeyEnv, "K");
   EXPECT_EQ(options->checkSeeds, 0u);
   EXPECT_TRUE(options->printSchedules);

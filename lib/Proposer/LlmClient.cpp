@@ -12,6 +12,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <curl/curl.h>
@@ -244,8 +245,11 @@ static CURLcode globalInit() {
   return result;
 }
 
+/// One POST of `payload`, given `timeoutSeconds` in all (connection
+/// included).
 static Exchange post(const std::string &url, const std::string &payload,
-                     StringRef apiKey, const LlmOptions &options) {
+                     StringRef apiKey, double timeoutSeconds,
+                     const LlmOptions &options) {
   Exchange exchange;
   std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
   if (!handle) {
@@ -273,7 +277,7 @@ static Exchange post(const std::string &url, const std::string &payload,
   char errorBuffer[CURL_ERROR_SIZE] = {0};
   BodySink sink{&exchange.body, options.maxResponseBytes, &exchange.oversized};
   long timeoutMs =
-      static_cast<long>(std::clamp(options.timeoutSeconds * 1000.0, 1.0, 1e9));
+      static_cast<long>(std::clamp(timeoutSeconds * 1000.0, 1.0, 1e9));
 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
 #if CURL_AT_LEAST_VERSION(7, 85, 0)
@@ -310,16 +314,15 @@ static Exchange post(const std::string &url, const std::string &payload,
 
 LlmClient::LlmClient(LlmOptions options) : opts(std::move(options)) {}
 
-namespace {
-/// What one attempt came to, when it did not produce a reply.
-struct AttemptFailure {
+struct mlir::kgen::LlmAttemptFailure {
   LlmFailure kind;
+  /// One line, secrets redacted.
   std::string message;
   int status = 0;
   bool retryable = false;
   std::optional<double> retryAfterSeconds;
 };
-} // namespace
+using AttemptFailure = LlmAttemptFailure;
 
 /// Turns a 2xx body into a reply.
 static llvm::Expected<LlmReply> parseReply(StringRef body, StringRef url,
@@ -393,7 +396,8 @@ static llvm::Expected<LlmReply> parseReply(StringRef body, StringRef url,
 
 /// Classifies a transfer that did not end in a usable 2xx body.
 static AttemptFailure classify(const Exchange &exchange, StringRef url,
-                               StringRef secret, const LlmOptions &options) {
+                               StringRef secret, double timeoutSeconds,
+                               const LlmOptions &options) {
   auto failure = [&](LlmFailure kind, const llvm::Twine &why,
                      bool retryable = false) {
     return AttemptFailure{kind, oneLine(why.str(), secret), 0, retryable,
@@ -403,9 +407,9 @@ static AttemptFailure classify(const Exchange &exchange, StringRef url,
   case CURLE_OK:
     break;
   case CURLE_OPERATION_TIMEDOUT:
-    return failure(LlmFailure::Timeout,
-                   "no complete reply from " + url + " within " +
-                       seconds(options.timeoutSeconds) + " s");
+    return failure(LlmFailure::Timeout, "no complete reply from " + url +
+                                            " within " +
+                                            seconds(timeoutSeconds) + " s");
   case CURLE_FILESIZE_EXCEEDED:
   case CURLE_WRITE_ERROR:
     if (exchange.code == CURLE_FILESIZE_EXCEEDED || exchange.oversized)
@@ -449,29 +453,10 @@ static AttemptFailure classify(const Exchange &exchange, StringRef url,
   return result;
 }
 
-llvm::Expected<LlmReply>
-LlmClient::complete(llvm::ArrayRef<ChatMessage> messages,
-                    const json *responseSchema) {
-  // Read at request time so a key rotated in the environment is picked up.
-  const char *keyValue =
-      opts.apiKeyEnv.empty() ? nullptr : std::getenv(opts.apiKeyEnv.c_str());
-  std::string apiKey = keyValue ? keyValue : "";
-  auto error = [&](LlmFailure kind, const llvm::Twine &why, int status = 0) {
-    return llvm::make_error<LlmError>(kind, oneLine(why.str(), apiKey), status);
-  };
-
-  StringRef base = StringRef(opts.endpoint).trim();
-  while (base.ends_with("/"))
-    base = base.drop_back();
-  if (base.empty())
-    return error(LlmFailure::Unreachable, "no LLM endpoint configured");
-  std::string url = (base + "/chat/completions").str();
-
-  if (CURLcode init = globalInit(); init != CURLE_OK)
-    return error(LlmFailure::Unreachable,
-                 llvm::Twine("cannot initialise libcurl: ") +
-                     curl_easy_strerror(init));
-
+/// The JSON body of a chat-completions request.
+static std::string requestPayload(const LlmOptions &opts,
+                                  llvm::ArrayRef<ChatMessage> messages,
+                                  const json *responseSchema) {
   json request = json::object();
   request["model"] = opts.model;
   json chat = json::array();
@@ -488,26 +473,136 @@ LlmClient::complete(llvm::ArrayRef<ChatMessage> messages,
                                     {"schema", *responseSchema},
                                     {"strict", true}}}};
   // Invalid UTF-8 in a prompt is replaced rather than thrown on (= abort).
-  std::string payload =
-      request.dump(-1, ' ', false, json::error_handler_t::replace);
+  return request.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
+/// " (after N attempts)" once a request was retried.
+static std::string attemptsNote(int attempt) {
+  return attempt > 0 ? " (after " + std::to_string(attempt + 1) + " attempts)"
+                     : "";
+}
+
+/// Less wall-clock budget than this is none: no request completes in it (a
+/// request cut at the budget's end leaves a few ms that curl's timer did not
+/// use).
+static constexpr double kMinRequestSeconds = 0.05;
+
+/// How the wall-clock budget is named in messages, with the option that
+/// raises it.
+static std::string wallBudgetName(const LlmOptions &opts) {
+  return "wall-clock budget of " + seconds(opts.wallBudgetSeconds) +
+         " s (llm-wall-budget)";
+}
+
+llvm::Expected<LlmReply>
+LlmClient::complete(llvm::ArrayRef<ChatMessage> messages,
+                    const json *responseSchema) {
+  // Read at request time so a key rotated in the environment is picked up.
+  const char *keyValue =
+      opts.apiKeyEnv.empty() ? nullptr : std::getenv(opts.apiKeyEnv.c_str());
+  std::string apiKey = keyValue ? keyValue : "";
+
+  StringRef base = StringRef(opts.endpoint).trim();
+  while (base.ends_with("/"))
+    base = base.drop_back();
+  if (base.empty())
+    return llvm::make_error<LlmError>(LlmFailure::Unreachable,
+                                      "no LLM endpoint configured");
+  std::string url = (base + "/chat/completions").str();
+
+  if (CURLcode init = globalInit(); init != CURLE_OK)
+    return llvm::make_error<LlmError>(
+        LlmFailure::Unreachable,
+        std::string("cannot initialise libcurl: ") + curl_easy_strerror(init));
+
+  callStart = Clock::now();
+  llvm::Expected<LlmReply> reply =
+      send(url, requestPayload(opts, messages, responseSchema), apiKey);
+  spent += std::chrono::duration<double>(Clock::now() - callStart).count();
+  return reply;
+}
+
+double LlmClient::wallSecondsLeft() const {
+  double left = opts.wallBudgetSeconds - spent -
+                std::chrono::duration<double>(Clock::now() - callStart).count();
+  return std::isnan(left) ? 0 : left;
+}
+
+llvm::Error LlmClient::refusal(const AttemptFailure *last) const {
+  auto refuse = [&](LlmFailure kind, std::string why, int status = 0) {
+    if (last)
+      why += "; last attempt: " + llmFailureName(last->kind).str() + ": " +
+             last->message;
+    return llvm::make_error<LlmError>(kind, std::move(why),
+                                      last ? last->status : status);
+  };
+  if (tokens >= opts.tokenBudget)
+    return refuse(LlmFailure::BudgetExhausted,
+                  "token budget of " + std::to_string(opts.tokenBudget) +
+                      " (llm-token-budget) exhausted: " +
+                      std::to_string(tokens) + " used");
+  if (requests >= opts.maxRequests)
+    return refuse(LlmFailure::BudgetExhausted,
+                  "request budget of " + std::to_string(opts.maxRequests) +
+                      " (llm-max-requests) exhausted");
+  if (!(wallSecondsLeft() >= kMinRequestSeconds))
+    return refuse(LlmFailure::BudgetExhausted,
+                  wallBudgetName(opts) + " exhausted");
+  if (retryNotBefore && Clock::now() < *retryNotBefore) {
+    double wait =
+        std::chrono::duration<double>(*retryNotBefore - Clock::now()).count();
+    return refuse(LlmFailure::HttpStatus,
+                  "the server asked (Retry-After) not to be called for " +
+                      seconds(std::ceil(wait)) + " s more; no request sent",
+                  429);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error LlmClient::waitBeforeRetry(const AttemptFailure &last,
+                                       int attempt) {
+  auto fail = [&](LlmFailure kind, const std::string &why) {
+    return llvm::make_error<LlmError>(
+        kind, last.message + attemptsNote(attempt) + "; " + why, last.status);
+  };
+  double wait = last.retryAfterSeconds
+                    ? *last.retryAfterSeconds
+                    : opts.backoffBaseSeconds * std::ldexp(1.0, attempt);
+  if (last.retryAfterSeconds && wait > kMaxRetryWaitSeconds) {
+    // The server will not answer before then: asking sooner, in this call
+    // or a later one, would only spend the budgets.
+    retryNotBefore =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(std::min(wait, 1e9)));
+    return fail(last.kind, "the server asks to wait " + seconds(wait) +
+                               " s (Retry-After), longer than the " +
+                               seconds(kMaxRetryWaitSeconds) + " s kgen waits");
+  }
+  wait = std::min(wait, kMaxRetryWaitSeconds);
+  double left = wallSecondsLeft();
+  if (wait + kMinRequestSeconds > left)
+    return fail(LlmFailure::BudgetExhausted,
+                "a " + seconds(wait) + " s wait to retry would overrun the " +
+                    wallBudgetName(opts) + ", which has " +
+                    llvm::formatv("{0:F2}", std::max(left, 0.0)).str() +
+                    " s left");
+  if (wait > 0)
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+  return llvm::Error::success();
+}
+
+llvm::Expected<LlmReply> LlmClient::send(const std::string &url,
+                                         const std::string &payload,
+                                         StringRef apiKey) {
   std::optional<AttemptFailure> last;
   for (int attempt = 0;; ++attempt) {
-    if (tokens >= opts.tokenBudget)
-      return error(LlmFailure::BudgetExhausted,
-                   "token budget of " + llvm::Twine(opts.tokenBudget) +
-                       " exhausted (" + llvm::Twine(tokens) + " used)");
-    if (requests >= opts.maxRequests) {
-      std::string why = "request budget of " +
-                        std::to_string(opts.maxRequests) + " exhausted";
-      if (last)
-        why += "; last attempt: " + llmFailureName(last->kind).str() + ": " +
-               last->message;
-      return error(LlmFailure::BudgetExhausted, why, last ? last->status : 0);
-    }
+    if (llvm::Error refused = refusal(last ? &*last : nullptr))
+      return std::move(refused);
 
     ++requests;
-    Exchange exchange = post(url, payload, apiKey, opts);
+    // No request may outlast the wall-clock budget.
+    double timeout = std::min(opts.timeoutSeconds, wallSecondsLeft());
+    Exchange exchange = post(url, payload, apiKey, timeout, opts);
     if (exchange.code == CURLE_OK && exchange.status >= 200 &&
         exchange.status < 300) {
       llvm::Expected<LlmReply> reply = parseReply(exchange.body, url, apiKey);
@@ -516,24 +611,20 @@ LlmClient::complete(llvm::ArrayRef<ChatMessage> messages,
       return reply;
     }
 
-    last = classify(exchange, url, apiKey, opts);
-    if (!last->retryable || attempt >= opts.maxRetries) {
-      std::string why = last->message;
-      if (attempt > 0)
-        why += " (after " + std::to_string(attempt + 1) + " attempts)";
-      return error(last->kind, why, last->status);
-    }
+    last = classify(exchange, url, apiKey, timeout, opts);
+    if (last->kind == LlmFailure::Timeout && timeout < opts.timeoutSeconds)
+      return llvm::make_error<LlmError>(
+          LlmFailure::BudgetExhausted,
+          last->message + ", all that was left of the " + wallBudgetName(opts) +
+              attemptsNote(attempt));
+    if (!last->retryable || attempt >= opts.maxRetries)
+      return llvm::make_error<LlmError>(
+          last->kind, last->message + attemptsNote(attempt), last->status);
     // No sleeping before a retry the request budget forbids.
     if (requests >= opts.maxRequests)
       continue;
-
-    double delay =
-        last->retryAfterSeconds
-            ? std::min(*last->retryAfterSeconds, 60.0)
-            : std::min(opts.backoffBaseSeconds * std::ldexp(1.0, attempt),
-                       30.0);
-    if (delay > 0)
-      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+    if (llvm::Error refused = waitBeforeRetry(*last, attempt))
+      return std::move(refused);
   }
 }
 

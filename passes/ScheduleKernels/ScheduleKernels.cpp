@@ -76,6 +76,7 @@ struct ScheduleKernelsPass final
     o.llmTimeout = llmTimeout;
     o.llmMaxRequests = llmMaxRequests;
     o.llmTokenBudget = llmTokenBudget;
+    o.llmWallBudget = llmWallBudget;
     o.llmApiKeyEnv = llmApiKeyEnv;
     o.checkSeeds = checkSeeds;
     o.printSchedules = printSchedules;

@@ -18,6 +18,7 @@ next one. Step keys (all optional):
   truncate_after       announce the full Content-Length, send this many bytes, close
   omit_content_length  no Content-Length: the body ends when the connection closes
   close_without_reply  close the connection without sending anything
+  repeat               serve this step for this many requests in a row (1)
 
 Binds 127.0.0.1 on a free port and prints "PORT <n>" as its first stdout line.
 Every request (method, path, lower-cased headers, JSON body) is appended to
@@ -42,7 +43,7 @@ class Script:
     """The steps, the request log and the bookkeeping that decides when to exit."""
 
     def __init__(self, steps, log_path):
-        self.steps = steps
+        self.steps = [s for step in steps for s in [step] * int(step.get("repeat", 1))]
         self.next = 0
         self.in_flight = 0
         self.idle_since = time.monotonic()

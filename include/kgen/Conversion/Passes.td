@@ -19,10 +19,12 @@ defvar kgenLlmOptions = [
     Option<"llmTimeout", "llm-timeout", "double", "60",
            "Seconds allowed per request">,
     Option<"llmMaxRequests", "llm-max-requests", "int", "16",
-           "HTTP requests allowed for the whole compilation, retries "
-           "included">,
+           "HTTP requests allowed for the pass run, retries included">,
     Option<"llmTokenBudget", "llm-token-budget", "int64_t", "1000000",
-           "Prompt + completion tokens allowed for the whole compilation">,
+           "Prompt + completion tokens allowed for the pass run">,
+    Option<"llmWallBudget", "llm-wall-budget", "double", "300",
+           "Wall-clock seconds allowed for the pass run's LLM requests and "
+           "waits between retries">,
     Option<"llmApiKeyEnv", "llm-api-key-env", "std::string",
            "\"KGEN_LLM_API_KEY\"",
            "Environment variable holding the API key (never logged)">,

@@ -1,10 +1,11 @@
 //===- LlmClient.h - OpenAI-compatible chat-completions client --*- C++ -*-===//
 //
-// The transport and parsing layer of the `llm` schedule proposer: one
-// blocking chat-completions call with retries, request and token budgets, and
-// a bounded response size, plus the extraction of the JSON a model wrote into
-// its (possibly chatty) reply. Every failure is an LlmError naming its kind;
-// nothing here prints or exits, and no message ever contains the API key.
+// The transport and parsing layer of the `llm` proposers: one blocking
+// chat-completions call with retries, request, token and wall-clock budgets,
+// and a bounded response size, plus the extraction of the JSON a model wrote
+// into its (possibly chatty) reply. Every failure is an LlmError naming its
+// kind; nothing here prints or exits, and no message ever contains the API
+// key.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,7 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,23 +39,35 @@ struct LlmOptions {
   double timeoutSeconds = 60;
   /// Choices per request (`n`).
   int candidates = 1;
-  /// Requests over the client's lifetime; retries count.
+  /// Requests over the client's lifetime; retries count. Spelt
+  /// `llm-max-requests` in the passes (the messages name it).
   int maxRequests = 16;
   /// Prompt + completion tokens over the client's lifetime, as reported by
   /// the replies' `usage`. Checked before each request: the reply that
   /// crosses the budget is still returned, the next call is refused.
+  /// Spelt `llm-token-budget`.
   int64_t tokenBudget = 1000000;
+  /// Wall-clock seconds the client may spend over its lifetime, in requests
+  /// and in the waits between retries (time between calls, when kgen
+  /// verifies candidates, is not counted). Each request's timeout is cut to
+  /// what is left, and a wait that does not fit is not started: the call
+  /// fails with BudgetExhausted. Spelt `llm-wall-budget`.
+  double wallBudgetSeconds = 300;
   /// Environment variable read at request time; unset or empty means no
   /// Authorization header.
   std::string apiKeyEnv = "KGEN_LLM_API_KEY";
   /// Retries on 429, 5xx and connection failures.
   int maxRetries = 3;
-  /// Exponential backoff: base * 2^attempt, capped at 30 s. A Retry-After
-  /// header (seconds) replaces it, capped at 60 s.
+  /// Exponential backoff: base * 2^attempt, at most kMaxRetryWaitSeconds. A
+  /// Retry-After header (seconds) replaces it; one asking for more than
+  /// kMaxRetryWaitSeconds is not waited for (see LlmClient::complete).
   double backoffBaseSeconds = 0.5;
   /// A larger body is an OversizedReply; it is never buffered past this.
   size_t maxResponseBytes = 4 << 20;
 };
+
+/// The longest wait before a retry, whatever the server asks.
+constexpr double kMaxRetryWaitSeconds = 30;
 
 struct ChatMessage {
   std::string role;
@@ -107,6 +122,9 @@ private:
   int status;
 };
 
+/// What one attempt came to, when it did not produce a reply (LlmClient.cpp).
+struct LlmAttemptFailure;
+
 /// A blocking OpenAI-compatible chat-completions client. Not thread-safe: use
 /// one client per thread (the budgets are per client).
 class LlmClient {
@@ -116,7 +134,9 @@ public:
   /// One chat-completions call, with retries. If `responseSchema` is non-null
   /// the request carries "response_format": {"type": "json_schema",
   /// "json_schema": {"name": "kgen_schedule", "schema": <schema>,
-  /// "strict": true}}.
+  /// "strict": true}}. A 429 whose Retry-After exceeds kMaxRetryWaitSeconds
+  /// fails at once, and later calls fail without a request until that time
+  /// has passed: the server said it will not answer before.
   llvm::Expected<LlmReply> complete(llvm::ArrayRef<ChatMessage> messages,
                                     const nlohmann::json *responseSchema);
 
@@ -124,13 +144,33 @@ public:
   int requestsMade() const { return requests; }
   /// Prompt + completion tokens reported by the replies so far.
   int64_t tokensUsed() const { return tokens; }
+  /// Wall-clock seconds spent in complete() so far.
+  double secondsSpent() const { return spent; }
 
   const LlmOptions &options() const { return opts; }
 
 private:
+  using Clock = std::chrono::steady_clock;
+
+  llvm::Expected<LlmReply> send(const std::string &url,
+                                const std::string &payload,
+                                llvm::StringRef apiKey);
+  /// Why no further request may be sent, if one may not.
+  llvm::Error refusal(const LlmAttemptFailure *last) const;
+  /// Sleeps before the retry after `last`, or fails when the wait is longer
+  /// than kgen waits or than the wall-clock budget has left.
+  llvm::Error waitBeforeRetry(const LlmAttemptFailure &last, int attempt);
+  /// Seconds left of wallBudgetSeconds (never NaN; may be negative).
+  double wallSecondsLeft() const;
+
   LlmOptions opts;
   int requests = 0;
   int64_t tokens = 0;
+  /// Seconds spent in earlier calls, and the start of the current one.
+  double spent = 0;
+  Clock::time_point callStart;
+  /// Set by a Retry-After too long to wait for: no request before it.
+  std::optional<Clock::time_point> retryNotBefore;
 };
 
 /// The first top-level JSON object or array in `text`: the whole text if it

@@ -42,7 +42,8 @@ llvm::StringRef stringifyProposerKind(ProposerKind kind,
 
 /// The LLM endpoint options the passes share (Passes.td declares them once,
 /// as `kgenLlmOptions`), read from a pass: endpoint, model, temperature,
-/// tokens per request, timeout, request and token budgets, key variable.
+/// tokens per request, timeout, request, token and wall-clock budgets, key
+/// variable.
 /// The options are protected members of the generated pass base: a pass
 /// befriends it (`friend LlmOptions kgen::llmOptionsOf<>(const MyPass &);`).
 template <typename PassT> LlmOptions llmOptionsOf(const PassT &pass) {
@@ -54,6 +55,7 @@ template <typename PassT> LlmOptions llmOptionsOf(const PassT &pass) {
   options.timeoutSeconds = pass.llmTimeout;
   options.maxRequests = pass.llmMaxRequests;
   options.tokenBudget = pass.llmTokenBudget;
+  options.wallBudgetSeconds = pass.llmWallBudget;
   options.apiKeyEnv = pass.llmApiKeyEnv;
   return options;
 }

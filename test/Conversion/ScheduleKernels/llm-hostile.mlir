@@ -1,0 +1,25 @@
+// The llm proposer against endpoints that stall (the scripted server in
+// test/llm/).
+
+// A 429 asking to wait a day is not waited for: the build goes on at once
+// with the heuristic schedule, and the later rounds send no request.
+// RUN: rm -f %t.day.log %t.day.traj
+// RUN: timeout 30 %python %S/../../llm/with_mock_server.py %S/Inputs/llm-retry-after.json %t.day.log -- \
+// RUN:   kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels \
+// RUN:   "-kgen-schedule-kernels=proposer=llm llm-endpoint=http://127.0.0.1:@PORT@/v1 llm-model=m llm-wall-budget=2 rounds=3 trajectory=%t.day.traj" \
+// RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=DAY
+// DAY: warning: no schedule from the llm proposer passed verification (last: [llm_http_status] http_status: the server asked (Retry-After) not to be called for {{[0-9]+}} s more; no request sent); using the heuristic schedule
+// RUN: FileCheck %s --check-prefix=DAYTRAJ < %t.day.traj
+// DAYTRAJ: "round":0{{.*}}"message":"http_status: HTTP 429 from {{.*}}: rate limited for a day; the server asks to wait 86400 s (Retry-After), longer than the 30 s kgen waits"
+// RUN: grep -c '"path": "/v1/chat/completions"' %t.day.log | FileCheck %s --check-prefix=ONE
+// ONE: 1
+
+// A server that keeps answering 429 with a short Retry-After: retries stop
+// when the next wait would overrun llm-wall-budget, and the message says
+// which budget ran out and how to raise it.
+// RUN: rm -f %t.busy.log
+// RUN: timeout 30 %python %S/../../llm/with_mock_server.py %S/Inputs/llm-busy.json %t.busy.log -- \
+// RUN:   kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels \
+// RUN:   "-kgen-schedule-kernels=proposer=llm llm-endpoint=http://127.0.0.1:@PORT@/v1 llm-model=m llm-wall-budget=2 rounds=3" \
+// RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=BUSY
+// BUSY: warning: no schedule from the llm proposer passed verification (last: [llm_budget_exhausted] budget_exhausted: HTTP 429 {{.*}} (after 2 attempts); a 1 s wait to retry would overrun the wall-clock budget of 2 s (llm-wall-budget), which has {{[0-9.]+}} s left); using the heuristic schedule
