@@ -757,6 +757,46 @@ TEST_F(LlmClientTest, BudgetMessagesNameTheirOption) {
 }
 
 //===----------------------------------------------------------------------===//
+// Echoed credentials
+//===----------------------------------------------------------------------===//
+
+TEST_F(LlmClientTest, EchoedKeyIsRedactedInEveryReplyText) {
+  ::setenv(kKeyEnv, kSecretKey, 1);
+  startServer(json::array({{{"contents",
+                             {"{\"@KEY@\": \"@AUTHORIZATION@\", \"tile\": [1]}",
+                              "you sent @AUTHORIZATION@; key @KEY@@KEY@"}},
+                            {"finish_reason", "@KEY@"}}}));
+  LlmOptions o = options();
+  o.candidates = 2;
+  LlmClient client(o);
+  auto reply = client.complete(prompt(), nullptr);
+  ASSERT_TRUE(bool(reply)) << llvm::toString(reply.takeError());
+  // The server did receive the key: redaction is what keeps it out.
+  EXPECT_EQ(requests()[0]["headers"]["authorization"],
+            std::string("Bearer ") + kSecretKey);
+  ASSERT_EQ(reply->contents.size(), 2u);
+  EXPECT_EQ(reply->contents[0],
+            R"({"<redacted>": "Bearer <redacted>", "tile": [1]})");
+  EXPECT_EQ(reply->contents[1],
+            "you sent Bearer <redacted>; key <redacted><redacted>");
+  EXPECT_EQ(reply->finishReason, "<redacted>");
+}
+
+TEST(RedactSecrets, BearerTokensAndShortKeys) {
+  // Any Bearer token, ours or not, in any case.
+  EXPECT_EQ(redactSecrets("Authorization: bearer abc.DEF-123_x~+/== ok", ""),
+            "Authorization: bearer <redacted> ok");
+  EXPECT_EQ(redactSecrets("BEARER\tt0k", ""), "BEARER\t<redacted>");
+  // Not a Bearer token: no separator, no token, part of a word.
+  EXPECT_EQ(redactSecrets("Bearer: x, Bearer , unbearer x", ""),
+            "Bearer: x, Bearer , unbearer x");
+  // A placeholder key is no secret and a common word.
+  EXPECT_EQ(redactSecrets(R"({"matrix_instruction": "none"})", "none"),
+            R"({"matrix_instruction": "none"})");
+  EXPECT_EQ(redactSecrets("k=sk-12345678", "sk-12345678"), "k=<redacted>");
+}
+
+//===----------------------------------------------------------------------===//
 // extractJson
 //===----------------------------------------------------------------------===//
 

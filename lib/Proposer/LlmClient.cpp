@@ -70,19 +70,56 @@ std::error_code LlmError::convertToErrorCode() const {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-/// At most `limit` bytes of `text` on one line, with `secret` (if any)
-/// replaced: error messages quote server replies, which may echo the key.
+static constexpr llvm::StringLiteral kRedacted = "<redacted>";
+
+/// Whether `c` may appear in a Bearer token (RFC 6750's b64token).
+static bool isTokenChar(char c) {
+  return llvm::isAlnum(c) || StringRef("-._~+/=").contains(c);
+}
+
+/// `text` with every "Bearer <token>" (any case) holding kRedacted as the
+/// token: an endpoint or proxy may echo an Authorization header other than
+/// ours.
+static std::string redactBearerTokens(StringRef text) {
+  std::string out;
+  size_t copied = 0;
+  for (size_t pos = text.find_insensitive("bearer"); pos != StringRef::npos;
+       pos = text.find_insensitive("bearer", pos + 1)) {
+    if (pos < copied || (pos > 0 && llvm::isAlnum(text[pos - 1])))
+      continue;
+    size_t token = pos + 6;
+    while (token < text.size() && (text[token] == ' ' || text[token] == '\t'))
+      ++token;
+    size_t end = token;
+    while (end < text.size() && isTokenChar(text[end]))
+      ++end;
+    if (token == pos + 6 || end == token)
+      continue;
+    out.append(text.data() + copied, token - copied);
+    out += kRedacted;
+    copied = end;
+  }
+  out.append(text.data() + copied, text.size() - copied);
+  return out;
+}
+
+std::string mlir::kgen::redactSecrets(StringRef text, StringRef apiKey) {
+  std::string out = text.str();
+  if (apiKey.size() >= kMinRedactedKeyLength) {
+    for (size_t pos = out.find(apiKey.data(), 0, apiKey.size());
+         pos != std::string::npos;
+         pos = out.find(apiKey.data(), pos + kRedacted.size(), apiKey.size()))
+      out.replace(pos, apiKey.size(), kRedacted.data(), kRedacted.size());
+  }
+  return redactBearerTokens(out);
+}
+
+/// At most `limit` bytes of `text` on one line, with `secret` and Bearer
+/// tokens redacted: error messages quote server replies, which may echo the
+/// key.
 static std::string oneLine(StringRef text, StringRef secret = {},
                            size_t limit = 300) {
-  std::string out = text.str();
-  if (!secret.empty()) {
-    size_t pos = 0;
-    while ((pos = out.find(secret.data(), pos, secret.size())) !=
-           std::string::npos) {
-      out.replace(pos, secret.size(), "<redacted>");
-      pos += 10;
-    }
-  }
+  std::string out = redactSecrets(text, secret);
   for (char &c : out)
     if (c == '\n' || c == '\r' || c == '\t')
       c = ' ';
@@ -378,11 +415,15 @@ static llvm::Expected<LlmReply> parseReply(StringRef body, StringRef url,
                   "choice " + llvm::Twine(index) +
                       " has no string 'message.content'");
     }
-    reply.contents.push_back(content->get<std::string>());
+    // Every text the reply hands on is redacted here, once: kgen prints
+    // the schedules and verdicts derived from it and logs it verbatim in
+    // trajectories, and an endpoint may echo the Authorization header.
+    reply.contents.push_back(
+        redactSecrets(content->get<std::string>(), secret));
     if (index == 0) {
       auto finish = choice.find("finish_reason");
       if (finish != choice.end() && finish->is_string())
-        reply.finishReason = finish->get<std::string>();
+        reply.finishReason = redactSecrets(finish->get<std::string>(), secret);
     }
   }
 

@@ -20,6 +20,11 @@ next one. Step keys (all optional):
   close_without_reply  close the connection without sending anything
   repeat               serve this step for this many requests in a row (1)
 
+In content, contents, error, raw_body and finish_reason, "@AUTHORIZATION@"
+is replaced by the request's Authorization header and "@KEY@" by the key in
+it (the header without "Bearer "): an endpoint that echoes the caller's
+credentials.
+
 Binds 127.0.0.1 on a free port and prints "PORT <n>" as its first stdout line.
 Every request (method, path, lower-cased headers, JSON body) is appended to
 LOG.jsonl before it is answered. Requests beyond the script get a 400. Exits
@@ -75,6 +80,21 @@ class Script:
             if self.next < len(self.steps) or self.in_flight:
                 return None
             return time.monotonic() - self.idle_since
+
+
+def with_credentials(step, authorization):
+    """`step` with @AUTHORIZATION@ and @KEY@ replaced in its texts."""
+    key = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else authorization
+
+    def fill(value):
+        if isinstance(value, str):
+            return value.replace("@AUTHORIZATION@", authorization).replace("@KEY@", key)
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+
+    return {k: fill(v) if k in ("content", "contents", "error", "raw_body", "finish_reason") else v
+            for k, v in step.items()}
 
 
 def openai_body(step, status, request, index):
@@ -157,6 +177,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(400, {"error": {"message": "mock script exhausted"}})
             return
         index, step = taken
+        step = with_credentials(step, self.headers.get("Authorization") or "")
         try:
             self.play(step, index, body)
         except (BrokenPipeError, ConnectionResetError):

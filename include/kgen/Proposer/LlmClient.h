@@ -4,8 +4,10 @@
 // chat-completions call with retries, request, token and wall-clock budgets,
 // and a bounded response size, plus the extraction of the JSON a model wrote
 // into its (possibly chatty) reply. Every failure is an LlmError naming its
-// kind; nothing here prints or exits, and no message ever contains the API
-// key.
+// kind; nothing here prints or exits. The API key never leaves the client
+// other than in the Authorization header: messages and reply texts have it
+// (and any Bearer token) replaced by "<redacted>", since kgen prints and logs
+// them and an endpoint may echo the header back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,6 +70,11 @@ struct LlmOptions {
 
 /// The longest wait before a retry, whatever the server asks.
 constexpr double kMaxRetryWaitSeconds = 30;
+
+/// Keys shorter than this are placeholders that local servers accept
+/// ("EMPTY", "none"), not secrets: redacting them would corrupt replies that
+/// happen to hold the word (`"matrix_instruction": "none"`).
+constexpr size_t kMinRedactedKeyLength = 8;
 
 struct ChatMessage {
   std::string role;
@@ -134,7 +141,8 @@ public:
   /// One chat-completions call, with retries. If `responseSchema` is non-null
   /// the request carries "response_format": {"type": "json_schema",
   /// "json_schema": {"name": "kgen_schedule", "schema": <schema>,
-  /// "strict": true}}. A 429 whose Retry-After exceeds kMaxRetryWaitSeconds
+  /// "strict": true}}. The reply's texts come with the API key and Bearer
+  /// tokens redacted. A 429 whose Retry-After exceeds kMaxRetryWaitSeconds
   /// fails at once, and later calls fail without a request until that time
   /// has passed: the server said it will not answer before.
   llvm::Expected<LlmReply> complete(llvm::ArrayRef<ChatMessage> messages,
@@ -172,6 +180,10 @@ private:
   /// Set by a Retry-After too long to wait for: no request before it.
   std::optional<Clock::time_point> retryNotBefore;
 };
+
+/// `text` with `apiKey` (when at least kMinRedactedKeyLength long) and the
+/// token after every "Bearer " replaced by "<redacted>".
+std::string redactSecrets(llvm::StringRef text, llvm::StringRef apiKey);
 
 /// The first top-level JSON object or array in `text`: the whole text if it
 /// parses, else the content of the first ```json (or bare ```) fence that

@@ -1,5 +1,22 @@
 // The llm grouping proposer against hostile endpoints: it has the same
-// request, token and wall-clock budgets as the schedule proposer.
+// request, token and wall-clock budgets as the schedule proposer, and the
+// key an endpoint echoes reaches no diagnostic and no grouping trajectory.
+
+// An endpoint echoing the Authorization header in a grouping, as a whole
+// grouping, and as a JSON key of the legal grouping finally used.
+// RUN: rm -f %t.echo.log %t.echo.jsonl
+// RUN: env KGEN_LLM_API_KEY=sk-kgen-echo-7f3a9c21 %python %S/../../llm/with_mock_server.py %S/Inputs/llm-grouping-echo.json %t.echo.log -- \
+// RUN:   kgen-opt %s -kgen-to-linalg "-kgen-form-kernels=grouping-proposer=llm llm-endpoint=http://127.0.0.1:@PORT@/v1 llm-model=m grouping-rounds=3 grouping-trajectory=%t.echo.jsonl" \
+// RUN:   -o /dev/null 2> %t.echo.err
+// RUN: FileCheck %s --check-prefix=ECHO < %t.echo.err
+// ECHO: remark: kernel grouping from llm: {{\[\[0,1\],\[2,3\]\]}}
+// RUN: FileCheck %s --check-prefix=ECHOLOG < %t.echo.jsonl
+// ECHOLOG: "grouping":{{\[\[0,"<redacted>"\],\[2,3\]\]}}
+// ECHOLOG: "grouping":"Bearer <redacted>"
+// ECHOLOG: "reply":"Key <redacted> echoed: {{.*}}"verdict":{"accepted":true
+// The server did get the key; kgen wrote it nowhere.
+// RUN: grep -q sk-kgen-echo-7f3a9c21 %t.echo.log
+// RUN: not grep sk-kgen-echo-7f3a9c21 %t.echo.err %t.echo.jsonl
 
 // The request budget: the 500s use it up on the first round's retries.
 // RUN: %python %S/../../llm/with_mock_server.py %S/Inputs/llm-grouping-500s.json %t.requests.log -- \

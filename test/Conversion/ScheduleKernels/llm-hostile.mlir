@@ -1,5 +1,5 @@
-// The llm proposer against endpoints that stall (the scripted server in
-// test/llm/).
+// The llm proposer against endpoints that stall, echo the key or are given
+// a key that would inject headers (the scripted server in test/llm/).
 
 // A 429 asking to wait a day is not waited for: the build goes on at once
 // with the heuristic schedule, and the later rounds send no request.
@@ -23,3 +23,21 @@
 // RUN:   "-kgen-schedule-kernels=proposer=llm llm-endpoint=http://127.0.0.1:@PORT@/v1 llm-model=m llm-wall-budget=2 rounds=3" \
 // RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=BUSY
 // BUSY: warning: no schedule from the llm proposer passed verification (last: [llm_budget_exhausted] budget_exhausted: HTTP 429 {{.*}} (after 2 attempts); a 1 s wait to retry would overrun the wall-clock budget of 2 s (llm-wall-budget), which has {{[0-9.]+}} s left); using the heuristic schedule
+
+// An endpoint echoing the Authorization header in its replies, as prose,
+// a JSON value and a JSON key: the key is in no diagnostic and no
+// trajectory record, only "<redacted>" is.
+// RUN: rm -f %t.echo.log %t.echo.traj
+// RUN: env KGEN_LLM_API_KEY=sk-kgen-echo-7f3a9c21 %python %S/../../llm/with_mock_server.py %S/Inputs/llm-echo.json %t.echo.log -- \
+// RUN:   kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels \
+// RUN:   "-kgen-schedule-kernels=proposer=llm llm-endpoint=http://127.0.0.1:@PORT@/v1 llm-model=m rounds=2 trajectory=%t.echo.traj" \
+// RUN:   -o /dev/null 2> %t.echo.err
+// RUN: FileCheck %s --check-prefix=ECHO < %t.echo.err
+// ECHO: warning: no schedule from the llm proposer passed verification (last: [schema] unknown field '<redacted>'); using the heuristic schedule
+// RUN: FileCheck %s --check-prefix=ECHOTRAJ < %t.echo.traj
+// ECHOTRAJ: "reply":"{{.*}}sent with Bearer <redacted>
+// ECHOTRAJ: "reply":"Your key <redacted> works.{{.*}}"schedule":{"<redacted>":"Bearer <redacted>"
+// The server did get the key; kgen wrote it nowhere.
+// RUN: grep -q sk-kgen-echo-7f3a9c21 %t.echo.log
+// RUN: not grep sk-kgen-echo-7f3a9c21 %t.echo.err %t.echo.traj
+
