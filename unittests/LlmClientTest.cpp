@@ -757,7 +757,7 @@ TEST_F(LlmClientTest, BudgetMessagesNameTheirOption) {
 }
 
 //===----------------------------------------------------------------------===//
-// Echoed credentials
+// Echoed credentials and bad keys
 //===----------------------------------------------------------------------===//
 
 TEST_F(LlmClientTest, EchoedKeyIsRedactedInEveryReplyText) {
@@ -794,6 +794,30 @@ TEST(RedactSecrets, BearerTokensAndShortKeys) {
   EXPECT_EQ(redactSecrets(R"({"matrix_instruction": "none"})", "none"),
             R"({"matrix_instruction": "none"})");
   EXPECT_EQ(redactSecrets("k=sk-12345678", "sk-12345678"), "k=<redacted>");
+}
+
+TEST_F(LlmClientTest, KeyWithControlCharactersIsNeverSent) {
+  startServer(json::array({okStep("{}")}));
+  for (const char *key : {"sk-abc\r\nX-Evil: 1", "sk-abc\nX-Evil: 1",
+                          "sk-abc\rX", "sk-\x01", "sk-abc\x7f"}) {
+    ::setenv(kKeyEnv, key, 1);
+    LlmClient client(options());
+    std::string text;
+    EXPECT_EQ(failureOf(client.complete(prompt(), nullptr), &text),
+              LlmFailure::InvalidApiKey)
+        << text;
+    EXPECT_NE(text.find(std::string("environment variable ") + kKeyEnv),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("sk-"), std::string::npos) << text;
+    EXPECT_EQ(text.find_first_of("\r\n"), std::string::npos) << text;
+    EXPECT_EQ(client.requestsMade(), 0);
+  }
+  EXPECT_TRUE(requests().empty());
+  // A key of printable text (UTF-8 included) is sent as it is.
+  ::setenv(kKeyEnv, "sk-ok-\xc3\xa9", 1);
+  LlmClient client(options());
+  ASSERT_TRUE(bool(client.complete(prompt(), nullptr)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -885,6 +909,7 @@ TEST(ExtractJson, FailureNames) {
   EXPECT_EQ(llmFailureName(LlmFailure::OversizedReply), "oversized_reply");
   EXPECT_EQ(llmFailureName(LlmFailure::BudgetExhausted), "budget_exhausted");
   EXPECT_EQ(llmFailureName(LlmFailure::NoJsonFound), "no_json_found");
+  EXPECT_EQ(llmFailureName(LlmFailure::InvalidApiKey), "invalid_api_key");
   EXPECT_EQ(llvm::toString(
                 llvm::make_error<LlmError>(LlmFailure::Timeout, "too slow")),
             "timeout: too slow");

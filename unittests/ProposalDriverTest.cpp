@@ -257,6 +257,30 @@ TEST(ProposerFactory, NamesTheMissingOptions) {
   llvm::consumeError(replay.takeError());
 }
 
+/// A key with a CR or LF would add headers to every request: both LLM
+/// proposers refuse it up front, naming the variable, never the key.
+TEST(ProposerFactory, RefusesAKeyWithControlCharacters) {
+  constexpr const char *kVariable = "KGEN_FACTORY_TEST_API_KEY";
+  ::setenv(kVariable, "sk-factory-secret\r\nX-Evil: 1", 1);
+  ProposerConfig config;
+  config.kind = ProposerKind::Llm;
+  config.llm.endpoint = "http://127.0.0.1:9/v1";
+  config.llm.model = "m";
+  config.llm.apiKeyEnv = kVariable;
+  auto schedules = createProposer<Proposer>(config);
+  auto groupings = createProposer<GroupingProposer>(config);
+  ::unsetenv(kVariable);
+  ASSERT_FALSE(bool(schedules));
+  ASSERT_FALSE(bool(groupings));
+  for (std::string message : {llvm::toString(schedules.takeError()),
+                              llvm::toString(groupings.takeError())}) {
+    EXPECT_NE(message.find(kVariable), std::string::npos) << message;
+    EXPECT_NE(message.find("control character"), std::string::npos) << message;
+    EXPECT_EQ(message.find("sk-factory-secret"), std::string::npos) << message;
+    EXPECT_EQ(message.find_first_of("\r\n"), std::string::npos) << message;
+  }
+}
+
 /// Both passes read the same LLM options through llmOptionsOf.
 TEST(ProposerFactory, LlmOptionsOfReadsTheSharedPassOptions) {
   struct FakePass {

@@ -9,6 +9,7 @@
 #include "kgen/Proposer/LlmClient.h"
 #include "kgen/Support/BoundedJson.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -51,6 +52,8 @@ StringRef mlir::kgen::llmFailureName(LlmFailure failure) {
     return "budget_exhausted";
   case LlmFailure::NoJsonFound:
     return "no_json_found";
+  case LlmFailure::InvalidApiKey:
+    return "invalid_api_key";
   }
   return "unknown";
 }
@@ -112,6 +115,26 @@ std::string mlir::kgen::redactSecrets(StringRef text, StringRef apiKey) {
       out.replace(pos, apiKey.size(), kRedacted.data(), kRedacted.size());
   }
   return redactBearerTokens(out);
+}
+
+llvm::Expected<std::string> mlir::kgen::readApiKey(StringRef variable) {
+  const char *value =
+      variable.empty() ? nullptr : std::getenv(variable.str().c_str());
+  StringRef key = value ? value : "";
+  auto control = llvm::find_if(key, [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control == key.end())
+    return key.str();
+  // Never the key itself: only where the bad byte is and what it is.
+  return llvm::make_error<LlmError>(
+      LlmFailure::InvalidApiKey,
+      llvm::formatv("the API key in environment variable {0} holds a control "
+                    "character (byte {1:x2} at offset {2}); a CR or LF would "
+                    "add headers to the request, so none is sent",
+                    variable, static_cast<unsigned>(*control),
+                    control - key.begin())
+          .str());
 }
 
 /// At most `limit` bytes of `text` on one line, with `secret` and Bearer
@@ -539,9 +562,9 @@ llvm::Expected<LlmReply>
 LlmClient::complete(llvm::ArrayRef<ChatMessage> messages,
                     const json *responseSchema) {
   // Read at request time so a key rotated in the environment is picked up.
-  const char *keyValue =
-      opts.apiKeyEnv.empty() ? nullptr : std::getenv(opts.apiKeyEnv.c_str());
-  std::string apiKey = keyValue ? keyValue : "";
+  llvm::Expected<std::string> apiKey = readApiKey(opts.apiKeyEnv);
+  if (!apiKey)
+    return apiKey.takeError();
 
   StringRef base = StringRef(opts.endpoint).trim();
   while (base.ends_with("/"))
@@ -558,7 +581,7 @@ LlmClient::complete(llvm::ArrayRef<ChatMessage> messages,
 
   callStart = Clock::now();
   llvm::Expected<LlmReply> reply =
-      send(url, requestPayload(opts, messages, responseSchema), apiKey);
+      send(url, requestPayload(opts, messages, responseSchema), *apiKey);
   spent += std::chrono::duration<double>(Clock::now() - callStart).count();
   return reply;
 }

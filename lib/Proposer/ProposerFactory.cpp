@@ -116,6 +116,16 @@ mlir::kgen::createProposer(const ProposerConfig &config) {
       return error("the llm " + s.noun +
                    " needs llm-endpoint=<url> and llm-model=<name> (see "
                    "docs/llm.md)");
+    // A bad key is a configuration error, like a missing endpoint: said
+    // once, before any request, rather than as a verdict on every kernel.
+    if (llvm::Expected<std::string> key = readApiKey(config.llm.apiKeyEnv);
+        !key) {
+      std::string why;
+      llvm::handleAllErrors(
+          key.takeError(), [&](const LlmError &e) { why = e.detail(); },
+          [&](const llvm::ErrorInfoBase &e) { why = e.message(); });
+      return error(why);
+    }
     return Make::llm(config.llm);
   }
   llvm_unreachable("unknown proposer kind");

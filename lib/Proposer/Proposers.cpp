@@ -507,6 +507,8 @@ static Reason reasonOf(LlmFailure failure) {
     return Reason::LlmBudgetExhausted;
   case LlmFailure::NoJsonFound:
     return Reason::LlmNoJsonFound;
+  case LlmFailure::InvalidApiKey:
+    return Reason::LlmError;
   }
   llvm_unreachable("unknown LLM failure");
 }

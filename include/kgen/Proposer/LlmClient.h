@@ -98,11 +98,14 @@ enum class LlmFailure {
   TruncatedReply,
   OversizedReply,
   BudgetExhausted,
-  NoJsonFound
+  NoJsonFound,
+  /// The API key holds a control character; nothing was sent.
+  InvalidApiKey
 };
 
 /// "unreachable", "timeout", "http_status", "malformed_reply",
-/// "truncated_reply", "oversized_reply", "budget_exhausted", "no_json_found".
+/// "truncated_reply", "oversized_reply", "budget_exhausted", "no_json_found",
+/// "invalid_api_key".
 llvm::StringRef llmFailureName(LlmFailure failure);
 
 /// An LlmClient or extractJson failure: its kind and a one-line message.
@@ -180,6 +183,12 @@ private:
   /// Set by a Retry-After too long to wait for: no request before it.
   std::optional<Clock::time_point> retryNotBefore;
 };
+
+/// The API key held by environment variable `variable`: "" when the
+/// variable is unset or empty (or `variable` is ""). Fails with
+/// InvalidApiKey when the key holds a control character: sent in a header,
+/// a CR or LF would start headers of its own.
+llvm::Expected<std::string> readApiKey(llvm::StringRef variable);
 
 /// `text` with `apiKey` (when at least kMinRedactedKeyLength long) and the
 /// token after every "Bearer " replaced by "<redacted>".

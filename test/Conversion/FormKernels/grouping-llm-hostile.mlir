@@ -31,6 +31,14 @@
 // RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=WALL
 // WALL: warning: no kernel grouping from the llm proposer was legal (last: [llm_budget_exhausted] budget_exhausted: HTTP 429 {{.*}}would overrun the wall-clock budget of 2 s (llm-wall-budget)
 
+// A key holding CR LF is refused before any request.
+// RUN: rm -f %t.inject.log
+// RUN: env KGEN_LLM_API_KEY="$(printf 'sk-kgen-inject\nX-Evil: 1')" not %python %S/../../llm/with_mock_server.py %S/Inputs/llm-grouping-echo.json %t.inject.log -- \
+// RUN:   kgen-opt %s -kgen-to-linalg "-kgen-form-kernels=grouping-proposer=llm llm-endpoint=http://127.0.0.1:@PORT@/v1 llm-model=m" \
+// RUN:   -o /dev/null 2>&1 | FileCheck %s --check-prefix=INJECT
+// INJECT: error: the API key in environment variable KGEN_LLM_API_KEY holds a control character (byte 0x0a at offset 14)
+// RUN: count 0 < %t.inject.log
+
 func.func @gemm_bias_relu(%x: tensor<16x32xf32>, %w: tensor<32x8xf32>, %b: tensor<8xf32>) -> tensor<16x8xf32> {
   %0 = kgen.matmul %x, %w : (tensor<16x32xf32>, tensor<32x8xf32>) -> tensor<16x8xf32>
   %1 = kgen.add %0, %b : (tensor<16x8xf32>, tensor<8xf32>) -> tensor<16x8xf32>

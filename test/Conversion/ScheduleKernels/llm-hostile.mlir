@@ -41,3 +41,14 @@
 // RUN: grep -q sk-kgen-echo-7f3a9c21 %t.echo.log
 // RUN: not grep sk-kgen-echo-7f3a9c21 %t.echo.err %t.echo.traj
 
+// A key holding CR LF would add a header to the request: refused before
+// any request, naming the variable and not the key.
+// RUN: rm -f %t.inject.log
+// RUN: env KGEN_LLM_API_KEY="$(printf 'sk-kgen-inject\r\nX-Evil: 1')" not %python %S/../../llm/with_mock_server.py %S/Inputs/llm-good.json %t.inject.log -- \
+// RUN:   kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels \
+// RUN:   "-kgen-schedule-kernels=proposer=llm llm-endpoint=http://127.0.0.1:@PORT@/v1 llm-model=m" \
+// RUN:   -o /dev/null 2> %t.inject.err
+// RUN: FileCheck %s --check-prefix=INJECT < %t.inject.err
+// INJECT: error: the API key in environment variable KGEN_LLM_API_KEY holds a control character (byte 0x0d at offset 14); a CR or LF would add headers to the request, so none is sent
+// RUN: not grep sk-kgen-inject %t.inject.err
+// RUN: count 0 < %t.inject.log
