@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 REASONS = {
     "schema", "version", "rank_mismatch", "nonpositive_tile", "tile_exceeds_dim",
     "vector_width", "pipeline_depth", "too_many_mapped_dims", "illegal_fusion",
-    "promote_operand", "matrix_instruction", "threads_per_block", "shared_memory",
+    "promote_operand", "matrix_instruction", "threads_per_block", "grid_size", "shared_memory",
     "registers", "split_reduction", "transform_failed", "verifier_failed", "lowering_failed",
     "run_failed", "reference_failed", "numerical_mismatch", "no_json",
     "replay_exhausted",

@@ -122,9 +122,39 @@ TEST(Proposer, HeuristicKeepsTiledContractionsOverAFusedTransposeScalar) {
 }
 
 /// The heuristic proposer hands its typed schedule on as JSON.
+TEST(Proposer, HeuristicKeepsTallTensorsWithinTheGrid) {
+  // relu over 1048576 x 64: 4-row workgroups would need 262144 blocks on
+  // y, over the 65535 a grid's y dimension holds.
+  KernelInfo k = rowSumKernel();
+  k.ops = {genericOp()};
+  k.consumers = {{}};
+  k.rootIndex = k.sinkIndex = 0;
+  k.sinkInitProducers = k.rootInitProducers = {};
+  k.sinkLoops = k.rootLoops = {1048576, 64};
+  k.sinkParallel = k.rootParallel = {true, true};
+  TargetDescription target = *lookupTarget("sm_90a");
+  Schedule s = heuristicSchedule(k, target);
+  std::vector<int64_t> grid = gridSize(s, k);
+  ASSERT_EQ(grid.size(), 2u);
+  EXPECT_LE(grid[1], 65535);
+  EXPECT_EQ(1048576 % s.workgroupTile[0], 0);
+  EXPECT_EQ(s.workgroupTile[0] % s.threadTile[0], 0);
+  EXPECT_TRUE(checkSchedule(s, k, target).accepted);
+  // Without the widening, rung 2 refuses the grid.
+  Schedule narrow = s;
+  narrow.workgroupTile[0] = 4;
+  narrow.threadTile[0] = 1;
+  Verdict v = checkSchedule(narrow, k, target);
+  EXPECT_EQ(v.reason, Reason::GridSize);
+  EXPECT_NE(v.message.find("262144 blocks along grid dimension y exceed the "
+                           "65535 limit of sm_90a"),
+            std::string::npos)
+      << v.message;
+}
+
 TEST(Proposer, HeuristicProposerProposesTheHeuristicSchedule) {
   KernelInfo k = gemmKernel();
-  const TargetDescription &target = *lookupTarget("sm_90a");
+  TargetDescription target = *lookupTarget("sm_90a");
   std::unique_ptr<Proposer> proposer = createHeuristicProposer();
   std::vector<Candidate> candidates = proposer->propose({k, target, {}, 1});
   ASSERT_EQ(candidates.size(), 1u);

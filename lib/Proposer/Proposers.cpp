@@ -115,6 +115,35 @@ void chooseTiles(const KernelInfo &kernel, Schedule &schedule) {
   }
 }
 
+/// Widens workgroup tiles whose loop would need more blocks than the
+/// target's grid dimension holds (tall tensors: y and z take 65535
+/// blocks). The thread tile grows by the same factor, so the block keeps
+/// its threads; tiles still divide their loops.
+void fitGrid(const KernelInfo &kernel, const TargetDescription &target,
+             Schedule &schedule) {
+  std::vector<int64_t> sizes = kernel.sinkParallelSizes();
+  std::vector<int64_t> &wg = schedule.workgroupTile, &th = schedule.threadTile;
+  size_t dim = 0;
+  for (size_t i = sizes.size(); i-- > 0 && dim < target.maxGridSize.size();) {
+    if (!wg[i])
+      continue;
+    int64_t limit = target.maxGridSize[dim++];
+    if (sizes[i] / wg[i] <= limit)
+      continue;
+    // The smallest multiple of the tile that divides the loop into at most
+    // `limit` blocks, found from the least that could (a handful of steps
+    // for the sizes models have; the whole loop for a large prime).
+    int64_t least = (sizes[i] + limit - 1) / limit;
+    int64_t tile = (least + wg[i] - 1) / wg[i] * wg[i];
+    while (tile < sizes[i] && sizes[i] % tile != 0)
+      tile += wg[i];
+    tile = std::min(tile, sizes[i]);
+    if (th[i])
+      th[i] = largestDivisor(tile, th[i] * (tile / wg[i]));
+    wg[i] = tile;
+  }
+}
+
 /// Vectors along the innermost thread tile (contiguous in memory), for
 /// linalg sinks; a vectorized reduction step must stay small.
 int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles) {
@@ -242,6 +271,7 @@ Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
                                        const TargetDescription &target) {
   Schedule schedule;
   chooseTiles(kernel, schedule);
+  fitGrid(kernel, target, schedule);
   for (int64_t size : kernel.rootReductionSizes())
     schedule.reductionTile.push_back(size > 64 ? 32 : 0);
   schedule.vectorWidth = chooseVectorWidth(kernel, schedule);

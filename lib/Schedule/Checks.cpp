@@ -306,6 +306,16 @@ Verdict checkResources(const Schedule &s, const KernelInfo &k,
         Reason::ThreadsPerBlock,
         llvm::formatv("{0} threads per block exceed the {1} limit of {2}",
                       threads, target.maxThreadsPerBlock, target.name));
+  std::vector<int64_t> grid = gridSize(s, k);
+  for (size_t d = 0; d < grid.size() && d < target.maxGridSize.size(); ++d)
+    if (grid[d] > target.maxGridSize[d])
+      return Verdict::reject(
+          Reason::GridSize,
+          llvm::formatv("{0} blocks along grid dimension {1} exceed the {2} "
+                        "limit of {3} (a larger workgroup tile on that loop "
+                        "makes fewer blocks)",
+                        grid[d], "xyz"[d], target.maxGridSize[d],
+                        target.name));
   int64_t smem = estimateSharedMemory(s, k);
   if (smem > target.sharedMemoryPerBlock)
     return Verdict::reject(

@@ -130,6 +130,15 @@ int64_t mlir::kgen::threadsPerBlock(const Schedule &s, const KernelInfo &k) {
   return threads;
 }
 
+std::vector<int64_t> mlir::kgen::gridSize(const Schedule &s,
+                                          const KernelInfo &k) {
+  std::vector<int64_t> sizes = k.sinkParallelSizes(), grid;
+  for (size_t i = sizes.size(); i-- > 0;)
+    if (i < s.workgroupTile.size() && s.workgroupTile[i])
+      grid.push_back(ceilDiv(sizes[i], s.workgroupTile[i]));
+  return grid;
+}
+
 int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
   // Accumulators: the thread's output tile in f32; inputs: a vector-wide
   // slice of each root input per reduction step; plus fixed overhead for

@@ -25,6 +25,7 @@ nlohmann::json TargetDescription::toJson() const {
           {"multiprocessors", multiprocessors},
           {"warp_size", warpSize},
           {"max_threads_per_block", maxThreadsPerBlock},
+          {"max_grid_size", maxGridSize},
           {"shared_memory_per_block_bytes", sharedMemoryPerBlock},
           {"registers_per_thread", registersPerThread},
           {"memory_bandwidth_bytes_per_s", memoryBandwidth},

@@ -26,6 +26,7 @@ constexpr std::pair<Reason, llvm::StringLiteral> kReasonNames[] = {
     {Reason::ThreadsPerBlock, "threads_per_block"},
     {Reason::SharedMemory, "shared_memory"},
     {Reason::Registers, "registers"},
+    {Reason::GridSize, "grid_size"},
     {Reason::TransformFailed, "transform_failed"},
     {Reason::VerifierFailed, "verifier_failed"},
     {Reason::LoweringFailed, "lowering_failed"},

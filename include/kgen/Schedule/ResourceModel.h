@@ -25,6 +25,10 @@ constexpr int64_t kMaxVectorElements = 512;
 
 /// Threads per workgroup the schedule launches.
 int64_t threadsPerBlock(const Schedule &schedule, const KernelInfo &kernel);
+/// Blocks of the sink's grid per dimension, x first: the innermost tiled
+/// loop is x (as the expansion maps it).
+std::vector<int64_t> gridSize(const Schedule &schedule,
+                              const KernelInfo &kernel);
 /// Estimated registers per thread and shared memory bytes per workgroup.
 int64_t estimateRegisters(const Schedule &schedule, const KernelInfo &kernel);
 int64_t estimateSharedMemory(const Schedule &schedule,

@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <nlohmann/json.hpp>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct TargetDescription {
   double peakFlopsF32 = 0;    // flop / s, without tensor cores
   double peakFlopsF16 = 0;    // flop / s, with tensor cores
   std::vector<MatrixInstruction> matrixInstructions;
+  /// Blocks per grid dimension, x then y then z (CUDA's and HIP's limits).
+  std::array<int64_t, 3> maxGridSize = {2147483647, 65535, 65535};
 
   nlohmann::json toJson() const;
 };

@@ -37,6 +37,7 @@ enum class Reason {
   ThreadsPerBlock,
   SharedMemory,
   Registers,
+  GridSize,
   // Rung 3: applying the transforms.
   TransformFailed,
   VerifierFailed,
