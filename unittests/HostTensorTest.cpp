@@ -82,3 +82,22 @@ TEST(HostTensor, TypeStringAndStats) {
 }
 
 } // namespace
+
+namespace {
+TEST(TensorBytes, CountsAndRefusesOverflow) {
+  using mlir::kgen::ElementType;
+  using mlir::kgen::tensorBytes;
+  EXPECT_EQ(tensorBytes(ElementType::F32, {4, 5}), 80u);
+  EXPECT_EQ(tensorBytes(ElementType::BF16, {0, 7}), 0u);
+  EXPECT_EQ(tensorBytes(ElementType::F16, {}), 2u);
+  EXPECT_EQ(tensorBytes(ElementType::F32, {1ll << 30, 1ll << 30}),
+            uint64_t(1) << 62);
+  // 2^64 bytes, and 2^64 elements that wrap to 0.
+  EXPECT_EQ(tensorBytes(ElementType::F32, {1ll << 31, 1ll << 31}),
+            std::nullopt);
+  EXPECT_EQ(tensorBytes(ElementType::F32, {0, 1ll << 32, 1ll << 32}), 0u);
+  EXPECT_EQ(tensorBytes(ElementType::F32, {1ll << 32, 1ll << 32}),
+            std::nullopt);
+  EXPECT_EQ(tensorBytes(ElementType::F32, {-1, 4}), std::nullopt);
+}
+} // namespace

@@ -122,6 +122,20 @@ verifyNormalizedShape(Operation *op, Value input,
 }
 } // namespace
 
+/// Whether the bytes of `tensor` can be counted in an int64_t: element
+/// counts that wrap around would make an impossible tensor look small (a
+/// reshape of 0 elements into 2^32 x 2^32 passes an equality check).
+static bool fitsIn64BitBytes(RankedTensorType tensor) {
+  Type element = tensor.getElementType();
+  int64_t bytes = element.isIntOrFloat()
+                      ? std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8)
+                      : 1;
+  for (int64_t size : tensor.getShape())
+    if (llvm::MulOverflow(bytes, size, bytes))
+      return false;
+  return true;
+}
+
 LogicalResult mlir::kgen::verifyStaticTensors(Operation *op) {
   Type elementType;
   auto check = [&](Type type, StringRef kind, unsigned index) -> LogicalResult {
@@ -132,6 +146,10 @@ LogicalResult mlir::kgen::verifyStaticTensors(Operation *op) {
                << kind << " #" << index << " has the dynamic shape " << type
                << "; kgen requires statically shaped tensors";
       element = tensor.getElementType();
+      if (!fitsIn64BitBytes(tensor))
+        return op->emitOpError()
+               << kind << " #" << index << " (" << type
+               << ") has more bytes than a 64-bit size can count";
     }
     if (!isa<FloatType>(element))
       return success();

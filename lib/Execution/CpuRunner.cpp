@@ -17,7 +17,12 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/TargetSelect.h"
+
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::kgen;
@@ -58,6 +63,38 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
                      "; expected f32, f16 or bf16");
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return sig;
+}
+
+/// The bytes of the machine's physical memory (0 if unknown).
+static uint64_t physicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && pageSize > 0 ? static_cast<uint64_t>(pages) * pageSize
+                                   : 0;
+}
+
+llvm::Error mlir::kgen::detail::checkHostMemory(
+    llvm::ArrayRef<TensorSignature> inputs,
+    llvm::ArrayRef<TensorSignature> outputs) {
+  uint64_t total = 0;
+  for (const TensorSignature &sig : llvm::concat<const TensorSignature>(
+           inputs, outputs)) {
+    std::optional<uint64_t> bytes = tensorBytes(sig.elementType, sig.shape);
+    bool overflowed = false;
+    if (bytes)
+      total = llvm::SaturatingAdd(total, *bytes, &overflowed);
+    if (!bytes || overflowed)
+      return makeError(sig.typeString() +
+                       " has more bytes than a 64-bit size can count");
+  }
+  uint64_t memory = physicalMemoryBytes();
+  if (memory && total > memory)
+    return makeError(llvm::formatv("the function's inputs and outputs take "
+                                   "{0:F1} GiB, more than this machine's "
+                                   "{1:F1} GiB of memory",
+                                   total / double(1ull << 30),
+                                   memory / double(1ull << 30))
+                         .str());
+  return llvm::Error::success();
 }
 
 /// Each result becomes its own caller-provided output buffer, so a value
@@ -126,7 +163,7 @@ mlir::kgen::detail::readSignatures(func::FuncOp func,
       return sig.takeError();
     outputs.push_back(*sig);
   }
-  return llvm::Error::success();
+  return checkHostMemory(inputs, outputs);
 }
 
 llvm::Error mlir::kgen::detail::invokeWithBuffers(

@@ -2,6 +2,8 @@
 
 #include "kgen/Support/HostTensor.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -10,6 +12,21 @@ using namespace mlir::kgen;
 
 size_t mlir::kgen::elementSize(ElementType type) {
   return type == ElementType::F32 ? 4 : 2;
+}
+
+std::optional<uint64_t> mlir::kgen::tensorBytes(ElementType type,
+                                                llvm::ArrayRef<int64_t> shape) {
+  uint64_t bytes = elementSize(type);
+  for (int64_t size : shape) {
+    bool overflowed = false;
+    if (size < 0)
+      return std::nullopt;
+    bytes = llvm::SaturatingMultiply(bytes, static_cast<uint64_t>(size),
+                                     &overflowed);
+    if (overflowed)
+      return std::nullopt;
+  }
+  return bytes;
 }
 
 llvm::StringRef mlir::kgen::elementTypeName(ElementType type) {

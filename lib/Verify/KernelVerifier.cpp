@@ -157,6 +157,21 @@ KernelVerifier::instanceFor(const Schedule &schedule) {
   return *instance;
 }
 
+/// Host memory rung 4 may hold for one kernel: every input set with its
+/// reference outputs, and the outputs of the run being compared.
+constexpr uint64_t kMaxInstanceBytes = 2ull << 30;
+
+/// The bytes rung 4 holds for `function` checked with `seeds` input sets
+/// (its signatures' sizes were checked against overflow when compiled).
+static uint64_t instanceBytes(const CpuFunction &function, unsigned seeds) {
+  uint64_t inputs = 0, outputs = 0;
+  for (const TensorSignature &sig : function.inputs())
+    inputs += *tensorBytes(sig.elementType, sig.shape);
+  for (const TensorSignature &sig : function.outputs())
+    outputs += *tensorBytes(sig.elementType, sig.shape);
+  return (inputs + outputs) * seeds + outputs;
+}
+
 Verdict KernelVerifier::computeReference(Instance &instance) {
   auto compiled = CpuFunction::compile(*instance.standalone, "entry");
   if (!compiled)
@@ -164,6 +179,17 @@ Verdict KernelVerifier::computeReference(Instance &instance) {
         Reason::ReferenceFailed,
         "the unscheduled kernel does not run on the CPU: " +
             firstLine(llvm::toString(compiled.takeError())));
+  uint64_t bytes = instanceBytes(**compiled, options.seeds);
+  if (bytes > kMaxInstanceBytes)
+    return Verdict::reject(
+        Reason::ReferenceFailed,
+        llvm::formatv("the numerical check needs {0:F1} GiB of host memory "
+                      "for {1} input sets, over its {2} GiB limit (loops the "
+                      "schedule leaves untiled keep their full size in the "
+                      "reduced instance)",
+                      bytes / double(1ull << 30), options.seeds,
+                      kMaxInstanceBytes >> 30)
+            .str());
   for (unsigned seed = 0; seed < options.seeds; ++seed) {
     std::mt19937 generator(seed * 7919 + 17);
     std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);

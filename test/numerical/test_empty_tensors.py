@@ -1,6 +1,7 @@
-"""Programs over empty tensors compute what PyTorch computes (docs/user-guide.md,
-"Empty tensors"): empty results, a sum over nothing 0, a mean NaN, a
-contraction over an empty inner dimension its initial value plus the bias.
+"""Programs over empty and over huge tensors. Empty ones compute what
+PyTorch computes (docs/user-guide.md, "Empty tensors"): empty results, a
+sum over nothing 0, a mean NaN, a contraction over an empty inner dimension
+its initial value plus the bias. Huge ones are refused with one line.
 Outputs are poisoned by kgen-run before each run, so every element checked
 here was written.
 """
@@ -62,3 +63,17 @@ func.func @main(%x: tensor<3x0xf32>) -> tensor<3xf32> {
     proc = run_kgen(text, tmp_path, [np.zeros((3, 0), np.float32)], n_outputs=1, check=False)
     assert proc.returncode > 0, proc.stderr
     assert "cannot take the maximum over dimension 1, which has size 0" in proc.stderr
+
+
+def test_tensors_larger_than_memory_are_refused_before_allocating(tmp_path, kgen_run):
+    """2^40 f32 elements (4 TiB): one line naming the sizes, no abort."""
+    text = """
+func.func @main(%x: tensor<1048576x1048576xf32>) -> tensor<1048576x1048576xf32> {
+  %0 = kgen.relu %x : tensor<1048576x1048576xf32>
+  return %0 : tensor<1048576x1048576xf32>
+}
+"""
+    proc = run_kgen(text, tmp_path, None, n_outputs=1, check=False, timeout=120)
+    assert proc.returncode > 0, proc.stderr
+    assert "take 8192.0 GiB, more than this machine's" in proc.stderr, proc.stderr
+    assert "stack dump" not in proc.stderr.lower()

@@ -67,6 +67,11 @@ llvm::Expected<func::FuncOp> prepareFunction(ModuleOp module,
 llvm::Error readSignatures(func::FuncOp func,
                            std::vector<TensorSignature> &inputs,
                            std::vector<TensorSignature> &outputs);
+/// Fails if the tensors' bytes overflow 64 bits or, together, exceed the
+/// machine's physical memory: checked before anything is allocated, so a
+/// program with huge tensors gets a message instead of an abort.
+llvm::Error checkHostMemory(llvm::ArrayRef<TensorSignature> inputs,
+                            llvm::ArrayRef<TensorSignature> outputs);
 /// A value returned twice is materialized twice, so that every result gets
 /// its own out-parameter buffer.
 void giveEachResultItsOwnTensor(func::FuncOp func);

@@ -23,6 +23,11 @@ enum class ElementType { F32, F16, BF16 };
 
 /// Bytes per element.
 size_t elementSize(ElementType type);
+/// Bytes of a tensor of `shape`, or nothing if the count overflows 64 bits
+/// (or a dimension is negative). Check it before allocating a tensor whose
+/// shape comes from a program or a file.
+std::optional<uint64_t> tensorBytes(ElementType type,
+                                    llvm::ArrayRef<int64_t> shape);
 /// "f32", "f16" or "bf16" (MLIR spelling).
 llvm::StringRef elementTypeName(ElementType type);
 
