@@ -81,7 +81,9 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
     order. It is used only if legal: a partition of the ops, at most one root
     per kernel, and only each kernel's last op used outside it (which keeps
     every dependence and excludes cycles). An illegal grouping is rejected
-    with a warning naming the problem, and the default grouping is used.
+    with a warning naming the problem, and the default grouping is used. So
+    is a grouping for a function the module does not define (the warning
+    names the function).
 
     A grouping proposer can be asked instead (`grouping-proposer=random`,
     `replay` or `llm`): it sees the function, its ops and the default
