@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from kgen_import.cli import write_atomically as _write_atomically
+from kgen_import.files import write_output as _write_atomically
 
 from .harness import geometric_mean
 
