@@ -47,6 +47,9 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // A loop carrying a tensor (scf.for iter_args) yields a new buffer each
+  // iteration; the deallocation pipeline below frees the old ones.
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // Shared-memory tiles of scheduled kernels are host memory here.
   pm.addPass(createLowerGpuMemorySpacesPass());

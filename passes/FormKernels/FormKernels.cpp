@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/SetVector.h"
@@ -155,8 +156,53 @@ struct FormKernelsPass final
         return signalPassFailure();
   }
 
+  /// Forms the kernels of every block of `func` that holds kernel ops: its
+  /// body, and the regions of control flow (scf.if branches, scf.for
+  /// bodies), where each kernel's call stays in place. Groupings (files and
+  /// proposers) speak of the body's ops; nested blocks get the default
+  /// grouping.
   LogicalResult formKernels(func::FuncOp func) {
-    Block &body = func.getBody().front();
+    SmallVector<Block *> blocks;
+    func.walk<WalkOrder::PreOrder>([&](Block *block) {
+      if (llvm::any_of(*block, [](Operation &op) { return isKernelOp(&op); }))
+        blocks.push_back(block);
+    });
+    for (Block *block : blocks)
+      if (Operation *loop = enclosingLoop(*block, func))
+        return emitLoopError(*block, loop);
+    unsigned kernels = 0;
+    for (Block *block : blocks)
+      kernels += formKernels(func, *block, kernels,
+                             /*proposals=*/block == &func.getBody().front());
+    return success();
+  }
+
+  /// The innermost loop (scf.for, scf.while, ...) around `block` inside
+  /// `func`, if any.
+  static Operation *enclosingLoop(Block &block, func::FuncOp func) {
+    for (Operation *op = block.getParentOp(); op && op != func;
+         op = op->getParentOp())
+      if (isa<LoopLikeOpInterface>(op))
+        return op;
+    return nullptr;
+  }
+
+  /// A kernel inside a loop would allocate its result anew each iteration
+  /// on the device, and nothing frees device buffers inside host loops.
+  static LogicalResult emitLoopError(Block &block, Operation *loop) {
+    Operation *first = &*llvm::find_if(
+        block, [](Operation &op) { return isKernelOp(&op); });
+    return first->emitError()
+           << "kgen does not form GPU kernels inside '"
+           << loop->getName() << "' (a kernel's result would be a new "
+           << "device buffer every iteration); unroll the loop, or run the "
+           << "program on the CPU, where loops are supported";
+  }
+
+  /// Forms the kernels of one block, numbered from `firstIndex`; returns
+  /// how many.
+  unsigned formKernels(func::FuncOp func, Block &body, unsigned firstIndex,
+                       bool proposals) {
     SmallVector<Operation *> ops;
     DenseMap<Operation *, unsigned> position;
     for (Operation &op : body)
@@ -164,11 +210,11 @@ struct FormKernelsPass final
         position[&op] = ops.size();
         ops.push_back(&op);
       }
-    if (ops.empty())
-      return success();
 
     Grouping grouping = greedyGrouping(ops, position);
-    if (const nlohmann::json *proposed = proposedGrouping(func)) {
+    if (!proposals) {
+      // The default grouping only.
+    } else if (const nlohmann::json *proposed = proposedGrouping(func)) {
       Grouping candidate;
       std::string problem = parseGrouping(*proposed, ops.size(), candidate);
       if (problem.empty())
@@ -188,14 +234,24 @@ struct FormKernelsPass final
                             const SmallVector<unsigned> &b) {
       return a.back() < b.back();
     });
-    Operation *insertAfter = func;
+    Operation *insertAfter = lastKernelOf(func);
     for (auto [index, group] : llvm::enumerate(grouping)) {
       SmallVector<Operation *> members;
       for (unsigned i : group)
         members.push_back(ops[i]);
-      insertAfter = outline(func, members, index, insertAfter);
+      insertAfter = outline(func, members, firstIndex + index, insertAfter);
     }
-    return success();
+    return grouping.size();
+  }
+
+  /// The last kernel outlined from `func` so far (they follow it in the
+  /// module), or `func` itself.
+  static Operation *lastKernelOf(func::FuncOp func) {
+    Operation *last = func;
+    for (Operation *next = func->getNextNode();
+         next && next->hasAttr(kKernelAttr); next = next->getNextNode())
+      last = next;
+    return last;
   }
 
   /// Asks the grouping proposer, round by round, for a legal grouping of
