@@ -412,6 +412,30 @@ def test_non_tensor_input_is_specialized(tmp_path):
     assert "arith.constant 3.0 : f32" in res.mlir
 
 
+class EmptyBatch(nn.Module):
+    """A linear layer, relu and a column sum over a batch of 0 rows, and a
+    mean over an empty dimension (NaN), as PyTorch computes them."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x, y):
+        return torch.relu(self.fc(x)).sum(dim=0), self.fc(x) * 2, y.mean(dim=1)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_empty_tensors_run_like_pytorch(seed, tmp_path):
+    torch.manual_seed(seed)
+    m = EmptyBatch()
+    res = import_program(m, (torch.randn(0, 4), torch.randn(5, 0)))
+    got = run_imported(res, tmp_path)
+    want = reference(m, (torch.randn(0, 4), torch.randn(5, 0)))
+    assert [g.shape for g in got] == [w.shape for w in want] == [(3,), (0, 3), (5,)]
+    np.testing.assert_array_equal(got[0], want[0])  # zeros
+    assert np.isnan(got[2]).all() and np.isnan(want[2]).all()
+
+
 def test_make_fx_aten_graph(tmp_path):
     proxy_tensor = pytest.importorskip("torch.fx.experimental.proxy_tensor")
     torch.manual_seed(5)
