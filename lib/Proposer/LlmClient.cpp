@@ -754,21 +754,12 @@ llvm::Expected<json> mlir::kgen::extractJson(StringRef text) {
     if (first != '{' && first != '[')
       continue;
     closers.clear();
-    bool inString = false, escaped = false, balanced = false;
+    bool balanced = false;
     size_t end = start;
     for (; end < text.size(); ++end) {
       char c = text[end];
-      if (inString) {
-        if (escaped)
-          escaped = false;
-        else if (c == '\\')
-          escaped = true;
-        else if (c == '"')
-          inString = false;
-        continue;
-      }
       if (c == '"') {
-        inString = true;
+        end = skipJsonString(text, end);
       } else if (c == '{' || c == '[') {
         closers.push_back(c == '{' ? '}' : ']');
       } else if (c == '}' || c == ']') {

@@ -2,21 +2,22 @@
 
 #include "kgen/Support/BoundedJson.h"
 
+size_t mlir::kgen::skipJsonString(llvm::StringRef text, size_t open) {
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (text[i] == '\\')
+      ++i;
+    else if (text[i] == '"')
+      return i;
+  }
+  return text.size();
+}
+
 bool mlir::kgen::jsonNestsDeeperThan(llvm::StringRef text, unsigned maxDepth) {
   size_t depth = 0;
-  bool inString = false, escaped = false;
-  for (char c : text) {
-    if (inString) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        inString = false;
-      continue;
-    }
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
     if (c == '"') {
-      inString = true;
+      i = skipJsonString(text, i);
     } else if (c == '[' || c == '{') {
       if (++depth > maxDepth)
         return true;

@@ -25,6 +25,11 @@ namespace mlir::kgen {
 /// has to keep recursion over a value far from the stack's limit.
 constexpr unsigned kMaxJsonDepth = 128;
 
+/// The index of the quote closing the JSON string that opens at
+/// `text[open]` (a '"'), skipping escaped characters; text.size() if the
+/// string is not closed.
+size_t skipJsonString(llvm::StringRef text, size_t open);
+
 /// Whether `text` opens more than `maxDepth` arrays and objects at once,
 /// counting brackets outside JSON strings. Exact for valid JSON; never an
 /// underestimate of the value nlohmann::json would build from a prefix of
