@@ -343,6 +343,24 @@ LogicalResult ClampOp::verify() {
   return success();
 }
 
+LogicalResult CeluOp::verify() {
+  if (getAlpha().isZero())
+    return emitOpError("needs a non-zero alpha (it divides the input)");
+  return success();
+}
+
+LogicalResult SoftplusOp::verify() {
+  if (getBeta().isZero())
+    return emitOpError("needs a non-zero beta (it divides the result)");
+  return success();
+}
+
+LogicalResult SoftshrinkOp::verify() {
+  if (getLambd().isNegative())
+    return emitOpError("needs lambd >= 0, as PyTorch does");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions and normalizations
 //===----------------------------------------------------------------------===//

@@ -271,6 +271,19 @@ def h_leaky_relu(b, a, ctx):
     return b.unary("leaky_relu", tensor(a["input"]), attrs)
 
 
+def _unary_with(op: str, *params: Tuple[str, float]):
+    """A unary op whose float parameters are printed only when they differ
+    from the dialect's defaults (PyTorch's)."""
+    def h(b: Builder, a, ctx):
+        attrs = ""
+        for name, default in params:
+            value = number(a[name], name)
+            if value != default:
+                attrs += f" {name} {_f64(value)}"
+        return b.unary(op, tensor(a["input"]), attrs)
+    return h
+
+
 def h_gelu(b, a, ctx):
     approx = a.get("approximate", "none")
     if approx not in ("none", "tanh"):
@@ -813,6 +826,22 @@ MODULES: Dict[str, Callable] = {
     "Hardswish": _m(_unary("hardswish")),
     "Hardsigmoid": _m(h_hardsigmoid),
     "Hardtanh": lambda b, x, m, ctx: b.clamp(x, float(m.min_val), float(m.max_val)),
+    "ELU": lambda b, x, m, ctx: _unary_with("elu", ("alpha", 1.0))(
+        b, {"input": x, "alpha": m.alpha}, ctx),
+    "CELU": lambda b, x, m, ctx: _unary_with("celu", ("alpha", 1.0))(
+        b, {"input": x, "alpha": m.alpha}, ctx),
+    "SELU": _m(_unary("selu")),
+    "Softplus": lambda b, x, m, ctx: _unary_with(
+        "softplus", ("beta", 1.0), ("threshold", 20.0))(
+        b, {"input": x, "beta": m.beta, "threshold": m.threshold}, ctx),
+    "Mish": _m(_unary("mish")),
+    "Softsign": _m(_unary("softsign")),
+    "LogSigmoid": _m(_unary("log_sigmoid")),
+    "Tanhshrink": _m(_unary("tanhshrink")),
+    "Softshrink": lambda b, x, m, ctx: _unary_with("softshrink", ("lambd", 0.5))(
+        b, {"input": x, "lambd": m.lambd}, ctx),
+    "Hardshrink": lambda b, x, m, ctx: _unary_with("hardshrink", ("lambd", 0.5))(
+        b, {"input": x, "lambd": m.lambd}, ctx),
     "Tanh": _m(_unary("tanh")),
     "Sigmoid": _m(_unary("sigmoid")),
     "Softmax": m_softmax("softmax"),
@@ -893,8 +922,23 @@ for _op, _keys in {
     "relu": f"torch.relu Tensor.relu {F}relu aten.relu",
     "silu": f"{F}silu aten.silu",
     "hardswish": f"{F}hardswish aten.hardswish",
+    "selu": f"torch.selu {F}selu aten.selu",
+    "mish": f"{F}mish aten.mish",
+    "softsign": f"{F}softsign",
+    "log_sigmoid": f"{F}logsigmoid aten.log_sigmoid",
+    "tanhshrink": f"{F}tanhshrink",
 }.items():
     _reg(_keys, "input, inplace=False", _unary(_op))
+_reg(f"{F}elu aten.elu", "input, alpha=1.0, inplace=False",
+     _unary_with("elu", ("alpha", 1.0)))
+_reg(f"torch.celu {F}celu aten.celu", "input, alpha=1.0, inplace=False",
+     _unary_with("celu", ("alpha", 1.0)))
+_reg(f"{F}softplus aten.softplus", "input, beta=1.0, threshold=20.0",
+     _unary_with("softplus", ("beta", 1.0), ("threshold", 20.0)))
+_reg(f"{F}softshrink aten.softshrink Tensor.softshrink", "input, lambd=0.5",
+     _unary_with("softshrink", ("lambd", 0.5)))
+_reg(f"{F}hardshrink aten.hardshrink Tensor.hardshrink", "input, lambd=0.5",
+     _unary_with("hardshrink", ("lambd", 0.5)))
 _reg("operator.pos Tensor.positive torch.positive", "input", h_identity)
 _reg(f"{F}leaky_relu aten.leaky_relu", "input, negative_slope=0.01, inplace=False", h_leaky_relu)
 _reg(f"{F}gelu aten.gelu", "input, approximate='none'", h_gelu)

@@ -98,6 +98,130 @@ Value scalarFormula(OpBuilder &b, Location loc, HardswishOp, ValueRange args) {
                                f32Const(b, loc, 6.0));
 }
 
+/// x > 0 ? x : alpha * (e^x - 1), NaN propagating through the second arm.
+Value elu(OpBuilder &b, Location loc, Value x, double alpha) {
+  Value negative = arith::MulFOp::create(b, loc, f32Const(b, loc, alpha),
+                                         math::ExpM1Op::create(b, loc, x));
+  Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                         f32Const(b, loc, 0.0));
+  return arith::SelectOp::create(b, loc, positive, x, negative);
+}
+
+/// PyTorch's softplus: x itself past the threshold (where e^(beta x)
+/// would overflow), log1p(e^(beta x)) / beta below it.
+Value softplus(OpBuilder &b, Location loc, Value x, double beta,
+               double threshold) {
+  Value scaled = arith::MulFOp::create(b, loc, x, f32Const(b, loc, beta));
+  Value smooth = arith::DivFOp::create(
+      b, loc,
+      math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, scaled)),
+      f32Const(b, loc, beta));
+  Value linear = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                       scaled, f32Const(b, loc, threshold));
+  return arith::SelectOp::create(b, loc, linear, x, smooth);
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, EluOp op, ValueRange args) {
+  return elu(b, loc, args[0], op.getAlpha().convertToDouble());
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, SeluOp, ValueRange args) {
+  // The constants of torch.nn.functional.selu.
+  constexpr double alpha = 1.6732632423543772848170429916717;
+  constexpr double scale = 1.0507009873554804934193349852946;
+  return arith::MulFOp::create(b, loc, f32Const(b, loc, scale),
+                               elu(b, loc, args[0], alpha));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, CeluOp op, ValueRange args) {
+  Value x = args[0];
+  double alpha = op.getAlpha().convertToDouble();
+  Value zero = f32Const(b, loc, 0.0);
+  Value curve = arith::MulFOp::create(
+      b, loc, f32Const(b, loc, alpha),
+      math::ExpM1Op::create(
+          b, loc, arith::DivFOp::create(b, loc, x, f32Const(b, loc, alpha))));
+  return arith::AddFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, zero),
+                               arith::MinimumFOp::create(b, loc, curve, zero));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, SoftplusOp op,
+                    ValueRange args) {
+  return softplus(b, loc, args[0], op.getBeta().convertToDouble(),
+                  op.getThreshold().convertToDouble());
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, MishOp, ValueRange args) {
+  Value x = args[0];
+  return arith::MulFOp::create(
+      b, loc, x, math::TanhOp::create(b, loc, softplus(b, loc, x, 1.0, 20.0)));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, SoftsignOp, ValueRange args) {
+  Value x = args[0];
+  Value denominator = arith::AddFOp::create(
+      b, loc, f32Const(b, loc, 1.0), math::AbsFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, x, denominator);
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, LogSigmoidOp,
+                    ValueRange args) {
+  // min(x, 0) - log1p(e^-|x|): no overflow for large |x| of either sign.
+  Value x = args[0];
+  Value tail = math::Log1pOp::create(
+      b, loc,
+      math::ExpOp::create(b, loc,
+                          arith::NegFOp::create(
+                              b, loc, math::AbsFOp::create(b, loc, x))));
+  return arith::SubFOp::create(
+      b, loc, arith::MinimumFOp::create(b, loc, x, f32Const(b, loc, 0.0)),
+      tail);
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, TanhshrinkOp,
+                    ValueRange args) {
+  return arith::SubFOp::create(b, loc, args[0],
+                               math::TanhOp::create(b, loc, args[0]));
+}
+
+/// Whether |x| <= lambd (false for NaN, which then passes through).
+Value withinBand(OpBuilder &b, Location loc, Value x, double lambd) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE,
+                               math::AbsFOp::create(b, loc, x),
+                               f32Const(b, loc, lambd));
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, SoftshrinkOp op,
+                    ValueRange args) {
+  Value x = args[0];
+  double lambd = op.getLambd().convertToDouble();
+  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                      f32Const(b, loc, lambd));
+  Value shrunk = arith::SelectOp::create(
+      b, loc, above, arith::SubFOp::create(b, loc, x, f32Const(b, loc, lambd)),
+      arith::AddFOp::create(b, loc, x, f32Const(b, loc, lambd)));
+  return arith::SelectOp::create(b, loc, withinBand(b, loc, x, lambd),
+                                 f32Const(b, loc, 0.0), shrunk);
+}
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, HardshrinkOp op,
+                    ValueRange args) {
+  Value x = args[0];
+  return arith::SelectOp::create(
+      b, loc, withinBand(b, loc, x, op.getLambd().convertToDouble()),
+      f32Const(b, loc, 0.0), x);
+}
+
 template <>
 Value scalarFormula(OpBuilder &b, Location loc, GeluOp op, ValueRange args) {
   Value x = args[0];
@@ -164,5 +288,12 @@ void mlir::kgen::populateElementwiseToLinalgPatterns(
                ElementwiseLowering<SigmoidOp>, ElementwiseLowering<ReluOp>,
                ElementwiseLowering<LeakyReluOp>, ElementwiseLowering<GeluOp>,
                ElementwiseLowering<SiluOp>, ElementwiseLowering<HardswishOp>,
-               ElementwiseLowering<ClampOp>>(patterns.getContext());
+               ElementwiseLowering<ClampOp>, ElementwiseLowering<EluOp>,
+               ElementwiseLowering<SeluOp>, ElementwiseLowering<CeluOp>,
+               ElementwiseLowering<SoftplusOp>, ElementwiseLowering<MishOp>,
+               ElementwiseLowering<SoftsignOp>,
+               ElementwiseLowering<LogSigmoidOp>,
+               ElementwiseLowering<TanhshrinkOp>,
+               ElementwiseLowering<SoftshrinkOp>,
+               ElementwiseLowering<HardshrinkOp>>(patterns.getContext());
 }

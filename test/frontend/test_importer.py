@@ -213,6 +213,28 @@ class Activations(nn.Module):
         return y
 
 
+class SmoothActivations(nn.Module):
+    """The exponential, softplus and shrink families, as modules (default
+    and non-default parameters) and as functions."""
+
+    def __init__(self):
+        super().__init__()
+        self.mods = nn.ModuleList([
+            nn.ELU(), nn.ELU(0.5), nn.SELU(), nn.CELU(), nn.CELU(2.0), nn.Softplus(),
+            nn.Softplus(2.0, 5.0), nn.Mish(), nn.Softsign(), nn.LogSigmoid(), nn.Tanhshrink(),
+            nn.Softshrink(), nn.Softshrink(0.25), nn.Hardshrink(), nn.Hardshrink(0.25)])
+
+    def forward(self, x):
+        outs = [m(x) for m in self.mods] + [
+            F.elu(x, alpha=0.3), F.selu(x), torch.selu(x), F.celu(x, 1.5), F.softplus(x, beta=3),
+            F.mish(x), F.softsign(x), F.logsigmoid(x), F.tanhshrink(x), F.softshrink(x, 0.1),
+            F.hardshrink(x, 0.1)]
+        y = outs[0]
+        for i, o in enumerate(outs[1:]):
+            y = y + o * (i + 2)
+        return y
+
+
 class Reductions(nn.Module):
     def forward(self, x):
         return (x.sum(dim=-1, keepdim=True), torch.mean(x, dim=(0, 2)), x.amax(dim=-2),
@@ -329,6 +351,7 @@ CASES = {
     "scalar_chain": (ScalarChain, lambda: (rand(4, 6, low=0.2, high=1.0) * torch.tensor(
         [1.0, -1.0] * 3), rand(6, low=0.5, high=1.5))),
     "activations": (Activations, lambda: (rand(5, 7) * 4,)),
+    "smooth_activations": (SmoothActivations, lambda: (rand(5, 7) * 4,)),
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),

@@ -269,6 +269,16 @@ UNARY = {  # op: (reference, low, high)
     "relu": (torch.relu, -1, 1),
     "silu": (F.silu, -6, 6),
     "hardswish": (hardswish_ref, -4.5, 4.5),
+    "selu": (F.selu, -4, 4),
+    "mish": (F.mish, -6, 6),
+    "softsign": (F.softsign, -5, 5),
+    "log_sigmoid": (F.logsigmoid, -30, 30),
+    "tanhshrink": (F.tanhshrink, -4, 4),
+    "elu": (F.elu, -4, 4),
+    "celu": (F.celu, -4, 4),
+    "softplus": (F.softplus, -30, 30),
+    "softshrink": (F.softshrink, -2, 2),
+    "hardshrink": (F.hardshrink, -2, 2),
 }
 
 
@@ -289,6 +299,17 @@ unary_case("relu", S(7, 13), torch.relu, -1, 1, tag="nan_propagation", nan=0.15)
 unary_case("leaky_relu", S(7, 13), lambda x: F.leaky_relu(x, 0.01), -1, 1, tag="default_slope")
 unary_case("leaky_relu", S(3, 4, 5), lambda x: F.leaky_relu(x, 0.2), -1, 1,
            attrs=f" negative_slope {fmt_float(0.2)}", tag="slope0.2_3x4x5")
+unary_case("elu", S(3, 4, 5), lambda x: F.elu(x, 0.5), -3, 3,
+           attrs=f" alpha {fmt_float(0.5)}", tag="alpha0.5_3x4x5")
+unary_case("celu", S(3, 4, 5), lambda x: F.celu(x, 2.0), -3, 3,
+           attrs=f" alpha {fmt_float(2.0)}", tag="alpha2_3x4x5")
+unary_case("softplus", S(3, 4, 5), lambda x: F.softplus(x, 2.0, 5.0), -6, 6,
+           attrs=f" beta {fmt_float(2.0)} threshold {fmt_float(5.0)}",
+           tag="beta2_threshold5_3x4x5")
+unary_case("softshrink", S(7, 13), lambda x: F.softshrink(x, 0.25), -1, 1,
+           attrs=f" lambd {fmt_float(0.25)}", tag="lambd0.25")
+unary_case("hardshrink", S(7, 13), lambda x: F.hardshrink(x, 0.25), -1, 1,
+           attrs=f" lambd {fmt_float(0.25)}", tag="lambd0.25")
 unary_case("gelu", S(7, 13), lambda x: F.gelu(x), -5, 5, tag="exact_7x13")
 unary_case("gelu", S(7, 13), lambda x: F.gelu(x, approximate="tanh"), -5, 5,
            attrs=" approximate<tanh>", tag="tanh_7x13")

@@ -216,6 +216,99 @@ def Kgen_SiluOp : Kgen_UnaryOp<"silu", "torch.nn.functional.silu", "x * sigmoid(
 def Kgen_HardswishOp : Kgen_UnaryOp<"hardswish", "torch.nn.functional.hardswish",
                                     "x * relu6(x + 3) / 6">;
 
+def Kgen_SeluOp : Kgen_UnaryOp<"selu", "torch.nn.functional.selu",
+    "scale * (x > 0 ? x : alpha * (e^x - 1)), PyTorch's alpha = 1.6732632 and "
+    "scale = 1.0507010">;
+def Kgen_MishOp : Kgen_UnaryOp<"mish", "torch.nn.functional.mish",
+                               "x * tanh(softplus(x))">;
+def Kgen_SoftsignOp : Kgen_UnaryOp<"softsign", "torch.nn.functional.softsign",
+                                   "x / (1 + |x|)">;
+def Kgen_LogSigmoidOp : Kgen_UnaryOp<"log_sigmoid",
+    "torch.nn.functional.logsigmoid",
+    "log(sigmoid(x)), computed as min(x, 0) - log1p(e^-|x|)">;
+def Kgen_TanhshrinkOp : Kgen_UnaryOp<"tanhshrink",
+    "torch.nn.functional.tanhshrink", "x - tanh(x)">;
+
+def Kgen_EluOp : Kgen_UnaryOp<"elu", "torch.nn.functional.elu",
+                              "x > 0 ? x : alpha * (e^x - 1)"> {
+  let description = [{
+    `alpha` defaults to 1.0, as in PyTorch, and is omitted from the printed
+    form when it has that value.
+
+    ```mlir
+    %y = kgen.elu %x alpha 5.000000e-01 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input,
+                       DefaultValuedAttr<F64Attr, "1.0">:$alpha);
+  let assemblyFormat = "$input (`alpha` $alpha^)? attr-dict `:` type($input)";
+}
+
+def Kgen_CeluOp : Kgen_UnaryOp<"celu", "torch.nn.functional.celu",
+    "max(0, x) + min(0, alpha * (e^(x / alpha) - 1))"> {
+  let description = [{
+    `alpha` defaults to 1.0 and must not be 0 (PyTorch raises).
+
+    ```mlir
+    %y = kgen.celu %x alpha 2.000000e+00 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input,
+                       DefaultValuedAttr<F64Attr, "1.0">:$alpha);
+  let assemblyFormat = "$input (`alpha` $alpha^)? attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Kgen_SoftplusOp : Kgen_UnaryOp<"softplus", "torch.nn.functional.softplus",
+    "beta * x > threshold ? x : log(1 + e^(beta * x)) / beta"> {
+  let description = [{
+    `beta` defaults to 1.0 (non-zero) and `threshold` to 20.0, as in
+    PyTorch; past the threshold the result is `x` itself.
+
+    ```mlir
+    %y = kgen.softplus %x beta 2.000000e+00 threshold 1.000000e+01 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input,
+                       DefaultValuedAttr<F64Attr, "1.0">:$beta,
+                       DefaultValuedAttr<F64Attr, "20.0">:$threshold);
+  let assemblyFormat = [{
+    $input (`beta` $beta^)? (`threshold` $threshold^)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kgen_SoftshrinkOp : Kgen_UnaryOp<"softshrink",
+    "torch.nn.functional.softshrink",
+    "x > lambd ? x - lambd : x < -lambd ? x + lambd : 0"> {
+  let description = [{
+    `lambd` defaults to 0.5 and must not be negative (PyTorch raises).
+    NaN stays NaN.
+
+    ```mlir
+    %y = kgen.softshrink %x lambd 2.500000e-01 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input,
+                       DefaultValuedAttr<F64Attr, "0.5">:$lambd);
+  let assemblyFormat = "$input (`lambd` $lambd^)? attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Kgen_HardshrinkOp : Kgen_UnaryOp<"hardshrink",
+    "torch.nn.functional.hardshrink", "|x| > lambd ? x : 0"> {
+  let description = [{
+    `lambd` defaults to 0.5. NaN stays NaN.
+
+    ```mlir
+    %y = kgen.hardshrink %x lambd 2.500000e-01 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input,
+                       DefaultValuedAttr<F64Attr, "0.5">:$lambd);
+  let assemblyFormat = "$input (`lambd` $lambd^)? attr-dict `:` type($input)";
+}
+
 def Kgen_LeakyReluOp : Kgen_UnaryOp<"leaky_relu", "torch.nn.functional.leaky_relu",
                                     "x >= 0 ? x : negative_slope * x"> {
   let description = [{
