@@ -437,6 +437,38 @@ LogicalResult PermuteOp::verify() {
   return verifyResultShape(*this, expected);
 }
 
+LogicalResult SliceOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  ArrayRef<int64_t> offsets = getOffsets(), strides = getStrides();
+  if (out.size() != in.size() || offsets.size() != in.size() ||
+      strides.size() != in.size())
+    return emitOpError("needs one offset and one stride per dimension of the "
+                       "input and a result of the same rank (")
+           << in.size() << ")";
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (strides[d] < 1)
+      return emitOpError("stride ") << strides[d] << " of dimension " << d
+                                    << " is not positive";
+    if (offsets[d] < 0)
+      return emitOpError("offset ") << offsets[d] << " of dimension " << d
+                                    << " is negative";
+    // The last index read, offset + stride * (size - 1), overflow-checked.
+    int64_t last = 0;
+    if (out[d] > 0 &&
+        (llvm::MulOverflow(strides[d], out[d] - 1, last) ||
+         llvm::AddOverflow(last, offsets[d], last) || last >= in[d]))
+      return emitOpError("dimension ")
+             << d << " reads past the input: " << out[d]
+             << " elements from offset " << offsets[d] << " with stride "
+             << strides[d] << " in a dimension of " << in[d];
+  }
+  return success();
+}
+
+LogicalResult FlipOp::verify() {
+  return verifyDimList(*this, getDims(), shapeOf(getInput()).size());
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getResult().getType());

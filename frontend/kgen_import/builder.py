@@ -302,6 +302,24 @@ class Builder:
         t = mlir.tensor_type(shape, self.dtype)
         return self._emit(shape, f"kgen.permute {x} dims {mlir.ints(dims)} : {x.type} -> {t}")
 
+    def slice(self, x: V, offsets: Sequence[int], sizes: Sequence[int],
+              strides: Sequence[int]) -> V:
+        """x[offsets[d] : ... : strides[d]] with sizes[d] elements per
+        dimension (normalized, in bounds: the caller's job)."""
+        offsets, sizes, strides = ([int(v) for v in vs] for vs in (offsets, sizes, strides))
+        if list(sizes) == list(x.shape):
+            return x
+        shape = tuple(sizes)
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.slice {x} offsets {mlir.ints(offsets)} "
+                                 f"strides {mlir.ints(strides)} : {x.type} -> {t}")
+
+    def flip(self, x: V, dims: Sequence[int]) -> V:
+        dims = sorted({int(d) for d in dims if x.shape[int(d)] > 1})
+        if not dims:
+            return x
+        return self._emit(x.shape, f"kgen.flip {x} dims {mlir.ints(dims)} : {x.type}")
+
     def reshape(self, x: V, shape: Sequence[int]) -> V:
         shape = tuple(int(d) for d in shape)
         if shape == x.shape:

@@ -204,6 +204,7 @@ _VIEW_OPS = frozenset({
     "Tensor.expand_as", "torch.broadcast_to", "Tensor.contiguous", "Tensor.detach",
     "operator.getitem", "Tensor.to", "Tensor.type_as", "Tensor.float", "Tensor.ravel",
     "torch.ravel", "Tensor.swapaxes", "torch.swapaxes", "Tensor.movedim", "torch.movedim",
+    "Tensor.narrow", "torch.narrow", "Tensor.select", "torch.select",
 })
 
 

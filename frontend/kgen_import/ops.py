@@ -710,20 +710,72 @@ def h_repeat_interleave(b, a, ctx):
     return b.reshape(y, s[:dim] + (s[dim] * r,) + s[dim + 1:])
 
 
+def _index_bounds(i, size: int) -> Tuple[int, int, int]:
+    """(offset, count, stride) that one basic index (an int or a slice of
+    ints) selects from a dimension of `size`, as Python and PyTorch do."""
+    if isinstance(i, slice):
+        if not all(v is None or isinstance(v, int) for v in (i.start, i.stop, i.step)):
+            raise Unsupported("slice bounds computed from tensor data")
+        start, stop, step = i.indices(size)
+        if step <= 0:
+            raise Unsupported("slices with a step below 1 (use torch.flip)")
+        count = len(range(start, stop, step))
+        return (start if count else 0), count, step
+    if isinstance(i, bool) or not isinstance(i, int):
+        raise Unsupported("tensor (advanced) indexing; kgen takes ints, slices, None and ...")
+    if not -size <= i < size:
+        raise Unsupported(f"index {i} out of range for a dimension of {size}")
+    return i % size, 1, 1
+
+
 def h_getitem(b, a, ctx):
     x = a["input"]
     if not isinstance(x, V):
         raise Unsupported("indexing a non-tensor value")
     idx = a["index"]
-    idx = idx if isinstance(idx, tuple) else (idx,)
-    for i in idx:
-        if i is None or i is Ellipsis:
-            continue
-        if isinstance(i, slice) and i.start is None and i.stop is None and i.step is None:
-            continue
-        raise Unsupported("tensor indexing or slicing; only None, ':' and '...' indices "
-                          "map to kgen")
-    return b.reshape(x, ctx.shape)
+    idx = list(idx) if isinstance(idx, tuple) else [idx]
+    if idx.count(Ellipsis) > 1:
+        raise Unsupported("more than one '...' in an index")
+    consumed = sum(1 for i in idx if i is not None and i is not Ellipsis)
+    if consumed > x.rank:
+        raise Unsupported(f"{consumed} indices for a rank-{x.rank} tensor")
+    if Ellipsis in idx:
+        at = idx.index(Ellipsis)
+        idx[at:at + 1] = [slice(None)] * (x.rank - consumed)
+    idx = [i for i in idx if i is not None] + [slice(None)] * (x.rank - consumed)
+    offsets, sizes, strides = zip(*(_index_bounds(i, n) for i, n in zip(idx, x.shape))) \
+        if x.rank else ((), (), ())
+    return b.reshape(b.slice(x, offsets, sizes, strides), ctx.shape)
+
+
+def h_narrow(b, a, ctx):
+    x = tensor(a["input"])
+    dim = normalize_dim(a["dim"], x.rank)
+    start, length = a["start"], a["length"]
+    if not isinstance(start, int) or not isinstance(length, int):
+        raise Unsupported("narrow with tensor start or length")
+    start = start % x.shape[dim] if start < 0 else start
+    if length < 0 or start + length > x.shape[dim]:
+        raise Unsupported(f"narrow of {length} elements from {start} in a dimension of "
+                          f"{x.shape[dim]}")
+    offsets = [start if d == dim else 0 for d in range(x.rank)]
+    sizes = [length if d == dim else n for d, n in enumerate(x.shape)]
+    return b.slice(x, offsets, sizes, [1] * x.rank)
+
+
+def h_select(b, a, ctx):
+    x = tensor(a["input"])
+    dim = normalize_dim(a["dim"], x.rank)
+    index = [slice(None)] * x.rank
+    index[dim] = a["index"]
+    return h_getitem(b, {"input": x, "index": tuple(index)}, ctx)
+
+
+def h_flip(b, a, ctx):
+    x = tensor(a["input"])
+    dims = a["dims"]
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    return b.flip(x, [normalize_dim(d, x.rank) for d in dims])
 
 
 def h_getattr(b, a, ctx):
@@ -1002,6 +1054,12 @@ _reg("torch.tile Tensor.tile", "input, dims", h_tile)
 _reg("torch.repeat_interleave Tensor.repeat_interleave",
      "input, repeats, dim=None, output_size=None", h_repeat_interleave)
 _reg("operator.getitem", "input, index", h_getitem)
+_reg("torch.narrow Tensor.narrow aten.narrow", "input, dim, start, length", h_narrow)
+_reg("torch.select Tensor.select aten.select", "input, dim, index", h_select)
+_reg("torch.flip aten.flip", "input, dims", h_flip)
+_reg("Tensor.flip", "input, *dims", h_flip)
+_reg("torch.fliplr Tensor.fliplr", "input", lambda b, a, ctx: h_flip(b, {**a, "dims": [1]}, ctx))
+_reg("torch.flipud Tensor.flipud", "input", lambda b, a, ctx: h_flip(b, {**a, "dims": [0]}, ctx))
 _reg("builtins.getattr", "input, name", h_getattr)
 _reg("Tensor.contiguous Tensor.clone torch.clone Tensor.detach torch.detach "
      "Tensor.requires_grad_ aten.clone aten.detach aten.alias aten.lift_fresh_copy "

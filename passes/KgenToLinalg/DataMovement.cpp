@@ -1,8 +1,8 @@
-//===- DataMovement.cpp - permute, reshape, broadcast_to, constant --------===//
+//===- DataMovement.cpp - permute, slice, flip, reshape, broadcast, constant ===//
 //
 // Data movement never converts values: permute is linalg.transpose, reshape
-// is collapse/expand, broadcast_to is a copying generic, constants become
-// arith.constant.
+// is collapse/expand, slice, flip and broadcast_to are copying generics
+// (fusable into their consumers' kernels), constants become arith.constant.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,12 +12,25 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::kgen;
 using namespace mlir::kgen::detail;
 
 namespace {
+
+/// Replaces the one-input data-movement op `op` with a parallel generic
+/// copying input[reads(i)] to result[i].
+void replaceWithCopy(PatternRewriter &rewriter, Operation *op,
+                     ArrayRef<AffineExpr> reads) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  AffineMap map = AffineMap::get(type.getRank(), 0, reads, op->getContext());
+  rewriter.replaceOp(
+      op, buildParallelGeneric(
+              rewriter, op->getLoc(), type, {op->getOperand(0)}, {map},
+              [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
+}
 
 struct PermuteLowering : OpRewritePattern<PermuteOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -30,6 +43,66 @@ struct PermuteLowering : OpRewritePattern<PermuteOp> {
                                                        op.getInput(), init,
                                                        op.getDims())
                                .getResult());
+    return success();
+  }
+};
+
+/// A copying generic reading input[offset + stride * i] per dimension.
+struct SliceLowering : OpRewritePattern<SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SliceOp op,
+                                PatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> in = op.getInput().getType().getShape();
+    ArrayRef<int64_t> out = op.getType().getShape();
+    SmallVector<AffineExpr> reads;
+    for (auto [d, offset, stride] :
+         llvm::enumerate(op.getOffsets(), op.getStrides())) {
+      AffineExpr i = rewriter.getAffineDimExpr(d);
+      // A prefix (offset 0, stride 1) would read the input through the bare
+      // loop index, from which linalg infers the loop's size as the input's;
+      // `i mod in` reads the same elements (i < out <= in) without that.
+      bool prefix = offset == 0 && stride == 1 && out[d] != in[d];
+      reads.push_back(prefix ? i % in[d] : i * stride + offset);
+    }
+    replaceWithCopy(rewriter, op, reads);
+    return success();
+  }
+};
+
+/// A generic over the result that reads input[size - 1 - i] along the
+/// flipped dims with tensor.extract. A decreasing indexing map would be
+/// shorter, but tiling computes an operand's tile from the map at the tile's
+/// first index, which for a decreasing map is its last element.
+struct FlipLowering : OpRewritePattern<FlipOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FlipOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
+                             type.getElementType());
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), TypeRange{type}, ValueRange{}, ValueRange{init},
+        {rewriter.getMultiDimIdentityMap(rank)}, iterators,
+        [&](OpBuilder &b, Location loc, ValueRange) {
+          SmallVector<Value> indices;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = linalg::IndexOp::create(b, loc, d);
+            if (llvm::is_contained(op.getDims(), d))
+              i = arith::SubIOp::create(
+                  b, loc,
+                  arith::ConstantIndexOp::create(b, loc, type.getDimSize(d) - 1),
+                  i);
+            indices.push_back(i);
+          }
+          linalg::YieldOp::create(
+              b, loc,
+              tensor::ExtractOp::create(b, loc, op.getInput(), indices)
+                  .getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
 };
@@ -74,6 +147,6 @@ struct ConstantLowering : OpRewritePattern<ConstantOp> {
 
 void mlir::kgen::populateDataMovementToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<PermuteLowering, ReshapeLowering, BroadcastToLowering,
-               ConstantLowering>(patterns.getContext());
+  patterns.add<PermuteLowering, SliceLowering, FlipLowering, ReshapeLowering,
+               BroadcastToLowering, ConstantLowering>(patterns.getContext());
 }

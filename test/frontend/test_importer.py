@@ -235,6 +235,18 @@ class SmoothActivations(nn.Module):
         return y
 
 
+class Slices(nn.Module):
+    """Basic indexing (ints, slices with steps, None, ...), narrow, select
+    and flip."""
+
+    def forward(self, x, y):
+        e = torch.narrow(y, 1, 2, 3) + y.narrow(0, -2, 2).sum()
+        f = torch.flip(y, [0, 1]) + y.flip(1) + torch.fliplr(y) + torch.flipud(y)
+        g = x.select(1, -1) + x[:, 0]
+        return (x[:, 1:5] * 2, x[..., ::2], x[2], x[-1, None, 3:], x[1:3, 2:8:3], e, f, g,
+                x[:, 100:])
+
+
 class Reductions(nn.Module):
     def forward(self, x):
         return (x.sum(dim=-1, keepdim=True), torch.mean(x, dim=(0, 2)), x.amax(dim=-2),
@@ -352,6 +364,7 @@ CASES = {
         [1.0, -1.0] * 3), rand(6, low=0.5, high=1.5))),
     "activations": (Activations, lambda: (rand(5, 7) * 4,)),
     "smooth_activations": (SmoothActivations, lambda: (rand(5, 7) * 4,)),
+    "slices": (Slices, lambda: (rand(4, 9), rand(5, 6))),
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),
@@ -544,7 +557,7 @@ UNSUPPORTED_PROBLEM = textwrap.dedent("""\
         def forward(self, x):
             x = self.bn1(self.conv(x))
             x = torch.relu(self.bn2(x))
-            y = x[:, :4]
+            y = x[:, [0, 1, 2, 3]]
             return torch.argmax(y, dim=1).float() + x.sum()
 
 
@@ -572,7 +585,7 @@ def test_unsupported_ops_cli(tmp_path):
     assert "4 unsupported operations (3 kinds)" in err
     assert "nn.BatchNorm2d: 2" in err
     assert "torch.argmax: 1" in err
-    assert "operator.getitem (tensor indexing or slicing; " in err
+    assert "operator.getitem (tensor (advanced) indexing; " in err
     # Locations: file:line, the source line and the module path.
     assert "bad_problem.py:13 in forward: x = self.bn1(self.conv(x))  [module bn1" in err
     assert "bad_problem.py:14 in forward: x = torch.relu(self.bn2(x))  [module bn2" in err

@@ -485,6 +485,39 @@ permute_case(S(2, 3, 4, 5), [3, 1, 0, 2])
 permute_case(S(3, 4), [0, 1])
 
 
+def slice_case(shape, offsets, sizes, strides, tag):
+    out = S(*sizes)
+
+    def emit(b, x):
+        return b.op(f"kgen.slice {x} offsets {fmt_ints(offsets)} strides {fmt_ints(strides)} : "
+                    f"{b.t(shape)} -> {b.t(out)}", out)
+
+    def ref(d, x):
+        index = tuple(slice(o, o + s * (n - 1) + 1, s) for o, n, s in zip(offsets, sizes, strides))
+        return x[index]
+
+    add(Case(f"slice_{tag}", [InputSpec(shape)], emit, ref))
+
+
+slice_case(S(7, 13), [0, 0], [7, 5], [1, 1], "prefix_7x13")
+slice_case(S(7, 13), [2, 1], [3, 4], [2, 3], "strided_7x13")
+slice_case(S(2, 3, 9), [1, 0, 4], [1, 3, 5], [1, 1, 1], "suffix_2x3x9")
+slice_case(S(16, 64), [0, 1], [16, 32], [1, 2], "odd_columns_16x64")
+
+
+def flip_case(shape, dims):
+    def emit(b, x):
+        return b.op(f"kgen.flip {x} dims {fmt_ints(dims)} : {b.t(shape)}", shape)
+
+    add(Case(f"flip_{sname(shape)}_{''.join(map(str, dims))}", [InputSpec(shape)], emit,
+             lambda d, x: torch.flip(x, dims)))
+
+
+flip_case(S(7, 13), [1])
+flip_case(S(2, 3, 5), [0, 2])
+flip_case(S(16, 64), [0, 1])
+
+
 def reshape_case(shape, out):
     def emit(b, x):
         return b.op(f"kgen.reshape {x} : {b.t(shape)} -> {b.t(out)}", out)

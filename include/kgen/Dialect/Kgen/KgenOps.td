@@ -482,6 +482,41 @@ def Kgen_PermuteOp : Kgen_Op<"permute"> {
   let hasVerifier = 1;
 }
 
+def Kgen_SliceOp : Kgen_Op<"slice"> {
+  let summary = "a strided slice (x[a:b:s], torch.narrow, the pieces of "
+                "chunk and split)";
+  let description = [{
+    `result[i...] = input[offsets[k] + strides[k] * i_k ...]`: the result's
+    shape gives each dimension's size. Strides are at least 1 (PyTorch's
+    slices have no negative steps; `kgen.flip` reverses) and every index
+    read lies inside the input.
+
+    ```mlir
+    %y = kgen.slice %x offsets [0, 1] strides [1, 2] : tensor<4x9xf32> -> tensor<4x4xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$strides);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input `offsets` $offsets `strides` $strides attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kgen_FlipOp : Kgen_Op<"flip", [SameOperandsAndResultType]> {
+  let summary = "reverses the order of elements along dims (torch.flip)";
+  let description = [{
+    ```mlir
+    %y = kgen.flip %x dims [0, 2] : tensor<4x5x6xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input `dims` $dims attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Kgen_ReshapeOp : Kgen_Op<"reshape"> {
   let summary = "reinterprets the row-major elements in a new shape (torch.reshape, view)";
   let description = [{
