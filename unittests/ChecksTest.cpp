@@ -285,4 +285,80 @@ TEST(ScheduleChecks, WgmmaNeedsWholeInstructionsPerWarpgroup) {
       << v.message;
 }
 
+// Schedules the verifier used to accept that -kgen-gpu-codegen then
+// refused (found by scripts/fuzz_schedules.py); rung 2 rejects them now.
+
+/// The bias add of a 1-D convolution, 2x5x17, one op.
+KernelInfo biasAddKernel() {
+  KernelInfo k = rowSumKernel();
+  k.ops = {genericOp()};
+  k.consumers = {{}};
+  k.rootIndex = k.sinkIndex = 0;
+  k.sinkInitProducers = k.rootInitProducers = {};
+  k.sinkLoops = k.rootLoops = {2, 5, 17};
+  k.sinkParallel = k.rootParallel = {true, true, true};
+  k.rootInputLoops = {{0, 1, 2}, {1}};
+  k.rootOperandTypes = {f32Type(), f32Type(), f32Type()};
+  return k;
+}
+
+TEST(ScheduleChecks, TilesDivideTheirLoops) {
+  // A workgroup tile of 4 on a loop of 5: the last workgroup's thread
+  // loop has a dynamic trip count ("thread loops with dynamic trip counts
+  // cannot be mapped to a block").
+  KernelInfo k = biasAddKernel();
+  json j = {{"version", 1},
+            {"workgroup_tile", {2, 4, 0}},
+            {"thread_tile", {2, 5, 16}},
+            {"reduction_tile", json::array()}};
+  Verdict v = verdictOf(j, nullptr, k);
+  EXPECT_EQ(v.reason, Reason::TileExceedsDim);
+  EXPECT_TRUE(contains(v.message, "workgroup_tile 4 does not divide loop 1 "
+                                  "(size 5)"))
+      << v.message;
+  // A thread tile of 16 in a workgroup tile of 17: the last thread's
+  // buffers would have dynamic sizes.
+  j["workgroup_tile"] = {2, 5, 0};
+  v = verdictOf(j, nullptr, k);
+  EXPECT_EQ(v.reason, Reason::TileExceedsDim);
+  EXPECT_TRUE(contains(v.message, "thread_tile 16 does not divide the "
+                                  "workgroup tile 17 of loop 2"))
+      << v.message;
+  j["thread_tile"] = {2, 5, 1};
+  EXPECT_TRUE(verdictOf(j, nullptr, k).accepted)
+      << verdictOf(j, nullptr, k).message;
+}
+
+TEST(ScheduleChecks, SomeLoopIsOnTheGrid) {
+  // With no workgroup loop the kernel's ops stay outside the scheduled
+  // loops ("cannot run on the GPU").
+  KernelInfo k = biasAddKernel();
+  json j = {{"version", 1},
+            {"workgroup_tile", {0, 0, 0}},
+            {"thread_tile", {1, 1, 1}},
+            {"reduction_tile", json::array()}};
+  Verdict v = verdictOf(j, nullptr, k);
+  EXPECT_EQ(v.reason, Reason::GridSize);
+  EXPECT_TRUE(contains(v.message, "workgroup_tile tiles no loop")) << v.message;
+  // A tile of a loop's whole size puts it on the grid.
+  j["workgroup_tile"] = {0, 0, 17};
+  EXPECT_TRUE(verdictOf(j, nullptr, k).accepted)
+      << verdictOf(j, nullptr, k).message;
+}
+
+TEST(ScheduleChecks, WgmmaCopiesItsTilesInVectors) {
+  // Unvectorized copies into the swizzled tiles: "cannot lower this op to
+  // wgmma: A is staged in shared memory that 'memref.copy' also uses".
+  KernelInfo k = f16GemmKernelK256();
+  json j = wgmmaSchedule();
+  j["vector_width"] = 1;
+  Verdict v = verdictOf(j, nullptr, k);
+  EXPECT_EQ(v.reason, Reason::MatrixInstruction);
+  EXPECT_TRUE(contains(v.message, "vector_width must be at least 2"))
+      << v.message;
+  j["vector_width"] = 2;
+  EXPECT_TRUE(verdictOf(j, nullptr, k).accepted)
+      << verdictOf(j, nullptr, k).message;
+}
+
 } // namespace

@@ -35,6 +35,44 @@ Verdict checkMappedLoops(const Schedule &s) {
   return Verdict::accept();
 }
 
+/// GPU mapping needs what the tiles make to have static sizes: the
+/// threads of a block (a partial workgroup tile would give its thread loops
+/// dynamic trip counts) and the per-thread buffers of fused ops (a partial
+/// workgroup or thread tile would size them dynamically). So every tile
+/// divides its loop, and every thread tile its workgroup tile. And a
+/// kernel's ops run inside its workgroup loops, so at least one loop is
+/// on the grid (its whole size is a tile too).
+Verdict checkWholeTiles(const Schedule &s, const KernelInfo &k) {
+  std::vector<int64_t> sizes = k.sinkParallelSizes(), wg, th;
+  effectiveTiles(s, k, wg, th);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] % wg[i] != 0)
+      return Verdict::reject(
+          Reason::TileExceedsDim,
+          llvm::formatv("workgroup_tile {0} does not divide loop {1} (size "
+                        "{2}): the last workgroup's partial tile would give "
+                        "its thread loops and buffers dynamic sizes, which "
+                        "GPU mapping cannot take; use a divisor",
+                        wg[i], i, sizes[i]));
+    if (wg[i] % th[i] != 0)
+      return Verdict::reject(
+          Reason::TileExceedsDim,
+          llvm::formatv("thread_tile {0} does not divide the workgroup tile "
+                        "{1} of loop {2}: the last thread's partial tile "
+                        "would give its buffers dynamic sizes, which GPU "
+                        "mapping cannot take; use a divisor",
+                        th[i], wg[i], i));
+  }
+  if (!sizes.empty() &&
+      llvm::all_of(s.workgroupTile, [](int64_t t) { return t == 0; }))
+    return Verdict::reject(
+        Reason::GridSize,
+        "workgroup_tile tiles no loop: a kernel's ops run inside its "
+        "workgroup loops, so at least one loop must be on the grid (a "
+        "tile of the loop's whole size is fine)");
+  return Verdict::accept();
+}
+
 Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
   int64_t numOps = k.numOps();
   std::set<int64_t> fused(s.fuse.begin(), s.fuse.end());
@@ -242,6 +280,12 @@ Verdict checkMatrixTiles(const Schedule &s, const KernelInfo &k,
     return reject(llvm::formatv("with {0} the reduction step must be a "
                                 "multiple of {1} (it is {2})",
                                 name, tiling.stepUnit, step));
+  // The staged tiles of wgmma are swizzled, and only the vectorized copies
+  // follow the swizzle: a copy left whole (vector_width 1) cannot be
+  // lowered next to the wgmma reading its tile.
+  if (wgmma && s.vectorWidth < 2)
+    return reject("wgmma stages its operands through vectorized copies "
+                  "into swizzled tiles: vector_width must be at least 2");
   return Verdict::accept();
 }
 
@@ -347,6 +391,9 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
   if (Verdict v = checkMatrixInstruction(s, k, target); !v.accepted)
     return v;
   if (Verdict v = checkVectorWidth(s, k); !v.accepted)
+    return v;
+  // After the specific rules, which say more about a tile that breaks them.
+  if (Verdict v = checkWholeTiles(s, k); !v.accepted)
     return v;
   return checkResources(s, k, target);
 }
