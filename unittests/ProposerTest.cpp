@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 using namespace mlir::kgen;
 using namespace mlir::kgen::testing;
 using nlohmann::json;
@@ -160,6 +163,114 @@ TEST(Proposer, HeuristicProposerProposesTheHeuristicSchedule) {
   ASSERT_EQ(candidates.size(), 1u);
   ASSERT_TRUE(candidates[0].schedule);
   EXPECT_EQ(*candidates[0].schedule, heuristicSchedule(k, target).toJson());
+}
+
+//===----------------------------------------------------------------------===//
+// The random proposer
+//===----------------------------------------------------------------------===//
+
+/// What rungs 1 and 2 say of `count` random candidates for `k`.
+struct RandomVerdicts {
+  std::map<std::string, int> reasons; // "accepted" or the reason code
+  std::vector<Schedule> accepted;
+};
+
+RandomVerdicts randomVerdicts(const KernelInfo &k, uint64_t seed,
+                              unsigned count, const char *chip = "sm_90a") {
+  TargetDescription target = *lookupTarget(chip);
+  RandomVerdicts out;
+  for (const Candidate &c :
+       createRandomProposer(seed)->propose({k, target, {}, count})) {
+    Schedule s;
+    Verdict v = verdictOf(*c.schedule, &s, k, chip);
+    ++out.reasons[v.outcome().str()];
+    if (v.accepted)
+      out.accepted.push_back(s);
+  }
+  return out;
+}
+
+/// A 4-D elementwise kernel: more parallel loops than the grid has
+/// dimensions.
+KernelInfo elementwise4dKernel() {
+  KernelInfo k = rowSumKernel();
+  k.ops = {genericOp()};
+  k.consumers = {{}};
+  k.rootIndex = k.sinkIndex = 0;
+  k.sinkInitProducers = k.rootInitProducers = {};
+  k.sinkLoops = k.rootLoops = {2, 6, 8, 30};
+  k.sinkParallel = k.rootParallel = {true, true, true, true};
+  k.rootInputLoops = {{0, 1, 2, 3}};
+  return k;
+}
+
+TEST(RandomProposer, IsSeededAndDeterministic) {
+  KernelInfo k = f16GemmKernelK256();
+  TargetDescription target = *lookupTarget("sm_90a");
+  auto schedules = [&](uint64_t seed) {
+    std::vector<json> out;
+    for (const Candidate &c :
+         createRandomProposer(seed)->propose({k, target, {}, 50}))
+      out.push_back(*c.schedule);
+    return out;
+  };
+  EXPECT_EQ(schedules(7), schedules(7));
+  EXPECT_NE(schedules(7), schedules(8));
+}
+
+TEST(RandomProposer, MostCandidatesPassTheStaticChecks) {
+  // Drawn within the rules, except a share broken on purpose (15%).
+  for (const KernelInfo &k : {gemmKernel(), f16GemmKernelK256(), rowSumKernel(),
+                              elementwise4dKernel()}) {
+    RandomVerdicts v = randomVerdicts(k, 1, 1000);
+    int accepted = v.reasons["accepted"];
+    EXPECT_GE(accepted, 750) << k.name;
+    EXPECT_LE(accepted, 950) << k.name;
+  }
+}
+
+TEST(RandomProposer, AcceptedSchedulesUseEveryFeature) {
+  std::set<std::string> features;
+  auto record = [&](const Schedule &s) {
+    features.insert(stringifyMatrixInstruction(s.matrixInstruction).str());
+    features.insert("vector " + std::to_string(s.vectorWidth));
+    if (s.promoteOperands.size() == 1)
+      features.insert("promote one");
+    if (s.promoteOperands.size() == 2)
+      features.insert("promote both");
+    if (s.pipelineDepth > 1)
+      features.insert("pipeline");
+    if (s.splitReduction > 1)
+      features.insert("split");
+    if (llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; }))
+      features.insert("reduction steps");
+  };
+  for (const KernelInfo &k : {f16GemmKernelK256(), rowSumKernel()})
+    for (const Schedule &s : randomVerdicts(k, 1, 1000).accepted)
+      record(s);
+  for (const char *feature :
+       {"none", "mma_sync", "wgmma", "vector 1", "vector 2", "vector 4",
+        "vector 8", "promote one", "promote both", "pipeline", "split",
+        "reduction steps"})
+    EXPECT_TRUE(features.count(feature)) << feature;
+  // wgmma only where the target has it.
+  for (const Schedule &s :
+       randomVerdicts(f16GemmKernelK256(), 1, 300, "sm_80").accepted)
+    EXPECT_NE(s.matrixInstruction, MatrixInstruction::Wgmma);
+}
+
+TEST(RandomProposer, BrokenCandidatesReachEveryRejection) {
+  std::map<std::string, int> reasons;
+  for (const KernelInfo &k : {gemmKernel(), f16GemmKernelK256(), rowSumKernel(),
+                              elementwise4dKernel()})
+    for (auto [reason, count] : randomVerdicts(k, 2, 2000).reasons)
+      reasons[reason] += count;
+  for (const char *reason :
+       {"schema", "version", "rank_mismatch", "nonpositive_tile",
+        "tile_exceeds_dim", "vector_width", "pipeline_depth", "split_reduction",
+        "too_many_mapped_dims", "illegal_fusion", "promote_operand",
+        "matrix_instruction", "threads_per_block", "registers", "grid_size"})
+    EXPECT_GT(reasons[reason], 0) << reason;
 }
 
 } // namespace

@@ -15,6 +15,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <random>
 
@@ -337,16 +338,189 @@ public:
 // Random
 //===----------------------------------------------------------------------===//
 
+/// The share of random schedules broken on purpose, one rule at a time:
+/// every rejection path of the verifier stays exercised, while the others,
+/// drawn within the rules, mostly pass and so exercise what accepted
+/// schedules can hold (staging, pipelining, matrix instructions, split
+/// reductions, vectors).
+constexpr double kBrokenShare = 0.15;
+
+/// Draws per schedule until one fits the target's limits.
+constexpr int kDrawsPerSchedule = 16;
+
+/// A matmul-like root's M and N (positions among its parallel loops, which
+/// line up with the sink's) and whether its operands are laid out as wgmma
+/// takes them (A with K contiguous, B with N contiguous). Its K is its one
+/// reduction loop.
+struct MatmulDims {
+  size_t m = 0, n = 0;
+  bool wgmmaLayout = false;
+};
+
+/// The M and N of a matmul-like root with one reduction loop: the parallel
+/// loop only A indexes and the one only B indexes (rung 2 reads them the
+/// same way).
+std::optional<MatmulDims> matmulDims(const KernelInfo &k) {
+  if (!k.matmulLike() || k.rootInputLoops.size() != 2 ||
+      k.rootReductionSizes().size() != 1)
+    return std::nullopt;
+  auto uses = [&](size_t input, size_t loop) {
+    return llvm::is_contained(k.rootInputLoops[input],
+                              static_cast<int64_t>(loop));
+  };
+  std::optional<size_t> m, n;
+  int64_t mLoop = -1, nLoop = -1, kLoop = -1;
+  for (size_t loop = 0, parallel = 0; loop < k.rootLoops.size(); ++loop) {
+    if (!k.rootParallel[loop]) {
+      kLoop = loop;
+      continue;
+    }
+    if (uses(0, loop) != uses(1, loop)) {
+      std::optional<size_t> &dim = uses(0, loop) ? m : n;
+      if (dim)
+        return std::nullopt;
+      dim = parallel;
+      (uses(0, loop) ? mLoop : nLoop) = loop;
+    }
+    ++parallel;
+  }
+  if (!m || !n)
+    return std::nullopt;
+  auto lastTwo = [&](size_t input, int64_t outer, int64_t inner) {
+    const std::vector<int64_t> &loops = k.rootInputLoops[input];
+    size_t size = loops.size();
+    return size >= 2 && loops[size - 2] == outer && loops[size - 1] == inner;
+  };
+  return MatmulDims{*m, *n,
+                    lastTwo(0, mLoop, kLoop) && lastTwo(1, kLoop, nLoop)};
+}
+
+/// Whether `instruction` takes the root's operand types: f16 operands
+/// accumulated in f32 (wgmma takes bf16 too).
+bool takesOperandTypes(MatrixInstruction instruction, const KernelInfo &k) {
+  const std::vector<Type> &types = k.rootOperandTypes;
+  if (types.size() != 3 || !types[0] || types[0] != types[1] || !types[2] ||
+      !types[2].isF32())
+    return false;
+  return types[0].isF16() ||
+         (instruction == MatrixInstruction::Wgmma && types[0].isBF16());
+}
+
+/// Whether promote_operands applies: a matmul-like root whose kernel holds
+/// only the root, its fill and ops downstream of it (the expansion places
+/// only those around the staged reduction loop).
+bool promotable(const KernelInfo &k) {
+  if (!k.matmulLike())
+    return false;
+  std::vector<bool> allowed(k.numOps(), false);
+  std::vector<int64_t> work = {k.rootIndex};
+  allowed[k.rootIndex] = true;
+  while (!work.empty()) {
+    int64_t op = work.back();
+    work.pop_back();
+    for (int64_t user : k.consumers[op])
+      if (!allowed[user]) {
+        allowed[user] = true;
+        work.push_back(user);
+      }
+  }
+  for (int64_t op : k.rootInitProducers)
+    allowed[op] = allowed[op] || k.ops[op].kind == OpKind::Fill;
+  return llvm::all_of(allowed, [](bool a) { return a; });
+}
+
+/// What the random proposer reads off a kernel to draw schedules within
+/// the rules of rungs 1 and 2 (docs/schedules.md).
+struct KernelFacts {
+  std::vector<int64_t> sizes;      // sink parallel loops
+  std::vector<int64_t> reductions; // root reduction loops
+  bool vectorizable = false;       // a linalg sink with a parallel loop
+  bool splittable = false;         // split_reduction applies
+  bool promotable = false;         // promote_operands applies
+  std::optional<MatmulDims> matmul;
+  /// The target's matrix instructions kgen generates for this root, its
+  /// operand types and layout, and whose units its loops divide into.
+  std::vector<MatrixInstruction> instructions;
+};
+
+KernelFacts factsOf(const KernelInfo &k, const TargetDescription &target) {
+  KernelFacts f;
+  f.sizes = k.sinkParallelSizes();
+  f.reductions = k.rootReductionSizes();
+  f.vectorizable = isLinalg(k.ops[k.sinkIndex].kind) && !f.sizes.empty();
+  // One reduction loop, the innermost, of at least 4 (2 chunks of 2).
+  f.splittable = k.rootIndex == k.sinkIndex && f.reductions.size() == 1 &&
+                 !k.rootParallel.back() && f.reductions[0] >= 4;
+  f.promotable = promotable(k);
+  f.matmul = matmulDims(k);
+  for (MatrixInstruction instruction : target.matrixInstructions) {
+    std::optional<MatrixTiling> tiling = matrixTiling(instruction);
+    if (!f.promotable || !f.matmul || !tiling ||
+        !takesOperandTypes(instruction, k) ||
+        (instruction == MatrixInstruction::Wgmma && !f.matmul->wgmmaLayout))
+      continue;
+    // Whole instructions along M, N and K.
+    if (f.sizes[f.matmul->m] % tiling->mUnit == 0 &&
+        f.sizes[f.matmul->n] % tiling->nUnit == 0 &&
+        f.reductions[0] % tiling->stepUnit == 0)
+      f.instructions.push_back(instruction);
+  }
+  return f;
+}
+
+/// The effective thread tile of the loop vector_width applies to: the
+/// innermost loop with a thread tile, else the innermost loop.
+int64_t vectorLoopThreadTile(const Schedule &s, const KernelFacts &f) {
+  size_t v = f.sizes.size() - 1;
+  for (size_t i = f.sizes.size(); i-- > 0;)
+    if (s.threadTile[i]) {
+      v = i;
+      break;
+    }
+  int64_t wg = s.workgroupTile[v] ? s.workgroupTile[v] : f.sizes[v];
+  return s.threadTile[v] ? std::min(s.threadTile[v], wg) : wg;
+}
+
+/// The rung 2 limits that depend on sizes rather than rules: loops mapped
+/// per level, threads, grid, registers and shared memory, by the resource
+/// model rung 2 uses.
+bool fitsTarget(const Schedule &s, const KernelInfo &k,
+                const TargetDescription &target) {
+  auto mapped = [](const std::vector<int64_t> &tiles) {
+    return llvm::count_if(tiles, [](int64_t t) { return t != 0; });
+  };
+  if (mapped(s.workgroupTile) + (s.splitReduction > 1 ? 1 : 0) >
+          kMaxMappedLoops ||
+      mapped(s.threadTile) > kMaxMappedLoops)
+    return false;
+  if (threadsPerBlock(s, k) > target.maxThreadsPerBlock ||
+      estimateRegisters(s, k) > target.registersPerThread ||
+      estimateSharedMemory(s, k) > target.sharedMemoryPerBlock)
+    return false;
+  std::vector<int64_t> grid = gridSize(s, k);
+  for (size_t d = 0; d < grid.size() && d < target.maxGridSize.size(); ++d)
+    if (grid[d] > target.maxGridSize[d])
+      return false;
+  return true;
+}
+
+/// Seeded, deterministic sampling of the schedule space: mostly schedules
+/// drawn within the rules (tiles dividing their loops, staging only for
+/// matmul-like roots, matrix instructions only where the root's types,
+/// layout and sizes take them, and so on), and a share broken on purpose.
 class RandomProposer final : public Proposer {
 public:
   explicit RandomProposer(uint64_t seed) : rng(seed) {}
   llvm::StringRef name() const override { return "random"; }
 
   std::vector<Candidate> propose(const ProposalRequest &request) override {
+    KernelFacts facts = factsOf(request.kernel, request.target);
     std::vector<Candidate> out;
     for (unsigned i = 0; i < request.count; ++i) {
+      Schedule s = withinRules(request.kernel, request.target, facts);
       Candidate c;
-      c.schedule = sample(request.kernel);
+      c.schedule = chance(kBrokenShare) ? broken(s, request.kernel, facts)
+                                        : encode(s, request.kernel);
       out.push_back(std::move(c));
     }
     return out;
@@ -356,75 +530,419 @@ private:
   bool chance(double p) {
     return std::uniform_real_distribution<>(0, 1)(rng) < p;
   }
+  size_t index(size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  }
   int64_t pick(std::initializer_list<int64_t> values) {
-    std::vector<int64_t> v(values);
-    return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+    return values.begin()[index(values.size())];
   }
-  /// A tile size for a loop of `size` iterations: mostly plausible values,
-  /// sometimes out of range on purpose.
-  int64_t tile(int64_t size) {
-    if (chance(0.03))
-      return -pick({1, 4});
-    if (chance(0.05))
-      return size + pick({1, 7});
-    if (chance(0.15))
-      return 0;
-    int64_t t = pick({1, 2, 4, 8, 16, 32, 64, 128, 256});
-    return chance(0.1) ? size : std::min(t, std::max<int64_t>(size, 1));
+  /// A divisor of `size` that is a multiple of `unit`, from `least` to
+  /// `atMost`, or 0 if there is none. Tiles that divide their loops leave
+  /// no partial tiles, which GPU mapping cannot take.
+  int64_t divisor(int64_t size, int64_t unit = 1, int64_t atMost = 256,
+                  int64_t least = 1) {
+    std::vector<int64_t> all;
+    for (int64_t d = unit; d <= std::min(size, atMost); d += unit)
+      if (size % d == 0 && d >= least)
+        all.push_back(d);
+    return all.empty() ? 0 : all[index(all.size())];
   }
-  std::vector<int64_t> tiles(const std::vector<int64_t> &sizes) {
-    std::vector<int64_t> t;
-    for (int64_t s : sizes)
-      t.push_back(tile(s));
-    if (chance(0.03))
-      t.push_back(pick({1, 8})); // wrong length
-    return t;
-  }
-  json sample(const KernelInfo &k) {
-    if (chance(0.02))
-      return json::array({1, 2, 3}); // not an object
-    json s = {{"version", chance(0.02) ? 2 : Schedule::kVersion},
-              {"workgroup_tile", tiles(k.sinkParallelSizes())},
-              {"thread_tile", tiles(k.sinkParallelSizes())},
-              {"reduction_tile", tiles(k.rootReductionSizes())},
-              {"vector_width", pick({1, 1, 2, 4, 4, 8, 3})},
-              {"pipeline_depth", pick({1, 1, 1, 2, 3, 4, 0, 5})},
-              {"matrix_instruction",
-               chance(0.85) ? std::string("none")
-                            : std::string(chance(0.2)    ? "tensor_core"
-                                          : chance(0.4)  ? "mma_sync"
-                                          : chance(0.67) ? "wgmma"
-                                                         : "mfma")}};
-    if (chance(0.15))
-      s["split_reduction"] = pick({0, 2, 4, 8, 3});
-    if (chance(0.3)) {
-      std::vector<int64_t> fuse;
-      for (int64_t op = 0; op < k.numOps(); ++op)
-        if (op != k.sinkIndex && chance(0.7))
-          fuse.push_back(op);
-      if (chance(0.05))
-        fuse.push_back(k.numOps() + 3);
-      s["fuse"] = fuse;
-    }
-    if (chance(0.2)) {
-      std::vector<int64_t> promote;
-      for (size_t i = 0; i < k.rootInputLoops.size(); ++i)
-        if (chance(0.5))
-          promote.push_back(i);
-      if (chance(0.1))
-        promote.push_back(7);
-      s["promote_operands"] = promote;
-    }
-    if (chance(0.02))
-      s.erase("thread_tile"); // missing field
-    if (chance(0.02))
-      s["workgroup_tile"] = "64x64"; // wrong type
-    if (chance(0.02))
-      s["unroll"] = 4; // unknown field
-    return s;
-  }
+
+  Schedule withinRules(const KernelInfo &k, const TargetDescription &target,
+                       const KernelFacts &f);
+  Schedule draw(const KernelFacts &f, const KernelInfo &k,
+                const TargetDescription &target);
+  void parallelTiles(Schedule &s, const KernelFacts &f);
+  void reductionTiles(Schedule &s, const KernelFacts &f);
+  bool matrixTiles(Schedule &s, const KernelFacts &f);
+  int64_t vectorWidth(const Schedule &s, const KernelInfo &k,
+                      const KernelFacts &f);
+  nlohmann::json encode(const Schedule &s, const KernelInfo &k);
+  nlohmann::json broken(Schedule s, const KernelInfo &k, const KernelFacts &f);
+  nlohmann::json brokenDocument(nlohmann::json j);
+  nlohmann::json brokenTileList(Schedule s, const KernelInfo &k,
+                                const KernelFacts &f);
+  nlohmann::json brokenScalar(Schedule s, const KernelInfo &k,
+                              const KernelFacts &f);
+  nlohmann::json brokenFusion(Schedule s, const KernelInfo &k);
+  nlohmann::json brokenStaging(Schedule s, const KernelInfo &k,
+                               const KernelFacts &f);
+  nlohmann::json brokenResources(Schedule s, const KernelInfo &k,
+                                 const KernelFacts &f);
+  nlohmann::json partialTile(Schedule s, const KernelInfo &k,
+                             const KernelFacts &f);
+
   std::mt19937_64 rng;
 };
+
+/// The first of kDrawsPerSchedule draws that fits the target; the last
+/// draw if none does (then it tests the resource checks).
+Schedule RandomProposer::withinRules(const KernelInfo &k,
+                                     const TargetDescription &target,
+                                     const KernelFacts &f) {
+  Schedule s;
+  for (int attempt = 0; attempt < kDrawsPerSchedule; ++attempt) {
+    s = draw(f, k, target);
+    if (fitsTarget(s, k, target))
+      break;
+  }
+  return s;
+}
+
+Schedule RandomProposer::draw(const KernelFacts &f, const KernelInfo &k,
+                              const TargetDescription &target) {
+  Schedule s;
+  // On a GPU every op but the sink runs inside the tile loops.
+  for (int64_t op = 0; op < k.numOps(); ++op)
+    if (op != k.sinkIndex)
+      s.fuse.push_back(op);
+  if (f.splittable && chance(0.3))
+    s.splitReduction = divisor(f.reductions[0], 1, f.reductions[0] / 2, 2);
+  if (f.promotable && !s.splitReduction && chance(0.6))
+    s.promoteOperands = chance(0.5)   ? std::vector<int64_t>{0, 1}
+                        : chance(0.5) ? std::vector<int64_t>{1, 0}
+                                      : std::vector<int64_t>{pick({0, 1})};
+  if (s.promoteOperands.size() == 2 && !f.instructions.empty() && chance(0.8))
+    s.matrixInstruction = f.instructions[index(f.instructions.size())];
+  if (s.matrixInstruction == MatrixInstruction::None || !matrixTiles(s, f)) {
+    s.matrixInstruction = MatrixInstruction::None;
+    parallelTiles(s, f);
+    reductionTiles(s, f);
+  }
+  // Deeper pipelines where rung 2 allows them: staged operands, a
+  // reduction of several steps, cp.async (NVIDIA).
+  bool severalSteps = false;
+  for (auto [tile, size] : llvm::zip(s.reductionTile, f.reductions))
+    severalSteps |= tile != 0 && tile < size;
+  if (!s.promoteOperands.empty() && severalSteps &&
+      target.vendor == GpuVendor::Nvidia)
+    s.pipelineDepth = pick({1, 2, 2, 3, 4});
+  s.vectorWidth = vectorWidth(s, k, f);
+  // A kernel's ops run inside its workgroup loops: at least one loop on
+  // the grid, if only in one tile of its whole size.
+  if (!f.sizes.empty() &&
+      llvm::all_of(s.workgroupTile, [](int64_t t) { return t == 0; })) {
+    size_t i = index(f.sizes.size());
+    s.workgroupTile[i] = f.sizes[i];
+  }
+  return s;
+}
+
+/// Workgroup and thread tiles dividing their loops: up to 3 loops on the
+/// grid (2 beside a split reduction, which takes a grid dimension) and up
+/// to 3 on the block, the innermost (contiguous in memory) most often.
+void RandomProposer::parallelTiles(Schedule &s, const KernelFacts &f) {
+  size_t n = f.sizes.size();
+  s.workgroupTile.assign(n, 0);
+  s.threadTile.assign(n, 0);
+  int gridLoops = s.splitReduction > 1 ? 2 : 3, blockLoops = 3;
+  for (size_t i = n; i-- > 0;) {
+    double likely = i + 1 == n ? 0.9 : 0.6;
+    if (gridLoops > 0 && chance(likely)) {
+      s.workgroupTile[i] = divisor(f.sizes[i]);
+      --gridLoops;
+    }
+    int64_t wg = s.workgroupTile[i] ? s.workgroupTile[i] : f.sizes[i];
+    if (blockLoops > 0 && chance(likely)) {
+      s.threadTile[i] = divisor(wg, 1, pick({1, 2, 4, 8, 16}));
+      --blockLoops;
+    }
+  }
+}
+
+/// Reduction steps dividing their loops (within a chunk under a split), or
+/// 0: the whole loop in one step.
+void RandomProposer::reductionTiles(Schedule &s, const KernelFacts &f) {
+  s.reductionTile.clear();
+  for (int64_t size : f.reductions) {
+    if (s.splitReduction > 1)
+      size /= s.splitReduction;
+    s.reductionTile.push_back(chance(0.35) ? 0 : divisor(size, 1, 64));
+  }
+}
+
+/// Tiles made of whole instructions: M and N thread (warp or warpgroup)
+/// tiles that are multiples of the instruction's units and divide their
+/// workgroup tiles, one batch index per warp (per workgroup with wgmma),
+/// reduction steps that are multiples of the instruction's K. False if the
+/// loops do not take such tiles.
+bool RandomProposer::matrixTiles(Schedule &s, const KernelFacts &f) {
+  MatrixTiling tiling = *matrixTiling(s.matrixInstruction);
+  bool wgmma = s.matrixInstruction == MatrixInstruction::Wgmma;
+  size_t n = f.sizes.size();
+  s.workgroupTile.assign(n, 0);
+  s.threadTile.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t size = f.sizes[i];
+    int64_t unit = i == f.matmul->m   ? tiling.mUnit
+                   : i == f.matmul->n ? tiling.nUnit
+                                      : 0;
+    if (!unit) { // a batch loop
+      if (size > 1 || chance(0.5)) {
+        s.workgroupTile[i] = wgmma ? 1 : divisor(size, 1, 4);
+        s.threadTile[i] = 1;
+      }
+      continue;
+    }
+    int64_t wg = divisor(size, unit, 128);
+    if (!wg)
+      return false;
+    int64_t th = divisor(wg, unit);
+    s.workgroupTile[i] = wg == size && chance(0.3) ? 0 : wg;
+    s.threadTile[i] = th == wg && chance(0.3) ? 0 : th;
+  }
+  int64_t k = f.reductions[0];
+  int64_t step = divisor(k, tiling.stepUnit, k);
+  if (!step)
+    return false;
+  s.reductionTile = {step == k && chance(0.5) ? 0 : step};
+  return true;
+}
+
+/// A width that divides the thread tile of the loop it applies to and
+/// keeps vectors within the limit; 1 where the sink is not a linalg op.
+int64_t RandomProposer::vectorWidth(const Schedule &s, const KernelInfo &k,
+                                    const KernelFacts &f) {
+  if (!f.vectorizable)
+    return 1;
+  int64_t tile = vectorLoopThreadTile(s, f);
+  std::vector<int64_t> widths;
+  for (int64_t width : kVectorWidths) {
+    Schedule shape = s;
+    shape.vectorWidth = width;
+    if (tile % width == 0 &&
+        (width == 1 || vectorElements(shape, k) <= kMaxVectorElements))
+      widths.push_back(width);
+  }
+  // wgmma's swizzled tiles are written by vectorized copies only.
+  if (s.matrixInstruction == MatrixInstruction::Wgmma && widths.size() > 1)
+    widths.erase(widths.begin());
+  return widths[index(widths.size())];
+}
+
+/// The schedule as JSON, leaving out at random the optional fields that
+/// hold their defaults (the parser fills them in), fused ops in any order.
+json RandomProposer::encode(const Schedule &s, const KernelInfo &k) {
+  json j = s.toJson();
+  std::vector<int64_t> fuse = s.fuse;
+  std::shuffle(fuse.begin(), fuse.end(), rng);
+  j["fuse"] = fuse;
+  auto dropDefault = [&](const char *key, bool isDefault) {
+    if (isDefault && chance(0.3))
+      j.erase(key);
+  };
+  dropDefault("fuse", static_cast<int64_t>(s.fuse.size()) + 1 == k.numOps());
+  dropDefault("vector_width", s.vectorWidth == 1);
+  dropDefault("promote_operands", s.promoteOperands.empty());
+  dropDefault("pipeline_depth", s.pipelineDepth == 1);
+  dropDefault("matrix_instruction",
+              s.matrixInstruction == MatrixInstruction::None);
+  if (s.splitReduction == 0 && chance(0.1))
+    j["split_reduction"] = 1; // a split into one chunk is no split either
+  dropDefault("split_reduction", s.splitReduction == 0);
+  return j;
+}
+
+/// A schedule drawn within the rules, then broken in one way. Each way
+/// aims at some of the reason codes; the last one, a tile that does not
+/// divide its loop, at a rule found by fuzzing (GPU mapping cannot take
+/// partial tiles; rung 2 rejects them).
+json RandomProposer::broken(Schedule s, const KernelInfo &k,
+                            const KernelFacts &f) {
+  switch (index(7)) {
+  case 0:
+    return brokenDocument(encode(s, k));
+  case 1:
+    return brokenTileList(s, k, f);
+  case 2:
+    return brokenScalar(s, k, f);
+  case 3:
+    return brokenFusion(s, k);
+  case 4:
+    return brokenStaging(s, k, f);
+  case 5:
+    return brokenResources(s, k, f);
+  default:
+    return partialTile(s, k, f);
+  }
+}
+
+/// Rung 1's document checks: `schema` and `version`.
+json RandomProposer::brokenDocument(json j) {
+  switch (index(7)) {
+  case 0:
+    return json::array({1, 2, 3}); // not an object
+  case 1:
+    j.erase(std::array{"version", "workgroup_tile", "thread_tile",
+                       "reduction_tile"}[index(4)]); // a required field
+    return j;
+  case 2:
+    j["workgroup_tile"] = "64x64"; // wrong type
+    return j;
+  case 3:
+    j["unroll"] = 4; // unknown field
+    return j;
+  case 4:
+    j["thread_tile"].push_back(1.5); // not an integer
+    return j;
+  case 5:
+    j["matrix_instruction"] = "tensor_core"; // unknown value
+    return j;
+  default:
+    j["version"] = pick({0, 2});
+    return j;
+  }
+}
+
+/// One tile list against its loops: `rank_mismatch`, `nonpositive_tile`,
+/// `tile_exceeds_dim`.
+json RandomProposer::brokenTileList(Schedule s, const KernelInfo &k,
+                                    const KernelFacts &f) {
+  bool reduction = !f.reductions.empty() && (f.sizes.empty() || chance(0.3));
+  std::vector<int64_t> &tiles =
+      reduction ? s.reductionTile
+                : (chance(0.5) ? s.workgroupTile : s.threadTile);
+  const std::vector<int64_t> &sizes = reduction ? f.reductions : f.sizes;
+  size_t way = tiles.empty() ? 0 : index(4);
+  if (way == 0)
+    tiles.push_back(pick({1, 8}));
+  else if (way == 1)
+    tiles.pop_back();
+  else if (size_t i = index(tiles.size()); way == 2)
+    tiles[i] = -pick({1, 4});
+  else
+    tiles[i] = sizes[i] + pick({1, 7});
+  return encode(s, k);
+}
+
+/// Out-of-range scalars: `vector_width`, `pipeline_depth` (rungs 1 and 2),
+/// `split_reduction`.
+json RandomProposer::brokenScalar(Schedule s, const KernelInfo &k,
+                                  const KernelFacts &f) {
+  switch (index(5)) {
+  case 0:
+    s.vectorWidth = pick({0, 3, 16});
+    break;
+  case 1: { // a width not dividing the thread tile it applies to
+    int64_t tile = f.sizes.empty() ? 1 : vectorLoopThreadTile(s, f);
+    s.vectorWidth = tile % 2 ? 2 : tile % 4 ? 4 : tile % 8 ? 8 : 3;
+    break;
+  }
+  case 2:
+    s.pipelineDepth = pick({0, 5});
+    break;
+  case 3: // nothing staged, or the reduction in one step, to pipeline
+    s.pipelineDepth = 2;
+    if (!s.promoteOperands.empty())
+      llvm::fill(s.reductionTile, 0);
+    break;
+  default: { // a split where there is none, or one not dividing the loop
+    int64_t size = f.reductions.empty() ? 4 : f.reductions[0];
+    s.splitReduction = pick({-1, 3, size, size + 1});
+    break;
+  }
+  }
+  return encode(s, k);
+}
+
+/// The fusion rules: `illegal_fusion` (or `schema` where there is no op to
+/// name).
+json RandomProposer::brokenFusion(Schedule s, const KernelInfo &k) {
+  if (!s.fuse.empty() && chance(0.5)) {
+    s.fuse.erase(s.fuse.begin() + index(s.fuse.size())); // left outside
+  } else {
+    int64_t op = chance(0.5) && !s.fuse.empty() ? s.fuse[0] // twice
+                 : chance(0.5)                  ? k.sinkIndex
+                                                : k.numOps() + 3;
+    s.fuse.push_back(op);
+  }
+  json j = encode(s, k);
+  j["fuse"] = s.fuse; // even where encode left it out
+  return j;
+}
+
+/// Staging and matrix instructions where they do not apply:
+/// `promote_operand`, `matrix_instruction` (and `split_reduction` where a
+/// split is asked of a kernel that has none).
+json RandomProposer::brokenStaging(Schedule s, const KernelInfo &k,
+                                   const KernelFacts &f) {
+  switch (index(5)) {
+  case 0:
+    s.promoteOperands =
+        f.promotable ? std::vector<int64_t>{0, 0} : std::vector<int64_t>{0};
+    break;
+  case 1:
+    s.promoteOperands.push_back(7); // no such input
+    break;
+  case 2: // staging beside a split
+    s.promoteOperands = {0};
+    s.splitReduction = 2;
+    break;
+  case 3:
+    s.matrixInstruction = MatrixInstruction::Mfma; // not generated
+    break;
+  default: // an instruction off its units, types or roots
+    s.matrixInstruction =
+        chance(0.5) ? MatrixInstruction::MmaSync : MatrixInstruction::Wgmma;
+    s.promoteOperands = {0, 1};
+    if (!s.threadTile.empty())
+      s.threadTile.back() = chance(0.5) ? 4 : 0;
+    break;
+  }
+  return encode(s, k);
+}
+
+/// Past the target's limits: `too_many_mapped_dims`, `registers`,
+/// `threads_per_block`, `shared_memory`, `grid_size`.
+json RandomProposer::brokenResources(Schedule s, const KernelInfo &k,
+                                     const KernelFacts &f) {
+  size_t way = index(5);
+  if (way == 0 && f.sizes.size() > kMaxMappedLoops) {
+    llvm::fill(s.threadTile, 1); // a fourth loop on the block
+  } else if (way == 0) {
+    s.splitReduction = 2; // a grid dimension more
+    llvm::fill(s.workgroupTile, 1);
+  } else if (way == 1) { // one workgroup of one thread for everything
+    s.workgroupTile = f.sizes;
+    llvm::fill(s.threadTile, 0);
+  } else if (way == 2) { // one workgroup, one thread per element
+    s.workgroupTile = f.sizes;
+    llvm::fill(s.threadTile, 1);
+  } else if (way == 3) { // whole staged tiles, buffered four times
+    s.workgroupTile = f.sizes;
+    llvm::fill(s.reductionTile, 0);
+    s.pipelineDepth = 4;
+  } else { // no loop on the grid
+    llvm::fill(s.workgroupTile, 0);
+  }
+  return encode(s, k);
+}
+
+/// A workgroup or thread tile that does not divide its loop (or its
+/// workgroup tile), on a loop where one exists.
+json RandomProposer::partialTile(Schedule s, const KernelInfo &k,
+                                 const KernelFacts &f) {
+  std::vector<size_t> loops;
+  for (size_t i = 0; i < f.sizes.size(); ++i)
+    if (f.sizes[i] >= 3)
+      loops.push_back(i);
+  if (loops.empty())
+    return brokenTileList(s, k, f);
+  size_t i = loops[index(loops.size())];
+  auto nonDivisor = [&](int64_t size) {
+    int64_t tile = 2 + index(size - 2); // in [2, size - 1]
+    while (size % tile == 0)
+      tile = tile == size - 1 ? 2 : tile + 1;
+    return tile;
+  };
+  if (chance(0.5) || f.sizes[i] < 4) {
+    s.workgroupTile[i] = nonDivisor(f.sizes[i]);
+  } else {
+    s.workgroupTile[i] = 0;
+    s.threadTile[i] = nonDivisor(f.sizes[i]);
+  }
+  return encode(s, k);
+}
 
 //===----------------------------------------------------------------------===//
 // Replay
