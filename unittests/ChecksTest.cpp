@@ -329,9 +329,9 @@ TEST(ScheduleChecks, TilesDivideTheirLoops) {
       << verdictOf(j, nullptr, k).message;
 }
 
-TEST(ScheduleChecks, SomeLoopIsOnTheGrid) {
-  // With no workgroup loop the kernel's ops stay outside the scheduled
-  // loops ("cannot run on the GPU").
+TEST(ScheduleChecks, ThreadLoopsRunInsideAWorkgroupLoop) {
+  // Thread loops with no workgroup loop around them: the kernel's ops stay
+  // outside the scheduled loops ("cannot run on the GPU").
   KernelInfo k = biasAddKernel();
   json j = {{"version", 1},
             {"workgroup_tile", {0, 0, 0}},
@@ -342,6 +342,13 @@ TEST(ScheduleChecks, SomeLoopIsOnTheGrid) {
   EXPECT_TRUE(contains(v.message, "workgroup_tile tiles no loop")) << v.message;
   // A tile of a loop's whole size puts it on the grid.
   j["workgroup_tile"] = {0, 0, 17};
+  EXPECT_TRUE(verdictOf(j, nullptr, k).accepted)
+      << verdictOf(j, nullptr, k).message;
+  // Without thread loops either, one thread runs the kernel (what the
+  // heuristic gives a kernel whose loops all have one iteration).
+  j["workgroup_tile"] = {0, 0, 0};
+  j["thread_tile"] = {0, 0, 0};
+  k.sinkLoops = k.rootLoops = {1, 1, 1};
   EXPECT_TRUE(verdictOf(j, nullptr, k).accepted)
       << verdictOf(j, nullptr, k).message;
 }

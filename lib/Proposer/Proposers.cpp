@@ -618,8 +618,8 @@ Schedule RandomProposer::draw(const KernelFacts &f, const KernelInfo &k,
       target.vendor == GpuVendor::Nvidia)
     s.pipelineDepth = pick({1, 2, 2, 3, 4});
   s.vectorWidth = vectorWidth(s, k, f);
-  // A kernel's ops run inside its workgroup loops: at least one loop on
-  // the grid, if only in one tile of its whole size.
+  // Thread loops run inside a workgroup loop: at least one loop on the
+  // grid, if only in one tile of its whole size.
   if (!f.sizes.empty() &&
       llvm::all_of(s.workgroupTile, [](int64_t t) { return t == 0; })) {
     size_t i = index(f.sizes.size());
@@ -912,7 +912,7 @@ json RandomProposer::brokenResources(Schedule s, const KernelInfo &k,
     s.workgroupTile = f.sizes;
     llvm::fill(s.reductionTile, 0);
     s.pipelineDepth = 4;
-  } else { // no loop on the grid
+  } else { // thread loops but no loop on the grid
     llvm::fill(s.workgroupTile, 0);
   }
   return encode(s, k);

@@ -39,9 +39,10 @@ Verdict checkMappedLoops(const Schedule &s) {
 /// threads of a block (a partial workgroup tile would give its thread loops
 /// dynamic trip counts) and the per-thread buffers of fused ops (a partial
 /// workgroup or thread tile would size them dynamically). So every tile
-/// divides its loop, and every thread tile its workgroup tile. And a
-/// kernel's ops run inside its workgroup loops, so at least one loop is
-/// on the grid (its whole size is a tile too).
+/// divides its loop, and every thread tile its workgroup tile. And thread
+/// loops are mapped inside a workgroup loop: with thread tiles, at least
+/// one loop is on the grid (its whole size is a tile too). Without either,
+/// the kernel runs whole in one thread.
 Verdict checkWholeTiles(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> sizes = k.sinkParallelSizes(), wg, th;
   effectiveTiles(s, k, wg, th);
@@ -63,13 +64,15 @@ Verdict checkWholeTiles(const Schedule &s, const KernelInfo &k) {
                         "mapping cannot take; use a divisor",
                         th[i], wg[i], i));
   }
-  if (!sizes.empty() &&
-      llvm::all_of(s.workgroupTile, [](int64_t t) { return t == 0; }))
+  auto none = [](const std::vector<int64_t> &tiles) {
+    return llvm::all_of(tiles, [](int64_t t) { return t == 0; });
+  };
+  if (none(s.workgroupTile) && !none(s.threadTile))
     return Verdict::reject(
         Reason::GridSize,
-        "workgroup_tile tiles no loop: a kernel's ops run inside its "
-        "workgroup loops, so at least one loop must be on the grid (a "
-        "tile of the loop's whole size is fine)");
+        "workgroup_tile tiles no loop but thread_tile does: thread loops "
+        "run inside a workgroup loop, so at least one loop must be on the "
+        "grid (a tile of the loop's whole size is fine)");
   return Verdict::accept();
 }
 
