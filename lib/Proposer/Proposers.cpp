@@ -155,7 +155,7 @@ int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles) {
       break;
     }
   int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
-  if (!isLinalg(kernel.ops[kernel.sinkIndex].kind))
+  if (!isLinalg(kernel.ops[kernel.sinkIndex].kind) || kernel.stridedReads)
     vector = 1;
   // A contraction reading a transpose fused into its kernel, over a tiled
   // reduction, reads that operand across its vectors at every step: each

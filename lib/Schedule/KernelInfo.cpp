@@ -135,6 +135,11 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
   root = sink = nullptr;
   for (auto [i, op] : llvm::enumerate(ops)) {
     info.ops.push_back({opKindOf(op), op->getName().getStringRef().str()});
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+        linalgOp && linalgOp.getNumReductionLoops() == 0)
+      for (OpOperand *input : linalgOp.getDpsInputOperands())
+        if (!linalgOp.getMatchingIndexingMap(input).isProjectedPermutation())
+          info.stridedReads = true;
     std::vector<int64_t> users;
     for (Operation *user : op->getUsers())
       if (indexOf.count(user))

@@ -74,6 +74,10 @@ struct KernelInfo {
   /// by, or -1 when the index is not a single loop (e.g. a convolution
   /// window); empty if the root is not a linalg op.
   std::vector<std::vector<int64_t>> rootInputLoops;
+  /// Whether an elementwise op of the kernel (no reduction loop) reads an
+  /// operand through offsets or strides (a slice): the vectorizer takes
+  /// only projected permutations there.
+  bool stridedReads = false;
   /// Element type of each root operand, inputs then inits.
   std::vector<Type> rootOperandTypes;
   double flops = 0;        // arithmetic of the root, 2 per multiply-add
