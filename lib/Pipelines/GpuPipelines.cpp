@@ -58,6 +58,11 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // Shared tiles with rows of whole 64-byte chunks get padded rows (no bank
   // conflicts when warps read them down the columns).
   pm.addPass(createPadSharedBuffersPass());
+  // Each output of a reduction with lanes is combined by its lanes
+  // (shuffles), not by one thread.
+  LowerLaneCombinesPassOptions laneCombines;
+  laneCombines.subgroupSize = amd ? 64 : 32;
+  pm.addPass(createLowerLaneCombinesPass(laneCombines));
   MapKernelsToGpuPassOptions mapping;
   // AMDGPU keeps stack memory in address space 5.
   mapping.privateAddressSpace = amd ? 5 : 0;

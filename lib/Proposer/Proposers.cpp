@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Proposer/Proposer.h"
+
+#include "ReductionHeuristic.h"
 #include "kgen/Support/BoundedJson.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -269,7 +271,8 @@ std::optional<Schedule> stagedGemm(const KernelInfo &kernel,
 } // namespace
 
 Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
-                                       const TargetDescription &target) {
+                                       const TargetDescription &target,
+                                       bool lanes) {
   Schedule schedule;
   chooseTiles(kernel, schedule);
   fitGrid(kernel, target, schedule);
@@ -283,6 +286,10 @@ Schedule mlir::kgen::heuristicSchedule(const KernelInfo &kernel,
   if (!kernel.rootReductionSizes().empty() && kernel.matmulLike())
     if (std::optional<Schedule> staged = stagedGemm(kernel, target, schedule))
       return *staged;
+  if (lanes)
+    if (std::optional<Schedule> rows =
+            laneReductionSchedule(kernel, target, schedule))
+      return *rows;
   return schedule; // other limits hold by construction (<= 256 threads)
 }
 

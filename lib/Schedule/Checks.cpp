@@ -332,6 +332,10 @@ Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
                         "{1} limit: tile the reduction or use vector_width 1",
                         elements, kMaxVectorElements));
   }
+  // With lanes the vectors run along the root's reduction loop, and a
+  // sink with no loop past the root's outputs has none to vectorize.
+  if (lanesOnlyVectors(s, k))
+    return Verdict::accept();
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
   if (size_t v = innermostThreadTiled(s);
@@ -341,6 +345,69 @@ Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
         llvm::formatv("vector_width {0} does not divide the innermost "
                       "thread tile {1}",
                       s.vectorWidth, th[v]));
+  return Verdict::accept();
+}
+
+/// reduction_lanes splits the root (a linalg.generic whose body combines
+/// into its output) into per-lane partials and their combination
+/// (docs/schedules.md). Each thread of the block is one lane of one
+/// output, so the root's parallel loops take one index per thread, and
+/// the sink's thread loops, which run on the same block, must fit it:
+/// the combination's shuffles need every lane present.
+Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k) {
+  auto reject = [](const llvm::Twine &message) {
+    return Verdict::reject(Reason::ReductionLanes, message.str());
+  };
+  if (k.ops[k.rootIndex].kind != OpKind::Generic)
+    return reject("reduction_lanes needs a linalg.generic root; this "
+                  "kernel's root is " + k.ops[k.rootIndex].name);
+  if (!s.promoteOperands.empty() || usesMatrixInstruction(s))
+    return reject("reduction_lanes cannot be combined with "
+                  "promote_operands or a matrix instruction");
+  Type partial = k.rootOperandTypes.back();
+  if (!partial.isF32() && !partial.isF16() && !partial.isBF16() &&
+      !partial.isInteger(32))
+    return reject("lanes combine f32, f16, bf16 or i32 partials with "
+                  "shuffles; this root accumulates in another type");
+  for (int64_t op = 0; op < k.numOps(); ++op)
+    if (llvm::is_contained(k.consumers[op], k.rootIndex) &&
+        !llvm::is_contained(k.rootInitProducers, op))
+      return reject(llvm::formatv(
+          "with reduction_lanes the root reads kernel arguments only; op "
+          "{0} ({1}) computes one of its inputs (lanes read their share "
+          "of the root's inputs from memory)",
+          op, k.ops[op].name));
+  for (int64_t op : k.rootInitProducers)
+    if (k.ops[op].kind != OpKind::Fill)
+      return reject(llvm::formatv(
+          "with reduction_lanes the root's initial value comes from a "
+          "linalg.fill; op {0} ({1}) computes it",
+          op, k.ops[op].name));
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  size_t rows = rootParallelCount(k);
+  for (size_t i = 0; i < rows; ++i)
+    if (th[i] != 1)
+      return reject(llvm::formatv(
+          "with reduction_lanes each thread is one lane of one output: the "
+          "thread tile of the root's parallel loop {0} must be 1 (it is "
+          "{1})",
+          i, th[i]));
+  std::vector<int64_t> block = laneBlockDims(s, k);
+  if (block.size() > kMaxMappedLoops)
+    return reject(llvm::formatv("the lanes take the block's x dimension, so "
+                                "at most {0} of the root's parallel loops "
+                                "can be thread-tiled",
+                                kMaxMappedLoops - 1));
+  std::vector<int64_t> sink = sinkThreadDims(s, k);
+  for (size_t d = 0; d < sink.size(); ++d)
+    if (d >= block.size() || sink[d] > block[d])
+      return reject(llvm::formatv(
+          "the sink's thread loops make a block of {0} (x first), which "
+          "does not fit the lanes' block {1}: the shuffles combining the "
+          "lanes need the block to be exactly the lanes' (give the sink "
+          "fewer threads along each dimension)",
+          formatList(sink), formatList(block)));
   return Verdict::accept();
 }
 
@@ -395,6 +462,9 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
     return v;
   if (Verdict v = checkVectorWidth(s, k); !v.accepted)
     return v;
+  if (s.reductionLanes > 1)
+    if (Verdict v = checkLaneSchedule(s, k); !v.accepted)
+      return v;
   // After the specific rules, which say more about a tile that breaks them.
   if (Verdict v = checkWholeTiles(s, k); !v.accepted)
     return v;

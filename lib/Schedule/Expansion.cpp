@@ -50,14 +50,15 @@ enum class Level { Block, Thread, Warp, Warpgroup };
 
 /// gpu mapping attributes for the non-zero tiles, innermost loop on x
 /// (`linear`: on linear_dim_0, the fastest-varying part of the linear
-/// thread id).
+/// thread id), or `skip` dimensions further (y for 1).
 ArrayAttr mapping(MLIRContext *ctx, const std::vector<int64_t> &tiles,
-                  Level level, bool linear = false) {
+                  Level level, bool linear = false, int64_t skip = 0) {
   SmallVector<Attribute> attrs;
   int64_t count = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
   auto first = linear ? gpu::MappingId::LinearDim0 : gpu::MappingId::DimX;
   for (int64_t i = count - 1; i >= 0; --i) {
-    auto id = static_cast<gpu::MappingId>(static_cast<int64_t>(first) + i);
+    auto id = static_cast<gpu::MappingId>(static_cast<int64_t>(first) + i +
+                                          skip);
     switch (level) {
     case Level::Block:
       attrs.push_back(gpu::GPUBlockMappingAttr::get(ctx, id));
@@ -141,10 +142,17 @@ private:
   void matchOps();
   void splitReduction();
 
+  // Lanes cooperating on each output (reduction_lanes).
+  void splitLanes();
+  Value fuseLaneStages(Value containing);
+  void laneLevel();
+  void tileLanePartials(const std::vector<int64_t> &rowTiles);
+  void tileLaneCombine(std::vector<int64_t> rowTiles);
+
   // Tile levels and fusion.
-  void fuseInto(Value containing, llvm::function_ref<bool(int64_t)> skip);
+  Value fuseInto(Value containing, llvm::function_ref<bool(int64_t)> skip);
   void tileLevel(const std::vector<int64_t> &tiles, Level loops,
-                 bool linear = false);
+                 bool linear = false, int64_t skip = 0);
   Value vectorLevel(Value handle, const std::vector<bool> &parallel,
                     llvm::function_ref<bool(int64_t)> skip);
   void tileReduction();
@@ -183,10 +191,12 @@ private:
   Value payload; // the kernel function
 
   std::vector<int64_t> fuseOrder; // the fused ops, consumers first
-  bool rootIsSink, rootFused, promote, vectorize, reductionTiled;
+  bool rootIsSink, rootFused, promote, vectorize, reductionTiled, lanes;
   std::optional<int64_t> accumulatorInit;
 
   Value sinkHandle, rootHandle, unfusedRoot, reductionLoop;
+  /// With lanes: the per-lane partial stage of the root and its fill.
+  Value lanePartial, laneFill;
   std::map<int64_t, Value> handles; // latest handle of each fused op
   int level = 0;                    // tile levels made so far
   /// Vector level: W elements of the innermost thread-tiled loop and one
@@ -221,9 +231,14 @@ ScheduleExpander::ScheduleExpander(const Schedule &s, const KernelInfo &k,
   rootIsSink = k.rootIndex == k.sinkIndex;
   rootFused = llvm::is_contained(s.fuse, k.rootIndex);
   promote = !s.promoteOperands.empty();
-  vectorize = s.vectorWidth > 1 && !k.sinkParallelSizes().empty();
+  lanes = s.reductionLanes > 1;
+  // With lanes the vectors of the root run along its reduction loop (the
+  // partial stage's own vector level); the sink's vector level is built
+  // as usual when the sink is another op.
+  vectorize = s.vectorWidth > 1 && !k.sinkParallelSizes().empty() &&
+              !lanesOnlyVectors(s, k);
   reductionTiled =
-      s.splitReduction <= 1 &&
+      s.splitReduction <= 1 && !lanes &&
       llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; });
   accumulatorInit = promotedAccumulatorInit(s, k);
   vectorTiles.assign(k.sinkParallelSizes().size(), 1);
@@ -235,13 +250,17 @@ void ScheduleExpander::expand() {
   matchOps();
   if (s.splitReduction > 1)
     splitReduction();
+  if (lanes)
+    splitLanes();
   tileLevel(s.workgroupTile, Level::Block);
   rootHandle = currentRoot();
-  if (!promote)
+  if (lanes)
+    laneLevel();
+  else if (!promote)
     threadLevel();
   else
     stagedLevel();
-  if (vectorize)
+  if (vectorize || !toVectorize.empty())
     vectorizeAndLower();
 }
 
@@ -287,7 +306,7 @@ void ScheduleExpander::matchOps() {
 }
 
 bool ScheduleExpander::ownThreadLoops(int64_t op) const {
-  return promote &&
+  return (promote || lanes) &&
          (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op));
 }
 
@@ -337,14 +356,139 @@ void ScheduleExpander::splitReduction() {
 }
 
 //===----------------------------------------------------------------------===//
+// Lanes cooperating on each output
+//===----------------------------------------------------------------------===//
+
+/// The root's reduction loop of size N becomes N / (L * W) steps (k) of L
+/// lanes (l) reading W contiguous elements (w) each: element
+/// (k * L + l) * W + w, so the lanes of a step read one contiguous run
+/// (coalesced, 16-byte vectors). split_reduction with inner_parallel makes
+/// exactly that: a partial stage with a parallel loop of L * W partials
+/// (inner) and the k loop, and a combining stage reducing the partials.
+/// The combining stage takes the root's place.
+void ScheduleExpander::splitLanes() {
+  int64_t outputRank = llvm::count(k.rootParallel, true);
+  Value root = rootIsSink ? sinkHandle : handles[k.rootIndex];
+  auto split = transform::SplitReductionOp::create(
+      b, root, s.reductionLanes * s.vectorWidth, outputRank,
+      /*innerParallel=*/true);
+  lanePartial = split.getSplitLinalgOp();
+  laneFill = split.getFillOp();
+  if (rootIsSink)
+    sinkHandle = split.getCombiningLinalgOp();
+  else
+    handles[k.rootIndex] = split.getCombiningLinalgOp();
+}
+
+/// The partial stage and its fill join the workgroup loop after the
+/// combining stage that reads them; the partials live in workgroup memory,
+/// where the combination reads them. So do the combined outputs when the
+/// sink's threads read them (the root's fill writes them first).
+Value ScheduleExpander::fuseLaneStages(Value containing) {
+  if (!rootIsSink)
+    for (int64_t op : k.rootInitProducers)
+      promoteInit(handles[op]);
+  auto partial =
+      transform::FuseIntoContainingOp::create(b, lanePartial, containing);
+  lanePartial = partial.getFusedOp();
+  auto fill = transform::FuseIntoContainingOp::create(
+      b, laneFill, partial.getNewContainingOp());
+  laneFill = fill.getFusedOp();
+  promoteInit(laneFill);
+  return fill.getNewContainingOp();
+}
+
+/// Three thread loops on one block (x: the lanes; y, z: the root's
+/// thread-tiled parallel loops, one output per thread): the partials, their
+/// combination (marked for kgen-lower-lane-combines), then the sink's own
+/// thread loop when the sink is a consumer of the root.
+void ScheduleExpander::laneLevel() {
+  size_t rows = llvm::count(k.rootParallel, true);
+  std::vector<int64_t> rowTiles(s.threadTile.begin(),
+                                s.threadTile.begin() + rows);
+  tileLanePartials(rowTiles);
+  tileLaneCombine(rowTiles);
+  if (rootIsSink)
+    return;
+  // A sink on the outputs alone (no loop along the row) leaves x to the
+  // lanes, as the partials' loop does.
+  tileLevel(s.threadTile, Level::Thread, /*linear=*/false,
+            /*skip=*/lanesOnlyVectors(s, k) ? 1 : 0);
+  if (!vectorize)
+    return;
+  auto skip = [this](int64_t op) { return skipInVectorLoop(op); };
+  sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, skip);
+  toVectorize.push_back(sinkHandle);
+  for (int64_t op : fuseOrder)
+    if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
+      toVectorize.push_back(handles[op]);
+}
+
+/// Partials: loops (rows..., k, partial); each thread takes one output and
+/// W partials, its lane's vector, and walks k by reduction_tile vectors at
+/// a time.
+void ScheduleExpander::tileLanePartials(const std::vector<int64_t> &rowTiles) {
+  std::vector<int64_t> tiles(rowTiles), mapped(rowTiles);
+  tiles.push_back(0); // k
+  tiles.push_back(s.vectorWidth);
+  mapped.push_back(s.vectorWidth);
+  auto tiled =
+      tileForall(lanePartial, tiles, mapping(ctx, mapped, Level::Thread));
+  laneFill = transform::FuseIntoContainingOp::create(b, laneFill,
+                                                     tiled.getForallOp())
+                 .getFusedOp();
+  Value step = tiled.getTiledOp();
+  if (s.reductionTile[0]) {
+    std::vector<int64_t> stepTiles(rowTiles.size() + 2, 0);
+    stepTiles[rowTiles.size()] = s.reductionTile[0];
+    step = tileFor(step, stepTiles, /*loops=*/1).getTiledLinalgOp();
+  }
+  if (s.vectorWidth > 1) {
+    toVectorize.push_back(laneFill);
+    toVectorize.push_back(step);
+  }
+}
+
+/// The combination: one thread per output here (the CPU runs it as such);
+/// on a GPU kgen-lower-lane-combines spreads it over the output's lanes.
+/// With no thread-tiled parallel loop (one output per workgroup), the
+/// outermost loop, of one iteration, still makes the thread loop.
+void ScheduleExpander::tileLaneCombine(std::vector<int64_t> rowTiles) {
+  if (llvm::all_of(rowTiles, [](int64_t t) { return t == 0; }))
+    rowTiles.front() = 1;
+  std::vector<int64_t> tiles(rowTiles);
+  tiles.push_back(0); // the partials
+  auto tiled = tileForall(currentRoot(), tiles,
+                          mapping(ctx, rowTiles, Level::Thread));
+  Value lanesParam = transform::ParamConstantOp::create(
+      b, transform::ParamType::get(ctx, b.getI64Type()),
+      b.getI64IntegerAttr(s.reductionLanes));
+  transform::AnnotateOp::create(b, tiled.getTiledOp(), kLaneCombineAttr,
+                                lanesParam);
+  Value containing = tiled.getForallOp();
+  for (int64_t op : fuseOrder) {
+    if (!llvm::is_contained(k.rootInitProducers, op))
+      continue;
+    auto fused =
+        transform::FuseIntoContainingOp::create(b, handles[op], containing);
+    handles[op] = fused.getFusedOp();
+    containing = fused.getNewContainingOp();
+  }
+  if (rootIsSink)
+    sinkHandle = tiled.getTiledOp();
+  else
+    handles[k.rootIndex] = tiled.getTiledOp();
+}
+
+//===----------------------------------------------------------------------===//
 // Tile levels and fusion
 //===----------------------------------------------------------------------===//
 
 /// Fuses the fused ops, consumers first, into `containing` (the loop just
 /// made), except those `skip` names; each op's handle follows it to its
-/// copy.
-void ScheduleExpander::fuseInto(Value containing,
-                                llvm::function_ref<bool(int64_t)> skip) {
+/// copy. Returns the loop's latest handle.
+Value ScheduleExpander::fuseInto(Value containing,
+                                 llvm::function_ref<bool(int64_t)> skip) {
   for (int64_t op : fuseOrder) {
     if (skip(op))
       continue;
@@ -353,22 +497,25 @@ void ScheduleExpander::fuseInto(Value containing,
     handles[op] = fused.getFusedOp();
     containing = fused.getNewContainingOp();
   }
+  return containing;
 }
 
 /// Tiles the sink by `tiles` onto `loops` (blocks or threads) and fuses the
 /// fused ops into the new loop.
 void ScheduleExpander::tileLevel(const std::vector<int64_t> &tiles, Level loops,
-                                 bool linear) {
+                                 bool linear, int64_t skip) {
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
     return;
   auto tiled = tileForall(sinkHandle, tileList(k.sinkParallel, tiles, true),
-                          mapping(ctx, tiles, loops, linear));
+                          mapping(ctx, tiles, loops, linear, skip));
   sinkHandle = tiled.getTiledOp();
   // A fused tensor.pad becomes an scf.if around a smaller pad, which
   // cannot be fused again: pads are tiled per workgroup only.
-  fuseInto(tiled.getForallOp(), [&](int64_t op) {
+  Value containing = fuseInto(tiled.getForallOp(), [&](int64_t op) {
     return level > 0 && (k.ops[op].kind == OpKind::Pad || ownThreadLoops(op));
   });
+  if (lanes && level == 0)
+    fuseLaneStages(containing);
   ++level;
 }
 

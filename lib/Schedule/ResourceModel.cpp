@@ -114,6 +114,33 @@ std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
   return std::nullopt;
 }
 
+std::vector<int64_t> sinkThreadDims(const Schedule &s, const KernelInfo &k) {
+  std::vector<int64_t> wg, th, dims;
+  effectiveTiles(s, k, wg, th);
+  // Such a sink keeps off x, the lanes' dimension (the expansion maps it
+  // one dimension up).
+  if (lanesOnlyVectors(s, k))
+    dims.push_back(1);
+  for (size_t i = wg.size(); i-- > 0;)
+    if (s.threadTile[i])
+      dims.push_back(ceilDiv(wg[i], th[i]));
+  return dims;
+}
+
+size_t rootParallelCount(const KernelInfo &k) {
+  return std::min<size_t>(llvm::count(k.rootParallel, true),
+                          k.sinkParallelSizes().size());
+}
+
+std::vector<int64_t> laneBlockDims(const Schedule &s, const KernelInfo &k) {
+  std::vector<int64_t> wg, th, dims = {s.reductionLanes};
+  effectiveTiles(s, k, wg, th);
+  for (size_t i = rootParallelCount(k); i-- > 0;)
+    if (s.threadTile[i])
+      dims.push_back(ceilDiv(wg[i], th[i]));
+  return dims;
+}
+
 } // namespace mlir::kgen::detail
 
 //===----------------------------------------------------------------------===//
@@ -121,6 +148,9 @@ std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
 //===----------------------------------------------------------------------===//
 
 int64_t mlir::kgen::threadsPerBlock(const Schedule &s, const KernelInfo &k) {
+  // Rung 2 keeps the sink's thread loops within the lanes' block.
+  if (s.reductionLanes > 1)
+    return product(laneBlockDims(s, k));
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
   int64_t threads = tileThreads(s);
@@ -148,6 +178,10 @@ int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
   int64_t accumulators = 1;
   for (int64_t t : th)
     accumulators *= t;
+  // With lanes a thread holds its vector of partials; the sink's thread
+  // tile is walked a vector at a time.
+  if (s.reductionLanes > 1)
+    accumulators = 2 * s.vectorWidth;
   int64_t inputs =
       static_cast<int64_t>(k.rootInputLoops.size()) * s.vectorWidth * 2;
   if (usesMatrixInstruction(s)) {
@@ -169,6 +203,10 @@ int64_t mlir::kgen::vectorElements(const Schedule &s, const KernelInfo &k) {
   // reduction step.
   int64_t elements = s.vectorWidth;
   std::vector<int64_t> reductions = k.rootReductionSizes();
+  // With lanes, each lane's step reads reduction_tile vectors (all of its
+  // share when untiled).
+  if (s.reductionLanes > 1 && reductions.size() == 1)
+    reductions[0] /= s.reductionLanes * s.vectorWidth;
   for (size_t i = 0; i < reductions.size(); ++i)
     elements *= s.reductionTile[i] ? s.reductionTile[i] : reductions[i];
   return elements;
@@ -196,6 +234,16 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
         sharedBufferBytes(wg, std::max<int64_t>(k.elementBytes, 4));
     bytes +=
         wgmma ? atomAlignedBytes(accumulator) : alignedBufferBytes(accumulator);
+  }
+  // With lanes, each lane's partials (a vector per lane and output), and a
+  // partial per warp (32 lanes at the least) to combine across warps.
+  if (s.reductionLanes > 1) {
+    int64_t outputs = product(laneBlockDims(s, k)) / s.reductionLanes;
+    int64_t partialBytes = std::max<int64_t>(k.elementBytes, 4);
+    bytes += alignedBufferBytes(outputs * s.reductionLanes * s.vectorWidth *
+                                partialBytes);
+    if (s.reductionLanes > 32)
+      bytes += alignedBufferBytes(outputs * (s.reductionLanes / 32) * 4);
   }
   // In dynamic shared memory (past 48 KB), which is only 16-byte aligned,
   // wgmma's buffers start at the first atom-aligned byte.

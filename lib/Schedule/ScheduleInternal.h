@@ -64,6 +64,26 @@ struct MatmulLoops {
 };
 std::optional<MatmulLoops> matmulLoops(const KernelInfo &k);
 
+/// Blocks of threads per dimension, x first, that the thread loops of the
+/// sink make (its innermost thread-tiled loop on x).
+std::vector<int64_t> sinkThreadDims(const Schedule &s, const KernelInfo &k);
+
+/// With reduction_lanes: the root's parallel loops, which line up with the
+/// sink's first ones (kernels fuse only elementwise consumers of a root).
+size_t rootParallelCount(const KernelInfo &k);
+/// With reduction_lanes: the block, x first. The lanes of each output are
+/// consecutive along x, and the root's thread-tiled parallel loops
+/// (innermost first) take y and z.
+std::vector<int64_t> laneBlockDims(const Schedule &s, const KernelInfo &k);
+
+/// With reduction_lanes, whether vector_width applies to the lanes' reads
+/// only: the sink has no loop past the root's outputs (it is the root, or
+/// elementwise on its outputs).
+inline bool lanesOnlyVectors(const Schedule &s, const KernelInfo &k) {
+  return s.reductionLanes > 1 &&
+         k.sinkParallelSizes().size() <= rootParallelCount(k);
+}
+
 /// The loop that vector_width applies to: the innermost sink parallel loop
 /// with a non-zero thread tile (the innermost loop if there is none).
 size_t innermostThreadTiled(const Schedule &s);

@@ -8,6 +8,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <set>
 
@@ -33,6 +34,7 @@ nlohmann::json Schedule::toJson() const {
           {"promote_operands", promoteOperands},
           {"pipeline_depth", pipelineDepth},
           {"split_reduction", splitReduction},
+          {"reduction_lanes", reductionLanes},
           {"matrix_instruction",
            stringifyMatrixInstruction(matrixInstruction).str()}};
 }
@@ -136,6 +138,23 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "Split the root's single reduction loop into this many "
                    "chunks reduced in parallel, then combined (0 = no "
                    "split). Only when the root is the sink.")},
+        {"reduction_lanes",
+         described({{"type", "integer"},
+                    {"minimum", 1},
+                    {"maximum", kMaxReductionLanes}},
+                   "Threads cooperating on each output of the root's single "
+                   "reduction loop (the innermost), a power of two (1 = one "
+                   "thread per output). Lane l reduces the vectors of "
+                   "vector_width elements at offsets (k * lanes + l) * "
+                   "vector_width, then the lanes combine their partials "
+                   "with warp shuffles and, past a warp, shared memory. "
+                   "lanes * vector_width must divide the reduction loop; "
+                   "reduction_tile then counts the vectors per lane per "
+                   "step. The block's x dimension is the lanes; the thread "
+                   "tile of each of the root's parallel loops must be 1, "
+                   "and the sink's other thread loops must fit the block. "
+                   "Not with split_reduction, promote_operands or "
+                   "matrix_instruction.")},
         {"pipeline_depth",
          described({{"type", "integer"},
                     {"minimum", 1},
@@ -232,7 +251,7 @@ std::optional<Schedule> readFields(const json &j, const KernelInfo &kernel,
       "version",          "workgroup_tile", "thread_tile",
       "reduction_tile",   "fuse",           "vector_width",
       "promote_operands", "pipeline_depth", "matrix_instruction",
-      "split_reduction"};
+      "split_reduction",  "reduction_lanes"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) {
       verdict = Verdict::reject(Reason::Schema, "unknown field '" + it.key() + "'");
@@ -257,6 +276,7 @@ std::optional<Schedule> readFields(const json &j, const KernelInfo &kernel,
       !readInt(j, "vector_width", s.vectorWidth, verdict) ||
       !readInt(j, "pipeline_depth", s.pipelineDepth, verdict) ||
       !readInt(j, "split_reduction", s.splitReduction, verdict) ||
+      !readInt(j, "reduction_lanes", s.reductionLanes, verdict) ||
       !readMatrixInstruction(j, s.matrixInstruction, verdict))
     return std::nullopt;
   if (!j.contains("fuse"))
@@ -295,6 +315,40 @@ bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
   return true;
 }
 
+/// reduction_lanes: a power of two whose lanes, each reading vectors of
+/// vector_width, share the root's single (innermost) reduction loop
+/// evenly. The reduction tile then counts vectors per lane, so
+/// `reductions` becomes the vectors each lane reads.
+bool checkLaneRanges(const Schedule &s, const KernelInfo &kernel,
+                     std::vector<int64_t> &reductions, Verdict &verdict) {
+  auto reject = [&](const llvm::Twine &message) {
+    verdict = Verdict::reject(Reason::ReductionLanes, message.str());
+    return false;
+  };
+  if (s.reductionLanes < 1 || s.reductionLanes > kMaxReductionLanes ||
+      !llvm::isPowerOf2_64(s.reductionLanes))
+    return reject(llvm::formatv("reduction_lanes {0} is not a power of two "
+                                "in [1, {1}]",
+                                s.reductionLanes, kMaxReductionLanes));
+  if (s.reductionLanes == 1)
+    return true;
+  if (reductions.size() != 1 || kernel.rootParallel.back())
+    return reject("reduction_lanes needs a root with exactly one reduction "
+                  "loop, the innermost");
+  if (s.splitReduction > 1)
+    return reject("reduction_lanes cannot be combined with split_reduction");
+  if (!llvm::is_contained(kVectorWidths, s.vectorWidth))
+    return true; // the vector_width check names it
+  int64_t share = s.reductionLanes * s.vectorWidth;
+  if (reductions[0] % share != 0)
+    return reject(llvm::formatv(
+        "reduction_lanes {0} times vector_width {1} does not divide the "
+        "reduction loop of {2}: every lane reads whole vectors",
+        s.reductionLanes, s.vectorWidth, reductions[0]));
+  reductions[0] /= share;
+  return true;
+}
+
 /// The split, the tiles against the kernel's loops, and the ranges of the
 /// scalar fields.
 bool checkRanges(const Schedule &s, const KernelInfo &kernel,
@@ -328,6 +382,8 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
     }
     reductions[0] /= s.splitReduction;
   }
+  if (!checkLaneRanges(s, kernel, reductions, verdict))
+    return false;
   if (!checkTiles("workgroup_tile", s.workgroupTile, parallel, verdict) ||
       !checkTiles("thread_tile", s.threadTile, parallel, verdict) ||
       !checkTiles("reduction_tile", s.reductionTile, reductions, verdict))

@@ -19,6 +19,7 @@ constexpr std::pair<Reason, llvm::StringLiteral> kReasonNames[] = {
     {Reason::VectorWidth, "vector_width"},
     {Reason::PipelineDepth, "pipeline_depth"},
     {Reason::SplitReduction, "split_reduction"},
+    {Reason::ReductionLanes, "reduction_lanes"},
     {Reason::TooManyMappedDims, "too_many_mapped_dims"},
     {Reason::IllegalFusion, "illegal_fusion"},
     {Reason::PromoteOperand, "promote_operand"},

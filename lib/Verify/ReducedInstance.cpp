@@ -215,7 +215,11 @@ std::map<unsigned, Cut> scheduleCuts(SizeClasses &classes, Operation *sink,
         kReducedWorkgroupTiles);
     ++parallel;
   }
+  // A step of the reduction covers the tile in every chunk of a split, and
+  // in every lane's vectors with reduction_lanes.
   int64_t chunks = std::max<int64_t>(schedule.splitReduction, 1);
+  if (schedule.reductionLanes > 1)
+    chunks = schedule.reductionLanes * schedule.vectorWidth;
   int64_t steps = std::max(kReducedReductionSteps, schedule.pipelineDepth + 1);
   for (unsigned i = 0, reduction = 0; i < info.rootLoops.size(); ++i) {
     if (info.rootParallel[i])

@@ -261,7 +261,10 @@ struct ScheduleKernelsPass final
                              const ProposalDriver<Candidate>::CheckFn &check,
                              const ProposalDriver<Candidate>::RecordFn &record) {
     std::vector<Schedule> forms = {heuristicSchedule(info, chip)};
-    llvm::append_range(forms, simplerSchedules(forms.front()));
+    // Without lanes, the row-per-thread form is the simpler one.
+    if (forms.front().reductionLanes > 1)
+      forms.push_back(heuristicSchedule(info, chip, /*lanes=*/false));
+    llvm::append_range(forms, simplerSchedules(forms.back()));
     size_t next = 0;
     ProposalDriver<Candidate> fallback(
         check, record, {static_cast<unsigned>(forms.size()), false});

@@ -370,6 +370,18 @@ reduce_case("mean", S(257), [0], False)
 reduce_case("max", S(7, 13), [1], False, nan=0.05, tag="_nan_propagation")
 reduce_case("min", S(7, 13), [0], True, nan=0.05, tag="_nan_propagation")
 
+# Row lengths for lanes cooperating on a row (reduction_lanes): the
+# heuristic gives 1000 two lanes of 4-wide vectors, 8192 a block of 512
+# lanes, 256 a warp; 1, 7 and 4097 have no even split and stay one thread
+# per row. 1xN and Nx1 are one row and rows of one.
+for _n in (1, 7, 256, 1000, 4097, 8192):
+    reduce_case("sum", S(3, _n), [1], False)
+reduce_case("sum", S(1, 8192), [1], True)
+reduce_case("sum", S(8192, 1), [1], False)
+reduce_case("mean", S(2, 4, 1000), [2], False)
+reduce_case("max", S(3, 8192), [1], False, nan=0.001, tag="_nan_propagation")
+reduce_case("min", S(4, 1000), [1], True, nan=0.01, tag="_nan_propagation")
+
 
 # ---------------------------------------------------------------------------
 # Softmax, normalizations
@@ -392,6 +404,9 @@ for _op in ("softmax", "log_softmax"):
     softmax_case(_op, S(3, 5, 7), 0)
     softmax_case(_op, S(3, 5, 7), 2, low=-60.0, high=60.0, tag="_large")
     softmax_case(_op, S(1, 33), 1, low=-5.0, high=5.0)
+    # Lanes: a block per 8192-long row, a warp per 256-long one.
+    softmax_case(_op, S(2, 8192), 1, low=-5.0, high=5.0)
+    softmax_case(_op, S(6, 256), 1, low=-60.0, high=60.0, tag="_large")
 
 
 def layer_norm_case(tag, shape, ns, weight, bias, eps, low=-1.0, high=1.0):
@@ -429,6 +444,8 @@ layer_norm_case("3x5x7_ns5x7_bias_only", S(3, 5, 7), [5, 7], False, True, 1e-5)
 layer_norm_case("3x5x7_ns7_eps0.01", S(3, 5, 7), [7], True, True, 1e-2)
 layer_norm_case("ns31_1d", S(31), [31], True, True, 1e-5)
 layer_norm_case("4x33_offset_mean", S(4, 33), [33], True, True, 1e-5, low=2.0, high=4.0)
+layer_norm_case("3x8192_lanes", S(3, 8192), [8192], True, True, 1e-5)
+layer_norm_case("5x1000_lanes_offset_mean", S(5, 1000), [1000], True, True, 1e-5, low=2.0, high=4.0)
 
 
 def rms_norm_ref(x, ns, w, eps):
@@ -462,6 +479,8 @@ rms_norm_case("7x13_ns13_weight_default_eps", S(7, 13), [13], True, None)
 # the default eps value shows in the result.
 rms_norm_case("4x16_ns16_small_default_eps", S(4, 16), [16], False, None, low=-0.03, high=0.03)
 rms_norm_case("2x3x4_ns3x4_noweight_default_eps", S(2, 3, 4), [3, 4], False, None)
+rms_norm_case("3x8192_lanes", S(3, 8192), [8192], True, 1e-6)
+rms_norm_case("4x256_lanes", S(4, 256), [256], False, 1e-6)
 
 
 # ---------------------------------------------------------------------------

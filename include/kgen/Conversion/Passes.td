@@ -302,6 +302,47 @@ def LowerMatrixInstructionsPass
   ];
 }
 
+def LowerLaneCombinesPass
+    : Pass<"kgen-lower-lane-combines", "::mlir::ModuleOp"> {
+  let summary = "Combinations of reduction lanes' partials to subgroup shuffles";
+  let description = [{
+    A schedule with `reduction_lanes: L` computes each output of its
+    reduction root in two stages: L lanes (consecutive threads along x)
+    each reduce a lane-interleaved share of the row into W partials
+    (`vector_width`) in workgroup memory; then a thread loop with one
+    thread per output combines the L * W partials, an op the expansion
+    marks `kgen.lane_combine = L`. After bufferization this pass gives
+    that loop its lanes back (the loop gains an innermost dimension of L
+    on `#gpu.thread<x>`, its own dimensions moving up to y and z): lane l
+    combines its own W partials (one vector load), the lanes of a subgroup
+    combine with a butterfly of `gpu.shuffle xor` (`shfl.sync.bfly` on
+    NVIDIA, `ds_bpermute` on AMD), and with more lanes than a subgroup the
+    subgroups' results meet in workgroup memory after a `gpu.barrier`,
+    every lane combining them in subgroup order. Lane 0 then folds the
+    result into the output; the loop's other writes (the output's fill)
+    also run on lane 0 only. f16 and bf16 partials are combined in f32.
+
+    The marked op must be a linalg.generic on buffers whose body is one
+    op combining the partial and the output, alone in a thread-mapped
+    scf.forall of at most two dimensions; anything else is an error. On
+    the CPU the mark is ignored and the op runs as loops (one thread per
+    output), which is what the verifier's numerical rung checks.
+
+    - `subgroup-size`: 32 on NVIDIA, 64 on AMD's wave64 chips.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+  let options = [
+    Option<"subgroupSize", "subgroup-size", "int64_t", "32",
+           "Lanes of a subgroup (warp or wave)">,
+  ];
+}
+
 def VectorizeCopiesPass : Pass<"kgen-vectorize-copies", "::mlir::ModuleOp"> {
   let summary = "Copies inside scheduled loops to aligned 1-D vector loads and stores";
   let description = [{

@@ -50,8 +50,10 @@ public:
 /// The analytical default: no network, derived from the kernel's loops and
 /// the target's limits. Always passes the static checks for kernels of the
 /// kgen op set. Its proposer hands it on as JSON (Schedule::toJson).
+/// Reductions of rows get lanes cooperating on each row unless `lanes` is
+/// false.
 Schedule heuristicSchedule(const KernelInfo &kernel,
-                           const TargetDescription &target);
+                           const TargetDescription &target, bool lanes = true);
 std::unique_ptr<Proposer> createHeuristicProposer();
 
 /// Ever simpler forms of a schedule, for when the verifier rejects the

@@ -31,6 +31,12 @@ inline constexpr llvm::StringLiteral kWgmmaAttr = "kgen.wgmma";
 /// staged schedule with pipeline_depth > 1: its shared-memory copies run
 /// that many steps deep (kgen-pipeline-shared-copies).
 inline constexpr llvm::StringLiteral kPipelineDepthAttr = "kgen.pipeline_depth";
+/// i64 attribute the schedule expansion puts on a thread's tile of the
+/// combining stage of a schedule with reduction_lanes: the attribute's
+/// value of lanes (consecutive threads along x) hold the partials it reads
+/// and combine them with shuffles (kgen-lower-lane-combines). Elsewhere
+/// (the CPU) the op runs as the loops it is.
+inline constexpr llvm::StringLiteral kLaneCombineAttr = "kgen.lane_combine";
 } // namespace mlir::kgen
 
 #endif // KGEN_SCHEDULE_KERNELATTRS_H

@@ -39,6 +39,11 @@ struct Schedule {
   /// (a partial-reduction stage, then a combining stage); 0 or 1: no split.
   /// Only for kernels whose root is their sink.
   int64_t splitReduction = 0;
+  /// Threads that cooperate on each output of the root's single reduction
+  /// loop: each reduces a lane-interleaved share of it in registers, then
+  /// the lanes combine their partials with warp shuffles (and shared memory
+  /// across warps). 1: each output is reduced by one thread.
+  int64_t reductionLanes = 1;
   MatrixInstruction matrixInstruction = MatrixInstruction::None;
 
   /// The schedule as a JSON document (every field, defaults included).
@@ -51,6 +56,10 @@ constexpr int64_t kMaxMappedLoops = 3;
 
 /// The values vector_width may take.
 inline constexpr int64_t kVectorWidths[] = {1, 2, 4, 8};
+
+/// reduction_lanes is a power of two in [1, kMaxReductionLanes]: a whole
+/// block at most.
+constexpr int64_t kMaxReductionLanes = 1024;
 
 /// pipeline_depth lies in [1, kMaxPipelineDepth].
 constexpr int64_t kMaxPipelineDepth = 4;

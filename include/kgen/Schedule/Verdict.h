@@ -29,6 +29,7 @@ enum class Reason {
   VectorWidth,
   PipelineDepth,
   SplitReduction,
+  ReductionLanes,
   // Rung 2: legality and the target's resources.
   TooManyMappedDims,
   IllegalFusion,

@@ -31,7 +31,7 @@
 // CHECK:           } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
 // CHECK:         } {mapping = [#gpu.block<y>, #gpu.block<x>]}
 
-// SCRIPT: remark: schedule from heuristic: {"fuse":[0,1,2],"matrix_instruction":"none","pipeline_depth":2,"promote_operands":[0,1],"reduction_tile":[16],"split_reduction":0,"thread_tile":[4,4],"vector_width":4,"version":1,"workgroup_tile":[64,64]}
+// SCRIPT: remark: schedule from heuristic: {"fuse":[0,1,2],"matrix_instruction":"none","pipeline_depth":2,"promote_operands":[0,1],"reduction_lanes":1,"reduction_tile":[16],"split_reduction":0,"thread_tile":[4,4],"vector_width":4,"version":1,"workgroup_tile":[64,64]}
 // SCRIPT: transform.named_sequence @__transform_main(%[[ROOT:.*]]: !transform.any_op {transform.readonly})
 // SCRIPT: %[[SINK:.*]] = transform.structured.match attributes {kgen.sink} in %[[ROOT]]
 // SCRIPT: %[[OP2:.*]] = transform.structured.match attributes {kgen.op = 2 : i64} in %[[ROOT]]

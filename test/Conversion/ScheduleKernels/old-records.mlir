@@ -7,10 +7,10 @@
 // The recorded decision reproduces the schedule with no proposer.
 // RUN: cp %S/Inputs/old-decisions.json %t.decisions.json
 // RUN: kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="decisions=%t.decisions.json print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=DECISIONS
-// DECISIONS: remark: schedule from decisions: {{.*}}"promote_operands":[1],"reduction_tile":[96],{{.*}}"thread_tile":[8,4],{{.*}}"workgroup_tile":[1,64]
+// DECISIONS: remark: schedule from decisions: {{.*}}"promote_operands":[1],"reduction_lanes":1,"reduction_tile":[96],{{.*}}"thread_tile":[8,4],{{.*}}"workgroup_tile":[1,64]
 // DECISIONS-NOT: warning
 
 // The old trajectory is a valid replay transcript.
 // RUN: kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%S/Inputs/old-trajectory.jsonl print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPLAY
-// REPLAY: remark: schedule from replay: {{.*}}"promote_operands":[1],"reduction_tile":[96],{{.*}}"thread_tile":[8,4],{{.*}}"workgroup_tile":[1,64]
+// REPLAY: remark: schedule from replay: {{.*}}"promote_operands":[1],"reduction_lanes":1,"reduction_tile":[96],{{.*}}"thread_tile":[8,4],{{.*}}"workgroup_tile":[1,64]
 // REPLAY-NOT: warning

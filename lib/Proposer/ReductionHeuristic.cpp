@@ -1,0 +1,142 @@
+//===- ReductionHeuristic.cpp - lanes for reduction kernels ---------------===//
+//
+// Rows are reduced by lanes that read 16-byte vectors in turn (coalesced)
+// and combine with shuffles: a subgroup per row for short rows, several
+// rows to a block; a block per row for long ones. docs/schedules.md gives
+// the reasons for each threshold.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ReductionHeuristic.h"
+
+#include "kgen/Schedule/Checks.h"
+#include "kgen/Schedule/ScheduleJson.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::kgen;
+
+namespace {
+/// One load per lane moves this many bytes: the widest global load.
+constexpr int64_t kLoadBytes = 16;
+/// A lane reading fewer vectors than this leaves the memory system idle
+/// between its loads: rows long enough for a block per row give each lane
+/// at least this many.
+constexpr int64_t kVectorsPerLane = 4;
+/// A subgroup per row below this many vectors per row, a block per row
+/// from there (a subgroup would read more than kVectorsPerLane * 8 vectors
+/// per lane in turn, one row at a time).
+constexpr int64_t kBlockRowVectors = 1024;
+/// Threads per block when short rows share one.
+constexpr int64_t kRowBlockThreads = 256;
+/// Vectors per lane and reduction step: steps of this many loads in flight
+/// per lane; shorter shares are read in one step.
+constexpr int64_t kVectorsPerStep = 4;
+constexpr int64_t kWholeShareVectors = 16;
+
+int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
+  int64_t p = 1;
+  while (p * 2 <= atMost && n % (p * 2) == 0)
+    p *= 2;
+  return p;
+}
+
+int64_t largestDivisorAtMost(int64_t n, int64_t atMost) {
+  for (int64_t d = std::min(n, atMost); d > 1; --d)
+    if (n % d == 0)
+      return d;
+  return 1;
+}
+
+/// Whether the root reduces rows the lanes can share: a linalg.generic
+/// with one reduction loop, the innermost, reading kernel arguments.
+bool reducesRows(const KernelInfo &k) {
+  if (k.ops[k.rootIndex].kind != OpKind::Generic || k.stridedReads ||
+      k.rootReductionSizes().size() != 1 || k.rootParallel.back())
+    return false;
+  size_t rows = llvm::count(k.rootParallel, true);
+  if (rows == 0 || rows > k.sinkParallelSizes().size())
+    return false;
+  for (int64_t op = 0; op < k.numOps(); ++op)
+    if (llvm::is_contained(k.consumers[op], k.rootIndex) &&
+        !llvm::is_contained(k.rootInitProducers, op))
+      return false;
+  return true;
+}
+
+/// The sink's loops past the root's parallel ones (the row itself, for a
+/// normalization's last op) take the lanes along x: each thread a chunk of
+/// the row, in vectors. Returns false if they cannot.
+bool spreadSinkOverLanes(const KernelInfo &k, size_t rows, int64_t lanes,
+                         Schedule &s) {
+  std::vector<int64_t> sizes = k.sinkParallelSizes();
+  if (sizes.size() == rows)
+    return true; // the sink is the root, or elementwise on its outputs
+  if (sizes.size() != rows + 1 || sizes.back() % lanes != 0)
+    return false;
+  int64_t chunk = sizes.back() / lanes;
+  s.workgroupTile.back() = sizes.back();
+  s.threadTile.back() = chunk;
+  while (chunk % s.vectorWidth != 0)
+    s.vectorWidth /= 2;
+  return true;
+}
+} // namespace
+
+std::optional<Schedule>
+mlir::kgen::laneReductionSchedule(const KernelInfo &k,
+                                  const TargetDescription &target,
+                                  const Schedule &base) {
+  if (!reducesRows(k))
+    return std::nullopt;
+  Type input = k.rootOperandTypes.front();
+  int64_t bytes = std::max<int64_t>(input.getIntOrFloatBitWidth() / 8, 1);
+  int64_t length = k.rootReductionSizes().front();
+  Schedule s;
+  s.fuse = base.fuse;
+  // The most partials per row, from the widest vectors that leave at least
+  // two lanes (a row of 1000 halves: 2 lanes of 4, not 1 of 8).
+  int64_t lanes = 1;
+  for (int64_t width = kLoadBytes / bytes; width >= 1; width /= 2) {
+    if (length % width != 0)
+      continue;
+    int64_t vectors = length / width;
+    int64_t limit = vectors >= kBlockRowVectors
+                        ? std::min<int64_t>(target.maxThreadsPerBlock,
+                                            vectors / kVectorsPerLane)
+                        : target.warpSize;
+    int64_t candidate = largestPowerOfTwoDividing(vectors, limit);
+    if (candidate >= 2 && candidate * width > lanes * s.vectorWidth) {
+      lanes = candidate;
+      s.vectorWidth = width;
+    }
+  }
+  if (lanes < 2)
+    return std::nullopt;
+  s.reductionLanes = lanes;
+  int64_t vectors = length / s.vectorWidth;
+  bool blockPerRow = vectors >= kBlockRowVectors;
+  size_t rows = llvm::count(k.rootParallel, true);
+  std::vector<int64_t> sizes = k.sinkParallelSizes();
+  s.workgroupTile.assign(sizes.size(), 0);
+  s.threadTile.assign(sizes.size(), 0);
+  // The innermost row loop takes the block's y (several rows per block
+  // for short rows); outer row loops one index per block.
+  for (size_t i = 0; i < rows; ++i)
+    s.workgroupTile[i] = 1;
+  s.workgroupTile[rows - 1] = largestDivisorAtMost(
+      sizes[rows - 1], blockPerRow ? 1 : kRowBlockThreads / lanes);
+  s.threadTile[rows - 1] = 1;
+  if (!spreadSinkOverLanes(k, rows, lanes, s))
+    return std::nullopt;
+  int64_t share = vectors / lanes;
+  s.reductionTile = {share <= kWholeShareVectors
+                         ? 0
+                         : largestDivisorAtMost(share, kVectorsPerStep)};
+  if (!checkScheduleRanges(s, k).accepted ||
+      !checkSchedule(s, k, target).accepted)
+    return std::nullopt;
+  return s;
+}

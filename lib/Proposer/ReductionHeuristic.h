@@ -1,0 +1,25 @@
+//===- ReductionHeuristic.h - lanes for reduction kernels -------*- C++ -*-===//
+
+#ifndef KGEN_LIB_PROPOSER_REDUCTIONHEURISTIC_H
+#define KGEN_LIB_PROPOSER_REDUCTIONHEURISTIC_H
+
+#include "kgen/Schedule/KernelInfo.h"
+#include "kgen/Schedule/Language.h"
+#include "kgen/Schedule/Target.h"
+
+#include <optional>
+
+namespace mlir::kgen {
+
+/// The heuristic's schedule for a kernel whose root reduces rows (one
+/// reduction loop, the innermost): lanes cooperating on each row, or
+/// std::nullopt when the kernel has no such root or no lane split of its
+/// rows passes the static checks. `base` is the heuristic's schedule
+/// without lanes (its fuse list is kept).
+std::optional<Schedule> laneReductionSchedule(const KernelInfo &kernel,
+                                              const TargetDescription &target,
+                                              const Schedule &base);
+
+} // namespace mlir::kgen
+
+#endif // KGEN_LIB_PROPOSER_REDUCTIONHEURISTIC_H

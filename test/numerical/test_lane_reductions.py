@@ -1,0 +1,88 @@
+"""Reductions and normalizations under the heuristic's lane schedules.
+
+kgen-run on the CPU runs kernels unscheduled; these tests schedule the
+program first (kgen-opt ... -kgen-schedule-kernels, as the GPU pipeline
+does), so the kernels run in the form the schedule gives them: lanes
+reading interleaved vectors into partials, and the partials combined
+(docs/schedules.md, reduction_lanes). The scheduled program then runs on
+the CPU against PyTorch's float64 reference, in every dtype, with the op
+suite's inputs and tolerances. The lengths that split evenly must get lanes
+(checked from the printed schedules); the others show the fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from kgen_testing import DTYPES, SEEDS, kgen_run_path, run_kgen
+from op_cases import CASES
+from test_ops import check_outputs, make_inputs
+
+# Case name -> whether the heuristic gives its reduction kernels lanes.
+LANE_CASES = {
+    "sum_3x1_dims1": False,
+    "sum_3x7_dims1": False,
+    "sum_3x256_dims1": True,
+    "sum_3x1000_dims1": True,
+    "sum_3x4097_dims1": False,
+    "sum_3x8192_dims1": True,
+    "sum_1x8192_dims1_keepdim": True,
+    "sum_8192x1_dims1": False,
+    "mean_2x4x1000_dims2": True,
+    "max_3x8192_dims1_nan_propagation": True,
+    "min_4x1000_dims1_keepdim_nan_propagation": True,
+    "softmax_2x8192_dim1": True,
+    "log_softmax_2x8192_dim1": True,
+    "softmax_6x256_dim1_large": True,
+    "log_softmax_6x256_dim1_large": True,
+    "layer_norm_3x8192_lanes": True,
+    "layer_norm_5x1000_lanes_offset_mean": True,
+    "rms_norm_3x8192_lanes": True,
+    "rms_norm_4x256_lanes": True,
+}
+
+BY_NAME = {c.name: c for c in CASES}
+PARAMS = [pytest.param(BY_NAME[n], d, id=f"{n}-{d}")
+          for n in LANE_CASES for d in DTYPES if d in BY_NAME[n].dtypes]
+
+
+def kgen_opt_path():
+    return kgen_run_path().with_name("kgen-opt")
+
+
+def schedule(text, tmp_path):
+    """The program with every kernel scheduled, and the schedules used."""
+    src, out = tmp_path / "program.mlir", tmp_path / "scheduled.mlir"
+    src.write_text(text)
+    cmd = [str(kgen_opt_path()), str(src), "-kgen-to-linalg", "-kgen-form-kernels",
+           "-kgen-schedule-kernels=print-schedules", "-o", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr[-3000:]}"
+    assert "warning" not in proc.stderr, proc.stderr[-3000:]
+    schedules = [json.loads(m) for m in
+                 re.findall(r"remark: schedule from heuristic: (\{.*\})", proc.stderr)]
+    return out, schedules
+
+
+def test_every_case_exists():
+    assert not [n for n in LANE_CASES if n not in BY_NAME]
+
+
+@pytest.mark.parametrize("case,dtype", PARAMS)
+def test_lane_schedule(case, dtype, tmp_path, kgen_run):
+    text, per_copy = case.build(dtype, copies=len(SEEDS))
+    scheduled, schedules = schedule(text, tmp_path)
+    lanes = [s.get("reduction_lanes", 1) for s in schedules]
+    if LANE_CASES[case.name]:
+        assert any(n > 1 for n in lanes), schedules
+    else:
+        assert all(n == 1 for n in lanes), schedules
+    all_inputs = [make_inputs(case, dtype, s) for s in SEEDS]
+    run = run_kgen(scheduled, tmp_path, [x for xs in all_inputs for x in xs],
+                   n_outputs=per_copy * len(SEEDS), function="main", tag="scheduled")
+    for k, (seed, inputs) in enumerate(zip(SEEDS, all_inputs)):
+        check_outputs(case, dtype, seed, inputs, run.outputs[k * per_copy:(k + 1) * per_copy], run)
