@@ -369,3 +369,66 @@ TEST(ScheduleChecks, WgmmaCopiesItsTilesInVectors) {
 }
 
 } // namespace
+
+namespace {
+/// Lanes over rowSumKernel's 1024-long rows (256 of them): `lanes` lanes
+/// of `width`-wide vectors per row, `rows` rows per workgroup.
+nlohmann::json laneSchedule(int64_t lanes, int64_t width, int64_t rows = 1) {
+  return {{"version", 1},         {"workgroup_tile", {rows}},
+          {"thread_tile", {1}},   {"reduction_tile", {0}},
+          {"vector_width", width}, {"reduction_lanes", lanes}};
+}
+
+std::string laneReason(const nlohmann::json &j,
+                       const KernelInfo &k = rowSumKernel()) {
+  Verdict v = verdictOf(j, nullptr, k);
+  return v.accepted ? "" : stringifyReason(v.reason).str();
+}
+} // namespace
+
+TEST(ScheduleChecks, ReductionLanesShareTheRowEvenly) {
+  // A warp of lanes per row, 8 rows per block; a block of 256 lanes.
+  EXPECT_EQ(laneReason(laneSchedule(32, 4, 8)), "");
+  EXPECT_EQ(laneReason(laneSchedule(256, 4)), "");
+  // Rung 1: a power of two at most a block, dividing the row in vectors.
+  EXPECT_EQ(laneReason(laneSchedule(48, 4)), "reduction_lanes");
+  EXPECT_EQ(laneReason(laneSchedule(2048, 1)), "reduction_lanes");
+  EXPECT_EQ(laneReason(laneSchedule(0, 1)), "reduction_lanes");
+  EXPECT_EQ(laneReason(laneSchedule(512, 4)), "reduction_lanes");
+  // The reduction tile counts vectors per lane: 1024 / (32 * 4) = 8.
+  nlohmann::json tiled = laneSchedule(32, 4, 8);
+  tiled["reduction_tile"] = {4};
+  EXPECT_EQ(laneReason(tiled), "");
+  tiled["reduction_tile"] = {16};
+  EXPECT_EQ(laneReason(tiled), "tile_exceeds_dim");
+  nlohmann::json split = laneSchedule(32, 4);
+  split["split_reduction"] = 2;
+  EXPECT_EQ(laneReason(split), "reduction_lanes");
+  // A gemm has no innermost reduction of its own output's rows.
+  nlohmann::json gemm = base();
+  gemm["reduction_lanes"] = 32;
+  gemm["reduction_tile"] = {0};
+  EXPECT_EQ(laneReason(gemm, gemmKernel()), "reduction_lanes");
+}
+
+TEST(ScheduleChecks, ReductionLanesTakeOneOutputPerThread) {
+  // Two rows per thread would leave a lane with two outputs.
+  nlohmann::json twoRows = laneSchedule(32, 4, 8);
+  twoRows["thread_tile"] = {2};
+  EXPECT_EQ(laneReason(twoRows), "reduction_lanes");
+  // 8 rows of 256 lanes: 2048 threads per block.
+  EXPECT_EQ(laneReason(laneSchedule(256, 4, 8)), "threads_per_block");
+  // f64 partials have no shuffle.
+  KernelInfo f64 = rowSumKernel();
+  f64.rootOperandTypes = {mlir::Float64Type::get(&fixtureContext()),
+                          mlir::Float64Type::get(&fixtureContext())};
+  EXPECT_EQ(laneReason(laneSchedule(32, 4, 8), f64), "reduction_lanes");
+  // A fused op computing the root's input: lanes read memory.
+  KernelInfo producer = rowSumKernel();
+  producer.ops = {fillOp(), genericOp(), genericOp()};
+  producer.consumers = {{2}, {2}, {}};
+  producer.rootIndex = producer.sinkIndex = 2;
+  producer.rootInitProducers = producer.sinkInitProducers = {0};
+  nlohmann::json all = laneSchedule(32, 4, 8);
+  EXPECT_EQ(laneReason(all, producer), "reduction_lanes");
+}

@@ -96,8 +96,8 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
   int64_t length = k.rootReductionSizes().front();
   Schedule s;
   s.fuse = base.fuse;
-  // The most partials per row, from the widest vectors that leave at least
-  // two lanes (a row of 1000 halves: 2 lanes of 4, not 1 of 8).
+  // The widest vectors (16-byte loads) that leave at least two lanes (a
+  // row of 1000 halves: 2 lanes of 4, not 1 of 8).
   int64_t lanes = 1;
   for (int64_t width = kLoadBytes / bytes; width >= 1; width /= 2) {
     if (length % width != 0)
@@ -108,9 +108,10 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
                                             vectors / kVectorsPerLane)
                         : target.warpSize;
     int64_t candidate = largestPowerOfTwoDividing(vectors, limit);
-    if (candidate >= 2 && candidate * width > lanes * s.vectorWidth) {
+    if (candidate >= 2) {
       lanes = candidate;
       s.vectorWidth = width;
+      break;
     }
   }
   if (lanes < 2)

@@ -226,10 +226,9 @@ void lowerLaneCombine(LaneCombine c, int64_t subgroupSize) {
     int64_t outputs = 1;
     for (int64_t size : old.getStaticUpperBound())
       outputs *= size;
-    Type type = widen(b, loc, arith::ConstantOp::create(
-                                  b, loc, b.getZeroAttr(getElementTypeOrSelf(
-                                              c.op.getDpsInputs()[0]))))
-                    .getType();
+    Type type = getElementTypeOrSelf(c.op.getDpsInputs()[0]);
+    if (type.isF16() || type.isBF16())
+      type = b.getF32Type(); // as widen() makes the partials
     auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     scratch = memref::AllocOp::create(
         b, loc,
@@ -281,7 +280,7 @@ struct LowerLaneCombinesPass
   void runOnOperation() override {
     if (subgroupSize <= 0 || !llvm::isPowerOf2_64(subgroupSize)) {
       getOperation().emitError("subgroup-size must be a power of two, got ")
-          << subgroupSize;
+          << static_cast<int64_t>(subgroupSize);
       return signalPassFailure();
     }
     SmallVector<linalg::GenericOp> marked;

@@ -1,0 +1,82 @@
+// Reductions of rows with lanes cooperating on each row (reduction_lanes):
+// 16-byte loads interleaved across the lanes, partials in registers, then
+// shfl.sync.bfly butterflies and, past a warp, shared memory.
+// RUN: kgen-opt %s --split-input-file -kgen-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s
+
+// Long rows: a block of 512 lanes per 8192-long row; each lane loads four
+// 16-byte vectors 8 KiB apart (lanes side by side), one warp butterfly,
+// then the 16 warps' results through shared memory. One kernel.
+// CHECK: gpu.binary @rows_kernel_0_kernel
+// CHECK-SAME: .maxntid 512, 1, 1
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}+16384];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}+24576];
+// CHECK-SAME: st.shared.v4.b32
+// CHECK-SAME: bar.sync
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 1, 31, -1;
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 2, 31, -1;
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 4, 31, -1;
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 8, 31, -1;
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: bar.sync
+// CHECK-NOT: ld.local
+// CHECK-NOT: gpu.binary @rows_kernel_1
+func.func @rows(%x: tensor<64x8192xf32>) -> tensor<64xf32> {
+  %r = kgen.sum %x dims [1] : tensor<64x8192xf32> -> tensor<64xf32>
+  return %r : tensor<64xf32>
+}
+
+// -----
+
+// Short rows: a warp per 256-long row, 8 rows per block; the warp's
+// butterfly needs no shared memory for the combination.
+// CHECK: gpu.binary @short_rows_kernel_0_kernel
+// CHECK-SAME: .maxntid 32, 8, 1
+// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 1, 31, -1;
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-NOT: ld.local
+func.func @short_rows(%x: tensor<64x256xf32>) -> tensor<64xf32> {
+  %r = kgen.max %x dims [1] : tensor<64x256xf32> -> tensor<64xf32>
+  return %r : tensor<64xf32>
+}
+
+// -----
+
+// Softmax: two kernels. The row max (one read of x); then the sum of
+// exponentials with lanes and, on the same block, the normalization, each
+// thread a contiguous 16-element chunk of the row in 16-byte vectors (a
+// second read of x, and the one write). The sum reaches the normalizing
+// threads through shared memory after a barrier.
+// CHECK: gpu.binary @softmax_kernel_0_kernel
+// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: shfl.sync.bfly.b32
+// CHECK: gpu.binary @softmax_kernel_1_kernel
+// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: shfl.sync.bfly.b32
+// CHECK-SAME: st.shared.b32
+// CHECK-SAME: bar.sync
+// CHECK-SAME: ld.shared.b32
+// CHECK-SAME: div.rn.f32
+// CHECK-SAME: st.global.v4.b32
+// CHECK-NOT: gpu.binary @softmax_kernel_2
+func.func @softmax(%x: tensor<64x8192xf32>) -> tensor<64x8192xf32> {
+  %r = kgen.softmax %x dim 1 : tensor<64x8192xf32>
+  return %r : tensor<64x8192xf32>
+}
+
+// -----
+
+// rms_norm in bf16: the sum of squares with lanes of 8 halves (16 bytes),
+// combined in f32.
+// CHECK: gpu.binary @rms_kernel_0_kernel
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}+4096];
+// CHECK-SAME: shfl.sync.bfly.b32
+// CHECK-NOT: ld.local
+func.func @rms(%x: tensor<16x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<16x4096xbf16> {
+  %r = kgen.rms_norm %x weight %w normalized_shape [4096] eps 1.0e-06 : (tensor<16x4096xbf16>, tensor<4096xbf16>) -> tensor<16x4096xbf16>
+  return %r : tensor<16x4096xbf16>
+}
