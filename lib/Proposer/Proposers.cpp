@@ -24,6 +24,14 @@
 using namespace mlir;
 using namespace mlir::kgen;
 using nlohmann::json;
+using mlir::kgen::detail::largestDivisor;
+
+int64_t mlir::kgen::detail::largestDivisor(int64_t size, int64_t atMost) {
+  for (int64_t d = std::min(atMost, size); d > 1; --d)
+    if (size % d == 0)
+      return d;
+  return 1;
+}
 
 Proposer::~Proposer() = default;
 
@@ -46,15 +54,6 @@ bool readsFusedTranspose(const KernelInfo &kernel) {
   return false;
 }
 
-/// The largest divisor of `size` that is at most `atMost` (1 if none).
-/// Tiles divide their loops: partial tiles would leave thread loops and
-/// per-thread buffers with dynamic sizes, which GPU mapping cannot take.
-int64_t largestDivisor(int64_t size, int64_t atMost) {
-  for (int64_t d = std::min(atMost, size); d > 1; --d)
-    if (size % d == 0)
-      return d;
-  return 1;
-}
 
 /// The sink parallel loops worth spreading over the grid and the block,
 /// innermost first: the innermost loops (contiguous in memory) with more

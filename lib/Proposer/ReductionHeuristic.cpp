@@ -43,13 +43,6 @@ int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
   return p;
 }
 
-int64_t largestDivisorAtMost(int64_t n, int64_t atMost) {
-  for (int64_t d = std::min(n, atMost); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
-}
-
 /// Whether the root reduces rows the lanes can share: a linalg.generic
 /// with one reduction loop, the innermost, reading kernel arguments.
 bool reducesRows(const KernelInfo &k) {
@@ -127,7 +120,7 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
   // for short rows); outer row loops one index per block.
   for (size_t i = 0; i < rows; ++i)
     s.workgroupTile[i] = 1;
-  s.workgroupTile[rows - 1] = largestDivisorAtMost(
+  s.workgroupTile[rows - 1] = detail::largestDivisor(
       sizes[rows - 1], blockPerRow ? 1 : kRowBlockThreads / lanes);
   s.threadTile[rows - 1] = 1;
   if (!spreadSinkOverLanes(k, rows, lanes, s))
@@ -135,7 +128,7 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
   int64_t share = vectors / lanes;
   s.reductionTile = {share <= kWholeShareVectors
                          ? 0
-                         : largestDivisorAtMost(share, kVectorsPerStep)};
+                         : detail::largestDivisor(share, kVectorsPerStep)};
   if (!checkScheduleRanges(s, k).accepted ||
       !checkSchedule(s, k, target).accepted)
     return std::nullopt;

@@ -11,6 +11,13 @@
 
 namespace mlir::kgen {
 
+namespace detail {
+/// The largest divisor of `size` that is at most `atMost` (1 if none).
+/// Tiles divide their loops: partial tiles would leave thread loops and
+/// per-thread buffers with dynamic sizes, which GPU mapping cannot take.
+int64_t largestDivisor(int64_t size, int64_t atMost);
+} // namespace detail
+
 /// The heuristic's schedule for a kernel whose root reduces rows (one
 /// reduction loop, the innermost): lanes cooperating on each row, or
 /// std::nullopt when the kernel has no such root or no lane split of its

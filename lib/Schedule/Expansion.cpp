@@ -144,7 +144,7 @@ private:
 
   // Lanes cooperating on each output (reduction_lanes).
   void splitLanes();
-  Value fuseLaneStages(Value containing);
+  void fuseLaneStages(Value containing);
   void laneLevel();
   void tileLanePartials(const std::vector<int64_t> &rowTiles);
   void tileLaneCombine(std::vector<int64_t> rowTiles);
@@ -384,7 +384,7 @@ void ScheduleExpander::splitLanes() {
 /// combining stage that reads them; the partials live in workgroup memory,
 /// where the combination reads them. So do the combined outputs when the
 /// sink's threads read them (the root's fill writes them first).
-Value ScheduleExpander::fuseLaneStages(Value containing) {
+void ScheduleExpander::fuseLaneStages(Value containing) {
   if (!rootIsSink)
     for (int64_t op : k.rootInitProducers)
       promoteInit(handles[op]);
@@ -395,7 +395,6 @@ Value ScheduleExpander::fuseLaneStages(Value containing) {
       b, laneFill, partial.getNewContainingOp());
   laneFill = fill.getFusedOp();
   promoteInit(laneFill);
-  return fill.getNewContainingOp();
 }
 
 /// Three thread loops on one block (x: the lanes; y, z: the root's
@@ -465,15 +464,9 @@ void ScheduleExpander::tileLaneCombine(std::vector<int64_t> rowTiles) {
       b.getI64IntegerAttr(s.reductionLanes));
   transform::AnnotateOp::create(b, tiled.getTiledOp(), kLaneCombineAttr,
                                 lanesParam);
-  Value containing = tiled.getForallOp();
-  for (int64_t op : fuseOrder) {
-    if (!llvm::is_contained(k.rootInitProducers, op))
-      continue;
-    auto fused =
-        transform::FuseIntoContainingOp::create(b, handles[op], containing);
-    handles[op] = fused.getFusedOp();
-    containing = fused.getNewContainingOp();
-  }
+  fuseInto(tiled.getForallOp(), [this](int64_t op) {
+    return !llvm::is_contained(k.rootInitProducers, op);
+  });
   if (rootIsSink)
     sinkHandle = tiled.getTiledOp();
   else
