@@ -15,9 +15,15 @@
 #   --pack DIR         use the packed build in DIR: source DIR/activate (default:
 #                      .gpu-pack if it has an activate script, else build/)
 #   --ops DTYPES       the GPU op suite (test_ops.py and test_examples.py with
-#                      KGEN_DEVICE=gpu), one pytest process per dtype, in
-#                      parallel: a comma list of f32, f16, bf16 -> gpu-ops-DTYPE.txt
-#   --ops-timeout S    limit of each op-suite process (default 280)
+#                      KGEN_DEVICE=gpu), one pytest process per dtype (see
+#                      --ops-shards), in parallel: a comma list of f32, f16,
+#                      bf16 -> gpu-ops-DTYPE.txt
+#   --ops-shards N     run each dtype's op suite as N pytest processes in
+#                      parallel, shard I of N (KGEN_TEST_SHARD=I/N, see
+#                      test/numerical/conftest.py) -> gpu-ops-DTYPE-I.txt
+#                      (default 1: one process, gpu-ops-DTYPE.txt)
+#   --ops-timeout S    limit of each op-suite process (default 280); at the
+#                      limit pytest is interrupted and still prints its counts
 #   --overlap          run the gemm checks and timings while the op suite runs
 #                      (default: after it)
 #   --examples         each example with --check --time=100 --seed=1 ->
@@ -42,7 +48,8 @@
 #   --bench-limit S    limit of the whole benchmark run (default 200)
 #
 # Every step is optional; steps run in the order above (op suite first). At
-# the end the op suite's pass/fail lines and the gemm log are printed.
+# the end the op suite's pass/fail line of each log and the gemm log are
+# printed.
 #
 # A packed build is what a GPU machine without LLVM/MLIR 22 needs: the
 # build's bin/ and shared libraries, plus Debian's libllvm22, libmlir-22
@@ -58,8 +65,8 @@
 #     --check mmh1024 --check mmh1024:mmh_k64_d1@1 --time mmh4096 --torch f16
 set -uo pipefail
 
-out='' tarball='' commit='' pack='' ops='' ops_timeout=280 overlap=0 examples=0
-test_benchmarks=0 inputs=. seeds=1,2,3 kgen_timeout=60 torch_dtypes=''
+out='' tarball='' commit='' pack='' ops='' ops_shards=1 ops_timeout=280 overlap=0
+examples=0 test_benchmarks=0 inputs=. seeds=1,2,3 kgen_timeout=60 torch_dtypes=''
 gemm_log=gemm.txt bench='' bench_args="--budget 1 --timeout 60" bench_limit=200
 gemm=() # ("check SPEC" | "time SPEC") in command-line order
 
@@ -72,6 +79,7 @@ while [[ $# -gt 0 ]]; do
     --commit) need "$@"; commit=$2; shift ;;
     --pack) need "$@"; pack=$2; shift ;;
     --ops) need "$@"; ops=$2; shift ;;
+    --ops-shards) need "$@"; ops_shards=$2; shift ;;
     --ops-timeout) need "$@"; ops_timeout=$2; shift ;;
     --overlap) overlap=1 ;;
     --examples) examples=1 ;;
@@ -91,6 +99,8 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
+[[ $ops_shards =~ ^[1-9][0-9]*$ ]] ||
+  { echo "gpu_run.sh: --ops-shards needs a positive integer, got '$ops_shards'" >&2; usage; }
 
 # Paths given relative to where the script is called from.
 if [[ -z $out ]]; then
@@ -126,17 +136,29 @@ export KGEN_PYTHON
   echo "kgen commit: ${commit:-not given}"
 } >"$out/env.txt" 2>&1
 
-# The op suite, one process per dtype ("f16 and not bf16": -k matches substrings).
-pids=()
+# The op suite, ops_shards processes per dtype ("f16 and not bf16": -k matches
+# substrings; the shards split what -k selects). At the limit, SIGINT: pytest
+# stops and prints its counts so far.
+op_pids=() op_logs=() op_rcs=() ops_waited=0
 IFS=, read -ra op_dtypes <<<"$ops"
 for d in "${op_dtypes[@]}"; do
   k=$d; [[ $d == f16 ]] && k="f16 and not bf16"
-  KGEN_DEVICE=gpu timeout "$ops_timeout" python3 -m pytest -q -rf -p no:cacheprovider \
-    test/numerical/test_ops.py test/numerical/test_examples.py -k "$k" \
-    >"$out/gpu-ops-$d.txt" 2>&1 &
-  pids+=($!)
+  for ((i = 0; i < ops_shards; i++)); do
+    if ((ops_shards > 1)); then log=gpu-ops-$d-$i.txt shard=$i/$ops_shards
+    else log=gpu-ops-$d.txt shard=''; fi
+    KGEN_DEVICE=gpu KGEN_TEST_SHARD=$shard timeout -s INT -k 20 "$ops_timeout" \
+      python3 -m pytest -q -rf -p no:cacheprovider \
+      test/numerical/test_ops.py test/numerical/test_examples.py -k "$k" \
+      >"$out/$log" 2>&1 &
+    op_pids+=($!) op_logs+=("$log")
+  done
 done
-((overlap)) || { ((${#pids[@]})) && wait "${pids[@]}"; }
+wait_ops() {
+  ((ops_waited)) && return
+  ops_waited=1
+  for j in "${!op_pids[@]}"; do wait "${op_pids[j]}"; op_rcs[j]=$?; done
+}
+((overlap)) || wait_ops
 
 if ((examples)); then
   mkdir -p "$out/examples"
@@ -195,8 +217,14 @@ if [[ -n $bench ]]; then
   rm -rf "$out/bench/rows"
 fi
 
-((${#pids[@]})) && wait "${pids[@]}"
-((${#pids[@]})) && grep -h "passed\|failed" "$out"/gpu-ops-*.txt | tail -3
+# Each op-suite log's last pytest summary line ("N failed, M passed, ... in Ts").
+wait_ops
+for j in "${!op_logs[@]}"; do
+  line=$(grep -E "(passed|failed|error|no tests ran).* in [0-9.]+s" "$out/${op_logs[j]}" | tail -1)
+  line=${line:-no pytest summary (exit ${op_rcs[j]})}
+  ((op_rcs[j] == 124)) && line="$line [timed out after ${ops_timeout}s]"
+  echo "${op_logs[j]}: $line"
+done
 [[ -f $out/$gemm_log ]] && grep -v "^output" "$out/$gemm_log"
 if [[ -n $tarball ]]; then
   tar -C "$(dirname "$out")" -czf "$tarball" "$(basename "$out")" && rm -rf "$out"
