@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """README command 1, after the build: every program in examples/ goes through
-kgen's default pipeline (kgen-to-linalg, kernel formation, verified
+kgen's default pipeline (kgen-to-linalg, elementwise fusion, kernel formation, verified
 heuristic schedules), with a one-line summary per kernel; the scheduled
 program then runs on the CPU with kgen-run and is checked against PyTorch
 (examples/reference.py) with the tolerance policy of docs/testing.md. Where a
@@ -35,10 +35,11 @@ _OP = re.compile(r"(linalg\.\w+|tensor\.pad)\b")
 
 
 def schedule(kgen_opt: Path, program: Path, workdir: Path):
-    """Runs kgen's default pipeline (kgen-to-linalg, kernel formation,
-    verified heuristic scheduling); returns the scheduled program and, per
+    """Runs kgen's default pipeline (kgen-to-linalg, elementwise fusion,
+    kernel formation, verified heuristic scheduling); returns the scheduled program and, per
     kernel, (name, ops, root op, schedule)."""
     formed = subprocess.run([str(kgen_opt), str(program), "--kgen-to-linalg",
+                             "--canonicalize", "--kgen-fuse-elementwise",
                              "--kgen-form-kernels"],
                             check=True, capture_output=True, text=True).stdout
     kernels, current = {}, None
@@ -57,6 +58,7 @@ def schedule(kgen_opt: Path, program: Path, workdir: Path):
     decisions = workdir / f"{program.stem}.decisions.json"
     scheduled = workdir / f"{program.stem}.scheduled.mlir"
     subprocess.run([str(kgen_opt), str(program), "--kgen-to-linalg",
+                    "--canonicalize", "--kgen-fuse-elementwise",
                     "--kgen-form-kernels",
                     f"--kgen-schedule-kernels=decisions={decisions}", "-o",
                     str(scheduled)], check=True, capture_output=True, text=True)

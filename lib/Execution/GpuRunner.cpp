@@ -53,7 +53,7 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
     // The roofline counts each kernel's arithmetic once.
     OwningOpRef<ModuleOp> formed(module.clone());
     PassManager pm(ctx);
-    pm.addPass(createConvertKgenToLinalgPass());
+    addKgenToLinalg(pm);
     pm.addPass(createFormKernelsPass());
     ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
     if (succeeded(pm.run(*formed)))

@@ -141,7 +141,7 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
 void mlir::kgen::buildGpuPipeline(OpPassManager &pm,
                                   const ScheduleKernelsPassOptions &schedule,
                                   const GpuCodegenOptions &codegen) {
-  pm.addPass(createConvertKgenToLinalgPass());
+  addKgenToLinalg(pm);
   pm.addPass(createFormKernelsPass());
   pm.addPass(createScheduleKernelsPass(schedule));
   buildGpuCodegenPipeline(pm, codegen);
@@ -194,7 +194,8 @@ void mlir::kgen::registerKgenGpuPipelines() {
   PassPipelineRegistration<GpuPipelineCliOptions>(
       "kgen-gpu-pipeline",
       "A kgen program to GPU binaries and host code with verified heuristic "
-      "schedules: kgen-to-linalg, kgen-form-kernels, kgen-schedule-kernels, "
+      "schedules: kgen-to-linalg, kgen-fuse-elementwise, kgen-form-kernels, "
+      "kgen-schedule-kernels, "
       "kgen-gpu-codegen",
       [](OpPassManager &pm, const GpuPipelineCliOptions &options) {
         ScheduleKernelsPassOptions schedule;

@@ -37,9 +37,14 @@ void mlir::kgen::addVectorLowering(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(options));
 }
 
-void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
+void mlir::kgen::addKgenToLinalg(OpPassManager &pm) {
   pm.addPass(createConvertKgenToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createFuseElementwisePass());
+}
+
+void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
+  addKgenToLinalg(pm);
 
   // Tensors to buffers. Function results become caller-allocated
   // out-parameters, so the runner owns (and poisons) every output buffer.

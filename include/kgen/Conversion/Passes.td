@@ -51,6 +51,35 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
   ];
 }
 
+def FuseElementwisePass : Pass<"kgen-fuse-elementwise"> {
+  let summary = "Fuse elementwise producers into their linalg.generic consumers";
+  let description = [{
+    Merges every elementwise `linalg.generic` (all loops parallel) into the
+    `linalg.generic` ops that read it, when the consumer reads it through a
+    permutation of all its loops: each producer element is then computed
+    once per consumer iteration, never once per broadcast or per tile of a
+    contraction. A producer that other ops still read stays for them, so
+    the cost of fusing a producer into several consumers is recomputing it
+    (an exponential, a subtraction), never a materialized tensor.
+
+    Kernel formation keeps arithmetic producers out of a reduction's kernel
+    (they would be recomputed per tile of a contraction); fused here
+    instead, `sum(exp(x - max))` is one reduction reading `x` and `max`
+    rather than three kernels, two of them writing and reading a full-size
+    temporary.
+
+    Before fusing, the unit dimensions of elementwise generics are dropped
+    (the `[M, 1]` shapes `keepdim` reductions leave), and reshapes that
+    cancel fold away, so that the epilogue of a row reduction reads its
+    result directly and joins the reduction's kernel. Reductions and
+    contractions keep their loops: a row reduction over `[1, N]` stays one.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
   let summary = "Group linalg ops into kernels and outline each into a function";
   let description = [{

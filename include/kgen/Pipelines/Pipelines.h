@@ -11,6 +11,11 @@ namespace mlir {
 class OpPassManager;
 namespace kgen {
 
+/// kgen to linalg on tensors as kernel formation wants it: kgen-to-linalg,
+/// canonicalization, then kgen-fuse-elementwise (composite expressions
+/// become single generics). Every pipeline that lowers kgen starts here.
+void addKgenToLinalg(OpPassManager &pm);
+
 /// kgen (or linalg on tensors) to the LLVM dialect for the host CPU: lowers
 /// kgen to linalg, bufferizes (results become out-parameters), lowers linalg
 /// to loops and everything to LLVM. Functions carrying

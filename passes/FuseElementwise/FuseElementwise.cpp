@@ -1,0 +1,87 @@
+//===- FuseElementwise.cpp - fuse elementwise producers into consumers ----===//
+//
+// kgen-to-linalg lowers each kgen op on its own, so a composite expression
+// (logsumexp's `sum(exp(x - max))`, a loss's `mean((a - b)^2)`) arrives as
+// a chain of generics, each writing a full-size tensor that the next one
+// reads. Kernel formation keeps arithmetic producers out of a reduction's
+// kernel, where, in a contraction, they would be recomputed per tile; so
+// every link of such a chain used to be a kernel of its own. Fusing the
+// chain into its consumer here, before kernels are formed, leaves one
+// generic that reads the chain's inputs: no temporary, one kernel.
+//
+// Fusion is restricted to consumers that read the producer through a
+// permutation of all their loops, so each producer element is computed
+// once per consumer: never once per broadcast element, nor once per output
+// column of a matmul-like generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_FUSEELEMENTWISEPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+
+namespace {
+
+bool isElementwise(linalg::GenericOp op) {
+  return op.getNumLoops() == op.getNumParallelLoops();
+}
+
+/// The loops upstream's unit-dimension folding may drop. An elementwise
+/// generic may lose all its unit loops, as long as one loop is left.
+/// Reductions and contractions keep their loops (a row reduction over
+/// [1, N] stays a row reduction, which lanes can schedule): offering only
+/// their longer loops lets the folding drop nothing but the unit dimensions
+/// of operands read at index 0, such as a `keepdim` statistic [M, 1].
+SmallVector<unsigned> droppableUnitLoops(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic)
+    return {};
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  bool keepUnitLoops = !isElementwise(generic) ||
+                       llvm::all_of(ranges, [](int64_t r) { return r == 1; });
+  SmallVector<unsigned> loops;
+  for (auto [i, range] : llvm::enumerate(ranges))
+    if (!keepUnitLoops || range != 1)
+      loops.push_back(i);
+  return loops;
+}
+
+/// Whether the producer of `operand` may be fused into its consumer: the
+/// consumer is a generic reading each producer element once per iteration.
+bool readsOncePerIteration(OpOperand *operand) {
+  auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
+  return consumer && consumer.getMatchingIndexingMap(operand).isPermutation();
+}
+
+struct FuseElementwisePass final
+    : kgen::impl::FuseElementwisePassBase<FuseElementwisePass> {
+  using FuseElementwisePassBase::FuseElementwisePassBase;
+
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    linalg::ControlDropUnitDims unitLoops;
+    unitLoops.controlFn = droppableUnitLoops;
+    linalg::populateFoldUnitExtentDimsPatterns(patterns, unitLoops);
+    linalg::populateElementwiseOpsFusionPatterns(patterns,
+                                                 readsOncePerIteration);
+    linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

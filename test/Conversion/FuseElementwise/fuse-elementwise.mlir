@@ -1,0 +1,170 @@
+// RUN: kgen-opt %s -kgen-fuse-elementwise --split-input-file | FileCheck %s
+
+// logsumexp's exponent chain: x - max and exp fuse into the sum, which
+// reads x and max; no full-size temporary is left.
+// CHECK-LABEL: func.func @exp_sum
+// CHECK-NOT: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}ins(%arg0, %arg1 : tensor<8x64xf32>, tensor<8xf32>)
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @exp_sum(%x: tensor<8x64xf32>, %max: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  %d = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %max : tensor<8x64xf32>, tensor<8xf32>) outs(%e : tensor<8x64xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %s = arith.subf %a, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<8x64xf32>
+  %x2 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%d : tensor<8x64xf32>) outs(%e : tensor<8x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = math.exp %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8x64xf32>
+  %zero = arith.constant 0.0 : f32
+  %r = tensor.empty() : tensor<8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%r : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x2 : tensor<8x64xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %sum : tensor<8xf32>
+}
+
+// -----
+
+// A producer read by two consumers is fused into both and disappears: its
+// elements are recomputed, never stored.
+// CHECK-LABEL: func.func @two_users
+// CHECK-COUNT-2: math.exp
+// CHECK-NOT: math.exp
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @two_users(%x: tensor<8x64xf32>) -> (tensor<8xf32>, tensor<8x64xf32>) {
+  %e = tensor.empty() : tensor<8x64xf32>
+  %ex = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x64xf32>) outs(%e : tensor<8x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = math.exp %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8x64xf32>
+  %zero = arith.constant 0.0 : f32
+  %r = tensor.empty() : tensor<8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%r : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%ex : tensor<8x64xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %twice = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%ex : tensor<8x64xf32>) outs(%e : tensor<8x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8x64xf32>
+  return %sum, %twice : tensor<8xf32>, tensor<8x64xf32>
+}
+
+// -----
+
+// A consumer reading the producer through a broadcast (each element used
+// for a whole row) or a matmul-like generic reading it once per output
+// column would recompute it many times: both stay apart.
+// CHECK-LABEL: func.func @no_recompute
+// CHECK: %[[EXP:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<8xf32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} ins(%arg1, %[[EXP]] : tensor<8x64xf32>, tensor<8xf32>)
+// CHECK: %[[NEG:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<8x16xf32>)
+// CHECK: arith.negf
+// CHECK: linalg.generic {{.*}} ins(%[[NEG]], %arg3 : tensor<8x16xf32>, tensor<16x32xf32>)
+#v = affine_map<(d0) -> (d0)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @no_recompute(%s: tensor<8xf32>, %x: tensor<8x64xf32>, %p: tensor<8x16xf32>,
+                        %q: tensor<16x32xf32>) -> (tensor<8x64xf32>, tensor<8x32xf32>) {
+  %e1 = tensor.empty() : tensor<8xf32>
+  %ex = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%s : tensor<8xf32>) outs(%e1 : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %e2 = tensor.empty() : tensor<8x64xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %ex : tensor<8x64xf32>, tensor<8xf32>) outs(%e2 : tensor<8x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<8x64xf32>
+  %e3 = tensor.empty() : tensor<8x16xf32>
+  %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%p : tensor<8x16xf32>) outs(%e3 : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e4 = tensor.empty() : tensor<8x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e4 : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %mm = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%neg, %q : tensor<8x16xf32>, tensor<16x32xf32>) outs(%init : tensor<8x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<8x32xf32>
+  return %scaled, %mm : tensor<8x64xf32>, tensor<8x32xf32>
+}
+
+// -----
+
+// keepdim leaves [8, 1] shapes: the epilogue's unit loop is dropped, the
+// reshapes cancel, and the epilogue reads the sum directly. The reduction
+// over a [1, 64] row keeps its unit loop.
+// CHECK-LABEL: func.func @keepdim
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}outs({{.*}} : tensor<8xf32>)
+// CHECK-NOT: tensor.expand_shape
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel"]{{.*}} ins(%[[SUM]] : tensor<8xf32>)
+// CHECK: math.log
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs({{.*}} : tensor<1xf32>)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @keepdim(%x: tensor<8x64xf32>, %y: tensor<1x64xf32>) -> (tensor<8xf32>, tensor<1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %r = tensor.empty() : tensor<8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%r : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x64xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %kept = tensor.expand_shape %sum [[0, 1]] output_shape [8, 1] : tensor<8xf32> into tensor<8x1xf32>
+  %e = tensor.empty() : tensor<8x1xf32>
+  %log = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%kept : tensor<8x1xf32>) outs(%e : tensor<8x1xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = math.log %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8x1xf32>
+  %flat = tensor.collapse_shape %log [[0, 1]] : tensor<8x1xf32> into tensor<8xf32>
+  %r1 = tensor.empty() : tensor<1xf32>
+  %init1 = linalg.fill ins(%zero : f32) outs(%r1 : tensor<1xf32>) -> tensor<1xf32>
+  %one = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%y : tensor<1x64xf32>) outs(%init1 : tensor<1xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<1xf32>
+  return %flat, %one : tensor<8xf32>, tensor<1xf32>
+}
