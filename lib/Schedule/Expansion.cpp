@@ -148,6 +148,8 @@ private:
   void laneLevel();
   void tileLanePartials(const std::vector<int64_t> &rowTiles);
   void tileLaneCombine(std::vector<int64_t> rowTiles);
+  int64_t interleavedSinkSpan() const;
+  void tileInterleavedSink(int64_t span);
 
   // Tile levels and fusion.
   Value fuseInto(Value containing, llvm::function_ref<bool(int64_t)> skip);
@@ -409,10 +411,13 @@ void ScheduleExpander::laneLevel() {
   tileLaneCombine(rowTiles);
   if (rootIsSink)
     return;
-  // A sink on the outputs alone (no loop along the row) leaves x to the
-  // lanes, as the partials' loop does.
-  tileLevel(s.threadTile, Level::Thread, /*linear=*/false,
-            /*skip=*/lanesOnlyVectors(s, k) ? 1 : 0);
+  if (int64_t span = interleavedSinkSpan())
+    tileInterleavedSink(span);
+  else
+    // A sink on the outputs alone (no loop along the row) leaves x to the
+    // lanes, as the partials' loop does.
+    tileLevel(s.threadTile, Level::Thread, /*linear=*/false,
+              /*skip=*/lanesOnlyVectors(s, k) ? 1 : 0);
   if (!vectorize)
     return;
   auto skip = [this](int64_t op) { return skipInVectorLoop(op); };
@@ -421,6 +426,40 @@ void ScheduleExpander::laneLevel() {
   for (int64_t op : fuseOrder)
     if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
       toVectorize.push_back(handles[op]);
+}
+
+/// The elements one step of an interleaved sink covers along the sink's
+/// x loop (one vector per thread), or 0 if the sink's thread tiles stay
+/// contiguous: when each thread has a single vector there, or the steps
+/// would not divide the block's tile.
+int64_t ScheduleExpander::interleavedSinkSpan() const {
+  if (!vectorize)
+    return 0;
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  size_t x = innermostThreadTiled(s);
+  int64_t span = ceilDiv(wg[x], th[x]) * s.vectorWidth;
+  return th[x] > s.vectorWidth && wg[x] % span == 0 ? span : 0;
+}
+
+/// The sink's thread loop with lanes, interleaved like the partials: the
+/// block walks the row in steps of one vector per thread (an scf.for
+/// around the thread loop), so at each step consecutive lanes touch
+/// consecutive vectors. Contiguous tiles of several vectors per thread
+/// would put the loads of a subgroup a whole tile apart.
+void ScheduleExpander::tileInterleavedSink(int64_t span) {
+  size_t x = innermostThreadTiled(s);
+  std::vector<int64_t> steps(s.threadTile.size(), 0);
+  steps[x] = span;
+  auto stepLoop =
+      tileFor(sinkHandle, tileList(k.sinkParallel, steps, true), /*loops=*/1);
+  sinkHandle = stepLoop.getTiledLinalgOp();
+  fuseInto(stepLoop.getLoops().front(), [&](int64_t op) {
+    return k.ops[op].kind == OpKind::Pad || ownThreadLoops(op);
+  });
+  std::vector<int64_t> tiles(s.threadTile);
+  tiles[x] = s.vectorWidth;
+  tileLevel(tiles, Level::Thread);
 }
 
 /// Partials: loops (rows..., k, partial); each thread takes one output and

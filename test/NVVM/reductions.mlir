@@ -46,10 +46,11 @@ func.func @short_rows(%x: tensor<64x256xf32>) -> tensor<64xf32> {
 // -----
 
 // Softmax: two kernels. The row max (one read of x); then the sum of
-// exponentials with lanes and, on the same block, the normalization, each
-// thread a contiguous 16-element chunk of the row in 16-byte vectors (a
+// exponentials with lanes and, on the same block, the normalization (a
 // second read of x, and the one write). The sum reaches the normalizing
-// threads through shared memory after a barrier.
+// threads through shared memory after a barrier. The normalization is
+// interleaved like the partials: each step, every lane takes one 16-byte
+// vector, and the block moves on by 512 lanes x 16 bytes.
 // CHECK: gpu.binary @softmax_kernel_0_kernel
 // CHECK-SAME: ld.global.v4.b32
 // CHECK-SAME: shfl.sync.bfly.b32
@@ -58,9 +59,11 @@ func.func @short_rows(%x: tensor<64x256xf32>) -> tensor<64xf32> {
 // CHECK-SAME: shfl.sync.bfly.b32
 // CHECK-SAME: st.shared.b32
 // CHECK-SAME: bar.sync
-// CHECK-SAME: ld.shared.b32
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN:[0-9]+]]];
 // CHECK-SAME: div.rn.f32
-// CHECK-SAME: st.global.v4.b32
+// CHECK-SAME: st.global.v4.b32 {{[^;]*}}[%rd[[OUT:[0-9]+]]]
+// CHECK-SAME: add.s64{{[^;]*}}%rd[[IN]], %rd[[IN]], 8192;
+// CHECK-SAME: add.s64{{[^;]*}}%rd[[OUT]], %rd[[OUT]], 8192;
 // CHECK-NOT: gpu.binary @softmax_kernel_2
 func.func @softmax(%x: tensor<64x8192xf32>) -> tensor<64x8192xf32> {
   %r = kgen.softmax %x dim 1 : tensor<64x8192xf32>
