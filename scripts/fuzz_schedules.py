@@ -71,10 +71,11 @@ WIDE_DTYPES = ("f16", "bf16")
 # The reason codes of docs/schedules.md, by rung.
 RUNGS = {
     1: {"no_json", "schema", "version", "rank_mismatch", "nonpositive_tile",
-        "tile_exceeds_dim", "vector_width", "pipeline_depth", "split_reduction"},
+        "tile_exceeds_dim", "vector_width", "pipeline_depth", "split_reduction",
+        "reduction_lanes"},
     2: {"too_many_mapped_dims", "illegal_fusion", "promote_operand", "pipeline_depth",
         "matrix_instruction", "vector_width", "threads_per_block", "grid_size",
-        "shared_memory", "registers"},
+        "shared_memory", "registers", "reduction_lanes"},
     3: {"transform_failed", "verifier_failed"},
     4: {"lowering_failed", "run_failed", "reference_failed", "numerical_mismatch"},
 }
@@ -86,7 +87,9 @@ REASONS = set().union(*RUNGS.values()) | {"replay_exhausted"}
 # intermediates between kernels. A wrong index or a lost tile is far larger.
 TOLERANCE = {"f32": 1e-4, "f16": 4e-3, "bf16": 3e-2}
 
-PIPELINE = ["-kgen-to-linalg", "-kgen-form-kernels"]
+# The pipelines' own front: elementwise chains fused before kernels form.
+LINALG = ["-kgen-to-linalg", "-kgen-fuse-elementwise"]
+PIPELINE = LINALG + ["-kgen-form-kernels"]
 
 
 def run(cmd, **kw):
@@ -309,6 +312,7 @@ def features(schedule: dict, kernel: Kernel) -> dict:
             tuple(promote), str(promote)),
         "pipeline_depth": schedule.get("pipeline_depth", 1),
         "split_reduction": split if split > 1 else "none",
+        "reduction_lanes": schedule.get("reduction_lanes", 1),
         "vector_width": schedule.get("vector_width", 1),
         "fused ops": "none" if fused == 0 else str(fused) if fused < 3 else "3 or more",
         "fuse field": "listed" if "fuse" in schedule else "left out (default: all)",
@@ -390,8 +394,8 @@ def rung_of(reason) -> int:
 # ---------------------------------------------------------------- groupings
 
 def kernel_op_count(kgen_opt: Path, example: Path) -> int:
-    """Linalg and pad ops at the top level of @main after kgen-to-linalg."""
-    out = run([kgen_opt, example, "-kgen-to-linalg"]).stdout
+    """Linalg and pad ops at the top level of @main before kernel formation."""
+    out = run([kgen_opt, example, *LINALG]).stdout
     return sum(1 for line in out.splitlines()
                if line.startswith("    %") and not line.startswith("     ")
                and ("= linalg." in line or "= tensor.pad" in line))
@@ -420,7 +424,7 @@ def fuzz_groupings(a, kgen_opt, kgen_run, examples, problems):
                 grouping = tmp / "grouping.json"
                 grouping.write_text(json.dumps({"main": groups}))
                 program = tmp / f"g{i}.mlir"
-                out = run([kgen_opt, example, "-kgen-to-linalg",
+                out = run([kgen_opt, example, *LINALG,
                            f"-kgen-form-kernels=grouping={grouping}",
                            "-kgen-schedule-kernels", "-o", program])
                 if out.returncode != 0 or "PLEASE submit a bug report" in out.stderr:

@@ -36,15 +36,27 @@ bool isElementwise(linalg::GenericOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
 }
 
-/// The loops upstream's unit-dimension folding may drop. An elementwise
-/// generic may lose all its unit loops, as long as one loop is left.
-/// Reductions and contractions keep their loops (a row reduction over
-/// [1, N] stays a row reduction, which lanes can schedule): offering only
-/// their longer loops lets the folding drop nothing but the unit dimensions
-/// of operands read at index 0, such as a `keepdim` statistic [M, 1].
+/// Whether `op` reads a tensor that a `tensor.expand_shape` made, the
+/// [M, 1] of a `keepdim` statistic: the reshape that dropping its unit
+/// dimensions cancels.
+bool readsExpandedTensor(linalg::GenericOp op) {
+  return llvm::any_of(op.getDpsInputs(), [](Value input) {
+    return input.getDefiningOp<tensor::ExpandShapeOp>();
+  });
+}
+
+/// The loops upstream's unit-dimension folding may drop, only in generics
+/// reading an expanded tensor: elsewhere the folding would put reshapes
+/// between a generic and the named op it reads or feeds (a batch matmul
+/// and its rounding epilogue), and kernels do not form across reshapes.
+/// An elementwise generic may lose all its unit loops, as long as one loop
+/// is left. Reductions and contractions keep their loops (a row reduction
+/// over [1, N] stays a row reduction, which lanes can schedule): offering
+/// only their longer loops lets the folding drop nothing but the unit
+/// dimensions of operands read at index 0.
 SmallVector<unsigned> droppableUnitLoops(Operation *op) {
   auto generic = dyn_cast<linalg::GenericOp>(op);
-  if (!generic)
+  if (!generic || !readsExpandedTensor(generic))
     return {};
   SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
   bool keepUnitLoops = !isElementwise(generic) ||

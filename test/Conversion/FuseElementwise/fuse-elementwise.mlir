@@ -168,3 +168,30 @@ func.func @keepdim(%x: tensor<8x64xf32>, %y: tensor<1x64xf32>) -> (tensor<8xf32>
   } -> tensor<1xf32>
   return %flat, %one : tensor<8xf32>, tensor<1xf32>
 }
+
+// -----
+
+// The rounding epilogue of a one-batch matmul keeps its unit loop: dropping
+// it would put a reshape between the two, and kernels do not form across
+// reshapes.
+// CHECK-LABEL: func.func @named_producer
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: %[[MM:.*]] = linalg.batch_matmul
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} ins(%[[MM]] : tensor<1x5x4xf32>) outs(%{{.*}} : tensor<1x5x4xf16>)
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @named_producer(%a: tensor<1x5x9xf16>, %b: tensor<1x9x4xf16>) -> tensor<1x5x4xf16> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x5x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x5x4xf32>) -> tensor<1x5x4xf32>
+  %mm = linalg.batch_matmul ins(%a, %b : tensor<1x5x9xf16>, tensor<1x9x4xf16>)
+      outs(%init : tensor<1x5x4xf32>) -> tensor<1x5x4xf32>
+  %h = tensor.empty() : tensor<1x5x4xf16>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%mm : tensor<1x5x4xf32>) outs(%h : tensor<1x5x4xf16>) {
+  ^bb0(%x: f32, %o: f16):
+    %t = arith.truncf %x : f32 to f16
+    linalg.yield %t : f16
+  } -> tensor<1x5x4xf16>
+  return %r : tensor<1x5x4xf16>
+}
