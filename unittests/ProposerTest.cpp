@@ -242,6 +242,8 @@ TEST(RandomProposer, AcceptedSchedulesUseEveryFeature) {
       features.insert("pipeline");
     if (s.splitReduction > 1)
       features.insert("split");
+    if (s.reductionLanes > 1)
+      features.insert("lanes");
     if (llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; }))
       features.insert("reduction steps");
   };
@@ -251,7 +253,7 @@ TEST(RandomProposer, AcceptedSchedulesUseEveryFeature) {
   for (const char *feature :
        {"none", "mma_sync", "wgmma", "vector 1", "vector 2", "vector 4",
         "vector 8", "promote one", "promote both", "pipeline", "split",
-        "reduction steps"})
+        "lanes", "reduction steps"})
     EXPECT_TRUE(features.count(feature)) << feature;
   // wgmma only where the target has it.
   for (const Schedule &s :

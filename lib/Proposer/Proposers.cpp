@@ -443,6 +443,7 @@ struct KernelFacts {
   bool vectorizable = false;       // a linalg sink with a parallel loop
   bool splittable = false;         // split_reduction applies
   bool promotable = false;         // promote_operands applies
+  bool laneable = false;           // reduction_lanes may apply
   std::optional<MatmulDims> matmul;
   /// The target's matrix instructions kgen generates for this root, its
   /// operand types and layout, and whose units its loops divide into.
@@ -458,6 +459,9 @@ KernelFacts factsOf(const KernelInfo &k, const TargetDescription &target) {
   f.splittable = k.rootIndex == k.sinkIndex && f.reductions.size() == 1 &&
                  !k.rootParallel.back() && f.reductions[0] >= 4;
   f.promotable = promotable(k);
+  // One reduction loop, the innermost, of a generic root.
+  f.laneable = f.reductions.size() == 1 && !k.rootParallel.back() &&
+               k.ops[k.rootIndex].kind == OpKind::Generic;
   f.matmul = matmulDims(k);
   for (MatrixInstruction instruction : target.matrixInstructions) {
     std::optional<MatrixTiling> tiling = matrixTiling(instruction);
@@ -560,6 +564,7 @@ private:
                 const TargetDescription &target);
   void parallelTiles(Schedule &s, const KernelFacts &f);
   void reductionTiles(Schedule &s, const KernelFacts &f);
+  void laneTiles(Schedule &s, const KernelInfo &k, const KernelFacts &f);
   bool matrixTiles(Schedule &s, const KernelFacts &f);
   int64_t vectorWidth(const Schedule &s, const KernelInfo &k,
                       const KernelFacts &f);
@@ -624,6 +629,9 @@ Schedule RandomProposer::draw(const KernelFacts &f, const KernelInfo &k,
       target.vendor == GpuVendor::Nvidia)
     s.pipelineDepth = pick({1, 2, 2, 3, 4});
   s.vectorWidth = vectorWidth(s, k, f);
+  if (f.laneable && s.splitReduction <= 1 && s.promoteOperands.empty() &&
+      s.matrixInstruction == MatrixInstruction::None && chance(0.3))
+    laneTiles(s, k, f);
   // Thread loops run inside a workgroup loop: at least one loop on the
   // grid, if only in one tile of its whole size.
   if (!f.sizes.empty() &&
@@ -665,6 +673,28 @@ void RandomProposer::reductionTiles(Schedule &s, const KernelFacts &f) {
       size /= s.splitReduction;
     s.reductionTile.push_back(chance(0.35) ? 0 : divisor(size, 1, 64));
   }
+}
+
+/// Lanes on the root's reduction loop: a power of two whose lanes each
+/// take whole vectors of it, one output per thread of the root's parallel
+/// loops, and steps counted in vectors per lane. The sink's other thread
+/// tiles stay as drawn; rung 2 rejects those that do not fit the block.
+void RandomProposer::laneTiles(Schedule &s, const KernelInfo &k,
+                               const KernelFacts &f) {
+  int64_t size = f.reductions[0];
+  std::vector<int64_t> lanes;
+  for (int64_t l = 2; l <= kMaxReductionLanes; l *= 2)
+    if (size % (l * s.vectorWidth) == 0)
+      lanes.push_back(l);
+  if (lanes.empty())
+    return;
+  s.reductionLanes = lanes[index(lanes.size())];
+  size_t rows = std::min<size_t>(llvm::count(k.rootParallel, true),
+                                 s.threadTile.size());
+  for (size_t i = 0; i < rows; ++i)
+    s.threadTile[i] = 1;
+  int64_t vectors = size / (s.reductionLanes * s.vectorWidth);
+  s.reductionTile = {chance(0.4) ? 0 : divisor(vectors, 1, 16)};
 }
 
 /// Tiles made of whole instructions: M and N thread (warp or warpgroup)
@@ -746,6 +776,7 @@ json RandomProposer::encode(const Schedule &s, const KernelInfo &k) {
   if (s.splitReduction == 0 && chance(0.1))
     j["split_reduction"] = 1; // a split into one chunk is no split either
   dropDefault("split_reduction", s.splitReduction == 0);
+  dropDefault("reduction_lanes", s.reductionLanes == 1);
   return j;
 }
 

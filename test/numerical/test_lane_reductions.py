@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 
+import numpy as np
 import pytest
 
 from kgen_testing import DTYPES, SEEDS, kgen_run_path, run_kgen
@@ -58,7 +59,8 @@ def schedule(text, tmp_path):
     """The program with every kernel scheduled, and the schedules used."""
     src, out = tmp_path / "program.mlir", tmp_path / "scheduled.mlir"
     src.write_text(text)
-    cmd = [str(kgen_opt_path()), str(src), "-kgen-to-linalg", "-kgen-form-kernels",
+    cmd = [str(kgen_opt_path()), str(src), "-kgen-to-linalg", "-canonicalize",
+           "-kgen-fuse-elementwise", "-kgen-form-kernels",
            "-kgen-schedule-kernels=print-schedules", "-o", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr[-3000:]}"
@@ -86,3 +88,29 @@ def test_lane_schedule(case, dtype, tmp_path, kgen_run):
                    n_outputs=per_copy * len(SEEDS), function="main", tag="scheduled")
     for k, (seed, inputs) in enumerate(zip(SEEDS, all_inputs)):
         check_outputs(case, dtype, seed, inputs, run.outputs[k * per_copy:(k + 1) * per_copy], run)
+
+
+# Long rows, against float64. A sequential float32 sum's error grows with
+# the row (each addition rounds at the size of the running total); lanes
+# give each lane a 1/(lanes x vector) share of the row and combine the
+# partials, so the error stays close to float32's rounding of the result.
+# Positive inputs: no cancellation, so the error is the summation's own.
+# (Rows of 1e8 elements, 400 MB each, are left to the GPU runs.)
+@pytest.mark.parametrize("length", [1 << 20, 1 << 23, 10_000_000])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_long_row_sum_accuracy(length, seed, tmp_path, kgen_run):
+    rows = 2
+    shape = f"{rows}x{length}xf32"
+    text = (f"func.func @main(%x: tensor<{shape}>) -> tensor<{rows}xf32> {{\n"
+            f"  %r = kgen.sum %x dims [1] : tensor<{shape}> -> tensor<{rows}xf32>\n"
+            f"  return %r : tensor<{rows}xf32>\n}}\n")
+    scheduled, schedules = schedule(text, tmp_path)
+    assert schedules and schedules[0]["reduction_lanes"] > 1, schedules
+    x = np.random.default_rng(seed).random((rows, length), dtype=np.float32)
+    run = run_kgen(scheduled, tmp_path, [x], n_outputs=1, function="main")
+    reference = x.astype(np.float64).sum(axis=1)
+    error = np.abs(run.outputs[0].astype(np.float64) - reference) / reference
+    sequential = np.cumsum(x, axis=1, dtype=np.float32)[:, -1].astype(np.float64)
+    sequential_error = np.abs(sequential - reference) / reference
+    assert error.max() < 1e-5, (error, sequential_error, schedules[0])
+    assert np.all(error <= sequential_error), (error, sequential_error)
