@@ -147,7 +147,7 @@ for d in "${op_dtypes[@]}"; do
     if ((ops_shards > 1)); then log=gpu-ops-$d-$i.txt shard=$i/$ops_shards
     else log=gpu-ops-$d.txt shard=''; fi
     KGEN_DEVICE=gpu KGEN_TEST_SHARD=$shard timeout -s INT -k 20 "$ops_timeout" \
-      python3 -m pytest -q -rf -p no:cacheprovider \
+      python3 -m pytest -q -rf --durations=10 -p no:cacheprovider \
       test/numerical/test_ops.py test/numerical/test_examples.py -k "$k" \
       >"$out/$log" 2>&1 &
     op_pids+=($!) op_logs+=("$log")
