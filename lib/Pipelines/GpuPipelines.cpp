@@ -75,6 +75,8 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // Staged gemms' accumulators stay in registers across reduction steps
   // (the loop is per-thread code now, and pipelined).
   pm.addPass(createHoistAccumulatorsPass());
+  // Thread loops that write only the kernel's outputs need no barrier.
+  pm.addPass(createElideBarriersPass());
   // Past 48 KB, a launch's shared buffers move to dynamic shared memory
   // (NVIDIA; AMD's 64 KB of LDS are all static).
   if (!amd) {

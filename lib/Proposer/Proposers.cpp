@@ -456,7 +456,8 @@ KernelFacts factsOf(const KernelInfo &k, const TargetDescription &target) {
   f.reductions = k.rootReductionSizes();
   f.vectorizable = isLinalg(k.ops[k.sinkIndex].kind) && !f.sizes.empty();
   // One reduction loop, the innermost, of at least 4 (2 chunks of 2).
-  f.splittable = k.rootIndex == k.sinkIndex && f.reductions.size() == 1 &&
+  f.splittable = k.rootIndex == k.sinkIndex && k.statistics.empty() &&
+                 f.reductions.size() == 1 &&
                  !k.rootParallel.back() && f.reductions[0] >= 4;
   f.promotable = promotable(k);
   // One reduction loop, the innermost, of a generic root.

@@ -52,11 +52,11 @@ bool reducesRows(const KernelInfo &k) {
   size_t rows = llvm::count(k.rootParallel, true);
   if (rows == 0 || rows > k.sinkParallelSizes().size())
     return false;
-  for (int64_t op = 0; op < k.numOps(); ++op)
-    if (llvm::is_contained(k.consumers[op], k.rootIndex) &&
-        !llvm::is_contained(k.rootInitProducers, op))
-      return false;
-  return true;
+  if (k.computedInputOf(k.rootIndex) >= 0)
+    return false;
+  return llvm::all_of(k.statistics, [&](int64_t stat) {
+    return k.computedInputOf(stat) < 0;
+  });
 }
 
 /// The sink's loops past the root's parallel ones (the row itself, for a

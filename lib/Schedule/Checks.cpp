@@ -369,20 +369,26 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k) {
       !partial.isInteger(32))
     return reject("lanes combine f32, f16, bf16 or i32 partials with "
                   "shuffles; this root accumulates in another type");
-  for (int64_t op = 0; op < k.numOps(); ++op)
-    if (llvm::is_contained(k.consumers[op], k.rootIndex) &&
-        !llvm::is_contained(k.rootInitProducers, op))
+  std::vector<int64_t> reductions(k.statistics);
+  reductions.push_back(k.rootIndex);
+  for (int64_t reduction : reductions) {
+    if (k.ops[reduction].kind != OpKind::Generic)
+      return reject(llvm::formatv("reduction_lanes needs linalg.generic "
+                                  "reductions; op {0} is {1}",
+                                  reduction, k.ops[reduction].name));
+    if (int64_t op = k.computedInputOf(reduction); op >= 0)
       return reject(llvm::formatv(
-          "with reduction_lanes the root reads kernel arguments only; op "
-          "{0} ({1}) computes one of its inputs (lanes read their share "
-          "of the root's inputs from memory)",
-          op, k.ops[op].name));
-  for (int64_t op : k.rootInitProducers)
-    if (k.ops[op].kind != OpKind::Fill)
-      return reject(llvm::formatv(
-          "with reduction_lanes the root's initial value comes from a "
-          "linalg.fill; op {0} ({1}) computes it",
-          op, k.ops[op].name));
+          "with reduction_lanes a reduction reads kernel arguments and row "
+          "statistics only; op {0} ({1}) computes an input of op {2} (lanes "
+          "read their share of a reduction's inputs from memory)",
+          op, k.ops[op].name, reduction));
+    for (int64_t op : k.initProducersOf(reduction))
+      if (k.ops[op].kind != OpKind::Fill)
+        return reject(llvm::formatv(
+            "with reduction_lanes a reduction's initial value comes from a "
+            "linalg.fill; op {0} ({1}) computes that of op {2}",
+            op, k.ops[op].name, reduction));
+  }
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
   size_t rows = rootParallelCount(k);

@@ -144,10 +144,16 @@ private:
 
   // Lanes cooperating on each output (reduction_lanes).
   void splitLanes();
-  void fuseLaneStages(Value containing);
+  Value fuseWithLaneStages(Value containing);
+  Value fuseLaneStages(int64_t reduction, Value containing);
   void laneLevel();
-  void tileLanePartials(const std::vector<int64_t> &rowTiles);
-  void tileLaneCombine(std::vector<int64_t> rowTiles);
+  void tileLanePartials(int64_t reduction, const std::vector<int64_t> &rowTiles);
+  void tileLaneCombine(int64_t reduction, std::vector<int64_t> rowTiles);
+  /// The handle of `op`, the sink or a fused op.
+  Value &handleOf(int64_t op);
+  bool isLaneReduction(int64_t op) const;
+  /// Whether `op` initializes a lane reduction's output.
+  bool initializesLaneReduction(int64_t op) const;
   int64_t interleavedSinkSpan() const;
   void tileInterleavedSink(int64_t span);
 
@@ -197,8 +203,14 @@ private:
   std::optional<int64_t> accumulatorInit;
 
   Value sinkHandle, rootHandle, unfusedRoot, reductionLoop;
-  /// With lanes: the per-lane partial stage of the root and its fill.
-  Value lanePartial, laneFill;
+  /// With lanes: the reductions they take (the root and its statistics,
+  /// consumers first), and the per-lane partial stage of each with its
+  /// fill.
+  std::vector<int64_t> laneReductions;
+  struct LaneStages {
+    Value partial, fill;
+  };
+  std::map<int64_t, LaneStages> laneStages;
   std::map<int64_t, Value> handles; // latest handle of each fused op
   int level = 0;                    // tile levels made so far
   /// Vector level: W elements of the innermost thread-tiled loop and one
@@ -243,6 +255,11 @@ ScheduleExpander::ScheduleExpander(const Schedule &s, const KernelInfo &k,
       s.splitReduction <= 1 && !lanes &&
       llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; });
   accumulatorInit = promotedAccumulatorInit(s, k);
+  if (lanes) {
+    laneReductions = k.statistics;
+    laneReductions.push_back(k.rootIndex);
+    llvm::sort(laneReductions, std::greater<int64_t>());
+  }
   vectorTiles.assign(k.sinkParallelSizes().size(), 1);
   if (vectorize)
     vectorTiles[innermostThreadTiled(s)] = s.vectorWidth;
@@ -308,8 +325,24 @@ void ScheduleExpander::matchOps() {
 }
 
 bool ScheduleExpander::ownThreadLoops(int64_t op) const {
-  return (promote || lanes) &&
+  if (lanes)
+    return isLaneReduction(op) || initializesLaneReduction(op);
+  return promote &&
          (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op));
+}
+
+bool ScheduleExpander::isLaneReduction(int64_t op) const {
+  return llvm::is_contained(laneReductions, op);
+}
+
+bool ScheduleExpander::initializesLaneReduction(int64_t op) const {
+  return llvm::any_of(laneReductions, [&](int64_t reduction) {
+    return llvm::is_contained(k.initProducersOf(reduction), op);
+  });
+}
+
+Value &ScheduleExpander::handleOf(int64_t op) {
+  return op == k.sinkIndex ? sinkHandle : handles[op];
 }
 
 bool ScheduleExpander::skipInVectorLoop(int64_t op) const {
@@ -368,35 +401,58 @@ void ScheduleExpander::splitReduction() {
 /// exactly that: a partial stage with a parallel loop of L * W partials
 /// (inner) and the k loop, and a combining stage reducing the partials.
 /// The combining stage takes the root's place.
+/// Every lane reduction (the root and each statistic) is split alike.
 void ScheduleExpander::splitLanes() {
   int64_t outputRank = llvm::count(k.rootParallel, true);
-  Value root = rootIsSink ? sinkHandle : handles[k.rootIndex];
-  auto split = transform::SplitReductionOp::create(
-      b, root, s.reductionLanes * s.vectorWidth, outputRank,
-      /*innerParallel=*/true);
-  lanePartial = split.getSplitLinalgOp();
-  laneFill = split.getFillOp();
-  if (rootIsSink)
-    sinkHandle = split.getCombiningLinalgOp();
-  else
-    handles[k.rootIndex] = split.getCombiningLinalgOp();
+  for (int64_t reduction : laneReductions) {
+    auto split = transform::SplitReductionOp::create(
+        b, handleOf(reduction), s.reductionLanes * s.vectorWidth, outputRank,
+        /*innerParallel=*/true);
+    laneStages[reduction] = {split.getSplitLinalgOp(), split.getFillOp()};
+    handleOf(reduction) = split.getCombiningLinalgOp();
+  }
 }
 
-/// The partial stage and its fill join the workgroup loop after the
-/// combining stage that reads them; the partials live in workgroup memory,
-/// where the combination reads them. So do the combined outputs when the
-/// sink's threads read them (the root's fill writes them first).
-void ScheduleExpander::fuseLaneStages(Value containing) {
-  if (!rootIsSink)
-    for (int64_t op : k.rootInitProducers)
+/// The workgroup loop's fusion with lanes: each lane reduction's partial
+/// stage joins right after its combining stage, so that a statistic,
+/// fused later, finds all its readers (the sink and the partial stages of
+/// later reductions) inside the loop. Their slices of it are identical
+/// and merged first (CSE of the loop's body only: outside it, the
+/// reductions' fills and their empty tensors must stay apart), or the
+/// statistic would be fused (and computed) once per reader. The combined outputs that other ops of the block read live
+/// in workgroup memory (the reductions' fills write them first).
+Value ScheduleExpander::fuseWithLaneStages(Value containing) {
+  if (rootIsSink)
+    containing = fuseLaneStages(k.rootIndex, containing);
+  for (int64_t op : fuseOrder) {
+    if (llvm::is_contained(k.statistics, op))
+      transform::ApplyCommonSubexpressionEliminationOp::create(b, containing);
+    auto fused =
+        transform::FuseIntoContainingOp::create(b, handles[op], containing);
+    handles[op] = fused.getFusedOp();
+    containing = fused.getNewContainingOp();
+    if (isLaneReduction(op))
+      containing = fuseLaneStages(op, containing);
+    else if (initializesLaneReduction(op) &&
+             !(rootIsSink && llvm::is_contained(k.rootInitProducers, op)))
       promoteInit(handles[op]);
+  }
+  return containing;
+}
+
+/// The partial stage of `reduction` and its fill join the workgroup loop
+/// after the combining stage that reads them; the partials live in
+/// workgroup memory, where the combination reads them.
+Value ScheduleExpander::fuseLaneStages(int64_t reduction, Value containing) {
+  LaneStages &stages = laneStages[reduction];
   auto partial =
-      transform::FuseIntoContainingOp::create(b, lanePartial, containing);
-  lanePartial = partial.getFusedOp();
+      transform::FuseIntoContainingOp::create(b, stages.partial, containing);
+  stages.partial = partial.getFusedOp();
   auto fill = transform::FuseIntoContainingOp::create(
-      b, laneFill, partial.getNewContainingOp());
-  laneFill = fill.getFusedOp();
-  promoteInit(laneFill);
+      b, stages.fill, partial.getNewContainingOp());
+  stages.fill = fill.getFusedOp();
+  promoteInit(stages.fill);
+  return fill.getNewContainingOp();
 }
 
 /// Three thread loops on one block (x: the lanes; y, z: the root's
@@ -407,8 +463,10 @@ void ScheduleExpander::laneLevel() {
   size_t rows = llvm::count(k.rootParallel, true);
   std::vector<int64_t> rowTiles(s.threadTile.begin(),
                                 s.threadTile.begin() + rows);
-  tileLanePartials(rowTiles);
-  tileLaneCombine(rowTiles);
+  for (int64_t reduction : laneReductions) {
+    tileLanePartials(reduction, rowTiles);
+    tileLaneCombine(reduction, rowTiles);
+  }
   if (rootIsSink)
     return;
   if (int64_t span = interleavedSinkSpan())
@@ -465,13 +523,15 @@ void ScheduleExpander::tileInterleavedSink(int64_t span) {
 /// Partials: loops (rows..., k, partial); each thread takes one output and
 /// W partials, its lane's vector, and walks k by reduction_tile vectors at
 /// a time.
-void ScheduleExpander::tileLanePartials(const std::vector<int64_t> &rowTiles) {
+void ScheduleExpander::tileLanePartials(int64_t reduction,
+                                        const std::vector<int64_t> &rowTiles) {
+  Value &laneFill = laneStages[reduction].fill;
   std::vector<int64_t> tiles(rowTiles), mapped(rowTiles);
   tiles.push_back(0); // k
   tiles.push_back(s.vectorWidth);
   mapped.push_back(s.vectorWidth);
-  auto tiled =
-      tileForall(lanePartial, tiles, mapping(ctx, mapped, Level::Thread));
+  auto tiled = tileForall(laneStages[reduction].partial, tiles,
+                          mapping(ctx, mapped, Level::Thread));
   laneFill = transform::FuseIntoContainingOp::create(b, laneFill,
                                                      tiled.getForallOp())
                  .getFusedOp();
@@ -491,25 +551,23 @@ void ScheduleExpander::tileLanePartials(const std::vector<int64_t> &rowTiles) {
 /// on a GPU kgen-lower-lane-combines spreads it over the output's lanes.
 /// With no thread-tiled parallel loop (one output per workgroup), the
 /// outermost loop, of one iteration, still makes the thread loop.
-void ScheduleExpander::tileLaneCombine(std::vector<int64_t> rowTiles) {
+void ScheduleExpander::tileLaneCombine(int64_t reduction,
+                                       std::vector<int64_t> rowTiles) {
   if (llvm::all_of(rowTiles, [](int64_t t) { return t == 0; }))
     rowTiles.front() = 1;
   std::vector<int64_t> tiles(rowTiles);
   tiles.push_back(0); // the partials
-  auto tiled = tileForall(currentRoot(), tiles,
+  auto tiled = tileForall(handleOf(reduction), tiles,
                           mapping(ctx, rowTiles, Level::Thread));
   Value lanesParam = transform::ParamConstantOp::create(
       b, transform::ParamType::get(ctx, b.getI64Type()),
       b.getI64IntegerAttr(s.reductionLanes));
   transform::AnnotateOp::create(b, tiled.getTiledOp(), kLaneCombineAttr,
                                 lanesParam);
-  fuseInto(tiled.getForallOp(), [this](int64_t op) {
-    return !llvm::is_contained(k.rootInitProducers, op);
+  fuseInto(tiled.getForallOp(), [&](int64_t op) {
+    return !llvm::is_contained(k.initProducersOf(reduction), op);
   });
-  if (rootIsSink)
-    sinkHandle = tiled.getTiledOp();
-  else
-    handles[k.rootIndex] = tiled.getTiledOp();
+  handleOf(reduction) = tiled.getTiledOp();
 }
 
 //===----------------------------------------------------------------------===//
@@ -543,11 +601,13 @@ void ScheduleExpander::tileLevel(const std::vector<int64_t> &tiles, Level loops,
   sinkHandle = tiled.getTiledOp();
   // A fused tensor.pad becomes an scf.if around a smaller pad, which
   // cannot be fused again: pads are tiled per workgroup only.
-  Value containing = fuseInto(tiled.getForallOp(), [&](int64_t op) {
-    return level > 0 && (k.ops[op].kind == OpKind::Pad || ownThreadLoops(op));
-  });
   if (lanes && level == 0)
-    fuseLaneStages(containing);
+    fuseWithLaneStages(tiled.getForallOp());
+  else
+    fuseInto(tiled.getForallOp(), [&](int64_t op) {
+      return level > 0 &&
+             (k.ops[op].kind == OpKind::Pad || ownThreadLoops(op));
+    });
   ++level;
 }
 

@@ -63,13 +63,31 @@ std::vector<int64_t> KernelInfo::rootReductionSizes() const {
   return sizes;
 }
 
+const std::vector<int64_t> &
+KernelInfo::initProducersOf(int64_t reduction) const {
+  for (auto [stat, producers] :
+       llvm::zip_equal(statistics, statisticInitProducers))
+    if (stat == reduction)
+      return producers;
+  return rootInitProducers;
+}
+
+int64_t KernelInfo::computedInputOf(int64_t reduction) const {
+  for (int64_t op = 0; op < numOps(); ++op)
+    if (llvm::is_contained(consumers[op], reduction) &&
+        !llvm::is_contained(initProducersOf(reduction), op) &&
+        !llvm::is_contained(statistics, op))
+      return op;
+  return -1;
+}
+
 nlohmann::json KernelInfo::toJson() const {
   std::string type;
   llvm::raw_string_ostream(type) << elementType;
   std::vector<std::string> names;
   for (const KernelOp &op : ops)
     names.push_back(op.name);
-  return {{"name", name},
+  nlohmann::json summary = {{"name", name},
           {"fingerprint", fingerprint},
           {"element_type", type},
           {"ops", names},
@@ -81,6 +99,9 @@ nlohmann::json KernelInfo::toJson() const {
           {"matmul_like", matmulLike()},
           {"flops", flops},
           {"bytes", bytes}};
+  if (!statistics.empty())
+    summary["statistic_ops"] = statistics;
+  return summary;
 }
 
 namespace {
@@ -167,6 +188,13 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
   };
   initProducers(sink, info.sinkInitProducers);
   initProducers(root, info.rootInitProducers);
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (op == root || !linalgOp || linalgOp.getNumReductionLoops() == 0)
+      continue;
+    info.statistics.push_back(i);
+    initProducers(op, info.statisticInitProducers.emplace_back());
+  }
   return success();
 }
 
@@ -255,6 +283,17 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
       failed(loopsOf(root, info.rootLoops, info.rootParallel)))
     return makeError("kernel '" + info.name +
                      "' has dynamic or unsupported loop ranges");
+  for (int64_t stat : info.statistics) {
+    std::vector<int64_t> loops;
+    std::vector<bool> parallel;
+    if (failed(loopsOf(ops[stat], loops, parallel)) ||
+        loops != info.rootLoops || parallel != info.rootParallel)
+      return makeError(llvm::formatv(
+          "kernel '{0}' has reductions over different loops (ops {1} and "
+          "{2}); a kernel holds one reduction and row statistics over the "
+          "same loops",
+          info.name, stat, info.rootIndex));
+  }
   // kgen-to-linalg folds computations over empty tensors away; a kernel
   // that still has one (written in linalg directly) runs no iteration of
   // it, and upstream tiling does not take zero-sized loops.

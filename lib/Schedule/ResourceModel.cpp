@@ -235,15 +235,20 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
     bytes +=
         wgmma ? atomAlignedBytes(accumulator) : alignedBufferBytes(accumulator);
   }
-  // With lanes, each lane's partials (a vector per lane and output), and a
-  // partial per warp (32 lanes at the least) to combine across warps.
+  // With lanes, for the root and each row statistic: each lane's partials
+  // (a vector per lane and output), and a partial per warp (32 lanes at
+  // the least) to combine across warps; a statistic's outputs too.
   if (s.reductionLanes > 1) {
     int64_t outputs = product(laneBlockDims(s, k)) / s.reductionLanes;
     int64_t partialBytes = std::max<int64_t>(k.elementBytes, 4);
-    bytes += alignedBufferBytes(outputs * s.reductionLanes * s.vectorWidth *
-                                partialBytes);
+    int64_t perReduction = alignedBufferBytes(
+        outputs * s.reductionLanes * s.vectorWidth * partialBytes);
     if (s.reductionLanes > 32)
-      bytes += alignedBufferBytes(outputs * (s.reductionLanes / 32) * 4);
+      perReduction +=
+          alignedBufferBytes(outputs * (s.reductionLanes / 32) * 4);
+    int64_t statistics = static_cast<int64_t>(k.statistics.size());
+    bytes += perReduction * (1 + statistics) +
+             statistics * alignedBufferBytes(outputs * partialBytes);
   }
   // In dynamic shared memory (past 48 KB), which is only 16-byte aligned,
   // wgmma's buffers start at the first atom-aligned byte.

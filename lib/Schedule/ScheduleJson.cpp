@@ -364,11 +364,12 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
     // Each chunk reduces size / factor elements; the reduction tile applies
     // within a chunk.
     if (kernel.rootIndex != kernel.sinkIndex || reductions.size() != 1 ||
-        kernel.rootParallel.back()) {
+        kernel.rootParallel.back() || !kernel.statistics.empty()) {
       verdict = Verdict::reject(
           Reason::SplitReduction,
           "split_reduction needs a kernel whose root is its last op and has "
-          "exactly one reduction loop, the innermost");
+          "exactly one reduction loop, the innermost, and no row "
+          "statistics");
       return false;
     }
     if (reductions[0] % s.splitReduction != 0 ||

@@ -47,6 +47,32 @@ bool isRoot(Operation *op) {
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
 }
 
+/// Whether reduction `stat` may share the kernel of reduction `root` as a
+/// row statistic (softmax's max, layer_norm's mean): both are generics
+/// over the same static loops, writing their single output through the
+/// same map, so a workgroup's rows of the root are the same rows of the
+/// statistic, which the workgroup reduces first and keeps for the rest.
+bool isRowStatisticOf(Operation *stat, Operation *root) {
+  auto s = dyn_cast<linalg::GenericOp>(stat);
+  auto r = dyn_cast<linalg::GenericOp>(root);
+  if (!s || !r || s == r || !isRoot(s) || !isRoot(r) ||
+      s.getNumDpsInits() != 1 || r.getNumDpsInits() != 1)
+    return false;
+  SmallVector<int64_t> ranges = s.getStaticLoopRanges();
+  return !ShapedType::isDynamicShape(ranges) &&
+         ranges == r.getStaticLoopRanges() &&
+         s.getIteratorTypesArray() == r.getIteratorTypesArray() &&
+         s.getIndexingMapsArray().back() == r.getIndexingMapsArray().back();
+}
+
+/// The op a group of ops is built around: its last root, if any.
+Operation *lastRoot(ArrayRef<Operation *> ops, ArrayRef<unsigned> group) {
+  for (unsigned i : llvm::reverse(group))
+    if (isRoot(ops[i]))
+      return ops[i];
+  return nullptr;
+}
+
 /// Producers that may join a root's kernel: initializations and data
 /// movement. Fusing an arithmetic producer into a contraction would
 /// recompute it for every tile that reads it; such producers join their
@@ -99,8 +125,8 @@ std::string parseGrouping(const nlohmann::json &j, size_t numOps,
   return "";
 }
 
-/// Legality of a grouping: a partition of the ops; at most one root per
-/// kernel; and only the kernel's last op (its sink) used outside it. The
+/// Legality of a grouping: a partition of the ops; one root per kernel,
+/// besides row statistics of it; and only the kernel's last op (its sink) used outside it. The
 /// last rule is what makes outlining at the sink keep every dependence and
 /// rule out cycles between kernels: nothing can flow out of a kernel before
 /// its end, so nothing outside can feed back into it.
@@ -119,9 +145,14 @@ std::string checkGrouping(ArrayRef<Operation *> ops,
       return "op " + std::to_string(i) + " (" +
              ops[i]->getName().getStringRef().str() + ") is in no kernel";
   for (auto [g, group] : llvm::enumerate(grouping)) {
-    if (llvm::count_if(group, [&](unsigned i) { return isRoot(ops[i]); }) > 1)
-      return "kernel " + std::to_string(g) +
-             " has more than one root (contraction or reduction)";
+    Operation *root = lastRoot(ops, group);
+    for (unsigned i : group)
+      if (isRoot(ops[i]) && ops[i] != root && !isRowStatisticOf(ops[i], root))
+        return "kernel " + std::to_string(g) +
+               " has more than one root (contraction or reduction), and op " +
+               std::to_string(i) +
+               " is not a row statistic of the last (a reduction over the "
+               "same loops, written through the same map)";
     for (unsigned i : group) {
       if (i == group.back())
         continue;
@@ -359,6 +390,7 @@ struct FormKernelsPass final
       if (isRoot(op) && user && position.count(user) && !hasRoot(user))
         groups.unionSets(op, user);
     }
+    joinRowStatistics(ops, position, groups);
     DenseMap<Operation *, unsigned> groupOf;
     Grouping grouping;
     for (auto [i, op] : llvm::enumerate(ops)) {
@@ -369,6 +401,44 @@ struct FormKernelsPass final
       grouping[it->second].push_back(i);
     }
     return grouping;
+  }
+
+  /// A reduction whose group it ends, and whose users all belong to one
+  /// group built around a reduction over the same rows, joins that group
+  /// as a row statistic: softmax's max, exp-sum and normalization become
+  /// one kernel, which reads each row from memory once per statistic
+  /// instead of once per kernel. Latest first, so chains join whole.
+  static void joinRowStatistics(ArrayRef<Operation *> ops,
+                                DenseMap<Operation *, unsigned> &position,
+                                llvm::EquivalenceClasses<Operation *> &groups) {
+    auto membersOf = [&](Operation *op) {
+      SmallVector<unsigned> members;
+      for (auto it = groups.findLeader(op); it != groups.member_end(); ++it)
+        members.push_back(position.lookup(*it));
+      llvm::sort(members);
+      return members;
+    };
+    for (Operation *stat : llvm::reverse(ops)) {
+      SmallVector<unsigned> own = membersOf(stat);
+      if (!isRoot(stat) || own.back() != position.lookup(stat) ||
+          stat->getResult(0).use_empty())
+        continue;
+      Operation *target = nullptr;
+      bool oneGroup = llvm::all_of(stat->getUsers(), [&](Operation *user) {
+        if (!position.count(user))
+          return false;
+        Operation *leader = groups.getLeaderValue(user);
+        if (target && groups.getLeaderValue(target) != leader)
+          return false;
+        target = user;
+        return true;
+      });
+      if (!oneGroup)
+        continue;
+      Operation *root = lastRoot(ops, membersOf(target));
+      if (root && isRowStatisticOf(stat, root))
+        groups.unionSets(stat, target);
+    }
   }
 
   LogicalResult createProposer() {

@@ -141,24 +141,24 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
                                [](OpBuilder &b, Location l, ValueRange args) {
                                  return add(b, l, args[1], args[0]);
                                });
-    auto statType = cast<RankedTensorType>(sum.getType());
-    Value mean = buildElementwise(
-        rewriter, loc, statType, {sum},
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::DivFOp::create(b, l, args[0], f32Const(b, l, g.count));
-        });
+    // The mean is divided out where it is read, so that the sum stays a
+    // reduction that kernel formation can keep beside the variance's, as a
+    // row statistic (one kernel); the quotient is the same each time.
+    auto mean = [&](OpBuilder &b, Location l, Value sum) -> Value {
+      return arith::DivFOp::create(b, l, sum, f32Const(b, l, g.count));
+    };
     // Biased variance: mean of squared deviations (two-pass for accuracy).
     Value sqDev =
-        buildReduction(rewriter, loc, {x, mean}, g.dims, 0.0,
-                       [](OpBuilder &b, Location l, ValueRange args) {
-                         Value dev = sub(b, l, args[0], args[1]);
+        buildReduction(rewriter, loc, {x, sum}, g.dims, 0.0,
+                       [&](OpBuilder &b, Location l, ValueRange args) {
+                         Value dev = sub(b, l, args[0], mean(b, l, args[1]));
                          return add(b, l, args[2], mul(b, l, dev, dev));
                        },
                        {g.identity, g.reduced});
 
     NormOperands operands;
     operands.add(x, g.identity);
-    operands.add(mean, g.reduced);
+    operands.add(sum, g.reduced);
     operands.add(sqDev, g.reduced);
     operands.add(op.getWeight(), g.param);
     operands.add(op.getBias(), g.param);
@@ -171,7 +171,7 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
               arith::DivFOp::create(b, l, args[2], f32Const(b, l, g.count));
           Value inv =
               math::RsqrtOp::create(b, l, add(b, l, var, f32Const(b, l, eps)));
-          Value y = mul(b, l, sub(b, l, args[0], args[1]), inv);
+          Value y = mul(b, l, sub(b, l, args[0], mean(b, l, args[1])), inv);
           unsigned next = 3;
           if (hasWeight)
             y = mul(b, l, y, args[next++]);

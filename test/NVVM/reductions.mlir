@@ -45,29 +45,55 @@ func.func @short_rows(%x: tensor<64x256xf32>) -> tensor<64xf32> {
 
 // -----
 
-// Softmax: two kernels. The row max (one read of x); then the sum of
-// exponentials with lanes and, on the same block, the normalization (a
-// second read of x, and the one write). The sum reaches the normalizing
-// threads through shared memory after a barrier. The normalization is
-// interleaved like the partials: each step, every lane takes one 16-byte
-// vector, and the block moves on by 512 lanes x 16 bytes.
+// Softmax: one kernel. The block's lanes reduce the row max, then the sum
+// of exponentials (reading the max from shared memory after a barrier),
+// then normalize: three passes over the row in one launch, the later two
+// served by the caches. The normalization is interleaved like the
+// partials: each step, every lane takes one 16-byte vector, and the block
+// moves on by 512 lanes x 16 bytes. Its steps write only the output, so
+// they need no barrier (kgen-elide-barriers): the statistics are read from
+// shared memory once and the steps unrolled.
 // CHECK: gpu.binary @softmax_kernel_0_kernel
+// CHECK-SAME: .maxntid 512, 1, 1
 // CHECK-SAME: ld.global.v4.b32
-// CHECK-SAME: shfl.sync.bfly.b32
-// CHECK: gpu.binary @softmax_kernel_1_kernel
-// CHECK-SAME: ld.global.v4.b32
-// CHECK-SAME: shfl.sync.bfly.b32
-// CHECK-SAME: st.shared.b32
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: max.NaN.f32
 // CHECK-SAME: bar.sync
+// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: ex2.approx
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: bar.sync
+// CHECK-SAME: ld.shared.b32
+// CHECK-SAME: ld.shared.b32
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN:[0-9]+]]];
 // CHECK-SAME: div.rn.f32
 // CHECK-SAME: st.global.v4.b32 {{[^;]*}}[%rd[[OUT:[0-9]+]]]
-// CHECK-SAME: add.s64{{[^;]*}}%rd[[IN]], %rd[[IN]], 8192;
-// CHECK-SAME: add.s64{{[^;]*}}%rd[[OUT]], %rd[[OUT]], 8192;
-// CHECK-NOT: gpu.binary @softmax_kernel_2
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN]]+8192];
+// CHECK-SAME: st.global.v4.b32 {{[^;]*}}[%rd[[OUT]]+8192]
+// CHECK-NOT: bar.sync
+// CHECK-NOT: ld.local
+// CHECK-NOT: gpu.binary @softmax_kernel_1
 func.func @softmax(%x: tensor<64x8192xf32>) -> tensor<64x8192xf32> {
   %r = kgen.softmax %x dim 1 : tensor<64x8192xf32>
   return %r : tensor<64x8192xf32>
+}
+
+// -----
+
+// layer_norm: one kernel, the row sum and the sum of squared deviations
+// each reduced by the block's lanes, then the normalization.
+// CHECK: gpu.binary @ln_kernel_0_kernel
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: bar.sync
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: bar.sync
+// CHECK-SAME: rsqrt.approx
+// CHECK-SAME: st.global.v4.b32
+// CHECK-NOT: ld.local
+// CHECK-NOT: gpu.binary @ln_kernel_1
+func.func @ln(%x: tensor<32x4096xf32>, %w: tensor<4096xf32>, %b: tensor<4096xf32>) -> tensor<32x4096xf32> {
+  %r = kgen.layer_norm %x weight %w bias %b normalized_shape [4096] eps 1.0e-5 : (tensor<32x4096xf32>, tensor<4096xf32>, tensor<4096xf32>) -> tensor<32x4096xf32>
+  return %r : tensor<32x4096xf32>
 }
 
 // -----

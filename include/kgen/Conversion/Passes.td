@@ -493,6 +493,29 @@ def UseDynamicSharedMemoryPass
   ];
 }
 
+def ElideBarriersPass : Pass<"kgen-elide-barriers", "::mlir::ModuleOp"> {
+  let summary = "Drop the barriers after thread loops that need no ordering";
+  let description = [{
+    `kgen-map-kernels-to-gpu` puts a `gpu.barrier` after every thread loop
+    of a `gpu.launch`, which a loop writing workgroup memory that a later
+    loop reads needs. This pass erases a barrier when the accesses reaching
+    it since the previous barrier (for the only barrier of an `scf.for`
+    body: the whole body, whose next step reaches it too, and the ops before
+    the loop since a barrier) cannot race with any access of the launch
+    after it:
+
+    - they write no workgroup memory;
+    - every global buffer they write is read and written by no other op of
+      the launch (a kernel output);
+    - no op after the barrier writes a buffer they read.
+
+    Thread-private buffers (`memref.alloca`) do not count. An op whose
+    effects are unknown keeps every barrier of its launch. The barrier of a
+    normalization's interleaved last pass, which only writes the output, is
+    the one this removes: it stalled the block once per step.
+  }];
+}
+
 def PadSharedBuffersPass : Pass<"kgen-pad-shared-buffers", "::mlir::ModuleOp"> {
   let summary = "Pad the rows of shared-memory buffers so that column reads do not conflict in banks";
   let description = [{

@@ -66,6 +66,12 @@ struct KernelInfo {
   /// The same for the root: ops whose result is an init operand of the
   /// root (its accumulator's initial value, e.g. a linalg.fill).
   std::vector<int64_t> rootInitProducers;
+  /// Row statistics: the kernel's other reductions, over the root's loops
+  /// and feeding it or the sink (softmax's max beside its exp-sum root),
+  /// in program order. Each is scheduled as the root is.
+  std::vector<int64_t> statistics;
+  /// For each statistic, the ops whose result is its init operand.
+  std::vector<std::vector<int64_t>> statisticInitProducers;
   std::vector<int64_t> sinkLoops; // static loop ranges
   std::vector<bool> sinkParallel; // per sink loop
   std::vector<int64_t> rootLoops;
@@ -83,6 +89,13 @@ struct KernelInfo {
   double flops = 0;        // arithmetic of the root, 2 per multiply-add
   double bytes = 0;        // kernel arguments + result, each moved once
 
+  /// The init producers of `reduction`, the root or a statistic.
+  const std::vector<int64_t> &initProducersOf(int64_t reduction) const;
+  /// The first kernel op computing an input of `reduction` (the root or a
+  /// statistic) that is neither its init producer nor a statistic, or -1:
+  /// lanes read their share of a reduction's inputs from memory, and the
+  /// statistics from the workgroup memory they are reduced into.
+  int64_t computedInputOf(int64_t reduction) const;
   /// Whether the root is linalg.matmul or linalg.batch_matmul.
   bool matmulLike() const;
   int64_t numOps() const { return static_cast<int64_t>(ops.size()); }

@@ -21,23 +21,55 @@ func.func @gemm_bias_relu(%x: tensor<16x32xf32>, %w: tensor<32x8xf32>, %b: tenso
 
 // -----
 
-// A value with two users is never fused into either: softmax's row max feeds
-// both the sum and the final division, so it stays its own kernel. The sum
-// has one user, the division, which joins it as a consumer.
+// Row statistics: softmax's row max feeds both the exp-sum and the final
+// division, and reduces over the same loops as the exp-sum, so it joins the
+// exp-sum's kernel (with the division, the exp-sum's only user): one kernel,
+// whose root is the last reduction.
 // CHECK-LABEL: func.func @softmax
-// CHECK:         %[[MAX:.*]] = call @softmax_kernel_0(%[[X:[a-z0-9]+]])
-// CHECK:         %[[Y:.*]] = call @softmax_kernel_1(%[[X]], %[[MAX]])
-// CHECK:         return %[[Y]]
+// CHECK:         %[[Y:.*]] = call @softmax_kernel_0(%[[X:[a-z0-9]+]])
+// CHECK-NEXT:    return %[[Y]]
 // CHECK:       func.func private @softmax_kernel_0
 // CHECK:         linalg.fill {kgen.op = 0 : i64}
-// CHECK:         linalg.generic {{.*}} attrs = {kgen.op = 1 : i64, kgen.root, kgen.sink}
-// CHECK:       func.func private @softmax_kernel_1
-// CHECK:         linalg.fill {kgen.op = 0 : i64}
-// CHECK:         linalg.generic {{.*}}"reduction"{{.*}} attrs = {kgen.op = 1 : i64, kgen.root}
-// CHECK:         linalg.generic {{.*}} attrs = {kgen.op = 2 : i64, kgen.sink}
+// CHECK:         %[[MAX:.*]] = linalg.generic {{.*}}"reduction"{{.*}} attrs = {kgen.op = 1 : i64} {
+// CHECK:           arith.maximumf
+// CHECK:         linalg.fill {kgen.op = 2 : i64}
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}}"reduction"{{.*}} ins(%{{.*}}, %[[MAX]] : {{.*}} attrs = {kgen.op = 3 : i64, kgen.root}
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]], %[[SUM]] : {{.*}} attrs = {kgen.op = 4 : i64, kgen.sink}
+// CHECK-NOT:   func.func private @softmax_kernel_1
 func.func @softmax(%x: tensor<4x7xf32>) -> tensor<4x7xf32> {
   %0 = kgen.softmax %x dim 1 : tensor<4x7xf32>
   return %0 : tensor<4x7xf32>
+}
+
+// -----
+
+// layer_norm: the row sum (its mean is divided out where it is read) and
+// the sum of squared deviations share one kernel with the normalization.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK:         call @layer_norm_kernel_0(
+// CHECK-NOT:     call
+// CHECK:       func.func private @layer_norm_kernel_0
+// CHECK:         linalg.generic {{.*}}"reduction"{{.*}} attrs = {kgen.op = 1 : i64}
+// CHECK:         linalg.generic {{.*}}"reduction"{{.*}} attrs = {kgen.op = 3 : i64, kgen.root}
+// CHECK:         attrs = {kgen.op = 4 : i64, kgen.sink}
+func.func @layer_norm(%x: tensor<4x7xf32>) -> tensor<4x7xf32> {
+  %0 = kgen.layer_norm %x normalized_shape [7] eps 1.0e-5 : (tensor<4x7xf32>) -> tensor<4x7xf32>
+  return %0 : tensor<4x7xf32>
+}
+
+// -----
+
+// A reduction over other loops is no row statistic: the column sums (with
+// the subtraction, their only user) feed a row reduction, but reduce the
+// other dimension, so they stay a kernel of their own.
+// CHECK-LABEL: func.func @column_then_row
+// CHECK:         %[[D:.*]] = call @column_then_row_kernel_0(
+// CHECK:         call @column_then_row_kernel_1(%[[D]])
+func.func @column_then_row(%x: tensor<7x7xf32>) -> tensor<7xf32> {
+  %c = kgen.sum %x dims [0] : tensor<7x7xf32> -> tensor<7xf32>
+  %d = kgen.sub %x, %c : (tensor<7x7xf32>, tensor<7xf32>) -> tensor<7x7xf32>
+  %r = kgen.sum %d dims [1] : tensor<7x7xf32> -> tensor<7xf32>
+  return %r : tensor<7xf32>
 }
 
 // -----

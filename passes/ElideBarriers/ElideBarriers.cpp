@@ -1,0 +1,181 @@
+//===- ElideBarriers.cpp - drop barriers that order nothing ---------------===//
+//
+// kgen-map-kernels-to-gpu puts a barrier after every thread loop, which is
+// what a loop writing workgroup memory for the next one needs. A loop that
+// only writes the kernel's outputs needs none, and inside a step loop (a
+// normalization's interleaved last pass) its barrier stalls the whole
+// block once per step. A barrier is dropped when the accesses that reach
+// it since the previous barrier cannot race with any access after it:
+// they write no workgroup memory, the global buffers they write are read
+// nowhere in the launch and written nowhere else, and nothing after the
+// barrier writes what they read. Thread-private buffers do not count.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_ELIDEBARRIERSPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+
+namespace {
+
+/// A read or write of a buffer (the value all views of it start from).
+struct Access {
+  Operation *op;
+  Value buffer;
+  bool write;
+};
+
+Value viewedBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+bool isWorkgroup(Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  auto space = type ? dyn_cast_or_null<gpu::AddressSpaceAttr>(
+                          type.getMemorySpace())
+                    : nullptr;
+  return space && space.getValue() == gpu::AddressSpace::Workgroup;
+}
+
+/// Each thread's own memory: no other thread can see it.
+bool isPrivate(Value buffer) {
+  return buffer.getDefiningOp<memref::AllocaOp>() != nullptr;
+}
+
+/// Appends the buffer accesses of `op` and the ops nested in it; fails on
+/// an effect not on a buffer (a call, or a barrier unless `skipBarriers`).
+LogicalResult collectAccesses(Operation *op, SmallVectorImpl<Access> &out,
+                              bool skipBarriers = false) {
+  WalkResult result = op->walk([&](Operation *nested) {
+    if ((skipBarriers && isa<gpu::BarrierOp>(nested)) ||
+        nested->hasTrait<OpTrait::IsTerminator>() ||
+        isMemoryEffectFree(nested) ||
+        nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+      return WalkResult::advance();
+    auto iface = dyn_cast<MemoryEffectOpInterface>(nested);
+    if (!iface)
+      return WalkResult::interrupt();
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    iface.getEffects(effects);
+    for (const MemoryEffects::EffectInstance &effect : effects) {
+      if (isa<MemoryEffects::Allocate, MemoryEffects::Free>(effect.getEffect()))
+        continue;
+      Value value = effect.getValue();
+      if (!value || !isa<MemRefType>(value.getType()))
+        return WalkResult::interrupt();
+      Value buffer = viewedBuffer(value);
+      if (!isPrivate(buffer))
+        out.push_back({nested, buffer,
+                       isa<MemoryEffects::Write>(effect.getEffect())});
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// The ops whose accesses reach `barrier` since the previous barrier, or
+/// failure when they cannot be told: the ops since a barrier before it in
+/// its block (or since the launch's start); or, for the only barrier of a loop body, the whole body (the
+/// next step's ops reach it too) and the ops before the loop since a
+/// barrier in the loop's block.
+FailureOr<SmallVector<Operation *>> opsReaching(gpu::BarrierOp barrier) {
+  SmallVector<Operation *> ops;
+  Block *block = barrier->getBlock();
+  for (Operation *op = barrier->getPrevNode(); op; op = op->getPrevNode()) {
+    if (isa<gpu::BarrierOp>(op))
+      return ops;
+    ops.push_back(op);
+  }
+  // The launch's start orders like a barrier.
+  if (isa<gpu::LaunchOp>(block->getParentOp()))
+    return ops;
+  auto loop = dyn_cast<scf::ForOp>(block->getParentOp());
+  if (!loop)
+    return failure();
+  for (Operation &op : *block)
+    if (&op != barrier) {
+      bool nestedBarrier = op.walk([](gpu::BarrierOp) {
+                               return WalkResult::interrupt();
+                             }).wasInterrupted();
+      if (nestedBarrier)
+        return failure();
+      ops.push_back(&op);
+    }
+  for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
+    if (isa<gpu::BarrierOp>(op))
+      return ops;
+    ops.push_back(op);
+  }
+  if (isa<gpu::LaunchOp>(loop->getParentOp()))
+    return ops;
+  return failure();
+}
+
+/// Whether dropping `barrier` keeps every access of `launch` ordered.
+bool ordersNothing(gpu::BarrierOp barrier, ArrayRef<Access> all,
+                   const DenseMap<Operation *, unsigned> &order) {
+  FailureOr<SmallVector<Operation *>> reaching = opsReaching(barrier);
+  if (failed(reaching))
+    return false;
+  SmallVector<Access> before;
+  for (Operation *op : *reaching)
+    if (failed(collectAccesses(op, before)))
+      return false;
+  llvm::SmallPtrSet<Operation *, 32> inBefore;
+  for (const Access &a : before)
+    inBefore.insert(a.op);
+  unsigned at = order.lookup(barrier);
+  for (const Access &a : before) {
+    if (a.write && isWorkgroup(a.buffer))
+      return false;
+    for (const Access &other : all) {
+      if (other.buffer != a.buffer || inBefore.contains(other.op))
+        continue;
+      // A global buffer written here is touched nowhere else; what is
+      // read here is written by nothing after the barrier.
+      if (a.write || (other.write && order.lookup(other.op) > at))
+        return false;
+    }
+  }
+  return true;
+}
+
+void elideBarriers(gpu::LaunchOp launch) {
+  DenseMap<Operation *, unsigned> order;
+  SmallVector<gpu::BarrierOp> barriers;
+  launch.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
+    order[op] = order.size();
+    if (auto barrier = dyn_cast<gpu::BarrierOp>(op))
+      barriers.push_back(barrier);
+  });
+  SmallVector<Access> all;
+  // Accesses that cannot be told apart keep every barrier.
+  for (Operation &op : launch.getBody().front())
+    if (failed(collectAccesses(&op, all, /*skipBarriers=*/true)))
+      return;
+  for (gpu::BarrierOp barrier : barriers)
+    if (ordersNothing(barrier, all, order))
+      barrier->erase();
+}
+
+struct ElideBarriersPass final
+    : kgen::impl::ElideBarriersPassBase<ElideBarriersPass> {
+  void runOnOperation() override {
+    getOperation()->walk([](gpu::LaunchOp launch) { elideBarriers(launch); });
+  }
+};
+
+} // namespace
