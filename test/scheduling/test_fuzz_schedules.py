@@ -48,7 +48,9 @@ def test_random_schedules_are_verified(tmp_path):
     assert "miscompiles: 0; false acceptances (GPU code generation fails): 0" in result.stdout
     assert "random kernel groupings" in result.stdout
     text = report.read_text()
-    for row in ("| promote_operands | A and B |", "| split_reduction | 2 |",
+    # Some split_reduction factor (which depends on the kernels drawn).
+    assert re.search(r"\| split_reduction \| \d+ \|", text), text
+    for row in ("| promote_operands | A and B |",
                 "| vector_width | 2 |", "| generic (reduction) |", "| linalg.batch_matmul |",
                 "| tensor.pad |", "| rung | reason | candidates |"):
         assert row in text, f"{row} missing from the coverage report:\n{text}"
@@ -96,9 +98,9 @@ FALSE_ACCEPTANCES = [
     pytest.param(CONV1D_BIAS, "main_kernel_2", schedule([2, 4, 0], [2, 5, 16], []),
                  "tile_exceeds_dim", id="partial-workgroup-tile"),
     # "a dynamically sized buffer inside a GPU launch is not supported": a
-    # thread tile of 5 rows in 12, for the row sums fused into softmax's
-    # last kernel.
-    pytest.param(SOFTMAX, "main_kernel_1", schedule([12, 1], [5, 1], [0]),
+    # thread tile of 5 rows in 12, for the row statistics fused into
+    # softmax's kernel.
+    pytest.param(SOFTMAX, "main_kernel_0", schedule([12, 1], [5, 1], [0]),
                  "tile_exceeds_dim", id="partial-thread-tile"),
     # "this op ... is outside the scheduled loops and cannot run on the GPU".
     pytest.param(RELU, "main_kernel_0", schedule([0, 0], [1, 1], []), "grid_size",
