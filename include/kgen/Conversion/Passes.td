@@ -95,7 +95,12 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
       a contraction or reduction (arithmetic would be recomputed per tile,
       padding materialized per thread);
     * an elementwise consumer whose kernel has no root joins the kernel of a
-      root whose result it is the only user of.
+      root whose result it is the only user of;
+    * a reduction that ends its kernel joins, as a *row statistic*, the
+      kernel that all its users belong to when that kernel's root is a
+      `linalg.generic` reduction over the same loops writing through the
+      same map (softmax's row max joins the exp-sum and the normalization:
+      one kernel). The kernel's root is then its last reduction.
 
     Every value produced inside a kernel is then used only inside it except
     the result of its last operation (the *sink*), so outlining keeps all
@@ -107,8 +112,8 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
     A different grouping (a fusion rewrite, e.g. proposed by an LLM) can be
     given per function in a JSON file: `{"main": [[0, 1], [2, 3, 4]]}`,
     groups of positions among the function's linalg/pad ops in program
-    order. It is used only if legal: a partition of the ops, at most one root
-    per kernel, and only each kernel's last op used outside it (which keeps
+    order. It is used only if legal: a partition of the ops, one root per
+    kernel besides row statistics of it, and only each kernel's last op used outside it (which keeps
     every dependence and excludes cycles). An illegal grouping is rejected
     with a warning naming the problem, and the default grouping is used. So
     is a grouping for a function the module does not define (the warning
