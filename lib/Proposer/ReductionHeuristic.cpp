@@ -34,6 +34,9 @@ constexpr int64_t kRowBlockThreads = 256;
 /// Vectors per lane and reduction step: steps of this many loads in flight
 /// per lane; shorter shares are read in one step.
 constexpr int64_t kVectorsPerStep = 4;
+/// A column reduction's block covers this many bytes of each row: a whole
+/// 128-byte line per row and warp.
+constexpr int64_t kRunBytes = 128;
 constexpr int64_t kWholeShareVectors = 16;
 
 int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
@@ -76,12 +79,63 @@ bool spreadSinkOverLanes(const KernelInfo &k, size_t rows, int64_t lanes,
     s.vectorWidth /= 2;
   return true;
 }
+/// Whether the root reduces columns the lanes can share: a linalg.generic
+/// with one reduction loop outside its innermost (parallel) loop, reading
+/// kernel arguments, whose sink is elementwise on its outputs.
+bool reducesColumns(const KernelInfo &k) {
+  return k.ops[k.rootIndex].kind == OpKind::Generic && !k.stridedReads &&
+         k.rootReductionSizes().size() == 1 && k.rootParallel.back() &&
+         k.statistics.empty() && k.computedInputOf(k.rootIndex) < 0 &&
+         k.sinkParallelSizes().size() ==
+             static_cast<size_t>(llvm::count(k.rootParallel, true));
+}
+
+/// Lanes for a column reduction: a block covers one 128-byte run of
+/// columns of every row (W-element vectors on x), and as many lanes on y as
+/// leave each at least kVectorsPerLane rows, each lane summing its rows.
+std::optional<Schedule> columnSchedule(const KernelInfo &k,
+                                       const TargetDescription &target,
+                                       const Schedule &base) {
+  int64_t bytes =
+      std::max<int64_t>(k.rootOperandTypes.front().getIntOrFloatBitWidth() / 8,
+                        1);
+  std::vector<int64_t> sizes = k.sinkParallelSizes();
+  int64_t columns = sizes.back(), rows = k.rootReductionSizes().front();
+  int64_t perBlock = kgen::detail::largestDivisor(columns, kRunBytes / bytes);
+  Schedule s;
+  s.fuse = base.fuse;
+  s.vectorWidth = 1;
+  while (s.vectorWidth * 2 * bytes <= kLoadBytes &&
+         perBlock % (s.vectorWidth * 2) == 0)
+    s.vectorWidth *= 2;
+  int64_t x = perBlock / s.vectorWidth;
+  s.reductionLanes = largestPowerOfTwoDividing(
+      rows, std::min(target.maxThreadsPerBlock / x, rows / kVectorsPerLane));
+  if (s.reductionLanes < 2)
+    return std::nullopt;
+  s.workgroupTile.assign(sizes.size(), 1);
+  s.workgroupTile.back() = perBlock;
+  s.threadTile.assign(sizes.size(), 0);
+  s.threadTile.back() = s.vectorWidth;
+  int64_t share = rows / s.reductionLanes;
+  s.reductionTile = {share <= kWholeShareVectors
+                         ? 0
+                         : kgen::detail::largestDivisor(share, kVectorsPerStep)};
+  return s;
+}
 } // namespace
 
 std::optional<Schedule>
 mlir::kgen::laneReductionSchedule(const KernelInfo &k,
                                   const TargetDescription &target,
                                   const Schedule &base) {
+  if (reducesColumns(k)) {
+    std::optional<Schedule> s = columnSchedule(k, target, base);
+    if (s && checkScheduleRanges(*s, k).accepted &&
+        checkSchedule(*s, k, target).accepted)
+      return s;
+    return std::nullopt;
+  }
   if (!reducesRows(k))
     return std::nullopt;
   Type input = k.rootOperandTypes.front();

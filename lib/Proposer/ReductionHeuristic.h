@@ -19,9 +19,10 @@ int64_t largestDivisor(int64_t size, int64_t atMost);
 } // namespace detail
 
 /// The heuristic's schedule for a kernel whose root reduces rows (one
-/// reduction loop, the innermost): lanes cooperating on each row, or
-/// std::nullopt when the kernel has no such root or no lane split of its
-/// rows passes the static checks. `base` is the heuristic's schedule
+/// reduction loop, the innermost: lanes cooperating on each row) or
+/// columns (one reduction loop outside the innermost, parallel one: lanes
+/// sharing each column's rows), or std::nullopt when the kernel has no
+/// such root or no lane split passes the static checks. `base` is the heuristic's schedule
 /// without lanes (its fuse list is kept).
 std::optional<Schedule> laneReductionSchedule(const KernelInfo &kernel,
                                               const TargetDescription &target,

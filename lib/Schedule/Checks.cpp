@@ -348,6 +348,36 @@ Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
   return Verdict::accept();
 }
 
+/// reduction_lanes on a column reduction: the lanes take the block's y,
+/// the root's innermost loop x (W columns per thread), and no other loop
+/// is spread over the threads; the block of the sink's thread loops fits.
+Verdict checkColumnLanes(const Schedule &s, const KernelInfo &k) {
+  auto reject = [](const llvm::Twine &message) {
+    return Verdict::reject(Reason::ReductionLanes, message.str());
+  };
+  if (!k.statistics.empty())
+    return reject("reduction_lanes on a column reduction cannot take row "
+                  "statistics");
+  size_t inner = rootParallelCount(k) - 1;
+  for (size_t i = 0; i < inner; ++i)
+    if (s.threadTile[i] != 0)
+      return reject(llvm::formatv(
+          "with reduction_lanes on a column reduction only the root's "
+          "innermost loop is spread over threads (on x, beside the lanes "
+          "on y); give loop {0} a thread tile of 0",
+          i));
+  std::vector<int64_t> block = laneBlockDims(s, k);
+  std::vector<int64_t> sink = sinkThreadDims(s, k);
+  for (size_t d = 0; d < sink.size(); ++d)
+    if (d >= block.size() || sink[d] > block[d])
+      return reject(llvm::formatv(
+          "the sink's thread loops make a block of {0} (x first), which "
+          "does not fit the lanes' block {1} (give the sink fewer threads "
+          "along each dimension)",
+          formatList(sink), formatList(block)));
+  return Verdict::accept();
+}
+
 /// reduction_lanes splits the root (a linalg.generic whose body combines
 /// into its output) into per-lane partials and their combination
 /// (docs/schedules.md). Each thread of the block is one lane of one
@@ -392,6 +422,8 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
   size_t rows = rootParallelCount(k);
+  if (columnLanes(s, k))
+    return checkColumnLanes(s, k);
   for (size_t i = 0; i < rows; ++i)
     if (th[i] != 1)
       return reject(llvm::formatv(

@@ -147,6 +147,8 @@ private:
   Value fuseWithLaneStages(Value containing);
   Value fuseLaneStages(int64_t reduction, Value containing);
   void laneLevel();
+  void columnLaneLevel();
+  std::vector<int64_t> columnThreadTiles(bool lanesLoop) const;
   void tileLanePartials(int64_t reduction, const std::vector<int64_t> &rowTiles);
   void tileLaneCombine(int64_t reduction, std::vector<int64_t> rowTiles);
   /// The handle of `op`, the sink or a fused op.
@@ -200,6 +202,8 @@ private:
 
   std::vector<int64_t> fuseOrder; // the fused ops, consumers first
   bool rootIsSink, rootFused, promote, vectorize, reductionTiled, lanes;
+  /// Lanes on a column reduction: the root's innermost loop is parallel.
+  bool columnLanes;
   std::optional<int64_t> accumulatorInit;
 
   Value sinkHandle, rootHandle, unfusedRoot, reductionLoop;
@@ -246,11 +250,12 @@ ScheduleExpander::ScheduleExpander(const Schedule &s, const KernelInfo &k,
   rootFused = llvm::is_contained(s.fuse, k.rootIndex);
   promote = !s.promoteOperands.empty();
   lanes = s.reductionLanes > 1;
+  columnLanes = lanes && k.rootParallel.back();
   // With lanes the vectors of the root run along its reduction loop (the
   // partial stage's own vector level); the sink's vector level is built
   // as usual when the sink is another op.
   vectorize = s.vectorWidth > 1 && !k.sinkParallelSizes().empty() &&
-              !lanesOnlyVectors(s, k);
+              (columnLanes || !lanesOnlyVectors(s, k));
   reductionTiled =
       s.splitReduction <= 1 && !lanes &&
       llvm::any_of(s.reductionTile, [](int64_t t) { return t != 0; });
@@ -273,7 +278,9 @@ void ScheduleExpander::expand() {
     splitLanes();
   tileLevel(s.workgroupTile, Level::Block);
   rootHandle = currentRoot();
-  if (lanes)
+  if (columnLanes)
+    columnLaneLevel();
+  else if (lanes)
     laneLevel();
   else if (!promote)
     threadLevel();
@@ -401,12 +408,16 @@ void ScheduleExpander::splitReduction() {
 /// exactly that: a partial stage with a parallel loop of L * W partials
 /// (inner) and the k loop, and a combining stage reducing the partials.
 /// The combining stage takes the root's place.
-/// Every lane reduction (the root and each statistic) is split alike.
+/// Every lane reduction (the root and each statistic) is split alike. On
+/// a column reduction the lanes split the rows only (lane l takes rows l,
+/// l + L, ...), and their partials go first: [L, outputs...].
 void ScheduleExpander::splitLanes() {
   int64_t outputRank = llvm::count(k.rootParallel, true);
+  int64_t factor =
+      columnLanes ? s.reductionLanes : s.reductionLanes * s.vectorWidth;
   for (int64_t reduction : laneReductions) {
     auto split = transform::SplitReductionOp::create(
-        b, handleOf(reduction), s.reductionLanes * s.vectorWidth, outputRank,
+        b, handleOf(reduction), factor, columnLanes ? 0 : outputRank,
         /*innerParallel=*/true);
     laneStages[reduction] = {split.getSplitLinalgOp(), split.getFillOp()};
     handleOf(reduction) = split.getCombiningLinalgOp();
@@ -484,6 +495,76 @@ void ScheduleExpander::laneLevel() {
   for (int64_t op : fuseOrder)
     if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
       toVectorize.push_back(handles[op]);
+}
+
+/// A column reduction's lanes: the block is (x: the root's innermost
+/// loop's thread tiles, W columns each; y: the lanes). The partial stage's
+/// loops are the root's with the reduction loop split into (steps, lane);
+/// each thread reduces its lane's rows for its columns, reduction_tile
+/// rows per step, with consecutive threads on consecutive columns
+/// (coalesced). The combining stage (loops: lane, then the root's
+/// parallel ones) folds the lanes' partials in workgroup memory, one
+/// thread per W columns. Then the sink's thread loop, on x.
+void ScheduleExpander::columnLaneLevel() {
+  LaneStages &stages = laneStages[k.rootIndex];
+  std::vector<int64_t> tiles = columnThreadTiles(/*lanesLoop=*/true);
+  auto partial = tileForall(stages.partial, tiles,
+                            mapping(ctx, tiles, Level::Thread));
+  stages.fill = transform::FuseIntoContainingOp::create(
+                    b, stages.fill, partial.getForallOp())
+                    .getFusedOp();
+  Value step = partial.getTiledOp();
+  if (s.reductionTile[0]) {
+    std::vector<int64_t> stepTiles(tiles.size(), 0);
+    stepTiles[llvm::find(k.rootParallel, false) - k.rootParallel.begin()] =
+        s.reductionTile[0];
+    step = tileFor(step, stepTiles, /*loops=*/1).getTiledLinalgOp();
+  }
+  std::vector<int64_t> combineTiles = columnThreadTiles(/*lanesLoop=*/false);
+  auto combine = tileForall(handleOf(k.rootIndex), combineTiles,
+                            mapping(ctx, combineTiles, Level::Thread));
+  fuseInto(combine.getForallOp(), [&](int64_t op) {
+    return !llvm::is_contained(k.rootInitProducers, op);
+  });
+  handleOf(k.rootIndex) = combine.getTiledOp();
+  if (s.vectorWidth > 1)
+    llvm::append_range(toVectorize,
+                       SmallVector<Value>{stages.fill, step,
+                                          handleOf(k.rootIndex)});
+  if (rootIsSink)
+    return;
+  tileLevel(s.threadTile, Level::Thread);
+  if (!vectorize)
+    return;
+  sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, [this](int64_t op) {
+    return skipInVectorLoop(op);
+  });
+  toVectorize.push_back(sinkHandle);
+  for (int64_t op : fuseOrder)
+    if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
+      toVectorize.push_back(handles[op]);
+}
+
+/// Thread tiles of a column reduction's partial stage (`lanesLoop`: its
+/// loops are the root's, the reduction loop split into steps and lanes,
+/// one lane per thread) or its combining stage (the lanes' loop first,
+/// whole, then the root's parallel loops): the root's parallel loops take
+/// the schedule's thread tiles.
+std::vector<int64_t>
+ScheduleExpander::columnThreadTiles(bool lanesLoop) const {
+  std::vector<int64_t> tiles;
+  if (!lanesLoop)
+    tiles.push_back(0);
+  size_t parallel = 0;
+  for (bool isParallel : k.rootParallel) {
+    if (isParallel) {
+      tiles.push_back(s.threadTile[parallel++]);
+    } else if (lanesLoop) {
+      tiles.push_back(0); // the steps
+      tiles.push_back(1); // the lanes
+    }
+  }
+  return tiles;
 }
 
 /// The elements one step of an interleaved sink covers along the sink's
@@ -596,7 +677,15 @@ void ScheduleExpander::tileLevel(const std::vector<int64_t> &tiles, Level loops,
                                  bool linear, int64_t skip) {
   if (llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
     return;
-  auto tiled = tileForall(sinkHandle, tileList(k.sinkParallel, tiles, true),
+  SmallVector<int64_t> sizes = tileList(k.sinkParallel, tiles, true);
+  // A column reduction's combining stage in the sink's place has the
+  // lanes' loop first (whole: the block reduces every lane's partials),
+  // then the root's parallel loops.
+  if (columnLanes && rootIsSink) {
+    sizes.assign(1, 0);
+    sizes.append(tiles.begin(), tiles.end());
+  }
+  auto tiled = tileForall(sinkHandle, sizes,
                           mapping(ctx, tiles, loops, linear, skip));
   sinkHandle = tiled.getTiledOp();
   // A fused tensor.pad becomes an scf.if around a smaller pad, which

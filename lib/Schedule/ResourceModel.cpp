@@ -135,6 +135,11 @@ size_t rootParallelCount(const KernelInfo &k) {
 std::vector<int64_t> laneBlockDims(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> wg, th, dims = {s.reductionLanes};
   effectiveTiles(s, k, wg, th);
+  if (columnLanes(s, k)) {
+    size_t inner = rootParallelCount(k) - 1;
+    return {s.threadTile[inner] ? ceilDiv(wg[inner], th[inner]) : 1,
+            s.reductionLanes};
+  }
   for (size_t i = rootParallelCount(k); i-- > 0;)
     if (s.threadTile[i])
       dims.push_back(ceilDiv(wg[i], th[i]));

@@ -80,8 +80,17 @@ std::vector<int64_t> laneBlockDims(const Schedule &s, const KernelInfo &k);
 /// only: the sink has no loop past the root's outputs (it is the root, or
 /// elementwise on its outputs).
 inline bool lanesOnlyVectors(const Schedule &s, const KernelInfo &k) {
-  return s.reductionLanes > 1 &&
+  return s.reductionLanes > 1 && !k.rootParallel.back() &&
          k.sinkParallelSizes().size() <= rootParallelCount(k);
+}
+
+/// With reduction_lanes, whether they share a column reduction: the
+/// root's innermost loop is parallel (the columns, on the block's x, W
+/// per thread), its reduction loop outside it (the rows, split among the
+/// lanes on y).
+inline bool columnLanes(const Schedule &s, const KernelInfo &k) {
+  return s.reductionLanes > 1 && !k.rootParallel.empty() &&
+         k.rootParallel.back();
 }
 
 /// The loop that vector_width applies to: the innermost sink parallel loop

@@ -332,14 +332,22 @@ bool checkLaneRanges(const Schedule &s, const KernelInfo &kernel,
                                 s.reductionLanes, kMaxReductionLanes));
   if (s.reductionLanes == 1)
     return true;
-  if (reductions.size() != 1 || kernel.rootParallel.back())
+  if (reductions.size() != 1)
     return reject("reduction_lanes needs a root with exactly one reduction "
-                  "loop, the innermost");
+                  "loop");
   if (s.splitReduction > 1)
     return reject("reduction_lanes cannot be combined with split_reduction");
   if (!llvm::is_contained(kVectorWidths, s.vectorWidth))
     return true; // the vector_width check names it
-  int64_t share = s.reductionLanes * s.vectorWidth;
+  // On a column reduction (the innermost loop parallel) the vectors run
+  // along the columns and the lanes share the rows.
+  bool columns = kernel.rootParallel.back();
+  int64_t share = s.reductionLanes * (columns ? 1 : s.vectorWidth);
+  if (columns && reductions[0] % share != 0)
+    return reject(llvm::formatv("reduction_lanes {0} does not divide the "
+                                "reduction loop of {1}: every lane reads "
+                                "as many rows",
+                                s.reductionLanes, reductions[0]));
   if (reductions[0] % share != 0)
     return reject(llvm::formatv(
         "reduction_lanes {0} times vector_width {1} does not divide the "

@@ -381,6 +381,13 @@ reduce_case("sum", S(8192, 1), [1], False)
 reduce_case("mean", S(2, 4, 1000), [2], False)
 reduce_case("max", S(3, 8192), [1], False, nan=0.001, tag="_nan_propagation")
 reduce_case("min", S(4, 1000), [1], True, nan=0.01, tag="_nan_propagation")
+# Column reductions (the reduced dimension outside the innermost) for lanes
+# sharing each column's rows: 96 and 40 columns in vectors, 33 in scalars
+# (a middle dimension), 1000 rows of which only 8 lanes split evenly.
+reduce_case("sum", S(64, 96), [0], False)
+reduce_case("mean", S(256, 40), [0], True)
+reduce_case("max", S(2, 128, 33), [1], False, nan=0.01, tag="_nan_propagation")
+reduce_case("min", S(1000, 24), [0], False)
 
 
 # ---------------------------------------------------------------------------
