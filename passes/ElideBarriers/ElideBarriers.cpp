@@ -61,13 +61,15 @@ LogicalResult collectAccesses(Operation *op, SmallVectorImpl<Access> &out,
                               bool skipBarriers = false) {
   WalkResult result = op->walk([&](Operation *nested) {
     if ((skipBarriers && isa<gpu::BarrierOp>(nested)) ||
-        nested->hasTrait<OpTrait::IsTerminator>() ||
-        isMemoryEffectFree(nested) ||
-        nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        nested->hasTrait<OpTrait::IsTerminator>())
       return WalkResult::advance();
+    // An op's own effects first: a linalg op on memrefs declares its
+    // reads and writes and also has recursive effects (its body's).
     auto iface = dyn_cast<MemoryEffectOpInterface>(nested);
     if (!iface)
-      return WalkResult::interrupt();
+      return nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>()
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
     SmallVector<MemoryEffects::EffectInstance> effects;
     iface.getEffects(effects);
     for (const MemoryEffects::EffectInstance &effect : effects) {

@@ -143,3 +143,35 @@ func.func @unknown(%x: memref<16xf32>, %out: memref<16xf32>) {
   }
   return
 }
+
+// -----
+
+// Kept: linalg ops on memrefs declare their accesses (beside the recursive
+// effects of their bodies): the partials written to workgroup memory by a
+// linalg.generic are read after the barrier.
+// CHECK-LABEL: func.func @linalg_partials
+// CHECK:         linalg.generic
+// CHECK-NEXT:    ^bb0
+// CHECK:         gpu.barrier
+// CHECK-NEXT:    memref.load
+#id = affine_map<(d0) -> (d0)>
+func.func @linalg_partials(%x: memref<16xf32>, %out: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c16, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<16xf32, #gpu.address_space<workgroup>>) {
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+        ins(%x : memref<16xf32>) outs(%tile : memref<16xf32, #gpu.address_space<workgroup>>) {
+    ^bb0(%in: f32, %acc: f32):
+      %s = arith.maximumf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+    gpu.barrier
+    %w = memref.load %tile[%c0] : memref<16xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %out[%tx] : memref<16xf32>
+    gpu.terminator
+  }
+  return
+}
