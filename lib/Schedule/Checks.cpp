@@ -384,7 +384,8 @@ Verdict checkColumnLanes(const Schedule &s, const KernelInfo &k) {
 /// output, so the root's parallel loops take one index per thread, and
 /// the sink's thread loops, which run on the same block, must fit it:
 /// the combination's shuffles need every lane present.
-Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k) {
+Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
+                          const TargetDescription &target) {
   auto reject = [](const llvm::Twine &message) {
     return Verdict::reject(Reason::ReductionLanes, message.str());
   };
@@ -432,6 +433,14 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k) {
           "{1})",
           i, th[i]));
   std::vector<int64_t> block = laneBlockDims(s, k);
+  // A shuffle names every lane of its subgroup: one missing from a block
+  // that ends mid-subgroup leaves the others waiting on it (a hang).
+  if (product(block) % target.warpSize != 0)
+    return reject(llvm::formatv(
+        "the lanes' block of {0} threads is not a whole number of "
+        "subgroups of {1}: the shuffles combining the lanes need every "
+        "lane of a subgroup present (give the block more rows or lanes)",
+        product(block), target.warpSize));
   if (block.size() > kMaxMappedLoops)
     return reject(llvm::formatv("the lanes take the block's x dimension, so "
                                 "at most {0} of the root's parallel loops "
@@ -501,7 +510,7 @@ Verdict mlir::kgen::checkSchedule(const Schedule &s, const KernelInfo &k,
   if (Verdict v = checkVectorWidth(s, k); !v.accepted)
     return v;
   if (s.reductionLanes > 1)
-    if (Verdict v = checkLaneSchedule(s, k); !v.accepted)
+    if (Verdict v = checkLaneSchedule(s, k, target); !v.accepted)
       return v;
   // After the specific rules, which say more about a tile that breaks them.
   if (Verdict v = checkWholeTiles(s, k); !v.accepted)

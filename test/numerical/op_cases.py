@@ -371,11 +371,13 @@ reduce_case("max", S(7, 13), [1], False, nan=0.05, tag="_nan_propagation")
 reduce_case("min", S(7, 13), [0], True, nan=0.05, tag="_nan_propagation")
 
 # Row lengths for lanes cooperating on a row (reduction_lanes): the
-# heuristic gives 1000 two lanes of 4-wide vectors, 8192 a block of 512
-# lanes, 256 a warp; 1, 7 and 4097 have no even split and stay one thread
-# per row. 1xN and Nx1 are one row and rows of one.
+# heuristic gives 1000 two lanes of 4-wide vectors (when 16 rows make a
+# whole warp of them: 3 rows would leave a block mid-subgroup), 8192 a
+# block of 512 lanes, 256 a warp; 1, 7 and 4097 have no even split and
+# stay one thread per row. 1xN and Nx1 are one row and rows of one.
 for _n in (1, 7, 256, 1000, 4097, 8192):
     reduce_case("sum", S(3, _n), [1], False)
+reduce_case("sum", S(16, 1000), [1], False)
 reduce_case("sum", S(1, 8192), [1], True)
 reduce_case("sum", S(8192, 1), [1], False)
 reduce_case("mean", S(2, 4, 1000), [2], False)
@@ -452,7 +454,7 @@ layer_norm_case("3x5x7_ns7_eps0.01", S(3, 5, 7), [7], True, True, 1e-2)
 layer_norm_case("ns31_1d", S(31), [31], True, True, 1e-5)
 layer_norm_case("4x33_offset_mean", S(4, 33), [33], True, True, 1e-5, low=2.0, high=4.0)
 layer_norm_case("3x8192_lanes", S(3, 8192), [8192], True, True, 1e-5)
-layer_norm_case("5x1000_lanes_offset_mean", S(5, 1000), [1000], True, True, 1e-5, low=2.0, high=4.0)
+layer_norm_case("16x1000_lanes_offset_mean", S(16, 1000), [1000], True, True, 1e-5, low=2.0, high=4.0)
 
 
 def rms_norm_ref(x, ns, w, eps):
