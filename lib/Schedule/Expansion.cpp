@@ -180,6 +180,8 @@ private:
   Value tileRootStep();
   void tileStagedConsumers();
 
+  void tileSinkThreads();
+  void vectorizeSinkTile();
   void vectorizeAndLower();
 
   /// Ops of the kernel's own code that the thread tiles leave out: under
@@ -491,10 +493,7 @@ void ScheduleExpander::laneLevel() {
     return;
   auto skip = [this](int64_t op) { return skipInVectorLoop(op); };
   sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, skip);
-  toVectorize.push_back(sinkHandle);
-  for (int64_t op : fuseOrder)
-    if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
-      toVectorize.push_back(handles[op]);
+  vectorizeSinkTile();
 }
 
 /// A column reduction's lanes: the block is (x: the root's innermost
@@ -531,18 +530,8 @@ void ScheduleExpander::columnLaneLevel() {
     llvm::append_range(toVectorize,
                        SmallVector<Value>{stages.fill, step,
                                           handleOf(k.rootIndex)});
-  if (rootIsSink)
-    return;
-  tileLevel(s.threadTile, Level::Thread);
-  if (!vectorize)
-    return;
-  sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, [this](int64_t op) {
-    return skipInVectorLoop(op);
-  });
-  toVectorize.push_back(sinkHandle);
-  for (int64_t op : fuseOrder)
-    if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
-      toVectorize.push_back(handles[op]);
+  if (!rootIsSink)
+    tileSinkThreads();
 }
 
 /// Thread tiles of a column reduction's partial stage (`lanesLoop`: its
@@ -739,10 +728,7 @@ void ScheduleExpander::threadLevel() {
       handles[k.rootIndex] = rootHandle;
   }
   if (vectorize) {
-    toVectorize.push_back(sinkHandle);
-    for (int64_t op : fuseOrder)
-      if (k.ops[op].kind != OpKind::Pad)
-        toVectorize.push_back(handles[op]);
+    vectorizeSinkTile();
   }
 }
 
@@ -943,23 +929,36 @@ void ScheduleExpander::tileStagedConsumers() {
     tileLevel(tiles, Level::Thread, /*linear=*/true);
     if (!vectorize || product(perThread) > kMaxVectorElements)
       return;
+    vectorizeSinkTile();
   } else {
-    tileLevel(s.threadTile, Level::Thread);
-    if (!vectorize)
-      return;
-    sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, [this](int64_t op) {
-      return skipInVectorLoop(op);
-    });
+    tileSinkThreads();
   }
-  toVectorize.push_back(sinkHandle);
-  for (int64_t op : fuseOrder)
-    if (!ownThreadLoops(op))
-      toVectorize.push_back(handles[op]);
 }
 
 //===----------------------------------------------------------------------===//
 // Vector stages
 //===----------------------------------------------------------------------===//
+
+/// The sink's own thread loop, after the stages of a root that has one
+/// (lanes, staging), and its vector level.
+void ScheduleExpander::tileSinkThreads() {
+  tileLevel(s.threadTile, Level::Thread);
+  if (!vectorize)
+    return;
+  sinkHandle = vectorLevel(sinkHandle, k.sinkParallel, [this](int64_t op) {
+    return skipInVectorLoop(op);
+  });
+  vectorizeSinkTile();
+}
+
+/// The sink's vector tile and the ops fused into its loops become vector
+/// code (pads and the ops with thread loops of their own stay out).
+void ScheduleExpander::vectorizeSinkTile() {
+  toVectorize.push_back(sinkHandle);
+  for (int64_t op : fuseOrder)
+    if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
+      toVectorize.push_back(handles[op]);
+}
 
 void ScheduleExpander::vectorizeAndLower() {
   // Every op of the vector tile becomes vector code, then n-D vectors are
