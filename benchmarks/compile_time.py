@@ -36,8 +36,7 @@ def compile_program(kgen_opt: str, program: Path, chip: str, fmt: str,
                     timeout: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         trajectory = Path(tmp) / "trajectory.jsonl"
-        command = [kgen_opt, str(program), "--kgen-to-linalg", "--canonicalize",
-                   "--kgen-fuse-elementwise", "--kgen-form-kernels",
+        command = [kgen_opt, str(program), "--kgen-linalg", "--kgen-form-kernels",
                    f"--kgen-schedule-kernels=target={chip} trajectory={trajectory}",
                    f"--kgen-gpu-codegen=chip={chip} format={fmt}", "-o", "/dev/null"]
         start = time.perf_counter()

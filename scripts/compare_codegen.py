@@ -76,8 +76,7 @@ def schedule_sources(name: str, chip: str, heuristic_only: bool = False) -> dict
 def device_code(kgen_opt: str, source: str, chip: str, options: str) -> str:
     schedule = f"target={chip} check-seeds=0{options}"
     result = subprocess.run(
-        [kgen_opt, "-", "--kgen-to-linalg", "--canonicalize",
-         "--kgen-fuse-elementwise", "--kgen-form-kernels",
+        [kgen_opt, "-", "--kgen-linalg", "--kgen-form-kernels",
          f"--kgen-schedule-kernels={schedule}",
          f"--kgen-gpu-codegen=chip={chip} format=isa"],
         input=source, capture_output=True, text=True)

@@ -87,8 +87,9 @@ REASONS = set().union(*RUNGS.values()) | {"replay_exhausted"}
 # intermediates between kernels. A wrong index or a lost tile is far larger.
 TOLERANCE = {"f32": 1e-4, "f16": 4e-3, "bf16": 3e-2}
 
-# The pipelines' own front: elementwise chains fused before kernels form.
-LINALG = ["-kgen-to-linalg", "-kgen-fuse-elementwise"]
+# The pipelines' own front (kgen-to-linalg, elementwise fusion, whole
+# reductions split), registered as one pipeline.
+LINALG = ["-kgen-linalg"]
 PIPELINE = LINALG + ["-kgen-form-kernels"]
 
 

@@ -35,11 +35,10 @@ _OP = re.compile(r"(linalg\.\w+|tensor\.pad)\b")
 
 
 def schedule(kgen_opt: Path, program: Path, workdir: Path):
-    """Runs kgen's default pipeline (kgen-to-linalg, elementwise fusion,
-    kernel formation, verified heuristic scheduling); returns the scheduled program and, per
+    """Runs kgen's default pipeline (kgen-linalg, kernel formation,
+    verified heuristic scheduling); returns the scheduled program and, per
     kernel, (name, ops, root op, schedule)."""
-    formed = subprocess.run([str(kgen_opt), str(program), "--kgen-to-linalg",
-                             "--canonicalize", "--kgen-fuse-elementwise",
+    formed = subprocess.run([str(kgen_opt), str(program), "--kgen-linalg",
                              "--kgen-form-kernels"],
                             check=True, capture_output=True, text=True).stdout
     kernels, current = {}, None
@@ -57,8 +56,7 @@ def schedule(kgen_opt: Path, program: Path, workdir: Path):
                 kernels[current]["root"] = name
     decisions = workdir / f"{program.stem}.decisions.json"
     scheduled = workdir / f"{program.stem}.scheduled.mlir"
-    subprocess.run([str(kgen_opt), str(program), "--kgen-to-linalg",
-                    "--canonicalize", "--kgen-fuse-elementwise",
+    subprocess.run([str(kgen_opt), str(program), "--kgen-linalg",
                     "--kgen-form-kernels",
                     f"--kgen-schedule-kernels=decisions={decisions}", "-o",
                     str(scheduled)], check=True, capture_output=True, text=True)

@@ -41,6 +41,7 @@ void mlir::kgen::addKgenToLinalg(OpPassManager &pm) {
   pm.addPass(createConvertKgenToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwisePass());
+  pm.addPass(createSplitWholeReductionsPass());
 }
 
 void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
@@ -88,6 +89,12 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
 }
 
 void mlir::kgen::registerKgenPipelines() {
+  PassPipelineRegistration<>(
+      "kgen-linalg",
+      "A kgen program to the linalg that kernels are formed from: "
+      "kgen-to-linalg, canonicalize, kgen-fuse-elementwise, "
+      "kgen-split-whole-reductions",
+      addKgenToLinalg);
   PassPipelineRegistration<>(
       "kgen-cpu-pipeline",
       "Lower a kgen program to the LLVM dialect for execution on the host CPU",

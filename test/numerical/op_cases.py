@@ -390,6 +390,11 @@ reduce_case("sum", S(64, 96), [0], False)
 reduce_case("mean", S(256, 40), [0], True)
 reduce_case("max", S(2, 128, 33), [1], False, nan=0.01, tag="_nan_propagation")
 reduce_case("min", S(1000, 24), [0], False)
+# Whole-tensor reductions that kgen-split-whole-reductions splits into rows
+# (64 rows of 4096; 75 of 4096) and their partials.
+reduce_case("sum", S(256, 1024), [0, 1], False)
+reduce_case("mean", S(4, 128, 600), [0, 1, 2], True)
+reduce_case("max", S(256, 1024), [0, 1], False, nan=0.0005, tag="_nan_propagation")
 
 
 # ---------------------------------------------------------------------------

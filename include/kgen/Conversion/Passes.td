@@ -80,6 +80,31 @@ def FuseElementwisePass : Pass<"kgen-fuse-elementwise"> {
   ];
 }
 
+def SplitWholeReductionsPass
+    : Pass<"kgen-split-whole-reductions", "::mlir::ModuleOp"> {
+  let summary = "Split reductions of whole tensors into rows and their partials";
+  let description = [{
+    A `linalg.generic` that reduces every loop of its inputs (read through
+    identity maps) to a rank-0 result, such as a global sum or a loss, is a
+    single output: one kernel with one thread, or one block, on it. When it
+    has at least 65536 elements, this pass rewrites it as a row reduction
+    over P rows of the flattened inputs (P up to 1024, rows of at least
+    4096 elements, P dividing the element count), which kernel formation
+    and the lanes schedule like any row reduction, then a reduction of the
+    P partials (one row, folded with the original's combiner), reshaped to
+    the scalar:
+
+        sum(x[4096, 4096]) = sum(sum(x'[1024, 16384], dim 1)[1, 1024], dim 1)
+
+    The combiner is the single op `matchReduction` finds (`arith.addf`,
+    `maximumf`, `maxnumf`, `minimumf`, `minnumf`), and the output must start
+    from a `linalg.fill` with its identity (0, -inf, +inf): every row then
+    starts from it too. The reduction order changes (row by row), as any
+    parallel reduction's does. Other reductions are left alone.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
   let summary = "Group linalg ops into kernels and outline each into a function";
   let description = [{

@@ -1,0 +1,166 @@
+//===- SplitWholeReductions.cpp - whole-tensor reductions in two stages ---===//
+//
+// A reduction of a whole tensor to a scalar (a loss, a global sum) is one
+// output: whatever schedule it gets, one block at most works on it. Split
+// into rows, it becomes a row reduction over P rows, which lanes schedule
+// block by block, followed by a reduction of the P partials (one row of
+// P), two kernels of a shape kgen schedules well. The split needs the
+// combiner (the op folding each element into the output) and an initial
+// value it leaves unchanged, so that every row may start from it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_SPLITWHOLEREDUCTIONSPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+
+namespace {
+
+/// Below this many elements a whole reduction stays one kernel.
+constexpr int64_t kMinElements = 1 << 16;
+/// Rows get at least this many elements, and there are at most kMaxRows.
+constexpr int64_t kMinRowLength = 4096;
+constexpr int64_t kMaxRows = 1024;
+
+/// Whether `value` leaves `combiner` unchanged: 0 for a sum, -inf for a
+/// max, +inf for a min.
+bool isIdentityOf(Operation *combiner, Attribute value) {
+  auto f = dyn_cast_or_null<FloatAttr>(value);
+  if (!f)
+    return false;
+  const APFloat &v = f.getValue();
+  if (isa<arith::AddFOp>(combiner))
+    return v.isZero();
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp>(combiner))
+    return v.isInfinity() && v.isNegative();
+  if (isa<arith::MinimumFOp, arith::MinNumFOp>(combiner))
+    return v.isInfinity() && !v.isNegative();
+  return false;
+}
+
+/// The rows to split `elements` into: the most, up to kMaxRows, that leave
+/// rows of kMinRowLength elements or more and divide them evenly.
+int64_t rowsFor(int64_t elements) {
+  int64_t rows = std::min(kMaxRows, elements / kMinRowLength);
+  while (rows > 1 && elements % rows != 0)
+    --rows;
+  return rows;
+}
+
+Value reshape(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(v.getType());
+  auto target = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all[0].push_back(d);
+  if (type.getRank() > 1)
+    v = tensor::CollapseShapeOp::create(b, loc, v, all);
+  SmallVector<ReassociationIndices> split(1);
+  for (size_t d = 0; d < shape.size(); ++d)
+    split[0].push_back(d);
+  return tensor::ExpandShapeOp::create(b, loc, target, v, split);
+}
+
+/// A generic reducing `inputs` ([rows, length] each) along its second loop
+/// into `init` ([rows]), with `body` (the original's).
+linalg::GenericOp rowReduction(OpBuilder &b, Location loc, ValueRange inputs,
+                               Value init, Region &body) {
+  MLIRContext *ctx = b.getContext();
+  AffineMap rows = AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, ctx);
+  SmallVector<AffineMap> maps(inputs.size(), b.getMultiDimIdentityMap(2));
+  maps.push_back(rows);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps,
+      {utils::IteratorType::parallel, utils::IteratorType::reduction});
+  IRMapping mapping;
+  body.cloneInto(&generic.getRegion(), mapping);
+  return generic;
+}
+
+struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getNumDpsInits() != 1 || op.getNumParallelLoops() != 0 ||
+        op.getNumLoops() == 0 || !op.hasPureTensorSemantics())
+      return failure();
+    auto result = cast<RankedTensorType>(op.getResult(0).getType());
+    if (result.getRank() != 0 ||
+        llvm::any_of(ArrayRef(op.getIndexingMapsArray()).drop_back(),
+                     [](AffineMap m) { return !m.isIdentity(); }))
+      return failure();
+    SmallVector<Operation *> combiners;
+    if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) ||
+        combiners.size() != 1 || combiners[0]->getNumOperands() != 2)
+      return failure();
+    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    Attribute initValue;
+    if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&initValue)) ||
+        !isIdentityOf(combiners[0], initValue))
+      return failure();
+    int64_t elements = 1;
+    for (int64_t size : op.getStaticLoopRanges())
+      elements *= size;
+    int64_t rows = rowsFor(elements);
+    if (elements < kMinElements || ShapedType::isDynamic(elements) || rows < 2)
+      return failure();
+
+    Location loc = op.getLoc();
+    Value identity = fill.getInputs()[0];
+    Type accumulator = result.getElementType();
+    auto filled = [&](ArrayRef<int64_t> shape) {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, shape, accumulator);
+      return linalg::FillOp::create(rewriter, loc, identity, empty)
+          .getResult(0);
+    };
+    SmallVector<Value> inputs;
+    for (Value input : op.getDpsInputs())
+      inputs.push_back(reshape(rewriter, loc, input, {rows, elements / rows}));
+    Value partials =
+        rowReduction(rewriter, loc, inputs, filled({rows}), op.getRegion())
+            .getResult(0);
+    // The partials, one row of them, folded with the combiner alone.
+    auto total = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{RankedTensorType::get({1}, accumulator)},
+        reshape(rewriter, loc, partials, {1, rows}), filled({1}),
+        ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(2),
+                            AffineMap::get(2, 0, {rewriter.getAffineDimExpr(0)},
+                                           getContext())},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                      utils::IteratorType::reduction},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Operation *folded = b.clone(*combiners[0]);
+          folded->setOperands({args[1], args[0]});
+          linalg::YieldOp::create(b, l, folded->getResult(0));
+        });
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        op, total.getResult(0), ArrayRef<ReassociationIndices>{});
+    return success();
+  }
+};
+
+struct SplitWholeReductionsPass final
+    : kgen::impl::SplitWholeReductionsPassBase<SplitWholeReductionsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<SplitWholeReduction>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,82 @@
+// RUN: kgen-opt %s -kgen-to-linalg -kgen-fuse-elementwise -kgen-split-whole-reductions -split-input-file | FileCheck %s
+
+// A sum of 4096x4096 elements: 1024 rows of 16384, then one row of the
+// 1024 partials, reshaped to the scalar.
+// CHECK-LABEL: func.func @sum_all
+// CHECK:         %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1]] : tensor<4096x4096xf32> into tensor<16777216xf32>
+// CHECK:         %[[ROWS:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [1024, 16384]
+// CHECK:         %[[ZERO:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1024xf32>)
+// CHECK:         %[[PARTIALS:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[ROWS]] : tensor<1024x16384xf32>) outs(%[[ZERO]] : tensor<1024xf32>)
+// CHECK:           arith.addf
+// CHECK:         %[[ROW:.*]] = tensor.expand_shape %[[PARTIALS]] {{\[}}[0, 1]] output_shape [1, 1024]
+// CHECK:         %[[TOTAL:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[ROW]] : tensor<1x1024xf32>) outs(%{{.*}} : tensor<1xf32>)
+// CHECK:           arith.addf
+// CHECK:         %[[SCALAR:.*]] = tensor.collapse_shape %[[TOTAL]] [] : tensor<1xf32> into tensor<f32>
+// CHECK:         return %[[SCALAR]]
+func.func @sum_all(%x: tensor<4096x4096xf32>) -> tensor<f32> {
+  %0 = kgen.sum %x dims [0, 1] : tensor<4096x4096xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// A max of squared differences (fused into one generic reading both
+// inputs): both inputs are reshaped alike; 300000 elements make 60 rows of
+// 5000 (the most rows of at least 4096 that divide them).
+// CHECK-LABEL: func.func @max_sq_diff
+// CHECK-COUNT-2: tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [60, 5000]
+// CHECK:         linalg.fill ins(%[[NEGINF:.*]] : f32) outs(%{{.*}} : tensor<60xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<60x5000xf16>, tensor<60x5000xf16>)
+// CHECK:           arith.subf
+// CHECK:           arith.maximumf
+// CHECK:         tensor<1x60xf32>
+// CHECK:           arith.maximumf
+func.func @max_sq_diff(%a: tensor<300x1000xf16>, %b: tensor<300x1000xf16>) -> tensor<f16> {
+  %d = kgen.sub %a, %b : (tensor<300x1000xf16>, tensor<300x1000xf16>) -> tensor<300x1000xf16>
+  %s = kgen.mul %d, %d : (tensor<300x1000xf16>, tensor<300x1000xf16>) -> tensor<300x1000xf16>
+  %m = kgen.max %s dims [0, 1] : tensor<300x1000xf16> -> tensor<f16>
+  return %m : tensor<f16>
+}
+
+// -----
+
+// Left alone: too few elements; a reduction keeping a dimension; and a
+// reduction whose output starts from a value other than its combiner's
+// identity (every row would add it again).
+// CHECK-LABEL: func.func @small
+// CHECK-NOT:     tensor.expand_shape
+// CHECK:         return
+func.func @small(%x: tensor<64x64xf32>) -> tensor<f32> {
+  %0 = kgen.sum %x dims [0, 1] : tensor<64x64xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @rows
+// CHECK-NOT:     tensor.expand_shape
+// CHECK:         return
+func.func @rows(%x: tensor<512x512xf32>) -> tensor<512xf32> {
+  %0 = kgen.sum %x dims [1] : tensor<512x512xf32> -> tensor<512xf32>
+  return %0 : tensor<512xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @offset_init
+// CHECK-NOT:     tensor.expand_shape
+// CHECK:         return
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#scalar = affine_map<(d0, d1) -> ()>
+func.func @offset_init(%x: tensor<512x512xf32>) -> tensor<f32> {
+  %five = arith.constant 5.0 : f32
+  %e = tensor.empty() : tensor<f32>
+  %init = linalg.fill ins(%five : f32) outs(%e : tensor<f32>) -> tensor<f32>
+  %r = linalg.generic {indexing_maps = [#id, #scalar], iterator_types = ["reduction", "reduction"]}
+      ins(%x : tensor<512x512xf32>) outs(%init : tensor<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<f32>
+  return %r : tensor<f32>
+}
