@@ -93,6 +93,49 @@ bool reducesColumns(const KernelInfo &k) {
 /// Lanes for a column reduction: a block covers one 128-byte run of
 /// columns of every row (W-element vectors on x), and as many lanes on y as
 /// leave each at least kVectorsPerLane rows, each lane summing its rows.
+/// Lanes for a row reduction with `width`-element vectors, if the row
+/// splits into at least two lanes and the schedule passes the checks.
+std::optional<Schedule> rowSchedule(const KernelInfo &k,
+                                    const TargetDescription &target,
+                                    const Schedule &base, int64_t width) {
+  int64_t length = k.rootReductionSizes().front();
+  if (length % width != 0)
+    return std::nullopt;
+  int64_t vectors = length / width;
+  bool blockPerRow = vectors >= kBlockRowVectors;
+  int64_t limit = blockPerRow ? std::min<int64_t>(target.maxThreadsPerBlock,
+                                                  vectors / kVectorsPerLane)
+                              : target.warpSize;
+  int64_t lanes = largestPowerOfTwoDividing(vectors, limit);
+  if (lanes < 2)
+    return std::nullopt;
+  Schedule s;
+  s.fuse = base.fuse;
+  s.vectorWidth = width;
+  s.reductionLanes = lanes;
+  size_t rows = llvm::count(k.rootParallel, true);
+  std::vector<int64_t> sizes = k.sinkParallelSizes();
+  s.workgroupTile.assign(sizes.size(), 0);
+  s.threadTile.assign(sizes.size(), 0);
+  // The innermost row loop takes the block's y (several rows per block
+  // for short rows); outer row loops one index per block.
+  for (size_t i = 0; i < rows; ++i)
+    s.workgroupTile[i] = 1;
+  s.workgroupTile[rows - 1] = kgen::detail::largestDivisor(
+      sizes[rows - 1], blockPerRow ? 1 : kRowBlockThreads / lanes);
+  s.threadTile[rows - 1] = 1;
+  if (!spreadSinkOverLanes(k, rows, lanes, s))
+    return std::nullopt;
+  int64_t share = vectors / lanes;
+  s.reductionTile = {share <= kWholeShareVectors
+                         ? 0
+                         : kgen::detail::largestDivisor(share, kVectorsPerStep)};
+  if (!checkScheduleRanges(s, k).accepted ||
+      !checkSchedule(s, k, target).accepted)
+    return std::nullopt;
+  return s;
+}
+
 std::optional<Schedule> columnSchedule(const KernelInfo &k,
                                        const TargetDescription &target,
                                        const Schedule &base) {
@@ -140,51 +183,12 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
     return std::nullopt;
   Type input = k.rootOperandTypes.front();
   int64_t bytes = std::max<int64_t>(input.getIntOrFloatBitWidth() / 8, 1);
-  int64_t length = k.rootReductionSizes().front();
-  Schedule s;
-  s.fuse = base.fuse;
-  // The widest vectors (16-byte loads) that leave at least two lanes (a
-  // row of 1000 halves: 2 lanes of 4, not 1 of 8).
-  int64_t lanes = 1;
-  for (int64_t width = kLoadBytes / bytes; width >= 1; width /= 2) {
-    if (length % width != 0)
-      continue;
-    int64_t vectors = length / width;
-    int64_t limit = vectors >= kBlockRowVectors
-                        ? std::min<int64_t>(target.maxThreadsPerBlock,
-                                            vectors / kVectorsPerLane)
-                        : target.warpSize;
-    int64_t candidate = largestPowerOfTwoDividing(vectors, limit);
-    if (candidate >= 2) {
-      lanes = candidate;
-      s.vectorWidth = width;
-      break;
-    }
-  }
-  if (lanes < 2)
-    return std::nullopt;
-  s.reductionLanes = lanes;
-  int64_t vectors = length / s.vectorWidth;
-  bool blockPerRow = vectors >= kBlockRowVectors;
-  size_t rows = llvm::count(k.rootParallel, true);
-  std::vector<int64_t> sizes = k.sinkParallelSizes();
-  s.workgroupTile.assign(sizes.size(), 0);
-  s.threadTile.assign(sizes.size(), 0);
-  // The innermost row loop takes the block's y (several rows per block
-  // for short rows); outer row loops one index per block.
-  for (size_t i = 0; i < rows; ++i)
-    s.workgroupTile[i] = 1;
-  s.workgroupTile[rows - 1] = detail::largestDivisor(
-      sizes[rows - 1], blockPerRow ? 1 : kRowBlockThreads / lanes);
-  s.threadTile[rows - 1] = 1;
-  if (!spreadSinkOverLanes(k, rows, lanes, s))
-    return std::nullopt;
-  int64_t share = vectors / lanes;
-  s.reductionTile = {share <= kWholeShareVectors
-                         ? 0
-                         : detail::largestDivisor(share, kVectorsPerStep)};
-  if (!checkScheduleRanges(s, k).accepted ||
-      !checkSchedule(s, k, target).accepted)
-    return std::nullopt;
-  return s;
+  // The widest vectors (16-byte loads) whose lanes make a schedule that
+  // passes: a row of 1000 halves gets 2 lanes of 4, not 1 of 8; a row of
+  // 12000 floats a warp of single floats rather than 8 lanes of 4, whose
+  // block would end mid-subgroup.
+  for (int64_t width = kLoadBytes / bytes; width >= 1; width /= 2)
+    if (std::optional<Schedule> s = rowSchedule(k, target, base, width))
+      return s;
+  return std::nullopt;
 }

@@ -34,6 +34,8 @@ constexpr int64_t kMinElements = 1 << 16;
 /// Rows get at least this many elements, and there are at most kMaxRows.
 constexpr int64_t kMinRowLength = 4096;
 constexpr int64_t kMaxRows = 1024;
+/// 32 lanes times 4-element vectors.
+constexpr int64_t kRowAlignment = 128;
 
 /// Whether `value` leaves `combiner` unchanged: 0 for a sum, -inf for a
 /// max, +inf for a min.
@@ -51,13 +53,26 @@ bool isIdentityOf(Operation *combiner, Attribute value) {
   return false;
 }
 
-/// The rows to split `elements` into: the most, up to kMaxRows, that leave
-/// rows of kMinRowLength elements or more and divide them evenly.
+/// The power of two in `n`.
+int64_t twosIn(int64_t n) { return n & -n; }
+
+/// The rows to split `elements` into: a divisor, up to kMaxRows, leaving
+/// rows of kMinRowLength elements or more. Rows whose length has a factor
+/// of kRowAlignment split evenly into a warp of lanes reading 16-byte
+/// vectors, so the most rows with it, else the rows with the largest power
+/// of two in their length (the most of those).
 int64_t rowsFor(int64_t elements) {
-  int64_t rows = std::min(kMaxRows, elements / kMinRowLength);
-  while (rows > 1 && elements % rows != 0)
-    --rows;
-  return rows;
+  int64_t best = 1;
+  auto better = [&](int64_t rows) {
+    int64_t twos = std::min(twosIn(elements / rows), kRowAlignment);
+    int64_t bestTwos = std::min(twosIn(elements / best), kRowAlignment);
+    return best == 1 || twos > bestTwos || (twos == bestTwos && rows > best);
+  };
+  for (int64_t rows = 2;
+       rows <= std::min(kMaxRows, elements / kMinRowLength); ++rows)
+    if (elements % rows == 0 && better(rows))
+      best = rows;
+  return best;
 }
 
 Value reshape(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {

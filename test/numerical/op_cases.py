@@ -371,8 +371,9 @@ reduce_case("max", S(7, 13), [1], False, nan=0.05, tag="_nan_propagation")
 reduce_case("min", S(7, 13), [0], True, nan=0.05, tag="_nan_propagation")
 
 # Row lengths for lanes cooperating on a row (reduction_lanes): the
-# heuristic gives 1000 two lanes of 4-wide vectors (when 16 rows make a
-# whole warp of them: 3 rows would leave a block mid-subgroup), 8192 a
+# heuristic gives 1000 two lanes of 4-wide vectors when 16 rows make a
+# whole warp of them, 8 lanes of single elements when 4 rows do (3 rows
+# would leave a block mid-subgroup: one thread per row), 8192 a
 # block of 512 lanes, 256 a warp; 1, 7 and 4097 have no even split and
 # stay one thread per row. 1xN and Nx1 are one row and rows of one.
 for _n in (1, 7, 256, 1000, 4097, 8192):
