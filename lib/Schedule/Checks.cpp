@@ -348,6 +348,25 @@ Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
   return Verdict::accept();
 }
 
+/// The sink's thread loops run on the lanes' block after them, so they
+/// must fit it: the block is the lanes' (the combination needs every lane
+/// present).
+Verdict checkSinkFitsLanes(const Schedule &s, const KernelInfo &k,
+                           const std::vector<int64_t> &block) {
+  std::vector<int64_t> sink = sinkThreadDims(s, k);
+  for (size_t d = 0; d < sink.size(); ++d)
+    if (d >= block.size() || sink[d] > block[d])
+      return Verdict::reject(
+          Reason::ReductionLanes,
+          llvm::formatv("the sink's thread loops make a block of {0} (x "
+                        "first), which does not fit the lanes' block {1}: "
+                        "the lanes need the block to be exactly theirs "
+                        "(give the sink fewer threads along each dimension)",
+                        formatList(sink), formatList(block))
+              .str());
+  return Verdict::accept();
+}
+
 /// reduction_lanes on a column reduction: the lanes take the block's y,
 /// the root's innermost loop x (W columns per thread), and no other loop
 /// is spread over the threads; the block of the sink's thread loops fits.
@@ -366,16 +385,7 @@ Verdict checkColumnLanes(const Schedule &s, const KernelInfo &k) {
           "innermost loop is spread over threads (on x, beside the lanes "
           "on y); give loop {0} a thread tile of 0",
           i));
-  std::vector<int64_t> block = laneBlockDims(s, k);
-  std::vector<int64_t> sink = sinkThreadDims(s, k);
-  for (size_t d = 0; d < sink.size(); ++d)
-    if (d >= block.size() || sink[d] > block[d])
-      return reject(llvm::formatv(
-          "the sink's thread loops make a block of {0} (x first), which "
-          "does not fit the lanes' block {1} (give the sink fewer threads "
-          "along each dimension)",
-          formatList(sink), formatList(block)));
-  return Verdict::accept();
+  return checkSinkFitsLanes(s, k, laneBlockDims(s, k));
 }
 
 /// reduction_lanes splits the root (a linalg.generic whose body combines
@@ -446,16 +456,7 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
                                 "at most {0} of the root's parallel loops "
                                 "can be thread-tiled",
                                 kMaxMappedLoops - 1));
-  std::vector<int64_t> sink = sinkThreadDims(s, k);
-  for (size_t d = 0; d < sink.size(); ++d)
-    if (d >= block.size() || sink[d] > block[d])
-      return reject(llvm::formatv(
-          "the sink's thread loops make a block of {0} (x first), which "
-          "does not fit the lanes' block {1}: the shuffles combining the "
-          "lanes need the block to be exactly the lanes' (give the sink "
-          "fewer threads along each dimension)",
-          formatList(sink), formatList(block)));
-  return Verdict::accept();
+  return checkSinkFitsLanes(s, k, block);
 }
 
 /// The resource model against the target's limits.
