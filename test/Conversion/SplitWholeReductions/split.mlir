@@ -1,4 +1,6 @@
 // RUN: kgen-opt %s -kgen-to-linalg -kgen-fuse-elementwise -kgen-split-whole-reductions -split-input-file | FileCheck %s
+// The kgen-linalg pipeline, which every pipeline starts with, runs it.
+// RUN: kgen-opt %s -kgen-linalg -split-input-file | FileCheck %s
 
 // A sum of 4096x4096 elements: 1024 rows of 16384, then one row of the
 // 1024 partials, reshaped to the scalar.
