@@ -187,6 +187,10 @@ private:
   /// Ops of the kernel's own code that the thread tiles leave out: under
   /// promote_operands the root and its fill get thread loops of their own.
   bool ownThreadLoops(int64_t op) const;
+  /// Ops the sink's thread loops leave out: pads (a fused pad becomes an
+  /// scf.if that cannot be fused again) and ops with thread loops of
+  /// their own.
+  bool staysOutOfThreadLoops(int64_t op) const;
   /// Ops the vector level leaves out of its loop.
   bool skipInVectorLoop(int64_t op) const;
   /// The root's latest handle: it is the sink's, a fused op's, or its own.
@@ -354,9 +358,13 @@ Value &ScheduleExpander::handleOf(int64_t op) {
   return op == k.sinkIndex ? sinkHandle : handles[op];
 }
 
+bool ScheduleExpander::staysOutOfThreadLoops(int64_t op) const {
+  return k.ops[op].kind == OpKind::Pad || ownThreadLoops(op);
+}
+
 bool ScheduleExpander::skipInVectorLoop(int64_t op) const {
-  return k.ops[op].kind == OpKind::Pad ||
-         llvm::is_contained(k.sinkInitProducers, op) || ownThreadLoops(op);
+  return staysOutOfThreadLoops(op) ||
+         llvm::is_contained(k.sinkInitProducers, op);
 }
 
 Value ScheduleExpander::currentRoot() {
@@ -582,9 +590,8 @@ void ScheduleExpander::tileInterleavedSink(int64_t span) {
   auto stepLoop =
       tileFor(sinkHandle, tileList(k.sinkParallel, steps, true), /*loops=*/1);
   sinkHandle = stepLoop.getTiledLinalgOp();
-  fuseInto(stepLoop.getLoops().front(), [&](int64_t op) {
-    return k.ops[op].kind == OpKind::Pad || ownThreadLoops(op);
-  });
+  fuseInto(stepLoop.getLoops().front(),
+           [&](int64_t op) { return staysOutOfThreadLoops(op); });
   std::vector<int64_t> tiles(s.threadTile);
   tiles[x] = s.vectorWidth;
   tileLevel(tiles, Level::Thread);
@@ -683,8 +690,7 @@ void ScheduleExpander::tileLevel(const std::vector<int64_t> &tiles, Level loops,
     fuseWithLaneStages(tiled.getForallOp());
   else
     fuseInto(tiled.getForallOp(), [&](int64_t op) {
-      return level > 0 &&
-             (k.ops[op].kind == OpKind::Pad || ownThreadLoops(op));
+      return level > 0 && staysOutOfThreadLoops(op);
     });
   ++level;
 }
@@ -956,7 +962,7 @@ void ScheduleExpander::tileSinkThreads() {
 void ScheduleExpander::vectorizeSinkTile() {
   toVectorize.push_back(sinkHandle);
   for (int64_t op : fuseOrder)
-    if (k.ops[op].kind != OpKind::Pad && !ownThreadLoops(op))
+    if (!staysOutOfThreadLoops(op))
       toVectorize.push_back(handles[op]);
 }
 

@@ -88,40 +88,40 @@ LogicalResult collectAccesses(Operation *op, SmallVectorImpl<Access> &out,
   return failure(result.wasInterrupted());
 }
 
+/// Appends the ops before `op` in its block, latest first, back to a
+/// barrier; returns whether it reached one or the launch's start (which
+/// orders like a barrier).
+bool appendBackToBarrier(Operation *op, SmallVectorImpl<Operation *> &ops) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (isa<gpu::BarrierOp>(prev))
+      return true;
+    ops.push_back(prev);
+  }
+  return isa<gpu::LaunchOp>(op->getParentOp());
+}
+
 /// The ops whose accesses reach `barrier` since the previous barrier, or
 /// failure when they cannot be told: the ops since a barrier before it in
-/// its block (or since the launch's start); or, for the only barrier of a loop body, the whole body (the
-/// next step's ops reach it too) and the ops before the loop since a
-/// barrier in the loop's block.
+/// its block (or since the launch's start); or, for the only barrier of a
+/// loop body, the whole body (the next step's ops reach it too) and the
+/// ops before the loop since a barrier in the loop's block.
 FailureOr<SmallVector<Operation *>> opsReaching(gpu::BarrierOp barrier) {
   SmallVector<Operation *> ops;
-  Block *block = barrier->getBlock();
-  for (Operation *op = barrier->getPrevNode(); op; op = op->getPrevNode()) {
-    if (isa<gpu::BarrierOp>(op))
-      return ops;
-    ops.push_back(op);
-  }
-  // The launch's start orders like a barrier.
-  if (isa<gpu::LaunchOp>(block->getParentOp()))
+  if (appendBackToBarrier(barrier, ops))
     return ops;
-  auto loop = dyn_cast<scf::ForOp>(block->getParentOp());
+  auto loop = dyn_cast<scf::ForOp>(barrier->getParentOp());
   if (!loop)
     return failure();
-  for (Operation &op : *block)
-    if (&op != barrier) {
-      bool nestedBarrier = op.walk([](gpu::BarrierOp) {
-                               return WalkResult::interrupt();
-                             }).wasInterrupted();
-      if (nestedBarrier)
-        return failure();
-      ops.push_back(&op);
-    }
-  for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
-    if (isa<gpu::BarrierOp>(op))
-      return ops;
-    ops.push_back(op);
+  ops.clear();
+  for (Operation &op : *barrier->getBlock()) {
+    if (&op == barrier)
+      continue;
+    if (op.walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+            .wasInterrupted())
+      return failure();
+    ops.push_back(&op);
   }
-  if (isa<gpu::LaunchOp>(loop->getParentOp()))
+  if (appendBackToBarrier(loop, ops))
     return ops;
   return failure();
 }
