@@ -92,8 +92,12 @@ FailureOr<SmallVector<int64_t>> blockDims(scf::ForallOp blockLoop,
     int64_t group = isa<gpu::GPUWarpMappingAttr>(mapping)        ? warpSize
                     : isa<gpu::GPUWarpgroupMappingAttr>(mapping) ? 4 * warpSize
                                                                  : 1;
-    for (auto [i, count] : llvm::enumerate(llvm::reverse(counts)))
-      dims[i] = std::max(dims[i], i == 0 ? count * group : count);
+    // Each loop goes to the dimension its mapping names (a loop alone on
+    // y, beside lanes on x, must not widen x).
+    for (auto [attr, count] : llvm::zip(*threads.getMapping(), counts)) {
+      int64_t dim = cast<DeviceMappingAttrInterface>(attr).getRelativeIndex();
+      dims[dim] = std::max(dims[dim], dim == 0 ? count * group : count);
+    }
   }
   // A warpgroup is 128 consecutive linear thread ids; the code inside
   // (kgen-lower-matrix-instructions) takes its lanes from thread x, so

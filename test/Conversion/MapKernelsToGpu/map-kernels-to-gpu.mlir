@@ -36,6 +36,28 @@ func.func private @kernel(%in: memref<8x32xf32>, %out: memref<8x32xf32>) attribu
 
 // -----
 
+// Each thread loop sizes the dimensions its mapping names: lanes on x (2)
+// and rows on y (16), then a loop over the rows alone, on y. The block is
+// 2x16, not 16 wide (threads past the lanes would skip the lanes' shuffles).
+// CHECK-LABEL: func.func private @rows_on_y
+// CHECK:         gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c2{{.*}}, %{{.*}} = %c16{{.*}}, %{{.*}} = %c1{{.*}})
+func.func private @rows_on_y(%in: memref<16x2xf32>, %out: memref<16xf32>) attributes {kgen.kernel} {
+  scf.forall (%b) in (1) {
+    scf.forall (%r, %l) in (16, 2) {
+      %x = memref.load %in[%r, %l] : memref<16x2xf32>
+      memref.store %x, %in[%r, %l] : memref<16x2xf32>
+    } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
+    scf.forall (%r) in (16) {
+      %c0 = arith.constant 0 : index
+      %x = memref.load %in[%r, %c0] : memref<16x2xf32>
+      memref.store %x, %out[%r] : memref<16xf32>
+    } {mapping = [#gpu.thread<y>]}
+  } {mapping = [#gpu.block<x>]}
+  return
+}
+
+// -----
+
 // A reduction to a scalar has no parallel loop for its schedule to tile: it
 // runs as one thread of a one-block launch; its buffers stay outside (for
 // kgen-place-host-buffers-on-device to place).
