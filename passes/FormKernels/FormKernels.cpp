@@ -84,6 +84,21 @@ bool isCheapProducer(Operation *op) {
   return isa<linalg::FillOp, linalg::TransposeOp, linalg::BroadcastOp>(op);
 }
 
+/// The position of the kernel op producing `op`'s padded source, if `op`
+/// is a tensor.pad. Fusing a producer into a pad's tiles makes an scf.if
+/// that tile-and-fuse cannot enter (MLIR 22 crashes in
+/// fuse_into_containing_op), so a pad's kernel never holds its producer.
+std::optional<unsigned>
+padProducerIn(Operation *op, const DenseMap<Operation *, unsigned> &position) {
+  auto pad = dyn_cast<tensor::PadOp>(op);
+  if (!pad)
+    return std::nullopt;
+  auto it = position.find(pad.getSource().getDefiningOp());
+  if (it == position.end())
+    return std::nullopt;
+  return it->second;
+}
+
 /// Values the kernel recomputes instead of taking as arguments.
 bool isCloneable(Value v) {
   Operation *def = v.getDefiningOp();
@@ -145,6 +160,13 @@ std::string checkGrouping(ArrayRef<Operation *> ops,
       return "op " + std::to_string(i) + " (" +
              ops[i]->getName().getStringRef().str() + ") is in no kernel";
   for (auto [g, group] : llvm::enumerate(grouping)) {
+    for (unsigned i : group)
+      if (std::optional<unsigned> producer = padProducerIn(ops[i], position);
+          producer && owner[*producer] == static_cast<int>(g))
+        return "op " + std::to_string(*producer) + " of kernel " +
+               std::to_string(g) +
+               " produces the tensor.pad after it: a pad takes no producer "
+               "into its kernel (the tiling cannot fuse into a padded tile)";
     Operation *root = lastRoot(ops, group);
     for (unsigned i : group)
       if (isRoot(ops[i]) && ops[i] != root && !isRowStatisticOf(ops[i], root))
@@ -378,16 +400,18 @@ struct FormKernelsPass final
     };
     // Elementwise producers join their only consumer (a root only when
     // they are cheap to recompute per tile).
+    // Never into a pad, though (padProducerIn).
     for (Operation *op : llvm::reverse(ops)) {
       Operation *user = soleUser(op);
       if (!isRoot(op) && user && position.count(user) &&
-          (!isRoot(user) || isCheapProducer(op)))
+          !isa<tensor::PadOp>(user) && (!isRoot(user) || isCheapProducer(op)))
         groups.unionSets(op, user);
     }
     // Root-free elementwise groups join the root they are the only user of.
     for (Operation *op : ops) {
       Operation *user = soleUser(op);
-      if (isRoot(op) && user && position.count(user) && !hasRoot(user))
+      if (isRoot(op) && user && position.count(user) &&
+          !isa<tensor::PadOp>(user) && !hasRoot(user))
         groups.unionSets(op, user);
     }
     joinRowStatistics(ops, position, groups);

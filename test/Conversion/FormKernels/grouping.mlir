@@ -45,6 +45,16 @@
 // RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping=%t.garbage.json 2>&1 | FileCheck %s --check-prefix=GARBAGE
 // GARBAGE: warning: '{{.*}}garbage.json' is not a JSON object mapping function names to groups; using the default grouping
 
+// A pad takes no producer into its kernel: the greedy grouping keeps the
+// relu apart (PADDED), and a proposal joining them is rejected (PADJOIN).
+// RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels | FileCheck %s --check-prefix=PADDED
+// PADDED-LABEL: func.func @relu_pad
+// PADDED: %[[RELU:.*]] = call @relu_pad_kernel_0(
+// PADDED: call @relu_pad_kernel_1(%[[RELU]])
+// RUN: echo '{"relu_pad": [[0, 1]]}' > %t.pad.json
+// RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels=grouping=%t.pad.json 2>&1 | FileCheck %s --check-prefix=PADJOIN
+// PADJOIN: warning: proposed kernel grouping rejected: op 0 of kernel 0 produces the tensor.pad after it: a pad takes no producer into its kernel
+
 func.func @gemm_bias_relu(%x: tensor<16x32xf32>, %w: tensor<32x8xf32>, %b: tensor<8xf32>) -> tensor<16x8xf32> {
   %0 = kgen.matmul %x, %w : (tensor<16x32xf32>, tensor<32x8xf32>) -> tensor<16x8xf32>
   %1 = kgen.add %0, %b : (tensor<16x8xf32>, tensor<8xf32>) -> tensor<16x8xf32>
@@ -57,4 +67,15 @@ func.func @two_roots(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %0 = kgen.matmul %x, %x : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   %1 = kgen.matmul %0, %x : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   return %1 : tensor<4x4xf32>
+}
+
+// Kernel ops: 0 relu, 1 pad.
+func.func @relu_pad(%x: tensor<8x8xf32>) -> tensor<10x10xf32> {
+  %c = arith.constant 0.0 : f32
+  %r = kgen.relu %x : tensor<8x8xf32>
+  %p = tensor.pad %r low[1, 1] high[1, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %c : f32
+  } : tensor<8x8xf32> to tensor<10x10xf32>
+  return %p : tensor<10x10xf32>
 }
