@@ -46,6 +46,9 @@ void mlir::kgen::addKgenToLinalg(OpPassManager &pm) {
 
 void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   addKgenToLinalg(pm);
+  // Loops of unscheduled reductions accumulate in interleaved partials,
+  // as the GPU kernels' lanes do, not in one running value.
+  pm.addPass(createInterleaveReductionsPass());
 
   // Tensors to buffers. Function results become caller-allocated
   // out-parameters, so the runner owns (and poisons) every output buffer.

@@ -89,6 +89,19 @@ Value reshape(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
   return tensor::ExpandShapeOp::create(b, loc, target, v, split);
 }
 
+/// `partials` ([rows]) padded at the end to `size` with `identity`: a row
+/// of partials whose length has a factor of kRowAlignment gets lanes too,
+/// instead of one thread folding them in sequence (slow, and its error
+/// grows with the row).
+Value padWith(OpBuilder &b, Location loc, Value partials, Value identity,
+              int64_t size) {
+  auto type = cast<RankedTensorType>(partials.getType());
+  auto padded = RankedTensorType::get({size}, type.getElementType());
+  OpFoldResult low = b.getIndexAttr(0),
+               high = b.getIndexAttr(size - type.getDimSize(0));
+  return tensor::PadOp::create(b, loc, padded, partials, low, high, identity);
+}
+
 /// A generic reducing `inputs` ([rows, length] each) along its second loop
 /// into `init` ([rows]), with `body` (the original's).
 linalg::GenericOp rowReduction(OpBuilder &b, Location loc, ValueRange inputs,
@@ -148,10 +161,13 @@ struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
     Value partials =
         rowReduction(rewriter, loc, inputs, filled({rows}), op.getRegion())
             .getResult(0);
+    int64_t padded = llvm::alignTo(rows, kRowAlignment);
+    if (padded != rows)
+      partials = padWith(rewriter, loc, partials, identity, padded);
     // The partials, one row of them, folded with the combiner alone.
     auto total = linalg::GenericOp::create(
         rewriter, loc, TypeRange{RankedTensorType::get({1}, accumulator)},
-        reshape(rewriter, loc, partials, {1, rows}), filled({1}),
+        reshape(rewriter, loc, partials, {1, padded}), filled({1}),
         ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(2),
                             AffineMap::get(2, 0, {rewriter.getAffineDimExpr(0)},
                                            getContext())},

@@ -7,7 +7,8 @@ Everything a numerical test of kgen needs, in one place:
 * dtype rounding and the .npy storage convention of kgen-run (`round_to`,
   `to_npy`, `check_output_dtype`),
 * THE tolerance policy (`tolerance`, `assert_close`),
-* a subprocess runner for kgen-run (`run_kgen`),
+* a subprocess runner for kgen-run (`run_kgen`), and the heuristic's
+  scheduling of a program by kgen-opt (`schedule`),
 * a parser for the signature of a function in an .mlir file
   (`parse_signature`), used by the examples check.
 
@@ -17,6 +18,7 @@ Only numpy and torch (Debian's python3-numpy / python3-torch) are needed.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import re
@@ -412,3 +414,21 @@ def run_kgen(program, workdir: Path, inputs: Optional[Sequence[np.ndarray]] = No
 
 def torch64(x: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.asarray(x, dtype=np.float64).copy())
+
+
+def kgen_opt_path():
+    return kgen_run_path().with_name("kgen-opt")
+
+
+def schedule(text, tmp_path):
+    """The program with every kernel scheduled, and the schedules used."""
+    src, out = tmp_path / "program.mlir", tmp_path / "scheduled.mlir"
+    src.write_text(text)
+    cmd = [str(kgen_opt_path()), str(src), "-kgen-linalg", "-kgen-form-kernels",
+           "-kgen-schedule-kernels=print-schedules", "-o", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr[-3000:]}"
+    assert "warning" not in proc.stderr, proc.stderr[-3000:]
+    schedules = [json.loads(m) for m in
+                 re.findall(r"remark: schedule from heuristic: (\{.*\})", proc.stderr)]
+    return out, schedules

@@ -12,14 +12,10 @@ suite's inputs and tolerances. The lengths that split evenly must get lanes
 
 from __future__ import annotations
 
-import json
-import re
-import subprocess
-
 import numpy as np
 import pytest
 
-from kgen_testing import DTYPES, SEEDS, kgen_run_path, run_kgen
+from kgen_testing import DTYPES, SEEDS, run_kgen, schedule
 from op_cases import CASES
 from test_ops import check_outputs, make_inputs
 
@@ -61,24 +57,6 @@ LANE_CASES = {
 BY_NAME = {c.name: c for c in CASES}
 PARAMS = [pytest.param(BY_NAME[n], d, id=f"{n}-{d}")
           for n in LANE_CASES for d in DTYPES if d in BY_NAME[n].dtypes]
-
-
-def kgen_opt_path():
-    return kgen_run_path().with_name("kgen-opt")
-
-
-def schedule(text, tmp_path):
-    """The program with every kernel scheduled, and the schedules used."""
-    src, out = tmp_path / "program.mlir", tmp_path / "scheduled.mlir"
-    src.write_text(text)
-    cmd = [str(kgen_opt_path()), str(src), "-kgen-linalg", "-kgen-form-kernels",
-           "-kgen-schedule-kernels=print-schedules", "-o", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr[-3000:]}"
-    assert "warning" not in proc.stderr, proc.stderr[-3000:]
-    schedules = [json.loads(m) for m in
-                 re.findall(r"remark: schedule from heuristic: (\{.*\})", proc.stderr)]
-    return out, schedules
 
 
 def test_every_case_exists():

@@ -91,8 +91,9 @@ def SplitWholeReductionsPass
     over P rows of the flattened inputs (P up to 1024, rows of at least
     4096 elements, P dividing the element count), which kernel formation
     and the lanes schedule like any row reduction, then a reduction of the
-    P partials (one row, folded with the original's combiner), reshaped to
-    the scalar:
+    P partials (one row, folded with the original's combiner; padded with
+    the identity to a multiple of 128 so that lanes split it too), reshaped
+    to the scalar:
 
         sum(x[4096, 4096]) = sum(sum(x'[1024, 16384], dim 1)[1, 1024], dim 1)
 
@@ -103,6 +104,38 @@ def SplitWholeReductionsPass
     parallel reduction's does. Other reductions are left alone.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def InterleaveReductionsPass
+    : Pass<"kgen-interleave-reductions", "::mlir::ModuleOp"> {
+  let summary = "Accumulate long reductions in interleaved partials (CPU path)";
+  let description = [{
+    A reduction that linalg-to-loops lowers as written folds every element
+    into one running value; in fp32 new terms round away once that value is
+    large (a sequential sum of 10^8 elements is several percent off). This
+    pass, which the CPU pipeline runs on unscheduled programs (kgen-run on
+    the CPU, rung 4's reference), accumulates the longest reduction loop of
+    each such reduction in T interleaved partials (partial t takes
+    elements t, T + t, 2T + t, ...), then reduces the T partials: the shape
+    of accumulation the GPU kernels' lanes use. The error then grows with
+    K / T + T instead of K.
+
+    It takes a `linalg` op on tensors, outside any loop (the ops of a
+    scheduled kernel keep their schedule's order), with one result whose
+    combiner has a neutral element (`matchReduction` and
+    `arith::getNeutralElement`: sums, products, max, min), a reduction loop
+    of at least 1024 iterations, and static sizes. T is a power of two near
+    the square root of the loop's length, in [16, 256], halved while the
+    partials of all outputs together exceed 2^22 elements (a large matmul
+    keeps its sequential K loop). The loop over the steps is an `scf.for`
+    carrying the partials; `linalg.reduce` folds them into the original
+    output.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
 }
 
 def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {

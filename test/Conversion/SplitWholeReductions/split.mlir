@@ -26,14 +26,16 @@ func.func @sum_all(%x: tensor<4096x4096xf32>) -> tensor<f32> {
 // inputs): both inputs are reshaped alike. 300000 = 2^5 x 9375 elements
 // have no split into rows of a multiple of 128 (a warp of 4-element
 // vectors); 25 rows of 12000 keep the most powers of two in a row (a warp
-// of single elements).
+// of single elements). Their 25 partials are padded with -inf to 128.
 // CHECK-LABEL: func.func @max_sq_diff
 // CHECK-COUNT-2: tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [25, 12000]
 // CHECK:         linalg.fill ins(%[[NEGINF:.*]] : f32) outs(%{{.*}} : tensor<25xf32>)
 // CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<25x12000xf16>, tensor<25x12000xf16>)
 // CHECK:           arith.subf
 // CHECK:           arith.maximumf
-// CHECK:         tensor<1x25xf32>
+// CHECK:         tensor.pad %{{.*}} low[0] high[103]
+// CHECK:           tensor.yield %[[NEGINF]] : f32
+// CHECK:         tensor<1x128xf32>
 // CHECK:           arith.maximumf
 func.func @max_sq_diff(%a: tensor<300x1000xf16>, %b: tensor<300x1000xf16>) -> tensor<f16> {
   %d = kgen.sub %a, %b : (tensor<300x1000xf16>, tensor<300x1000xf16>) -> tensor<300x1000xf16>
@@ -88,8 +90,15 @@ func.func @offset_init(%x: tensor<512x512xf32>) -> tensor<f32> {
 // -----
 
 // 10^7 elements: 625 rows of 16000 (16000 = 128 x 125), not 1000 of 10^4.
+// The 625 partials are padded with zeros to 640 (5 x 128), a row the
+// lanes split too.
 // CHECK-LABEL: func.func @ten_million
 // CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [625, 16000]
+// CHECK:         %[[PARTIALS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<625xf32>)
+// CHECK:         %[[PADDED:.*]] = tensor.pad %[[PARTIALS]] low[0] high[15]
+// CHECK:           tensor.yield %[[ZERO:.*]] : f32
+// CHECK:         tensor.expand_shape %[[PADDED]] {{\[}}[0, 1]] output_shape [1, 640]
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<1x640xf32>)
 func.func @ten_million(%x: tensor<10000x1000xf32>) -> tensor<f32> {
   %0 = kgen.sum %x dims [0, 1] : tensor<10000x1000xf32> -> tensor<f32>
   return %0 : tensor<f32>
