@@ -24,6 +24,8 @@ using namespace mlir::kgen;
 
 void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
                                          const GpuCodegenOptions &options) {
+  // Rows that the schedule stages are copied into workgroup memory once.
+  pm.addPass(createStageRowsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Writes into tensor.empty become writes into the loop's shared output, so

@@ -49,6 +49,9 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   // Loops of unscheduled reductions accumulate in interleaved partials,
   // as the GPU kernels' lanes do, not in one running value.
   pm.addPass(createInterleaveReductionsPass());
+  // Scheduled kernels that stage rows in workgroup memory get the copies
+  // here too, so that rung 4 checks the kernel the GPU runs.
+  pm.addPass(createStageRowsPass());
 
   // Tensors to buffers. Function results become caller-allocated
   // out-parameters, so the runner owns (and poisons) every output buffer.

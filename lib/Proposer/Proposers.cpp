@@ -678,8 +678,9 @@ void RandomProposer::reductionTiles(Schedule &s, const KernelFacts &f) {
 
 /// Lanes on the root's reduction loop: a power of two whose lanes each
 /// take whole vectors of it, one output per thread of the root's parallel
-/// loops, and steps counted in vectors per lane. The sink's other thread
-/// tiles stay as drawn; rung 2 rejects those that do not fit the block.
+/// loops, and steps counted in vectors per lane, sometimes with staged
+/// rows. The sink's other thread tiles stay as drawn; rung 2 rejects those
+/// that do not fit the block.
 void RandomProposer::laneTiles(Schedule &s, const KernelInfo &k,
                                const KernelFacts &f) {
   int64_t size = f.reductions[0];
@@ -696,6 +697,10 @@ void RandomProposer::laneTiles(Schedule &s, const KernelInfo &k,
     s.threadTile[i] = 1;
   int64_t vectors = size / (s.reductionLanes * s.vectorWidth);
   s.reductionTile = {chance(0.4) ? 0 : divisor(vectors, 1, 16)};
+  // Staged rows: one of the root's inputs, which rung 2 takes if it is a
+  // kernel argument read row by row (and refuses on column lanes).
+  if (!k.rootInputLoops.empty() && chance(0.4))
+    s.promoteOperands = {static_cast<int64_t>(index(k.rootInputLoops.size()))};
 }
 
 /// Tiles made of whole instructions: M and N thread (warp or warpgroup)

@@ -15,6 +15,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace mlir::kgen;
 
@@ -38,6 +40,11 @@ constexpr int64_t kVectorsPerStep = 4;
 /// 128-byte line per row and warp.
 constexpr int64_t kRunBytes = 128;
 constexpr int64_t kWholeShareVectors = 16;
+/// A block stages the rows its kernel reads more than once when they take
+/// at most this many bytes: with the lanes' partials, three such blocks
+/// still fit the 228 KB of shared memory of an H100/H200 SM (a block per
+/// row runs 512 or more threads, so occupancy stays full).
+constexpr int64_t kStagedRowBytes = 64 * 1024;
 
 int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
   int64_t p = 1;
@@ -79,6 +86,32 @@ bool spreadSinkOverLanes(const KernelInfo &k, size_t rows, int64_t lanes,
     s.vectorWidth /= 2;
   return true;
 }
+/// The root's inputs that the kernel reads more than once per row (a
+/// statistic reads them too, or a sink along the row, as a
+/// normalization's does), staged in workgroup memory so that each element
+/// is read from global memory once: kernel arguments read row by row. All
+/// of them if their rows fit kStagedRowBytes, else none (the later reads
+/// go through the L2 cache).
+void stageRereadRows(const KernelInfo &k, size_t rows, Schedule &s) {
+  bool reread = !k.statistics.empty() || k.sinkParallelSizes().size() > rows;
+  if (!reread)
+    return;
+  std::vector<int64_t> inOrder(k.rootLoops.size());
+  std::iota(inOrder.begin(), inOrder.end(), 0);
+  std::vector<int64_t> staged;
+  int64_t bytes = 0;
+  for (size_t i = 0; i < k.rootInputArgs.size(); ++i) {
+    if (k.rootInputArgs[i] < 0 || k.rootInputLoops[i] != inOrder)
+      continue;
+    int64_t rowBytes = k.rootLoops.back() *
+                       k.rootOperandTypes[i].getIntOrFloatBitWidth() / 8;
+    bytes += rowBytes * s.workgroupTile[rows - 1];
+    staged.push_back(static_cast<int64_t>(i));
+  }
+  if (!staged.empty() && bytes <= kStagedRowBytes)
+    s.promoteOperands = staged;
+}
+
 /// Whether the root reduces columns the lanes can share: a linalg.generic
 /// with one reduction loop outside its innermost (parallel) loop, reading
 /// kernel arguments, whose sink is elementwise on its outputs.
@@ -126,6 +159,7 @@ std::optional<Schedule> rowSchedule(const KernelInfo &k,
   s.threadTile[rows - 1] = 1;
   if (!spreadSinkOverLanes(k, rows, lanes, s))
     return std::nullopt;
+  stageRereadRows(k, rows, s);
   int64_t share = vectors / lanes;
   s.reductionTile = {share <= kWholeShareVectors
                          ? 0

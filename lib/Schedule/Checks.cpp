@@ -10,6 +10,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <numeric>
 #include <set>
 
 using namespace mlir;
@@ -111,6 +112,47 @@ Verdict checkFusion(const Schedule &s, const KernelInfo &k) {
   return Verdict::accept();
 }
 
+/// With reduction_lanes, promote_operands stages the promoted operands'
+/// rows in workgroup memory once per block (kgen-stage-rows): each must be
+/// a kernel argument read row by row (indexed by the root's loops in
+/// order, the reduction loop innermost), the lanes reading along its rows,
+/// and the block's row threads must split its rows evenly.
+Verdict checkStagedRows(const Schedule &s, const KernelInfo &k) {
+  auto reject = [](const llvm::Twine &message) {
+    return Verdict::reject(Reason::PromoteOperand, message.str());
+  };
+  if (columnLanes(s, k))
+    return reject("promote_operands with reduction_lanes stages rows; a "
+                  "column reduction's lanes have none to stage");
+  if (s.pipelineDepth > 1)
+    return reject("staged rows are copied once per block: pipeline_depth "
+                  "must be 1");
+  std::vector<int64_t> inOrder(k.rootLoops.size());
+  std::iota(inOrder.begin(), inOrder.end(), 0);
+  for (int64_t operand : s.promoteOperands) {
+    if (static_cast<size_t>(operand) >= k.rootInputArgs.size() ||
+        k.rootInputArgs[operand] < 0)
+      return reject(llvm::formatv("promoted operand {0} is computed in the "
+                                  "kernel; only kernel arguments' rows are "
+                                  "staged",
+                                  operand));
+    if (k.rootInputLoops[operand] != inOrder)
+      return reject(llvm::formatv("promoted operand {0} is not read row by "
+                                  "row (indexed by every root loop in "
+                                  "order)",
+                                  operand));
+  }
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  for (size_t i = 0; i < rootParallelCount(k); ++i)
+    if (s.threadTile[i] && wg[i] % th[i] != 0)
+      return reject(llvm::formatv("the block's {0} rows along loop {1} do "
+                                  "not split evenly into thread tiles of "
+                                  "{2} for the staged copy",
+                                  wg[i], i, th[i]));
+  return Verdict::accept();
+}
+
 /// promote_operands moves the root's reduction loop up to the workgroup,
 /// so the ops the expansion can place around it are limited: the root's
 /// fill and the root's elementwise consumers.
@@ -129,11 +171,13 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
   if (operands.size() != s.promoteOperands.size())
     return Verdict::reject(Reason::PromoteOperand,
                            "'promote_operands' lists an operand twice");
+  if (s.reductionLanes > 1)
+    return checkStagedRows(s, k);
   if (!k.matmulLike())
     return Verdict::reject(
         Reason::PromoteOperand,
         "promote_operands needs a matmul-like root (linalg.matmul or "
-        "linalg.batch_matmul); this kernel's root is " +
+        "linalg.batch_matmul), or reduction_lanes; this kernel's root is " +
             k.ops[k.rootIndex].name);
   if (s.splitReduction > 1)
     return Verdict::reject(Reason::PromoteOperand,
@@ -402,9 +446,9 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
   if (k.ops[k.rootIndex].kind != OpKind::Generic)
     return reject("reduction_lanes needs a linalg.generic root; this "
                   "kernel's root is " + k.ops[k.rootIndex].name);
-  if (!s.promoteOperands.empty() || usesMatrixInstruction(s))
-    return reject("reduction_lanes cannot be combined with "
-                  "promote_operands or a matrix instruction");
+  if (usesMatrixInstruction(s))
+    return reject("reduction_lanes cannot be combined with a matrix "
+                  "instruction");
   Type partial = k.rootOperandTypes.back();
   if (!partial.isF32() && !partial.isF16() && !partial.isBF16() &&
       !partial.isInteger(32))

@@ -147,6 +147,7 @@ private:
   Value fuseWithLaneStages(Value containing);
   Value fuseLaneStages(int64_t reduction, Value containing);
   void laneLevel();
+  void markStagedRows();
   void columnLaneLevel();
   std::vector<int64_t> columnThreadTiles(bool lanesLoop) const;
   void tileLanePartials(int64_t reduction, const std::vector<int64_t> &rowTiles);
@@ -213,6 +214,8 @@ private:
   std::optional<int64_t> accumulatorInit;
 
   Value sinkHandle, rootHandle, unfusedRoot, reductionLoop;
+  /// With lanes: the workgroup loop, after the fusion into it.
+  Value blockLoop;
   /// With lanes: the reductions they take (the root and its statistics,
   /// consumers first), and the per-lane partial stage of each with its
   /// fill.
@@ -292,6 +295,8 @@ void ScheduleExpander::expand() {
     threadLevel();
   else
     stagedLevel();
+  if (lanes && promote)
+    markStagedRows();
   if (vectorize || !toVectorize.empty())
     vectorizeAndLower();
 }
@@ -504,6 +509,28 @@ void ScheduleExpander::laneLevel() {
   vectorizeSinkTile();
 }
 
+/// With lanes, promote_operands stages the promoted operands' rows in
+/// workgroup memory: the workgroup loop is marked for kgen-stage-rows with
+/// the kernel arguments, the lanes' layout and the block's threads per row
+/// dimension (0 where the lanes' loops have none).
+void ScheduleExpander::markStagedRows() {
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  SmallVector<int64_t> args, rowThreads;
+  for (int64_t operand : s.promoteOperands)
+    args.push_back(k.rootInputArgs[operand]);
+  for (size_t i = 0; i < rootParallelCount(k); ++i)
+    rowThreads.push_back(s.threadTile[i] ? ceilDiv(wg[i], th[i]) : 0);
+  DictionaryAttr marking = b.getDictionaryAttr(
+      {b.getNamedAttr("args", b.getDenseI64ArrayAttr(args)),
+       b.getNamedAttr("lanes", b.getI64IntegerAttr(s.reductionLanes)),
+       b.getNamedAttr("row_threads", b.getDenseI64ArrayAttr(rowThreads)),
+       b.getNamedAttr("width", b.getI64IntegerAttr(s.vectorWidth))});
+  Value param = transform::ParamConstantOp::create(
+      b, transform::AnyParamType::get(ctx), marking);
+  transform::AnnotateOp::create(b, blockLoop, kStageRowsAttr, param);
+}
+
 /// A column reduction's lanes: the block is (x: the root's innermost
 /// loop's thread tiles, W columns each; y: the lanes). The partial stage's
 /// loops are the root's with the reduction loop split into (steps, lane);
@@ -687,7 +714,7 @@ void ScheduleExpander::tileLevel(const std::vector<int64_t> &tiles, Level loops,
   // A fused tensor.pad becomes an scf.if around a smaller pad, which
   // cannot be fused again: pads are tiled per workgroup only.
   if (lanes && level == 0)
-    fuseWithLaneStages(tiled.getForallOp());
+    blockLoop = fuseWithLaneStages(tiled.getForallOp());
   else
     fuseInto(tiled.getForallOp(), [&](int64_t op) {
       return level > 0 && staysOutOfThreadLoops(op);

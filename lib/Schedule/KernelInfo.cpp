@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
@@ -208,6 +209,11 @@ void summarizeLinalgRoot(linalg::LinalgOp root, KernelInfo &info) {
       dims.push_back(d ? static_cast<int64_t>(d.getPosition()) : -1);
     }
     info.rootInputLoops.push_back(dims);
+    auto arg = dyn_cast<BlockArgument>(input->get());
+    info.rootInputArgs.push_back(
+        arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp())
+            ? static_cast<int64_t>(arg.getArgNumber())
+            : -1);
   }
   double iterations = 1;
   for (int64_t size : info.rootLoops)

@@ -98,6 +98,17 @@ static std::vector<int64_t> rootStepTile(const Schedule &s,
 
 std::vector<int64_t> promotedTileShape(const Schedule &s, const KernelInfo &k,
                                        int64_t operand) {
+  // With lanes: the block's rows, whole (rung 2 keeps such operands
+  // indexed by the root's loops in order, the reduction loop last).
+  if (s.reductionLanes > 1) {
+    std::vector<int64_t> wg, th, shape;
+    effectiveTiles(s, k, wg, th);
+    for (int64_t loop : k.rootInputLoops[operand])
+      shape.push_back(loop >= 0 && k.rootParallel[loop] ? wg[loop]
+                      : loop >= 0                        ? k.rootLoops[loop]
+                                                         : 1);
+    return shape;
+  }
   std::vector<int64_t> rootTile = rootStepTile(s, k), shape;
   for (int64_t loop : k.rootInputLoops[operand])
     shape.push_back(loop >= 0 ? rootTile[loop] : 1);

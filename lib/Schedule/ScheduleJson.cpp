@@ -132,7 +132,12 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "reduction step before computing on them; the "
                    "accumulator then lives in shared memory too. Only for "
                    "matmul-like roots whose fused ops are the root's fill "
-                   "and its consumers, without split_reduction.")},
+                   "and its consumers, without split_reduction. With "
+                   "reduction_lanes (rows, not columns): kernel arguments "
+                   "read row by row whose block rows are copied into shared "
+                   "memory once, for every op of the kernel to read there "
+                   "(a normalization then reads each element from global "
+                   "memory once); pipeline_depth 1.")},
         {"split_reduction",
          described({{"type", "integer"}, {"minimum", 0}},
                    "Split the root's single reduction loop into this many "
@@ -153,8 +158,8 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                    "step. The block's x dimension is the lanes; the thread "
                    "tile of each of the root's parallel loops must be 1, "
                    "and the sink's other thread loops must fit the block. "
-                   "Not with split_reduction, promote_operands or "
-                   "matrix_instruction.")},
+                   "Not with split_reduction or matrix_instruction; with "
+                   "promote_operands the rows are staged in shared memory.")},
         {"pipeline_depth",
          described({{"type", "integer"},
                     {"minimum", 1},

@@ -45,32 +45,40 @@ func.func @short_rows(%x: tensor<64x256xf32>) -> tensor<64xf32> {
 
 // -----
 
-// Softmax: one kernel. The block's lanes reduce the row max, then the sum
-// of exponentials (reading the max from shared memory after a barrier),
-// then normalize: three passes over the row in one launch, the later two
-// served by the caches. The normalization is interleaved like the
-// partials: each step, every lane takes one 16-byte vector, and the block
-// moves on by 512 lanes x 16 bytes. Its steps write only the output, so
-// they need no barrier (kgen-elide-barriers): the statistics are read from
-// shared memory once and the steps unrolled.
+// Softmax: one kernel, which reads each element from global memory once.
+// The block first copies its row into shared memory (kgen-stage-rows: the
+// four 16-byte loads of each lane, 8 KiB apart, the only global loads),
+// then its lanes reduce the row max, the sum of exponentials (reading the
+// max from shared memory after a barrier) and normalize, all from the
+// staged row. The normalization is interleaved like the partials: each
+// step, every lane takes one 16-byte vector, and the block moves on by 512
+// lanes x 16 bytes. Its steps write only the output, so they need no
+// barrier (kgen-elide-barriers) and are unrolled.
 // CHECK: gpu.binary @softmax_kernel_0_kernel
 // CHECK-SAME: .maxntid 512, 1, 1
-// CHECK-SAME: ld.global.v4.b32
-// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
-// CHECK-SAME: max.NaN.f32
+// CHECK-SAME: .shared .align 16 .b8 __dynamic_shmem__0;
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN:[0-9]+]]];
+// CHECK-SAME: st.shared.v4.b32 {{[^;]*}}[%rd[[ROW:[0-9]+]]]
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN]]+16384];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN]]+24576];
+// CHECK-NOT: ld.global
 // CHECK-SAME: bar.sync
-// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: ld.shared.v4.b32 {{[^;]*}}[%rd[[ROW]]];
+// CHECK-SAME: max.NaN.f32
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: bar.sync
+// CHECK-SAME: ld.shared.v4.b32 {{[^;]*}}[%rd[[ROW]]];
 // CHECK-SAME: ex2.approx
 // CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
 // CHECK-SAME: bar.sync
-// CHECK-SAME: ld.shared.b32
-// CHECK-SAME: ld.shared.b32
-// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN:[0-9]+]]];
+// CHECK-SAME: ld.shared.v4.b32 {{[^;]*}}[%rd[[ROW]]];
 // CHECK-SAME: div.rn.f32
 // CHECK-SAME: st.global.v4.b32 {{[^;]*}}[%rd[[OUT:[0-9]+]]]
-// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[IN]]+8192];
+// CHECK-SAME: ld.shared.v4.b32 {{[^;]*}}[%rd[[ROW]]+8192];
 // CHECK-SAME: st.global.v4.b32 {{[^;]*}}[%rd[[OUT]]+8192]
 // CHECK-NOT: bar.sync
+// CHECK-NOT: ld.global
 // CHECK-NOT: ld.local
 // CHECK-NOT: gpu.binary @softmax_kernel_1
 func.func @softmax(%x: tensor<64x8192xf32>) -> tensor<64x8192xf32> {

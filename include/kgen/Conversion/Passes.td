@@ -138,6 +138,39 @@ def InterleaveReductionsPass
   ];
 }
 
+def StageRowsPass : Pass<"kgen-stage-rows", "::mlir::ModuleOp"> {
+  let summary = "Copy a block's rows into workgroup memory once, for all its reads";
+  let description = [{
+    A normalization's kernel reads its input row once per statistic and once
+    more to normalize (softmax: three times). A schedule with
+    `reduction_lanes` and `promote_operands` stages the promoted operands'
+    rows instead: the expansion marks the workgroup loop with
+    `kgen.stage_rows` (the kernel arguments, the lanes' layout and the
+    threads per row dimension), and this pass, on tensors:
+
+    - takes the block's first read of each marked argument (a slice of it,
+      or of an expand_shape of it, as the split lanes read it), which must
+      be whole rows ([R..., K], the lanes dividing K);
+    - copies those rows into a `bufferization.alloc_tensor` in workgroup
+      memory with a thread loop of (row threads..., lanes): lane l copies
+      vectors l, l + L, ... of W elements, the lanes' coalesced layout;
+    - replaces every read of the argument in the block (the same rows, or
+      an error) by the copy, or by its expand_shape.
+
+    Each element is then read from global memory once; the GPU mapping's
+    barrier after the copy's thread loop orders it before the reads. The
+    GPU pipeline runs it first, the CPU pipeline before bufferization (rung
+    4 checks the staged kernel). Unmarked loops are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
   let summary = "Group linalg ops into kernels and outline each into a function";
   let description = [{

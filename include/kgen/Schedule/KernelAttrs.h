@@ -37,6 +37,14 @@ inline constexpr llvm::StringLiteral kPipelineDepthAttr = "kgen.pipeline_depth";
 /// and combine them with shuffles (kgen-lower-lane-combines). Elsewhere
 /// (the CPU) the op runs as the loops it is.
 inline constexpr llvm::StringLiteral kLaneCombineAttr = "kgen.lane_combine";
+/// On a workgroup loop with lanes (reduction_lanes and promote_operands):
+/// the kernel arguments whose rows kgen-stage-rows copies into workgroup
+/// memory once, for every op of the block to read there. A dictionary:
+/// `args` (argument numbers), `lanes` and `width` (the lanes' layout, which
+/// the copy takes for coalesced 16-byte loads) and `row_threads` (threads
+/// per row dimension of the block; 0 where the dimension has no thread
+/// loop, each thread taking all of it).
+inline constexpr llvm::StringLiteral kStageRowsAttr = "kgen.stage_rows";
 } // namespace mlir::kgen
 
 #endif // KGEN_SCHEDULE_KERNELATTRS_H

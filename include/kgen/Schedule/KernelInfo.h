@@ -80,6 +80,9 @@ struct KernelInfo {
   /// by, or -1 when the index is not a single loop (e.g. a convolution
   /// window); empty if the root is not a linalg op.
   std::vector<std::vector<int64_t>> rootInputLoops;
+  /// For each root input: the kernel function argument it is, or -1 when
+  /// an op of the kernel computes it.
+  std::vector<int64_t> rootInputArgs;
   /// Whether an elementwise op of the kernel (no reduction loop) reads an
   /// operand through offsets or strides (a slice): the vectorizer takes
   /// only projected permutations there.

@@ -66,7 +66,7 @@ func.func @main(%a: tensor<64x128xf16>, %b: tensor<128x64xf16>) -> tensor<64x64x
 // the heuristic schedule is used instead.
 // RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [16], "thread_tile": [1], "reduction_tile": [32], "promote_operands": [0]}}' > %t.sum.jsonl
 // RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.sum.jsonl rounds=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REDUCTION
-// REDUCTION: warning: no schedule from the replay proposer passed verification (last: [promote_operand] promote_operands needs a matmul-like root (linalg.matmul or linalg.batch_matmul); this kernel's root is linalg.generic); using the heuristic schedule
+// REDUCTION: warning: no schedule from the replay proposer passed verification (last: [promote_operand] promote_operands needs a matmul-like root (linalg.matmul or linalg.batch_matmul), or reduction_lanes; this kernel's root is linalg.generic); using the heuristic schedule
 func.func @main(%x: tensor<16x64xf32>) -> tensor<16xf32> {
   %0 = kgen.sum %x dims [1] : tensor<16x64xf32> -> tensor<16xf32>
   return %0 : tensor<16xf32>
@@ -80,4 +80,29 @@ func.func @main(%x: tensor<16x64xf32>) -> tensor<16xf32> {
 func.func @main(%a: tensor<32x256xf32>, %b: tensor<256x32xf32>) -> tensor<32x32xf32> {
   %0 = kgen.matmul %a, %b : (tensor<32x256xf32>, tensor<256x32xf32>) -> tensor<32x32xf32>
   return %0 : tensor<32x32xf32>
+}
+
+// -----
+
+// With reduction_lanes, promote_operands stages the block's rows of the
+// operands in workgroup memory (kgen-stage-rows does the copy): the
+// workgroup loop is marked with the kernel arguments, the lanes' layout
+// and the threads per row.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "fuse": [0, 1, 2, 3], "workgroup_tile": [8, 256], "thread_tile": [1, 8], "reduction_tile": [0], "vector_width": 4, "reduction_lanes": 32, "promote_operands": [0]}}' > %t.rows.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.rows.jsonl rounds=1" 2>&1 | FileCheck %s --check-prefix=ROWS
+// ROWS: } {kgen.stage_rows = {args = array<i64: 0>, lanes = 32 : i64, row_threads = array<i64: 8>, width = 4 : i64}, mapping = [#gpu.block<y>, #gpu.block<x>]}
+func.func @main(%x: tensor<16x256xf32>) -> tensor<16x256xf32> {
+  %0 = kgen.softmax %x dim 1 : tensor<16x256xf32>
+  return %0 : tensor<16x256xf32>
+}
+
+// -----
+
+// A column reduction's lanes split the rows: there are no rows to stage.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "fuse": [0], "workgroup_tile": [32], "thread_tile": [4], "reduction_tile": [0], "vector_width": 4, "reduction_lanes": 64, "promote_operands": [0]}}' > %t.columns.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.columns.jsonl rounds=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=COLUMNS
+// COLUMNS: warning: no schedule from the replay proposer passed verification (last: [promote_operand] promote_operands with reduction_lanes stages rows; a column reduction's lanes have none to stage); using the heuristic schedule
+func.func @main(%x: tensor<256x64xf32>) -> tensor<64xf32> {
+  %0 = kgen.sum %x dims [0] : tensor<256x64xf32> -> tensor<64xf32>
+  return %0 : tensor<64xf32>
 }

@@ -1,0 +1,286 @@
+//===- StageRows.cpp - a block's rows read from global memory once --------===//
+//
+// A normalization's kernel reads its input row once per statistic and once
+// more to normalize: softmax reads it three times. With lanes, each read
+// is a separate pass of the block over the row, and only the L2 cache
+// stands between the later passes and global memory. When the schedule
+// stages the row (promote_operands with reduction_lanes), the expansion
+// marks the workgroup loop, and this pass copies the block's rows of each
+// marked argument into workgroup memory once, with the lanes' coalesced
+// vector layout; every read of the argument in the block then reads the
+// copy. Each element is read from global memory once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen/Conversion/Passes.h"
+#include "kgen/Schedule/KernelAttrs.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/CSE.h"
+
+namespace mlir::kgen {
+#define GEN_PASS_DEF_STAGEROWSPASS
+#include "kgen/Conversion/Passes.h.inc"
+} // namespace mlir::kgen
+
+using namespace mlir;
+
+namespace {
+
+/// The marking's fields (kgen::kStageRowsAttr).
+struct StageRows {
+  SmallVector<int64_t> args, rowThreads;
+  int64_t lanes = 1, width = 1;
+};
+
+FailureOr<StageRows> readMarking(scf::ForallOp block) {
+  auto dict = block->getAttrOfType<DictionaryAttr>(kgen::kStageRowsAttr);
+  auto args = dict ? dict.getAs<DenseI64ArrayAttr>("args") : nullptr;
+  auto rows = dict ? dict.getAs<DenseI64ArrayAttr>("row_threads") : nullptr;
+  auto lanes = dict ? dict.getAs<IntegerAttr>("lanes") : nullptr;
+  auto width = dict ? dict.getAs<IntegerAttr>("width") : nullptr;
+  if (!args || !rows || !lanes || !width)
+    return block.emitOpError("has a malformed '")
+           << kgen::kStageRowsAttr
+           << "': expected {args, row_threads, lanes, width}";
+  return StageRows{SmallVector<int64_t>(args.asArrayRef()),
+                   SmallVector<int64_t>(rows.asArrayRef()), lanes.getInt(),
+                   width.getInt()};
+}
+
+/// Whether `a` and `b` are the same offset or size.
+bool same(OpFoldResult a, OpFoldResult b) {
+  return getConstantIntValue(a) && getConstantIntValue(b)
+             ? *getConstantIntValue(a) == *getConstantIntValue(b)
+             : a == b;
+}
+
+/// A block-level read of the argument: a slice of it (`groups` empty), or
+/// a slice of an expand_shape of it (the split lanes read it so), whose
+/// reassociation `groups` holds.
+struct RowRead {
+  tensor::ExtractSliceOp slice;
+  SmallVector<ReassociationIndices> groups;
+};
+
+/// The rows the block reads through `read`, as offsets and sizes of the
+/// argument: an expanded dimension must be read whole.
+LogicalResult rowsOf(RowRead read, SmallVector<OpFoldResult> &offsets,
+                     SmallVector<OpFoldResult> &sizes) {
+  SmallVector<OpFoldResult> o = read.slice.getMixedOffsets(),
+                            s = read.slice.getMixedSizes();
+  auto source = cast<RankedTensorType>(read.slice.getSourceType());
+  if (read.groups.empty()) {
+    offsets = o;
+    sizes = s;
+    return success();
+  }
+  Builder b(read.slice.getContext());
+  for (const ReassociationIndices &group : read.groups) {
+    if (group.size() == 1) {
+      offsets.push_back(o[group[0]]);
+      sizes.push_back(s[group[0]]);
+      continue;
+    }
+    int64_t whole = 1;
+    for (int64_t d : group) {
+      if (!isConstantIntValue(o[d], 0) ||
+          !isConstantIntValue(s[d], source.getDimSize(d)))
+        return failure();
+      whole *= source.getDimSize(d);
+    }
+    offsets.push_back(b.getIndexAttr(0));
+    sizes.push_back(b.getIndexAttr(whole));
+  }
+  return success();
+}
+
+/// The block's reads of `arg`, in program order.
+SmallVector<RowRead> rowReads(scf::ForallOp block, Value arg) {
+  SmallVector<RowRead> reads;
+  for (Operation &op : block.getBody()->without_terminator()) {
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(&op);
+    if (!slice)
+      continue;
+    if (slice.getSource() == arg)
+      reads.push_back({slice, {}});
+    else if (auto expand =
+                 slice.getSource().getDefiningOp<tensor::ExpandShapeOp>();
+             expand && expand.getSrc() == arg)
+      reads.push_back({slice, expand.getReassociationIndices()});
+  }
+  return reads;
+}
+
+/// The copy of `rows` ([R..., K]) into workgroup memory: a thread loop of
+/// (row threads..., lanes), lane l copying vectors l, l + L, ... of W
+/// elements of its rows, the lanes' own layout (coalesced: a step of the
+/// lanes reads one contiguous run).
+Value stagedCopy(OpBuilder &b, Location loc, Value rows, const StageRows &m) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(rows.getType());
+  int64_t rank = type.getRank(), k = type.getShape().back();
+  SmallVector<int64_t> shape(type.getShape().drop_back());
+  shape.append({k / (m.lanes * m.width), m.lanes, m.width});
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    groups.push_back({d});
+  groups.push_back({rank - 1, rank, rank + 1});
+  auto expanded = RankedTensorType::get(shape, type.getElementType());
+  Value alloc = bufferization::AllocTensorOp::create(
+      b, loc, type, ValueRange{}, /*copy=*/Value(), /*size_hint=*/Value(),
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
+  Value source = tensor::ExpandShapeOp::create(b, loc, expanded, rows, groups);
+  Value target = tensor::ExpandShapeOp::create(b, loc, expanded, alloc, groups);
+
+  // The row dimensions with threads (row_threads non-zero) on y and z,
+  // the first outermost, and the lanes on x: as the lanes' own loops map
+  // them, so the block keeps its shape.
+  SmallVector<OpFoldResult> counts;
+  SmallVector<Attribute> mapping;
+  int64_t mapped = llvm::count_if(m.rowThreads, [](int64_t t) { return t; });
+  for (int64_t threads : m.rowThreads) {
+    if (!threads)
+      continue;
+    counts.push_back(b.getIndexAttr(threads));
+    mapping.push_back(gpu::GPUThreadMappingAttr::get(
+        ctx, static_cast<gpu::MappingId>(mapped - counts.size() + 1)));
+  }
+  counts.push_back(b.getIndexAttr(m.lanes));
+  mapping.push_back(gpu::GPUThreadMappingAttr::get(ctx, gpu::MappingId::DimX));
+  auto loop = scf::ForallOp::create(b, loc, counts, ValueRange{target},
+                                    b.getArrayAttr(mapping));
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  SmallVector<Value> ivs = loop.getInductionVars();
+  SmallVector<OpFoldResult> offsets, sizes;
+  size_t iv = 0;
+  for (auto [d, threads] : llvm::enumerate(m.rowThreads)) {
+    int64_t chunk = threads ? shape[d] / threads : shape[d];
+    offsets.push_back(
+        threads ? affine::makeComposedFoldedAffineApply(
+                      b, loc, b.getAffineDimExpr(0) * chunk, {ivs[iv++]})
+                : b.getIndexAttr(0));
+    sizes.push_back(b.getIndexAttr(chunk));
+  }
+  offsets.append({b.getIndexAttr(0), ivs.back(), b.getIndexAttr(0)});
+  sizes.append({b.getIndexAttr(shape[rank - 1]), b.getIndexAttr(1),
+                b.getIndexAttr(m.width)});
+  SmallVector<OpFoldResult> strides(shape.size(), b.getIndexAttr(1));
+  Value shared = loop.getRegionIterArgs()[0];
+  Value in =
+      tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes, strides);
+  Value out =
+      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
+  Value copied = linalg::CopyOp::create(b, loc, in, out).getResult(0);
+  b.setInsertionPointToStart(loop.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, copied, shared, offsets, sizes,
+                                        strides);
+  b.setInsertionPointAfter(loop);
+  return tensor::CollapseShapeOp::create(b, loc, type, loop.getResult(0),
+                                         groups);
+}
+
+/// Stages `arg`'s rows: the first read of them becomes the copy's source
+/// and every read, the copy's. Fails if a read covers other rows.
+LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
+                            Value arg, const StageRows &m) {
+  SmallVector<RowRead> reads = rowReads(block, arg);
+  if (reads.empty())
+    return block.emitOpError("stages the rows of argument ")
+           << cast<BlockArgument>(arg).getArgNumber()
+           << ", which the block does not read";
+  SmallVector<OpFoldResult> offsets, sizes;
+  if (failed(rowsOf(reads.front(), offsets, sizes)))
+    return reads.front().slice.emitOpError(
+        "reads part of an expanded row: the staged rows cannot replace it");
+  auto type = cast<RankedTensorType>(arg.getType());
+  SmallVector<int64_t> shape;
+  for (OpFoldResult size : sizes) {
+    std::optional<int64_t> n = getConstantIntValue(size);
+    if (!n)
+      return block.emitOpError("stages rows of a dynamic size");
+    shape.push_back(*n);
+  }
+  auto divides = [&](auto pair) {
+    auto [threads, rows] = pair;
+    return !threads || rows % threads == 0;
+  };
+  if (shape.back() != type.getShape().back() ||
+      shape.back() % (m.lanes * m.width) != 0 ||
+      m.rowThreads.size() + 1 != shape.size() ||
+      !llvm::all_of(llvm::zip(m.rowThreads, shape), divides))
+    return block.emitOpError("stages rows that are not whole, or that its ")
+           << m.lanes << " lanes of " << m.width
+           << " elements or its row threads do not divide";
+
+  Location loc = reads.front().slice.getLoc();
+  rewriter.setInsertionPoint(reads.front().slice);
+  SmallVector<OpFoldResult> strides(shape.size(), rewriter.getIndexAttr(1));
+  Value rows = tensor::ExtractSliceOp::create(
+      rewriter, loc, RankedTensorType::get(shape, type.getElementType()), arg,
+      offsets, sizes, strides);
+  Value staged = stagedCopy(rewriter, loc, rows, m);
+  for (RowRead &read : reads) {
+    SmallVector<OpFoldResult> o, s;
+    if (failed(rowsOf(read, o, s)) ||
+        !llvm::all_of_zip(o, offsets, same) || !llvm::all_of_zip(s, sizes, same))
+      return read.slice.emitOpError(
+          "reads other rows than the block's first read: the staged rows "
+          "cannot replace it");
+    rewriter.setInsertionPoint(read.slice);
+    Value replacement = staged;
+    if (!read.groups.empty())
+      replacement = tensor::ExpandShapeOp::create(
+          rewriter, read.slice.getLoc(), read.slice.getType(), staged,
+          read.groups);
+    rewriter.replaceOp(read.slice, replacement);
+  }
+  return success();
+}
+
+LogicalResult stageRows(RewriterBase &rewriter, scf::ForallOp block) {
+  FailureOr<StageRows> marking = readMarking(block);
+  if (failed(marking))
+    return failure();
+  block->removeAttr(kgen::kStageRowsAttr);
+  // Identical reads (and their offsets) are one value from here on.
+  DominanceInfo dominance;
+  eliminateCommonSubExpressions(rewriter, dominance, block);
+  auto func = block->getParentOfType<FunctionOpInterface>();
+  for (int64_t arg : marking->args) {
+    if (arg < 0 || arg >= static_cast<int64_t>(func.getNumArguments()))
+      return block.emitOpError("stages argument ")
+             << arg << ", which the function does not have";
+    if (failed(stageArgument(rewriter, block,
+                             func.getArgument(static_cast<unsigned>(arg)),
+                             *marking)))
+      return failure();
+  }
+  return success();
+}
+
+struct StageRowsPass final
+    : kgen::impl::StageRowsPassBase<StageRowsPass> {
+  void runOnOperation() override {
+    SmallVector<scf::ForallOp> blocks;
+    getOperation()->walk([&](scf::ForallOp loop) {
+      if (loop->hasAttr(kgen::kStageRowsAttr))
+        blocks.push_back(loop);
+    });
+    IRRewriter rewriter(&getContext());
+    for (scf::ForallOp block : blocks)
+      if (failed(stageRows(rewriter, block)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
