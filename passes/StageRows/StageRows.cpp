@@ -62,27 +62,42 @@ bool same(OpFoldResult a, OpFoldResult b) {
              : a == b;
 }
 
-/// A block-level read of the argument: a slice of it (`groups` empty), or
-/// a slice of an expand_shape of it (the split lanes read it so), whose
-/// reassociation `groups` holds.
+/// A read of the argument in the block: a block-level slice of it or of
+/// an expand_shape of it (the split lanes read it so), or, when the block
+/// covers the whole tensor (the slice folded away), a direct use of either.
+/// `groups` holds the expand_shape's reassociation, if any.
 struct RowRead {
-  tensor::ExtractSliceOp slice;
+  OpOperand *use;
   SmallVector<ReassociationIndices> groups;
+  bool blockLevel; // the user is an op of the block's body
+
+  /// The read's block-level slice, if it is one (a slice nested deeper is
+  /// a direct use of the whole tensor).
+  tensor::ExtractSliceOp slice() const {
+    return blockLevel ? dyn_cast<tensor::ExtractSliceOp>(use->getOwner())
+                      : nullptr;
+  }
 };
 
-/// The rows the block reads through `read`, as offsets and sizes of the
-/// argument: an expanded dimension must be read whole.
-LogicalResult rowsOf(RowRead read, SmallVector<OpFoldResult> &offsets,
+/// The rows the block reads through `read`, as offsets and sizes of `arg`:
+/// an expanded dimension must be read whole.
+LogicalResult rowsOf(const RowRead &read, Value arg,
+                     SmallVector<OpFoldResult> &offsets,
                      SmallVector<OpFoldResult> &sizes) {
-  SmallVector<OpFoldResult> o = read.slice.getMixedOffsets(),
-                            s = read.slice.getMixedSizes();
-  auto source = cast<RankedTensorType>(read.slice.getSourceType());
+  Builder b(arg.getContext());
+  auto source = cast<RankedTensorType>(read.use->get().getType());
+  SmallVector<OpFoldResult> o(source.getRank(), b.getIndexAttr(0)), s;
+  for (int64_t size : source.getShape())
+    s.push_back(b.getIndexAttr(size));
+  if (tensor::ExtractSliceOp slice = read.slice()) {
+    o = slice.getMixedOffsets();
+    s = slice.getMixedSizes();
+  }
   if (read.groups.empty()) {
     offsets = o;
     sizes = s;
     return success();
   }
-  Builder b(read.slice.getContext());
   for (const ReassociationIndices &group : read.groups) {
     if (group.size() == 1) {
       offsets.push_back(o[group[0]]);
@@ -102,20 +117,27 @@ LogicalResult rowsOf(RowRead read, SmallVector<OpFoldResult> &offsets,
   return success();
 }
 
-/// The block's reads of `arg`, in program order.
+/// The block's reads of `arg`, in program order of the block-level ops
+/// holding them.
 SmallVector<RowRead> rowReads(scf::ForallOp block, Value arg) {
   SmallVector<RowRead> reads;
-  for (Operation &op : block.getBody()->without_terminator()) {
-    auto slice = dyn_cast<tensor::ExtractSliceOp>(&op);
-    if (!slice)
-      continue;
-    if (slice.getSource() == arg)
-      reads.push_back({slice, {}});
-    else if (auto expand =
-                 slice.getSource().getDefiningOp<tensor::ExpandShapeOp>();
-             expand && expand.getSrc() == arg)
-      reads.push_back({slice, expand.getReassociationIndices()});
-  }
+  auto collect = [&](Value value, ArrayRef<ReassociationIndices> groups) {
+    for (OpOperand &use : value.getUses())
+      if (block->isProperAncestor(use.getOwner()))
+        reads.push_back({&use, SmallVector<ReassociationIndices>(groups),
+                         use.getOwner()->getBlock() == block.getBody()});
+  };
+  collect(arg, {});
+  for (Operation *user : arg.getUsers())
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(user);
+        expand && !block->isAncestor(expand))
+      collect(expand.getResult(), expand.getReassociationIndices());
+  Block *body = block.getBody();
+  llvm::sort(reads, [&](const RowRead &x, const RowRead &y) {
+    Operation *a = body->findAncestorOpInBlock(*x.use->getOwner());
+    Operation *b = body->findAncestorOpInBlock(*y.use->getOwner());
+    return a != b && a->isBeforeInBlock(b);
+  });
   return reads;
 }
 
@@ -189,8 +211,9 @@ Value stagedCopy(OpBuilder &b, Location loc, Value rows, const StageRows &m) {
                                          groups);
 }
 
-/// Stages `arg`'s rows: the first read of them becomes the copy's source
-/// and every read, the copy's. Fails if a read covers other rows.
+/// Stages `arg`'s rows: the rows of the first read are copied before the
+/// block-level op holding it, and every read takes the copy. Fails if a
+/// read covers other rows.
 LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
                             Value arg, const StageRows &m) {
   SmallVector<RowRead> reads = rowReads(block, arg);
@@ -199,8 +222,9 @@ LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
            << cast<BlockArgument>(arg).getArgNumber()
            << ", which the block does not read";
   SmallVector<OpFoldResult> offsets, sizes;
-  if (failed(rowsOf(reads.front(), offsets, sizes)))
-    return reads.front().slice.emitOpError(
+  Operation *first = reads.front().use->getOwner();
+  if (failed(rowsOf(reads.front(), arg, offsets, sizes)))
+    return first->emitOpError(
         "reads part of an expanded row: the staged rows cannot replace it");
   auto type = cast<RankedTensorType>(arg.getType());
   SmallVector<int64_t> shape;
@@ -222,8 +246,11 @@ LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
            << m.lanes << " lanes of " << m.width
            << " elements or its row threads do not divide";
 
-  Location loc = reads.front().slice.getLoc();
-  rewriter.setInsertionPoint(reads.front().slice);
+  // The copy goes before the block-level op holding the first read, and
+  // the rows' offsets must be defined there.
+  Operation *at = block.getBody()->findAncestorOpInBlock(*first);
+  Location loc = first->getLoc();
+  rewriter.setInsertionPoint(at);
   SmallVector<OpFoldResult> strides(shape.size(), rewriter.getIndexAttr(1));
   Value rows = tensor::ExtractSliceOp::create(
       rewriter, loc, RankedTensorType::get(shape, type.getElementType()), arg,
@@ -231,18 +258,24 @@ LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
   Value staged = stagedCopy(rewriter, loc, rows, m);
   for (RowRead &read : reads) {
     SmallVector<OpFoldResult> o, s;
-    if (failed(rowsOf(read, o, s)) ||
-        !llvm::all_of_zip(o, offsets, same) || !llvm::all_of_zip(s, sizes, same))
-      return read.slice.emitOpError(
+    Operation *user = read.use->getOwner();
+    if (failed(rowsOf(read, arg, o, s)) || !llvm::all_of_zip(o, offsets, same) ||
+        !llvm::all_of_zip(s, sizes, same))
+      return user->emitOpError(
           "reads other rows than the block's first read: the staged rows "
           "cannot replace it");
-    rewriter.setInsertionPoint(read.slice);
     Value replacement = staged;
+    tensor::ExtractSliceOp slice = read.slice();
     if (!read.groups.empty())
       replacement = tensor::ExpandShapeOp::create(
-          rewriter, read.slice.getLoc(), read.slice.getType(), staged,
-          read.groups);
-    rewriter.replaceOp(read.slice, replacement);
+          rewriter, loc,
+          cast<RankedTensorType>(slice ? slice.getType()
+                                       : read.use->get().getType()),
+          staged, read.groups);
+    if (slice)
+      rewriter.replaceOp(slice, replacement);
+    else
+      rewriter.modifyOpInPlace(user, [&] { read.use->set(replacement); });
   }
   return success();
 }

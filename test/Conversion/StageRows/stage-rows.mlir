@@ -64,3 +64,25 @@ func.func @two_rows(%x: tensor<4x32xf32>) -> tensor<4x32xf32> {
   } {kgen.stage_rows = {args = array<i64: 0>, lanes = 8 : i64, row_threads = array<i64: 2>, width = 4 : i64}, mapping = [#gpu.block<x>]}
   return %r : tensor<4x32xf32>
 }
+
+// -----
+
+// A block over the whole tensor, whose slice of it folded away: the ops
+// read the argument itself, and read the staged copy instead.
+// CHECK-LABEL: func.func @whole_tensor
+// CHECK:         scf.forall (%{{.*}}) in (1)
+// CHECK:           %[[ROWS:.*]] = tensor.extract_slice %{{.*}}[0, 0] [2, 64] [1, 1]
+// CHECK:           bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<2x64xf32>
+// CHECK:           scf.forall (%{{.*}}, %{{.*}}) in (2, 8)
+// CHECK:           %[[STAGED:.*]] = tensor.collapse_shape
+// CHECK:           linalg.copy ins(%[[STAGED]] : tensor<2x64xf32>)
+func.func @whole_tensor(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  %init = tensor.empty() : tensor<2x64xf32>
+  %r = scf.forall (%i) in (1) shared_outs(%o = %init) -> (tensor<2x64xf32>) {
+    %copy = linalg.copy ins(%x : tensor<2x64xf32>) outs(%o : tensor<2x64xf32>) -> tensor<2x64xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %copy into %o[0, 0] [2, 64] [1, 1] : tensor<2x64xf32> into tensor<2x64xf32>
+    }
+  } {kgen.stage_rows = {args = array<i64: 0>, lanes = 8 : i64, row_threads = array<i64: 2>, width = 4 : i64}, mapping = [#gpu.block<x>]}
+  return %r : tensor<2x64xf32>
+}
