@@ -157,8 +157,7 @@ void foldLaneCombinePairwise(RewriterBase &rewriter, linalg::GenericOp op) {
   rewriter.setInsertionPoint(op);
   Value folded = foldPairwise(rewriter, op.getLoc(), op.getDpsInputs()[0],
                               type.getRank() - 1, *op.getBody());
-  rewriter.modifyOpInPlace(
-      op, [&] { op.getDpsInputOperand(0)->set(folded); });
+  rewriter.modifyOpInPlace(op, [&] { op.getDpsInputOperand(0)->set(folded); });
 }
 
 struct InterleaveReductionsPass final

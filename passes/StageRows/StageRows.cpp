@@ -15,6 +15,7 @@
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Schedule/KernelAttrs.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -56,10 +57,49 @@ FailureOr<StageRows> readMarking(scf::ForallOp block) {
 }
 
 /// Whether `a` and `b` are the same offset or size.
-bool same(OpFoldResult a, OpFoldResult b) {
-  return getConstantIntValue(a) && getConstantIntValue(b)
-             ? *getConstantIntValue(a) == *getConstantIntValue(b)
-             : a == b;
+/// The value of `v` if it is constant in the block: a constant, or an
+/// affine.apply of the block loop's induction variables that take a single
+/// value (a dimension of one iteration, as a workgroup tile of a whole loop
+/// makes), evaluated there.
+std::optional<int64_t> constantIn(OpFoldResult v, scf::ForallOp block) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return c;
+  auto single = [&](Value iv) -> std::optional<int64_t> {
+    for (auto [i, arg] : llvm::enumerate(block.getInductionVars())) {
+      std::optional<int64_t> lb =
+          getConstantIntValue(block.getMixedLowerBound()[i]);
+      std::optional<int64_t> ub =
+          getConstantIntValue(block.getMixedUpperBound()[i]);
+      std::optional<int64_t> step =
+          getConstantIntValue(block.getMixedStep()[i]);
+      if (arg == iv && lb && ub && step && *lb + *step >= *ub)
+        return lb;
+    }
+    return std::nullopt;
+  };
+  auto value = dyn_cast<Value>(v);
+  if (!value)
+    return std::nullopt;
+  if (std::optional<int64_t> c = single(value))
+    return c;
+  auto apply = value.getDefiningOp<affine::AffineApplyOp>();
+  if (!apply)
+    return std::nullopt;
+  SmallVector<int64_t> operands;
+  for (Value operand : apply.getMapOperands()) {
+    std::optional<int64_t> c = constantIn(operand, block);
+    if (!c)
+      return std::nullopt;
+    operands.push_back(*c);
+  }
+  SmallVector<int64_t> result = apply.getAffineMap().compose(operands);
+  return result.front();
+}
+
+/// Whether offsets or sizes `a` and `b` are the same in `block`.
+bool same(OpFoldResult a, OpFoldResult b, scf::ForallOp block) {
+  std::optional<int64_t> x = constantIn(a, block), y = constantIn(b, block);
+  return x && y ? *x == *y : a == b;
 }
 
 /// A read of the argument in the block: a block-level slice of it or of
@@ -259,8 +299,12 @@ LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
   for (RowRead &read : reads) {
     SmallVector<OpFoldResult> o, s;
     Operation *user = read.use->getOwner();
-    if (failed(rowsOf(read, arg, o, s)) || !llvm::all_of_zip(o, offsets, same) ||
-        !llvm::all_of_zip(s, sizes, same))
+    auto sameInBlock = [&](OpFoldResult x, OpFoldResult y) {
+      return same(x, y, block);
+    };
+    if (failed(rowsOf(read, arg, o, s)) ||
+        !llvm::all_of_zip(o, offsets, sameInBlock) ||
+        !llvm::all_of_zip(s, sizes, sameInBlock))
       return user->emitOpError(
           "reads other rows than the block's first read: the staged rows "
           "cannot replace it");
@@ -301,8 +345,7 @@ LogicalResult stageRows(RewriterBase &rewriter, scf::ForallOp block) {
   return success();
 }
 
-struct StageRowsPass final
-    : kgen::impl::StageRowsPassBase<StageRowsPass> {
+struct StageRowsPass final : kgen::impl::StageRowsPassBase<StageRowsPass> {
   void runOnOperation() override {
     SmallVector<scf::ForallOp> blocks;
     getOperation()->walk([&](scf::ForallOp loop) {

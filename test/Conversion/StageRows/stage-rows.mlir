@@ -86,3 +86,36 @@ func.func @whole_tensor(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
   } {kgen.stage_rows = {args = array<i64: 0>, lanes = 8 : i64, row_threads = array<i64: 2>, width = 4 : i64}, mapping = [#gpu.block<x>]}
   return %r : tensor<2x64xf32>
 }
+
+// -----
+
+// A workgroup tile of the whole row leaves a loop dimension of one
+// iteration: the first read's column offset is an affine.apply of its
+// induction variable, 0 in the block, as the lanes' read says.
+// CHECK-LABEL: func.func @unit_dimension
+// CHECK:         bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<1x64xf32>
+// CHECK-NOT:     tensor.extract_slice %{{.*}}[%{{.*}}, 0, 0] [1, 2, 32]
+// CHECK:         linalg.reduce
+func.func @unit_dimension(%x: tensor<4x64xf32>) -> (tensor<4x64xf32>, tensor<4x32xf32>) {
+  %split = tensor.expand_shape %x [[0], [1, 2]] output_shape [4, 2, 32] : tensor<4x64xf32> into tensor<4x2x32xf32>
+  %init = tensor.empty() : tensor<4x64xf32>
+  %pinit = tensor.empty() : tensor<4x32xf32>
+  %r:2 = scf.forall (%i, %j) in (4, 1) shared_outs(%o = %init, %p = %pinit) -> (tensor<4x64xf32>, tensor<4x32xf32>) {
+    %col = affine.apply affine_map<(d0) -> (d0 * 64)>(%j)
+    %row = tensor.extract_slice %x[%i, %col] [1, 64] [1, 1] : tensor<4x64xf32> to tensor<1x64xf32>
+    %lanes = tensor.extract_slice %split[%i, 0, 0] [1, 2, 32] [1, 1, 1] : tensor<4x2x32xf32> to tensor<1x2x32xf32>
+    %acc = tensor.extract_slice %p[%i, 0] [1, 32] [1, 1] : tensor<4x32xf32> to tensor<1x32xf32>
+    %partials = linalg.reduce ins(%lanes : tensor<1x2x32xf32>) outs(%acc : tensor<1x32xf32>) dimensions = [1]
+      (%a: f32, %b: f32) {
+        %s = arith.addf %a, %b : f32
+        linalg.yield %s : f32
+      }
+    %out = tensor.extract_slice %o[%i, %col] [1, 64] [1, 1] : tensor<4x64xf32> to tensor<1x64xf32>
+    %copy = linalg.copy ins(%row : tensor<1x64xf32>) outs(%out : tensor<1x64xf32>) -> tensor<1x64xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %copy into %o[%i, %col] [1, 64] [1, 1] : tensor<1x64xf32> into tensor<4x64xf32>
+      tensor.parallel_insert_slice %partials into %p[%i, 0] [1, 32] [1, 1] : tensor<1x32xf32> into tensor<4x32xf32>
+    }
+  } {kgen.stage_rows = {args = array<i64: 0>, lanes = 8 : i64, row_threads = array<i64: 0>, width = 4 : i64}, mapping = [#gpu.block<y>, #gpu.block<x>]}
+  return %r#0, %r#1 : tensor<4x64xf32>, tensor<4x32xf32>
+}
