@@ -9,9 +9,13 @@ compiled by kgen-opt with default options: kgen-to-linalg, kernel formation,
 heuristic schedules with the whole verification ladder (rung 4 included, at
 its reduced instance), GPU code generation. Printed per problem: its
 kernels, the wall time of the whole compilation and its share per kernel,
-and the slowest kernel's verification (from the trajectory log's
-verify_seconds). The last line says whether every kernel stayed under
---limit seconds (default 1) by both measures; the exit status is 0 if so.
+the slowest kernel's verification (from the trajectory log's
+verify_seconds), and each kernel's global-memory traffic over the
+roofline floor's (the trajectory's bytes_moved / bytes_floor, the
+scheduler's passes model: 1.00 reads every element once; "-" for
+contractions and convolutions, whose tile re-reads it does not model).
+The last line says whether every kernel stayed under --limit seconds
+(default 1) by both measures; the exit status is 0 if so.
 This is a CPU timing of the compiler; it needs no GPU.
 """
 
@@ -50,15 +54,20 @@ def compile_program(kgen_opt: str, program: Path, chip: str, fmt: str,
             return {"error": result.stderr.strip().split("\n")[0]}
         verify = defaultdict(float)
         candidates = defaultdict(int)
+        traffic = {}
         if trajectory.exists():
             for line in trajectory.read_text().splitlines():
                 record = json.loads(line)
                 verify[record["kernel"]] += record.get("verify_seconds", 0.0)
                 candidates[record["kernel"]] += 1
+                if record.get("bytes_floor"):
+                    traffic[record["kernel"]] = (record["bytes_moved"]
+                                                 / record["bytes_floor"])
     kernels = max(len(verify), 1)
     return {"seconds": seconds, "kernels": len(verify),
             "seconds_per_kernel": seconds / kernels,
-            "verify_seconds": dict(verify), "candidates": dict(candidates)}
+            "verify_seconds": dict(verify), "candidates": dict(candidates),
+            "traffic_over_floor": traffic}
 
 
 def main() -> int:
@@ -77,7 +86,7 @@ def main() -> int:
     results = {}
     over = []
     print(f"{'problem':28} {'kernels':>7} {'total s':>8} {'s/kernel':>8} "
-          f"{'slowest verify s':>16}")
+          f"{'slowest verify s':>16}  traffic / floor per kernel")
     for name, program in suite_programs(args.cache, args.only).items():
         r = compile_program(args.kgen_opt, program, args.chip, args.format,
                             args.timeout)
@@ -87,8 +96,11 @@ def main() -> int:
             over.append(name)
             continue
         slowest = max(r["verify_seconds"].values(), default=0.0)
+        traffic = " ".join(f"{r['traffic_over_floor'][k]:.2f}"
+                           if k in r["traffic_over_floor"] else "-"
+                           for k in sorted(r["verify_seconds"]))
         print(f"{name:28} {r['kernels']:7d} {r['seconds']:8.2f} "
-              f"{r['seconds_per_kernel']:8.2f} {slowest:16.2f}")
+              f"{r['seconds_per_kernel']:8.2f} {slowest:16.2f}  {traffic}")
         if slowest > args.limit or r["seconds_per_kernel"] > args.limit:
             over.append(name)
     if args.out:

@@ -88,4 +88,31 @@ TEST(ResourceModel, WgmmaTilesAreSwizzledAndAtomAligned) {
   EXPECT_EQ(estimateSharedMemory(*s, k), 2 * (8192 + 16384) + 33792 + 1024);
 }
 
+TEST(ResourceModel, GlobalBytesCountPassesOverArguments) {
+  // A row sum whose sink reads the row again: 256 rows of 1024 floats (1
+  // MiB) read by the reduction and by the normalizing sink, written once.
+  KernelInfo k = rowSumKernel();
+  k.ops = {fillOp(), genericOp(), genericOp()};
+  k.ops[1].argsRead = {0};
+  k.ops[2].argsRead = {0};
+  k.consumers = {{1}, {2}, {}};
+  k.sinkIndex = 2;
+  k.rootInputArgs = {0};
+  k.argBytes = {256 * 1024 * 4};
+  k.resultBytes = 256 * 1024 * 4;
+  k.bytes = k.argBytes[0] + k.resultBytes;
+  Schedule s;
+  s.reductionLanes = 32;
+  // Two passes over the row and the write: twice the floor's traffic.
+  EXPECT_EQ(estimateGlobalBytes(s, k), 3.0 * 256 * 1024 * 4);
+  // Staged rows are read once for both readers: the floor.
+  s.promoteOperands = {0};
+  EXPECT_EQ(estimateGlobalBytes(s, k), k.bytes);
+  // promote_operands without lanes stages tiles, not rows.
+  s.reductionLanes = 1;
+  EXPECT_EQ(estimateGlobalBytes(s, k), 3.0 * 256 * 1024 * 4);
+  // A contraction's tile re-reads are not modeled.
+  EXPECT_FALSE(estimateGlobalBytes(s, gemmKernel()));
+}
+
 } // namespace

@@ -15,6 +15,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::kgen;
@@ -124,6 +125,21 @@ LogicalResult loopsOf(Operation *op, std::vector<int64_t> &loops,
   return success(llvm::none_of(loops, ShapedType::isDynamic));
 }
 
+/// The kernel function arguments `op` reads: its input operands (a
+/// destination operand is written, its initial value aside).
+std::vector<int64_t> argsReadBy(Operation *op) {
+  std::vector<int64_t> args;
+  ValueRange inputs = op->getOperands();
+  if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
+    inputs = dps.getDpsInputs();
+  for (Value input : inputs)
+    if (auto arg = dyn_cast<BlockArgument>(input);
+        arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp()) &&
+        !llvm::is_contained(args, arg.getArgNumber()))
+      args.push_back(arg.getArgNumber());
+  return args;
+}
+
 int64_t tensorBytes(Type type, int64_t elementBytes) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   return tensor ? tensor.getNumElements() * elementBytes : 0;
@@ -156,7 +172,8 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
     indexOf[op] = i;
   root = sink = nullptr;
   for (auto [i, op] : llvm::enumerate(ops)) {
-    info.ops.push_back({opKindOf(op), op->getName().getStringRef().str()});
+    info.ops.push_back(
+        {opKindOf(op), op->getName().getStringRef().str(), argsReadBy(op)});
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
         linalgOp && linalgOp.getNumReductionLoops() == 0)
       for (OpOperand *input : linalgOp.getDpsInputOperands())
@@ -316,8 +333,10 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(root))
     summarizeLinalgRoot(linalgOp, info);
   for (Type t : kernel.getArgumentTypes())
-    info.bytes += tensorBytes(t, info.elementBytes);
-  info.bytes += tensorBytes(resultType, info.elementBytes);
+    info.argBytes.push_back(tensorBytes(t, info.elementBytes));
+  info.resultBytes = tensorBytes(resultType, info.elementBytes);
+  info.bytes = std::accumulate(info.argBytes.begin(), info.argBytes.end(),
+                               info.resultBytes);
 
   info.fingerprint = fingerprintOf(kernel);
   std::string pretty;

@@ -272,3 +272,25 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
     bytes += kSwizzleAtomBytes;
   return bytes;
 }
+
+std::optional<double> mlir::kgen::estimateGlobalBytes(const Schedule &s,
+                                                      const KernelInfo &k) {
+  OpKind root = k.ops[k.rootIndex].kind;
+  if (k.matmulLike() || root == OpKind::Convolution)
+    return std::nullopt;
+  std::vector<int64_t> staged;
+  if (s.reductionLanes > 1)
+    for (int64_t operand : s.promoteOperands)
+      if (static_cast<size_t>(operand) < k.rootInputArgs.size())
+        staged.push_back(k.rootInputArgs[operand]);
+  double bytes = k.resultBytes;
+  for (size_t arg = 0; arg < k.argBytes.size(); ++arg) {
+    auto reads = llvm::count_if(k.ops, [&](const KernelOp &op) {
+      return llvm::is_contained(op.argsRead, static_cast<int64_t>(arg));
+    });
+    if (llvm::is_contained(staged, static_cast<int64_t>(arg)))
+      reads = std::min<int64_t>(reads, 1);
+    bytes += reads * k.argBytes[arg];
+  }
+  return bytes;
+}

@@ -12,6 +12,8 @@
 #include "kgen/Proposer/ProposalDriver.h"
 #include "kgen/Proposer/ProposerFactory.h"
 #include "kgen/Schedule/Records.h"
+#include "kgen/Schedule/ResourceModel.h"
+#include "kgen/Schedule/ScheduleJson.h"
 #include "kgen/Transform/ApplyTransforms.h"
 #include "kgen/Verify/KernelVerifier.h"
 
@@ -156,6 +158,15 @@ struct ScheduleKernelsPass final
         {"verdict", verdict.toJson()},
         {"verify_seconds", verifySeconds},
         {"measurements", nullptr}};
+    // The accepted schedule's global-memory traffic in the passes model,
+    // beside the floor's (each argument and the result moved once).
+    Schedule schedule;
+    if (verdict.accepted && candidate.schedule &&
+        parseSchedule(*candidate.schedule, info, schedule).accepted)
+      if (std::optional<double> moved = estimateGlobalBytes(schedule, info)) {
+        line["bytes_moved"] = *moved;
+        line["bytes_floor"] = info.bytes;
+      }
     if (llvm::Error err = appendTrajectory(trajectoryFile, line)) {
       if (!trajectoryWarned)
         getOperation().emitWarning()

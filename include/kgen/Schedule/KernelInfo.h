@@ -40,6 +40,8 @@ bool isLinalg(OpKind kind);
 struct KernelOp {
   OpKind kind = OpKind::Other;
   std::string name; // e.g. "linalg.generic", for messages and the prompt
+  /// The kernel function arguments the op reads (its input operands).
+  std::vector<int64_t> argsRead;
 };
 
 /// The kind of a kernel op.
@@ -91,6 +93,8 @@ struct KernelInfo {
   std::vector<Type> rootOperandTypes;
   double flops = 0;        // arithmetic of the root, 2 per multiply-add
   double bytes = 0;        // kernel arguments + result, each moved once
+  std::vector<double> argBytes; // per kernel function argument
+  double resultBytes = 0;
 
   /// The init producers of `reduction`, the root or a statistic.
   const std::vector<int64_t> &initProducersOf(int64_t reduction) const;

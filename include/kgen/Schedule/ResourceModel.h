@@ -13,6 +13,7 @@
 #include "kgen/Schedule/Language.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace mlir::kgen {
 
@@ -33,6 +34,18 @@ std::vector<int64_t> gridSize(const Schedule &schedule,
 int64_t estimateRegisters(const Schedule &schedule, const KernelInfo &kernel);
 int64_t estimateSharedMemory(const Schedule &schedule,
                              const KernelInfo &kernel);
+
+/// Bytes of global memory the scheduled kernel moves, in a model of passes
+/// over its arguments: each op that reads an argument streams it once (the
+/// caches keep nothing between two passes, and an argument broadcast along
+/// a loop is read from memory once), a row staged in shared memory
+/// (promote_operands with reduction_lanes) once for all its readers, and
+/// the result is written once. Divided by KernelInfo::bytes (each argument
+/// and the result moved once, the roofline floor's traffic) it is 1.0 for a
+/// kernel that reads every element once. Tile re-reads of a contraction's
+/// operands are not modeled: nothing for a matmul-like or convolution root.
+std::optional<double> estimateGlobalBytes(const Schedule &schedule,
+                                          const KernelInfo &kernel);
 
 } // namespace mlir::kgen
 
