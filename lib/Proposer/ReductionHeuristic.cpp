@@ -80,7 +80,7 @@ bool spreadSinkOverLanes(const KernelInfo &k, size_t rows, int64_t lanes,
   if (sizes.size() != rows + 1 || sizes.back() % lanes != 0)
     return false;
   int64_t chunk = sizes.back() / lanes;
-  s.workgroupTile.back() = sizes.back();
+  s.workgroupTile.back() = 0; // the whole row, off the grid
   s.threadTile.back() = chunk;
   while (chunk % s.vectorWidth != 0)
     s.vectorWidth /= 2;
