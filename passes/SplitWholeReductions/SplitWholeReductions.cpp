@@ -15,6 +15,7 @@
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -36,6 +37,9 @@ constexpr int64_t kMinRowLength = 4096;
 constexpr int64_t kMaxRows = 1024;
 /// 32 lanes times 4-element vectors.
 constexpr int64_t kRowAlignment = 128;
+/// Fewer outputs than this leave most of a GPU's SMs (132 on an H100 or
+/// H200) without a block, when each output gets one.
+constexpr int64_t kFewOutputs = 128;
 
 /// Whether `value` leaves `combiner` unchanged: 0 for a sum, -inf for a
 /// max, +inf for a min.
@@ -56,20 +60,20 @@ bool isIdentityOf(Operation *combiner, Attribute value) {
 /// The power of two in `n`.
 int64_t twosIn(int64_t n) { return n & -n; }
 
-/// The rows to split `elements` into: a divisor, up to kMaxRows, leaving
+/// The rows to split `elements` into: a divisor, up to `maxRows`, leaving
 /// rows of kMinRowLength elements or more. Rows whose length has a factor
 /// of kRowAlignment split evenly into a warp of lanes reading 16-byte
 /// vectors, so the most rows with it, else the rows with the largest power
 /// of two in their length (the most of those).
-int64_t rowsFor(int64_t elements) {
+int64_t rowsFor(int64_t elements, int64_t maxRows = kMaxRows) {
   int64_t best = 1;
   auto better = [&](int64_t rows) {
     int64_t twos = std::min(twosIn(elements / rows), kRowAlignment);
     int64_t bestTwos = std::min(twosIn(elements / best), kRowAlignment);
     return best == 1 || twos > bestTwos || (twos == bestTwos && rows > best);
   };
-  for (int64_t rows = 2;
-       rows <= std::min(kMaxRows, elements / kMinRowLength); ++rows)
+  for (int64_t rows = 2; rows <= std::min(maxRows, elements / kMinRowLength);
+       ++rows)
     if (elements % rows == 0 && better(rows))
       best = rows;
   return best;
@@ -168,9 +172,9 @@ struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
     auto total = linalg::GenericOp::create(
         rewriter, loc, TypeRange{RankedTensorType::get({1}, accumulator)},
         reshape(rewriter, loc, partials, {1, padded}), filled({1}),
-        ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(2),
-                            AffineMap::get(2, 0, {rewriter.getAffineDimExpr(0)},
-                                           getContext())},
+        ArrayRef<AffineMap>{
+            rewriter.getMultiDimIdentityMap(2),
+            AffineMap::get(2, 0, {rewriter.getAffineDimExpr(0)}, getContext())},
         ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
                                       utils::IteratorType::reduction},
         [&](OpBuilder &b, Location l, ValueRange args) {
@@ -184,11 +188,50 @@ struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// A reduction with few outputs (fewer than kFewOutputs) over one long
+/// loop (a column sum of a tall matrix, a norm of a few long rows): each
+/// output's loop is split into P chunks of at least kMinRowLength, reduced
+/// in parallel into N x P partials (at most kMaxRows, more than
+/// kFewOutputs), then the P partials of each output are folded (upstream
+/// linalg::splitReduction, which keeps the original initial value for the
+/// second stage). The chunks' index goes where the reduction loop was:
+/// after the outputs when it was innermost (rows of partials), first
+/// otherwise (columns of partials).
+struct SplitFewOutputReduction : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
+        op.getNumParallelLoops() == 0 || !op.hasPureTensorSemantics())
+      return failure();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return failure();
+    int64_t outputs = 1, length = 1;
+    for (auto [size, type] : llvm::zip(ranges, op.getIteratorTypesArray()))
+      (linalg::isReductionIterator(type) ? length : outputs) *= size;
+    if (outputs >= kFewOutputs || length < 2 * kMinRowLength)
+      return failure();
+    int64_t chunks = rowsFor(length, kMaxRows / outputs);
+    if (outputs * chunks <= kFewOutputs)
+      return failure();
+    bool innermost =
+        linalg::isReductionIterator(op.getIteratorTypesArray().back());
+    auto control = [&](linalg::LinalgOp) {
+      return linalg::SplitReductionOptions{
+          chunks, innermost ? op.getNumParallelLoops() : 0u,
+          /*innerParallel=*/false};
+    };
+    return linalg::splitReduction(rewriter, op, control);
+  }
+};
+
 struct SplitWholeReductionsPass final
     : kgen::impl::SplitWholeReductionsPassBase<SplitWholeReductionsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<SplitWholeReduction>(&getContext());
+    patterns.add<SplitWholeReduction, SplitFewOutputReduction>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -82,7 +82,7 @@ def FuseElementwisePass : Pass<"kgen-fuse-elementwise"> {
 
 def SplitWholeReductionsPass
     : Pass<"kgen-split-whole-reductions", "::mlir::ModuleOp"> {
-  let summary = "Split reductions of whole tensors into rows and their partials";
+  let summary = "Split reductions of whole tensors, or with few outputs, into partials";
   let description = [{
     A `linalg.generic` that reduces every loop of its inputs (read through
     identity maps) to a rank-0 result, such as a global sum or a loss, is a
@@ -101,7 +101,17 @@ def SplitWholeReductionsPass
     `maximumf`, `maxnumf`, `minimumf`, `minnumf`), and the output must start
     from a `linalg.fill` with its identity (0, -inf, +inf): every row then
     starts from it too. The reduction order changes (row by row), as any
-    parallel reduction's does. Other reductions are left alone.
+    parallel reduction's does.
+
+    A reduction with few outputs (fewer than 128: less than a block per SM
+    of an H100 or H200) over one loop of at least 8192 iterations (the 16
+    column sums of a tall matrix, the sums of four long rows) is split the
+    same way per output, by upstream `linalg::splitReduction`: P chunks of
+    at least 4096 iterations (P chosen as for the rows above, with N x P at
+    most 1024 and more than 128), reduced in parallel into N x P partials,
+    then folded into the original output. The chunks' index goes after the
+    outputs when the reduction loop was innermost (rows of partials), first
+    otherwise (columns of partials). Other reductions are left alone.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }

@@ -103,3 +103,50 @@ func.func @ten_million(%x: tensor<10000x1000xf32>) -> tensor<f32> {
   %0 = kgen.sum %x dims [0, 1] : tensor<10000x1000xf32> -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// Few outputs over a long loop: the 16 column sums of a 2^20-row matrix
+// become 64 chunks of 16384 rows each (1024 partials, a column
+// reduction), then the 64 partials of each column are folded into the
+// original zero.
+// CHECK-LABEL: func.func @few_columns
+// CHECK:         %[[ZERO:.*]] = linalg.fill {{.*}} -> tensor<16xf32>
+// CHECK:         %[[CHUNKS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2]] output_shape [64, 16384, 16]
+// CHECK:         %[[PARTIALS:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[CHUNKS]] : tensor<64x16384x16xf32>) outs(%{{.*}} : tensor<64x16xf32>)
+// CHECK:         linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]} ins(%[[PARTIALS]] : tensor<64x16xf32>) outs(%[[ZERO]] : tensor<16xf32>)
+func.func @few_columns(%x: tensor<1048576x16xf32>) -> tensor<16xf32> {
+  %0 = kgen.sum %x dims [0] : tensor<1048576x16xf32> -> tensor<16xf32>
+  return %0 : tensor<16xf32>
+}
+
+// -----
+
+// Four rows of 10^6: 125 chunks of 8000 per row (the chunk length keeps
+// all the powers of two of the row), partials after the rows.
+// CHECK-LABEL: func.func @few_rows
+// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [4, 125, 8000]
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} {{.*}} outs(%{{.*}} : tensor<4x125xf32>)
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<4x125xf32>) outs(%{{.*}} : tensor<4xf32>)
+func.func @few_rows(%x: tensor<4x1000000xf32>) -> tensor<4xf32> {
+  %0 = kgen.sum %x dims [1] : tensor<4x1000000xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Left alone: 128 outputs or more (each gets a block of its own, enough
+// to fill a GPU), and rows too short for two chunks of 4096.
+// CHECK-LABEL: func.func @enough_outputs
+// CHECK-NOT:     tensor.expand_shape
+// CHECK-LABEL: func.func @short_rows
+// CHECK-NOT:     tensor.expand_shape
+// CHECK:         return
+func.func @enough_outputs(%x: tensor<128x65536xf32>) -> tensor<128xf32> {
+  %0 = kgen.sum %x dims [1] : tensor<128x65536xf32> -> tensor<128xf32>
+  return %0 : tensor<128xf32>
+}
+func.func @short_rows(%x: tensor<16x8000xf32>) -> tensor<16xf32> {
+  %0 = kgen.sum %x dims [1] : tensor<16x8000xf32> -> tensor<16xf32>
+  return %0 : tensor<16xf32>
+}
