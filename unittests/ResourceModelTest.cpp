@@ -103,7 +103,7 @@ TEST(ResourceModel, GlobalBytesCountPassesOverArguments) {
   k.bytes = k.argBytes[0] + k.resultBytes;
   Schedule s;
   s.reductionLanes = 32;
-  // Two passes over the row and the write: twice the floor's traffic.
+  // Two passes over the row and the write: 1.5 times the floor's traffic.
   EXPECT_EQ(estimateGlobalBytes(s, k), 3.0 * 256 * 1024 * 4);
   // Staged rows are read once for both readers: the floor.
   s.promoteOperands = {0};

@@ -41,9 +41,11 @@ constexpr int64_t kVectorsPerStep = 4;
 constexpr int64_t kRunBytes = 128;
 constexpr int64_t kWholeShareVectors = 16;
 /// A block stages the rows its kernel reads more than once when they take
-/// at most this many bytes: with the lanes' partials, three such blocks
-/// still fit the 228 KB of shared memory of an H100/H200 SM (a block per
-/// row runs 512 or more threads, so occupancy stays full).
+/// at most this many bytes, and at most half the target's shared memory
+/// per block (the rest for the lanes' partials): with the partials, three
+/// such blocks still fit the 228 KB of an H100/H200 SM (a block per row
+/// runs 512 or more threads, so occupancy stays full); gfx942's 64 KB per
+/// block takes rows of up to 32 KB.
 constexpr int64_t kStagedRowBytes = 64 * 1024;
 
 int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
@@ -86,13 +88,15 @@ bool spreadSinkOverLanes(const KernelInfo &k, size_t rows, int64_t lanes,
     s.vectorWidth /= 2;
   return true;
 }
+
 /// The root's inputs that the kernel reads more than once per row (a
 /// statistic reads them too, or a sink along the row, as a
 /// normalization's does), staged in workgroup memory so that each element
 /// is read from global memory once: kernel arguments read row by row. All
 /// of them if their rows fit kStagedRowBytes, else none (the later reads
 /// go through the L2 cache).
-void stageRereadRows(const KernelInfo &k, size_t rows, Schedule &s) {
+void stageRereadRows(const KernelInfo &k, const TargetDescription &target,
+                     size_t rows, Schedule &s) {
   bool reread = !k.statistics.empty() || k.sinkParallelSizes().size() > rows;
   if (!reread)
     return;
@@ -108,7 +112,8 @@ void stageRereadRows(const KernelInfo &k, size_t rows, Schedule &s) {
     bytes += rowBytes * s.workgroupTile[rows - 1];
     staged.push_back(static_cast<int64_t>(i));
   }
-  if (!staged.empty() && bytes <= kStagedRowBytes)
+  if (!staged.empty() &&
+      bytes <= std::min(kStagedRowBytes, target.sharedMemoryPerBlock / 2))
     s.promoteOperands = staged;
 }
 
@@ -159,13 +164,20 @@ std::optional<Schedule> rowSchedule(const KernelInfo &k,
   s.threadTile[rows - 1] = 1;
   if (!spreadSinkOverLanes(k, rows, lanes, s))
     return std::nullopt;
-  stageRereadRows(k, rows, s);
+  stageRereadRows(k, target, rows, s);
   int64_t share = vectors / lanes;
   s.reductionTile = {share <= kWholeShareVectors
                          ? 0
                          : kgen::detail::largestDivisor(share, kVectorsPerStep)};
-  if (!checkScheduleRanges(s, k).accepted ||
-      !checkSchedule(s, k, target).accepted)
+  if (!checkScheduleRanges(s, k).accepted)
+    return std::nullopt;
+  if (checkSchedule(s, k, target).accepted)
+    return s;
+  // Staged rows the checks refuse (shared memory) still leave the lanes.
+  if (s.promoteOperands.empty())
+    return std::nullopt;
+  s.promoteOperands.clear();
+  if (!checkSchedule(s, k, target).accepted)
     return std::nullopt;
   return s;
 }

@@ -142,14 +142,32 @@ Verdict checkStagedRows(const Schedule &s, const KernelInfo &k) {
                                   "order)",
                                   operand));
   }
+  std::set<int64_t> args;
+  for (int64_t operand : s.promoteOperands)
+    if (!args.insert(k.rootInputArgs[operand]).second)
+      return reject(llvm::formatv("promoted operand {0} is a kernel argument "
+                                  "already staged (the rows are staged once)",
+                                  operand));
+  if (llvm::all_of(s.workgroupTile, [](int64_t t) { return t == 0; }))
+    return reject("staged rows are copied once per workgroup: the schedule "
+                  "needs a workgroup loop (a non-zero workgroup_tile)");
   std::vector<int64_t> wg, th;
   effectiveTiles(s, k, wg, th);
-  for (size_t i = 0; i < rootParallelCount(k); ++i)
+  size_t rows = rootParallelCount(k);
+  for (size_t i = 0; i < rows; ++i)
     if (s.threadTile[i] && wg[i] % th[i] != 0)
       return reject(llvm::formatv("the block's {0} rows along loop {1} do "
                                   "not split evenly into thread tiles of "
                                   "{2} for the staged copy",
                                   wg[i], i, th[i]));
+  // The sink's loops along the row read it where the root does: whole.
+  std::vector<int64_t> sizes = k.sinkParallelSizes();
+  for (size_t i = rows; i < wg.size(); ++i)
+    if (wg[i] != sizes[i])
+      return reject(llvm::formatv("the workgroup tile {0} of the sink's loop "
+                                  "{1} covers part of the row ({2}): staged "
+                                  "rows are whole",
+                                  wg[i], i, sizes[i]));
   return Verdict::accept();
 }
 

@@ -129,7 +129,7 @@ LogicalResult loopsOf(Operation *op, std::vector<int64_t> &loops,
 /// destination operand is written, its initial value aside).
 std::vector<int64_t> argsReadBy(Operation *op) {
   std::vector<int64_t> args;
-  ValueRange inputs = op->getOperands();
+  SmallVector<Value> inputs(op->getOperands());
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
     inputs = dps.getDpsInputs();
   for (Value input : inputs)

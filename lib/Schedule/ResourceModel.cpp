@@ -117,7 +117,8 @@ std::vector<int64_t> promotedTileShape(const Schedule &s, const KernelInfo &k,
 
 std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
                                                const KernelInfo &k) {
-  if (s.promoteOperands.empty())
+  // Staged rows (with lanes) keep the lanes' partials, not an accumulator.
+  if (s.promoteOperands.empty() || s.reductionLanes > 1)
     return std::nullopt;
   for (int64_t op : k.rootInitProducers)
     if (llvm::is_contained(s.fuse, op))

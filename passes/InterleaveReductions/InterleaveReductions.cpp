@@ -140,10 +140,14 @@ void foldMergePairwise(RewriterBase &rewriter, linalg::ReduceOp merge) {
 /// kgen-lower-lane-combines, which makes it a shuffle tree on a GPU): on
 /// the CPU a pairwise fold too, not a sequential one, so the CPU runs the
 /// kernel in a tree order as the GPU does. It reduces its innermost loop,
-/// a power of two of partials, with a body of one combining op.
+/// a power of two of partials, with a body of one combining op; any other
+/// op keeps its loops (the CPU folds its partials in sequence).
 void foldLaneCombinePairwise(RewriterBase &rewriter, linalg::GenericOp op) {
+  SmallVector<Operation *> combiners;
   if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
-      op.getNumDpsInits() != 1 || op.getBody()->getOperations().size() != 2)
+      op.getNumDpsInits() != 1 || op.getBody()->getOperations().size() != 2 ||
+      !matchReduction(op.getRegionOutputArgs(), 0, combiners) ||
+      combiners.size() != 1 || combiners[0] != &op.getBody()->front())
     return;
   auto type = dyn_cast<RankedTensorType>(op.getDpsInputs()[0].getType());
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();

@@ -47,16 +47,22 @@ FailureOr<StageRows> readMarking(scf::ForallOp block) {
   auto rows = dict ? dict.getAs<DenseI64ArrayAttr>("row_threads") : nullptr;
   auto lanes = dict ? dict.getAs<IntegerAttr>("lanes") : nullptr;
   auto width = dict ? dict.getAs<IntegerAttr>("width") : nullptr;
-  if (!args || !rows || !lanes || !width)
+  auto negative = [](int64_t n) { return n < 0; };
+  if (!args || !rows || !lanes || !width || lanes.getInt() < 1 ||
+      width.getInt() < 1 || llvm::any_of(rows.asArrayRef(), negative))
     return block.emitOpError("has a malformed '")
            << kgen::kStageRowsAttr
-           << "': expected {args, row_threads, lanes, width}";
+           << "': expected {args, row_threads, lanes, width}, lanes and "
+              "width positive, row_threads not negative";
+  // The copy maps its row dimensions with threads to y and z.
+  if (llvm::count_if(rows.asArrayRef(), [](int64_t t) { return t; }) > 2)
+    return block.emitOpError("stages rows with threads along more than 2 "
+                             "row dimensions; a block has y and z for them");
   return StageRows{SmallVector<int64_t>(args.asArrayRef()),
                    SmallVector<int64_t>(rows.asArrayRef()), lanes.getInt(),
                    width.getInt()};
 }
 
-/// Whether `a` and `b` are the same offset or size.
 /// The value of `v` if it is constant in the block: a constant, or an
 /// affine.apply of the block loop's induction variables that take a single
 /// value (a dimension of one iteration, as a workgroup tile of a whole loop
@@ -83,7 +89,7 @@ std::optional<int64_t> constantIn(OpFoldResult v, scf::ForallOp block) {
   if (std::optional<int64_t> c = single(value))
     return c;
   auto apply = value.getDefiningOp<affine::AffineApplyOp>();
-  if (!apply)
+  if (!apply || apply.getAffineMap().getNumSymbols() != 0)
     return std::nullopt;
   SmallVector<int64_t> operands;
   for (Value operand : apply.getMapOperands()) {
@@ -130,6 +136,12 @@ LogicalResult rowsOf(const RowRead &read, Value arg,
   for (int64_t size : source.getShape())
     s.push_back(b.getIndexAttr(size));
   if (tensor::ExtractSliceOp slice = read.slice()) {
+    // Strided or rank-reducing slices read something else than rows.
+    if (!llvm::all_of(
+            slice.getMixedStrides(),
+            [](OpFoldResult st) { return isConstantIntValue(st, 1); }) ||
+        slice.getType().getRank() != slice.getSourceType().getRank())
+      return failure();
     o = slice.getMixedOffsets();
     s = slice.getMixedSizes();
   }
@@ -251,63 +263,80 @@ Value stagedCopy(OpBuilder &b, Location loc, Value rows, const StageRows &m) {
                                          groups);
 }
 
-/// Stages `arg`'s rows: the rows of the first read are copied before the
-/// block-level op holding it, and every read takes the copy. Fails if a
-/// read covers other rows.
-LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
-                            Value arg, const StageRows &m) {
-  SmallVector<RowRead> reads = rowReads(block, arg);
-  if (reads.empty())
+/// One argument's staging, checked: its reads and the rows they all read.
+struct StagePlan {
+  Value arg;
+  SmallVector<RowRead> reads;
+  SmallVector<OpFoldResult> offsets, sizes;
+  SmallVector<int64_t> shape;
+};
+
+/// Checks that every read of `arg` in `block` reads the same whole rows,
+/// which the lanes and row threads of `m` divide.
+FailureOr<StagePlan> planStaging(scf::ForallOp block, Value arg,
+                                 const StageRows &m) {
+  StagePlan plan{arg, rowReads(block, arg), {}, {}, {}};
+  if (plan.reads.empty())
     return block.emitOpError("stages the rows of argument ")
            << cast<BlockArgument>(arg).getArgNumber()
            << ", which the block does not read";
-  SmallVector<OpFoldResult> offsets, sizes;
-  Operation *first = reads.front().use->getOwner();
-  if (failed(rowsOf(reads.front(), arg, offsets, sizes)))
-    return first->emitOpError(
-        "reads part of an expanded row: the staged rows cannot replace it");
-  auto type = cast<RankedTensorType>(arg.getType());
-  SmallVector<int64_t> shape;
-  for (OpFoldResult size : sizes) {
+  auto sameInBlock = [&](OpFoldResult x, OpFoldResult y) {
+    return same(x, y, block);
+  };
+  for (RowRead &read : plan.reads) {
+    SmallVector<OpFoldResult> o, s;
+    bool isFirst = &read == &plan.reads.front();
+    if (failed(rowsOf(read, arg, o, s)))
+      return read.use->getOwner()->emitOpError(
+          "reads part of a row, or with strides: the staged rows cannot "
+          "replace it");
+    if (isFirst) {
+      plan.offsets = o;
+      plan.sizes = s;
+    } else if (!llvm::all_of_zip(o, plan.offsets, sameInBlock) ||
+               !llvm::all_of_zip(s, plan.sizes, sameInBlock)) {
+      return read.use->getOwner()->emitOpError(
+          "reads other rows than the block's first read: the staged rows "
+          "cannot replace it");
+    }
+  }
+  for (OpFoldResult size : plan.sizes) {
     std::optional<int64_t> n = getConstantIntValue(size);
     if (!n)
       return block.emitOpError("stages rows of a dynamic size");
-    shape.push_back(*n);
+    plan.shape.push_back(*n);
   }
+  auto type = cast<RankedTensorType>(arg.getType());
   auto divides = [&](auto pair) {
     auto [threads, rows] = pair;
     return !threads || rows % threads == 0;
   };
-  if (shape.back() != type.getShape().back() ||
-      shape.back() % (m.lanes * m.width) != 0 ||
-      m.rowThreads.size() + 1 != shape.size() ||
-      !llvm::all_of(llvm::zip(m.rowThreads, shape), divides))
+  if (plan.shape.empty() || plan.shape.back() != type.getShape().back() ||
+      plan.shape.back() % (m.lanes * m.width) != 0 ||
+      m.rowThreads.size() + 1 != plan.shape.size() ||
+      !llvm::all_of(llvm::zip(m.rowThreads, plan.shape), divides))
     return block.emitOpError("stages rows that are not whole, or that its ")
            << m.lanes << " lanes of " << m.width
            << " elements or its row threads do not divide";
+  return plan;
+}
 
-  // The copy goes before the block-level op holding the first read, and
-  // the rows' offsets must be defined there.
-  Operation *at = block.getBody()->findAncestorOpInBlock(*first);
+/// The planned rows are copied before the block-level op holding the
+/// first read (where the rows' offsets are defined), and every read takes
+/// the copy.
+void stage(RewriterBase &rewriter, scf::ForallOp block, const StagePlan &plan,
+           const StageRows &m) {
+  Operation *first = plan.reads.front().use->getOwner();
   Location loc = first->getLoc();
-  rewriter.setInsertionPoint(at);
-  SmallVector<OpFoldResult> strides(shape.size(), rewriter.getIndexAttr(1));
+  rewriter.setInsertionPoint(block.getBody()->findAncestorOpInBlock(*first));
+  auto type = cast<RankedTensorType>(plan.arg.getType());
+  SmallVector<OpFoldResult> strides(plan.shape.size(),
+                                    rewriter.getIndexAttr(1));
   Value rows = tensor::ExtractSliceOp::create(
-      rewriter, loc, RankedTensorType::get(shape, type.getElementType()), arg,
-      offsets, sizes, strides);
+      rewriter, loc, RankedTensorType::get(plan.shape, type.getElementType()),
+      plan.arg, plan.offsets, plan.sizes, strides);
   Value staged = stagedCopy(rewriter, loc, rows, m);
-  for (RowRead &read : reads) {
-    SmallVector<OpFoldResult> o, s;
-    Operation *user = read.use->getOwner();
-    auto sameInBlock = [&](OpFoldResult x, OpFoldResult y) {
-      return same(x, y, block);
-    };
-    if (failed(rowsOf(read, arg, o, s)) ||
-        !llvm::all_of_zip(o, offsets, sameInBlock) ||
-        !llvm::all_of_zip(s, sizes, sameInBlock))
-      return user->emitOpError(
-          "reads other rows than the block's first read: the staged rows "
-          "cannot replace it");
+  for (const RowRead &read : plan.reads) {
     Value replacement = staged;
     tensor::ExtractSliceOp slice = read.slice();
     if (!read.groups.empty())
@@ -319,11 +348,12 @@ LogicalResult stageArgument(RewriterBase &rewriter, scf::ForallOp block,
     if (slice)
       rewriter.replaceOp(slice, replacement);
     else
-      rewriter.modifyOpInPlace(user, [&] { read.use->set(replacement); });
+      rewriter.modifyOpInPlace(read.use->getOwner(),
+                               [&] { read.use->set(replacement); });
   }
-  return success();
 }
 
+/// Stages the marked arguments' rows, all checked before any is staged.
 LogicalResult stageRows(RewriterBase &rewriter, scf::ForallOp block) {
   FailureOr<StageRows> marking = readMarking(block);
   if (failed(marking))
@@ -333,15 +363,19 @@ LogicalResult stageRows(RewriterBase &rewriter, scf::ForallOp block) {
   DominanceInfo dominance;
   eliminateCommonSubExpressions(rewriter, dominance, block);
   auto func = block->getParentOfType<FunctionOpInterface>();
+  std::vector<StagePlan> plans;
   for (int64_t arg : marking->args) {
     if (arg < 0 || arg >= static_cast<int64_t>(func.getNumArguments()))
       return block.emitOpError("stages argument ")
              << arg << ", which the function does not have";
-    if (failed(stageArgument(rewriter, block,
-                             func.getArgument(static_cast<unsigned>(arg)),
-                             *marking)))
+    FailureOr<StagePlan> plan = planStaging(
+        block, func.getArgument(static_cast<unsigned>(arg)), *marking);
+    if (failed(plan))
       return failure();
+    plans.push_back(std::move(*plan));
   }
+  for (const StagePlan &plan : plans)
+    stage(rewriter, block, plan, *marking);
   return success();
 }
 

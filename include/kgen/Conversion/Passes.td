@@ -123,23 +123,28 @@ def InterleaveReductionsPass
     A reduction that linalg-to-loops lowers as written folds every element
     into one running value; in fp32 new terms round away once that value is
     large (a sequential sum of 10^8 elements is several percent off). This
-    pass, which the CPU pipeline runs on unscheduled programs (kgen-run on
-    the CPU, rung 4's reference), accumulates the longest reduction loop of
-    each such reduction in T interleaved partials (partial t takes
-    elements t, T + t, 2T + t, ...), then reduces the T partials: the shape
-    of accumulation the GPU kernels' lanes use. The error then grows with
-    K / T + T instead of K.
+    pass, which the CPU pipeline runs (kgen-run on the CPU, rung 4's
+    reference), gives such accumulation the shape the GPU kernels' lanes
+    have:
 
-    It takes a `linalg` op on tensors, outside any loop (the ops of a
-    scheduled kernel keep their schedule's order), with one result whose
-    combiner has a neutral element (`matchReduction` and
-    `arith::getNeutralElement`: sums, products, max, min), a reduction loop
-    of at least 1024 iterations, and static sizes. T is a power of two near
-    the square root of the loop's length, in [16, 256], halved while the
-    partials of all outputs together exceed 2^22 elements (a large matmul
-    keeps its sequential K loop). The loop over the steps is an `scf.for`
-    carrying the partials; `linalg.reduce` folds them into the original
-    output.
+    - A `linalg` op on tensors outside any loop (a scheduled kernel's ops
+      keep their schedule's order), with one result whose combiner has a
+      neutral element (`matchReduction` and `arith::getNeutralElement`:
+      sums, products, max, min), static sizes and a reduction loop of at
+      least 128 iterations, accumulates its longest reduction loop in T
+      interleaved partials (partial t takes elements t, T + t, 2T + t,
+      ...): T is a power of two, about a K/8 (each partial takes at least 8
+      elements), up to 1024, halved while the partials of all outputs
+      together exceed 2^22 elements (a large matmul keeps its sequential K
+      loop; below 16 partials nothing changes). The loop over the steps is
+      an `scf.for` carrying the partials; they are then folded pairwise
+      (T/2 `linalg.map`s of halves, log2(T) of them) and the last one into
+      the original output by `linalg.reduce`.
+    - A scheduled kernel's combination of its lanes' partials (the generic
+      marked `kgen.lane_combine`, a power of two of partials folded by one
+      combining op) folds them pairwise too, as the GPU's shuffles do.
+
+    The error then grows with K / T + log2(T) instead of K.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",

@@ -106,3 +106,15 @@ func.func @main(%x: tensor<256x64xf32>) -> tensor<64xf32> {
   %0 = kgen.sum %x dims [0] : tensor<256x64xf32> -> tensor<64xf32>
   return %0 : tensor<64xf32>
 }
+
+// -----
+
+// Staged rows are whole: a workgroup tile covering half of each row is
+// refused.
+// RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "fuse": [0, 1, 2, 3], "workgroup_tile": [8, 128], "thread_tile": [1, 4], "reduction_tile": [0], "vector_width": 4, "reduction_lanes": 32, "promote_operands": [0]}}' > %t.half.jsonl
+// RUN: kgen-opt %s --split-input-file -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.half.jsonl rounds=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HALF
+// HALF: warning: no schedule from the replay proposer passed verification (last: [promote_operand] the workgroup tile 128 of the sink's loop 1 covers part of the row (256): staged rows are whole); using the heuristic schedule
+func.func @main(%x: tensor<16x256xf32>) -> tensor<16x256xf32> {
+  %0 = kgen.softmax %x dim 1 : tensor<16x256xf32>
+  return %0 : tensor<16x256xf32>
+}
