@@ -15,8 +15,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
 
-#include <numeric>
-
 using namespace mlir;
 using namespace mlir::kgen;
 
@@ -100,12 +98,10 @@ void stageRereadRows(const KernelInfo &k, const TargetDescription &target,
   bool reread = !k.statistics.empty() || k.sinkParallelSizes().size() > rows;
   if (!reread)
     return;
-  std::vector<int64_t> inOrder(k.rootLoops.size());
-  std::iota(inOrder.begin(), inOrder.end(), 0);
   std::vector<int64_t> staged;
   int64_t bytes = 0;
   for (size_t i = 0; i < k.rootInputArgs.size(); ++i) {
-    if (k.rootInputArgs[i] < 0 || k.rootInputLoops[i] != inOrder)
+    if (k.rootInputArgs[i] < 0 || !k.readsRowByRow(static_cast<int64_t>(i)))
       continue;
     int64_t rowBytes = k.rootLoops.back() *
                        k.rootOperandTypes[i].getIntOrFloatBitWidth() / 8;

@@ -10,7 +10,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <numeric>
 #include <set>
 
 using namespace mlir;
@@ -127,8 +126,6 @@ Verdict checkStagedRows(const Schedule &s, const KernelInfo &k) {
   if (s.pipelineDepth > 1)
     return reject("staged rows are copied once per block: pipeline_depth "
                   "must be 1");
-  std::vector<int64_t> inOrder(k.rootLoops.size());
-  std::iota(inOrder.begin(), inOrder.end(), 0);
   for (int64_t operand : s.promoteOperands) {
     if (static_cast<size_t>(operand) >= k.rootInputArgs.size() ||
         k.rootInputArgs[operand] < 0)
@@ -136,7 +133,7 @@ Verdict checkStagedRows(const Schedule &s, const KernelInfo &k) {
                                   "kernel; only kernel arguments' rows are "
                                   "staged",
                                   operand));
-    if (k.rootInputLoops[operand] != inOrder)
+    if (!k.readsRowByRow(operand))
       return reject(llvm::formatv("promoted operand {0} is not read row by "
                                   "row (indexed by every root loop in "
                                   "order)",

@@ -83,6 +83,14 @@ int64_t KernelInfo::computedInputOf(int64_t reduction) const {
   return -1;
 }
 
+bool KernelInfo::readsRowByRow(int64_t input) const {
+  const std::vector<int64_t> &loops = rootInputLoops[input];
+  for (size_t i = 0; i < loops.size(); ++i)
+    if (loops[i] != static_cast<int64_t>(i))
+      return false;
+  return loops.size() == rootLoops.size();
+}
+
 nlohmann::json KernelInfo::toJson() const {
   std::string type;
   llvm::raw_string_ostream(type) << elementType;

@@ -103,6 +103,9 @@ struct KernelInfo {
   /// lanes read their share of a reduction's inputs from memory, and the
   /// statistics from the workgroup memory they are reduced into.
   int64_t computedInputOf(int64_t reduction) const;
+  /// Whether root input `input` is indexed by every root loop in order
+  /// (read row by row, the reduction loop innermost for a row reduction).
+  bool readsRowByRow(int64_t input) const;
   /// Whether the root is linalg.matmul or linalg.batch_matmul.
   bool matmulLike() const;
   int64_t numOps() const { return static_cast<int64_t>(ops.size()); }
