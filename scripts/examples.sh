@@ -6,4 +6,4 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 kgen_install_deps
 kgen_build >/dev/null
-exec /usr/bin/python3 "$KGEN_ROOT/scripts/kgen_examples.py" --build "$KGEN_BUILD" "$@"
+exec "$KGEN_VENV_PYTHON" "$KGEN_ROOT/scripts/kgen_examples.py" --build "$KGEN_BUILD" "$@"
