@@ -60,7 +60,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     try:
         sizes = _parse_set(args.set)
-        prob = load_problem(args.problem, seed=args.seed, sizes=sizes)
+        # Shapes and dtypes are all the import needs: the inputs are fake
+        # tensors (no memory, no values) unless their values are saved.
+        prob = load_problem(args.problem, seed=args.seed, sizes=sizes,
+                            fake_inputs=not args.save_args)
         res = import_program(prob.model, prob.inputs, params_as=args.params,
                              function_name=args.function, dtype=args.dtype,
                              source=f"{type(prob.model).__name__} from {args.problem}")

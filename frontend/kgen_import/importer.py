@@ -20,11 +20,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.fx as fx
+from torch._subclasses.fake_tensor import FakeTensor
 
 from . import mlir, ops
 from .builder import Builder, Unsupported, V
 from .files import write_output
-from .tracer import TraceFailure, trace
+from .tracer import DATA_DEPENDENT, TraceFailure, trace
 
 
 class KgenImportError(Exception):
@@ -55,11 +56,17 @@ class Argument:
     """One argument of the imported function."""
     name: str            # forward parameter name, or state_dict-style name
     kind: str            # 'input', 'parameter' or 'buffer'
-    tensor: torch.Tensor  # its value, in the imported dtype
+    tensor: torch.Tensor  # its value, in the imported dtype (fake or meta for
+                          # an input given as one: shape and dtype only)
 
     @property
     def shape(self) -> Tuple[int, ...]:
         return tuple(self.tensor.shape)
+
+    @property
+    def has_values(self) -> bool:
+        """False for an input imported from a fake or meta tensor."""
+        return not (isinstance(self.tensor, FakeTensor) or self.tensor.is_meta)
 
 
 @dataclasses.dataclass
@@ -72,7 +79,14 @@ class ImportResult:
 
     def argument_arrays(self) -> List[np.ndarray]:
         """The arguments as kgen-run reads them from .npy files (f32 as <f4,
-        f16 as <f2, bf16 as <f4 holding bf16 values)."""
+        f16 as <f2, bf16 as <f4 holding bf16 values). Needs real inputs:
+        raises KgenImportError for one imported from a fake or meta tensor."""
+        for a in self.arguments:
+            if not a.has_values:
+                raise KgenImportError(
+                    f"argument '{a.name}' has no values to save: it was imported from a "
+                    f"{'meta' if a.tensor.is_meta else 'fake'} tensor (import real inputs, "
+                    "e.g. load_problem(..., fake_inputs=False))")
         out = []
         for a in self.arguments:
             t = a.tensor.detach().cpu()
@@ -85,10 +99,11 @@ class ImportResult:
     def save_arguments(self, directory) -> List[Path]:
         """Writes one .npy per argument (`NN_name.npy`, in argument order)
         and returns the paths, for `kgen-run --input=...`."""
+        arrays = self.argument_arrays()  # first: it refuses arguments without values
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         paths = []
-        for i, (a, arr) in enumerate(zip(self.arguments, self.argument_arrays())):
+        for i, (a, arr) in enumerate(zip(self.arguments, arrays)):
             p = d / f"{i:02d}_{mlir.ssa_name(a.name)}.npy"
             buffer = io.BytesIO()
             np.save(buffer, arr, allow_pickle=False)
@@ -394,6 +409,11 @@ class _Importer:
 
     def import_non_tensor(self, node: fx.Node) -> None:
         value = node.meta.get("kgen_value")
+        if value is DATA_DEPENDENT and any(n.meta.get("kgen_value") is DATA_DEPENDENT
+                                           for n in node.all_input_nodes):
+            # Computed from a value that needs tensor data (reported there):
+            # a consumer of an unsupported op, not reported itself.
+            raise _Poisoned()
         name = target_name(node) if node.op != "call_module" else None
         reads_tensor = any("kgen_shape" in n.meta for n in node.all_input_nodes)
         if _contains_tensor(value) or (reads_tensor and name not in ops.METADATA):
@@ -633,7 +653,7 @@ def import_program(module: torch.nn.Module, example_inputs: Sequence[Any], *,
                     args.append((name, kind, imp.param_values[name], imp.param_tensor[name]))
 
     tdt = mlir.KGEN_TO_TORCH[dtype]
-    arguments = [Argument(name, kind, t.detach().to("cpu", tdt)) for name, kind, _, t in args]
+    arguments = [Argument(name, kind, _argument_tensor(t, tdt)) for name, kind, _, t in args]
     sig = ", ".join(f"{v}: {v.type}" for _, _, v, _ in args)
     rtypes = ", ".join(v.type for v in outputs)
     rnames = ", ".join(str(v) for v in outputs)
@@ -648,6 +668,15 @@ def import_program(module: torch.nn.Module, example_inputs: Sequence[Any], *,
             f"func.func @{function_name}({sig}) -> ({rtypes}) {{\n{body}"
             f"  return {rnames} : {rtypes}\n}}\n")
     return ImportResult(text, function_name, dtype, arguments, [v.shape for v in outputs])
+
+
+def _argument_tensor(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """`t` in the program's dtype, on the CPU (no copy when it is already
+    that); a meta tensor stays one, a fake one stays fake."""
+    t = t.detach()
+    if t.is_meta:
+        return t.to(dtype=dtype)
+    return t.to("cpu", dtype)
 
 
 def import_module(module: torch.nn.Module, example_inputs: Sequence[Any], *,

@@ -5,6 +5,13 @@ forward inputs) and optionally `get_init_inputs()` (the constructor's
 arguments, default none). Module-level size constants may be overridden
 before the model and inputs are made (the tests import every benchmark
 problem at small sizes that way).
+
+With `fake_inputs=True` the inputs are made under a FakeTensorMode:
+`get_inputs()` runs, but `torch.randn(...)` and the like give FakeTensors
+with shapes and dtypes and no data, so a problem whose inputs would need
+tens of GB loads in milliseconds; `import_program` takes them as they are.
+The model itself is always built for real: its parameters are the values
+the import captures.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import torch
+from torch._subclasses.fake_tensor import FakeTensorMode
 
 from .importer import KgenImportError
 
@@ -26,7 +34,7 @@ class Problem:
     path: Path
     namespace: Any          # the loaded Python module
     model: torch.nn.Module
-    inputs: List[Any]
+    inputs: List[Any]       # FakeTensors where load_problem(fake_inputs=True)
 
 
 def _why(e: BaseException) -> str:
@@ -61,10 +69,12 @@ def load_source(path) -> Any:
     return mod
 
 
-def load_problem(path, seed: int = 0, sizes: Optional[Dict[str, Any]] = None) -> Problem:
+def load_problem(path, seed: int = 0, sizes: Optional[Dict[str, Any]] = None, *,
+                 fake_inputs: bool = False) -> Problem:
     """Loads `path`, applies `sizes` (module-level constants to override),
     seeds torch with `seed`, then builds `Model(*get_init_inputs())` and
-    calls `get_inputs()`."""
+    calls `get_inputs()`, under a FakeTensorMode when `fake_inputs` (the
+    inputs then have shapes and dtypes but no values)."""
     mod = load_source(path)
     for k, v in (sizes or {}).items():
         if not hasattr(mod, k):
@@ -74,7 +84,11 @@ def load_problem(path, seed: int = 0, sizes: Optional[Dict[str, Any]] = None) ->
     try:
         init = list(mod.get_init_inputs()) if hasattr(mod, "get_init_inputs") else []
         model = mod.Model(*init)
-        inputs = list(mod.get_inputs())
+        if fake_inputs:
+            with FakeTensorMode(allow_non_fake_inputs=True):
+                inputs = list(mod.get_inputs())
+        else:
+            inputs = list(mod.get_inputs())
     except (Exception, SystemExit) as e:
         raise KgenImportError(f"{path}: building the model or its inputs failed: "
                               f"{_why(e)}") from e

@@ -1,46 +1,64 @@
-"""torch.fx tracing with shape propagation, specialized to the example inputs.
+"""torch.fx tracing with shape propagation on fake tensors.
 
 `trace(module, example_inputs)` records the module's forward as a
 `torch.fx.Graph` with a `torch.fx.Tracer` subclass that also runs every
-recorded node on the example inputs as it goes (the shape propagation that
-`torch.fx.passes.shape_prop.ShapeProp` does after the fact). Because the
-values are at hand while tracing, shape queries answer with plain Python
-values (`x.size(-1)`, `x.shape`, `x.dim()`, `len(x)`), so code such as
+recorded node as it goes (the shape propagation that
+`torch.fx.passes.shape_prop.ShapeProp` does after the fact), on fake
+tensors: the example inputs are replaced by `FakeTensor`s of the same
+shapes, dtypes and strides (`torch._subclasses.FakeTensorMode`), so every
+node computes only its result's metadata. No arithmetic of the model runs
+and no memory for inputs or intermediate values is allocated: a model whose
+real inputs would need tens of GB is traced in a fraction of a second. The
+example inputs may be real, fake (made under a FakeTensorMode, as
+`load_problem(..., fake_inputs=True)` makes them) or meta tensors.
+Parameters, buffers and tensor constants stay real: they are read as they
+are (the importer emits them as arguments or `kgen.constant`s), and an op
+that uses them sees a fake copy. Because the (fake) values are at hand while
+tracing, shape queries answer with plain Python values (`x.size(-1)`, `x.shape`, `x.dim()`, `len(x)`), so code such as
 `math.sqrt(q.size(-1))`, `x.view(x.size(0), -1)` or `if x.dim() == 4:` is
 specialized to the example shapes instead of failing to trace: kgen programs
 have static shapes anyway. Control flow on tensor *values* still fails, as
 it must.
 
 A `torch.fx.GraphModule` (for example one from `make_fx`, at the aten
-level) is used as it is and annotated by a `ShapeProp` run instead.
+level) is used as it is and annotated by an `fx.Interpreter` run on fake
+tensors instead.
 
 Each node gets `node.meta` entries:
 
 * `kgen_value`: the node's value on the example inputs when it is not a
-  tensor (an int, a torch.Size, a tuple of tensors...), else absent;
+  tensor (an int, a torch.Size, a tuple of tensors...), else absent; a
+  value computed from tensor data (`x.sum().item()`, `x.tolist()`) cannot
+  be known without running the model and is `DATA_DEPENDENT`;
 * `kgen_shape`, `kgen_dtype`: shape and dtype when the value is a tensor;
-* `kgen_tensor`: the value itself, only for nodes that make a tensor without
-  reading tensor data (`ones_like`...) or read a constant attribute, which
-  the importer turns into `kgen.constant`;
+* `kgen_tensor`: the (real) value itself, only for nodes that make a tensor
+  without reading tensor data (`ones_like`..., made again for real from the
+  shapes alone) or read a constant attribute, which the importer turns into
+  `kgen.constant`;
 * `kgen_module`: (qualified name, class name) of the innermost module whose
   forward created the node ('' for the root);
 * `kgen_location`: (file, line, function, source line) of the user code
   that created the node, or None.
 
-Only APIs present in both torch 1.13 and 2.x are used.
+Needs torch >= 2.1 (FakeTensorMode); docs/frontend.md says why 1.13 was
+dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import linecache
+import logging
 import os
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.fx as fx
-from torch.fx.passes.shape_prop import ShapeProp
+from torch._subclasses.fake_tensor import (DataDependentOutputException,
+                                           DynamicOutputShapeException, FakeTensor,
+                                           FakeTensorMode)
 
 # Tensor attributes and methods that return metadata, never data: answered
 # with the example value while tracing.
@@ -53,6 +71,71 @@ _META_METHODS = frozenset({"size", "dim", "ndimension", "numel", "nelement",
 # Nodes whose tensor value depends only on metadata of their inputs: their
 # value is kept so the importer can emit it as a constant.
 _FACTORY_LIKE = frozenset({"ones_like", "zeros_like", "full_like"})
+
+
+class _DataDependent:
+    """The value of a node computed from tensor data (`.item()`, `.tolist()`,
+    `nonzero`): unknown, since the model is not run."""
+
+    def __repr__(self):
+        return "DATA_DEPENDENT"
+
+
+DATA_DEPENDENT = _DataDependent()
+_DATA_ERRORS = (DataDependentOutputException, DynamicOutputShapeException)
+
+
+def _contains_data_dependent(a) -> bool:
+    found = []
+    fx.node.map_aggregate(a, lambda x: found.append(x) if x is DATA_DEPENDENT else None)
+    return bool(found)
+
+
+def _real_stand_in(x):
+    """A real tensor with `x`'s shape and dtype that owns one element (a
+    broadcast scalar): enough for ops that read only metadata."""
+    if isinstance(x, torch.Tensor) and (isinstance(x, FakeTensor) or x.is_meta):
+        return torch.zeros((), dtype=x.dtype).expand(x.shape)
+    return x
+
+
+def _materialize(kind, target, a, kw):
+    """The real value of a factory-like node (`ones_like(x)`...), computed
+    from its inputs' shapes and dtypes only."""
+    a, kw = fx.node.map_aggregate((a, kw), _real_stand_in)
+    if kind == "call_function":
+        return target(*a, **kw)
+    return getattr(a[0], target)(*a[1:], **kw)
+
+
+def _fake_mode_of(inputs: Sequence[Any]) -> FakeTensorMode:
+    """The FakeTensorMode of the fake example inputs (they must share one),
+    else a new one. Real parameters may meet fake values in an op: the mode
+    then makes a fake copy of them (allow_non_fake_inputs)."""
+    modes = []
+    for x in inputs:
+        if isinstance(x, FakeTensor) and all(x.fake_mode is not m for m in modes):
+            modes.append(x.fake_mode)
+    if len(modes) > 1:
+        raise TraceFailure("the example inputs are fake tensors of different FakeTensorModes")
+    if modes:
+        modes[0].allow_non_fake_inputs = True
+        return modes[0]
+    return FakeTensorMode(allow_non_fake_inputs=True)
+
+
+def _to_fake(mode: FakeTensorMode, x):
+    """A fake tensor like `x` (real, fake or meta): shape, dtype, strides
+    kept, data neither read nor copied; on the CPU, where the parameters
+    are."""
+    if not isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, FakeTensor) and x.fake_mode is mode and x.device.type == "cpu":
+        return x
+    with mode:
+        return torch.empty_strided(tuple(x.shape), tuple(x.stride()), dtype=x.dtype,
+                                   device="cpu")
+
 
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -105,14 +188,20 @@ def _target_name(target) -> str:
     return getattr(target, "__name__", str(target))
 
 
-def _annotate(node: fx.Node, value: Any, keep_tensor: bool) -> None:
+def _annotate(node: fx.Node, value: Any, keep_tensor) -> None:
+    """`keep_tensor`: the real value to keep as `kgen_tensor` (a callable
+    making it, called only for a tensor value), or None."""
     if isinstance(value, torch.Tensor):
         node.meta["kgen_shape"] = tuple(int(d) for d in value.shape)
         node.meta["kgen_dtype"] = value.dtype
-        if keep_tensor:
-            node.meta["kgen_tensor"] = value.detach()
+        if keep_tensor is not None:
+            node.meta["kgen_tensor"] = keep_tensor().detach()
     else:
         node.meta["kgen_value"] = value
+
+
+def _is_factory_like(kind, target) -> bool:
+    return kind in ("call_function", "call_method") and _target_name(target) in _FACTORY_LIKE
 
 
 class _ConcreteProxy(fx.Proxy):
@@ -141,8 +230,9 @@ class _ConcreteProxy(fx.Proxy):
 
 
 class _Tracer(fx.Tracer):
-    def __init__(self, example_inputs: Sequence[Any]):
+    def __init__(self, example_inputs: Sequence[Any], mode: FakeTensorMode):
         super().__init__()
+        self.fake_mode = mode
         self.record_stack_traces = True
         self.values: Dict[fx.Node, Any] = {}
         self.placeholder_inputs: Dict[fx.Node, int] = {}
@@ -207,35 +297,66 @@ class _Tracer(fx.Tracer):
             with _Unpatched():
                 value = self._evaluate(kind, target, args, kwargs)
         self.values[node] = value
-        keep = kind == "get_attr" or (kind in ("call_function", "call_method")
-                                      and _target_name(target) in _FACTORY_LIKE)
+        keep = None
+        if kind == "get_attr":
+            keep = lambda: value  # noqa: E731  (a real parameter, buffer or constant)
+        elif _is_factory_like(kind, target):
+            a, kw = self._value_of(args), self._value_of(kwargs)
+            keep = lambda: _materialize(kind, target, a, kw)  # noqa: E731
         _annotate(node, value, keep)
         return node
 
     def _evaluate(self, kind, target, args, kwargs):
         a = self._value_of(args)
         kw = self._value_of(kwargs)
-        if kind == "call_function":
-            return target(*a, **kw)
-        if kind == "call_method":
-            return getattr(a[0], target)(*a[1:], **kw)
-        if kind == "call_module":
-            return self.root.get_submodule(target)(*a, **kw)
         if kind == "get_attr":
             obj = self.root
             for part in target.split("."):
                 obj = getattr(obj, part)
             return obj
+        if _contains_data_dependent((a, kw)):
+            return DATA_DEPENDENT
+        try:
+            with self.fake_mode:
+                if kind == "call_function":
+                    return target(*a, **kw)
+                if kind == "call_method":
+                    return getattr(a[0], target)(*a[1:], **kw)
+                if kind == "call_module":
+                    return self.root.get_submodule(target)(*a, **kw)
+        except _DATA_ERRORS:
+            return DATA_DEPENDENT
         return None
 
 
-class _ValueRecorder(ShapeProp):
-    """ShapeProp that also records what the importer needs (see module doc)."""
+class _ValueRecorder(fx.Interpreter):
+    """Shape propagation on fake tensors (ShapeProp's, but with real
+    get_attr values) that records what the importer needs (see module doc)."""
+
+    def __init__(self, gm: fx.GraphModule, mode: FakeTensorMode):
+        super().__init__(gm)
+        self.fake_mode = mode
+        self.current: Optional[fx.Node] = None
 
     def run_node(self, n: fx.Node):
-        result = super().run_node(n)
-        keep = n.op == "get_attr" or (n.op in ("call_function", "call_method")
-                                      and _target_name(n.target) in _FACTORY_LIKE)
+        self.current = n
+        keep = None
+        if n.op in ("placeholder", "get_attr", "output"):
+            result = super().run_node(n)
+            if n.op == "get_attr":
+                keep = lambda: result  # noqa: E731
+        else:
+            a, kw = self.fetch_args_kwargs_from_env(n)
+            if _contains_data_dependent((a, kw)):
+                result = DATA_DEPENDENT
+            else:
+                try:
+                    with self.fake_mode:
+                        result = super().run_node(n)
+                except _DATA_ERRORS:
+                    result = DATA_DEPENDENT
+            if _is_factory_like(n.op, n.target):
+                keep = lambda: _materialize(n.op, n.target, a, kw)  # noqa: E731
         _annotate(n, result, keep)
         n.meta.setdefault("kgen_module", ("", ""))
         n.meta.setdefault("kgen_location", _location_from_stack_trace(n))
@@ -260,17 +381,25 @@ def trace(module: torch.nn.Module, example_inputs: Sequence[Any]) -> Tuple[fx.Gr
     placeholder node, the index of the example input it stands for
     (non-tensor inputs are specialized away and have no placeholder).
     """
-    inputs = [x.detach().clone() if isinstance(x, torch.Tensor) else x for x in example_inputs]
-    with torch.no_grad():
+    mode = _fake_mode_of(example_inputs)
+    inputs = [_to_fake(mode, x) for x in example_inputs]
+    with torch.no_grad(), _quiet_fake_tensor_log():
         if isinstance(module, fx.GraphModule):
             gm = module
             placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
             if len(placeholders) != len(inputs):
                 raise TraceFailure(f"the GraphModule takes {len(placeholders)} inputs, "
                                    f"{len(inputs)} example inputs were given")
-            _ValueRecorder(gm).propagate(*inputs)
+            recorder = _ValueRecorder(gm, mode)
+            try:
+                recorder.run(*inputs)
+            except Exception as e:
+                n = recorder.current
+                at = f" at node {n.name} ({n.format_node()})" if n is not None else ""
+                raise TraceFailure(f"shape propagation through the GraphModule failed{at}: "
+                                   f"{type(e).__name__}: {_first_line(e)}") from e
             return gm, {n: i for i, n in enumerate(placeholders)}
-        tracer = _Tracer(inputs)
+        tracer = _Tracer(inputs, mode)
         try:
             graph = tracer.trace(module)
         except TraceFailure:
@@ -286,9 +415,32 @@ def trace(module: torch.nn.Module, example_inputs: Sequence[Any]) -> Tuple[fx.Gr
             loc = _user_location_of_exception(e)
             where = f" at {loc}" if loc else ""
             raise TraceFailure(f"tracing {type(module).__name__}.forward failed{where}: "
-                               f"{type(e).__name__}: {e}") from e
+                               f"{type(e).__name__}: {_first_line(e)}") from e
         gm = fx.GraphModule(tracer.root, graph, type(module).__name__)
         return gm, dict(tracer.placeholder_inputs)
+
+
+@contextlib.contextmanager
+def _quiet_fake_tensor_log():
+    """FakeTensorMode logs a traceback for an op whose meta function raises
+    (`x @ y` with mismatched shapes), before the error that becomes our
+    one-line message: silenced while tracing."""
+    logger = logging.getLogger("torch._subclasses.fake_tensor")
+    saved = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
+
+
+def _first_line(e: BaseException) -> str:
+    """The first non-empty line of an exception's message: errors are one
+    line (PyTorch's fake-tensor errors go on for many)."""
+    for line in str(e).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 def _user_location_of_exception(e: BaseException) -> Optional[str]:
