@@ -28,7 +28,7 @@ unchanged.
                       [--dtypes f32,f16,bf16] [--target CHIP]
                       [--no-gpu-codegen] [--report FILE]
 
-Runs with a Python that has torch and numpy (Debian's /usr/bin/python3):
+Runs with a Python that has torch 2.x and numpy (the repository's .venv/bin/python):
 the problems are imported in-process. Exit status 0 when all checks hold;
 prints a summary either way.
 """

@@ -5,7 +5,7 @@ regular file, and as root would have replaced /dev/null); a symbolic link is
 followed; a dangling link, a directory or a read-only file is refused in one
 line.
 
-Run: /usr/bin/python3 -m pytest -q test/frontend/test_cli_outputs.py
+Run: .venv/bin/python -m pytest -q test/frontend/test_cli_outputs.py
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ and --kgen-to-linalg), run on the CPU by kgen-run on the module's own example
 inputs and parameters (.npy files), and compared with the module's PyTorch
 output (f32: rtol 1e-4, atol 1e-5).
 
-Run: /usr/bin/python3 -m pytest -q test/frontend
+Run: .venv/bin/python -m pytest -q test/frontend
 kgen-opt/kgen-run come from $KGEN_OPT/$KGEN_RUN, else build/bin; without them
 the tests that need them are skipped (they fail instead when CI or KGEN_RUN is set).
 """
@@ -375,9 +375,8 @@ CASES = {
     "explicit_rms_norm": (ExplicitRMSNorm, lambda: (rand(4, 24),)),
     "einsum_norms": (EinsumAndNorms, lambda: (rand(6, 5), rand(5, 4), rand(3, 6, 5), rand(3, 5, 4),
                                               rand(2, 3, 7, 8), rand(2, 3, 9, 8), rand(6))),
+    "rms_norm": (RMSNormModule, lambda: (rand(4, 24),)),
 }
-if hasattr(nn, "RMSNorm"):
-    CASES["rms_norm"] = (RMSNormModule, lambda: (rand(4, 24),))
 
 
 @pytest.mark.filterwarnings("ignore:nn.functional.sigmoid is deprecated")
@@ -502,23 +501,6 @@ def test_training_flags_restored():
     assert m.training and m.net[4].training
 
 
-def _sdpa_reference(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                    scale=None):
-    """F.scaled_dot_product_attention for torch < 2.0 (the math backend), a
-    torch function (traced as one call) like the real one."""
-    if torch.overrides.has_torch_function((query, key, value)):
-        return torch.overrides.handle_torch_function(
-            _sdpa_reference, (query, key, value), query, key, value, attn_mask=attn_mask,
-            dropout_p=dropout_p, is_causal=is_causal, scale=scale)
-    s = query @ key.transpose(-2, -1) * (scale or 1 / math.sqrt(query.size(-1)))
-    if is_causal:
-        L, S = query.size(-2), key.size(-2)
-        s = s.masked_fill(torch.ones(L, S, dtype=torch.bool).tril().logical_not(), -math.inf)
-    if attn_mask is not None:
-        s = s + attn_mask
-    return s.softmax(-1) @ value
-
-
 class SDPA(nn.Module):
     def forward(self, q, k, v, mask):
         sdpa = F.scaled_dot_product_attention
@@ -526,12 +508,7 @@ class SDPA(nn.Module):
                 sdpa(q, k, v, scale=0.3))
 
 
-def test_scaled_dot_product_attention(tmp_path, monkeypatch):
-    if not hasattr(F, "scaled_dot_product_attention"):
-        import kgen_import.importer as importer
-        monkeypatch.setattr(F, "scaled_dot_product_attention", _sdpa_reference, raising=False)
-        monkeypatch.setitem(importer._NAMES, id(_sdpa_reference),
-                            "torch.nn.functional.scaled_dot_product_attention")
+def test_scaled_dot_product_attention(tmp_path):
     torch.manual_seed(7)
     inputs = (rand(2, 3, 5, 8), rand(2, 3, 6, 8), rand(2, 3, 6, 4), rand(5, 6))
     res = check_module(SDPA(), inputs, tmp_path)
