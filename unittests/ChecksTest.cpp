@@ -390,7 +390,8 @@ TEST(ScheduleChecks, ReductionLanesShareTheRowEvenly) {
   // A warp of lanes per row, 8 rows per block; a block of 256 lanes.
   EXPECT_EQ(laneReason(laneSchedule(32, 4, 8)), "");
   EXPECT_EQ(laneReason(laneSchedule(256, 4)), "");
-  // Rung 1: a power of two at most a block, dividing the row in vectors.
+  // Rung 1: a power of two or a multiple of 32, at most a block, dividing
+  // the row in vectors.
   EXPECT_EQ(laneReason(laneSchedule(48, 4)), "reduction_lanes");
   EXPECT_EQ(laneReason(laneSchedule(2048, 1)), "reduction_lanes");
   EXPECT_EQ(laneReason(laneSchedule(0, 1)), "reduction_lanes");
@@ -409,6 +410,27 @@ TEST(ScheduleChecks, ReductionLanesShareTheRowEvenly) {
   gemm["reduction_lanes"] = 32;
   gemm["reduction_tile"] = {0};
   EXPECT_EQ(laneReason(gemm, gemmKernel()), "reduction_lanes");
+}
+
+TEST(ScheduleChecks, ReductionLanesMayBeWholeSubgroupsOfAnyCount) {
+  // Rows of 32000 floats: 8000 vectors, which 800 lanes (25 warps) split
+  // evenly and no power of two above 64 does.
+  KernelInfo vocab = rowSumKernel();
+  vocab.sinkLoops = vocab.rootLoops = {256, 32000};
+  EXPECT_EQ(laneReason(laneSchedule(800, 4), vocab), "");
+  // Rung 1: neither a power of two nor a multiple of 32.
+  EXPECT_EQ(laneReason(laneSchedule(40, 4), vocab), "reduction_lanes");
+  // gfx942's subgroups are 64 wide: 800 lanes would end one mid-subgroup,
+  // pairing a row's lanes with the next row's in the butterfly.
+  Verdict amd = verdictOf(laneSchedule(800, 4), nullptr, vocab, "gfx942");
+  EXPECT_EQ(amd.reason, Reason::ReductionLanes);
+  EXPECT_TRUE(contains(amd.message, "does not fit subgroups of 64"))
+      << amd.message;
+  Verdict twoRows =
+      verdictOf(laneSchedule(800, 4, 2), nullptr, vocab, "gfx942");
+  EXPECT_EQ(twoRows.reason, Reason::ReductionLanes) << twoRows.message;
+  EXPECT_TRUE(
+      verdictOf(laneSchedule(320, 4), nullptr, vocab, "gfx942").accepted);
 }
 
 TEST(ScheduleChecks, ReductionLanesTakeOneOutputPerThread) {

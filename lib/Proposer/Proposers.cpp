@@ -676,8 +676,9 @@ void RandomProposer::reductionTiles(Schedule &s, const KernelFacts &f) {
   }
 }
 
-/// Lanes on the root's reduction loop: a power of two whose lanes each
-/// take whole vectors of it, one output per thread of the root's parallel
+/// Lanes on the root's reduction loop: a count the language allows (a
+/// power of two or a multiple of a subgroup) whose lanes each take whole
+/// vectors of it, one output per thread of the root's parallel
 /// loops, and steps counted in vectors per lane, sometimes with staged
 /// rows. The sink's other thread tiles stay as drawn; rung 2 rejects those
 /// that do not fit the block.
@@ -685,8 +686,8 @@ void RandomProposer::laneTiles(Schedule &s, const KernelInfo &k,
                                const KernelFacts &f) {
   int64_t size = f.reductions[0];
   std::vector<int64_t> lanes;
-  for (int64_t l = 2; l <= kMaxReductionLanes; l *= 2)
-    if (size % (l * s.vectorWidth) == 0)
+  for (int64_t l = 2; l <= kMaxReductionLanes; ++l)
+    if (isValidLaneCount(l) && size % (l * s.vectorWidth) == 0)
       lanes.push_back(l);
   if (lanes.empty())
     return;

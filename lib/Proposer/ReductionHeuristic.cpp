@@ -53,6 +53,20 @@ int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
   return p;
 }
 
+/// Lanes of a block per row: the most, up to `atMost`, that split the row's
+/// vectors evenly into whole subgroups. A row of 32000 floats (8000
+/// vectors) gets 800 lanes, where the largest power of two dividing it
+/// gives 64: a block of 64 threads per row would put 32 rows on each SM at
+/// once, too many for their second reads to find them in L2. Where no
+/// multiple of a subgroup divides the row, the largest power of two does.
+int64_t blockRowLanes(int64_t vectors, int64_t atMost, int64_t subgroup) {
+  for (int64_t lanes = atMost / subgroup * subgroup; lanes >= subgroup;
+       lanes -= subgroup)
+    if (vectors % lanes == 0)
+      return lanes;
+  return largestPowerOfTwoDividing(vectors, atMost);
+}
+
 /// Whether the root reduces rows the lanes can share: a linalg.generic
 /// with one reduction loop, the innermost, reading kernel arguments.
 bool reducesRows(const KernelInfo &k) {
@@ -140,7 +154,9 @@ std::optional<Schedule> rowSchedule(const KernelInfo &k,
   int64_t limit = blockPerRow ? std::min<int64_t>(target.maxThreadsPerBlock,
                                                   vectors / kVectorsPerLane)
                               : target.warpSize;
-  int64_t lanes = largestPowerOfTwoDividing(vectors, limit);
+  int64_t lanes = blockPerRow
+                      ? blockRowLanes(vectors, limit, target.warpSize)
+                      : largestPowerOfTwoDividing(vectors, limit);
   if (lanes < 2)
     return std::nullopt;
   Schedule s;

@@ -501,6 +501,15 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
           "thread tile of the root's parallel loop {0} must be 1 (it is "
           "{1})",
           i, th[i]));
+  // The butterfly pairs lanes of one row within a subgroup: a row's lanes
+  // share a subgroup evenly (a power of two below it) or fill whole ones.
+  if (s.reductionLanes > target.warpSize
+          ? s.reductionLanes % target.warpSize != 0
+          : !llvm::isPowerOf2_64(s.reductionLanes))
+    return reject(llvm::formatv(
+        "reduction_lanes {0} does not fit subgroups of {1}: a row's lanes "
+        "must be a power of two up to a subgroup, or whole subgroups",
+        s.reductionLanes, target.warpSize));
   std::vector<int64_t> block = laneBlockDims(s, k);
   // A shuffle names every lane of its subgroup: one missing from a block
   // that ends mid-subgroup leaves the others waiting on it (a hang).

@@ -148,8 +148,10 @@ nlohmann::json mlir::kgen::scheduleJsonSchema() {
                     {"minimum", 1},
                     {"maximum", kMaxReductionLanes}},
                    "Threads cooperating on each output of the root's single "
-                   "reduction loop (the innermost), a power of two (1 = one "
-                   "thread per output). Lane l reduces the vectors of "
+                   "reduction loop (the innermost), a power of two or a "
+                   "multiple of 32 (1 = one thread per output); more lanes "
+                   "than a subgroup (32 on NVIDIA, 64 on AMD) must be whole "
+                   "subgroups. Lane l reduces the vectors of "
                    "vector_width elements at offsets (k * lanes + l) * "
                    "vector_width, then the lanes combine their partials "
                    "with warp shuffles and, past a warp, shared memory. "
@@ -330,11 +332,11 @@ bool checkLaneRanges(const Schedule &s, const KernelInfo &kernel,
     verdict = Verdict::reject(Reason::ReductionLanes, message.str());
     return false;
   };
-  if (s.reductionLanes < 1 || s.reductionLanes > kMaxReductionLanes ||
-      !llvm::isPowerOf2_64(s.reductionLanes))
-    return reject(llvm::formatv("reduction_lanes {0} is not a power of two "
-                                "in [1, {1}]",
-                                s.reductionLanes, kMaxReductionLanes));
+  if (!isValidLaneCount(s.reductionLanes))
+    return reject(llvm::formatv("reduction_lanes {0} is neither a power of "
+                                "two nor a multiple of {1} in [1, {2}]",
+                                s.reductionLanes, kLaneGroup,
+                                kMaxReductionLanes));
   if (s.reductionLanes == 1)
     return true;
   if (reductions.size() != 1)

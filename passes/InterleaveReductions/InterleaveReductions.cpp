@@ -89,9 +89,12 @@ int64_t partialsFor(linalg::LinalgOp op, unsigned loop) {
 }
 
 /// Folds `partials` pairwise with `combiner` (a body of one op folding its
-/// two arguments, and a yield), halving them along `dim` until one is left.
-/// A sequential fold of T partials would add T roundings of the growing
-/// total to each output; the tree adds log2(T).
+/// two arguments, and a yield), halving them along `dim` while their count
+/// is even: down to one for a power of two, else to the odd factor (25 of
+/// 800 lanes' partials), which the caller's op folds in sequence, as the
+/// GPU folds the subgroups' results. A sequential fold of T partials would
+/// add T roundings of the growing total to each output; the tree adds
+/// log2(T).
 Value foldPairwise(RewriterBase &rewriter, Location loc, Value partials,
                    int64_t dim, Block &combiner) {
   auto type = cast<RankedTensorType>(partials.getType());
@@ -99,7 +102,8 @@ Value foldPairwise(RewriterBase &rewriter, Location loc, Value partials,
       tensor::getMixedSizes(rewriter, loc, partials);
   SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
   SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
-  for (int64_t count = type.getDimSize(dim); count > 1; count /= 2) {
+  for (int64_t count = type.getDimSize(dim); count > 1 && count % 2 == 0;
+       count /= 2) {
     sizes[dim] = rewriter.getIndexAttr(count / 2);
     auto half = [&](int64_t offset) {
       offsets[dim] = rewriter.getIndexAttr(offset);
@@ -140,7 +144,7 @@ void foldMergePairwise(RewriterBase &rewriter, linalg::ReduceOp merge) {
 /// kgen-lower-lane-combines, which makes it a shuffle tree on a GPU): on
 /// the CPU a pairwise fold too, not a sequential one, so the CPU runs the
 /// kernel in a tree order as the GPU does. It reduces its innermost loop,
-/// a power of two of partials, with a body of one combining op; any other
+/// an even number of partials, with a body of one combining op; any other
 /// op keeps its loops (the CPU folds its partials in sequence).
 void foldLaneCombinePairwise(RewriterBase &rewriter, linalg::GenericOp op) {
   SmallVector<Operation *> combiners;
@@ -155,7 +159,7 @@ void foldLaneCombinePairwise(RewriterBase &rewriter, linalg::GenericOp op) {
       !linalg::isReductionIterator(iterators.back()) ||
       !op.getMatchingIndexingMap(op.getDpsInputOperand(0)).isIdentity() ||
       ShapedType::isDynamic(type.getShape().back()) ||
-      !llvm::isPowerOf2_64(type.getShape().back()))
+      type.getShape().back() % 2 != 0)
     return;
   rewriter.setInsertionPoint(op);
   Value folded = foldPairwise(rewriter, op.getLoc(), op.getDpsInputs()[0],

@@ -117,3 +117,25 @@ func.func @rms(%x: tensor<16x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<16x409
   %r = kgen.rms_norm %x weight %w normalized_shape [4096] eps 1.0e-06 : (tensor<16x4096xbf16>, tensor<4096xbf16>) -> tensor<16x4096xbf16>
   return %r : tensor<16x4096xbf16>
 }
+
+// -----
+
+// A vocabulary of 32000: 8000 vectors of 4 floats per row, which 800 lanes
+// (25 warps, not a power of two) split evenly, where the largest power of
+// two dividing them is 64. Each lane loads 10 vectors per pass, 800 x 16
+// bytes apart; the row max and the sum of exponentials each take a warp
+// butterfly and then the 25 warps' results through shared memory.
+// CHECK: gpu.binary @vocab_kernel_0_kernel
+// CHECK-SAME: .maxntid 800, 1, 1
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}+12800];
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: bar.sync
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: st.global.v4.b32
+// CHECK-NOT: ld.local
+// CHECK-NOT: gpu.binary @vocab_kernel_1
+func.func @vocab(%x: tensor<256x32000xf32>) -> tensor<256x32000xf32> {
+  %r = kgen.log_softmax %x dim 1 : tensor<256x32000xf32>
+  return %r : tensor<256x32000xf32>
+}

@@ -379,6 +379,9 @@ reduce_case("min", S(7, 13), [0], True, nan=0.05, tag="_nan_propagation")
 for _n in (1, 7, 256, 1000, 4097, 8192):
     reduce_case("sum", S(3, _n), [1], False)
 reduce_case("sum", S(16, 1000), [1], False)
+# 12000 elements: no multiple of a warp divides its 3000 vectors of 4, so
+# single elements, in 800 lanes (a multiple of 32, not a power of two).
+reduce_case("sum", S(3, 12000), [1], False)
 reduce_case("sum", S(1, 8192), [1], True)
 reduce_case("sum", S(8192, 1), [1], False)
 reduce_case("mean", S(2, 4, 1000), [2], False)
@@ -421,6 +424,9 @@ for _op in ("softmax", "log_softmax"):
     softmax_case(_op, S(1, 33), 1, low=-5.0, high=5.0)
     # Lanes: a block per 8192-long row, a warp per 256-long one.
     softmax_case(_op, S(2, 8192), 1, low=-5.0, high=5.0)
+    # A vocabulary of 32000: 800 lanes (8000 vectors of 4 floats, 4000 of 8
+    # halves), where the largest power of two dividing it is 64.
+    softmax_case(_op, S(2, 32000), 1, low=-5.0, high=5.0)
     softmax_case(_op, S(6, 256), 1, low=-60.0, high=60.0, tag="_large")
 
 

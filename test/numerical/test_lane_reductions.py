@@ -19,7 +19,8 @@ from kgen_testing import DTYPES, SEEDS, run_kgen, schedule
 from op_cases import CASES
 from test_ops import check_outputs, make_inputs
 
-# Case name -> whether the heuristic gives its reduction kernels lanes.
+# Case name -> whether the heuristic gives its reduction kernels lanes, or
+# how many.
 LANE_CASES = {
     "sum_3x1_dims1": False,
     "sum_3x7_dims1": False,
@@ -31,6 +32,7 @@ LANE_CASES = {
     "sum_16x1000_dims1": True,
     "sum_3x4097_dims1": False,
     "sum_3x8192_dims1": True,
+    "sum_3x12000_dims1": 800,
     "sum_1x8192_dims1_keepdim": True,
     "sum_8192x1_dims1": False,
     "mean_2x4x1000_dims2": True,
@@ -46,6 +48,8 @@ LANE_CASES = {
     "max_256x1024_dims01_nan_propagation": True,
     "softmax_2x8192_dim1": True,
     "log_softmax_2x8192_dim1": True,
+    "softmax_2x32000_dim1": 800,
+    "log_softmax_2x32000_dim1": 800,
     "softmax_6x256_dim1_large": True,
     "log_softmax_6x256_dim1_large": True,
     "layer_norm_3x8192_lanes": True,
@@ -68,8 +72,11 @@ def test_lane_schedule(case, dtype, tmp_path, kgen_run):
     text, per_copy = case.build(dtype, copies=len(SEEDS))
     scheduled, schedules = schedule(text, tmp_path)
     lanes = [s.get("reduction_lanes", 1) for s in schedules]
-    if LANE_CASES[case.name]:
+    expected = LANE_CASES[case.name]
+    if expected is True:
         assert any(n > 1 for n in lanes), schedules
+    elif expected:
+        assert lanes == [expected] * len(lanes), schedules
     else:
         assert all(n == 1 for n in lanes), schedules
     all_inputs = [make_inputs(case, dtype, s) for s in SEEDS]

@@ -141,8 +141,11 @@ def InterleaveReductionsPass
       (T/2 `linalg.map`s of halves, log2(T) of them) and the last one into
       the original output by `linalg.reduce`.
     - A scheduled kernel's combination of its lanes' partials (the generic
-      marked `kgen.lane_combine`, a power of two of partials folded by one
-      combining op) folds them pairwise too, as the GPU's shuffles do.
+      marked `kgen.lane_combine`, an even number of partials folded by one
+      combining op) folds them pairwise too, as the GPU's shuffles do,
+      halving them while their count is even; an odd rest (25 of 800
+      lanes' partials) is folded in sequence, as the GPU folds its
+      subgroups' results.
 
     The error then grows with K / T + log2(T) instead of K.
   }];

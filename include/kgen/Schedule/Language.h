@@ -57,9 +57,18 @@ constexpr int64_t kMaxMappedLoops = 3;
 /// The values vector_width may take.
 inline constexpr int64_t kVectorWidths[] = {1, 2, 4, 8};
 
-/// reduction_lanes is a power of two in [1, kMaxReductionLanes]: a whole
-/// block at most.
+/// reduction_lanes lies in [1, kMaxReductionLanes] (a whole block at
+/// most) and is a power of two or a multiple of kLaneGroup, the smallest
+/// subgroup of any target: rows whose vectors no large power of two
+/// divides (32000 floats: 8000 vectors) still get a block of lanes (800).
 constexpr int64_t kMaxReductionLanes = 1024;
+constexpr int64_t kLaneGroup = 32;
+
+/// Whether `lanes` is a value reduction_lanes may take.
+inline bool isValidLaneCount(int64_t lanes) {
+  return lanes >= 1 && lanes <= kMaxReductionLanes &&
+         ((lanes & (lanes - 1)) == 0 || lanes % kLaneGroup == 0);
+}
 
 /// pipeline_depth lies in [1, kMaxPipelineDepth].
 constexpr int64_t kMaxPipelineDepth = 4;
