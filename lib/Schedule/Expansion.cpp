@@ -514,13 +514,10 @@ void ScheduleExpander::laneLevel() {
 /// the kernel arguments, the lanes' layout and the block's threads per row
 /// dimension (0 where the lanes' loops have none).
 void ScheduleExpander::markStagedRows() {
-  std::vector<int64_t> wg, th;
-  effectiveTiles(s, k, wg, th);
-  SmallVector<int64_t> args, rowThreads;
+  SmallVector<int64_t> args;
   for (int64_t operand : s.promoteOperands)
     args.push_back(k.rootInputArgs[operand]);
-  for (size_t i = 0; i < rootParallelCount(k); ++i)
-    rowThreads.push_back(s.threadTile[i] ? ceilDiv(wg[i], th[i]) : 0);
+  std::vector<int64_t> rowThreads = rowThreadCounts(s, k);
   DictionaryAttr marking = b.getDictionaryAttr(
       {b.getNamedAttr("args", b.getDenseI64ArrayAttr(args)),
        b.getNamedAttr("lanes", b.getI64IntegerAttr(s.reductionLanes)),

@@ -152,10 +152,19 @@ std::vector<int64_t> laneBlockDims(const Schedule &s, const KernelInfo &k) {
     return {s.threadTile[inner] ? ceilDiv(wg[inner], th[inner]) : 1,
             s.reductionLanes};
   }
-  for (size_t i = rootParallelCount(k); i-- > 0;)
-    if (s.threadTile[i])
-      dims.push_back(ceilDiv(wg[i], th[i]));
+  std::vector<int64_t> rows = rowThreadCounts(s, k);
+  for (int64_t threads : llvm::reverse(rows))
+    if (threads)
+      dims.push_back(threads);
   return dims;
+}
+
+std::vector<int64_t> rowThreadCounts(const Schedule &s, const KernelInfo &k) {
+  std::vector<int64_t> wg, th, counts;
+  effectiveTiles(s, k, wg, th);
+  for (size_t i = 0; i < rootParallelCount(k); ++i)
+    counts.push_back(s.threadTile[i] ? ceilDiv(wg[i], th[i]) : 0);
+  return counts;
 }
 
 } // namespace mlir::kgen::detail

@@ -75,6 +75,10 @@ size_t rootParallelCount(const KernelInfo &k);
 /// consecutive along x, and the root's thread-tiled parallel loops
 /// (innermost first) take y and z.
 std::vector<int64_t> laneBlockDims(const Schedule &s, const KernelInfo &k);
+/// With row lanes: the block's threads along each of the root's parallel
+/// loops, in loop order, 0 where the loop is not thread-tiled (the rows of
+/// laneBlockDims, and of the staged rows' marking).
+std::vector<int64_t> rowThreadCounts(const Schedule &s, const KernelInfo &k);
 
 /// With reduction_lanes, whether vector_width applies to the lanes' reads
 /// only: the sink has no loop past the root's outputs (it is the root, or
