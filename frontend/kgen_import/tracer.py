@@ -125,16 +125,17 @@ def _fake_mode_of(inputs: Sequence[Any]) -> FakeTensorMode:
 
 
 def _to_fake(mode: FakeTensorMode, x):
-    """A fake tensor like `x` (real, fake or meta): shape, dtype, strides
-    kept, data neither read nor copied; on the CPU, where the parameters
-    are."""
+    """A fake tensor like `x` (real, fake or meta): shape, dtype, strides and
+    device kept (a meta tensor's becomes the CPU, where parameters usually
+    are), data neither read nor copied."""
     if not isinstance(x, torch.Tensor):
         return x
-    if isinstance(x, FakeTensor) and x.fake_mode is mode and x.device.type == "cpu":
+    if isinstance(x, FakeTensor) and x.fake_mode is mode:
         return x
+    device = "cpu" if x.is_meta else x.device
     with mode:
         return torch.empty_strided(tuple(x.shape), tuple(x.stride()), dtype=x.dtype,
-                                   device="cpu")
+                                   device=device)
 
 
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
