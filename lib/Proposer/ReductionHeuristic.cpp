@@ -43,7 +43,9 @@ constexpr int64_t kWholeShareVectors = 16;
 /// per block (the rest for the lanes' partials): with the partials, three
 /// such blocks still fit the 228 KB of an H100/H200 SM (a block per row
 /// runs 512 or more threads, so occupancy stays full); gfx942's 64 KB per
-/// block takes rows of up to 32 KB.
+/// block takes rows of up to 32 KB. A block of one longer row stages it
+/// if the target's block holds it: one such block per SM reads each
+/// element once, where the unstaged block's later passes go to L2.
 constexpr int64_t kStagedRowBytes = 64 * 1024;
 
 int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
@@ -105,8 +107,10 @@ bool spreadSinkOverLanes(const KernelInfo &k, size_t rows, int64_t lanes,
 /// statistic reads them too, or a sink along the row, as a
 /// normalization's does), staged in workgroup memory so that each element
 /// is read from global memory once: kernel arguments read row by row. All
-/// of them if their rows fit kStagedRowBytes, else none (the later reads
-/// go through the L2 cache).
+/// of them if their rows fit kStagedRowBytes, or, in a block of one row,
+/// the target's shared memory per block (rung 2 counts the partials too;
+/// the caller falls back to unstaged rows if they do not fit). Else none:
+/// the later reads go through the L2 cache.
 void stageRereadRows(const KernelInfo &k, const TargetDescription &target,
                      size_t rows, Schedule &s) {
   bool reread = !k.statistics.empty() || k.sinkParallelSizes().size() > rows;
@@ -122,8 +126,11 @@ void stageRereadRows(const KernelInfo &k, const TargetDescription &target,
     bytes += rowBytes * s.workgroupTile[rows - 1];
     staged.push_back(static_cast<int64_t>(i));
   }
-  if (!staged.empty() &&
-      bytes <= std::min(kStagedRowBytes, target.sharedMemoryPerBlock / 2))
+  bool oneRow = s.workgroupTile[rows - 1] == 1;
+  int64_t limit =
+      oneRow ? target.sharedMemoryPerBlock
+             : std::min(kStagedRowBytes, target.sharedMemoryPerBlock / 2);
+  if (!staged.empty() && bytes <= limit)
     s.promoteOperands = staged;
 }
 

@@ -2,11 +2,10 @@
 //
 // Figures are vendor datasheet values (H100 SXM, A100 SXM 80GB, MI300X,
 // MI250X); bandwidth and peak rates only steer the heuristic and the
-// roofline, limits are hard constraints. Shared memory per block is what
-// kgen's buffers can use: they are static `.shared` arrays, which NVIDIA
-// caps at 48 KB per block (the larger opt-in sizes, 227 KB on the H100 and
-// 163 KB on the A100, need dynamic shared memory, which kgen does not
-// allocate).
+// roofline, limits are hard constraints. Shared memory per block is the
+// opt-in size (227 KB on the H100, 163 KB on the A100): past the 48 KB of
+// static `.shared` arrays, kgen-use-dynamic-shared-memory moves a launch's
+// buffers into dynamic shared memory.
 //
 //===----------------------------------------------------------------------===//
 

@@ -122,16 +122,21 @@ func.func @rms(%x: tensor<16x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<16x409
 
 // A vocabulary of 32000: 8000 vectors of 4 floats per row, which 800 lanes
 // (25 warps, not a power of two) split evenly, where the largest power of
-// two dividing them is 64. Each lane loads 10 vectors per pass, 800 x 16
-// bytes apart; the row max and the sum of exponentials each take a warp
-// butterfly and then the 25 warps' results through shared memory.
+// two dividing them is 64. The block holds one row, so it stages the row
+// (128 KB, dynamic shared memory) though it passes the 64 KB of a block of
+// several rows: each lane copies 10 vectors, 800 x 16 bytes apart, the
+// kernel's only global loads. The row max and the sum of exponentials each
+// take a warp butterfly and then the 25 warps' results.
 // CHECK: gpu.binary @vocab_kernel_0_kernel
 // CHECK-SAME: .maxntid 800, 1, 1
-// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}];
-// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}+12800];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+12800];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+115200];
+// CHECK-NOT: ld.global
 // CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
-// CHECK-SAME: bar.sync
+// CHECK-NOT: ld.global
 // CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-NOT: ld.global
 // CHECK-SAME: st.global.v4.b32
 // CHECK-NOT: ld.local
 // CHECK-NOT: gpu.binary @vocab_kernel_1
