@@ -2,7 +2,8 @@
 
 The library compiles a kgen program for a GPU chip and launches it on
 PyTorch's device pointers and current stream, so kgen, eager and
-torch.compile are timed by the same events on the same stream.
+torch.compile are timed by the same events on the same stream. It also
+compiles a program with the CPU pipeline and runs it on host tensors.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ def load_library() -> ctypes.CDLL:
                                ctypes.c_size_t, ctypes.c_void_p,
                                ctypes.POINTER(ctypes.c_void_p)]
     lib.kgenDestroyGpuFunction.argtypes = [ctypes.c_void_p]
+    lib.kgenCompileCpuFunction.restype = ctypes.c_void_p
+    lib.kgenCompileCpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
+                                           ctypes.POINTER(ctypes.c_void_p)]
+    for name in ("kgenCpuNumInputs", "kgenCpuNumOutputs"):
+        getattr(lib, name).restype = ctypes.c_size_t
+        getattr(lib, name).argtypes = [ctypes.c_void_p]
+    lib.kgenRunCpuFunction.restype = ctypes.c_int
+    lib.kgenRunCpuFunction.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
+                                       ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+    lib.kgenDestroyCpuFunction.argtypes = [ctypes.c_void_p]
     lib.kgenFreeString.argtypes = [ctypes.c_void_p]
     lib.kgenReleaseCachedMemory.argtypes = []
     _LIB = lib
@@ -88,13 +99,7 @@ class KgenFunction:
     def launch(self, buffers: Sequence[torch.Tensor], stream: int) -> None:
         """Runs on `buffers` (inputs then outputs) with all work on `stream`
         (a CUstream handle; 0 is the legacy default stream)."""
-        if len(buffers) != self.num_inputs + self.num_outputs:
-            raise KgenError(f"expected {self.num_inputs + self.num_outputs} buffers, "
-                            f"got {len(buffers)}")
-        for i, b in enumerate(buffers):
-            if not b.is_contiguous():
-                raise KgenError(f"buffer {i} is not contiguous")
-        pointers = (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
+        pointers = _pointers(buffers, self.num_inputs + self.num_outputs)
         error = ctypes.c_void_p()
         if self.lib.kgenLaunch(self.handle, pointers, len(buffers),
                                ctypes.c_void_p(stream), ctypes.byref(error)):
@@ -104,6 +109,49 @@ class KgenFunction:
         handle = getattr(self, "handle", None)
         if handle is not None and handle.value:
             self.lib.kgenDestroyGpuFunction(handle)
+            self.handle = None
+
+
+def _pointers(buffers: Sequence[torch.Tensor], expected: int):
+    """The buffers' data pointers, once their number and layout are right."""
+    if len(buffers) != expected:
+        raise KgenError(f"expected {expected} buffers, got {len(buffers)}")
+    for i, b in enumerate(buffers):
+        if not b.is_contiguous():
+            raise KgenError(f"buffer {i} is not contiguous")
+    return (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
+
+
+class KgenCpuFunction:
+    """One function of a kgen program, compiled with the CPU pipeline."""
+
+    def __init__(self, mlir: str, function_name: str = "main"):
+        self.lib = load_library()
+        error = ctypes.c_void_p()
+        handle = self.lib.kgenCompileCpuFunction(mlir.encode(), function_name.encode(),
+                                                 ctypes.byref(error))
+        if not handle:
+            raise KgenError(_take_error(self.lib, error))
+        self.handle = ctypes.c_void_p(handle)
+        self.num_inputs = self.lib.kgenCpuNumInputs(self.handle)
+        self.num_outputs = self.lib.kgenCpuNumOutputs(self.handle)
+
+    def run(self, buffers: Sequence[torch.Tensor]) -> None:
+        """Runs on host tensors `buffers` (inputs then outputs), each shaped
+        and typed as the function's arguments and results."""
+        for i, b in enumerate(buffers):
+            if b.device.type != "cpu":
+                raise KgenError(f"buffer {i} is on {b.device}, not the CPU")
+        pointers = _pointers(buffers, self.num_inputs + self.num_outputs)
+        error = ctypes.c_void_p()
+        if self.lib.kgenRunCpuFunction(self.handle, pointers, len(buffers),
+                                       ctypes.byref(error)):
+            raise KgenError(_take_error(self.lib, error))
+
+    def __del__(self):
+        handle = getattr(self, "handle", None)
+        if handle is not None and handle.value:
+            self.lib.kgenDestroyCpuFunction(handle)
             self.handle = None
 
 

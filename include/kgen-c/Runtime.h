@@ -1,8 +1,9 @@
 /*===- kgen-c/Runtime.h - compile and launch kgen functions from C ---------===*\
 |*                                                                            *|
-|* A C interface for embedders that hold their own GPU tensors (PyTorch       *|
-|* through ctypes, for one): compile a function of a kgen program for a GPU   *|
-|* chip, then launch it on device pointers and a stream the caller owns.      *|
+|* A C interface for embedders that hold their own tensors (PyTorch through   *|
+|* ctypes, for one): compile a function of a kgen program for a GPU chip,     *|
+|* then launch it on device pointers and a stream the caller owns; or compile *|
+|* it with the CPU pipeline and run it on host memory the caller owns.        *|
 |* Errors come back as strings the caller frees; nothing is printed.          *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
@@ -49,6 +50,27 @@ int kgenLaunch(const KgenGpuFunction *function, void *const *buffers,
 void kgenReleaseCachedMemory(void);
 
 void kgenDestroyGpuFunction(KgenGpuFunction *function);
+
+typedef struct KgenCpuFunction KgenCpuFunction;
+
+/* Compiles function `function_name` of the kgen program `source` (MLIR
+ * text) with the CPU pipeline (kgen-run's, JIT-compiled for this machine).
+ * Returns NULL and sets *error on failure. */
+KgenCpuFunction *kgenCompileCpuFunction(const char *source,
+                                        const char *function_name,
+                                        char **error);
+
+size_t kgenCpuNumInputs(const KgenCpuFunction *function);
+size_t kgenCpuNumOutputs(const KgenCpuFunction *function);
+
+/* Runs the function once on `buffers`: dense row-major host memory, inputs
+ * then outputs, shaped and typed (f32, f16, bf16) as the function's
+ * arguments and results. Returns 0, or non-zero with *error set. */
+int kgenRunCpuFunction(const KgenCpuFunction *function, void *const *buffers,
+                       size_t num_buffers, char **error);
+
+void kgenDestroyCpuFunction(KgenCpuFunction *function);
+
 void kgenFreeString(char *string);
 
 #ifdef __cplusplus

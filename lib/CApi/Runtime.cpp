@@ -1,7 +1,8 @@
-//===- Runtime.cpp - the C interface to kgen's GPU runner -----------------===//
+//===- Runtime.cpp - the C interface to kgen's GPU and CPU runners --------===//
 
 #include "kgen-c/Runtime.h"
 
+#include "kgen/Execution/CpuRunner.h"
 #include "kgen/Execution/GpuRunner.h"
 #include "kgen/Registration/Registration.h"
 
@@ -24,12 +25,66 @@ struct KgenGpuFunction {
   std::unique_ptr<GpuFunction> function;
 };
 
+struct KgenCpuFunction {
+  std::unique_ptr<MLIRContext> context;
+  std::unique_ptr<CpuFunction> function;
+};
+
 static void setError(char **error, const std::string &message) {
   if (!error)
     return;
   *error = static_cast<char *>(std::malloc(message.size() + 1));
   if (*error)
     std::memcpy(*error, message.c_str(), message.size() + 1);
+}
+
+namespace {
+/// A kgen program parsed in a context of its own, with the first error
+/// diagnostic (and its location) kept for the caller's error string.
+struct ParsedProgram {
+  std::unique_ptr<MLIRContext> context;
+  std::string diagnostics;
+  std::unique_ptr<ScopedDiagnosticHandler> collect;
+  OwningOpRef<ModuleOp> module;
+
+  /// `message`, with the first diagnostic if there was one.
+  std::string withDiagnostics(std::string message) const {
+    if (!diagnostics.empty())
+      message += " (" + diagnostics + ")";
+    return message;
+  }
+};
+} // namespace
+
+static std::unique_ptr<ParsedProgram> parseProgram(const char *source,
+                                                   char **error) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllKgen(registry);
+  auto program = std::make_unique<ParsedProgram>();
+  program->context = std::make_unique<MLIRContext>(registry);
+  std::string &diagnostics = program->diagnostics;
+  program->collect = std::make_unique<ScopedDiagnosticHandler>(
+      program->context.get(), [&diagnostics](Diagnostic &diag) {
+        if (diag.getSeverity() == DiagnosticSeverity::Error &&
+            diagnostics.empty()) {
+          llvm::raw_string_ostream os(diagnostics);
+          os << diag.getLocation() << ": " << diag;
+        }
+        return success();
+      });
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source, "<kgen program>"),
+      llvm::SMLoc());
+  program->module =
+      parseSourceFile<ModuleOp>(sourceMgr, program->context.get());
+  if (!program->module) {
+    setError(error, "cannot parse the program: " + diagnostics);
+    return nullptr;
+  }
+  return program;
 }
 
 extern "C" {
@@ -44,46 +99,23 @@ KgenGpuFunction *kgenCompileGpuFunction(const char *source,
                     "are required");
     return nullptr;
   }
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllKgen(registry);
-  auto result = std::make_unique<KgenGpuFunction>();
-  result->context = std::make_unique<MLIRContext>(registry);
-  MLIRContext *context = result->context.get();
-
-  // Diagnostics become the error string: the first one, with its location.
-  std::string diagnostics;
-  ScopedDiagnosticHandler collect(context, [&](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Error &&
-        diagnostics.empty()) {
-      llvm::raw_string_ostream os(diagnostics);
-      os << diag.getLocation() << ": " << diag;
-    }
-    return success();
-  });
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(source, "<kgen program>"),
-      llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, context);
-  if (!module) {
-    setError(error, "cannot parse the program: " + diagnostics);
+  std::unique_ptr<ParsedProgram> program = parseProgram(source, error);
+  if (!program)
     return nullptr;
-  }
   GpuCodegenOptions options;
   options.chip = chip;
   options.scheduleCheckSeeds = checkSeeds;
   options.scheduleOptions = scheduleOptions ? scheduleOptions : "";
-  auto compiled = GpuFunction::compile(*module, functionName, options);
+  auto compiled = GpuFunction::compile(*program->module, functionName, options);
   if (!compiled) {
-    std::string message = llvm::toString(compiled.takeError());
-    if (!diagnostics.empty())
-      message += " (" + diagnostics + ")";
-    setError(error, message);
+    setError(error, program->withDiagnostics(
+                        llvm::toString(compiled.takeError())));
     return nullptr;
   }
+  auto result = std::make_unique<KgenGpuFunction>();
   result->function = std::move(*compiled);
+  program->collect.reset();
+  result->context = std::move(program->context);
   return result.release();
 }
 
@@ -120,6 +152,54 @@ int kgenLaunch(const KgenGpuFunction *function, void *const *buffers,
 void kgenReleaseCachedMemory(void) { runtime::releaseCachedMemory(); }
 
 void kgenDestroyGpuFunction(KgenGpuFunction *function) { delete function; }
+
+KgenCpuFunction *kgenCompileCpuFunction(const char *source,
+                                        const char *functionName,
+                                        char **error) {
+  if (!source || !functionName) {
+    setError(error, "kgenCompileCpuFunction: source and function name are "
+                    "required");
+    return nullptr;
+  }
+  std::unique_ptr<ParsedProgram> program = parseProgram(source, error);
+  if (!program)
+    return nullptr;
+  auto compiled = CpuFunction::compile(*program->module, functionName);
+  if (!compiled) {
+    setError(error, program->withDiagnostics(
+                        llvm::toString(compiled.takeError())));
+    return nullptr;
+  }
+  auto result = std::make_unique<KgenCpuFunction>();
+  result->function = std::move(*compiled);
+  program->collect.reset();
+  result->context = std::move(program->context);
+  return result.release();
+}
+
+size_t kgenCpuNumInputs(const KgenCpuFunction *function) {
+  return function->function->inputs().size();
+}
+
+size_t kgenCpuNumOutputs(const KgenCpuFunction *function) {
+  return function->function->outputs().size();
+}
+
+int kgenRunCpuFunction(const KgenCpuFunction *function, void *const *buffers,
+                       size_t numBuffers, char **error) {
+  if (!function) {
+    setError(error, "kgenRunCpuFunction: no function");
+    return 1;
+  }
+  if (llvm::Error err = function->function->runOnBuffers(
+          llvm::ArrayRef<void *>(buffers, numBuffers))) {
+    setError(error, llvm::toString(std::move(err)));
+    return 1;
+  }
+  return 0;
+}
+
+void kgenDestroyCpuFunction(KgenCpuFunction *function) { delete function; }
 
 void kgenFreeString(char *string) { std::free(string); }
 }

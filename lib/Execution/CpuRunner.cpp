@@ -315,12 +315,26 @@ CpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
     outputs.back().poison();
   }
 
-  std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> buffers;
+  std::vector<void *> buffers;
   for (const HostTensor &t : inputs)
-    buffers.push_back({const_cast<uint8_t *>(t.bytes.data()), t.shape});
+    buffers.push_back(const_cast<uint8_t *>(t.bytes.data()));
   for (HostTensor &t : outputs)
-    buffers.push_back({t.bytes.data(), t.shape});
-  if (llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, buffers))
+    buffers.push_back(t.bytes.data());
+  if (llvm::Error err = runOnBuffers(buffers))
     return std::move(err);
   return outputs;
+}
+
+llvm::Error CpuFunction::runOnBuffers(llvm::ArrayRef<void *> buffers) const {
+  size_t expected = inputSigs.size() + outputSigs.size();
+  if (buffers.size() != expected)
+    return makeError("expected " + llvm::Twine(expected) +
+                     " buffers (inputs then outputs), got " +
+                     llvm::Twine(buffers.size()));
+  std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> shaped;
+  for (auto [buffer, sig] :
+       llvm::zip(buffers, llvm::concat<const TensorSignature>(inputSigs,
+                                                              outputSigs)))
+    shaped.push_back({buffer, sig.shape});
+  return detail::invokeWithBuffers(*engine, entryPoint, shaped);
 }

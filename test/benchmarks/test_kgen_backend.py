@@ -12,7 +12,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from kgen_bench import kgen_backend  # noqa: E402
-from kgen_bench.kgen_backend import KgenError, KgenFunction  # noqa: E402
+from kgen_bench.kgen_backend import KgenCpuFunction, KgenError, KgenFunction  # noqa: E402
 
 if os.environ.get("KGEN_BUILD") and not os.environ.get("KGEN_C_LIBRARY"):
     os.environ["KGEN_C_LIBRARY"] = str(Path(os.environ["KGEN_BUILD"]) / "lib" / "libkgen_c.so")
@@ -97,3 +97,44 @@ def test_runs_on_pytorch_tensors_in_stream_order(lib, stream_kind):
             out.fill_(float("nan"))
             f.launch([x, w, out], stream.cuda_stream)
             torch.testing.assert_close(out, torch.relu(x @ w), rtol=1e-4, atol=1e-4)
+
+
+# The CPU pipeline through the same library: what an embedder without a
+# GPU (torch.compile on CPU tensors) runs.
+
+def test_cpu_function_runs_on_host_tensors(lib):
+    f = KgenCpuFunction(PROGRAM)
+    assert (f.num_inputs, f.num_outputs) == (2, 1)
+    for seed in range(3):
+        g = torch.Generator().manual_seed(seed)
+        x, w = torch.randn(8, 32, generator=g), torch.randn(32, 16, generator=g)
+        out = torch.full((8, 16), float("nan"))
+        f.run([x, w, out])
+        torch.testing.assert_close(out, torch.relu(x @ w), rtol=1e-5, atol=1e-5)
+
+
+def test_cpu_function_takes_half_precision_and_unaligned_views(lib):
+    program = """
+func.func @main(%x: tensor<4x33xbf16>) -> tensor<4x33xbf16> {
+  %y = kgen.softmax %x dim 1 : tensor<4x33xbf16>
+  return %y : tensor<4x33xbf16>
+}
+"""
+    f = KgenCpuFunction(program)
+    x = torch.randn(4 * 33 + 1, dtype=torch.bfloat16)[1:].view(4, 33)
+    assert x.is_contiguous() and x.data_ptr() % 16 != 0
+    out = torch.full((4, 33), float("nan"), dtype=torch.bfloat16)
+    f.run([x, out])
+    torch.testing.assert_close(out.float(), torch.softmax(x.float(), 1), rtol=2e-2, atol=2e-2)
+
+
+def test_cpu_function_errors_are_one_line(lib):
+    with pytest.raises(KgenError, match=r"cannot parse the program: .*custom op 'kgen.nosuchop' is unknown"):
+        KgenCpuFunction(PROGRAM.replace("kgen.relu", "kgen.nosuchop"))
+    with pytest.raises(KgenError, match="'other'"):
+        KgenCpuFunction(PROGRAM, function_name="other")
+    f = KgenCpuFunction(PROGRAM)
+    with pytest.raises(KgenError, match="expected 3 buffers, got 1"):
+        f.run([torch.zeros(1)])
+    with pytest.raises(KgenError, match="buffer 1 is not contiguous"):
+        f.run([torch.zeros(8, 32), torch.zeros(16, 32).t(), torch.zeros(8, 16)])

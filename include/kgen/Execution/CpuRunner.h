@@ -48,6 +48,11 @@ public:
   llvm::Expected<std::vector<HostTensor>>
   run(llvm::ArrayRef<HostTensor> inputs) const;
 
+  /// Runs the function on caller-owned buffers: dense row-major host
+  /// memory shaped as `inputs()` then `outputs()`, nothing copied or
+  /// checked but their number (an embedder's tensors, through the C API).
+  llvm::Error runOnBuffers(llvm::ArrayRef<void *> buffers) const;
+
 private:
   CpuFunction() = default;
   std::unique_ptr<ExecutionEngine> engine;
