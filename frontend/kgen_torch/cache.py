@@ -1,0 +1,92 @@
+"""The on-disk cache of the kgen backend (docs/torch-compile.md, "The cache").
+
+Entries are JSON files named by the SHA-256 of their key material, under
+`$KGEN_CACHE_DIR`, else `~/.cache/kgen`, in `torch-compile/<kind>/`. Each
+file holds its own key, so that a file that does not parse, lacks a field or
+belongs to another key is reported (one line) and recomputed, never trusted.
+Files are written atomically (kgen_import.files.write_output: a temporary
+file in the same directory, then a rename), so a reader never sees half a
+file and concurrent writers of one key leave one complete file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+from kgen_import.files import write_output
+
+FORMAT = 1
+log = logging.getLogger("kgen_torch")
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("KGEN_CACHE_DIR")
+    base = Path(env) if env else Path.home() / ".cache" / "kgen"
+    return base / "torch-compile"
+
+
+def digest(material: Any) -> str:
+    """SHA-256 of a JSON-serializable key (sorted keys: stable)."""
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class DiskCache:
+    def __init__(self, stats: Dict[str, int], enabled: bool = True):
+        self.stats = stats
+        self.enabled = enabled
+
+    def path(self, kind: str, key: str) -> Path:
+        return cache_dir() / kind / f"{key}.json"
+
+    def load(self, kind: str, key: str, validate: Callable[[Dict[str, Any]], None]) -> Optional[Dict[str, Any]]:
+        """The entry's payload, or None if absent or corrupt (reported)."""
+        if not self.enabled:
+            return None
+        p = self.path(kind, key)
+        try:
+            raw = p.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            self._corrupt(p, f"unreadable: {e.strerror or e}")
+            return None
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+            if not isinstance(entry, dict):
+                raise ValueError("not a JSON object")
+            if entry.get("format") != FORMAT:
+                raise ValueError(f"format {entry.get('format')!r}, expected {FORMAT}")
+            if entry.get("key") != key:
+                raise ValueError("its key does not match its name")
+            payload = entry.get("payload")
+            if not isinstance(payload, dict):
+                raise ValueError("no payload")
+            validate(payload)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+            self._corrupt(p, str(e).splitlines()[0] if str(e) else type(e).__name__)
+            return None
+        return payload
+
+    def store(self, kind: str, key: str, payload: Dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        p = self.path(kind, key)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            write_output(p, json.dumps({"format": FORMAT, "key": key, "payload": payload},
+                                       sort_keys=True))
+            self.stats["cache_writes"] += 1
+        except OSError as e:
+            self.stats["cache_errors"] += 1
+            log.warning("kgen: cannot write cache file %s (%s); continuing without it", p,
+                        str(e).splitlines()[0] if str(e) else type(e).__name__)
+
+    def _corrupt(self, p: Path, why: str) -> None:
+        self.stats["cache_errors"] += 1
+        log.warning("kgen: cache file %s is corrupt (%s); recomputing it", p, why)

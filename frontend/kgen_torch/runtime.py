@@ -1,0 +1,192 @@
+"""libkgen_c through ctypes: compile a kgen program for the CPU (JIT) or a
+GPU chip, and run it on PyTorch tensors.
+
+The library is `$KGEN_C_LIBRARY`, else `$KGEN_BUILD/lib/libkgen_c.so`, else
+`build/lib/libkgen_c.so` of this checkout. Its C interface is include/kgen-c/Runtime.h.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+
+
+class KgenRuntimeError(Exception):
+    """libkgen_c is missing, lacks a function, or failed (message: one line
+    first, then the library's own text)."""
+
+
+_LIBS: Dict[str, ctypes.CDLL] = {}
+
+
+def library_path() -> Path:
+    """$KGEN_C_LIBRARY, else $KGEN_BUILD/lib/libkgen_c.so, else
+    <repo>/build/lib/libkgen_c.so."""
+    env = os.environ.get("KGEN_C_LIBRARY")
+    if env:
+        return Path(env)
+    build = os.environ.get("KGEN_BUILD")
+    if build:
+        return Path(build) / "lib" / "libkgen_c.so"
+    return Path(__file__).resolve().parents[2] / "build" / "lib" / "libkgen_c.so"
+
+
+def build_identity() -> str:
+    """What identifies the kgen build that compiles: the library's real path,
+    size and modification time (a rebuilt library invalidates the cache)."""
+    path = library_path()
+    try:
+        st = os.stat(path)
+    except OSError:
+        return f"{path}:missing"
+    return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def load_library() -> ctypes.CDLL:
+    path = library_path()
+    key = str(path)
+    if key in _LIBS:
+        return _LIBS[key]
+    if not path.is_file():
+        raise KgenRuntimeError(f"libkgen_c not found at {path}: build kgen "
+                               "(scripts/examples.sh) or set KGEN_C_LIBRARY")
+    try:
+        lib = ctypes.CDLL(str(path))
+    except OSError as e:
+        raise KgenRuntimeError(f"cannot load {path}: {e}") from None
+    lib.kgenFreeString.argtypes = [ctypes.c_void_p]
+    lib.kgenFreeString.restype = None
+    if hasattr(lib, "kgenCompileGpuFunction"):
+        lib.kgenCompileGpuFunction.restype = ctypes.c_void_p
+        lib.kgenCompileGpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
+                                               ctypes.c_char_p, ctypes.c_char_p,
+                                               ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
+        for name in ("kgenNumInputs", "kgenNumOutputs"):
+            getattr(lib, name).restype = ctypes.c_size_t
+            getattr(lib, name).argtypes = [ctypes.c_void_p]
+        lib.kgenLaunch.restype = ctypes.c_int
+        lib.kgenLaunch.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
+                                   ctypes.c_size_t, ctypes.c_void_p,
+                                   ctypes.POINTER(ctypes.c_void_p)]
+        lib.kgenDestroyGpuFunction.argtypes = [ctypes.c_void_p]
+        lib.kgenDestroyGpuFunction.restype = None
+    if hasattr(lib, "kgenCompileCpuFunction"):
+        lib.kgenCompileCpuFunction.restype = ctypes.c_void_p
+        lib.kgenCompileCpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
+                                               ctypes.POINTER(ctypes.c_void_p)]
+        for name in ("kgenCpuNumInputs", "kgenCpuNumOutputs"):
+            getattr(lib, name).restype = ctypes.c_size_t
+            getattr(lib, name).argtypes = [ctypes.c_void_p]
+        lib.kgenRunCpuFunction.restype = ctypes.c_int
+        lib.kgenRunCpuFunction.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
+                                           ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+        lib.kgenDestroyCpuFunction.argtypes = [ctypes.c_void_p]
+        lib.kgenDestroyCpuFunction.restype = None
+    _LIBS[key] = lib
+    return lib
+
+
+def _take_error(lib, handle: ctypes.c_void_p) -> str:
+    if not handle.value:
+        return "unknown error"
+    message = ctypes.string_at(handle.value).decode(errors="replace")
+    lib.kgenFreeString(handle)
+    return message.strip() or "unknown error"
+
+
+def chip_for(device: torch.device) -> str:
+    """kgen's chip for a CUDA device: sm_90a for compute capability 9.0,
+    sm_80 for 8.x; KgenRuntimeError for anything else."""
+    major, minor = torch.cuda.get_device_capability(device)
+    if (major, minor) == (9, 0):
+        return "sm_90a"
+    if major == 8:
+        return "sm_80"
+    raise KgenRuntimeError(f"kgen has no target for compute capability {major}.{minor} "
+                           "(it generates sm_90a and sm_80)")
+
+
+class CompiledFunction:
+    """One compiled function: `run(inputs, outputs)` on tensors of one
+    device, dense and in the program's element type."""
+
+    def __init__(self, source: str, function_name: str, target: str,
+                 schedule_options: str = "", check_seeds: int = 3):
+        self.lib = load_library()
+        self.target = target
+        self.gpu = target != "cpu"
+        error = ctypes.c_void_p()
+        if self.gpu:
+            if not hasattr(self.lib, "kgenCompileGpuFunction"):
+                raise KgenRuntimeError(f"{library_path()} has no kgenCompileGpuFunction")
+            handle = self.lib.kgenCompileGpuFunction(
+                source.encode(), function_name.encode(), target.encode(),
+                schedule_options.encode(), check_seeds, ctypes.byref(error))
+        else:
+            if not hasattr(self.lib, "kgenCompileCpuFunction"):
+                raise KgenRuntimeError(f"{library_path()} has no CPU execution "
+                                       "(kgenCompileCpuFunction): rebuild kgen")
+            handle = self.lib.kgenCompileCpuFunction(source.encode(), function_name.encode(),
+                                                     ctypes.byref(error))
+        if not handle:
+            raise KgenRuntimeError(_take_error(self.lib, error))
+        self.handle = ctypes.c_void_p(handle)
+        if self.gpu:
+            self.num_inputs = self.lib.kgenNumInputs(self.handle)
+            self.num_outputs = self.lib.kgenNumOutputs(self.handle)
+        else:
+            self.num_inputs = self.lib.kgenCpuNumInputs(self.handle)
+            self.num_outputs = self.lib.kgenCpuNumOutputs(self.handle)
+
+    def run(self, inputs: Sequence[torch.Tensor], outputs: Sequence[torch.Tensor]) -> None:
+        buffers = list(inputs) + list(outputs)
+        if len(inputs) != self.num_inputs or len(outputs) != self.num_outputs:
+            raise KgenRuntimeError(f"expected {self.num_inputs} inputs and {self.num_outputs} "
+                                   f"outputs, got {len(inputs)} and {len(outputs)}")
+        pointers = (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
+        error = ctypes.c_void_p()
+        if self.gpu:
+            device = buffers[0].device if buffers else torch.device("cuda")
+            stream = torch.cuda.current_stream(device).cuda_stream
+            rc = self.lib.kgenLaunch(self.handle, pointers, len(buffers),
+                                     ctypes.c_void_p(stream), ctypes.byref(error))
+        else:
+            rc = self.lib.kgenRunCpuFunction(self.handle, pointers, len(buffers),
+                                             ctypes.byref(error))
+        if rc:
+            raise KgenRuntimeError(_take_error(self.lib, error))
+
+    def __del__(self):
+        handle = getattr(self, "handle", None)
+        if handle is not None and handle.value:
+            if self.gpu:
+                self.lib.kgenDestroyGpuFunction(handle)
+            else:
+                self.lib.kgenDestroyCpuFunction(handle)
+            self.handle = None
+
+
+def prepare(t: torch.Tensor, gpu: bool) -> torch.Tensor:
+    """`t` dense and row-major; on the GPU also 16-byte aligned (the kernels
+    use vector loads): a copy only when it is not already."""
+    if not t.is_contiguous():
+        t = t.contiguous()
+    if gpu and t.data_ptr() % 16:
+        t = t.clone()
+    return t
+
+
+def target_of(device: torch.device) -> Tuple[str, Optional[str]]:
+    """(target, None) or (None-ish '', reason) for a tensor device."""
+    if device.type == "cpu":
+        return "cpu", None
+    if device.type == "cuda":
+        try:
+            return chip_for(device), None
+        except KgenRuntimeError as e:
+            return "", str(e)
+    return "", f"kgen runs on CPU and CUDA tensors, not {device.type}"

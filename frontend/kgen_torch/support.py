@@ -1,0 +1,161 @@
+"""Which nodes of a dynamo FX graph kgen takes: the importer decides.
+
+Each call node is imported on its own (a one-node GraphModule whose inputs
+are meta tensors shaped like the node's inputs) with
+`kgen_import.import_program`, the importer kgen-import uses: a node is
+supported when that import succeeds, and otherwise the importer's own
+message (the op, and why when it knows) is the reason. Before that, what
+only the backend knows: the node must read and produce tensors on one CPU or
+CUDA device, with static shapes, and must not update a graph input in
+place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Dict, Optional
+
+import torch
+import torch.fx as fx
+from torch.fx.passes.operator_support import OperatorSupportBase
+
+from kgen_import import KgenImportError, UnsupportedOpsError, import_program
+from kgen_import.importer import _VIEW_OPS, target_name
+
+CALLS = ("call_function", "call_method", "call_module")
+
+
+def example_value(node: fx.Node):
+    return node.meta.get("example_value", node.meta.get("val"))
+
+
+def is_symbolic(t) -> bool:
+    if isinstance(t, (torch.SymInt, torch.SymFloat, torch.SymBool)):
+        return True
+    if isinstance(t, torch.Tensor):
+        return any(not isinstance(d, int) for d in t.shape)
+    return False
+
+
+def location(node: fx.Node) -> str:
+    """'file.py:LINE' of the user code that made `node` (its innermost user
+    frame), or ''."""
+    trace = node.meta.get("stack_trace") or ""
+    frames = re.findall(r'File "([^"]+)", line (\d+)', trace)
+    torch_dir = os.path.dirname(torch.__file__)
+    user = [f for f in frames if not f[0].startswith(torch_dir)]
+    if not user:
+        return ""
+    return f"{os.path.basename(user[-1][0])}:{user[-1][1]}"
+
+
+def op_name(node: fx.Node, gm: Optional[fx.GraphModule] = None) -> str:
+    if node.op == "call_module" and gm is not None:
+        m = gm.get_submodule(str(node.target))
+        return f"nn.{type(m).__name__}" if type(m).__module__.startswith("torch.nn") \
+            else type(m).__qualname__
+    return target_name(node)
+
+
+def is_in_place(node: fx.Node) -> bool:
+    name = target_name(node) if node.op != "call_module" else ""
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf.endswith("_") and not leaf.endswith("__"):
+        return True
+    if name.startswith("operator.i") and name != "operator.invert" and \
+            name != "operator.index" and name != "operator.is_":
+        return True
+    return node.kwargs.get("inplace") is True
+
+
+def functionalize_in_place(gm: fx.GraphModule) -> None:
+    """`y = a.relu_()`: readers of `a` after it read `y` instead, so that the
+    node can be computed out of place (kgen programs are functional). Done
+    only when that is exact: `a` is made in the graph (not an input or an
+    attribute), is not a view and has no views."""
+    order = {n: i for i, n in enumerate(gm.graph.nodes)}
+    for node in list(gm.graph.nodes):
+        if node.op not in CALLS or not is_in_place(node) or not node.args:
+            continue
+        a = node.args[0]
+        if not isinstance(a, fx.Node) or a.op not in CALLS:
+            continue
+        if target_name(a) in _VIEW_OPS or any(
+                u.op in CALLS and target_name(u) in _VIEW_OPS for u in a.users):
+            continue
+        for user in list(a.users):
+            if user is not node and order[user] > order[node]:
+                user.replace_input_with(a, node)
+        node.meta["kgen_functionalized"] = True
+    gm.recompile()
+
+
+def _meta_like(v: torch.Tensor) -> torch.Tensor:
+    return torch.empty_strided(tuple(v.shape), tuple(v.stride()), dtype=v.dtype,
+                               device="meta")
+
+
+def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
+    """None if kgen takes `node`, else the reason (a short phrase)."""
+    value = example_value(node)
+    if isinstance(value, (tuple, list)):
+        return "returns several values"
+    if not isinstance(value, torch.Tensor):
+        return "produces a non-tensor value"
+    devices = {value.device}
+    for n in node.all_input_nodes:
+        v = example_value(n)
+        if not isinstance(v, torch.Tensor):
+            return "reads a non-tensor value computed in the graph"
+        if is_symbolic(v):
+            return "dynamic shape"
+        devices.add(v.device)
+    if is_symbolic(value):
+        return "dynamic shape"
+    if len(devices) > 1:
+        return "moves data between devices"
+    device = next(iter(devices))
+    if device.type not in ("cpu", "cuda"):
+        return f"runs on {device.type}"
+    if is_in_place(node) and not node.meta.get("kgen_functionalized"):
+        return "in-place update of a graph input or of a view"
+    # The importer's verdict, on the node alone.
+    g = fx.Graph()
+    env: Dict[fx.Node, fx.Node] = {}
+    inputs = []
+    for i, n in enumerate(node.all_input_nodes):
+        env[n] = g.placeholder(f"in{i}")
+        inputs.append(_meta_like(example_value(n)))
+    out = g.node_copy(node, lambda n: env[n])
+    g.output(out)
+    try:
+        tiny = fx.GraphModule(gm, g)
+    except Exception as e:  # an attribute the graph refers to is missing
+        return f"cannot be isolated: {type(e).__name__}"
+    try:
+        import_program(tiny, inputs, source=op_name(node, gm))
+    except UnsupportedOpsError as e:
+        if e.unsupported:
+            key = e.unsupported[0][0]
+            m = re.match(r"^.*? \((.*)\)$", key)
+            return m.group(1) if m else "not supported by the importer"
+        return "not supported by the importer"
+    except KgenImportError as e:
+        return str(e).splitlines()[0]
+    except Exception as e:  # noqa: BLE001 - never let a check break the model
+        return f"import failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    return None
+
+
+class KgenSupport(OperatorSupportBase):
+    """The OperatorSupport of the partitioner: the verdicts computed (or
+    read from the cache) beforehand, by node name."""
+
+    def __init__(self, verdicts: Dict[str, Optional[str]]):
+        self.verdicts = verdicts
+
+    def is_node_supported(self, submodules, node: fx.Node) -> bool:
+        return node.op in CALLS and node.name in self.verdicts and \
+            self.verdicts[node.name] is None
+

@@ -1,0 +1,346 @@
+"""torch.compile(model, backend="kgen") on the CPU (docs/torch-compile.md):
+a model kgen takes whole, one with unsupported ops in the middle
+(partitioned), shape changes (recompiles through dynamo's guards), dynamic
+shapes (left in PyTorch, reported), the on-disk cache across processes and
+with corrupt files, bad options, autograd, in-place ops and the entry point.
+
+The compiled subgraphs run through libkgen_c's CPU JIT ($KGEN_C_LIBRARY,
+else $KGEN_BUILD/lib, else build/lib); without a library that has it the
+tests are skipped (they fail when CI or KGEN_RUN is set).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from frontend_testing import REPO
+
+import kgen_torch  # noqa: E402  (registers the backend)
+from kgen_torch import runtime
+
+RTOL, ATOL = 1e-4, 1e-5
+SEEDS = (0, 1, 2)
+
+
+def _need_cpu_library():
+    path = runtime.library_path()
+    why = None
+    if not path.is_file():
+        why = f"libkgen_c not built ({path})"
+    else:
+        try:
+            if not hasattr(ctypes.CDLL(str(path)), "kgenCompileCpuFunction"):
+                why = f"{path} has no kgenCompileCpuFunction"
+        except OSError as e:
+            why = f"cannot load {path}: {e}"
+    if why:
+        if os.environ.get("CI") or os.environ.get("KGEN_RUN"):
+            pytest.fail(why)
+        pytest.skip(why)
+
+
+@pytest.fixture(autouse=True)
+def fresh(tmp_path, monkeypatch):
+    _need_cpu_library()
+    monkeypatch.setenv("KGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("KGEN_DECISIONS", raising=False)
+    torch._dynamo.reset()
+    kgen_torch.reset_statistics()
+    yield
+    torch._dynamo.reset()
+
+
+def compiled(model, **kw):
+    kw.setdefault("dynamic", False)
+    return torch.compile(model, backend="kgen", **kw)
+
+
+def check_close(model, fn, *inputs):
+    with torch.no_grad():
+        want = model(*inputs)
+        got = fn(*inputs)
+    if isinstance(want, torch.Tensor):
+        want, got = (want,), (got,)
+    assert len(want) == len(got)
+    for w, g in zip(want, got):
+        torch.testing.assert_close(g, w, rtol=RTOL, atol=ATOL)
+
+
+class Whole(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(24, 40)
+        self.act = nn.GELU(approximate="tanh")
+
+    def forward(self, x):
+        return torch.softmax(self.act(self.fc(x)) * 0.5, dim=-1)
+
+
+def test_whole_model_goes_to_kgen():
+    torch.manual_seed(0)
+    model = Whole().eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(6, 24))
+    report = kgen_torch.last_report()
+    assert report.everything_in_kgen, str(report)
+    assert report.compiled == report.subgraphs == 1
+    assert "everything went to kgen" in str(report)
+    assert "\n" not in str(report)
+    stats = kgen_torch.statistics()
+    assert stats["graphs"] == 1 and stats["compiles"] == 1  # one compilation for all seeds
+    assert stats["kgen_runs"] == len(SEEDS) and stats["pytorch_runs"] == 0
+    assert "kgen.linear" in report.programs[0] and "kgen.softmax" in report.programs[0]
+
+
+class Middle(nn.Module):
+    """kgen-supported ops around two the importer lacks: a scan (cumsum)
+    and an integer-valued op (argmax, then a cast)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.fc2 = nn.Linear(32, 8)
+
+    def forward(self, x):
+        h = F.silu(self.fc1(x))
+        c = torch.cumsum(h, dim=1)
+        k = torch.argmax(h, dim=-1, keepdim=True).float()
+        return self.fc2(c * 0.1 + h).relu() + k
+
+
+def test_unsupported_op_in_the_middle_is_partitioned(caplog):
+    torch.manual_seed(1)
+    model = Middle().eval()
+    fn = compiled(model)
+    with caplog.at_level(logging.WARNING, logger="kgen_torch"):
+        for seed in SEEDS:
+            torch.manual_seed(seed)
+            check_close(model, fn, torch.randn(5, 16))
+    report = kgen_torch.last_report()
+    text = str(report)
+    assert not report.everything_in_kgen
+    assert report.compiled >= 2 and report.compiled == report.subgraphs, text
+    assert "torch.cumsum (not supported by the importer) at test_torch_compile.py:" in text
+    assert "torch.argmax" in text and "int64" in text
+    left = {x.what for x in report.left}
+    assert {"torch.cumsum", "torch.argmax", "Tensor.float"} <= left
+    assert "\n" not in text
+    assert any(r.getMessage() == text for r in caplog.records)
+    assert kgen_torch.statistics()["kgen_runs"] == report.compiled * len(SEEDS)
+
+
+def test_shape_change_recompiles():
+    torch.manual_seed(2)
+    model = Whole().eval()
+    fn = compiled(model)
+    shapes = [(4, 24), (7, 24), (2, 3, 24)]
+    for seed, shape in zip(SEEDS, shapes):
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(*shape))
+    # The first shape again: dynamo's guards pick the first compilation.
+    check_close(model, fn, torch.randn(4, 24))
+    stats = kgen_torch.statistics()
+    assert stats["graphs"] == 3 and stats["compiled_subgraphs"] == 3, stats
+    assert all(r.everything_in_kgen for r in kgen_torch.reports())
+    shapes_seen = {p.split("func.func @main(")[1].split(")")[0].split(",")[0]
+                   for r in kgen_torch.reports() for p in r.programs}
+    assert shapes_seen == {"%l_x_: tensor<4x24xf32>", "%l_x_: tensor<7x24xf32>",
+                           "%l_x_: tensor<2x3x24xf32>"}
+
+
+def test_dynamic_shapes_stay_in_pytorch():
+    model = Whole().eval()
+    fn = torch.compile(model, backend="kgen", dynamic=True)
+    for seed, n in zip(SEEDS, (3, 5, 9)):
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(n, 24))
+    text = str(kgen_torch.last_report())
+    assert "left in PyTorch: dynamic shapes" in text and "dynamic=False" in text
+
+
+_CACHE_SCRIPT = textwrap.dedent("""
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    import torch, torch.nn as nn, torch.nn.functional as F
+    import kgen_torch
+
+    class Middle(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(16, 32)
+            self.fc2 = nn.Linear(32, 8)
+        def forward(self, x):
+            h = F.silu(self.fc1(x))
+            return self.fc2(torch.cumsum(h, dim=1) * 0.1 + h).relu()
+
+    torch.manual_seed(0)
+    model = Middle().eval()
+    fn = torch.compile(model, backend="kgen", dynamic=False)
+    x = torch.randn(5, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(fn(x), model(x), rtol=1e-4, atol=1e-5)
+    print(json.dumps({"stats": kgen_torch.statistics(),
+                      "report": str(kgen_torch.last_report())}))
+""")
+
+
+def _run_cache_script(tmp_path):
+    script = tmp_path / "cache_user.py"
+    script.write_text(_CACHE_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script), str(REPO / "frontend")],
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+
+
+def test_cache_across_processes_and_corrupt_files(tmp_path):
+    first, _ = _run_cache_script(tmp_path)
+    s1 = first["stats"]
+    assert s1["imports"] == 2 and s1["support_checks"] > 0 and s1["import_cache_hits"] == 0
+    assert s1["compiled_subgraphs"] == 2, first["report"]
+
+    # A second process imports nothing: the support verdicts and the kgen
+    # programs come from the cache (libkgen_c has no serialization of
+    # compiled code: it compiles again).
+    second, _ = _run_cache_script(tmp_path)
+    s2 = second["stats"]
+    assert s2["imports"] == 0 and s2["support_checks"] == 0, s2
+    assert s2["import_cache_hits"] == 2 and s2["support_cache_hits"] == 1, s2
+    assert second["report"] == first["report"]
+
+    # Corrupt files are reported in one line each and recomputed.
+    cache = Path(os.environ["KGEN_CACHE_DIR"]) / "torch-compile"
+    files = sorted((cache / "programs").glob("*.json")) + sorted((cache / "support").glob("*.json"))
+    assert len(files) == 3
+    files[0].write_text("{ truncated")
+    files[1].write_text(json.dumps({"format": 1, "key": "someone else's", "payload": {}}))
+    entry = json.loads(files[2].read_text())
+    entry["payload"].pop(next(iter(entry["payload"])))
+    files[2].write_text(json.dumps(entry))
+    third, stderr = _run_cache_script(tmp_path)
+    s3 = third["stats"]
+    assert s3["cache_errors"] == 3, (s3, stderr)
+    corrupt_lines = [line for line in stderr.splitlines() if "is corrupt" in line]
+    assert len(corrupt_lines) == 3, stderr
+    assert all(line.startswith("kgen: cache file ") and line.endswith("; recomputing it")
+               for line in corrupt_lines)
+    assert third["report"] == first["report"]
+    for f in files:  # rewritten, whole
+        assert json.loads(f.read_text())["format"] == 1
+
+    fourth, _ = _run_cache_script(tmp_path)
+    assert fourth["stats"]["imports"] == 0 and fourth["stats"]["cache_errors"] == 0
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"check_seeds": -1}, "kgen: option 'check_seeds' must be an integer >= 0, not -1"),
+    ({"decisions": 5}, "kgen: option 'decisions' must be the path of a decisions file, not 5"),
+    ({"decisions": "/nonexistent/d.json"},
+     "kgen: decisions file '/nonexistent/d.json' does not exist or is not a file"),
+    ({"cache": "yes"}, "kgen: option 'cache' must be True or False, not 'yes'"),
+    ({"fast": True}, "kgen: unknown option 'fast'; the options are decisions, check_seeds, cache"),
+])
+def test_bad_option_is_one_line_error(options, message):
+    with pytest.raises(kgen_torch.KgenOptionError) as info:
+        kgen_torch.parse_options(options)
+    assert str(info.value) == message
+    # Through torch.compile: dynamo wraps the backend's error; ours is the
+    # cause, one line.
+    fn = torch.compile(Whole().eval(), backend="kgen", options=options)
+    with pytest.raises(Exception) as info:
+        fn(torch.randn(2, 24))
+    e = info.value
+    while e is not None and not isinstance(e, kgen_torch.KgenOptionError):
+        e = e.__cause__ or e.__context__
+    assert e is not None and str(e) == message and "\n" not in str(e)
+
+
+def test_decisions_option_is_accepted(tmp_path):
+    decisions = tmp_path / "d.json"
+    decisions.write_text("{}")
+    assert kgen_torch.parse_options({"decisions": str(decisions)}).decisions == decisions
+    model = Whole().eval()
+    fn = compiled(model, options={"decisions": str(decisions), "check_seeds": 1})
+    check_close(model, fn, torch.randn(3, 24))  # CPU: the decisions are for GPU schedules
+    assert kgen_torch.last_report().everything_in_kgen
+
+
+def test_autograd_runs_the_subgraph_in_pytorch():
+    torch.manual_seed(3)
+    model = Whole()
+    fn = compiled(model)
+    x = torch.randn(4, 24, requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    gx = x.grad.clone()
+    x.grad = None
+    model(x).sum().backward()
+    torch.testing.assert_close(gx, x.grad)
+    assert kgen_torch.statistics()["pytorch_runs"] >= 1
+
+
+class InPlace(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(12, 12)
+
+    def forward(self, x):
+        h = self.fc(x)
+        g = h * 2
+        h.relu_()
+        h += g
+        return F.relu(h, inplace=True) - g
+
+
+def test_in_place_ops():
+    torch.manual_seed(4)
+    model = InPlace().eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(3, 12))
+    assert kgen_torch.last_report().everything_in_kgen, str(kgen_torch.last_report())
+    assert kgen_torch.statistics()["kgen_runs"] == len(SEEDS)
+
+
+def test_entry_point_registration(tmp_path):
+    """An installed frontend declares the backend as an entry point;
+    torch.compile(backend="kgen") then loads it without an import (and the
+    package's own registration does not collide with dynamo's)."""
+    site = tmp_path / "site"
+    info = site / "kgen_frontend-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kgen-frontend\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[torch_dynamo_backends]\n"
+                                           "kgen = kgen_torch:kgen_backend\n")
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{str(site)!r}, {str(REPO / 'frontend')!r}]
+        import torch
+        assert "kgen_torch" not in sys.modules
+        fn = torch.compile(torch.nn.Linear(4, 4), backend="kgen", dynamic=False)
+        with torch.no_grad():
+            fn(torch.randn(2, 4))
+        import kgen_torch
+        print(kgen_torch.last_report())
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr
+    assert "everything went to kgen" in proc.stdout
+    toml = (REPO / "frontend" / "pyproject.toml").read_text()
+    assert '[project.entry-points.torch_dynamo_backends]\nkgen = "kgen_torch:kgen_backend"' in toml
