@@ -348,11 +348,24 @@ def kgen_backend(gm: fx.GraphModule, example_inputs: Sequence[Any], options=None
                 verdicts[node.name] = check_node(gm, node)
         disk.store("support", key, {"verdicts": verdicts})
 
-    # 2. Partition.
-    partitioner = CapabilityBasedPartitioner(gm, KgenSupport(verdicts),
-                                             allows_single_node_partition=True)
-    partitions = partitioner.propose_partitions()
-    partitions = [p for p in partitions if p.nodes]
+    # 2. Partition: maximal subgraphs of supported nodes, one element type
+    # each (a kgen program has one), proposed per dtype and fused together
+    # (no partition can reach itself through another, so that is acyclic).
+    dtypes = []
+    for node in gm.graph.nodes:
+        v = example_value(node)
+        if node.op in CALLS and verdicts.get(node.name) is None and \
+                isinstance(v, torch.Tensor) and v.dtype not in dtypes:
+            dtypes.append(v.dtype)
+    partitions = []
+    partitioner = None
+    for dtype in dtypes:
+        partitioner = CapabilityBasedPartitioner(gm, KgenSupport(verdicts, dtype),
+                                                 allows_single_node_partition=True)
+        partitions += [p for p in partitioner.propose_partitions() if p.nodes]
+    if partitioner is None:
+        partitioner = CapabilityBasedPartitioner(gm, KgenSupport(verdicts),
+                                                 allows_single_node_partition=True)
     left = OrderedDict()  # (what, reason) -> LeftOut
 
     def leave(what, reason, loc):

@@ -150,12 +150,17 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
 
 class KgenSupport(OperatorSupportBase):
     """The OperatorSupport of the partitioner: the verdicts computed (or
-    read from the cache) beforehand, by node name."""
+    read from the cache) beforehand, by node name; with `dtype`, only the
+    supported nodes that produce that dtype."""
 
-    def __init__(self, verdicts: Dict[str, Optional[str]]):
+    def __init__(self, verdicts: Dict[str, Optional[str]], dtype: Optional[torch.dtype] = None):
         self.verdicts = verdicts
+        self.dtype = dtype
 
     def is_node_supported(self, submodules, node: fx.Node) -> bool:
-        return node.op in CALLS and node.name in self.verdicts and \
-            self.verdicts[node.name] is None
+        if node.op not in CALLS or node.name not in self.verdicts or \
+                self.verdicts[node.name] is not None:
+            return False
+        v = example_value(node)
+        return self.dtype is None or (isinstance(v, torch.Tensor) and v.dtype == self.dtype)
 

@@ -344,3 +344,65 @@ def test_entry_point_registration(tmp_path):
     assert "everything went to kgen" in proc.stdout
     toml = (REPO / "frontend" / "pyproject.toml").read_text()
     assert '[project.entry-points.torch_dynamo_backends]\nkgen = "kgen_torch:kgen_backend"' in toml
+
+
+def test_half_precision_and_mixed_dtypes():
+    """bf16 and f16 models compile; f32 ops beside them (a constant made in
+    forward) go to a subgraph of their own, since a kgen program has one
+    element type."""
+    class Mixed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(16, 16)
+
+        def forward(self, x):
+            return torch.layer_norm(self.fc(x), (16,)), torch.ones(3) * 2
+
+    for dtype in (torch.bfloat16, torch.float16):
+        torch._dynamo.reset()
+        torch.manual_seed(5)
+        model = Mixed().to(dtype).eval()
+        fn = compiled(model)
+        x = torch.randn(4, 16, dtype=dtype)
+        with torch.no_grad():
+            want, got = model(x), fn(x)
+        tol = 2e-2 if dtype == torch.bfloat16 else 2e-3
+        torch.testing.assert_close(got[0].float(), want[0].float(), rtol=tol, atol=tol)
+        torch.testing.assert_close(got[1], want[1])
+        report = kgen_torch.last_report()
+        assert report.compiled == report.subgraphs == 2, str(report)
+        assert [x.what for x in report.left] == ["torch.ones"]
+
+
+def test_compile_failure_falls_back_and_is_remembered(monkeypatch):
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        raise runtime.KgenRuntimeError("error: 'kgen.linear' op fails here\nnote: more")
+
+    monkeypatch.setattr(runtime, "CompiledFunction", failing)
+    model = Whole().eval()
+    for round in range(2):  # the second time the failure comes from the cache
+        torch._dynamo.reset()
+        fn = compiled(model)
+        check_close(model, fn, torch.randn(3, 24))
+        text = str(kgen_torch.last_report())
+        cached = " (cached)" if round else ""
+        assert text.startswith("kgen: graph ")
+        assert ("0 of 1 subgraph compiled (0 of 4 ops); left in PyTorch: subgraph 1 ("
+                in text), text
+        assert f"(kgen compile failed{cached}: error: 'kgen.linear' op fails here) at " \
+            "test_torch_compile.py:" in text, text
+    assert len(calls) == 1
+    assert kgen_torch.statistics()["known_compile_failures"] == 1
+
+
+def test_missing_library_falls_back(monkeypatch, tmp_path):
+    monkeypatch.setenv("KGEN_C_LIBRARY", str(tmp_path / "nowhere" / "libkgen_c.so"))
+    model = Whole().eval()
+    fn = compiled(model)
+    check_close(model, fn, torch.randn(3, 24))
+    text = str(kgen_torch.last_report())
+    assert "(kgen compile failed: libkgen_c not found at " in text, text
+    assert not list((Path(os.environ["KGEN_CACHE_DIR"]) / "torch-compile").glob("compiled/*"))
