@@ -14,10 +14,10 @@ See docs/torch-compile.md.
 """
 
 from .backend import (KgenOptionError, Report, LeftOut, kgen_backend, last_report,
-                      parse_options, reports, reset_statistics, statistics)
+                      parse_options, reports, clear_compiled, reset_statistics, statistics)
 
 __all__ = ["kgen_backend", "KgenOptionError", "Report", "LeftOut", "last_report", "reports",
-           "statistics", "reset_statistics", "parse_options", "register"]
+           "statistics", "reset_statistics", "clear_compiled", "parse_options", "register"]
 
 BACKEND_NAME = "kgen"
 

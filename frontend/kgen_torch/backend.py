@@ -70,6 +70,12 @@ def reset_statistics() -> None:
     _REPORTS.clear()
 
 
+def clear_compiled() -> None:
+    """Forgets the compiled functions this process keeps for reuse (the
+    compiled subgraphs that use them keep them alive)."""
+    _FUNCTIONS.clear()
+
+
 def reports() -> List["Report"]:
     """Every graph's report, in compilation order."""
     return list(_REPORTS)

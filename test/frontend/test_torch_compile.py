@@ -58,6 +58,7 @@ def fresh(tmp_path, monkeypatch):
     monkeypatch.delenv("KGEN_DECISIONS", raising=False)
     torch._dynamo.reset()
     kgen_torch.reset_statistics()
+    kgen_torch.clear_compiled()
     yield
     torch._dynamo.reset()
 
