@@ -19,16 +19,17 @@
 using namespace mlir;
 using namespace mlir::kgen;
 
-struct KgenGpuFunction {
-  // The context outlives the compiled function, which refers to it.
+namespace {
+/// A compiled function and the context it was compiled in.
+template <typename Function> struct CompiledFunction {
+  // Declared first, destroyed last: the function refers to the context.
   std::unique_ptr<MLIRContext> context;
-  std::unique_ptr<GpuFunction> function;
+  std::unique_ptr<Function> function;
 };
+} // namespace
 
-struct KgenCpuFunction {
-  std::unique_ptr<MLIRContext> context;
-  std::unique_ptr<CpuFunction> function;
-};
+struct KgenGpuFunction : CompiledFunction<GpuFunction> {};
+struct KgenCpuFunction : CompiledFunction<CpuFunction> {};
 
 static void setError(char **error, const std::string &message) {
   if (!error)
@@ -87,6 +88,24 @@ static std::unique_ptr<ParsedProgram> parseProgram(const char *source,
   return program;
 }
 
+/// The handle of `compiled`, which takes over `program`'s context, or null
+/// with *error set to why it failed and the program's first diagnostic.
+template <typename Handle, typename Function>
+static Handle *adopt(std::unique_ptr<ParsedProgram> program,
+                     llvm::Expected<std::unique_ptr<Function>> compiled,
+                     char **error) {
+  if (!compiled) {
+    setError(error, program->withDiagnostics(
+                        llvm::toString(compiled.takeError())));
+    return nullptr;
+  }
+  auto result = std::make_unique<Handle>();
+  result->function = std::move(*compiled);
+  program->collect.reset();
+  result->context = std::move(program->context);
+  return result.release();
+}
+
 extern "C" {
 
 KgenGpuFunction *kgenCompileGpuFunction(const char *source,
@@ -107,16 +126,8 @@ KgenGpuFunction *kgenCompileGpuFunction(const char *source,
   options.scheduleCheckSeeds = checkSeeds;
   options.scheduleOptions = scheduleOptions ? scheduleOptions : "";
   auto compiled = GpuFunction::compile(*program->module, functionName, options);
-  if (!compiled) {
-    setError(error, program->withDiagnostics(
-                        llvm::toString(compiled.takeError())));
-    return nullptr;
-  }
-  auto result = std::make_unique<KgenGpuFunction>();
-  result->function = std::move(*compiled);
-  program->collect.reset();
-  result->context = std::move(program->context);
-  return result.release();
+  return adopt<KgenGpuFunction>(std::move(program), std::move(compiled),
+                                error);
 }
 
 size_t kgenNumInputs(const KgenGpuFunction *function) {
@@ -165,16 +176,8 @@ KgenCpuFunction *kgenCompileCpuFunction(const char *source,
   if (!program)
     return nullptr;
   auto compiled = CpuFunction::compile(*program->module, functionName);
-  if (!compiled) {
-    setError(error, program->withDiagnostics(
-                        llvm::toString(compiled.takeError())));
-    return nullptr;
-  }
-  auto result = std::make_unique<KgenCpuFunction>();
-  result->function = std::move(*compiled);
-  program->collect.reset();
-  result->context = std::move(program->context);
-  return result.release();
+  return adopt<KgenCpuFunction>(std::move(program), std::move(compiled),
+                                error);
 }
 
 size_t kgenCpuNumInputs(const KgenCpuFunction *function) {
