@@ -118,8 +118,10 @@ def parse_options(options: Optional[Dict[str, Any]] = None) -> Options:
             raise KgenOptionError(f"kgen: option 'decisions' must be the path of a decisions "
                                   f"file, not {decisions!r}")
         p = Path(decisions)
-        if not p.is_file():
-            raise KgenOptionError(f"kgen: decisions file '{p}' does not exist or is not a file")
+        if p.exists() and not p.is_file():
+            raise KgenOptionError(f"kgen: decisions file '{p}' is not a regular file")
+        if not p.exists() and not p.parent.is_dir():
+            raise KgenOptionError(f"kgen: decisions file '{p}': its directory does not exist")
         if any(c in str(p) for c in " \t\n\"'{}"):
             raise KgenOptionError(f"kgen: decisions file path '{p}' contains a space, quote or "
                                   "brace, which the schedule options cannot carry")

@@ -251,7 +251,8 @@ def test_cache_across_processes_and_corrupt_files(tmp_path):
     ({"check_seeds": -1}, "kgen: option 'check_seeds' must be an integer >= 0, not -1"),
     ({"decisions": 5}, "kgen: option 'decisions' must be the path of a decisions file, not 5"),
     ({"decisions": "/nonexistent/d.json"},
-     "kgen: decisions file '/nonexistent/d.json' does not exist or is not a file"),
+     "kgen: decisions file '/nonexistent/d.json': its directory does not exist"),
+    ({"decisions": "/"}, "kgen: decisions file '/' is not a regular file"),
     ({"cache": "yes"}, "kgen: option 'cache' must be True or False, not 'yes'"),
     ({"fast": True}, "kgen: unknown option 'fast'; the options are decisions, check_seeds, cache"),
 ])
@@ -407,3 +408,36 @@ def test_missing_library_falls_back(monkeypatch, tmp_path):
     text = str(kgen_torch.last_report())
     assert "(kgen compile failed: libkgen_c not found at " in text, text
     assert not list((Path(os.environ["KGEN_CACHE_DIR"]) / "torch-compile").glob("compiled/*"))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_model_and_decisions_file(tmp_path):
+    """On CUDA tensors the subgraphs are compiled for the device's chip and
+    launched on PyTorch's current stream; the decisions file records the
+    schedules and is read back by the next compilation."""
+    decisions = tmp_path / "tc.decisions.json"
+    torch.manual_seed(6)
+    model = Whole().cuda().eval()
+    fn = compiled(model, options={"decisions": str(decisions), "check_seeds": 1})
+    stream = torch.cuda.Stream()
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        x = torch.randn(64, 24, device="cuda")
+        with torch.cuda.stream(stream), torch.no_grad():
+            want, got = model(x), fn(x)
+        stream.synchronize()
+        torch.testing.assert_close(got, want, rtol=1e-3, atol=1e-5)
+    report = kgen_torch.last_report()
+    assert report.everything_in_kgen, str(report)
+    assert kgen_torch.statistics()["kgen_runs"] == len(SEEDS)
+    recorded = json.loads(decisions.read_text())
+    assert recorded["format"] == "kgen-decisions" and recorded["entries"]
+    # A new compilation with the recorded decisions (another cache key: the
+    # file's content is part of it).
+    torch._dynamo.reset()
+    kgen_torch.clear_compiled()
+    fn = compiled(model, options={"decisions": str(decisions), "check_seeds": 1})
+    x = torch.randn(64, 24, device="cuda")
+    with torch.no_grad():
+        torch.testing.assert_close(fn(x), model(x), rtol=1e-3, atol=1e-5)
+    assert kgen_torch.statistics()["compiles"] == 2
