@@ -138,8 +138,12 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
     except UnsupportedOpsError as e:
         if e.unsupported:
             key = e.unsupported[0][0]
-            m = re.match(r"^.*? \((.*)\)$", key)
-            return m.group(1) if m else "not supported by the importer"
+            m = re.match(r"^(.*?) \((.*)\)$", key)
+            if not m:
+                return "not supported by the importer"
+            if m.group(1).startswith("input '"):  # one of the node's inputs
+                return re.sub(r"^produces ", "reads ", m.group(2))
+            return m.group(2)
         return "not supported by the importer"
     except KgenImportError as e:
         return str(e).splitlines()[0]
