@@ -92,6 +92,75 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
   }
 };
 
+/// A pointwise convolution (every kernel extent 1, stride 1, no padding) is
+/// a batch of matmuls, one per image and group: y[n, g] = W[g] · x[n, g],
+/// with x[n, g] the group's channels by the image's pixels (a reshape of
+/// NCHW, no copy). As a linalg.batch_matmul it takes the matmul schedules
+/// (shared-memory staging, cp.async pipelining, mma_sync and wgmma) where
+/// the general lowering below gives loops. batch_matmul reads one weight
+/// matrix per batch, so the weight is first broadcast over the images: N
+/// copies of F x C/G elements, small beside the images themselves.
+struct PointwiseConvLowering : OpRewritePattern<ConvOp> {
+  PointwiseConvLowering(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    auto one = [](int64_t v) { return v == 1; };
+    if (!llvm::all_of(weightType.getShape().drop_front(2), one) ||
+        !llvm::all_of(op.getStride(), one) ||
+        !llvm::all_of(op.getPadding(), [](int64_t p) { return p == 0; }))
+      return rewriter.notifyMatchFailure(op, "not a pointwise convolution");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t n = inputType.getDimSize(0), groups = op.getGroups();
+    int64_t cg = inputType.getDimSize(1) / groups;
+    int64_t fg = weightType.getDimSize(0) / groups;
+    int64_t pixels = 1;
+    for (int64_t size : inputType.getShape().drop_front(2))
+      pixels *= size;
+
+    Value x = reshapeTensor(rewriter, loc, op.getInput(),
+                            inputType.clone({n * groups, cg, pixels}));
+    Value w = reshapeTensor(rewriter, loc, op.getWeight(),
+                            weightType.clone({groups, fg, cg}));
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    w = buildParallelGeneric(
+        rewriter, loc, weightType.clone({n, groups, fg, cg}), {w},
+        {AffineMap::get(4, 0, {d(1), d(2), d(3)}, ctx)},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    w = reshapeTensor(rewriter, loc, w,
+                      weightType.clone({n * groups, fg, cg}));
+    Value acc = filledF32Tensor(rewriter, loc, {n * groups, fg, pixels}, 0.0);
+    acc = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                        ValueRange{w, x}, ValueRange{acc})
+              .getResult(0);
+    // The epilogue runs on the matmul's own shape, where it fuses into the
+    // matmul's kernel: the bias is indexed by the output row (one group),
+    // or, with several groups, broadcast to a row per batch first.
+    Value bias = op.getBias();
+    AffineMap biasMap = AffineMap::get(3, 0, {d(1)}, ctx);
+    if (bias && groups > 1) {
+      auto biasType = cast<RankedTensorType>(bias.getType());
+      bias = reshapeTensor(rewriter, loc, bias, biasType.clone({groups, fg}));
+      bias = buildParallelGeneric(
+          rewriter, loc, biasType.clone({n, groups, fg}), {bias},
+          {AffineMap::get(3, 0, {d(1), d(2)}, ctx)},
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+      bias = reshapeTensor(rewriter, loc, bias,
+                           biasType.clone({n * groups, fg}));
+      biasMap = AffineMap::get(3, 0, {d(0), d(1)}, ctx);
+    }
+    auto resultType = op.getType();
+    Value result = finishContraction(
+        rewriter, loc, acc, resultType.clone({n * groups, fg, pixels}), bias,
+        biasMap);
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
+    return success();
+  }
+};
+
 /// Grouped N-d convolution as one linalg.generic over
 /// (n, g, f, out..., c, k...), reading a zero-padded input whose channels are
 /// split into [groups, channels per group].
@@ -198,5 +267,6 @@ void mlir::kgen::populateContractionToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<MatmulLikeLowering<MatmulOp, linalg::MatmulOp>,
                MatmulLikeLowering<BatchMatmulOp, linalg::BatchMatmulOp>,
-               LinearLowering, ConvLowering>(patterns.getContext());
+               LinearLowering, PointwiseConvLowering, ConvLowering>(
+      patterns.getContext());
 }

@@ -166,11 +166,18 @@ conv_case("groups2_bias", 2, 4, (7, 8), 6, (3, 3), (1, 1), (1, 1), (1, 1), 2, Tr
 conv_case("depthwise", 1, 4, (8, 7), 8, (3, 3), (1, 1), (1, 1), (1, 1), 4, True)
 conv_case("rect_kernel_mixed", 1, 3, (10, 9), 2, (3, 2), (2, 1), (0, 1), (1, 2), 1, True)
 conv_case("k1x1", 2, 5, (4, 3), 3, (1, 1), (1, 1), (0, 0), (1, 1), 1, True)
+# Pointwise convolutions become batch matmuls (one per image and group);
+# a strided one keeps the general lowering.
+conv_case("k1x1_groups2", 2, 6, (5, 4), 4, (1, 1), (1, 1), (0, 0), (1, 1), 2, False)
+conv_case("k1x1_groups3_bias", 3, 6, (3, 5), 9, (1, 1), (1, 1), (0, 0), (2, 2), 3, True)
+conv_case("k1x1_stride2_bias", 2, 4, (7, 6), 3, (1, 1), (2, 2), (0, 0), (1, 1), 1, True)
 conv_case("stride_pad_dil_groups", 1, 6, (13, 12), 4, (3, 3), (2, 3), (2, 1), (2, 1), 2, True)
 conv_case("basic_bias", 2, 3, (17,), 5, (3,), (1,), (1,), (1,), 1, True)
+conv_case("k1_bias", 2, 5, (19,), 7, (1,), (1,), (0,), (1,), 1, True)
 conv_case("stride2_dil3_nobias", 1, 4, (20,), 3, (4,), (2,), (3,), (3,), 1, False)
 conv_case("groups2_stride2_bias", 2, 4, (13,), 4, (5,), (2,), (2,), (1,), 2, True)
 conv_case("pad_stride_bias", 1, 2, (5, 6, 7), 3, (3, 3, 3), (1, 2, 1), (1, 1, 1), (1, 1, 1), 1, True)
+conv_case("k1x1x1_bias", 2, 4, (3, 4, 5), 3, (1, 1, 1), (1, 1, 1), (0, 0, 0), (1, 1, 1), 1, True)
 conv_case("groups2_dil2_nobias", 1, 4, (6, 6, 5), 2, (2, 3, 2), (1, 1, 2), (0, 1, 1), (2, 1, 1), 2,
           False)
 

@@ -41,6 +41,15 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     before exponentiating; layer_norm and rms_norm follow PyTorch's formulas
     (biased variance, `eps` inside the square root).
 
+    A pointwise convolution (every kernel extent 1, stride 1, no padding, any
+    groups, 1 to 3 spatial dimensions) becomes a `linalg.batch_matmul`, one
+    matmul per image and group on reshapes of the NCHW tensors, so that it
+    takes the matmul schedules (staging, pipelining, tensor cores); the
+    weight is broadcast over the images first (batch_matmul reads one
+    weight matrix per batch) and the bias is added on the matmul's shape,
+    where it fuses into the matmul's kernel. Other convolutions become one
+    `linalg.generic` over a zero-padded input.
+
     Fails with a located diagnostic if any kgen operation is left.
   }];
   let dependentDialects = [

@@ -70,3 +70,33 @@ func.func @conv_grouped(%x: tensor<1x4x9x9xf32>, %w: tensor<6x2x3x3xf32>, %b: te
   %0 = kgen.conv %x, %w, %b stride [2, 2] padding [2, 2] dilation [3, 3] groups 2 : (tensor<1x4x9x9xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x4xf32>
   return %0 : tensor<1x6x4x4xf32>
 }
+
+// -----
+
+// A pointwise convolution (1x1 kernel, stride 1, no padding) is a batch of
+// matmuls, one per image and group, on reshapes of NCHW: the weight is
+// broadcast over the images, and the bias add (broadcast per batch with
+// several groups) runs on the matmul's shape, before the reshape back.
+// CHECK-LABEL: func.func @conv_pointwise
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [4, 3, 20] : tensor<240xf16> into tensor<4x3x20xf16>
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<2x4x3xf16>) outs(%{{.*}} : tensor<2x2x4x3xf16>)
+// CHECK:         %[[MM:.*]] = linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<4x4x3xf16>, tensor<4x3x20xf16>) outs(%{{.*}} : tensor<4x4x20xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<4x4x20xf32>, tensor<4x4xf16>) outs(%{{.*}} : tensor<4x4x20xf16>)
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [2, 8, 5, 4] : tensor<320xf16> into tensor<2x8x5x4xf16>
+// CHECK-NOT:     linalg.generic
+func.func @conv_pointwise(%x: tensor<2x6x5x4xf16>, %w: tensor<8x3x1x1xf16>, %b: tensor<8xf16>) -> tensor<2x8x5x4xf16> {
+  %0 = kgen.conv %x, %w, %b stride [1, 1] padding [0, 0] dilation [1, 1] groups 2 : (tensor<2x6x5x4xf16>, tensor<8x3x1x1xf16>, tensor<8xf16>) -> tensor<2x8x5x4xf16>
+  return %0 : tensor<2x8x5x4xf16>
+}
+
+// -----
+
+// A strided 1x1 convolution reads every other pixel: the general lowering.
+// CHECK-LABEL: func.func @conv_pointwise_strided
+// CHECK-NOT:     linalg.batch_matmul
+// CHECK:         linalg.generic
+// CHECK-NOT:     linalg.batch_matmul
+func.func @conv_pointwise_strided(%x: tensor<1x4x8x8xf32>, %w: tensor<2x4x1x1xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = kgen.conv %x, %w stride [2, 2] padding [0, 0] dilation [1, 1] groups 1 : (tensor<1x4x8x8xf32>, tensor<2x4x1x1xf32>) -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
