@@ -34,7 +34,8 @@ from kgen_import import KgenImportError, import_program
 
 from . import runtime
 from .cache import DiskCache, digest
-from .support import (CALLS, KgenSupport, check_node, example_value, functionalize_in_place,
+from .support import (CALLS, KgenSupport, check_node, example_value, fold_factories,
+                      functionalize_in_place,
                       is_symbolic, location, op_name)
 
 log = logging.getLogger("kgen_torch")
@@ -240,7 +241,7 @@ def graph_key(gm: fx.GraphModule, inputs: Sequence[Any]) -> str:
             if isinstance(obj, torch.Tensor):
                 entry = [str(node.target)] + _tensor_meta(obj)
                 if not isinstance(obj, torch.nn.Parameter):
-                    data = obj.detach().cpu().contiguous()
+                    data = obj.detach().cpu().contiguous().reshape(-1)
                     entry.append(hashlib.sha256(
                         data.view(torch.uint8).numpy().tobytes() if data.numel() else b""
                     ).hexdigest())
@@ -317,6 +318,17 @@ def kgen_backend(gm: fx.GraphModule, example_inputs: Sequence[Any], options=None
     before = dict(_STATS)
     _STATS["graphs"] += 1
     report = Report(graph=_STATS["graphs"])
+    try:
+        return _compile_graph(gm, example_inputs, opts, report, before)
+    except Exception as e:  # noqa: BLE001 - a bug of the backend never breaks the model
+        report.whole_graph_reason = (f"internal error of the kgen backend: "
+                                     f"{type(e).__name__}: {_first_line(e)}")
+        _finish(report, before)
+        return gm.forward
+
+
+def _compile_graph(gm: fx.GraphModule, example_inputs, opts: Options, report: Report,
+                   before: Dict[str, int]):
     report.ops = sum(1 for n in gm.graph.nodes if n.op in CALLS)
 
     symbolic = [i for i, x in enumerate(example_inputs) if is_symbolic(x)]
@@ -332,7 +344,9 @@ def kgen_backend(gm: fx.GraphModule, example_inputs: Sequence[Any], options=None
         return gm.forward
 
     disk = DiskCache(_STATS, enabled=opts.cache)
+    fold_factories(gm)
     functionalize_in_place(gm)
+    report.ops = sum(1 for n in gm.graph.nodes if n.op in CALLS)
 
     # 1. Which nodes kgen takes (cached by the whole graph's key).
     key = graph_key(gm, example_inputs)

@@ -91,6 +91,49 @@ def functionalize_in_place(gm: fx.GraphModule) -> None:
     gm.recompile()
 
 
+# Factories whose value depends only on their (literal) arguments.
+_FACTORIES = frozenset({"torch.tensor", "torch.as_tensor", "torch.scalar_tensor", "torch.ones",
+                        "torch.zeros", "torch.full", "torch.arange", "torch.linspace",
+                        "torch.eye"})
+_FOLD_LIMIT = 1 << 16  # elements
+
+
+def fold_factories(gm: fx.GraphModule) -> int:
+    """`torch.tensor(2.0)`, `torch.ones(3)`... made in forward are calls in
+    dynamo's graph, which the importer (made for traced modules, where they
+    are constants) does not map: each one with literal arguments and at most
+    64K elements is made once, here, and read as a graph constant
+    (`get_attr`), which the subgraphs that use it take as an input. Returns
+    how many were folded."""
+    from torch._subclasses.fake_tensor import unset_fake_temporarily
+    folded = 0
+    for node in list(gm.graph.nodes):
+        if node.op != "call_function" or node.all_input_nodes or \
+                target_name(node) not in _FACTORIES:
+            continue
+        try:
+            with unset_fake_temporarily(), torch.no_grad():
+                value = node.target(*node.args, **node.kwargs)
+        except Exception:  # noqa: BLE001 - left as it is
+            continue
+        if not isinstance(value, torch.Tensor) or value.numel() > _FOLD_LIMIT:
+            continue
+        name = f"_kgen_constant_{folded}"
+        while hasattr(gm, name):
+            name += "_"
+        gm.register_buffer(name, value)
+        with gm.graph.inserting_before(node):
+            const = gm.graph.get_attr(name)
+        const.meta.update(node.meta)
+        const.meta["example_value"] = value
+        node.replace_all_uses_with(const)
+        gm.graph.erase_node(node)
+        folded += 1
+    if folded:
+        gm.recompile()
+    return folded
+
+
 def _meta_like(v: torch.Tensor) -> torch.Tensor:
     return torch.empty_strided(tuple(v.shape), tuple(v.stride()), dtype=v.dtype,
                                device="meta")

@@ -351,8 +351,8 @@ def test_entry_point_registration(tmp_path):
 
 
 def test_half_precision_and_mixed_dtypes():
-    """bf16 and f16 models compile; f32 ops beside them (a constant made in
-    forward) go to a subgraph of their own, since a kgen program has one
+    """bf16 and f16 models compile; f32 ops beside them (on a constant made
+    in forward) go to a subgraph of their own, since a kgen program has one
     element type."""
     class Mixed(nn.Module):
         def __init__(self):
@@ -375,7 +375,7 @@ def test_half_precision_and_mixed_dtypes():
         torch.testing.assert_close(got[1], want[1])
         report = kgen_torch.last_report()
         assert report.compiled == report.subgraphs == 2, str(report)
-        assert [x.what for x in report.left] == ["torch.ones"]
+        assert report.everything_in_kgen, str(report)  # torch.ones is folded to a constant
 
 
 def test_compile_failure_falls_back_and_is_remembered(monkeypatch):
@@ -443,3 +443,37 @@ def test_cuda_model_and_decisions_file(tmp_path):
     with torch.no_grad():
         torch.testing.assert_close(fn(x), model(x), rtol=1e-3, atol=1e-5)
     assert kgen_torch.statistics()["compiles"] == 2
+
+
+class Constants(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("scale", torch.tensor([1.0, 2.0, 3.0]))
+
+    def forward(self, x):
+        return (x * self.scale + torch.tensor(2.0) - torch.arange(3.0) * torch.ones(3)).exp()
+
+
+def test_factories_in_forward_are_constants():
+    model = Constants().eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(4, 3))
+    report = kgen_torch.last_report()
+    assert report.everything_in_kgen, str(report)
+    assert report.stats["compiled_subgraphs"] == 1
+
+
+def test_backend_bug_leaves_graph_in_pytorch(monkeypatch):
+    from kgen_torch import backend
+
+    def broken(*args):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(backend, "graph_key", broken)
+    model = Whole().eval()
+    fn = compiled(model)
+    check_close(model, fn, torch.randn(3, 24))
+    assert str(kgen_torch.last_report()) == (
+        "kgen: graph 1 left in PyTorch: internal error of the kgen backend: KeyError: 'oops'")
