@@ -35,7 +35,7 @@ from kgen_import import KgenImportError, import_program
 from . import runtime
 from .cache import DiskCache, digest
 from .support import (CALLS, KgenSupport, check_node, example_value, fold_factories,
-                      functionalize_in_place,
+                      functionalize_in_place, mutation_verdicts,
                       is_symbolic, location, op_name)
 
 log = logging.getLogger("kgen_torch")
@@ -369,6 +369,11 @@ def _compile_graph(gm: fx.GraphModule, example_inputs, opts: Options, report: Re
                 _STATS["support_checks"] += 1
                 verdicts[node.name] = check_node(gm, node)
         disk.store("support", key, {"verdicts": verdicts})
+
+    verdicts = dict(verdicts)
+    for name, reason in mutation_verdicts(gm).items():
+        if verdicts.get(name) is None:
+            verdicts[name] = reason
 
     # 2. Partition: maximal subgraphs of supported nodes, one element type
     # each (a kgen program has one), proposed per dtype and fused together

@@ -21,7 +21,7 @@ import torch.fx as fx
 from torch.fx.passes.operator_support import OperatorSupportBase
 
 from kgen_import import KgenImportError, UnsupportedOpsError, import_program
-from kgen_import.importer import _VIEW_OPS, target_name
+from kgen_import.importer import _VIEW_OPS, _alias_set, target_name
 
 CALLS = ("call_function", "call_method", "call_module")
 
@@ -134,6 +134,36 @@ def fold_factories(gm: fx.GraphModule) -> int:
     return folded
 
 
+_MUTATING = frozenset({"operator.setitem"})
+
+
+def mutation_verdicts(gm: fx.GraphModule) -> Dict[str, str]:
+    """The nodes that must stay in PyTorch because a tensor they use is
+    updated in place by a node that stays there (`x[:, 0] = 5`, an in-place
+    op that could not be made functional): fx records no dependency on a
+    mutation, so a kgen subgraph could read the tensor before or after it
+    regardless of program order, and a view computed in kgen would be a
+    copy. Every other user of the tensor and of its views, and the views
+    themselves, stay in PyTorch; the producer of the tensor may be in
+    kgen (its result is a PyTorch tensor, updated there)."""
+    out: Dict[str, str] = {}
+    for node in gm.graph.nodes:
+        if node.op not in CALLS or not node.args or not isinstance(node.args[0], fx.Node):
+            continue
+        name = target_name(node) if node.op != "call_module" else ""
+        mutates = name in _MUTATING or (is_in_place(node) and
+                                        not node.meta.get("kgen_functionalized"))
+        if not mutates:
+            continue
+        for a in _alias_set(node.args[0]):
+            if a is not node.args[0] and a.op in CALLS:
+                out.setdefault(a.name, "a view of a tensor updated in place")
+            for u in a.users:
+                if u is not node and u.op in CALLS and u not in _alias_set(node.args[0]):
+                    out.setdefault(u.name, "uses a tensor updated in place")
+    return out
+
+
 def _meta_like(v: torch.Tensor) -> torch.Tensor:
     return torch.empty_strided(tuple(v.shape), tuple(v.stride()), dtype=v.dtype,
                                device="meta")
@@ -141,6 +171,8 @@ def _meta_like(v: torch.Tensor) -> torch.Tensor:
 
 def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
     """None if kgen takes `node`, else the reason (a short phrase)."""
+    if node.op != "call_module" and target_name(node) in _MUTATING:
+        return "updates a tensor in place"
     value = example_value(node)
     if isinstance(value, (tuple, list)):
         return "returns several values"

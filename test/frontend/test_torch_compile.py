@@ -477,3 +477,29 @@ def test_backend_bug_leaves_graph_in_pytorch(monkeypatch):
     check_close(model, fn, torch.randn(3, 24))
     assert str(kgen_torch.last_report()) == (
         "kgen: graph 1 left in PyTorch: internal error of the kgen backend: KeyError: 'oops'")
+
+
+class Assign(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        h = self.fc(x)
+        v = h.view(2, 8)
+        h[:, 0] = 5.0
+        return torch.relu(h) * 2, v + 1
+
+
+def test_users_of_a_tensor_assigned_in_place_stay_in_pytorch():
+    """fx records no dependency on `h[:, 0] = 5`: the readers of h and of
+    its views must run in PyTorch, after it."""
+    model = Assign().eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(4, 4))
+    text = str(kgen_torch.last_report())
+    assert "operator.setitem (updates a tensor in place)" in text
+    assert "torch.relu (uses a tensor updated in place)" in text
+    assert "Tensor.view (a view of a tensor updated in place)" in text
