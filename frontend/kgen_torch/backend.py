@@ -371,7 +371,7 @@ def _compile_graph(gm: fx.GraphModule, example_inputs, opts: Options, report: Re
         disk.store("support", key, {"verdicts": verdicts})
 
     verdicts = dict(verdicts)
-    for name, reason in mutation_verdicts(gm).items():
+    for name, reason in mutation_verdicts(gm, verdicts).items():
         if verdicts.get(name) is None:
             verdicts[name] = reason
 

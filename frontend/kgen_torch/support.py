@@ -137,7 +137,7 @@ def fold_factories(gm: fx.GraphModule) -> int:
 _MUTATING = frozenset({"operator.setitem"})
 
 
-def mutation_verdicts(gm: fx.GraphModule) -> Dict[str, str]:
+def mutation_verdicts(gm: fx.GraphModule, verdicts: Dict[str, Optional[str]]) -> Dict[str, str]:
     """The nodes that must stay in PyTorch because a tensor they use is
     updated in place by a node that stays there (`x[:, 0] = 5`, an in-place
     op that could not be made functional): fx records no dependency on a
@@ -151,8 +151,9 @@ def mutation_verdicts(gm: fx.GraphModule) -> Dict[str, str]:
         if node.op not in CALLS or not node.args or not isinstance(node.args[0], fx.Node):
             continue
         name = target_name(node) if node.op != "call_module" else ""
-        mutates = name in _MUTATING or (is_in_place(node) and
-                                        not node.meta.get("kgen_functionalized"))
+        # A functionalized in-place op still mutates when PyTorch runs it.
+        mutates = name in _MUTATING or (is_in_place(node) and (
+            not node.meta.get("kgen_functionalized") or verdicts.get(node.name) is not None))
         if not mutates:
             continue
         for a in _alias_set(node.args[0]):
