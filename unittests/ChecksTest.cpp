@@ -431,6 +431,21 @@ TEST(ScheduleChecks, ReductionLanesMayBeWholeSubgroupsOfAnyCount) {
   EXPECT_EQ(twoRows.reason, Reason::ReductionLanes) << twoRows.message;
   EXPECT_TRUE(
       verdictOf(laneSchedule(320, 4), nullptr, vocab, "gfx942").accepted);
+  // Whole 64-wide waves in the block (2 rows of 96 lanes: 192 threads),
+  // but a row's lanes straddle two of them: only the subgroup rule sees it.
+  KernelInfo rows3072 = rowSumKernel();
+  rows3072.sinkLoops = rows3072.rootLoops = {256, 3072};
+  Verdict straddle =
+      verdictOf(laneSchedule(96, 4, 2), nullptr, rows3072, "gfx942");
+  EXPECT_EQ(straddle.reason, Reason::ReductionLanes);
+  EXPECT_TRUE(contains(straddle.message, "does not fit subgroups of 64"))
+      << straddle.message;
+  EXPECT_EQ(laneReason(laneSchedule(96, 4, 2), rows3072), "");
+  // Out of range is said as such, not as a shape rule.
+  Verdict tooMany = verdictOf(laneSchedule(2048, 1), nullptr, vocab);
+  EXPECT_TRUE(contains(tooMany.message, "reduction_lanes 2048 is not in "
+                                        "[1, 1024]"))
+      << tooMany.message;
 }
 
 TEST(ScheduleChecks, ReductionLanesTakeOneOutputPerThread) {

@@ -677,8 +677,8 @@ void RandomProposer::reductionTiles(Schedule &s, const KernelFacts &f) {
 }
 
 /// Lanes on the root's reduction loop: a count the language allows (a
-/// power of two or a multiple of a subgroup) whose lanes each take whole
-/// vectors of it, one output per thread of the root's parallel
+/// power of two or a multiple of 32; rung 2 refuses those that do not fit
+/// the target's subgroups) whose lanes each take whole vectors of it, one output per thread of the root's parallel
 /// loops, and steps counted in vectors per lane, sometimes with staged
 /// rows. The sink's other thread tiles stay as drawn; rung 2 rejects those
 /// that do not fit the block.

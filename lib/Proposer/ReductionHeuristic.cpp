@@ -41,12 +41,18 @@ constexpr int64_t kWholeShareVectors = 16;
 /// A block stages the rows its kernel reads more than once when they take
 /// at most this many bytes, and at most half the target's shared memory
 /// per block (the rest for the lanes' partials): with the partials, three
-/// such blocks still fit the 228 KB of an H100/H200 SM (a block per row
-/// runs 512 or more threads, so occupancy stays full); gfx942's 64 KB per
-/// block takes rows of up to 32 KB. A block of one longer row stages it
-/// if the target's block holds it: one such block per SM reads each
-/// element once, where the unstaged block's later passes go to L2.
+/// such blocks still fit the 228 KB of an H100/H200 SM (a block per row of
+/// 8192 floats runs 512 threads, so occupancy stays full); gfx942's 64 KB per
+/// block takes rows of up to 32 KB. A wide block of one longer row stages
+/// it if the target's block holds it (below).
 constexpr int64_t kStagedRowBytes = 64 * 1024;
+/// A block of one row with at least this many lanes stages a row of any
+/// length that fits the target's block: alone on its SM it still runs
+/// enough threads to keep the memory system busy, and it reads each
+/// element once, where the unstaged block's later passes go to L2. A
+/// narrower block (32 lanes: rows whose vectors only a warp divides) keeps
+/// kStagedRowBytes, or an SM would hold a handful of its threads.
+constexpr int64_t kWideRowBlockLanes = 512;
 
 int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
   int64_t p = 1;
@@ -59,14 +65,15 @@ int64_t largestPowerOfTwoDividing(int64_t n, int64_t atMost) {
 /// vectors evenly into whole subgroups. A row of 32000 floats (8000
 /// vectors) gets 800 lanes, where the largest power of two dividing it
 /// gives 64: a block of 64 threads per row would put 32 rows on each SM at
-/// once, too many for their second reads to find them in L2. Where no
-/// multiple of a subgroup divides the row, the largest power of two does.
+/// once, too many for their second reads to find them in L2. 1 (no lanes
+/// at this width) where no multiple of a subgroup divides the row: fewer
+/// lanes would leave the block's only subgroup partly empty.
 int64_t blockRowLanes(int64_t vectors, int64_t atMost, int64_t subgroup) {
   for (int64_t lanes = atMost / subgroup * subgroup; lanes >= subgroup;
        lanes -= subgroup)
     if (vectors % lanes == 0)
       return lanes;
-  return largestPowerOfTwoDividing(vectors, atMost);
+  return 1;
 }
 
 /// Whether the root reduces rows the lanes can share: a linalg.generic
@@ -107,10 +114,10 @@ bool spreadSinkOverLanes(const KernelInfo &k, size_t rows, int64_t lanes,
 /// statistic reads them too, or a sink along the row, as a
 /// normalization's does), staged in workgroup memory so that each element
 /// is read from global memory once: kernel arguments read row by row. All
-/// of them if their rows fit kStagedRowBytes, or, in a block of one row,
-/// the target's shared memory per block (rung 2 counts the partials too;
-/// the caller falls back to unstaged rows if they do not fit). Else none:
-/// the later reads go through the L2 cache.
+/// of them if their rows fit kStagedRowBytes, or, in a wide block of one
+/// row, the target's shared memory per block (rung 2 counts the partials
+/// too; the caller falls back to unstaged rows if they do not fit). Else
+/// none: the later reads go through the L2 cache.
 void stageRereadRows(const KernelInfo &k, const TargetDescription &target,
                      size_t rows, Schedule &s) {
   bool reread = !k.statistics.empty() || k.sinkParallelSizes().size() > rows;
@@ -126,10 +133,11 @@ void stageRereadRows(const KernelInfo &k, const TargetDescription &target,
     bytes += rowBytes * s.workgroupTile[rows - 1];
     staged.push_back(static_cast<int64_t>(i));
   }
-  bool oneRow = s.workgroupTile[rows - 1] == 1;
+  bool wideOneRow = s.workgroupTile[rows - 1] == 1 &&
+                    s.reductionLanes >= kWideRowBlockLanes;
   int64_t limit =
-      oneRow ? target.sharedMemoryPerBlock
-             : std::min(kStagedRowBytes, target.sharedMemoryPerBlock / 2);
+      wideOneRow ? target.sharedMemoryPerBlock
+                 : std::min(kStagedRowBytes, target.sharedMemoryPerBlock / 2);
   if (!staged.empty() && bytes <= limit)
     s.promoteOperands = staged;
 }
@@ -250,8 +258,8 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
   int64_t bytes = std::max<int64_t>(input.getIntOrFloatBitWidth() / 8, 1);
   // The widest vectors (16-byte loads) whose lanes make a schedule that
   // passes: a row of 1000 halves gets 2 lanes of 4, not 1 of 8; a row of
-  // 12000 floats a warp of single floats rather than 8 lanes of 4, whose
-  // block would end mid-subgroup.
+  // 12000 floats 800 lanes of single floats, since no multiple of a warp
+  // divides its 3000 vectors of 4.
   for (int64_t width = kLoadBytes / bytes; width >= 1; width /= 2)
     if (std::optional<Schedule> s = rowSchedule(k, target, base, width))
       return s;

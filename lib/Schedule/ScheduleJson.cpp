@@ -322,7 +322,8 @@ bool checkTiles(const char *what, const std::vector<int64_t> &tiles,
   return true;
 }
 
-/// reduction_lanes: a power of two whose lanes, each reading vectors of
+/// reduction_lanes: a lane count isValidLaneCount allows, whose lanes,
+/// each reading vectors of
 /// vector_width, share the root's single (innermost) reduction loop
 /// evenly. The reduction tile then counts vectors per lane, so
 /// `reductions` becomes the vectors each lane reads.
@@ -332,11 +333,13 @@ bool checkLaneRanges(const Schedule &s, const KernelInfo &kernel,
     verdict = Verdict::reject(Reason::ReductionLanes, message.str());
     return false;
   };
+  if (s.reductionLanes < 1 || s.reductionLanes > kMaxReductionLanes)
+    return reject(llvm::formatv("reduction_lanes {0} is not in [1, {1}]",
+                                s.reductionLanes, kMaxReductionLanes));
   if (!isValidLaneCount(s.reductionLanes))
     return reject(llvm::formatv("reduction_lanes {0} is neither a power of "
-                                "two nor a multiple of {1} in [1, {2}]",
-                                s.reductionLanes, kLaneGroup,
-                                kMaxReductionLanes));
+                                "two nor a multiple of {1}",
+                                s.reductionLanes, kLaneGroup));
   if (s.reductionLanes == 1)
     return true;
   if (reductions.size() != 1)

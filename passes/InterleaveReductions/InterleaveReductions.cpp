@@ -91,8 +91,10 @@ int64_t partialsFor(linalg::LinalgOp op, unsigned loop) {
 /// Folds `partials` pairwise with `combiner` (a body of one op folding its
 /// two arguments, and a yield), halving them along `dim` while their count
 /// is even: down to one for a power of two, else to the odd factor (25 of
-/// 800 lanes' partials), which the caller's op folds in sequence, as the
-/// GPU folds the subgroups' results. A sequential fold of T partials would
+/// 800 lanes' partials), which the caller's op folds in sequence: a tree,
+/// then a short sequential fold, as on the GPU (whose tree pairs other
+/// partials: its subgroups' butterflies, then their results in order). A
+/// sequential fold of T partials would
 /// add T roundings of the growing total to each output; the tree adds
 /// log2(T).
 Value foldPairwise(RewriterBase &rewriter, Location loc, Value partials,

@@ -288,18 +288,34 @@ struct LowerLaneCombinesPass
       if (op->hasAttr(kgen::kLaneCombineAttr))
         marked.push_back(op);
     });
+    // Every marked op is checked before any is rewritten.
+    SmallVector<LaneCombine> combines;
     for (linalg::GenericOp op : marked) {
       FailureOr<LaneCombine> c = matchLaneCombine(op);
-      if (failed(c))
+      if (failed(c) || failed(checkSubgroups(*c)))
         return signalPassFailure();
-      if (c->lanes > subgroupSize * subgroupSize) {
-        op.emitError("cannot combine this op's lanes: ")
-            << c->lanes << " lanes exceed two levels of subgroups of "
-            << subgroupSize;
-        return signalPassFailure();
-      }
-      lowerLaneCombine(*c, subgroupSize);
+      combines.push_back(*c);
     }
+    for (const LaneCombine &c : combines)
+      lowerLaneCombine(c, subgroupSize);
+  }
+
+  /// The butterfly pairs lanes within a subgroup and the subgroups' results
+  /// meet in workgroup memory: an output's lanes are a power of two up to
+  /// a subgroup, or whole subgroups, at most a subgroup of them.
+  LogicalResult checkSubgroups(LaneCombine &c) {
+    int64_t size = subgroupSize;
+    bool fits = c.lanes > size ? c.lanes % size == 0
+                               : llvm::isPowerOf2_64(c.lanes);
+    if (!fits)
+      return c.op.emitError("cannot combine this op's lanes: ")
+             << c.lanes << " lanes are neither a power of two up to a "
+             << "subgroup of " << size << " nor whole subgroups";
+    if (c.lanes > size * size)
+      return c.op.emitError("cannot combine this op's lanes: ")
+             << c.lanes << " lanes exceed two levels of subgroups of "
+             << size;
+    return success();
   }
 };
 } // namespace

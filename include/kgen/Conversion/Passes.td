@@ -476,9 +476,13 @@ def LowerLaneCombinesPass
 
     The marked op must be a linalg.generic on buffers whose body is one
     op combining the partial and the output, alone in a thread-mapped
-    scf.forall of at most two dimensions; anything else is an error. On
-    the CPU the mark is ignored and the op runs as loops (one thread per
-    output), which is what the verifier's numerical rung checks.
+    scf.forall of at most two dimensions, with L a power of two up to a
+    subgroup or whole subgroups (800 lanes: 25 warps of 32, but not 64-wide
+    waves, where the butterfly would pair one row's lanes with the next
+    row's), at most a subgroup of subgroups; anything else is an error,
+    reported before any op is rewritten. On the CPU the op runs as loops,
+    its partials folded pairwise by `kgen-interleave-reductions`, which is
+    what the verifier's numerical rung checks.
 
     - `subgroup-size`: 32 on NVIDIA, 64 on AMD's wave64 chips.
   }];

@@ -1,4 +1,4 @@
-// RUN: kgen-opt %s --split-input-file -kgen-lower-lane-combines -verify-diagnostics
+// RUN: kgen-opt %s --split-input-file -kgen-lower-lane-combines="subgroup-size=64" -verify-diagnostics
 
 #p = affine_map<(d0, d1) -> (d0, d1)>
 #o = affine_map<(d0, d1) -> (d0)>
@@ -60,6 +60,25 @@ func.func @f64_partials(%partials: memref<1x64xf64>, %out: memref<1xf64>) {
     ^bb0(%a: f64, %b: f64):
       %s = arith.addf %a, %b : f64
       linalg.yield %s : f64
+    }
+  } {mapping = [#gpu.thread<x>]}
+  return
+}
+
+// -----
+
+// 800 lanes are 25 subgroups of 32 but 12.5 of 64: on a 64-wide wave the
+// butterfly would pair a row's last lanes with the next row's.
+#p = affine_map<(d0, d1) -> (d0, d1)>
+#o = affine_map<(d0, d1) -> (d0)>
+func.func @lanes_straddle_subgroups(%partials: memref<1x800xf32>, %out: memref<1xf32>) {
+  scf.forall (%r) in (1) {
+    // expected-error @below {{cannot combine this op's lanes: 800 lanes are neither a power of two up to a subgroup of 64 nor whole subgroups}}
+    linalg.generic {indexing_maps = [#p, #o], iterator_types = ["parallel", "reduction"]}
+        ins(%partials : memref<1x800xf32>) outs(%out : memref<1xf32>) attrs = {kgen.lane_combine = 800 : i64} {
+    ^bb0(%a: f32, %b: f32):
+      %s = arith.addf %a, %b : f32
+      linalg.yield %s : f32
     }
   } {mapping = [#gpu.thread<x>]}
   return

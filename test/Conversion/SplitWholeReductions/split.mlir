@@ -25,8 +25,8 @@ func.func @sum_all(%x: tensor<4096x4096xf32>) -> tensor<f32> {
 // A max of squared differences (fused into one generic reading both
 // inputs): both inputs are reshaped alike. 300000 = 2^5 x 9375 elements
 // have no split into rows of a multiple of 128 (a warp of 4-element
-// vectors); 25 rows of 12000 keep the most powers of two in a row (a warp
-// of single elements). Their 25 partials are padded with -inf to 128.
+// vectors); 25 rows of 12000 keep the most powers of two in a row (800
+// lanes of single elements). Their 25 partials are padded with -inf to 128.
 // CHECK-LABEL: func.func @max_sq_diff
 // CHECK-COUNT-2: tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [25, 12000]
 // CHECK:         linalg.fill ins(%[[NEGINF:.*]] : f32) outs(%{{.*}} : tensor<25xf32>)
