@@ -7,6 +7,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 
+#include <algorithm>
 #include <cmath>
 #include <gtest/gtest.h>
 
@@ -91,6 +92,25 @@ func.func @main(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>, %c: tensor<2x2xf32>) -
         expected += a.get(i * 3 + k) * b.get(k * 2 + j);
       EXPECT_FLOAT_EQ((*first)[0].get(i * 2 + j), expected);
     }
+}
+
+TEST_F(CpuRunnerTest, RunsOnCallerBuffersAndRefusesBadOnes) {
+  auto module = parse(kAddRelu);
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+  float a[6] = {-3, -2, -1, 0, 1, 2}, b[3] = {0.5f, 1, 1.5f};
+  float out[6];
+  std::fill(std::begin(out), std::end(out), NAN);
+  llvm::Error ran = (*fn)->runOnBuffers({a, b, out});
+  ASSERT_FALSE(bool(ran)) << llvm::toString(std::move(ran));
+  for (int i = 0; i < 6; ++i)
+    EXPECT_FLOAT_EQ(out[i], std::max(0.0f, a[i] + b[i % 3]));
+  llvm::Error count = (*fn)->runOnBuffers({a, b});
+  EXPECT_EQ(llvm::toString(std::move(count)),
+            "expected 3 buffers (inputs then outputs), got 2");
+  llvm::Error null = (*fn)->runOnBuffers({a, nullptr, out});
+  EXPECT_EQ(llvm::toString(std::move(null)), "buffer 1 is null");
 }
 
 TEST_F(CpuRunnerTest, MissingFunctionListsAvailableOnes) {

@@ -43,9 +43,12 @@ def load_library() -> ctypes.CDLL:
     lib.kgenCompileGpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                            ctypes.c_char_p, ctypes.c_uint,
                                            ctypes.POINTER(ctypes.c_void_p)]
-    for name in ("kgenNumInputs", "kgenNumOutputs"):
+    for name in ("kgenNumInputs", "kgenNumOutputs", "kgenCpuNumInputs", "kgenCpuNumOutputs"):
         getattr(lib, name).restype = ctypes.c_size_t
         getattr(lib, name).argtypes = [ctypes.c_void_p]
+    for name in ("kgenBufferBytes", "kgenCpuBufferBytes"):
+        getattr(lib, name).restype = ctypes.c_size_t
+        getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t]
     for name in ("kgenFlops", "kgenBytes"):
         getattr(lib, name).restype = ctypes.c_double
         getattr(lib, name).argtypes = [ctypes.c_void_p]
@@ -57,9 +60,6 @@ def load_library() -> ctypes.CDLL:
     lib.kgenCompileCpuFunction.restype = ctypes.c_void_p
     lib.kgenCompileCpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
                                            ctypes.POINTER(ctypes.c_void_p)]
-    for name in ("kgenCpuNumInputs", "kgenCpuNumOutputs"):
-        getattr(lib, name).restype = ctypes.c_size_t
-        getattr(lib, name).argtypes = [ctypes.c_void_p]
     lib.kgenRunCpuFunction.restype = ctypes.c_int
     lib.kgenRunCpuFunction.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
                                        ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
@@ -93,13 +93,15 @@ class KgenFunction:
         self.handle = ctypes.c_void_p(handle)
         self.num_inputs = self.lib.kgenNumInputs(self.handle)
         self.num_outputs = self.lib.kgenNumOutputs(self.handle)
+        self.buffer_bytes = [self.lib.kgenBufferBytes(self.handle, i)
+                             for i in range(self.num_inputs + self.num_outputs)]
         self.flops = self.lib.kgenFlops(self.handle)
         self.bytes = self.lib.kgenBytes(self.handle)
 
     def launch(self, buffers: Sequence[torch.Tensor], stream: int) -> None:
         """Runs on `buffers` (inputs then outputs) with all work on `stream`
         (a CUstream handle; 0 is the legacy default stream)."""
-        pointers = _pointers(buffers, self.num_inputs + self.num_outputs)
+        pointers = _pointers(buffers, self.buffer_bytes)
         error = ctypes.c_void_p()
         if self.lib.kgenLaunch(self.handle, pointers, len(buffers),
                                ctypes.c_void_p(stream), ctypes.byref(error)):
@@ -112,13 +114,18 @@ class KgenFunction:
             self.handle = None
 
 
-def _pointers(buffers: Sequence[torch.Tensor], expected: int):
-    """The buffers' data pointers, once their number and layout are right."""
-    if len(buffers) != expected:
-        raise KgenError(f"expected {expected} buffers, got {len(buffers)}")
-    for i, b in enumerate(buffers):
+def _pointers(buffers: Sequence[torch.Tensor], expected_bytes: Sequence[int]):
+    """The buffers' data pointers, once their number, layout and sizes are
+    what the function reads and writes (it writes whole outputs: a short
+    tensor would be overrun)."""
+    if len(buffers) != len(expected_bytes):
+        raise KgenError(f"expected {len(expected_bytes)} buffers, got {len(buffers)}")
+    for i, (b, expected) in enumerate(zip(buffers, expected_bytes)):
         if not b.is_contiguous():
             raise KgenError(f"buffer {i} is not contiguous")
+        if b.numel() * b.element_size() != expected:
+            raise KgenError(f"buffer {i} has {b.numel() * b.element_size()} bytes; "
+                            f"the function expects {expected}")
     return (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
 
 
@@ -135,6 +142,8 @@ class KgenCpuFunction:
         self.handle = ctypes.c_void_p(handle)
         self.num_inputs = self.lib.kgenCpuNumInputs(self.handle)
         self.num_outputs = self.lib.kgenCpuNumOutputs(self.handle)
+        self.buffer_bytes = [self.lib.kgenCpuBufferBytes(self.handle, i)
+                             for i in range(self.num_inputs + self.num_outputs)]
 
     def run(self, buffers: Sequence[torch.Tensor]) -> None:
         """Runs on host tensors `buffers` (inputs then outputs), each shaped
@@ -142,7 +151,7 @@ class KgenCpuFunction:
         for i, b in enumerate(buffers):
             if b.device.type != "cpu":
                 raise KgenError(f"buffer {i} is on {b.device}, not the CPU")
-        pointers = _pointers(buffers, self.num_inputs + self.num_outputs)
+        pointers = _pointers(buffers, self.buffer_bytes)
         error = ctypes.c_void_p()
         if self.lib.kgenRunCpuFunction(self.handle, pointers, len(buffers),
                                        ctypes.byref(error)):

@@ -34,6 +34,10 @@ KgenGpuFunction *kgenCompileGpuFunction(const char *source,
 /* Numbers of inputs and outputs; launch takes inputs then outputs. */
 size_t kgenNumInputs(const KgenGpuFunction *function);
 size_t kgenNumOutputs(const KgenGpuFunction *function);
+/* Bytes of buffer `index` (inputs then outputs), 0 past the last: a launch
+ * reads and writes whole buffers, so callers check their tensors' sizes
+ * against these. */
+size_t kgenBufferBytes(const KgenGpuFunction *function, size_t index);
 /* Arithmetic (2 per multiply-add) and argument plus result bytes: the
  * inputs of the roofline floor. */
 double kgenFlops(const KgenGpuFunction *function);
@@ -62,10 +66,13 @@ KgenCpuFunction *kgenCompileCpuFunction(const char *source,
 
 size_t kgenCpuNumInputs(const KgenCpuFunction *function);
 size_t kgenCpuNumOutputs(const KgenCpuFunction *function);
+/* As kgenBufferBytes, for a CPU function. */
+size_t kgenCpuBufferBytes(const KgenCpuFunction *function, size_t index);
 
 /* Runs the function once on `buffers`: dense row-major host memory, inputs
  * then outputs, shaped and typed (f32, f16, bf16) as the function's
- * arguments and results. Returns 0, or non-zero with *error set. */
+ * arguments and results, each aligned to its element size. Returns 0, or
+ * non-zero with *error set (a wrong number of buffers, a null one). */
 int kgenRunCpuFunction(const KgenCpuFunction *function, void *const *buffers,
                        size_t num_buffers, char **error);
 

@@ -22,7 +22,8 @@ using namespace mlir::kgen;
 namespace {
 /// A compiled function and the context it was compiled in.
 template <typename Function> struct CompiledFunction {
-  // Declared first, destroyed last: the function refers to the context.
+  // Declared first, destroyed last: a GPU function refers to the context
+  // (a CPU function's JIT code does not, but its handle is kept alike).
   std::unique_ptr<MLIRContext> context;
   std::unique_ptr<Function> function;
 };
@@ -106,6 +107,23 @@ static Handle *adopt(std::unique_ptr<ParsedProgram> program,
   return result.release();
 }
 
+/// Bytes of signature `index` of inputs then outputs, 0 past the last.
+static size_t bufferBytes(llvm::ArrayRef<TensorSignature> inputs,
+                          llvm::ArrayRef<TensorSignature> outputs,
+                          size_t index) {
+  const TensorSignature *sig = nullptr;
+  if (index < inputs.size())
+    sig = &inputs[index];
+  else if (index - inputs.size() < outputs.size())
+    sig = &outputs[index - inputs.size()];
+  if (!sig)
+    return 0;
+  size_t bytes = elementSize(sig->elementType);
+  for (int64_t size : sig->shape)
+    bytes *= static_cast<size_t>(size);
+  return bytes;
+}
+
 extern "C" {
 
 KgenGpuFunction *kgenCompileGpuFunction(const char *source,
@@ -136,6 +154,11 @@ size_t kgenNumInputs(const KgenGpuFunction *function) {
 
 size_t kgenNumOutputs(const KgenGpuFunction *function) {
   return function->function->outputs().size();
+}
+
+size_t kgenBufferBytes(const KgenGpuFunction *function, size_t index) {
+  return bufferBytes(function->function->inputs(),
+                     function->function->outputs(), index);
 }
 
 double kgenFlops(const KgenGpuFunction *function) {
@@ -186,6 +209,11 @@ size_t kgenCpuNumInputs(const KgenCpuFunction *function) {
 
 size_t kgenCpuNumOutputs(const KgenCpuFunction *function) {
   return function->function->outputs().size();
+}
+
+size_t kgenCpuBufferBytes(const KgenCpuFunction *function, size_t index) {
+  return bufferBytes(function->function->inputs(),
+                     function->function->outputs(), index);
 }
 
 int kgenRunCpuFunction(const KgenCpuFunction *function, void *const *buffers,

@@ -331,6 +331,9 @@ llvm::Error CpuFunction::runOnBuffers(llvm::ArrayRef<void *> buffers) const {
     return makeError("expected " + llvm::Twine(expected) +
                      " buffers (inputs then outputs), got " +
                      llvm::Twine(buffers.size()));
+  for (auto [i, buffer] : llvm::enumerate(buffers))
+    if (!buffer)
+      return makeError("buffer " + llvm::Twine(i) + " is null");
   std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> shaped;
   for (auto [buffer, sig] :
        llvm::zip(buffers, llvm::concat<const TensorSignature>(inputSigs,

@@ -138,3 +138,16 @@ def test_cpu_function_errors_are_one_line(lib):
         f.run([torch.zeros(1)])
     with pytest.raises(KgenError, match="buffer 1 is not contiguous"):
         f.run([torch.zeros(8, 32), torch.zeros(16, 32).t(), torch.zeros(8, 16)])
+    # The function writes its whole output: a short one is refused, not
+    # overrun.
+    with pytest.raises(KgenError, match="buffer 2 has 256 bytes; the function expects 512"):
+        f.run([torch.zeros(8, 32), torch.zeros(32, 16), torch.zeros(4, 16)])
+    assert f.buffer_bytes == [4 * 8 * 32, 4 * 32 * 16, 4 * 8 * 16]
+
+
+def test_gpu_function_reports_its_buffer_sizes(lib):
+    f = KgenFunction(PROGRAM)
+    assert f.buffer_bytes == [4 * 8 * 32, 4 * 32 * 16, 4 * 8 * 16]
+    assert f.lib.kgenBufferBytes(f.handle, 3) == 0
+    with pytest.raises(KgenError, match="buffer 0 has 4 bytes; the function expects 1024"):
+        f.launch([torch.zeros(1), torch.zeros(32, 16), torch.zeros(8, 16)], 0)
