@@ -503,3 +503,19 @@ def test_users_of_a_tensor_assigned_in_place_stay_in_pytorch():
     assert "operator.setitem (updates a tensor in place)" in text
     assert "torch.relu (uses a tensor updated in place)" in text
     assert "Tensor.view (a view of a tensor updated in place)" in text
+
+
+def test_gpu_compilation_needs_no_gpu(tmp_path):
+    """What the backend does for a CUDA subgraph, up to the launch: the
+    program compiles for the chip through kgenCompileGpuFunction with the
+    decisions file as a schedule option, and the schedules are recorded."""
+    from kgen_import import import_program
+    model = nn.Sequential(nn.Linear(24, 40), nn.GELU()).eval()
+    program = import_program(model, (torch.randn(64, 24),)).mlir
+    decisions = tmp_path / "gpu.decisions.json"
+    function = runtime.CompiledFunction(program, "main", "sm_90a", f"decisions={decisions}", 1)
+    assert (function.gpu, function.num_inputs, function.num_outputs) == (True, 3, 1)
+    entries = json.loads(decisions.read_text())["entries"]
+    assert entries and all(k.endswith("@sm_90a") for k in entries)
+    with pytest.raises(runtime.KgenRuntimeError):
+        runtime.CompiledFunction(program, "main", "sm_12", "", 0)
