@@ -519,3 +519,32 @@ def test_gpu_compilation_needs_no_gpu(tmp_path):
     assert entries and all(k.endswith("@sm_90a") for k in entries)
     with pytest.raises(runtime.KgenRuntimeError):
         runtime.CompiledFunction(program, "main", "sm_12", "", 0)
+
+
+class Breaks(nn.Module):
+    """.item() and nonzero break dynamo's graph: they never reach the
+    backend, which compiles the graphs around them."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        h = torch.tanh(self.fc(x))
+        s = h.sum().item()
+        idx = torch.nonzero(h > 0)
+        return h * s + 1, idx
+
+
+def test_graph_breaks():
+    model = Breaks().eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(3, 8))
+    # The graphs after the break are compiled again for new values of s
+    # (dynamo specializes a float read from a tensor under dynamic=False).
+    texts = [str(r) for r in kgen_torch.reports()]
+    assert len(texts) >= 3 and texts[0].endswith("everything went to kgen"), texts
+    gt = [t for t in texts if "operator.gt (not supported by the importer)" in t]
+    assert gt and all(t.endswith("everything went to kgen") for t in texts if t not in gt)
