@@ -58,15 +58,26 @@ def op_name(node: fx.Node, gm: Optional[fx.GraphModule] = None) -> str:
     return target_name(node)
 
 
+_IN_PLACE_OPERATORS = frozenset(
+    f"operator.i{op}" for op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow",
+                                 "matmul", "and", "or", "xor", "lshift", "rshift"))
+
+
 def is_in_place(node: fx.Node) -> bool:
-    name = target_name(node) if node.op != "call_module" else ""
+    """Whether the node updates its first argument: `x.add_(y)`, `x += y`,
+    `F.relu(x, inplace=True)`, `nn.ReLU(inplace=True)`."""
+    if node.op == "call_module":
+        owner = node.graph.owning_module
+        try:
+            m = owner.get_submodule(str(node.target)) if owner is not None else None
+        except AttributeError:
+            m = None
+        return getattr(m, "inplace", False) is True
+    name = target_name(node)
     leaf = name.rsplit(".", 1)[-1]
     if leaf.endswith("_") and not leaf.endswith("__"):
         return True
-    if name.startswith("operator.i") and name != "operator.invert" and \
-            name != "operator.index" and name != "operator.is_":
-        return True
-    return node.kwargs.get("inplace") is True
+    return name in _IN_PLACE_OPERATORS or node.kwargs.get("inplace") is True
 
 
 def functionalize_in_place(gm: fx.GraphModule) -> None:
