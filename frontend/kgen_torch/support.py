@@ -129,6 +129,17 @@ def fold_factories(gm: fx.GraphModule) -> int:
             continue
         if not isinstance(value, torch.Tensor) or value.numel() > _FOLD_LIMIT:
             continue
+        if value.dim() == 0 and value.device.type == "cpu" and "device" not in node.kwargs:
+            # A 0-d CPU tensor mixes with tensors of any device (PyTorch
+            # reads it as a scalar): put it where its users compute, so
+            # that they are not refused for moving data between devices.
+            devices = {v.device for v in (example_value(u) for u in node.users)
+                       if isinstance(v, torch.Tensor)}
+            if len(devices) == 1 and next(iter(devices)).type == "cuda":
+                try:
+                    value = value.to(next(iter(devices)))
+                except Exception:  # noqa: BLE001 - stays on the CPU
+                    pass
         name = f"_kgen_constant_{folded}"
         while hasattr(gm, name):
             name += "_"
