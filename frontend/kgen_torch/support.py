@@ -40,14 +40,23 @@ def is_symbolic(t) -> bool:
 
 def location(node: fx.Node) -> str:
     """'file.py:LINE' of the user code that made `node` (its innermost user
-    frame), or ''."""
+    frame); else, for code inside a torch.nn module (nn.Sequential's
+    children have no user frame), 'module PATH (nn.Class)'; else ''."""
     trace = node.meta.get("stack_trace") or ""
     frames = re.findall(r'File "([^"]+)", line (\d+)', trace)
     torch_dir = os.path.dirname(torch.__file__)
     user = [f for f in frames if not f[0].startswith(torch_dir)]
-    if not user:
-        return ""
-    return f"{os.path.basename(user[-1][0])}:{user[-1][1]}"
+    if user:
+        return f"{os.path.basename(user[-1][0])}:{user[-1][1]}"
+    stack = node.meta.get("nn_module_stack") or {}
+    if stack:
+        path, cls = list(stack.values())[-1]
+        path = re.sub(r"^L\['[^']*'\]\.?", "", str(path))
+        if path and isinstance(cls, type):
+            name = f"nn.{cls.__name__}" if cls.__module__.startswith("torch.nn") \
+                else cls.__qualname__
+            return f"module {path} ({name})"
+    return ""
 
 
 def op_name(node: fx.Node, gm: Optional[fx.GraphModule] = None) -> str:

@@ -548,3 +548,23 @@ def test_graph_breaks():
     assert len(texts) >= 3 and texts[0].endswith("everything went to kgen"), texts
     gt = [t for t in texts if "operator.gt (not supported by the importer)" in t]
     assert gt and all(t.endswith("everything went to kgen") for t in texts if t not in gt)
+
+
+def test_cnn_with_unsupported_layers_between_subgraphs():
+    """Batch norm and max pooling (not in the importer) split a small CNN
+    into three kgen subgraphs; inside nn.Sequential the report names the
+    module, there being no user line."""
+    torch.manual_seed(7)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
+                          nn.LogSoftmax(-1)).eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(2, 3, 8, 8))
+    assert str(kgen_torch.last_report()) == (
+        "kgen: graph 1: 3 of 3 subgraphs compiled (5 of 7 ops); left in PyTorch: "
+        "torch.nn.functional.batch_norm (not supported by the importer) at module 1 "
+        "(nn.BatchNorm2d); torch.nn.functional.max_pool2d (not supported by the importer) "
+        "at module 3 (nn.MaxPool2d)")
+    assert kgen_torch.statistics()["kgen_runs"] == 3 * len(SEEDS)
