@@ -24,6 +24,7 @@ from kgen_import import KgenImportError, UnsupportedOpsError, import_program
 from kgen_import.importer import _VIEW_OPS, _alias_set, target_name
 
 CALLS = ("call_function", "call_method", "call_module")
+_KGEN_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 
 def example_value(node: fx.Node):
@@ -225,6 +226,9 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
     device = next(iter(devices))
     if device.type not in ("cpu", "cuda"):
         return f"runs on {device.type}"
+    for v in [value] + [example_value(n) for n in node.all_input_nodes]:
+        if v.is_floating_point() and v.dtype not in _KGEN_DTYPES:
+            return f"computes in {v.dtype}; kgen computes in f32, f16 and bf16"
     if is_in_place(node) and not node.meta.get("kgen_functionalized"):
         return "in-place update of a graph input or of a view"
     # The importer's verdict, on the node alone.

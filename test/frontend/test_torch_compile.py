@@ -568,3 +568,14 @@ def test_cnn_with_unsupported_layers_between_subgraphs():
         "(nn.BatchNorm2d); torch.nn.functional.max_pool2d (not supported by the importer) "
         "at module 3 (nn.MaxPool2d)")
     assert kgen_torch.statistics()["kgen_runs"] == 3 * len(SEEDS)
+
+
+def test_float64_stays_in_pytorch():
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU()).double().eval()
+    fn = compiled(model)
+    check_close(model, fn, torch.randn(2, 4, dtype=torch.float64))
+    assert str(kgen_torch.last_report()) == (
+        "kgen: graph 1: 0 of 0 subgraphs compiled (0 of 2 ops); left in PyTorch: "
+        "torch.nn.functional.linear (computes in torch.float64; kgen computes in f32, f16 "
+        "and bf16) at module 0 (nn.Linear); torch.nn.functional.relu (computes in "
+        "torch.float64; kgen computes in f32, f16 and bf16) at module 1 (nn.ReLU)")
