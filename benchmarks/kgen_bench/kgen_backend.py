@@ -9,73 +9,16 @@ compiles a program with the CPU pipeline and runs it on host tensors.
 from __future__ import annotations
 
 import ctypes
-import os
-from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import torch
 
-_LIB: Optional[ctypes.CDLL] = None
-
-
-class KgenError(Exception):
-    pass
-
-
-def library_path() -> Path:
-    """$KGEN_C_LIBRARY, else build/lib/libkgen_c.so of this checkout."""
-    env = os.environ.get("KGEN_C_LIBRARY")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "build" / "lib" / "libkgen_c.so"
-
-
-def load_library() -> ctypes.CDLL:
-    global _LIB
-    if _LIB is not None:
-        return _LIB
-    path = library_path()
-    if not path.is_file():
-        raise KgenError(f"{path} not found: build kgen (scripts/examples.sh) or set "
-                        "KGEN_C_LIBRARY")
-    lib = ctypes.CDLL(str(path))
-    lib.kgenCompileGpuFunction.restype = ctypes.c_void_p
-    lib.kgenCompileGpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                                           ctypes.c_char_p, ctypes.c_uint,
-                                           ctypes.POINTER(ctypes.c_void_p)]
-    for name in ("kgenNumInputs", "kgenNumOutputs", "kgenCpuNumInputs", "kgenCpuNumOutputs"):
-        getattr(lib, name).restype = ctypes.c_size_t
-        getattr(lib, name).argtypes = [ctypes.c_void_p]
-    for name in ("kgenBufferBytes", "kgenCpuBufferBytes"):
-        getattr(lib, name).restype = ctypes.c_size_t
-        getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-    for name in ("kgenFlops", "kgenBytes"):
-        getattr(lib, name).restype = ctypes.c_double
-        getattr(lib, name).argtypes = [ctypes.c_void_p]
-    lib.kgenLaunch.restype = ctypes.c_int
-    lib.kgenLaunch.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
-                               ctypes.c_size_t, ctypes.c_void_p,
-                               ctypes.POINTER(ctypes.c_void_p)]
-    lib.kgenDestroyGpuFunction.argtypes = [ctypes.c_void_p]
-    lib.kgenCompileCpuFunction.restype = ctypes.c_void_p
-    lib.kgenCompileCpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
-                                           ctypes.POINTER(ctypes.c_void_p)]
-    lib.kgenRunCpuFunction.restype = ctypes.c_int
-    lib.kgenRunCpuFunction.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
-                                       ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
-    lib.kgenDestroyCpuFunction.argtypes = [ctypes.c_void_p]
-    lib.kgenFreeString.argtypes = [ctypes.c_void_p]
-    lib.kgenReleaseCachedMemory.argtypes = []
-    _LIB = lib
-    return lib
-
-
-def _take_error(lib, handle: ctypes.c_void_p) -> str:
-    if not handle.value:
-        return "unknown error"
-    message = ctypes.string_at(handle.value).decode(errors="replace")
-    lib.kgenFreeString(handle)
-    return message
+# One binding of libkgen_c, the torch.compile backend's (frontend/kgen_torch,
+# on the path through kgen_bench/__init__.py): the library's lookup
+# ($KGEN_C_LIBRARY, else $KGEN_BUILD/lib, else this checkout's build/lib),
+# its ctypes declarations and the checks of the buffers passed to it.
+from kgen_torch.runtime import KgenRuntimeError as KgenError  # noqa: E402
+from kgen_torch.runtime import check_buffers, library_path, load_library, take_error  # noqa: E402,F401
 
 
 class KgenFunction:
@@ -89,7 +32,7 @@ class KgenFunction:
                                                  chip.encode(), schedule_options.encode(),
                                                  check_seeds, ctypes.byref(error))
         if not handle:
-            raise KgenError(_take_error(self.lib, error))
+            raise KgenError(take_error(self.lib, error))
         self.handle = ctypes.c_void_p(handle)
         self.num_inputs = self.lib.kgenNumInputs(self.handle)
         self.num_outputs = self.lib.kgenNumOutputs(self.handle)
@@ -101,32 +44,17 @@ class KgenFunction:
     def launch(self, buffers: Sequence[torch.Tensor], stream: int) -> None:
         """Runs on `buffers` (inputs then outputs) with all work on `stream`
         (a CUstream handle; 0 is the legacy default stream)."""
-        pointers = _pointers(buffers, self.buffer_bytes)
+        pointers = check_buffers(buffers, self.buffer_bytes)
         error = ctypes.c_void_p()
         if self.lib.kgenLaunch(self.handle, pointers, len(buffers),
                                ctypes.c_void_p(stream), ctypes.byref(error)):
-            raise KgenError(_take_error(self.lib, error))
+            raise KgenError(take_error(self.lib, error))
 
     def __del__(self):
         handle = getattr(self, "handle", None)
         if handle is not None and handle.value:
             self.lib.kgenDestroyGpuFunction(handle)
             self.handle = None
-
-
-def _pointers(buffers: Sequence[torch.Tensor], expected_bytes: Sequence[int]):
-    """The buffers' data pointers, once their number, layout and sizes are
-    what the function reads and writes (it writes whole outputs: a short
-    tensor would be overrun)."""
-    if len(buffers) != len(expected_bytes):
-        raise KgenError(f"expected {len(expected_bytes)} buffers, got {len(buffers)}")
-    for i, (b, expected) in enumerate(zip(buffers, expected_bytes)):
-        if not b.is_contiguous():
-            raise KgenError(f"buffer {i} is not contiguous")
-        if b.numel() * b.element_size() != expected:
-            raise KgenError(f"buffer {i} has {b.numel() * b.element_size()} bytes; "
-                            f"the function expects {expected}")
-    return (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
 
 
 class KgenCpuFunction:
@@ -138,7 +66,7 @@ class KgenCpuFunction:
         handle = self.lib.kgenCompileCpuFunction(mlir.encode(), function_name.encode(),
                                                  ctypes.byref(error))
         if not handle:
-            raise KgenError(_take_error(self.lib, error))
+            raise KgenError(take_error(self.lib, error))
         self.handle = ctypes.c_void_p(handle)
         self.num_inputs = self.lib.kgenCpuNumInputs(self.handle)
         self.num_outputs = self.lib.kgenCpuNumOutputs(self.handle)
@@ -151,11 +79,11 @@ class KgenCpuFunction:
         for i, b in enumerate(buffers):
             if b.device.type != "cpu":
                 raise KgenError(f"buffer {i} is on {b.device}, not the CPU")
-        pointers = _pointers(buffers, self.buffer_bytes)
+        pointers = check_buffers(buffers, self.buffer_bytes)
         error = ctypes.c_void_p()
         if self.lib.kgenRunCpuFunction(self.handle, pointers, len(buffers),
                                        ctypes.byref(error)):
-            raise KgenError(_take_error(self.lib, error))
+            raise KgenError(take_error(self.lib, error))
 
     def __del__(self):
         handle = getattr(self, "handle", None)

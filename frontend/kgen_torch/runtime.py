@@ -68,6 +68,12 @@ def load_library() -> ctypes.CDLL:
         for name in ("kgenNumInputs", "kgenNumOutputs"):
             getattr(lib, name).restype = ctypes.c_size_t
             getattr(lib, name).argtypes = [ctypes.c_void_p]
+        for name in ("kgenFlops", "kgenBytes"):
+            getattr(lib, name).restype = ctypes.c_double
+            getattr(lib, name).argtypes = [ctypes.c_void_p]
+        lib.kgenBufferBytes.restype = ctypes.c_size_t
+        lib.kgenBufferBytes.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.kgenReleaseCachedMemory.argtypes = []
         lib.kgenLaunch.restype = ctypes.c_int
         lib.kgenLaunch.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
                                    ctypes.c_size_t, ctypes.c_void_p,
@@ -81,6 +87,8 @@ def load_library() -> ctypes.CDLL:
         for name in ("kgenCpuNumInputs", "kgenCpuNumOutputs"):
             getattr(lib, name).restype = ctypes.c_size_t
             getattr(lib, name).argtypes = [ctypes.c_void_p]
+        lib.kgenCpuBufferBytes.restype = ctypes.c_size_t
+        lib.kgenCpuBufferBytes.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
         lib.kgenRunCpuFunction.restype = ctypes.c_int
         lib.kgenRunCpuFunction.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
                                            ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
@@ -90,12 +98,27 @@ def load_library() -> ctypes.CDLL:
     return lib
 
 
-def _take_error(lib, handle: ctypes.c_void_p) -> str:
+def take_error(lib, handle: ctypes.c_void_p) -> str:
     if not handle.value:
         return "unknown error"
     message = ctypes.string_at(handle.value).decode(errors="replace")
     lib.kgenFreeString(handle)
     return message.strip() or "unknown error"
+
+
+def check_buffers(buffers: Sequence[torch.Tensor], expected_bytes: Sequence[int]):
+    """The buffers' data pointers (a ctypes array), once their number,
+    layout and sizes are what the function reads and writes: it writes
+    whole outputs, so a short tensor would be overrun."""
+    if len(buffers) != len(expected_bytes):
+        raise KgenRuntimeError(f"expected {len(expected_bytes)} buffers, got {len(buffers)}")
+    for i, (b, expected) in enumerate(zip(buffers, expected_bytes)):
+        if not b.is_contiguous():
+            raise KgenRuntimeError(f"buffer {i} is not contiguous")
+        if b.numel() * b.element_size() != expected:
+            raise KgenRuntimeError(f"buffer {i} has {b.numel() * b.element_size()} bytes; "
+                                   f"the function expects {expected}")
+    return (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
 
 
 def chip_for(device: torch.device) -> str:
@@ -133,21 +156,25 @@ class CompiledFunction:
             handle = self.lib.kgenCompileCpuFunction(source.encode(), function_name.encode(),
                                                      ctypes.byref(error))
         if not handle:
-            raise KgenRuntimeError(_take_error(self.lib, error))
+            raise KgenRuntimeError(take_error(self.lib, error))
         self.handle = ctypes.c_void_p(handle)
         if self.gpu:
             self.num_inputs = self.lib.kgenNumInputs(self.handle)
             self.num_outputs = self.lib.kgenNumOutputs(self.handle)
+            buffer_bytes = self.lib.kgenBufferBytes
         else:
             self.num_inputs = self.lib.kgenCpuNumInputs(self.handle)
             self.num_outputs = self.lib.kgenCpuNumOutputs(self.handle)
+            buffer_bytes = self.lib.kgenCpuBufferBytes
+        self.buffer_bytes = [buffer_bytes(self.handle, i)
+                             for i in range(self.num_inputs + self.num_outputs)]
 
     def run(self, inputs: Sequence[torch.Tensor], outputs: Sequence[torch.Tensor]) -> None:
         buffers = list(inputs) + list(outputs)
         if len(inputs) != self.num_inputs or len(outputs) != self.num_outputs:
             raise KgenRuntimeError(f"expected {self.num_inputs} inputs and {self.num_outputs} "
                                    f"outputs, got {len(inputs)} and {len(outputs)}")
-        pointers = (ctypes.c_void_p * len(buffers))(*[b.data_ptr() for b in buffers])
+        pointers = check_buffers(buffers, self.buffer_bytes)
         error = ctypes.c_void_p()
         if self.gpu:
             device = buffers[0].device if buffers else torch.device("cuda")
@@ -158,7 +185,7 @@ class CompiledFunction:
             rc = self.lib.kgenRunCpuFunction(self.handle, pointers, len(buffers),
                                              ctypes.byref(error))
         if rc:
-            raise KgenRuntimeError(_take_error(self.lib, error))
+            raise KgenRuntimeError(take_error(self.lib, error))
 
     def __del__(self):
         handle = getattr(self, "handle", None)
