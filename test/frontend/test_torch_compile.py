@@ -68,6 +68,14 @@ def compiled(model, **kw):
     return torch.compile(model, backend="kgen", **kw)
 
 
+def check_seeds(model, fn, *shape):
+    """The compiled function matches eager on a random input of `shape`
+    for every seed."""
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(*shape))
+
+
 def check_close(model, fn, *inputs):
     with torch.no_grad():
         want = model(*inputs)
@@ -93,9 +101,7 @@ def test_whole_model_goes_to_kgen():
     torch.manual_seed(0)
     model = Whole().eval()
     fn = compiled(model)
-    for seed in SEEDS:
-        torch.manual_seed(seed)
-        check_close(model, fn, torch.randn(6, 24))
+    check_seeds(model, fn, 6, 24)
     report = kgen_torch.last_report()
     assert report.everything_in_kgen, str(report)
     assert report.compiled == report.subgraphs == 1
@@ -128,9 +134,7 @@ def test_unsupported_op_in_the_middle_is_partitioned(caplog):
     model = Middle().eval()
     fn = compiled(model)
     with caplog.at_level(logging.WARNING, logger="kgen_torch"):
-        for seed in SEEDS:
-            torch.manual_seed(seed)
-            check_close(model, fn, torch.randn(5, 16))
+        check_seeds(model, fn, 5, 16)
     report = kgen_torch.last_report()
     text = str(report)
     assert not report.everything_in_kgen
@@ -314,9 +318,7 @@ def test_in_place_ops():
     torch.manual_seed(4)
     model = InPlace().eval()
     fn = compiled(model)
-    for seed in SEEDS:
-        torch.manual_seed(seed)
-        check_close(model, fn, torch.randn(3, 12))
+    check_seeds(model, fn, 3, 12)
     assert kgen_torch.last_report().everything_in_kgen, str(kgen_torch.last_report())
     assert kgen_torch.statistics()["kgen_runs"] == len(SEEDS)
 
@@ -457,9 +459,7 @@ class Constants(nn.Module):
 def test_factories_in_forward_are_constants():
     model = Constants().eval()
     fn = compiled(model)
-    for seed in SEEDS:
-        torch.manual_seed(seed)
-        check_close(model, fn, torch.randn(4, 3))
+    check_seeds(model, fn, 4, 3)
     report = kgen_torch.last_report()
     assert report.everything_in_kgen, str(report)
     assert report.stats["compiled_subgraphs"] == 1
@@ -496,9 +496,7 @@ def test_users_of_a_tensor_assigned_in_place_stay_in_pytorch():
     its views must run in PyTorch, after it."""
     model = Assign().eval()
     fn = compiled(model)
-    for seed in SEEDS:
-        torch.manual_seed(seed)
-        check_close(model, fn, torch.randn(4, 4))
+    check_seeds(model, fn, 4, 4)
     text = str(kgen_torch.last_report())
     assert "operator.setitem (updates a tensor in place)" in text
     assert "torch.relu (uses a tensor updated in place)" in text
@@ -539,9 +537,7 @@ class Breaks(nn.Module):
 def test_graph_breaks():
     model = Breaks().eval()
     fn = compiled(model)
-    for seed in SEEDS:
-        torch.manual_seed(seed)
-        check_close(model, fn, torch.randn(3, 8))
+    check_seeds(model, fn, 3, 8)
     # The graphs after the break are compiled again for new values of s
     # (dynamo specializes a float read from a tensor under dynamic=False).
     texts = [str(r) for r in kgen_torch.reports()]
@@ -559,9 +555,7 @@ def test_cnn_with_unsupported_layers_between_subgraphs():
                           nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
                           nn.LogSoftmax(-1)).eval()
     fn = compiled(model)
-    for seed in SEEDS:
-        torch.manual_seed(seed)
-        check_close(model, fn, torch.randn(2, 3, 8, 8))
+    check_seeds(model, fn, 2, 3, 8, 8)
     assert str(kgen_torch.last_report()) == (
         "kgen: graph 1: 3 of 3 subgraphs compiled (5 of 7 ops); left in PyTorch: "
         "torch.nn.functional.batch_norm (not supported by the importer) at module 1 "
