@@ -113,6 +113,22 @@ TEST_F(CpuRunnerTest, RunsOnCallerBuffersAndRefusesBadOnes) {
   EXPECT_EQ(llvm::toString(std::move(null)), "buffer 1 is null");
 }
 
+TEST_F(CpuRunnerTest, EmptyTensorsMayHaveNullBuffers) {
+  // Nothing reads or writes an empty tensor: a null buffer (an empty
+  // HostTensor's, or PyTorch's) is fine there.
+  auto module = parse(R"mlir(
+func.func @main(%a: tensor<0x3xf32>) -> tensor<0x3xf32> {
+  %0 = kgen.relu %a : tensor<0x3xf32>
+  return %0 : tensor<0x3xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+  llvm::Error ran = (*fn)->runOnBuffers({nullptr, nullptr});
+  EXPECT_FALSE(bool(ran)) << llvm::toString(std::move(ran));
+}
+
 TEST_F(CpuRunnerTest, MissingFunctionListsAvailableOnes) {
   auto module = parse(kAddRelu);
   ASSERT_TRUE(module);

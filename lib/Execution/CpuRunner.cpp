@@ -331,13 +331,12 @@ llvm::Error CpuFunction::runOnBuffers(llvm::ArrayRef<void *> buffers) const {
     return makeError("expected " + llvm::Twine(expected) +
                      " buffers (inputs then outputs), got " +
                      llvm::Twine(buffers.size()));
-  for (auto [i, buffer] : llvm::enumerate(buffers))
-    if (!buffer)
-      return makeError("buffer " + llvm::Twine(i) + " is null");
   std::vector<std::pair<void *, llvm::ArrayRef<int64_t>>> shaped;
-  for (auto [buffer, sig] :
-       llvm::zip(buffers, llvm::concat<const TensorSignature>(inputSigs,
-                                                              outputSigs)))
-    shaped.push_back({buffer, sig.shape});
+  for (auto [i, sig] : llvm::enumerate(
+           llvm::concat<const TensorSignature>(inputSigs, outputSigs))) {
+    if (!buffers[i] && !sig.isEmpty())
+      return makeError("buffer " + llvm::Twine(i) + " is null");
+    shaped.push_back({buffers[i], sig.shape});
+  }
   return detail::invokeWithBuffers(*engine, entryPoint, shaped);
 }

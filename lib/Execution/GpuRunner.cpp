@@ -233,7 +233,9 @@ llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
     const TensorSignature &sig = i < inputSigs.size()
                                      ? inputSigs[i]
                                      : outputSigs[i - inputSigs.size()];
-    if (!pointer)
+    // An empty tensor's buffer may be null (PyTorch's are): nothing reads
+    // or writes it.
+    if (!pointer && !sig.isEmpty())
       return makeError("buffer " + llvm::Twine(i) + " is null");
     // The kernels were compiled assuming aligned buffers (vector loads).
     if (reinterpret_cast<uintptr_t>(pointer) % kKernelBufferAlignment != 0)

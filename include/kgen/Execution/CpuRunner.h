@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
@@ -28,6 +29,10 @@ struct TensorSignature {
   ElementType elementType;
   std::vector<int64_t> shape;
   std::string typeString() const;
+  /// Whether the tensor has no elements: its buffer may be null.
+  bool isEmpty() const {
+    return llvm::is_contained(shape, int64_t(0));
+  }
 };
 
 class CpuFunction {
