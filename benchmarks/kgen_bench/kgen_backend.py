@@ -18,26 +18,17 @@ import torch
 # ($KGEN_C_LIBRARY, else $KGEN_BUILD/lib, else this checkout's build/lib),
 # its ctypes declarations and the checks of the buffers passed to it.
 from kgen_torch.runtime import KgenRuntimeError as KgenError  # noqa: E402
-from kgen_torch.runtime import check_buffers, library_path, load_library, take_error  # noqa: E402,F401
+from kgen_torch.runtime import CompiledFunction, check_buffers, take_error  # noqa: E402
+from kgen_torch.runtime import library_path, load_library  # noqa: E402,F401
 
 
-class KgenFunction:
-    """One compiled function of a kgen program."""
+class KgenFunction(CompiledFunction):
+    """One function of a kgen program compiled for a GPU chip, launched on
+    an explicit stream (the harness times it on PyTorch's)."""
 
     def __init__(self, mlir: str, function_name: str = "main", chip: str = "sm_90a",
                  schedule_options: str = "", check_seeds: int = 3):
-        self.lib = load_library()
-        error = ctypes.c_void_p()
-        handle = self.lib.kgenCompileGpuFunction(mlir.encode(), function_name.encode(),
-                                                 chip.encode(), schedule_options.encode(),
-                                                 check_seeds, ctypes.byref(error))
-        if not handle:
-            raise KgenError(take_error(self.lib, error))
-        self.handle = ctypes.c_void_p(handle)
-        self.num_inputs = self.lib.kgenNumInputs(self.handle)
-        self.num_outputs = self.lib.kgenNumOutputs(self.handle)
-        self.buffer_bytes = [self.lib.kgenBufferBytes(self.handle, i)
-                             for i in range(self.num_inputs + self.num_outputs)]
+        super().__init__(mlir, function_name, chip, schedule_options, check_seeds)
         self.flops = self.lib.kgenFlops(self.handle)
         self.bytes = self.lib.kgenBytes(self.handle)
 
@@ -50,46 +41,21 @@ class KgenFunction:
                                ctypes.c_void_p(stream), ctypes.byref(error)):
             raise KgenError(take_error(self.lib, error))
 
-    def __del__(self):
-        handle = getattr(self, "handle", None)
-        if handle is not None and handle.value:
-            self.lib.kgenDestroyGpuFunction(handle)
-            self.handle = None
 
-
-class KgenCpuFunction:
-    """One function of a kgen program, compiled with the CPU pipeline."""
+class KgenCpuFunction(CompiledFunction):
+    """One function of a kgen program compiled with the CPU pipeline, run on
+    one list of host tensors (inputs then outputs), as `launch` takes them."""
 
     def __init__(self, mlir: str, function_name: str = "main"):
-        self.lib = load_library()
-        error = ctypes.c_void_p()
-        handle = self.lib.kgenCompileCpuFunction(mlir.encode(), function_name.encode(),
-                                                 ctypes.byref(error))
-        if not handle:
-            raise KgenError(take_error(self.lib, error))
-        self.handle = ctypes.c_void_p(handle)
-        self.num_inputs = self.lib.kgenCpuNumInputs(self.handle)
-        self.num_outputs = self.lib.kgenCpuNumOutputs(self.handle)
-        self.buffer_bytes = [self.lib.kgenCpuBufferBytes(self.handle, i)
-                             for i in range(self.num_inputs + self.num_outputs)]
+        super().__init__(mlir, function_name, "cpu")
 
     def run(self, buffers: Sequence[torch.Tensor]) -> None:
-        """Runs on host tensors `buffers` (inputs then outputs), each shaped
-        and typed as the function's arguments and results."""
         for i, b in enumerate(buffers):
             if b.device.type != "cpu":
                 raise KgenError(f"buffer {i} is on {b.device}, not the CPU")
-        pointers = check_buffers(buffers, self.buffer_bytes)
-        error = ctypes.c_void_p()
-        if self.lib.kgenRunCpuFunction(self.handle, pointers, len(buffers),
-                                       ctypes.byref(error)):
-            raise KgenError(take_error(self.lib, error))
-
-    def __del__(self):
-        handle = getattr(self, "handle", None)
-        if handle is not None and handle.value:
-            self.lib.kgenDestroyCpuFunction(handle)
-            self.handle = None
+        if len(buffers) != len(self.buffer_bytes):
+            raise KgenError(f"expected {len(self.buffer_bytes)} buffers, got {len(buffers)}")
+        super().run(buffers[:self.num_inputs], buffers[self.num_inputs:])
 
 
 class KgenCandidate:

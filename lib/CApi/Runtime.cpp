@@ -124,6 +124,14 @@ static size_t bufferBytes(llvm::ArrayRef<TensorSignature> inputs,
   return bytes;
 }
 
+/// 0 for success, else 1 with *error set to `err`'s message.
+static int statusOf(llvm::Error err, char **error) {
+  if (!err)
+    return 0;
+  setError(error, llvm::toString(std::move(err)));
+  return 1;
+}
+
 extern "C" {
 
 KgenGpuFunction *kgenCompileGpuFunction(const char *source,
@@ -175,12 +183,9 @@ int kgenLaunch(const KgenGpuFunction *function, void *const *buffers,
     setError(error, "kgenLaunch: no function");
     return 1;
   }
-  if (llvm::Error err = function->function->launch(
-          llvm::ArrayRef<void *>(buffers, numBuffers), stream)) {
-    setError(error, llvm::toString(std::move(err)));
-    return 1;
-  }
-  return 0;
+  return statusOf(function->function->launch(
+                      llvm::ArrayRef<void *>(buffers, numBuffers), stream),
+                  error);
 }
 
 void kgenReleaseCachedMemory(void) { runtime::releaseCachedMemory(); }
@@ -222,12 +227,9 @@ int kgenRunCpuFunction(const KgenCpuFunction *function, void *const *buffers,
     setError(error, "kgenRunCpuFunction: no function");
     return 1;
   }
-  if (llvm::Error err = function->function->runOnBuffers(
-          llvm::ArrayRef<void *>(buffers, numBuffers))) {
-    setError(error, llvm::toString(std::move(err)));
-    return 1;
-  }
-  return 0;
+  return statusOf(function->function->runOnBuffers(
+                      llvm::ArrayRef<void *>(buffers, numBuffers)),
+                  error);
 }
 
 void kgenDestroyCpuFunction(KgenCpuFunction *function) { delete function; }
