@@ -8,11 +8,11 @@ The library is `$KGEN_C_LIBRARY`, else `$KGEN_BUILD/lib/libkgen_c.so`, else
 from __future__ import annotations
 
 import ctypes
-import os
-from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
+
+from kgen_library import build_identity, library_path, open_library  # noqa: F401
 
 
 class KgenRuntimeError(Exception):
@@ -20,46 +20,10 @@ class KgenRuntimeError(Exception):
     first, then the library's own text)."""
 
 
-_LIBS: Dict[str, ctypes.CDLL] = {}
-
-
-def library_path() -> Path:
-    """$KGEN_C_LIBRARY, else $KGEN_BUILD/lib/libkgen_c.so, else
-    <repo>/build/lib/libkgen_c.so."""
-    env = os.environ.get("KGEN_C_LIBRARY")
-    if env:
-        return Path(env)
-    build = os.environ.get("KGEN_BUILD")
-    if build:
-        return Path(build) / "lib" / "libkgen_c.so"
-    return Path(__file__).resolve().parents[2] / "build" / "lib" / "libkgen_c.so"
-
-
-def build_identity() -> str:
-    """What identifies the kgen build that compiles: the library's real path,
-    size and modification time (a rebuilt library invalidates the cache)."""
-    path = library_path()
-    try:
-        st = os.stat(path)
-    except OSError:
-        return f"{path}:missing"
-    return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
-
-
 def load_library() -> ctypes.CDLL:
-    path = library_path()
-    key = str(path)
-    if key in _LIBS:
-        return _LIBS[key]
-    if not path.is_file():
-        raise KgenRuntimeError(f"libkgen_c not found at {path}: build kgen "
-                               "(scripts/examples.sh) or set KGEN_C_LIBRARY")
-    try:
-        lib = ctypes.CDLL(str(path))
-    except OSError as e:
-        raise KgenRuntimeError(f"cannot load {path}: {e}") from None
-    lib.kgenFreeString.argtypes = [ctypes.c_void_p]
-    lib.kgenFreeString.restype = None
+    lib = open_library(KgenRuntimeError)
+    if getattr(lib, "_kgen_runtime_typed", False):
+        return lib
     if hasattr(lib, "kgenCompileGpuFunction"):
         lib.kgenCompileGpuFunction.restype = ctypes.c_void_p
         lib.kgenCompileGpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
@@ -94,7 +58,7 @@ def load_library() -> ctypes.CDLL:
                                            ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
         lib.kgenDestroyCpuFunction.argtypes = [ctypes.c_void_p]
         lib.kgenDestroyCpuFunction.restype = None
-    _LIBS[key] = lib
+    lib._kgen_runtime_typed = True
     return lib
 
 
