@@ -2,6 +2,8 @@
 
 #include "kgen-c/Runtime.h"
 
+#include "CApiStrings.h"
+
 #include "kgen/Execution/CpuRunner.h"
 #include "kgen/Execution/GpuRunner.h"
 #include "kgen/Registration/Registration.h"
@@ -32,13 +34,7 @@ template <typename Function> struct CompiledFunction {
 struct KgenGpuFunction : CompiledFunction<GpuFunction> {};
 struct KgenCpuFunction : CompiledFunction<CpuFunction> {};
 
-static void setError(char **error, const std::string &message) {
-  if (!error)
-    return;
-  *error = static_cast<char *>(std::malloc(message.size() + 1));
-  if (*error)
-    std::memcpy(*error, message.c_str(), message.size() + 1);
-}
+using capi::setError;
 
 namespace {
 /// A kgen program parsed in a context of its own, with the first error

@@ -22,10 +22,7 @@ static std::string firstLine(llvm::StringRef text) {
   return text.ltrim().split('\n').first.str();
 }
 
-/// A module holding a copy of `kernel` (renamed @kernel) and an @entry
-/// function that takes every kernel argument as a tensor (scalars as rank-0
-/// tensors) and calls it: the shape the CPU runner can drive.
-static OwningOpRef<ModuleOp> buildStandalone(func::FuncOp kernel) {
+OwningOpRef<ModuleOp> mlir::kgen::buildStandaloneKernel(func::FuncOp kernel) {
   OpBuilder b(kernel.getContext());
   Location loc = kernel.getLoc();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
@@ -80,7 +77,7 @@ KernelVerifier::create(func::FuncOp kernel, const TargetDescription &target,
   v->target = target;
   v->options = options;
   v->kernelInfo = std::move(*info);
-  v->standalone = buildStandalone(kernel);
+  v->standalone = buildStandaloneKernel(kernel);
   return v;
 }
 
@@ -153,7 +150,7 @@ KernelVerifier::instanceFor(const Schedule &schedule) {
       instanceKernel = kernel;
     }
   }
-  instance->standalone = buildStandalone(instanceKernel);
+  instance->standalone = buildStandaloneKernel(instanceKernel);
   return *instance;
 }
 
@@ -242,37 +239,48 @@ Verdict KernelVerifier::compareWithReference(Instance &instance,
     return Verdict::reject(Reason::LoweringFailed,
                            "the scheduled kernel does not lower for the CPU: " +
                                firstLine(llvm::toString(compiled.takeError())));
+  for (unsigned seed = 0; seed < instance.inputs.size(); ++seed) {
+    auto outputs = (*compiled)->run(instance.inputs[seed]);
+    if (!outputs)
+      return Verdict::reject(Reason::RunFailed, llvm::toString(outputs.takeError()));
+    Verdict verdict =
+        compareOutputs(*outputs, instance.outputs[seed], instance.info);
+    if (!verdict.accepted) {
+      verdict.message += llvm::formatv(" (seed {0})", seed).str();
+      return verdict;
+    }
+  }
+  return Verdict::accept();
+}
+
+Verdict mlir::kgen::compareOutputs(llvm::ArrayRef<HostTensor> got,
+                                   llvm::ArrayRef<HostTensor> want,
+                                   const KernelInfo &info) {
   // Tiled reductions sum in another order: allow f32 rounding growing with
   // the reduction length, plus two units in the last place of the stored
   // type for f16/bf16.
-  Type type = instance.info.elementType;
+  Type type = info.elementType;
   int64_t reductionLength = 1;
-  for (int64_t size : instance.info.rootReductionSizes())
+  for (int64_t size : info.rootReductionSizes())
     reductionLength *= size;
   double ulp = type.isF16()    ? std::ldexp(1.0, -10)
                : type.isBF16() ? std::ldexp(1.0, -7)
                                : 0.0;
   double rtol = 1e-5 + 2 * ulp;
   double atol = 1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
-  for (unsigned seed = 0; seed < instance.inputs.size(); ++seed) {
-    auto outputs = (*compiled)->run(instance.inputs[seed]);
-    if (!outputs)
-      return Verdict::reject(Reason::RunFailed, llvm::toString(outputs.takeError()));
-    for (auto [o, pair] :
-         llvm::enumerate(llvm::zip(*outputs, instance.outputs[seed]))) {
-      auto &[got, want] = pair;
-      for (int64_t i = 0, e = got.numElements(); i < e; ++i) {
-        double g = got.get(i), w = want.get(i);
-        bool ok = (std::isnan(g) && std::isnan(w)) || (g == w) ||
-                  std::fabs(g - w) <= atol + rtol * std::fabs(w);
-        if (!ok)
-          return Verdict::reject(
-              Reason::NumericalMismatch,
-              llvm::formatv("output {0} element {1} is {2} but the "
-                            "unscheduled kernel gives {3} (seed {4}, "
-                            "tolerance {5} + {6}*|expected|)",
-                            o, i, g, w, seed, atol, rtol));
-      }
+  for (auto [o, pair] : llvm::enumerate(llvm::zip(got, want))) {
+    auto &[g, w] = pair;
+    for (int64_t i = 0, e = g.numElements(); i < e; ++i) {
+      double x = g.get(i), y = w.get(i);
+      bool ok = (std::isnan(x) && std::isnan(y)) || (x == y) ||
+                std::fabs(x - y) <= atol + rtol * std::fabs(y);
+      if (!ok)
+        return Verdict::reject(
+            Reason::NumericalMismatch,
+            llvm::formatv("output {0} element {1} is {2} but the "
+                          "unscheduled kernel gives {3} (tolerance {4} + "
+                          "{5}*|expected|)",
+                          o, i, x, y, atol, rtol));
     }
   }
   return Verdict::accept();

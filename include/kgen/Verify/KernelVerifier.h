@@ -38,6 +38,18 @@ struct VerifierOptions {
   unsigned seeds = 3;
 };
 
+/// A module holding a copy of `kernel` (renamed @kernel) and an @entry
+/// function that takes every kernel argument as a tensor (scalars as rank-0
+/// tensors) and calls it: the shape the CPU runner can drive.
+OwningOpRef<ModuleOp> buildStandaloneKernel(func::FuncOp kernel);
+
+/// Compares a scheduled kernel's outputs with the unscheduled kernel's:
+/// tiled reductions sum in another order, so the tolerance grows with the
+/// root's reduction length (and the stored type's precision).
+Verdict compareOutputs(llvm::ArrayRef<HostTensor> got,
+                       llvm::ArrayRef<HostTensor> want,
+                       const KernelInfo &info);
+
 class KernelVerifier {
 public:
   /// Prepares to verify schedules of `kernel` (a kgen-form-kernels kernel;

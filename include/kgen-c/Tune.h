@@ -1,0 +1,90 @@
+/*===- kgen-c/Tune.h - the schedule search's view of a program -------------===*\
+|*                                                                            *|
+|* What a schedule search (kgen-tune, or an embedder's own) needs from kgen,  *|
+|* one kernel at a time: the kernels of a program as the runners form them,   *|
+|* the verification ladder for a candidate schedule, the static cost model,   *|
+|* the built-in proposers (heuristic, random, LLM), and measurements of a     *|
+|* verified schedule on the CPU or the GPU. Everything crosses the boundary   *|
+|* as JSON text the caller frees with kgenFreeString (kgen-c/Runtime.h).      *|
+|* Errors come back as strings; nothing is printed.                           *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef KGEN_C_TUNE_H
+#define KGEN_C_TUNE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct KgenTuningSession KgenTuningSession;
+
+/* Opens a session on the kgen program `source` (MLIR text) for `chip`
+ * (sm_90a, sm_80, gfx942, gfx90a). `options_json` is "" or a JSON object:
+ *   "function": the function measured on the GPU (default: the program's
+ *               only public function),
+ *   "check_seeds": input sets of the ladder's numerical rung (default 3),
+ *   "llm": {"endpoint", "model", "temperature", "max_tokens", "timeout",
+ *           "max_requests", "token_budget", "wall_budget", "api_key_env"}
+ *          for the "llm" proposer (its budgets hold for the session).
+ * Returns NULL and sets *error on failure. */
+KgenTuningSession *kgenTuneOpen(const char *source, const char *chip,
+                                const char *options_json, char **error);
+
+/* A JSON array, one object per kernel in program order: "name",
+ * "fingerprint", "key" (of the decisions file), "summary" (the kernel
+ * summary the LLM is given), "text" (MLIR), "heuristic" (the heuristic
+ * schedule), "flops", "bytes_floor", "sink_parallel_sizes",
+ * "root_reduction_sizes". */
+char *kgenTuneKernels(KgenTuningSession *session, char **error);
+
+/* Runs the verification ladder on `schedule_json` for kernel `index`:
+ * {"verdict": {"accepted", "reason", "message"}, "verify_seconds",
+ *  "estimate"} where "estimate" (accepted schedules only, else null) is the
+ * static cost model: "bytes_moved", "bytes_floor", "flops", "threads",
+ * "blocks", "registers", "shared_bytes", "milliseconds". */
+char *kgenTuneVerify(KgenTuningSession *session, size_t index,
+                     const char *schedule_json, char **error);
+
+/* Verifies, then measures `schedule_json` for kernel `index` with
+ * `measurer` "cpu" (the scheduled kernel alone, full size, JIT-compiled
+ * for this host, threads as loops) or "gpu" (the program built with this
+ * schedule for the kernel, on device 0: CUDA events, L2 flushed, inputs
+ * rotated). Before timing, its outputs are compared with a reference
+ * computed once per kernel ("cpu") or program ("gpu"). Returns
+ * {"measurer", "verdict", "milliseconds": [per run], "median"} plus, on
+ * the GPU, "registers", "spill_bytes", "shared_bytes". A rejected schedule
+ * or a mismatch is a verdict with no times, not an error; a missing GPU,
+ * a bad measurer or index is an error (NULL). */
+char *kgenTuneMeasure(KgenTuningSession *session, size_t index,
+                      const char *schedule_json, const char *measurer,
+                      unsigned runs, char **error);
+
+/* Candidates from a built-in proposer for kernel `index`: "heuristic",
+ * "random" (seeded with `seed`) or "llm" (the session's LLM options).
+ * `history_json` is a JSON array of earlier attempts, each
+ * {"schedule", "verdict": {"accepted", "reason", "message"},
+ *  "milliseconds" (optional)}. Returns a JSON array of `count` or fewer
+ * {"schedule" (null when none came), "failure" (a verdict, or null),
+ *  "prompt", "reply"}. */
+char *kgenTunePropose(KgenTuningSession *session, size_t index,
+                      const char *proposer, unsigned long long seed,
+                      const char *history_json, unsigned count, char **error);
+
+/* The chat messages the LLM proposer sends for that request:
+ * [{"role", "content"}, ...]. */
+char *kgenTunePrompt(KgenTuningSession *session, size_t index,
+                     const char *history_json, unsigned count, char **error);
+
+/* The JSON Schema of a schedule (docs/schedule.schema.json). */
+char *kgenTuneScheduleSchema(void);
+
+void kgenTuneClose(KgenTuningSession *session);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KGEN_C_TUNE_H */

@@ -1,0 +1,276 @@
+//===- Tune.cpp - the C interface of a tuning session ---------------------===//
+//
+// Thin: JSON text in, TuningSession calls, JSON text out. Every exception
+// nlohmann::json could throw on a caller's malformed document is caught at
+// this boundary and becomes an error string.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kgen-c/Tune.h"
+
+#include "CApiStrings.h"
+
+#include "kgen/Schedule/ScheduleJson.h"
+#include "kgen/Support/BoundedJson.h"
+#include "kgen/Tune/TuningSession.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using capi::copyString;
+using capi::setError;
+using json = nlohmann::json;
+
+struct KgenTuningSession {
+  std::unique_ptr<TuningSession> session;
+};
+
+/// `text` parsed as JSON ("" is `empty`), or an error naming `what`.
+static llvm::Expected<json> parseArgument(const char *text, const char *what,
+                                          json empty) {
+  if (!text || !*text)
+    return empty;
+  auto parsed = parseBoundedJson(text);
+  if (!parsed)
+    return llvm::createStringError(std::string("bad ") + what + ": " +
+                                   llvm::toString(parsed.takeError()));
+  if (parsed->is_discarded())
+    return llvm::createStringError(std::string("bad ") + what +
+                                   ": not valid JSON");
+  return *parsed;
+}
+
+static LlmOptions llmOptionsFrom(const json &j) {
+  LlmOptions o;
+  o.endpoint = j.value("endpoint", o.endpoint);
+  o.model = j.value("model", o.model);
+  o.temperature = j.value("temperature", o.temperature);
+  o.maxTokens = j.value("max_tokens", o.maxTokens);
+  o.timeoutSeconds = j.value("timeout", o.timeoutSeconds);
+  o.maxRequests = j.value("max_requests", o.maxRequests);
+  o.tokenBudget = j.value("token_budget", o.tokenBudget);
+  o.wallBudgetSeconds = j.value("wall_budget", o.wallBudgetSeconds);
+  o.apiKeyEnv = j.value("api_key_env", o.apiKeyEnv);
+  return o;
+}
+
+static llvm::Expected<TuningOptions> tuningOptionsFrom(const json &j) {
+  if (!j.is_object())
+    return llvm::createStringError("bad options: not a JSON object");
+  TuningOptions o;
+  o.function = j.value("function", o.function);
+  o.checkSeeds = j.value("check_seeds", o.checkSeeds);
+  if (auto llm = j.find("llm"); llm != j.end())
+    o.llm = llmOptionsFrom(*llm);
+  return o;
+}
+
+static Verdict verdictFrom(const json &j) {
+  if (j.value("accepted", false))
+    return Verdict::accept();
+  std::optional<Reason> reason =
+      symbolizeReason(j.value("reason", std::string()));
+  return Verdict::reject(reason.value_or(Reason::None),
+                         j.value("message", std::string()));
+}
+
+static llvm::Expected<std::vector<Attempt>> historyFrom(const json &j) {
+  if (!j.is_array())
+    return llvm::createStringError("bad history: not a JSON array");
+  std::vector<Attempt> history;
+  for (const json &entry : j) {
+    Attempt a;
+    a.schedule = entry.value("schedule", json());
+    a.verdict = verdictFrom(entry.value("verdict", json::object()));
+    if (auto ms = entry.find("milliseconds");
+        ms != entry.end() && ms->is_number())
+      a.milliseconds = ms->get<double>();
+    history.push_back(std::move(a));
+  }
+  return history;
+}
+
+static json candidateJson(const Candidate &c) {
+  return {{"schedule", c.schedule ? *c.schedule : json(nullptr)},
+          {"failure", c.failure ? c.failure->toJson() : json(nullptr)},
+          {"prompt", c.prompt},
+          {"reply", c.reply}};
+}
+
+/// Runs `body` (which returns JSON or an error) and hands its text across,
+/// or null with *error set; exceptions from malformed caller JSON included.
+template <typename Body>
+static char *answer(char **error, Body body) {
+  try {
+    llvm::Expected<json> result = body();
+    if (!result) {
+      setError(error, llvm::toString(result.takeError()));
+      return nullptr;
+    }
+    return copyString(result->dump());
+  } catch (const json::exception &e) {
+    setError(error, std::string("bad JSON argument: ") + e.what());
+    return nullptr;
+  }
+}
+
+static llvm::Error checkIndex(const KgenTuningSession *s, size_t index) {
+  if (!s)
+    return llvm::createStringError("no tuning session (null handle)");
+  if (index >= s->session->numKernels())
+    return llvm::createStringError(
+        "no kernel " + std::to_string(index) + "; the program has " +
+        std::to_string(s->session->numKernels()));
+  return llvm::Error::success();
+}
+
+static json kernelJson(const TuningSession &session, size_t index) {
+  const KernelInfo &info = session.kernel(index);
+  return {{"name", info.name},
+          {"fingerprint", info.fingerprint},
+          {"key", session.key(index)},
+          {"summary", info.toJson()},
+          {"text", info.text},
+          {"heuristic", session.heuristic(index).toJson()},
+          {"flops", info.flops},
+          {"bytes_floor", info.bytes},
+          {"sink_parallel_sizes", info.sinkParallelSizes()},
+          {"root_reduction_sizes", info.rootReductionSizes()}};
+}
+
+extern "C" {
+
+KgenTuningSession *kgenTuneOpen(const char *source, const char *chip,
+                                const char *optionsJson, char **error) {
+  try {
+    if (!source || !chip) {
+      setError(error, "kgenTuneOpen needs a program and a chip");
+      return nullptr;
+    }
+    auto options = parseArgument(optionsJson, "options", json::object());
+    if (!options) {
+      setError(error, llvm::toString(options.takeError()));
+      return nullptr;
+    }
+    auto tuning = tuningOptionsFrom(*options);
+    if (!tuning) {
+      setError(error, llvm::toString(tuning.takeError()));
+      return nullptr;
+    }
+    auto session = TuningSession::open(source, chip, *tuning);
+    if (!session) {
+      setError(error, llvm::toString(session.takeError()));
+      return nullptr;
+    }
+    return new KgenTuningSession{std::move(*session)};
+  } catch (const json::exception &e) {
+    setError(error, std::string("bad options: ") + e.what());
+    return nullptr;
+  }
+}
+
+char *kgenTuneKernels(KgenTuningSession *s, char **error) {
+  return answer(error, [&]() -> llvm::Expected<json> {
+    if (!s)
+      return llvm::createStringError("no tuning session (null handle)");
+    json kernels = json::array();
+    for (size_t i = 0; i < s->session->numKernels(); ++i)
+      kernels.push_back(kernelJson(*s->session, i));
+    return kernels;
+  });
+}
+
+char *kgenTuneVerify(KgenTuningSession *s, size_t index,
+                     const char *scheduleJson, char **error) {
+  return answer(error, [&]() -> llvm::Expected<json> {
+    if (llvm::Error err = checkIndex(s, index))
+      return std::move(err);
+    auto schedule = parseArgument(scheduleJson, "schedule", json());
+    if (!schedule)
+      return schedule.takeError();
+    std::optional<CostEstimate> estimate;
+    auto start = std::chrono::steady_clock::now();
+    Verdict verdict = s->session->verify(index, *schedule, &estimate);
+    std::chrono::duration<double> seconds =
+        std::chrono::steady_clock::now() - start;
+    return json{{"verdict", verdict.toJson()},
+                {"verify_seconds", seconds.count()},
+                {"estimate", estimate ? estimate->toJson() : json(nullptr)}};
+  });
+}
+
+char *kgenTuneMeasure(KgenTuningSession *s, size_t index,
+                      const char *scheduleJson, const char *measurerName,
+                      unsigned runs, char **error) {
+  return answer(error, [&]() -> llvm::Expected<json> {
+    if (llvm::Error err = checkIndex(s, index))
+      return std::move(err);
+    auto measurer = parseMeasurer(measurerName ? measurerName : "");
+    if (!measurer)
+      return measurer.takeError();
+    auto schedule = parseArgument(scheduleJson, "schedule", json());
+    if (!schedule)
+      return schedule.takeError();
+    auto measured = s->session->measure(index, *schedule, *measurer, runs);
+    if (!measured)
+      return measured.takeError();
+    return measured->toJson();
+  });
+}
+
+char *kgenTunePropose(KgenTuningSession *s, size_t index,
+                      const char *proposerName, unsigned long long seed,
+                      const char *historyJson, unsigned count, char **error) {
+  return answer(error, [&]() -> llvm::Expected<json> {
+    if (llvm::Error err = checkIndex(s, index))
+      return std::move(err);
+    auto kind = parseProposerKind(proposerName ? proposerName : "",
+                                  ProposalDomain::Schedule);
+    if (!kind)
+      return kind.takeError();
+    auto history = parseArgument(historyJson, "history", json::array());
+    if (!history)
+      return history.takeError();
+    auto attempts = historyFrom(*history);
+    if (!attempts)
+      return attempts.takeError();
+    auto candidates = s->session->propose(index, *kind, seed, *attempts,
+                                          std::max(1u, count));
+    if (!candidates)
+      return candidates.takeError();
+    json result = json::array();
+    for (const Candidate &c : *candidates)
+      result.push_back(candidateJson(c));
+    return result;
+  });
+}
+
+char *kgenTunePrompt(KgenTuningSession *s, size_t index,
+                     const char *historyJson, unsigned count, char **error) {
+  return answer(error, [&]() -> llvm::Expected<json> {
+    if (llvm::Error err = checkIndex(s, index))
+      return std::move(err);
+    auto history = parseArgument(historyJson, "history", json::array());
+    if (!history)
+      return history.takeError();
+    auto attempts = historyFrom(*history);
+    if (!attempts)
+      return attempts.takeError();
+    ProposalRequest request{s->session->kernel(index),
+                            s->session->targetDescription(), *attempts,
+                            std::max(1u, count)};
+    json messages = json::array();
+    for (const ChatMessage &m : buildLlmPrompt(request))
+      messages.push_back({{"role", m.role}, {"content", m.content}});
+    return messages;
+  });
+}
+
+char *kgenTuneScheduleSchema(void) {
+  return copyString(scheduleJsonSchema().dump());
+}
+
+void kgenTuneClose(KgenTuningSession *s) { delete s; }
+
+} // extern "C"
