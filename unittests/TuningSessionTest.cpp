@@ -148,3 +148,33 @@ TEST(TuningSessionTest, ProposesFromTheBuiltinProposers) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(TuningSessionTest, ThePromptShowsMeasurementsAndTheBest) {
+  auto session = openProgram();
+  ASSERT_TRUE(session);
+  json fast = session->heuristic(1).toJson();
+  json slow = fast;
+  slow["vector_width"] = 1;
+  AttemptMeasurement gpu{0.0125, "gpu", 0.8, 40, 0, 1024};
+  AttemptMeasurement slower{0.05, "gpu", 0.2, 32, 8, 0};
+  std::vector<Attempt> history = {
+      {slow, Verdict::accept(), slower},
+      {json{{"vector_width", 3}},
+       Verdict::reject(Reason::Schema, "vector_width 3"), std::nullopt},
+      {fast, Verdict::accept(), gpu}};
+  ProposalRequest request{session->kernel(1), session->targetDescription(),
+                          history, 2};
+  std::string user = buildLlmPrompt(request)[1].content;
+  EXPECT_NE(user.find("0.0500 ms on the gpu, 20% of the roofline floor, 32 "
+                      "registers, 8 spill bytes, 0 shared bytes"),
+            std::string::npos)
+      << user;
+  EXPECT_NE(user.find("rejected [schema] vector_width 3"), std::string::npos);
+  EXPECT_NE(user.find("Current best: " + fast.dump() + ", 0.0125 ms on the gpu"),
+            std::string::npos)
+      << user;
+}
+
+} // namespace

@@ -65,8 +65,11 @@ char *kgenTuneMeasure(KgenTuningSession *session, size_t index,
 /* Candidates from a built-in proposer for kernel `index`: "heuristic",
  * "random" (seeded with `seed`) or "llm" (the session's LLM options).
  * `history_json` is a JSON array of earlier attempts, each
- * {"schedule", "verdict": {"accepted", "reason", "message"},
- *  "milliseconds" (optional)}. Returns a JSON array of `count` or fewer
+ * {"schedule", "verdict": {"accepted", "reason", "message"}} and, for a
+ * measured one, "milliseconds", "measurer", and where known
+ * "floor_fraction" (the roofline floor's time over the measured time),
+ * "registers", "spill_bytes", "shared_bytes": the LLM is shown all of it
+ * and the fastest attempt as the one to beat. Returns a JSON array of `count` or fewer
  * {"schedule" (null when none came), "failure" (a verdict, or null),
  *  "prompt", "reply"}. */
 char *kgenTunePropose(KgenTuningSession *session, size_t index,

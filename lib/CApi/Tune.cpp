@@ -75,6 +75,24 @@ static Verdict verdictFrom(const json &j) {
                          j.value("message", std::string()));
 }
 
+/// A history entry's measurement: "milliseconds", "measurer",
+/// "floor_fraction", "registers", "spill_bytes", "shared_bytes".
+static AttemptMeasurement measurementFrom(const json &entry,
+                                          double milliseconds) {
+  AttemptMeasurement m;
+  m.milliseconds = milliseconds;
+  m.measurer = entry.value("measurer", std::string());
+  auto optional = [&](const char *name, auto &field) {
+    if (auto it = entry.find(name); it != entry.end() && it->is_number())
+      field = it->get<typename std::decay_t<decltype(field)>::value_type>();
+  };
+  optional("floor_fraction", m.floorFraction);
+  optional("registers", m.registers);
+  optional("spill_bytes", m.spillBytes);
+  optional("shared_bytes", m.sharedBytes);
+  return m;
+}
+
 static llvm::Expected<std::vector<Attempt>> historyFrom(const json &j) {
   if (!j.is_array())
     return llvm::createStringError("bad history: not a JSON array");
@@ -85,7 +103,7 @@ static llvm::Expected<std::vector<Attempt>> historyFrom(const json &j) {
     a.verdict = verdictFrom(entry.value("verdict", json::object()));
     if (auto ms = entry.find("milliseconds");
         ms != entry.end() && ms->is_number())
-      a.milliseconds = ms->get<double>();
+      a.measurement = measurementFrom(entry, ms->get<double>());
     history.push_back(std::move(a));
   }
   return history;

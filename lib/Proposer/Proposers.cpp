@@ -1196,6 +1196,36 @@ mlir::kgen::createReplayProposer(llvm::StringRef path) {
   return std::unique_ptr<Proposer>(std::move(proposer));
 }
 
+/// "0.1234 ms on the gpu, 41% of the roofline floor, 96 registers, 0
+/// spill bytes, 24576 shared bytes", with the parts that are known.
+static std::string describeMeasurement(const AttemptMeasurement &m) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:F4} ms", m.milliseconds);
+  if (!m.measurer.empty())
+    os << " on the " << m.measurer;
+  if (m.floorFraction)
+    os << llvm::formatv(", {0:F0}% of the roofline floor",
+                        100 * *m.floorFraction);
+  if (m.registers)
+    os << ", " << *m.registers << " registers";
+  if (m.spillBytes)
+    os << ", " << *m.spillBytes << " spill bytes";
+  if (m.sharedBytes)
+    os << ", " << *m.sharedBytes << " shared bytes";
+  return text;
+}
+
+/// The measured attempt with the lowest time, or null: the target to beat.
+static const Attempt *fastestAttempt(llvm::ArrayRef<Attempt> history) {
+  const Attempt *best = nullptr;
+  for (const Attempt &a : history)
+    if (a.verdict.accepted && a.measurement &&
+        (!best || a.measurement->milliseconds < best->measurement->milliseconds))
+      best = &a;
+  return best;
+}
+
 std::vector<ChatMessage> mlir::kgen::buildLlmPrompt(const ProposalRequest &r) {
   std::string system =
       "You are an expert GPU kernel engineer scheduling kernels for the kgen "
@@ -1225,10 +1255,13 @@ std::vector<ChatMessage> mlir::kgen::buildLlmPrompt(const ProposalRequest &r) {
          << (a.verdict.accepted
                  ? std::string("accepted")
                  : "rejected [" + stringifyReason(a.verdict.reason).str() + "] " + a.verdict.message);
-      if (a.milliseconds)
-        os << llvm::formatv(", {0:F4} ms", *a.milliseconds);
+      if (a.measurement)
+        os << ", " << describeMeasurement(*a.measurement);
       os << "\n";
     }
+    if (const Attempt *best = fastestAttempt(r.history))
+      os << "\nCurrent best: " << dumpJson(best->schedule) << ", "
+         << describeMeasurement(*best->measurement) << "\n";
   }
   os << "\nPropose " << r.count
      << (r.count == 1 ? " schedule" : " different schedules")

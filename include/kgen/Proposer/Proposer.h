@@ -17,11 +17,22 @@
 
 namespace mlir::kgen {
 
+/// What a measurement of an accepted schedule found, as feedback.
+struct AttemptMeasurement {
+  double milliseconds = 0;
+  /// "gpu" or "cpu": times of different measurers are not comparable.
+  std::string measurer;
+  /// The roofline floor's time over the measured time (GPU only).
+  std::optional<double> floorFraction;
+  /// The compiled kernel's resources (ptxas), where known.
+  std::optional<int> registers, spillBytes, sharedBytes;
+};
+
 /// One earlier attempt on the same kernel, as feedback.
 struct Attempt {
   nlohmann::json schedule; // null when the reply held no schedule
   Verdict verdict;
-  std::optional<double> milliseconds;
+  std::optional<AttemptMeasurement> measurement;
 };
 
 struct ProposalRequest {
