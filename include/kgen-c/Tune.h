@@ -81,6 +81,20 @@ char *kgenTunePropose(KgenTuningSession *session, size_t index,
 char *kgenTunePrompt(KgenTuningSession *session, size_t index,
                      const char *history_json, unsigned count, char **error);
 
+/* Adds `entries_json` (a JSON object: decisions-file key -> entry, each
+ * entry with at least "kernel", "proposer" and "schedule") to the decisions
+ * file at `path` as kgen's builds do: under a lock on `<path>.lock`,
+ * merged into the file as it is now (entries of other keys kept, those of
+ * the same key replaced), written atomically. A file that is not a kgen
+ * decisions file, or that may not be written, is left untouched and is an
+ * error. Returns 0, or non-zero with *error set. */
+int kgenRecordDecisions(const char *path, const char *entries_json,
+                        char **error);
+
+/* The entries of the decisions file at `path` as a JSON object ({} for a
+ * missing file); NULL and *error for a file that is not one. */
+char *kgenReadDecisions(const char *path, char **error);
+
 /* The JSON Schema of a schedule (docs/schedule.schema.json). */
 char *kgenTuneScheduleSchema(void);
 

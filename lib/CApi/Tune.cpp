@@ -10,6 +10,7 @@
 
 #include "CApiStrings.h"
 
+#include "kgen/Schedule/Records.h"
 #include "kgen/Schedule/ScheduleJson.h"
 #include "kgen/Support/BoundedJson.h"
 #include "kgen/Tune/TuningSession.h"
@@ -282,6 +283,54 @@ char *kgenTunePrompt(KgenTuningSession *s, size_t index,
     for (const ChatMessage &m : buildLlmPrompt(request))
       messages.push_back({{"role", m.role}, {"content", m.content}});
     return messages;
+  });
+}
+
+/// The decisions file at `path`, or an error when kgen may not use it as
+/// one (the builds' warning, as an error: a search must not lose results).
+static llvm::Expected<DecisionsFile> loadDecisions(const char *path) {
+  if (!path || !*path)
+    return llvm::createStringError("no decisions file path");
+  std::string warning;
+  DecisionsFile file = DecisionsFile::load(path, warning);
+  if (!warning.empty())
+    return llvm::createStringError(warning);
+  return file;
+}
+
+int kgenRecordDecisions(const char *path, const char *entriesJson,
+                        char **error) {
+  char *done = answer(error, [&]() -> llvm::Expected<json> {
+    auto file = loadDecisions(path);
+    if (!file)
+      return file.takeError();
+    auto entries = parseArgument(entriesJson, "entries", json::object());
+    if (!entries)
+      return entries.takeError();
+    if (!entries->is_object())
+      return llvm::createStringError("bad entries: not a JSON object");
+    for (auto &[key, entry] : entries->items()) {
+      if (!entry.is_object() || !entry.contains("schedule"))
+        return llvm::createStringError("bad entry '" + key +
+                                       "': an object with a \"schedule\"");
+      file->record(key, entry);
+    }
+    if (llvm::Error err = file->save())
+      return std::move(err);
+    return json(true);
+  });
+  if (!done)
+    return 1;
+  std::free(done);
+  return 0;
+}
+
+char *kgenReadDecisions(const char *path, char **error) {
+  return answer(error, [&]() -> llvm::Expected<json> {
+    auto file = loadDecisions(path);
+    if (!file)
+      return file.takeError();
+    return file->allEntries();
   });
 }
 

@@ -31,6 +31,8 @@ public:
   /// overwritten; the decisions of a read-only file are still used.
   static DecisionsFile load(const std::string &path, std::string &warning);
 
+  /// Every entry, by key.
+  const nlohmann::json &allEntries() const { return entries; }
   /// The recorded entry for `key`, or nullptr.
   const nlohmann::json *lookup(const std::string &key) const;
   void record(const std::string &key, nlohmann::json entry);
