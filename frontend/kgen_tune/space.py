@@ -106,25 +106,35 @@ def _lists(s: Schedule, parallel: Sequence[int], reduction: Sequence[int]) -> Sc
 def _reduction_extent(s: Schedule, reduction: Sequence[int], j: int) -> int:
     """What reduction_tile[j] steps through: the loop, or with lanes on the
     single reduction loop the vectors each lane reads."""
-    size = reduction[j]
-    per = _get(s, "reduction_lanes") * _get(s, "vector_width")
-    if per > 1 and j == len(reduction) - 1 and size % per == 0:
+    size, lanes = reduction[j], _get(s, "reduction_lanes")
+    per = lanes * _get(s, "vector_width")
+    if lanes > 1 and j == len(reduction) - 1 and size % per == 0:
         return size // per
     return size
 
 
 def fit(schedule: Schedule, kernel: Kernel) -> Schedule:
-    """`schedule` made to fit `kernel`: tile lists of the kernel's lengths
-    and every tile snapped to the nearest divisor of its loop (a schedule
-    of a similar kernel of other sizes, from the decisions file)."""
+    """`schedule` made to fit `kernel`: tile lists of the kernel's lengths,
+    every tile snapped to the nearest divisor of its loop, lanes times the
+    vector width dividing the reduction and the vector width what it walks
+    (a schedule of a similar kernel of other sizes, from the decisions
+    file, or a crossover child whose fields came from two parents)."""
     parallel, reduction = _loops(kernel)
     s = _lists(copy.deepcopy(schedule), parallel, reduction)
     s.setdefault("version", 1)
+    lanes = _get(s, "reduction_lanes")
+    if lanes > 1 and reduction:
+        while _get(s, "vector_width") > 1 and reduction[-1] % (lanes * _get(s, "vector_width")):
+            s["vector_width"] //= 2
+        while lanes > 1 and reduction[-1] % lanes:
+            lanes //= 2
+        s["reduction_lanes"] = lanes
     for i, size in enumerate(parallel):
         wg = s["workgroup_tile"][i] = _snap(s["workgroup_tile"][i], size)
         s["thread_tile"][i] = _snap(s["thread_tile"][i], _effective(wg, size))
     for j in range(len(reduction)):
         s["reduction_tile"][j] = _snap(s["reduction_tile"][j], _reduction_extent(s, reduction, j))
+    _fix_vector(s, parallel, reduction)
     return s
 
 

@@ -13,7 +13,10 @@ DecisionsStore writes kgen's decisions file by kgen's rules
 (docs/schedules.md, "Decisions and trajectories"): under a lock on
 `<file>.lock` it re-reads the file, replaces only its own keys and writes
 the whole file atomically, so entries that kgen-opt or other runs wrote
-survive. A corrupt or foreign file is an error, never overwritten.
+survive. A corrupt or foreign file is an error, never overwritten. The
+writing is kgen's own (kgenRecordDecisions in libkgen_c) where the library
+has it, so the rules have one implementation; a Python rendering of the
+same rules serves when the library is missing or older.
 """
 
 from __future__ import annotations
@@ -232,6 +235,14 @@ class DecisionsStore:
         re-reading the file first: entries others wrote since survive."""
         if not entries:
             return
+        record = _native_recorder()
+        if record is not None:
+            record(self.path, entries)
+        else:
+            self.save_in_python(entries)
+
+    def save_in_python(self, entries: Dict[str, Dict[str, Any]]) -> None:
+        """save() without libkgen_c: the same rules, in Python."""
         from kgen_import.files import resolve_output, write_output  # torch: only when writing
         try:
             resolve_output(self.path)
@@ -271,6 +282,31 @@ class DecisionsStore:
                 ranked.append((distance, key, schedule))
         ranked.sort(key=lambda t: (t[0], t[1]))
         return [schedule for _, _, schedule in ranked[:k]]
+
+
+def _native_recorder():
+    """A function (path, entries) writing through kgenRecordDecisions, or
+    None when libkgen_c cannot be loaded or predates it."""
+    try:
+        from kgen_library import open_library
+        lib = open_library()
+        fn = lib.kgenRecordDecisions
+    except (OSError, AttributeError):
+        return None
+    import ctypes
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+
+    def record(path: Path, entries: Dict[str, Dict[str, Any]]) -> None:
+        error = ctypes.c_void_p()
+        if fn(os.fsencode(path), json.dumps(entries).encode(), ctypes.byref(error)) == 0:
+            return
+        message = "unknown error"
+        if error.value:
+            message = ctypes.string_at(error.value).decode("utf-8", errors="replace")
+            lib.kgenFreeString(error)
+        raise DecisionsError(" ".join(message.split()))
+    return record
 
 
 def _sizes(summary: Dict[str, Any]) -> Optional[List[int]]:

@@ -177,8 +177,8 @@ class Evolution(Strategy):
     def _child(self, population, state) -> Dict[str, Any]:
         rng = state.rng
         if len(population) >= 2 and rng.random() < self.crossover_rate:
-            child = crossover(self._pick(population, rng)["schedule"],
-                              self._pick(population, rng)["schedule"], rng)
+            child = fit(crossover(self._pick(population, rng)["schedule"],
+                                  self._pick(population, rng)["schedule"], rng), state.kernel)
             return mutate(child, state.kernel, rng) if rng.random() < 0.5 else child
         return mutate(self._pick(population, rng)["schedule"], state.kernel, rng)
 

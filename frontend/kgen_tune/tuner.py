@@ -30,7 +30,7 @@ from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequ
 
 from kgen_library import build_identity
 
-from .cost import estimate_ms, rank_agreement
+from .cost import estimate_ms, rank_agreement, rank_by_estimate
 from .native import KgenTuneError, Session
 from .space import schedule_hash
 from .store import DecisionsStore, EvaluationLog, decision_entry, make_record
@@ -246,8 +246,7 @@ def _round(run: _Run, candidates: List[Candidate], slots: int) -> int:
             else:
                 _record(run, c, h, v["verdict"])
                 used += 1
-    pending = [p for _, p in sorted(enumerate(pending),
-                                    key=lambda ip: (estimate_ms(ip[1][3]), ip[0]))]
+    pending = rank_by_estimate([(p, p[3]) for p in pending])
     for c, h, memo, v in pending[:max(0, slots - used)]:
         if memo is not None:
             _reuse(run, memo)
