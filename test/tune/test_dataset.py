@@ -5,33 +5,17 @@ rebuilds prompts with Session.prompt is skipped when libkgen_c lacks the
 tuning API (kgenTuneOpen).
 """
 
-import ctypes
 import json
 import os
 import stat
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "frontend"))
+from tune_testing import MATMUL_SOFTMAX as PROGRAM, tune_library_missing
 
-from kgen_tune import dataset  # noqa: E402
-from kgen_tune.dataset import DatasetError, export_dataset  # noqa: E402
+from kgen_tune import dataset
+from kgen_tune.dataset import DatasetError, export_dataset
 
-
-def tune_library_missing():
-    """Why the tuning API cannot be used (None when it can)."""
-    path = os.environ.get("KGEN_C_LIBRARY") or str(
-        Path(os.environ.get("KGEN_BUILD") or REPO / "build") / "lib" / "libkgen_c.so")
-    try:
-        lib = ctypes.CDLL(path)
-    except OSError as e:
-        return f"cannot load {path}: {e}"
-    if not hasattr(lib, "kgenTuneOpen"):
-        return f"{path} lacks kgenTuneOpen (the tuning API, include/kgen-c/Tune.h)"
-    return None
 
 
 FP0, FP1 = "0x00000000000000aa", "0x00000000000000bb"
@@ -250,14 +234,6 @@ def test_write_is_atomic(inputs, tmp_path, monkeypatch):
         assert len(read_jsonl(out)) == 1
 
 
-# A two-kernel program (a matmul, then a softmax of its rows).
-PROGRAM = """\
-func.func @main(%a: tensor<32x64xf32>, %b: tensor<64x32xf32>) -> tensor<32x32xf32> {
-  %c = kgen.matmul %a, %b : (tensor<32x64xf32>, tensor<64x32xf32>) -> tensor<32x32xf32>
-  %s = kgen.softmax %c dim 1 : tensor<32x32xf32>
-  return %s : tensor<32x32xf32>
-}
-"""
 
 
 def test_missing_prompts_are_rebuilt_with_the_session(tmp_path):

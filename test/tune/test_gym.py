@@ -1,46 +1,18 @@
 """kgen_tune.gym_env.KgenTuneEnv on a small two-kernel program, measured on
 the CPU. Skipped when libkgen_c lacks the tuning API (kgenTuneOpen)."""
 
-import ctypes
 import json
 import math
-import os
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "frontend"))
-
-
-def tune_library_missing():
-    """Why the tuning API cannot be used (None when it can)."""
-    path = os.environ.get("KGEN_C_LIBRARY") or str(
-        Path(os.environ.get("KGEN_BUILD") or REPO / "build") / "lib" / "libkgen_c.so")
-    try:
-        lib = ctypes.CDLL(path)
-    except OSError as e:
-        return f"cannot load {path}: {e}"
-    if not hasattr(lib, "kgenTuneOpen"):
-        return f"{path} lacks kgenTuneOpen (the tuning API, include/kgen-c/Tune.h)"
-    return None
-
+from tune_testing import MATMUL_SOFTMAX as PROGRAM, tune_library_missing
 
 _missing = tune_library_missing()
 if _missing:
     pytest.skip(_missing, allow_module_level=True)
 
 from kgen_tune.gym_env import KgenTuneEnv  # noqa: E402
-
-# A matmul, then a softmax of its rows: two kernels.
-PROGRAM = """\
-func.func @main(%a: tensor<32x64xf32>, %b: tensor<64x32xf32>) -> tensor<32x32xf32> {
-  %c = kgen.matmul %a, %b : (tensor<32x64xf32>, tensor<64x32xf32>) -> tensor<32x32xf32>
-  %s = kgen.softmax %c dim 1 : tensor<32x32xf32>
-  return %s : tensor<32x32xf32>
-}
-"""
 
 
 @pytest.fixture(scope="module")
