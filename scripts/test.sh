@@ -34,7 +34,7 @@ passed=$((passed + ${lp:-0})); failed=$((failed + lf))
 
 echo "== pytest (numerical tests against PyTorch, frontend, adversarial scheduling)"
 KGEN_BUILD=$KGEN_BUILD KGEN_OPT=$KGEN_BUILD/bin/kgen-opt KGEN_RUN=$KGEN_BUILD/bin/kgen-run "$KGEN_VENV_PYTHON" -m pytest -q -p no:cacheprovider \
-  "$KGEN_ROOT/test/numerical" "$KGEN_ROOT/test/frontend" "$KGEN_ROOT/test/scheduling" "$KGEN_ROOT/test/benchmarks" | tee "$log/pytest.txt"
+  "$KGEN_ROOT/test/numerical" "$KGEN_ROOT/test/frontend" "$KGEN_ROOT/test/scheduling" "$KGEN_ROOT/test/benchmarks" "$KGEN_ROOT/test/tune" | tee "$log/pytest.txt"
 pp=$(grep -oE '[0-9]+ passed' "$log/pytest.txt" | tail -1 | grep -oE '[0-9]+')
 pf=$(grep -oE '[0-9]+ (failed|error|errors)' "$log/pytest.txt" | grep -oE '[0-9]+' |
   awk '{s += $1} END {print s + 0}')
