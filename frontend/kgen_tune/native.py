@@ -154,8 +154,9 @@ class Session:
         return [dict(k) for k in self._kernels]
 
     def verify(self, index: int, schedule: Any) -> Dict[str, Any]:
-        """The ladder's verdict on `schedule` (a dict, or raw text an LLM
-        gave) with verify_seconds and the static estimate."""
+        """The ladder's verdict on `schedule` (a dict, or its JSON text:
+        text that is not JSON is a KgenTuneError, not a verdict) with
+        verify_seconds and the static estimate (null unless accepted)."""
         return _call(self.lib, self.lib.kgenTuneVerify, self._live(), index,
                      _schedule_text(schedule))
 

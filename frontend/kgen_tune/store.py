@@ -230,6 +230,17 @@ class DecisionsStore:
                                  "another path")
         return data["entries"]
 
+    def check_writable(self) -> None:
+        """DecisionsError now, rather than after a search, when the file
+        cannot be used or may not be written (read-only, a directory, a
+        link to a missing file)."""
+        self.load()
+        from kgen_import.files import resolve_output  # torch: only when writing
+        try:
+            resolve_output(self.path)
+        except OSError as e:
+            raise DecisionsError(f"{e}: kgen-tune could not save its winners there") from None
+
     def save(self, entries: Dict[str, Dict[str, Any]]) -> None:
         """Adds `entries` (replacing those of the same keys) under the lock,
         re-reading the file first: entries others wrote since survive."""

@@ -413,7 +413,7 @@ def tune(source: str, *, target: str = "sm_90a", function: Optional[str] = None,
     log = EvaluationLog(out / "evaluations.jsonl")
     store = DecisionsStore(decisions) if decisions else None
     if store is not None:
-        store.load()  # a corrupt or foreign file stops the run before any work
+        store.check_writable()  # a file the winners cannot go to stops the run before any work
     llm_options = dict(llm or {})
     if budget.llm_tokens is not None:
         llm_options.setdefault("token_budget", int(budget.llm_tokens))

@@ -119,6 +119,12 @@ def test_failures_exit_1(capsys, program, tmp_path):
     err = one_line_error(capsys, [program, "--measurer", "cpu", "--out", tmp_path / "o",
                                   "--decisions", corrupt], 1)
     assert "not a kgen decisions file" in err and corrupt.read_text() == "{not json"
+    read_only = tmp_path / "ro.json"
+    read_only.write_text(json.dumps({"format": "kgen-decisions", "version": 1, "entries": {}}))
+    os.chmod(read_only, 0o444)
+    err = one_line_error(capsys, [program, "--measurer", "cpu", "--out", tmp_path / "o2",
+                                  "--decisions", read_only], 1)
+    assert "read-only" in err and not (tmp_path / "o2" / "evaluations.jsonl").exists()
     problem = tmp_path / "broken.py"
     problem.write_text("raise ValueError('no')\n")
     assert "failed to load" in one_line_error(capsys, [problem, "--measurer", "cpu"], 1)
