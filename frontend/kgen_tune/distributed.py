@@ -239,7 +239,10 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
         env = _worker_env(runtime_env)
         listing = ray.remote(_list_kernels).options(
             num_cpus=0, max_retries=0, runtime_env=env)
-        program = ray.get(listing.remote(source, target, function))
+        try:
+            program = ray.get(listing.remote(source, target, function))
+        except ray.exceptions.RayError as e:  # a program that does not parse, no library
+            raise _task_error("listing the kernels", e) from None
         chosen = _select(program, kernels)
 
         options = dict(target=target, function=function, strategies=tuple(strategies),
@@ -281,17 +284,11 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
             index = pending[done[0]]
             try:
                 answer = ray.get(done[0])
-            except ray.exceptions.RayTaskError as e:
-                failures.append(e.as_instanceof_cause())
+            except ray.exceptions.RayError as e:  # the task raised, or its worker died
+                name = program[index]["name"]
+                failures.append(_task_error(name, e))
                 if progress:
-                    why = str(e.cause) if e.cause is not None else str(e)
-                    progress(f"{program[index]['name']}: failed: "
-                             f"{(why.splitlines() or [''])[0]}")
-                continue
-            except ray.exceptions.RayError as e:  # a worker or node lost
-                failures.append(e)
-                if progress:
-                    progress(f"{program[index]['name']}: failed: {type(e).__name__}")
+                    progress(f"{name}: failed: {str(failures[-1]).split(': ', 1)[-1]}")
                 continue
             answers[index] = answer
             files = dict(answer["files"] or {})
@@ -310,7 +307,7 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
         result.seconds = time.monotonic() - started
         _write_result(out, result)
         if failures:
-            raise failures[0]
+            raise failures[0] from None
         return result
     finally:
         try:
@@ -319,6 +316,20 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
             pass
         if connected_here:
             ray.shutdown()
+
+
+def _task_error(kernel: str, error: BaseException) -> BaseException:
+    """The error a kernel's task raised, as its own type with the kernel's
+    name in front (KgenTuneError, TuneUsageError, ...: one line), rather
+    than Ray's wrapper and the worker's traceback."""
+    cause = getattr(error, "cause", None)
+    if not isinstance(cause, Exception):
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        return RuntimeError(f"{kernel}: its Ray task failed: {lines[-1]}")
+    try:
+        return type(cause)(f"{kernel}: {cause}")
+    except Exception:  # a type that takes other arguments
+        return cause
 
 
 def _check_resources(ray, cpus: float, gpus: float) -> None:

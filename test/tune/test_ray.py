@@ -91,6 +91,27 @@ def test_two_kernels_on_two_nodes(cluster, tmp_path):
     assert len(read_jsonl(out / "evaluations.jsonl")) == 6
 
 
+def test_a_failed_task_raises_after_the_others_are_saved(cluster, tmp_path):
+    decisions, lines = tmp_path / "d.json", []
+    # kernel 0's seed schedules are no list: its task raises TypeError
+    with pytest.raises(TypeError, match="^main_kernel_0: "):
+        tune_on_ray(PROGRAM, measurer="cpu", strategies=("heuristic",),
+                    budget=Budget(evaluations=1), runs=1, check_seeds=1,
+                    out_dir=tmp_path / "out", decisions=decisions,
+                    seed_schedules={"main_kernel_0": 5}, progress=lines.append)
+    assert sorted(lines)[0].startswith("main_kernel_0: failed: ")
+    assert [e["kernel"] for e in DecisionsStore(decisions).load().values()] == \
+        ["main_kernel_1"]
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert [k["name"] for k in result["kernels"]] == ["main_kernel_1"]
+    assert result["warnings"] == ["main_kernel_0: its task failed; not tuned"]
+
+    # a program kgen cannot read fails before any kernel's task, in one line
+    with pytest.raises(Exception, match="^listing the kernels: ") as e:
+        tune_on_ray("func.func @main(", budget=Budget(evaluations=1), out_dir=tmp_path)
+    assert "\n" not in str(e.value)
+
+
 def test_tasks_that_no_node_can_take_are_refused(cluster, tmp_path):
     with pytest.raises(TuneUsageError, match="no node of the Ray cluster has the 1 CPUs "
                                              "and 2 GPUs"):
