@@ -217,7 +217,10 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
     if cpus_per_worker is None:
         cpus_per_worker = max(1, workers)
     store = DecisionsStore(decisions) if decisions else None
-    recorded = store.load() if store is not None else None  # a bad file stops us here
+    recorded = None
+    if store is not None:  # a file the winners cannot go to stops the run before any work
+        store.check_writable()
+        recorded = store.load()
 
     started = time.monotonic()
     out = Path(out_dir).resolve()

@@ -20,7 +20,7 @@ from tune_testing import MATMUL_SOFTMAX as PROGRAM, tune_library_missing
 
 from kgen_tune import Budget, TuneUsageError
 from kgen_tune.distributed import RAY_MISSING, tune_on_ray
-from kgen_tune.store import DecisionsStore
+from kgen_tune.store import DecisionsError, DecisionsStore
 
 KERNELS = ["main_kernel_0", "main_kernel_1"]
 NODE = dict(num_cpus=1, num_gpus=1, object_store_memory=80 * 2**20)
@@ -119,6 +119,11 @@ def test_tasks_that_no_node_can_take_are_refused(cluster, tmp_path):
                     budget=Budget(evaluations=1), out_dir=tmp_path)
     with pytest.raises(TuneUsageError, match="unknown measurer"):
         tune_on_ray(PROGRAM, measurer="tpu", budget=Budget(evaluations=1), out_dir=tmp_path)
+    # a decisions file the winners could not go to, before any task
+    with pytest.raises(DecisionsError, match="directory"):
+        tune_on_ray(PROGRAM, budget=Budget(evaluations=1), out_dir=tmp_path / "out",
+                    decisions=tmp_path)
+    assert not (tmp_path / "out").exists()
 
 
 def test_without_ray_the_error_says_how_to_install_it(monkeypatch, tmp_path):
