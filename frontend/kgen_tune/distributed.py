@@ -230,14 +230,14 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
     marker.write_text(token)
 
     connected_here = False
-    if not ray.is_initialized():
-        init = {"include_dashboard": False}
-        init.update(ray_init or {})
-        if address is not None:
-            init["address"] = address
-        ray.init(**init)
-        connected_here = True
     try:
+        if not ray.is_initialized():
+            init = {"include_dashboard": False}
+            init.update(ray_init or {})
+            if address is not None:
+                init["address"] = address
+            ray.init(**init)
+            connected_here = True
         _check_resources(ray, cpus_per_worker, gpus_per_worker)
         env = _worker_env(runtime_env)
         listing = ray.remote(_list_kernels).options(
@@ -268,12 +268,17 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
             first_of[kernel["fingerprint"]] = index
             dirs[index] = out / _dir_name(kernel["name"], taken)
             log = dirs[index] / "evaluations.jsonl"
-            if not log.is_file():
-                # a plain tune() run on out_dir: its records of the kernel
-                mine = [line for fp, line in combined if fp == kernel["fingerprint"]]
-                if mine:
-                    dirs[index].mkdir(parents=True, exist_ok=True)
-                    log.write_bytes(b"".join(mine))
+            # records of the kernel only <out>/evaluations.jsonl holds (a plain
+            # tune() run on out_dir) join its own log, to be resumed from
+            own = {line for _, line in _read_lines(log)}
+            extra = [line for fp, line in combined
+                     if fp == kernel["fingerprint"] and line not in own]
+            if extra:
+                dirs[index].mkdir(parents=True, exist_ok=True)
+                with open(log, "ab") as f:
+                    if log.stat().st_size and not log.read_bytes().endswith(b"\n"):
+                        f.write(b"\n")
+                    f.write(b"".join(extra))
             earlier = log.read_bytes() if log.is_file() else None
             ref = task.remote(source, kernel, str(dirs[index]), token, earlier, recorded,
                               shared_filesystem, options)

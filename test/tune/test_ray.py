@@ -18,7 +18,7 @@ from ray.cluster_utils import Cluster
 
 from tune_testing import MATMUL_SOFTMAX as PROGRAM, tune_library_missing
 
-from kgen_tune import Budget, TuneUsageError
+from kgen_tune import Budget, TuneUsageError, tune
 from kgen_tune.distributed import RAY_MISSING, tune_on_ray
 from kgen_tune.store import DecisionsError, DecisionsStore
 
@@ -48,6 +48,11 @@ def test_two_kernels_on_two_nodes(cluster, tmp_path):
     out, decisions = tmp_path / "out", tmp_path / "prog.decisions.json"
     # an entry of another kernel that must survive the merge
     DecisionsStore(decisions).save({"0xfeed@sm_90a": {"kernel": "other", "schedule": {}}})
+    # kernel 0 was tuned before by a plain tune() on out_dir: resumed from that
+    plain = tune(PROGRAM, target="sm_90a", kernels=KERNELS[:1], measurer="cpu",
+                 strategies=("heuristic", "random"), budget=Budget(evaluations=3),
+                 runs=2, check_seeds=1, out_dir=out)
+    plain_records = read_jsonl(out / "evaluations.jsonl")
     lines = []
     result = tune_on_ray(PROGRAM, target="sm_90a", kernels=KERNELS, measurer="cpu",
                          strategies=("heuristic", "random"), budget=Budget(evaluations=3),
@@ -72,6 +77,8 @@ def test_two_kernels_on_two_nodes(cluster, tmp_path):
     assert all(len(w["gpus"]) == 1 and w["shared_filesystem"] for w in workers)
     logs = {k: read_jsonl(out / k / "evaluations.jsonl") for k in KERNELS}
     assert all(len(records) == 3 for records in logs.values())
+    assert logs[KERNELS[0]] == plain_records  # nothing measured again
+    assert result.kernels[0].best_ms == plain.kernels[0].best_ms
     assert {r["kernel"] for r in read_jsonl(out / "evaluations.jsonl")} == set(KERNELS)
     combined = json.loads((out / "result.json").read_text())
     assert [k["name"] for k in combined["kernels"]] == KERNELS
