@@ -8,6 +8,7 @@ The cluster's tests are skipped only when libkgen_c lacks the tuning API
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -31,13 +32,23 @@ def cluster():
     missing = tune_library_missing()
     if missing:
         pytest.skip(missing)
+    # no usage reports from the nodes this starts (ray.init() alone would
+    # turn them off; a Cluster's nodes are started without it)
+    saved = os.environ.get("RAY_USAGE_STATS_ENABLED")
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     c = Cluster(initialize_head=True, head_node_args=dict(NODE, include_dashboard=False))
-    c.add_node(**NODE)
-    c.wait_for_nodes()
-    ray.init(address=c.address, log_to_driver=False)
-    yield c
-    ray.shutdown()
-    c.shutdown()
+    try:
+        c.add_node(**NODE)
+        c.wait_for_nodes()
+        ray.init(address=c.address, log_to_driver=False)
+        yield c
+    finally:
+        ray.shutdown()
+        c.shutdown()
+        if saved is None:
+            os.environ.pop("RAY_USAGE_STATS_ENABLED", None)
+        else:
+            os.environ["RAY_USAGE_STATS_ENABLED"] = saved
 
 
 def read_jsonl(path):
