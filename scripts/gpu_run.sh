@@ -46,6 +46,13 @@
 #                      benchmarks/) -> bench/, bench-log.txt
 #   --bench-args ARGS  kgen_bench options (default "--budget 1 --timeout 60")
 #   --bench-limit S    limit of the whole benchmark run (default 200)
+#   --tune PROBLEMS    kgen-tune's equal-budget strategy comparison on the GPU
+#                      measurer (benchmarks/tune_compare.py) on these programs or
+#                      problems (space-separated, relative to benchmarks/) ->
+#                      tune/, tune-log.txt
+#   --tune-args ARGS   tune_compare.py options (default "--evaluations 8
+#                      --strategies random,evolution")
+#   --tune-limit S     limit of the whole comparison (default 200)
 #
 # Every step is optional; steps run in the order above (op suite first). At
 # the end the op suite's pass/fail line of each log and the gemm log are
@@ -68,6 +75,7 @@ set -uo pipefail
 out='' tarball='' commit='' pack='' ops='' ops_shards=1 ops_timeout=280 overlap=0
 examples=0 test_benchmarks=0 inputs=. seeds=1,2,3 kgen_timeout=60 torch_dtypes=''
 gemm_log=gemm.txt bench='' bench_args="--budget 1 --timeout 60" bench_limit=200
+tune='' tune_args="--evaluations 8 --strategies random,evolution" tune_limit=200
 gemm=() # ("check SPEC" | "time SPEC") in command-line order
 
 usage() { sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
@@ -94,6 +102,9 @@ while [[ $# -gt 0 ]]; do
     --bench) need "$@"; bench=$2; shift ;;
     --bench-args) need "$@"; bench_args=$2; shift ;;
     --bench-limit) need "$@"; bench_limit=$2; shift ;;
+    --tune) need "$@"; tune=$2; shift ;;
+    --tune-args) need "$@"; tune_args=$2; shift ;;
+    --tune-limit) need "$@"; tune_limit=$2; shift ;;
     -h | --help) usage 0 ;;
     *) echo "gpu_run.sh: unknown option $1" >&2; usage ;;
   esac
@@ -215,6 +226,16 @@ if [[ -n $bench ]]; then
   (cd benchmarks && timeout "$bench_limit" python3 -m kgen_bench --out "$out/bench" \
     $bench_args $bench) >"$out/bench-log.txt" 2>&1
   rm -rf "$out/bench/rows"
+fi
+
+if [[ -n $tune ]]; then
+  # The tuner loads libkgen_c through KGEN_C_LIBRARY (the packed build's, or
+  # build/lib's).
+  lib=$(dirname "$(command -v kgen-run)")/libkgen_c.so
+  [[ -f $lib ]] || lib=$(dirname "$(command -v kgen-run)")/../lib/libkgen_c.so
+  # shellcheck disable=SC2086 # the program list and the options are words
+  (cd benchmarks && KGEN_C_LIBRARY=$lib timeout "$tune_limit" python3 tune_compare.py \
+    --measurer gpu --out "$out/tune" $tune_args $tune) >"$out/tune-log.txt" 2>&1
 fi
 
 # Each op-suite log's last pytest summary line ("N failed, M passed, ... in Ts").
