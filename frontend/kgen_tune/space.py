@@ -21,7 +21,7 @@ import hashlib
 import json
 import math
 import random
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 __all__ = ["VECTOR_WIDTHS", "PIPELINE_DEPTHS", "MAX_LANES", "MATRIX_INSTRUCTIONS", "DEFAULTS",
            "schedule_hash", "divisors", "fit", "mutate", "crossover", "kernel_summary"]

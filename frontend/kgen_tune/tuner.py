@@ -17,7 +17,6 @@ run's measurer) goes to the decisions file and `out_dir/result.json`.
 from __future__ import annotations
 
 import json
-import math
 import multiprocessing
 import random
 import time
@@ -31,7 +30,7 @@ from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequ
 from kgen_library import build_identity
 
 from .cost import estimate_ms, rank_agreement, rank_by_estimate
-from .native import KgenTuneError, Session
+from .native import Session
 from .space import schedule_hash
 from .store import DecisionsStore, EvaluationLog, decision_entry, make_record
 from .strategies import (STRATEGIES, Candidate, Heuristic, SearchState, Seeds, Strategy,

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tune_testing import REPO, library_path
+from tune_testing import library_path
 
 from kgen_tune.cost import rank_agreement, rank_by_estimate, spearman
 from kgen_tune.store import (RECORD_KEYS, DecisionsError, DecisionsStore, EvaluationLog,
