@@ -15,7 +15,7 @@ need_tune_library()
 
 from kgen_tune import cli  # noqa: E402
 
-WRAPPER = REPO / "tools" / "kgen-tune"
+WRAPPER = REPO / "tools" / "kgen-tune" / "kgen-tune"
 PROBLEM = '''\
 import torch
 import torch.nn as nn
