@@ -183,10 +183,15 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
     info.ops.push_back(
         {opKindOf(op), op->getName().getStringRef().str(), argsReadBy(op)});
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-        linalgOp && linalgOp.getNumReductionLoops() == 0)
+        linalgOp && linalgOp.getNumReductionLoops() == 0) {
       for (OpOperand *input : linalgOp.getDpsInputOperands())
         if (!linalgOp.getMatchingIndexingMap(input).isProjectedPermutation())
           info.stridedReads = true;
+      // A gather (flip, im2col): the vectorizer refuses its tensor.extract
+      // at computed indices.
+      if (!linalgOp->getRegion(0).getOps<tensor::ExtractOp>().empty())
+        info.stridedReads = true;
+    }
     std::vector<int64_t> users;
     for (Operation *user : op->getUsers())
       if (indexOf.count(user))

@@ -92,76 +92,196 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
   }
 };
 
-/// A pointwise convolution (every kernel extent 1, stride 1, no padding) is
-/// a batch of matmuls, one per image and group: y[n, g] = W[g] · x[n, g],
-/// with x[n, g] the group's channels by the image's pixels (a reshape of
-/// NCHW, no copy). As a linalg.batch_matmul it takes the matmul schedules
-/// (shared-memory staging, cp.async pipelining, mma_sync and wgmma) where
-/// the general lowering below gives loops. batch_matmul reads one weight
-/// matrix per batch, so the weight is first broadcast over the images: N
-/// copies of F x C/G elements, small beside the images themselves.
+/// The end of a convolution lowered as a batch of matmuls, one per image and
+/// group: y[n, g] = W[g] · cols[n, g], with `cols` [N*G, K, P] the group's
+/// reduction rows (K = C/G times the kernel's extent) by the output's
+/// pixels P. As a linalg.batch_matmul it takes the matmul schedules
+/// (shared-memory staging, cp.async pipelining, mma_sync and wgmma).
+/// batch_matmul reads one weight matrix per batch, so the weight
+/// [F, C/G, k...] (row-major, the K order of `cols`) is first broadcast over
+/// the images: N copies of F x K elements, small beside the images.
+Value convAsBatchMatmul(PatternRewriter &rewriter, ConvOp op, Value cols) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  auto colsType = cast<RankedTensorType>(cols.getType());
+  int64_t n = inputType.getDimSize(0), groups = op.getGroups();
+  int64_t fg = weightType.getDimSize(0) / groups;
+  int64_t k = colsType.getDimSize(1), pixels = colsType.getDimSize(2);
+
+  Value w = reshapeTensor(rewriter, loc, op.getWeight(),
+                          weightType.clone({groups, fg, k}));
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  w = buildParallelGeneric(
+      rewriter, loc, weightType.clone({n, groups, fg, k}), {w},
+      {AffineMap::get(4, 0, {d(1), d(2), d(3)}, ctx)},
+      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  w = reshapeTensor(rewriter, loc, w, weightType.clone({n * groups, fg, k}));
+  Value acc = filledF32Tensor(rewriter, loc, {n * groups, fg, pixels}, 0.0);
+  acc = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                      ValueRange{w, cols}, ValueRange{acc})
+            .getResult(0);
+  // The epilogue runs on the matmul's own shape, where it fuses into the
+  // matmul's kernel: the bias is indexed by the output row (one group),
+  // or, with several groups, broadcast to a row per batch first.
+  Value bias = op.getBias();
+  AffineMap biasMap = AffineMap::get(3, 0, {d(1)}, ctx);
+  if (bias && groups > 1) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    bias = reshapeTensor(rewriter, loc, bias, biasType.clone({groups, fg}));
+    bias = buildParallelGeneric(
+        rewriter, loc, biasType.clone({n, groups, fg}), {bias},
+        {AffineMap::get(3, 0, {d(1), d(2)}, ctx)},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    bias =
+        reshapeTensor(rewriter, loc, bias, biasType.clone({n * groups, fg}));
+    biasMap = AffineMap::get(3, 0, {d(0), d(1)}, ctx);
+  }
+  auto resultType = op.getType();
+  Value result = finishContraction(
+      rewriter, loc, acc, resultType.clone({n * groups, fg, pixels}), bias,
+      biasMap);
+  return reshapeTensor(rewriter, loc, result, resultType);
+}
+
+bool isPointwise(ConvOp op) {
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  auto one = [](int64_t v) { return v == 1; };
+  return llvm::all_of(weightType.getShape().drop_front(2), one) &&
+         llvm::all_of(op.getStride(), one) &&
+         llvm::all_of(op.getPadding(), [](int64_t p) { return p == 0; });
+}
+
+/// A pointwise convolution (every kernel extent 1, stride 1, no padding):
+/// x[n, g] is the group's channels by the image's pixels, a reshape of
+/// NCHW (no copy).
 struct PointwiseConvLowering : OpRewritePattern<ConvOp> {
   PointwiseConvLowering(MLIRContext *ctx)
       : OpRewritePattern(ctx, /*benefit=*/2) {}
   LogicalResult matchAndRewrite(ConvOp op,
                                 PatternRewriter &rewriter) const override {
-    auto inputType = cast<RankedTensorType>(op.getInput().getType());
-    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
-    auto one = [](int64_t v) { return v == 1; };
-    if (!llvm::all_of(weightType.getShape().drop_front(2), one) ||
-        !llvm::all_of(op.getStride(), one) ||
-        !llvm::all_of(op.getPadding(), [](int64_t p) { return p == 0; }))
+    if (!isPointwise(op))
       return rewriter.notifyMatchFailure(op, "not a pointwise convolution");
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
     int64_t n = inputType.getDimSize(0), groups = op.getGroups();
     int64_t cg = inputType.getDimSize(1) / groups;
-    int64_t fg = weightType.getDimSize(0) / groups;
     int64_t pixels = 1;
     for (int64_t size : inputType.getShape().drop_front(2))
       pixels *= size;
-
-    Value x = reshapeTensor(rewriter, loc, op.getInput(),
+    Value x = reshapeTensor(rewriter, op.getLoc(), op.getInput(),
                             inputType.clone({n * groups, cg, pixels}));
-    Value w = reshapeTensor(rewriter, loc, op.getWeight(),
-                            weightType.clone({groups, fg, cg}));
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    w = buildParallelGeneric(
-        rewriter, loc, weightType.clone({n, groups, fg, cg}), {w},
-        {AffineMap::get(4, 0, {d(1), d(2), d(3)}, ctx)},
-        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-    w = reshapeTensor(rewriter, loc, w,
-                      weightType.clone({n * groups, fg, cg}));
-    Value acc = filledF32Tensor(rewriter, loc, {n * groups, fg, pixels}, 0.0);
-    acc = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
-                                        ValueRange{w, x}, ValueRange{acc})
-              .getResult(0);
-    // The epilogue runs on the matmul's own shape, where it fuses into the
-    // matmul's kernel: the bias is indexed by the output row (one group),
-    // or, with several groups, broadcast to a row per batch first.
-    Value bias = op.getBias();
-    AffineMap biasMap = AffineMap::get(3, 0, {d(1)}, ctx);
-    if (bias && groups > 1) {
-      auto biasType = cast<RankedTensorType>(bias.getType());
-      bias = reshapeTensor(rewriter, loc, bias, biasType.clone({groups, fg}));
-      bias = buildParallelGeneric(
-          rewriter, loc, biasType.clone({n, groups, fg}), {bias},
-          {AffineMap::get(3, 0, {d(1), d(2)}, ctx)},
-          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-      bias = reshapeTensor(rewriter, loc, bias,
-                           biasType.clone({n * groups, fg}));
-      biasMap = AffineMap::get(3, 0, {d(0), d(1)}, ctx);
-    }
-    auto resultType = op.getType();
-    Value result = finishContraction(
-        rewriter, loc, acc, resultType.clone({n * groups, fg, pixels}), bias,
-        biasMap);
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
+    rewriter.replaceOp(op, convAsBatchMatmul(rewriter, op, x));
     return success();
   }
 };
 
-/// Grouped N-d convolution as one linalg.generic over
+/// Output channels per group below which a convolution stays a direct loop
+/// nest: a matmul whose rows are this few (depthwise: one) has nothing for
+/// the matmul schedules to reuse.
+constexpr int64_t kMinImplicitGemmRows = 8;
+
+/// The im2col matrix of `op` as a linalg.generic over (n*G + g, k, p) that
+/// gathers each element from the input with tensor.extract: k = c·|kernel|
+/// + the kernel offset (row-major), p the output pixel (row-major). Padding
+/// is a bounds check in the gather (a zero where the window leaves the
+/// input), not a padded copy. Kernel formation decides whether the gather
+/// is computed inside the matmul's reduction loop or materialized before it.
+Value buildIm2col(PatternRewriter &rewriter, ConvOp op) {
+  Location loc = op.getLoc();
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  ArrayRef<int64_t> in = inputType.getShape();
+  ArrayRef<int64_t> kernel = weightType.getShape().drop_front(2);
+  ArrayRef<int64_t> out = op.getType().getShape().drop_front(2);
+  int64_t groups = op.getGroups(), cg = in[1] / groups;
+  int64_t window = 1, pixels = 1;
+  for (int64_t size : kernel)
+    window *= size;
+  for (int64_t size : out)
+    pixels *= size;
+  auto colsType = inputType.clone({in[0] * groups, cg * window, pixels});
+  Value init = emptyTensor(rewriter, loc, colsType.getShape(),
+                           colsType.getElementType());
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{colsType}, ValueRange{}, ValueRange{init},
+      {rewriter.getMultiDimIdentityMap(3)}, iterators,
+      [&](OpBuilder &b, Location l, ValueRange) {
+        auto cst = [&](int64_t v) {
+          return arith::ConstantIndexOp::create(b, l, v).getResult();
+        };
+        Value batch = linalg::IndexOp::create(b, l, 0);
+        Value k = linalg::IndexOp::create(b, l, 1);
+        Value p = linalg::IndexOp::create(b, l, 2);
+        Value image = arith::DivUIOp::create(b, l, batch, cst(groups));
+        Value group = arith::RemUIOp::create(b, l, batch, cst(groups));
+        Value channel = arith::AddIOp::create(
+            b, l, arith::MulIOp::create(b, l, group, cst(cg)),
+            arith::DivUIOp::create(b, l, k, cst(window)));
+        Value offset = arith::RemUIOp::create(b, l, k, cst(window));
+        SmallVector<Value> indices = {image, channel};
+        Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+        // Row-major: the last spatial dim varies fastest in k and in p.
+        int64_t kStride = window, pStride = pixels;
+        for (size_t i = 0; i < kernel.size(); ++i) {
+          kStride /= kernel[i];
+          pStride /= out[i];
+          Value ki = arith::RemUIOp::create(
+              b, l, arith::DivUIOp::create(b, l, offset, cst(kStride)),
+              cst(kernel[i]));
+          Value oi = arith::RemUIOp::create(
+              b, l, arith::DivUIOp::create(b, l, p, cst(pStride)),
+              cst(out[i]));
+          Value pos = arith::SubIOp::create(
+              b, l,
+              arith::AddIOp::create(
+                  b, l, arith::MulIOp::create(b, l, oi, cst(op.getStride()[i])),
+                  arith::MulIOp::create(b, l, ki, cst(op.getDilation()[i]))),
+              cst(op.getPadding()[i]));
+          Value inside = arith::AndIOp::create(
+              b, l,
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos,
+                                    cst(0)),
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
+                                    cst(in[i + 2])));
+          valid = arith::AndIOp::create(b, l, valid, inside);
+          // Out-of-window positions read element 0 and are replaced below.
+          indices.push_back(
+              arith::SelectOp::create(b, l, inside, pos, cst(0)));
+        }
+        Value value =
+            tensor::ExtractOp::create(b, l, op.getInput(), indices);
+        Value zero = arith::ConstantOp::create(
+            b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
+        linalg::YieldOp::create(
+            b, l, arith::SelectOp::create(b, l, valid, value, zero).getResult());
+      });
+  return generic.getResult(0);
+}
+
+/// Every other convolution with enough output channels per group: the
+/// im2col matrix times the weight (implicit GEMM when kernel formation
+/// keeps the gather in the matmul's kernel).
+struct ImplicitGemmConvLowering : OpRewritePattern<ConvOp> {
+  ImplicitGemmConvLowering(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    if (isPointwise(op))
+      return rewriter.notifyMatchFailure(op, "pointwise: a plain matmul");
+    if (weightType.getDimSize(0) / op.getGroups() < kMinImplicitGemmRows)
+      return rewriter.notifyMatchFailure(op, "too few output channels per "
+                                             "group for a matmul");
+    rewriter.replaceOp(op,
+                       convAsBatchMatmul(rewriter, op, buildIm2col(rewriter, op)));
+    return success();
+  }
+};
+
+/// The rest (depthwise, few output channels per group): a grouped N-d
+/// convolution as one linalg.generic over
 /// (n, g, f, out..., c, k...), reading a zero-padded input whose channels are
 /// split into [groups, channels per group].
 struct ConvLowering : OpRewritePattern<ConvOp> {
@@ -267,6 +387,7 @@ void mlir::kgen::populateContractionToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<MatmulLikeLowering<MatmulOp, linalg::MatmulOp>,
                MatmulLikeLowering<BatchMatmulOp, linalg::BatchMatmulOp>,
-               LinearLowering, PointwiseConvLowering, ConvLowering>(
+               LinearLowering, PointwiseConvLowering, ImplicitGemmConvLowering,
+               ConvLowering>(
       patterns.getContext());
 }

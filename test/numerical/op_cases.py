@@ -172,11 +172,19 @@ conv_case("k1x1_groups2", 2, 6, (5, 4), 4, (1, 1), (1, 1), (0, 0), (1, 1), 2, Fa
 conv_case("k1x1_groups3_bias", 3, 6, (3, 5), 9, (1, 1), (1, 1), (0, 0), (2, 2), 3, True)
 conv_case("k1x1_stride2_bias", 2, 4, (7, 6), 3, (1, 1), (2, 2), (0, 0), (1, 1), 1, True)
 conv_case("stride_pad_dil_groups", 1, 6, (13, 12), 4, (3, 3), (2, 3), (2, 1), (2, 1), 2, True)
+# With 8 or more output channels per group a convolution is an im2col
+# gather (padding as a bounds check) and a batch matmul.
+conv_case("igemm_3x3_pad1_bias", 2, 5, (9, 10), 8, (3, 3), (1, 1), (1, 1), (1, 1), 1, True)
+conv_case("igemm_stride2_groups2", 1, 6, (11, 9), 16, (3, 3), (2, 2), (1, 1), (1, 1), 2, False)
+conv_case("igemm_rect_dil_pad_bias", 2, 3, (10, 12), 9, (2, 3), (1, 2), (2, 1), (2, 1), 1, True)
+conv_case("igemm_k1x1_stride2_pad1", 1, 4, (7, 6), 8, (1, 1), (2, 2), (1, 1), (1, 1), 1, True)
 conv_case("basic_bias", 2, 3, (17,), 5, (3,), (1,), (1,), (1,), 1, True)
 conv_case("k1_bias", 2, 5, (19,), 7, (1,), (1,), (0,), (1,), 1, True)
 conv_case("stride2_dil3_nobias", 1, 4, (20,), 3, (4,), (2,), (3,), (3,), 1, False)
+conv_case("igemm_pad2_bias", 2, 3, (23,), 8, (5,), (1,), (2,), (1,), 1, True)
 conv_case("groups2_stride2_bias", 2, 4, (13,), 4, (5,), (2,), (2,), (1,), 2, True)
 conv_case("pad_stride_bias", 1, 2, (5, 6, 7), 3, (3, 3, 3), (1, 2, 1), (1, 1, 1), (1, 1, 1), 1, True)
+conv_case("igemm_groups2_bias", 1, 4, (5, 6, 4), 16, (3, 2, 3), (1, 1, 2), (1, 0, 1), (1, 1, 1), 2, True)
 conv_case("k1x1x1_bias", 2, 4, (3, 4, 5), 3, (1, 1, 1), (1, 1, 1), (0, 0, 0), (1, 1, 1), 1, True)
 conv_case("groups2_dil2_nobias", 1, 4, (6, 6, 5), 2, (2, 3, 2), (1, 1, 2), (0, 1, 1), (2, 1, 1), 2,
           False)

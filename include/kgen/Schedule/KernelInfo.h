@@ -86,8 +86,9 @@ struct KernelInfo {
   /// an op of the kernel computes it.
   std::vector<int64_t> rootInputArgs;
   /// Whether an elementwise op of the kernel (no reduction loop) reads an
-  /// operand through offsets or strides (a slice): the vectorizer takes
-  /// only projected permutations there.
+  /// operand through offsets or strides (a slice) or gathers it with
+  /// tensor.extract (flip, im2col): the vectorizer takes only projected
+  /// permutations there.
   bool stridedReads = false;
   /// Element type of each root operand, inputs then inits.
   std::vector<Type> rootOperandTypes;

@@ -100,3 +100,24 @@ func.func @conv_pointwise_strided(%x: tensor<1x4x8x8xf32>, %w: tensor<2x4x1x1xf3
   %0 = kgen.conv %x, %w stride [2, 2] padding [0, 0] dilation [1, 1] groups 1 : (tensor<1x4x8x8xf32>, tensor<2x4x1x1xf32>) -> tensor<1x2x4x4xf32>
   return %0 : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// With 8 or more output channels per group, any other convolution is an
+// im2col matrix [N*G, C/G * 3*3, OH*OW] gathered with tensor.extract (the
+// padding a bounds check, no tensor.pad) times the weight broadcast over
+// the images, as a batch matmul.
+// CHECK-LABEL: func.func @conv_im2col
+// CHECK-NOT:     tensor.pad
+// CHECK:         %[[COLS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} outs(%{{.*}} : tensor<4x18x16xf32>)
+// CHECK:           linalg.index 2
+// CHECK:           arith.cmpi sge
+// CHECK:           arith.cmpi slt
+// CHECK:           %[[X:.*]] = tensor.extract %{{.*}} : tensor<2x4x7x7xf32>
+// CHECK:           arith.select %{{.*}}, %[[X]], %{{.*}} : f32
+// CHECK:         linalg.batch_matmul ins(%{{.*}}, %[[COLS]] : tensor<4x8x18xf32>, tensor<4x18x16xf32>) outs(%{{.*}} : tensor<4x8x16xf32>)
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [2, 16, 4, 4] : tensor<512xf32> into tensor<2x16x4x4xf32>
+func.func @conv_im2col(%x: tensor<2x4x7x7xf32>, %w: tensor<16x2x3x3xf32>, %b: tensor<16xf32>) -> tensor<2x16x4x4xf32> {
+  %0 = kgen.conv %x, %w, %b stride [2, 2] padding [1, 1] dilation [1, 1] groups 2 : (tensor<2x4x7x7xf32>, tensor<16x2x3x3xf32>, tensor<16xf32>) -> tensor<2x16x4x4xf32>
+  return %0 : tensor<2x16x4x4xf32>
+}
