@@ -249,9 +249,12 @@ struct ScheduleKernelsPass final
         return;
     }
 
-    decisions.record(key, {{"kernel", info.name},
-                           {"proposer", source},
-                           {"schedule", chosen->toJson()}});
+    // A decision taken from the file stays as it is there, with whatever
+    // else its writer recorded (kgen-tune's times, measurer, provenance).
+    if (source != "decisions")
+      decisions.record(key, {{"kernel", info.name},
+                             {"proposer", source},
+                             {"schedule", chosen->toJson()}});
     if (printSchedules)
       kernel.emitRemark() << "schedule from " << source << ": "
                           << dumpJson(chosen->toJson()) << "\n"

@@ -8,6 +8,13 @@
 // RUN: kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.empty.jsonl decisions=%t.decisions.json print-schedules" -o %t.second.mlir 2>&1 | FileCheck %s --check-prefix=SECOND
 // RUN: diff %t.first.mlir %t.second.mlir
 
+// A build that uses a recorded decision leaves its entry as it was, with
+// the fields another writer added (kgen-tune's time, measurer, provenance).
+// RUN: sed 's/"proposer": "replay"/"proposer": "kgen-tune:evolution", "milliseconds": 0.5, "measurer": "gpu"/' %t.decisions.json > %t.tuned.json
+// RUN: cp %t.tuned.json %t.tuned.orig
+// RUN: kgen-opt %S/Inputs/gemm.mlir -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="decisions=%t.tuned.json print-schedules" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SECOND
+// RUN: diff %t.tuned.json %t.tuned.orig
+
 // FIRST: remark: schedule from replay: {{.*}}"workgroup_tile":[32,32]
 // FILE: @sm_90a": {
 // FILE: "kernel": "main_kernel_0"
