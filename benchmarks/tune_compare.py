@@ -79,7 +79,7 @@ class MockLlm:
         line = self.process.stdout.readline().split()
         if len(line) != 2 or line[0] != "PORT":
             raise RuntimeError("the mock LLM server did not start")
-        self.endpoint = f"http://127.0.0.1:{line[1]}/v1/chat/completions"
+        self.endpoint = f"http://127.0.0.1:{line[1]}/v1"
 
     def close(self):
         self.process.terminate()

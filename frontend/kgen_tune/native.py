@@ -88,9 +88,14 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
+# A measured attempt's details the C interface reads (kgen-c/Tune.h).
+_ATTEMPT_EXTRAS = ("floor_fraction", "registers", "spill_bytes", "shared_bytes")
+
+
 def attempt_of(entry: Dict[str, Any]) -> Dict[str, Any]:
     """An entry of a proposer's history: {"schedule", "verdict",
-    "milliseconds"?}. Takes an evaluation record as it is (its median is
+    "milliseconds"?, "measurer"?, "registers"?, "spill_bytes"?,
+    "shared_bytes"?}. Takes an evaluation record as it is (its median is
     "milliseconds"), so callers pass records straight through."""
     attempt = {"schedule": entry.get("schedule"),
                "verdict": entry.get("verdict") or {"accepted": False, "reason": "none",
@@ -98,6 +103,13 @@ def attempt_of(entry: Dict[str, Any]) -> Dict[str, Any]:
     ms = entry.get("milliseconds")
     if isinstance(ms, (int, float)) and not isinstance(ms, bool):
         attempt["milliseconds"] = float(ms)
+        # What the LLM is told beside the time: which measurer (CPU and
+        # GPU times do not compare) and the compiled kernel's resources.
+        if entry.get("measurer"):
+            attempt["measurer"] = entry["measurer"]
+        extras = dict(entry.get("measurement") or {})
+        extras.update((k, entry[k]) for k in _ATTEMPT_EXTRAS if k in entry)
+        attempt.update((k, v) for k, v in extras.items() if k in _ATTEMPT_EXTRAS)
     return attempt
 
 

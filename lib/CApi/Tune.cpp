@@ -94,7 +94,23 @@ static AttemptMeasurement measurementFrom(const json &entry,
   return m;
 }
 
-static llvm::Expected<std::vector<Attempt>> historyFrom(const json &j) {
+/// The roofline floor's time of `kernel` on `target` over `milliseconds`,
+/// for a GPU-measured attempt: the arithmetic at the peak of the schedule's
+/// instructions, or the bytes at the bandwidth, whichever is longer.
+static double floorFraction(const KernelInfo &kernel,
+                            const TargetDescription &target,
+                            const json &schedule, double milliseconds) {
+  bool matrix = schedule.is_object() &&
+                schedule.value("matrix_instruction", std::string("none")) !=
+                    "none";
+  double peak = matrix ? target.peakFlopsF16 : target.peakFlopsF32;
+  double floorSeconds = std::max(kernel.bytes / target.memoryBandwidth,
+                                 peak > 0 ? kernel.flops / peak : 0.0);
+  return milliseconds > 0 ? 1e3 * floorSeconds / milliseconds : 0.0;
+}
+
+static llvm::Expected<std::vector<Attempt>>
+historyFrom(const json &j, const TuningSession &session, size_t index) {
   if (!j.is_array())
     return llvm::createStringError("bad history: not a JSON array");
   std::vector<Attempt> history;
@@ -105,6 +121,11 @@ static llvm::Expected<std::vector<Attempt>> historyFrom(const json &j) {
     if (auto ms = entry.find("milliseconds");
         ms != entry.end() && ms->is_number())
       a.measurement = measurementFrom(entry, ms->get<double>());
+    if (a.measurement && a.measurement->measurer == "gpu" &&
+        !a.measurement->floorFraction)
+      a.measurement->floorFraction =
+          floorFraction(session.kernel(index), session.targetDescription(),
+                        a.schedule, a.measurement->milliseconds);
     history.push_back(std::move(a));
   }
   return history;
@@ -251,7 +272,7 @@ char *kgenTunePropose(KgenTuningSession *s, size_t index,
     auto history = parseArgument(historyJson, "history", json::array());
     if (!history)
       return history.takeError();
-    auto attempts = historyFrom(*history);
+    auto attempts = historyFrom(*history, *s->session, index);
     if (!attempts)
       return attempts.takeError();
     auto candidates = s->session->propose(index, *kind, seed, *attempts,
@@ -273,7 +294,7 @@ char *kgenTunePrompt(KgenTuningSession *s, size_t index,
     auto history = parseArgument(historyJson, "history", json::array());
     if (!history)
       return history.takeError();
-    auto attempts = historyFrom(*history);
+    auto attempts = historyFrom(*history, *s->session, index);
     if (!attempts)
       return attempts.takeError();
     ProposalRequest request{s->session->kernel(index),
