@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 from .files import write_output
 from .importer import KgenImportError, import_program
-from .problem import load_problem
+from .problem import load_problem, parse_sizes
 
 USAGE_EPILOG = """\
 The problem file is in KernelBench's format: class Model(nn.Module),
@@ -21,19 +20,6 @@ the forward inputs, then the parameters and buffers forward uses (unless
 exit status: 0 imported; 1 the module cannot be imported (unsupported ops
 are listed with counts and locations; nothing is written); 2 bad usage.
 """
-
-
-def _parse_set(items: List[str]):
-    sizes = {}
-    for item in items:
-        if "=" not in item:
-            raise KgenImportError(f"--set expects NAME=VALUE, got '{item}'")
-        k, v = item.split("=", 1)
-        try:
-            sizes[k.strip()] = ast.literal_eval(v.strip())
-        except (ValueError, SyntaxError):
-            raise KgenImportError(f"--set {k}: '{v}' is not a Python literal") from None
-    return sizes
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -59,7 +45,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = p.parse_args(argv)
 
     try:
-        sizes = _parse_set(args.set)
+        sizes = parse_sizes(args.set)
         # Shapes and dtypes are all the import needs: the inputs are fake
         # tensors (no memory, no values) unless their values are saved.
         prob = load_problem(args.problem, seed=args.seed, sizes=sizes,

@@ -16,6 +16,7 @@ the import captures.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import importlib.util
@@ -67,6 +68,22 @@ def load_source(path) -> Any:
             raise KgenImportError(f"{path}: a problem file must define {required} "
                                   "(KernelBench format: Model, get_inputs, get_init_inputs)")
     return mod
+
+
+def parse_sizes(items: List[str]) -> Dict[str, Any]:
+    """`NAME=VALUE` command-line items (`--set`) as the `sizes` of
+    load_problem, each VALUE a Python literal. Raises KgenImportError with
+    a one-line message for a malformed item."""
+    sizes = {}
+    for item in items:
+        if "=" not in item:
+            raise KgenImportError(f"--set expects NAME=VALUE, got '{item}'")
+        k, v = item.split("=", 1)
+        try:
+            sizes[k.strip()] = ast.literal_eval(v.strip())
+        except (ValueError, SyntaxError):
+            raise KgenImportError(f"--set {k}: '{v}' is not a Python literal") from None
+    return sizes
 
 
 def load_problem(path, seed: int = 0, sizes: Optional[Dict[str, Any]] = None, *,

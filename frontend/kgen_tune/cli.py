@@ -9,7 +9,6 @@ program kgen rejects, no GPU for --measurer gpu).
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -124,19 +123,6 @@ def _check(args) -> None:
         raise UsageError("strategy llm needs --llm-endpoint")
 
 
-def _sizes(items: List[str]) -> Dict[str, Any]:
-    sizes = {}
-    for item in items:
-        if "=" not in item:
-            raise UsageError(f"--set expects NAME=VALUE, got '{item}'")
-        k, v = item.split("=", 1)
-        try:
-            sizes[k.strip()] = ast.literal_eval(v.strip())
-        except (ValueError, SyntaxError):
-            raise UsageError(f"--set {k}: '{v}' is not a Python literal") from None
-    return sizes
-
-
 def _read_program(args) -> str:
     """The program's MLIR: the file's text, or a problem file imported."""
     path = Path(args.program)
@@ -146,7 +132,11 @@ def _read_program(args) -> str:
         except (OSError, UnicodeDecodeError) as e:
             raise OSError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
     from kgen_import import KgenImportError, import_program, load_problem  # torch: only here
-    sizes = _sizes(args.set)
+    from kgen_import.problem import parse_sizes
+    try:
+        sizes = parse_sizes(args.set)
+    except KgenImportError as e:
+        raise UsageError(str(e)) from None
     try:
         problem = load_problem(path, seed=args.seed, sizes=sizes, fake_inputs=True)
         return import_program(problem.model, problem.inputs, dtype=args.dtype,

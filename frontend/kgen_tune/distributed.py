@@ -53,9 +53,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from .store import FORMAT, VERSION, DecisionsStore
-from .strategies import STRATEGIES
-from .tuner import (MEASURERS, Budget, KernelResult, TuneResult, TuneUsageError,
-                    _check_budget, _select, _write_result, progress_line)
+from .tuner import (Budget, KernelResult, TuneResult, TuneUsageError, _select,
+                    _write_result, check_arguments, progress_line)
 
 __all__ = ["tune_on_ray", "import_ray", "RAY_MISSING"]
 
@@ -202,13 +201,7 @@ def tune_on_ray(source: str, *, target: str = "sm_90a",
     that fails raises its error here after the other tasks ended and their
     results were merged and saved."""
     ray = import_ray()
-    _check_budget(budget)
-    for name in strategies:
-        if name not in STRATEGIES:
-            raise TuneUsageError(f"unknown strategy '{name}'; expected some of "
-                                 + ", ".join(STRATEGIES))
-    if measurer not in MEASURERS:
-        raise TuneUsageError(f"unknown measurer '{measurer}'; expected cpu or gpu")
+    check_arguments(budget, strategies, measurer)
     if gpus_per_worker is None:
         gpus_per_worker = 1 if measurer == "gpu" else 0
     if measurer == "gpu" and gpus_per_worker < 1:

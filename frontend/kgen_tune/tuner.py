@@ -36,7 +36,8 @@ from .store import DecisionsStore, EvaluationLog, decision_entry, make_record
 from .strategies import (STRATEGIES, Candidate, Heuristic, SearchState, Seeds, Strategy,
                          make_strategy)
 
-__all__ = ["Budget", "KernelResult", "TuneResult", "TuneUsageError", "tune", "tune_kernel",
+__all__ = ["Budget", "KernelResult", "TuneResult", "TuneUsageError", "check_arguments", "tune",
+           "tune_kernel",
            "progress_line"]
 
 MEASURERS = ("cpu", "gpu")
@@ -379,6 +380,18 @@ def _write_result(out_dir: Path, result: TuneResult) -> None:
                  json.dumps(result.to_json(), indent=1, default=str) + "\n")
 
 
+def check_arguments(budget: Budget, strategies: Sequence[str], measurer: str) -> None:
+    """Raises TuneUsageError for a budget with no limit, an unknown
+    strategy or measurer: what every entry point checks before any work."""
+    _check_budget(budget)
+    for name in strategies:
+        if name not in STRATEGIES:
+            raise TuneUsageError(f"unknown strategy '{name}'; expected some of "
+                                 + ", ".join(STRATEGIES))
+    if measurer not in MEASURERS:
+        raise TuneUsageError(f"unknown measurer '{measurer}'; expected cpu or gpu")
+
+
 def tune(source: str, *, target: str = "sm_90a", function: Optional[str] = None,
          strategies: Sequence[str] = ("heuristic", "evolution"),
          budget: Budget = Budget(evaluations=20), measurer: str = "cpu", runs: int = 5,
@@ -400,13 +413,7 @@ def tune(source: str, *, target: str = "sm_90a", function: Optional[str] = None,
     for the library's errors (a program that does not parse, no GPU) and
     store.DecisionsError for a decisions file that cannot be used."""
     started = time.monotonic()
-    _check_budget(budget)
-    for name in strategies:
-        if name not in STRATEGIES:
-            raise TuneUsageError(f"unknown strategy '{name}'; expected some of "
-                                 + ", ".join(STRATEGIES))
-    if measurer not in MEASURERS:
-        raise TuneUsageError(f"unknown measurer '{measurer}'; expected cpu or gpu")
+    check_arguments(budget, strategies, measurer)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     log = EvaluationLog(out / "evaluations.jsonl")
