@@ -18,12 +18,12 @@ no strategy profits from another's measurements. Writes, under --out:
 
 The scripted LLM (strategy llm with --llm-replies) is kgen's LLM proposer
 talking to test/llm/mock_openai_server.py, which answers with the replies
-of a fixed file in turn: it exercises the LLM path of the loop (prompts
+of a fixed file per program (DIR/<program>.jsonl) in turn: it exercises the LLM path of the loop (prompts
 with measured history, parsing, verdicts, a reply that repeats a schedule)
 at the same budget, not any model's skill.
 
 usage: tune_compare.py PROGRAM... --measurer cpu|gpu --evaluations N
-       [--strategies random,evolution,llm] [--llm-replies FILE]
+       [--strategies random,evolution,llm] [--llm-replies DIR]
        [--target sm_90a] [--runs 5] [--seed 0] [--set NAME=VALUE ...]
        (a --set applies to every problem that has the constant)
        --out DIR
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import math
 import re
@@ -66,10 +67,10 @@ def read_program(path: Path, sizes: Dict[str, Any], seed: int) -> str:
 
 class MockLlm:
     """The scripted chat-completions server, answering with `replies` in
-    turn (repeated as often as needed), for the llm strategy."""
+    turn, round after round, for the llm strategy."""
 
-    def __init__(self, replies: List[str], folder: Path):
-        script = [{"content": r, "repeat": 1000} for r in replies]
+    def __init__(self, replies: List[str], folder: Path, rounds: int = 50):
+        script = [{"content": r} for r in replies] * rounds
         self.script = folder / "llm-script.json"
         self.script.write_text(json.dumps(script))
         self.log = folder / "llm-requests.jsonl"
@@ -84,6 +85,25 @@ class MockLlm:
     def close(self):
         self.process.terminate()
         self.process.wait()
+
+
+@contextlib.contextmanager
+def scripted_llm(strategy: str, program: Path, args, scratch: Path):
+    """The LLM options of a run: for the llm strategy, a mock server
+    answering with the program's replies (--llm-replies DIR/<stem>.jsonl,
+    one JSON string per line), else None."""
+    if strategy != "llm":
+        yield None
+        return
+    path = args.llm_replies / f"{program.stem}.jsonl"
+    replies = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    folder = scratch / program.stem
+    folder.mkdir(exist_ok=True)
+    mock = MockLlm(replies, folder)
+    try:
+        yield {"endpoint": mock.endpoint, "model": "scripted", "max_requests": 1000}
+    finally:
+        mock.close()
 
 
 def run_one(source: str, strategy: str, args, out: Path,
@@ -179,7 +199,8 @@ def main() -> int:
     p.add_argument("--evaluations", type=int, required=True)
     p.add_argument("--strategies", default="random,evolution")
     p.add_argument("--llm-replies", type=Path,
-                   help="JSONL of reply texts for the scripted LLM (strategy llm)")
+                   help="folder of PROGRAM-STEM.jsonl files, one reply text (a JSON "
+                        "string) per line, for the scripted LLM (strategy llm)")
     p.add_argument("--target", default="sm_90a")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
@@ -195,25 +216,16 @@ def main() -> int:
     all_runs: Dict[str, Dict[str, Dict[str, Any]]] = {}
     lines: List[str] = []
     with tempfile.TemporaryDirectory() as scratch:
-        mock = None
-        if "llm" in strategies:
-            replies = [json.loads(line) for line in
-                       args.llm_replies.read_text().splitlines() if line.strip()]
-            mock = MockLlm(replies, Path(scratch))
-        llm = {"endpoint": mock.endpoint, "model": "scripted", "max_requests": 1000} \
-            if mock else None
-        try:
-            for program in args.programs:
-                print(f"{program}:", flush=True)
-                source = read_program(program, sizes, args.seed)
-                runs = {s: run_one(source, s, args, args.out / program.stem / s, llm)
-                        for s in strategies}
-                all_runs[program.stem] = runs
-                # After every program, so a run cut short keeps what it did.
-                lines = write_comparison(all_runs, args)
-        finally:
-            if mock:
-                mock.close()
+        for program in args.programs:
+            print(f"{program}:", flush=True)
+            source = read_program(program, sizes, args.seed)
+            runs = {}
+            for s in strategies:
+                with scripted_llm(s, program, args, Path(scratch)) as llm:
+                    runs[s] = run_one(source, s, args, args.out / program.stem / s, llm)
+            all_runs[program.stem] = runs
+            # After every program, so a run cut short keeps what it did.
+            lines = write_comparison(all_runs, args)
     print("\n".join(lines))
     return 0
 
