@@ -59,11 +59,9 @@ llvm::Expected<Measurement>
 TuningSession::measureOnCpu(size_t index, const json &schedule,
                             unsigned runs) {
   KernelState &k = state(index);
-  Schedule parsed;
-  OwningOpRef<ModuleOp> transforms;
-  Verdict verdict = k.verifier->verify(schedule, &parsed, &transforms);
-  if (!verdict.accepted)
-    return rejected(Measurer::Cpu, verdict);
+  const CheckedSchedule &checked = k.check(schedule);
+  if (!checked.verdict.accepted)
+    return rejected(Measurer::Cpu, checked.verdict);
 
   ScopedDiagnosticHandler quiet(context.get(),
                                 [](Diagnostic &) { return success(); });
@@ -80,6 +78,7 @@ TuningSession::measureOnCpu(size_t index, const json &schedule,
   }
 
   OwningOpRef<ModuleOp> scheduled(unscheduled->clone());
+  OwningOpRef<ModuleOp> transforms(checked.transforms.get().clone());
   if (std::optional<TransformError> error = applyTransforms(
           scheduled->lookupSymbol<func::FuncOp>("kernel"), *transforms))
     return rejected(Measurer::Cpu,
@@ -95,7 +94,7 @@ TuningSession::measureOnCpu(size_t index, const json &schedule,
   auto outputs = (*compiled)->run(k.cpuInputs);
   if (!outputs)
     return outputs.takeError();
-  verdict = compareOutputs(*outputs, k.cpuExpected, kernel(index));
+  Verdict verdict = compareOutputs(*outputs, k.cpuExpected, kernel(index));
   if (!verdict.accepted)
     return rejected(Measurer::Cpu, verdict);
 

@@ -140,6 +140,18 @@ TuningSession::open(llvm::StringRef source, llvm::StringRef targetName,
   return s;
 }
 
+const CheckedSchedule &
+TuningSession::KernelState::check(const json &candidate) {
+  std::string text = candidate.dump();
+  auto found = checked.find(text);
+  if (found != checked.end())
+    return found->second;
+  CheckedSchedule result;
+  result.verdict =
+      verifier->verify(candidate, &result.schedule, &result.transforms);
+  return checked.emplace(std::move(text), std::move(result)).first->second;
+}
+
 TuningSession::KernelState &TuningSession::state(size_t index) {
   assert(index < kernels.size() && "kernel index out of range");
   return *kernels[index];
@@ -159,13 +171,13 @@ Schedule TuningSession::heuristic(size_t index) const {
 
 Verdict TuningSession::verify(size_t index, const json &candidate,
                               std::optional<CostEstimate> *estimate) {
-  Schedule schedule;
-  Verdict verdict = state(index).verifier->verify(candidate, &schedule);
+  const CheckedSchedule &checked = state(index).check(candidate);
   if (estimate)
-    *estimate = verdict.accepted ? std::optional(estimateCost(
-                                       schedule, kernel(index), target))
-                                 : std::nullopt;
-  return verdict;
+    *estimate = checked.verdict.accepted
+                    ? std::optional(estimateCost(checked.schedule,
+                                                 kernel(index), target))
+                    : std::nullopt;
+  return checked.verdict;
 }
 
 llvm::Expected<Measurement> TuningSession::measure(size_t index,
