@@ -23,7 +23,7 @@ of a fixed file per program (DIR/<program>.jsonl) in turn: it exercises the LLM 
 with measured history, parsing, verdicts, a reply that repeats a schedule)
 at the same budget, not any model's skill.
 
-usage: tune_compare.py PROGRAM... --measurer cpu|gpu --evaluations N
+usage: tune_compare.py PROGRAM... --measurer cpu|gpu|static --evaluations N
        [--strategies random,evolution,llm] [--llm-replies DIR]
        [--target sm_90a] [--runs 5] [--seed 0] [--set NAME=VALUE ...]
        (a --set applies to every problem that has the constant)
@@ -199,7 +199,7 @@ def write_comparison(all_runs: Dict[str, Dict[str, Dict[str, Any]]], args) -> Li
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("programs", nargs="+", type=Path)
-    p.add_argument("--measurer", choices=("cpu", "gpu"), required=True)
+    p.add_argument("--measurer", choices=("cpu", "gpu", "static"), required=True)
     p.add_argument("--evaluations", type=int, required=True)
     p.add_argument("--strategies", default="random,evolution")
     p.add_argument("--llm-replies", type=Path,

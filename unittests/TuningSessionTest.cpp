@@ -120,7 +120,7 @@ TEST(TuningSessionTest, ARejectedScheduleIsAVerdictNotAnError) {
 
 TEST(TuningSessionTest, MeasurerErrors) {
   EXPECT_EQ(errorOf(parseMeasurer("tpu")),
-            "unknown measurer 'tpu'; expected cpu or gpu");
+            "unknown measurer 'tpu'; expected cpu, gpu or static");
   auto session = openProgram();
   ASSERT_TRUE(session);
   EXPECT_EQ(errorOf(session->measure(5, json::object(), Measurer::Cpu, 1)),
@@ -175,6 +175,40 @@ TEST(TuningSessionTest, ThePromptShowsMeasurementsAndTheBest) {
   EXPECT_NE(user.find("Current best: " + fast.dump() + ", 0.0125 ms on the gpu"),
             std::string::npos)
       << user;
+}
+
+} // namespace
+
+namespace {
+
+TEST(TuningSessionTest, TheStaticMeasurerIsTheCostModel) {
+  auto session = openProgram();
+  ASSERT_TRUE(session);
+  json schedule = session->heuristic(0).toJson();
+  std::optional<CostEstimate> estimate;
+  ASSERT_TRUE(session->verify(0, schedule, &estimate).accepted);
+  auto m = valueOf(session->measure(0, schedule, Measurer::Static, 5));
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->verdict.accepted);
+  EXPECT_EQ(m->median, estimate->milliseconds);
+  EXPECT_EQ(m->toJson()["measurer"], "static");
+}
+
+TEST(TuningSessionTest, ThePromptShowsSimilarKernelsFirst) {
+  auto session = openProgram();
+  ASSERT_TRUE(session);
+  Example example{"main_kernel_1", {128, 512}, {512},
+                  session->heuristic(1).toJson(),
+                  AttemptMeasurement{0.02, "gpu", std::nullopt, 40, 0, 0}};
+  ProposalRequest request{session->kernel(1), session->targetDescription(),
+                          {}, 1, example};
+  std::string user = buildLlmPrompt(request)[1].content;
+  size_t at = user.find("## Fastest schedules recorded for similar kernels\n"
+                        "- main_kernel_1 (sink parallel loop sizes "
+                        "[128,512], reduction loop sizes [512]): ");
+  ASSERT_NE(at, std::string::npos) << user;
+  EXPECT_NE(user.find("0.0200 ms on the gpu, 40 registers", at),
+            std::string::npos);
 }
 
 } // namespace

@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--function", help="the function the GPU measurer builds (default: the "
                                       "program's only public one)")
     p.add_argument("--measurer", choices=MEASURERS, default="gpu",
-                   help="where schedules are timed: gpu (default, device 0) or cpu (the "
-                        "kernel JIT-compiled for this host, threads as loops)")
+                   help="where schedules are timed: gpu (default, device 0), cpu (the "
+                        "kernel JIT-compiled for this host, threads as loops) or static "
+                        "(the cost model's estimate; nothing runs)")
     p.add_argument("--runs", type=int, default=5, help="timed runs per measurement (median)")
     p.add_argument("--strategies", default="heuristic,evolution",
                    help="comma-separated, taking turns: " + ", ".join(STRATEGIES)

@@ -113,6 +113,31 @@ def attempt_of(entry: Dict[str, Any]) -> Dict[str, Any]:
     return attempt
 
 
+def example_of(entry: Dict[str, Any]) -> Dict[str, Any]:
+    """A decisions-file entry kgen-tune wrote (its "summary" holds the loop
+    sizes) as an example for the LLM: {"kernel", "sink_parallel_sizes",
+    "root_reduction_sizes", "schedule", "milliseconds"?, "measurer"?}."""
+    summary = entry.get("summary") or {}
+    example = {"kernel": entry.get("kernel") or "a kernel",
+               "sink_parallel_sizes": list(summary.get("sink_parallel_loop_sizes") or []),
+               "root_reduction_sizes": list(summary.get("root_reduction_loop_sizes") or []),
+               "schedule": entry.get("schedule")}
+    ms = entry.get("milliseconds")
+    if isinstance(ms, (int, float)) and not isinstance(ms, bool):
+        example["milliseconds"] = float(ms)
+        if entry.get("measurer"):
+            example["measurer"] = entry["measurer"]
+    return example
+
+
+def _request(history: Iterable[Dict[str, Any]], examples: Iterable[Dict[str, Any]]) -> bytes:
+    """A proposer request's JSON: the history array, or with examples the
+    object {"history", "examples"} (kgen-c/Tune.h)."""
+    attempts = [attempt_of(h) for h in history]
+    examples = list(examples)
+    return _dumps({"history": attempts, "examples": examples} if examples else attempts)
+
+
 def schedule_schema() -> Dict[str, Any]:
     """The JSON Schema of a schedule, as the library states it."""
     lib = load_tune_library()
@@ -182,19 +207,22 @@ class Session:
                      _schedule_text(schedule), measurer.encode(), int(runs))
 
     def propose(self, index: int, proposer: str, seed: int = 0,
-                history: Iterable[Dict[str, Any]] = (), count: int = 1) -> List[Dict[str, Any]]:
+                history: Iterable[Dict[str, Any]] = (), count: int = 1,
+                examples: Iterable[Dict[str, Any]] = ()) -> List[Dict[str, Any]]:
         """Candidates of a built-in proposer ("heuristic", "random", "llm"):
         [{"schedule"|None, "failure"|None, "prompt", "reply"}]. `history`:
-        earlier attempts or evaluation records."""
+        earlier attempts or evaluation records; `examples`: the best
+        schedules recorded for similar kernels (example_of), which the LLM
+        is shown first."""
         return _call(self.lib, self.lib.kgenTunePropose, self._live(), index,
                      proposer.encode(), int(seed) & (2 ** 64 - 1),
-                     _dumps([attempt_of(h) for h in history]), int(count))
+                     _request(history, examples), int(count))
 
     def prompt(self, index: int, history: Iterable[Dict[str, Any]] = (),
-               count: int = 1) -> List[Dict[str, Any]]:
+               count: int = 1, examples: Iterable[Dict[str, Any]] = ()) -> List[Dict[str, Any]]:
         """The chat messages the LLM proposer would send: [{"role", "content"}]."""
         return _call(self.lib, self.lib.kgenTunePrompt, self._live(), index,
-                     _dumps([attempt_of(h) for h in history]), int(count))
+                     _request(history, examples), int(count))
 
     def close(self) -> None:
         """Frees the session (idempotent)."""

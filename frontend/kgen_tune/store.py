@@ -271,7 +271,12 @@ class DecisionsStore:
                 raise DecisionsError(f"cannot write '{self.path}': {e}") from None
 
     def nearest(self, summary: Dict[str, Any], target: str, k: int = 3) -> List[Dict[str, Any]]:
-        """Schedules of up to `k` recorded kernels like this one, nearest
+        """The schedules of nearest_entries."""
+        return [entry["schedule"] for entry in self.nearest_entries(summary, target, k)]
+
+    def nearest_entries(self, summary: Dict[str, Any], target: str,
+                        k: int = 3) -> List[Dict[str, Any]]:
+        """Entries of up to `k` recorded kernels like this one, nearest
         first: same target, same op names in order (and element type when
         both say), the same numbers of loops, ranked by the sum of |log2|
         of the ratios of their loop sizes. Entries without a summary (those
@@ -290,9 +295,9 @@ class DecisionsStore:
                 continue
             distance = summary_distance(summary, other)
             if distance is not None:
-                ranked.append((distance, key, schedule))
+                ranked.append((distance, key, entry))
         ranked.sort(key=lambda t: (t[0], t[1]))
-        return [schedule for _, _, schedule in ranked[:k]]
+        return [entry for _, _, entry in ranked[:k]]
 
 
 def _native_recorder():

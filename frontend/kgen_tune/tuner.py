@@ -40,7 +40,7 @@ __all__ = ["Budget", "KernelResult", "TuneResult", "TuneUsageError", "check_argu
            "tune_kernel",
            "progress_line"]
 
-MEASURERS = ("cpu", "gpu")
+MEASURERS = ("cpu", "gpu", "static")
 ROUND_SIZE = 4       # evaluations a round aims at
 OVERSAMPLE = 2       # candidates asked per evaluation wanted, for the estimate to choose from
 STALE_ROUNDS = 5     # rounds with nothing new before a strategy counts as exhausted
@@ -389,7 +389,7 @@ def check_arguments(budget: Budget, strategies: Sequence[str], measurer: str) ->
             raise TuneUsageError(f"unknown strategy '{name}'; expected some of "
                                  + ", ".join(STRATEGIES))
     if measurer not in MEASURERS:
-        raise TuneUsageError(f"unknown measurer '{measurer}'; expected cpu or gpu")
+        raise TuneUsageError(f"unknown measurer '{measurer}'; expected cpu, gpu or static")
 
 
 def tune(source: str, *, target: str = "sm_90a", function: Optional[str] = None,

@@ -50,9 +50,10 @@ char *kgenTuneVerify(KgenTuningSession *session, size_t index,
 
 /* Verifies, then measures `schedule_json` for kernel `index` with
  * `measurer` "cpu" (the scheduled kernel alone, full size, JIT-compiled
- * for this host, threads as loops) or "gpu" (the program built with this
+ * for this host, threads as loops), "gpu" (the program built with this
  * schedule for the kernel, on device 0: CUDA events, L2 flushed, inputs
- * rotated). Before timing, its outputs are compared with a reference
+ * rotated), or "static" (the cost model's estimate, nothing run). Before
+ * timing, a run's outputs are compared with a reference
  * computed once per kernel ("cpu") or program ("gpu"). Returns
  * {"measurer", "verdict", "milliseconds": [per run], "median"} plus, on
  * the GPU, "registers", "spill_bytes", "shared_bytes". A rejected schedule
@@ -69,7 +70,11 @@ char *kgenTuneMeasure(KgenTuningSession *session, size_t index,
  * measured one, "milliseconds", "measurer", and where known
  * "floor_fraction" (the roofline floor's time over the measured time),
  * "registers", "spill_bytes", "shared_bytes": the LLM is shown all of it
- * and the fastest attempt as the one to beat. Returns a JSON array of `count` or fewer
+ * and the fastest attempt as the one to beat. `history_json` may instead be
+ * an object {"history": [...], "examples": [...]}, the examples being the
+ * best schedules recorded for similar kernels, each {"kernel",
+ * "sink_parallel_sizes", "root_reduction_sizes", "schedule"} with the
+ * measurement fields above: the LLM is shown them first. Returns a JSON array of `count` or fewer
  * {"schedule" (null when none came), "failure" (a verdict, or null),
  *  "prompt", "reply"}. */
 char *kgenTunePropose(KgenTuningSession *session, size_t index,

@@ -131,6 +131,53 @@ historyFrom(const json &j, const TuningSession &session, size_t index) {
   return history;
 }
 
+/// An example entry: "kernel", "sink_parallel_sizes",
+/// "root_reduction_sizes", "schedule", and "milliseconds", "measurer", ...
+/// as in a history entry.
+static Example exampleFrom(const json &entry) {
+  Example e;
+  e.kernel = entry.value("kernel", std::string("a kernel"));
+  e.sinkParallelSizes =
+      entry.value("sink_parallel_sizes", std::vector<int64_t>());
+  e.rootReductionSizes =
+      entry.value("root_reduction_sizes", std::vector<int64_t>());
+  e.schedule = entry.value("schedule", json());
+  if (auto ms = entry.find("milliseconds");
+      ms != entry.end() && ms->is_number())
+    e.measurement = measurementFrom(entry, ms->get<double>());
+  return e;
+}
+
+/// A proposer's request context: the history array, or an object
+/// {"history": [...], "examples": [...]}.
+struct RequestContext {
+  std::vector<Attempt> history;
+  std::vector<Example> examples;
+};
+
+static llvm::Expected<RequestContext>
+requestContextFrom(const char *text, const TuningSession &session,
+                   size_t index) {
+  auto parsed = parseArgument(text, "history", json::array());
+  if (!parsed)
+    return parsed.takeError();
+  RequestContext context;
+  json history = *parsed;
+  if (parsed->is_object()) {
+    history = parsed->value("history", json::array());
+    json examples = parsed->value("examples", json::array());
+    if (!examples.is_array())
+      return llvm::createStringError("bad examples: not a JSON array");
+    for (const json &e : examples)
+      context.examples.push_back(exampleFrom(e));
+  }
+  auto attempts = historyFrom(history, session, index);
+  if (!attempts)
+    return attempts.takeError();
+  context.history = std::move(*attempts);
+  return context;
+}
+
 static json candidateJson(const Candidate &c) {
   return {{"schedule", c.schedule ? *c.schedule : json(nullptr)},
           {"failure", c.failure ? c.failure->toJson() : json(nullptr)},
@@ -269,14 +316,12 @@ char *kgenTunePropose(KgenTuningSession *s, size_t index,
                                   ProposalDomain::Schedule);
     if (!kind)
       return kind.takeError();
-    auto history = parseArgument(historyJson, "history", json::array());
-    if (!history)
-      return history.takeError();
-    auto attempts = historyFrom(*history, *s->session, index);
-    if (!attempts)
-      return attempts.takeError();
-    auto candidates = s->session->propose(index, *kind, seed, *attempts,
-                                          std::max(1u, count));
+    auto context = requestContextFrom(historyJson, *s->session, index);
+    if (!context)
+      return context.takeError();
+    auto candidates =
+        s->session->propose(index, *kind, seed, context->history,
+                            std::max(1u, count), context->examples);
     if (!candidates)
       return candidates.takeError();
     json result = json::array();
@@ -291,15 +336,12 @@ char *kgenTunePrompt(KgenTuningSession *s, size_t index,
   return answer(error, [&]() -> llvm::Expected<json> {
     if (llvm::Error err = checkIndex(s, index))
       return std::move(err);
-    auto history = parseArgument(historyJson, "history", json::array());
-    if (!history)
-      return history.takeError();
-    auto attempts = historyFrom(*history, *s->session, index);
-    if (!attempts)
-      return attempts.takeError();
+    auto context = requestContextFrom(historyJson, *s->session, index);
+    if (!context)
+      return context.takeError();
     ProposalRequest request{s->session->kernel(index),
-                            s->session->targetDescription(), *attempts,
-                            std::max(1u, count)};
+                            s->session->targetDescription(), context->history,
+                            std::max(1u, count), context->examples};
     json messages = json::array();
     for (const ChatMessage &m : buildLlmPrompt(request))
       messages.push_back({{"role", m.role}, {"content", m.content}});

@@ -1246,6 +1246,17 @@ std::vector<ChatMessage> mlir::kgen::buildLlmPrompt(const ProposalRequest &r) {
      << dumpJson(r.kernel.rootReductionSizes()) << ").\n\n## Target\n"
      << dumpJson(r.target.toJson(), 2) << "\n\n## Schedule JSON Schema\n"
      << dumpJson(scheduleJsonSchema(), 2) << "\n";
+  if (!r.examples.empty()) {
+    os << "\n## Fastest schedules recorded for similar kernels\n";
+    for (const Example &e : r.examples) {
+      os << "- " << e.kernel << " (sink parallel loop sizes "
+         << dumpJson(e.sinkParallelSizes) << ", reduction loop sizes "
+         << dumpJson(e.rootReductionSizes) << "): " << dumpJson(e.schedule);
+      if (e.measurement)
+        os << ", " << describeMeasurement(*e.measurement);
+      os << "\n";
+    }
+  }
   if (!r.history.empty()) {
     os << "\n## Earlier attempts on this kernel\n";
     for (const Attempt &a : r.history) {

@@ -112,6 +112,18 @@ TuningSession::measureOnCpu(size_t index, const json &schedule,
   return m;
 }
 
+Measurement TuningSession::measureStatically(size_t index,
+                                             const json &schedule) {
+  std::optional<CostEstimate> estimate;
+  Verdict verdict = verify(index, schedule, &estimate);
+  Measurement m = rejected(Measurer::Static, verdict);
+  if (estimate) {
+    m.milliseconds = {estimate->milliseconds};
+    m.median = estimate->milliseconds;
+  }
+  return m;
+}
+
 namespace {
 /// A directory of its own for the one-entry decisions file that makes the
 /// GPU build use the candidate (the build also writes its other kernels'

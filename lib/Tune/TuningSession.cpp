@@ -27,12 +27,22 @@ llvm::Expected<Measurer> mlir::kgen::parseMeasurer(llvm::StringRef name) {
     return Measurer::Cpu;
   if (name == "gpu")
     return Measurer::Gpu;
+  if (name == "static")
+    return Measurer::Static;
   return llvm::createStringError("unknown measurer '" + name +
-                                 "'; expected cpu or gpu");
+                                 "'; expected cpu, gpu or static");
 }
 
 llvm::StringRef mlir::kgen::stringifyMeasurer(Measurer measurer) {
-  return measurer == Measurer::Cpu ? "cpu" : "gpu";
+  switch (measurer) {
+  case Measurer::Cpu:
+    return "cpu";
+  case Measurer::Gpu:
+    return "gpu";
+  case Measurer::Static:
+    return "static";
+  }
+  llvm_unreachable("unknown measurer");
 }
 
 json Measurement::toJson() const {
@@ -190,16 +200,24 @@ llvm::Expected<Measurement> TuningSession::measure(size_t index,
                                    std::to_string(kernels.size()));
   if (runs == 0)
     return llvm::createStringError("a measurement needs at least one run");
-  return measurer == Measurer::Cpu ? measureOnCpu(index, schedule, runs)
-                                   : measureOnGpu(index, schedule, runs);
+  switch (measurer) {
+  case Measurer::Cpu:
+    return measureOnCpu(index, schedule, runs);
+  case Measurer::Gpu:
+    return measureOnGpu(index, schedule, runs);
+  case Measurer::Static:
+    return measureStatically(index, schedule);
+  }
+  llvm_unreachable("unknown measurer");
 }
 
 llvm::Expected<std::vector<Candidate>>
 TuningSession::propose(size_t index, ProposerKind kind, uint64_t seed,
-                       llvm::ArrayRef<Attempt> history, unsigned count) {
+                       llvm::ArrayRef<Attempt> history, unsigned count,
+                       llvm::ArrayRef<Example> examples) {
   if (index >= kernels.size())
     return llvm::createStringError("no kernel " + std::to_string(index));
-  ProposalRequest request{kernel(index), target, history, count};
+  ProposalRequest request{kernel(index), target, history, count, examples};
   switch (kind) {
   case ProposerKind::Builtin: {
     Candidate c;

@@ -35,11 +35,21 @@ struct Attempt {
   std::optional<AttemptMeasurement> measurement;
 };
 
+/// The best schedule recorded for a similar kernel (same op structure,
+/// nearby loop sizes, same target): an example for the LLM.
+struct Example {
+  std::string kernel;
+  std::vector<int64_t> sinkParallelSizes, rootReductionSizes;
+  nlohmann::json schedule;
+  std::optional<AttemptMeasurement> measurement;
+};
+
 struct ProposalRequest {
   const KernelInfo &kernel;
   const TargetDescription &target;
   llvm::ArrayRef<Attempt> history;
   unsigned count = 1; // candidates wanted
+  llvm::ArrayRef<Example> examples = {};
 };
 
 /// A proposed schedule, with what was asked and answered to get it.

@@ -41,6 +41,9 @@ enum class Measurer {
   /// The program built with the schedule for this kernel, on GPU 0 (the
   /// runner's profile: events, L2 flushed, inputs rotated, median).
   Gpu,
+  /// The static cost model's time on the target (CostModel.h): nothing
+  /// runs. A search on it ranks by the model alone.
+  Static,
 };
 
 llvm::Expected<Measurer> parseMeasurer(llvm::StringRef name);
@@ -95,9 +98,12 @@ public:
                                       Measurer measurer, unsigned runs);
 
   /// Candidates from a built-in proposer given the attempts so far.
+  /// `examples` (the LLM's only) are the best schedules recorded for
+  /// similar kernels.
   llvm::Expected<std::vector<Candidate>>
   propose(size_t index, ProposerKind kind, uint64_t seed,
-          llvm::ArrayRef<Attempt> history, unsigned count);
+          llvm::ArrayRef<Attempt> history, unsigned count,
+          llvm::ArrayRef<Example> examples = {});
 
 private:
   TuningSession() = default;
@@ -106,6 +112,7 @@ private:
   llvm::Expected<Measurement> measureOnCpu(size_t index,
                                            const nlohmann::json &schedule,
                                            unsigned runs);
+  Measurement measureStatically(size_t index, const nlohmann::json &schedule);
   llvm::Expected<Measurement> measureOnGpu(size_t index,
                                            const nlohmann::json &schedule,
                                            unsigned runs);
