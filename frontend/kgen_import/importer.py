@@ -235,8 +235,10 @@ class _Importer:
     def __init__(self, gm: fx.GraphModule, root: torch.nn.Module,
                  placeholder_inputs: Dict[fx.Node, int], example_inputs: Sequence[Any],
                  params_as: str, dtype: str, retype: bool, function_name: str,
-                 trace_dtype: torch.dtype, what: str):
+                 trace_dtype: torch.dtype, what: str,
+                 training_flags: Optional[Dict[torch.nn.Module, bool]] = None):
         self.what = what
+        self.training_flags = training_flags or {}
         self.gm = gm
         self.root = root
         self.placeholder_inputs = placeholder_inputs
@@ -254,7 +256,12 @@ class _Importer:
         self.errors: "OrderedDict[str, List[str]]" = OrderedDict()
         self.input_args: List[Tuple[int, str, V]] = []   # (index, name, V)
         self.param_values: Dict[str, V] = {}             # canonical name -> V
+        self.attr_constants: Dict[str, V] = {}           # constant attribute -> V
         self.order = {n: i for i, n in enumerate(gm.graph.nodes)}
+        # A given GraphModule (make_fx's) may hold nodes whose results
+        # nobody reads (batch norm's `empty` reserve, `detach`es of saved
+        # statistics, the `add_` counting batches): they are not imported.
+        self.live = _live_nodes(gm.graph) if gm is root else None
 
         # Parameters and buffers of the root, deduplicated by identity (a
         # tied weight is one argument, under its first name).
@@ -360,6 +367,8 @@ class _Importer:
     def import_node(self, node: fx.Node) -> None:
         meta = node.meta
         is_tensor = "kgen_shape" in meta
+        if self.live is not None and node not in self.live:
+            return
         if node.op == "placeholder":
             if not is_tensor:
                 self.concrete[node] = meta.get("kgen_value")
@@ -377,11 +386,16 @@ class _Importer:
             target = str(node.target)
             if self.canonical(target) is not None:
                 self.values[node] = self.param_value(target)
-            else:
-                self.values[node] = self.b.constant(meta["kgen_tensor"], hint=target)
+            else:  # one kgen.constant for every read of the same attribute
+                if target not in self.attr_constants:
+                    self.attr_constants[target] = self.b.constant(meta["kgen_tensor"], hint=target)
+                self.values[node] = self.attr_constants[target]
             return
         # call_function / call_method / call_module
         if not is_tensor:
+            if node.op == "call_function" and _lookup(node)[1] in ops.MULTI_RESULT:
+                self.values[node] = self.import_multi_result(node)
+                return
             self.import_non_tensor(node)
             return
         self.standin_used = False
@@ -414,7 +428,7 @@ class _Importer:
             # Computed from a value that needs tensor data (reported there):
             # a consumer of an unsupported op, not reported itself.
             raise _Poisoned()
-        name = target_name(node) if node.op != "call_module" else None
+        name = target_name(node)
         reads_tensor = any("kgen_shape" in n.meta for n in node.all_input_nodes)
         if _contains_tensor(value) or (reads_tensor and name not in ops.METADATA):
             reason = ops.REASONS.get(name)
@@ -444,6 +458,18 @@ class _Importer:
             self.check_in_place(node, v)
         return v
 
+    def import_multi_result(self, node: fx.Node) -> tuple:
+        """An op of ops.MULTI_RESULT: a tuple with a V for each result kgen
+        computes, None for the others (their getitems are refused)."""
+        sig, fn = _lookup(node)[0]
+        self.standin_used = False
+        args, kwargs = self.resolve((node.args, node.kwargs))
+        a = ops.bind_schema(node.target, args, kwargs) if sig is None else sig.bind(args, kwargs)
+        results = fn(self.b, a, ops.Ctx(self, node))
+        if self.standin_used:
+            raise _Poisoned()
+        return tuple(results)
+
     def import_module_call(self, node: fx.Node) -> V:
         m = self.root.get_submodule(node.target)
         handler = None
@@ -452,13 +478,16 @@ class _Importer:
                 handler = ops.MODULES[cls.__name__]
                 break
         if handler is None:
-            raise Unsupported()
+            raise Unsupported(ops.REASONS.get(_module_display(m)))
         args, kwargs = self.resolve((node.args, node.kwargs))
         self.check_dtype(node, node.meta["kgen_dtype"])
-        if len(args) != 1 or kwargs:
+        ctx = ops.Ctx(self, node, m)
+        if isinstance(handler, ops.FunctionalModule):
+            v = handler(self.b, args, kwargs, m, ctx)
+        elif len(args) != 1 or kwargs:
             raise Unsupported("called with more than one argument")
-        x = ops.tensor(args[0])
-        v = handler(self.b, x, m, ops.Ctx(self, node, m))
+        else:
+            v = handler(self.b, ops.tensor(args[0]), m, ctx)
         if getattr(m, ops.INPLACE_MODULE_ATTR, False) is True:
             self.check_in_place(node, v)
         return v
@@ -513,6 +542,31 @@ def _contains_tensor(v) -> bool:
     if isinstance(v, dict):
         return any(_contains_tensor(e) for e in v.values())
     return False
+
+
+def _mutates(node: fx.Node) -> bool:
+    """Whether the call updates its first argument: `x.add_(y)`, `x += y`,
+    `aten.clamp_min_` (known to the table or not)."""
+    name = target_name(node)
+    leaf = name.split(".")[1] if name.startswith("aten.") else name.rsplit(".", 1)[-1]
+    return (leaf.endswith("_") and not leaf.endswith("__")) or name.startswith("operator.i") \
+        or node.kwargs.get("inplace") is True
+
+
+def _live_nodes(graph: fx.Graph) -> set:
+    """The nodes the output depends on: placeholders, the output, what it
+    reads, and in-place updates of a tensor that is read afterwards."""
+    order = {n: i for i, n in enumerate(graph.nodes)}
+    live = set()
+    for node in reversed(graph.nodes):
+        if node.op in ("placeholder", "output") or any(u in live for u in node.users):
+            live.add(node)
+        elif node.op in ("call_function", "call_method") and node.args and \
+                isinstance(node.args[0], fx.Node) and _mutates(node):
+            if any(order[u] > order[node] and u in live
+                   for n in _alias_set(node.args[0]) for u in n.users):
+                live.add(node)
+    return live
 
 
 def _alias_set(node: fx.Node) -> set:
@@ -624,6 +678,8 @@ def import_program(module: torch.nn.Module, example_inputs: Sequence[Any], *,
         dtype = mlir.TORCH_TO_KGEN[trace_dtype]
     retype = mlir.KGEN_TO_TORCH[dtype] != trace_dtype
     what = source or type(module).__name__
+    if isinstance(module, torch.nn.modules.batchnorm._NormBase):
+        module = _AsLeaf(module)  # its own training flag decides, as for a submodule
 
     training = {m: m.training for m in module.modules()}
     module.eval()
@@ -636,7 +692,7 @@ def import_program(module: torch.nn.Module, example_inputs: Sequence[Any], *,
             if node.op == "call_module":
                 node.meta["kgen_module_class"] = _module_display(gm.get_submodule(node.target))
         imp = _Importer(gm, module, placeholder_inputs, example_inputs, params_as, dtype,
-                        retype, function_name, trace_dtype, what)
+                        retype, function_name, trace_dtype, what, training)
         outputs = imp.run()
     finally:
         for m, flag in training.items():
@@ -668,6 +724,26 @@ def import_program(module: torch.nn.Module, example_inputs: Sequence[Any], *,
             f"func.func @{function_name}({sig}) -> ({rtypes}) {{\n{body}"
             f"  return {rnames} : {rtypes}\n}}\n")
     return ImportResult(text, function_name, dtype, arguments, [v.shape for v in outputs])
+
+
+class _AsLeaf(torch.nn.Module):
+    """Holds a torch.nn module imported as the root, so that it is one call
+    mapped by its class (batch and instance norm keep the caller's training
+    flag there) instead of a forward traced in eval mode; the arguments keep
+    the module's own names."""
+
+    def __init__(self, inner: torch.nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, input):
+        return self.inner(input)
+
+    def named_parameters(self, *args, **kwargs):
+        return self.inner.named_parameters(*args, **kwargs)
+
+    def named_buffers(self, *args, **kwargs):
+        return self.inner.named_buffers(*args, **kwargs)
 
 
 def _argument_tensor(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -132,6 +132,12 @@ class Ctx:
         return None
 
     @property
+    def training(self) -> bool:
+        """The training flag the caller left this node's module in (the
+        import itself runs in eval mode)."""
+        return self._imp.training_flags.get(self.module, False)
+
+    @property
     def retype(self) -> bool:
         """True when the import re-types the program to another dtype
         (casts between floating dtypes are then no-ops)."""
@@ -730,6 +736,12 @@ def _index_bounds(i, size: int) -> Tuple[int, int, int]:
 
 def h_getitem(b, a, ctx):
     x = a["input"]
+    if isinstance(x, tuple):  # a result of an op with several (MULTI_RESULT)
+        v = x[a["index"]]
+        if v is None:
+            raise Unsupported(f"result {a['index']} of a multi-result op, which kgen does not "
+                              "compute (indices or saved statistics)")
+        return v
     if not isinstance(x, V):
         raise Unsupported("indexing a non-tensor value")
     idx = a["index"]
@@ -859,6 +871,24 @@ def m_dropout(b, x, m, ctx):
     return h_dropout(b, {"input": x, "p": m.p, "training": m.training}, ctx)
 
 
+class FunctionalModule:
+    """The handler of a torch.nn module whose forward is one functional call:
+    the call's inputs are bound by `inputs` (a Sig spec such as "input,
+    target"), the module's attributes `attrs` are the other arguments
+    ("p=norm": argument p is attribute norm), and `fn` is the function's
+    handler."""
+
+    def __init__(self, inputs: str, fn: Callable[..., V], *attrs: str):
+        self.sig = Sig(inputs)
+        self.fn = fn
+        self.attrs = [a.split("=") if "=" in a else (a, a) for a in attrs]
+
+    def __call__(self, b, args, kwargs, m, ctx) -> V:
+        a = self.sig.bind(args, kwargs)
+        a.update({name: getattr(m, attr, None) for name, attr in self.attrs})
+        return self.fn(b, a, ctx)
+
+
 def _m(fn: Callable[..., V]):
     """A module handler from a functional one taking {'input': x}."""
     return lambda b, x, m, ctx: fn(b, {"input": x}, ctx)
@@ -916,10 +946,21 @@ INPLACE_MODULE_ATTR = "inplace"
 FUNCTIONS: Dict[str, Tuple[Optional[Sig], Callable]] = {}
 
 
+# Keys whose op returns several tensors (aten's native_batch_norm,
+# max_pool2d_with_indices...): the handler returns a tuple with a V for each
+# result kgen computes and None for the others; operator.getitem picks one.
+MULTI_RESULT = set()
+
+
 def _reg(keys: str, sig: Optional[str], fn: Callable) -> None:
     s = Sig(sig) if sig is not None else None
     for k in keys.split():
         FUNCTIONS[k] = (s, fn)
+
+
+def _reg_multi(keys: str, sig: Optional[str], fn: Callable) -> None:
+    _reg(keys, sig, fn)
+    MULTI_RESULT.update(keys.split())
 
 
 F = "torch.nn.functional."
@@ -1072,6 +1113,7 @@ _reg(f"{F}dropout {F}dropout1d {F}dropout2d {F}dropout3d {F}alpha_dropout "
      f"{F}feature_alpha_dropout", "input, p=0.5, training=True, inplace=False", h_dropout)
 _reg("torch.dropout Tensor.dropout", "input, p, train", h_dropout)
 _reg("torch.ones_like torch.zeros_like torch.full_like", "input, *args, **", h_full_like)
+_reg("aten.scalar_tensor", None, lambda b, a, ctx: b.constant(torch.tensor(number(a["s"], "s"))))
 
 _reg("torch.einsum", "equation, *operands", h_einsum)
 _reg(f"{F}scaled_dot_product_attention",
@@ -1080,6 +1122,7 @@ _reg(f"{F}scaled_dot_product_attention",
 _reg("torch.norm Tensor.norm", "input, p='fro', dim=None, keepdim=False, out=None, dtype=None",
      h_norm)
 _reg("torch.linalg.vector_norm", "input, ord=2, dim=None, keepdim=False, dtype=None", h_norm)
+_reg("aten.norm aten.linalg_vector_norm", None, h_norm)
 _reg(f"{F}normalize", "input, p=2.0, dim=1, eps=1e-12, out=None", h_normalize)
 
 # Why a few well-known ops have no mapping (added to the error message).
@@ -1103,3 +1146,7 @@ METADATA = frozenset({
     "Tensor.get_device", "Tensor.stride", "Tensor.type", "torch.numel", "builtins.getattr", "builtins.len",
     "aten.sym_size", "aten.sym_numel", "aten.sym_stride", "aten.dim",
 })
+
+# Normalization, pooling and losses, written with the ops above (registers
+# its handlers into the tables of this module).
+from . import nn_ops  # noqa: E402,F401

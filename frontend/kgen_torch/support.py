@@ -22,6 +22,7 @@ from torch.fx.passes.operator_support import OperatorSupportBase
 
 from kgen_import import KgenImportError, UnsupportedOpsError, import_program
 from kgen_import.importer import _VIEW_OPS, _alias_set, target_name
+from kgen_import.nn_ops import updates_running_stats
 
 CALLS = ("call_function", "call_method", "call_module")
 _KGEN_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
@@ -231,6 +232,9 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
             return f"computes in {v.dtype}; kgen computes in f32, f16 and bf16"
     if is_in_place(node) and not node.meta.get("kgen_functionalized"):
         return "in-place update of a graph input or of a view"
+    if node.op == "call_function" and updates_running_stats(target_name(node), node.args,
+                                                            node.kwargs):
+        return "updates the running statistics in place in training mode"
     # The importer's verdict, on the node alone.
     g = fx.Graph()
     env: Dict[fx.Node, fx.Node] = {}

@@ -1,5 +1,6 @@
-"""Helpers shared by the importer's tests: where kgen's tools are, and
-running kgen-opt on an imported module."""
+"""Helpers shared by the importer's tests: where kgen's tools are, running
+kgen-opt and kgen-run on an imported module, and comparing its results with
+the module's PyTorch output."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO / "frontend") not in sys.path:
@@ -40,3 +43,47 @@ def kgen_opt(mlir_path: Path, *flags: str) -> str:
     assert proc.returncode == 0, (f"kgen-opt {' '.join(flags)} rejected {mlir_path}:\n"
                                   f"{proc.stderr}\n--- input ---\n{mlir_path.read_text()}")
     return proc.stdout
+
+
+def run_imported(res, tmp_path: Path, tag: str = "m"):
+    """Verifies res.mlir with kgen-opt, runs it with kgen-run on its
+    arguments and returns the outputs (numpy arrays)."""
+    need_tools()
+    mlir_path = tmp_path / f"{tag}.mlir"
+    mlir_path.write_text(res.mlir)
+    kgen_opt(mlir_path)
+    kgen_opt(mlir_path, "--kgen-to-linalg")
+    paths = res.save_arguments(tmp_path / f"{tag}.args")
+    outs = [tmp_path / f"{tag}.out{i}.npy" for i in range(len(res.result_shapes))]
+    cmd = [str(tool("kgen-run")), str(mlir_path), *[f"--input={p}" for p in paths],
+           *[f"--output={p}" for p in outs]]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"kgen-run failed: {' '.join(cmd)}\n{proc.stderr}\n{res.mlir}"
+    return [np.load(p) for p in outs]
+
+
+def reference(module, inputs, eval_mode: bool = True):
+    """The module's outputs as float32 numpy arrays: in eval mode, or with
+    eval_mode=False in the mode it is in (batch norm's batch statistics)."""
+    if eval_mode:
+        module.eval()
+    with torch.no_grad():
+        out = module(*inputs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return [o.detach().float().numpy() for o in outs]
+
+
+def check_module(module, inputs, tmp_path, params_as="arguments", rtol=RTOL, atol=ATOL,
+                 eval_mode: bool = True):
+    """Imports `module`, runs it with kgen-run and compares with PyTorch
+    (see `reference` for eval_mode); returns the ImportResult."""
+    from kgen_import import import_program
+    res = import_program(module, inputs, params_as=params_as)
+    got = run_imported(res, tmp_path)
+    want = reference(module, inputs, eval_mode)
+    assert len(got) == len(want)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.shape == w.shape, f"output {i}: shape {g.shape}, expected {w.shape}"
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,
+                                   err_msg=f"output {i} of\n{res.mlir}")
+    return res

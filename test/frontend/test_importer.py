@@ -16,7 +16,6 @@ import math
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,49 +23,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from frontend_testing import ATOL, REPO, RTOL, kgen_opt, need_tools, tool  # noqa: E402,F401
+from frontend_testing import (ATOL, REPO, RTOL, check_module, kgen_opt,  # noqa: E402,F401
+                              need_tools, reference, run_imported, tool)
 
 from kgen_import import (KgenImportError, UnsupportedOpsError, import_module,  # noqa: E402
                          import_program)
 
 KGEN_IMPORT = REPO / "tools" / "kgen-import"
-
-
-def run_imported(res, tmp_path: Path, tag: str = "m"):
-    """Verifies res.mlir with kgen-opt, runs it with kgen-run on its
-    arguments and returns the outputs (numpy arrays)."""
-    need_tools()
-    mlir_path = tmp_path / f"{tag}.mlir"
-    mlir_path.write_text(res.mlir)
-    kgen_opt(mlir_path)
-    kgen_opt(mlir_path, "--kgen-to-linalg")
-    paths = res.save_arguments(tmp_path / f"{tag}.args")
-    outs = [tmp_path / f"{tag}.out{i}.npy" for i in range(len(res.result_shapes))]
-    cmd = [str(tool("kgen-run")), str(mlir_path), *[f"--input={p}" for p in paths],
-           *[f"--output={p}" for p in outs]]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"kgen-run failed: {' '.join(cmd)}\n{proc.stderr}\n{res.mlir}"
-    return [np.load(p) for p in outs]
-
-
-def reference(module, inputs):
-    module.eval()
-    with torch.no_grad():
-        out = module(*inputs)
-    outs = out if isinstance(out, (tuple, list)) else (out,)
-    return [o.detach().float().numpy() for o in outs]
-
-
-def check_module(module, inputs, tmp_path, params_as="arguments", rtol=RTOL, atol=ATOL):
-    res = import_program(module, inputs, params_as=params_as)
-    got = run_imported(res, tmp_path)
-    want = reference(module, inputs)
-    assert len(got) == len(want)
-    for i, (g, w) in enumerate(zip(got, want)):
-        assert g.shape == w.shape, f"output {i}: shape {g.shape}, expected {w.shape}"
-        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,
-                                   err_msg=f"output {i} of\n{res.mlir}")
-    return res
 
 
 def rand(*shape, low=-1.0, high=1.0):
@@ -528,8 +491,8 @@ UNSUPPORTED_PROBLEM = textwrap.dedent("""\
         def __init__(self):
             super().__init__()
             self.conv = nn.Conv2d(3, 8, 3, padding=1)
-            self.bn1 = nn.BatchNorm2d(8)
-            self.bn2 = nn.BatchNorm2d(8)
+            self.bn1 = nn.LocalResponseNorm(2)
+            self.bn2 = nn.LocalResponseNorm(2)
 
         def forward(self, x):
             x = self.bn1(self.conv(x))
@@ -560,7 +523,7 @@ def test_unsupported_ops_cli(tmp_path):
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr
     assert "4 unsupported operations (3 kinds)" in err
-    assert "nn.BatchNorm2d: 2" in err
+    assert "nn.LocalResponseNorm: 2" in err
     assert "torch.argmax: 1" in err
     assert "operator.getitem (tensor (advanced) indexing; " in err
     # Locations: file:line, the source line and the module path.

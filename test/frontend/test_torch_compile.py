@@ -11,6 +11,7 @@ tests are skipped (they fail when CI or KGEN_RUN is set).
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import json
 import logging
@@ -547,21 +548,56 @@ def test_graph_breaks():
 
 
 def test_cnn_with_unsupported_layers_between_subgraphs():
-    """Batch norm and max pooling (not in the importer) split a small CNN
-    into three kgen subgraphs; inside nn.Sequential the report names the
-    module, there being no user line."""
+    """Pooling with padding (not decomposable into kgen's ops) splits a
+    small CNN into three kgen subgraphs; inside nn.Sequential the report
+    names the module, there being no user line."""
     torch.manual_seed(7)
-    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
-                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.MaxPool2d(3, 1, padding=1), nn.ReLU(),
+                          nn.AvgPool2d(3, 2, padding=1), nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
                           nn.LogSoftmax(-1)).eval()
     fn = compiled(model)
     check_seeds(model, fn, 2, 3, 8, 8)
+    tiling = ("kgen pools only windows that tile the input: stride == kernel_size, padding 0, "
+              "dilation 1")
     assert str(kgen_torch.last_report()) == (
         "kgen: graph 1: 3 of 3 subgraphs compiled (5 of 7 ops); left in PyTorch: "
-        "torch.nn.functional.batch_norm (not supported by the importer) at module 1 "
-        "(nn.BatchNorm2d); torch.nn.functional.max_pool2d (not supported by the importer) "
-        "at module 3 (nn.MaxPool2d)")
+        f"torch.nn.functional.max_pool2d (padding [1, 1]; {tiling}) at module 1 (nn.MaxPool2d); "
+        f"torch.nn.functional.avg_pool2d (padding [1, 1]; {tiling}) at module 3 (nn.AvgPool2d)")
     assert kgen_torch.statistics()["kgen_runs"] == 3 * len(SEEDS)
+
+
+def test_cnn_with_norms_and_pooling_goes_to_kgen():
+    """Batch norm (eval), group norm, 2x2 max pooling and global average
+    pooling decompose into kgen ops: the whole model is one kgen subgraph."""
+    torch.manual_seed(8)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.GroupNorm(2, 8), nn.AdaptiveAvgPool2d(1),
+                          nn.Flatten(), nn.Linear(8, 10)).eval()
+    with torch.no_grad():
+        model[1].running_mean.uniform_(-0.5, 0.5)
+        model[1].running_var.uniform_(0.5, 2.0)
+    fn = compiled(model)
+    check_seeds(model, fn, 2, 3, 8, 8)
+    report = kgen_torch.last_report()
+    assert report.everything_in_kgen, str(report)
+    assert "kgen.rsqrt" in report.programs[0] and "kgen.max" in report.programs[0]
+
+
+def test_training_batch_norm_updates_running_stats_in_pytorch():
+    """In training mode F.batch_norm updates the running statistics in
+    place, which a kgen program does not: it stays in PyTorch, so the
+    module's buffers change as in eager mode."""
+    torch.manual_seed(9)
+    model = nn.Sequential(nn.Linear(6, 4), nn.BatchNorm1d(4), nn.ReLU()).train()
+    eager = copy.deepcopy(model)
+    fn = compiled(model)
+    x = torch.randn(5, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(fn(x), eager(x), rtol=RTOL, atol=ATOL)
+    torch.testing.assert_close(model[1].running_mean, eager[1].running_mean)
+    torch.testing.assert_close(model[1].running_var, eager[1].running_var)
+    assert "torch.nn.functional.batch_norm (updates the running statistics in place in " \
+        "training mode) at module 1 (nn.BatchNorm1d)" in str(kgen_torch.last_report())
 
 
 def test_float64_stays_in_pytorch():
