@@ -208,6 +208,10 @@ int64_t mlir::kgen::estimateRegisters(const Schedule &s, const KernelInfo &k) {
   // tile is walked a vector at a time.
   if (s.reductionLanes > 1)
     accumulators = 2 * s.vectorWidth;
+  // Without a reduction nothing accumulates: the thread tile is computed
+  // and stored a vector at a time, however many loops it spans.
+  if (k.rootReductionSizes().empty())
+    accumulators = s.vectorWidth;
   int64_t inputs =
       static_cast<int64_t>(k.rootInputLoops.size()) * s.vectorWidth * 2;
   if (usesMatrixInstruction(s)) {
