@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set
 
+from .native import example_of
 from .space import crossover, fit, kernel_summary, mutate, schedule_hash
 
 __all__ = ["Candidate", "SearchState", "Strategy", "Heuristic", "Seeds", "Random", "Evolution",
@@ -120,6 +121,20 @@ class Random(Strategy):
         return [_from_proposer(a, self.name) for a in answers]
 
 
+# Similar kernels' best schedules shown to the LLM, at most.
+_LLM_EXAMPLES = 3
+
+
+def _examples(state: SearchState) -> List[Dict[str, Any]]:
+    """The best schedules the decisions file holds for the kernels nearest
+    this one (DecisionsStore.nearest_entries), as LLM examples."""
+    if state.decisions is None:
+        return []
+    entries = state.decisions.nearest_entries(kernel_summary(state.kernel), state.target,
+                                              _LLM_EXAMPLES)
+    return [example_of(e) for e in entries]
+
+
 class Llm(Strategy):
     """kgen's LLM proposer, shown every attempt so far (verdicts and times);
     exhausted when its budget is, or after a few rounds without a schedule."""
@@ -133,7 +148,8 @@ class Llm(Strategy):
         return self.ask(state, state.history, count, self.name)
 
     def ask(self, state, history, count, name) -> List[Candidate]:
-        answers = state.session.propose(state.index, "llm", history=history, count=count)
+        answers = state.session.propose(state.index, "llm", history=history, count=count,
+                                        examples=_examples(state))
         candidates = [_from_proposer(a, name) for a in answers]
         reasons = {(c.failure or {}).get("reason") for c in candidates if c.schedule is None}
         if reasons & _LLM_FINAL:

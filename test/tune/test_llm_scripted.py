@@ -90,3 +90,27 @@ def test_prompt_shows_gpu_resources_and_the_floor_fraction():
     percent = round(100 * floor_ms / 0.004)
     assert (f"0.0040 ms on the gpu, {percent}% of the roofline floor, 64 registers, "
             "0 spill bytes, 16384 shared bytes") in prompt
+
+
+def test_the_llm_is_shown_the_nearest_recorded_kernels(tmp_path, scripted_llm):
+    """A winner recorded for the 64x128x64 matmul is an example in the
+    prompt for the 96x128x48 one, with its time and measurer."""
+    from kgen_tune.store import DecisionsStore, decision_entry
+    from tune_testing import MATMUL_96
+    llm, request_log = scripted_llm
+    decisions = tmp_path / "decisions.json"
+    with Session(MATMUL, "sm_90a", check_seeds=1) as s:
+        [small] = s.kernels()
+    recorded = dict(small["heuristic"], workgroup_tile=[64, 32], thread_tile=[8, 4])
+    DecisionsStore(decisions).save({small["key"]: decision_entry(
+        small, recorded, strategy="evolution", milliseconds=0.125, measurer="cpu",
+        strategies=["evolution"], evaluations=1, heuristic_milliseconds=0.2)})
+    tune(MATMUL_96, strategies=("llm",), budget=Budget(evaluations=2),
+         out_dir=tmp_path / "out", llm=llm, decisions=decisions, target="sm_90a",
+         measurer="cpu", runs=1, check_seeds=1)
+    first = json.loads(request_log.read_text().splitlines()[0])
+    prompt = first["body"]["messages"][-1]["content"]
+    shown = json.dumps(recorded, sort_keys=True, separators=(",", ":"))
+    assert ("## Fastest schedules recorded for similar kernels\n"
+            "- main_kernel_0 (sink parallel loop sizes [64,64], reduction loop sizes "
+            f"[128]): {shown}, 0.1250 ms on the cpu") in prompt
