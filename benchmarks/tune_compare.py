@@ -25,7 +25,8 @@ at the same budget, not any model's skill.
 
 usage: tune_compare.py PROGRAM... --measurer cpu|gpu|static --evaluations N
        [--strategies random,evolution,llm] [--llm-replies DIR]
-       [--target sm_90a] [--runs 5] [--seed 0] [--set NAME=VALUE ...]
+       [--target sm_90a] [--runs 5] [--seed 0] [--workers N] [--check-seeds N]
+       [--set NAME=VALUE ...]
        (a --set applies to every problem that has the constant)
        --out DIR
 """
@@ -113,6 +114,7 @@ def run_one(source: str, strategy: str, args, out: Path,
     result = tune(source, target=args.target, strategies=strategies,
                   budget=Budget(evaluations=args.evaluations), measurer=args.measurer,
                   runs=args.runs, out_dir=out, seed=args.seed, llm=llm,
+                  workers=args.workers, check_seeds=args.check_seeds,
                   progress=lambda line: print(f"  [{strategy}] {line}", flush=True))
     return result.to_json()
 
@@ -207,6 +209,11 @@ def main() -> int:
                         "string) per line, for the scripted LLM (strategy llm)")
     p.add_argument("--target", default="sm_90a")
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--workers", type=int, default=0,
+                   help="processes verifying candidates in parallel: the ladder's "
+                        "numerical rung at full-size rows takes seconds per candidate")
+    p.add_argument("--check-seeds", type=int, default=3,
+                   help="input sets of the ladder's numerical rung (default 3)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="a problem file's size constant")

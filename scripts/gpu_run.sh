@@ -51,7 +51,8 @@
 #                      problems (space-separated, relative to benchmarks/) ->
 #                      tune/, tune-log.txt
 #   --tune-args ARGS   tune_compare.py options (default "--evaluations 8
-#                      --strategies random,evolution")
+#                      --strategies random,evolution --workers 8": the
+#                      ladder's CPU rung verifies candidates in parallel)
 #   --tune-limit S     limit of the whole comparison (default 200)
 #
 # Every step is optional; steps run in the order above (op suite first). At
@@ -75,7 +76,7 @@ set -uo pipefail
 out='' tarball='' commit='' pack='' ops='' ops_shards=1 ops_timeout=280 overlap=0
 examples=0 test_benchmarks=0 inputs=. seeds=1,2,3 kgen_timeout=60 torch_dtypes=''
 gemm_log=gemm.txt bench='' bench_args="--budget 1 --timeout 60" bench_limit=200
-tune='' tune_args="--evaluations 8 --strategies random,evolution" tune_limit=200
+tune='' tune_args="--evaluations 8 --strategies random,evolution --workers 8" tune_limit=200
 gemm=() # ("check SPEC" | "time SPEC") in command-line order
 
 usage() { sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
