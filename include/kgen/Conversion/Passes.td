@@ -47,8 +47,12 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     takes the matmul schedules (staging, pipelining, tensor cores); the
     weight is broadcast over the images first (batch_matmul reads one
     weight matrix per batch) and the bias is added on the matmul's shape,
-    where it fuses into the matmul's kernel. Other convolutions become one
-    `linalg.generic` over a zero-padded input.
+    where it fuses into the matmul's kernel. Every other convolution with
+    8 or more output channels per group becomes the same batch matmul over
+    an im2col matrix `[N*G, C/G * kernel extent, output pixels]` gathered
+    by a `linalg.generic` with `tensor.extract` (the padding a bounds check
+    in the gather, no padded copy). Depthwise and few-channel convolutions
+    become one `linalg.generic` over a zero-padded input.
 
     Fails with a located diagnostic if any kgen operation is left.
   }];
