@@ -10,8 +10,8 @@ loop drives it the same way.
 
 An episode is one kernel of the program. `reset` measures the kernel's
 heuristic schedule once; each `step` verifies and measures one schedule
-(Session.measure: the verification ladder, then timing with the
-environment's measurer). The reward of an accepted, measured schedule is
+(Session.verify: the whole verification ladder; then Session.measure: a
+full-size output check and timing with the environment's measurer). The reward of an accepted, measured schedule is
 log(heuristic_ms / ms) (0 for the heuristic's own time, positive when
 faster); a rejection, or an accepted schedule that gets no time, is
 `rejection_penalty`. Episodes never terminate on their own; they are
@@ -149,7 +149,8 @@ class KgenTuneEnv:
         """Verifies and measures `schedule` for the current kernel. Returns
         (observation, reward, terminated, truncated, info); info holds the
         "verdict", "milliseconds", "samples" (per-run times), "measurement"
-        (Session.measure's whole answer, None when the schedule was not JSON),
+        (Session.measure's whole answer, None when the schedule was rejected or
+        not JSON),
         "heuristic_ms", "speedup", "best_ms" and "best_schedule"."""
         if self._index is None or self._done:
             raise RuntimeError("the episode is over (or never started): call reset()")
@@ -164,6 +165,9 @@ class KgenTuneEnv:
                 verdict = {"accepted": False, "reason": "no_json",
                            "message": f"the action is not JSON: {e.msg}"}
         if verdict is None:
+            # The whole ladder first (measure() climbs only its static rungs).
+            verdict = dict(self.session.verify(index, schedule)["verdict"])
+        if verdict.get("accepted"):
             measurement = self.session.measure(index, schedule, measurer=self.measurer,
                                                runs=self.runs)
             verdict = dict(measurement.get("verdict") or {})

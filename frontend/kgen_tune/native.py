@@ -26,6 +26,7 @@ _SIGNATURES = {
     "kgenTuneOpen": (ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _P]),
     "kgenTuneKernels": (ctypes.c_void_p, [ctypes.c_void_p, _P]),
     "kgenTuneVerify": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, _P]),
+    "kgenTuneScreen": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, _P]),
     "kgenTuneMeasure": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p,
                                           ctypes.c_char_p, ctypes.c_uint, _P]),
     "kgenTunePropose": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p,
@@ -195,6 +196,13 @@ class Session:
         text that is not JSON is a KgenTuneError, not a verdict) with
         verify_seconds and the static estimate (null unless accepted)."""
         return _call(self.lib, self.lib.kgenTuneVerify, self._live(), index,
+                     _schedule_text(schedule))
+
+    def screen(self, index: int, schedule: Any) -> Dict[str, Any]:
+        """As verify, with the ladder's static rungs only (no numerical
+        check): cheap, for ranking candidates before verifying the few to
+        be measured."""
+        return _call(self.lib, self.lib.kgenTuneScreen, self._live(), index,
                      _schedule_text(schedule))
 
     def measure(self, index: int, schedule: Any, measurer: str = "cpu",

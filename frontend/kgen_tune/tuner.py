@@ -3,10 +3,12 @@
 For each kernel of a program the tuner measures the heuristic schedule
 first (every speedup is relative to it), then the caller's seed schedules,
 then rounds of candidates from the strategies until the budget is spent.
-A round's candidates are verified (the ladder and the static estimate);
-rejections are recorded with their verdicts; accepted ones are ranked by
-the estimate and the best measured, the rest pruned when the round has
-more than the budget needs. An evaluation is a measured or rejected
+A round's candidates are screened (the ladder's static rungs and the
+static estimate, milliseconds each); rejections are recorded with their
+verdicts; accepted ones are ranked by the estimate, the rest pruned when
+the round has more than the budget needs, and the chosen ones verified
+with the whole ladder (the numerical rung, in worker processes when there
+are some) before they are measured. An evaluation is a measured or rejected
 candidate. Every evaluation is a line of `out_dir/evaluations.jsonl`, and
 a schedule evaluated before (same kernel, schedule and measurer) is taken
 from there instead of being measured again, so an interrupted run resumes
@@ -227,7 +229,9 @@ def _round(run: _Run, candidates: List[Candidate], slots: int) -> int:
     to_verify = [(c, h) for c, h, memo in fresh if c.schedule is not None and memo is None]
     if to_verify and run.slots_left() == 0:
         return 0
-    answers = run.verifier.verify(state.index, [c.schedule for c, _ in to_verify])
+    # The static rungs and the estimate for all (cheap); the numerical rung
+    # only for the candidates the estimate picks for measurement.
+    answers = (run.session.screen(state.index, c.schedule) for c, _ in to_verify)
     pending, used = [], 0
     for c, h, memo in fresh:
         if used + len(pending) >= slots * OVERSAMPLE or used >= slots:
@@ -246,10 +250,16 @@ def _round(run: _Run, candidates: List[Candidate], slots: int) -> int:
             else:
                 _record(run, c, h, v["verdict"])
                 used += 1
-    pending = rank_by_estimate([(p, p[3]) for p in pending])
-    for c, h, memo, v in pending[:max(0, slots - used)]:
+    chosen = rank_by_estimate([(p, p[3]) for p in pending])[:max(0, slots - used)]
+    verdicts = run.verifier.verify(
+        state.index, [c.schedule for c, _, memo, _ in chosen if memo is None])
+    for c, h, memo, v in chosen:
         if memo is not None:
             _reuse(run, memo)
+            continue
+        verified = next(verdicts)["verdict"]
+        if not verified.get("accepted"):
+            _record(run, c, h, verified)
             continue
         if run.deadline is not None and time.monotonic() >= run.deadline:
             break

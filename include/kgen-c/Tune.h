@@ -48,13 +48,22 @@ char *kgenTuneKernels(KgenTuningSession *session, char **error);
 char *kgenTuneVerify(KgenTuningSession *session, size_t index,
                      const char *schedule_json, char **error);
 
-/* Verifies, then measures `schedule_json` for kernel `index` with
+/* As kgenTuneVerify, with the ladder's static rungs only (schema,
+ * legality and resources, transform application; no numerical check):
+ * milliseconds, for screening and ranking many candidates before the few
+ * to be measured are verified. */
+char *kgenTuneScreen(KgenTuningSession *session, size_t index,
+                     const char *schedule_json, char **error);
+
+/* Checks `schedule_json` statically (as kgenTuneScreen), then measures it
+ * for kernel `index` with
  * `measurer` "cpu" (the scheduled kernel alone, full size, JIT-compiled
  * for this host, threads as loops), "gpu" (the program built with this
  * schedule for the kernel, on device 0: CUDA events, L2 flushed, inputs
  * rotated), or "static" (the cost model's estimate, nothing run). Before
- * timing, a run's outputs are compared with a reference
- * computed once per kernel ("cpu") or program ("gpu"). Returns
+ * timing, a run's full-size outputs are compared with a reference computed
+ * once per kernel ("cpu") or program ("gpu"); the ladder's numerical rung
+ * is kgenTuneVerify's, which a search runs on what it measures. Returns
  * {"measurer", "verdict", "milliseconds": [per run], "median"} plus, on
  * the GPU, "registers", "spill_bytes", "shared_bytes". A rejected schedule
  * or a mismatch is a verdict with no times, not an error; a missing GPU,

@@ -226,6 +226,28 @@ static json kernelJson(const TuningSession &session, size_t index) {
           {"root_reduction_sizes", info.rootReductionSizes()}};
 }
 
+/// kgenTuneVerify's and kgenTuneScreen's answer: the verdict of `rungs`,
+/// the time it took, and the cost model's estimate of an accepted schedule.
+static char *checkAnswer(KgenTuningSession *s, size_t index,
+                         const char *scheduleJson, TuningSession::Rungs rungs,
+                         char **error) {
+  return answer(error, [&]() -> llvm::Expected<json> {
+    if (llvm::Error err = checkIndex(s, index))
+      return std::move(err);
+    auto schedule = parseArgument(scheduleJson, "schedule", json());
+    if (!schedule)
+      return schedule.takeError();
+    std::optional<CostEstimate> estimate;
+    auto start = std::chrono::steady_clock::now();
+    Verdict verdict = s->session->verify(index, *schedule, &estimate, rungs);
+    std::chrono::duration<double> seconds =
+        std::chrono::steady_clock::now() - start;
+    return json{{"verdict", verdict.toJson()},
+                {"verify_seconds", seconds.count()},
+                {"estimate", estimate ? estimate->toJson() : json(nullptr)}};
+  });
+}
+
 extern "C" {
 
 KgenTuningSession *kgenTuneOpen(const char *source, const char *chip,
@@ -270,21 +292,13 @@ char *kgenTuneKernels(KgenTuningSession *s, char **error) {
 
 char *kgenTuneVerify(KgenTuningSession *s, size_t index,
                      const char *scheduleJson, char **error) {
-  return answer(error, [&]() -> llvm::Expected<json> {
-    if (llvm::Error err = checkIndex(s, index))
-      return std::move(err);
-    auto schedule = parseArgument(scheduleJson, "schedule", json());
-    if (!schedule)
-      return schedule.takeError();
-    std::optional<CostEstimate> estimate;
-    auto start = std::chrono::steady_clock::now();
-    Verdict verdict = s->session->verify(index, *schedule, &estimate);
-    std::chrono::duration<double> seconds =
-        std::chrono::steady_clock::now() - start;
-    return json{{"verdict", verdict.toJson()},
-                {"verify_seconds", seconds.count()},
-                {"estimate", estimate ? estimate->toJson() : json(nullptr)}};
-  });
+  return checkAnswer(s, index, scheduleJson, TuningSession::Rungs::All, error);
+}
+
+char *kgenTuneScreen(KgenTuningSession *s, size_t index,
+                     const char *scheduleJson, char **error) {
+  return checkAnswer(s, index, scheduleJson, TuningSession::Rungs::Static,
+                     error);
 }
 
 char *kgenTuneMeasure(KgenTuningSession *s, size_t index,

@@ -1,9 +1,11 @@
 //===- Measurers.cpp - timing a verified schedule on the CPU or the GPU ---===//
 //
-// Both measurers check before they time: a schedule is verified again (the
-// ladder is cheap next to a measurement, and a caller may hand in anything),
-// and its outputs on the measurement's inputs are compared with a reference
-// computed once, so that no time is ever recorded for a wrong kernel.
+// Both measurers check before they time: a schedule climbs the ladder's
+// static rungs again (a caller may hand in anything), and its outputs on the
+// measurement's full-size inputs are compared with a reference computed
+// once, so that no time is ever recorded for a wrong kernel. The numerical
+// rung (a reduced instance, several seeds) is verify()'s: a search runs it
+// on the candidates it measures, in parallel where it can.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,7 +61,7 @@ llvm::Expected<Measurement>
 TuningSession::measureOnCpu(size_t index, const json &schedule,
                             unsigned runs) {
   KernelState &k = state(index);
-  const CheckedSchedule &checked = k.check(schedule);
+  const CheckedSchedule &checked = k.check(schedule, Rungs::Static);
   if (!checked.verdict.accepted)
     return rejected(Measurer::Cpu, checked.verdict);
 
@@ -115,7 +117,7 @@ TuningSession::measureOnCpu(size_t index, const json &schedule,
 Measurement TuningSession::measureStatically(size_t index,
                                              const json &schedule) {
   std::optional<CostEstimate> estimate;
-  Verdict verdict = verify(index, schedule, &estimate);
+  Verdict verdict = verify(index, schedule, &estimate, Rungs::Static);
   Measurement m = rejected(Measurer::Static, verdict);
   if (estimate) {
     m.milliseconds = {estimate->milliseconds};
@@ -191,7 +193,7 @@ TuningSession::measureOnGpu(size_t index, const json &schedule,
     return llvm::createStringError(
         "the GPU measurer builds one function of the program: name it (the "
         "program has no single public function)");
-  Verdict verdict = verify(index, schedule);
+  Verdict verdict = verify(index, schedule, nullptr, Rungs::Static);
   if (!verdict.accepted)
     return rejected(Measurer::Gpu, verdict);
   ScopedDiagnosticHandler quiet(context.get(),

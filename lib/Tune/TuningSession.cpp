@@ -140,26 +140,34 @@ TuningSession::open(llvm::StringRef source, llvm::StringRef targetName,
     state->func = func;
     VerifierOptions verifierOptions;
     verifierOptions.seeds = options.checkSeeds;
+    auto unusable = [&](llvm::Error error) {
+      return llvm::createStringError("kernel @" + func.getSymName() + ": " +
+                                     llvm::toString(std::move(error)));
+    };
     auto verifier = KernelVerifier::create(func, s->target, verifierOptions);
     if (!verifier)
-      return llvm::createStringError("kernel @" + func.getSymName() + ": " +
-                                     llvm::toString(verifier.takeError()));
+      return unusable(verifier.takeError());
+    auto screener = KernelVerifier::create(func, s->target, {/*seeds=*/0});
+    if (!screener)
+      return unusable(screener.takeError());
     state->verifier = std::move(*verifier);
+    state->screener = std::move(*screener);
     s->kernels.push_back(std::move(state));
   }
   return s;
 }
 
 const CheckedSchedule &
-TuningSession::KernelState::check(const json &candidate) {
-  std::string text = candidate.dump();
-  auto found = checked.find(text);
+TuningSession::KernelState::check(const json &candidate, Rungs rungs) {
+  auto key = std::make_pair(rungs, candidate.dump());
+  auto found = checked.find(key);
   if (found != checked.end())
     return found->second;
   CheckedSchedule result;
+  KernelVerifier &ladder = rungs == Rungs::All ? *verifier : *screener;
   result.verdict =
-      verifier->verify(candidate, &result.schedule, &result.transforms);
-  return checked.emplace(std::move(text), std::move(result)).first->second;
+      ladder.verify(candidate, &result.schedule, &result.transforms);
+  return checked.emplace(std::move(key), std::move(result)).first->second;
 }
 
 TuningSession::KernelState &TuningSession::state(size_t index) {
@@ -180,8 +188,9 @@ Schedule TuningSession::heuristic(size_t index) const {
 }
 
 Verdict TuningSession::verify(size_t index, const json &candidate,
-                              std::optional<CostEstimate> *estimate) {
-  const CheckedSchedule &checked = state(index).check(candidate);
+                              std::optional<CostEstimate> *estimate,
+                              Rungs rungs) {
+  const CheckedSchedule &checked = state(index).check(candidate, rungs);
   if (estimate)
     *estimate = checked.verdict.accepted
                     ? std::optional(estimateCost(checked.schedule,

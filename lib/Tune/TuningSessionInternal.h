@@ -16,15 +16,18 @@ struct CheckedSchedule {
 };
 
 struct TuningSession::KernelState {
+  using Rungs = TuningSession::Rungs;
   /// The kernel in the session's formed program.
   func::FuncOp func;
-  std::unique_ptr<KernelVerifier> verifier;
-  /// Verdicts by candidate text: a search verifies a candidate to rank it,
-  /// then measures it, and the ladder (with its numerical rung) runs once.
-  std::map<std::string, CheckedSchedule> checked;
+  /// The whole ladder, and its rungs 1-3 alone (no check seeds).
+  std::unique_ptr<KernelVerifier> verifier, screener;
+  /// Verdicts by rungs and candidate text: a search screens a candidate to
+  /// rank it, verifies it, then measures it, and each part of the ladder
+  /// runs once.
+  std::map<std::pair<Rungs, std::string>, CheckedSchedule> checked;
 
-  /// The ladder's verdict on `candidate`, remembered.
-  const CheckedSchedule &check(const nlohmann::json &candidate);
+  /// The verdict of `rungs` on `candidate`, remembered.
+  const CheckedSchedule &check(const nlohmann::json &candidate, Rungs rungs);
   /// The CPU measurer's inputs for the full-size kernel and the unscheduled
   /// kernel's outputs on them, computed at the first CPU measurement.
   std::vector<HostTensor> cpuInputs, cpuExpected;

@@ -332,3 +332,24 @@ def test_session_frees_and_reports(tmp_path):
     with pytest.raises(KgenTuneError, match="closed"):
         s.verify(0, {})
     assert "workgroup_tile" in native.schedule_schema()["properties"]
+
+
+def test_only_measured_candidates_climb_the_numerical_rung(tmp_path, monkeypatch):
+    """Screening (the static rungs) ranks every candidate; the numerical
+    rung runs only on those chosen for measurement."""
+    calls = {"screen": 0, "verify": 0}
+    for name in calls:
+        original = getattr(Session, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(Session, name, counted)
+    tune(MATMUL, strategies=("heuristic", "random"), budget=Budget(evaluations=8),
+         out_dir=tmp_path / "out", seed=5, **FAST)
+    recs = records(tmp_path / "out")  # the heuristic's included
+    measured = [r for r in recs if r["measurer"] is not None]
+    numerical = {"numerical_mismatch", "run_failed", "lowering_failed", "reference_failed"}
+    late = [r for r in recs if r["verdict"].get("reason") in numerical]
+    assert measured and calls["verify"] == len(measured) + len(late)
+    assert calls["screen"] >= len(recs) > 0

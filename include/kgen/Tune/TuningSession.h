@@ -85,14 +85,25 @@ public:
   std::string key(size_t index) const;
   Schedule heuristic(size_t index) const;
 
+  /// How far up the ladder a check climbs.
+  enum class Rungs {
+    /// Schema, legality and resources, transform application: cheap, for
+    /// screening and ranking many candidates.
+    Static,
+    /// All of them, the numerical check on the CPU included.
+    All,
+  };
+
   /// The verification ladder; `estimate` receives the static cost model's
   /// view of an accepted schedule.
   Verdict verify(size_t index, const nlohmann::json &candidate,
-                 std::optional<CostEstimate> *estimate = nullptr);
+                 std::optional<CostEstimate> *estimate = nullptr,
+                 Rungs rungs = Rungs::All);
 
-  /// Verifies `schedule`, checks its outputs against the reference, then
-  /// times `runs` runs. Errors are the measurer's (no GPU, no memory), not
-  /// the schedule's.
+  /// Checks `schedule` statically (rungs 1-3), runs it and compares its
+  /// outputs with the reference (a full-size check, stronger than rung 4's
+  /// reduced instance, which verify() runs), then times `runs` runs.
+  /// Errors are the measurer's (no GPU, no memory), not the schedule's.
   llvm::Expected<Measurement> measure(size_t index,
                                       const nlohmann::json &schedule,
                                       Measurer measurer, unsigned runs);
