@@ -2,10 +2,13 @@
 
     python3 -m kgen_bench --out DIR [problem.py | directory]...
         [--chip sm_90a] [--schedule-options "proposer=..."] [--check-seeds N]
-        [--trials 5] [--budget 2.0] [--no-torch-compile] [--no-isolate]
+        [--trials 5] [--budget 2.0] [--no-torch-compile] [--no-isolate] [--jobs N]
 
 Each problem runs in its own process (unless --no-isolate), so a crash
-costs one row, not the run. Writes DIR/results.{json,csv}, DIR/summary.md
+costs one row, not the run. With --jobs N, N problems run at once: they
+import, compile and warm up torch.compile concurrently, and take turns on
+a lock for everything they time (kgen's checked runs, eager, torch.compile),
+so no timed run shares the GPU with another's. Writes DIR/results.{json,csv}, DIR/summary.md
 and DIR/speedups.png. Exit status: 0 when the run completed (whatever the
 problems' outcomes), 2 on bad usage or when no GPU is present.
 """
@@ -13,6 +16,7 @@ problems' outcomes), 2 on bad usage or when no GPU is present.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime
 import json
 import os
@@ -49,6 +53,7 @@ def _meta(args):
         "schedule_options": args.schedule_options or "(heuristic)",
         "check_seeds": args.check_seeds,
         "trials": args.trials,
+        "jobs": args.jobs,
         "tf32": "off (fp32 problems run in fp32 in the reference and both baselines)",
     }
     try:
@@ -95,10 +100,14 @@ def main(argv=None) -> int:
                     help="seconds of timed runs per backend and problem (20-200 runs)")
     ap.add_argument("--no-torch-compile", action="store_true")
     ap.add_argument("--no-isolate", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="problems run at once (each times alone under a lock)")
+    ap.add_argument("--gpu-lock", help=argparse.SUPPRESS)  # internal: the lock of --jobs
     ap.add_argument("--peak-flops", type=float)
     ap.add_argument("--bandwidth", type=float)
     ap.add_argument("--timeout", type=float, default=300,
-                    help="seconds per problem before it is recorded as timed out")
+                    help="seconds per problem before it is recorded as timed out "
+                         "(with --jobs, waiting for the lock counts)")
     ap.add_argument("--merge", nargs="+", metavar="DIR",
                     help="combine the rows of earlier (partial) runs into --out; "
                          "runs nothing")
@@ -106,6 +115,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.trials < 1:
         ap.error("--trials must be at least 1")
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
+    if args.jobs > 1 and args.no_isolate:
+        ap.error("--jobs needs isolated problems; drop --no-isolate")
 
     from .report import write_run, write_atomically
     out = Path(args.out)
@@ -122,7 +135,7 @@ def main(argv=None) -> int:
     options = Options(chip=args.chip, schedule_options=args.schedule_options,
                       check_seeds=args.check_seeds, trials=args.trials, budget_s=args.budget,
                       torch_compile=not args.no_torch_compile, peak_flops=args.peak_flops,
-                      bandwidth=args.bandwidth)
+                      bandwidth=args.bandwidth, gpu_lock=args.gpu_lock)
     if args.one:
         row = run_problem_safely(Path(args.one), options)
         write_atomically(out, json.dumps(row, default=str).encode())
@@ -131,45 +144,55 @@ def main(argv=None) -> int:
     meta = _meta(args)
     meta["roofline"] = roofline(meta.get("device", ""), options)
     write_atomically(out / "meta.json", json.dumps(meta, default=str).encode())
-    rows = []
-    for path in _problems(args.problems):
+    lock = str(out / "gpu.lock") if args.jobs > 1 else None
+
+    def run_one(path):
         if args.no_isolate:
-            row = run_problem_safely(path, options)
-        else:
-            one = out / "rows" / f"{path.stem}.json"
-            cmd = [sys.executable, "-m", "kgen_bench", "--one", str(path), "--out", str(one)]
-            # The same options as this run, minus the problem list and --out.
-            for flag, value in (("--chip", args.chip), ("--schedule-options", args.schedule_options),
-                                ("--check-seeds", args.check_seeds), ("--trials", args.trials),
-                                ("--budget", args.budget)):
-                cmd += [flag, str(value)]
-            if args.no_torch_compile:
-                cmd.append("--no-torch-compile")
-            try:
-                proc = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1],
-                                      capture_output=True, text=True, timeout=args.timeout)
-            except subprocess.TimeoutExpired:
-                proc = None
-            if proc is None:
-                row = {"problem": path.stem, "status": "timeout",
-                       "message": f"no result within {args.timeout:g} s"}
-                write_atomically(one, json.dumps(row).encode())
-            elif one.is_file():
-                row = json.loads(one.read_text())
-            else:
-                tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
-                row = {"problem": path.stem, "status": "crashed",
-                       "message": f"exit {proc.returncode}: {tail[0][:300]}"}
-        rows.append(row)
-        print(f"{row['problem']:28s} {row['status']:14s} "
-              + " ".join(f"{k}={row[k]:.4g}" for k in ("kgen_ms", "eager_ms", "compile_ms",
-                                                      "floor_ms") if k in row)
-              + (f"  {row['message'][:120]}" if row.get("message") else ""), flush=True)
+            return run_problem_safely(path, options)
+        return _run_isolated(path, out / "rows" / f"{path.stem}.json", args, lock)
+
+    rows = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for row in pool.map(run_one, _problems(args.problems)):
+            rows.append(row)
+            print(f"{row['problem']:28s} {row['status']:14s} "
+                  + " ".join(f"{k}={row[k]:.4g}" for k in ("kgen_ms", "eager_ms", "compile_ms",
+                                                          "floor_ms") if k in row)
+                  + (f"  {row['message'][:120]}" if row.get("message") else ""), flush=True)
     summary = write_run(out, rows, meta)
     print(f"correct {summary['correct']}/{summary['problems']}; "
           f"fast_1 vs eager {summary['fast_1_vs_eager']:.3g}, "
           f"vs torch.compile {summary['fast_1_vs_compile']:.3g}; results in {out}")
     return 0
+
+
+def _run_isolated(path: Path, one: Path, args, lock) -> dict:
+    """One problem in its own process, with this run's options; its row,
+    or a 'timeout' or 'crashed' row."""
+    from .report import write_atomically
+    cmd = [sys.executable, "-m", "kgen_bench", "--one", str(path), "--out", str(one)]
+    # The same options as this run, minus the problem list and --out.
+    for flag, value in (("--chip", args.chip), ("--schedule-options", args.schedule_options),
+                        ("--check-seeds", args.check_seeds), ("--trials", args.trials),
+                        ("--budget", args.budget)):
+        cmd += [flag, str(value)]
+    if args.no_torch_compile:
+        cmd.append("--no-torch-compile")
+    if lock:
+        cmd += ["--gpu-lock", lock]
+    try:
+        proc = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1],
+                              capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        row = {"problem": path.stem, "status": "timeout",
+               "message": f"no result within {args.timeout:g} s"}
+        write_atomically(one, json.dumps(row).encode())
+        return row
+    if one.is_file():
+        return json.loads(one.read_text())
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
+    return {"problem": path.stem, "status": "crashed",
+            "message": f"exit {proc.returncode}: {tail[0][:300]}"}
 
 
 def merge(dirs, out: Path, write_run) -> int:

@@ -25,7 +25,9 @@ Failures are reported as `Incorrect` with the reason; nothing is printed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import math
 import statistics
 import time
@@ -136,6 +138,23 @@ class Device:
             run(i)
             times.append((time.perf_counter() - t0) * 1e3)
         return times
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: Optional[str]):
+    """Holds an exclusive lock on `lock_path` (created if missing) for the
+    duration; nothing when it is None. Problems run in parallel take it
+    around everything they time, so no timed run shares the GPU with
+    another problem's timed runs."""
+    if lock_path is None:
+        yield
+        return
+    with open(lock_path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def time_function(device: Device, run: Callable[[int], None], *, warmup: int = 5,

@@ -37,6 +37,9 @@ class Options:
     budget_s: float = 2.0
     torch_compile: bool = True
     device: str = "cuda"
+    # A file locked while this problem times anything, so that problems run
+    # in parallel (kgen-bench --jobs) prepare concurrently but time alone.
+    gpu_lock: Optional[str] = None
     peak_flops: Optional[float] = None
     bandwidth: Optional[float] = None
 
@@ -89,8 +92,11 @@ def run_problem(path: Path, options: Options) -> Dict[str, Any]:
     dtype = problem.inputs[0].dtype if problem.inputs else torch.float32
 
     def make_inputs(k: int) -> List[torch.Tensor]:
+        # Drawn on the device: a problem draws 18 input sets, and drawing
+        # full-size sets on the host was most of a problem's wall time.
         torch.manual_seed(1000 + k)
-        return [x.to(options.device) for x in namespace.get_inputs()]
+        with torch.device(options.device):
+            return [x.to(options.device) for x in namespace.get_inputs()]
 
     t0 = time.perf_counter()
     try:
@@ -108,33 +114,29 @@ def run_problem(path: Path, options: Options) -> Dict[str, Any]:
     row["flops"], row["bytes"] = function.flops, function.bytes
     row["floor_ms"] = max(function.flops / peak, function.bytes / bw) * 1e3
     timing = dict(budget_s=options.budget_s)
-    try:
-        checked = harness.check_and_time(model, candidate, make_inputs, device,
-                                         trials=options.trials, rotations=options.rotations,
-                                         **timing)
-        row["kgen_ms"] = checked.timing.median_ms
-        row["kgen_runs"] = checked.timing.runs
-    except harness.Incorrect as e:
-        row.update(status="incorrect", message=str(e))
-    except KgenError as e:
-        row.update(status="run_error", message=str(e).splitlines()[0][:500])
-
-    eager = harness.time_baseline(device, model, make_inputs, rotations=options.rotations,
-                                  **timing)
-    row["eager_ms"], row["eager_runs"] = eager.median_ms, eager.runs
-    if options.torch_compile:
+    compiled = _torch_compiled(model, make_inputs, device, row) if options.torch_compile else None
+    with harness.exclusive(options.gpu_lock):
         try:
-            compiled = torch.compile(model)
-            t0 = time.perf_counter()
-            with torch.no_grad():
-                compiled(*make_inputs(0))
-            device.synchronize()
-            row["torch_compile_s"] = time.perf_counter() - t0
-            timed = harness.time_baseline(device, compiled, make_inputs,
-                                          rotations=options.rotations, **timing)
-            row["compile_ms"], row["compile_runs"] = timed.median_ms, timed.runs
-        except Exception as e:  # torch.compile failing is recorded, not fatal
-            row["compile_message"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+            checked = harness.check_and_time(model, candidate, make_inputs, device,
+                                             trials=options.trials,
+                                             rotations=options.rotations, **timing)
+            row["kgen_ms"] = checked.timing.median_ms
+            row["kgen_runs"] = checked.timing.runs
+        except harness.Incorrect as e:
+            row.update(status="incorrect", message=str(e))
+        except KgenError as e:
+            row.update(status="run_error", message=str(e).splitlines()[0][:500])
+
+        eager = harness.time_baseline(device, model, make_inputs,
+                                      rotations=options.rotations, **timing)
+        row["eager_ms"], row["eager_runs"] = eager.median_ms, eager.runs
+        if compiled is not None:
+            try:
+                timed = harness.time_baseline(device, compiled, make_inputs,
+                                              rotations=options.rotations, **timing)
+                row["compile_ms"], row["compile_runs"] = timed.median_ms, timed.runs
+            except Exception as e:  # recorded like a failed torch.compile
+                row["compile_message"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
     if row["status"] == "ok":
         row["speedup_vs_eager"] = row["eager_ms"] / row["kgen_ms"]
         if "compile_ms" in row:
@@ -142,6 +144,22 @@ def run_problem(path: Path, options: Options) -> Dict[str, Any]:
         row["floor_multiple"] = row["kgen_ms"] / row["floor_ms"] if row["floor_ms"] else None
     function.lib.kgenReleaseCachedMemory()
     return row
+
+
+def _torch_compiled(model, make_inputs, device: harness.Device, row: Dict[str, Any]):
+    """torch.compile(model), compiled by one call outside the timed section;
+    None (with the reason in the row) when torch.compile fails."""
+    try:
+        compiled = torch.compile(model)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            compiled(*make_inputs(0))
+        device.synchronize()
+        row["torch_compile_s"] = time.perf_counter() - t0
+        return compiled
+    except Exception as e:  # torch.compile failing is recorded, not fatal
+        row["compile_message"] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+        return None
 
 
 def run_problem_safely(path: Path, options: Options) -> Dict[str, Any]:

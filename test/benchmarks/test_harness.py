@@ -165,3 +165,37 @@ def test_work_left_on_another_stream_is_caught():
 def test_honest_candidate_passes_on_the_gpu():
     result = run(Honest(), device="cuda")
     assert result.timing.median_ms > 0
+
+
+def test_exclusive_lock_keeps_other_processes_out(tmp_path):
+    """Problems run with --jobs time under this lock: while one holds it,
+    another process cannot take it."""
+    import subprocess
+    lock = tmp_path / "gpu.lock"
+    probe = ("import fcntl, sys\n"
+             "f = open(sys.argv[1], 'a')\n"
+             "try:\n"
+             "    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+             "except BlockingIOError:\n"
+             "    sys.exit(3)\n")
+    with harness.exclusive(str(lock)):
+        held = subprocess.run([sys.executable, "-c", probe, str(lock)]).returncode
+    free = subprocess.run([sys.executable, "-c", probe, str(lock)]).returncode
+    assert (held, free) == (3, 0)
+
+
+def test_no_lock_is_a_no_op():
+    with harness.exclusive(None):
+        pass
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--jobs", "0"], "--jobs must be at least 1"),
+    (["--jobs", "2", "--no-isolate"], "--jobs needs isolated problems"),
+])
+def test_bad_jobs_options_are_refused(tmp_path, capsys, args, message):
+    from kgen_bench.__main__ import main
+    with pytest.raises(SystemExit) as e:
+        main(["--out", str(tmp_path), *args])
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
