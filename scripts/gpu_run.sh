@@ -44,8 +44,10 @@
 #   --gemm-log NAME    file of the --check, --time and --torch output (gemm.txt)
 #   --bench PROBLEMS   kgen_bench on these problems (space-separated, relative to
 #                      benchmarks/) -> bench/, bench-log.txt
-#   --bench-args ARGS  kgen_bench options (default "--budget 1 --timeout 60")
-#   --bench-limit S    limit of the whole benchmark run (default 200)
+#   --bench-args ARGS  kgen_bench options (default "--budget 1 --timeout 60";
+#                      "--jobs 3" prepares three problems at once)
+#   --bench-limit S    limit of the whole benchmark run (default 200); the rows of
+#                      an interrupted run are merged into bench-merged/
 #   --tune PROBLEMS    kgen-tune's equal-budget strategy comparison on the GPU
 #                      measurer (benchmarks/tune_compare.py) on these programs or
 #                      problems (space-separated, relative to benchmarks/) ->
@@ -226,7 +228,14 @@ if [[ -n $bench ]]; then
   # shellcheck disable=SC2086 # the problem list and the options are words
   (cd benchmarks && timeout "$bench_limit" python3 -m kgen_bench --out "$out/bench" \
     $bench_args $bench) >"$out/bench-log.txt" 2>&1
-  rm -rf "$out/bench/rows"
+  # A finished run has its rows in results.json. An interrupted one keeps
+  # its rows, and kgen_bench --merge makes a run of them.
+  if [[ -f $out/bench/results.json ]]; then
+    rm -rf "$out/bench/rows"
+  elif [[ -d $out/bench/rows ]]; then
+    (cd benchmarks && python3 -m kgen_bench --out "$out/bench-merged" --merge "$out/bench") \
+      >>"$out/bench-log.txt" 2>&1
+  fi
 fi
 
 if [[ -n $tune ]]; then
