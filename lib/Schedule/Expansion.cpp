@@ -999,8 +999,12 @@ void ScheduleExpander::vectorizeAndLower() {
   // they compute in one type; f16/bf16 ones accumulate in f32, which the
   // outer-product lowering cannot take, so they stay multiply and
   // reduce.
-  UnitAttr namedContractions =
-      k.elementType.isF32() ? b.getUnitAttr() : UnitAttr();
+  // The kernel's result type is not enough: an f16 matmul whose f32
+  // result another kernel converts is an f32 kernel reading f16 operands.
+  bool oneType = k.elementType.isF32() &&
+                 llvm::all_of(k.rootOperandTypes,
+                              [](Type t) { return t.isF32(); });
+  UnitAttr namedContractions = oneType ? b.getUnitAttr() : UnitAttr();
   for (Value handle : toVectorize)
     transform::VectorizeOp::create(
         b, handle, /*vector_sizes=*/ValueRange(),
