@@ -1,0 +1,35 @@
+"""Scaled dot-product attention, bf16, head dim 128, no mask.
+
+Measures: SDPA at the head dim FlashAttention 2/3 report (128), in bf16.
+Shapes: Q, K, V [B, H, S, D] = [4, 16, 1024, 128], bfloat16.
+Work: 4*B*H*S*S*D = 34.4 GFLOP; 64 MiB for Q, K, V and the
+output if fused, plus 256 MiB per materialized [S, S] score tensor otherwise.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+B = 4
+H = 16
+S = 1024
+D = 128
+
+SMALL_SIZES = {"B": 1, "H": 2, "S": 12, "D": 8}
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+def get_inputs():
+    shape = (B, H, S, D)
+    qkv = [torch.randn(shape, dtype=torch.bfloat16) for _ in range(3)]
+    return qkv
+
+
+def get_init_inputs():
+    return []

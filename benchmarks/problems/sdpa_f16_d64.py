@@ -1,0 +1,36 @@
+"""Scaled dot-product attention, f16, head dim 64, no mask.
+
+Measures: torch's fused SDPA kernel (flash attention) against kgen's
+attention, which should be one kernel with both matmuls on tensor cores.
+Shapes: Q, K, V [B, H, S, D] = [4, 16, 1024, 64], float16.
+Work: 4*B*H*S*S*D = 17.2 GFLOP; 32 MiB for Q, K, V and the
+output if fused, plus 256 MiB per materialized [S, S] score tensor otherwise.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+B = 4
+H = 16
+S = 1024
+D = 64
+
+SMALL_SIZES = {"B": 1, "H": 2, "S": 12, "D": 8}
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+def get_inputs():
+    shape = (B, H, S, D)
+    qkv = [torch.randn(shape, dtype=torch.float16) for _ in range(3)]
+    return qkv
+
+
+def get_init_inputs():
+    return []
