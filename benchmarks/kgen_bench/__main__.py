@@ -159,6 +159,8 @@ def main(argv=None) -> int:
                   + " ".join(f"{k}={row[k]:.4g}" for k in ("kgen_ms", "eager_ms", "compile_ms",
                                                           "floor_ms") if k in row)
                   + (f"  {row['message'][:120]}" if row.get("message") else ""), flush=True)
+    if lock:
+        Path(lock).unlink(missing_ok=True)
     summary = write_run(out, rows, meta)
     print(f"correct {summary['correct']}/{summary['problems']}; "
           f"fast_1 vs eager {summary['fast_1_vs_eager']:.3g}, "
