@@ -80,8 +80,17 @@ Operation *lastRoot(ArrayRef<Operation *> ops, ArrayRef<unsigned> group) {
 /// Padding stays a kernel of its own too: fused into a convolution's tile,
 /// it materializes every thread's padded input window in the thread's
 /// memory (1.4 MB per thread for a 3x3 convolution over 64 channels).
-bool isCheapProducer(Operation *op) {
-  return isa<linalg::FillOp, linalg::TransposeOp, linalg::BroadcastOp>(op);
+/// A transpose joins a reduction, whose threads read it as they read any
+/// operand, but not a contraction: a contraction's operands are staged
+/// through workgroup memory as tiles of kernel arguments, which a fused
+/// producer rules out, leaving every thread to read its operands from
+/// global memory once per tile. As a kernel of its own it costs one copy.
+bool isCheapProducer(Operation *op, Operation *root) {
+  if (isa<linalg::FillOp, linalg::BroadcastOp>(op))
+    return true;
+  auto linalgRoot = dyn_cast<linalg::LinalgOp>(root);
+  return isa<linalg::TransposeOp>(op) && linalgRoot &&
+         !linalg::isaContractionOpInterface(linalgRoot);
 }
 
 /// The position of the kernel op producing `op`'s padded source, if `op`
@@ -404,7 +413,7 @@ struct FormKernelsPass final
     for (Operation *op : llvm::reverse(ops)) {
       Operation *user = soleUser(op);
       if (!isRoot(op) && user && position.count(user) &&
-          !isa<tensor::PadOp>(user) && (!isRoot(user) || isCheapProducer(op)))
+          !isa<tensor::PadOp>(user) && (!isRoot(user) || isCheapProducer(op, user)))
         groups.unionSets(op, user);
     }
     // Root-free elementwise groups join the root they are the only user of.
