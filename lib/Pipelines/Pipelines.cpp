@@ -41,6 +41,7 @@ void mlir::kgen::addKgenToLinalg(OpPassManager &pm) {
   pm.addPass(createConvertKgenToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwisePass());
+  pm.addPass(createCollapseReductionLoopsPass());
   pm.addPass(createSplitWholeReductionsPass());
 }
 
@@ -99,7 +100,7 @@ void mlir::kgen::registerKgenPipelines() {
       "kgen-linalg",
       "A kgen program to the linalg that kernels are formed from: "
       "kgen-to-linalg, canonicalize, kgen-fuse-elementwise, "
-      "kgen-split-whole-reductions",
+      "kgen-collapse-reduction-loops, kgen-split-whole-reductions",
       addKgenToLinalg);
   PassPipelineRegistration<>(
       "kgen-cpu-pipeline",

@@ -93,6 +93,29 @@ def FuseElementwisePass : Pass<"kgen-fuse-elementwise"> {
   ];
 }
 
+def CollapseReductionLoopsPass
+    : Pass<"kgen-collapse-reduction-loops", "::mlir::ModuleOp"> {
+  let summary = "Collapse adjacent reduction loops of a generic into one";
+  let description = [{
+    A `linalg.generic` whose reduction loops include adjacent ones that
+    every operand indexes together, in order (a mean over H and W of
+    `[N, C, H, W]`, instance norm's statistics with the deviations fused
+    in), is rewritten by upstream `linalg::collapseOpIterationDims` to
+    iterate each such run as one loop, its operands collapsed to match
+    (views of row-major tensors):
+
+        sum(x[N, C, H, W], dims [2, 3]) = sum(x'[N, C, H*W], dim 2)
+
+    Cooperative lanes, row staging and the split of few-output reductions
+    take a reduction over one loop; over several, each output was reduced
+    by one thread. The pass runs after elementwise fusion, so producers
+    already fused into the reduction are collapsed with it instead of
+    being cut off by a reshape. Runs that an operand indexes apart or out
+    of order (a transposed read) are left alone, as are parallel loops.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def SplitWholeReductionsPass
     : Pass<"kgen-split-whole-reductions", "::mlir::ModuleOp"> {
   let summary = "Split reductions of whole tensors, or with few outputs, into partials";

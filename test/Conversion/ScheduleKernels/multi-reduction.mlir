@@ -1,4 +1,5 @@
-// A root with two reduction loops (a sum over dims 1 and 2) tiled on both:
+// A root with two reduction loops (a sum over dims 0 and 2, which are not
+// adjacent: kgen-to-linalg collapses adjacent ones into one) tiled on both:
 // one scf.for per tiled reduction loop, outermost first, inside the thread
 // loop; the numerical check (rung 4, the default seeds) accepts it.
 // RUN: echo '{"kernel": "main_kernel_0", "schedule": {"version": 1, "workgroup_tile": [16], "thread_tile": [4], "reduction_tile": [8, 16], "vector_width": 4}}' > %t.jsonl
@@ -6,7 +7,7 @@
 // RUN: FileCheck %s < %t.mlir
 // RUN: FileCheck %s --check-prefix=TRAJ < %t.traj
 // SCRIPT: remark: schedule from replay: {{.*}}"reduction_tile":[8,16]
-// SCRIPT: %{{[^ ,]+}}, %{{[^ ,]+}}:2 = transform.structured.tile_using_for %{{.*}} tile_sizes [0, 8, 16]
+// SCRIPT: %{{[^ ,]+}}, %{{[^ ,]+}}:2 = transform.structured.tile_using_for %{{.*}} tile_sizes [8, 0, 16]
 // TRAJ: "verdict":{"accepted":true
 // CHECK-LABEL: func.func private @main_kernel_0
 // CHECK:         scf.forall
@@ -20,7 +21,7 @@
 // The GPU code: 128-bit loads of the rows.
 // RUN: kgen-opt %s -kgen-to-linalg -kgen-form-kernels -kgen-schedule-kernels="proposer=replay replay=%t.jsonl rounds=1 target=sm_90a" -kgen-gpu-codegen="chip=sm_90a format=isa" | FileCheck %s --check-prefix=PTX
 // PTX: ld.global.v4.b32
-func.func @main(%x: tensor<64x32x32xf32>) -> tensor<64xf32> {
-  %0 = kgen.sum %x dims [1, 2] : tensor<64x32x32xf32> -> tensor<64xf32>
+func.func @main(%x: tensor<32x64x32xf32>) -> tensor<64xf32> {
+  %0 = kgen.sum %x dims [0, 2] : tensor<32x64x32xf32> -> tensor<64xf32>
   return %0 : tensor<64xf32>
 }
