@@ -44,7 +44,15 @@ def _affine(b: Builder, y: V, weight, bias) -> V:
 
 def standardize(b: Builder, x: V, dims: Sequence[int], eps: float) -> V:
     """(x - mean) * rsqrt(var + eps) with the mean and the biased variance
-    over `dims`: how instance and group norm normalize."""
+    over `dims`: how instance and group norm normalize. Trailing dims are
+    flattened into one first (instance norm's H and W), so the statistics
+    and the deviations they are computed from are over one loop, which
+    kernel formation keeps in one kernel."""
+    dims = sorted(d % x.rank for d in dims)
+    if len(dims) > 1 and dims == list(range(x.rank - len(dims), x.rank)):
+        lead = x.shape[:dims[0]]
+        flat = b.reshape(x, tuple(lead) + (math.prod(x.shape[dims[0]:]),))
+        return b.reshape(standardize(b, flat, [len(lead)], eps), x.shape)
     mean = b.reduce("mean", x, dims, True)
     dev = b.binary("sub", x, mean)
     var = b.reduce("mean", b.binary("mul", dev, dev), dims, True)
