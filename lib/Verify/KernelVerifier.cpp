@@ -11,6 +11,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -253,12 +254,30 @@ Verdict KernelVerifier::compareWithReference(Instance &instance,
   return Verdict::accept();
 }
 
+/// The root mean square of `t`'s finite elements (0 when it has none).
+static double rootMeanSquare(const HostTensor &t) {
+  double sum = 0;
+  int64_t count = 0;
+  for (int64_t i = 0, e = t.numElements(); i < e; ++i) {
+    double v = t.get(i);
+    if (std::isfinite(v)) {
+      sum += v * v;
+      ++count;
+    }
+  }
+  return count ? std::sqrt(sum / static_cast<double>(count)) : 0.0;
+}
+
 Verdict mlir::kgen::compareOutputs(llvm::ArrayRef<HostTensor> got,
                                    llvm::ArrayRef<HostTensor> want,
                                    const KernelInfo &info) {
   // Tiled reductions sum in another order: allow f32 rounding growing with
-  // the reduction length, plus two units in the last place of the stored
-  // type for f16/bf16.
+  // the reduction length and with the magnitude of the partial sums, plus
+  // two units in the last place of the stored type for f16/bf16. A
+  // reordered sum's error is a few f32 ulps of its partial sums times
+  // sqrt(length); the output's RMS stands for their magnitude (a matmul's
+  // outputs and partial sums grow like sqrt(K)), so an output near zero by
+  // cancellation gets the absolute allowance of its neighbours.
   Type type = info.elementType;
   int64_t reductionLength = 1;
   for (int64_t size : info.rootReductionSizes())
@@ -267,9 +286,11 @@ Verdict mlir::kgen::compareOutputs(llvm::ArrayRef<HostTensor> got,
                : type.isBF16() ? std::ldexp(1.0, -7)
                                : 0.0;
   double rtol = 1e-5 + 2 * ulp;
-  double atol = 1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
+  double lengthFactor =
+      1e-6 * std::sqrt(static_cast<double>(reductionLength)) + 1e-6;
   for (auto [o, pair] : llvm::enumerate(llvm::zip(got, want))) {
     auto &[g, w] = pair;
+    double atol = lengthFactor * std::max(1.0, rootMeanSquare(w));
     for (int64_t i = 0, e = g.numElements(); i < e; ++i) {
       double x = g.get(i), y = w.get(i);
       bool ok = (std::isnan(x) && std::isnan(y)) || (x == y) ||
@@ -277,9 +298,9 @@ Verdict mlir::kgen::compareOutputs(llvm::ArrayRef<HostTensor> got,
       if (!ok)
         return Verdict::reject(
             Reason::NumericalMismatch,
-            llvm::formatv("output {0} element {1} is {2} but the "
-                          "unscheduled kernel gives {3} (tolerance {4} + "
-                          "{5}*|expected|)",
+            llvm::formatv("output {0} element {1} is {2:e} but the "
+                          "unscheduled kernel gives {3:e} (tolerance {4:e} + "
+                          "{5:e}*|expected|)",
                           o, i, x, y, atol, rtol));
     }
   }

@@ -45,7 +45,8 @@ OwningOpRef<ModuleOp> buildStandaloneKernel(func::FuncOp kernel);
 
 /// Compares a scheduled kernel's outputs with the unscheduled kernel's:
 /// tiled reductions sum in another order, so the tolerance grows with the
-/// root's reduction length (and the stored type's precision).
+/// root's reduction length, the outputs' magnitude (their RMS) and the
+/// stored type's precision.
 Verdict compareOutputs(llvm::ArrayRef<HostTensor> got,
                        llvm::ArrayRef<HostTensor> want,
                        const KernelInfo &info);
