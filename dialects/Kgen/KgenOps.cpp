@@ -8,6 +8,8 @@
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::kgen;
 
@@ -198,6 +200,50 @@ LogicalResult BatchMatmulOp::verify() {
     return emitOpError("contraction sizes differ: lhs has ")
            << a[2] << " columns but rhs has " << b[1] << " rows";
   return verifyResultShape(*this, {a[0], a[1], b[2]});
+}
+
+LogicalResult AttentionOp::verify() {
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey()),
+                    v = shapeOf(getValue());
+  if (q.size() < 2)
+    return emitOpError("query must have rank at least 2 ([..., L, D])");
+  if (k.size() != q.size() || v.size() != q.size())
+    return emitOpError("query, key and value must have the same rank, not ")
+           << q.size() << ", " << k.size() << " and " << v.size();
+  size_t batch = q.size() - 2;
+  if (k.take_front(batch) != q.take_front(batch) ||
+      v.take_front(batch) != q.take_front(batch))
+    return emitOpError("query, key and value have different batch "
+                       "dimensions: ")
+           << formatShape(q) << ", " << formatShape(k) << ", "
+           << formatShape(v);
+  if (k[batch + 1] != q[batch + 1])
+    return emitOpError("key's feature size (")
+           << k[batch + 1] << ") differs from query's (" << q[batch + 1]
+           << ")";
+  if (v[batch] != k[batch])
+    return emitOpError("value has ")
+           << v[batch] << " positions but key has " << k[batch];
+  if (!(getScale().convertToDouble() > 0) ||
+      !std::isfinite(getScale().convertToDouble()))
+    return emitOpError("scale must be positive and finite, not ")
+           << getScale().convertToDouble();
+  SmallVector<int64_t> scores(q.take_front(batch + 1));
+  scores.push_back(k[batch]);
+  if (Value mask = getMask()) {
+    if (getCausal())
+      return emitOpError("takes a mask or causal, not both");
+    ArrayRef<int64_t> m = shapeOf(mask);
+    std::optional<SmallVector<int64_t>> shape = broadcastShapes(m, scores);
+    if (m.size() > scores.size() || !shape ||
+        ArrayRef<int64_t>(*shape) != ArrayRef<int64_t>(scores))
+      return emitOpError("mask shape ")
+             << formatShape(m) << " does not broadcast to the scores' "
+             << formatShape(scores);
+  }
+  SmallVector<int64_t> expected(q.take_front(batch + 1));
+  expected.push_back(v[batch + 1]);
+  return verifyResultShape(*this, expected);
 }
 
 LogicalResult LinearOp::verify() {

@@ -278,6 +278,18 @@ class Builder:
                  f" : ({types}) -> {x.type}")
         return self._emit(x.shape, text)
 
+    def attention(self, q: V, k: V, v: V, mask: Optional[V], scale: float,
+                  causal: bool) -> V:
+        """kgen.attention: softmax(q·kᵀ·scale + mask) · v, causal or masked."""
+        ops = [q, k, v] + ([mask] if mask is not None else [])
+        text = f"kgen.attention {q}, {k}, {v}"
+        if mask is not None:
+            text += f" mask {mask}"
+        text += f" scale {mlir.f64(scale)}" + (" causal" if causal else "")
+        types = ", ".join(o.type for o in ops)
+        shape = q.shape[:-1] + (v.shape[-1],)
+        return self._emit(shape, f"{text} : ({types}) -> {mlir.tensor_type(shape, self.dtype)}")
+
     def rms_norm(self, x: V, normalized_shape, weight: Optional[V], eps: Optional[float]) -> V:
         ops = [x]
         text = f"kgen.rms_norm {x}"

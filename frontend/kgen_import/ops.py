@@ -564,7 +564,9 @@ def h_einsum(b, a, ctx):
 
 
 def h_sdpa(b, a, ctx):
-    """F.scaled_dot_product_attention as matmul, scale, mask, softmax, matmul."""
+    """F.scaled_dot_product_attention: kgen.attention when query, key and
+    value share their batch dimensions (the causal mask computed from
+    indices, the scores in f32), else matmul, scale, mask, softmax, matmul."""
     q, k, v = tensor(a["query"], "query"), tensor(a["key"], "key"), tensor(a["value"], "value")
     if a.get("dropout_p", 0.0):
         raise Unsupported("dropout_p > 0 (random)")
@@ -573,8 +575,16 @@ def h_sdpa(b, a, ctx):
     scale = a.get("scale")
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
-    s = b.binary("mul", b.matmul_nd(q, transpose(b, k, -2, -1)), float(scale))
     mask = a.get("attn_mask")
+    if mask is not None:
+        _check_float_mask(ctx)
+    if q.rank >= 2 and q.rank == k.rank == v.rank and \
+            q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:
+        if a.get("is_causal") and mask is not None:
+            raise Unsupported("both attn_mask and is_causal")
+        return b.attention(q, k, v, None if mask is None else tensor(mask, "attn_mask"),
+                           float(scale), bool(a.get("is_causal")))
+    s = b.binary("mul", b.matmul_nd(q, transpose(b, k, -2, -1)), float(scale))
     if a.get("is_causal"):
         if mask is not None:
             raise Unsupported("both attn_mask and is_causal")
@@ -583,14 +593,19 @@ def h_sdpa(b, a, ctx):
             torch.ones(L, S, dtype=torch.bool).tril().logical_not(), float("-inf"))
         mask = b.constant(causal, hint="causal_mask")
     if mask is not None:
-        if ctx.node.kwargs.get("attn_mask") is not None or len(ctx.node.args) > 3:
-            mask_node = ctx.node.kwargs.get("attn_mask", ctx.node.args[3] if len(
-                ctx.node.args) > 3 else None)
-            dt = getattr(mask_node, "meta", {}).get("kgen_dtype")
-            if dt is not None and not dt.is_floating_point:
-                raise Unsupported("a boolean attn_mask (use an additive float mask)")
         s = b.binary("add", s, tensor(mask, "attn_mask"))
     return b.matmul_nd(b.softmax("softmax", s, s.rank - 1), v)
+
+
+def _check_float_mask(ctx) -> None:
+    """SDPA's boolean masks keep positions where True; kgen takes additive
+    float masks only."""
+    if ctx.node.kwargs.get("attn_mask") is not None or len(ctx.node.args) > 3:
+        mask_node = ctx.node.kwargs.get("attn_mask", ctx.node.args[3] if len(
+            ctx.node.args) > 3 else None)
+        dt = getattr(mask_node, "meta", {}).get("kgen_dtype")
+        if dt is not None and not dt.is_floating_point:
+            raise Unsupported("a boolean attn_mask (use an additive float mask)")
 
 
 def _norm(b: Builder, x: V, p, dims: List[int], keepdim: bool) -> V:

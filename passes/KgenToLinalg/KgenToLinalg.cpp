@@ -26,6 +26,7 @@ void mlir::kgen::populateKgenToLinalgPatterns(RewritePatternSet &patterns) {
   populateElementwiseToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
   populateNormalizationToLinalgPatterns(patterns);
+  populateAttentionToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
 }
 

@@ -3,7 +3,10 @@
 #include "LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::kgen::detail;
@@ -150,6 +153,27 @@ Value mlir::kgen::detail::buildReduction(OpBuilder &b, Location loc,
         linalg::YieldOp::create(nb, nloc, body(nb, nloc, wide));
       });
   return generic.getResult(0);
+}
+
+std::pair<Value, Value>
+mlir::kgen::detail::softmaxStatistics(OpBuilder &b, Location loc, Value x,
+                                      int64_t dim, AffineMap reducedMap) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  Value max = buildReduction(
+      b, loc, {x}, {dim}, -std::numeric_limits<double>::infinity(),
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(nb, l, args[1], args[0]);
+      });
+  Value sum = buildReduction(
+      b, loc, {x, max}, {dim}, 0.0,
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value e = math::ExpOp::create(
+            nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
+        return arith::AddFOp::create(nb, l, args[2], e);
+      },
+      {identity, reducedMap});
+  return {max, sum};
 }
 
 Value mlir::kgen::detail::reshapeTensor(OpBuilder &b, Location loc, Value value,

@@ -62,6 +62,12 @@ Value buildReduction(OpBuilder &b, Location loc, ValueRange inputs,
                      ArrayRef<int64_t> dims, double init, BodyFn body,
                      ArrayRef<AffineMap> maps = {});
 
+/// Row maximum and sum(exp(x - max)) of `x` along `dim`, both f32 tensors
+/// without `dim`: the two statistics of a numerically stable softmax.
+/// `reducedMap` maps x's iteration space to a statistic.
+std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x,
+                                          int64_t dim, AffineMap reducedMap);
+
 /// Reshapes a static tensor to `type` (same element count) through
 /// tensor.collapse_shape / tensor.expand_shape.
 Value reshapeTensor(OpBuilder &b, Location loc, Value value,

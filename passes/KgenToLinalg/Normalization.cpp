@@ -33,27 +33,6 @@ Value mul(OpBuilder &b, Location l, Value x, Value y) {
   return arith::MulFOp::create(b, l, x, y);
 }
 
-/// Row maximum and sum(exp(x - max)) along `dim`: the two statistics of a
-/// numerically stable softmax.
-std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x,
-                                          int64_t dim, AffineMap reducedMap) {
-  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-  AffineMap identity = b.getMultiDimIdentityMap(rank);
-  Value max = buildReduction(
-      b, loc, {x}, {dim}, -std::numeric_limits<double>::infinity(),
-      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        return arith::MaximumFOp::create(nb, l, args[1], args[0]);
-      });
-  Value sum = buildReduction(b, loc, {x, max}, {dim}, 0.0,
-                             [](OpBuilder &nb, Location l, ValueRange args) {
-                               Value e = math::ExpOp::create(
-                                   nb, l, sub(nb, l, args[0], args[1]));
-                               return add(nb, l, args[2], e);
-                             },
-                             {identity, reducedMap});
-  return {max, sum};
-}
-
 template <typename OpTy, bool isLog>
 struct SoftmaxLowering : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;

@@ -465,16 +465,38 @@ def test_training_flags_restored():
 
 
 class SDPA(nn.Module):
-    def forward(self, q, k, v, mask):
+    def forward(self, q, k, v, mask, batch_mask, head_mask):
         sdpa = F.scaled_dot_product_attention
         return (sdpa(q, k, v), sdpa(q, k, v, is_causal=True), sdpa(q, k, v, attn_mask=mask),
-                sdpa(q, k, v, scale=0.3))
+                sdpa(q, k, v, scale=0.3), sdpa(q, k, v, attn_mask=batch_mask),
+                sdpa(q, k, v, attn_mask=head_mask))
 
 
 def test_scaled_dot_product_attention(tmp_path):
+    """Causal with fewer queries than keys (aligned top-left), masks of
+    shape [L, S], [N, H, L, S] and [N, 1, L, S] (broadcast over heads)."""
     torch.manual_seed(7)
-    inputs = (rand(2, 3, 5, 8), rand(2, 3, 6, 8), rand(2, 3, 6, 4), rand(5, 6))
+    inputs = (rand(2, 3, 5, 8), rand(2, 3, 6, 8), rand(2, 3, 6, 4), rand(5, 6),
+              rand(2, 3, 5, 6), rand(2, 1, 5, 6))
     res = check_module(SDPA(), inputs, tmp_path)
+    # One kgen.attention each; the causal mask is computed, not a constant.
+    assert res.mlir.count("kgen.attention") == 6
+    assert res.mlir.count(" causal :") == 1 and res.mlir.count(" mask %") == 3
+    assert "scale 0.3 " in res.mlir and "0xFF800000" not in res.mlir
+
+
+class BroadcastSDPA(nn.Module):
+    def forward(self, q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+def test_sdpa_with_broadcast_batch_dims_is_the_explicit_form(tmp_path):
+    """Keys and values shared by the batch: kgen.attention takes equal batch
+    dimensions, so this imports as matmul, mask, softmax, matmul."""
+    torch.manual_seed(8)
+    inputs = (rand(2, 3, 5, 8), rand(1, 3, 6, 8), rand(1, 3, 6, 4))
+    res = check_module(BroadcastSDPA(), inputs, tmp_path)
+    assert "kgen.attention" not in res.mlir
     assert "kgen.softmax" in res.mlir and "0xFF800000" in res.mlir  # the causal mask
 
 

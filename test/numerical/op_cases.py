@@ -445,6 +445,59 @@ for _op in ("softmax", "log_softmax"):
     softmax_case(_op, S(6, 256), 1, low=-60.0, high=60.0, tag="_large")
 
 
+def attention_ref(dtype, q, k, v, mask=None, scale=1.0, causal=False):
+    """softmax(q·kᵀ·scale + mask)·v in float64, with the probabilities
+    rounded to the dtype before the product with v, as kgen.attention
+    documents (and flash attention does)."""
+    s = torch.matmul(q, k.transpose(-2, -1)) * scale
+    if mask is not None:
+        s = s + mask
+    if causal:
+        keep = torch.ones(s.shape[-2:], dtype=torch.bool).tril()
+        s = s.masked_fill(~keep, float("-inf"))
+    p = torch.softmax(s, dim=-1)
+    if dtype != "f32":
+        p = torch64(round_to(p.numpy(), dtype))
+    return torch.matmul(p, v)
+
+
+def attention_case(tag, batch, L, S, D, Dv, mask_shape=None, causal=False, scale=None,
+                   mask_choices=()):
+    # 1/sqrt(D) to the 7 digits an MLIR attribute keeps.
+    scale = float(f"{1.0 / math.sqrt(D):.6e}") if scale is None else scale
+    shapes = [batch + (L, D), batch + (S, D), batch + (S, Dv)]
+    specs = [InputSpec(s) for s in shapes]
+    if mask_shape is not None:
+        specs.append(InputSpec(mask_shape, choices=mask_choices) if mask_choices
+                     else InputSpec(mask_shape, -2.0, 2.0))
+
+    def emit(b, *args):
+        text = f"kgen.attention {args[0]}, {args[1]}, {args[2]}"
+        if mask_shape is not None:
+            text += f" mask {args[3]}"
+        text += f" scale {fmt_float(scale)}" + (" causal" if causal else "")
+        types = ", ".join(b.t(sh) for sh in shapes + ([mask_shape] if mask_shape else []))
+        out = batch + (L, Dv)
+        return b.op(f"{text} : ({types}) -> {b.t(out)}", out)
+
+    def ref(d, q, k, v, *mask):
+        return attention_ref(d, q, k, v, mask[0] if mask else None, scale, causal)
+
+    add(Case(f"attention_{tag}", specs, emit, ref, reduce_len=max(S, D)))
+
+
+attention_case("plain", (2, 3), 5, 6, 8, 4)
+attention_case("causal", (2, 3), 5, 6, 8, 4, causal=True)
+attention_case("rows_mask", (2, 3), 5, 6, 8, 4, mask_shape=(5, 6), scale=0.3)
+attention_case("head_mask", (2, 3), 5, 6, 8, 4, mask_shape=(2, 1, 5, 6))
+attention_case("full_mask", (2,), 7, 9, 16, 16, mask_shape=(2, 7, 9))
+# Additive -inf masks: a row is wholly masked with odds (5/6)^5, so most
+# input sets have some; NaN there, as in PyTorch.
+attention_case("inf_mask", (3,), 4, 5, 8, 8, mask_shape=(4, 5),
+               mask_choices=(0.0,) + (float("-inf"),) * 5)
+attention_case("one_query", (), 1, 33, 64, 64)
+
+
 def layer_norm_case(tag, shape, ns, weight, bias, eps, low=-1.0, high=1.0):
     ins = [InputSpec(shape, low, high)]
     if weight:

@@ -479,3 +479,75 @@ func.func @constant_integer() -> tensor<2xi32> {
   %0 = kgen.constant dense<1> : tensor<2xi32>
   return %0 : tensor<2xi32>
 }
+
+// -----
+
+func.func @attention_rank(%q: tensor<8xf32>, %k: tensor<8xf32>, %v: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'kgen.attention' op query must have rank at least 2 ([..., L, D])}}
+  %0 = kgen.attention %q, %k, %v scale 1.0 : (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @attention_ranks_differ(%q: tensor<2x4x8xf32>, %k: tensor<6x8xf32>, %v: tensor<2x6x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op query, key and value must have the same rank, not 3, 2 and 3}}
+  %0 = kgen.attention %q, %k, %v scale 1.0 : (tensor<2x4x8xf32>, tensor<6x8xf32>, tensor<2x6x8xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x4x8xf32>, %k: tensor<1x6x8xf32>, %v: tensor<2x6x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op query, key and value have different batch dimensions: [2, 4, 8], [1, 6, 8], [2, 6, 8]}}
+  %0 = kgen.attention %q, %k, %v scale 1.0 : (tensor<2x4x8xf32>, tensor<1x6x8xf32>, tensor<2x6x8xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_features(%q: tensor<2x4x8xf32>, %k: tensor<2x6x4xf32>, %v: tensor<2x6x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op key's feature size (4) differs from query's (8)}}
+  %0 = kgen.attention %q, %k, %v scale 1.0 : (tensor<2x4x8xf32>, tensor<2x6x4xf32>, tensor<2x6x8xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_positions(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %v: tensor<2x5x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op value has 5 positions but key has 6}}
+  %0 = kgen.attention %q, %k, %v scale 1.0 : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x5x8xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_scale(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %v: tensor<2x6x8xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op scale must be positive and finite, not 0}}
+  %0 = kgen.attention %q, %k, %v scale 0.0 : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x6x8xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_mask_and_causal(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %v: tensor<2x6x8xf32>, %m: tensor<4x6xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op takes a mask or causal, not both}}
+  %0 = kgen.attention %q, %k, %v mask %m scale 1.0 causal : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<4x6xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_mask_shape(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %v: tensor<2x6x8xf32>, %m: tensor<4x5xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op mask shape [4, 5] does not broadcast to the scores' [2, 4, 6]}}
+  %0 = kgen.attention %q, %k, %v mask %m scale 1.0 : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x6x8xf32>, tensor<4x5xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_result(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %v: tensor<2x6x3xf32>) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{'kgen.attention' op result shape}}
+  %0 = kgen.attention %q, %k, %v scale 1.0 : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x6x3xf32>) -> tensor<2x4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}

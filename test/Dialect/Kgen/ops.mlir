@@ -114,3 +114,13 @@ func.func @data_movement(%a: tensor<4x1x6xbf16>) {
   %3 = kgen.constant dense<[1.0, 2.0]> : tensor<2xbf16>
   return
 }
+
+// CHECK-LABEL: func.func @attention
+func.func @attention(%q: tensor<2x3x4x8xbf16>, %k: tensor<2x3x6x8xbf16>, %v: tensor<2x3x6x5xbf16>,
+                     %m: tensor<4x6xbf16>) {
+  // CHECK: kgen.attention %{{.*}}, %{{.*}}, %{{.*}} scale 1.250000e-01 causal : (tensor<2x3x4x8xbf16>, tensor<2x3x6x8xbf16>, tensor<2x3x6x5xbf16>) -> tensor<2x3x4x5xbf16>
+  %0 = kgen.attention %q, %k, %v scale 0.125 causal : (tensor<2x3x4x8xbf16>, tensor<2x3x6x8xbf16>, tensor<2x3x6x5xbf16>) -> tensor<2x3x4x5xbf16>
+  // CHECK: kgen.attention %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} scale 5.000000e-01 : (tensor<2x3x4x8xbf16>, tensor<2x3x6x8xbf16>, tensor<2x3x6x5xbf16>, tensor<4x6xbf16>) -> tensor<2x3x4x5xbf16>
+  %1 = kgen.attention %q, %k, %v mask %m scale 0.5 : (tensor<2x3x4x8xbf16>, tensor<2x3x6x8xbf16>, tensor<2x3x6x5xbf16>, tensor<4x6xbf16>) -> tensor<2x3x4x5xbf16>
+  return
+}

@@ -107,6 +107,39 @@ def Kgen_BatchMatmulOp : Kgen_Op<"batch_matmul"> {
   let hasVerifier = 1;
 }
 
+def Kgen_AttentionOp : Kgen_Op<"attention"> {
+  let summary = "scaled dot-product attention (torch.nn.functional.scaled_dot_product_attention)";
+  let description = [{
+    `softmax(query · keyᵀ · scale + mask) · value` over the last dimension,
+    batched over the leading dimensions, which `query`, `key` and `value`
+    share: `query` is `[..., L, D]`, `key` `[..., S, D]`, `value`
+    `[..., S, Dv]` and the result `[..., L, Dv]`. The optional additive
+    `mask` broadcasts to `[..., L, S]` (PyTorch's rules; -inf excludes a
+    key). `causal` lets query `i` see keys `j <= i` (PyTorch's `is_causal`,
+    aligned top-left); it is not combined with a mask.
+
+    The scores and the softmax are computed in `f32` whatever the element
+    type; the probabilities are rounded to the element type before their
+    product with `value` (accumulated in `f32`), as flash attention's
+    kernels do. A row whose keys are all masked gives NaN, as PyTorch's
+    does.
+
+    ```mlir
+    %o = kgen.attention %q, %k, %v scale 1.250000e-01 causal
+        : (tensor<2x8x128x64xf16>, tensor<2x8x128x64xf16>, tensor<2x8x128x64xf16>) -> tensor<2x8x128x64xf16>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$query, Kgen_Tensor:$key, Kgen_Tensor:$value,
+                       Optional<Kgen_Tensor>:$mask, F64Attr:$scale,
+                       UnitAttr:$causal);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` $mask^)? `scale` $scale (`causal` $causal^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Kgen_LinearOp : Kgen_Op<"linear"> {
   let summary = "affine map x·Wᵀ + b (torch.nn.functional.linear)";
   let description = [{

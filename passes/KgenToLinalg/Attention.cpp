@@ -1,0 +1,170 @@
+//===- Attention.cpp - scaled dot-product attention to linalg -------------===//
+//
+// The explicit form, in the order a fused kernel computes it: Kᵀ, the
+// scores Q·Kᵀ as a batched matmul accumulated in f32, the scaled and masked
+// scores and their softmax in f32 (the scores are never rounded to the
+// element type: stored as bf16 they cost a few percent on the largest
+// probabilities), the probabilities rounded to the element type, and their
+// batched product with V. A causal mask is computed from the loop indices,
+// not stored. Kernel formation makes four kernels of it today; the fused
+// online-softmax kernel is the next step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "kgen/Conversion/KgenToLinalg.h"
+#include "kgen/Dialect/Kgen/KgenOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::kgen;
+using namespace mlir::kgen::detail;
+
+namespace {
+
+/// `t` ([..., A, B]) with its batch dimensions collapsed: [batch, A, B].
+Value asBatched(OpBuilder &b, Location loc, Value t, int64_t batch) {
+  auto type = cast<RankedTensorType>(t.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  return reshapeTensor(b, loc, t,
+                       type.clone({batch, shape[shape.size() - 2],
+                                   shape.back()}));
+}
+
+/// The batched product lhs · rhs ([batch, M, K] · [batch, K, N]), in f32.
+Value batchedProduct(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  auto l = cast<RankedTensorType>(lhs.getType());
+  auto r = cast<RankedTensorType>(rhs.getType());
+  Value acc = filledF32Tensor(
+      b, loc, {l.getDimSize(0), l.getDimSize(1), r.getDimSize(2)}, 0.0);
+  return linalg::BatchMatmulOp::create(b, loc, TypeRange{acc.getType()},
+                                       ValueRange{lhs, rhs}, ValueRange{acc})
+      .getResult(0);
+}
+
+/// The mask as an operand of the batched scores [batch, L, S]: without
+/// batch dimensions ([L, S], broadcast over the batch) or with all of them
+/// (collapsed like the scores'); a mask broadcast over some batch
+/// dimensions only is first expanded to the scores' full shape.
+Value batchedMask(OpBuilder &b, Location loc, Value mask,
+                  ArrayRef<int64_t> scoresShape, int64_t batch) {
+  auto type = cast<RankedTensorType>(mask.getType());
+  int64_t rank = scoresShape.size();
+  SmallVector<int64_t> full(rank - type.getRank(), 1);
+  llvm::append_range(full, type.getShape());
+  ArrayRef<int64_t> batchDims = ArrayRef<int64_t>(full).drop_back(2);
+  ArrayRef<int64_t> rows = ArrayRef<int64_t>(full).take_back(2);
+  if (llvm::all_of(batchDims, [](int64_t d) { return d == 1; }))
+    return reshapeTensor(b, loc, mask, type.clone(rows));
+  if (batchDims == scoresShape.drop_back(2))
+    return reshapeTensor(b, loc, mask,
+                         type.clone({batch, rows[0], rows[1]}));
+  Value expanded = buildElementwise(
+      b, loc, type.clone(scoresShape), {mask},
+      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  return reshapeTensor(
+      b, loc, expanded,
+      type.clone({batch, scoresShape[rank - 2], scoresShape[rank - 1]}));
+}
+
+/// The scaled scores [batch, L, S] plus the mask, or with the keys after
+/// each query set to -inf when causal: f32 logits.
+Value logits(OpBuilder &b, Location loc, AttentionOp op, Value scores,
+             Value mask) {
+  auto type = cast<RankedTensorType>(scores.getType());
+  SmallVector<Value> operands = {scores};
+  if (mask)
+    operands.push_back(mask);
+  double scale = op.getScale().convertToDouble();
+  bool causal = op.getCausal();
+  return buildElementwise(
+      b, loc, type, operands,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value x = arith::MulFOp::create(nb, l, args[0], f32Const(nb, l, scale));
+        if (args.size() > 1)
+          x = arith::AddFOp::create(nb, l, x, args[1]);
+        if (!causal)
+          return x;
+        Value query = linalg::IndexOp::create(nb, l, 1);
+        Value key = linalg::IndexOp::create(nb, l, 2);
+        Value after = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt,
+                                            key, query);
+        Value ninf =
+            f32Const(nb, l, -std::numeric_limits<double>::infinity());
+        return arith::SelectOp::create(nb, l, after, ninf, x);
+      });
+}
+
+/// softmax(x) along the last dimension of the f32 logits [batch, L, S],
+/// rounded to `elementType`.
+Value probabilities(OpBuilder &b, Location loc, Value x, Type elementType) {
+  auto type = cast<RankedTensorType>(x.getType());
+  AffineMap identity = b.getMultiDimIdentityMap(3);
+  AffineMap rows = dropDimsMap(b.getContext(), 3, {2});
+  auto [max, sum] = softmaxStatistics(b, loc, x, 2, rows);
+  return buildElementwise(
+      b, loc, type.clone(elementType), {x, max, sum},
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value e = math::ExpOp::create(
+            nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
+        return arith::DivFOp::create(nb, l, e, args[2]);
+      },
+      {identity, rows, rows});
+}
+
+/// Everything happens on [batch, L, ...] views, so that the softmax's
+/// statistics and its normalization share loops (one kernel).
+struct AttentionLowering : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto qType = cast<RankedTensorType>(op.getQuery().getType());
+    auto kType = cast<RankedTensorType>(op.getKey().getType());
+    int64_t rank = qType.getRank();
+    int64_t batch = 1;
+    for (int64_t d : qType.getShape().drop_back(2))
+      batch *= d;
+    int64_t keys = kType.getDimSize(rank - 2);
+    Type elementType = qType.getElementType();
+
+    // Kᵀ as a kernel of its own: the scores' matmul stages both operands.
+    Value key = asBatched(rewriter, loc, op.getKey(), batch);
+    Value keyT = emptyTensor(rewriter, loc,
+                             {batch, kType.getDimSize(rank - 1), keys},
+                             elementType);
+    keyT = linalg::TransposeOp::create(rewriter, loc, key, keyT,
+                                       ArrayRef<int64_t>{0, 2, 1})
+               .getResult()[0];
+    Value scores = batchedProduct(
+        rewriter, loc, asBatched(rewriter, loc, op.getQuery(), batch), keyT);
+
+    Value mask;
+    if (op.getMask()) {
+      SmallVector<int64_t> scoresShape(qType.getShape().drop_back());
+      scoresShape.push_back(keys);
+      mask = batchedMask(rewriter, loc, op.getMask(), scoresShape, batch);
+    }
+    Value x = logits(rewriter, loc, op, scores, mask);
+    Value p = probabilities(rewriter, loc, x, elementType);
+    Value out = batchedProduct(rewriter, loc, p,
+                               asBatched(rewriter, loc, op.getValue(), batch));
+    out = buildElementwise(
+        rewriter, loc, cast<RankedTensorType>(out.getType()).clone(elementType),
+        {out}, [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, out, op.getType()));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kgen::populateAttentionToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<AttentionLowering>(patterns.getContext());
+}
