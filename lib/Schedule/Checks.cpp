@@ -476,6 +476,14 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
       return reject(llvm::formatv("reduction_lanes needs linalg.generic "
                                   "reductions; op {0} is {1}",
                                   reduction, k.ops[reduction].name));
+    // Upstream split_reduction clones the body into the split loops
+    // without renumbering its linalg.index ops.
+    if (k.ops[reduction].readsLoopIndices)
+      return reject(llvm::formatv(
+          "reduction_lanes splits the reduction loop of op {0}, whose body "
+          "reads loop indices (linalg.index, e.g. a causal mask); the split "
+          "would change them",
+          reduction));
     if (int64_t op = k.computedInputOf(reduction); op >= 0)
       return reject(llvm::formatv(
           "with reduction_lanes a reduction reads kernel arguments and row "

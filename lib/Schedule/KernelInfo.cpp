@@ -182,6 +182,8 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
   for (auto [i, op] : llvm::enumerate(ops)) {
     info.ops.push_back(
         {opKindOf(op), op->getName().getStringRef().str(), argsReadBy(op)});
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+      info.ops.back().readsLoopIndices = linalgOp.hasIndexSemantics();
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
         linalgOp && linalgOp.getNumReductionLoops() == 0) {
       for (OpOperand *input : linalgOp.getDpsInputOperands())

@@ -390,6 +390,13 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
           "statistics");
       return false;
     }
+    if (kernel.ops[kernel.rootIndex].readsLoopIndices) {
+      verdict = Verdict::reject(
+          Reason::SplitReduction,
+          "split_reduction splits a reduction loop whose body reads loop "
+          "indices (linalg.index), which the split would change");
+      return false;
+    }
     if (reductions[0] % s.splitReduction != 0 ||
         s.splitReduction >= reductions[0]) {
       verdict = Verdict::reject(

@@ -49,9 +49,12 @@ constexpr int64_t kMaxPartialElements = int64_t(1) << 22;
 /// The reduction loop to interleave (the longest), or nothing if the op is
 /// not a reduction this pass takes: one result with one combiner that has a
 /// neutral element, on tensors, outside any loop (a scheduled kernel's ops
-/// are, and keep the order their schedule gives them).
+/// are, and keep the order their schedule gives them), whose body does not
+/// read loop indices (the split renumbers the loops, not its linalg.index
+/// ops: a causal mask would move).
 std::optional<unsigned> interleavedLoop(linalg::LinalgOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+  if (!op.hasPureTensorSemantics() || op.hasIndexSemantics() ||
+      op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() == 0 ||
       op->getParentOfType<LoopLikeOpInterface>())
     return std::nullopt;

@@ -127,8 +127,10 @@ struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
+    // A body reading loop indices would see the split's loops instead.
     if (op.getNumDpsInits() != 1 || op.getNumParallelLoops() != 0 ||
-        op.getNumLoops() == 0 || !op.hasPureTensorSemantics())
+        op.getNumLoops() == 0 || !op.hasPureTensorSemantics() ||
+        op.hasIndexSemantics())
       return failure();
     auto result = cast<RankedTensorType>(op.getResult(0).getType());
     if (result.getRank() != 0 ||
@@ -203,7 +205,8 @@ struct SplitFewOutputReduction : OpRewritePattern<linalg::GenericOp> {
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
     if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
-        op.getNumParallelLoops() == 0 || !op.hasPureTensorSemantics())
+        op.getNumParallelLoops() == 0 || !op.hasPureTensorSemantics() ||
+        op.hasIndexSemantics())
       return failure();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     if (llvm::any_of(ranges, ShapedType::isDynamic))

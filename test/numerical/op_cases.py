@@ -496,6 +496,9 @@ attention_case("full_mask", (2,), 7, 9, 16, 16, mask_shape=(2, 7, 9))
 attention_case("inf_mask", (3,), 4, 5, 8, 8, mask_shape=(4, 5),
                mask_choices=(0.0,) + (float("-inf"),) * 5)
 attention_case("one_query", (), 1, 33, 64, 64)
+# Rows long enough for the CPU path's interleaved reductions, which must
+# leave the causal mask's loop indices alone.
+attention_case("causal_long", (2,), 160, 160, 16, 16, causal=True)
 
 
 def layer_norm_case(tag, shape, ns, weight, bias, eps, low=-1.0, high=1.0):

@@ -42,6 +42,9 @@ struct KernelOp {
   std::string name; // e.g. "linalg.generic", for messages and the prompt
   /// The kernel function arguments the op reads (its input operands).
   std::vector<int64_t> argsRead;
+  /// Whether its body reads loop indices (linalg.index, as a causal mask
+  /// does): splitting its loops would renumber them.
+  bool readsLoopIndices = false;
 };
 
 /// The kind of a kernel op.

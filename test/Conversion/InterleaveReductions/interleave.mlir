@@ -87,3 +87,30 @@ func.func @in_loop(%x: tensor<4x4096xf32>, %init: tensor<4xf32>) -> tensor<4xf32
   }
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Left alone: a reduction whose body reads loop indices (the causal mask of
+// kgen.attention's softmax). Interleaving renumbers the loops, not the
+// linalg.index ops, which would then mask other keys.
+// CHECK-LABEL: func.func @causal_row_max
+// CHECK-NOT:     scf.for
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<8x4096xf32>)
+// CHECK:           linalg.index 0
+#rows = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @causal_row_max(%x: tensor<8x4096xf32>) -> tensor<8xf32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %0 = linalg.generic {indexing_maps = [#rows, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x4096xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %q = linalg.index 0 : index
+    %k = linalg.index 1 : index
+    %after = arith.cmpi ugt, %k, %q : index
+    %v = arith.select %after, %ninf, %in : f32
+    %m = arith.maximumf %acc, %v : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
