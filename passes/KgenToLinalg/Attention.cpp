@@ -154,9 +154,9 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     Value p = probabilities(rewriter, loc, x, elementType);
     Value out = batchedProduct(rewriter, loc, p,
                                asBatched(rewriter, loc, op.getValue(), batch));
-    out = buildElementwise(
-        rewriter, loc, cast<RankedTensorType>(out.getType()).clone(elementType),
-        {out}, [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    out = finishContraction(
+        rewriter, loc, out,
+        cast<RankedTensorType>(out.getType()).clone(elementType));
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, out, op.getType()));
     return success();
   }

@@ -20,28 +20,6 @@ using namespace mlir::kgen::detail;
 
 namespace {
 
-/// Narrows the f32 accumulator `acc` to `resultType`, adding `bias` (accessed
-/// through `biasMap`) on the way when there is one.
-Value finishContraction(OpBuilder &b, Location loc, Value acc,
-                        RankedTensorType resultType, Value bias,
-                        AffineMap biasMap) {
-  auto accType = cast<RankedTensorType>(acc.getType());
-  auto outType = accType.clone(resultType.getElementType());
-  if (!bias && accType == outType)
-    return acc;
-  if (!bias)
-    return buildElementwise(
-        b, loc, outType, {acc},
-        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-  AffineMap identity = b.getMultiDimIdentityMap(accType.getRank());
-  return buildElementwise(
-      b, loc, outType, {acc, bias},
-      [](OpBuilder &nb, Location nloc, ValueRange args) {
-        return arith::AddFOp::create(nb, nloc, args[0], args[1]).getResult();
-      },
-      {identity, biasMap});
-}
-
 /// matmul and batch_matmul map one-to-one onto the linalg named op of the
 /// same name, accumulating into an f32 tensor.
 template <typename KgenOp, typename LinalgOp>

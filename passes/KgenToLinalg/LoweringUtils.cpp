@@ -155,6 +155,27 @@ Value mlir::kgen::detail::buildReduction(OpBuilder &b, Location loc,
   return generic.getResult(0);
 }
 
+Value mlir::kgen::detail::finishContraction(OpBuilder &b, Location loc,
+                                           Value acc,
+                                           RankedTensorType resultType,
+                                           Value bias, AffineMap biasMap) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  auto outType = accType.clone(resultType.getElementType());
+  if (!bias && accType == outType)
+    return acc;
+  if (!bias)
+    return buildElementwise(
+        b, loc, outType, {acc},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  AffineMap identity = b.getMultiDimIdentityMap(accType.getRank());
+  return buildElementwise(
+      b, loc, outType, {acc, bias},
+      [](OpBuilder &nb, Location nloc, ValueRange args) {
+        return arith::AddFOp::create(nb, nloc, args[0], args[1]).getResult();
+      },
+      {identity, biasMap});
+}
+
 std::pair<Value, Value>
 mlir::kgen::detail::softmaxStatistics(OpBuilder &b, Location loc, Value x,
                                       int64_t dim, AffineMap reducedMap) {

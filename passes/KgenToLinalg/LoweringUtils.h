@@ -62,6 +62,13 @@ Value buildReduction(OpBuilder &b, Location loc, ValueRange inputs,
                      ArrayRef<int64_t> dims, double init, BodyFn body,
                      ArrayRef<AffineMap> maps = {});
 
+/// Narrows the f32 accumulator `acc` to `resultType`'s element type (shape
+/// unchanged), adding `bias` (accessed through `biasMap`) on the way when
+/// there is one.
+Value finishContraction(OpBuilder &b, Location loc, Value acc,
+                        RankedTensorType resultType, Value bias = {},
+                        AffineMap biasMap = {});
+
 /// Row maximum and sum(exp(x - max)) of `x` along `dim`, both f32 tensors
 /// without `dim`: the two statistics of a numerically stable softmax.
 /// `reducedMap` maps x's iteration space to a statistic.
