@@ -27,9 +27,11 @@ using namespace mlir;
 namespace {
 
 /// Whether every operand dimension indexed by a loop of `run` is indexed
-/// by that loop alone and is exactly as long as the loop. A fused slice reads part of its source (the loops
-/// of `x[:, :, :1, :1]` are shorter than x's dims): collapsing x's dims
-/// would change which elements the loops read.
+/// by that loop alone and is exactly as long as the loop. Two fused reads
+/// fail it: a slice, whose loops are shorter than its source's dims
+/// (`x[:, :, :1, :1]`), and a slice broadcast back over them, read
+/// through `d2 mod 6`; collapsing x's dims would change which elements
+/// the loops read.
 bool operandsSpanRun(linalg::GenericOp op, ArrayRef<int64_t> run) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (OpOperand &operand : op->getOpOperands()) {
