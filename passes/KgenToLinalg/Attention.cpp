@@ -17,7 +17,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 
 #include <limits>
 
@@ -100,23 +99,6 @@ Value logits(OpBuilder &b, Location loc, AttentionOp op, Value scores,
       });
 }
 
-/// softmax(x) along the last dimension of the f32 logits [batch, L, S],
-/// rounded to `elementType`.
-Value probabilities(OpBuilder &b, Location loc, Value x, Type elementType) {
-  auto type = cast<RankedTensorType>(x.getType());
-  AffineMap identity = b.getMultiDimIdentityMap(3);
-  AffineMap rows = dropDimsMap(b.getContext(), 3, {2});
-  auto [max, sum] = softmaxStatistics(b, loc, x, 2, rows);
-  return buildElementwise(
-      b, loc, type.clone(elementType), {x, max, sum},
-      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        Value e = math::ExpOp::create(
-            nb, l, arith::SubFOp::create(nb, l, args[0], args[1]));
-        return arith::DivFOp::create(nb, l, e, args[2]);
-      },
-      {identity, rows, rows});
-}
-
 /// Everything happens on [batch, L, ...] views, so that the softmax's
 /// statistics and its normalization share loops (one kernel).
 struct AttentionLowering : OpRewritePattern<AttentionOp> {
@@ -127,9 +109,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     auto qType = cast<RankedTensorType>(op.getQuery().getType());
     auto kType = cast<RankedTensorType>(op.getKey().getType());
     int64_t rank = qType.getRank();
-    int64_t batch = 1;
-    for (int64_t d : qType.getShape().drop_back(2))
-      batch *= d;
+    int64_t batch = ShapedType::getNumElements(qType.getShape().drop_back(2));
     int64_t keys = kType.getDimSize(rank - 2);
     Type elementType = qType.getElementType();
 
@@ -151,7 +131,9 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
       mask = batchedMask(rewriter, loc, op.getMask(), scoresShape, batch);
     }
     Value x = logits(rewriter, loc, op, scores, mask);
-    Value p = probabilities(rewriter, loc, x, elementType);
+    Value p = buildSoftmax(
+        rewriter, loc, x, 2,
+        cast<RankedTensorType>(x.getType()).clone(elementType));
     Value out = batchedProduct(rewriter, loc, p,
                                asBatched(rewriter, loc, op.getValue(), batch));
     out = finishContraction(

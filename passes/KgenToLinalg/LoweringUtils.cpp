@@ -176,9 +176,11 @@ Value mlir::kgen::detail::finishContraction(OpBuilder &b, Location loc,
       {identity, biasMap});
 }
 
-std::pair<Value, Value>
-mlir::kgen::detail::softmaxStatistics(OpBuilder &b, Location loc, Value x,
-                                      int64_t dim, AffineMap reducedMap) {
+/// Row maximum and sum(exp(x - max)) of `x` along `dim`, both f32 tensors
+/// without `dim`: the two statistics of a numerically stable softmax.
+static std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc,
+                                                 Value x, int64_t dim,
+                                                 AffineMap reducedMap) {
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   Value max = buildReduction(
@@ -195,6 +197,27 @@ mlir::kgen::detail::softmaxStatistics(OpBuilder &b, Location loc, Value x,
       },
       {identity, reducedMap});
   return {max, sum};
+}
+
+Value mlir::kgen::detail::buildSoftmax(OpBuilder &b, Location loc, Value x,
+                                       int64_t dim,
+                                       RankedTensorType resultType,
+                                       bool isLog) {
+  int64_t rank = resultType.getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap reduced = dropDimsMap(b.getContext(), rank, {dim});
+  auto [max, sum] = softmaxStatistics(b, loc, x, dim, reduced);
+  return buildElementwise(
+      b, loc, resultType, {x, max, sum},
+      [isLog](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value shifted = arith::SubFOp::create(nb, l, args[0], args[1]);
+        if (isLog)
+          return arith::SubFOp::create(nb, l, shifted,
+                                       math::LogOp::create(nb, l, args[2]));
+        return arith::DivFOp::create(nb, l, math::ExpOp::create(nb, l, shifted),
+                                     args[2]);
+      },
+      {identity, reduced, reduced});
 }
 
 Value mlir::kgen::detail::reshapeTensor(OpBuilder &b, Location loc, Value value,

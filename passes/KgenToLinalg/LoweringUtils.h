@@ -69,11 +69,11 @@ Value finishContraction(OpBuilder &b, Location loc, Value acc,
                         RankedTensorType resultType, Value bias = {},
                         AffineMap biasMap = {});
 
-/// Row maximum and sum(exp(x - max)) of `x` along `dim`, both f32 tensors
-/// without `dim`: the two statistics of a numerically stable softmax.
-/// `reducedMap` maps x's iteration space to a statistic.
-std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value x,
-                                          int64_t dim, AffineMap reducedMap);
+/// softmax (or, with `isLog`, log_softmax) of `x` along `dim`, computed in
+/// f32 from the row maximum and sum(exp(x - max)) (two reductions), then
+/// one elementwise generic producing `resultType` (x's shape).
+Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t dim,
+                   RankedTensorType resultType, bool isLog = false);
 
 /// Reshapes a static tensor to `type` (same element count) through
 /// tensor.collapse_shape / tensor.expand_shape.

@@ -38,25 +38,8 @@ struct SoftmaxLowering : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = op.getType();
-    int64_t dim = op.getDim();
-    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
-    AffineMap reduced =
-        dropDimsMap(rewriter.getContext(), type.getRank(), {dim});
-    auto [max, sum] =
-        softmaxStatistics(rewriter, loc, op.getInput(), dim, reduced);
-    Value result = buildElementwise(
-        rewriter, loc, type, {op.getInput(), max, sum},
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value shifted = sub(b, l, args[0], args[1]);
-          if (isLog)
-            return sub(b, l, shifted, math::LogOp::create(b, l, args[2]));
-          return arith::DivFOp::create(b, l, math::ExpOp::create(b, l, shifted),
-                                       args[2]);
-        },
-        {identity, reduced, reduced});
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, buildSoftmax(rewriter, op.getLoc(), op.getInput(),
+                                        op.getDim(), op.getType(), isLog));
     return success();
   }
 };
