@@ -42,6 +42,7 @@ void mlir::kgen::addKgenToLinalg(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwisePass());
   pm.addPass(createCollapseReductionLoopsPass());
+  pm.addPass(createMaterializeReductionIndicesPass());
   pm.addPass(createSplitWholeReductionsPass());
 }
 

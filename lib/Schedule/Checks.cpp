@@ -477,12 +477,13 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
                                   "reductions; op {0} is {1}",
                                   reduction, k.ops[reduction].name));
     // Upstream split_reduction clones the body into the split loops
-    // without renumbering its linalg.index ops.
-    if (k.ops[reduction].readsLoopIndices)
+    // without renumbering its linalg.index ops (the pipeline's
+    // kgen-materialize-reduction-indices leaves none it would renumber).
+    if (k.ops[reduction].splitRenumbersIndices)
       return reject(llvm::formatv(
           "reduction_lanes splits the reduction loop of op {0}, whose body "
-          "reads loop indices (linalg.index, e.g. a causal mask); the split "
-          "would change them",
+          "reads the index of a loop the split renumbers (linalg.index of "
+          "its reduction loop, e.g. a causal mask's key position)",
           reduction));
     if (int64_t op = k.computedInputOf(reduction); op >= 0)
       return reject(llvm::formatv(

@@ -6,6 +6,7 @@
 
 #include "kgen/Schedule/KernelAttrs.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
@@ -114,6 +115,27 @@ nlohmann::json KernelInfo::toJson() const {
   return summary;
 }
 
+/// See KernelOp::splitRenumbersIndices. Upstream linalg::splitReduction
+/// inserts the split loop after the parallel loops when the reduction loop
+/// is innermost, first otherwise.
+static bool splitRenumbersIndices(linalg::LinalgOp op) {
+  if (!op.hasIndexSemantics())
+    return false;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  bool parallelAfterReduction = false;
+  for (size_t i = 1; i < iterators.size(); ++i)
+    parallelAfterReduction |=
+        iterators[i - 1] == utils::IteratorType::reduction &&
+        iterators[i] == utils::IteratorType::parallel;
+  WalkResult walk = op->walk([&](linalg::IndexOp index) {
+    return parallelAfterReduction ||
+                   iterators[index.getDim()] == utils::IteratorType::reduction
+               ? WalkResult::interrupt()
+               : WalkResult::advance();
+  });
+  return walk.wasInterrupted();
+}
+
 namespace {
 /// Static loop ranges and parallel flags of a kernel op.
 LogicalResult loopsOf(Operation *op, std::vector<int64_t> &loops,
@@ -183,7 +205,7 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
     info.ops.push_back(
         {opKindOf(op), op->getName().getStringRef().str(), argsReadBy(op)});
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-      info.ops.back().readsLoopIndices = linalgOp.hasIndexSemantics();
+      info.ops.back().splitRenumbersIndices = splitRenumbersIndices(linalgOp);
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
         linalgOp && linalgOp.getNumReductionLoops() == 0) {
       for (OpOperand *input : linalgOp.getDpsInputOperands())
@@ -272,7 +294,8 @@ std::string fingerprintOf(func::FuncOp kernel) {
 /// The first tensor element type in `kernel` other than f32, f16 and bf16,
 /// the only ones kgen's kernels compute on (those of .npy files and the
 /// runtime). kgen-to-linalg produces no others, but linalg written by hand
-/// may.
+/// may. Constants are exempt: they never cross the runtime (the key
+/// positions of kgen-materialize-reduction-indices are i32).
 static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
   auto unsupported = [](Type type) -> std::optional<Type> {
     auto shaped = dyn_cast<ShapedType>(type);
@@ -288,6 +311,8 @@ static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
       return bad;
   std::optional<Type> found;
   kernel.walk([&](Operation *op) {
+    if (isa<arith::ConstantOp>(op))
+      return WalkResult::advance();
     for (Type type : op->getResultTypes())
       if ((found = unsupported(type)))
         return WalkResult::interrupt();

@@ -390,11 +390,11 @@ bool checkRanges(const Schedule &s, const KernelInfo &kernel,
           "statistics");
       return false;
     }
-    if (kernel.ops[kernel.rootIndex].readsLoopIndices) {
+    if (kernel.ops[kernel.rootIndex].splitRenumbersIndices) {
       verdict = Verdict::reject(
           Reason::SplitReduction,
-          "split_reduction splits a reduction loop whose body reads loop "
-          "indices (linalg.index), which the split would change");
+          "split_reduction splits a reduction loop whose body reads the "
+          "index of a loop the split renumbers (linalg.index)");
       return false;
     }
     if (reductions[0] % s.splitReduction != 0 ||

@@ -116,6 +116,32 @@ def CollapseReductionLoopsPass
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def MaterializeReductionIndicesPass
+    : Pass<"kgen-materialize-reduction-indices", "::mlir::ModuleOp"> {
+  let summary = "Read a reduction loop's index from a constant input";
+  let description = [{
+    A `linalg.generic` whose body reads the index of one of its reduction
+    loops (`linalg.index`; the key position of a causal mask over
+    `[batch, L, S]`) gets, for each such loop of size n, an input holding
+    the constant `[0, 1, ..., n - 1]` (i32) read through that loop alone,
+    and the index ops become that input's element:
+
+        %k = linalg.index 2 : index
+      becomes
+        ins(..., %iota : tensor<Sxi32>)  affine_map<(b, l, s) -> (s)>
+        %k = arith.index_cast %pos : i32 to index
+
+    Upstream `linalg::splitReduction`, on which cooperative lanes,
+    `split_reduction` and the split of few-output reductions rest,
+    renumbers the loops but not the index ops, so such reductions kept
+    one thread per output. An input is reshaped by every split like any
+    operand. Indices of parallel loops are left as they are (a split keeps
+    the loops before the reduction in place), as are generics with dynamic
+    sizes.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def SplitWholeReductionsPass
     : Pass<"kgen-split-whole-reductions", "::mlir::ModuleOp"> {
   let summary = "Split reductions of whole tensors, or with few outputs, into partials";

@@ -42,9 +42,12 @@ struct KernelOp {
   std::string name; // e.g. "linalg.generic", for messages and the prompt
   /// The kernel function arguments the op reads (its input operands).
   std::vector<int64_t> argsRead;
-  /// Whether its body reads loop indices (linalg.index, as a causal mask
-  /// does): splitting its loops would renumber them.
-  bool readsLoopIndices = false;
+  /// Whether its body reads the index (linalg.index) of a loop that
+  /// splitting its reduction loop renumbers: the reduction loop itself, or
+  /// any loop when a parallel loop follows the reduction (the split loop
+  /// then goes first). kgen-materialize-reduction-indices leaves only
+  /// indices of parallel loops before the reduction, which no split moves.
+  bool splitRenumbersIndices = false;
 };
 
 /// The kind of a kernel op.

@@ -92,10 +92,12 @@ func.func @in_loop(%x: tensor<4x4096xf32>, %init: tensor<4xf32>) -> tensor<4xf32
 
 // Left alone: a reduction whose body reads loop indices (the causal mask of
 // kgen.attention's softmax). Interleaving renumbers the loops, not the
-// linalg.index ops, which would then mask other keys.
+// linalg.index ops, which would then mask other keys. (The key position,
+// the reduction loop's index, is already an input here:
+// kgen-materialize-reduction-indices; the query's stays an index.)
 // CHECK-LABEL: func.func @causal_row_max
 // CHECK-NOT:     scf.for
-// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<8x4096xf32>)
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%arg0, %{{.*}} : tensor<8x4096xf32>, tensor<4096xi32>)
 // CHECK:           linalg.index 0
 #rows = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
