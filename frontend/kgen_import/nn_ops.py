@@ -118,8 +118,22 @@ def h_instance_norm(b, a, ctx):
     if not a.get("use_input_stats", True):
         return running_norm(b, x, a.get("running_mean"), a.get("running_var"),
                             a.get("weight"), a.get("bias"), eps)
-    y = standardize(b, x, list(range(2, x.rank)), eps)
-    return _affine(b, y, a.get("weight"), a.get("bias"))
+    if x.rank == 2:
+        return _affine(b, standardize(b, x, [], eps), a.get("weight"), a.get("bias"))
+    return _plane_norm(b, x, a.get("weight"), a.get("bias"), eps)
+
+
+def _plane_norm(b: Builder, x: V, weight, bias, eps: float) -> V:
+    """Instance norm with input statistics: x [N, C, *] viewed as [N, C, P]
+    (P the spatial elements), a layer norm over P, then the per-channel
+    affine in that view. The layer norm is one kernel that reads each
+    plane once for its mean, variance and normalization, and the affine,
+    elementwise on the same view, fuses into it: one read and one write of
+    x. (Standardized in [N, C, *] and scaled after a reshape, the mean, the
+    normalization and the affine were three passes over x.)"""
+    plane = math.prod(x.shape[2:])
+    y = b.layer_norm(b.reshape(x, tuple(x.shape[:2]) + (plane,)), [plane], None, None, eps)
+    return b.reshape(_affine(b, y, weight, bias), x.shape)
 
 
 def group_norm(b: Builder, x, groups: int, weight, bias, eps: float) -> V:
