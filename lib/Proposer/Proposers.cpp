@@ -240,6 +240,18 @@ Schedule mmaSyncForm(const KernelInfo &kernel, Schedule mma) {
   return mma;
 }
 
+/// The staged reduction step: 16, else the largest multiple of 4 below it
+/// that divides the loop (72 in steps of 12), else the whole loop. A whole
+/// loop of 72 (a grouped convolution's 8 channels x 3 x 3) kept a thread's
+/// 72 x 4 operand fragment live at once: 255 registers and spills
+/// (benchmarks/results/2026-12-06-cpu-kernel-resources).
+int64_t stagedReductionStep(int64_t size) {
+  for (int64_t step = 16; step >= 4; step -= 4)
+    if (size > step && size % step == 0)
+      return step;
+  return 0;
+}
+
 /// Gemms stage both operands' tiles through shared memory, 16 steps of the
 /// reduction at a time, where the kernel's fusion allows it and the tiles
 /// fit the target: a workgroup then loads each operand element from global
@@ -252,7 +264,7 @@ std::optional<Schedule> stagedGemm(const KernelInfo &kernel,
   promoted.promoteOperands = {0, 1};
   promoted.reductionTile.clear();
   for (int64_t size : kernel.rootReductionSizes())
-    promoted.reductionTile.push_back(size > 16 && size % 16 == 0 ? 16 : 0);
+    promoted.reductionTile.push_back(stagedReductionStep(size));
   auto has = [&](MatrixInstruction instruction) {
     return llvm::is_contained(target.matrixInstructions, instruction);
   };
