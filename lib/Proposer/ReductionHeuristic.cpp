@@ -38,6 +38,12 @@ constexpr int64_t kVectorsPerStep = 4;
 /// 128-byte line per row and warp.
 constexpr int64_t kRunBytes = 128;
 constexpr int64_t kWholeShareVectors = 16;
+/// Above this many lanes a block's threads have at most 64 of an SM's 65536
+/// registers each, too few for a share of 16 vectors in one step: the
+/// huber_loss and kl_div kernels (1024 lanes, two inputs per element)
+/// spilled (ptxas -v, benchmarks/results/2026-12-06-cpu-kernel-resources).
+/// Such blocks read their share in steps of kVectorsPerStep.
+constexpr int64_t kWholeShareMaxLanes = 512;
 /// A block stages the rows its kernel reads more than once when they take
 /// at most this many bytes, and at most half the target's shared memory
 /// per block (the rest for the lanes' partials): with the partials, three
@@ -193,7 +199,7 @@ std::optional<Schedule> rowSchedule(const KernelInfo &k,
     return std::nullopt;
   stageRereadRows(k, target, rows, s);
   int64_t share = vectors / lanes;
-  s.reductionTile = {share <= kWholeShareVectors
+  s.reductionTile = {share <= kWholeShareVectors && lanes <= kWholeShareMaxLanes
                          ? 0
                          : kgen::detail::largestDivisor(share, kVectorsPerStep)};
   if (!checkScheduleRanges(s, k).accepted)
