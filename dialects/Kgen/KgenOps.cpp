@@ -515,6 +515,19 @@ LogicalResult FlipOp::verify() {
   return verifyDimList(*this, getDims(), shapeOf(getInput()).size());
 }
 
+/// tril and triu mask the last two dims: rank 2 or more.
+static LogicalResult verifyTriangle(Operation *op, Value input) {
+  if (size_t rank = shapeOf(input).size(); rank < 2)
+    return op->emitOpError("masks the last two dims of a matrix; the input "
+                           "has rank ")
+           << rank;
+  return success();
+}
+
+LogicalResult TrilOp::verify() { return verifyTriangle(*this, getInput()); }
+
+LogicalResult TriuOp::verify() { return verifyTriangle(*this, getInput()); }
+
 LogicalResult ReshapeOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getResult().getType());

@@ -332,6 +332,10 @@ class Builder:
             return x
         return self._emit(x.shape, f"kgen.flip {x} dims {mlir.ints(dims)} : {x.type}")
 
+    def triangle(self, op: str, x: V, diagonal: int) -> V:
+        """kgen.tril or kgen.triu of x's last two dims."""
+        return self._emit(x.shape, f"kgen.{op} {x} diagonal {int(diagonal)} : {x.type}")
+
     def reshape(self, x: V, shape: Sequence[int]) -> V:
         shape = tuple(int(d) for d in shape)
         if shape == x.shape:

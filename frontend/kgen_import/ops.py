@@ -805,6 +805,14 @@ def h_flip(b, a, ctx):
     return b.flip(x, [normalize_dim(d, x.rank) for d in dims])
 
 
+def _triangle(op: str):
+    """torch.tril / torch.triu: the last two dims masked, the rest batch
+    (PyTorch itself refuses vectors and non-integer diagonals)."""
+    def h(b, a, ctx):
+        return b.triangle(op, tensor(a["input"]), a.get("diagonal", 0))
+    return h
+
+
 def h_getattr(b, a, ctx):
     x = tensor(a["input"])
     name = a["name"]
@@ -1114,6 +1122,8 @@ _reg("torch.narrow Tensor.narrow aten.narrow", "input, dim, start, length", h_na
 _reg("torch.select Tensor.select aten.select", "input, dim, index", h_select)
 _reg("torch.flip aten.flip", "input, dims", h_flip)
 _reg("Tensor.flip", "input, *dims", h_flip)
+_reg("torch.tril aten.tril Tensor.tril", "input, diagonal=0", _triangle("tril"))
+_reg("torch.triu aten.triu Tensor.triu", "input, diagonal=0", _triangle("triu"))
 _reg("torch.fliplr Tensor.fliplr", "input", lambda b, a, ctx: h_flip(b, {**a, "dims": [1]}, ctx))
 _reg("torch.flipud Tensor.flipud", "input", lambda b, a, ctx: h_flip(b, {**a, "dims": [0]}, ctx))
 _reg("builtins.getattr", "input, name", h_getattr)

@@ -73,6 +73,41 @@ struct SliceLowering : OpRewritePattern<SliceOp> {
 /// flipped dims with tensor.extract. A decreasing indexing map would be
 /// shorter, but tiling computes an operand's tile from the map at the tile's
 /// first index, which for a decreasing map is its last element.
+/// tril / triu: x where the element's diagonal j - i is on the kept side of
+/// `diagonal`, else 0; an elementwise generic reading the loop indices.
+template <typename TriangleOp>
+struct TriangleLowering : OpRewritePattern<TriangleOp> {
+  using OpRewritePattern<TriangleOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(TriangleOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    bool lower = std::is_same_v<TriangleOp, TrilOp>;
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    Value result = buildParallelGeneric(
+        rewriter, op.getLoc(), type, {op.getInput()}, {identity},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          auto i64 = [&](int64_t dim) {
+            return arith::IndexCastOp::create(
+                b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, dim));
+          };
+          Value diagonal =
+              arith::SubIOp::create(b, loc, i64(rank - 1), i64(rank - 2));
+          Value bound = arith::ConstantIntOp::create(b, loc, b.getI64Type(),
+                                                     op.getDiagonal());
+          Value kept = arith::CmpIOp::create(
+              b, loc,
+              lower ? arith::CmpIPredicate::sle : arith::CmpIPredicate::sge,
+              diagonal, bound);
+          Value zero = arith::ConstantOp::create(
+              b, loc, b.getZeroAttr(type.getElementType()));
+          return arith::SelectOp::create(b, loc, kept, args[0], zero);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct FlipLowering : OpRewritePattern<FlipOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(FlipOp op,
@@ -147,6 +182,7 @@ struct ConstantLowering : OpRewritePattern<ConstantOp> {
 
 void mlir::kgen::populateDataMovementToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<PermuteLowering, SliceLowering, FlipLowering, ReshapeLowering,
+  patterns.add<PermuteLowering, SliceLowering, FlipLowering,
+               TriangleLowering<TrilOp>, TriangleLowering<TriuOp>, ReshapeLowering,
                BroadcastToLowering, ConstantLowering>(patterns.getContext());
 }

@@ -210,6 +210,16 @@ class Slices(nn.Module):
                 x[:, 100:])
 
 
+class Triangles(nn.Module):
+    """torch.tril / torch.triu in every spelling, with positive and
+    negative diagonals, batched, and around a matmul (KernelBench's
+    triangular matrix products)."""
+
+    def forward(self, x, a, b):
+        t = torch.tril(x) + x.triu(2) + torch.triu(x, diagonal=-1) + x.tril(diagonal=-3)
+        return t, torch.tril(torch.matmul(a, b)), torch.triu(a, 1)
+
+
 class Reductions(nn.Module):
     def forward(self, x):
         return (x.sum(dim=-1, keepdim=True), torch.mean(x, dim=(0, 2)), x.amax(dim=-2),
@@ -329,6 +339,7 @@ CASES = {
     "smooth_activations": (SmoothActivations, lambda: (rand(5, 7) * 4,)),
     "slices": (Slices, lambda: (rand(4, 9), rand(5, 6))),
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
+    "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),
     "contractions": (Contractions, lambda: (rand(6, 5), rand(5, 4), rand(5), rand(3, 6, 5),

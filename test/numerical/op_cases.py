@@ -629,6 +629,21 @@ flip_case(S(2, 3, 5), [0, 2])
 flip_case(S(16, 64), [0, 1])
 
 
+def triangle_case(op, shape, diagonal):
+    def emit(b, x):
+        return b.op(f"kgen.{op} {x} diagonal {diagonal} : {b.t(shape)}", shape)
+
+    reference = torch.tril if op == "tril" else torch.triu
+    add(Case(f"{op}_{sname(shape)}_{diagonal}".replace("-", "m"), [InputSpec(shape)], emit,
+             lambda d, x: reference(x, diagonal)))
+
+
+triangle_case("tril", S(7, 13), 0)
+triangle_case("tril", S(3, 6, 5), -2)
+triangle_case("triu", S(64, 48), 3)
+triangle_case("triu", S(2, 5, 9), -1)
+
+
 def reshape_case(shape, out):
     def emit(b, x):
         return b.op(f"kgen.reshape {x} : {b.t(shape)} -> {b.t(out)}", out)
@@ -737,6 +752,18 @@ def _chain_ref(d, x, y):
 
 add(Case("chain_matmul_relu_mul_sum", [InputSpec((6, 9)), InputSpec((9, 7))], _chain,
          _chain_ref, reduce_len=9))
+
+
+def _matmul_tril(b, x, y):
+    # The mask as the gemm's epilogue (KernelBench's triangular products), at
+    # a size the tensor-core schedules take.
+    shape = (64, 64)
+    m = b.op(f"kgen.matmul {x}, {y} : ({b.t(shape)}, {b.t(shape)}) -> {b.t(shape)}", shape)
+    return b.op(f"kgen.tril {m} diagonal -1 : {b.t(shape)}", shape)
+
+
+add(Case("matmul_tril_64", [InputSpec((64, 64)), InputSpec((64, 64))], _matmul_tril,
+         lambda d, x, y: torch.tril(torch64(round_to((x @ y).numpy(), d)), -1), reduce_len=64))
 
 
 def _return_aliases(b, x):

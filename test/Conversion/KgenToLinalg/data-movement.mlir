@@ -48,3 +48,27 @@ func.func @constant() -> tensor<2xf32> {
   %0 = kgen.constant dense<[1.0, 2.5]> : tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+// tril keeps j - i <= diagonal over the last two dims (the batch dim is
+// masked alike), triu j - i >= diagonal; the rest is 0 of the element type.
+// CHECK-LABEL: func.func @triangles
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0 : tensor<2x4x5xf16>)
+// CHECK:           %[[J:.*]] = linalg.index 2 : index
+// CHECK:           %[[JJ:.*]] = arith.index_cast %[[J]] : index to i64
+// CHECK:           %[[I:.*]] = linalg.index 1 : index
+// CHECK:           %[[II:.*]] = arith.index_cast %[[I]] : index to i64
+// CHECK:           %[[D:.*]] = arith.subi %[[JJ]], %[[II]] : i64
+// CHECK:           %[[K:.*]] = arith.constant 1 : i64
+// CHECK:           %[[KEEP:.*]] = arith.cmpi sle, %[[D]], %[[K]] : i64
+// CHECK:           %[[ZERO:.*]] = arith.constant 0.000000e+00 : f16
+// CHECK:           arith.select %[[KEEP]], %{{.*}}, %[[ZERO]] : f16
+// CHECK:         linalg.generic
+// CHECK:           arith.constant -2 : i64
+// CHECK:           arith.cmpi sge
+func.func @triangles(%x: tensor<2x4x5xf16>) -> (tensor<2x4x5xf16>, tensor<2x4x5xf16>) {
+  %0 = kgen.tril %x diagonal 1 : tensor<2x4x5xf16>
+  %1 = kgen.triu %x diagonal -2 : tensor<2x4x5xf16>
+  return %0, %1 : tensor<2x4x5xf16>, tensor<2x4x5xf16>
+}

@@ -550,6 +550,30 @@ def Kgen_FlipOp : Kgen_Op<"flip", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+class Kgen_TriangleOp<string mnemonic, string torchName, string kept>
+    : Kgen_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "keeps the " # kept # " triangle of the last two dims (" #
+                torchName # "), zeroes the rest";
+  let description = [{
+    Element `[..., i, j]` is kept where `j - i` is }] # !if(!eq(mnemonic, "tril"),
+        "at most", "at least") # [{ `diagonal` (0: the main diagonal;
+    positive: diagonals above it; negative: below), and 0 elsewhere.
+    Dims before the last two are batch dims, masked alike. The input has
+    rank 2 or more.
+
+    ```mlir
+    %y = kgen.}] # mnemonic # [{ %x diagonal 0 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, I64Attr:$diagonal);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input `diagonal` $diagonal attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Kgen_TrilOp : Kgen_TriangleOp<"tril", "torch.tril", "lower">;
+def Kgen_TriuOp : Kgen_TriangleOp<"triu", "torch.triu", "upper">;
+
 def Kgen_ReshapeOp : Kgen_Op<"reshape"> {
   let summary = "reinterprets the row-major elements in a new shape (torch.reshape, view)";
   let description = [{
