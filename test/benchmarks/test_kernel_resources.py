@@ -1,0 +1,89 @@
+"""benchmarks/kernel_resources.py: ptxas's report parsed per kernel, the
+dynamic shared memory read from the host code, and a real program's
+kernels through kgen-opt and ptxas."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import kernel_resources as kr  # noqa: E402
+
+PTXAS_OUTPUT = """\
+ptxas info    : 0 bytes gmem
+ptxas info    : Compiling entry function 'main_kernel_0_kernel' for 'sm_90a'
+ptxas info    : Function properties for main_kernel_0_kernel
+    0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+ptxas info    : Used 32 registers, used 1 barriers, 1 bytes smem, 400 bytes cmem[0]
+ptxas info    : Compiling entry function 'main_kernel_1_kernel' for 'sm_90a'
+ptxas info    : Function properties for main_kernel_1_kernel
+    24 bytes stack frame, 16 bytes spill stores, 8 bytes spill loads
+ptxas info    : Used 255 registers, used 1 barriers, 36352 bytes smem, 532 bytes cmem[0]
+"""
+
+
+def test_ptxas_report_per_kernel():
+    kernels = kr.parse_ptxas(PTXAS_OUTPUT)
+    assert kernels["main_kernel_0_kernel"] == {
+        "registers": 32, "spill_stores": 0, "spill_loads": 0, "stack": 0, "shared": 1}
+    assert kernels["main_kernel_1_kernel"] == {
+        "registers": 255, "spill_stores": 16, "spill_loads": 8, "stack": 24,
+        "shared": 36352}
+
+
+def test_dynamic_shared_memory_from_each_host_function():
+    module = """
+  llvm.func @main_kernel_0(%arg0: !llvm.ptr) {
+    %6 = llvm.mlir.constant(49344 : i32) : i32
+    gpu.launch_func  @main_kernel_0_kernel::@main_kernel_0_kernel blocks in (%1, %1, %1) threads in (%2, %1, %1) : i64 dynamic_shared_memory_size %6 args(%arg0 : !llvm.ptr)
+  }
+  llvm.func @main_kernel_1(%arg0: !llvm.ptr) {
+    %6 = llvm.mlir.constant(7 : i32) : i32
+    gpu.launch_func  @main_kernel_1_kernel::@main_kernel_1_kernel blocks in (%1, %1, %1) threads in (%2, %1, %1) : i64 args(%arg0 : !llvm.ptr)
+  }
+"""
+    assert kr.dynamic_shared(module) == {"main_kernel_0_kernel": 49344}
+
+
+def test_ptx_unescaped_from_the_binary_attribute():
+    module = r'gpu.binary @k [#gpu.object<#nvvm.target, assembly = "//\0A.version 8.0\0A.entry k(\22x\22)\0A">]'
+    assert kr.ptx_of(module) == ['//\n.version 8.0\n.entry k("x")\n']
+
+
+def test_schedule_shape_names_lanes_staging_and_tensor_cores():
+    assert kr.schedule_shape({"reduction_lanes": 32, "promote_operands": [0],
+                              "vector_width": 4}) == "lanes 32 staged v4"
+    assert kr.schedule_shape({"promote_operands": [0, 1], "matrix_instruction": "wgmma",
+                              "vector_width": 8}) == "staged wgmma v8"
+
+
+def _ptxas():
+    return shutil.which("ptxas") or (
+        "/usr/local/cuda/bin/ptxas" if Path("/usr/local/cuda/bin/ptxas").exists() else None)
+
+
+def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path):
+    kgen_opt = os.environ.get("KGEN_OPT", str(ROOT / "build" / "bin" / "kgen-opt"))
+    if not Path(kgen_opt).exists():
+        pytest.skip("kgen-opt not built")
+    ptxas = _ptxas()
+    if ptxas is None:
+        pytest.skip("no ptxas (CUDA toolkit)")
+    program = tmp_path / "softmax.mlir"
+    program.write_text(
+        "func.func @main(%x: tensor<64x4096xf32>) -> tensor<64x4096xf32> {\n"
+        "  %0 = kgen.softmax %x dim 1 : tensor<64x4096xf32>\n"
+        "  return %0 : tensor<64x4096xf32>\n}\n")
+    result = kr.compile_problem(kgen_opt, ptxas, program, "sm_90a", timeout=300)
+    assert "error" not in result, result
+    (name, kernel), = result["kernels"].items()
+    assert name == "main_kernel_0_kernel"
+    assert kernel["schedule"].startswith("lanes ")
+    assert 0 < kernel["registers"] <= 255
+    assert kernel["spill_stores"] == kernel["spill_loads"] == 0
+    assert kernel["shared"] > 0
+    assert kernel["traffic_over_floor"] == pytest.approx(1.0)
