@@ -68,6 +68,38 @@ SmallVector<unsigned> droppableUnitLoops(Operation *op) {
   return loops;
 }
 
+/// Whether an elementwise generic reading a reshaped result of a linalg op
+/// with reduction loops (a convolution's implicit-GEMM product viewed back
+/// as [N, C, H, W], a depthwise convolution's [N, C, 1, H, W] viewed
+/// without its unit group) should be computed in the product's view
+/// instead: kernels do not form across reshapes, so a convolution's bias
+/// and activation were a kernel of their own, one more pass over its
+/// output; in the product's view they join its kernel as its epilogue.
+/// Only when every reader of the reshaped tensor is elementwise (a
+/// softmax's statistics read the scores' expanded view too, and its
+/// normalization must stay in their loops), and no reduction reads the
+/// consumer's result (attention's scaling of the scores fuses into the
+/// softmax's reductions instead).
+bool movesOntoProduct(OpOperand *operand) {
+  Operation *reshape = operand->get().getDefiningOp();
+  if (!isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(reshape))
+    return false;
+  auto isElementwiseGeneric = [](Operation *op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    return generic && isElementwise(generic);
+  };
+  auto isReduction = [](Operation *op) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    return linalgOp && linalgOp.getNumReductionLoops() > 0;
+  };
+  if (!isElementwiseGeneric(operand->getOwner()) ||
+      !llvm::all_of(reshape->getUsers(), isElementwiseGeneric) ||
+      llvm::any_of(operand->getOwner()->getUsers(), isReduction))
+    return false;
+  Operation *producer = reshape->getOperand(0).getDefiningOp();
+  return producer && isReduction(producer);
+}
+
 /// Whether the producer of `operand` may be fused into its consumer: the
 /// consumer is a generic reading each producer element once per iteration.
 bool readsOncePerIteration(OpOperand *operand) {
@@ -92,6 +124,17 @@ struct FuseElementwisePass final
     tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Once fusion has settled, so that each reshaped product's readers
+    // are final (movesOntoProduct).
+    RewritePatternSet collapsing(ctx);
+    linalg::populateFoldReshapeOpsByCollapsingPatterns(collapsing,
+                                                       movesOntoProduct);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(collapsing,
+                                                      movesOntoProduct);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(collapsing, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(collapsing, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(collapsing))))
       return signalPassFailure();
   }
 };

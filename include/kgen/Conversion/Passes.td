@@ -86,6 +86,16 @@ def FuseElementwisePass : Pass<"kgen-fuse-elementwise"> {
     cancel fold away, so that the epilogue of a row reduction reads its
     result directly and joins the reduction's kernel. Reductions and
     contractions keep their loops: a row reduction over `[1, N]` stays one.
+
+    Once fusion has settled, an elementwise generic that reads a reshaped
+    result of a reduction or contraction (a convolution's bias and
+    activation on the `[N, C, H, W]` view of its `[N, C, H*W]` product)
+    is rewritten on the product's view, its result reshaped after it
+    (upstream reshape folding by collapsing or expansion), so that it
+    joins the product's kernel as its epilogue. Only when every reader of
+    the reshaped tensor is elementwise and no reduction reads the
+    generic's result: a softmax's statistics and normalization, and the
+    scaling of attention scores they absorb, keep their shared view.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",

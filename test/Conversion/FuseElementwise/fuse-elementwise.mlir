@@ -195,3 +195,75 @@ func.func @named_producer(%a: tensor<1x5x9xf16>, %b: tensor<1x9x4xf16>) -> tenso
   } -> tensor<1x5x4xf16>
   return %r : tensor<1x5x4xf16>
 }
+
+// -----
+
+// A convolution's bias and relu, written on the [N, C, H, W] view of its
+// implicit-GEMM product [N, C, H*W], are computed on the product's view
+// instead (the bias read through its channel loop alone), so that they
+// join the product's kernel as its epilogue; the result is viewed as
+// [N, C, H, W] after them.
+// CHECK-LABEL: func.func @conv_epilogue
+// CHECK: %[[P:.*]] = linalg.batch_matmul
+// CHECK-NOT: tensor.expand_shape %[[P]]
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[P]], %{{.*}} : tensor<2x4x15xf32>, tensor<4xf32>)
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK: tensor.expand_shape %[[Y]] {{\[}}[0], [1], [2, 3]] output_shape [2, 4, 3, 5]
+#nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#channel = affine_map<(n, c, h, w) -> (c)>
+func.func @conv_epilogue(%w: tensor<2x4x6xf32>, %cols: tensor<2x6x15xf32>, %bias: tensor<4xf32>) -> tensor<2x4x3x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x15xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x15xf32>) -> tensor<2x4x15xf32>
+  %p = linalg.batch_matmul ins(%w, %cols : tensor<2x4x6xf32>, tensor<2x6x15xf32>)
+      outs(%init : tensor<2x4x15xf32>) -> tensor<2x4x15xf32>
+  %x = tensor.expand_shape %p [[0], [1], [2, 3]] output_shape [2, 4, 3, 5] : tensor<2x4x15xf32> into tensor<2x4x3x5xf32>
+  %o = tensor.empty() : tensor<2x4x3x5xf32>
+  %y = linalg.generic {indexing_maps = [#nchw, #channel, #nchw], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %bias : tensor<2x4x3x5xf32>, tensor<4xf32>) outs(%o : tensor<2x4x3x5xf32>) {
+  ^bb0(%v: f32, %b: f32, %out: f32):
+    %s = arith.addf %v, %b : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4x3x5xf32>
+  return %y : tensor<2x4x3x5xf32>
+}
+
+// -----
+
+// Scores viewed [B, H, L, S] that a reduction also reads stay in that
+// view: moving the scaling onto the product's view would put a reshape
+// between it and the softmax statistics it fuses into.
+// CHECK-LABEL: func.func @scores_read_by_a_reduction
+// CHECK: %[[P:.*]] = linalg.batch_matmul
+// CHECK: tensor.expand_shape %[[P]]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-NOT: tensor.collapse_shape
+#s4 = affine_map<(b, h, l, s) -> (b, h, l, s)>
+#r4 = affine_map<(b, h, l, s) -> (b, h, l)>
+func.func @scores_read_by_a_reduction(%q: tensor<6x4x8xf32>, %k: tensor<6x8x5xf32>) -> tensor<2x3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<6x4x5xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<6x4x5xf32>) -> tensor<6x4x5xf32>
+  %p = linalg.batch_matmul ins(%q, %k : tensor<6x4x8xf32>, tensor<6x8x5xf32>)
+      outs(%init : tensor<6x4x5xf32>) -> tensor<6x4x5xf32>
+  %x = tensor.expand_shape %p [[0, 1], [2], [3]] output_shape [2, 3, 4, 5] : tensor<6x4x5xf32> into tensor<2x3x4x5xf32>
+  %o = tensor.empty() : tensor<2x3x4x5xf32>
+  %scaled = linalg.generic {indexing_maps = [#s4, #s4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<2x3x4x5xf32>) outs(%o : tensor<2x3x4x5xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %c = arith.constant 0.125 : f32
+    %m = arith.mulf %v, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3x4x5xf32>
+  %re = tensor.empty() : tensor<2x3x4xf32>
+  %rinit = linalg.fill ins(%zero : f32) outs(%re : tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  %sum = linalg.generic {indexing_maps = [#s4, #r4], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%scaled : tensor<2x3x4x5xf32>) outs(%rinit : tensor<2x3x4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %a = arith.addf %v, %acc : f32
+    linalg.yield %a : f32
+  } -> tensor<2x3x4xf32>
+  return %sum : tensor<2x3x4xf32>
+}
