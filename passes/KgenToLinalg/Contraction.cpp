@@ -258,10 +258,50 @@ struct ImplicitGemmConvLowering : OpRewritePattern<ConvOp> {
   }
 };
 
+/// The input element that the direct convolution's loop (n, g, f, out...,
+/// c, k...) reads, gathered from the unpadded input [N, C, ...] with a
+/// bounds check: 0 where the window leaves the input. Folding the padding
+/// into the read saves a padded copy of the input, which was a kernel of
+/// its own (kernel formation keeps pads apart) writing and then reading
+/// the whole input once more.
+Value gatherWindowElement(OpBuilder &b, Location l, ConvOp op, int64_t cg) {
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  int64_t spatial = inputType.getRank() - 2;
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  auto loop = [&](int64_t i) { return linalg::IndexOp::create(b, l, i); };
+  Value channel = arith::AddIOp::create(
+      b, l, arith::MulIOp::create(b, l, loop(1), cst(cg)), loop(3 + spatial));
+  SmallVector<Value> indices = {loop(0), channel};
+  Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+  for (int64_t i = 0; i < spatial; ++i) {
+    Value pos = arith::SubIOp::create(
+        b, l,
+        arith::AddIOp::create(
+            b, l, arith::MulIOp::create(b, l, loop(3 + i), cst(op.getStride()[i])),
+            arith::MulIOp::create(b, l, loop(4 + spatial + i),
+                                  cst(op.getDilation()[i]))),
+        cst(op.getPadding()[i]));
+    Value inside = arith::AndIOp::create(
+        b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos, cst(0)),
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
+                              cst(inputType.getDimSize(i + 2))));
+    valid = arith::AndIOp::create(b, l, valid, inside);
+    // Positions outside read element 0 and are replaced below.
+    indices.push_back(arith::SelectOp::create(b, l, inside, pos, cst(0)));
+  }
+  Value value = tensor::ExtractOp::create(b, l, op.getInput(), indices);
+  Value zero = arith::ConstantOp::create(
+      b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
+  return arith::SelectOp::create(b, l, valid, value, zero);
+}
+
 /// The rest (depthwise, few output channels per group): a grouped N-d
 /// convolution as one linalg.generic over
-/// (n, g, f, out..., c, k...), reading a zero-padded input whose channels are
-/// split into [groups, channels per group].
+/// (n, g, f, out..., c, k...), reading the input with its channels split
+/// into [groups, channels per group]; with padding, gathering it with a
+/// bounds check (gatherWindowElement).
 struct ConvLowering : OpRewritePattern<ConvOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvOp op,
@@ -290,31 +330,11 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
       inputGroups.push_back({i + 3});
       weightGroups.push_back({i + 3});
     }
-    Value input = tensor::ExpandShapeOp::create(rewriter, loc,
-                                                inputType.clone(groupedInput),
-                                                op.getInput(), inputGroups);
     Value weight = tensor::ExpandShapeOp::create(
         rewriter, loc, weightType.clone(groupedWeight), op.getWeight(),
         weightGroups);
-
-    // Zero padding of the spatial dimensions, applied after the grouping
-    // reshape so that the pad feeds the convolution directly (and is fused
-    // into its kernel).
-    if (llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; })) {
-      SmallVector<int64_t> pads = {0, 0, 0};
-      llvm::append_range(pads, op.getPadding());
-      SmallVector<int64_t> padded(groupedInput);
-      for (int64_t i = 0; i < spatial; ++i)
-        padded[i + 3] += 2 * pads[i + 3];
-      Value zero = arith::ConstantOp::create(
-          rewriter, loc,
-          rewriter.getFloatAttr(inputType.getElementType(), 0.0));
-      SmallVector<OpFoldResult> low =
-          getAsIndexOpFoldResult(ctx, ArrayRef<int64_t>(pads));
-      input = tensor::PadOp::create(rewriter, loc, inputType.clone(padded),
-                                    input, low, low, zero)
-                  .getResult();
-    }
+    bool padded =
+        llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; });
 
     // Loop dims: n=0, g=1, f=2, out_i=3+i, c=3+S, k_i=4+S+i.
     int64_t numLoops = 4 + 2 * spatial;
@@ -331,19 +351,29 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
     SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
                                    AffineMap::get(numLoops, 0, wExprs, ctx),
                                    AffineMap::get(numLoops, 0, outExprs, ctx)};
+    SmallVector<Value> inputs = {weight};
+    if (padded)
+      maps.erase(maps.begin());
+    else
+      inputs.insert(inputs.begin(),
+                    tensor::ExpandShapeOp::create(
+                        rewriter, loc, inputType.clone(groupedInput),
+                        op.getInput(), inputGroups));
     SmallVector<utils::IteratorType> iterators(3 + spatial,
                                                utils::IteratorType::parallel);
     iterators.append(1 + spatial, utils::IteratorType::reduction);
     Value acc = filledF32Tensor(rewriter, loc, groupedOut, 0.0);
     acc =
         linalg::GenericOp::create(
-            rewriter, loc, TypeRange{acc.getType()}, ValueRange{input, weight},
-            ValueRange{acc}, maps, iterators,
+            rewriter, loc, TypeRange{acc.getType()}, inputs, ValueRange{acc},
+            maps, iterators,
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value prod = arith::MulFOp::create(b, l, widen(b, l, args[0]),
-                                                 widen(b, l, args[1]));
+              Value x = padded ? gatherWindowElement(b, l, op, cg) : args[0];
+              Value prod = arith::MulFOp::create(b, l, widen(b, l, x),
+                                                 widen(b, l, args.end()[-2]));
               linalg::YieldOp::create(
-                  b, l, arith::AddFOp::create(b, l, args[2], prod).getResult());
+                  b, l,
+                  arith::AddFOp::create(b, l, args.back(), prod).getResult());
             })
             .getResult(0);
 

@@ -52,7 +52,10 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     an im2col matrix `[N*G, C/G * kernel extent, output pixels]` gathered
     by a `linalg.generic` with `tensor.extract` (the padding a bounds check
     in the gather, no padded copy). Depthwise and few-channel convolutions
-    become one `linalg.generic` over a zero-padded input.
+    become one `linalg.generic` over (n, g, f, out..., c, k...) that reads
+    the input through a strided, dilated map, or, with padding, gathers it
+    with `tensor.extract` and the same bounds check (no padded copy, which
+    was a kernel of its own).
 
     Fails with a located diagnostic if any kgen operation is left.
   }];

@@ -105,17 +105,17 @@ func.func @reshape_between(%x: tensor<4x6xf32>) -> tensor<24xf32> {
 
 // -----
 
-// A convolution's padding is a kernel of its own: fused into the
-// convolution's tiles it would materialize each thread's padded window.
+// A convolution's padding is a bounds check in the convolution's read of
+// its input, not a padded copy: one kernel reading the unpadded input.
+// (A tensor.pad would be a kernel of its own: fused into the convolution's
+// tiles it would materialize each thread's padded window.)
 // CHECK-LABEL: func.func @conv_padding
-// CHECK:         %[[P:.*]] = call @conv_padding_kernel_0(%{{.*}})
-// CHECK:         call @conv_padding_kernel_1(%[[P]], %{{.*}})
+// CHECK:         call @conv_padding_kernel_0(%{{.*}}, %arg0) : (tensor<1x4x4x3x3xf32>, tensor<1x4x8x8xf32>)
+// CHECK-NOT:     call @conv_padding_kernel_1
 // CHECK:       func.func private @conv_padding_kernel_0
-// CHECK:         tensor.pad
-// CHECK-NOT:     linalg.conv
-// CHECK:       func.func private @conv_padding_kernel_1
 // CHECK-NOT:     tensor.pad
 // CHECK:         linalg.generic
+// CHECK:           tensor.extract
 func.func @conv_padding(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32> {
   %y = kgen.conv %x, %w stride [1, 1] padding [1, 1] dilation [1, 1] groups 1 : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
   return %y : tensor<1x4x8x8xf32>

@@ -53,22 +53,40 @@ func.func @linear_bias(%x: tensor<2x3x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4x
 
 // -----
 
-// Grouped, strided, padded convolution: channel groups split out, a zero
-// pad, and one generic whose input map carries stride and dilation.
-// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 * 2 + d6 * 3, d4 * 2 + d7 * 3)>
+// Grouped, strided, padded convolution: the weight's groups split out, and
+// one generic that gathers the input (channel g * 2 + c, position
+// out * 2 + k * 3 - 2 in each spatial dim) with a bounds check: the padding
+// is a zero where the window leaves the input, not a padded copy.
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
 // CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 // CHECK-LABEL: func.func @conv_grouped
-// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 9, 9] : tensor<1x4x9x9xf32> into tensor<1x2x2x9x9xf32>
+// CHECK-NOT:     tensor.pad
 // CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 2, 3, 3] : tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
-// CHECK:         tensor.pad %{{.*}} low[0, 0, 0, 2, 2] high[0, 0, 0, 2, 2]
-// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK:         linalg.generic {indexing_maps = [#[[W]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK:           arith.cmpi sge
+// CHECK:           arith.cmpi slt
+// CHECK:           %[[X:.*]] = tensor.extract %arg0
+// CHECK:           arith.select %{{.*}}, %[[X]], %{{.*}} : f32
 // CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x4x4xf32> into tensor<1x6x4x4xf32>
 // CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[BIAS]], #{{.*}}]
 func.func @conv_grouped(%x: tensor<1x4x9x9xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x4x4xf32> {
   %0 = kgen.conv %x, %w, %b stride [2, 2] padding [2, 2] dilation [3, 3] groups 2 : (tensor<1x4x9x9xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x4x4xf32>
   return %0 : tensor<1x6x4x4xf32>
+}
+
+// -----
+
+// Without padding the input is read through a map carrying stride and
+// dilation, its channel groups split out by a reshape.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 * 2 + d6 * 3, d4 * 2 + d7 * 3)>
+// CHECK-LABEL: func.func @conv_grouped_unpadded
+// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 9, 9] : tensor<1x4x9x9xf32> into tensor<1x2x2x9x9xf32>
+// CHECK:         linalg.generic {indexing_maps = [#[[IN]], #{{.*}}, #{{.*}}]
+// CHECK-NOT:       tensor.extract
+func.func @conv_grouped_unpadded(%x: tensor<1x4x9x9xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x2x2xf32> {
+  %0 = kgen.conv %x, %w stride [2, 2] padding [0, 0] dilation [3, 3] groups 2 : (tensor<1x4x9x9xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x2x2xf32>
+  return %0 : tensor<1x6x2x2xf32>
 }
 
 // -----
