@@ -515,6 +515,75 @@ LogicalResult FlipOp::verify() {
   return verifyDimList(*this, getDims(), shapeOf(getInput()).size());
 }
 
+/// The pooled size of a dim of `size` (PyTorch's pooling_output_shape).
+static int64_t pooledSize(int64_t size, int64_t kernel, int64_t stride,
+                          int64_t padding, int64_t dilation, bool ceilMode) {
+  int64_t span = size + 2 * padding - dilation * (kernel - 1) - 1;
+  if (span < 0)
+    return 0;
+  int64_t out = (span + (ceilMode ? stride - 1 : 0)) / stride + 1;
+  // The last window must start inside the input or the left padding.
+  if (ceilMode && (out - 1) * stride >= size + padding)
+    --out;
+  return out;
+}
+
+template <typename PoolOp>
+static LogicalResult verifyPool(PoolOp op, bool isAvg) {
+  ArrayRef<int64_t> x = shapeOf(op.getInput());
+  size_t pooled = op.getKernel().size();
+  if (pooled < 1 || pooled > 3 || x.size() <= pooled)
+    return op.emitOpError("pools 1 to 3 trailing dims of an input with at "
+                          "least one more dim; got ")
+           << pooled << " kernel values for rank " << x.size();
+  for (const auto &entry :
+       {std::tuple<StringRef, ArrayRef<int64_t>, int64_t>{"kernel",
+                                                          op.getKernel(), 1},
+        {"stride", op.getStride(), 1},
+        {"padding", op.getPadding(), 0},
+        {"dilation", op.getDilation(), 1}}) {
+    auto [name, values, minimum] = entry;
+    int64_t least = minimum;
+    if (values.size() != pooled)
+      return op.emitOpError() << name << " must have " << pooled
+                              << " values (one per pooled dim), got "
+                              << values.size();
+    if (llvm::any_of(values, [&](int64_t v) { return v < least; }))
+      return op.emitOpError() << name << " values must be at least "
+                              << minimum << ", got " << formatShape(values);
+  }
+  for (size_t i = 0; i < pooled; ++i)
+    if (2 * op.getPadding()[i] > op.getKernel()[i])
+      return op.emitOpError("padding ")
+             << formatShape(op.getPadding())
+             << " must be at most half the kernel " << formatShape(op.getKernel());
+  if (!isAvg && (op.getCountIncludePad() || op.getDivisor()))
+    return op.emitOpError("count_include_pad and divisor are avg_pool's");
+  if (isAvg && llvm::any_of(op.getDilation(), [](int64_t d) { return d != 1; }))
+    return op.emitOpError("avg_pool has no dilation; got ")
+           << formatShape(op.getDilation());
+  if (std::optional<int64_t> divisor = op.getDivisor(); divisor && *divisor < 1)
+    return op.emitOpError("divisor must be positive, got ") << *divisor;
+  SmallVector<int64_t> expected(x.drop_back(pooled));
+  size_t lead = expected.size();
+  for (size_t i = 0; i < pooled; ++i)
+    expected.push_back(pooledSize(x[lead + i], op.getKernel()[i],
+                                  op.getStride()[i], op.getPadding()[i],
+                                  op.getDilation()[i], op.getCeilMode()));
+  if (llvm::any_of(expected, [](int64_t d) { return d < 1; }))
+    return op.emitOpError("the windows do not fit the input: pooled shape ")
+           << formatShape(expected);
+  if (shapeOf(op.getResult()) != ArrayRef<int64_t>(expected))
+    return op.emitOpError("result shape ")
+           << formatShape(shapeOf(op.getResult())) << " should be "
+           << formatShape(expected);
+  return success();
+}
+
+LogicalResult MaxPoolOp::verify() { return verifyPool(*this, false); }
+
+LogicalResult AvgPoolOp::verify() { return verifyPool(*this, true); }
+
 /// tril and triu mask the last two dims: rank 2 or more.
 static LogicalResult verifyTriangle(Operation *op, Value input) {
   if (size_t rank = shapeOf(input).size(); rank < 2)

@@ -75,6 +75,16 @@ def normalize_dim(d: int, rank: int) -> int:
     return d % r
 
 
+def pooled_size(size: int, kernel: int, stride: int, padding: int, dilation: int,
+                ceil_mode: bool) -> int:
+    """A pooled dim's size, as PyTorch's pooling_output_shape computes it."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
 class Builder:
     """Writes the body of one func.func."""
 
@@ -331,6 +341,24 @@ class Builder:
         if not dims:
             return x
         return self._emit(x.shape, f"kgen.flip {x} dims {mlir.ints(dims)} : {x.type}")
+
+    def pool(self, kind: str, x: V, kernel, stride, padding, dilation, ceil_mode: bool,
+             count_include_pad: bool, divisor: Optional[int]) -> V:
+        """kgen.max_pool / kgen.avg_pool of x's last len(kernel) dims."""
+        n = len(kernel)
+        out = tuple(x.shape[:-n]) + tuple(
+            pooled_size(x.shape[x.rank - n + i], kernel[i], stride[i], padding[i],
+                        dilation[i], ceil_mode) for i in range(n))
+        attrs = (f"kernel {mlir.ints(kernel)} stride {mlir.ints(stride)} "
+                 f"padding {mlir.ints(padding)} dilation {mlir.ints(dilation)}")
+        if ceil_mode:
+            attrs += " ceil_mode"
+        if kind == "avg" and count_include_pad:
+            attrs += " count_include_pad"
+        if kind == "avg" and divisor is not None:
+            attrs += f" divisor {int(divisor)}"
+        return self._emit(out, f"kgen.{kind}_pool {x} {attrs} : {x.type} -> "
+                               f"{mlir.tensor_type(out, self.dtype)}")
 
     def triangle(self, op: str, x: V, diagonal: int) -> V:
         """kgen.tril or kgen.triu of x's last two dims."""

@@ -189,10 +189,10 @@ def m_group_norm(b, x, m, ctx):
 
 
 # ---------------------------------------------------------------------------
-# Pooling over windows that tile the input
+# Pooling: windows that tile the input as reductions of a reshape, the rest
+# (overlapping, gapped, padded, dilated, ceil_mode) as kgen.max_pool/avg_pool
 # ---------------------------------------------------------------------------
 
-TILING = "kgen pools only windows that tile the input: stride == kernel_size, padding 0, dilation 1"
 INDICES = "return_indices: the indices are an int64 tensor, which kgen lacks"
 
 
@@ -227,38 +227,42 @@ def window_reduce(b: Builder, x: V, kernel: Sequence[int], op: str) -> V:
     return b.reduce(op, b.reshape(x, split), dims, False)
 
 
-def _drop_remainder(b: Builder, x: V, kernel: Sequence[int], ceil_mode: bool) -> V:
+def _drop_remainder(b: Builder, x: V, kernel: Sequence[int]) -> V:
     """x without the last elements of each pooled dim that fill no whole
-    window (ceil_mode False drops them); ceil_mode's partial windows are
-    unsupported."""
+    window (which floor mode drops)."""
     lead = x.rank - len(kernel)
     sizes = list(x.shape)
     for i, k in enumerate(kernel):
-        s = x.shape[lead + i]
-        if s % k and ceil_mode:
-            raise Unsupported(f"ceil_mode with a partial last window: size {s} is not a "
-                              f"multiple of kernel_size {k}")
-        sizes[lead + i] = s - s % k
+        sizes[lead + i] -= x.shape[lead + i] % k
     return b.slice(x, [0] * x.rank, sizes, [1] * x.rank)
 
 
+def _tiles(x: V, kernel, stride, padding, dilation, ceil_mode: bool) -> bool:
+    """Whether the windows tile the input: stride == kernel, no padding or
+    dilation, and no partial last window that ceil_mode would keep."""
+    sizes = x.shape[x.rank - len(kernel):]
+    return (stride == kernel and not any(padding)
+            and all(d == 1 or k == 1 for d, k in zip(dilation, kernel))
+            and not (ceil_mode and any(s % k for s, k in zip(sizes, kernel))))
+
+
 def pool(b: Builder, x: V, op: str, nsp: int, kernel_size, stride, padding, dilation,
-         ceil_mode: bool, divisor=None) -> V:
-    """max/avg pooling of the last `nsp` dims when the windows tile the
-    input; `divisor` (avg's divisor_override) divides the window sums."""
+         ceil_mode: bool, divisor=None, count_include_pad: bool = True) -> V:
+    """max/avg pooling of the last `nsp` dims. Windows that tile the input
+    are a reduction of its reshape (row reductions the lanes take); others
+    (overlapping, gapped, padded, dilated, ceil_mode's partial windows)
+    are kgen.max_pool / kgen.avg_pool. `divisor` is avg's divisor_override."""
     x = tensor(x)
     kernel = _per_dim(kernel_size, nsp, "kernel_size")
     stride = kernel if stride is None or stride == [] or stride == () else \
         _per_dim(stride, nsp, "stride")
     padding, dilation = _per_dim(padding, nsp, "padding"), _per_dim(dilation, nsp, "dilation")
-    if any(padding):
-        raise Unsupported(f"padding {padding}; {TILING}")
-    if any(d != 1 and k != 1 for d, k in zip(dilation, kernel)):
-        raise Unsupported(f"dilation {dilation}; {TILING}")
-    if stride != kernel:
-        what = "overlapping" if any(s < k for s, k in zip(stride, kernel)) else "gapped"
-        raise Unsupported(f"{what} windows: stride {stride}, kernel_size {kernel}; {TILING}")
-    x = _drop_remainder(b, x, kernel, bool(ceil_mode))
+    ceil_mode = bool(ceil_mode)
+    if not _tiles(x, kernel, stride, padding, dilation, ceil_mode):
+        kind = "max" if op == "max" else "avg"
+        return b.pool(kind, x, kernel, stride, padding, dilation, ceil_mode,
+                      bool(count_include_pad), None if divisor is None else int(divisor))
+    x = _drop_remainder(b, x, kernel)
     if divisor is None:
         return window_reduce(b, x, kernel, op)
     return b.binary("div", window_reduce(b, x, kernel, "sum"), number(divisor, "divisor_override"))
@@ -286,11 +290,10 @@ def _max_pool(nsp: int):
 
 
 def _avg_pool(nsp: int):
-    # count_include_pad does not matter: there is no padding.
     def h(b, a, ctx):
         return pool(b, a["input"], "mean", nsp, a["kernel_size"], a.get("stride"),
                     a.get("padding", 0), 1, a.get("ceil_mode", False),
-                    a.get("divisor_override"))
+                    a.get("divisor_override"), a.get("count_include_pad", True))
     return h
 
 
@@ -550,7 +553,7 @@ for _n in (1, 2, 3):
         "input", _max_pool(_n), "kernel_size", "stride", "padding", "dilation", "ceil_mode")
     MODULES[f"AvgPool{_n}d"] = FunctionalModule(
         "input", _avg_pool(_n), "kernel_size", "stride", "padding", "ceil_mode",
-        "divisor_override")
+        "count_include_pad", "divisor_override")
     MODULES[f"AdaptiveAvgPool{_n}d"] = FunctionalModule(
         "input", _adaptive("mean", _n), "output_size")
     MODULES[f"AdaptiveMaxPool{_n}d"] = FunctionalModule(

@@ -28,6 +28,7 @@ void mlir::kgen::populateKgenToLinalgPatterns(RewritePatternSet &patterns) {
   populateNormalizationToLinalgPatterns(patterns);
   populateAttentionToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
+  populatePoolingToLinalgPatterns(patterns);
 }
 
 namespace mlir::kgen {

@@ -176,6 +176,38 @@ def test_pools_run_like_pytorch(tmp_path):
     assert "kgen.sum" in text and "arith.constant 3.0" in text  # divisor_override
 
 
+class SlidingPools(nn.Module):
+    """Windows that do not tile the input: kgen.max_pool / kgen.avg_pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.mods = nn.ModuleList([
+            nn.MaxPool2d(3, 2, 1), nn.AvgPool2d(3, 1, 1), nn.MaxPool2d(2, ceil_mode=True),
+            nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+            nn.AvgPool2d((2, 3), (1, 2), divisor_override=4)])
+
+    def forward(self, x, s, v):
+        return tuple(m(x) for m in self.mods) + (
+            F.max_pool2d(x, 3, 1), F.avg_pool2d(x, 2, 3), F.max_pool3d(v, 2, 1, 1, (1, 1, 2)),
+            F.max_pool1d(s, 3, 2, 1, 2, ceil_mode=True), F.avg_pool1d(s, 4, 3, 2),
+            torch.max_pool2d(x, (2, 3), (2, 1), (1, 1)))
+
+
+def test_sliding_pools_run_like_pytorch(tmp_path):
+    torch.manual_seed(6)
+    res = check_module(SlidingPools(), (torch.randn(2, 3, 7, 9), torch.randn(2, 4, 11),
+                                        torch.randn(2, 2, 5, 6, 7)), tmp_path)
+    text = res.mlir
+    # ResNet's stem pool; an overhanging ceil_mode window; avg without the padding.
+    assert "kgen.max_pool %x kernel [3, 3] stride [2, 2] padding [1, 1] dilation [1, 1] : " \
+        "tensor<2x3x7x9xf32> -> tensor<2x3x4x5xf32>" in text
+    assert "kernel [2, 2] stride [2, 2] padding [0, 0] dilation [1, 1] ceil_mode : " \
+        "tensor<2x3x7x9xf32> -> tensor<2x3x4x5xf32>" in text
+    assert "kgen.avg_pool %x kernel [3, 3] stride [2, 2] padding [1, 1] dilation [1, 1] " \
+        "ceil_mode : tensor<2x3x7x9xf32>" in text
+    assert "count_include_pad divisor 4" in text
+
+
 # ---------------------------------------------------------------------------
 # Losses
 # ---------------------------------------------------------------------------
@@ -281,24 +313,11 @@ def test_make_fx_loss_graph(tmp_path):
 # What stays unsupported, with its reason
 # ---------------------------------------------------------------------------
 
-TILING = "kgen pools only windows that tile the input: stride == kernel_size, padding 0, " \
-         "dilation 1"
 INDICES = "return_indices: the indices are an int64 tensor, which kgen lacks"
 SELECT = "needs a select on target == 1 or -1, a boolean tensor, which kgen lacks"
 F_ = "torch.nn.functional."
 
 UNSUPPORTED = [
-    (Wrap(F.max_pool2d, 3, 1), 1,
-     f"{F_}max_pool2d (overlapping windows: stride [1, 1], kernel_size [3, 3]; {TILING})"),
-    (Wrap(F.max_pool2d, 2, padding=1), 1, f"{F_}max_pool2d (padding [1, 1]; {TILING})"),
-    (Wrap(F.max_pool3d, 2, dilation=(1, 1, 2)), 1,
-     f"{F_}max_pool3d (dilation [1, 1, 2]; {TILING})"),
-    (Wrap(F.avg_pool2d, 2, 3), 1,
-     f"{F_}avg_pool2d (gapped windows: stride [3, 3], kernel_size [2, 2]; {TILING})"),
-    (Wrap(F.avg_pool2d, 2, ceil_mode=True), 1,
-     f"{F_}avg_pool2d (ceil_mode with a partial last window: size 7 is not a multiple of "
-     "kernel_size 2)"),
-    (Wrap(nn.AvgPool2d(3, 1, 1)), 1, f"nn.AvgPool2d (padding [1, 1]; {TILING})"),
     (Wrap(F.max_pool2d, 2, return_indices=True), 1, f"{F_}max_pool2d_with_indices ({INDICES})"),
     (Wrap(nn.MaxPool2d(2, return_indices=True)), 1, f"nn.MaxPool2d ({INDICES})"),
     (Wrap(nn.AdaptiveMaxPool2d(2, return_indices=True)), 1, f"nn.AdaptiveMaxPool2d ({INDICES})"),

@@ -644,6 +644,59 @@ triangle_case("triu", S(64, 48), 3)
 triangle_case("triu", S(2, 5, 9), -1)
 
 
+def _pooled(size, k, s, p, d, ceil):
+    """PyTorch's pooling_output_shape."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil else 0)) // s + 1
+    return out - 1 if ceil and (out - 1) * s >= size + p else out
+
+
+def pool_case(kind, shape, kernel, stride, padding, dilation=None, ceil=False,
+              include_pad=True, divisor=None):
+    """kgen.max_pool / kgen.avg_pool against torch's max_poolNd / avg_poolNd."""
+    n = len(kernel)
+    dilation = dilation or [1] * n
+    out = tuple(shape[:-n]) + tuple(
+        _pooled(shape[-n + i], kernel[i], stride[i], padding[i], dilation[i], ceil)
+        for i in range(n))
+    attrs = (f"kernel {fmt_ints(kernel)} stride {fmt_ints(stride)} padding {fmt_ints(padding)}"
+             f" dilation {fmt_ints(dilation)}" + (" ceil_mode" if ceil else "")
+             + (" count_include_pad" if kind == "avg" and include_pad else "")
+             + (f" divisor {divisor}" if divisor else ""))
+
+    def emit(b, x):
+        return b.op(f"kgen.{kind}_pool {x} {attrs} : {b.t(shape)} -> {b.t(out)}", out)
+
+    def ref(d, x):
+        if kind == "max":
+            fn = [F.max_pool1d, F.max_pool2d, F.max_pool3d][n - 1]
+            return fn(x, kernel, stride, padding, dilation, ceil_mode=ceil)
+        fn = [F.avg_pool1d, F.avg_pool2d, F.avg_pool3d][n - 1]
+        extra = {} if n == 1 else {"divisor_override": divisor}
+        return fn(x, kernel, stride, padding, ceil_mode=ceil, count_include_pad=include_pad,
+                  **extra)
+
+    name = (f"{kind}_pool_{sname(shape)}_k{''.join(map(str, kernel))}"
+            f"s{''.join(map(str, stride))}p{''.join(map(str, padding))}"
+            + (f"d{''.join(map(str, dilation))}" if any(v != 1 for v in dilation) else "")
+            + ("_ceil" if ceil else "") + ("" if include_pad or kind == "max" else "_nopad")
+            + (f"_div{divisor}" if divisor else ""))
+    add(Case(name, [InputSpec(shape)], emit, ref, reduce_len=math.prod(kernel),
+             exact=kind == "max"))
+
+
+# ResNet's stem pool, overhanging ceil_mode windows, dilation, 1-D and 3-D.
+pool_case("max", S(2, 3, 9, 11), [3, 3], [2, 2], [1, 1])
+pool_case("max", S(1, 2, 8, 9), [3, 3], [2, 2], [0, 1], ceil=True)
+pool_case("max", S(2, 3, 13), [3], [1], [1], dilation=[2])
+pool_case("max", S(1, 2, 5, 6, 7), [2, 2, 2], [1, 2, 1], [1, 0, 1])
+pool_case("avg", S(2, 3, 9, 11), [3, 3], [2, 2], [1, 1])
+pool_case("avg", S(1, 2, 8, 9), [3, 3], [2, 2], [1, 1], ceil=True, include_pad=False)
+pool_case("avg", S(1, 2, 8, 9), [3, 3], [2, 2], [0, 1], ceil=True)
+pool_case("avg", S(2, 4, 7, 7), [2, 2], [1, 1], [0, 0], divisor=5)
+pool_case("avg", S(3, 2, 17), [4], [3], [2], ceil=True)
+
+
 def reshape_case(shape, out):
     def emit(b, x):
         return b.op(f"kgen.reshape {x} : {b.t(shape)} -> {b.t(out)}", out)

@@ -186,6 +186,49 @@ def Kgen_ConvOp : Kgen_Op<"conv"> {
   let hasVerifier = 1;
 }
 
+class Kgen_PoolOp<string mnemonic, string torchName, string what>
+    : Kgen_Op<mnemonic> {
+  let summary = what # " over sliding windows of the last 1-3 dims (" #
+                torchName # ")";
+  let description = [{
+    Pooling as PyTorch computes it, over the last `S` dims of the input
+    (`S` = the number of `kernel` values, 1 to 3; the dims before are
+    batch and channels, pooled alike). `stride`, `padding` and `dilation`
+    hold one value per pooled dim; padding is implicit (max: never the
+    maximum; avg: zeros, counted in the divisor with `count_include_pad`)
+    and at most half the kernel. The result's pooled dims are
+    `out = (in + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1`,
+    rounded up with `ceil_mode`, where a last window that would start in
+    the right padding is dropped. avg_pool divides each window's sum by
+    `divisor` when given, else by its number of elements (inside the
+    input, or also in the padding with `count_include_pad`; a window
+    overhanging the padding under `ceil_mode` counts only up to it);
+    its dilation is 1.
+
+    ```mlir
+    %y = kgen.}] # mnemonic # [{ %x kernel [3, 3] stride [2, 2] padding [1, 1] dilation [1, 1]
+        : tensor<2x3x32x32xf32> -> tensor<2x3x16x16xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, UnitAttr:$ceil_mode,
+                       UnitAttr:$count_include_pad, OptionalAttr<I64Attr>:$divisor);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input `kernel` $kernel `stride` $stride `padding` $padding
+    `dilation` $dilation (`ceil_mode` $ceil_mode^)?
+    (`count_include_pad` $count_include_pad^)? (`divisor` $divisor^)?
+    attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kgen_MaxPoolOp : Kgen_PoolOp<"max_pool", "torch.nn.functional.max_pool1d/2d/3d",
+                                 "maximum">;
+def Kgen_AvgPoolOp : Kgen_PoolOp<"avg_pool", "torch.nn.functional.avg_pool1d/2d/3d",
+                                 "average">;
+
 //===----------------------------------------------------------------------===//
 // Elementwise binary operations
 //===----------------------------------------------------------------------===//
