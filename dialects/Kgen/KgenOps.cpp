@@ -515,6 +515,69 @@ LogicalResult FlipOp::verify() {
   return verifyDimList(*this, getDims(), shapeOf(getInput()).size());
 }
 
+LogicalResult ConvTransposeOp::verify() {
+  ArrayRef<int64_t> x = shapeOf(getInput()), w = shapeOf(getWeight());
+  int64_t rank = x.size();
+  if (rank < 3 || rank > 5)
+    return emitOpError("input must have rank 3, 4 or 5 ([N, C, spatial...] "
+                       "with 1 to 3 spatial dimensions), got ")
+           << rank;
+  if (failed(verifyRank(*this, "weight", getWeight(), rank)))
+    return failure();
+  size_t spatial = rank - 2;
+  for (const auto &entry :
+       {std::tuple<StringRef, ArrayRef<int64_t>, int64_t>{"stride",
+                                                          getStride(), 1},
+        {"padding", getPadding(), 0},
+        {"output_padding", getOutputPadding(), 0},
+        {"dilation", getDilation(), 1}}) {
+    auto [name, values, minimum] = entry;
+    int64_t least = minimum;
+    if (values.size() != spatial)
+      return emitOpError() << name << " must have " << spatial
+                           << " values (one per spatial dimension), got "
+                           << values.size();
+    if (llvm::any_of(values, [&](int64_t v) { return v < least; }))
+      return emitOpError() << name << " values must be at least " << least
+                           << ", got " << formatShape(values);
+  }
+  for (size_t i = 0; i < spatial; ++i)
+    if (getOutputPadding()[i] >= std::max(getStride()[i], getDilation()[i]))
+      return emitOpError("output_padding ")
+             << formatShape(getOutputPadding())
+             << " must be smaller than the stride or the dilation";
+  int64_t groups = getGroups();
+  if (groups < 1 || x[1] % groups != 0)
+    return emitOpError("groups (")
+           << groups << ") must be at least 1 and divide the input channels ("
+           << x[1] << ")";
+  if (w[0] != x[1])
+    return emitOpError("weight has ")
+           << w[0] << " input channels, expected " << x[1];
+  int64_t outChannels = w[1] * groups;
+  if (Value bias = getBias()) {
+    if (failed(verifyRank(*this, "bias", bias, 1)))
+      return failure();
+    if (shapeOf(bias)[0] != outChannels)
+      return emitOpError("bias size (")
+             << shapeOf(bias)[0] << ") differs from the output channels ("
+             << outChannels << ")";
+  }
+  SmallVector<int64_t> expected = {x[0], outChannels};
+  for (size_t i = 0; i < spatial; ++i)
+    expected.push_back((x[i + 2] - 1) * getStride()[i] - 2 * getPadding()[i] +
+                       getDilation()[i] * (w[i + 2] - 1) +
+                       getOutputPadding()[i] + 1);
+  if (llvm::any_of(expected, [](int64_t d) { return d < 1; }))
+    return emitOpError("the padding leaves no output: shape ")
+           << formatShape(expected);
+  if (shapeOf(getResult()) != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape ")
+           << formatShape(shapeOf(getResult())) << " should be "
+           << formatShape(expected);
+  return success();
+}
+
 /// The pooled size of a dim of `size` (PyTorch's pooling_output_shape).
 static int64_t pooledSize(int64_t size, int64_t kernel, int64_t stride,
                           int64_t padding, int64_t dilation, bool ceilMode) {

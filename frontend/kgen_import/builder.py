@@ -255,6 +255,35 @@ class Builder:
             f"kgen.conv {names} stride {mlir.ints(stride)} padding {mlir.ints(padding)} "
             f"dilation {mlir.ints(dilation)} groups {int(groups)} : ({types}) -> {t}"))
 
+    def conv_transpose(self, x: V, w: V, bias: Optional[V], stride, padding, output_padding,
+                       dilation, groups: int) -> V:
+        """kgen.conv_transpose; an unbatched input gets a batch of one."""
+        s = w.rank - 2
+        if s not in (1, 2, 3):
+            raise Unsupported(f"transposed convolution with a weight of rank {w.rank}")
+        if x.rank == s + 1:  # unbatched input
+            r = self.conv_transpose(self.reshape(x, (1,) + x.shape), w, bias, stride, padding,
+                                    output_padding, dilation, groups)
+            return self.reshape(r, r.shape[1:])
+        if x.rank != s + 2 or x.shape[1] != w.shape[0] or x.shape[1] % groups:
+            raise Unsupported(f"conv_transpose of input {x.shape}, weight {w.shape}, "
+                              f"groups {groups}")
+        f = w.shape[1] * groups
+        out = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i]
+                    + dilation[i] * (w.shape[2 + i] - 1) + output_padding[i] + 1
+                    for i in range(s))
+        if bias is not None and bias.shape != (f,):
+            raise Unsupported(f"conv_transpose bias of shape {bias.shape}")
+        shape = (x.shape[0], f) + out
+        ops = [x, w] + ([bias] if bias is not None else [])
+        types = ", ".join(v.type for v in ops)
+        names = ", ".join(str(v) for v in ops)
+        return self._emit(shape, (
+            f"kgen.conv_transpose {names} stride {mlir.ints(stride)} "
+            f"padding {mlir.ints(padding)} output_padding {mlir.ints(output_padding)} "
+            f"dilation {mlir.ints(dilation)} groups {int(groups)} : ({types}) -> "
+            f"{mlir.tensor_type(shape, self.dtype)}"))
+
     # -- reductions and normalizations -------------------------------------
     def reduce(self, op: str, x: V, dims: Sequence[int], keepdim: bool) -> V:
         dims = sorted(set(dims))

@@ -489,6 +489,21 @@ def conv(b: Builder, x: V, w: V, bias, stride, padding, dilation, groups) -> V:
     return b.conv(x, w, bias, stride, padding, dilation, int(groups))
 
 
+def conv_transpose(b: Builder, x: V, w: V, bias, stride, padding, output_padding, dilation,
+                   groups) -> V:
+    s = w.rank - 2
+    return b.conv_transpose(x, w, bias, _tuple(stride, s, "stride"),
+                            _tuple(padding, s, "padding"),
+                            _tuple(output_padding, s, "output_padding"),
+                            _tuple(dilation, s, "dilation"), int(groups))
+
+
+def h_conv_transpose(b, a, ctx):
+    return conv_transpose(b, tensor(a["input"]), tensor(a["weight"], "weight"), a.get("bias"),
+                          a["stride"], a["padding"], a["output_padding"], a["dilation"],
+                          a["groups"])
+
+
 def h_conv(b, a, ctx):
     return conv(b, tensor(a["input"]), tensor(a["weight"], "weight"), a.get("bias"),
                 a["stride"], a["padding"], a["dilation"], a["groups"])
@@ -496,7 +511,7 @@ def h_conv(b, a, ctx):
 
 def h_aten_convolution(b, a, ctx):
     if a.get("transposed"):
-        raise Unsupported("transposed convolution")
+        return h_conv_transpose(b, a, ctx)
     return h_conv(b, a, ctx)
 
 
@@ -874,6 +889,15 @@ def m_conv(b, x, m, ctx):
                 m.dilation, m.groups)
 
 
+def m_conv_transpose(b, x, m, ctx):
+    """nn.ConvTranspose*d called without output_size (which would pick the
+    output padding per call)."""
+    if m.padding_mode != "zeros":
+        raise Unsupported(f"padding_mode='{m.padding_mode}'")
+    return conv_transpose(b, x, ctx.param("weight"), ctx.param("bias"), m.stride, m.padding,
+                          m.output_padding, m.dilation, m.groups)
+
+
 def m_layer_norm(b, x, m, ctx):
     return b.layer_norm(x, list(m.normalized_shape), ctx.param("weight"), ctx.param("bias"),
                         float(m.eps))
@@ -920,6 +944,8 @@ def _m(fn: Callable[..., V]):
 MODULES: Dict[str, Callable] = {
     "Linear": m_linear,
     "Conv1d": m_conv, "Conv2d": m_conv, "Conv3d": m_conv,
+    "ConvTranspose1d": m_conv_transpose, "ConvTranspose2d": m_conv_transpose,
+    "ConvTranspose3d": m_conv_transpose,
     "LayerNorm": m_layer_norm,
     "RMSNorm": m_rms_norm,
     "ReLU": _m(_unary("relu")),
@@ -1000,6 +1026,10 @@ for _n in ("conv1d", "conv2d", "conv3d"):
     _reg(F + _n + " torch." + _n + " aten." + _n,
          "input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1", h_conv)
 _reg("aten.convolution", None, h_aten_convolution)
+for _n in ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+    _reg(F + _n + " torch." + _n, "input, weight, bias=None, stride=1, padding=0, "
+         "output_padding=0, groups=1, dilation=1", h_conv_transpose)
+    _reg(f"aten.{_n}.input", None, h_conv_transpose)
 
 # Elementwise binary.
 _reg("torch.add Tensor.add aten.add", "input, other, alpha=1", _binary("add"))

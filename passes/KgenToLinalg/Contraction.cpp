@@ -389,6 +389,117 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
   }
 };
 
+/// The input element that output position out... takes from tap k... of a
+/// transposed convolution (loop (n, g, f, out..., c, k...)): the input
+/// position i with i * stride = out + padding - k * dilation in every
+/// spatial dim, or 0 where no input position maps there (a remainder, or
+/// outside the input).
+Value gatherTransposedTap(OpBuilder &b, Location l, ConvTransposeOp op,
+                          int64_t cg) {
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  int64_t spatial = inputType.getRank() - 2;
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  auto loop = [&](int64_t i) { return linalg::IndexOp::create(b, l, i); };
+  Value channel = arith::AddIOp::create(
+      b, l, arith::MulIOp::create(b, l, loop(1), cst(cg)), loop(3 + spatial));
+  SmallVector<Value> indices = {loop(0), channel};
+  Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+  for (int64_t i = 0; i < spatial; ++i) {
+    Value num = arith::SubIOp::create(
+        b, l, arith::AddIOp::create(b, l, loop(3 + i), cst(op.getPadding()[i])),
+        arith::MulIOp::create(b, l, loop(4 + spatial + i),
+                              cst(op.getDilation()[i])));
+    Value nonNegative =
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, num, cst(0));
+    Value clamped = arith::SelectOp::create(b, l, nonNegative, num, cst(0));
+    Value stride = cst(op.getStride()[i]);
+    Value pos = arith::DivUIOp::create(b, l, clamped, stride);
+    Value exact = arith::CmpIOp::create(
+        b, l, arith::CmpIPredicate::eq,
+        arith::RemUIOp::create(b, l, clamped, stride), cst(0));
+    Value inside = arith::AndIOp::create(
+        b, l, arith::AndIOp::create(b, l, nonNegative, exact),
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
+                              cst(inputType.getDimSize(i + 2))));
+    valid = arith::AndIOp::create(b, l, valid, inside);
+    indices.push_back(arith::SelectOp::create(b, l, inside, pos, cst(0)));
+  }
+  Value value = tensor::ExtractOp::create(b, l, op.getInput(), indices);
+  Value zero = arith::ConstantOp::create(
+      b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
+  return arith::SelectOp::create(b, l, valid, value, zero);
+}
+
+/// A transposed convolution as one linalg.generic over (n, g, f, out...,
+/// c, k...) summing weight[g * C/G + c, f, k...] times the input element
+/// each tap maps to (gatherTransposedTap), like the direct convolution
+/// with the roles of input and output positions exchanged; groups split
+/// the weight into [G, C/G, F/G, k...] and the result into [N, G, F/G].
+struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvTransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    RankedTensorType resultType = op.getType();
+    int64_t spatial = inputType.getRank() - 2, groups = op.getGroups();
+    ArrayRef<int64_t> w = weightType.getShape();
+    int64_t cg = w[0] / groups, fg = w[1];
+
+    SmallVector<int64_t> groupedWeight = {groups, cg, fg};
+    llvm::append_range(groupedWeight, w.drop_front(2));
+    SmallVector<ReassociationIndices> weightGroups = {{0, 1}, {2}};
+    SmallVector<int64_t> groupedOut = {resultType.getDimSize(0), groups, fg};
+    llvm::append_range(groupedOut, resultType.getShape().drop_front(2));
+    SmallVector<ReassociationIndices> outGroups = {{0}, {1, 2}};
+    for (int64_t i = 0; i < spatial; ++i) {
+      weightGroups.push_back({i + 3});
+      outGroups.push_back({i + 3});
+    }
+    Value weight = tensor::ExpandShapeOp::create(
+        rewriter, loc, weightType.clone(groupedWeight), op.getWeight(),
+        weightGroups);
+
+    // Loop dims: n=0, g=1, f=2, out_i=3+i, c=3+S, k_i=4+S+i.
+    int64_t numLoops = 4 + 2 * spatial;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> wExprs = {d(1), d(3 + spatial), d(2)};
+    SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      wExprs.push_back(d(4 + spatial + i));
+      outExprs.push_back(d(3 + i));
+    }
+    SmallVector<utils::IteratorType> iterators(3 + spatial,
+                                               utils::IteratorType::parallel);
+    iterators.append(1 + spatial, utils::IteratorType::reduction);
+    Value acc = filledF32Tensor(rewriter, loc, groupedOut, 0.0);
+    acc = linalg::GenericOp::create(
+              rewriter, loc, TypeRange{acc.getType()}, ValueRange{weight},
+              ValueRange{acc},
+              {AffineMap::get(numLoops, 0, wExprs, ctx),
+               AffineMap::get(numLoops, 0, outExprs, ctx)},
+              iterators,
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                Value prod = arith::MulFOp::create(
+                    b, l, widen(b, l, gatherTransposedTap(b, l, op, cg)),
+                    widen(b, l, args[0]));
+                linalg::YieldOp::create(
+                    b, l, arith::AddFOp::create(b, l, args[1], prod).getResult());
+              })
+              .getResult(0);
+    acc = tensor::CollapseShapeOp::create(
+        rewriter, loc, resultType.clone(rewriter.getF32Type()), acc, outGroups);
+    AffineMap biasMap = AffineMap::get(spatial + 2, 0, {d(1)}, ctx);
+    rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, resultType,
+                                             op.getBias(), biasMap));
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::kgen::populateContractionToLinalgPatterns(
@@ -396,6 +507,6 @@ void mlir::kgen::populateContractionToLinalgPatterns(
   patterns.add<MatmulLikeLowering<MatmulOp, linalg::MatmulOp>,
                MatmulLikeLowering<BatchMatmulOp, linalg::BatchMatmulOp>,
                LinearLowering, PointwiseConvLowering, ImplicitGemmConvLowering,
-               ConvLowering>(
+               ConvLowering, ConvTransposeLowering>(
       patterns.getContext());
 }

@@ -122,6 +122,24 @@ class Conv1d3d(nn.Module):
         return a, b, c
 
 
+class ConvTransposes(nn.Module):
+    """nn.ConvTranspose1d/2d/3d, F.conv_transpose*d and torch.conv_transpose*d:
+    the decoder's stride-2 upsampling with output padding, groups, dilation,
+    no bias, an unbatched input."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1)
+        self.c1 = nn.ConvTranspose1d(4, 6, 4, stride=3, padding=1, groups=2, bias=False)
+        self.c3 = nn.ConvTranspose3d(2, 2, (1, 3, 2), stride=(1, 2, 1), dilation=(1, 1, 2))
+        self.w = nn.Parameter(rand(4, 2, 3, 2) / 4)
+
+    def forward(self, x2, x1, x3):
+        return (self.up(x2), self.c1(x1), self.c3(x3),
+                F.conv_transpose2d(x2, self.w, None, 2, 1, 1, 2, 1),
+                torch.conv_transpose2d(x2[0], self.w, stride=(1, 2)))
+
+
 class LayerNormResidual(nn.Module):
     def __init__(self, d=48):
         super().__init__()
@@ -332,6 +350,8 @@ CASES = {
     "attention": (Attention, lambda: (rand(2, 10, 32),)),
     "convnet": (ConvNet, lambda: (rand(2, 3, 10, 10),)),
     "conv1d_3d": (Conv1d3d, lambda: (rand(2, 4, 17), rand(2, 2, 3, 6, 6), rand(4, 7, 9))),
+    "conv_transposes": (ConvTransposes, lambda: (rand(2, 4, 5, 6), rand(2, 4, 7),
+                                                 rand(1, 2, 3, 4, 5))),
     "layernorm_residual": (LayerNormResidual, lambda: (rand(3, 5, 48) * 3 + 1, rand(3, 5, 48))),
     "scalar_chain": (ScalarChain, lambda: (rand(4, 6, low=0.2, high=1.0) * torch.tensor(
         [1.0, -1.0] * 3), rand(6, low=0.5, high=1.5))),

@@ -190,6 +190,47 @@ conv_case("groups2_dil2_nobias", 1, 4, (6, 6, 5), 2, (2, 3, 2), (1, 1, 2), (0, 1
           False)
 
 
+def conv_transpose_case(tag, n, c, spatial, f, kernel, stride, padding, output_padding,
+                        dilation, groups, bias):
+    nd = len(spatial)
+    xs = (n, c) + tuple(spatial)
+    ws = (c, f // groups) + tuple(kernel)
+    ys = (n, f) + tuple((i - 1) * s - 2 * p + d * (k - 1) + o + 1 for i, k, s, p, o, d in
+                        zip(spatial, kernel, stride, padding, output_padding, dilation))
+    ins = [InputSpec(xs), InputSpec(ws)] + ([InputSpec((f,))] if bias else [])
+
+    def emit(b, *args):
+        ops = ", ".join(map(str, args))
+        tys = ", ".join(b.t(s.shape) for s in ins)
+        return b.op(f"kgen.conv_transpose {ops} stride {fmt_ints(stride)} "
+                    f"padding {fmt_ints(padding)} output_padding {fmt_ints(output_padding)} "
+                    f"dilation {fmt_ints(dilation)} groups {groups} : ({tys}) -> {b.t(ys)}", ys)
+
+    fn = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[nd]
+
+    def ref(d, x, w, *bb):
+        return fn(x, w, bb[0] if bb else None, stride=tuple(stride), padding=tuple(padding),
+                  output_padding=tuple(output_padding), groups=groups,
+                  dilation=tuple(dilation))
+
+    taps = math.prod(-(-k // s) for k, s in zip(kernel, stride))
+    add(Case(f"conv_transpose{nd}d_{tag}", ins, emit, ref, reduce_len=(c // groups) * taps))
+
+
+# Stride 2 with output padding (the decoder's upsampling), odd kernels and
+# sizes, dilation, groups, 1-D and 3-D.
+conv_transpose_case("stride2_pad1_out1_bias", 2, 3, (5, 6), 4, (3, 3), (2, 2), (1, 1), (1, 1),
+                    (1, 1), 1, True)
+conv_transpose_case("basic", 1, 2, (4, 5), 3, (3, 2), (1, 1), (0, 0), (0, 0), (1, 1), 1, False)
+conv_transpose_case("stride3_dil2_groups2", 1, 4, (4, 3), 6, (3, 3), (3, 2), (1, 2), (2, 0),
+                    (2, 1), 2, True)
+conv_transpose_case("depthwise", 2, 4, (5, 5), 4, (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 4,
+                    False)
+conv_transpose_case("stride2_bias", 2, 3, (7,), 5, (4,), (2,), (1,), (1,), (1,), 1, True)
+conv_transpose_case("stride2_out1", 1, 2, (3, 4, 3), 3, (3, 3, 2), (2, 1, 2), (1, 0, 0),
+                    (1, 0, 1), (1, 1, 1), 1, True)
+
+
 # ---------------------------------------------------------------------------
 # Elementwise binary ops
 # ---------------------------------------------------------------------------

@@ -139,3 +139,25 @@ func.func @conv_im2col(%x: tensor<2x4x7x7xf32>, %w: tensor<16x2x3x3xf32>, %b: te
   %0 = kgen.conv %x, %w, %b stride [2, 2] padding [1, 1] dilation [1, 1] groups 2 : (tensor<2x4x7x7xf32>, tensor<16x2x3x3xf32>, tensor<16xf32>) -> tensor<2x16x4x4xf32>
   return %0 : tensor<2x16x4x4xf32>
 }
+
+// -----
+
+// A transposed convolution: one generic over (n, g, f, oh, ow, c, kh, kw)
+// reading weight[g * 2 + c, f, kh, kw] and gathering the input element
+// each tap maps to: i = (o + 1 - k) / 2 where that divides and lies inside
+// the input, else 0. Then the groups are merged and the bias added.
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d5, d2, d6, d7)>
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK:         tensor.expand_shape %arg1 {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 2, 3, 3, 3] : tensor<4x3x3x3xf32> into tensor<2x2x3x3x3xf32>
+// CHECK:         linalg.generic {indexing_maps = [#[[W]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK:           arith.remui
+// CHECK:           arith.divui
+// CHECK:           tensor.extract %arg0
+// CHECK:           arith.mulf
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x10x12xf32> into tensor<1x6x10x12xf32>
+// CHECK:         linalg.generic
+// CHECK:           arith.addf
+func.func @conv_transpose(%x: tensor<1x4x5x6xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x10x12xf32> {
+  %0 = kgen.conv_transpose %x, %w, %b stride [2, 2] padding [1, 1] output_padding [1, 1] dilation [1, 1] groups 2 : (tensor<1x4x5x6xf32>, tensor<4x3x3x3xf32>, tensor<6xf32>) -> tensor<1x6x10x12xf32>
+  return %0 : tensor<1x6x10x12xf32>
+}

@@ -186,6 +186,39 @@ def Kgen_ConvOp : Kgen_Op<"conv"> {
   let hasVerifier = 1;
 }
 
+def Kgen_ConvTransposeOp : Kgen_Op<"conv_transpose"> {
+  let summary = "N-d transposed convolution, channels first (torch.nn.functional.conv_transpose1d/2d/3d)";
+  let description = [{
+    The gradient of `kgen.conv` with respect to its input, as PyTorch
+    computes it. With `S` spatial dimensions (1, 2 or 3), `input` is
+    `[N, C, spatial...]`, `weight` is `[C, F / groups, kernel...]` and the
+    optional `bias` is `[F]`; each input element scatters `kernel` taps
+    `stride` apart. `stride`, `padding`, `output_padding` and `dilation`
+    hold one value per spatial dimension; `output_padding` (smaller than
+    the stride or the dilation) adds rows at the end. The result is
+    `[N, F, out...]` with
+    `out = (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1`.
+
+    ```mlir
+    %y = kgen.conv_transpose %x, %w stride [2, 2] padding [1, 1] output_padding [1, 1]
+        dilation [1, 1] groups 1
+        : (tensor<2x8x16x16xf32>, tensor<8x4x3x3xf32>) -> tensor<2x4x32x32xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, Kgen_Tensor:$weight,
+                       Optional<Kgen_Tensor>:$bias,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$output_padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `stride` $stride `padding` $padding
+    `output_padding` $output_padding `dilation` $dilation `groups` $groups
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 class Kgen_PoolOp<string mnemonic, string torchName, string what>
     : Kgen_Op<mnemonic> {
   let summary = what # " over sliding windows of the last 1-3 dims (" #
