@@ -548,21 +548,22 @@ def test_graph_breaks():
 
 
 def test_cnn_with_unsupported_layers_between_subgraphs():
-    """Pooling with padding (not decomposable into kgen's ops) splits a
+    """Adaptive pooling whose windows differ in size (not kgen's) splits a
     small CNN into three kgen subgraphs; inside nn.Sequential the report
     names the module, there being no user line."""
     torch.manual_seed(7)
-    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.MaxPool2d(3, 1, padding=1), nn.ReLU(),
-                          nn.AvgPool2d(3, 2, padding=1), nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.AdaptiveAvgPool2d(3), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(8 * 2 * 2, 10),
                           nn.LogSoftmax(-1)).eval()
     fn = compiled(model)
     check_seeds(model, fn, 2, 3, 8, 8)
-    tiling = ("kgen pools only windows that tile the input: stride == kernel_size, padding 0, "
-              "dilation 1")
+    sizes = "windows that overlap or differ in size"
     assert str(kgen_torch.last_report()) == (
         "kgen: graph 1: 3 of 3 subgraphs compiled (5 of 7 ops); left in PyTorch: "
-        f"torch.nn.functional.max_pool2d (padding [1, 1]; {tiling}) at module 1 (nn.MaxPool2d); "
-        f"torch.nn.functional.avg_pool2d (padding [1, 1]; {tiling}) at module 3 (nn.AvgPool2d)")
+        "torch.nn.functional.adaptive_avg_pool2d (output size (3, 3) does not divide the input "
+        f"size (8, 8): {sizes}) at module 1 (nn.AdaptiveAvgPool2d); "
+        "torch.nn.functional.adaptive_avg_pool2d (output size (2, 2) does not divide the input "
+        f"size (3, 3): {sizes}) at module 3 (nn.AdaptiveAvgPool2d)")
     assert kgen_torch.statistics()["kgen_runs"] == 3 * len(SEEDS)
 
 
