@@ -885,6 +885,16 @@ void ScheduleExpander::ownTiles(const std::vector<int64_t> &shape,
 
 /// Copies: the innermost dimension over x, the next over y and z, each in
 /// as few elements per thread as divide it evenly.
+/// Each thread copies a run of up to 16 bytes along the tile's contiguous
+/// dim (a 128-bit load), where the dim divides into such runs: with the
+/// block's x threads spread over a 16-float row instead, each thread
+/// copied one element of 4 rows, 4-byte copies that a transposed operand
+/// (linear's weight) also read uncoalesced, one row per thread.
+static int64_t copyRun(int64_t size, Type element) {
+  int64_t run = std::max<int64_t>(16 / (element.getIntOrFloatBitWidth() / 8), 1);
+  return size % run == 0 ? run : 1;
+}
+
 void ScheduleExpander::tileCopies() {
   const std::vector<int64_t> &blockDims = staging.blockDims;
   for (auto [copy, operand] : llvm::zip(staging.copies, staging.promoted)) {
@@ -895,7 +905,8 @@ void ScheduleExpander::tileCopies() {
     } else {
       for (size_t d = 0; d < std::min(shape.size(), blockDims.size()); ++d) {
         size_t dim = shape.size() - 1 - d;
-        int64_t tile = 1;
+        int64_t tile =
+            d == 0 ? copyRun(shape[dim], k.rootOperandTypes[operand]) : 1;
         while (shape[dim] % tile != 0 || shape[dim] / tile > blockDims[d])
           ++tile;
         tiles[dim] = perThread[dim] = tile;

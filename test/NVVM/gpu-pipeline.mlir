@@ -23,15 +23,14 @@
 // SM90-SAME: .shared .align 16 .b8 __wg_main_kernel_0_kernel_4[4352]
 // SM90-SAME: st.shared.v4.b32
 // SM90-SAME: bar.sync
-// The first step's copies are issued before the loop; A's tile is copied a
-// column per thread (4 bytes), B's a row of 4 floats (16 bytes, past L1).
-// SM90-SAME: cp.async.ca.shared.global [%rd{{[0-9+]+}}], [%rd{{[0-9+]+}}], 4;
+// The first step's copies are issued before the loop; each thread copies
+// runs of 4 floats of both tiles along their rows (16 bytes, past L1).
+// SM90-SAME: cp.async.cg.shared.global [%rd{{[0-9+]+}}], [%rd{{[0-9+]+}}], 16;
 // SM90-SAME: cp.async.cg.shared.global [%rd{{[0-9+]+}}], [%rd{{[0-9+]+}}], 16;
 // SM90-SAME: cp.async.commit_group;
 // Each step issues the next one's copies, waits for its own, synchronizes
 // and computes.
-// SM90-SAME: L__BB0_1:
-// SM90-SAME: cp.async.ca.shared.global
+// SM90-SAME: cp.async.cg.shared.global
 // SM90-SAME: cp.async.cg.shared.global
 // SM90-SAME: cp.async.commit_group;
 // SM90-SAME: cp.async.wait_group \091;

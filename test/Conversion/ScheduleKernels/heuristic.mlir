@@ -15,8 +15,8 @@
 // CHECK:             vector.transfer_write {{.*}} : vector<4x4xf32>, tensor<4x4xf32>
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[FILLED]]) -> (tensor<64x64xf32>)
 // CHECK:             %[[A:.*]] = bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<64x16xf32>
-// CHECK:             scf.forall (%{{.*}}, %{{.*}}) in (16, 16) shared_outs(%{{.*}} = %[[A]])
-// CHECK:               tensor.parallel_insert_slice {{.*}} : tensor<4x1xf32> into tensor<64x16xf32>
+// CHECK:             scf.forall (%{{.*}}, %{{.*}}) in (16, 4) shared_outs(%{{.*}} = %[[A]])
+// CHECK:               tensor.parallel_insert_slice {{.*}} : tensor<4x4xf32> into tensor<64x16xf32>
 // CHECK:             } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
 // CHECK:             %[[B:.*]] = bufferization.alloc_tensor() {memory_space = #gpu.address_space<workgroup>} : tensor<16x64xf32>
 // CHECK:             scf.forall (%{{.*}}, %{{.*}}) in (16, 16) shared_outs(%{{.*}} = %[[B]])
@@ -54,7 +54,7 @@
 // SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %[[COPY1_INIT]]
 // SCRIPT: %[[ACCUMULATOR_INIT:.*]] = transform.get_operand %[[FUSED0_OP0]][1]
 // SCRIPT: transform.structured.promote_tensor to #gpu.address_space<workgroup> %[[ACCUMULATOR_INIT]]
-// SCRIPT: transform.structured.tile_using_forall %[[COPY]]#0 tile_sizes [4, 1](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// SCRIPT: transform.structured.tile_using_forall %[[COPY]]#0 tile_sizes [4, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // SCRIPT: transform.structured.tile_using_forall %[[COPY]]#1 tile_sizes [1, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // SCRIPT: transform.structured.tile_using_forall %[[FUSED0_OP0]] tile_sizes [4, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // SCRIPT: %[[ROOT_THREADS:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_forall %[[PROMOTED_ROOT]] tile_sizes [4, 4, 0](mapping = [#gpu.thread<y>, #gpu.thread<x>])

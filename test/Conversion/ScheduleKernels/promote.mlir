@@ -15,7 +15,7 @@
 // BMM-SCRIPT: %[[BLOCK_LOOP:.*]] = transform.structured.match ops{["scf.forall"]} in %[[ROOT]]
 // BMM-SCRIPT: %[[WRITEBACK_INSERT:.*]] = transform.structured.match ops{["tensor.parallel_insert_slice"]} in %[[BLOCK_LOOP]]
 // BMM-SCRIPT: %[[WRITEBACK:.*]] = transform.structured.insert_slice_to_copy %[[WRITEBACK_INSERT]]
-// BMM-SCRIPT: tile_using_forall %[[COPY]]#0 tile_sizes [0, 2, 2](mapping = [#gpu.thread<y>, #gpu.thread<x>])
+// BMM-SCRIPT: tile_using_forall %[[COPY]]#0 tile_sizes [0, 2, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // BMM-SCRIPT: tile_using_forall %[[COPY]]#1 tile_sizes [0, 2, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // BMM-SCRIPT: tile_using_forall %[[WRITEBACK]] tile_sizes [0, 2, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // BMM-LABEL: func.func private @main_kernel_0
