@@ -301,14 +301,21 @@ static FailureOr<int64_t> convOutputSize(ConvOp op, size_t i, int64_t input,
   return (padded - effectiveKernel) / op.getStride()[i] + 1;
 }
 
+/// A convolution's input is [N, C, spatial...] with 1 to 3 spatial dims,
+/// and its weight has the same rank.
+static LogicalResult verifyConvRanks(Operation *op, Value input, Value weight) {
+  int64_t rank = shapeOf(input).size();
+  if (rank < 3 || rank > 5)
+    return op->emitOpError("input must have rank 3, 4 or 5 ([N, C, "
+                           "spatial...] with 1 to 3 spatial dimensions), got ")
+           << rank;
+  return verifyRank(op, "weight", weight, rank);
+}
+
 LogicalResult ConvOp::verify() {
   ArrayRef<int64_t> x = shapeOf(getInput()), w = shapeOf(getWeight());
   int64_t rank = x.size();
-  if (rank < 3 || rank > 5)
-    return emitOpError("input must have rank 3, 4 or 5 ([N, C, spatial...] "
-                       "with 1 to 3 spatial dimensions), got ")
-           << rank;
-  if (failed(verifyRank(*this, "weight", getWeight(), rank)))
+  if (failed(verifyConvRanks(*this, getInput(), getWeight())))
     return failure();
   size_t spatial = rank - 2;
   for (auto [name, values] :
@@ -518,11 +525,7 @@ LogicalResult FlipOp::verify() {
 LogicalResult ConvTransposeOp::verify() {
   ArrayRef<int64_t> x = shapeOf(getInput()), w = shapeOf(getWeight());
   int64_t rank = x.size();
-  if (rank < 3 || rank > 5)
-    return emitOpError("input must have rank 3, 4 or 5 ([N, C, spatial...] "
-                       "with 1 to 3 spatial dimensions), got ")
-           << rank;
-  if (failed(verifyRank(*this, "weight", getWeight(), rank)))
+  if (failed(verifyConvRanks(*this, getInput(), getWeight())))
     return failure();
   size_t spatial = rank - 2;
   for (const auto &entry :

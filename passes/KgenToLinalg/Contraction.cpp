@@ -258,6 +258,23 @@ struct ImplicitGemmConvLowering : OpRewritePattern<ConvOp> {
   }
 };
 
+/// The f32 result [N, G, F/G, out...] of a direct or transposed
+/// convolution's generic viewed as [N, F, out...], narrowed to
+/// `resultType` with the bias added per output channel.
+Value finishGroupedConvolution(PatternRewriter &rewriter, Location loc,
+                               Value acc, RankedTensorType resultType,
+                               Value bias) {
+  int64_t spatial = resultType.getRank() - 2;
+  SmallVector<ReassociationIndices> outGroups = {{0}, {1, 2}};
+  for (int64_t i = 0; i < spatial; ++i)
+    outGroups.push_back({i + 3});
+  acc = tensor::CollapseShapeOp::create(
+      rewriter, loc, resultType.clone(rewriter.getF32Type()), acc, outGroups);
+  AffineMap biasMap = AffineMap::get(
+      spatial + 2, 0, {rewriter.getAffineDimExpr(1)}, rewriter.getContext());
+  return finishContraction(rewriter, loc, acc, resultType, bias, biasMap);
+}
+
 /// The input element that the direct convolution's loop (n, g, f, out...,
 /// c, k...) reads, gathered from the unpadded input [N, C, ...] with a
 /// bounds check: 0 where the window leaves the input. Folding the padding
@@ -273,8 +290,7 @@ Value gatherWindowElement(OpBuilder &b, Location l, ConvOp op, int64_t cg) {
   auto loop = [&](int64_t i) { return linalg::IndexOp::create(b, l, i); };
   Value channel = arith::AddIOp::create(
       b, l, arith::MulIOp::create(b, l, loop(1), cst(cg)), loop(3 + spatial));
-  SmallVector<Value> indices = {loop(0), channel};
-  Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+  SmallVector<WindowPosition> positions;
   for (int64_t i = 0; i < spatial; ++i) {
     Value pos = arith::SubIOp::create(
         b, l,
@@ -283,18 +299,11 @@ Value gatherWindowElement(OpBuilder &b, Location l, ConvOp op, int64_t cg) {
             arith::MulIOp::create(b, l, loop(4 + spatial + i),
                                   cst(op.getDilation()[i]))),
         cst(op.getPadding()[i]));
-    Value inside = arith::AndIOp::create(
-        b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos, cst(0)),
-        arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
-                              cst(inputType.getDimSize(i + 2))));
-    valid = arith::AndIOp::create(b, l, valid, inside);
-    // Positions outside read element 0 and are replaced below.
-    indices.push_back(arith::SelectOp::create(b, l, inside, pos, cst(0)));
+    positions.push_back({pos, inRange(b, l, pos, inputType.getDimSize(i + 2))});
   }
-  Value value = tensor::ExtractOp::create(b, l, op.getInput(), indices);
   Value zero = arith::ConstantOp::create(
       b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
-  return arith::SelectOp::create(b, l, valid, value, zero);
+  return gatherOrFill(b, l, op.getInput(), {loop(0), channel}, positions, zero);
 }
 
 /// The rest (depthwise, few output channels per group): a grouped N-d
@@ -377,14 +386,8 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
             })
             .getResult(0);
 
-    SmallVector<ReassociationIndices> outGroups = {{0}, {1, 2}};
-    for (int64_t i = 0; i < spatial; ++i)
-      outGroups.push_back({i + 3});
-    acc = tensor::CollapseShapeOp::create(
-        rewriter, loc, resultType.clone(rewriter.getF32Type()), acc, outGroups);
-    AffineMap biasMap = AffineMap::get(spatial + 2, 0, {d(1)}, ctx);
-    rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, resultType,
-                                             op.getBias(), biasMap));
+    rewriter.replaceOp(op, finishGroupedConvolution(rewriter, loc, acc,
+                                                    resultType, op.getBias()));
     return success();
   }
 };
@@ -404,8 +407,7 @@ Value gatherTransposedTap(OpBuilder &b, Location l, ConvTransposeOp op,
   auto loop = [&](int64_t i) { return linalg::IndexOp::create(b, l, i); };
   Value channel = arith::AddIOp::create(
       b, l, arith::MulIOp::create(b, l, loop(1), cst(cg)), loop(3 + spatial));
-  SmallVector<Value> indices = {loop(0), channel};
-  Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+  SmallVector<WindowPosition> positions;
   for (int64_t i = 0; i < spatial; ++i) {
     Value num = arith::SubIOp::create(
         b, l, arith::AddIOp::create(b, l, loop(3 + i), cst(op.getPadding()[i])),
@@ -421,15 +423,12 @@ Value gatherTransposedTap(OpBuilder &b, Location l, ConvTransposeOp op,
         arith::RemUIOp::create(b, l, clamped, stride), cst(0));
     Value inside = arith::AndIOp::create(
         b, l, arith::AndIOp::create(b, l, nonNegative, exact),
-        arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
-                              cst(inputType.getDimSize(i + 2))));
-    valid = arith::AndIOp::create(b, l, valid, inside);
-    indices.push_back(arith::SelectOp::create(b, l, inside, pos, cst(0)));
+        inRange(b, l, pos, inputType.getDimSize(i + 2)));
+    positions.push_back({pos, inside});
   }
-  Value value = tensor::ExtractOp::create(b, l, op.getInput(), indices);
   Value zero = arith::ConstantOp::create(
       b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
-  return arith::SelectOp::create(b, l, valid, value, zero);
+  return gatherOrFill(b, l, op.getInput(), {loop(0), channel}, positions, zero);
 }
 
 /// A transposed convolution as one linalg.generic over (n, g, f, out...,
@@ -455,11 +454,8 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     SmallVector<ReassociationIndices> weightGroups = {{0, 1}, {2}};
     SmallVector<int64_t> groupedOut = {resultType.getDimSize(0), groups, fg};
     llvm::append_range(groupedOut, resultType.getShape().drop_front(2));
-    SmallVector<ReassociationIndices> outGroups = {{0}, {1, 2}};
-    for (int64_t i = 0; i < spatial; ++i) {
+    for (int64_t i = 0; i < spatial; ++i)
       weightGroups.push_back({i + 3});
-      outGroups.push_back({i + 3});
-    }
     Value weight = tensor::ExpandShapeOp::create(
         rewriter, loc, weightType.clone(groupedWeight), op.getWeight(),
         weightGroups);
@@ -491,11 +487,8 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
                     b, l, arith::AddFOp::create(b, l, args[1], prod).getResult());
               })
               .getResult(0);
-    acc = tensor::CollapseShapeOp::create(
-        rewriter, loc, resultType.clone(rewriter.getF32Type()), acc, outGroups);
-    AffineMap biasMap = AffineMap::get(spatial + 2, 0, {d(1)}, ctx);
-    rewriter.replaceOp(op, finishContraction(rewriter, loc, acc, resultType,
-                                             op.getBias(), biasMap));
+    rewriter.replaceOp(op, finishGroupedConvolution(rewriter, loc, acc,
+                                                    resultType, op.getBias()));
     return success();
   }
 };

@@ -252,3 +252,29 @@ Value mlir::kgen::detail::reshapeTensor(OpBuilder &b, Location loc, Value value,
       flatRank ? fullGroup(type.getRank())
                : SmallVector<ReassociationIndices>{});
 }
+
+Value mlir::kgen::detail::inRange(OpBuilder &b, Location loc, Value pos,
+                                  int64_t size) {
+  return arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, pos,
+                            arith::ConstantIndexOp::create(b, loc, 0)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, pos,
+                            arith::ConstantIndexOp::create(b, loc, size)));
+}
+
+Value mlir::kgen::detail::gatherOrFill(OpBuilder &b, Location loc, Value input,
+                                       ValueRange lead,
+                                       ArrayRef<WindowPosition> positions,
+                                       Value outside) {
+  SmallVector<Value> indices(lead);
+  Value valid = arith::ConstantIntOp::create(b, loc, 1, 1);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  for (const WindowPosition &p : positions) {
+    valid = arith::AndIOp::create(b, loc, valid, p.inside);
+    indices.push_back(
+        arith::SelectOp::create(b, loc, p.inside, p.position, zero));
+  }
+  Value value = tensor::ExtractOp::create(b, loc, input, indices);
+  return arith::SelectOp::create(b, loc, valid, value, outside);
+}

@@ -69,6 +69,23 @@ Value finishContraction(OpBuilder &b, Location loc, Value acc,
                         RankedTensorType resultType, Value bias = {},
                         AffineMap biasMap = {});
 
+/// A spatial position a window reads and whether it lies inside the input.
+struct WindowPosition {
+  Value position;
+  Value inside;
+};
+
+/// The element of `input` [lead..., spatial...] at (`lead`..., the
+/// positions...), or `outside` (of the element type) when any position
+/// lies outside the input: convolutions' padding and pooling's windows
+/// read as a bounds check instead of a padded copy. Positions outside are
+/// clamped to 0 before the read, so it stays in bounds.
+Value gatherOrFill(OpBuilder &b, Location loc, Value input, ValueRange lead,
+                   ArrayRef<WindowPosition> positions, Value outside);
+
+/// Whether index `pos` lies in [0, size).
+Value inRange(OpBuilder &b, Location loc, Value pos, int64_t size);
+
 /// softmax (or, with `isLog`, log_softmax) of `x` along `dim`, computed in
 /// f32 from the row maximum and sum(exp(x - max)) (two reductions), then
 /// one elementwise generic producing `resultType` (x's shape).

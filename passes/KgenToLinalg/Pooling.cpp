@@ -31,18 +31,18 @@ Value indexConst(OpBuilder &b, Location l, int64_t v) {
 }
 
 /// The input element at window position (out..., window...) of the loop,
-/// or `identity` where the window leaves the input (padding, ceil_mode's
-/// overhang).
+/// widened to f32, or `identity` where the window leaves the input
+/// (padding, ceil_mode's overhang).
 template <typename PoolOp>
 Value gatherWindowElement(OpBuilder &b, Location l, PoolOp op,
-                          Value identity) {
+                          double identity) {
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
   int64_t rank = inputType.getRank(), pooled = op.getKernel().size();
   int64_t lead = rank - pooled;
-  SmallVector<Value> indices;
+  SmallVector<Value> leading;
   for (int64_t d = 0; d < lead; ++d)
-    indices.push_back(linalg::IndexOp::create(b, l, d));
-  Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+    leading.push_back(linalg::IndexOp::create(b, l, d));
+  SmallVector<WindowPosition> positions;
   for (int64_t i = 0; i < pooled; ++i) {
     Value out = linalg::IndexOp::create(b, l, lead + i);
     Value tap = linalg::IndexOp::create(b, l, rank + i);
@@ -54,19 +54,13 @@ Value gatherWindowElement(OpBuilder &b, Location l, PoolOp op,
             arith::MulIOp::create(b, l, tap,
                                   indexConst(b, l, op.getDilation()[i]))),
         indexConst(b, l, op.getPadding()[i]));
-    Value inside = arith::AndIOp::create(
-        b, l,
-        arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos,
-                              indexConst(b, l, 0)),
-        arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
-                              indexConst(b, l, inputType.getDimSize(lead + i))));
-    valid = arith::AndIOp::create(b, l, valid, inside);
-    // Positions outside read element 0 and are replaced below.
-    indices.push_back(
-        arith::SelectOp::create(b, l, inside, pos, indexConst(b, l, 0)));
+    positions.push_back(
+        {pos, inRange(b, l, pos, inputType.getDimSize(lead + i))});
   }
-  Value x = widen(b, l, tensor::ExtractOp::create(b, l, op.getInput(), indices));
-  return arith::SelectOp::create(b, l, valid, x, identity);
+  Value fill = arith::ConstantOp::create(
+      b, l, b.getFloatAttr(inputType.getElementType(), identity));
+  return widen(b, l,
+               gatherOrFill(b, l, op.getInput(), leading, positions, fill));
 }
 
 /// avg_pool's divisor at the output position of the loop: `divisor` when
@@ -135,7 +129,7 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
             rewriter, loc, TypeRange{acc.getType()}, ValueRange{window},
             ValueRange{acc}, maps, iterators,
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value v = gatherWindowElement(b, l, op, f32Const(b, l, identity));
+              Value v = gatherWindowElement(b, l, op, identity);
               Value next = isMax ? arith::MaximumFOp::create(b, l, args[1], v)
                                        .getResult()
                                  : arith::AddFOp::create(b, l, args[1], v)

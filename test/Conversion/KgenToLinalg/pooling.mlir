@@ -15,8 +15,8 @@
 // CHECK:           arith.cmpi sge
 // CHECK:           arith.cmpi slt
 // CHECK:           %[[X:.*]] = tensor.extract %arg0
-// CHECK:           %[[W:.*]] = arith.extf %[[X]] : f16 to f32
-// CHECK:           arith.select %{{.*}}, %[[W]], %{{.*}} : f32
+// CHECK:           %[[V:.*]] = arith.select %{{.*}}, %[[X]], %{{.*}} : f16
+// CHECK:           arith.extf %[[V]] : f16 to f32
 // CHECK:           arith.addf
 // CHECK:         linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x3x4x5xf32>) outs(%{{.*}} : tensor<2x3x4x5xf16>)
 // CHECK:           arith.minsi
