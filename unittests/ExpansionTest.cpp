@@ -212,12 +212,13 @@ TEST_F(Expansion, PromotedOperandsAreStagedInWorkgroupMemory) {
   };
   EXPECT_EQ(init(promoted[1]), copies[0].getResult(1));
   EXPECT_EQ(init(promoted[2]), fusions[2].getFusedOp());
-  // A's 32x16 tile over 8x16 threads (y, x): 4 rows of one column each;
-  // B's 16x64 tile: 2 rows of 4 columns each.
+  // A's 32x16 tile over 8x16 threads (y, x): 4 rows of a 16-byte run of
+  // 4 columns each (4 threads along x); B's 16x64 tile: 2 rows of 4
+  // columns each.
   auto copyA = userOf<transform::TileUsingForallOp>(copies[0].getResult(0));
   auto copyB = userOf<transform::TileUsingForallOp>(copies[0].getResult(1));
   ASSERT_TRUE(copyA && copyB);
-  EXPECT_EQ(sizes(copyA), (Sizes{4, 1}));
+  EXPECT_EQ(sizes(copyA), (Sizes{4, 4}));
   EXPECT_EQ(text(copyA.getMappingAttr()), "[#gpu.thread<y>, #gpu.thread<x>]");
   EXPECT_EQ(sizes(copyB), (Sizes{2, 4}));
   auto step = userOf<transform::TileUsingForallOp>(pad.getPadded());
