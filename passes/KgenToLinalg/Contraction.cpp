@@ -275,35 +275,85 @@ Value finishGroupedConvolution(PatternRewriter &rewriter, Location loc,
   return finishContraction(rewriter, loc, acc, resultType, bias, biasMap);
 }
 
-/// The input element that the direct convolution's loop (n, g, f, out...,
-/// c, k...) reads, gathered from the unpadded input [N, C, ...] with a
-/// bounds check: 0 where the window leaves the input. Folding the padding
-/// into the read saves a padded copy of the input, which was a kernel of
-/// its own (kernel formation keeps pads apart) writing and then reading
-/// the whole input once more.
-Value gatherWindowElement(OpBuilder &b, Location l, ConvOp op, int64_t cg) {
-  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+/// The element of a convolution's input [N, C, spatial...] that the loop
+/// (n, g, f, out..., c, k...) reads: image n, channel g * C/G + c, and in
+/// each spatial dim the position `at` gives, or 0 where one lies outside
+/// the input. Reading padding as a bounds check saves a padded copy of the
+/// input, which was a kernel of its own (kernel formation keeps pads
+/// apart) writing and then reading the whole input once more.
+Value gatherGroupedInput(OpBuilder &b, Location l, Value input, int64_t cg,
+                         function_ref<WindowPosition(int64_t)> at) {
+  auto inputType = cast<RankedTensorType>(input.getType());
   int64_t spatial = inputType.getRank() - 2;
-  auto cst = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(b, l, v).getResult();
-  };
-  auto loop = [&](int64_t i) { return linalg::IndexOp::create(b, l, i); };
   Value channel = arith::AddIOp::create(
-      b, l, arith::MulIOp::create(b, l, loop(1), cst(cg)), loop(3 + spatial));
+      b, l,
+      arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 1),
+                            arith::ConstantIndexOp::create(b, l, cg)),
+      linalg::IndexOp::create(b, l, 3 + spatial));
   SmallVector<WindowPosition> positions;
-  for (int64_t i = 0; i < spatial; ++i) {
+  for (int64_t i = 0; i < spatial; ++i)
+    positions.push_back(at(i));
+  Value zero = arith::ConstantOp::create(
+      b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
+  return gatherOrFill(b, l, input, {linalg::IndexOp::create(b, l, 0), channel},
+                      positions, zero);
+}
+
+/// The direct and the transposed convolution's linalg.generic over (n, g,
+/// f, out..., c, k...): S + 3 parallel loops, then S + 1 reduction loops,
+/// accumulating from 0 in f32 into [N, G, F/G, out...] the product of the
+/// input element `input` gives and the weight element, the last of
+/// `inputs` (read through the last of `maps`).
+Value groupedConvGeneric(PatternRewriter &rewriter, Location loc,
+                         ArrayRef<int64_t> groupedOut, ValueRange inputs,
+                         ArrayRef<AffineMap> maps, BodyFn input) {
+  MLIRContext *ctx = rewriter.getContext();
+  int64_t spatial = groupedOut.size() - 3;
+  int64_t numLoops = 4 + 2 * spatial;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < 3 + spatial; ++d)
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  SmallVector<AffineMap> allMaps(maps);
+  allMaps.push_back(AffineMap::get(numLoops, 0, outExprs, ctx));
+  SmallVector<utils::IteratorType> iterators(3 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(1 + spatial, utils::IteratorType::reduction);
+  Value acc = filledF32Tensor(rewriter, loc, groupedOut, 0.0);
+  return linalg::GenericOp::create(
+             rewriter, loc, TypeRange{acc.getType()}, inputs, ValueRange{acc},
+             allMaps, iterators,
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               Value prod = arith::MulFOp::create(
+                   b, l, widen(b, l, input(b, l, args)),
+                   widen(b, l, args.end()[-2]));
+               linalg::YieldOp::create(
+                   b, l,
+                   arith::AddFOp::create(b, l, args.back(), prod).getResult());
+             })
+      .getResult(0);
+}
+
+/// The input element at tap k... of output position out... of a direct
+/// convolution: position out * stride + k * dilation - padding.
+Value gatherWindowElement(OpBuilder &b, Location l, ConvOp op, int64_t cg) {
+  int64_t dims = cast<RankedTensorType>(op.getInput().getType()).getRank();
+  return gatherGroupedInput(b, l, op.getInput(), cg, [&](int64_t i) {
+    auto cst = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, l, v).getResult();
+    };
     Value pos = arith::SubIOp::create(
         b, l,
         arith::AddIOp::create(
-            b, l, arith::MulIOp::create(b, l, loop(3 + i), cst(op.getStride()[i])),
-            arith::MulIOp::create(b, l, loop(4 + spatial + i),
-                                  cst(op.getDilation()[i]))),
+            b, l,
+            arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 3 + i),
+                                  cst(op.getStride()[i])),
+            arith::MulIOp::create(
+                b, l, linalg::IndexOp::create(b, l, dims + 2 + i),
+                cst(op.getDilation()[i]))),
         cst(op.getPadding()[i]));
-    positions.push_back({pos, inRange(b, l, pos, inputType.getDimSize(i + 2))});
-  }
-  Value zero = arith::ConstantOp::create(
-      b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
-  return gatherOrFill(b, l, op.getInput(), {loop(0), channel}, positions, zero);
+    return WindowPosition{pos, inRange(b, l, pos, op.getInput().getType()
+                                                      .getDimSize(i + 2))};
+  });
 }
 
 /// The rest (depthwise, few output channels per group): a grouped N-d
@@ -350,16 +400,13 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     SmallVector<AffineExpr> inExprs = {d(0), d(1), d(3 + spatial)};
     SmallVector<AffineExpr> wExprs = {d(1), d(2), d(3 + spatial)};
-    SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
     for (int64_t i = 0; i < spatial; ++i) {
       inExprs.push_back(d(3 + i) * op.getStride()[i] +
                         d(4 + spatial + i) * op.getDilation()[i]);
       wExprs.push_back(d(4 + spatial + i));
-      outExprs.push_back(d(3 + i));
     }
     SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
-                                   AffineMap::get(numLoops, 0, wExprs, ctx),
-                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
+                                   AffineMap::get(numLoops, 0, wExprs, ctx)};
     SmallVector<Value> inputs = {weight};
     if (padded)
       maps.erase(maps.begin());
@@ -368,23 +415,11 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
                     tensor::ExpandShapeOp::create(
                         rewriter, loc, inputType.clone(groupedInput),
                         op.getInput(), inputGroups));
-    SmallVector<utils::IteratorType> iterators(3 + spatial,
-                                               utils::IteratorType::parallel);
-    iterators.append(1 + spatial, utils::IteratorType::reduction);
-    Value acc = filledF32Tensor(rewriter, loc, groupedOut, 0.0);
-    acc =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{acc.getType()}, inputs, ValueRange{acc},
-            maps, iterators,
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value x = padded ? gatherWindowElement(b, l, op, cg) : args[0];
-              Value prod = arith::MulFOp::create(b, l, widen(b, l, x),
-                                                 widen(b, l, args.end()[-2]));
-              linalg::YieldOp::create(
-                  b, l,
-                  arith::AddFOp::create(b, l, args.back(), prod).getResult());
-            })
-            .getResult(0);
+    Value acc = groupedConvGeneric(
+        rewriter, loc, groupedOut, inputs, maps,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return padded ? gatherWindowElement(b, l, op, cg) : args[0];
+        });
 
     rewriter.replaceOp(op, finishGroupedConvolution(rewriter, loc, acc,
                                                     resultType, op.getBias()));
@@ -393,25 +428,21 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
 };
 
 /// The input element that output position out... takes from tap k... of a
-/// transposed convolution (loop (n, g, f, out..., c, k...)): the input
-/// position i with i * stride = out + padding - k * dilation in every
-/// spatial dim, or 0 where no input position maps there (a remainder, or
-/// outside the input).
+/// transposed convolution: the input position i with i * stride = out +
+/// padding - k * dilation in every spatial dim, or 0 where no input
+/// position maps there (a remainder, or outside the input).
 Value gatherTransposedTap(OpBuilder &b, Location l, ConvTransposeOp op,
                           int64_t cg) {
-  auto inputType = cast<RankedTensorType>(op.getInput().getType());
-  int64_t spatial = inputType.getRank() - 2;
-  auto cst = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(b, l, v).getResult();
-  };
-  auto loop = [&](int64_t i) { return linalg::IndexOp::create(b, l, i); };
-  Value channel = arith::AddIOp::create(
-      b, l, arith::MulIOp::create(b, l, loop(1), cst(cg)), loop(3 + spatial));
-  SmallVector<WindowPosition> positions;
-  for (int64_t i = 0; i < spatial; ++i) {
+  int64_t dims = cast<RankedTensorType>(op.getInput().getType()).getRank();
+  return gatherGroupedInput(b, l, op.getInput(), cg, [&](int64_t i) {
+    auto cst = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, l, v).getResult();
+    };
     Value num = arith::SubIOp::create(
-        b, l, arith::AddIOp::create(b, l, loop(3 + i), cst(op.getPadding()[i])),
-        arith::MulIOp::create(b, l, loop(4 + spatial + i),
+        b, l,
+        arith::AddIOp::create(b, l, linalg::IndexOp::create(b, l, 3 + i),
+                              cst(op.getPadding()[i])),
+        arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, dims + 2 + i),
                               cst(op.getDilation()[i])));
     Value nonNegative =
         arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, num, cst(0));
@@ -423,12 +454,9 @@ Value gatherTransposedTap(OpBuilder &b, Location l, ConvTransposeOp op,
         arith::RemUIOp::create(b, l, clamped, stride), cst(0));
     Value inside = arith::AndIOp::create(
         b, l, arith::AndIOp::create(b, l, nonNegative, exact),
-        inRange(b, l, pos, inputType.getDimSize(i + 2)));
-    positions.push_back({pos, inside});
-  }
-  Value zero = arith::ConstantOp::create(
-      b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
-  return gatherOrFill(b, l, op.getInput(), {loop(0), channel}, positions, zero);
+        inRange(b, l, pos, op.getInput().getType().getDimSize(i + 2)));
+    return WindowPosition{pos, inside};
+  });
 }
 
 /// A transposed convolution as one linalg.generic over (n, g, f, out...,
@@ -464,29 +492,14 @@ struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     int64_t numLoops = 4 + 2 * spatial;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     SmallVector<AffineExpr> wExprs = {d(1), d(3 + spatial), d(2)};
-    SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
-    for (int64_t i = 0; i < spatial; ++i) {
+    for (int64_t i = 0; i < spatial; ++i)
       wExprs.push_back(d(4 + spatial + i));
-      outExprs.push_back(d(3 + i));
-    }
-    SmallVector<utils::IteratorType> iterators(3 + spatial,
-                                               utils::IteratorType::parallel);
-    iterators.append(1 + spatial, utils::IteratorType::reduction);
-    Value acc = filledF32Tensor(rewriter, loc, groupedOut, 0.0);
-    acc = linalg::GenericOp::create(
-              rewriter, loc, TypeRange{acc.getType()}, ValueRange{weight},
-              ValueRange{acc},
-              {AffineMap::get(numLoops, 0, wExprs, ctx),
-               AffineMap::get(numLoops, 0, outExprs, ctx)},
-              iterators,
-              [&](OpBuilder &b, Location l, ValueRange args) {
-                Value prod = arith::MulFOp::create(
-                    b, l, widen(b, l, gatherTransposedTap(b, l, op, cg)),
-                    widen(b, l, args[0]));
-                linalg::YieldOp::create(
-                    b, l, arith::AddFOp::create(b, l, args[1], prod).getResult());
-              })
-              .getResult(0);
+    Value acc = groupedConvGeneric(
+        rewriter, loc, groupedOut, {weight},
+        {AffineMap::get(numLoops, 0, wExprs, ctx)},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          return gatherTransposedTap(b, l, op, cg);
+        });
     rewriter.replaceOp(op, finishGroupedConvolution(rewriter, loc, acc,
                                                     resultType, op.getBias()));
     return success();
