@@ -23,46 +23,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from suite_programs import DEFAULT_CACHE, suite_programs  # noqa: E402
+from suite_programs import DEFAULT_CACHE, compile_program, suite_programs  # noqa: E402
 
 
-def compile_program(kgen_opt: str, program: Path, chip: str, fmt: str,
-                    timeout: float) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        trajectory = Path(tmp) / "trajectory.jsonl"
-        command = [kgen_opt, str(program), "--kgen-linalg", "--kgen-form-kernels",
-                   f"--kgen-schedule-kernels=target={chip} trajectory={trajectory}",
-                   f"--kgen-gpu-codegen=chip={chip} format={fmt}", "-o", "/dev/null"]
-        start = time.perf_counter()
-        try:
-            result = subprocess.run(command, capture_output=True, text=True,
-                                    timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return {"error": f"timed out after {timeout:.0f} s"}
-        seconds = time.perf_counter() - start
-        if result.returncode != 0:
-            return {"error": result.stderr.strip().split("\n")[0]}
-        verify = defaultdict(float)
-        candidates = defaultdict(int)
-        traffic = {}
-        if trajectory.exists():
-            for line in trajectory.read_text().splitlines():
-                record = json.loads(line)
-                verify[record["kernel"]] += record.get("verify_seconds", 0.0)
-                candidates[record["kernel"]] += 1
-                if record.get("bytes_floor"):
-                    traffic[record["kernel"]] = (record["bytes_moved"]
-                                                 / record["bytes_floor"])
+def compile_report(kgen_opt: str, program: Path, chip: str, fmt: str,
+                   timeout: float) -> dict:
+    compiled = compile_program(kgen_opt, program, chip, fmt, timeout)
+    if "error" in compiled:
+        return compiled
+    verify = defaultdict(float)
+    candidates = defaultdict(int)
+    traffic = {}
+    for record in compiled["records"]:
+        verify[record["kernel"]] += record.get("verify_seconds", 0.0)
+        candidates[record["kernel"]] += 1
+        if record.get("bytes_floor"):
+            traffic[record["kernel"]] = record["bytes_moved"] / record["bytes_floor"]
+    seconds = compiled["seconds"]
     kernels = max(len(verify), 1)
     return {"seconds": seconds, "kernels": len(verify),
             "seconds_per_kernel": seconds / kernels,
@@ -88,8 +72,8 @@ def main() -> int:
     print(f"{'problem':28} {'kernels':>7} {'total s':>8} {'s/kernel':>8} "
           f"{'slowest verify s':>16}  traffic / floor per kernel")
     for name, program in suite_programs(args.cache, args.only).items():
-        r = compile_program(args.kgen_opt, program, args.chip, args.format,
-                            args.timeout)
+        r = compile_report(args.kgen_opt, program, args.chip, args.format,
+                           args.timeout)
         results[name] = r
         if "error" in r:
             print(f"{name:28} error: {r['error']}")

@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from suite_programs import DEFAULT_CACHE, suite_programs  # noqa: E402
+from suite_programs import DEFAULT_CACHE, compile_program, suite_programs  # noqa: E402
 
 _ENTRY = re.compile(r"Compiling entry function '([^']+)'")
 _FRAME = re.compile(r"(\d+) bytes stack frame, (\d+) bytes spill stores, "
@@ -109,27 +109,15 @@ def schedule_shape(schedule: dict) -> str:
 
 def compile_problem(kgen_opt: str, ptxas: str, program: Path, chip: str,
                     timeout: float) -> dict:
+    compiled = compile_program(kgen_opt, program, chip, "isa", timeout,
+                               schedule_options="check-seeds=0", keep_output=True)
+    if "error" in compiled:
+        return compiled
+    schedules = {r["kernel"]: r for r in compiled["records"]
+                 if r.get("verdict", {}).get("accepted")}
+    kernels = {}
     with tempfile.TemporaryDirectory() as tmp:
-        trajectory = Path(tmp) / "trajectory.jsonl"
-        command = [kgen_opt, str(program), "--kgen-linalg", "--kgen-form-kernels",
-                   f"--kgen-schedule-kernels=target={chip} check-seeds=0 "
-                   f"trajectory={trajectory}",
-                   f"--kgen-gpu-codegen=chip={chip} format=isa"]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True,
-                                    timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return {"error": f"kgen-opt timed out after {timeout:.0f} s"}
-        if result.returncode != 0:
-            return {"error": result.stderr.strip().split("\n")[0]}
-        schedules = {}
-        if trajectory.exists():
-            for line in trajectory.read_text().splitlines():
-                record = json.loads(line)
-                if record.get("verdict", {}).get("accepted"):
-                    schedules[record["kernel"]] = record
-        kernels = {}
-        for i, ptx in enumerate(ptx_of(result.stdout)):
+        for i, ptx in enumerate(ptx_of(compiled["output"])):
             path = Path(tmp) / f"k{i}.ptx"
             path.write_text(ptx)
             ran = subprocess.run([ptxas, "-v", f"--gpu-name={chip}", str(path),
@@ -138,7 +126,7 @@ def compile_problem(kgen_opt: str, ptxas: str, program: Path, chip: str,
             if ran.returncode != 0:
                 return {"error": "ptxas: " + ran.stderr.strip().split("\n")[0]}
             kernels.update(parse_ptxas(ran.stderr + ran.stdout))
-    for name, size in dynamic_shared(result.stdout).items():
+    for name, size in dynamic_shared(compiled["output"]).items():
         if name in kernels:
             kernels[name]["shared"] += size
     for name, resources in kernels.items():

@@ -14,8 +14,11 @@ Used by scripts/compare_codegen.py and benchmarks/compile_time.py.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,6 +51,38 @@ def suite_programs(cache: Path = DEFAULT_CACHE, only=None) -> dict[str, Path]:
             partial.replace(program)  # atomic: a killed import leaves no program
         programs[name] = program
     return programs
+
+
+def compile_program(kgen_opt: str, program: Path, chip: str, fmt: str, timeout: float,
+                    schedule_options: str = "", keep_output: bool = False) -> dict:
+    """`program` through kgen-opt's default pipeline for `chip` (kernel
+    formation, heuristic schedules with `schedule_options`, GPU code in
+    `fmt`). Returns {"seconds": wall time, "records": the trajectory's
+    records, "output": the module text when `keep_output`}, or {"error":
+    the first line kgen-opt printed, or the timeout}."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trajectory = Path(tmp) / "trajectory.jsonl"
+        options = f"target={chip} trajectory={trajectory} {schedule_options}".strip()
+        command = [kgen_opt, str(program), "--kgen-linalg", "--kgen-form-kernels",
+                   f"--kgen-schedule-kernels={options}",
+                   f"--kgen-gpu-codegen=chip={chip} format={fmt}"]
+        if not keep_output:
+            command += ["-o", "/dev/null"]
+        start = time.perf_counter()
+        try:
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"error": f"kgen-opt timed out after {timeout:.0f} s"}
+        seconds = time.perf_counter() - start
+        if result.returncode != 0:
+            return {"error": result.stderr.strip().split("\n")[0]}
+        records = ([json.loads(line) for line in trajectory.read_text().splitlines()]
+                   if trajectory.exists() else [])
+    compiled = {"seconds": seconds, "records": records}
+    if keep_output:
+        compiled["output"] = result.stdout
+    return compiled
 
 
 def main() -> int:
