@@ -122,14 +122,12 @@ static bool splitRenumbersIndices(linalg::LinalgOp op) {
   if (!op.hasIndexSemantics())
     return false;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  bool parallelAfterReduction = false;
   for (size_t i = 1; i < iterators.size(); ++i)
-    parallelAfterReduction |=
-        iterators[i - 1] == utils::IteratorType::reduction &&
-        iterators[i] == utils::IteratorType::parallel;
+    if (iterators[i - 1] == utils::IteratorType::reduction &&
+        iterators[i] == utils::IteratorType::parallel)
+      return true; // the split loop goes first: every index moves
   WalkResult walk = op->walk([&](linalg::IndexOp index) {
-    return parallelAfterReduction ||
-                   iterators[index.getDim()] == utils::IteratorType::reduction
+    return iterators[index.getDim()] == utils::IteratorType::reduction
                ? WalkResult::interrupt()
                : WalkResult::advance();
   });

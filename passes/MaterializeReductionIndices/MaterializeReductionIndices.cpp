@@ -17,7 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
-#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_MATERIALIZEREDUCTIONINDICESPASS
@@ -30,16 +30,13 @@ namespace {
 
 /// The reduction loops whose index `op`'s body reads, in loop order.
 SmallVector<int64_t> indexedReductionLoops(linalg::GenericOp op) {
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  llvm::SmallSetVector<int64_t, 2> loops;
-  op.getBody()->walk([&](linalg::IndexOp index) {
-    int64_t loop = static_cast<int64_t>(index.getDim());
-    if (iterators[loop] == utils::IteratorType::reduction)
-      loops.insert(loop);
-  });
-  SmallVector<int64_t> sorted(loops.begin(), loops.end());
-  llvm::sort(sorted);
-  return sorted;
+  llvm::SmallBitVector read(op.getNumLoops());
+  op.getBody()->walk([&](linalg::IndexOp index) { read.set(index.getDim()); });
+  SmallVector<int64_t> loops;
+  for (auto [loop, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (read.test(loop) && iterator == utils::IteratorType::reduction)
+      loops.push_back(static_cast<int64_t>(loop));
+  return loops;
 }
 
 /// The constant [0, 1, ..., size - 1] as i32 (kgen's loops are far shorter
