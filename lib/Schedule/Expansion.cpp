@@ -791,8 +791,7 @@ void ScheduleExpander::stagedLevel() {
     rootCompute = tileRootStep();
   }
   if (vectorize && !staging.mma)
-    toVectorize.push_back(
-        vectorLevel(rootCompute, k.rootParallel, [](int64_t) { return true; }));
+    toVectorize.push_back(rootCompute);
   tileStagedConsumers();
 }
 

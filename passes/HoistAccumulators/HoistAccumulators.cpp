@@ -53,6 +53,26 @@ struct Access {
   Value stored = {};
 };
 
+/// An in-bounds, unmasked 1-D transfer along the innermost dimension
+/// touches the same places as a vector.load or vector.store.
+std::optional<Access> asTransfer(Operation *op) {
+  auto transfer = dyn_cast<VectorTransferOpInterface>(op);
+  if (!transfer || transfer.getMask() || transfer.getVectorType().getRank() != 1 ||
+      !transfer.getPermutationMap().isMinorIdentity() ||
+      !transfer.isDimInBounds(0) || !isa<MemRefType>(transfer.getShapedType()))
+    return std::nullopt;
+  if (auto read = dyn_cast<vector::TransferReadOp>(op))
+    return Access{op, read.getBase(), llvm::to_vector(read.getIndices()),
+                  read.getVectorType(), true};
+  auto write = cast<vector::TransferWriteOp>(op);
+  return Access{op,
+                write.getBase(),
+                llvm::to_vector(write.getIndices()),
+                write.getVectorType(),
+                false,
+                write.getVector()};
+}
+
 std::optional<Access> asAccess(Operation *op) {
   if (auto load = dyn_cast<memref::LoadOp>(op))
     return Access{op, load.getMemRef(), llvm::to_vector(load.getIndices()),
@@ -81,7 +101,7 @@ std::optional<Access> asAccess(Operation *op) {
                   store.getVectorType(),
                   false,
                   store.getValueToStore()};
-  return std::nullopt;
+  return asTransfer(op);
 }
 
 bool samePlace(const Access &a, const Access &b) {

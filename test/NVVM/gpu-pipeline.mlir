@@ -28,9 +28,16 @@
 // SM90-SAME: cp.async.cg.shared.global [%rd{{[0-9+]+}}], [%rd{{[0-9+]+}}], 16;
 // SM90-SAME: cp.async.cg.shared.global [%rd{{[0-9+]+}}], [%rd{{[0-9+]+}}], 16;
 // SM90-SAME: cp.async.commit_group;
+// Each thread's 4x4 accumulators are loaded into registers once, before
+// the loop (kgen-hoist-accumulators).
+// SM90-SAME: bar.sync
+// SM90-SAME: ld.shared.v4.b32 {{[^;]*}}, {{\[}}%rd[[ACC:[0-9]+]]{{\]}};
+// SM90-SAME: ld.shared.v4.b32 {{[^;]*}}, [%rd[[ACC]]+272];
+// SM90-SAME: ld.shared.v4.b32 {{[^;]*}}, [%rd[[ACC]]+544];
+// SM90-SAME: ld.shared.v4.b32 {{[^;]*}}, [%rd[[ACC]]+816];
 // Each step issues the next one's copies, waits for its own, synchronizes
-// and computes.
-// SM90-SAME: cp.async.cg.shared.global
+// and computes: the whole thread tile in straight-line FMAs, on operands
+// from shared memory and accumulators in registers.
 // SM90-SAME: cp.async.cg.shared.global
 // SM90-SAME: cp.async.commit_group;
 // SM90-SAME: cp.async.wait_group \091;
@@ -38,6 +45,10 @@
 // SM90-NOT: bar.sync
 // SM90-SAME: ld.shared.v4.b32
 // SM90-SAME: fma.rn.f32
+// SM90-NOT: {{\[}}%rd[[ACC]]{{[]+]}}
+// SM90-SAME: bar.sync
+// After the loop, the accumulators go back once for the epilogue.
+// SM90-SAME: st.shared.v4.b32 \09{{\[}}%rd[[ACC]]{{\]}}
 // SM90-SAME: bar.sync
 // SM90-SAME: st.global.v4.b32
 // The host side launches it from the kernel's host function.

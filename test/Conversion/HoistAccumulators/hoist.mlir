@@ -113,3 +113,51 @@ func.func @left_alone(%out: memref<256xf32>, %f: f32) {
   }
   return
 }
+
+// -----
+
+// A staged fp32 gemm's thread step reads and writes its accumulator rows
+// as in-bounds 1-D transfers of a 2-D tile: rows 0 and 1 of one view are
+// two places, carried like vector loads and stores. A transfer that may
+// read out of bounds (its padding value stands in for some lanes) is not
+// a place: that loop is left as it is.
+// CHECK-LABEL: func.func @transfers
+// CHECK:         gpu.barrier
+// CHECK-NEXT:    %[[R0:.*]] = vector.transfer_read %[[TILE:[a-z0-9_]+]][%c0, %c0]
+// CHECK-NEXT:    %[[R1:.*]] = vector.transfer_read %[[TILE]][%c1, %c0]
+// CHECK:         %[[R:.*]]:2 = scf.for %{{.*}} iter_args(%[[X:.*]] = %[[R0]], %[[Y:.*]] = %[[R1]])
+// CHECK-NOT:       vector.transfer
+// CHECK:           scf.yield
+// CHECK:         vector.transfer_write %[[R]]#0, %[[TILE]][%c0, %c0]
+// CHECK:         vector.transfer_write %[[R]]#1, %[[TILE]][%c1, %c0]
+// CHECK:         gpu.barrier
+// CHECK:         scf.for %{{[a-z0-9_]+}} = %c0 to %c4 step %c1 {
+// CHECK-NEXT:      vector.transfer_read %{{[a-z0-9_]+}}[%c0, %c0], %{{[a-z0-9_]+}} : memref
+func.func @transfers(%f: vector<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %pad = arith.constant 0.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%acc : memref<8x20xf32, #gpu.address_space<workgroup>>) {
+    %off = arith.muli %tx, %c4 : index
+    %tile = memref.subview %acc[0, %off] [2, 4] [1, 1] : memref<8x20xf32, #gpu.address_space<workgroup>> to memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>
+    scf.for %k = %c0 to %c4 step %c1 {
+      %a = vector.transfer_read %tile[%c0, %c0], %pad {in_bounds = [true]} : memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>, vector<4xf32>
+      %b = vector.transfer_read %tile[%c1, %c0], %pad {in_bounds = [true]} : memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>, vector<4xf32>
+      %s = arith.addf %a, %f : vector<4xf32>
+      %t = arith.addf %b, %f : vector<4xf32>
+      vector.transfer_write %s, %tile[%c0, %c0] {in_bounds = [true]} : vector<4xf32>, memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>
+      vector.transfer_write %t, %tile[%c1, %c0] {in_bounds = [true]} : vector<4xf32>, memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>
+    }
+    %edge = memref.subview %acc[2, %off] [2, 4] [1, 1] : memref<8x20xf32, #gpu.address_space<workgroup>> to memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>
+    scf.for %k = %c0 to %c4 step %c1 {
+      %a = vector.transfer_read %edge[%c0, %c0], %pad {in_bounds = [false]} : memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>, vector<4xf32>
+      %s = arith.addf %a, %f : vector<4xf32>
+      vector.transfer_write %s, %edge[%c0, %c0] {in_bounds = [false]} : vector<4xf32>, memref<2x4xf32, strided<[20, 1], offset: ?>, #gpu.address_space<workgroup>>
+    }
+    gpu.terminator
+  }
+  return
+}

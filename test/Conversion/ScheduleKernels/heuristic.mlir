@@ -58,12 +58,11 @@
 // SCRIPT: transform.structured.tile_using_forall %[[COPY]]#1 tile_sizes [1, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // SCRIPT: transform.structured.tile_using_forall %[[FUSED0_OP0]] tile_sizes [4, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // SCRIPT: %[[ROOT_THREADS:[^ ,]+]], %{{[^ ,]+}} = transform.structured.tile_using_forall %[[PROMOTED_ROOT]] tile_sizes [4, 4, 0](mapping = [#gpu.thread<y>, #gpu.thread<x>])
-// SCRIPT: %[[ROOT_VECTOR:[^ ,]+]], %{{[^ ,]+}}:2 = transform.structured.tile_using_for %[[ROOT_THREADS]] tile_sizes [1, 4, 0]
 // SCRIPT: %[[TILED1:[^ ,]+]], %[[THREAD_FORALL:[^ ,]+]] = transform.structured.tile_using_forall %[[TILED0]] tile_sizes [4, 4](mapping = [#gpu.thread<y>, #gpu.thread<x>])
 // SCRIPT: transform.structured.fuse_into_containing_op %[[FUSED0_OP2]] into %[[THREAD_FORALL]]
 // SCRIPT-NOT: fuse_into_containing_op %[[FUSED0_OP1]]
 // SCRIPT: %[[VECTOR:[^ ,]+]], %{{[^ ,]+}}:2 = transform.structured.tile_using_for %[[TILED1]] tile_sizes [1, 4]
-// SCRIPT: transform.structured.vectorize %[[ROOT_VECTOR]] {create_named_contraction}
+// SCRIPT: transform.structured.vectorize %[[ROOT_THREADS]] {create_named_contraction}
 // SCRIPT: transform.structured.vectorize %[[VECTOR]] {create_named_contraction}
 // Contractions to outer products (the default strategy, not printed).
 // SCRIPT: transform.apply_patterns to %[[ROOT]] {
