@@ -39,8 +39,21 @@ struct MatmulLikeLowering : OpRewritePattern<KgenOp> {
   }
 };
 
+/// The rows from which an f32 linear layer transposes its weight first.
+/// The fp32 (SIMT) gemm gives each thread a few adjacent output columns and
+/// reads its B tile from shared memory along them: a weight tile stored
+/// [out][in] puts a thread's columns in adjacent rows of the tile, and a
+/// warp's 16-byte loads then fall on two bank groups (4-way conflicts) at
+/// any row padding. A transposed copy [in][out] costs one bandwidth-bound
+/// kernel over the weight, at this many rows under a tenth of the gemm's
+/// compute floor; fewer rows are bound by reading the weight, which the
+/// copy would triple. f16/bf16 gemms read K-major tiles natively (mma_sync,
+/// wgmma) and keep the weight as it is.
+constexpr int64_t kRowsToTransposeF32Weight = 512;
+
 /// linear(x, W, b) = x·Wᵀ + b: leading dimensions of x are flattened into the
-/// rows of one linalg.matmul with a transposed-B indexing map.
+/// rows of one linalg.matmul with a transposed-B indexing map (or, for f32
+/// with many rows, a plain matmul on a transposed copy of W).
 struct LinearLowering : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op,
@@ -56,10 +69,23 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
     Value x = reshapeTensor(rewriter, loc, op.getInput(),
                             inputType.clone({rows, in}));
     Value acc = filledF32Tensor(rewriter, loc, {rows, out}, 0.0);
-    acc = linalg::MatmulTransposeBOp::create(
-              rewriter, loc, TypeRange{acc.getType()},
-              ValueRange{x, op.getWeight()}, ValueRange{acc})
-              .getResult(0);
+    if (weightType.getElementType().isF32() &&
+        rows >= kRowsToTransposeF32Weight) {
+      Value transposed =
+          emptyTensor(rewriter, loc, {in, out}, weightType.getElementType());
+      transposed = linalg::TransposeOp::create(rewriter, loc, op.getWeight(),
+                                               transposed, {1, 0})
+                       .getResult()
+                       .front();
+      acc = linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
+                                     ValueRange{x, transposed}, ValueRange{acc})
+                .getResult(0);
+    } else {
+      acc = linalg::MatmulTransposeBOp::create(
+                rewriter, loc, TypeRange{acc.getType()},
+                ValueRange{x, op.getWeight()}, ValueRange{acc})
+                .getResult(0);
+    }
     AffineMap biasMap = AffineMap::get(2, 0, {rewriter.getAffineDimExpr(1)},
                                        rewriter.getContext());
     Value result =

@@ -132,6 +132,8 @@ linear_case((2, 3, 13), 6, True)
 linear_case((2, 3, 13), 6, False)
 linear_case((13,), 4, True)
 linear_case((2, 1, 3, 9), 5, True)
+# 512 rows and more: f32 multiplies by a transposed copy of the weight.
+linear_case((2, 300, 11), 7, True)
 
 
 def conv_case(tag, n, c, spatial, f, kernel, stride, padding, dilation, groups, bias):

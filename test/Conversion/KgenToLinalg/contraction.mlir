@@ -53,6 +53,34 @@ func.func @linear_bias(%x: tensor<2x3x8xf32>, %w: tensor<4x8xf32>, %b: tensor<4x
 
 // -----
 
+// An f32 linear layer with 512 rows or more (compute-bound) multiplies by a
+// transposed copy of W, [in][out], which the fp32 gemm reads along its
+// columns without bank conflicts; an f16 one keeps W K-major, as the
+// tensor-core gemms read it.
+// CHECK-LABEL: func.func @linear_many_rows
+// CHECK:         %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<16x8xf32>) outs(%{{.*}} : tensor<8x16xf32>) permutation = [1, 0]
+// CHECK:         linalg.matmul ins(%{{.*}}, %[[WT]] : tensor<512x8xf32>, tensor<8x16xf32>) outs(%{{.*}} : tensor<512x16xf32>)
+// CHECK-LABEL: func.func @linear_many_rows_f16
+// CHECK-NOT:     linalg.transpose
+// CHECK:         linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<512x8xf16>, tensor<16x8xf16>)
+// CHECK-LABEL: func.func @linear_few_rows
+// CHECK-NOT:     linalg.transpose
+// CHECK:         linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}] ins(%{{.*}}, %{{.*}} : tensor<511x8xf32>, tensor<16x8xf32>)
+func.func @linear_many_rows(%x: tensor<2x256x8xf32>, %w: tensor<16x8xf32>) -> tensor<2x256x16xf32> {
+  %0 = kgen.linear %x, %w : (tensor<2x256x8xf32>, tensor<16x8xf32>) -> tensor<2x256x16xf32>
+  return %0 : tensor<2x256x16xf32>
+}
+func.func @linear_many_rows_f16(%x: tensor<512x8xf16>, %w: tensor<16x8xf16>) -> tensor<512x16xf16> {
+  %0 = kgen.linear %x, %w : (tensor<512x8xf16>, tensor<16x8xf16>) -> tensor<512x16xf16>
+  return %0 : tensor<512x16xf16>
+}
+func.func @linear_few_rows(%x: tensor<511x8xf32>, %w: tensor<16x8xf32>) -> tensor<511x16xf32> {
+  %0 = kgen.linear %x, %w : (tensor<511x8xf32>, tensor<16x8xf32>) -> tensor<511x16xf32>
+  return %0 : tensor<511x16xf32>
+}
+
+// -----
+
 // Grouped, strided, padded convolution: the weight's groups split out, and
 // one generic that gathers the input (channel g * 2 + c, position
 // out * 2 + k * 3 - 2 in each spatial dim) with a bounds check: the padding
