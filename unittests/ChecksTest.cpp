@@ -100,11 +100,30 @@ TEST(ScheduleChecks, PromotionNeedsAStructureItCanStage) {
   fused["fuse"] = {0, 1, 2, 3};
   v = rejected(fused, producer);
   EXPECT_EQ(v.reason, Reason::PromoteOperand);
-  EXPECT_TRUE(contains(v.message, "op 0 (linalg.generic) is neither"))
+  EXPECT_TRUE(contains(v.message, "op 0 (linalg.generic) is none of these"))
       << v.message;
   // Left unfused instead, it could not run on a GPU.
   fused["fuse"] = {1, 2, 3};
   EXPECT_EQ(rejected(fused, producer).reason, Reason::IllegalFusion);
+  // A producer of a promoted operand that only moves data (an im2col
+  // gather) is staged: computed into workgroup memory step by step, with
+  // synchronous copies only (cp.async copies kernel arguments).
+  producer.ops[0].movesData = true;
+  producer.rootInputProducers = {0, -1};
+  producer.rootInputArgs = {-1, 1};
+  fused["fuse"] = {0, 1, 2, 3};
+  EXPECT_TRUE(rejected(fused, producer).accepted)
+      << rejected(fused, producer).message;
+  json pipelined = fused;
+  pipelined["pipeline_depth"] = 2;
+  v = rejected(pipelined, producer);
+  EXPECT_EQ(v.reason, Reason::PipelineDepth);
+  EXPECT_TRUE(contains(v.message, "gathered into shared memory by its "
+                                  "producer (op 0)"))
+      << v.message;
+  // Not when the root shares the producer's result with another op.
+  producer.consumers[0] = {2, 3};
+  EXPECT_EQ(rejected(fused, producer).reason, Reason::PromoteOperand);
 }
 
 TEST(ScheduleChecks, PipelineDepthNeedsStagedReductionStepsOnNvidia) {

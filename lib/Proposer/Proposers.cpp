@@ -148,7 +148,23 @@ void fitGrid(const KernelInfo &kernel, const TargetDescription &target,
 
 /// Vectors along the innermost thread tile (contiguous in memory), for
 /// linalg sinks; a vectorized reduction step must stay small.
-int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles) {
+/// Whether every op of `kernel` that reads through strides or gathers
+/// computes a root operand that staging computes into workgroup memory.
+bool onlyStagedProducersGather(const KernelInfo &kernel) {
+  for (int64_t op = 0; op < kernel.numOps(); ++op) {
+    if (!kernel.ops[op].readsStrided)
+      continue;
+    bool staged = false;
+    for (size_t input = 0; input < kernel.rootInputProducers.size(); ++input)
+      staged |= kernel.stagedProducerOf(input) == op;
+    if (!staged)
+      return false;
+  }
+  return true;
+}
+
+int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles,
+                          bool stagedGathers = false) {
   int64_t innermost = 1;
   for (size_t i = tiles.threadTile.size(); i-- > 0;)
     if (tiles.threadTile[i]) {
@@ -156,7 +172,8 @@ int64_t chooseVectorWidth(const KernelInfo &kernel, const Schedule &tiles) {
       break;
     }
   int64_t vector = innermost % 4 == 0 ? 4 : innermost % 2 == 0 ? 2 : 1;
-  if (!isLinalg(kernel.ops[kernel.sinkIndex].kind) || kernel.stridedReads)
+  if (!isLinalg(kernel.ops[kernel.sinkIndex].kind) ||
+      (kernel.stridedReads && !stagedGathers))
     vector = 1;
   // A contraction reading a transpose fused into its kernel, over a tiled
   // reduction, reads that operand across its vectors at every step: each
@@ -265,6 +282,11 @@ std::optional<Schedule> stagedGemm(const KernelInfo &kernel,
   promoted.reductionTile.clear();
   for (int64_t size : kernel.rootReductionSizes())
     promoted.reductionTile.push_back(stagedReductionStep(size));
+  // Gathers (an im2col) that only stage promoted operands become vector
+  // gathers of their own; the root and its epilogue read workgroup memory.
+  if (onlyStagedProducersGather(kernel))
+    promoted.vectorWidth = chooseVectorWidth(kernel, promoted,
+                                             /*stagedGathers=*/true);
   auto has = [&](MatrixInstruction instruction) {
     return llvm::is_contained(target.matrixInstructions, instruction);
   };

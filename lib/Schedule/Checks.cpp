@@ -211,17 +211,24 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
       if (downstream.insert(user).second)
         work.push_back(user);
   }
+  auto stagedProducer = [&](int64_t op) {
+    return llvm::any_of(s.promoteOperands, [&](int64_t operand) {
+      return k.stagedProducerOf(operand) == op;
+    });
+  };
   for (int64_t op : s.fuse) {
-    if (op == k.rootIndex || downstream.count(op))
+    if (op == k.rootIndex || downstream.count(op) || stagedProducer(op))
       continue;
     if (llvm::is_contained(k.rootInitProducers, op) &&
         k.ops[op].kind == OpKind::Fill)
       continue;
     return Verdict::reject(
         Reason::PromoteOperand,
-        llvm::formatv("with promote_operands only the root's fill and the "
-                      "root's consumers can be fused; op {0} ({1}) is "
-                      "neither",
+        llvm::formatv("with promote_operands only the root's fill, the "
+                      "root's consumers and the producers of promoted "
+                      "operands that only move data (a broadcast or gather "
+                      "of kernel arguments) can be fused; op {0} ({1}) is "
+                      "none of these",
                       op, k.ops[op].name));
   }
   return Verdict::accept();
@@ -249,6 +256,14 @@ Verdict checkPipelineDepth(const Schedule &s, const KernelInfo &k,
     return reject("kgen pipelines shared-memory copies with cp.async, an "
                   "NVIDIA instruction; use pipeline_depth 1 on " +
                   target.name);
+  for (int64_t operand : s.promoteOperands)
+    if (int64_t producer = k.stagedProducerOf(operand);
+        producer >= 0 && llvm::is_contained(s.fuse, producer))
+      return reject(llvm::formatv(
+          "promoted operand {0} is gathered into shared memory by its "
+          "producer (op {1}), not copied: cp.async pipelines copies of "
+          "kernel arguments only; use pipeline_depth 1",
+          operand, k.stagedProducerOf(operand)));
   return Verdict::accept();
 }
 

@@ -188,6 +188,10 @@ private:
   /// Ops of the kernel's own code that the thread tiles leave out: under
   /// promote_operands the root and its fill get thread loops of their own.
   bool ownThreadLoops(int64_t op) const;
+  /// The promoted operand `op` computes, when staging computes its tile
+  /// into workgroup memory (KernelInfo::stagedProducerOf); -1 otherwise.
+  int64_t stagedProducerOperand(int64_t op) const;
+  void fuseStagedProducersIntoSteps();
   /// Ops the sink's thread loops leave out: pads (a fused pad becomes an
   /// scf.if that cannot be fused again) and ops with thread loops of
   /// their own.
@@ -231,6 +235,9 @@ private:
   std::vector<int64_t> vectorTiles;
   /// The ops that become vector code once the tiling is done.
   SmallVector<Value> toVectorize;
+  /// The same for staged producers that gather (tensor.extract at computed
+  /// indices): their elements become vector gathers.
+  SmallVector<Value> toVectorizeGathers;
 
   /// The staged thread level's layout.
   struct Staging {
@@ -297,7 +304,7 @@ void ScheduleExpander::expand() {
     stagedLevel();
   if (lanes && promote)
     markStagedRows();
-  if (vectorize || !toVectorize.empty())
+  if (vectorize || !toVectorize.empty() || !toVectorizeGathers.empty())
     vectorizeAndLower();
 }
 
@@ -346,7 +353,17 @@ bool ScheduleExpander::ownThreadLoops(int64_t op) const {
   if (lanes)
     return isLaneReduction(op) || initializesLaneReduction(op);
   return promote &&
-         (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op));
+         (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op) ||
+          stagedProducerOperand(op) >= 0);
+}
+
+int64_t ScheduleExpander::stagedProducerOperand(int64_t op) const {
+  if (!promote || !llvm::is_contained(s.fuse, op))
+    return -1;
+  for (int64_t operand : s.promoteOperands)
+    if (k.stagedProducerOf(operand) == op)
+      return operand;
+  return -1;
 }
 
 bool ScheduleExpander::isLaneReduction(int64_t op) const {
@@ -772,8 +789,10 @@ void ScheduleExpander::threadLevel() {
 /// them. The GPU mapping puts a barrier after every thread loop, so a
 /// step's copies, its compute and the next step's copies never overlap.
 void ScheduleExpander::stagedLevel() {
-  if (reductionTiled)
+  if (reductionTiled) {
     tileReduction();
+    fuseStagedProducersIntoSteps();
+  }
   // Deeper pipelines are built after the GPU mapping
   // (kgen-pipeline-shared-copies), on the loop marked here.
   if (reductionTiled && s.pipelineDepth > 1) {
@@ -913,7 +932,33 @@ void ScheduleExpander::tileCopies() {
     }
     auto tiled = tileForall(copy, tiles,
                             mapping(ctx, tiles, Level::Thread, staging.mma));
+    for (auto &[op, handle] : handles) {
+      if (stagedProducerOperand(op) != operand)
+        continue;
+      handle = transform::FuseIntoContainingOp::create(b, handle,
+                                                       tiled.getForallOp())
+                   .getFusedOp();
+      if (!k.ops[op].readsStrided)
+        vectorizeIfSmall(handle, perThread);
+    }
     vectorizeIfSmall(tiled.getTiledOp(), perThread);
+  }
+}
+
+/// A promoted operand's producer that only moves data (an im2col gather,
+/// a broadcast) is computed step by step: fused into the reduction loop,
+/// its tile of the step is what the operand's copy stages, and the copy's
+/// thread loops take it in (tileCopies), so each thread gathers the
+/// elements it stores into workgroup memory: the operand never exists in
+/// global memory.
+void ScheduleExpander::fuseStagedProducersIntoSteps() {
+  for (auto &[op, handle] : handles) {
+    if (stagedProducerOperand(op) < 0)
+      continue;
+    auto fused =
+        transform::FuseIntoContainingOp::create(b, handle, reductionLoop);
+    handle = fused.getFusedOp();
+    reductionLoop = fused.getNewContainingOp();
   }
 }
 
@@ -1021,6 +1066,13 @@ void ScheduleExpander::vectorizeAndLower() {
         /*static_vector_sizes=*/DenseI64ArrayAttr(),
         /*vectorize_nd_extract=*/UnitAttr(),
         /*assume_dynamic_dims_match_vec_sizes=*/UnitAttr(), namedContractions,
+        /*scalable_sizes=*/DenseBoolArrayAttr());
+  for (Value handle : toVectorizeGathers)
+    transform::VectorizeOp::create(
+        b, handle, /*vector_sizes=*/ValueRange(),
+        /*static_vector_sizes=*/DenseI64ArrayAttr(),
+        /*vectorize_nd_extract=*/b.getUnitAttr(),
+        /*assume_dynamic_dims_match_vec_sizes=*/UnitAttr(), UnitAttr(),
         /*scalable_sizes=*/DenseBoolArrayAttr());
   // In stages: the sets together can rewrite back and forth (one kernel
   // grew past 5 GB), and each stage is bounded, a runaway one failing the

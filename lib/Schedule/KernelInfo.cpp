@@ -84,6 +84,16 @@ int64_t KernelInfo::computedInputOf(int64_t reduction) const {
   return -1;
 }
 
+int64_t KernelInfo::stagedProducerOf(int64_t input) const {
+  if (input < 0 || input >= static_cast<int64_t>(rootInputProducers.size()))
+    return -1;
+  int64_t op = rootInputProducers[input];
+  if (op < 0 || !ops[op].movesData ||
+      consumers[op] != std::vector<int64_t>{rootIndex})
+    return -1;
+  return op;
+}
+
 bool KernelInfo::readsRowByRow(int64_t input) const {
   const std::vector<int64_t> &loops = rootInputLoops[input];
   for (size_t i = 0; i < loops.size(); ++i)
@@ -191,6 +201,21 @@ std::vector<Operation *> opsByIndex(func::FuncOp kernel) {
   return ops;
 }
 
+/// See KernelOp::movesData: onlyMovesData, on kernel arguments.
+bool movesData(linalg::LinalgOp op) {
+  auto isKernelArgument = [](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  };
+  if (!onlyMovesData(op) ||
+      !llvm::all_of(op.getDpsInputs(), isKernelArgument))
+    return false;
+  return llvm::all_of(op.getBlock()->getOps<tensor::ExtractOp>(),
+                      [&](tensor::ExtractOp extract) {
+                        return isKernelArgument(extract.getTensor());
+                      });
+}
+
 /// Op names, consumers, root and sink of `info` from the kernel's ops;
 /// fails if there is no root or no sink.
 LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
@@ -202,17 +227,21 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
   for (auto [i, op] : llvm::enumerate(ops)) {
     info.ops.push_back(
         {opKindOf(op), op->getName().getStringRef().str(), argsReadBy(op)});
-    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
       info.ops.back().splitRenumbersIndices = splitRenumbersIndices(linalgOp);
+      info.ops.back().movesData = movesData(linalgOp);
+    }
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
         linalgOp && linalgOp.getNumReductionLoops() == 0) {
+      bool &strided = info.ops.back().readsStrided;
       for (OpOperand *input : linalgOp.getDpsInputOperands())
         if (!linalgOp.getMatchingIndexingMap(input).isProjectedPermutation())
-          info.stridedReads = true;
+          strided = true;
       // A gather (flip, im2col): the vectorizer refuses its tensor.extract
       // at computed indices.
       if (!linalgOp->getRegion(0).getOps<tensor::ExtractOp>().empty())
-        info.stridedReads = true;
+        strided = true;
+      info.stridedReads |= strided;
     }
     std::vector<int64_t> users;
     for (Operation *user : op->getUsers())
@@ -252,8 +281,12 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
 }
 
 /// How a linalg root indexes its inputs, and its arithmetic.
-void summarizeLinalgRoot(linalg::LinalgOp root, KernelInfo &info) {
+void summarizeLinalgRoot(linalg::LinalgOp root, ArrayRef<Operation *> ops,
+                         KernelInfo &info) {
   for (OpOperand *input : root.getDpsInputOperands()) {
+    const auto *producer = llvm::find(ops, input->get().getDefiningOp());
+    info.rootInputProducers.push_back(
+        producer == ops.end() ? -1 : producer - ops.begin());
     std::vector<int64_t> dims;
     AffineMap map = root.getMatchingIndexingMap(input);
     for (AffineExpr e : map.getResults()) {
@@ -319,6 +352,35 @@ static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
   return found;
 }
 
+bool mlir::kgen::onlyMovesData(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumReductionLoops() != 0 ||
+      generic->getNumResults() != 1)
+    return false;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    if (!map.isProjectedPermutation() ||
+        !llvm::is_sorted(map.getResults(), [](AffineExpr a, AffineExpr b) {
+          return cast<AffineDimExpr>(a).getPosition() <
+                 cast<AffineDimExpr>(b).getPosition();
+        }))
+      return false;
+  }
+  for (Operation &inner : generic.getBody()->without_terminator()) {
+    if (isa<linalg::IndexOp, arith::ConstantOp, arith::SelectOp,
+            tensor::ExtractOp>(inner))
+      continue;
+    // Index arithmetic and its comparisons.
+    bool indexOnly = isa<arith::ArithDialect>(inner.getDialect()) &&
+                     llvm::all_of(inner.getResultTypes(), [](Type t) {
+                       return t.isIndex() || t.isInteger(1);
+                     });
+    if (!indexOnly)
+      return false;
+  }
+  return true;
+}
+
 llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
   KernelInfo info;
   info.name = kernel.getSymName().str();
@@ -369,7 +431,7 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
   info.elementBytes = info.elementType.getIntOrFloatBitWidth() / 8;
 
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(root))
-    summarizeLinalgRoot(linalgOp, info);
+    summarizeLinalgRoot(linalgOp, ops, info);
   for (Type t : kernel.getArgumentTypes())
     info.argBytes.push_back(tensorBytes(t, info.elementBytes));
   info.resultBytes = tensorBytes(resultType, info.elementBytes);

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kgen/Schedule/KernelAttrs.h"
+#include "kgen/Schedule/KernelInfo.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Proposer/ProposalDriver.h"
 #include "kgen/Proposer/ProposerFactory.h"
@@ -85,8 +86,14 @@ Operation *lastRoot(ArrayRef<Operation *> ops, ArrayRef<unsigned> group) {
 /// through workgroup memory as tiles of kernel arguments, which a fused
 /// producer rules out, leaving every thread to read its operands from
 /// global memory once per tile. As a kernel of its own it costs one copy.
+/// A broadcast or gather that only moves elements in order (a
+/// convolution's im2col, its weight broadcast over the images) does join a
+/// matmul: staging computes its tile of each step into workgroup memory,
+/// so the gathered matrix never exists in memory (implicit GEMM).
 bool isCheapProducer(Operation *op, Operation *root) {
   if (isa<linalg::FillOp, linalg::BroadcastOp>(op))
+    return true;
+  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(root) && onlyMovesData(op))
     return true;
   auto linalgRoot = dyn_cast<linalg::LinalgOp>(root);
   return isa<linalg::TransposeOp>(op) && linalgRoot &&

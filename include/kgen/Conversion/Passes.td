@@ -275,9 +275,12 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
 
     * an elementwise producer (all-parallel linalg op, `linalg.fill`,
       `tensor.pad`) joins its consumer's kernel when its result has exactly
-      that one use, except that only fills, transposes and broadcasts join
-      a contraction or reduction (arithmetic would be recomputed per tile,
-      padding materialized per thread);
+      that one use, except that only fills, broadcasts, transposes (into a
+      reduction) and generics that only move elements in order (a
+      convolution's im2col gather and weight broadcast, into a matmul,
+      whose staging computes their tiles into workgroup memory: implicit
+      GEMM) join a contraction or reduction (arithmetic would be recomputed
+      per tile, padding materialized per thread);
     * an elementwise consumer whose kernel has no root joins the kernel of a
       root whose result it is the only user of;
     * a reduction that ends its kernel joins, as a *row statistic*, the

@@ -48,6 +48,16 @@ struct KernelOp {
   /// then goes first). kgen-materialize-reduction-indices leaves only
   /// indices of parallel loops before the reduction, which no split moves.
   bool splitRenumbersIndices = false;
+  /// Whether it only moves elements of kernel arguments: all its loops
+  /// parallel, and its body yields an input or an element gathered from a
+  /// kernel argument (tensor.extract), through index arithmetic and selects
+  /// against constants: a broadcast, an im2col gather with zero padding.
+  /// Staging computes such a producer's tile of a promoted operand straight
+  /// into workgroup memory, in place of a copy.
+  bool movesData = false;
+  /// Whether it is elementwise and reads an operand through offsets or
+  /// strides, or gathers one (see KernelInfo::stridedReads).
+  bool readsStrided = false;
 };
 
 /// The kind of a kernel op.
@@ -91,6 +101,9 @@ struct KernelInfo {
   /// For each root input: the kernel function argument it is, or -1 when
   /// an op of the kernel computes it.
   std::vector<int64_t> rootInputArgs;
+  /// For each root input: the kernel op whose result it is, or -1 for a
+  /// kernel argument.
+  std::vector<int64_t> rootInputProducers;
   /// Whether an elementwise op of the kernel (no reduction loop) reads an
   /// operand through offsets or strides (a slice) or gathers it with
   /// tensor.extract (flip, im2col): the vectorizer takes only projected
@@ -115,12 +128,23 @@ struct KernelInfo {
   bool readsRowByRow(int64_t input) const;
   /// Whether the root is linalg.matmul or linalg.batch_matmul.
   bool matmulLike() const;
+  /// The op computing root input `input` that staging can compute into
+  /// workgroup memory (movesData, read by the root alone), or -1.
+  int64_t stagedProducerOf(int64_t input) const;
   int64_t numOps() const { return static_cast<int64_t>(ops.size()); }
   std::vector<int64_t> sinkParallelSizes() const;
   std::vector<int64_t> rootReductionSizes() const;
   /// The prompt's kernel summary.
   nlohmann::json toJson() const;
 };
+
+/// Whether linalg op `op` only moves elements, in order: a linalg.generic
+/// with parallel loops alone, reading its inputs through maps that keep
+/// their dimensions in order (broadcasts, not transposes), whose body yields
+/// an input or a tensor.extract result through index arithmetic and selects
+/// against constants (an im2col gather with zero padding). Staging can
+/// compute such an op's tiles straight into workgroup memory.
+bool onlyMovesData(Operation *op);
 
 /// Summarizes a kernel produced by kgen-form-kernels. Fails (with a message)
 /// if the kernel lacks the kgen.op / kgen.root / kgen.sink markers or has
