@@ -8,7 +8,8 @@
 // it since the previous barrier cannot race with any access after it:
 // they write no workgroup memory, the global buffers they write are read
 // nowhere in the launch and written nowhere else, and nothing after the
-// barrier writes what they read. Thread-private buffers do not count.
+// barrier (later in the launch, or in a later step of a loop around it)
+// writes what they read. Thread-private buffers do not count.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -126,6 +128,21 @@ FailureOr<SmallVector<Operation *>> opsReaching(gpu::BarrierOp barrier) {
   return failure();
 }
 
+/// Whether `op` can run after `barrier` (at position `at` in program
+/// order): later in program order, or anywhere in a loop around the
+/// barrier, in the loop's next step (the staged copy that overwrites a
+/// tile the step before read).
+bool runsAfter(Operation *op, gpu::BarrierOp barrier, unsigned at,
+               const DenseMap<Operation *, unsigned> &order) {
+  if (order.lookup(op) > at)
+    return true;
+  for (Operation *p = barrier->getParentOp(); p && !isa<gpu::LaunchOp>(p);
+       p = p->getParentOp())
+    if (isa<LoopLikeOpInterface>(p) && p->isAncestor(op))
+      return true;
+  return false;
+}
+
 /// Whether dropping `barrier` keeps every access of `launch` ordered.
 bool ordersNothing(gpu::BarrierOp barrier, ArrayRef<Access> all,
                    const DenseMap<Operation *, unsigned> &order) {
@@ -148,7 +165,8 @@ bool ordersNothing(gpu::BarrierOp barrier, ArrayRef<Access> all,
         continue;
       // A global buffer written here is touched nowhere else; what is
       // read here is written by nothing after the barrier.
-      if (a.write || (other.write && order.lookup(other.op) > at))
+      if (a.write ||
+          (other.write && runsAfter(other.op, barrier, at, order)))
         return false;
     }
   }

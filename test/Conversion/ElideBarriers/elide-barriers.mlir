@@ -175,3 +175,44 @@ func.func @linalg_partials(%x: memref<16xf32>, %out: memref<16xf32>) {
   }
   return
 }
+
+// -----
+
+// A staged gemm's step with its accumulator in registers: copy a tile into
+// workgroup memory, barrier, compute from it (no workgroup write), barrier.
+// The second barrier stays: the next step's copy overwrites the tile that
+// slower threads may still be reading.
+// CHECK-LABEL: func.func @staged_step
+// CHECK:         scf.for
+// CHECK:           memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<16xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT:      gpu.barrier
+// CHECK:           memref.load %{{.*}}[%{{.*}}] : memref<16xf32, #gpu.address_space<workgroup>>
+// CHECK:           arith.addf
+// CHECK-NEXT:      gpu.barrier
+// CHECK-NEXT:      scf.yield
+func.func @staged_step(%x: memref<64xf32>, %out: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c15 = arith.constant 15 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c16, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<16xf32, #gpu.address_space<workgroup>>) {
+    %acc = scf.for %k = %c0 to %c64 step %c16 iter_args(%a = %zero) -> (f32) {
+      %i = arith.addi %k, %tx : index
+      %v = memref.load %x[%i] : memref<64xf32>
+      memref.store %v, %tile[%tx] : memref<16xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %j = arith.subi %c15, %tx : index
+      %w = memref.load %tile[%j] : memref<16xf32, #gpu.address_space<workgroup>>
+      %s = arith.addf %a, %w : f32
+      gpu.barrier
+      scf.yield %s : f32
+    }
+    memref.store %acc, %out[%tx] : memref<16xf32>
+    gpu.terminator
+  }
+  return
+}
