@@ -54,33 +54,6 @@ TEST(Proposer, HeuristicStagesGemmOperandsWhenTheyFit) {
   EXPECT_EQ(s.fuse, ints({0, 1, 2, 3})) << s.toJson().dump();
 }
 
-TEST(Proposer, HeuristicGivesLargeF32GemmsWideThreadTiles) {
-  // 4096x4096: 1024 workgroups of 128x128, enough for two per
-  // multiprocessor; each thread computes 8x8 outputs, 8 steps of K at a time.
-  KernelInfo k = gemmKernel();
-  k.sinkLoops = {4096, 4096};
-  k.rootLoops = {4096, 4096, 4096};
-  Schedule s = heuristicSchedule(k, *lookupTarget("sm_90a"));
-  EXPECT_EQ(s.workgroupTile, ints({128, 128})) << s.toJson().dump();
-  EXPECT_EQ(s.threadTile, ints({8, 8})) << s.toJson().dump();
-  EXPECT_EQ(s.reductionTile, ints({8})) << s.toJson().dump();
-  EXPECT_EQ(s.promoteOperands, ints({0, 1})) << s.toJson().dump();
-  EXPECT_TRUE(checkSchedule(s, k, *lookupTarget("sm_90a")).accepted);
-  // 1024x1024 makes 64 such workgroups, too few for 132 multiprocessors:
-  // 64x64 tiles of 4x4 per thread.
-  k.sinkLoops = {1024, 1024};
-  k.rootLoops = {1024, 1024, 1024};
-  s = heuristicSchedule(k, *lookupTarget("sm_90a"));
-  EXPECT_EQ(s.workgroupTile, ints({64, 64})) << s.toJson().dump();
-  EXPECT_EQ(s.threadTile, ints({4, 4})) << s.toJson().dump();
-  // f16 gemms take the tensor cores instead.
-  k = f16GemmKernel();
-  k.sinkLoops = {4096, 4096};
-  k.rootLoops = {4096, 4096, 4096};
-  EXPECT_EQ(heuristicSchedule(k, *lookupTarget("sm_90a")).matrixInstruction,
-            MatrixInstruction::Wgmma);
-}
-
 TEST(Proposer, HeuristicUsesWgmmaOnSm90aWhereTheReductionTakesIt) {
   KernelInfo k = f16GemmKernelK256();
   Schedule s = heuristicSchedule(k, *lookupTarget("sm_90a"));

@@ -257,37 +257,6 @@ Schedule mmaSyncForm(const KernelInfo &kernel, Schedule mma) {
   return mma;
 }
 
-/// fp32 gemms with enough output for two workgroups per multiprocessor at
-/// 128x128: 8x8 outputs per thread (256 threads, 64 accumulators in
-/// registers), 8 steps of the reduction at a time. Each step a thread loads
-/// 8 + 8 vectors of 4 from shared memory for 512 FMAs, twice the FMAs per
-/// load of the 64x64 tile's 4x4 threads.
-std::optional<Schedule> simtWideForm(const KernelInfo &kernel,
-                                     const TargetDescription &target,
-                                     Schedule wide) {
-  std::vector<int64_t> sizes = kernel.sinkParallelSizes();
-  int64_t workgroups = 1, tiled = 0;
-  for (size_t i = 0; i < sizes.size(); ++i) {
-    if (!wide.threadTile[i]) {
-      workgroups *= wide.workgroupTile[i] ? sizes[i] / wide.workgroupTile[i] : 1;
-      continue;
-    }
-    if (sizes[i] % 128 != 0)
-      return std::nullopt;
-    wide.workgroupTile[i] = 128;
-    wide.threadTile[i] = 8;
-    workgroups *= sizes[i] / 128;
-    ++tiled;
-  }
-  if (tiled != 2 || workgroups < 2 * target.multiprocessors)
-    return std::nullopt;
-  std::vector<int64_t> reductions = kernel.rootReductionSizes();
-  for (size_t i = 0; i < reductions.size(); ++i)
-    if (wide.reductionTile[i] && reductions[i] % 8 == 0)
-      wide.reductionTile[i] = 8;
-  return withPipeline(wide, kernel, target);
-}
-
 /// The staged reduction step: 16, else the largest multiple of 4 below it
 /// that divides the loop (72 in steps of 12), else the whole loop. A whole
 /// loop of 72 (a grouped convolution's 8 channels x 3 x 3) kept a thread's
@@ -329,9 +298,6 @@ std::optional<Schedule> stagedGemm(const KernelInfo &kernel,
     if (auto pipelined =
             withPipeline(mmaSyncForm(kernel, promoted), kernel, target))
       return pipelined;
-  if (kernel.elementType.isF32())
-    if (auto wide = simtWideForm(kernel, target, promoted))
-      return wide;
   return withPipeline(promoted, kernel, target);
 }
 
