@@ -117,11 +117,30 @@ Value convAsBatchMatmul(PatternRewriter &rewriter, ConvOp op, Value cols) {
   Value w = reshapeTensor(rewriter, loc, op.getWeight(),
                           weightType.clone({groups, fg, k}));
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  w = buildParallelGeneric(
-      rewriter, loc, weightType.clone({n, groups, fg, k}), {w},
-      {AffineMap::get(4, 0, {d(1), d(2), d(3)}, ctx)},
-      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-  w = reshapeTensor(rewriter, loc, w, weightType.clone({n * groups, fg, k}));
+  if (groups == 1) {
+    w = buildParallelGeneric(
+        rewriter, loc, weightType.clone({n, groups, fg, k}), {w},
+        {AffineMap::get(4, 0, {d(1), d(2), d(3)}, ctx)},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    w = reshapeTensor(rewriter, loc, w, weightType.clone({n * groups, fg, k}));
+  } else {
+    // Batch b = image * groups + group reads group b mod groups: a gather
+    // on the batch_matmul's own shape (a broadcast over [N, G] and a
+    // reshape would stand between the weight and the matmul, which kernel
+    // formation cannot join).
+    Value grouped = w;
+    Value groupCount = arith::ConstantIndexOp::create(rewriter, loc, groups);
+    w = buildParallelGeneric(
+        rewriter, loc, weightType.clone({n * groups, fg, k}), {}, {},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value group = arith::RemUIOp::create(
+              b, l, linalg::IndexOp::create(b, l, 0), groupCount);
+          return tensor::ExtractOp::create(
+              b, l, grouped,
+              ValueRange{group, linalg::IndexOp::create(b, l, 1),
+                         linalg::IndexOp::create(b, l, 2)});
+        });
+  }
   Value acc = filledF32Tensor(rewriter, loc, {n * groups, fg, pixels}, 0.0);
   acc = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
                                       ValueRange{w, cols}, ValueRange{acc})

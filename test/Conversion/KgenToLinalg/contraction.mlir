@@ -120,13 +120,17 @@ func.func @conv_grouped_unpadded(%x: tensor<1x4x9x9xf32>, %w: tensor<6x2x3x3xf32
 // -----
 
 // A pointwise convolution (1x1 kernel, stride 1, no padding) is a batch of
-// matmuls, one per image and group, on reshapes of NCHW: the weight is
-// broadcast over the images, and the bias add (broadcast per batch with
-// several groups) runs on the matmul's shape, before the reshape back.
+// matmuls, one per image and group, on reshapes of NCHW: batch b reads the
+// weight of group b mod 2 (a gather on the matmul's own shape, which joins
+// its kernel), and the bias add (broadcast per batch with several groups)
+// runs on the matmul's shape, before the reshape back.
 // CHECK-LABEL: func.func @conv_pointwise
 // CHECK:         tensor.expand_shape %{{.*}} output_shape [4, 3, 20] : tensor<240xf16> into tensor<4x3x20xf16>
-// CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<2x4x3xf16>) outs(%{{.*}} : tensor<2x2x4x3xf16>)
-// CHECK:         %[[MM:.*]] = linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<4x4x3xf16>, tensor<4x3x20xf16>) outs(%{{.*}} : tensor<4x4x20xf32>)
+// CHECK:         %[[W:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x4x3xf16>)
+// CHECK:           %[[B:.*]] = linalg.index 0
+// CHECK:           %[[G:.*]] = arith.remui %[[B]], %c2
+// CHECK:           tensor.extract %{{.*}}[%[[G]], %{{.*}}, %{{.*}}] : tensor<2x4x3xf16>
+// CHECK:         %[[MM:.*]] = linalg.batch_matmul ins(%[[W]], %{{.*}} : tensor<4x4x3xf16>, tensor<4x3x20xf16>) outs(%{{.*}} : tensor<4x4x20xf32>)
 // CHECK:         linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<4x4x20xf32>, tensor<4x4xf16>) outs(%{{.*}} : tensor<4x4x20xf16>)
 // CHECK:         tensor.expand_shape %{{.*}} output_shape [2, 8, 5, 4] : tensor<320xf16> into tensor<2x8x5x4xf16>
 // CHECK-NOT:     linalg.generic
