@@ -53,37 +53,36 @@ struct Access {
   Value stored = {};
 };
 
+Access loadOf(Operation *op, Value memref, ValueRange indices, Type type) {
+  return Access{op, memref, llvm::to_vector(indices), type, true};
+}
+
+Access storeOf(Operation *op, Value memref, ValueRange indices, Value stored) {
+  return Access{op, memref, llvm::to_vector(indices), stored.getType(), false,
+                stored};
+}
+
 /// An in-bounds, unmasked 1-D transfer along the innermost dimension
 /// touches the same places as a vector.load or vector.store.
 std::optional<Access> asTransfer(Operation *op) {
   auto transfer = dyn_cast<VectorTransferOpInterface>(op);
-  if (!transfer || transfer.getMask() || transfer.getVectorType().getRank() != 1 ||
+  if (!transfer || transfer.getMask() ||
+      transfer.getVectorType().getRank() != 1 ||
       !transfer.getPermutationMap().isMinorIdentity() ||
       !transfer.isDimInBounds(0) || !isa<MemRefType>(transfer.getShapedType()))
     return std::nullopt;
   if (auto read = dyn_cast<vector::TransferReadOp>(op))
-    return Access{op, read.getBase(), llvm::to_vector(read.getIndices()),
-                  read.getVectorType(), true};
+    return loadOf(op, read.getBase(), read.getIndices(), read.getVectorType());
   auto write = cast<vector::TransferWriteOp>(op);
-  return Access{op,
-                write.getBase(),
-                llvm::to_vector(write.getIndices()),
-                write.getVectorType(),
-                false,
-                write.getVector()};
+  return storeOf(op, write.getBase(), write.getIndices(), write.getVector());
 }
 
 std::optional<Access> asAccess(Operation *op) {
   if (auto load = dyn_cast<memref::LoadOp>(op))
-    return Access{op, load.getMemRef(), llvm::to_vector(load.getIndices()),
-                  load.getType(), true};
+    return loadOf(op, load.getMemRef(), load.getIndices(), load.getType());
   if (auto store = dyn_cast<memref::StoreOp>(op))
-    return Access{op,
-                  store.getMemRef(),
-                  llvm::to_vector(store.getIndices()),
-                  store.getValueToStore().getType(),
-                  false,
-                  store.getValueToStore()};
+    return storeOf(op, store.getMemRef(), store.getIndices(),
+                   store.getValueToStore());
   // 1-D vectors only: `disjoint` reasons about a run of the innermost
   // dimension.
   if (isa<vector::LoadOp, vector::StoreOp>(op) &&
@@ -92,15 +91,10 @@ std::optional<Access> asAccess(Operation *op) {
               .getRank() != 1)
     return std::nullopt;
   if (auto load = dyn_cast<vector::LoadOp>(op))
-    return Access{op, load.getBase(), llvm::to_vector(load.getIndices()),
-                  load.getVectorType(), true};
+    return loadOf(op, load.getBase(), load.getIndices(), load.getVectorType());
   if (auto store = dyn_cast<vector::StoreOp>(op))
-    return Access{op,
-                  store.getBase(),
-                  llvm::to_vector(store.getIndices()),
-                  store.getVectorType(),
-                  false,
-                  store.getValueToStore()};
+    return storeOf(op, store.getBase(), store.getIndices(),
+                   store.getValueToStore());
   return asTransfer(op);
 }
 
