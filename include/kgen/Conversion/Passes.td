@@ -642,7 +642,9 @@ def HoistAccumulatorsPass
     `scf.for` directly in a `gpu.launch` body (after loop-invariant code
     motion and CSE of its index arithmetic): when everything in the loop
     that uses a buffer of the launch (or a view of it) is a `memref` or
-    `vector` load or store at the top of the loop body, at loop-invariant
+    `vector` load or store (or an in-bounds, unmasked 1-D
+    `vector.transfer_read`/`transfer_write`, as a staged fp32 gemm's
+    vectorized thread tile makes) at the top of the loop body, at loop-invariant
     indices, each place loaded once before the store of that place, the
     places become values the loop carries: loaded before the loop, stored
     after it, followed by a barrier (other threads read the accumulator
@@ -703,7 +705,9 @@ def ElideBarriersPass : Pass<"kgen-elide-barriers", "::mlir::ModuleOp"> {
     - they write no workgroup memory;
     - every global buffer they write is read and written by no other op of
       the launch (a kernel output);
-    - no op after the barrier writes a buffer they read.
+    - no op after the barrier writes a buffer they read, where "after"
+      includes every op of a loop around the barrier (the next step's copy
+      that overwrites a staged tile this step read).
 
     Thread-private buffers (`memref.alloca`) do not count. An op whose
     effects are unknown keeps every barrier of its launch. The barrier of a
