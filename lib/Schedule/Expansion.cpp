@@ -235,9 +235,6 @@ private:
   std::vector<int64_t> vectorTiles;
   /// The ops that become vector code once the tiling is done.
   SmallVector<Value> toVectorize;
-  /// The same for staged producers that gather (tensor.extract at computed
-  /// indices): their elements become vector gathers.
-  SmallVector<Value> toVectorizeGathers;
 
   /// The staged thread level's layout.
   struct Staging {
@@ -304,7 +301,7 @@ void ScheduleExpander::expand() {
     stagedLevel();
   if (lanes && promote)
     markStagedRows();
-  if (vectorize || !toVectorize.empty() || !toVectorizeGathers.empty())
+  if (vectorize || !toVectorize.empty())
     vectorizeAndLower();
 }
 
@@ -1066,13 +1063,6 @@ void ScheduleExpander::vectorizeAndLower() {
         /*static_vector_sizes=*/DenseI64ArrayAttr(),
         /*vectorize_nd_extract=*/UnitAttr(),
         /*assume_dynamic_dims_match_vec_sizes=*/UnitAttr(), namedContractions,
-        /*scalable_sizes=*/DenseBoolArrayAttr());
-  for (Value handle : toVectorizeGathers)
-    transform::VectorizeOp::create(
-        b, handle, /*vector_sizes=*/ValueRange(),
-        /*static_vector_sizes=*/DenseI64ArrayAttr(),
-        /*vectorize_nd_extract=*/b.getUnitAttr(),
-        /*assume_dynamic_dims_match_vec_sizes=*/UnitAttr(), UnitAttr(),
         /*scalable_sizes=*/DenseBoolArrayAttr());
   // In stages: the sets together can rewrite back and forth (one kernel
   // grew past 5 GB), and each stage is bounded, a runaway one failing the
