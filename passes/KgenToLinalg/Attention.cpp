@@ -115,12 +115,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
 
     // Kᵀ as a kernel of its own: the scores' matmul stages both operands.
     Value key = asBatched(rewriter, loc, op.getKey(), batch);
-    Value keyT = emptyTensor(rewriter, loc,
-                             {batch, kType.getDimSize(rank - 1), keys},
-                             elementType);
-    keyT = linalg::TransposeOp::create(rewriter, loc, key, keyT,
-                                       ArrayRef<int64_t>{0, 2, 1})
-               .getResult()[0];
+    Value keyT = transposeTensor(rewriter, loc, key, {0, 2, 1});
     Value scores = batchedProduct(
         rewriter, loc, asBatched(rewriter, loc, op.getQuery(), batch), keyT);
 

@@ -71,12 +71,7 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
     Value acc = filledF32Tensor(rewriter, loc, {rows, out}, 0.0);
     if (weightType.getElementType().isF32() &&
         rows >= kRowsToTransposeF32Weight) {
-      Value transposed =
-          emptyTensor(rewriter, loc, {in, out}, weightType.getElementType());
-      transposed = linalg::TransposeOp::create(rewriter, loc, op.getWeight(),
-                                               transposed, {1, 0})
-                       .getResult()
-                       .front();
+      Value transposed = transposeTensor(rewriter, loc, op.getWeight(), {1, 0});
       acc = linalg::MatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
                                      ValueRange{x, transposed}, ValueRange{acc})
                 .getResult(0);
@@ -96,59 +91,96 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
   }
 };
 
-/// The end of a convolution lowered as a batch of matmuls, one per image and
-/// group: y[n, g] = W[g] · cols[n, g], with `cols` [N*G, K, P] the group's
-/// reduction rows (K = C/G times the kernel's extent) by the output's
-/// pixels P. As a linalg.batch_matmul it takes the matmul schedules
-/// (shared-memory staging, cp.async pipelining, mma_sync and wgmma).
-/// batch_matmul reads one weight matrix per batch, so the weight
-/// [F, C/G, k...] (row-major, the K order of `cols`) is first broadcast over
-/// the images: N copies of F x K elements, small beside the images.
-Value convAsBatchMatmul(PatternRewriter &rewriter, ConvOp op, Value cols) {
-  Location loc = op.getLoc();
-  MLIRContext *ctx = rewriter.getContext();
-  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+/// The weight of a direct convolution [F, C/G, k...] on the shape of the
+/// batch_matmul that computes it, [N*G, F/G, K]: batch b = image * G +
+/// group, K = channel * |kernel| + tap (row-major, the K order of the
+/// im2col matrix). batch_matmul reads one weight matrix per batch, so the
+/// weight is copied once per image: N copies of F x K elements, small
+/// beside the images.
+Value batchedConvWeight(PatternRewriter &rewriter, Location loc, ConvOp op) {
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
-  auto colsType = cast<RankedTensorType>(cols.getType());
-  int64_t n = inputType.getDimSize(0), groups = op.getGroups();
-  int64_t fg = weightType.getDimSize(0) / groups;
-  int64_t k = colsType.getDimSize(1), pixels = colsType.getDimSize(2);
-
+  int64_t n = cast<RankedTensorType>(op.getInput().getType()).getDimSize(0);
+  int64_t groups = op.getGroups(), fg = weightType.getDimSize(0) / groups;
+  int64_t k = weightType.getNumElements() / weightType.getDimSize(0);
   Value w = reshapeTensor(rewriter, loc, op.getWeight(),
                           weightType.clone({groups, fg, k}));
-  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   if (groups == 1) {
+    MLIRContext *ctx = rewriter.getContext();
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     w = buildParallelGeneric(
         rewriter, loc, weightType.clone({n, groups, fg, k}), {w},
         {AffineMap::get(4, 0, {d(1), d(2), d(3)}, ctx)},
         [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-    w = reshapeTensor(rewriter, loc, w, weightType.clone({n * groups, fg, k}));
-  } else {
-    // Batch b = image * groups + group reads group b mod groups: a gather
-    // on the batch_matmul's own shape (a broadcast over [N, G] and a
-    // reshape would stand between the weight and the matmul, which kernel
-    // formation cannot join).
-    Value grouped = w;
-    Value groupCount = arith::ConstantIndexOp::create(rewriter, loc, groups);
-    w = buildParallelGeneric(
-        rewriter, loc, weightType.clone({n * groups, fg, k}), {}, {},
-        [&](OpBuilder &b, Location l, ValueRange) {
-          Value group = arith::RemUIOp::create(
-              b, l, linalg::IndexOp::create(b, l, 0), groupCount);
-          return tensor::ExtractOp::create(
-              b, l, grouped,
-              ValueRange{group, linalg::IndexOp::create(b, l, 1),
-                         linalg::IndexOp::create(b, l, 2)});
-        });
+    return reshapeTensor(rewriter, loc, w, weightType.clone({n, fg, k}));
   }
+  // Batch b reads group b mod G: a gather on the batch_matmul's own shape
+  // (a broadcast over [N, G] and a reshape would stand between the weight
+  // and the matmul, which kernel formation cannot join).
+  Value groupCount = arith::ConstantIndexOp::create(rewriter, loc, groups);
+  return buildParallelGeneric(
+      rewriter, loc, weightType.clone({n * groups, fg, k}), {}, {},
+      [&](OpBuilder &b, Location l, ValueRange) {
+        Value group = arith::RemUIOp::create(
+            b, l, linalg::IndexOp::create(b, l, 0), groupCount);
+        return tensor::ExtractOp::create(
+            b, l, w,
+            ValueRange{group, linalg::IndexOp::create(b, l, 1),
+                       linalg::IndexOp::create(b, l, 2)});
+      });
+}
+
+/// The weight of a transposed convolution [C, F/G, k...] on the same
+/// batch_matmul shape [N*G, F/G, K]: element (b, f, c * |kernel| + tap) is
+/// weight[(b mod G) * C/G + c, f, tap]. The exchange of the channel dims is
+/// part of the gather, so no transposed copy of the weight is written.
+Value batchedTransposedConvWeight(PatternRewriter &rewriter, Location loc,
+                                  ConvTransposeOp op) {
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  int64_t n = cast<RankedTensorType>(op.getInput().getType()).getDimSize(0);
+  int64_t groups = op.getGroups(), cg = weightType.getDimSize(0) / groups;
+  int64_t fg = weightType.getDimSize(1);
+  int64_t window = weightType.getNumElements() / (cg * groups * fg);
+  Value w = reshapeTensor(rewriter, loc, op.getWeight(),
+                          weightType.clone({groups, cg, fg, window}));
+  return buildParallelGeneric(
+      rewriter, loc, weightType.clone({n * groups, fg, cg * window}), {}, {},
+      [&](OpBuilder &b, Location l, ValueRange) {
+        auto cst = [&](int64_t v) {
+          return arith::ConstantIndexOp::create(b, l, v).getResult();
+        };
+        Value k = linalg::IndexOp::create(b, l, 2);
+        Value group = arith::RemUIOp::create(
+            b, l, linalg::IndexOp::create(b, l, 0), cst(groups));
+        return tensor::ExtractOp::create(
+            b, l, w,
+            ValueRange{group, arith::DivUIOp::create(b, l, k, cst(window)),
+                       linalg::IndexOp::create(b, l, 1),
+                       arith::RemUIOp::create(b, l, k, cst(window))});
+      });
+}
+
+/// The end of a convolution lowered as a batch of matmuls, one per image and
+/// group: y[n, g] = W[g] · cols[n, g], with `cols` [N*G, K, P] the group's
+/// reduction rows (K = C/G times the kernel's extent) by the output's
+/// pixels P and `weight` [N*G, F/G, K] (batchedConvWeight). As a
+/// linalg.batch_matmul it takes the matmul schedules (shared-memory
+/// staging, cp.async pipelining, mma_sync and wgmma).
+Value convAsBatchMatmul(PatternRewriter &rewriter, Location loc, Value weight,
+                        Value cols, Value bias, int64_t groups,
+                        RankedTensorType resultType) {
+  MLIRContext *ctx = rewriter.getContext();
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  auto colsType = cast<RankedTensorType>(cols.getType());
+  int64_t n = resultType.getDimSize(0), fg = weightType.getDimSize(1);
+  int64_t pixels = colsType.getDimSize(2);
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   Value acc = filledF32Tensor(rewriter, loc, {n * groups, fg, pixels}, 0.0);
   acc = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{acc.getType()},
-                                      ValueRange{w, cols}, ValueRange{acc})
+                                      ValueRange{weight, cols}, ValueRange{acc})
             .getResult(0);
   // The epilogue runs on the matmul's own shape, where it fuses into the
   // matmul's kernel: the bias is indexed by the output row (one group),
   // or, with several groups, broadcast to a row per batch first.
-  Value bias = op.getBias();
   AffineMap biasMap = AffineMap::get(3, 0, {d(1)}, ctx);
   if (bias && groups > 1) {
     auto biasType = cast<RankedTensorType>(bias.getType());
@@ -161,7 +193,6 @@ Value convAsBatchMatmul(PatternRewriter &rewriter, ConvOp op, Value cols) {
         reshapeTensor(rewriter, loc, bias, biasType.clone({n * groups, fg}));
     biasMap = AffineMap::get(3, 0, {d(0), d(1)}, ctx);
   }
-  auto resultType = op.getType();
   Value result = finishContraction(
       rewriter, loc, acc, resultType.clone({n * groups, fg, pixels}), bias,
       biasMap);
@@ -194,7 +225,10 @@ struct PointwiseConvLowering : OpRewritePattern<ConvOp> {
       pixels *= size;
     Value x = reshapeTensor(rewriter, op.getLoc(), op.getInput(),
                             inputType.clone({n * groups, cg, pixels}));
-    rewriter.replaceOp(op, convAsBatchMatmul(rewriter, op, x));
+    rewriter.replaceOp(op, convAsBatchMatmul(
+                               rewriter, op.getLoc(),
+                               batchedConvWeight(rewriter, op.getLoc(), op), x,
+                               op.getBias(), groups, op.getType()));
     return success();
   }
 };
@@ -204,32 +238,77 @@ struct PointwiseConvLowering : OpRewritePattern<ConvOp> {
 /// the matmul schedules to reuse.
 constexpr int64_t kMinImplicitGemmRows = 8;
 
-/// The im2col matrix of `op` as a linalg.generic over (n*G + g, k, p) that
-/// gathers each element from the input with tensor.extract: k = c·|kernel|
-/// + the kernel offset (row-major), p the output pixel (row-major). Padding
+/// Where tap `tap` of output position `out` reads the input in spatial
+/// dim `dim` of a convolution, and whether that position exists.
+using TapPositionFn =
+    function_ref<WindowPosition(OpBuilder &, Location, int64_t dim,
+                                Value out, Value tap)>;
+
+/// A direct convolution's tap: position out * stride + tap * dilation -
+/// padding, inside the input or padding.
+WindowPosition directTap(OpBuilder &b, Location l, ConvOp op, int64_t dim,
+                         Value out, Value tap) {
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  Value pos = arith::SubIOp::create(
+      b, l,
+      arith::AddIOp::create(
+          b, l, arith::MulIOp::create(b, l, out, cst(op.getStride()[dim])),
+          arith::MulIOp::create(b, l, tap, cst(op.getDilation()[dim]))),
+      cst(op.getPadding()[dim]));
+  return WindowPosition{
+      pos, inRange(b, l, pos, op.getInput().getType().getDimSize(dim + 2))};
+}
+
+/// A transposed convolution's tap: the input position i with i * stride =
+/// out + padding - tap * dilation, or none where that has a remainder or
+/// leaves the input.
+WindowPosition transposedTap(OpBuilder &b, Location l, ConvTransposeOp op,
+                             int64_t dim, Value out, Value tap) {
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  Value num = arith::SubIOp::create(
+      b, l, arith::AddIOp::create(b, l, out, cst(op.getPadding()[dim])),
+      arith::MulIOp::create(b, l, tap, cst(op.getDilation()[dim])));
+  Value nonNegative =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, num, cst(0));
+  Value clamped = arith::SelectOp::create(b, l, nonNegative, num, cst(0));
+  Value stride = cst(op.getStride()[dim]);
+  Value pos = arith::DivUIOp::create(b, l, clamped, stride);
+  Value exact = arith::CmpIOp::create(
+      b, l, arith::CmpIPredicate::eq,
+      arith::RemUIOp::create(b, l, clamped, stride), cst(0));
+  Value inside = arith::AndIOp::create(
+      b, l, arith::AndIOp::create(b, l, nonNegative, exact),
+      inRange(b, l, pos, op.getInput().getType().getDimSize(dim + 2)));
+  return WindowPosition{pos, inside};
+}
+
+/// The im2col matrix of a (direct or transposed) convolution of `input`
+/// [N, C, spatial...] with `kernel` taps per channel into `out` positions,
+/// as a linalg.generic over (n*G + g, k, p) that gathers each element with
+/// tensor.extract: k = c·|kernel| + the tap (row-major), p the output
+/// position (row-major), the input position from `tapPosition`. Padding
 /// is a bounds check in the gather (a zero where the window leaves the
 /// input), not a padded copy. Kernel formation decides whether the gather
-/// is computed inside the matmul's reduction loop or materialized before it.
-Value buildIm2col(PatternRewriter &rewriter, ConvOp op) {
-  Location loc = op.getLoc();
-  auto inputType = cast<RankedTensorType>(op.getInput().getType());
-  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
-  ArrayRef<int64_t> in = inputType.getShape();
-  ArrayRef<int64_t> kernel = weightType.getShape().drop_front(2);
-  ArrayRef<int64_t> out = op.getType().getShape().drop_front(2);
-  int64_t groups = op.getGroups(), cg = in[1] / groups;
+/// is computed inside the matmul's reduction loop or materialized before
+/// it.
+Value buildIm2col(PatternRewriter &rewriter, Location loc, Value input,
+                  ArrayRef<int64_t> kernel, ArrayRef<int64_t> out,
+                  int64_t groups, TapPositionFn tapPosition) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t n = inputType.getDimSize(0);
+  int64_t cg = inputType.getDimSize(1) / groups;
   int64_t window = 1, pixels = 1;
   for (int64_t size : kernel)
     window *= size;
   for (int64_t size : out)
     pixels *= size;
-  auto colsType = inputType.clone({in[0] * groups, cg * window, pixels});
-  Value init = emptyTensor(rewriter, loc, colsType.getShape(),
-                           colsType.getElementType());
-  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{colsType}, ValueRange{}, ValueRange{init},
-      {rewriter.getMultiDimIdentityMap(3)}, iterators,
+  auto colsType = inputType.clone({n * groups, cg * window, pixels});
+  return buildParallelGeneric(
+      rewriter, loc, colsType, {}, {},
       [&](OpBuilder &b, Location l, ValueRange) {
         auto cst = [&](int64_t v) {
           return arith::ConstantIndexOp::create(b, l, v).getResult();
@@ -243,45 +322,29 @@ Value buildIm2col(PatternRewriter &rewriter, ConvOp op) {
             b, l, arith::MulIOp::create(b, l, group, cst(cg)),
             arith::DivUIOp::create(b, l, k, cst(window)));
         Value offset = arith::RemUIOp::create(b, l, k, cst(window));
-        SmallVector<Value> indices = {image, channel};
-        Value valid = arith::ConstantIntOp::create(b, l, 1, 1);
+        SmallVector<WindowPosition> positions;
         // Row-major: the last spatial dim varies fastest in k and in p.
         int64_t kStride = window, pStride = pixels;
         for (size_t i = 0; i < kernel.size(); ++i) {
           kStride /= kernel[i];
           pStride /= out[i];
-          Value ki = arith::RemUIOp::create(
+          Value tap = arith::RemUIOp::create(
               b, l, arith::DivUIOp::create(b, l, offset, cst(kStride)),
               cst(kernel[i]));
-          Value oi = arith::RemUIOp::create(
+          Value at = arith::RemUIOp::create(
               b, l, arith::DivUIOp::create(b, l, p, cst(pStride)),
               cst(out[i]));
-          Value pos = arith::SubIOp::create(
-              b, l,
-              arith::AddIOp::create(
-                  b, l, arith::MulIOp::create(b, l, oi, cst(op.getStride()[i])),
-                  arith::MulIOp::create(b, l, ki, cst(op.getDilation()[i]))),
-              cst(op.getPadding()[i]));
-          Value inside = arith::AndIOp::create(
-              b, l,
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos,
-                                    cst(0)),
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
-                                    cst(in[i + 2])));
-          valid = arith::AndIOp::create(b, l, valid, inside);
-          // Out-of-window positions read element 0 and are replaced below.
-          indices.push_back(
-              arith::SelectOp::create(b, l, inside, pos, cst(0)));
+          positions.push_back(tapPosition(b, l, i, at, tap));
         }
-        Value value =
-            tensor::ExtractOp::create(b, l, op.getInput(), indices);
         Value zero = arith::ConstantOp::create(
             b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
-        linalg::YieldOp::create(
-            b, l, arith::SelectOp::create(b, l, valid, value, zero).getResult());
+        return gatherOrFill(b, l, input, {image, channel}, positions, zero);
       });
-  return generic.getResult(0);
 }
+
+/// Whether a convolution with `fg` output channels per group is worth a
+/// matmul (kMinImplicitGemmRows).
+bool hasImplicitGemmRows(int64_t fg) { return fg >= kMinImplicitGemmRows; }
 
 /// Every other convolution with enough output channels per group: the
 /// im2col matrix times the weight (implicit GEMM when kernel formation
@@ -294,11 +357,50 @@ struct ImplicitGemmConvLowering : OpRewritePattern<ConvOp> {
     auto weightType = cast<RankedTensorType>(op.getWeight().getType());
     if (isPointwise(op))
       return rewriter.notifyMatchFailure(op, "pointwise: a plain matmul");
-    if (weightType.getDimSize(0) / op.getGroups() < kMinImplicitGemmRows)
+    if (!hasImplicitGemmRows(weightType.getDimSize(0) / op.getGroups()))
       return rewriter.notifyMatchFailure(op, "too few output channels per "
                                              "group for a matmul");
-    rewriter.replaceOp(op,
-                       convAsBatchMatmul(rewriter, op, buildIm2col(rewriter, op)));
+    Location loc = op.getLoc();
+    Value cols = buildIm2col(
+        rewriter, loc, op.getInput(), weightType.getShape().drop_front(2),
+        op.getType().getShape().drop_front(2), op.getGroups(),
+        [&](OpBuilder &b, Location l, int64_t dim, Value out, Value tap) {
+          return directTap(b, l, op, dim, out, tap);
+        });
+    rewriter.replaceOp(op, convAsBatchMatmul(
+                               rewriter, loc, batchedConvWeight(rewriter, loc, op),
+                               cols, op.getBias(), op.getGroups(), op.getType()));
+    return success();
+  }
+};
+
+/// A transposed convolution with enough output channels per group is a
+/// direct convolution's implicit GEMM over its taps: the im2col gather
+/// reads, for each tap, the input position that maps to the output
+/// position (transposedTap), a zero where none does. With stride s, all but
+/// about 1/s of the taps of each spatial dim are such zeros: the matmul
+/// multiplies them too, which on the matmul path still beats the direct
+/// gather's one thread per output.
+struct ImplicitGemmConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
+  ImplicitGemmConvTransposeLowering(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(ConvTransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    if (!hasImplicitGemmRows(weightType.getDimSize(1)))
+      return rewriter.notifyMatchFailure(op, "too few output channels per "
+                                             "group for a matmul");
+    Location loc = op.getLoc();
+    Value cols = buildIm2col(
+        rewriter, loc, op.getInput(), weightType.getShape().drop_front(2),
+        op.getType().getShape().drop_front(2), op.getGroups(),
+        [&](OpBuilder &b, Location l, int64_t dim, Value out, Value tap) {
+          return transposedTap(b, l, op, dim, out, tap);
+        });
+    rewriter.replaceOp(
+        op, convAsBatchMatmul(rewriter, loc,
+                              batchedTransposedConvWeight(rewriter, loc, op),
+                              cols, op.getBias(), op.getGroups(), op.getType()));
     return success();
   }
 };
@@ -379,25 +481,12 @@ Value groupedConvGeneric(PatternRewriter &rewriter, Location loc,
 }
 
 /// The input element at tap k... of output position out... of a direct
-/// convolution: position out * stride + k * dilation - padding.
+/// convolution's loop (n, g, f, out..., c, k...).
 Value gatherWindowElement(OpBuilder &b, Location l, ConvOp op, int64_t cg) {
   int64_t dims = cast<RankedTensorType>(op.getInput().getType()).getRank();
   return gatherGroupedInput(b, l, op.getInput(), cg, [&](int64_t i) {
-    auto cst = [&](int64_t v) {
-      return arith::ConstantIndexOp::create(b, l, v).getResult();
-    };
-    Value pos = arith::SubIOp::create(
-        b, l,
-        arith::AddIOp::create(
-            b, l,
-            arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 3 + i),
-                                  cst(op.getStride()[i])),
-            arith::MulIOp::create(
-                b, l, linalg::IndexOp::create(b, l, dims + 2 + i),
-                cst(op.getDilation()[i]))),
-        cst(op.getPadding()[i]));
-    return WindowPosition{pos, inRange(b, l, pos, op.getInput().getType()
-                                                      .getDimSize(i + 2))};
+    return directTap(b, l, op, i, linalg::IndexOp::create(b, l, 3 + i),
+                     linalg::IndexOp::create(b, l, dims + 2 + i));
   });
 }
 
@@ -473,42 +562,22 @@ struct ConvLowering : OpRewritePattern<ConvOp> {
 };
 
 /// The input element that output position out... takes from tap k... of a
-/// transposed convolution: the input position i with i * stride = out +
-/// padding - k * dilation in every spatial dim, or 0 where no input
-/// position maps there (a remainder, or outside the input).
+/// transposed convolution's loop (n, g, f, out..., c, k...).
 Value gatherTransposedTap(OpBuilder &b, Location l, ConvTransposeOp op,
                           int64_t cg) {
   int64_t dims = cast<RankedTensorType>(op.getInput().getType()).getRank();
   return gatherGroupedInput(b, l, op.getInput(), cg, [&](int64_t i) {
-    auto cst = [&](int64_t v) {
-      return arith::ConstantIndexOp::create(b, l, v).getResult();
-    };
-    Value num = arith::SubIOp::create(
-        b, l,
-        arith::AddIOp::create(b, l, linalg::IndexOp::create(b, l, 3 + i),
-                              cst(op.getPadding()[i])),
-        arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, dims + 2 + i),
-                              cst(op.getDilation()[i])));
-    Value nonNegative =
-        arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, num, cst(0));
-    Value clamped = arith::SelectOp::create(b, l, nonNegative, num, cst(0));
-    Value stride = cst(op.getStride()[i]);
-    Value pos = arith::DivUIOp::create(b, l, clamped, stride);
-    Value exact = arith::CmpIOp::create(
-        b, l, arith::CmpIPredicate::eq,
-        arith::RemUIOp::create(b, l, clamped, stride), cst(0));
-    Value inside = arith::AndIOp::create(
-        b, l, arith::AndIOp::create(b, l, nonNegative, exact),
-        inRange(b, l, pos, op.getInput().getType().getDimSize(i + 2)));
-    return WindowPosition{pos, inside};
+    return transposedTap(b, l, op, i, linalg::IndexOp::create(b, l, 3 + i),
+                         linalg::IndexOp::create(b, l, dims + 2 + i));
   });
 }
 
-/// A transposed convolution as one linalg.generic over (n, g, f, out...,
-/// c, k...) summing weight[g * C/G + c, f, k...] times the input element
-/// each tap maps to (gatherTransposedTap), like the direct convolution
-/// with the roles of input and output positions exchanged; groups split
-/// the weight into [G, C/G, F/G, k...] and the result into [N, G, F/G].
+/// A transposed convolution with few output channels per group as one
+/// linalg.generic over (n, g, f, out..., c, k...) summing weight[g * C/G +
+/// c, f, k...] times the input element each tap maps to
+/// (gatherTransposedTap), like the direct convolution with the roles of
+/// input and output positions exchanged; groups split the weight into [G,
+/// C/G, F/G, k...] and the result into [N, G, F/G].
 struct ConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvTransposeOp op,
@@ -558,6 +627,7 @@ void mlir::kgen::populateContractionToLinalgPatterns(
   patterns.add<MatmulLikeLowering<MatmulOp, linalg::MatmulOp>,
                MatmulLikeLowering<BatchMatmulOp, linalg::BatchMatmulOp>,
                LinearLowering, PointwiseConvLowering, ImplicitGemmConvLowering,
-               ConvLowering, ConvTransposeLowering>(
+               ConvLowering, ImplicitGemmConvTransposeLowering,
+               ConvTransposeLowering>(
       patterns.getContext());
 }

@@ -36,13 +36,8 @@ struct PermuteLowering : OpRewritePattern<PermuteOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PermuteOp op,
                                 PatternRewriter &rewriter) const override {
-    auto type = op.getType();
-    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(),
-                             type.getElementType());
-    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(),
-                                                       op.getInput(), init,
-                                                       op.getDims())
-                               .getResult());
+    rewriter.replaceOp(op, transposeTensor(rewriter, op.getLoc(),
+                                           op.getInput(), op.getDims()));
     return success();
   }
 };

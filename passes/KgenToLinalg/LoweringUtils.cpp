@@ -278,3 +278,13 @@ Value mlir::kgen::detail::gatherOrFill(OpBuilder &b, Location loc, Value input,
   Value value = tensor::ExtractOp::create(b, loc, input, indices);
   return arith::SelectOp::create(b, loc, valid, value, outside);
 }
+
+Value mlir::kgen::detail::transposeTensor(OpBuilder &b, Location loc,
+                                          Value value, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t dim : perm)
+    shape.push_back(type.getDimSize(dim));
+  Value init = emptyTensor(b, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, value, init, perm).getResult()[0];
+}

@@ -97,6 +97,11 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t dim,
 Value reshapeTensor(OpBuilder &b, Location loc, Value value,
                     RankedTensorType type);
 
+/// `value` with its dimensions permuted (result dim i is `value`'s dim
+/// perm[i]): a linalg.transpose into a new tensor.
+Value transposeTensor(OpBuilder &b, Location loc, Value value,
+                      ArrayRef<int64_t> perm);
+
 } // namespace mlir::kgen::detail
 
 #endif // KGEN_PASSES_KGENTOLINALG_LOWERINGUTILS_H

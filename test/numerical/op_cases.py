@@ -231,6 +231,16 @@ conv_transpose_case("depthwise", 2, 4, (5, 5), 4, (4, 4), (2, 2), (1, 1), (0, 0)
 conv_transpose_case("stride2_bias", 2, 3, (7,), 5, (4,), (2,), (1,), (1,), (1,), 1, True)
 conv_transpose_case("stride2_out1", 1, 2, (3, 4, 3), 3, (3, 3, 2), (2, 1, 2), (1, 0, 0),
                     (1, 0, 1), (1, 1, 1), 1, True)
+# With 8 or more output channels per group a transposed convolution is an
+# im2col gather of its taps (zeros where no input position maps) and a
+# batch matmul.
+conv_transpose_case("igemm_stride2_pad1_out1_bias", 2, 3, (5, 6), 8, (3, 3), (2, 2), (1, 1),
+                    (1, 1), (1, 1), 1, True)
+conv_transpose_case("igemm_stride3_dil2_groups2", 1, 4, (4, 3), 18, (3, 3), (3, 2), (1, 2),
+                    (2, 0), (2, 1), 2, True)
+conv_transpose_case("igemm_stride2_bias", 2, 3, (7,), 9, (4,), (2,), (1,), (1,), (1,), 1, True)
+conv_transpose_case("igemm_stride2_out1", 1, 2, (3, 4, 3), 8, (3, 3, 2), (2, 1, 2), (1, 0, 0),
+                    (1, 0, 1), (1, 1, 1), 1, False)
 
 
 # ---------------------------------------------------------------------------

@@ -51,11 +51,15 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     8 or more output channels per group becomes the same batch matmul over
     an im2col matrix `[N*G, C/G * kernel extent, output pixels]` gathered
     by a `linalg.generic` with `tensor.extract` (the padding a bounds check
-    in the gather, no padded copy). Depthwise and few-channel convolutions
-    become one `linalg.generic` over (n, g, f, out..., c, k...) that reads
-    the input through a strided, dilated map, or, with padding, gathers it
-    with `tensor.extract` and the same bounds check (no padded copy, which
-    was a kernel of its own).
+    in the gather, no padded copy). A transposed convolution with 8 or more
+    output channels per group is the same batch matmul: its im2col gather
+    reads, for each tap, the input position whose stride multiple lands on
+    the output position (a zero where none does), and its weight `[C, F/G,
+    k...]` is gathered into `[N*G, F/G, C/G * kernel extent]`. Depthwise
+    and few-channel convolutions, direct or transposed, become one
+    `linalg.generic` over (n, g, f, out..., c, k...) that reads the input
+    through a strided, dilated map, or gathers it with `tensor.extract` and
+    the same bounds check (no padded copy, which was a kernel of its own).
 
     Fails with a located diagnostic if any kgen operation is left.
   }];

@@ -193,3 +193,30 @@ func.func @conv_transpose(%x: tensor<1x4x5x6xf32>, %w: tensor<4x3x3x3xf32>, %b: 
   %0 = kgen.conv_transpose %x, %w, %b stride [2, 2] padding [1, 1] output_padding [1, 1] dilation [1, 1] groups 2 : (tensor<1x4x5x6xf32>, tensor<4x3x3x3xf32>, tensor<6xf32>) -> tensor<1x6x10x12xf32>
   return %0 : tensor<1x6x10x12xf32>
 }
+
+// -----
+
+// With 8 or more output channels per group a transposed convolution is an
+// implicit GEMM too: the im2col matrix [N*G, C/G * 3*3, OH*OW] gathers, for
+// each tap, the input position i with 2i = o + 1 - k (divisible, inside
+// the input; a zero otherwise), and the weight [C, F/G, 3, 3] is gathered
+// into [N*G, F/G, C/G * 3*3] (channel dims exchanged, no transposed copy).
+// CHECK-LABEL: func.func @conv_transpose_im2col
+// CHECK:         %[[COLS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x18x120xf32>)
+// CHECK:           arith.remui %{{.*}}, %c2
+// CHECK:           arith.cmpi eq
+// CHECK:           %[[X:.*]] = tensor.extract %arg0{{.*}} : tensor<2x4x5x6xf32>
+// CHECK:           arith.select %{{.*}}, %[[X]], %{{.*}} : f32
+// CHECK:         %[[GW:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 2, 8, 9] : tensor<288xf32> into tensor<2x2x8x9xf32>
+// CHECK:         %[[W:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x8x18xf32>)
+// CHECK:           %[[K:.*]] = linalg.index 2
+// CHECK:           %[[C:.*]] = arith.divui %[[K]], %c9
+// CHECK:           %[[F:.*]] = linalg.index 1
+// CHECK:           %[[T:.*]] = arith.remui %[[K]], %c9
+// CHECK:           tensor.extract %[[GW]][%{{.*}}, %[[C]], %[[F]], %[[T]]]
+// CHECK:         linalg.batch_matmul ins(%[[W]], %[[COLS]] : tensor<4x8x18xf32>, tensor<4x18x120xf32>) outs(%{{.*}} : tensor<4x8x120xf32>)
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [2, 16, 10, 12] : tensor<3840xf32> into tensor<2x16x10x12xf32>
+func.func @conv_transpose_im2col(%x: tensor<2x4x5x6xf32>, %w: tensor<4x8x3x3xf32>, %b: tensor<16xf32>) -> tensor<2x16x10x12xf32> {
+  %0 = kgen.conv_transpose %x, %w, %b stride [2, 2] padding [1, 1] output_padding [1, 1] dilation [1, 1] groups 2 : (tensor<2x4x5x6xf32>, tensor<4x8x3x3xf32>, tensor<16xf32>) -> tensor<2x16x10x12xf32>
+  return %0 : tensor<2x16x10x12xf32>
+}
