@@ -211,13 +211,9 @@ Verdict checkPromotion(const Schedule &s, const KernelInfo &k) {
       if (downstream.insert(user).second)
         work.push_back(user);
   }
-  auto stagedProducer = [&](int64_t op) {
-    return llvm::any_of(s.promoteOperands, [&](int64_t operand) {
-      return k.stagedProducerOf(operand) == op;
-    });
-  };
   for (int64_t op : s.fuse) {
-    if (op == k.rootIndex || downstream.count(op) || stagedProducer(op))
+    if (op == k.rootIndex || downstream.count(op) ||
+        stagedOperandOf(s, k, op))
       continue;
     if (llvm::is_contained(k.rootInitProducers, op) &&
         k.ops[op].kind == OpKind::Fill)

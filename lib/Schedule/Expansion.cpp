@@ -188,9 +188,6 @@ private:
   /// Ops of the kernel's own code that the thread tiles leave out: under
   /// promote_operands the root and its fill get thread loops of their own.
   bool ownThreadLoops(int64_t op) const;
-  /// The promoted operand `op` computes, when staging computes its tile
-  /// into workgroup memory (KernelInfo::stagedProducerOf); -1 otherwise.
-  int64_t stagedProducerOperand(int64_t op) const;
   void fuseStagedProducersIntoSteps();
   /// Ops the sink's thread loops leave out: pads (a fused pad becomes an
   /// scf.if that cannot be fused again) and ops with thread loops of
@@ -351,16 +348,7 @@ bool ScheduleExpander::ownThreadLoops(int64_t op) const {
     return isLaneReduction(op) || initializesLaneReduction(op);
   return promote &&
          (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op) ||
-          stagedProducerOperand(op) >= 0);
-}
-
-int64_t ScheduleExpander::stagedProducerOperand(int64_t op) const {
-  if (!promote || !llvm::is_contained(s.fuse, op))
-    return -1;
-  for (int64_t operand : s.promoteOperands)
-    if (k.stagedProducerOf(operand) == op)
-      return operand;
-  return -1;
+          stagedOperandOf(s, k, op));
 }
 
 bool ScheduleExpander::isLaneReduction(int64_t op) const {
@@ -930,7 +918,7 @@ void ScheduleExpander::tileCopies() {
     auto tiled = tileForall(copy, tiles,
                             mapping(ctx, tiles, Level::Thread, staging.mma));
     for (auto &[op, handle] : handles) {
-      if (stagedProducerOperand(op) != operand)
+      if (stagedOperandOf(s, k, op) != operand)
         continue;
       handle = transform::FuseIntoContainingOp::create(b, handle,
                                                        tiled.getForallOp())
@@ -950,7 +938,7 @@ void ScheduleExpander::tileCopies() {
 /// global memory.
 void ScheduleExpander::fuseStagedProducersIntoSteps() {
   for (auto &[op, handle] : handles) {
-    if (stagedProducerOperand(op) < 0)
+    if (!stagedOperandOf(s, k, op))
       continue;
     auto fused =
         transform::FuseIntoContainingOp::create(b, handle, reductionLoop);

@@ -163,6 +163,17 @@ LogicalResult loopsOf(Operation *op, std::vector<int64_t> &loops,
   return success(llvm::none_of(loops, ShapedType::isDynamic));
 }
 
+/// The argument number of `v` if it is an argument of the kernel function,
+/// -1 otherwise.
+int64_t kernelArgumentNumber(Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  return arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp())
+             ? static_cast<int64_t>(arg.getArgNumber())
+             : -1;
+}
+
+bool isKernelArgument(Value v) { return kernelArgumentNumber(v) >= 0; }
+
 /// The kernel function arguments `op` reads: its input operands (a
 /// destination operand is written, its initial value aside).
 std::vector<int64_t> argsReadBy(Operation *op) {
@@ -171,10 +182,9 @@ std::vector<int64_t> argsReadBy(Operation *op) {
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
     inputs = dps.getDpsInputs();
   for (Value input : inputs)
-    if (auto arg = dyn_cast<BlockArgument>(input);
-        arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp()) &&
-        !llvm::is_contained(args, arg.getArgNumber()))
-      args.push_back(arg.getArgNumber());
+    if (int64_t arg = kernelArgumentNumber(input);
+        arg >= 0 && !llvm::is_contained(args, arg))
+      args.push_back(arg);
   return args;
 }
 
@@ -203,10 +213,6 @@ std::vector<Operation *> opsByIndex(func::FuncOp kernel) {
 
 /// See KernelOp::movesData: onlyMovesData, on kernel arguments.
 bool movesData(linalg::LinalgOp op) {
-  auto isKernelArgument = [](Value v) {
-    auto arg = dyn_cast<BlockArgument>(v);
-    return arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
-  };
   if (!onlyMovesData(op) ||
       !llvm::all_of(op.getDpsInputs(), isKernelArgument))
     return false;
@@ -294,11 +300,7 @@ void summarizeLinalgRoot(linalg::LinalgOp root, ArrayRef<Operation *> ops,
       dims.push_back(d ? static_cast<int64_t>(d.getPosition()) : -1);
     }
     info.rootInputLoops.push_back(dims);
-    auto arg = dyn_cast<BlockArgument>(input->get());
-    info.rootInputArgs.push_back(
-        arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp())
-            ? static_cast<int64_t>(arg.getArgNumber())
-            : -1);
+    info.rootInputArgs.push_back(kernelArgumentNumber(input->get()));
   }
   double iterations = 1;
   for (int64_t size : info.rootLoops)

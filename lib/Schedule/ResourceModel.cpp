@@ -126,6 +126,16 @@ std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
   return std::nullopt;
 }
 
+std::optional<int64_t> stagedOperandOf(const Schedule &s, const KernelInfo &k,
+                                       int64_t op) {
+  if (!llvm::is_contained(s.fuse, op))
+    return std::nullopt;
+  for (int64_t operand : s.promoteOperands)
+    if (k.stagedProducerOf(operand) == op)
+      return operand;
+  return std::nullopt;
+}
+
 std::vector<int64_t> sinkThreadDims(const Schedule &s, const KernelInfo &k) {
   std::vector<int64_t> wg, th, dims;
   effectiveTiles(s, k, wg, th);

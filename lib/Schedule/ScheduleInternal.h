@@ -113,6 +113,12 @@ std::vector<int64_t> promotedTileShape(const Schedule &s, const KernelInfo &k,
 std::optional<int64_t> promotedAccumulatorInit(const Schedule &s,
                                                const KernelInfo &k);
 
+/// The promoted root input whose tile fused op `op` computes into
+/// workgroup memory at every reduction step (KernelInfo::stagedProducerOf:
+/// implicit GEMM's gathers), if `op` is one.
+std::optional<int64_t> stagedOperandOf(const Schedule &s, const KernelInfo &k,
+                                       int64_t op);
+
 } // namespace mlir::kgen::detail
 
 #endif // KGEN_LIB_SCHEDULE_SCHEDULEINTERNAL_H

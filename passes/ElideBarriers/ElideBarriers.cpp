@@ -128,19 +128,25 @@ FailureOr<SmallVector<Operation *>> opsReaching(gpu::BarrierOp barrier) {
   return failure();
 }
 
-/// Whether `op` can run after `barrier` (at position `at` in program
-/// order): later in program order, or anywhere in a loop around the
-/// barrier, in the loop's next step (the staged copy that overwrites a
-/// tile the step before read).
-bool runsAfter(Operation *op, gpu::BarrierOp barrier, unsigned at,
-               const DenseMap<Operation *, unsigned> &order) {
-  if (order.lookup(op) > at)
-    return true;
+/// The loops inside the launch that enclose `barrier`.
+SmallVector<Operation *> loopsAround(gpu::BarrierOp barrier) {
+  SmallVector<Operation *> loops;
   for (Operation *p = barrier->getParentOp(); p && !isa<gpu::LaunchOp>(p);
        p = p->getParentOp())
-    if (isa<LoopLikeOpInterface>(p) && p->isAncestor(op))
-      return true;
-  return false;
+    if (isa<LoopLikeOpInterface>(p))
+      loops.push_back(p);
+  return loops;
+}
+
+/// Whether `op` can run after a barrier at position `at` in program order
+/// inside `loops` (loopsAround): later in program order, or anywhere in one
+/// of those loops, in the loop's next step (the staged copy that
+/// overwrites a tile the step before read).
+bool runsAfter(Operation *op, unsigned at, ArrayRef<Operation *> loops,
+               const DenseMap<Operation *, unsigned> &order) {
+  return order.lookup(op) > at ||
+         llvm::any_of(loops,
+                      [&](Operation *loop) { return loop->isAncestor(op); });
 }
 
 /// Whether dropping `barrier` keeps every access of `launch` ordered.
@@ -157,6 +163,7 @@ bool ordersNothing(gpu::BarrierOp barrier, ArrayRef<Access> all,
   for (const Access &a : before)
     inBefore.insert(a.op);
   unsigned at = order.lookup(barrier);
+  SmallVector<Operation *> loops = loopsAround(barrier);
   for (const Access &a : before) {
     if (a.write && isWorkgroup(a.buffer))
       return false;
@@ -166,7 +173,7 @@ bool ordersNothing(gpu::BarrierOp barrier, ArrayRef<Access> all,
       // A global buffer written here is touched nowhere else; what is
       // read here is written by nothing after the barrier.
       if (a.write ||
-          (other.write && runsAfter(other.op, barrier, at, order)))
+          (other.write && runsAfter(other.op, at, loops, order)))
         return false;
     }
   }
