@@ -12,8 +12,13 @@ goes through CUDA's `ptxas -v` for the chip. Printed per kernel: the
 schedule's shape (lanes, staging, matrix instruction), the registers per
 thread, the bytes of local-memory spill stores and loads, the stack frame,
 the shared memory per block (ptxas's static size plus the dynamic size
-the host code launches the kernel with), and the scheduler's traffic over the floor
-(the trajectory's bytes_moved / bytes_floor; "-" where the model has none).
+the host code launches the kernel with), the scheduler's traffic over the floor
+(the trajectory's bytes_moved / bytes_floor; "-" where the model has none),
+and, for contractions, the FLOP rate the static model says the schedule
+can reach (the trajectory's flop_rate, in TFLOP/s) with what bounds it:
+"peak" (the instructions' peak rate) or "smem" (the threads' shared-memory
+reads per multiply-add against the target's shared bandwidth), before
+the grid's and the warps' fill.
 The last line counts the kernels that spill; the exit status is 0 when none
 does. A CPU report: it needs ptxas (the CUDA toolkit), no GPU.
 """
@@ -107,6 +112,14 @@ def schedule_shape(schedule: dict) -> str:
     return " ".join(parts)
 
 
+def rate_text(rate: dict | None) -> str:
+    """A flop_rate record as "TFLOP/s limit", or "-" without one."""
+    if not rate:
+        return "-"
+    limit = "smem" if rate["limit"] == "shared_memory" else "peak"
+    return f"{rate['flops_per_s'] / 1e12:.1f} {limit}"
+
+
 def compile_problem(kgen_opt: str, ptxas: str, program: Path, chip: str,
                     timeout: float) -> dict:
     compiled = compile_program(kgen_opt, program, chip, "isa", timeout,
@@ -136,6 +149,8 @@ def compile_problem(kgen_opt: str, ptxas: str, program: Path, chip: str,
             if record.get("bytes_floor"):
                 resources["traffic_over_floor"] = (record["bytes_moved"]
                                                    / record["bytes_floor"])
+            if record.get("flop_rate"):
+                resources["flop_rate"] = record["flop_rate"]
     return {"kernels": kernels}
 
 
@@ -157,7 +172,8 @@ def main() -> int:
 
     results, spilling, failed = {}, [], []
     print(f"{'problem':26} {'kernel':24} {'schedule':26} {'regs':>4} "
-          f"{'spill st/ld':>11} {'stack':>5} {'smem':>6} {'traffic':>7}")
+          f"{'spill st/ld':>11} {'stack':>5} {'smem':>6} {'traffic':>7} "
+          f"{'est TFLOP/s':>11}")
     for name, program in suite_programs(args.cache, args.only).items():
         r = compile_problem(args.kgen_opt, args.ptxas, program, args.chip,
                             args.timeout)
@@ -171,7 +187,8 @@ def main() -> int:
             print(f"{name:26} {kernel.removesuffix('_kernel'):24} "
                   f"{k.get('schedule', '-'):26} {k['registers']:4d} "
                   f"{k['spill_stores']:5d}/{k['spill_loads']:<5d} {k['stack']:5d} "
-                  f"{k['shared']:6d} {'-' if traffic is None else f'{traffic:.2f}':>7}")
+                  f"{k['shared']:6d} {'-' if traffic is None else f'{traffic:.2f}':>7} "
+                  f"{rate_text(k.get('flop_rate')):>11}")
             if k["spill_stores"] or k["spill_loads"]:
                 spilling.append(f"{name}/{kernel}")
     if args.out:

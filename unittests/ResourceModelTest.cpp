@@ -115,4 +115,89 @@ TEST(ResourceModel, GlobalBytesCountPassesOverArguments) {
   EXPECT_FALSE(estimateGlobalBytes(s, gemmKernel()));
 }
 
+TEST(ResourceModel, SharedReadsPerFmaFollowTheRegisterTile) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  std::optional<Schedule> s = parsed(j);
+  ASSERT_TRUE(s);
+  KernelInfo k = gemmKernel();
+  // 4x4 per thread: 4 + 4 floats per 16 multiply-adds.
+  EXPECT_DOUBLE_EQ(*sharedBytesPerFma(*s, k), 2.0);
+  // Only A staged: B's reads come from global memory.
+  s->promoteOperands = {0};
+  EXPECT_DOUBLE_EQ(*sharedBytesPerFma(*s, k), 1.0);
+  s->promoteOperands = {0, 1};
+  s->threadTile = {8, 8};
+  EXPECT_DOUBLE_EQ(*sharedBytesPerFma(*s, k), 1.0);
+  // Nothing staged, or no matmul-like root: nothing to say.
+  s->promoteOperands = {};
+  EXPECT_FALSE(sharedBytesPerFma(*s, k));
+  EXPECT_FALSE(sharedBytesPerFma(*parsed(base()), rowSumKernel()));
+  // A warp's 32x32 tile of halves (mma_sync).
+  KernelInfo h = f16GemmKernel();
+  std::optional<Schedule> mma = parsed(mmaSchedule(), h);
+  ASSERT_TRUE(mma);
+  EXPECT_DOUBLE_EQ(*sharedBytesPerFma(*mma, h), 2.0 * 64 / 1024);
+}
+
+TEST(ResourceModel, BlocksPerMultiprocessorTakeTheTightestLimit) {
+  TargetDescription target = *lookupTarget("sm_90a");
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  std::optional<Schedule> s = parsed(j);
+  ASSERT_TRUE(s);
+  KernelInfo k = gemmKernel();
+  // 128 threads of 44 registers: 11 blocks by registers, 16 by threads.
+  ASSERT_EQ(threadsPerBlock(*s, k), 128);
+  ASSERT_EQ(estimateRegisters(*s, k), 44);
+  EXPECT_EQ(blocksPerMultiprocessor(*s, k, target), 65536 / (44 * 128));
+  // Little shared memory per multiprocessor: shared memory decides.
+  target.multiprocessor.sharedMemory = 2 * estimateSharedMemory(*s, k);
+  EXPECT_EQ(blocksPerMultiprocessor(*s, k, target), 2);
+  // Never below one (rung 2 refuses what does not fit at all).
+  target.multiprocessor.sharedMemory = 1;
+  EXPECT_EQ(blocksPerMultiprocessor(*s, k, target), 1);
+}
+
+TEST(ResourceModel, FlopRateIsCappedByPeakOrSharedBandwidthAndFill) {
+  TargetDescription target = *lookupTarget("sm_90a");
+  KernelInfo k = gemmKernel();
+  k.flops = 2.0 * 64 * 128 * 96;
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  std::optional<Schedule> s = parsed(j);
+  ASSERT_TRUE(s);
+  std::optional<FlopRateEstimate> e = estimateFlopRate(*s, k, target);
+  ASSERT_TRUE(e);
+  // 2 bytes per multiply-add: the shared bandwidth allows half an FMA per
+  // byte per second, below the f32 peak.
+  EXPECT_EQ(e->limit, RateLimit::SharedMemory);
+  EXPECT_DOUBLE_EQ(e->sharedLimit,
+                   2 * target.multiprocessor.sharedBandwidth / 2.0);
+  EXPECT_LT(e->sharedLimit, e->peak);
+  // 4 blocks (2x2 tiles of 32x64) for 132 multiprocessors: 4 are busy.
+  EXPECT_DOUBLE_EQ(e->gridFill, 4.0 / (132 * e->blocksPerMultiprocessor));
+  // One block of 4 warps per busy multiprocessor.
+  EXPECT_DOUBLE_EQ(e->warpFill, 1.0);
+  EXPECT_DOUBLE_EQ(e->flopsPerSecond, e->sharedLimit * e->gridFill);
+  // 8x8 register tiles read half as much: as much as the f32 peak uses
+  // (an H100 SM reads 128 bytes and issues 128 FMAs per clock).
+  s->threadTile = {8, 8};
+  e = estimateFlopRate(*s, k, target);
+  ASSERT_TRUE(e);
+  EXPECT_NEAR(e->sharedLimit / e->peak, 1.0, 0.01);
+  // A 32x64 block of 8x8 tiles is one warp: a quarter of the schedulers.
+  EXPECT_DOUBLE_EQ(e->warpFill, 1.0 / kWarpsToIssue);
+  // 16x16 tiles are bound by the peak.
+  s->threadTile = {16, 16};
+  e = estimateFlopRate(*s, k, target);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->limit, RateLimit::Arithmetic);
+  EXPECT_DOUBLE_EQ(e->flopsPerSecond, e->peak * e->gridFill * e->warpFill);
+  // Reductions and other kernels get no estimate.
+  k.flops = 0;
+  EXPECT_FALSE(estimateFlopRate(*s, k, target));
+  EXPECT_FALSE(estimateFlopRate(*parsed(base()), rowSumKernel(), target));
+}
+
 } // namespace

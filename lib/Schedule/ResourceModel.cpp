@@ -9,6 +9,8 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::kgen;
@@ -317,4 +319,82 @@ std::optional<double> mlir::kgen::estimateGlobalBytes(const Schedule &s,
     bytes += reads * k.argBytes[arg];
   }
   return bytes;
+}
+
+std::optional<double> mlir::kgen::sharedBytesPerFma(const Schedule &s,
+                                                    const KernelInfo &k) {
+  std::optional<MatmulLoops> loops = matmulLoops(k);
+  if (!loops || s.promoteOperands.empty())
+    return std::nullopt;
+  std::vector<int64_t> wg, th;
+  effectiveTiles(s, k, wg, th);
+  if (loops->m >= th.size() || loops->n >= th.size())
+    return std::nullopt;
+  double m = th[loops->m], n = th[loops->n];
+  double elements = 0;
+  if (llvm::is_contained(s.promoteOperands, 0))
+    elements += m;
+  if (llvm::is_contained(s.promoteOperands, 1))
+    elements += n;
+  return elements * k.elementBytes / (m * n);
+}
+
+int64_t mlir::kgen::blocksPerMultiprocessor(const Schedule &s,
+                                            const KernelInfo &k,
+                                            const TargetDescription &target) {
+  const MultiprocessorLimits &limits = target.multiprocessor;
+  int64_t threads = std::max<int64_t>(1, threadsPerBlock(s, k));
+  int64_t blocks = std::min(limits.blocks, limits.threads / threads);
+  blocks = std::min(blocks, limits.registers /
+                                (std::max<int64_t>(1, estimateRegisters(s, k)) *
+                                 threads));
+  if (int64_t shared = estimateSharedMemory(s, k); shared > 0)
+    blocks = std::min(blocks, limits.sharedMemory / shared);
+  return std::max<int64_t>(1, blocks);
+}
+
+nlohmann::json FlopRateEstimate::toJson() const {
+  nlohmann::json j = {
+      {"flops_per_s", flopsPerSecond},
+      {"peak_flops_per_s", peak},
+      {"limit", limit == RateLimit::SharedMemory ? "shared_memory"
+                                                 : "arithmetic"},
+      {"grid_fill", gridFill},
+      {"warp_fill", warpFill},
+      {"blocks_per_multiprocessor", blocksPerMultiprocessor},
+      {"shared_bytes_per_fma", nullptr},
+      {"shared_limit_flops_per_s", nullptr}};
+  if (sharedBytesPerFma) {
+    j["shared_bytes_per_fma"] = *sharedBytesPerFma;
+    j["shared_limit_flops_per_s"] = sharedLimit;
+  }
+  return j;
+}
+
+std::optional<FlopRateEstimate>
+mlir::kgen::estimateFlopRate(const Schedule &s, const KernelInfo &k,
+                             const TargetDescription &target) {
+  if (!matmulLoops(k) || k.flops <= 0 || target.multiprocessors <= 0)
+    return std::nullopt;
+  FlopRateEstimate e;
+  e.peak = usesMatrixInstruction(s) ? target.peakFlopsF16 : target.peakFlopsF32;
+  e.sharedBytesPerFma = sharedBytesPerFma(s, k);
+  // Two flops per multiply-add.
+  e.sharedLimit = e.sharedBytesPerFma && *e.sharedBytesPerFma > 0
+                      ? 2 * target.multiprocessor.sharedBandwidth /
+                            *e.sharedBytesPerFma
+                      : std::numeric_limits<double>::infinity();
+  e.limit = e.sharedLimit < e.peak ? RateLimit::SharedMemory
+                                   : RateLimit::Arithmetic;
+  e.blocksPerMultiprocessor = blocksPerMultiprocessor(s, k, target);
+  double blocks = product(gridSize(s, k));
+  double perWave = double(target.multiprocessors) * e.blocksPerMultiprocessor;
+  e.gridFill = blocks / (std::ceil(blocks / perWave) * perWave);
+  double resident = std::min<double>(e.blocksPerMultiprocessor,
+                                     std::ceil(blocks / target.multiprocessors));
+  double warps = resident * threadsPerBlock(s, k) / target.warpSize;
+  e.warpFill = std::min(1.0, warps / kWarpsToIssue);
+  e.flopsPerSecond =
+      std::min(e.peak, e.sharedLimit) * e.gridFill * e.warpFill;
+  return e;
 }

@@ -19,10 +19,15 @@ constexpr double kThreadsToSaturate = 1024;
 constexpr int64_t kThreadsPerMultiprocessor = 2048;
 
 json CostEstimate::toJson() const {
-  return {{"bytes_moved", bytesMoved}, {"bytes_floor", bytesFloor},
-          {"flops", flops},            {"threads", threads},
-          {"blocks", blocks},          {"registers", registers},
-          {"shared_bytes", sharedBytes}, {"milliseconds", milliseconds}};
+  return {{"bytes_moved", bytesMoved},
+          {"bytes_floor", bytesFloor},
+          {"flops", flops},
+          {"threads", threads},
+          {"blocks", blocks},
+          {"registers", registers},
+          {"shared_bytes", sharedBytes},
+          {"flop_rate", flopRate ? flopRate->toJson() : json(nullptr)},
+          {"milliseconds", milliseconds}};
 }
 
 /// Workgroup tiles along each root parallel loop, when the sink's parallel
@@ -98,8 +103,12 @@ CostEstimate mlir::kgen::estimateCost(const Schedule &schedule,
   double peak = schedule.matrixInstruction != MatrixInstruction::None
                     ? target.peakFlopsF16
                     : target.peakFlopsF32;
-  double seconds = std::max(e.bytesMoved / target.memoryBandwidth,
-                            peak > 0 ? e.flops / peak : 0.0);
-  e.milliseconds = 1e3 * seconds / utilization(e, schedule, target);
+  double fill = utilization(e, schedule, target);
+  double memorySeconds = e.bytesMoved / target.memoryBandwidth / fill;
+  double computeSeconds = peak > 0 ? e.flops / peak / fill : 0.0;
+  e.flopRate = estimateFlopRate(schedule, kernel, target);
+  if (e.flopRate && e.flopRate->flopsPerSecond > 0)
+    computeSeconds = e.flops / e.flopRate->flopsPerSecond;
+  e.milliseconds = 1e3 * std::max(memorySeconds, computeSeconds);
   return e;
 }

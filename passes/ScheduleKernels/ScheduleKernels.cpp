@@ -159,14 +159,20 @@ struct ScheduleKernelsPass final
         {"verify_seconds", verifySeconds},
         {"measurements", nullptr}};
     // The accepted schedule's global-memory traffic in the passes model,
-    // beside the floor's (each argument and the result moved once).
+    // beside the floor's (each argument and the result moved once), and a
+    // contraction's attainable FLOP rate.
     Schedule schedule;
     if (verdict.accepted && candidate.schedule &&
-        parseSchedule(*candidate.schedule, info, schedule).accepted)
+        parseSchedule(*candidate.schedule, info, schedule).accepted) {
       if (std::optional<double> moved = estimateGlobalBytes(schedule, info)) {
         line["bytes_moved"] = *moved;
         line["bytes_floor"] = info.bytes;
       }
+      if (std::optional<TargetDescription> chip = lookupTarget(target))
+        if (std::optional<FlopRateEstimate> rate =
+                estimateFlopRate(schedule, info, *chip))
+          line["flop_rate"] = rate->toJson();
+    }
     if (llvm::Error err = appendTrajectory(trajectoryFile, line)) {
       if (!trajectoryWarned)
         getOperation().emitWarning()

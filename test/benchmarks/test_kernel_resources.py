@@ -61,6 +61,12 @@ def test_schedule_shape_names_lanes_staging_and_tensor_cores():
                               "vector_width": 8}) == "staged wgmma v8"
 
 
+def test_rate_text_names_the_bound():
+    assert kr.rate_text(None) == "-"
+    assert kr.rate_text({"flops_per_s": 32.44e12, "limit": "shared_memory"}) == "32.4 smem"
+    assert kr.rate_text({"flops_per_s": 959e12, "limit": "arithmetic"}) == "959.0 peak"
+
+
 def _ptxas():
     return shutil.which("ptxas") or (
         "/usr/local/cuda/bin/ptxas" if Path("/usr/local/cuda/bin/ptxas").exists() else None)
@@ -87,3 +93,29 @@ def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path):
     assert kernel["spill_stores"] == kernel["spill_loads"] == 0
     assert kernel["shared"] > 0
     assert kernel["traffic_over_floor"] == pytest.approx(1.0)
+
+
+def test_a_gemm_program_reports_its_attainable_flop_rate(tmp_path):
+    """A staged f32 gemm of 4x4 register tiles reads 2 bytes of shared
+    memory per multiply-add: on an H100 that caps it below the f32 peak."""
+    kgen_opt = os.environ.get("KGEN_OPT", str(ROOT / "build" / "bin" / "kgen-opt"))
+    if not Path(kgen_opt).exists():
+        pytest.skip("kgen-opt not built")
+    ptxas = _ptxas()
+    if ptxas is None:
+        pytest.skip("no ptxas (CUDA toolkit)")
+    program = tmp_path / "gemm.mlir"
+    program.write_text(
+        "func.func @main(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>)"
+        " -> tensor<1024x1024xf32> {\n"
+        "  %0 = kgen.matmul %a, %b : (tensor<1024x1024xf32>, tensor<1024x1024xf32>)"
+        " -> tensor<1024x1024xf32>\n"
+        "  return %0 : tensor<1024x1024xf32>\n}\n")
+    result = kr.compile_problem(kgen_opt, ptxas, program, "sm_90a", timeout=300)
+    assert "error" not in result, result
+    (kernel,) = result["kernels"].values()
+    rate = kernel["flop_rate"]
+    assert rate["shared_bytes_per_fma"] == pytest.approx(2.0)
+    assert rate["limit"] == "shared_memory"
+    assert 0 < rate["flops_per_s"] < rate["peak_flops_per_s"]
+    assert rate["blocks_per_multiprocessor"] >= 1

@@ -11,6 +11,9 @@
 
 #include "kgen/Schedule/KernelInfo.h"
 #include "kgen/Schedule/Language.h"
+#include "kgen/Schedule/Target.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -46,6 +49,57 @@ int64_t estimateSharedMemory(const Schedule &schedule,
 /// operands are not modeled: nothing for a matmul-like or convolution root.
 std::optional<double> estimateGlobalBytes(const Schedule &schedule,
                                           const KernelInfo &kernel);
+
+/// Bytes a staged contraction's threads read from shared memory per
+/// multiply-add of its root: the operand reuse of its register tiles. Each
+/// thread (warp with mma_sync, warpgroup with wgmma) computes an m x n
+/// tile of the output and reads, per element of the reduction, m elements
+/// of A and n of B, from shared memory where they are promoted.
+/// std::nullopt without a matmul-like root or promoted operands.
+std::optional<double> sharedBytesPerFma(const Schedule &schedule,
+                                        const KernelInfo &kernel);
+
+/// Blocks of the schedule one multiprocessor of `target` holds at once: the
+/// least of its block, thread, register and shared-memory limits, by the
+/// estimates above (at least 1).
+int64_t blocksPerMultiprocessor(const Schedule &schedule,
+                                const KernelInfo &kernel,
+                                const TargetDescription &target);
+
+/// What bounds the rate of FlopRateEstimate before the fills.
+enum class RateLimit { Arithmetic, SharedMemory };
+
+/// The FLOP rate a contraction's schedule can reach on a target, global
+/// memory aside (the cost model adds it): the peak of its instructions (f32
+/// FMAs, or the matrix instruction's), or less where the shared-memory
+/// reads per multiply-add (sharedBytesPerFma) need more than the target's
+/// shared bandwidth, times the share of the target the launch keeps busy:
+/// `gridFill`, the blocks over whole waves of blocksPerMultiprocessor on
+/// every multiprocessor, and `warpFill`, the warps resident on one against
+/// kWarpsToIssue. Latency, bank conflicts and instruction mix are not
+/// modeled: a reader and a search see why one tiling beats another, a GPU
+/// says by how much.
+struct FlopRateEstimate {
+  double flopsPerSecond = 0;
+  double peak = 0;
+  /// The rate the shared reads allow (+inf without staging).
+  double sharedLimit = 0;
+  double gridFill = 0, warpFill = 0;
+  int64_t blocksPerMultiprocessor = 0;
+  std::optional<double> sharedBytesPerFma;
+  RateLimit limit = RateLimit::Arithmetic;
+  nlohmann::json toJson() const;
+};
+
+/// Warps a multiprocessor needs resident to issue an instruction every
+/// clock: one per scheduler (4 on NVIDIA SMs and AMD CUs), the register
+/// tile's independent FMAs covering the arithmetic latency.
+constexpr int64_t kWarpsToIssue = 4;
+
+/// The estimate for a matmul-like root; std::nullopt for other kernels.
+std::optional<FlopRateEstimate> estimateFlopRate(
+    const Schedule &schedule, const KernelInfo &kernel,
+    const TargetDescription &target);
 
 } // namespace mlir::kgen
 
