@@ -448,16 +448,20 @@ LogicalResult MeanOp::verify() { return verifyReductionOp(*this); }
 LogicalResult MaxOp::verify() { return verifyExtremumOp(*this, "maximum"); }
 LogicalResult MinOp::verify() { return verifyExtremumOp(*this, "minimum"); }
 
-template <typename SoftmaxLikeOp>
-static LogicalResult verifySoftmaxLikeOp(SoftmaxLikeOp op) {
+/// An op along one dimension `dim` of its input (softmax, log_softmax,
+/// the scans): rank 1 or more, `dim` inside it.
+template <typename AlongOneDimOp>
+static LogicalResult verifyAlongOneDim(AlongOneDimOp op) {
   int64_t rank = shapeOf(op.getInput()).size();
   if (rank == 0)
     return op.emitOpError("input must have rank at least 1");
   return verifyDimIndex(op, op.getDim(), rank);
 }
 
-LogicalResult SoftmaxOp::verify() { return verifySoftmaxLikeOp(*this); }
-LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxLikeOp(*this); }
+LogicalResult SoftmaxOp::verify() { return verifyAlongOneDim(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifyAlongOneDim(*this); }
+LogicalResult CumsumOp::verify() { return verifyAlongOneDim(*this); }
+LogicalResult CumprodOp::verify() { return verifyAlongOneDim(*this); }
 
 LogicalResult LayerNormOp::verify() {
   if (getEps().convertToDouble() < 0)

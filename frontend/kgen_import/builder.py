@@ -302,6 +302,12 @@ class Builder:
             raise Unsupported(f"{op} of a 0-d tensor")
         return self._emit(x.shape, f"kgen.{op} {x} dim {int(dim)} : {x.type}")
 
+    def scan(self, op: str, x: V, dim: int) -> V:
+        """kgen.cumsum / kgen.cumprod along dim; a 0-d tensor is its own scan."""
+        if x.rank == 0:
+            return x
+        return self._emit(x.shape, f"kgen.{op} {x} dim {int(dim)} : {x.type}")
+
     def layer_norm(self, x: V, normalized_shape, weight: Optional[V], bias: Optional[V],
                    eps: float) -> V:
         ops = [x]

@@ -397,6 +397,14 @@ def _softmax(op: str):
     return h
 
 
+def _scan(op: str):
+    def h(b, a, ctx):
+        x = tensor(a["input"])
+        no_dtype(a)
+        return b.scan(op, x, normalize_dim(a["dim"], x.rank))
+    return h
+
+
 def _shape_list(s) -> List[int]:
     if isinstance(s, int):
         return [s]
@@ -1109,6 +1117,10 @@ _reg("torch.std Tensor.std", "input, dim=None, unbiased=None, keepdim=False, cor
      _var_std(True))
 _reg("torch.logsumexp Tensor.logsumexp aten.logsumexp", "input, dim, keepdim=False",
      h_logsumexp)
+
+# Scans.
+_reg("torch.cumsum Tensor.cumsum aten.cumsum", "input, dim, dtype=None", _scan("cumsum"))
+_reg("torch.cumprod Tensor.cumprod aten.cumprod", "input, dim, dtype=None", _scan("cumprod"))
 
 # Normalizations.
 _reg(f"{F}softmax", "input, dim=None, _stacklevel=3, dtype=None", _softmax("softmax"))

@@ -29,6 +29,7 @@ void mlir::kgen::populateKgenToLinalgPatterns(RewritePatternSet &patterns) {
   populateAttentionToLinalgPatterns(patterns);
   populateDataMovementToLinalgPatterns(patterns);
   populatePoolingToLinalgPatterns(patterns);
+  populateScanToLinalgPatterns(patterns);
 }
 
 namespace mlir::kgen {

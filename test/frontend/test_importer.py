@@ -257,6 +257,16 @@ class Softmaxes(nn.Module):
                 x.softmax(-1) * 3.0)
 
 
+class Scans(nn.Module):
+    """torch.cumsum/cumprod and their methods, negative dims, the reversed
+    scan KernelBench writes (flips around it) and a 0-d scan."""
+
+    def forward(self, x, s):
+        return (torch.cumsum(x, 1), x.cumsum(dim=-1), torch.cumprod(x, 0),
+                x.cumprod(-3), torch.cumsum(x.flip(2), dim=2).flip(2),
+                torch.cumsum(s, 0) * 2.0)
+
+
 class ViewsPermutes(nn.Module):
     def forward(self, x, m):
         b = x.size(0)
@@ -361,6 +371,7 @@ CASES = {
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
+    "scans": (Scans, lambda: (rand(3, 4, 5, low=0.5, high=1.5), rand(()))),
     "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),
     "contractions": (Contractions, lambda: (rand(6, 5), rand(5, 4), rand(5), rand(3, 6, 5),
                                             rand(3, 5, 4), rand(4))),
@@ -606,14 +617,14 @@ def test_unsupported_ops_api():
         def forward(self, x):
             a, _ = torch.max(x, dim=1)
             b = torch.max(x, 1).values
-            return a + b + torch.cumsum(x, 0).sum(1) + torch.cumsum(x, 1).sum(1)
+            return a + b + torch.logcumsumexp(x, 0).sum(1) + torch.logcumsumexp(x, 1).sum(1)
 
     with pytest.raises(UnsupportedOpsError) as ei:
         import_module(M(), (rand(3, 4),))
     e = ei.value
     ops = dict((op, len(locs)) for op, locs in e.unsupported)
     assert ops == {"torch.max (with dim it returns (values, indices); use torch.amax)": 2,
-                   "torch.cumsum": 2}
+                   "torch.logcumsumexp": 2}
     assert "test_importer.py:" in str(e)
     assert str(e).startswith("cannot import M: 4 unsupported operations (2 kinds)")
 

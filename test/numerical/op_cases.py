@@ -470,6 +470,36 @@ reduce_case("max", S(256, 1024), [0, 1], False, nan=0.0005, tag="_nan_propagatio
 
 
 # ---------------------------------------------------------------------------
+# Scans
+# ---------------------------------------------------------------------------
+
+def scan_case(op, shape, dim, low=-1.0, high=1.0, nan=0.0, tag=""):
+    fn = torch.cumsum if op == "cumsum" else torch.cumprod
+
+    def emit(b, x):
+        return b.op(f"kgen.{op} {x} dim {dim} : {b.t(shape)}", shape)
+
+    add(Case(f"{op}_{sname(shape)}_dim{dim}{tag}", [InputSpec(shape, low, high, nan=nan)],
+             emit, lambda d, x: fn(x, dim=dim), reduce_len=shape[dim]))
+
+
+# Rows and columns, a middle dim, odd lengths, a row of 1000 (the CPU
+# accumulates it in interleaved partials), one element, NaN propagating
+# from its position on. Products stay near 1 with inputs in [0.5, 1.5].
+scan_case("cumsum", S(7, 13), 1)
+scan_case("cumsum", S(7, 13), 0)
+scan_case("cumsum", S(3, 5, 7), 1)
+scan_case("cumsum", S(2, 1000), 1)
+scan_case("cumsum", S(4097), 0)
+scan_case("cumsum", S(1, 1), 1)
+scan_case("cumsum", S(5, 9), 1, nan=0.05, tag="_nan_propagation")
+scan_case("cumprod", S(7, 13), 1, low=0.5, high=1.5)
+scan_case("cumprod", S(3, 5, 7), 2, low=0.5, high=1.5)
+scan_case("cumprod", S(3, 5, 7), 0, low=-1.5, high=1.5)
+scan_case("cumprod", S(5, 9), 0, low=0.5, high=1.5, nan=0.05, tag="_nan_propagation")
+
+
+# ---------------------------------------------------------------------------
 # Softmax, normalizations
 # ---------------------------------------------------------------------------
 

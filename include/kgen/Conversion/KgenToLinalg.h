@@ -19,6 +19,7 @@ void populateNormalizationToLinalgPatterns(RewritePatternSet &patterns);
 void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);
 void populateDataMovementToLinalgPatterns(RewritePatternSet &patterns);
 void populatePoolingToLinalgPatterns(RewritePatternSet &patterns);
+void populateScanToLinalgPatterns(RewritePatternSet &patterns);
 /// Folds computations over zero-sized dimensions: linalg ops with a loop of
 /// trip count 0 yield their inits, other ops with an empty result become
 /// tensor.empty (applied after the lowering).

@@ -36,10 +36,12 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     Rewrites every `kgen` operation into `linalg` named operations or
     `linalg.generic` on tensors (with `tensor`, `arith` and `math` for the
     glue), split by operation family: contractions, elementwise, reductions,
-    normalizations and data movement. `f16`/`bf16` arithmetic is carried out
-    in `f32` and rounded once. softmax and log_softmax subtract the maximum
-    before exponentiating; layer_norm and rms_norm follow PyTorch's formulas
-    (biased variance, `eps` inside the square root).
+    scans, normalizations and data movement. `f16`/`bf16` arithmetic is
+    carried out in `f32` and rounded once. softmax and log_softmax subtract
+    the maximum before exponentiating; layer_norm and rms_norm follow
+    PyTorch's formulas (biased variance, `eps` inside the square root).
+    cumsum and cumprod are one reducing generic each: output i combines the
+    elements j <= i of its row (O(n^2) work per row, no scan schedule yet).
 
     A pointwise convolution (every kernel extent 1, stride 1, no padding, any
     groups, 1 to 3 spatial dimensions) becomes a `linalg.batch_matmul`, one

@@ -346,6 +346,30 @@ func.func @log_softmax_dim(%a: tensor<4x5xf32>) -> tensor<4x5xf32> {
 
 // -----
 
+func.func @cumsum_dim(%a: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{'kgen.cumsum' op dimension -1 is out of range for a tensor of rank 2}}
+  %0 = kgen.cumsum %a dim -1 : tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @cumprod_rank0(%a: tensor<f16>) -> tensor<f16> {
+  // expected-error @+1 {{'kgen.cumprod' op input must have rank at least 1}}
+  %0 = kgen.cumprod %a dim 0 : tensor<f16>
+  return %0 : tensor<f16>
+}
+
+// -----
+
+func.func @cumsum_type(%a: tensor<4x5xf32>) -> tensor<4x5xf16> {
+  // expected-error @+1 {{'kgen.cumsum' op requires the same type for all operands and results}}
+  %0 = "kgen.cumsum"(%a) {dim = 0 : i64} : (tensor<4x5xf32>) -> tensor<4x5xf16>
+  return %0 : tensor<4x5xf16>
+}
+
+// -----
+
 func.func @layer_norm_eps(%a: tensor<4x5xf32>) -> tensor<4x5xf32> {
   // expected-error @+1 {{'kgen.layer_norm' op eps must not be negative}}
   %0 = kgen.layer_norm %a normalized_shape [5] eps -1.0 : (tensor<4x5xf32>) -> tensor<4x5xf32>

@@ -526,6 +526,33 @@ def Kgen_SoftmaxOp : Kgen_SoftmaxLikeOp<"softmax", "torch.softmax", "softmax">;
 def Kgen_LogSoftmaxOp
     : Kgen_SoftmaxLikeOp<"log_softmax", "torch.log_softmax", "logarithm of softmax">;
 
+//===----------------------------------------------------------------------===//
+// Scans
+//===----------------------------------------------------------------------===//
+
+class Kgen_ScanOp<string mnemonic, string torchName, string what>
+    : Kgen_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "running " # what # " along one dimension (" # torchName # ")";
+  let description = [{
+    Element `i` along `dim` is the }] # what # [{ of elements `0` to `i`
+    (inclusive), accumulated in `f32` (for `f16` and `bf16` inputs too)
+    and rounded once. Reversed and exclusive
+    scans are what PyTorch programs write them as: a scan between
+    `kgen.flip`s, or of a shifted input.
+
+    ```mlir
+    %y = kgen.}] # mnemonic # [{ %x dim 1 : tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, I64Attr:$dim);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Kgen_CumsumOp : Kgen_ScanOp<"cumsum", "torch.cumsum", "sum">;
+def Kgen_CumprodOp : Kgen_ScanOp<"cumprod", "torch.cumprod", "product">;
+
 def Kgen_LayerNormOp : Kgen_Op<"layer_norm", [AttrSizedOperandSegments]> {
   let summary = "layer normalization (torch.nn.functional.layer_norm)";
   let description = [{
