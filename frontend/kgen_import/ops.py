@@ -897,13 +897,6 @@ def m_conv(b, x, m, ctx):
                 m.dilation, m.groups)
 
 
-def m_conv_transpose(b, x, m, ctx):
-    """nn.ConvTranspose*d called without output_size (which would pick the
-    output padding per call)."""
-    if m.padding_mode != "zeros":
-        raise Unsupported(f"padding_mode='{m.padding_mode}'")
-    return conv_transpose(b, x, ctx.param("weight"), ctx.param("bias"), m.stride, m.padding,
-                          m.output_padding, m.dilation, m.groups)
 
 
 def m_layer_norm(b, x, m, ctx):
@@ -942,6 +935,35 @@ class FunctionalModule:
         a = self.sig.bind(args, kwargs)
         a.update({name: getattr(m, attr, None) for name, attr in self.attrs})
         return self.fn(b, a, ctx)
+
+
+def transposed_output_padding(x: V, a) -> List[int]:
+    """The output padding of an nn.ConvTranspose*d call: the module's, or,
+    called with output_size (the spatial sizes, optionally after N and C),
+    what makes the output that size past the smallest one. PyTorch has
+    checked the sizes while the model was traced."""
+    kernel = list(a["kernel_size"])
+    s = len(kernel)
+    if a.get("output_size") is None:
+        return list(a["output_padding"])
+    size = [int(v) for v in a["output_size"]][-s:]
+    return [size[i] - ((x.shape[x.rank - s + i] - 1) * a["stride"][i] - 2 * a["padding"][i]
+                       + a["dilation"][i] * (kernel[i] - 1) + 1) for i in range(s)]
+
+
+def h_m_conv_transpose(b, a, ctx):
+    """nn.ConvTranspose*d(input, output_size=None)."""
+    if a["padding_mode"] != "zeros":
+        raise Unsupported(f"padding_mode='{a['padding_mode']}'")
+    x = tensor(a["input"])
+    return conv_transpose(b, x, ctx.param("weight"), ctx.param("bias"), a["stride"],
+                          a["padding"], transposed_output_padding(x, a), a["dilation"],
+                          a["groups"])
+
+
+m_conv_transpose = FunctionalModule(
+    "input, output_size=None", h_m_conv_transpose, "stride", "padding", "output_padding",
+    "dilation", "groups", "kernel_size", "padding_mode")
 
 
 def _m(fn: Callable[..., V]):

@@ -125,7 +125,7 @@ class Conv1d3d(nn.Module):
 class ConvTransposes(nn.Module):
     """nn.ConvTranspose1d/2d/3d, F.conv_transpose*d and torch.conv_transpose*d:
     the decoder's stride-2 upsampling with output padding, groups, dilation,
-    no bias, an unbatched input."""
+    no bias, an unbatched input, output_size (spatial only, and with N and C)."""
 
     def __init__(self):
         super().__init__()
@@ -137,7 +137,8 @@ class ConvTransposes(nn.Module):
     def forward(self, x2, x1, x3):
         return (self.up(x2), self.c1(x1), self.c3(x3),
                 F.conv_transpose2d(x2, self.w, None, 2, 1, 1, 2, 1),
-                torch.conv_transpose2d(x2[0], self.w, stride=(1, 2)))
+                torch.conv_transpose2d(x2[0], self.w, stride=(1, 2)),
+                self.up(x2, output_size=[10, 11]), self.c1(x1, output_size=(2, 6, 22)))
 
 
 class LayerNormResidual(nn.Module):
@@ -627,6 +628,22 @@ def test_unsupported_ops_api():
                    "torch.logcumsumexp": 2}
     assert "test_importer.py:" in str(e)
     assert str(e).startswith("cannot import M: 4 unsupported operations (2 kinds)")
+
+
+def test_conv_transpose_output_size_out_of_reach_fails_cleanly():
+    """PyTorch's own check of output_size runs while the model is traced:
+    a one-line import error that quotes it."""
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.up = nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1)
+
+        def forward(self, x):
+            return self.up(x, output_size=[12, 11])
+
+    with pytest.raises(KgenImportError) as ei:
+        import_module(M(), (rand(2, 4, 5, 6),))
+    assert "requested an output size of [12, 11]" in str(ei.value)
 
 
 def test_in_place_on_shared_view_is_refused():
