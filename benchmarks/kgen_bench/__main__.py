@@ -143,6 +143,7 @@ def main(argv=None) -> int:
 
     meta = _meta(args)
     meta["roofline"] = roofline(meta.get("device", ""), options)
+    meta["roofline_f16_bf16"] = roofline(meta.get("device", ""), options, torch.float16)
     write_atomically(out / "meta.json", json.dumps(meta, default=str).encode())
     lock = str(out / "gpu.lock") if args.jobs > 1 else None
 

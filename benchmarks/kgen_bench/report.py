@@ -76,7 +76,7 @@ def to_markdown(rows: List[Dict[str, Any]], summary: Dict[str, Any],
                 meta: Dict[str, Any]) -> str:
     lines = ["# kgen benchmark run", ""]
     for k in ("date", "device", "driver", "torch", "triton", "python", "kgen_commit",
-              "roofline", "command"):
+              "roofline", "roofline_f16_bf16", "command"):
         if k in meta:
             lines.append(f"- **{k}**: `{meta[k]}`" if k == "command" else f"- **{k}**: {meta[k]}")
     lines += ["", "## Summary", "",

@@ -44,7 +44,24 @@ class Options:
     bandwidth: Optional[float] = None
 
 
-def roofline(device_name: str, options: Options):
+# The f16/bf16 tensor-core rate of the same devices: cuBLAS's f16 matmul,
+# 4096^3, measured with PyTorch 2.11 (benchmarks/results/2026-11-21-h200-wgmma
+# on the H200: 0.183 ms; benchmarks/results/2026-12-07-h100-suite-7d6986d on
+# the H100: 0.181 ms).
+HALF_PEAKS = {"H200": 751e12, "H100": 760e12}
+
+
+def roofline(device_name: str, options: Options, dtype=torch.float32):
+    """(flop/s, bytes/s, source) of the device's floor. Problems in f16 or
+    bf16 are measured against the tensor cores' rate (the rate PyTorch's
+    and kgen's matmuls reach on them), others against fp32 FMAs."""
+    if dtype in (torch.float16, torch.bfloat16) and not options.peak_flops:
+        peak, bw, source = roofline(device_name, options)
+        for key, half in HALF_PEAKS.items():
+            if key in device_name:
+                return half, bw, (f"{key}: f16 tensor-core rate of a cuBLAS matmul; "
+                                  f"{source}")
+        return HALF_PEAKS["H200"], bw, f"no f16 rate for {device_name}; the H200's"
     for key, value in ROOFLINES.items():
         if key in device_name:
             peak, bw, source = value
@@ -110,7 +127,7 @@ def run_problem(path: Path, options: Options) -> Dict[str, Any]:
     candidate = KgenCandidate(function, parameters, imported.result_shapes)
 
     peak, bw, _ = roofline(torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
-                           options)
+                           options, dtype)
     row["flops"], row["bytes"] = function.flops, function.bytes
     row["floor_ms"] = max(function.flops / peak, function.bytes / bw) * 1e3
     timing = dict(budget_s=options.budget_s)

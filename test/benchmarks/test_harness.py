@@ -199,3 +199,20 @@ def test_bad_jobs_options_are_refused(tmp_path, capsys, args, message):
         main(["--out", str(tmp_path), *args])
     assert e.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_roofline_rate_follows_the_problem_dtype():
+    """f16/bf16 problems are held to the tensor cores' rate, f32 ones to
+    fp32 FMAs; the bandwidth is the device's either way; a rate given on
+    the command line wins."""
+    from kgen_bench.runner import HALF_PEAKS, ROOFLINES, Options, roofline
+    options = Options()
+    peak, bw, _ = roofline("NVIDIA H100 80GB HBM3", options)
+    assert (peak, bw) == ROOFLINES["H100"][:2]
+    for dtype in (torch.float16, torch.bfloat16):
+        half, half_bw, source = roofline("NVIDIA H100 80GB HBM3", options, dtype)
+        assert (half, half_bw) == (HALF_PEAKS["H100"], bw)
+        assert "tensor-core" in source
+    assert roofline("NVIDIA H200", options, torch.float16)[0] == HALF_PEAKS["H200"]
+    given = Options(peak_flops=1e12)
+    assert roofline("NVIDIA H100 80GB HBM3", given, torch.float16)[0] == 1e12
