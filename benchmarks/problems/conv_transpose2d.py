@@ -1,8 +1,9 @@
 """Transposed 2-D convolution (nn.ConvTranspose2d), a decoder's 2x upsampling, fp32.
 
 Measures: the most common op family KernelBench-style models lack
-elsewhere; kgen computes it as an implicit GEMM over all 9 taps, the
-three in four that miss the input (stride 2) multiplied as zeros.
+elsewhere; kgen computes it as one implicit GEMM per output phase (2x2
+phases of 2x2 taps each, of which 9 of 16 are kernel taps), then
+interleaves the phases.
 Shapes: x [16, 64, 64, 64], weight [64, 32, 3, 3], stride 2, padding 1,
 output_padding 1 -> [16, 32, 128, 128].
 Work: 2*16*64*64*64*32*9 = 2.4 GFLOP useful (a quarter of the taps of

@@ -233,11 +233,6 @@ struct PointwiseConvLowering : OpRewritePattern<ConvOp> {
   }
 };
 
-/// Output channels per group below which a convolution stays a direct loop
-/// nest: a matmul whose rows are this few (depthwise: one) has nothing for
-/// the matmul schedules to reuse.
-constexpr int64_t kMinImplicitGemmRows = 8;
-
 /// Where tap `tap` of output position `out` reads the input in spatial
 /// dim `dim` of a convolution, and whether that position exists.
 using TapPositionFn =
@@ -341,10 +336,6 @@ Value buildIm2col(PatternRewriter &rewriter, Location loc, Value input,
         return gatherOrFill(b, l, input, {image, channel}, positions, zero);
       });
 }
-
-/// Whether a convolution with `fg` output channels per group is worth a
-/// matmul (kMinImplicitGemmRows).
-bool hasImplicitGemmRows(int64_t fg) { return fg >= kMinImplicitGemmRows; }
 
 /// Every other convolution with enough output channels per group: the
 /// im2col matrix times the weight (implicit GEMM when kernel formation
@@ -630,4 +621,5 @@ void mlir::kgen::populateContractionToLinalgPatterns(
                ConvLowering, ImplicitGemmConvTransposeLowering,
                ConvTransposeLowering>(
       patterns.getContext());
+  populateSubpixelConvTransposePatterns(patterns);
 }

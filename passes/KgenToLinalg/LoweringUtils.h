@@ -97,6 +97,18 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t dim,
 Value reshapeTensor(OpBuilder &b, Location loc, Value value,
                     RankedTensorType type);
 
+/// Output channels per group below which a convolution stays a direct loop
+/// nest: a matmul whose rows are this few (depthwise: one) has nothing for
+/// the matmul schedules to reuse.
+constexpr int64_t kMinImplicitGemmRows = 8;
+inline bool hasImplicitGemmRows(int64_t rowsPerGroup) {
+  return rowsPerGroup >= kMinImplicitGemmRows;
+}
+
+/// Transposed convolutions with a stride as one implicit GEMM per output
+/// phase (SubpixelConvTranspose.cpp), preferred to the plain implicit GEMM.
+void populateSubpixelConvTransposePatterns(RewritePatternSet &patterns);
+
 /// `value` with its dimensions permuted (result dim i is `value`'s dim
 /// perm[i]): a linalg.transpose into a new tensor.
 Value transposeTensor(OpBuilder &b, Location loc, Value value,

@@ -33,12 +33,16 @@ func.func @dilated(%x: tensor<2x32x36x36xf16>, %w: tensor<64x32x3x3xf16>) -> ten
 
 // -----
 
-// A transposed convolution (stride 2, the decoder's upsampling) in f16: its
-// taps' gather and the weight's gather join one mma.sync kernel.
+// A transposed convolution (stride 2, the decoder's upsampling) in f16: one
+// implicit GEMM per output phase, whose taps' gather and weight's gather
+// join one wgmma kernel (K = 32 channels x 2x2 taps), then a gather that
+// interleaves the phases and adds the bias.
 // CHECK-NOT: warning
 // CHECK: gpu.binary @upsample_kernel_0_kernel
-// CHECK-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// CHECK-NOT: gpu.binary @upsample_kernel_1
+// CHECK-SAME: wgmma.mma_async
+// CHECK: gpu.binary @upsample_kernel_1_kernel
+// CHECK-NOT: wgmma
+// CHECK-NOT: gpu.binary @upsample_kernel_2
 func.func @upsample(%x: tensor<2x32x16x16xf16>, %w: tensor<32x64x3x3xf16>, %b: tensor<64xf16>) -> tensor<2x64x32x32xf16> {
   %0 = kgen.conv_transpose %x, %w, %b stride [2, 2] padding [1, 1] output_padding [1, 1] dilation [1, 1] groups 1 : (tensor<2x32x16x16xf16>, tensor<32x64x3x3xf16>, tensor<64xf16>) -> tensor<2x64x32x32xf16>
   return %0 : tensor<2x64x32x32xf16>

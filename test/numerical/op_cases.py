@@ -241,6 +241,16 @@ conv_transpose_case("igemm_stride3_dil2_groups2", 1, 4, (4, 3), 18, (3, 3), (3, 
 conv_transpose_case("igemm_stride2_bias", 2, 3, (7,), 9, (4,), (2,), (1,), (1,), (1,), 1, True)
 conv_transpose_case("igemm_stride2_out1", 1, 2, (3, 4, 3), 8, (3, 3, 2), (2, 1, 2), (1, 0, 0),
                     (1, 0, 1), (1, 1, 1), 1, False)
+# Undilated strided ones split into one implicit GEMM per output phase:
+# outputs that no stride divides (no output padding), a kernel smaller than
+# the stride (phases without taps), padding past the kernel, groups.
+conv_transpose_case("phases_odd_output", 2, 3, (5, 7), 8, (3, 3), (2, 2), (1, 1), (0, 0),
+                    (1, 1), 1, True)
+conv_transpose_case("phases_kernel_below_stride", 1, 4, (4, 5), 8, (2, 2), (3, 3), (0, 1),
+                    (2, 1), (1, 1), 1, False)
+conv_transpose_case("phases_wide_pad_groups2", 1, 4, (6, 5), 16, (3, 4), (2, 3), (3, 2),
+                    (1, 0), (1, 1), 2, True)
+conv_transpose_case("phases_1d_stride4", 2, 3, (9,), 8, (7,), (4,), (2,), (3,), (1,), 1, True)
 
 
 # ---------------------------------------------------------------------------

@@ -54,10 +54,16 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     an im2col matrix `[N*G, C/G * kernel extent, output pixels]` gathered
     by a `linalg.generic` with `tensor.extract` (the padding a bounds check
     in the gather, no padded copy). A transposed convolution with 8 or more
-    output channels per group is the same batch matmul: its im2col gather
-    reads, for each tap, the input position whose stride multiple lands on
-    the output position (a zero where none does), and its weight `[C, F/G,
-    k...]` is gathered into `[N*G, F/G, C/G * kernel extent]`. Depthwise
+    output channels per group and a stride is split by output phase (o mod
+    stride, dilation 1): each phase is a direct convolution over ceil(k /
+    stride) taps per dim, so one batch matmul over (phase, image, group)
+    gathers the phases' im2col matrices and weights (taps past the kernel
+    read as zero weights), and a gather interleaves the phases into the
+    output with the bias. A dilated one is the batch matmul of the direct
+    form: its im2col gather reads, for each tap, the input position whose
+    stride multiple lands on the output position (a zero where none does),
+    and its weight `[C, F/G, k...]` is gathered into `[N*G, F/G, C/G *
+    kernel extent]`. Depthwise
     and few-channel convolutions, direct or transposed, become one
     `linalg.generic` over (n, g, f, out..., c, k...) that reads the input
     through a strided, dilated map, or gathers it with `tensor.extract` and

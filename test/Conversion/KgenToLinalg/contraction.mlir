@@ -196,13 +196,14 @@ func.func @conv_transpose(%x: tensor<1x4x5x6xf32>, %w: tensor<4x3x3x3xf32>, %b: 
 
 // -----
 
-// With 8 or more output channels per group a transposed convolution is an
-// implicit GEMM too: the im2col matrix [N*G, C/G * 3*3, OH*OW] gathers, for
-// each tap, the input position i with 2i = o + 1 - k (divisible, inside
-// the input; a zero otherwise), and the weight [C, F/G, 3, 3] is gathered
-// into [N*G, F/G, C/G * 3*3] (channel dims exchanged, no transposed copy).
+// With 8 or more output channels per group a dilated transposed
+// convolution is an implicit GEMM too: the im2col matrix [N*G, C/G * 3*3,
+// OH*OW] gathers, for each tap, the input position i with 2i = o + 1 - 2k
+// (divisible, inside the input; a zero otherwise), and the weight [C, F/G,
+// 3, 3] is gathered into [N*G, F/G, C/G * 3*3] (channel dims exchanged, no
+// transposed copy).
 // CHECK-LABEL: func.func @conv_transpose_im2col
-// CHECK:         %[[COLS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x18x120xf32>)
+// CHECK:         %[[COLS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x18x168xf32>)
 // CHECK:           arith.remui %{{.*}}, %c2
 // CHECK:           arith.cmpi eq
 // CHECK:           %[[X:.*]] = tensor.extract %arg0{{.*}} : tensor<2x4x5x6xf32>
@@ -214,9 +215,34 @@ func.func @conv_transpose(%x: tensor<1x4x5x6xf32>, %w: tensor<4x3x3x3xf32>, %b: 
 // CHECK:           %[[F:.*]] = linalg.index 1
 // CHECK:           %[[T:.*]] = arith.remui %[[K]], %c9
 // CHECK:           tensor.extract %[[GW]][%{{.*}}, %[[C]], %[[F]], %[[T]]]
-// CHECK:         linalg.batch_matmul ins(%[[W]], %[[COLS]] : tensor<4x8x18xf32>, tensor<4x18x120xf32>) outs(%{{.*}} : tensor<4x8x120xf32>)
-// CHECK:         tensor.expand_shape %{{.*}} output_shape [2, 16, 10, 12] : tensor<3840xf32> into tensor<2x16x10x12xf32>
-func.func @conv_transpose_im2col(%x: tensor<2x4x5x6xf32>, %w: tensor<4x8x3x3xf32>, %b: tensor<16xf32>) -> tensor<2x16x10x12xf32> {
-  %0 = kgen.conv_transpose %x, %w, %b stride [2, 2] padding [1, 1] output_padding [1, 1] dilation [1, 1] groups 2 : (tensor<2x4x5x6xf32>, tensor<4x8x3x3xf32>, tensor<16xf32>) -> tensor<2x16x10x12xf32>
-  return %0 : tensor<2x16x10x12xf32>
+// CHECK:         linalg.batch_matmul ins(%[[W]], %[[COLS]] : tensor<4x8x18xf32>, tensor<4x18x168xf32>) outs(%{{.*}} : tensor<4x8x168xf32>)
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [2, 16, 12, 14] : tensor<5376xf32> into tensor<2x16x12x14xf32>
+func.func @conv_transpose_im2col(%x: tensor<2x4x5x6xf32>, %w: tensor<4x8x3x3xf32>, %b: tensor<16xf32>) -> tensor<2x16x12x14xf32> {
+  %0 = kgen.conv_transpose %x, %w, %b stride [2, 2] padding [1, 1] output_padding [1, 1] dilation [2, 2] groups 2 : (tensor<2x4x5x6xf32>, tensor<4x8x3x3xf32>, tensor<16xf32>) -> tensor<2x16x12x14xf32>
+  return %0 : tensor<2x16x12x14xf32>
+}
+
+// -----
+
+// Undilated with stride 2, the same convolution splits into 2x2 output
+// phases, each a direct convolution of ceil(3/2)^2 = 4 taps: a batch
+// matmul over (phase, image, group) = 4*2*2 of [8, 2*4] x [2*4, 3*4] (3x4
+// positions per phase, ceil(5/2) x ceil(7/2): the odd phases reach one past
+// the 5x7 output, results that are never read); its weight gather reads
+// kernel tap (phase + 1) mod 2 + 2t, zero past the kernel. A gather
+// interleaves the phases (phase o mod 2, position o / 2) and adds the bias.
+// CHECK-LABEL: func.func @conv_transpose_phases
+// CHECK:         %[[W:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<16x8x8xf32>)
+// CHECK:           arith.cmpi slt, %{{.*}}, %c3
+// CHECK:           tensor.extract %arg1{{.*}} : tensor<4x8x3x3xf32>
+// CHECK:         %[[COLS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<16x8x12xf32>)
+// CHECK:           tensor.extract %arg0{{.*}} : tensor<2x4x3x4xf32>
+// CHECK:         %[[ACC:.*]] = linalg.batch_matmul ins(%[[W]], %[[COLS]] : tensor<16x8x8xf32>, tensor<16x8x12xf32>) outs(%{{.*}} : tensor<16x8x12xf32>)
+// CHECK:         %[[OUT:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<16xf32>) outs(%{{.*}} : tensor<2x16x5x7xf32>)
+// CHECK:           tensor.extract %[[ACC]]
+// CHECK:           arith.addf
+// CHECK:         return %[[OUT]]
+func.func @conv_transpose_phases(%x: tensor<2x4x3x4xf32>, %w: tensor<4x8x3x3xf32>, %b: tensor<16xf32>) -> tensor<2x16x5x7xf32> {
+  %0 = kgen.conv_transpose %x, %w, %b stride [2, 2] padding [1, 1] output_padding [0, 0] dilation [1, 1] groups 2 : (tensor<2x4x3x4xf32>, tensor<4x8x3x3xf32>, tensor<16xf32>) -> tensor<2x16x5x7xf32>
+  return %0 : tensor<2x16x5x7xf32>
 }
