@@ -493,13 +493,18 @@ def scan_case(op, shape, dim, low=-1.0, high=1.0, nan=0.0, tag=""):
              emit, lambda d, x: fn(x, dim=dim), reduce_len=shape[dim]))
 
 
-# Rows and columns, a middle dim, odd lengths, a row of 1000 (the CPU
-# accumulates it in interleaved partials), one element, NaN propagating
-# from its position on. Products stay near 1 with inputs in [0.5, 1.5].
+# Rows and columns, a middle dim, odd lengths, one element, NaN
+# propagating from its position on. Products stay near 1 with inputs in
+# [0.5, 1.5]. Rows of 256 or more that split into blocks (1000: 40 of 25;
+# 300: 20 of 15; 4000: 80 of 50) take the blocked form, a prime length
+# (4097) the quadratic one.
 scan_case("cumsum", S(7, 13), 1)
 scan_case("cumsum", S(7, 13), 0)
 scan_case("cumsum", S(3, 5, 7), 1)
 scan_case("cumsum", S(2, 1000), 1)
+scan_case("cumsum", S(3, 4000), 1)
+scan_case("cumsum", S(2, 300, 3), 1, nan=0.002, tag="_nan_propagation")
+scan_case("cumprod", S(2, 300, 3), 1, low=0.9, high=1.1)
 scan_case("cumsum", S(4097), 0)
 scan_case("cumsum", S(1, 1), 1)
 scan_case("cumsum", S(5, 9), 1, nan=0.05, tag="_nan_propagation")

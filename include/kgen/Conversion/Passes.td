@@ -40,8 +40,12 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     carried out in `f32` and rounded once. softmax and log_softmax subtract
     the maximum before exponentiating; layer_norm and rms_norm follow
     PyTorch's formulas (biased variance, `eps` inside the square root).
-    cumsum and cumprod are one reducing generic each: output i combines the
-    elements j <= i of its row (O(n^2) work per row, no scan schedule yet).
+    cumsum and cumprod are reductions: rows of 256 or more that split into
+    blocks of B (near the square root) take three generics (each block's
+    total, their exclusive scan, then each output from its block's prefix
+    and the block's elements up to it: O(n (B + n / B)) work per row);
+    other rows one generic whose output i combines the elements j <= i
+    (O(n^2)). No single-pass scan schedule yet.
 
     A pointwise convolution (every kernel extent 1, stride 1, no padding, any
     groups, 1 to 3 spatial dimensions) becomes a `linalg.batch_matmul`, one
