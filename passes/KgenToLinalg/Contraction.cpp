@@ -337,6 +337,23 @@ Value buildIm2col(PatternRewriter &rewriter, Location loc, Value input,
       });
 }
 
+/// A (direct or transposed) convolution `op` as the batch matmul of its
+/// im2col matrix, whose taps read the input where `tapPosition` says, and
+/// the weight [N*G, F/G, K] that `batchedWeight` builds.
+template <typename ConvLikeOp>
+Value implicitGemm(PatternRewriter &rewriter, ConvLikeOp op,
+                   TapPositionFn tapPosition,
+                   Value (*batchedWeight)(PatternRewriter &, Location,
+                                          ConvLikeOp)) {
+  Location loc = op.getLoc();
+  Value cols = buildIm2col(
+      rewriter, loc, op.getInput(),
+      cast<RankedTensorType>(op.getWeight().getType()).getShape().drop_front(2),
+      op.getType().getShape().drop_front(2), op.getGroups(), tapPosition);
+  return convAsBatchMatmul(rewriter, loc, batchedWeight(rewriter, loc, op),
+                           cols, op.getBias(), op.getGroups(), op.getType());
+}
+
 /// Every other convolution with enough output channels per group: the
 /// im2col matrix times the weight (implicit GEMM when kernel formation
 /// keeps the gather in the matmul's kernel).
@@ -351,16 +368,13 @@ struct ImplicitGemmConvLowering : OpRewritePattern<ConvOp> {
     if (!hasImplicitGemmRows(weightType.getDimSize(0) / op.getGroups()))
       return rewriter.notifyMatchFailure(op, "too few output channels per "
                                              "group for a matmul");
-    Location loc = op.getLoc();
-    Value cols = buildIm2col(
-        rewriter, loc, op.getInput(), weightType.getShape().drop_front(2),
-        op.getType().getShape().drop_front(2), op.getGroups(),
-        [&](OpBuilder &b, Location l, int64_t dim, Value out, Value tap) {
-          return directTap(b, l, op, dim, out, tap);
-        });
-    rewriter.replaceOp(op, convAsBatchMatmul(
-                               rewriter, loc, batchedConvWeight(rewriter, loc, op),
-                               cols, op.getBias(), op.getGroups(), op.getType()));
+    rewriter.replaceOp(
+        op, implicitGemm(
+                rewriter, op,
+                [&](OpBuilder &b, Location l, int64_t dim, Value out, Value tap) {
+                  return directTap(b, l, op, dim, out, tap);
+                },
+                batchedConvWeight));
     return success();
   }
 };
@@ -381,17 +395,13 @@ struct ImplicitGemmConvTransposeLowering : OpRewritePattern<ConvTransposeOp> {
     if (!hasImplicitGemmRows(weightType.getDimSize(1)))
       return rewriter.notifyMatchFailure(op, "too few output channels per "
                                              "group for a matmul");
-    Location loc = op.getLoc();
-    Value cols = buildIm2col(
-        rewriter, loc, op.getInput(), weightType.getShape().drop_front(2),
-        op.getType().getShape().drop_front(2), op.getGroups(),
-        [&](OpBuilder &b, Location l, int64_t dim, Value out, Value tap) {
-          return transposedTap(b, l, op, dim, out, tap);
-        });
     rewriter.replaceOp(
-        op, convAsBatchMatmul(rewriter, loc,
-                              batchedTransposedConvWeight(rewriter, loc, op),
-                              cols, op.getBias(), op.getGroups(), op.getType()));
+        op, implicitGemm(
+                rewriter, op,
+                [&](OpBuilder &b, Location l, int64_t dim, Value out, Value tap) {
+                  return transposedTap(b, l, op, dim, out, tap);
+                },
+                batchedTransposedConvWeight));
     return success();
   }
 };

@@ -89,6 +89,28 @@ BatchIndex splitBatch(OpBuilder &b, Location l, const Phases &p, Value batch) {
           arith::RemUIOp::create(b, l, batch, cst(b, l, p.groups))};
 }
 
+/// The input channel and the tap per spatial dim of reduction index k =
+/// channel-in-group * taps + tap, for batch `batch`.
+struct ReductionIndex {
+  Value channel;
+  SmallVector<Value> tap;
+};
+ReductionIndex splitReduction(OpBuilder &b, Location l, const Phases &p,
+                              const BatchIndex &batch, Value k) {
+  Value window = cst(b, l, p.window);
+  return {arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, batch.group, cst(b, l, p.cg)),
+              arith::DivUIOp::create(b, l, k, window)),
+          unflatten(b, l, arith::RemUIOp::create(b, l, k, window), p.taps)};
+}
+
+/// phase + padding in spatial dim d: divided by the stride, the input
+/// offset of the phase's first tap; its remainder, the first kernel tap.
+Value shiftedPhase(OpBuilder &b, Location l, const Phases &p,
+                   const BatchIndex &batch, size_t d) {
+  return arith::AddIOp::create(b, l, batch.phase[d], cst(b, l, p.padding[d]));
+}
+
 /// The im2col matrix of every phase, [P*N*G, C/G * taps, outputs per
 /// phase]: the element of tap t of phase output m is input position m +
 /// floor((phase + padding) / s) - t (bounds-checked) of channel c.
@@ -101,28 +123,21 @@ Value phaseIm2col(PatternRewriter &rewriter, Location loc, ConvTransposeOp op,
       rewriter, loc, colsType, {}, {},
       [&](OpBuilder &b, Location l, ValueRange) {
         BatchIndex batch = splitBatch(b, l, p, linalg::IndexOp::create(b, l, 0));
-        Value k = linalg::IndexOp::create(b, l, 1);
-        Value channel = arith::AddIOp::create(
-            b, l, arith::MulIOp::create(b, l, batch.group, cst(b, l, p.cg)),
-            arith::DivUIOp::create(b, l, k, cst(b, l, p.window)));
-        SmallVector<Value> tap = unflatten(
-            b, l, arith::RemUIOp::create(b, l, k, cst(b, l, p.window)), p.taps);
+        ReductionIndex k =
+            splitReduction(b, l, p, batch, linalg::IndexOp::create(b, l, 1));
         SmallVector<Value> m =
             unflatten(b, l, linalg::IndexOp::create(b, l, 2), p.perPhase);
         SmallVector<WindowPosition> positions;
         for (size_t d = 0; d < p.rank(); ++d) {
           Value base = arith::DivUIOp::create(
-              b, l,
-              arith::AddIOp::create(b, l, batch.phase[d],
-                                    cst(b, l, p.padding[d])),
-              cst(b, l, p.stride[d]));
+              b, l, shiftedPhase(b, l, p, batch, d), cst(b, l, p.stride[d]));
           Value pos = arith::SubIOp::create(
-              b, l, arith::AddIOp::create(b, l, m[d], base), tap[d]);
+              b, l, arith::AddIOp::create(b, l, m[d], base), k.tap[d]);
           positions.push_back({pos, inRange(b, l, pos, p.input[d])});
         }
         Value zero = arith::ConstantOp::create(
             b, l, b.getFloatAttr(inputType.getElementType(), 0.0));
-        return gatherOrFill(b, l, op.getInput(), {batch.image, channel},
+        return gatherOrFill(b, l, op.getInput(), {batch.image, k.channel},
                             positions, zero);
       });
 }
@@ -138,29 +153,22 @@ Value phaseWeight(PatternRewriter &rewriter, Location loc, ConvTransposeOp op,
   return buildParallelGeneric(
       rewriter, loc, type, {}, {}, [&](OpBuilder &b, Location l, ValueRange) {
         BatchIndex batch = splitBatch(b, l, p, linalg::IndexOp::create(b, l, 0));
-        Value k = linalg::IndexOp::create(b, l, 2);
-        Value channel = arith::AddIOp::create(
-            b, l, arith::MulIOp::create(b, l, batch.group, cst(b, l, p.cg)),
-            arith::DivUIOp::create(b, l, k, cst(b, l, p.window)));
-        SmallVector<Value> tap = unflatten(
-            b, l, arith::RemUIOp::create(b, l, k, cst(b, l, p.window)), p.taps);
+        ReductionIndex k =
+            splitReduction(b, l, p, batch, linalg::IndexOp::create(b, l, 2));
         SmallVector<WindowPosition> positions;
         for (size_t d = 0; d < p.rank(); ++d) {
+          Value stride = cst(b, l, p.stride[d]);
           Value first = arith::RemUIOp::create(
-              b, l,
-              arith::AddIOp::create(b, l, batch.phase[d],
-                                    cst(b, l, p.padding[d])),
-              cst(b, l, p.stride[d]));
+              b, l, shiftedPhase(b, l, p, batch, d), stride);
           Value kernelTap = arith::AddIOp::create(
-              b, l, first,
-              arith::MulIOp::create(b, l, tap[d], cst(b, l, p.stride[d])));
+              b, l, first, arith::MulIOp::create(b, l, k.tap[d], stride));
           positions.push_back(
               {kernelTap, inRange(b, l, kernelTap, p.kernel[d])});
         }
         Value zero = arith::ConstantOp::create(
             b, l, b.getFloatAttr(weightType.getElementType(), 0.0));
         return gatherOrFill(b, l, op.getWeight(),
-                            {channel, linalg::IndexOp::create(b, l, 1)},
+                            {k.channel, linalg::IndexOp::create(b, l, 1)},
                             positions, zero);
       });
 }

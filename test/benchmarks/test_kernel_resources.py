@@ -72,13 +72,20 @@ def _ptxas():
         "/usr/local/cuda/bin/ptxas" if Path("/usr/local/cuda/bin/ptxas").exists() else None)
 
 
-def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path):
+@pytest.fixture
+def tools():
+    """(kgen-opt, ptxas), or the test is skipped."""
     kgen_opt = os.environ.get("KGEN_OPT", str(ROOT / "build" / "bin" / "kgen-opt"))
     if not Path(kgen_opt).exists():
         pytest.skip("kgen-opt not built")
     ptxas = _ptxas()
     if ptxas is None:
         pytest.skip("no ptxas (CUDA toolkit)")
+    return kgen_opt, ptxas
+
+
+def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path, tools):
+    kgen_opt, ptxas = tools
     program = tmp_path / "softmax.mlir"
     program.write_text(
         "func.func @main(%x: tensor<64x4096xf32>) -> tensor<64x4096xf32> {\n"
@@ -95,15 +102,10 @@ def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path):
     assert kernel["traffic_over_floor"] == pytest.approx(1.0)
 
 
-def test_a_gemm_program_reports_its_attainable_flop_rate(tmp_path):
+def test_a_gemm_program_reports_its_attainable_flop_rate(tmp_path, tools):
     """A staged f32 gemm of 4x4 register tiles reads 2 bytes of shared
     memory per multiply-add: on an H100 that caps it below the f32 peak."""
-    kgen_opt = os.environ.get("KGEN_OPT", str(ROOT / "build" / "bin" / "kgen-opt"))
-    if not Path(kgen_opt).exists():
-        pytest.skip("kgen-opt not built")
-    ptxas = _ptxas()
-    if ptxas is None:
-        pytest.skip("no ptxas (CUDA toolkit)")
+    kgen_opt, ptxas = tools
     program = tmp_path / "gemm.mlir"
     program.write_text(
         "func.func @main(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>)"
