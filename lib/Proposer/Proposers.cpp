@@ -103,9 +103,16 @@ void chooseTiles(const KernelInfo &kernel, Schedule &schedule) {
       if (c < 2)
         th[i] = largestDivisor(wg[i], 4);
     } else if (hasReduction) {
-      // One thread per output element, 128 outputs per workgroup.
-      wg[i] = largestDivisor(sizes[i], c == 0 ? 128 : 1);
-      if (c == 0)
+      // One thread per output element, 128 outputs of the innermost loop
+      // per workgroup; where that loop is shorter, rows of the next loop
+      // fill the block up to 256 threads (a depthwise convolution's rows
+      // of 56: 4 of them, measured 1.26x faster than one,
+      // benchmarks/results/2026-12-07-h100-suite-7d6986d, call 2).
+      int64_t limit = c == 0 ? 128
+                      : c == 1 ? std::max<int64_t>(1, 256 / wg[candidates[0]])
+                               : 1;
+      wg[i] = largestDivisor(sizes[i], limit);
+      if (c == 0 || wg[i] > 1)
         th[i] = 1;
     } else {
       // Elementwise: 256-wide rows of 4 elements per thread, 4 rows per
