@@ -22,6 +22,11 @@
 #                      parallel, shard I of N (KGEN_TEST_SHARD=I/N, see
 #                      test/numerical/conftest.py) -> gpu-ops-DTYPE-I.txt
 #                      (default 1: one process, gpu-ops-DTYPE.txt)
+#   --ops-shard-range A-B
+#                      run only shards A to B (from 0) of the --ops-shards N:
+#                      a suite larger than one device call holds is split
+#                      over calls (--ops-shards 10 --ops-shard-range 0-4,
+#                      then 5-9)
 #   --ops-timeout S    limit of each op-suite process (default 280); at the
 #                      limit pytest is interrupted and still prints its counts
 #   --overlap          run the gemm checks and timings while the op suite runs
@@ -75,7 +80,7 @@
 #     --check mmh1024 --check mmh1024:mmh_k64_d1@1 --time mmh4096 --torch f16
 set -uo pipefail
 
-out='' tarball='' commit='' pack='' ops='' ops_shards=1 ops_timeout=280 overlap=0
+out='' tarball='' commit='' pack='' ops='' ops_shards=1 ops_range='' ops_timeout=280 overlap=0
 examples=0 test_benchmarks=0 inputs=. seeds=1,2,3 kgen_timeout=60 torch_dtypes=''
 gemm_log=gemm.txt bench='' bench_args="--budget 1 --timeout 60" bench_limit=200
 tune='' tune_args="--evaluations 8 --strategies random,evolution --workers 8" tune_limit=200
@@ -91,6 +96,7 @@ while [[ $# -gt 0 ]]; do
     --pack) need "$@"; pack=$2; shift ;;
     --ops) need "$@"; ops=$2; shift ;;
     --ops-shards) need "$@"; ops_shards=$2; shift ;;
+    --ops-shard-range) need "$@"; ops_range=$2; shift ;;
     --ops-timeout) need "$@"; ops_timeout=$2; shift ;;
     --overlap) overlap=1 ;;
     --examples) examples=1 ;;
@@ -115,6 +121,17 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $ops_shards =~ ^[1-9][0-9]*$ ]] ||
   { echo "gpu_run.sh: --ops-shards needs a positive integer, got '$ops_shards'" >&2; usage; }
+ops_first=0 ops_last=$((ops_shards - 1))
+if [[ -n $ops_range ]]; then
+  if [[ $ops_range =~ ^([0-9]+)-([0-9]+)$ ]] && ((BASH_REMATCH[1] <= BASH_REMATCH[2] &&
+                                                  BASH_REMATCH[2] < ops_shards)); then
+    ops_first=${BASH_REMATCH[1]} ops_last=${BASH_REMATCH[2]}
+  else
+    echo "gpu_run.sh: --ops-shard-range needs A-B with A <= B < --ops-shards" \
+         "($ops_shards), got '$ops_range'" >&2
+    usage
+  fi
+fi
 
 # Paths given relative to where the script is called from.
 if [[ -z $out ]]; then
@@ -157,7 +174,7 @@ op_pids=() op_logs=() op_rcs=() ops_waited=0
 IFS=, read -ra op_dtypes <<<"$ops"
 for d in "${op_dtypes[@]}"; do
   k=$d; [[ $d == f16 ]] && k="f16 and not bf16"
-  for ((i = 0; i < ops_shards; i++)); do
+  for ((i = ops_first; i <= ops_last; i++)); do
     if ((ops_shards > 1)); then log=gpu-ops-$d-$i.txt shard=$i/$ops_shards
     else log=gpu-ops-$d.txt shard=''; fi
     KGEN_DEVICE=gpu KGEN_TEST_SHARD=$shard timeout -s INT -k 20 "$ops_timeout" \

@@ -95,3 +95,18 @@ def test_parse_shard_rejects(value):
 def test_parse_shard_accepts():
     assert parse_shard("0/1") == (0, 1)
     assert parse_shard("3/4") == (3, 4)
+
+
+@pytest.mark.parametrize("bad", ["3-4", "2-1", "x", "1"])
+def test_gpu_run_refuses_a_shard_range_outside_the_shards(bad, tmp_path):
+    """scripts/gpu_run.sh --ops-shard-range A-B must name shards of
+    --ops-shards N (0 <= A <= B < N); anything else is a usage error that
+    says so, before anything runs."""
+    script = HERE.parents[1] / "scripts" / "gpu_run.sh"
+    run = subprocess.run(["bash", str(script), "--ops", "f32", "--ops-shards", "4",
+                          "--ops-shard-range", bad, "--out", str(tmp_path / "r")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert (f"--ops-shard-range needs A-B with A <= B < --ops-shards (4), got '{bad}'"
+            in run.stderr)
+    assert not (tmp_path / "r").exists()
