@@ -1,8 +1,10 @@
 //===- Reduction.cpp - sum, mean, max, min to linalg.generic --------------===//
 //
-// One reducing linalg.generic with an f32 accumulator, then one elementwise
-// generic that narrows (and for mean, scales) the result, then an
-// expand_shape when keepdim asks for the reduced dimensions back.
+// One reducing linalg.generic with an f32 accumulator (two where the
+// reduced dims are not adjacent: the innermost run of them, then the rest),
+// then one elementwise generic that narrows (and for mean, scales) the
+// result, then an expand_shape when keepdim asks for the reduced dimensions
+// back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +24,25 @@ namespace {
 
 enum class Combiner { Sum, Max, Min };
 
+/// Elements below which the innermost run of reduced dims apart is not
+/// reduced in a stage of its own: a warp's lanes.
+constexpr int64_t kMinStagedRun = 32;
+
+/// `dims` sorted and split into their innermost run of adjacent dims and
+/// the rest (empty when the dims are one run). The rest all come before
+/// the run, so their positions hold once the run is reduced away.
+std::pair<SmallVector<int64_t>, SmallVector<int64_t>>
+splitAtInnermostRun(ArrayRef<int64_t> dims) {
+  SmallVector<int64_t> sorted(dims);
+  llvm::sort(sorted);
+  size_t start = sorted.size();
+  while (start > 0 &&
+         (start == sorted.size() || sorted[start - 1] + 1 == sorted[start]))
+    --start;
+  return {SmallVector<int64_t>(sorted.begin() + start, sorted.end()),
+          SmallVector<int64_t>(sorted.begin(), sorted.begin() + start)};
+}
+
 template <typename OpTy, Combiner kind, bool isMean = false>
 struct ReductionLowering : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -34,20 +55,37 @@ struct ReductionLowering : OpRewritePattern<OpTy> {
     double init = kind == Combiner::Sum   ? 0.0
                   : kind == Combiner::Max ? -inf
                                           : inf;
-    Value acc = buildReduction(
-        rewriter, loc, {op.getInput()}, dims, init,
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          // Max and min propagate NaN, as torch.amax / torch.amin do.
-          switch (kind) {
-          case Combiner::Sum:
-            return arith::AddFOp::create(b, l, args[1], args[0]);
-          case Combiner::Max:
-            return arith::MaximumFOp::create(b, l, args[1], args[0]);
-          case Combiner::Min:
-            return arith::MinimumFOp::create(b, l, args[1], args[0]);
-          }
-          llvm_unreachable("unknown combiner");
-        });
+    auto combine = [](OpBuilder &b, Location l, ValueRange args) -> Value {
+      // Max and min propagate NaN, as torch.amax / torch.amin do.
+      switch (kind) {
+      case Combiner::Sum:
+        return arith::AddFOp::create(b, l, args[1], args[0]);
+      case Combiner::Max:
+        return arith::MaximumFOp::create(b, l, args[1], args[0]);
+      case Combiner::Min:
+        return arith::MinimumFOp::create(b, l, args[1], args[0]);
+      }
+      llvm_unreachable("unknown combiner");
+    };
+    // Reduced dims apart (a mean over N, H and W) are reduced in two
+    // stages when the innermost run of adjacent ones makes rows a warp's
+    // lanes can share: that run first, then the rest of the f32 partials.
+    // One generic over both gives each output a single thread walking all
+    // of its elements. Short runs (a pooling window's 2 columns) stay in
+    // one generic: a second stage would cost a pass over the partials.
+    auto [inner, outer] = splitAtInnermostRun(dims);
+    int64_t innerSize = 1;
+    for (int64_t d : inner)
+      innerSize *= inputType.getDimSize(d);
+    if (innerSize < kMinStagedRun) {
+      inner.assign(dims.begin(), dims.end());
+      outer.clear();
+    }
+    Value acc = op.getInput();
+    if (!outer.empty())
+      acc = buildReduction(rewriter, loc, {acc}, inner, init, combine);
+    acc = buildReduction(rewriter, loc, {acc}, outer.empty() ? inner : outer,
+                         init, combine);
 
     int64_t count = 1;
     for (int64_t d : dims)

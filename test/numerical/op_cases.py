@@ -472,6 +472,11 @@ reduce_case("sum", S(64, 96), [0], False)
 reduce_case("mean", S(256, 40), [0], True)
 reduce_case("max", S(2, 128, 33), [1], False, nan=0.01, tag="_nan_propagation")
 reduce_case("min", S(1000, 24), [0], False)
+# Dims apart, reduced in two stages (the innermost run, then the rest): a
+# mean over N, H and W, a max with NaNs over the outer and inner dims.
+reduce_case("mean", S(4, 6, 20, 50), [0, 2, 3], False)
+reduce_case("sum", S(8, 6, 1000), [0, 2], True)
+reduce_case("max", S(8, 6, 1000), [2, 0], False, nan=0.001, tag="_nan_propagation")
 # Whole-tensor reductions that kgen-split-whole-reductions splits into rows
 # (64 rows of 4096; 75 of 4096) and their partials.
 reduce_case("sum", S(256, 1024), [0, 1], False)

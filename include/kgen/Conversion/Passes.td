@@ -40,6 +40,9 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     carried out in `f32` and rounded once. softmax and log_softmax subtract
     the maximum before exponentiating; layer_norm and rms_norm follow
     PyTorch's formulas (biased variance, `eps` inside the square root).
+    sum, mean, max and min over dims that are not adjacent reduce in two
+    stages, the innermost run of reduced dims first, so that each stage's
+    rows can be shared by lanes.
     cumsum and cumprod are reductions: rows of 256 or more that split into
     blocks of B (near the square root) take three generics (each block's
     total, their exclusive scan, then each output from its block's prefix

@@ -34,12 +34,19 @@ func.func @variance(%x: tensor<2x3x4x5xf32>) -> tensor<2x3x1x1xf32> {
 
 // -----
 
-// Left alone: reduction loops that are not adjacent.
+// Left alone: reduction loops that are not adjacent (kgen.sum reduces such
+// dims in two stages; a generic written so stays as it is).
+#all = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#middle = affine_map<(d0, d1, d2) -> (d1)>
 // CHECK-LABEL: func.func @apart
 // CHECK-NOT:     tensor.collapse_shape
 // CHECK:         iterator_types = ["reduction", "parallel", "reduction"]
-func.func @apart(%x: tensor<2x3x4xf32>) -> tensor<3xf32> {
-  %0 = kgen.sum %x dims [0, 2] : tensor<2x3x4xf32> -> tensor<3xf32>
+func.func @apart(%x: tensor<2x3x4xf32>, %init: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = linalg.generic {indexing_maps = [#all, #middle], iterator_types = ["reduction", "parallel", "reduction"]} ins(%x : tensor<2x3x4xf32>) outs(%init : tensor<3xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
 

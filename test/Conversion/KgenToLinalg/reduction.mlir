@@ -44,3 +44,31 @@ func.func @max_min(%a: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<4xf32>) {
   %1 = kgen.min %a dims [0] : tensor<3x4xf32> -> tensor<4xf32>
   return %0, %1 : tensor<3xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A mean over N, H and W (dims apart): the planes' sums first (a row of H*W
+// per image and channel), then the sum of the f32 partials over the images,
+// then the division by N*H*W.
+// CHECK-LABEL: func.func @mean_apart
+// CHECK:         %[[PLANES:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%arg0 : tensor<4x6x8x8xf32>) outs(%{{.*}} : tensor<4x6xf32>)
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]} ins(%[[PLANES]] : tensor<4x6xf32>) outs(%{{.*}} : tensor<6xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[SUM]] : tensor<6xf32>)
+// CHECK:           arith.divf %{{.*}}, %{{.*}} : f32
+func.func @mean_apart(%x: tensor<4x6x8x8xf32>) -> tensor<6xf32> {
+  %0 = kgen.mean %x dims [0, 2, 3] : tensor<4x6x8x8xf32> -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+
+// -----
+
+// A window of 2 columns apart from its 2 rows (2x2 pooling as a reduction
+// over reshaped dims) is too short a run for a stage of its own: one
+// generic over both.
+// CHECK-LABEL: func.func @short_run_apart
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel", "reduction"]} ins(%arg0 : tensor<3x2x4x2xf32>) outs(%{{.*}} : tensor<3x4xf32>)
+// CHECK-NOT:     iterator_types = ["reduction"
+func.func @short_run_apart(%x: tensor<3x2x4x2xf32>) -> tensor<3x4xf32> {
+  %0 = kgen.max %x dims [1, 3] : tensor<3x2x4x2xf32> -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
