@@ -685,6 +685,36 @@ LogicalResult BroadcastToOp::verify() {
   return success();
 }
 
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  ArrayRef<int64_t> out = shapeOf(getResult());
+  int64_t rank = out.size(), dim = getDim();
+  if (rank == 0)
+    return emitOpError("cannot join 0-d tensors");
+  if (failed(verifyDimIndex(*this, dim, rank)))
+    return failure();
+  int64_t total = 0;
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    ArrayRef<int64_t> in = shapeOf(input);
+    bool others = in.size() == out.size() &&
+                  llvm::all_of(llvm::seq<int64_t>(0, rank), [&](int64_t d) {
+                    return d == dim || in[d] == out[d];
+                  });
+    if (!others)
+      return emitOpError("input ")
+             << i << " of shape " << formatShape(in)
+             << " does not match the result " << formatShape(out)
+             << " outside dimension " << dim;
+    total += in[dim];
+  }
+  if (total != out[dim])
+    return emitOpError("inputs add up to ")
+           << total << " along dimension " << dim << ", the result has "
+           << out[dim];
+  return success();
+}
+
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
 #define GET_OP_CLASSES

@@ -408,6 +408,21 @@ class Builder:
         t = mlir.tensor_type(shape, self.dtype)
         return self._emit(shape, f"kgen.reshape {x} : {x.type} -> {t}")
 
+    def concat(self, xs: Sequence[V], dim: int) -> V:
+        """kgen.concat of xs along dim (already normalized for their rank).
+        PyTorch's legacy empty 1-D inputs beside higher-rank ones are
+        skipped, as torch.cat skips them."""
+        rank = max(x.rank for x in xs)
+        xs = [x for x in xs if not (rank > 1 and x.shape == (0,))]
+        if len(xs) == 1:
+            return xs[0]
+        shape = list(xs[0].shape)
+        shape[dim] = sum(x.shape[dim] for x in xs)
+        types = ", ".join(x.type for x in xs)
+        t = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.concat {', '.join(map(str, xs))} dim {int(dim)} : "
+                                 f"({types}) -> {t}")
+
     def broadcast_to(self, x: V, shape: Sequence[int]) -> V:
         shape = tuple(int(d) for d in shape)
         if shape == x.shape:

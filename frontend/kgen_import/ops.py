@@ -821,6 +821,16 @@ def h_select(b, a, ctx):
     return h_getitem(b, {"input": x, "index": tuple(index)}, ctx)
 
 
+def h_cat(b, a, ctx):
+    xs = [tensor(x, "each input") for x in a["tensors"]]
+    if not xs:
+        raise Unsupported("torch.cat of no tensors")
+    rank = max(x.rank for x in xs)
+    if rank == 0:
+        raise Unsupported("torch.cat of 0-d tensors")
+    return b.concat(xs, normalize_dim(a.get("dim", 0), rank))
+
+
 def h_flip(b, a, ctx):
     x = tensor(a["input"])
     dims = a["dims"]
@@ -1184,6 +1194,7 @@ _reg("torch.repeat_interleave Tensor.repeat_interleave",
 _reg("operator.getitem", "input, index", h_getitem)
 _reg("torch.narrow Tensor.narrow aten.narrow", "input, dim, start, length", h_narrow)
 _reg("torch.select Tensor.select aten.select", "input, dim, index", h_select)
+_reg("torch.cat torch.concat aten.cat aten.concat", "tensors, dim=0", h_cat)
 _reg("torch.flip aten.flip", "input, dims", h_flip)
 _reg("Tensor.flip", "input, *dims", h_flip)
 _reg("torch.tril aten.tril Tensor.tril", "input, diagonal=0", _triangle("tril"))

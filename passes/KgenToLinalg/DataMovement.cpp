@@ -164,6 +164,68 @@ struct BroadcastToLowering : OpRewritePattern<BroadcastToOp> {
   }
 };
 
+/// A generic over the result that reads each element from the input whose
+/// range along `dim` holds it (tensor.extract at the position minus the
+/// input's offset, clamped into every input so that the reads the selects
+/// discard stay in bounds).
+struct ConcatLowering : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    int64_t dim = op.getDim();
+    SmallVector<Value> inputs;
+    for (Value input : op.getInputs())
+      if (cast<RankedTensorType>(input.getType()).getDimSize(dim) > 0)
+        inputs.push_back(input);
+    if (inputs.size() <= 1) {
+      rewriter.replaceOp(op, inputs.empty()
+                                 ? emptyTensor(rewriter, op.getLoc(),
+                                               type.getShape(),
+                                               type.getElementType())
+                                 : inputs.front());
+      return success();
+    }
+    rewriter.replaceOp(
+        op, buildParallelGeneric(
+                rewriter, op.getLoc(), type, {}, {},
+                [&](OpBuilder &b, Location l, ValueRange) -> Value {
+                  auto cst = [&](int64_t v) -> Value {
+                    return arith::ConstantIndexOp::create(b, l, v);
+                  };
+                  SmallVector<Value> at;
+                  for (int64_t d = 0; d < type.getRank(); ++d)
+                    at.push_back(linalg::IndexOp::create(b, l, d));
+                  Value position = at[dim], result;
+                  int64_t offset = 0;
+                  for (Value input : inputs) {
+                    int64_t size =
+                        cast<RankedTensorType>(input.getType()).getDimSize(dim);
+                    SmallVector<Value> indices(at);
+                    indices[dim] = arith::MinSIOp::create(
+                        b, l,
+                        arith::MaxSIOp::create(
+                            b, l, arith::SubIOp::create(b, l, position, cst(offset)),
+                            cst(0)),
+                        cst(size - 1));
+                    Value value = tensor::ExtractOp::create(b, l, input, indices);
+                    offset += size;
+                    if (!result) {
+                      result = value;
+                      continue;
+                    }
+                    // Past the previous inputs' ends: this input's element.
+                    Value past = arith::CmpIOp::create(
+                        b, l, arith::CmpIPredicate::sge, position,
+                        cst(offset - size));
+                    result = arith::SelectOp::create(b, l, past, value, result);
+                  }
+                  return result;
+                }));
+    return success();
+  }
+};
+
 struct ConstantLowering : OpRewritePattern<ConstantOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConstantOp op,
@@ -179,5 +241,6 @@ void mlir::kgen::populateDataMovementToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<PermuteLowering, SliceLowering, FlipLowering,
                TriangleLowering<TrilOp>, TriangleLowering<TriuOp>, ReshapeLowering,
-               BroadcastToLowering, ConstantLowering>(patterns.getContext());
+               BroadcastToLowering, ConcatLowering, ConstantLowering>(
+      patterns.getContext());
 }

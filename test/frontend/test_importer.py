@@ -268,6 +268,19 @@ class Scans(nn.Module):
                 torch.cumsum(s, 0) * 2.0)
 
 
+class Concats(nn.Module):
+    """torch.cat/concat along a positive and a negative dim, of three inputs
+    and of one, beside PyTorch's legacy empty 1-D input, and the exclusive
+    running sum as KernelBench writes it (a zero column joined in front)."""
+
+    def forward(self, x, y):
+        exclusive = torch.cumsum(
+            torch.cat((torch.zeros_like(x.select(1, 0).unsqueeze(1)), x), dim=1)[:, :-1],
+            dim=1)
+        return (torch.cat((x, y, x * 2.0), dim=1), torch.concat([x, x], -2),
+                torch.cat([y]), torch.cat((x, torch.empty(0)), 0), exclusive)
+
+
 class ViewsPermutes(nn.Module):
     def forward(self, x, m):
         b = x.size(0)
@@ -372,6 +385,7 @@ CASES = {
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
+    "concats": (Concats, lambda: (rand(3, 4), rand(3, 2))),
     "scans": (Scans, lambda: (rand(3, 4, 5, low=0.5, high=1.5), rand(()))),
     "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),
     "contractions": (Contractions, lambda: (rand(6, 5), rand(5, 4), rand(5), rand(3, 6, 5),

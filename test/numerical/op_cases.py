@@ -832,6 +832,27 @@ broadcast_case(S(), S(3, 4))
 broadcast_case(S(6, 1), S(2, 6, 7))
 
 
+def concat_case(shapes, dim):
+    out = list(shapes[0])
+    out[dim] = sum(s[dim] for s in shapes)
+    out = tuple(out)
+
+    def emit(b, *xs):
+        tys = ", ".join(b.t(s) for s in shapes)
+        return b.op(f"kgen.concat {', '.join(map(str, xs))} dim {dim} : ({tys}) -> {b.t(out)}",
+                    out)
+
+    add(Case(f"concat_{'_'.join(map(sname, shapes))}_dim{dim}", [InputSpec(s) for s in shapes],
+             emit, lambda d, *xs: torch.cat(xs, dim=dim), exact=True))
+
+
+concat_case([S(4, 2), S(4, 3)], 1)
+concat_case([S(2, 3, 5), S(1, 3, 5), S(4, 3, 5)], 0)
+concat_case([S(2, 3, 5), S(2, 1, 5), S(2, 0, 5), S(2, 7, 5)], 1)
+concat_case([S(3, 4), S(3, 4)], 1)
+concat_case([S(6)], 0)
+
+
 def dense_literal(values: np.ndarray) -> str:
     if values.ndim == 0:
         return repr(float(values))

@@ -72,3 +72,24 @@ func.func @triangles(%x: tensor<2x4x5xf16>) -> (tensor<2x4x5xf16>, tensor<2x4x5x
   %1 = kgen.triu %x diagonal -2 : tensor<2x4x5xf16>
   return %0, %1 : tensor<2x4x5xf16>, tensor<2x4x5xf16>
 }
+
+// -----
+
+// torch.cat: one generic over the result reading each element from the
+// input whose range holds it (positions clamped into every input, so the
+// reads the selects drop stay in bounds); empty inputs are left out.
+// CHECK-LABEL: func.func @concat
+// CHECK:         %[[OUT:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<4x5xf32>)
+// CHECK:           %[[J:.*]] = linalg.index 1
+// CHECK:           %[[A:.*]] = tensor.extract %arg0
+// CHECK:           arith.subi %[[J]], %c2
+// CHECK:           arith.minsi
+// CHECK:           %[[B:.*]] = tensor.extract %arg2
+// CHECK:           %[[PAST:.*]] = arith.cmpi sge, %[[J]], %c2
+// CHECK:           arith.select %[[PAST]], %[[B]], %[[A]] : f32
+// CHECK-NOT:     tensor.extract %arg1
+// CHECK:         return %[[OUT]]
+func.func @concat(%a: tensor<4x2xf32>, %e: tensor<4x0xf32>, %b: tensor<4x3xf32>) -> tensor<4x5xf32> {
+  %0 = kgen.concat %a, %e, %b dim 1 : (tensor<4x2xf32>, tensor<4x0xf32>, tensor<4x3xf32>) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}

@@ -575,3 +575,43 @@ func.func @attention_result(%q: tensor<2x4x8xf32>, %k: tensor<2x6x8xf32>, %v: te
   %0 = kgen.attention %q, %k, %v scale 1.0 : (tensor<2x4x8xf32>, tensor<2x6x8xf32>, tensor<2x6x3xf32>) -> tensor<2x4x8xf32>
   return %0 : tensor<2x4x8xf32>
 }
+
+// -----
+
+func.func @concat_sizes(%a: tensor<4x2xf32>, %b: tensor<4x3xf32>) -> tensor<4x6xf32> {
+  // expected-error @+1 {{'kgen.concat' op inputs add up to 5 along dimension 1, the result has 6}}
+  %0 = kgen.concat %a, %b dim 1 : (tensor<4x2xf32>, tensor<4x3xf32>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+func.func @concat_other_dim(%a: tensor<4x2xf32>, %b: tensor<5x3xf32>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{'kgen.concat' op input 1 of shape [5, 3] does not match the result [4, 5] outside dimension 1}}
+  %0 = kgen.concat %a, %b dim 1 : (tensor<4x2xf32>, tensor<5x3xf32>) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @concat_element_type(%a: tensor<4x2xf32>, %b: tensor<4x3xf16>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{'kgen.concat' op mixes element types 'f32' and 'f16'; all operands and results must share one element type}}
+  %0 = kgen.concat %a, %b dim 1 : (tensor<4x2xf32>, tensor<4x3xf16>) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @concat_dim(%a: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{'kgen.concat' op dimension 2 is out of range for a tensor of rank 2}}
+  %0 = kgen.concat %a dim 2 : (tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @concat_nothing() -> tensor<4x2xf32> {
+  // expected-error @+1 {{'kgen.concat' op needs at least one input}}
+  %0 = kgen.concat dim 0 : () -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}

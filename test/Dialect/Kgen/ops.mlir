@@ -124,3 +124,10 @@ func.func @attention(%q: tensor<2x3x4x8xbf16>, %k: tensor<2x3x6x8xbf16>, %v: ten
   %1 = kgen.attention %q, %k, %v mask %m scale 0.5 : (tensor<2x3x4x8xbf16>, tensor<2x3x6x8xbf16>, tensor<2x3x6x5xbf16>, tensor<4x6xbf16>) -> tensor<2x3x4x5xbf16>
   return
 }
+
+// CHECK-LABEL: func.func @concat
+// CHECK: kgen.concat %{{.*}}, %{{.*}}, %{{.*}} dim 1 : (tensor<4x2xf16>, tensor<4x0xf16>, tensor<4x3xf16>) -> tensor<4x5xf16>
+func.func @concat(%a: tensor<4x2xf16>, %e: tensor<4x0xf16>, %b: tensor<4x3xf16>) -> tensor<4x5xf16> {
+  %0 = kgen.concat %a, %e, %b dim 1 : (tensor<4x2xf16>, tensor<4x0xf16>, tensor<4x3xf16>) -> tensor<4x5xf16>
+  return %0 : tensor<4x5xf16>
+}

@@ -705,6 +705,24 @@ def Kgen_BroadcastToOp : Kgen_Op<"broadcast_to"> {
   let hasVerifier = 1;
 }
 
+def Kgen_ConcatOp : Kgen_Op<"concat"> {
+  let summary = "joins tensors along one dimension (torch.cat)";
+  let description = [{
+    The inputs have the result's rank and element type and its sizes in
+    every dimension but `dim`, whose sizes add up to the result's.
+
+    ```mlir
+    %y = kgen.concat %a, %b dim 1 : (tensor<4x2xf32>, tensor<4x3xf32>) -> tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kgen_Tensor>:$inputs, I64Attr:$dim);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs `dim` $dim attr-dict `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Kgen_ConstantOp
     : Kgen_Op<"constant", [ConstantLike, AllTypesMatch<["value", "result"]>]> {
   let summary = "a constant tensor (torch.tensor)";
