@@ -831,6 +831,15 @@ def h_cat(b, a, ctx):
     return b.concat(xs, normalize_dim(a.get("dim", 0), rank))
 
 
+def h_stack(b, a, ctx):
+    """torch.stack: each input with a dim of 1 inserted at dim, joined there."""
+    xs = [tensor(x, "each input") for x in a["tensors"]]
+    if not xs:
+        raise Unsupported("torch.stack of no tensors")
+    dim = normalize_dim(a.get("dim", 0), xs[0].rank + 1)
+    return b.concat([b.reshape(x, x.shape[:dim] + (1,) + x.shape[dim:]) for x in xs], dim)
+
+
 def h_flip(b, a, ctx):
     x = tensor(a["input"])
     dims = a["dims"]
@@ -1195,6 +1204,7 @@ _reg("operator.getitem", "input, index", h_getitem)
 _reg("torch.narrow Tensor.narrow aten.narrow", "input, dim, start, length", h_narrow)
 _reg("torch.select Tensor.select aten.select", "input, dim, index", h_select)
 _reg("torch.cat torch.concat aten.cat aten.concat", "tensors, dim=0", h_cat)
+_reg("torch.stack aten.stack", "tensors, dim=0", h_stack)
 _reg("torch.flip aten.flip", "input, dims", h_flip)
 _reg("Tensor.flip", "input, *dims", h_flip)
 _reg("torch.tril aten.tril Tensor.tril", "input, diagonal=0", _triangle("tril"))

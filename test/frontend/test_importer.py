@@ -270,15 +270,17 @@ class Scans(nn.Module):
 
 class Concats(nn.Module):
     """torch.cat/concat along a positive and a negative dim, of three inputs
-    and of one, beside PyTorch's legacy empty 1-D input, and the exclusive
-    running sum as KernelBench writes it (a zero column joined in front)."""
+    and of one, beside PyTorch's legacy empty 1-D input, the exclusive
+    running sum as KernelBench writes it (a zero column joined in front),
+    and torch.stack in front and behind."""
 
     def forward(self, x, y):
         exclusive = torch.cumsum(
             torch.cat((torch.zeros_like(x.select(1, 0).unsqueeze(1)), x), dim=1)[:, :-1],
             dim=1)
         return (torch.cat((x, y, x * 2.0), dim=1), torch.concat([x, x], -2),
-                torch.cat([y]), torch.cat((x, torch.empty(0)), 0), exclusive)
+                torch.cat([y]), torch.cat((x, torch.empty(0)), 0), exclusive,
+                torch.stack((x, x + 1.0)), torch.stack([y, y, y], dim=-1))
 
 
 class ViewsPermutes(nn.Module):
