@@ -123,9 +123,11 @@ done
   { echo "gpu_run.sh: --ops-shards needs a positive integer, got '$ops_shards'" >&2; usage; }
 ops_first=0 ops_last=$((ops_shards - 1))
 if [[ -n $ops_range ]]; then
-  if [[ $ops_range =~ ^([0-9]+)-([0-9]+)$ ]] && ((BASH_REMATCH[1] <= BASH_REMATCH[2] &&
-                                                  BASH_REMATCH[2] < ops_shards)); then
-    ops_first=${BASH_REMATCH[1]} ops_last=${BASH_REMATCH[2]}
+  # 10#: decimal even with leading zeros (08 is not octal).
+  if [[ $ops_range =~ ^([0-9]+)-([0-9]+)$ ]] &&
+     ((10#${BASH_REMATCH[1]} <= 10#${BASH_REMATCH[2]} &&
+       10#${BASH_REMATCH[2]} < ops_shards)); then
+    ops_first=$((10#${BASH_REMATCH[1]})) ops_last=$((10#${BASH_REMATCH[2]}))
   else
     echo "gpu_run.sh: --ops-shard-range needs A-B with A <= B < --ops-shards" \
          "($ops_shards), got '$ops_range'" >&2

@@ -176,7 +176,7 @@ TEST(ResourceModel, FlopRateIsCappedByPeakOrSharedBandwidthAndFill) {
                    2 * target.multiprocessor.sharedBandwidth / 2.0);
   EXPECT_LT(e->sharedLimit, e->peak);
   // 4 blocks (2x2 tiles of 32x64) for 132 multiprocessors: 4 are busy.
-  EXPECT_DOUBLE_EQ(e->gridFill, 4.0 / (132 * e->blocksPerMultiprocessor));
+  EXPECT_DOUBLE_EQ(e->gridFill, 4.0 / 132);
   // One block of 4 warps per busy multiprocessor.
   EXPECT_DOUBLE_EQ(e->warpFill, 1.0);
   EXPECT_DOUBLE_EQ(e->flopsPerSecond, e->sharedLimit * e->gridFill);
@@ -194,6 +194,22 @@ TEST(ResourceModel, FlopRateIsCappedByPeakOrSharedBandwidthAndFill) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->limit, RateLimit::Arithmetic);
   EXPECT_DOUBLE_EQ(e->flopsPerSecond, e->peak * e->gridFill * e->warpFill);
+  // A grid of one round keeps every multiprocessor with a block busy,
+  // whatever else would fit beside it; 3 rounds of 11 with one block in
+  // the last leave the last round's other places idle.
+  KernelInfo wide = gemmKernel();
+  wide.flops = 1;
+  wide.sinkLoops = {32 * 132, 64};
+  wide.rootLoops = {32 * 132, 64, 96};
+  s->threadTile = {4, 4};
+  e = estimateFlopRate(*s, wide, target);
+  ASSERT_TRUE(e);
+  EXPECT_DOUBLE_EQ(e->gridFill, 1.0);
+  int64_t perRound = 132 * e->blocksPerMultiprocessor;
+  wide.sinkLoops[0] = wide.rootLoops[0] = 32 * (2 * perRound + 1);
+  e = estimateFlopRate(*s, wide, target);
+  ASSERT_TRUE(e);
+  EXPECT_DOUBLE_EQ(e->gridFill, (2.0 * perRound + 1) / (3.0 * perRound));
   // Reductions and other kernels get no estimate.
   k.flops = 0;
   EXPECT_FALSE(estimateFlopRate(*s, k, target));

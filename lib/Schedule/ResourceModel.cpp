@@ -387,12 +387,19 @@ mlir::kgen::estimateFlopRate(const Schedule &s, const KernelInfo &k,
   e.limit = e.sharedLimit < e.peak ? RateLimit::SharedMemory
                                    : RateLimit::Arithmetic;
   e.blocksPerMultiprocessor = blocksPerMultiprocessor(s, k, target);
+  // Blocks per multiprocessor, and the rounds of resident blocks that
+  // takes. Within one round the multiprocessors with a block are busy (the
+  // warp fill says how busy); over several, the last round's idle places
+  // count against the grid.
   double blocks = product(gridSize(s, k));
-  double perWave = double(target.multiprocessors) * e.blocksPerMultiprocessor;
-  e.gridFill = blocks / (std::ceil(blocks / perWave) * perWave);
-  double resident = std::min<double>(e.blocksPerMultiprocessor,
-                                     std::ceil(blocks / target.multiprocessors));
-  double warps = resident * threadsPerBlock(s, k) / target.warpSize;
+  double sms = target.multiprocessors;
+  double resident = e.blocksPerMultiprocessor;
+  double perSm = std::ceil(blocks / sms);
+  double rounds = std::ceil(perSm / resident);
+  e.gridFill = rounds <= 1 ? std::min(blocks, sms) / sms
+                           : blocks / (rounds * sms * resident);
+  double warps =
+      std::min(resident, perSm) * threadsPerBlock(s, k) / target.warpSize;
   e.warpFill = std::min(1.0, warps / kWarpsToIssue);
   e.flopsPerSecond =
       std::min(e.peak, e.sharedLimit) * e.gridFill * e.warpFill;

@@ -74,9 +74,10 @@ enum class RateLimit { Arithmetic, SharedMemory };
 /// FMAs, or the matrix instruction's), or less where the shared-memory
 /// reads per multiply-add (sharedBytesPerFma) need more than the target's
 /// shared bandwidth, times the share of the target the launch keeps busy:
-/// `gridFill`, the blocks over whole waves of blocksPerMultiprocessor on
-/// every multiprocessor, and `warpFill`, the warps resident on one against
-/// kWarpsToIssue. Latency, bank conflicts and instruction mix are not
+/// `gridFill`, the multiprocessors with a block when the grid fits one
+/// round of blocksPerMultiprocessor each, else the blocks over whole rounds
+/// on every multiprocessor, and `warpFill`, the warps resident on one
+/// against kWarpsToIssue. Latency, bank conflicts and instruction mix are not
 /// modeled: a reader and a search see why one tiling beats another, a GPU
 /// says by how much.
 struct FlopRateEstimate {
