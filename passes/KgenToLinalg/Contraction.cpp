@@ -379,8 +379,9 @@ struct ImplicitGemmConvLowering : OpRewritePattern<ConvOp> {
   }
 };
 
-/// A transposed convolution with enough output channels per group is a
-/// direct convolution's implicit GEMM over its taps: the im2col gather
+/// A transposed convolution with enough output channels per group that the
+/// phase split (SubpixelConvTranspose.cpp) does not take (a dilated one) is
+/// a direct convolution's implicit GEMM over its taps: the im2col gather
 /// reads, for each tap, the input position that maps to the output
 /// position (transposedTap), a zero where none does. With stride s, all but
 /// about 1/s of the taps of each spatial dim are such zeros: the matmul
