@@ -63,4 +63,20 @@ TEST(CompareOutputs, SmallOutputsKeepTheTightAllowance) {
   EXPECT_FALSE(compareOutputs({got}, {want}, info).accepted);
 }
 
+TEST(CompareOutputs, PositionsMustMatchExactly) {
+  // argmax's i64 positions: off by one is wrong at any reduction length.
+  MLIRContext ctx;
+  KernelInfo info = rowSums(ctx, 4, 1 << 20);
+  HostTensor want(ElementType::I64, {4});
+  for (int64_t i = 0; i < 4; ++i)
+    want.set(i, 1000.0 * i);
+  HostTensor got = want;
+  EXPECT_TRUE(compareOutputs({got}, {want}, info).accepted);
+  got.set(3, 3001.0);
+  Verdict verdict = compareOutputs({got}, {want}, info);
+  EXPECT_FALSE(verdict.accepted);
+  EXPECT_NE(verdict.message.find("element 3"), std::string::npos)
+      << verdict.message;
+}
+
 } // namespace

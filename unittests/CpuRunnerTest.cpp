@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <gtest/gtest.h>
+#include <limits>
+#include <vector>
 
 using namespace mlir;
 using namespace mlir::kgen;
@@ -55,6 +57,40 @@ TEST_F(CpuRunnerTest, RunsBroadcastAddRelu) {
   for (int i = 0; i < 6; ++i)
     EXPECT_FLOAT_EQ((*out)[0].get(i),
                     std::max(0.0f, (i - 3.0f) + 0.5f * (i % 3)));
+}
+
+constexpr llvm::StringLiteral kArgmaxArgmin = R"mlir(
+func.func @main(%x: tensor<3x4xbf16>) -> (tensor<3xi64>, tensor<1x4xi64>) {
+  %0 = kgen.argmax %x dim 1 : tensor<3x4xbf16> -> tensor<3xi64>
+  %1 = kgen.argmin %x dim 0 keepdim : tensor<3x4xbf16> -> tensor<1x4xi64>
+  return %0, %1 : tensor<3xi64>, tensor<1x4xi64>
+}
+)mlir";
+
+TEST_F(CpuRunnerTest, ReturnsFirstPositionsAsInt64) {
+  auto module = parse(kArgmaxArgmin);
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+  ASSERT_EQ((*fn)->outputs().size(), 2u);
+  EXPECT_EQ((*fn)->outputs()[0].elementType, ElementType::I64);
+  // Row 0 ties at 2 (first wins), row 1 holds a NaN (it wins), row 2 is
+  // all -inf. Column-wise minima: -inf in row 2 everywhere, but column 1's
+  // NaN wins there.
+  float inf = std::numeric_limits<float>::infinity();
+  HostTensor x(ElementType::BF16, {3, 4});
+  float values[12] = {1, 2, 2, 0, 5, NAN, 9, NAN, -inf, -inf, -inf, -inf};
+  for (int i = 0; i < 12; ++i)
+    x.set(i, values[i]);
+  auto out = (*fn)->run({x});
+  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  std::vector<double> rows, cols;
+  for (int64_t i = 0; i < 3; ++i)
+    rows.push_back((*out)[0].get(i));
+  for (int64_t i = 0; i < 4; ++i)
+    cols.push_back((*out)[1].get(i));
+  EXPECT_EQ(rows, (std::vector<double>{1, 1, 0}));
+  EXPECT_EQ(cols, (std::vector<double>{2, 1, 2, 1}));
 }
 
 TEST_F(CpuRunnerTest, LeavesInputsUntouched) {

@@ -67,6 +67,21 @@ TEST(HostTensor, PoisonMakesEveryElementNaN) {
   }
 }
 
+TEST(HostTensor, Int64PositionsAreExactAndPoisonIsNegative) {
+  HostTensor t(ElementType::I64, {3});
+  EXPECT_EQ(t.bytes.size(), 24u);
+  EXPECT_EQ(t.typeString(), "tensor<3xi64>");
+  t.set(0, 7.0);
+  t.set(1, 16777217.0); // not an f32 value
+  t.set(2, std::nan(""));
+  EXPECT_EQ(t.get(0), 7.0);
+  EXPECT_EQ(t.get(1), 16777217.0);
+  EXPECT_LT(t.get(2), 0.0);
+  t.poison();
+  for (int64_t i = 0; i < 3; ++i)
+    EXPECT_EQ(t.get(i), double(std::numeric_limits<int64_t>::min()));
+}
+
 TEST(HostTensor, TypeStringAndStats) {
   HostTensor t(ElementType::BF16, {2, 2});
   EXPECT_EQ(t.typeString(), "tensor<2x2xbf16>");

@@ -31,6 +31,19 @@ TEST(Npy, RoundTripsF32AndF16) {
   }
 }
 
+TEST(Npy, RoundTripsInt64Positions) {
+  HostTensor t(ElementType::I64, {2, 2});
+  for (int i = 0; i < 4; ++i)
+    t.set(i, (int64_t(1) << 40) + i); // beyond f32's 24 bits, exact
+  std::string bytes = serializeNpy(t);
+  EXPECT_NE(bytes.find("'descr': '<i8'"), std::string::npos);
+  auto parsed = parseNpy(bytes);
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  EXPECT_EQ(parsed->elementType, ElementType::I64);
+  EXPECT_EQ(parsed->bytes, t.bytes);
+  EXPECT_EQ(parsed->get(3), double((int64_t(1) << 40) + 3));
+}
+
 TEST(Npy, RoundTripsRank0AndRank1) {
   for (std::vector<int64_t> shape :
        {std::vector<int64_t>{}, std::vector<int64_t>{5}}) {
@@ -97,6 +110,9 @@ TEST(Npy, RejectsUnsupportedDtypesAndOrder) {
   f8.replace(f8.find("<f4"), 3, "<f8");
   EXPECT_NE(errorOf(parseNpy(f8)).find("unsupported .npy dtype '<f8'"),
             std::string::npos);
+  std::string i4 = s;
+  i4.replace(i4.find("<f4"), 3, "<i4");
+  EXPECT_NE(errorOf(parseNpy(i4)).find("int64 ('<i8')"), std::string::npos);
   std::string be = s;
   be.replace(be.find("<f4"), 3, ">f4");
   EXPECT_NE(errorOf(parseNpy(be)).find("unsupported"), std::string::npos);

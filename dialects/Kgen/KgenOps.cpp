@@ -448,6 +448,31 @@ LogicalResult MeanOp::verify() { return verifyReductionOp(*this); }
 LogicalResult MaxOp::verify() { return verifyExtremumOp(*this, "maximum"); }
 LogicalResult MinOp::verify() { return verifyExtremumOp(*this, "minimum"); }
 
+/// The position of a maximum or minimum along `dim`: a row of no elements
+/// has none (torch.argmax and torch.argmin raise).
+template <typename ArgExtremumOp>
+static LogicalResult verifyArgExtremumOp(ArgExtremumOp op,
+                                         llvm::StringRef what) {
+  ArrayRef<int64_t> in = shapeOf(op.getInput());
+  if (in.empty())
+    return op.emitOpError("input must have rank at least 1");
+  int64_t dim = op.getDim();
+  if (failed(verifyDimIndex(op, dim, in.size())))
+    return failure();
+  if (in[dim] == 0)
+    return op.emitOpError() << "cannot take the position of the " << what
+                            << " along dimension " << dim
+                            << ", which has size 0";
+  return verifyResultShape(op, reducedShape(in, {dim}, op.getKeepdim()));
+}
+
+LogicalResult ArgmaxOp::verify() {
+  return verifyArgExtremumOp(*this, "maximum");
+}
+LogicalResult ArgminOp::verify() {
+  return verifyArgExtremumOp(*this, "minimum");
+}
+
 /// An op along one dimension `dim` of its input (softmax, log_softmax,
 /// the scans): rank 1 or more, `dim` inside it.
 template <typename AlongOneDimOp>

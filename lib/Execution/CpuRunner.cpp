@@ -58,9 +58,11 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
     sig.elementType = ElementType::F16;
   else if (element.isBF16())
     sig.elementType = ElementType::BF16;
+  else if (element.isInteger(64))
+    sig.elementType = ElementType::I64;
   else
     return makeError(what + " has element type " + llvm::Twine(str(element)) +
-                     "; expected f32, f16 or bf16");
+                     "; expected f32, f16, bf16 or i64");
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return sig;
 }

@@ -188,9 +188,12 @@ std::vector<int64_t> argsReadBy(Operation *op) {
   return args;
 }
 
-int64_t tensorBytes(Type type, int64_t elementBytes) {
+int64_t tensorBytes(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor ? tensor.getNumElements() * elementBytes : 0;
+  if (!tensor)
+    return 0;
+  return tensor.getNumElements() *
+         std::max<int64_t>(1, tensor.getElementTypeBitWidth() / 8);
 }
 
 /// The kernel's ops by their kgen.op index; empty if the indices are not
@@ -324,34 +327,53 @@ std::string fingerprintOf(func::FuncOp kernel) {
 }
 } // namespace
 
-/// The first tensor element type in `kernel` other than f32, f16 and bf16,
-/// the only ones kgen's kernels compute on (those of .npy files and the
-/// runtime). kgen-to-linalg produces no others, but linalg written by hand
-/// may. Constants are exempt: they never cross the runtime (the key
-/// positions of kgen-materialize-reduction-indices are i32).
+/// The first tensor element type in `kernel` that kgen's kernels do not
+/// compute on: its arguments and results are f32, f16, bf16 or i64 (the
+/// positions argmax returns), the element types of .npy files and the
+/// runtime; values inside it may also be i32 (positions being reduced).
+/// kgen-to-linalg produces no others, but linalg written by hand may.
+/// Constants are exempt: they never cross the runtime.
 static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
-  auto unsupported = [](Type type) -> std::optional<Type> {
+  auto unsupported = [](Type type,
+                        bool crossesRuntime) -> std::optional<Type> {
     auto shaped = dyn_cast<ShapedType>(type);
     if (!shaped)
       return std::nullopt;
     Type element = shaped.getElementType();
-    if (element.isF32() || element.isF16() || element.isBF16())
+    if (element.isF32() || element.isF16() || element.isBF16() ||
+        element.isInteger(64) || (!crossesRuntime && element.isInteger(32)))
       return std::nullopt;
     return element;
   };
   for (Type type : kernel.getArgumentTypes())
-    if (std::optional<Type> bad = unsupported(type))
+    if (std::optional<Type> bad = unsupported(type, true))
+      return bad;
+  for (Type type : kernel.getResultTypes())
+    if (std::optional<Type> bad = unsupported(type, true))
       return bad;
   std::optional<Type> found;
   kernel.walk([&](Operation *op) {
     if (isa<arith::ConstantOp>(op))
       return WalkResult::advance();
     for (Type type : op->getResultTypes())
-      if ((found = unsupported(type)))
+      if ((found = unsupported(type, false)))
         return WalkResult::interrupt();
     return WalkResult::advance();
   });
   return found;
+}
+
+/// The float type `kernel` computes in: its result's, or for a kernel
+/// returning positions (i64), its first float argument's.
+static Type computeElementType(func::FuncOp kernel, Type resultType) {
+  Type element = cast<RankedTensorType>(resultType).getElementType();
+  if (isa<FloatType>(element))
+    return element;
+  for (Type type : kernel.getArgumentTypes())
+    if (auto tensor = dyn_cast<RankedTensorType>(type))
+      if (isa<FloatType>(tensor.getElementType()))
+        return tensor.getElementType();
+  return Float32Type::get(kernel.getContext());
 }
 
 bool mlir::kgen::onlyMovesData(Operation *op) {
@@ -395,7 +417,8 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
     std::string name;
     llvm::raw_string_ostream(name) << *type;
     return makeError("kernel '" + info.name + "' computes on " + name +
-                     " tensors; kgen supports f32, f16 and bf16 only");
+                     " tensors; kgen supports f32, f16, bf16 and i64 "
+                     "positions only");
   }
   Operation *root, *sink;
   if (failed(summarizeOps(ops, info, root, sink)))
@@ -429,14 +452,14 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
                      "nothing to schedule");
 
   Type resultType = sink->getResult(0).getType();
-  info.elementType = cast<RankedTensorType>(resultType).getElementType();
+  info.elementType = computeElementType(kernel, resultType);
   info.elementBytes = info.elementType.getIntOrFloatBitWidth() / 8;
 
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(root))
     summarizeLinalgRoot(linalgOp, ops, info);
   for (Type t : kernel.getArgumentTypes())
-    info.argBytes.push_back(tensorBytes(t, info.elementBytes));
-  info.resultBytes = tensorBytes(resultType, info.elementBytes);
+    info.argBytes.push_back(tensorBytes(t));
+  info.resultBytes = tensorBytes(resultType);
   info.bytes = std::accumulate(info.argBytes.begin(), info.argBytes.end(),
                                info.resultBytes);
 

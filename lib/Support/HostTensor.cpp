@@ -11,7 +11,16 @@
 using namespace mlir::kgen;
 
 size_t mlir::kgen::elementSize(ElementType type) {
-  return type == ElementType::F32 ? 4 : 2;
+  switch (type) {
+  case ElementType::F32:
+    return 4;
+  case ElementType::F16:
+  case ElementType::BF16:
+    return 2;
+  case ElementType::I64:
+    return 8;
+  }
+  return 4;
 }
 
 std::optional<uint64_t> mlir::kgen::tensorBytes(ElementType type,
@@ -37,6 +46,8 @@ llvm::StringRef mlir::kgen::elementTypeName(ElementType type) {
     return "f16";
   case ElementType::BF16:
     return "bf16";
+  case ElementType::I64:
+    return "i64";
   }
   return "?";
 }
@@ -121,8 +132,16 @@ int64_t HostTensor::numElements() const {
   return n;
 }
 
-float HostTensor::get(int64_t i) const {
+/// The i64 an unwritten output holds: no position is negative.
+static constexpr int64_t kPoisonI64 = std::numeric_limits<int64_t>::min();
+
+double HostTensor::get(int64_t i) const {
   switch (elementType) {
+  case ElementType::I64: {
+    int64_t value;
+    std::memcpy(&value, bytes.data() + 8 * i, 8);
+    return static_cast<double>(value);
+  }
   case ElementType::F32: {
     float value;
     std::memcpy(&value, bytes.data() + 4 * i, 4);
@@ -139,18 +158,26 @@ float HostTensor::get(int64_t i) const {
   return 0;
 }
 
-void HostTensor::set(int64_t i, float value) {
-  if (elementType == ElementType::F32) {
-    std::memcpy(bytes.data() + 4 * i, &value, 4);
+void HostTensor::set(int64_t i, double value) {
+  if (elementType == ElementType::I64) {
+    // Out of range (and NaN) is the poison value: no position is negative.
+    int64_t integer =
+        std::fabs(value) < 0x1p62 ? std::llround(value) : kPoisonI64;
+    std::memcpy(bytes.data() + 8 * i, &integer, 8);
     return;
   }
-  uint16_t bits = elementType == ElementType::F16 ? floatToHalf(value)
-                                                  : floatToBFloat16(value);
+  float narrow = static_cast<float>(value);
+  if (elementType == ElementType::F32) {
+    std::memcpy(bytes.data() + 4 * i, &narrow, 4);
+    return;
+  }
+  uint16_t bits = elementType == ElementType::F16 ? floatToHalf(narrow)
+                                                  : floatToBFloat16(narrow);
   std::memcpy(bytes.data() + 2 * i, &bits, 2);
 }
 
 void HostTensor::poison() {
-  float nan = std::numeric_limits<float>::quiet_NaN();
+  double nan = std::numeric_limits<double>::quiet_NaN();
   for (int64_t i = 0, e = numElements(); i < e; ++i)
     set(i, nan);
 }

@@ -159,12 +159,14 @@ llvm::Expected<HostTensor> mlir::kgen::parseNpy(StringRef contents) {
     elementType = ElementType::F32;
   else if (dtype == "<f2" || dtype == "=f2" || dtype == "f2")
     elementType = ElementType::F16;
+  else if (dtype == "<i8" || dtype == "=i8" || dtype == "i8")
+    elementType = ElementType::I64;
   else
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "unsupported .npy dtype '" + dtype +
-            "': kgen reads float32 ('<f4') and float16 ('<f2') arrays; "
-            "convert with numpy's astype");
+            "': kgen reads float32 ('<f4'), float16 ('<f2') and int64 "
+            "('<i8') arrays; convert with numpy's astype");
 
   if (fortran->starts_with("True"))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -240,7 +242,9 @@ std::string mlir::kgen::serializeNpy(const HostTensor &tensor) {
     shape.resize(shape.size() - 1);
   shape += ")";
   std::string header = "{'descr': '";
-  header += source->elementType == ElementType::F32 ? "<f4" : "<f2";
+  header += source->elementType == ElementType::F32   ? "<f4"
+            : source->elementType == ElementType::I64 ? "<i8"
+                                                      : "<f2";
   header += "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Pad with spaces so that magic + version + length + header + '\n' is a
   // multiple of 64 bytes.

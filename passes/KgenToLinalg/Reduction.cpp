@@ -1,10 +1,11 @@
-//===- Reduction.cpp - sum, mean, max, min to linalg.generic --------------===//
+//===- Reduction.cpp - sum, mean, max, min, argmax to linalg.generic ------===//
 //
 // One reducing linalg.generic with an f32 accumulator (two where the
 // reduced dims are not adjacent: the innermost run of them, then the rest),
 // then one elementwise generic that narrows (and for mean, scales) the
 // result, then an expand_shape when keepdim asks for the reduced dimensions
-// back.
+// back. argmax and argmin are two reductions along their dim: the
+// extremum, then the first position that holds it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 #include "kgen/Dialect/Kgen/KgenOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 #include <limits>
 
@@ -108,6 +110,76 @@ struct ReductionLowering : OpRewritePattern<OpTy> {
   }
 };
 
+/// The first position along `dim` of `input` whose element equals the
+/// row's `extremum` or is NaN (the extremum is NaN exactly when the row
+/// holds one), as the minimum of those positions: an i32 reduction, which
+/// lanes combine like any other (kgen's dims are far shorter than 2^31).
+Value firstPositionOf(OpBuilder &b, Location loc, Value input, Value extremum,
+                      int64_t dim) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  int64_t size = inputType.getDimSize(dim);
+  auto extremumType = cast<RankedTensorType>(extremum.getType());
+  Value none = arith::ConstantIntOp::create(b, loc, b.getI32Type(), size);
+  Value init = linalg::FillOp::create(
+                   b, loc, none,
+                   emptyTensor(b, loc, extremumType.getShape(), b.getI32Type()))
+                   .getResult(0);
+  AffineMap reduced = dropDimsMap(b.getContext(), rank, {dim});
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[dim] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{input, extremum},
+      ValueRange{init},
+      {b.getMultiDimIdentityMap(rank), reduced, reduced}, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = widen(nb, l, args[0]);
+        Value found = arith::OrIOp::create(
+            nb, l,
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, x,
+                                  args[1]),
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::UNO, x, x));
+        Value position = arith::IndexCastOp::create(
+            nb, l, nb.getI32Type(), linalg::IndexOp::create(nb, l, dim));
+        Value candidate =
+            arith::SelectOp::create(nb, l, found, position, none);
+        linalg::YieldOp::create(
+            nb, l, arith::MinSIOp::create(nb, l, args[2], candidate).getResult());
+      });
+  return generic.getResult(0);
+}
+
+template <typename OpTy, Combiner kind>
+struct ArgExtremumLowering : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t dim = op.getDim();
+    double inf = std::numeric_limits<double>::infinity();
+    Value extremum = buildReduction(
+        rewriter, loc, {op.getInput()}, {dim},
+        kind == Combiner::Max ? -inf : inf,
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          if (kind == Combiner::Max)
+            return arith::MaximumFOp::create(b, l, args[1], args[0]);
+          return arith::MinimumFOp::create(b, l, args[1], args[0]);
+        });
+    Value position =
+        firstPositionOf(rewriter, loc, op.getInput(), extremum, dim);
+    auto positionType = cast<RankedTensorType>(position.getType());
+    Value wide = buildParallelGeneric(
+        rewriter, loc, positionType.clone(rewriter.getI64Type()), {position},
+        {rewriter.getMultiDimIdentityMap(positionType.getRank())},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::ExtSIOp::create(b, l, b.getI64Type(), args[0]);
+        });
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, wide, op.getType()));
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::kgen::populateReductionToLinalgPatterns(
@@ -115,5 +187,8 @@ void mlir::kgen::populateReductionToLinalgPatterns(
   patterns.add<ReductionLowering<SumOp, Combiner::Sum>,
                ReductionLowering<MeanOp, Combiner::Sum, /*isMean=*/true>,
                ReductionLowering<MaxOp, Combiner::Max>,
-               ReductionLowering<MinOp, Combiner::Min>>(patterns.getContext());
+               ReductionLowering<MinOp, Combiner::Min>,
+               ArgExtremumLowering<ArgmaxOp, Combiner::Max>,
+               ArgExtremumLowering<ArgminOp, Combiner::Min>>(
+      patterns.getContext());
 }

@@ -144,3 +144,28 @@ func.func @vocab(%x: tensor<256x32000xf32>) -> tensor<256x32000xf32> {
   %r = kgen.log_softmax %x dim 1 : tensor<256x32000xf32>
   return %r : tensor<256x32000xf32>
 }
+
+// -----
+
+// argmax of long rows: one kernel. The row is read from global memory
+// once and staged in shared memory; the maximum's lanes combine with f32
+// butterflies, then the first position holding it is an i32 minimum with
+// butterflies of its own (the positions come from a small constant the
+// lanes read through L2), and lane 0 stores it as an i64.
+// CHECK: gpu.binary @argmax_rows_kernel_0_kernel
+// CHECK-SAME: .maxntid 512, 1, 1
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd{{[0-9]+}}];
+// CHECK-SAME: st.shared.v4.b32
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: ld.shared.v4.b32
+// CHECK-SAME: setp.eq.f32
+// CHECK-SAME: setp.nan.f32
+// CHECK-SAME: min.s32
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: st.global.b64
+// CHECK-NOT: ld.local
+// CHECK-NOT: gpu.binary @argmax_rows_kernel_1
+func.func @argmax_rows(%x: tensor<64x8192xf32>) -> tensor<64xi64> {
+  %i = kgen.argmax %x dim 1 : tensor<64x8192xf32> -> tensor<64xi64>
+  return %i : tensor<64xi64>
+}

@@ -216,7 +216,12 @@ loadInputs(llvm::ArrayRef<TensorSignature> sigs) {
   }
   std::mt19937 generator(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  for (const TensorSignature &sig : sigs) {
+  for (auto [i, sig] : llvm::enumerate(sigs)) {
+    if (isIntegerElement(sig.elementType))
+      return error(llvm::formatv("argument #{0} is {1}: kgen-run draws random "
+                                 "floats only; pass integer inputs with "
+                                 "--input FILE.npy",
+                                 i, sig.typeString()));
     HostTensor tensor(sig.elementType, sig.shape);
     for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
       tensor.set(i, uniform(generator));
@@ -250,7 +255,9 @@ static llvm::Error checkAgainstCpu(const CpuFunction &reference,
     return expected.takeError();
   for (auto [i, pair] : llvm::enumerate(llvm::zip(outputs, *expected))) {
     auto &[got, want] = pair;
-    double tol = got.elementType == ElementType::F32 ? 1e-4 : 2e-2;
+    double tol = isIntegerElement(got.elementType)   ? 0.0
+                 : got.elementType == ElementType::F32 ? 1e-4
+                                                       : 2e-2;
     double worst = 0;
     int64_t bad = 0;
     for (int64_t k = 0, e = got.numElements(); k < e; ++k) {

@@ -1,8 +1,9 @@
 //===- HostTensor.h - dense tensors in host memory --------------*- C++ -*-===//
 //
-// The value type exchanged between .npy files, the CPU runner and (later) the
-// GPU runtime: a row-major buffer with a shape and one of kgen's element
-// types, plus the f16/bf16 <-> f32 conversions the tools need.
+// The value type exchanged between .npy files, the CPU runner and the GPU
+// runtime: a row-major buffer with a shape and one of kgen's element types
+// (the floats programs compute in, and i64 for the positions argmax and
+// argmin return), plus the f16/bf16 <-> f32 conversions the tools need.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +20,12 @@
 
 namespace mlir::kgen {
 
-enum class ElementType { F32, F16, BF16 };
+enum class ElementType { F32, F16, BF16, I64 };
+
+/// Whether `type` holds integers (compared exactly, never rounded).
+inline bool isIntegerElement(ElementType type) {
+  return type == ElementType::I64;
+}
 
 /// Bytes per element.
 size_t elementSize(ElementType type);
@@ -28,7 +34,7 @@ size_t elementSize(ElementType type);
 /// shape comes from a program or a file.
 std::optional<uint64_t> tensorBytes(ElementType type,
                                     llvm::ArrayRef<int64_t> shape);
-/// "f32", "f16" or "bf16" (MLIR spelling).
+/// "f32", "f16", "bf16" or "i64" (MLIR spelling).
 llvm::StringRef elementTypeName(ElementType type);
 
 /// f32 -> f16 / bf16 with round-to-nearest-even (NaN stays NaN).
@@ -47,12 +53,15 @@ struct HostTensor {
   HostTensor(ElementType elementType, llvm::ArrayRef<int64_t> shape);
 
   int64_t numElements() const;
-  /// Element `i` widened to f32.
-  float get(int64_t i) const;
-  /// Stores `value` rounded to the element type.
-  void set(int64_t i, float value);
-  /// Fills every element with a quiet NaN, so an output the kernel fails to
-  /// write cannot pass as a plausible value.
+  /// Element `i` as a double (exact for every element type: i64 positions
+  /// are far below 2^53).
+  double get(int64_t i) const;
+  /// Stores `value` rounded to the element type (to the nearest integer,
+  /// and NaN to the poison value, for i64).
+  void set(int64_t i, double value);
+  /// Fills every element with a quiet NaN (i64: the most negative value,
+  /// never a position), so an output the kernel fails to write cannot pass
+  /// as a plausible value.
   void poison();
   /// "tensor<4x5xf32>".
   std::string typeString() const;

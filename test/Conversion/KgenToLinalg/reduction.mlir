@@ -72,3 +72,45 @@ func.func @short_run_apart(%x: tensor<3x2x4x2xf32>) -> tensor<3x4xf32> {
   %0 = kgen.max %x dims [1, 3] : tensor<3x2x4x2xf32> -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }
+
+// -----
+
+// argmax: the row maximum (NaN propagating), then the first position
+// holding it or a NaN as an i32 minimum (the reduction index read through
+// linalg.index, which kgen-materialize-reduction-indices turns into an
+// input before any split), widened to i64; keepdim reshapes.
+// CHECK-LABEL: func.func @argmax
+// CHECK:         %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<4x5xf16>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK:           arith.extf
+// CHECK:           arith.maximumf
+// CHECK:         %[[NONE:.*]] = arith.constant 5 : i32
+// CHECK:         %[[INIT:.*]] = linalg.fill ins(%[[NONE]] : i32) outs(%{{.*}} : tensor<4xi32>)
+// CHECK:         %[[POS:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%arg0, %[[MAX]] : tensor<4x5xf16>, tensor<4xf32>) outs(%[[INIT]] : tensor<4xi32>)
+// CHECK:           %[[EQ:.*]] = arith.cmpf oeq
+// CHECK:           %[[NAN:.*]] = arith.cmpf uno
+// CHECK:           %[[FOUND:.*]] = arith.ori %[[EQ]], %[[NAN]] : i1
+// CHECK:           %[[I:.*]] = linalg.index 1 : index
+// CHECK:           %[[I32:.*]] = arith.index_cast %[[I]] : index to i32
+// CHECK:           %[[CAND:.*]] = arith.select %[[FOUND]], %[[I32]], %[[NONE]] : i32
+// CHECK:           arith.minsi %{{.*}}, %[[CAND]] : i32
+// CHECK:         %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[POS]] : tensor<4xi32>) outs(%{{.*}} : tensor<4xi64>)
+// CHECK:           arith.extsi %{{.*}} : i32 to i64
+// CHECK:         tensor.expand_shape %[[WIDE]] {{.*}} : tensor<4xi64> into tensor<4x1xi64>
+func.func @argmax(%x: tensor<4x5xf16>) -> tensor<4x1xi64> {
+  %0 = kgen.argmax %x dim 1 keepdim : tensor<4x5xf16> -> tensor<4x1xi64>
+  return %0 : tensor<4x1xi64>
+}
+
+// -----
+
+// argmin over the leading dim: the minimum, minimumf.
+// CHECK-LABEL: func.func @argmin_cols
+// CHECK:         linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]} ins(%arg0 : tensor<4x5xf32>) outs(%{{.*}} : tensor<5xf32>)
+// CHECK:           arith.minimumf
+// CHECK:         linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]}
+// CHECK:           linalg.index 0 : index
+// CHECK:           arith.minsi
+func.func @argmin_cols(%x: tensor<4x5xf32>) -> tensor<5xi64> {
+  %0 = kgen.argmin %x dim 0 : tensor<4x5xf32> -> tensor<5xi64>
+  return %0 : tensor<5xi64>
+}

@@ -346,6 +346,46 @@ func.func @log_softmax_dim(%a: tensor<4x5xf32>) -> tensor<4x5xf32> {
 
 // -----
 
+func.func @argmax_dim(%a: tensor<4x5xf32>) -> tensor<4xi64> {
+  // expected-error @+1 {{'kgen.argmax' op dimension 2 is out of range for a tensor of rank 2}}
+  %0 = kgen.argmax %a dim 2 : tensor<4x5xf32> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+func.func @argmin_shape(%a: tensor<4x5xf32>) -> tensor<5xi64> {
+  // expected-error @+1 {{'kgen.argmin' op result shape}}
+  %0 = kgen.argmin %a dim 1 : tensor<4x5xf32> -> tensor<5xi64>
+  return %0 : tensor<5xi64>
+}
+
+// -----
+
+func.func @argmax_empty(%a: tensor<4x0xf32>) -> tensor<4xi64> {
+  // expected-error @+1 {{'kgen.argmax' op cannot take the position of the maximum along dimension 1, which has size 0}}
+  %0 = kgen.argmax %a dim 1 : tensor<4x0xf32> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+func.func @argmax_rank0(%a: tensor<f32>) -> tensor<i64> {
+  // expected-error @+1 {{'kgen.argmax' op input must have rank at least 1}}
+  %0 = kgen.argmax %a dim 0 : tensor<f32> -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
+func.func @argmax_result_type(%a: tensor<4x5xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kgen.argmax' op result #0 must be ranked tensor of 64-bit signless integer values}}
+  %0 = "kgen.argmax"(%a) {dim = 1 : i64} : (tensor<4x5xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 func.func @cumsum_dim(%a: tensor<4x5xf32>) -> tensor<4x5xf32> {
   // expected-error @+1 {{'kgen.cumsum' op dimension -1 is out of range for a tensor of rank 2}}
   %0 = kgen.cumsum %a dim -1 : tensor<4x5xf32>

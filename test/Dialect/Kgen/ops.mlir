@@ -99,6 +99,10 @@ func.func @reductions_and_norms(%a: tensor<4x5x6xf16>, %w: tensor<5x6xf16>, %b: 
   %8 = kgen.rms_norm %a weight %w normalized_shape [5, 6] eps 1.0e-6 : (tensor<4x5x6xf16>, tensor<5x6xf16>) -> tensor<4x5x6xf16>
   // CHECK: kgen.rms_norm %{{.*}} normalized_shape [6] : (tensor<4x5x6xf16>) -> tensor<4x5x6xf16>
   %9 = kgen.rms_norm %a normalized_shape [6] : (tensor<4x5x6xf16>) -> tensor<4x5x6xf16>
+  // CHECK: kgen.argmax %{{.*}} dim 1 : tensor<4x5x6xf16> -> tensor<4x6xi64>
+  %10 = kgen.argmax %a dim 1 : tensor<4x5x6xf16> -> tensor<4x6xi64>
+  // CHECK: kgen.argmin %{{.*}} dim 2 keepdim : tensor<4x5x6xf16> -> tensor<4x5x1xi64>
+  %11 = kgen.argmin %a dim 2 keepdim : tensor<4x5x6xf16> -> tensor<4x5x1xi64>
   return
 }
 

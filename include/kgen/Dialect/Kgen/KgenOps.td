@@ -501,6 +501,33 @@ def Kgen_MeanOp : Kgen_ReductionOp<"mean", "torch.mean", "arithmetic mean">;
 def Kgen_MaxOp : Kgen_ReductionOp<"max", "torch.amax", "maximum">;
 def Kgen_MinOp : Kgen_ReductionOp<"min", "torch.amin", "minimum">;
 
+class Kgen_ArgExtremumOp<string mnemonic, string torchName, string what>
+    : Kgen_Op<mnemonic> {
+  let summary = "index of the " # what # " along one dimension (" # torchName # ")";
+  let description = [{
+    The position along `dim` of the first }] # what # [{ of each row, as
+    an `i64` tensor of the input's shape without `dim` (with `keepdim`,
+    `dim` stays as size 1). As in PyTorch, a NaN counts as the }] # what # [{:
+    a row holding one gives the position of its first NaN. Values are
+    compared exactly (`f16` and `bf16` widen to `f32` without rounding),
+    so ties resolve to the first position on every device.
+
+    ```mlir
+    %i = kgen.}] # mnemonic # [{ %x dim 1 : tensor<4x5xf32> -> tensor<4xi64>
+    %k = kgen.}] # mnemonic # [{ %x dim 0 keepdim : tensor<4x5xf32> -> tensor<1x5xi64>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, I64Attr:$dim, UnitAttr:$keepdim);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $input `dim` $dim (`keepdim` $keepdim^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kgen_ArgmaxOp : Kgen_ArgExtremumOp<"argmax", "torch.argmax", "maximum">;
+def Kgen_ArgminOp : Kgen_ArgExtremumOp<"argmin", "torch.argmin", "minimum">;
+
 //===----------------------------------------------------------------------===//
 // Normalizations
 //===----------------------------------------------------------------------===//
