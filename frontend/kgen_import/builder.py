@@ -297,6 +297,17 @@ class Builder:
         kd = " keepdim" if keepdim else ""
         return self._emit(shape, f"kgen.{op} {x} dims {mlir.ints(dims)}{kd} : {x.type} -> {t}")
 
+    def arg_reduce(self, op: str, x: V, dim: int, keepdim: bool) -> V:
+        """kgen.argmax / kgen.argmin along `dim`: an i64 tensor of positions."""
+        if keepdim:
+            shape = tuple(1 if i == dim else d for i, d in enumerate(x.shape))
+        else:
+            shape = tuple(d for i, d in enumerate(x.shape) if i != dim)
+        r = V(self.fresh(), shape, "i64")
+        kd = " keepdim" if keepdim else ""
+        self.lines.append(f"{r} = kgen.{op} {x} dim {dim}{kd} : {x.type} -> {r.type}")
+        return r
+
     def softmax(self, op: str, x: V, dim: int) -> V:
         if x.rank == 0:
             raise Unsupported(f"{op} of a 0-d tensor")

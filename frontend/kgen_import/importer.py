@@ -76,6 +76,8 @@ class ImportResult:
     dtype: str                       # 'f32', 'f16' or 'bf16'
     arguments: List[Argument]
     result_shapes: List[Tuple[int, ...]]
+    # Each result's element type: `dtype`, or 'i64' for argmax's positions.
+    result_dtypes: List[str] = dataclasses.field(default_factory=list)
 
     def argument_arrays(self) -> List[np.ndarray]:
         """The arguments as kgen-run reads them from .npy files (f32 as <f4,
@@ -184,6 +186,15 @@ def target_name(node: fx.Node) -> str:
         return name
     mod = getattr(t, "__module__", None) or "?"
     return f"{mod}.{getattr(t, '__name__', str(t))}"
+
+
+def _refuse_positions(args, kwargs) -> None:
+    """The i64 positions of argmax/argmin (and max/min along a dim) are
+    results only: no kgen op reads them."""
+    for x in list(args) + list(kwargs.values()):
+        if isinstance(x, V) and x.dtype == "i64":
+            raise Unsupported("reads the int64 positions of argmax/argmin; kgen returns them "
+                              "but computes on f32, f16 and bf16 only")
 
 
 def _lookup(node: fx.Node) -> Tuple[Optional[Tuple[Optional[ops.Sig], Any]], str, bool]:
@@ -393,7 +404,8 @@ class _Importer:
             return
         # call_function / call_method / call_module
         if not is_tensor:
-            if node.op == "call_function" and _lookup(node)[1] in ops.MULTI_RESULT:
+            if node.op in ("call_function", "call_method") and \
+                    _lookup(node)[1] in ops.MULTI_RESULT:
                 self.values[node] = self.import_multi_result(node)
                 return
             self.import_non_tensor(node)
@@ -446,7 +458,10 @@ class _Importer:
             raise Unsupported(ops.REASONS.get(key))
         sig, fn = entry
         args, kwargs = self.resolve((node.args, node.kwargs))
-        self.check_dtype(node, node.meta["kgen_dtype"])
+        _refuse_positions(args, kwargs)
+        dtype = node.meta["kgen_dtype"]
+        if dtype != torch.int64:  # positions are checked against the result
+            self.check_dtype(node, dtype)
         if sig is None:
             a = ops.bind_schema(node.target, args, kwargs)
         else:
@@ -454,6 +469,8 @@ class _Importer:
         if a.get("inplace"):
             in_place = True
         v = fn(self.b, a, ops.Ctx(self, node))
+        if dtype == torch.int64 and v.dtype != "i64":
+            self.check_dtype(node, dtype)
         if in_place:
             self.check_in_place(node, v)
         return v
@@ -723,7 +740,8 @@ def import_program(module: torch.nn.Module, example_inputs: Sequence[Any], *,
     text = ("\n".join(header) + "\n"
             f"func.func @{function_name}({sig}) -> ({rtypes}) {{\n{body}"
             f"  return {rnames} : {rtypes}\n}}\n")
-    return ImportResult(text, function_name, dtype, arguments, [v.shape for v in outputs])
+    return ImportResult(text, function_name, dtype, arguments, [v.shape for v in outputs],
+                        [v.dtype for v in outputs])
 
 
 class _AsLeaf(torch.nn.Module):

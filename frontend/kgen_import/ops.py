@@ -241,21 +241,6 @@ def h_pow(b, a, ctx):
     return b.binary("pow", x, e)
 
 
-def _max_min(binary_op: str, reduce_op: str, name: str):
-    def h(b, a, ctx):
-        x = tensor(a["input"])
-        other = a.get("other")
-        dim = a.get("dim")
-        if isinstance(dim, V):
-            other, dim = dim, None
-        if other is not None:
-            return b.binary(binary_op, x, other)
-        if dim is not None:
-            raise Unsupported(f"{name} with dim returns (values, indices); use torch.a{name}")
-        return b.reduce(reduce_op, x, list(range(x.rank)), False)
-    return h
-
-
 def h_relu6(b, a, ctx):
     return b.clamp(tensor(a["input"]), 0.0, 6.0)
 
@@ -366,6 +351,42 @@ def _var_std(take_sqrt: bool):
         ss = b.reduce("sum", b.binary("mul", dev, dev), dims, keepdim)
         var = b.binary("div", ss, float(max(n - correction, 0)))
         return b.unary("sqrt", var) if take_sqrt else var
+    return h
+
+
+def _arg_extremum(op: str):
+    """torch.argmax / torch.argmin: i64 positions; without dim, of the
+    flattened input (with keepdim, shaped like the input with every size 1)."""
+    def h(b, a, ctx):
+        x = tensor(a["input"])
+        dim, keepdim = a.get("dim"), bool(a.get("keepdim", False))
+        if x.rank == 0:  # the only position is 0, of shape ()
+            return b.arg_reduce(op, b.reshape(x, (1,)), 0, False)
+        if dim is None:
+            lead = (1,) * (x.rank - 1) if keepdim else ()
+            flat = b.reshape(x, lead + (math.prod(x.shape),))
+            return b.arg_reduce(op, flat, len(lead), keepdim)
+        return b.arg_reduce(op, x, normalize_dim(dim, x.rank), keepdim)
+    return h
+
+
+def _max_min(op: str):
+    """torch.max / torch.min: of every element (a tensor), elementwise with
+    `other`, or along `dim` as (values, indices): amax and argmax."""
+    def h(b, a, ctx):
+        x = tensor(a["input"])
+        dim, other = a.get("dim"), a.get("other")
+        if isinstance(dim, V):  # torch.max(input, other), other positional
+            dim, other = None, dim
+        if other is not None:
+            return b.binary("maximum" if op == "max" else "minimum", x, other)
+        if dim is None:
+            return b.reduce(op, x, list(range(x.rank)), False)
+        keepdim = bool(a.get("keepdim", False))
+        if x.rank == 0:
+            return x, b.arg_reduce("arg" + op, b.reshape(x, (1,)), 0, False)
+        d = normalize_dim(dim, x.rank)
+        return b.reduce(op, x, [d], keepdim), b.arg_reduce("arg" + op, x, d, keepdim)
     return h
 
 
@@ -856,8 +877,13 @@ def _triangle(op: str):
 
 
 def h_getattr(b, a, ctx):
-    x = tensor(a["input"])
     name = a["name"]
+    if isinstance(a["input"], tuple):  # torch.max(x, dim).values / .indices
+        fields = {"values": 0, "indices": 1}
+        if name not in fields:
+            raise Unsupported(f"field .{name} of a multi-result op")
+        return h_getitem(b, {"input": a["input"], "index": fields[name]}, ctx)
+    x = tensor(a["input"])
     if name == "T":
         return b.permute(x, list(reversed(range(x.rank))))
     if name in ("mT", "mH") and x.rank >= 2:
@@ -1097,12 +1123,6 @@ _reg("torch.minimum Tensor.minimum aten.minimum", "input, other", _binary("minim
 _reg("torch.pow Tensor.pow operator.pow aten.pow", "input, exponent", h_pow)
 _reg("torch.square Tensor.square", "input", h_square)
 _reg("torch.reciprocal Tensor.reciprocal aten.reciprocal", "input", h_reciprocal)
-_reg("torch.max Tensor.max", "input, dim=None, keepdim=False, other=None",
-     _max_min("maximum", "max", "max"))
-_reg("torch.min Tensor.min", "input, dim=None, keepdim=False, other=None",
-     _max_min("minimum", "min", "min"))
-_reg("aten.max", None, _max_min("maximum", "max", "max"))
-_reg("aten.min", None, _max_min("minimum", "min", "min"))
 
 # Elementwise unary.
 for _op, _keys in {
@@ -1152,6 +1172,16 @@ _reg("torch.mean Tensor.mean aten.mean", "input, dim=None, keepdim=False, dtype=
      _reduction("mean"))
 _reg("torch.amax Tensor.amax aten.amax", "input, dim=(), keepdim=False", _reduction("max"))
 _reg("torch.amin Tensor.amin aten.amin", "input, dim=(), keepdim=False", _reduction("min"))
+_reg("torch.argmax Tensor.argmax aten.argmax", "input, dim=None, keepdim=False",
+     _arg_extremum("argmax"))
+_reg("torch.argmin Tensor.argmin aten.argmin", "input, dim=None, keepdim=False",
+     _arg_extremum("argmin"))
+_reg_multi("torch.max Tensor.max", "input, dim=None, keepdim=False, other=None",
+           _max_min("max"))
+_reg_multi("torch.min Tensor.min", "input, dim=None, keepdim=False, other=None",
+           _max_min("min"))
+_reg_multi("aten.max", None, _max_min("max"))
+_reg_multi("aten.min", None, _max_min("min"))
 _reg("torch.var Tensor.var", "input, dim=None, unbiased=None, keepdim=False, correction=None",
      _var_std(False))
 _reg("torch.std Tensor.std", "input, dim=None, unbiased=None, keepdim=False, correction=None",
@@ -1237,12 +1267,6 @@ _reg(f"{F}normalize", "input, p=2.0, dim=1, eps=1e-12, out=None", h_normalize)
 
 # Why a few well-known ops have no mapping (added to the error message).
 REASONS: Dict[str, str] = {
-    "torch.max": "with dim it returns (values, indices); use torch.amax",
-    "torch.min": "with dim it returns (values, indices); use torch.amin",
-    "Tensor.max": "with dim it returns (values, indices); use torch.amax",
-    "Tensor.min": "with dim it returns (values, indices); use torch.amin",
-    "aten.max": "with dim it returns (values, indices); use torch.amax",
-    "aten.min": "with dim it returns (values, indices); use torch.amin",
     "Tensor.item": "a Python value computed from tensor data",
     "Tensor.tolist": "a Python value computed from tensor data",
     "operator.setitem": "in-place assignment into a tensor",

@@ -268,15 +268,15 @@ class KgenSubgraph(torch.nn.Module):
     original PyTorch subgraph runs instead: kgen has no backward."""
 
     def __init__(self, original: fx.GraphModule, function: runtime.CompiledFunction,
-                 input_order: List[int], attributes: List[str], result_shapes, dtype,
-                 single: bool):
+                 input_order: List[int], attributes: List[str], result_shapes,
+                 result_dtypes: List[torch.dtype], single: bool):
         super().__init__()
         self.original = original
         self.function = function
         self.input_order = input_order
         self.attributes = attributes
         self.result_shapes = [tuple(s) for s in result_shapes]
-        self.dtype = dtype
+        self.result_dtypes = result_dtypes
         self.single = single
 
     def forward(self, *args):
@@ -291,7 +291,8 @@ class KgenSubgraph(torch.nn.Module):
             inputs.append(runtime.prepare(t.detach(), gpu))
         device = inputs[0].device if inputs else (torch.device("cuda") if gpu
                                                   else torch.device("cpu"))
-        outputs = [torch.empty(s, dtype=self.dtype, device=device) for s in self.result_shapes]
+        outputs = [torch.empty(s, dtype=d, device=device)
+                   for s, d in zip(self.result_shapes, self.result_dtypes)]
         self.function.run(inputs, outputs)
         _STATS["kgen_runs"] += 1
         return outputs[0] if self.single else tuple(outputs)
@@ -382,7 +383,8 @@ def _compile_graph(gm: fx.GraphModule, example_inputs, opts: Options, report: Re
     for node in gm.graph.nodes:
         v = example_value(node)
         if node.op in CALLS and verdicts.get(node.name) is None and \
-                isinstance(v, torch.Tensor) and v.dtype not in dtypes:
+                isinstance(v, torch.Tensor) and v.dtype not in dtypes and \
+                v.dtype != torch.int64:  # positions join their input's partition
             dtypes.append(v.dtype)
     partitions = []
     partitioner = None
@@ -484,6 +486,10 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
             raise ValueError("bad program")
         if not all(isinstance(s, list) for s in p["result_shapes"]):
             raise ValueError("bad result shapes")
+        if not isinstance(p["result_dtypes"], list) or \
+                len(p["result_dtypes"]) != len(p["result_shapes"]) or \
+                any(d not in (p["dtype"], "i64") for d in p["result_dtypes"]):
+            raise ValueError("bad result dtypes")
         for a in p["arguments"]:
             if not (isinstance(a, list) and len(a) == 2 and all(isinstance(x, str) for x in a)):
                 raise ValueError("bad arguments")
@@ -501,6 +507,7 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
             raise _Fallback(f"import failed: {type(e).__name__}: {_first_line(e)}") from None
         program = {"mlir": res.mlir, "dtype": res.dtype,
                    "result_shapes": [list(s) for s in res.result_shapes],
+                   "result_dtypes": list(res.result_dtypes),
                    "arguments": [[a.name, a.kind] for a in res.arguments]}
         disk.store("programs", key, program)
 
@@ -518,12 +525,13 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
     if len(program["result_shapes"]) != n_results:
         raise _Fallback(f"internal error: the program has {len(program['result_shapes'])} "
                         f"results, the subgraph {n_results}")
-    dtype = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}[
-        program["dtype"]]
-    for n in (outs if not single else [outs]):
+    torch_dtypes = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16,
+                    "i64": torch.int64}
+    result_dtypes = [torch_dtypes[d] for d in program["result_dtypes"]]
+    for n, dtype in zip(outs if not single else [outs], result_dtypes):
         v = example_value(n) if isinstance(n, fx.Node) else None
         if isinstance(v, torch.Tensor) and v.dtype != dtype:
-            raise _Fallback(f"a result is {v.dtype}, the kgen program computes {dtype}")
+            raise _Fallback(f"a result is {v.dtype}, the kgen program returns {dtype}")
 
     # Compile (or reuse this process's compiled function).
     schedule = f"decisions={opts.decisions}" if opts.decisions and target != "cpu" else ""
@@ -568,4 +576,4 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
                         f"and {n_results}")
     report.programs.append(program["mlir"])
     return KgenSubgraph(sub, function, input_order, attributes, program["result_shapes"],
-                        dtype, single)
+                        result_dtypes, single)

@@ -270,7 +270,9 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
 class KgenSupport(OperatorSupportBase):
     """The OperatorSupport of the partitioner: the verdicts computed (or
     read from the cache) beforehand, by node name; with `dtype`, only the
-    supported nodes that produce that dtype."""
+    supported nodes that produce that dtype, or the int64 positions of
+    argmax-like ops reading it (a kgen program computes in one float type
+    and may return positions)."""
 
     def __init__(self, verdicts: Dict[str, Optional[str]], dtype: Optional[torch.dtype] = None):
         self.verdicts = verdicts
@@ -281,5 +283,10 @@ class KgenSupport(OperatorSupportBase):
                 self.verdicts[node.name] is not None:
             return False
         v = example_value(node)
-        return self.dtype is None or (isinstance(v, torch.Tensor) and v.dtype == self.dtype)
+        if self.dtype is None or not isinstance(v, torch.Tensor):
+            return self.dtype is None
+        if v.dtype == torch.int64:
+            return all(isinstance(x, torch.Tensor) and x.dtype == self.dtype
+                       for x in map(example_value, node.all_input_nodes))
+        return v.dtype == self.dtype
 

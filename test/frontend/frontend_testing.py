@@ -63,14 +63,16 @@ def run_imported(res, tmp_path: Path, tag: str = "m"):
 
 
 def reference(module, inputs, eval_mode: bool = True):
-    """The module's outputs as float32 numpy arrays: in eval mode, or with
-    eval_mode=False in the mode it is in (batch norm's batch statistics)."""
+    """The module's outputs as numpy arrays, float32 for floating-point ones
+    (int64 positions stay int64): in eval mode, or with eval_mode=False in
+    the mode it is in (batch norm's batch statistics)."""
     if eval_mode:
         module.eval()
     with torch.no_grad():
         out = module(*inputs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    return [o.detach().float().numpy() for o in outs]
+    return [(o.detach().float() if o.is_floating_point() else o.detach()).numpy()
+            for o in outs]
 
 
 def check_module(module, inputs, tmp_path, params_as="arguments", rtol=RTOL, atol=ATOL,
@@ -84,6 +86,10 @@ def check_module(module, inputs, tmp_path, params_as="arguments", rtol=RTOL, ato
     assert len(got) == len(want)
     for i, (g, w) in enumerate(zip(got, want)):
         assert g.shape == w.shape, f"output {i}: shape {g.shape}, expected {w.shape}"
+        if w.dtype == np.int64:  # positions: exact
+            assert g.dtype == np.int64, f"output {i}: {g.dtype}, expected int64"
+            np.testing.assert_array_equal(g, w, err_msg=f"output {i} of\n{res.mlir}")
+            continue
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,
                                    err_msg=f"output {i} of\n{res.mlir}")
     return res

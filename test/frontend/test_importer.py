@@ -247,6 +247,18 @@ class Reductions(nn.Module):
                 torch.logsumexp(x, dim=-1), x.logsumexp((0, 1), keepdim=True))
 
 
+class Positions(nn.Module):
+    """argmax/argmin (with and without dim, keepdim, negative dims) and
+    torch.max/min along a dim as (values, indices), unpacked, indexed and by
+    field name: int64 results beside float ones."""
+
+    def forward(self, x):
+        v, i = torch.max(x, dim=1)
+        m = x.min(-1, keepdim=True)
+        return (torch.argmax(x, 1), x.argmin(dim=-1, keepdim=True), torch.argmax(x),
+                x.argmin(keepdim=True), v * 2.0, i, m.values, m.indices, torch.min(x, 0)[1])
+
+
 class Softmaxes(nn.Module):
     def __init__(self):
         super().__init__()
@@ -385,6 +397,7 @@ CASES = {
     "smooth_activations": (SmoothActivations, lambda: (rand(5, 7) * 4,)),
     "slices": (Slices, lambda: (rand(4, 9), rand(5, 6))),
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
+    "positions": (Positions, lambda: (rand(3, 4, 5),)),
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "concats": (Concats, lambda: (rand(3, 4), rand(3, 2))),
@@ -575,11 +588,11 @@ UNSUPPORTED_PROBLEM = textwrap.dedent("""\
             self.bn1 = nn.LocalResponseNorm(2)
             self.bn2 = nn.LocalResponseNorm(2)
 
-        def forward(self, x):
-            x = self.bn1(self.conv(x))
+        def forward(self, inp):
+            x = self.bn1(self.conv(inp))
             x = torch.relu(self.bn2(x))
             y = x[:, [0, 1, 2, 3]]
-            return torch.argmax(y, dim=1).float() + x.sum()
+            return torch.argmax(inp, dim=1).float() + y.sum()
 
 
     def get_inputs():
@@ -605,14 +618,15 @@ def test_unsupported_ops_cli(tmp_path):
     err = proc.stderr
     assert "4 unsupported operations (3 kinds)" in err
     assert "nn.LocalResponseNorm: 2" in err
-    assert "torch.argmax: 1" in err
+    assert "Tensor.float (reads the int64 positions of argmax/argmin; kgen returns them but " \
+        "computes on f32, f16 and bf16 only): 1" in err
     assert "operator.getitem (tensor (advanced) indexing; " in err
     # Locations: file:line, the source line and the module path.
-    assert "bad_problem.py:13 in forward: x = self.bn1(self.conv(x))  [module bn1" in err
+    assert "bad_problem.py:13 in forward: x = self.bn1(self.conv(inp))  [module bn1" in err
     assert "bad_problem.py:14 in forward: x = torch.relu(self.bn2(x))  [module bn2" in err
-    assert "bad_problem.py:16 in forward: return torch.argmax(y, dim=1).float() + x.sum()" in err
+    assert "bad_problem.py:16 in forward: return torch.argmax(inp, dim=1).float() + y.sum()" in err
     # Supported ops downstream of an unsupported one are not reported.
-    for op in ("torch.relu", "Tensor.float", "Tensor.sum", "operator.add"):
+    for op in ("torch.relu", "torch.argmax", "Tensor.sum", "operator.add"):
         assert f"\n  {op}" not in err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [prob] or sorted(p.name for p in tmp_path.iterdir()) == \
@@ -632,18 +646,20 @@ def test_unsupported_keeps_existing_output(tmp_path):
 def test_unsupported_ops_api():
     class M(nn.Module):
         def forward(self, x):
-            a, _ = torch.max(x, dim=1)
-            b = torch.max(x, 1).values
-            return a + b + torch.logcumsumexp(x, 0).sum(1) + torch.logcumsumexp(x, 1).sum(1)
+            a, i = torch.max(x, dim=1)
+            b = x.min(1).indices.float()
+            return a + b + i + torch.logcumsumexp(x, 0).sum(1) + torch.logcumsumexp(x, 1).sum(1)
 
     with pytest.raises(UnsupportedOpsError) as ei:
         import_module(M(), (rand(3, 4),))
     e = ei.value
     ops = dict((op, len(locs)) for op, locs in e.unsupported)
-    assert ops == {"torch.max (with dim it returns (values, indices); use torch.amax)": 2,
+    positions = ("reads the int64 positions of argmax/argmin; kgen returns them but computes "
+                 "on f32, f16 and bf16 only")
+    assert ops == {f"Tensor.float ({positions})": 1, f"operator.add ({positions})": 1,
                    "torch.logcumsumexp": 2}
     assert "test_importer.py:" in str(e)
-    assert str(e).startswith("cannot import M: 4 unsupported operations (2 kinds)")
+    assert str(e).startswith("cannot import M: 4 unsupported operations (3 kinds)")
 
 
 def test_conv_transpose_output_size_out_of_reach_fails_cleanly():
