@@ -7,8 +7,10 @@ benchmarks fell into:
 
 - fresh inputs for every correctness trial (a kernel that caches its first
   result fails the second trial);
-- outputs poisoned with NaN before every run, checked or timed (a kernel
-  that skips work, or writes part of its output, leaves NaN);
+- outputs poisoned with NaN (integer outputs, argmax's positions, with
+  the most negative value) before every run, checked or timed (a kernel
+  that skips work, or writes part of its output, leaves the poison);
+- integer outputs must match exactly;
 - elementwise tolerances plus a bound on the relative error norm
   ||out - ref|| / ||ref|| (outputs whose values are all tiny, such as a
   softmax over 10^5 columns, cannot pass as zeros);
@@ -58,13 +60,27 @@ class Timing:
     max_ms: float
 
 
+def poison_value(dtype: torch.dtype):
+    """What an output holds before a run: NaN, or for integers (positions,
+    never negative) the most negative value."""
+    return float("nan") if dtype.is_floating_point else torch.iinfo(dtype).min
+
+
 def compare(out: torch.Tensor, ref: torch.Tensor, what: str) -> None:
     """Raises Incorrect unless `out` matches `ref` (shape, dtype, every
-    element within atol + rtol*|ref|, and the relative error norm)."""
+    element within atol + rtol*|ref|, and the relative error norm; integer
+    outputs exactly)."""
     if tuple(out.shape) != tuple(ref.shape):
         raise Incorrect(f"{what}: shape {tuple(out.shape)}, expected {tuple(ref.shape)}")
     if out.dtype != ref.dtype:
         raise Incorrect(f"{what}: dtype {out.dtype}, expected {ref.dtype}")
+    if not ref.dtype.is_floating_point:
+        wrong = out != ref
+        if bool(wrong.any()):
+            i = int(torch.nonzero(wrong.flatten())[0])
+            raise Incorrect(f"{what}: {int(wrong.sum())} of {out.numel()} elements differ; "
+                            f"first {int(out.flatten()[i])} vs {int(ref.flatten()[i])}")
+        return
     tol = TOLERANCES.get(ref.dtype, TOLERANCES[torch.float32])
     o = out.detach().double()
     r = ref.detach().double()
@@ -218,7 +234,7 @@ def check_and_time(reference: Callable[..., Sequence[torch.Tensor]], candidate,
         return [r.contiguous() for r in refs]
 
     def poisoned_outputs(refs):
-        return [torch.full_like(r, float("nan")) for r in refs]
+        return [torch.full_like(r, poison_value(r.dtype)) for r in refs]
 
     def run_checked(inputs, refs, what):
         saved = [x.clone() for x in inputs]
@@ -247,7 +263,7 @@ def check_and_time(reference: Callable[..., Sequence[torch.Tensor]], candidate,
 
     def before(i):
         for o in outputs[i % rotations]:
-            o.fill_(float("nan"))
+            o.fill_(poison_value(o.dtype))
 
     ran = set()
 

@@ -71,6 +71,44 @@ def test_skipped_work_is_caught_by_poisoned_outputs():
         run(Partial())
 
 
+def argmax_problem():
+    def make_inputs(k):
+        g = torch.Generator().manual_seed(2000 + k)
+        return [torch.randn(4, 64, generator=g)]
+
+    return (lambda x: (torch.amax(x, dim=-1), torch.argmax(x, dim=-1))), make_inputs
+
+
+class HonestArgmax:
+    output_shapes = [(4,), (4,)]
+
+    def __call__(self, inputs, outputs):
+        values, indices = torch.max(inputs[0], dim=-1)
+        outputs[0].copy_(values)
+        outputs[1].copy_(indices)
+
+
+def test_integer_outputs_are_poisoned_and_exact():
+    reference, make_inputs = argmax_problem()
+    assert run(HonestArgmax(), reference, make_inputs).trials == 5
+
+    class SkipsPositions(HonestArgmax):
+        def __call__(self, inputs, outputs):
+            outputs[0].copy_(torch.amax(inputs[0], dim=-1))  # positions left poisoned
+
+    with pytest.raises(Incorrect, match="output 1: 4 of 4 elements differ; first "
+                                        "-9223372036854775808"):
+        run(SkipsPositions(), reference, make_inputs)
+
+    class OffByOne(HonestArgmax):
+        def __call__(self, inputs, outputs):
+            super().__call__(inputs, outputs)
+            outputs[1][3] += 1
+
+    with pytest.raises(Incorrect, match="output 1: 1 of 4 elements differ"):
+        run(OffByOne(), reference, make_inputs)
+
+
 def test_tiny_outputs_cannot_pass_as_zeros():
     # A softmax over 10^5 columns: every value is ~1e-5, inside atol of 0.
     def make_inputs(k):
