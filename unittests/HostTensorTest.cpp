@@ -2,6 +2,8 @@
 
 #include "kgen/Support/HostTensor.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <cmath>
 #include <cstring>
 #include <gtest/gtest.h>
@@ -80,6 +82,24 @@ TEST(HostTensor, Int64PositionsAreExactAndPoisonIsNegative) {
   t.poison();
   for (int64_t i = 0; i < 3; ++i)
     EXPECT_EQ(t.get(i), double(std::numeric_limits<int64_t>::min()));
+}
+
+TEST(HostTensor, RandomPositionsCoverTheExtentAndOneOutside) {
+  std::mt19937 generator(5);
+  HostTensor positions(ElementType::I64, {4000});
+  fillRandom(positions, generator, 7);
+  std::vector<int> seen(9, 0);
+  for (int64_t i = 0; i < positions.numElements(); ++i) {
+    double p = positions.get(i);
+    ASSERT_GE(p, -1.0);
+    ASSERT_LE(p, 7.0);
+    ++seen[static_cast<int>(p) + 1];
+  }
+  EXPECT_TRUE(llvm::all_of(seen, [](int n) { return n > 0; }));
+  HostTensor values(ElementType::F16, {100});
+  fillRandom(values, generator, 7);
+  for (int64_t i = 0; i < values.numElements(); ++i)
+    EXPECT_TRUE(values.get(i) >= -1.0 && values.get(i) <= 1.0);
 }
 
 TEST(HostTensor, TypeStringAndStats) {

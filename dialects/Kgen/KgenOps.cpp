@@ -547,6 +547,27 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+LogicalResult GatherOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), index = shapeOf(getIndex());
+  if (in.empty())
+    return emitOpError("input must have rank at least 1");
+  if (index.size() != in.size())
+    return emitOpError() << "index must have the input's rank " << in.size()
+                         << ", got " << index.size();
+  if (failed(verifyDimIndex(*this, getDim(), in.size())))
+    return failure();
+  for (auto [d, sizes] : llvm::enumerate(llvm::zip(index, in))) {
+    auto [n, limit] = sizes;
+    if (static_cast<int64_t>(d) != getDim() && n > limit)
+      return emitOpError() << "index size " << n << " along dimension " << d
+                           << " exceeds the input's " << limit;
+  }
+  if (in[getDim()] == 0 && llvm::product_of(index) != 0)
+    return emitOpError() << "cannot gather along dimension " << getDim()
+                         << ", which has size 0";
+  return verifyResultShape(*this, index);
+}
+
 LogicalResult FlipOp::verify() {
   return verifyDimList(*this, getDims(), shapeOf(getInput()).size());
 }

@@ -67,6 +67,21 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
   return sig;
 }
 
+std::vector<HostTensor>
+mlir::kgen::randomTensors(llvm::ArrayRef<TensorSignature> signatures,
+                          std::mt19937 &generator) {
+  int64_t largest = 0;
+  for (const TensorSignature &sig : signatures)
+    for (int64_t size : sig.shape)
+      largest = std::max(largest, size);
+  std::vector<HostTensor> tensors;
+  for (const TensorSignature &sig : signatures) {
+    tensors.emplace_back(sig.elementType, sig.shape);
+    fillRandom(tensors.back(), generator, largest);
+  }
+  return tensors;
+}
+
 /// The bytes of the machine's physical memory (0 if unknown).
 static uint64_t physicalMemoryBytes() {
   long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);

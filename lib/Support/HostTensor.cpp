@@ -4,6 +4,7 @@
 
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -180,6 +181,16 @@ void HostTensor::poison() {
   double nan = std::numeric_limits<double>::quiet_NaN();
   for (int64_t i = 0, e = numElements(); i < e; ++i)
     set(i, nan);
+}
+
+void mlir::kgen::fillRandom(HostTensor &tensor, std::mt19937 &generator,
+                            int64_t bound) {
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::uniform_int_distribution<int64_t> position(-1, std::max<int64_t>(bound, 0));
+  bool integer = isIntegerElement(tensor.elementType);
+  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
+    tensor.set(i, integer ? static_cast<double>(position(generator))
+                          : uniform(generator));
 }
 
 std::string HostTensor::typeString() const {

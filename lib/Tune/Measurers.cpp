@@ -33,15 +33,7 @@ std::vector<HostTensor>
 mlir::kgen::randomInputs(llvm::ArrayRef<TensorSignature> signatures,
                          unsigned seed) {
   std::mt19937 generator(seed * 7919 + 101);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<HostTensor> inputs;
-  for (const TensorSignature &sig : signatures) {
-    HostTensor t(sig.elementType, sig.shape);
-    for (int64_t i = 0, e = t.numElements(); i < e; ++i)
-      t.set(i, uniform(generator));
-    inputs.push_back(std::move(t));
-  }
-  return inputs;
+  return randomTensors(signatures, generator);
 }
 
 static double median(std::vector<double> values) {

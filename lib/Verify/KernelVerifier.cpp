@@ -190,14 +190,8 @@ Verdict KernelVerifier::computeReference(Instance &instance) {
             .str());
   for (unsigned seed = 0; seed < options.seeds; ++seed) {
     std::mt19937 generator(seed * 7919 + 17);
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    std::vector<HostTensor> inputs;
-    for (const TensorSignature &sig : (*compiled)->inputs()) {
-      HostTensor t(sig.elementType, sig.shape);
-      for (int64_t i = 0, e = t.numElements(); i < e; ++i)
-        t.set(i, uniform(generator));
-      inputs.push_back(std::move(t));
-    }
+    std::vector<HostTensor> inputs =
+        randomTensors((*compiled)->inputs(), generator);
     auto outputs = (*compiled)->run(inputs);
     if (!outputs) {
       instance.inputs.clear();

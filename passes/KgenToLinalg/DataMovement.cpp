@@ -137,6 +137,60 @@ struct FlipLowering : OpRewritePattern<FlipOp> {
   }
 };
 
+/// One parallel generic over the index: each position read, tested
+/// against the input's extent along `dim` (outside reads `fill`, from a
+/// position clamped to 0 so the load stays in bounds), then the element.
+struct GatherLowering : OpRewritePattern<GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatherOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    int64_t rank = type.getRank();
+    int64_t dim = op.getDim();
+    int64_t extent = op.getInput().getType().getDimSize(dim);
+    Type element = type.getElementType();
+    double fill = op.getFill() ? op.getFill()->convertToDouble() : 0.0;
+    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(), element);
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    // Positions are tested as i64: a GPU's 32-bit index would wrap
+    // 2^32 + 1 to 1.
+    Location loc = op.getLoc();
+    Value zero =
+        arith::ConstantIntOp::create(rewriter, loc, rewriter.getI64Type(), 0);
+    Value end = arith::ConstantIntOp::create(rewriter, loc,
+                                             rewriter.getI64Type(), extent);
+    Value outside = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getFloatAttr(element, fill));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{op.getIndex()},
+        ValueRange{init}, {identity, identity}, iterators,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value inside = arith::AndIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, args[0],
+                                    zero),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, args[0],
+                                    end));
+          Value clamped = arith::SelectOp::create(b, loc, inside, args[0], zero);
+          SmallVector<Value> indices;
+          for (int64_t d = 0; d < rank; ++d)
+            indices.push_back(d == dim ? arith::IndexCastOp::create(
+                                             b, loc, b.getIndexType(), clamped)
+                                             .getResult()
+                                       : linalg::IndexOp::create(b, loc, d));
+          Value value =
+              tensor::ExtractOp::create(b, loc, op.getInput(), indices);
+          linalg::YieldOp::create(
+              b, loc, arith::SelectOp::create(b, loc, inside, value, outside)
+                          .getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 struct ReshapeLowering : OpRewritePattern<ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ReshapeOp op,
@@ -239,7 +293,7 @@ struct ConstantLowering : OpRewritePattern<ConstantOp> {
 
 void mlir::kgen::populateDataMovementToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<PermuteLowering, SliceLowering, FlipLowering,
+  patterns.add<PermuteLowering, SliceLowering, FlipLowering, GatherLowering,
                TriangleLowering<TrilOp>, TriangleLowering<TriuOp>, ReshapeLowering,
                BroadcastToLowering, ConcatLowering, ConstantLowering>(
       patterns.getContext());

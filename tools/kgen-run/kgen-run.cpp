@@ -5,7 +5,8 @@
 //            [--device=gpu [--chip=C] [--check] [--time=N [--report=F]]]
 //
 // Inputs come from .npy files (one per argument) or from a seeded uniform
-// distribution; each output gets a one-line summary and optionally a .npy.
+// distribution (floats in [-1, 1), i64 positions in [-1, the largest input
+// dimension]); each output gets a one-line summary and optionally a .npy.
 // bf16 tensors are exchanged as float32 .npy (NumPy has no bfloat16).
 // The function runs on the CPU (the reference) or, compiled by kgen's GPU
 // pipeline, on the GPU, where it can be checked against the CPU and timed.
@@ -196,8 +197,8 @@ static llvm::Expected<Program> compileProgram(ModuleOp module) {
   return program;
 }
 
-/// One tensor per argument: from the --input files, or else uniform in
-/// [-1, 1) from --seed.
+/// One tensor per argument: from the --input files, or else random from
+/// --seed (randomTensors).
 static llvm::Expected<std::vector<HostTensor>>
 loadInputs(llvm::ArrayRef<TensorSignature> sigs) {
   std::vector<HostTensor> inputs;
@@ -215,19 +216,7 @@ loadInputs(llvm::ArrayRef<TensorSignature> sigs) {
     return inputs;
   }
   std::mt19937 generator(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  for (auto [i, sig] : llvm::enumerate(sigs)) {
-    if (isIntegerElement(sig.elementType))
-      return error(llvm::formatv("argument #{0} is {1}: kgen-run draws random "
-                                 "floats only; pass integer inputs with "
-                                 "--input FILE.npy",
-                                 i, sig.typeString()));
-    HostTensor tensor(sig.elementType, sig.shape);
-    for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
-      tensor.set(i, uniform(generator));
-    inputs.push_back(std::move(tensor));
-  }
-  return inputs;
+  return randomTensors(sigs, generator);
 }
 
 /// Checks the output options against the function's results, and creates

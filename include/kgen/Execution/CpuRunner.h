@@ -35,6 +35,13 @@ struct TensorSignature {
   }
 };
 
+/// Random tensors for a function's inputs (fillRandom): positions (i64)
+/// range up to the largest dimension of any input, so they cover every
+/// extent a gather reads, and past it.
+std::vector<HostTensor>
+randomTensors(llvm::ArrayRef<TensorSignature> signatures,
+              std::mt19937 &generator);
+
 class CpuFunction {
 public:
   /// Lowers and JIT-compiles `functionName` of `module` (which is cloned,

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,11 @@ struct HostTensor {
   /// "tensor<4x5xf32>".
   std::string typeString() const;
 };
+
+/// Fills `tensor` with random values from `generator`: floats uniform in
+/// [-1, 1), i64 positions uniform in [-1, bound] (-1 and values past a
+/// gathered extent exercise the out-of-range path).
+void fillRandom(HostTensor &tensor, std::mt19937 &generator, int64_t bound);
 
 /// Summary statistics of a tensor, for one-line reports.
 struct TensorStats {

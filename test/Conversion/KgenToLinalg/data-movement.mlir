@@ -93,3 +93,27 @@ func.func @concat(%a: tensor<4x2xf32>, %e: tensor<4x0xf32>, %b: tensor<4x3xf32>)
   %0 = kgen.concat %a, %e, %b dim 1 : (tensor<4x2xf32>, tensor<4x0xf32>, tensor<4x3xf32>) -> tensor<4x5xf32>
   return %0 : tensor<4x5xf32>
 }
+
+// -----
+
+// gather: a parallel generic over the index; the position is tested in
+// i64 against the gathered extent, clamped to 0 for the load, and an
+// outside position yields the fill.
+// CHECK-LABEL: func.func @gather
+// CHECK-DAG:     %[[FILL:.*]] = arith.constant -1.000000e+00 : bf16
+// CHECK-DAG:     %[[N:.*]] = arith.constant 5 : i64
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%arg1 : tensor<4x2xi64>) outs(%{{.*}} : tensor<4x2xbf16>)
+// CHECK:           ^bb0(%[[P:.*]]: i64, %{{.*}}: bf16):
+// CHECK:           %[[GE:.*]] = arith.cmpi sge, %[[P]], %[[ZERO]] : i64
+// CHECK:           %[[LT:.*]] = arith.cmpi slt, %[[P]], %[[N]] : i64
+// CHECK:           %[[IN:.*]] = arith.andi %[[GE]], %[[LT]] : i1
+// CHECK:           %[[C:.*]] = arith.select %[[IN]], %[[P]], %[[ZERO]] : i64
+// CHECK:           %[[ROW:.*]] = linalg.index 0 : index
+// CHECK:           %[[COL:.*]] = arith.index_cast %[[C]] : i64 to index
+// CHECK:           %[[V:.*]] = tensor.extract %arg0[%[[ROW]], %[[COL]]] : tensor<4x5xbf16>
+// CHECK:           arith.select %[[IN]], %[[V]], %[[FILL]] : bf16
+func.func @gather(%x: tensor<4x5xbf16>, %t: tensor<4x2xi64>) -> tensor<4x2xbf16> {
+  %0 = kgen.gather %x, %t dim 1 fill -1.0 : (tensor<4x5xbf16>, tensor<4x2xi64>) -> tensor<4x2xbf16>
+  return %0 : tensor<4x2xbf16>
+}

@@ -346,6 +346,38 @@ func.func @log_softmax_dim(%a: tensor<4x5xf32>) -> tensor<4x5xf32> {
 
 // -----
 
+func.func @gather_rank(%a: tensor<4x5xf32>, %t: tensor<4xi64>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kgen.gather' op index must have the input's rank 2, got 1}}
+  %0 = kgen.gather %a, %t dim 1 : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @gather_too_wide(%a: tensor<4x5xf32>, %t: tensor<6x1xi64>) -> tensor<6x1xf32> {
+  // expected-error @+1 {{'kgen.gather' op index size 6 along dimension 0 exceeds the input's 4}}
+  %0 = kgen.gather %a, %t dim 1 : (tensor<4x5xf32>, tensor<6x1xi64>) -> tensor<6x1xf32>
+  return %0 : tensor<6x1xf32>
+}
+
+// -----
+
+func.func @gather_result(%a: tensor<4x5xf32>, %t: tensor<4x2xi64>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{'kgen.gather' op result shape}}
+  %0 = kgen.gather %a, %t dim 1 : (tensor<4x5xf32>, tensor<4x2xi64>) -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+func.func @gather_float_index(%a: tensor<4x5xf32>, %t: tensor<4x1xf32>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{'kgen.gather' op operand #1 must be ranked tensor of 64-bit signless integer values}}
+  %0 = "kgen.gather"(%a, %t) {dim = 1 : i64} : (tensor<4x5xf32>, tensor<4x1xf32>) -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
 func.func @argmax_dim(%a: tensor<4x5xf32>) -> tensor<4xi64> {
   // expected-error @+1 {{'kgen.argmax' op dimension 2 is out of range for a tensor of rank 2}}
   %0 = kgen.argmax %a dim 2 : tensor<4x5xf32> -> tensor<4xi64>

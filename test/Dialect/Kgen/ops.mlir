@@ -119,6 +119,15 @@ func.func @data_movement(%a: tensor<4x1x6xbf16>) {
   return
 }
 
+// CHECK-LABEL: func.func @gather
+func.func @gather(%a: tensor<4x5x6xf32>, %t: tensor<4x1x6xi64>, %u: tensor<2x5x3xi64>) {
+  // CHECK: kgen.gather %{{.*}}, %{{.*}} dim 1 : (tensor<4x5x6xf32>, tensor<4x1x6xi64>) -> tensor<4x1x6xf32>
+  %0 = kgen.gather %a, %t dim 1 : (tensor<4x5x6xf32>, tensor<4x1x6xi64>) -> tensor<4x1x6xf32>
+  // CHECK: kgen.gather %{{.*}}, %{{.*}} dim 2 fill -1.000000e+00 : (tensor<4x5x6xf32>, tensor<2x5x3xi64>) -> tensor<2x5x3xf32>
+  %1 = kgen.gather %a, %u dim 2 fill -1.0 : (tensor<4x5x6xf32>, tensor<2x5x3xi64>) -> tensor<2x5x3xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @attention
 func.func @attention(%q: tensor<2x3x4x8xbf16>, %k: tensor<2x3x6x8xbf16>, %v: tensor<2x3x6x5xbf16>,
                      %m: tensor<4x6xbf16>) {

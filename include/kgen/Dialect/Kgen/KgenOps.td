@@ -667,6 +667,30 @@ def Kgen_SliceOp : Kgen_Op<"slice"> {
   let hasVerifier = 1;
 }
 
+def Kgen_GatherOp : Kgen_Op<"gather"> {
+  let summary = "elements at i64 positions along one dimension (torch.gather)";
+  let description = [{
+    `result[i...]` is `input[i...]` with the index along `dim` replaced by
+    `index[i...]`: the result has `index`'s shape, which is at most
+    `input`'s along every other dimension. A position outside
+    `[0, input size along dim)` reads `fill` (0 when absent) where PyTorch
+    raises: never an out-of-bounds read, and how cross-entropy's
+    `ignore_index = -100` contributes nothing.
+
+    ```mlir
+    %y = kgen.gather %x, %t dim 1 : (tensor<4x5xf32>, tensor<4x1xi64>) -> tensor<4x1xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_Tensor:$input, RankedTensorOf<[I64]>:$index,
+                       I64Attr:$dim, OptionalAttr<F64Attr>:$fill);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $index `dim` $dim (`fill` $fill^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Kgen_FlipOp : Kgen_Op<"flip", [SameOperandsAndResultType]> {
   let summary = "reverses the order of elements along dims (torch.flip)";
   let description = [{
