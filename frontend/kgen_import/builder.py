@@ -140,8 +140,8 @@ class Builder:
             return x
         return self.scalar(x)
 
-    def _emit(self, shape, text: str) -> V:
-        r = V(self.fresh(), tuple(int(d) for d in shape), self.dtype)
+    def _emit(self, shape, text: str, dtype: Optional[str] = None) -> V:
+        r = V(self.fresh(), tuple(int(d) for d in shape), dtype or self.dtype)
         self.lines.append(f"{r} = {text.format(r=r)}")
         return r
 
@@ -416,8 +416,16 @@ class Builder:
             return x
         if math.prod(shape) != math.prod(x.shape):
             raise Unsupported(f"reshape of {x.shape} to {shape}")
-        t = mlir.tensor_type(shape, self.dtype)
-        return self._emit(shape, f"kgen.reshape {x} : {x.type} -> {t}")
+        t = mlir.tensor_type(shape, x.dtype)
+        return self._emit(shape, f"kgen.reshape {x} : {x.type} -> {t}", x.dtype)
+
+    def gather(self, x: V, index: V, dim: int, fill: Optional[float] = None) -> V:
+        """kgen.gather: x's elements at the i64 positions `index` along dim
+        (outside positions read `fill`, 0 when None)."""
+        t = mlir.tensor_type(index.shape, self.dtype)
+        f = "" if fill is None else f" fill {mlir.f64(fill)}"
+        return self._emit(index.shape,
+                          f"kgen.gather {x}, {index} dim {dim}{f} : ({x.type}, {index.type}) -> {t}")
 
     def concat(self, xs: Sequence[V], dim: int) -> V:
         """kgen.concat of xs along dim (already normalized for their rank).

@@ -80,7 +80,7 @@ class ImportResult:
     result_dtypes: List[str] = dataclasses.field(default_factory=list)
 
     def argument_arrays(self) -> List[np.ndarray]:
-        """The arguments as kgen-run reads them from .npy files (f32 as <f4,
+        """The arguments as kgen-run reads them from .npy files (int64 as <i8, f32 as <f4,
         f16 as <f2, bf16 as <f4 holding bf16 values). Needs real inputs:
         raises KgenImportError for one imported from a fake or meta tensor."""
         for a in self.arguments:
@@ -92,7 +92,9 @@ class ImportResult:
         out = []
         for a in self.arguments:
             t = a.tensor.detach().cpu()
-            if self.dtype == "f16":
+            if t.dtype == torch.int64:
+                out.append(t.numpy().astype("<i8"))
+            elif self.dtype == "f16":
                 out.append(t.to(torch.float16).numpy().astype("<f2"))
             else:
                 out.append(t.to(torch.float32).numpy().astype("<f4"))
@@ -188,13 +190,14 @@ def target_name(node: fx.Node) -> str:
     return f"{mod}.{getattr(t, '__name__', str(t))}"
 
 
-def _refuse_positions(args, kwargs) -> None:
-    """The i64 positions of argmax/argmin (and max/min along a dim) are
-    results only: no kgen op reads them."""
-    for x in list(args) + list(kwargs.values()):
-        if isinstance(x, V) and x.dtype == "i64":
-            raise Unsupported("reads the int64 positions of argmax/argmin; kgen returns them "
-                              "but computes on f32, f16 and bf16 only")
+def _refuse_positions(a: Dict[str, Any], allowed: Sequence[str]) -> None:
+    """int64 tensors (argmax's positions, class-index targets, gather
+    indices) are read only where ops.POSITION_PARAMS allows them."""
+    for name, x in a.items():
+        if isinstance(x, V) and x.dtype == "i64" and name not in allowed:
+            raise Unsupported("reads an int64 tensor (positions or indices); kgen computes on "
+                              "f32, f16 and bf16 and reads int64 only as gather indices, "
+                              "class-index targets and in reshapes")
 
 
 def _lookup(node: fx.Node) -> Tuple[Optional[Tuple[Optional[ops.Sig], Any]], str, bool]:
@@ -341,8 +344,9 @@ class _Importer:
                     return self.concrete[x]
                 if x in self.poisoned and "kgen_shape" in x.meta:
                     self.standin_used = True
+                    positions = x.meta.get("kgen_dtype") == torch.int64
                     return V("%failed_" + mlir.ssa_name(x.name), x.meta["kgen_shape"],
-                             self.dtype)
+                             "i64" if positions else self.dtype)
                 raise _Poisoned()
             return x
         return fx.node.map_aggregate(a, get)
@@ -384,9 +388,11 @@ class _Importer:
             if not is_tensor:
                 self.concrete[node] = meta.get("kgen_value")
                 return
-            self.check_dtype(node, meta["kgen_dtype"], is_input=True)
+            positions = meta["kgen_dtype"] == torch.int64  # class indices, gather indices
+            if not positions:
+                self.check_dtype(node, meta["kgen_dtype"], is_input=True)
             name = str(node.target).lstrip("*")
-            v = V(self.b.reserve(name), meta["kgen_shape"], self.dtype)
+            v = V(self.b.reserve(name), meta["kgen_shape"], "i64" if positions else self.dtype)
             self.input_args.append((self.placeholder_inputs[node], name, v))
             self.values[node] = v
             return
@@ -458,7 +464,6 @@ class _Importer:
             raise Unsupported(ops.REASONS.get(key))
         sig, fn = entry
         args, kwargs = self.resolve((node.args, node.kwargs))
-        _refuse_positions(args, kwargs)
         dtype = node.meta["kgen_dtype"]
         if dtype != torch.int64:  # positions are checked against the result
             self.check_dtype(node, dtype)
@@ -466,6 +471,7 @@ class _Importer:
             a = ops.bind_schema(node.target, args, kwargs)
         else:
             a = sig.bind(args, kwargs)
+        _refuse_positions(a, ops.POSITION_PARAMS.get(key, ()))
         if a.get("inplace"):
             in_place = True
         v = fn(self.b, a, ops.Ctx(self, node))
@@ -768,6 +774,8 @@ def _argument_tensor(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """`t` in the program's dtype, on the CPU (no copy when it is already
     that); a meta tensor stays one, a fake one stays fake."""
     t = t.detach()
+    if t.dtype == torch.int64:  # positions keep their type
+        dtype = torch.int64
     if t.is_meta:
         return t.to(dtype=dtype)
     return t.to("cpu", dtype)

@@ -20,8 +20,8 @@ from typing import List, Optional, Sequence
 import torch
 
 from .builder import Builder, Unsupported, V, broadcast_shapes, normalize_dim
-from .ops import (F, FUNCTIONS, MODULES, REASONS, FunctionalModule, _norm, _reg, _reg_multi,
-                  number, tensor)
+from .ops import (F, FUNCTIONS, MODULES, POSITION_PARAMS, REASONS, FunctionalModule, _norm,
+                  _reg, _reg_multi, number, tensor)
 
 
 # ---------------------------------------------------------------------------
@@ -387,6 +387,87 @@ def h_smooth_l1_loss(b, a, ctx):
     return reduce_loss(b, loss, reduction_of(a))
 
 
+def _class_weights(b: Builder, a, x: V) -> Optional[V]:
+    """weight= ([C]) shaped to broadcast over x ([N, C, d...] or [C])."""
+    w = a.get("weight")
+    if w is None:
+        return None
+    w = tensor(w, "weight")
+    if w.shape != (x.shape[min(1, x.rank - 1)],):
+        raise Unsupported(f"weight of shape {w.shape} for {x.shape[min(1, x.rank - 1)]} classes")
+    if x.rank == 1:
+        return w
+    return b.reshape(w, (1, w.shape[0]) + (1,) * (x.rank - 2))
+
+
+def _picked(b: Builder, x: V, index: V, source: V) -> V:
+    """`source` (broadcast to x's shape) at each target class `index` (the
+    target with a class dim of 1) along the class dim, which is dropped; a
+    target outside [0, C) (ignore_index) picks 0."""
+    dim = min(1, x.rank - 1)
+    if source.shape != x.shape:
+        source = b.broadcast_to(source, x.shape)
+    return b.reshape(b.gather(source, index, dim), x.shape[:dim] + index.shape[dim + 1:])
+
+
+def h_nll_loss(b, a, ctx):
+    """-x[target], weighted by weight[target], 0 for ignore_index; 'mean'
+    divides by the weights of the targets not ignored, as PyTorch does
+    (NaN when all are)."""
+    x, target = tensor(a["input"]), tensor(a["target"], "target")
+    if target.dtype != "i64":
+        raise Unsupported("target is not an int64 class-index tensor")
+    classes = x.shape[min(1, x.rank - 1)]
+    ignore = int(a.get("ignore_index", -100))
+    if 0 <= ignore < classes:
+        raise Unsupported(f"ignore_index={ignore} is a class (0..{classes - 1}); kgen "
+                          "ignores only targets outside the classes, such as -100")
+    w = _class_weights(b, a, x)
+    ones = w if w is not None else b.constant(torch.ones((1,) * x.rank))
+    dim = min(1, x.rank - 1)
+    index = b.reshape(target, target.shape[:dim] + (1,) + target.shape[dim:])
+    weights = _picked(b, x, index, ones)  # 0 where ignored
+    loss = b.unary("neg", b.binary("mul", _picked(b, x, index, x), weights))
+    reduction = reduction_of(a)
+    if reduction == "mean":
+        return b.binary("div", reduce_loss(b, loss, "sum"), reduce_loss(b, weights, "sum"))
+    return reduce_loss(b, loss, reduction)
+
+
+def h_cross_entropy(b, a, ctx):
+    """log_softmax over the classes, then nll_loss; or, with a float target
+    of class probabilities, -sum(target * log_softmax) per sample."""
+    x, target = tensor(a["input"]), tensor(a["target"], "target")
+    if number(a.get("label_smoothing", 0.0), "label_smoothing") != 0.0:
+        raise Unsupported("label_smoothing")
+    logp = b.softmax("log_softmax", x, min(1, x.rank - 1))
+    if target.dtype == "i64":
+        return h_nll_loss(b, {**a, "input": logp}, ctx)
+    if a.get("weight") is not None:
+        raise Unsupported("weight with class-probability targets")
+    dim = min(1, x.rank - 1)
+    loss = b.unary("neg", b.reduce("sum", b.binary("mul", logp, target), [dim], False))
+    reduction = reduction_of(a)
+    if reduction == "mean" and x.rank > 1:  # the mean over samples (and positions)
+        return b.binary("div", reduce_loss(b, loss, "sum"), float(math.prod(loss.shape)))
+    return reduce_loss(b, loss, reduction)
+
+
+class ClassIndexLoss(FunctionalModule):
+    """nn.NLLLoss / nn.CrossEntropyLoss: the functional loss with the
+    module's settings; its weight buffer is a program argument."""
+
+    def __init__(self, fn):
+        super().__init__("input, target", fn, "ignore_index", "reduction", "label_smoothing")
+
+    def __call__(self, b, args, kwargs, m, ctx) -> V:
+        a = self.sig.bind(args, kwargs)
+        a.update({name: getattr(m, attr, None) for name, attr in self.attrs})
+        a["label_smoothing"] = a["label_smoothing"] or 0.0  # NLLLoss has none
+        a["weight"] = ctx.param("weight")
+        return self.fn(b, a, ctx)
+
+
 def t_log_t(b: Builder, t: V) -> V:
     """PyTorch's xlogy(t, t) (0 where t == 0) as t * max(log(t), LOG_FLOOR)."""
     return b.binary("mul", t, b.clamp(b.unary("log", t), LOG_FLOOR, None))
@@ -535,15 +616,19 @@ _reg("torch.triplet_margin_loss",
 _reg("aten.triplet_margin_loss", None, h_triplet_margin_loss)
 
 _SELECT = "needs a select on target == 1 or -1, a boolean tensor, which kgen lacks"
-_CLASS_INDEX = "class-index targets are int64 tensors, which kgen lacks"
 for _k in (f"{F}hinge_embedding_loss", "torch.hinge_embedding_loss", "aten.hinge_embedding_loss",
            "nn.HingeEmbeddingLoss", f"{F}cosine_embedding_loss", "torch.cosine_embedding_loss",
            "aten.cosine_embedding_loss", "nn.CosineEmbeddingLoss"):
     REASONS[_k] = _SELECT
-for _k in (f"{F}cross_entropy", f"{F}nll_loss", "aten.cross_entropy_loss", "aten.nll_loss",
-           "aten.nll_loss_nd", "aten.nll_loss2d", "aten.nll_loss_forward",
-           "nn.CrossEntropyLoss", "nn.NLLLoss"):
-    REASONS[_k] = _CLASS_INDEX
+_reg(f"{F}nll_loss", "input, target, weight=None, size_average=None, ignore_index=-100, "
+     "reduce=None, reduction='mean'", h_nll_loss)
+_reg(f"{F}cross_entropy", "input, target, weight=None, size_average=None, ignore_index=-100, "
+     "reduce=None, reduction='mean', label_smoothing=0.0", h_cross_entropy)
+_reg("aten.nll_loss aten.nll_loss_nd aten.nll_loss2d", None, h_nll_loss)
+_reg("aten.cross_entropy_loss", None, h_cross_entropy)
+for _k in (f"{F}nll_loss", f"{F}cross_entropy", "aten.nll_loss", "aten.nll_loss_nd",
+           "aten.nll_loss2d", "aten.cross_entropy_loss"):
+    POSITION_PARAMS[_k] = ("target",)
 
 # Modules.
 for _n in (1, 2, 3):
@@ -559,6 +644,8 @@ for _n in (1, 2, 3):
     MODULES[f"AdaptiveMaxPool{_n}d"] = FunctionalModule(
         "input", _adaptive("max", _n), "output_size")
 MODULES["GroupNorm"] = m_group_norm
+MODULES["NLLLoss"] = ClassIndexLoss(h_nll_loss)
+MODULES["CrossEntropyLoss"] = ClassIndexLoss(h_cross_entropy)
 MODULES["L1Loss"] = FunctionalModule("input, target", h_l1_loss, "reduction")
 MODULES["MSELoss"] = FunctionalModule("input, target", h_mse_loss, "reduction")
 MODULES["HuberLoss"] = FunctionalModule("input, target", h_huber_loss, "reduction", "delta")

@@ -876,6 +876,39 @@ def _triangle(op: str):
     return h
 
 
+def _positions(x, what: str) -> V:
+    v = tensor(x, what)
+    if v.dtype != "i64":
+        raise Unsupported(f"{what} is not an int64 tensor")
+    return v
+
+
+def h_gather(b, a, ctx):
+    x, index = tensor(a["input"]), _positions(a["index"], "index")
+    if x.rank == 0 or index.rank != x.rank:
+        raise Unsupported(f"index of rank {index.rank} for an input of rank {x.rank}")
+    return b.gather(x, index, normalize_dim(a["dim"], x.rank))
+
+
+def h_take_along_dim(b, a, ctx):
+    """torch.take_along_dim: gather, of the flattened input without dim;
+    indices that need broadcasting are refused (kgen does not broadcast
+    int64 tensors), an input that does is broadcast."""
+    x, index = tensor(a["input"]), _positions(a["indices"], "indices")
+    if a.get("dim") is None:
+        flat = b.reshape(x, (math.prod(x.shape),))
+        return b.gather(flat, b.reshape(index, (math.prod(index.shape),)), 0)
+    dim = normalize_dim(a["dim"], x.rank)
+    if index.rank != x.rank:
+        raise Unsupported(f"indices of rank {index.rank} for an input of rank {x.rank}")
+    target = tuple(x.shape[d] if d == dim else index.shape[d] for d in range(x.rank))
+    if any(index.shape[d] != target[d] for d in range(x.rank) if d != dim):
+        raise Unsupported("indices that broadcast against the input")
+    if target != x.shape:
+        x = b.broadcast_to(x, target)
+    return b.gather(x, index, dim)
+
+
 def h_getattr(b, a, ctx):
     name = a["name"]
     if isinstance(a["input"], tuple):  # torch.max(x, dim).values / .indices
@@ -1070,6 +1103,11 @@ INPLACE_MODULE_ATTR = "inplace"
 FUNCTIONS: Dict[str, Tuple[Optional[Sig], Callable]] = {}
 
 
+# Parameters that may be int64 tensors (argmax's positions, class-index
+# targets, gather indices), by key: everywhere else an int64 operand is
+# refused with its reason.
+POSITION_PARAMS: Dict[str, Tuple[str, ...]] = {}
+
 # Keys whose op returns several tensors (aten's native_batch_norm,
 # max_pool2d_with_indices...): the handler returns a tuple with a V for each
 # result kgen computes and None for the others; operator.getitem picks one.
@@ -1224,6 +1262,20 @@ _reg("Tensor.view Tensor.reshape Tensor.view_as Tensor.reshape_as Tensor.flatten
      "torch.reshape torch.flatten torch.unflatten torch.squeeze torch.unsqueeze torch.ravel "
      "aten.view aten._unsafe_view aten.reshape aten.flatten aten.squeeze aten.unsqueeze",
      "input, *args, **", h_reshape_like)
+_RESHAPES = ("Tensor.view Tensor.reshape Tensor.flatten Tensor.unflatten Tensor.squeeze "
+             "Tensor.unsqueeze Tensor.ravel torch.reshape torch.flatten torch.unflatten "
+             "torch.squeeze torch.unsqueeze torch.ravel aten.view aten._unsafe_view aten.reshape "
+             "aten.flatten aten.squeeze aten.unsqueeze")
+for _k in _RESHAPES.split():
+    POSITION_PARAMS[_k] = ("input",)
+_reg("torch.gather Tensor.gather aten.gather", "input, dim, index, sparse_grad=False", h_gather)
+_reg("torch.take_along_dim Tensor.take_along_dim", "input, indices, dim=None", h_take_along_dim)
+_reg("Tensor.long", "input, memory_format=None", h_cast)  # int64 stays int64
+POSITION_PARAMS["Tensor.long"] = ("input",)
+for _k in ("torch.gather", "Tensor.gather", "aten.gather"):
+    POSITION_PARAMS[_k] = ("index",)
+for _k in ("torch.take_along_dim", "Tensor.take_along_dim"):
+    POSITION_PARAMS[_k] = ("indices",)
 _reg("Tensor.expand Tensor.expand_as torch.broadcast_to Tensor.broadcast_to aten.expand",
      "input, *args, **", h_expand_like)
 _reg("Tensor.repeat", "input, *sizes", h_repeat)

@@ -259,6 +259,32 @@ class Positions(nn.Module):
                 x.argmin(keepdim=True), v * 2.0, i, m.values, m.indices, torch.min(x, 0)[1])
 
 
+class ClassIndexLosses(nn.Module):
+    """Cross-entropy and NLL with int64 class-index targets (modules and
+    functions, mean/sum/none, class weights, ignore_index=-100 targets,
+    spatial [N, C, d] inputs), class-probability targets, and gather /
+    take_along_dim with int64 indices."""
+
+    def __init__(self):
+        super().__init__()
+        self.ce = nn.CrossEntropyLoss()
+        self.nll = nn.NLLLoss(weight=torch.rand(7) + 0.5, reduction="sum")
+
+    def forward(self, x, t, y, u):
+        return (self.ce(x, t), F.cross_entropy(x, t, reduction="none"),
+                self.nll(F.log_softmax(x, 1), t), F.nll_loss(y, u.long()),
+                F.cross_entropy(y, u, weight=torch.arange(5.0) + 1.0, reduction="none"),
+                torch.gather(y, 1, u.unsqueeze(1)),
+                torch.take_along_dim(y, u.unsqueeze(1), dim=1),
+                F.cross_entropy(x, F.softmax(x * 2, 1)))
+
+
+def _class_index_inputs():
+    t = torch.randint(0, 7, (16,))
+    t[3] = -100  # ignored
+    return rand(16, 7) * 3, t, rand(4, 5, 6), torch.randint(0, 5, (4, 6))
+
+
 class Softmaxes(nn.Module):
     def __init__(self):
         super().__init__()
@@ -398,6 +424,7 @@ CASES = {
     "slices": (Slices, lambda: (rand(4, 9), rand(5, 6))),
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
     "positions": (Positions, lambda: (rand(3, 4, 5),)),
+    "class_index_losses": (ClassIndexLosses, _class_index_inputs),
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "concats": (Concats, lambda: (rand(3, 4), rand(3, 2))),
@@ -618,8 +645,9 @@ def test_unsupported_ops_cli(tmp_path):
     err = proc.stderr
     assert "4 unsupported operations (3 kinds)" in err
     assert "nn.LocalResponseNorm: 2" in err
-    assert "Tensor.float (reads the int64 positions of argmax/argmin; kgen returns them but " \
-        "computes on f32, f16 and bf16 only): 1" in err
+    assert "Tensor.float (reads an int64 tensor (positions or indices); kgen computes on f32, " \
+        "f16 and bf16 and reads int64 only as gather indices, class-index targets and in " \
+        "reshapes): 1" in err
     assert "operator.getitem (tensor (advanced) indexing; " in err
     # Locations: file:line, the source line and the module path.
     assert "bad_problem.py:13 in forward: x = self.bn1(self.conv(inp))  [module bn1" in err
@@ -654,8 +682,9 @@ def test_unsupported_ops_api():
         import_module(M(), (rand(3, 4),))
     e = ei.value
     ops = dict((op, len(locs)) for op, locs in e.unsupported)
-    positions = ("reads the int64 positions of argmax/argmin; kgen returns them but computes "
-                 "on f32, f16 and bf16 only")
+    positions = ("reads an int64 tensor (positions or indices); kgen computes on f32, f16 and "
+                 "bf16 and reads int64 only as gather indices, class-index targets and in "
+                 "reshapes")
     assert ops == {f"Tensor.float ({positions})": 1, f"operator.add ({positions})": 1,
                    "torch.logcumsumexp": 2}
     assert "test_importer.py:" in str(e)
@@ -706,8 +735,12 @@ def test_integer_tensors_and_mixed_dtypes_are_refused():
         def forward(self, x, i):
             return x + i
 
-    with pytest.raises(UnsupportedOpsError, match=r"input 'i' \(produces a torch.int64"):
+    # int64 inputs are class indices and gather positions: arithmetic on
+    # them is refused where it happens; other integer inputs at the input.
+    with pytest.raises(UnsupportedOpsError, match=r"operator.add \(reads an int64 tensor"):
         import_module(Idx(), (rand(3), torch.arange(3)))
+    with pytest.raises(UnsupportedOpsError, match=r"input 'i' \(produces a torch.int32"):
+        import_module(Idx(), (rand(3), torch.arange(3, dtype=torch.int32)))
     with pytest.raises(KgenImportError, match="mixes floating-point dtypes"):
         import_module(nn.Linear(3, 3).half(), (rand(2, 3),))
 

@@ -114,6 +114,34 @@ def test_whole_model_goes_to_kgen():
     assert "kgen.linear" in report.programs[0] and "kgen.softmax" in report.programs[0]
 
 
+class Classifier(nn.Module):
+    """A classifier head whose loss takes int64 targets and whose
+    predictions are argmax positions: both stay in kgen."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x, target):
+        logits = self.fc(x)
+        return F.cross_entropy(logits, target), logits.argmax(dim=-1)
+
+
+def test_int64_targets_and_positions_go_to_kgen():
+    torch.manual_seed(3)
+    model = Classifier().eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        target = torch.randint(0, 10, (12,))
+        target[seed % 12] = -100  # ignored
+        check_close(model, fn, torch.randn(12, 16), target)
+        assert fn(torch.randn(12, 16), target)[1].dtype == torch.int64
+    report = kgen_torch.last_report()
+    assert report.everything_in_kgen, str(report)
+    assert "kgen.gather" in report.programs[0] and "kgen.argmax" in report.programs[0]
+
+
 class Middle(nn.Module):
     """kgen-supported ops around two the importer lacks: a scan (logcumsumexp)
     and a cast of argmax's int64 positions (argmax itself is kgen's)."""
@@ -142,8 +170,9 @@ def test_unsupported_op_in_the_middle_is_partitioned(caplog):
     assert report.compiled >= 2 and report.compiled == report.subgraphs, text
     assert "torch.logcumsumexp (not supported by the importer) at test_torch_compile.py:" in text
     assert "torch.argmax" not in text
-    assert "Tensor.float (reads a torch.int64 tensor; kgen computes in f32, f16 and bf16 " \
-        "only)" in text
+    assert "Tensor.float (reads an int64 tensor (positions or indices); kgen computes on f32, " \
+        "f16 and bf16 and reads int64 only as gather indices, class-index targets and in " \
+        "reshapes)" in text
     left = {x.what for x in report.left}
     assert {"torch.logcumsumexp", "Tensor.float"} <= left and "torch.argmax" not in left
     assert "\n" not in text

@@ -346,6 +346,14 @@ func.func @log_softmax_dim(%a: tensor<4x5xf32>) -> tensor<4x5xf32> {
 
 // -----
 
+func.func @reshape_type(%t: tensor<4xi64>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{'kgen.reshape' op cannot change the element type from 'i64' to 'f32'}}
+  %0 = kgen.reshape %t : tensor<4xi64> -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
 func.func @gather_rank(%a: tensor<4x5xf32>, %t: tensor<4xi64>) -> tensor<4xf32> {
   // expected-error @+1 {{'kgen.gather' op index must have the input's rank 2, got 1}}
   %0 = kgen.gather %a, %t dim 1 : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<4xf32>

@@ -731,12 +731,15 @@ def Kgen_TriuOp : Kgen_TriangleOp<"triu", "torch.triu", "upper">;
 def Kgen_ReshapeOp : Kgen_Op<"reshape"> {
   let summary = "reinterprets the row-major elements in a new shape (torch.reshape, view)";
   let description = [{
+    Also of `i64` positions (a class-index target unsqueezed for
+    `kgen.gather`).
+
     ```mlir
     %y = kgen.reshape %x : tensor<4x6xf32> -> tensor<2x12xf32>
     ```
   }];
-  let arguments = (ins Kgen_Tensor:$input);
-  let results = (outs Kgen_Tensor:$result);
+  let arguments = (ins RankedTensorOf<[F32, F16, BF16, I64]>:$input);
+  let results = (outs RankedTensorOf<[F32, F16, BF16, I64]>:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
 }
