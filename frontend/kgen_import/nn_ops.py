@@ -387,65 +387,85 @@ def h_smooth_l1_loss(b, a, ctx):
     return reduce_loss(b, loss, reduction_of(a))
 
 
-def _class_weights(b: Builder, a, x: V) -> Optional[V]:
-    """weight= ([C]) shaped to broadcast over x ([N, C, d...] or [C])."""
+def _class_weights(b: Builder, a, target: V, classes: int) -> V:
+    """weight[target] (1 without weight=), shaped like the target; 0 for a
+    target outside [0, C). A lookup in a [1, C] table with the targets as
+    one [1, n] row of positions: nothing of the logits' size is written."""
     w = a.get("weight")
     if w is None:
-        return None
-    w = tensor(w, "weight")
-    if w.shape != (x.shape[min(1, x.rank - 1)],):
-        raise Unsupported(f"weight of shape {w.shape} for {x.shape[min(1, x.rank - 1)]} classes")
-    if x.rank == 1:
-        return w
-    return b.reshape(w, (1, w.shape[0]) + (1,) * (x.rank - 2))
+        table = b.constant(torch.ones(1, classes))
+    else:
+        w = tensor(w, "weight")
+        if w.shape != (classes,):
+            raise Unsupported(f"weight of shape {w.shape} for {classes} classes")
+        table = b.reshape(w, (1, classes))
+    n = math.prod(target.shape)
+    picked = b.gather(table, b.reshape(target, (1, n)), 1)
+    return b.reshape(picked, target.shape)
 
 
-def _picked(b: Builder, x: V, index: V, source: V) -> V:
-    """`source` (broadcast to x's shape) at each target class `index` (the
-    target with a class dim of 1) along the class dim, which is dropped; a
-    target outside [0, C) (ignore_index) picks 0."""
+def _picked(b: Builder, x: V, index: V) -> V:
+    """x at each target class `index` (the target with a class dim of 1)
+    along the class dim, which is dropped; 0 for a target outside [0, C)."""
     dim = min(1, x.rank - 1)
-    if source.shape != x.shape:
-        source = b.broadcast_to(source, x.shape)
-    return b.reshape(b.gather(source, index, dim), x.shape[:dim] + index.shape[dim + 1:])
+    return b.reshape(b.gather(x, index, dim), x.shape[:dim] + index.shape[dim + 1:])
 
 
-def h_nll_loss(b, a, ctx):
-    """-x[target], weighted by weight[target], 0 for ignore_index; 'mean'
-    divides by the weights of the targets not ignored, as PyTorch does
-    (NaN when all are)."""
-    x, target = tensor(a["input"]), tensor(a["target"], "target")
+def _class_index_loss(b: Builder, a, x: V, lse: Optional[V]) -> V:
+    """-(x[target] - lse) * weight[target], reduced: NLL of log-probabilities
+    x (lse None), or cross-entropy of logits x with lse their logsumexp
+    over the classes. A target outside [0, C) picks 0 for the loss and the
+    weight; 'mean' divides by the weights of the targets kept, as PyTorch
+    does (NaN when none is)."""
+    target = tensor(a["target"], "target")
     if target.dtype != "i64":
         raise Unsupported("target is not an int64 class-index tensor")
-    classes = x.shape[min(1, x.rank - 1)]
+    dim = min(1, x.rank - 1)
+    classes = x.shape[dim]
     ignore = int(a.get("ignore_index", -100))
     if 0 <= ignore < classes:
         raise Unsupported(f"ignore_index={ignore} is a class (0..{classes - 1}); kgen "
                           "ignores only targets outside the classes, such as -100")
-    w = _class_weights(b, a, x)
-    ones = w if w is not None else b.constant(torch.ones((1,) * x.rank))
-    dim = min(1, x.rank - 1)
+    weights = _class_weights(b, a, target, classes)  # 0 where ignored
     index = b.reshape(target, target.shape[:dim] + (1,) + target.shape[dim:])
-    weights = _picked(b, x, index, ones)  # 0 where ignored
-    loss = b.unary("neg", b.binary("mul", _picked(b, x, index, x), weights))
+    logp = _picked(b, x, index)
+    if lse is not None:  # log_softmax at the target: x[t] - lse (0 weight where ignored)
+        logp = b.binary("sub", logp, lse)
+    loss = b.unary("neg", b.binary("mul", logp, weights))
     reduction = reduction_of(a)
     if reduction == "mean":
         return b.binary("div", reduce_loss(b, loss, "sum"), reduce_loss(b, weights, "sum"))
     return reduce_loss(b, loss, reduction)
 
 
+def h_nll_loss(b, a, ctx):
+    return _class_index_loss(b, a, tensor(a["input"]), None)
+
+
+def _logsumexp_over_classes(b: Builder, x: V) -> V:
+    """logsumexp over the class dim, which is dropped: max + log(sum(exp(x -
+    max))), two row statistics of one kernel."""
+    dim = min(1, x.rank - 1)
+    m = b.reduce("max", x, [dim], True)
+    s = b.reduce("sum", b.unary("exp", b.binary("sub", x, m)), [dim], True)
+    lse = b.binary("add", b.unary("log", s), m)
+    return b.reshape(lse, x.shape[:dim] + x.shape[dim + 1:])
+
+
 def h_cross_entropy(b, a, ctx):
-    """log_softmax over the classes, then nll_loss; or, with a float target
-    of class probabilities, -sum(target * log_softmax) per sample."""
+    """With int64 class-index targets: logsumexp(x) - x[target] per sample
+    (the log-probabilities are never written out), weighted and reduced as
+    nll_loss; with a float target of class probabilities,
+    -sum(target * log_softmax) per sample."""
     x, target = tensor(a["input"]), tensor(a["target"], "target")
     if number(a.get("label_smoothing", 0.0), "label_smoothing") != 0.0:
         raise Unsupported("label_smoothing")
-    logp = b.softmax("log_softmax", x, min(1, x.rank - 1))
     if target.dtype == "i64":
-        return h_nll_loss(b, {**a, "input": logp}, ctx)
+        return _class_index_loss(b, a, x, _logsumexp_over_classes(b, x))
     if a.get("weight") is not None:
         raise Unsupported("weight with class-probability targets")
     dim = min(1, x.rank - 1)
+    logp = b.softmax("log_softmax", x, dim)
     loss = b.unary("neg", b.reduce("sum", b.binary("mul", logp, target), [dim], False))
     reduction = reduction_of(a)
     if reduction == "mean" and x.rank > 1:  # the mean over samples (and positions)

@@ -96,17 +96,19 @@ class FuncBuilder:
     def __init__(self, dtype: str, name: str = "main"):
         self.dtype = dtype
         self.name = name
-        self.args: list[tuple[str, tuple]] = []
+        self.args: list[tuple[str, tuple, str]] = []
         self.lines: list[str] = []
-        self.results: list[tuple[str, tuple]] = []
+        self.results: list[tuple[str, tuple, str]] = []
         self._n = 0
 
     def t(self, shape: Sequence[int]) -> str:
         return tensor_type(shape, self.dtype)
 
-    def arg(self, shape: Sequence[int]) -> str:
+    def arg(self, shape: Sequence[int], element: Optional[str] = None) -> str:
+        """A tensor argument of the builder's element type, or of `element`
+        (i64 for positions)."""
         name = f"%arg{len(self.args)}"
-        self.args.append((name, tuple(shape)))
+        self.args.append((name, tuple(shape), element or self.dtype))
         return name
 
     def _fresh(self) -> str:
@@ -118,18 +120,18 @@ class FuncBuilder:
         self.lines.append(f"{name} = arith.constant {fmt_float(value)} : {self.dtype}")
         return name
 
-    def op(self, text: str, shape: Sequence[int]) -> "Value":
+    def op(self, text: str, shape: Sequence[int], element: Optional[str] = None) -> "Value":
         name = self._fresh()
         self.lines.append(f"{name} = {text}")
-        return Value(name, tuple(shape))
+        return Value(name, tuple(shape), element)
 
-    def ret(self, name: str, shape: Sequence[int]) -> None:
-        self.results.append((name, tuple(shape)))
+    def ret(self, name: str, shape: Sequence[int], element: Optional[str] = None) -> None:
+        self.results.append((name, tuple(shape), element or self.dtype))
 
     def text(self) -> str:
-        args = ", ".join(f"{n}: {self.t(s)}" for n, s in self.args)
-        rtypes = ", ".join(self.t(s) for _, s in self.results)
-        rnames = ", ".join(n for n, _ in self.results)
+        args = ", ".join(f"{n}: {tensor_type(s, e)}" for n, s, e in self.args)
+        rtypes = ", ".join(tensor_type(s, e) for _, s, e in self.results)
+        rnames = ", ".join(n for n, _, _ in self.results)
         body = "".join(f"    {line}\n" for line in self.lines)
         return (f"func.func @{self.name}({args}) -> ({rtypes}) {{\n{body}"
                 f"    return {rnames} : {rtypes}\n}}\n")
@@ -139,12 +141,13 @@ class FuncBuilder:
 class Value:
     name: str
     shape: tuple
+    element: Optional[str] = None  # i64 for positions; None: the builder's dtype
 
     def __str__(self) -> str:
         return self.name
 
 
-_TENSOR_RE = re.compile(r"tensor<((?:\d+x)*)(f32|f16|bf16)>")
+_TENSOR_RE = re.compile(r"tensor<((?:\d+x)*)(f32|f16|bf16|i64)>")
 _FUNC_RE = re.compile(r"func\.func\s+@([\w$.]+)\s*\((.*?)\)\s*->\s*(\(.*?\)|tensor<[^>]*>)",
                       re.S)
 
@@ -152,7 +155,7 @@ _FUNC_RE = re.compile(r"func\.func\s+@([\w$.]+)\s*\((.*?)\)\s*->\s*(\(.*?\)|tens
 def parse_tensor_type(s: str) -> tuple[tuple, str]:
     m = _TENSOR_RE.fullmatch(s.strip())
     if not m:
-        raise ValueError(f"not a static f32/f16/bf16 tensor type: {s!r}")
+        raise ValueError(f"not a static f32/f16/bf16/i64 tensor type: {s!r}")
     dims = tuple(int(d) for d in m.group(1).split("x") if d)
     return dims, m.group(2)
 
@@ -195,7 +198,10 @@ def round_to(x, dtype: str) -> np.ndarray:
 
 
 def to_npy(x, dtype: str) -> np.ndarray:
-    """Array to hand kgen-run for an argument of element type `dtype`."""
+    """Array to hand kgen-run for an argument of element type `dtype`
+    (int64 positions stay int64)."""
+    if np.asarray(x).dtype == np.int64:
+        return np.asarray(x).astype("<i8")
     return np.asarray(round_to(x, dtype)).astype(NPY_DTYPE[dtype])
 
 
@@ -236,8 +242,20 @@ class InputSpec:
     nan: float = 0.0
     scale: float = 1.0  # multiplies the result (e.g. 1/sqrt(fan_in) for weights)
     choices: tuple = ()  # if given: each element drawn from these values instead
+    # If > 0: int64 positions uniform in [0, positions), a fraction `nan`
+    # of them -100 (outside every extent: cross-entropy's ignore_index).
+    positions: int = 0
+
+    @property
+    def element(self) -> Optional[str]:
+        return "i64" if self.positions else None
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
+        if self.positions:
+            p = rng.integers(0, self.positions, size=self.shape, dtype=np.int64)
+            if self.nan:
+                p = np.where(rng.uniform(size=self.shape) < self.nan, -100, p)
+            return np.asarray(p, dtype=np.int64)
         if self.choices:
             return np.asarray(rng.choice(np.asarray(self.choices, np.float64), size=self.shape),
                               dtype=np.float32)
@@ -413,6 +431,9 @@ def run_kgen(program, workdir: Path, inputs: Optional[Sequence[np.ndarray]] = No
 
 
 def torch64(x: np.ndarray) -> torch.Tensor:
+    """float64 for the reference's arithmetic; int64 positions stay int64."""
+    if np.asarray(x).dtype == np.int64:
+        return torch.from_numpy(np.asarray(x).copy())
     return torch.from_numpy(np.asarray(x, dtype=np.float64).copy())
 
 

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from kgen_testing import (DTYPES, EPS, FuncBuilder, InputSpec, Value, fmt_float, fmt_ints,
-                          round_to, torch64)
+                          round_to, tensor_type, torch64)
 
 
 @dataclasses.dataclass
@@ -40,20 +40,21 @@ class Case:
         b = FuncBuilder(dtype)
         per_copy = None
         for _ in range(copies):
-            args = [b.arg(s.shape) for s in self.inputs]
+            args = [b.arg(s.shape, s.element) for s in self.inputs]
             outs = self.emit(b, *args)
             if isinstance(outs, Value):
                 outs = [outs]
             per_copy = len(outs)
             for v in outs:
-                b.ret(v.name, v.shape)
+                b.ret(v.name, v.shape, v.element)
         return b.text(), per_copy
 
     def reference(self, dtype: str, inputs: Sequence[np.ndarray]) -> list:
         out = self.ref(dtype, *[torch64(x) for x in inputs])
         if isinstance(out, torch.Tensor):
             out = (out,)
-        return [o.detach().numpy().astype(np.float64) for o in out]
+        return [o.detach().numpy() if o.dtype == torch.int64
+                else o.detach().numpy().astype(np.float64) for o in out]
 
 
 CASES: list = []
@@ -482,6 +483,63 @@ reduce_case("max", S(8, 6, 1000), [2, 0], False, nan=0.001, tag="_nan_propagatio
 reduce_case("sum", S(256, 1024), [0, 1], False)
 reduce_case("mean", S(4, 128, 600), [0, 1, 2], True)
 reduce_case("max", S(256, 1024), [0, 1], False, nan=0.0005, tag="_nan_propagation")
+
+
+# ---------------------------------------------------------------------------
+# Positions: argmax / argmin (int64 results) and gather (int64 indices)
+# ---------------------------------------------------------------------------
+
+def arg_case(op, shape, dim, keepdim=False, nan=0.0, choices=(), tag=""):
+    out = tuple(1 if i == dim else d for i, d in enumerate(shape)) if keepdim else \
+        tuple(d for i, d in enumerate(shape) if i != dim)
+    fn = torch.argmax if op == "argmax" else torch.argmin
+
+    def emit(b, x):
+        kd = " keepdim" if keepdim else ""
+        return b.op(f"kgen.{op} {x} dim {dim}{kd} : {b.t(shape)} -> {tensor_type(out, 'i64')}",
+                    out, "i64")
+
+    add(Case(f"{op}_{sname(shape)}_dim{dim}{'_keepdim' if keepdim else ''}{tag}",
+             [InputSpec(shape, nan=nan, choices=choices)], emit,
+             lambda d, x: fn(x, dim=dim, keepdim=keepdim), reduce_len=shape[dim]))
+
+
+# Rows, columns, a middle dim, long rows (cooperative lanes: the maximum's
+# f32 butterflies then the position's i32 ones), NaN winning, and ties
+# (values from 3 choices: the first position holding the extremum).
+arg_case("argmax", S(7, 13), 1)
+arg_case("argmin", S(7, 13), 0)
+arg_case("argmax", S(3, 5, 7), 1, keepdim=True)
+arg_case("argmax", S(16, 4096), 1)
+arg_case("argmin", S(600, 12), 0)
+arg_case("argmax", S(9, 300), 1, nan=0.003, tag="_nan_first")
+arg_case("argmin", S(33, 64), 1, choices=(-1.0, 0.0, 1.0), tag="_ties_first")
+
+
+def gather_case(shape, index_shape, dim, ignored=0.0, fill=None, tag=""):
+    fill_attr = "" if fill is None else f" fill {fmt_float(fill)}"
+
+    def emit(b, x, index):
+        return b.op(f"kgen.gather {x}, {index} dim {dim}{fill_attr} : ({b.t(shape)}, "
+                    f"{tensor_type(index_shape, 'i64')}) -> {b.t(index_shape)}", index_shape)
+
+    def ref(d, x, index):
+        inside = (index >= 0) & (index < shape[dim])
+        picked = torch.gather(x, dim, torch.where(inside, index, 0))
+        return torch.where(inside, picked, torch.tensor(0.0 if fill is None else fill,
+                                                        dtype=torch.float64))
+
+    add(Case(f"gather_{sname(shape)}_{sname(index_shape)}_dim{dim}{tag}",
+             [InputSpec(shape), InputSpec(index_shape, positions=shape[dim], nan=ignored)],
+             emit, ref, exact=True))
+
+
+# A class per row (cross-entropy's pick), several per row along the last
+# dim and the first, and targets of -100 reading the fill.
+gather_case(S(64, 10), S(64, 1), 1)
+gather_case(S(5, 7, 9), S(5, 7, 4), 2)
+gather_case(S(8, 6), S(3, 6), 0)
+gather_case(S(32, 1000), S(32, 1), 1, ignored=0.2, fill=-2.5, tag="_outside_fill")
 
 
 # ---------------------------------------------------------------------------

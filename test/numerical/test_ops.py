@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 from kgen_testing import (DTYPES, SEEDS, Tolerance, assert_close, check_output_dtype, reference_to_dtype,
@@ -48,6 +49,13 @@ def check_outputs(case, dtype, seed, inputs, outputs, run):
     tol = EXACT if case.exact else tolerance(dtype, case.reduce_len)
     for i, (got, want) in enumerate(zip(outputs, expected)):
         what = f"{case.name} [{dtype}] seed {seed} output {i}"
+        if want.dtype == np.int64:  # positions: int64, exact
+            assert got.dtype == np.int64, f"{what}: .npy dtype {got.dtype.str}, expected <i8"
+            bad = np.flatnonzero(got != want)
+            assert bad.size == 0, (f"{what}: {bad.size} of {want.size} positions differ, first "
+                                   f"at {bad[:1]}: {got.ravel()[bad[:1]]} vs {want.ravel()[bad[:1]]}"
+                                   f"\nrepro: {' '.join(map(str, run.cmd))}")
+            continue
         check_output_dtype(got, dtype, what)
         try:
             # An exact check compares with the reference rounded to the
