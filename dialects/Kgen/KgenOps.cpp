@@ -388,7 +388,34 @@ KGEN_BINARY_VERIFIER(DivOp)
 KGEN_BINARY_VERIFIER(MaximumOp)
 KGEN_BINARY_VERIFIER(MinimumOp)
 KGEN_BINARY_VERIFIER(PowOp)
+KGEN_BINARY_VERIFIER(EqOp)
+KGEN_BINARY_VERIFIER(NeOp)
+KGEN_BINARY_VERIFIER(LtOp)
+KGEN_BINARY_VERIFIER(LeOp)
+KGEN_BINARY_VERIFIER(GtOp)
+KGEN_BINARY_VERIFIER(GeOp)
 #undef KGEN_BINARY_VERIFIER
+
+LogicalResult WhereOp::verify() {
+  SmallVector<int64_t> shape;
+  bool anyTensor = false;
+  for (Value operand : getOperands()) {
+    auto tensor = dyn_cast<RankedTensorType>(operand.getType());
+    if (!tensor)
+      continue;
+    anyTensor = true;
+    std::optional<SmallVector<int64_t>> joined =
+        broadcastShapes(shape, tensor.getShape());
+    if (!joined)
+      return emitOpError("operand shapes are not broadcast-compatible: ")
+             << formatShape(shape) << " and "
+             << formatShape(tensor.getShape());
+    shape = *joined;
+  }
+  if (!anyTensor)
+    return emitOpError("needs at least one tensor operand");
+  return verifyResultShape(*this, shape);
+}
 
 LogicalResult ClampOp::verify() {
   if (!getMin() && !getMax())

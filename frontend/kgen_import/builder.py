@@ -36,6 +36,8 @@ class V:
     name: str
     shape: Optional[Tuple[int, ...]]
     dtype: str
+    # A PyTorch bool tensor, held as 1/0 in the element type (comparisons).
+    mask: bool = False
 
     @property
     def is_scalar(self) -> bool:
@@ -156,6 +158,21 @@ class Builder:
         shape = broadcast_shapes(a.shape or (), b.shape or ())
         t = mlir.tensor_type(shape, self.dtype)
         return self._emit(shape, f"kgen.{op} {a}, {b} : ({a.type}, {b.type}) -> {t}")
+
+    def compare(self, op: str, a, b) -> V:
+        """kgen.eq/ne/lt/le/gt/ge: a bool tensor, 1/0 in the element type."""
+        return dataclasses.replace(self.binary(op, a, b), mask=True)
+
+    def where(self, condition, on_true, on_false) -> V:
+        c, t, f = (self.operand(x) for x in (condition, on_true, on_false))
+        if c.is_scalar and t.is_scalar and f.is_scalar:
+            raise Unsupported("all three operands are scalars")
+        shape = ()
+        for x in (c, t, f):
+            shape = broadcast_shapes(shape, x.shape or ())
+        ty = mlir.tensor_type(shape, self.dtype)
+        return self._emit(shape, f"kgen.where {c}, {t}, {f} : ({c.type}, {t.type}, {f.type}) "
+                                 f"-> {ty}")
 
     def clamp(self, x: V, lo: Optional[float], hi: Optional[float]) -> V:
         attrs = ""

@@ -465,7 +465,7 @@ class _Importer:
         sig, fn = entry
         args, kwargs = self.resolve((node.args, node.kwargs))
         dtype = node.meta["kgen_dtype"]
-        if dtype != torch.int64:  # positions are checked against the result
+        if dtype not in (torch.int64, torch.bool):  # checked against the result
             self.check_dtype(node, dtype)
         if sig is None:
             a = ops.bind_schema(node.target, args, kwargs)
@@ -475,7 +475,7 @@ class _Importer:
         if a.get("inplace"):
             in_place = True
         v = fn(self.b, a, ops.Ctx(self, node))
-        if dtype == torch.int64 and v.dtype != "i64":
+        if (dtype == torch.int64 and v.dtype != "i64") or (dtype == torch.bool and not v.mask):
             self.check_dtype(node, dtype)
         if in_place:
             self.check_in_place(node, v)
@@ -545,6 +545,10 @@ class _Importer:
                     raise _Poisoned()
                 if x not in self.values:
                     raise Unsupported("forward returns a non-tensor value", op="return")
+                if self.values[x].mask:
+                    raise Unsupported("forward returns a bool tensor; kgen computes masks "
+                                      "inside a program only (return mask.float())",
+                                      op="return")
                 flat.append(self.values[x])
             elif isinstance(x, dict):
                 raise Unsupported("forward returns a dict; return a tensor or a tuple of "

@@ -473,6 +473,34 @@ def h_cross_entropy(b, a, ctx):
     return reduce_loss(b, loss, reduction)
 
 
+def h_hinge_embedding_loss(b, a, ctx):
+    """PyTorch's form: x where target != -1, plus max(margin - x, 0) where
+    target != 1 (a target of neither value takes both)."""
+    x, t = tensor(a["input"]), tensor(a["target"], "target")
+    margin = number(a["margin"], "margin")
+    hinge = b.clamp(b.binary("sub", margin, x), 0.0, None)
+    loss = b.binary("add", b.where(b.compare("ne", t, -1.0), x, 0.0),
+                    b.where(b.compare("ne", t, 1.0), hinge, 0.0))
+    return reduce_loss(b, loss, reduction_of(a))
+
+
+def h_cosine_embedding_loss(b, a, ctx):
+    """1 - cos where target == 1, max(cos - margin, 0) where target == -1,
+    with PyTorch's cos: sum(x1 x2) / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12))
+    over the last dim."""
+    x1, x2 = tensor(a["input1"], "input1"), tensor(a["input2"], "input2")
+    t = tensor(a["target"], "target")
+    dim = x1.rank - 1
+    dot = b.reduce("sum", b.binary("mul", x1, x2), [dim], False)
+    m1 = b.binary("add", b.reduce("sum", b.binary("mul", x1, x1), [dim], False), 1e-12)
+    m2 = b.binary("add", b.reduce("sum", b.binary("mul", x2, x2), [dim], False), 1e-12)
+    cos = b.binary("div", dot, b.unary("sqrt", b.binary("mul", m1, m2)))
+    neg = b.clamp(b.binary("sub", cos, number(a["margin"], "margin")), 0.0, None)
+    loss = b.binary("add", b.where(b.compare("eq", t, 1.0), b.binary("sub", 1.0, cos), 0.0),
+                    b.where(b.compare("eq", t, -1.0), neg, 0.0))
+    return reduce_loss(b, loss, reduction_of(a))
+
+
 class ClassIndexLoss(FunctionalModule):
     """nn.NLLLoss / nn.CrossEntropyLoss: the functional loss with the
     module's settings; its weight buffer is a program argument."""
@@ -635,11 +663,12 @@ _reg("torch.triplet_margin_loss",
      h_triplet_margin_loss)
 _reg("aten.triplet_margin_loss", None, h_triplet_margin_loss)
 
-_SELECT = "needs a select on target == 1 or -1, a boolean tensor, which kgen lacks"
-for _k in (f"{F}hinge_embedding_loss", "torch.hinge_embedding_loss", "aten.hinge_embedding_loss",
-           "nn.HingeEmbeddingLoss", f"{F}cosine_embedding_loss", "torch.cosine_embedding_loss",
-           "aten.cosine_embedding_loss", "nn.CosineEmbeddingLoss"):
-    REASONS[_k] = _SELECT
+_reg(f"{F}hinge_embedding_loss torch.hinge_embedding_loss aten.hinge_embedding_loss",
+     "input, target, margin=1.0, size_average=None, reduce=None, reduction='mean'",
+     h_hinge_embedding_loss)
+_reg(f"{F}cosine_embedding_loss torch.cosine_embedding_loss aten.cosine_embedding_loss",
+     "input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction='mean'",
+     h_cosine_embedding_loss)
 _reg(f"{F}nll_loss", "input, target, weight=None, size_average=None, ignore_index=-100, "
      "reduce=None, reduction='mean'", h_nll_loss)
 _reg(f"{F}cross_entropy", "input, target, weight=None, size_average=None, ignore_index=-100, "
@@ -664,6 +693,10 @@ for _n in (1, 2, 3):
     MODULES[f"AdaptiveMaxPool{_n}d"] = FunctionalModule(
         "input", _adaptive("max", _n), "output_size")
 MODULES["GroupNorm"] = m_group_norm
+MODULES["HingeEmbeddingLoss"] = FunctionalModule("input, target", h_hinge_embedding_loss,
+                                                 "margin", "reduction")
+MODULES["CosineEmbeddingLoss"] = FunctionalModule("input1, input2, target",
+                                                  h_cosine_embedding_loss, "margin", "reduction")
 MODULES["NLLLoss"] = ClassIndexLoss(h_nll_loss)
 MODULES["CrossEntropyLoss"] = ClassIndexLoss(h_cross_entropy)
 MODULES["L1Loss"] = FunctionalModule("input, target", h_l1_loss, "reduction")

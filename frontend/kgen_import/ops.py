@@ -17,6 +17,7 @@ the op's schema). `MODULES` maps torch.nn class names to module handlers.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -193,6 +194,54 @@ def _binary(op: str):
         if alpha != 1:
             y = b.binary("mul", y, number(alpha, "alpha")) if isinstance(y, V) else y * alpha
         return b.binary(op, x, y)
+    return h
+
+
+def _compare(op: str):
+    def h(b: Builder, a, ctx):
+        return b.compare(op, a["input"], a["other"])
+    return h
+
+
+def _mask(x, what: str) -> V:
+    """A bool tensor argument: a comparison's 1/0 mask."""
+    v = tensor(x, what)
+    if not v.mask:
+        raise Unsupported(f"{what} is not a bool tensor computed in the program (kgen takes "
+                          "no bool inputs)")
+    return v
+
+
+def h_where(b, a, ctx):
+    if a.get("input") is None or a.get("other") is None:
+        raise Unsupported("torch.where(condition) returns the indices of the true "
+                          "elements: a data-dependent shape")
+    return b.where(_mask(a["condition"], "condition"), a["input"], a["other"])
+
+
+def h_tensor_where(b, a, ctx):
+    return b.where(_mask(a["condition"], "condition"), a["input"], a["other"])
+
+
+def h_masked_fill(b, a, ctx):
+    value = a["value"]
+    if not isinstance(value, V):
+        value = number(value, "value")
+    return b.where(_mask(a["mask"], "mask"), value, tensor(a["input"]))
+
+
+def _logical(op: str):
+    """logical and/or/xor of two bool tensors, and not: on 1/0 masks, a
+    product, a maximum, an inequality, and 1 - m."""
+    def h(b: Builder, a, ctx):
+        x = _mask(a["input"], "input")
+        if op == "not":
+            return dataclasses.replace(b.binary("sub", 1.0, x), mask=True)
+        y = _mask(a["other"], "other")
+        if op == "xor":
+            return b.compare("ne", x, y)
+        return dataclasses.replace(b.binary("mul" if op == "and" else "maximum", x, y),
+                                   mask=True)
     return h
 
 
@@ -936,6 +985,8 @@ def h_cast(b, a, ctx):
     the whole program with dtype=...)."""
     x = tensor(a["input"])
     src, dst = ctx.input_dtype(), ctx.dtype
+    if src == torch.bool and x.mask and dst is not None and dst.is_floating_point:
+        return dataclasses.replace(x, mask=False)  # a 1/0 mask is that float already
     if src == dst or (ctx.retype and src is not None and src.is_floating_point
                       and dst.is_floating_point):
         return x
@@ -1162,6 +1213,29 @@ _reg("torch.pow Tensor.pow operator.pow aten.pow", "input, exponent", h_pow)
 _reg("torch.square Tensor.square", "input", h_square)
 _reg("torch.reciprocal Tensor.reciprocal aten.reciprocal", "input", h_reciprocal)
 
+# Comparisons (bool results, 1/0 masks) and selections.
+for _op, _keys in {
+    "eq": "torch.eq Tensor.eq operator.eq aten.eq",
+    "ne": "torch.ne torch.not_equal Tensor.ne Tensor.not_equal operator.ne aten.ne",
+    "lt": "torch.lt torch.less Tensor.lt Tensor.less operator.lt aten.lt",
+    "le": "torch.le torch.less_equal Tensor.le Tensor.less_equal operator.le aten.le",
+    "gt": "torch.gt torch.greater Tensor.gt Tensor.greater operator.gt aten.gt",
+    "ge": "torch.ge torch.greater_equal Tensor.ge Tensor.greater_equal operator.ge aten.ge",
+}.items():
+    _reg(_keys, "input, other", _compare(_op))
+_reg("torch.where aten.where", "condition, input=None, other=None", h_where)
+_reg("Tensor.where", "input, condition, other", h_tensor_where)
+_reg("torch.masked_fill Tensor.masked_fill aten.masked_fill", "input, mask, value",
+     h_masked_fill)
+_reg("torch.logical_and Tensor.logical_and operator.and_ aten.logical_and "
+     "torch.bitwise_and Tensor.bitwise_and", "input, other", _logical("and"))
+_reg("torch.logical_or Tensor.logical_or operator.or_ aten.logical_or "
+     "torch.bitwise_or Tensor.bitwise_or", "input, other", _logical("or"))
+_reg("torch.logical_xor Tensor.logical_xor operator.xor aten.logical_xor "
+     "torch.bitwise_xor Tensor.bitwise_xor", "input, other", _logical("xor"))
+_reg("torch.logical_not Tensor.logical_not operator.invert aten.logical_not "
+     "torch.bitwise_not Tensor.bitwise_not", "input", _logical("not"))
+
 # Elementwise unary.
 for _op, _keys in {
     "neg": "torch.neg torch.negative Tensor.neg Tensor.negative operator.neg aten.neg",
@@ -1298,7 +1372,7 @@ _reg("Tensor.contiguous Tensor.clone torch.clone Tensor.detach torch.detach "
      "Tensor.requires_grad_ aten.clone aten.detach aten.alias aten.lift_fresh_copy "
      "aten.lift_fresh aten.contiguous",
      "input, *args, **", h_cast)
-_reg("Tensor.to Tensor.type Tensor.type_as Tensor.float Tensor.half Tensor.bfloat16 "
+_reg("Tensor.to Tensor.type Tensor.type_as Tensor.float Tensor.half Tensor.bfloat16 Tensor.bool "
      "Tensor.double Tensor.cuda Tensor.cpu aten._to_copy aten.to",
      "input, *args, **", h_cast)
 _reg(f"{F}dropout {F}dropout1d {F}dropout2d {F}dropout3d {F}alpha_dropout "

@@ -384,7 +384,7 @@ def _compile_graph(gm: fx.GraphModule, example_inputs, opts: Options, report: Re
         v = example_value(node)
         if node.op in CALLS and verdicts.get(node.name) is None and \
                 isinstance(v, torch.Tensor) and v.dtype not in dtypes and \
-                v.dtype != torch.int64:  # positions join their input's partition
+                v.dtype not in (torch.int64, torch.bool):  # join their inputs' partition
             dtypes.append(v.dtype)
     partitions = []
     partitioner = None
@@ -407,8 +407,13 @@ def _compile_graph(gm: fx.GraphModule, example_inputs, opts: Options, report: Re
     in_partition = {n for p in partitions for n in p.nodes}
     for node in gm.graph.nodes:
         if node.op in CALLS and node not in in_partition:
-            leave(op_name(node, gm), verdicts.get(node.name) or "not partitioned",
-                  location(node))
+            reason = verdicts.get(node.name)
+            if reason is None:
+                v = example_value(node)
+                bool_result = isinstance(v, torch.Tensor) and v.dtype == torch.bool
+                reason = ("a bool result used outside kgen (kgen computes masks only for "
+                          "its own ops)" if bool_result else "not partitioned")
+            leave(op_name(node, gm), reason, location(node))
 
     # Number the partitions in graph order, as the report names them.
     order = {n: i for i, n in enumerate(gm.graph.nodes)}

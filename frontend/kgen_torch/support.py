@@ -12,6 +12,7 @@ place.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from typing import Dict, Optional
@@ -235,14 +236,27 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
     if node.op == "call_function" and updates_running_stats(target_name(node), node.args,
                                                             node.kwargs):
         return "updates the running statistics in place in training mode"
-    # The importer's verdict, on the node alone.
+    # The importer's verdict, on the node alone. Bool tensors are masks
+    # computed inside kgen programs, never their inputs or results: a bool
+    # input is made by a comparison of a float one, a bool result is
+    # converted to the float type (the partitioner keeps bool values inside
+    # partitions, see KgenSupport).
+    floats = [v.dtype for v in map(example_value, node.all_input_nodes) if v.is_floating_point()]
+    float_type = floats[0] if floats else torch.float32
     g = fx.Graph()
     env: Dict[fx.Node, fx.Node] = {}
     inputs = []
     for i, n in enumerate(node.all_input_nodes):
+        v = example_value(n)
         env[n] = g.placeholder(f"in{i}")
-        inputs.append(_meta_like(example_value(n)))
+        if v.dtype == torch.bool:
+            inputs.append(torch.empty(tuple(v.shape), dtype=float_type, device="meta"))
+            env[n] = g.call_function(operator.ne, (env[n], 0.0))
+        else:
+            inputs.append(_meta_like(v))
     out = g.node_copy(node, lambda n: env[n])
+    if value.dtype == torch.bool:
+        out = g.call_method("to", (out, float_type))
     g.output(out)
     try:
         tiny = fx.GraphModule(gm, g)
@@ -270,9 +284,10 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
 class KgenSupport(OperatorSupportBase):
     """The OperatorSupport of the partitioner: the verdicts computed (or
     read from the cache) beforehand, by node name; with `dtype`, only the
-    supported nodes that produce that dtype, or the int64 positions of
+    supported nodes that produce that dtype, the int64 positions of
     argmax-like ops reading it (a kgen program computes in one float type
-    and may return positions)."""
+    and may return positions), and bool masks all of whose users kgen
+    takes (a program never returns a mask)."""
 
     def __init__(self, verdicts: Dict[str, Optional[str]], dtype: Optional[torch.dtype] = None):
         self.verdicts = verdicts
@@ -288,5 +303,10 @@ class KgenSupport(OperatorSupportBase):
         if v.dtype == torch.int64:
             return all(isinstance(x, torch.Tensor) and x.dtype == self.dtype
                        for x in map(example_value, node.all_input_nodes))
+        if v.dtype == torch.bool:  # a mask: only where kgen computes its every use
+            reads = [x for x in map(example_value, node.all_input_nodes)
+                     if isinstance(x, torch.Tensor) and x.dtype != torch.bool]
+            return all(x.dtype == self.dtype for x in reads) and \
+                all(u.op in CALLS and self.verdicts.get(u.name, "") is None for u in node.users)
         return v.dtype == self.dtype
 

@@ -38,6 +38,37 @@ KGEN_SIMPLE_BINARY(MinimumOp, arith::MinimumFOp)
 KGEN_SIMPLE_BINARY(PowOp, math::PowFOp)
 #undef KGEN_SIMPLE_BINARY
 
+/// 1 where `predicate` holds for the two operands, else 0. Ordered
+/// predicates are false on NaN; "ne" is unordered (NaN != NaN), as in
+/// PyTorch.
+Value compare(OpBuilder &b, Location loc, arith::CmpFPredicate predicate,
+              ValueRange args) {
+  Value holds = arith::CmpFOp::create(b, loc, predicate, args[0], args[1]);
+  return arith::SelectOp::create(b, loc, holds, f32Const(b, loc, 1.0),
+                                 f32Const(b, loc, 0.0));
+}
+
+#define KGEN_COMPARE(OpTy, Predicate)                                          \
+  template <>                                                                  \
+  Value scalarFormula(OpBuilder &b, Location loc, OpTy, ValueRange args) {     \
+    return compare(b, loc, arith::CmpFPredicate::Predicate, args);             \
+  }
+KGEN_COMPARE(EqOp, OEQ)
+KGEN_COMPARE(NeOp, UNE)
+KGEN_COMPARE(LtOp, OLT)
+KGEN_COMPARE(LeOp, OLE)
+KGEN_COMPARE(GtOp, OGT)
+KGEN_COMPARE(GeOp, OGE)
+#undef KGEN_COMPARE
+
+template <>
+Value scalarFormula(OpBuilder &b, Location loc, WhereOp, ValueRange args) {
+  // Non-zero, NaN included (une), is true.
+  Value condition = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
+                                          args[0], f32Const(b, loc, 0.0));
+  return arith::SelectOp::create(b, loc, condition, args[1], args[2]);
+}
+
 #define KGEN_SIMPLE_UNARY(OpTy, MathOp)                                        \
   template <>                                                                  \
   Value scalarFormula(OpBuilder &b, Location loc, OpTy, ValueRange args) {     \
@@ -281,7 +312,11 @@ void mlir::kgen::populateElementwiseToLinalgPatterns(
   patterns.add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
                ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
                ElementwiseLowering<MaximumOp>, ElementwiseLowering<MinimumOp>,
-               ElementwiseLowering<PowOp>, ElementwiseLowering<NegOp>,
+               ElementwiseLowering<PowOp>, ElementwiseLowering<EqOp>,
+               ElementwiseLowering<NeOp>, ElementwiseLowering<LtOp>,
+               ElementwiseLowering<LeOp>, ElementwiseLowering<GtOp>,
+               ElementwiseLowering<GeOp>, ElementwiseLowering<WhereOp>,
+               ElementwiseLowering<NegOp>,
                ElementwiseLowering<AbsOp>, ElementwiseLowering<ExpOp>,
                ElementwiseLowering<LogOp>, ElementwiseLowering<SqrtOp>,
                ElementwiseLowering<RsqrtOp>, ElementwiseLowering<TanhOp>,

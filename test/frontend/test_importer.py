@@ -285,6 +285,29 @@ def _class_index_inputs():
     return rand(16, 7) * 3, t, rand(4, 5, 6), torch.randint(0, 5, (4, 6))
 
 
+class Masks(nn.Module):
+    """Comparisons (bool tensors, held as 1/0 masks), where in its forms,
+    masked_fill, logical and bitwise ops on masks, masks in arithmetic and
+    cast to float, NaN in comparisons, and the embedding losses that select
+    on the target's value."""
+
+    def __init__(self):
+        super().__init__()
+        self.hinge = nn.HingeEmbeddingLoss(reduction="sum")
+
+    def forward(self, x, y):
+        m = x > 0
+        nan = x / x.abs().clamp(max=0.0)  # NaN at 0-divided positions, +-inf elsewhere
+        return (torch.where(m, x, 0.1 * x), x.masked_fill(y <= 0.2, -1.0),
+                (m & (y != x)).float() + (~m).float() * 2 + torch.logical_or(m, y >= 0).float(),
+                torch.where(x.eq(y), y, x).where(x < 0.5, y), m * y + (x >= y) * 3.0,
+                torch.logical_xor(x < y, m).to(x.dtype), (nan != nan).float() + (nan == nan),
+                F.hinge_embedding_loss(x, torch.where(y > 0, 1.0, -1.0), margin=0.5),
+                F.cosine_embedding_loss(x, y, torch.where(y[:, 0] > 0, 1.0, -1.0),
+                                        reduction="none"),
+                self.hinge(x, torch.where(y > 0.3, 1.0, 0.0)))
+
+
 class Softmaxes(nn.Module):
     def __init__(self):
         super().__init__()
@@ -424,6 +447,7 @@ CASES = {
     "slices": (Slices, lambda: (rand(4, 9), rand(5, 6))),
     "reductions": (Reductions, lambda: (rand(3, 4, 5),)),
     "positions": (Positions, lambda: (rand(3, 4, 5),)),
+    "masks": (Masks, lambda: (torch.cat([rand(6, 9), torch.zeros(1, 9)]), rand(7, 9))),
     "class_index_losses": (ClassIndexLosses, _class_index_inputs),
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),

@@ -314,7 +314,6 @@ def test_make_fx_loss_graph(tmp_path):
 # ---------------------------------------------------------------------------
 
 INDICES = "return_indices: the indices are an int64 tensor, which kgen lacks"
-SELECT = "needs a select on target == 1 or -1, a boolean tensor, which kgen lacks"
 F_ = "torch.nn.functional."
 
 UNSUPPORTED = [
@@ -324,8 +323,8 @@ UNSUPPORTED = [
     (Wrap(F.adaptive_avg_pool2d, (3, 2)), 1,
      f"{F_}adaptive_avg_pool2d (output size (3, 2) does not divide the input size (6, 7): "
      "windows that overlap or differ in size)"),
-    (Wrap(F.hinge_embedding_loss), 2, f"{F_}hinge_embedding_loss ({SELECT})"),
-    (Wrap(nn.HingeEmbeddingLoss()), 2, f"nn.HingeEmbeddingLoss ({SELECT})"),
+    (Wrap(F.hinge_embedding_loss), 2, None),  # a select on the target, now kgen.where
+    (Wrap(nn.HingeEmbeddingLoss()), 2, None),
     (Wrap(F.pairwise_distance, p=3.0), 2, f"{F_}pairwise_distance (norm with p=3.0)"),
     (Wrap(torch.xlogy), 2, "torch.xlogy (xlogy of two different operands needs a select on "
                            "x == 0; only xlogy(t, t) decomposes)"),
@@ -344,13 +343,6 @@ def test_unsupported_cases_name_the_reason(module, n_inputs, expected):
     with pytest.raises(UnsupportedOpsError) as ei:
         import_module(module, inputs)
     assert [op for op, _ in ei.value.unsupported] == [expected]
-
-
-def test_cosine_embedding_loss_is_unsupported():
-    m = Wrap(F.cosine_embedding_loss)
-    with pytest.raises(UnsupportedOpsError) as ei:
-        import_module(m, (torch.randn(3, 5), torch.randn(3, 5), torch.ones(3)))
-    assert [op for op, _ in ei.value.unsupported] == [f"{F_}cosine_embedding_loss ({SELECT})"]
 
 
 def test_class_index_losses_refuse_what_they_cannot_compute():

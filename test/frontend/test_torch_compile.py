@@ -142,6 +142,24 @@ def test_int64_targets_and_positions_go_to_kgen():
     assert "kgen.gather" in report.programs[0] and "kgen.argmax" in report.programs[0]
 
 
+class Masked(nn.Module):
+    """Comparisons and selections: bool tensors that never leave kgen."""
+
+    def forward(self, x):
+        y = torch.where(x > 0, x, 0.1 * x).masked_fill(x.abs() < 0.1, 0.0)
+        return y + (x <= y).float()
+
+
+def test_masks_stay_inside_kgen():
+    torch.manual_seed(4)
+    model = Masked().eval()
+    fn = compiled(model)
+    check_seeds(model, fn, 5, 16)
+    report = kgen_torch.last_report()
+    assert report.everything_in_kgen, str(report)
+    assert "kgen.where" in report.programs[0] and "kgen.le" in report.programs[0]
+
+
 class Middle(nn.Module):
     """kgen-supported ops around two the importer lacks: a scan (logcumsumexp)
     and a cast of argmax's int64 positions (argmax itself is kgen's)."""
@@ -551,7 +569,8 @@ def test_gpu_compilation_needs_no_gpu(tmp_path):
 
 class Breaks(nn.Module):
     """.item() and nonzero break dynamo's graph: they never reach the
-    backend, which compiles the graphs around them."""
+    backend, which compiles the graphs around them; the comparison feeding
+    nonzero stays in PyTorch with it."""
 
     def __init__(self):
         super().__init__()
@@ -572,7 +591,8 @@ def test_graph_breaks():
     # (dynamo specializes a float read from a tensor under dynamic=False).
     texts = [str(r) for r in kgen_torch.reports()]
     assert len(texts) >= 3 and texts[0].endswith("everything went to kgen"), texts
-    gt = [t for t in texts if "operator.gt (not supported by the importer)" in t]
+    # h > 0 feeds nonzero, which stays in PyTorch: a mask kgen never returns.
+    gt = [t for t in texts if "operator.gt (a bool result used outside kgen" in t]
     assert gt and all(t.endswith("everything went to kgen") for t in texts if t not in gt)
 
 

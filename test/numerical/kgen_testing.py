@@ -257,12 +257,12 @@ class InputSpec:
                 p = np.where(rng.uniform(size=self.shape) < self.nan, -100, p)
             return np.asarray(p, dtype=np.int64)
         if self.choices:
-            return np.asarray(rng.choice(np.asarray(self.choices, np.float64), size=self.shape),
-                              dtype=np.float32)
-        x = rng.uniform(self.low, self.high, size=self.shape)
-        if self.away_from_zero:
-            x = x * rng.choice([-1.0, 1.0], size=self.shape)
-        x = x * self.scale
+            x = rng.choice(np.asarray(self.choices, np.float64), size=self.shape)
+        else:
+            x = rng.uniform(self.low, self.high, size=self.shape)
+            if self.away_from_zero:
+                x = x * rng.choice([-1.0, 1.0], size=self.shape)
+            x = x * self.scale
         if self.nan:
             mask = rng.uniform(size=self.shape) < self.nan
             x = np.where(mask, np.nan, x)

@@ -62,7 +62,7 @@ CASES: list = []
 # Ops whose result is one of their input values (or an exactly representable
 # attribute): kgen must reproduce the reference bit for bit (up to -0 == 0).
 EXACT_OPS = {"neg", "abs", "relu", "maximum", "minimum", "max", "min", "clamp", "permute",
-             "reshape", "broadcast_to"}
+             "reshape", "broadcast_to", "eq", "ne", "lt", "le", "gt", "ge", "where"}
 
 
 def add(case: Case) -> Case:
@@ -262,6 +262,11 @@ BINARY_REF = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
     "maximum": torch.maximum, "minimum": torch.minimum, "pow": torch.pow,
 }
+# Comparisons: PyTorch's bool result as the 1/0 kgen gives.
+COMPARE_REF = {"eq": torch.eq, "ne": torch.ne, "lt": torch.lt, "le": torch.le,
+               "gt": torch.gt, "ge": torch.ge}
+for _op, _fn in COMPARE_REF.items():
+    BINARY_REF[_op] = lambda a, b, fn=_fn: fn(a, b).to(torch.float64)
 
 
 def bcast_shape(a, b):
@@ -269,6 +274,8 @@ def bcast_shape(a, b):
 
 
 def binary_operand_spec(op, side, shape, nan=0.0):
+    if op in COMPARE_REF:  # few values, so that equal operands are common; NaN
+        return InputSpec(shape, choices=(-1.0, -0.5, 0.0, 0.25, 1.0), nan=max(nan, 0.05))
     if op == "div" and side == "rhs":
         return InputSpec(shape, 0.25, 1.0, away_from_zero=True, nan=nan)
     if op == "pow":
@@ -307,10 +314,46 @@ def binary_case(op, lhs, rhs, tag, nan=0.0):
     add(Case(f"{op}_{tag}", ins, emit, ref))
 
 
+def where_case(cond, on_true, on_false, tag):
+    """Each operand a shape (a tensor argument) or a float (a scalar); the
+    condition a comparison of a tensor with 0 (its 1/0 mask, NaN false)."""
+    shapes = [v for v in (cond, on_true, on_false) if isinstance(v, tuple)]
+    out = ()
+    for sh in shapes:
+        out = bcast_shape(out, sh)
+    ins = [InputSpec(v, nan=0.05 if i == 0 else 0.02) for i, v in
+           enumerate((cond, on_true, on_false)) if isinstance(v, tuple)]
+
+    def emit(b, *args):
+        it = iter(args)
+        names, tys = [], []
+        for v in (cond, on_true, on_false):
+            names.append(str(next(it)) if isinstance(v, tuple) else b.scalar(v))
+            tys.append(b.t(v) if isinstance(v, tuple) else b.dtype)
+        mask = b.op(f"kgen.gt {names[0]}, {b.scalar(0.0)} : ({tys[0]}, {b.dtype}) -> "
+                    f"{b.t(cond)}", cond)
+        return b.op(f"kgen.where {mask}, {names[1]}, {names[2]} : ({b.t(cond)}, {tys[1]}, "
+                    f"{tys[2]}) -> {b.t(out)}", out)
+
+    def ref(d, *xs):
+        it = iter(xs)
+        c, t, f = (next(it) if isinstance(v, tuple) else torch.tensor(v, dtype=torch.float64)
+                   for v in (cond, on_true, on_false))
+        return torch.where(c > 0, t, f)
+
+    add(Case(f"where_{tag}", ins, emit, ref))
+
+
+where_case(S(7, 13), S(7, 13), S(7, 13), "same_7x13")
+where_case(S(7, 13), S(13), -2.5, "bcast_row_scalar_false")
+where_case(S(7, 1), 0.75, S(1, 13), "bcast_outer_scalar_true")
+where_case(S(16, 4096), S(16, 4096), 0.0, "relu_like_16x4096")
+
+
 SCALAR_RHS = {"add": 2.0, "sub": 0.5, "mul": -1.5, "div": 3.0, "maximum": 0.25, "minimum": -0.25,
-              "pow": 2.0}
+              "pow": 2.0, **{op: 0.25 for op in COMPARE_REF}}
 SCALAR_LHS = {"add": -1.5, "sub": 2.0, "mul": 0.5, "div": 1.5, "maximum": -0.5, "minimum": 0.5,
-              "pow": 2.0}
+              "pow": 2.0, **{op: -0.5 for op in COMPARE_REF}}
 
 for _op in BINARY_REF:
     binary_case(_op, S(7, 13), S(7, 13), "same_7x13")

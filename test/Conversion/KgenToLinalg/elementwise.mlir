@@ -136,3 +136,24 @@ func.func @gelu(%a: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %1 = kgen.gelu %a approximate <tanh> : tensor<4xf32>
   return %0, %1 : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Comparisons give 1 or 0 in the element type (ne unordered: NaN != NaN);
+// where selects on a non-zero condition, a scalar branch broadcast.
+// CHECK-LABEL: func.func @compare_where
+// CHECK:       linalg.generic
+// CHECK:         %[[GT:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : f32
+// CHECK:         arith.select %[[GT]], %{{.*}}, %{{.*}} : f32
+// CHECK:       linalg.generic
+// CHECK:         arith.cmpf une
+// CHECK:       linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x5xf16>, tensor<4x5xf16>)
+// CHECK:         %[[C:.*]] = arith.cmpf une, %{{.*}}, %{{.*}} : f32
+// CHECK:         arith.select %[[C]], %{{.*}}, %{{.*}} : f32
+// CHECK:         arith.truncf {{.*}} : f32 to f16
+func.func @compare_where(%a: tensor<4x5xf16>, %b: tensor<5xf16>, %s: f16) -> tensor<4x5xf16> {
+  %m = kgen.gt %a, %b : (tensor<4x5xf16>, tensor<5xf16>) -> tensor<4x5xf16>
+  %n = kgen.ne %a, %s : (tensor<4x5xf16>, f16) -> tensor<4x5xf16>
+  %w = kgen.where %m, %n, %s : (tensor<4x5xf16>, tensor<4x5xf16>, f16) -> tensor<4x5xf16>
+  return %w : tensor<4x5xf16>
+}

@@ -354,6 +354,22 @@ func.func @reshape_type(%t: tensor<4xi64>) -> tensor<2x2xf32> {
 
 // -----
 
+func.func @where_shapes(%c: tensor<4x5xf32>, %a: tensor<3xf32>, %s: f32) -> tensor<4x5xf32> {
+  // expected-error @+1 {{'kgen.where' op operand shapes are not broadcast-compatible: [4, 5] and [3]}}
+  %0 = kgen.where %c, %a, %s : (tensor<4x5xf32>, tensor<3xf32>, f32) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @where_scalars(%s: f32) -> tensor<f32> {
+  // expected-error @+1 {{'kgen.where' op needs at least one tensor operand}}
+  %0 = kgen.where %s, %s, %s : (f32, f32, f32) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
 func.func @gather_rank(%a: tensor<4x5xf32>, %t: tensor<4xi64>) -> tensor<4xf32> {
   // expected-error @+1 {{'kgen.gather' op index must have the input's rank 2, got 1}}
   %0 = kgen.gather %a, %t dim 1 : (tensor<4x5xf32>, tensor<4xi64>) -> tensor<4xf32>

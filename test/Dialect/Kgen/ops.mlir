@@ -119,6 +119,17 @@ func.func @data_movement(%a: tensor<4x1x6xbf16>) {
   return
 }
 
+// CHECK-LABEL: func.func @compare_where
+func.func @compare_where(%a: tensor<4x5xf32>, %b: tensor<5xf32>, %s: f32) {
+  // CHECK: kgen.le %{{.*}}, %{{.*}} : (tensor<4x5xf32>, tensor<5xf32>) -> tensor<4x5xf32>
+  %0 = kgen.le %a, %b : (tensor<4x5xf32>, tensor<5xf32>) -> tensor<4x5xf32>
+  // CHECK: kgen.eq %{{.*}}, %{{.*}} : (tensor<4x5xf32>, f32) -> tensor<4x5xf32>
+  %1 = kgen.eq %a, %s : (tensor<4x5xf32>, f32) -> tensor<4x5xf32>
+  // CHECK: kgen.where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x5xf32>, f32, tensor<5xf32>) -> tensor<4x5xf32>
+  %2 = kgen.where %0, %s, %b : (tensor<4x5xf32>, f32, tensor<5xf32>) -> tensor<4x5xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @gather
 func.func @gather(%a: tensor<4x5x6xf32>, %t: tensor<4x1x6xi64>, %u: tensor<2x5x3xi64>) {
   // CHECK: kgen.gather %{{.*}}, %{{.*}} dim 1 : (tensor<4x5x6xf32>, tensor<4x1x6xi64>) -> tensor<4x1x6xf32>

@@ -294,6 +294,43 @@ def Kgen_MaximumOp : Kgen_BinaryOp<"maximum", "torch.maximum", "max(lhs, rhs), N
 def Kgen_MinimumOp : Kgen_BinaryOp<"minimum", "torch.minimum", "min(lhs, rhs), NaN-propagating">;
 def Kgen_PowOp : Kgen_BinaryOp<"pow", "torch.pow", "lhs ** rhs">;
 
+// PyTorch's comparisons return bool tensors; kgen's return the element type,
+// 1 where the comparison holds and 0 elsewhere: what a bool becomes in
+// PyTorch's arithmetic, and what kgen.where selects on.
+class Kgen_CompareOp<string mnemonic, string torchName, string formula>
+    : Kgen_BinaryOp<mnemonic, torchName, "1 where " # formula # ", else 0">;
+
+def Kgen_EqOp : Kgen_CompareOp<"eq", "torch.eq", "lhs == rhs">;
+def Kgen_NeOp : Kgen_CompareOp<"ne", "torch.ne", "lhs != rhs (NaN != NaN)">;
+def Kgen_LtOp : Kgen_CompareOp<"lt", "torch.lt", "lhs < rhs">;
+def Kgen_LeOp : Kgen_CompareOp<"le", "torch.le", "lhs <= rhs">;
+def Kgen_GtOp : Kgen_CompareOp<"gt", "torch.gt", "lhs > rhs">;
+def Kgen_GeOp : Kgen_CompareOp<"ge", "torch.ge", "lhs >= rhs">;
+
+def Kgen_WhereOp : Kgen_Op<"where"> {
+  let summary = "elementwise choice with broadcasting (torch.where, masked_fill)";
+  let description = [{
+    `on_true` where `condition` is non-zero, else `on_false`: the
+    condition is a comparison's 1/0 mask (a NaN condition counts as
+    true, as a non-zero value). Each operand is a tensor or a scalar of
+    the element type, at least one a tensor; they broadcast as in
+    PyTorch.
+
+    ```mlir
+    %m = kgen.gt %x, %zero : (tensor<4x5xf32>, f32) -> tensor<4x5xf32>
+    %y = kgen.where %m, %x, %s : (tensor<4x5xf32>, tensor<4x5xf32>, f32) -> tensor<4x5xf32>
+    ```
+  }];
+  let arguments = (ins Kgen_TensorOrScalar:$condition,
+                       Kgen_TensorOrScalar:$on_true,
+                       Kgen_TensorOrScalar:$on_false);
+  let results = (outs Kgen_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise unary operations
 //===----------------------------------------------------------------------===//
