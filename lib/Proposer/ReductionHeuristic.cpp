@@ -266,7 +266,9 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
   // passes: a row of 1000 halves gets 2 lanes of 4, not 1 of 8; a row of
   // 12000 floats 800 lanes of single floats, since no multiple of a warp
   // divides its 3000 vectors of 4.
-  for (int64_t width = kLoadBytes / bytes; width >= 1; width /= 2)
+  // A gathering root reads element by element: lanes, but no vectors.
+  int64_t widest = k.rootGathers ? 1 : kLoadBytes / bytes;
+  for (int64_t width = widest; width >= 1; width /= 2)
     if (std::optional<Schedule> s = rowSchedule(k, target, base, width))
       return s;
   return std::nullopt;

@@ -259,6 +259,9 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
     llvm::sort(users);
     users.erase(std::unique(users.begin(), users.end()), users.end());
     info.consumers.push_back(users);
+    if (op->hasAttr(kRootAttr) && op->getNumRegions() == 1 &&
+        !op->getRegion(0).getOps<tensor::ExtractOp>().empty())
+      info.rootGathers = true;
     if (op->hasAttr(kRootAttr)) {
       root = op;
       info.rootIndex = i;

@@ -109,6 +109,10 @@ struct KernelInfo {
   /// tensor.extract (flip, im2col): the vectorizer takes only projected
   /// permutations there.
   bool stridedReads = false;
+  /// Whether the root's body gathers with tensor.extract (a reduction
+  /// over a gather fused into it, as a loss picking each row's target):
+  /// its reads are scalar, so its lanes take no vectors.
+  bool rootGathers = false;
   /// Element type of each root operand, inputs then inits.
   std::vector<Type> rootOperandTypes;
   double flops = 0;        // arithmetic of the root, 2 per multiply-add

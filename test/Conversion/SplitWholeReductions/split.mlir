@@ -150,3 +150,16 @@ func.func @short_rows(%x: tensor<16x8000xf32>) -> tensor<16xf32> {
   %0 = kgen.sum %x dims [1] : tensor<16x8000xf32> -> tensor<16xf32>
   return %0 : tensor<16xf32>
 }
+
+// -----
+
+// 16384 elements, twice the shortest row: 4 rows of 4096. One thread
+// walking them all costs more than the second kernel (a loss whose body
+// gathers each sample's target is latency-bound there).
+// CHECK-LABEL: func.func @two_rows_and_more
+// CHECK:         tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [4, 4096]
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<4x4096xf32>)
+func.func @two_rows_and_more(%x: tensor<16384xf32>) -> tensor<f32> {
+  %0 = kgen.sum %x dims [0] : tensor<16384xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
