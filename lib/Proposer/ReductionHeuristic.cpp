@@ -82,6 +82,9 @@ int64_t blockRowLanes(int64_t vectors, int64_t atMost, int64_t subgroup) {
   return 1;
 }
 
+/// Lanes per row below which narrower vectors that give more lanes win.
+constexpr int64_t kMinRowLanes = 8;
+
 /// Whether the root reduces rows the lanes can share: a linalg.generic
 /// with one reduction loop, the innermost, reading kernel arguments.
 bool reducesRows(const KernelInfo &k) {
@@ -267,9 +270,21 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
   // 12000 floats 800 lanes of single floats, since no multiple of a warp
   // divides its 3000 vectors of 4.
   // A gathering root reads element by element: lanes, but no vectors.
+  // Rows that give the widest vectors fewer than kMinRowLanes lanes take
+  // narrower ones if those give more lanes: cross-entropy's rows of 1000
+  // floats are 250 vectors of 4, which only 2 lanes divide, and were
+  // slower so than as 8 lanes of single floats (benchmarks/results/
+  // 2026-12-07-h100-suite-577d3df). Few lanes leave most threads idle.
   int64_t widest = k.rootGathers ? 1 : kLoadBytes / bytes;
-  for (int64_t width = widest; width >= 1; width /= 2)
-    if (std::optional<Schedule> s = rowSchedule(k, target, base, width))
+  std::optional<Schedule> best;
+  for (int64_t width = widest; width >= 1; width /= 2) {
+    std::optional<Schedule> s = rowSchedule(k, target, base, width);
+    if (!s)
+      continue;
+    if (s->reductionLanes >= kMinRowLanes)
       return s;
-  return std::nullopt;
+    if (!best || s->reductionLanes > best->reductionLanes)
+      best = s;
+  }
+  return best;
 }
