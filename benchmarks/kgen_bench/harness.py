@@ -61,9 +61,12 @@ class Timing:
 
 
 def poison_value(dtype: torch.dtype):
-    """What an output holds before a run: NaN, or for integers (positions,
-    never negative) the most negative value."""
-    return float("nan") if dtype.is_floating_point else torch.iinfo(dtype).min
+    """What an output holds before a run: NaN, for integers (positions,
+    never negative) the most negative value, for bools True (no value is
+    impossible there)."""
+    if dtype.is_floating_point:
+        return float("nan")
+    return True if dtype == torch.bool else torch.iinfo(dtype).min
 
 
 def compare(out: torch.Tensor, ref: torch.Tensor, what: str) -> None:

@@ -106,7 +106,8 @@ def run_problem(path: Path, options: Options) -> Dict[str, Any]:
         return {**row, "status": "import_error",
                 "message": f"kgen's function takes {num_inputs} of the "
                            f"{len(problem.inputs)} forward inputs"}
-    dtype = problem.inputs[0].dtype if problem.inputs else torch.float32
+    floats = [x.dtype for x in problem.inputs if x.is_floating_point()]
+    dtype = floats[0] if floats else torch.float32  # int64 targets do not set it
 
     def make_inputs(k: int) -> List[torch.Tensor]:
         # Drawn on the device: a problem draws 18 input sets, and drawing

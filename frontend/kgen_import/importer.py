@@ -488,6 +488,7 @@ class _Importer:
         self.standin_used = False
         args, kwargs = self.resolve((node.args, node.kwargs))
         a = ops.bind_schema(node.target, args, kwargs) if sig is None else sig.bind(args, kwargs)
+        _refuse_positions(a, ops.POSITION_PARAMS.get(_lookup(node)[1], ()))
         results = fn(self.b, a, ops.Ctx(self, node))
         if self.standin_used:
             raise _Poisoned()
@@ -505,6 +506,10 @@ class _Importer:
         args, kwargs = self.resolve((node.args, node.kwargs))
         self.check_dtype(node, node.meta["kgen_dtype"])
         ctx = ops.Ctx(self, node, m)
+        if isinstance(handler, ops.FunctionalModule):
+            _refuse_positions(handler.sig.bind(args, kwargs), handler.position_params)
+        else:
+            _refuse_positions({"input": args[0] if args else None}, ())
         if isinstance(handler, ops.FunctionalModule):
             v = handler(self.b, args, kwargs, m, ctx)
         elif len(args) != 1 or kwargs:

@@ -427,11 +427,15 @@ def _class_index_loss(b: Builder, a, x: V, lse: Optional[V]) -> V:
         raise Unsupported(f"ignore_index={ignore} is a class (0..{classes - 1}); kgen "
                           "ignores only targets outside the classes, such as -100")
     weights = _class_weights(b, a, target, classes)  # 0 where ignored
+    kept = weights if a.get("weight") is None else \
+        _class_weights(b, {}, target, classes)  # 1 where kept, 0 where ignored
     index = b.reshape(target, target.shape[:dim] + (1,) + target.shape[dim:])
     logp = _picked(b, x, index)
-    if lse is not None:  # log_softmax at the target: x[t] - lse (0 weight where ignored)
+    if lse is not None:  # log_softmax at the target: x[t] - lse
         logp = b.binary("sub", logp, lse)
-    loss = b.unary("neg", b.binary("mul", logp, weights))
+    # An ignored sample contributes 0 even where its row is not finite (a
+    # padding row of -inf): selected out, not multiplied by 0.
+    loss = b.where(kept, b.unary("neg", b.binary("mul", logp, weights)), 0.0)
     reduction = reduction_of(a)
     if reduction == "mean":
         return b.binary("div", reduce_loss(b, loss, "sum"), reduce_loss(b, weights, "sum"))
@@ -504,6 +508,8 @@ def h_cosine_embedding_loss(b, a, ctx):
 class ClassIndexLoss(FunctionalModule):
     """nn.NLLLoss / nn.CrossEntropyLoss: the functional loss with the
     module's settings; its weight buffer is a program argument."""
+
+    position_params = ("target",)
 
     def __init__(self, fn):
         super().__init__("input, target", fn, "ignore_index", "reduction", "label_smoothing")
@@ -663,12 +669,18 @@ _reg("torch.triplet_margin_loss",
      h_triplet_margin_loss)
 _reg("aten.triplet_margin_loss", None, h_triplet_margin_loss)
 
-_reg(f"{F}hinge_embedding_loss torch.hinge_embedding_loss aten.hinge_embedding_loss",
+_reg(f"{F}hinge_embedding_loss",
      "input, target, margin=1.0, size_average=None, reduce=None, reduction='mean'",
      h_hinge_embedding_loss)
-_reg(f"{F}cosine_embedding_loss torch.cosine_embedding_loss aten.cosine_embedding_loss",
+_reg("torch.hinge_embedding_loss", "input, target, margin=1.0, reduction=1",
+     h_hinge_embedding_loss)  # the native signature: reduction is aten's enum
+_reg("aten.hinge_embedding_loss", None, h_hinge_embedding_loss)
+_reg(f"{F}cosine_embedding_loss",
      "input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction='mean'",
      h_cosine_embedding_loss)
+_reg("torch.cosine_embedding_loss", "input1, input2, target, margin=0.0, reduction=1",
+     h_cosine_embedding_loss)
+_reg("aten.cosine_embedding_loss", None, h_cosine_embedding_loss)
 _reg(f"{F}nll_loss", "input, target, weight=None, size_average=None, ignore_index=-100, "
      "reduce=None, reduction='mean'", h_nll_loss)
 _reg(f"{F}cross_entropy", "input, target, weight=None, size_average=None, ignore_index=-100, "

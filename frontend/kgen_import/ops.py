@@ -950,9 +950,9 @@ def h_take_along_dim(b, a, ctx):
     dim = normalize_dim(a["dim"], x.rank)
     if index.rank != x.rank:
         raise Unsupported(f"indices of rank {index.rank} for an input of rank {x.rank}")
-    target = tuple(x.shape[d] if d == dim else index.shape[d] for d in range(x.rank))
-    if any(index.shape[d] != target[d] for d in range(x.rank) if d != dim):
+    if any(x.shape[d] not in (1, index.shape[d]) for d in range(x.rank) if d != dim):
         raise Unsupported("indices that broadcast against the input")
+    target = tuple(x.shape[d] if d == dim else index.shape[d] for d in range(x.rank))
     if target != x.shape:
         x = b.broadcast_to(x, target)
     return b.gather(x, index, dim)
@@ -1054,6 +1054,9 @@ class FunctionalModule:
     target"), the module's attributes `attrs` are the other arguments
     ("p=norm": argument p is attribute norm), and `fn` is the function's
     handler."""
+
+    # Inputs that may be int64 tensors (a class-index loss's target).
+    position_params: Tuple[str, ...] = ()
 
     def __init__(self, inputs: str, fn: Callable[..., V], *attrs: str):
         self.sig = Sig(inputs)

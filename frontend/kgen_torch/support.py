@@ -297,6 +297,13 @@ class KgenSupport(OperatorSupportBase):
         if node.op not in CALLS or node.name not in self.verdicts or \
                 self.verdicts[node.name] is not None:
             return False
+        # A bool input must be a mask kgen computes (a supported node): a
+        # kgen program takes no bool argument.
+        for n in node.all_input_nodes:
+            x = example_value(n)
+            if isinstance(x, torch.Tensor) and x.dtype == torch.bool and not (
+                    n.op in CALLS and self.verdicts.get(n.name, "") is None):
+                return False
         v = example_value(node)
         if self.dtype is None or not isinstance(v, torch.Tensor):
             return self.dtype is None

@@ -266,9 +266,8 @@ mlir::kgen::laneReductionSchedule(const KernelInfo &k,
   Type input = k.rootOperandTypes.front();
   int64_t bytes = std::max<int64_t>(input.getIntOrFloatBitWidth() / 8, 1);
   // The widest vectors (16-byte loads) whose lanes make a schedule that
-  // passes: a row of 1000 halves gets 2 lanes of 4, not 1 of 8; a row of
-  // 12000 floats 800 lanes of single floats, since no multiple of a warp
-  // divides its 3000 vectors of 4.
+  // passes: a row of 12000 floats gets 800 lanes of single floats, since
+  // no multiple of a warp divides its 3000 vectors of 4.
   // A gathering root reads element by element: lanes, but no vectors.
   // Rows that give the widest vectors fewer than kMinRowLanes lanes take
   // narrower ones if those give more lanes: cross-entropy's rows of 1000

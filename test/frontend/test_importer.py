@@ -281,8 +281,10 @@ class ClassIndexLosses(nn.Module):
 
 def _class_index_inputs():
     t = torch.randint(0, 7, (16,))
-    t[3] = -100  # ignored
-    return rand(16, 7) * 3, t, rand(4, 5, 6), torch.randint(0, 5, (4, 6))
+    t[3] = -100  # ignored, on a padding row of -inf: contributes 0, not NaN
+    x = rand(16, 7) * 3
+    x[3] = -math.inf
+    return x, t, rand(4, 5, 6), torch.randint(0, 5, (4, 6))
 
 
 class Masks(nn.Module):
@@ -305,7 +307,8 @@ class Masks(nn.Module):
                 F.hinge_embedding_loss(x, torch.where(y > 0, 1.0, -1.0), margin=0.5),
                 F.cosine_embedding_loss(x, y, torch.where(y[:, 0] > 0, 1.0, -1.0),
                                         reduction="none"),
-                self.hinge(x, torch.where(y > 0.3, 1.0, 0.0)))
+                self.hinge(x, torch.where(y > 0.3, 1.0, 0.0)),
+                torch.hinge_embedding_loss(x, torch.where(y > 0, 1.0, -1.0), 0.5, 0))
 
 
 class Softmaxes(nn.Module):

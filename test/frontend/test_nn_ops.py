@@ -364,3 +364,16 @@ def test_class_index_losses_refuse_what_they_cannot_compute():
         "outside the classes, such as -100)"]
 
 
+
+
+def test_int64_targets_of_float_losses_are_refused():
+    """A hinge loss whose target is an int64 tensor (a module call) is
+    refused by the importer with the reason, not emitted as a kgen op on
+    i64 that the verifier would reject later."""
+    m = Wrap(nn.HingeEmbeddingLoss())
+    with pytest.raises(UnsupportedOpsError) as ei:
+        import_module(m, (torch.randn(3, 5), torch.ones(3, 5, dtype=torch.int64)))
+    assert [op for op, _ in ei.value.unsupported] == [
+        "nn.HingeEmbeddingLoss (reads an int64 tensor (positions or indices); kgen computes "
+        "on f32, f16 and bf16 and reads int64 only as gather indices, class-index targets "
+        "and in reshapes)"]

@@ -160,6 +160,26 @@ def test_masks_stay_inside_kgen():
     assert "kgen.where" in report.programs[0] and "kgen.le" in report.programs[0]
 
 
+class MaskInput(nn.Module):
+    """A bool mask given as an input: the op reading it stays in PyTorch
+    (a kgen program takes no bool argument), the rest goes to kgen."""
+
+    def forward(self, x, mask):
+        return torch.tanh(x * 2.0).masked_fill(mask, 0.0) + 1.0
+
+
+def test_bool_inputs_stay_in_pytorch():
+    torch.manual_seed(5)
+    model = MaskInput().eval()
+    fn = compiled(model)
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        check_close(model, fn, torch.randn(4, 8), torch.rand(4, 8) > 0.5)
+    report = kgen_torch.last_report()
+    assert report.compiled >= 1 and not report.everything_in_kgen, str(report)
+    assert {x.what for x in report.left} == {"Tensor.masked_fill"}, str(report)
+
+
 class Middle(nn.Module):
     """kgen-supported ops around two the importer lacks: a scan (logcumsumexp)
     and a cast of argmax's int64 positions (argmax itself is kgen's)."""
