@@ -1334,17 +1334,15 @@ _reg("torch.swapaxes Tensor.swapaxes", "input, axis0, axis1", h_swapaxes)
 _reg("torch.t Tensor.t aten.t", "input", h_t)
 _reg("torch.movedim Tensor.movedim torch.moveaxis Tensor.moveaxis", "input, source, destination",
      h_movedim)
-_reg("Tensor.view Tensor.reshape Tensor.view_as Tensor.reshape_as Tensor.flatten "
-     "Tensor.unflatten Tensor.squeeze Tensor.unsqueeze Tensor.ravel "
-     "torch.reshape torch.flatten torch.unflatten torch.squeeze torch.unsqueeze torch.ravel "
-     "aten.view aten._unsafe_view aten.reshape aten.flatten aten.squeeze aten.unsqueeze",
-     "input, *args, **", h_reshape_like)
-_RESHAPES = ("Tensor.view Tensor.reshape Tensor.flatten Tensor.unflatten Tensor.squeeze "
-             "Tensor.unsqueeze Tensor.ravel torch.reshape torch.flatten torch.unflatten "
-             "torch.squeeze torch.unsqueeze torch.ravel aten.view aten._unsafe_view aten.reshape "
-             "aten.flatten aten.squeeze aten.unsqueeze")
+_RESHAPES = ("Tensor.view Tensor.reshape Tensor.view_as Tensor.reshape_as Tensor.flatten "
+             "Tensor.unflatten Tensor.squeeze Tensor.unsqueeze Tensor.ravel "
+             "torch.reshape torch.flatten torch.unflatten torch.squeeze torch.unsqueeze "
+             "torch.ravel aten.view aten._unsafe_view aten.reshape aten.flatten aten.squeeze "
+             "aten.unsqueeze")
+_reg(_RESHAPES, "input, *args, **", h_reshape_like)
 for _k in _RESHAPES.split():
-    POSITION_PARAMS[_k] = ("input",)
+    if not _k.endswith("_as"):  # view_as/reshape_as read a second tensor
+        POSITION_PARAMS[_k] = ("input",)
 _reg("torch.gather Tensor.gather aten.gather", "input, dim, index, sparse_grad=False", h_gather)
 _reg("torch.take_along_dim Tensor.take_along_dim", "input, indices, dim=None", h_take_along_dim)
 _reg("Tensor.long", "input, memory_format=None", h_cast)  # int64 stays int64

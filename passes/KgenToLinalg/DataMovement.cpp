@@ -148,12 +148,7 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
     int64_t rank = type.getRank();
     int64_t dim = op.getDim();
     int64_t extent = op.getInput().getType().getDimSize(dim);
-    Type element = type.getElementType();
     double fill = op.getFill() ? op.getFill()->convertToDouble() : 0.0;
-    Value init = emptyTensor(rewriter, op.getLoc(), type.getShape(), element);
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
     // Positions are tested as i64: a GPU's 32-bit index would wrap
     // 2^32 + 1 to 1.
     Location loc = op.getLoc();
@@ -162,11 +157,11 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
     Value end = arith::ConstantIntOp::create(rewriter, loc,
                                              rewriter.getI64Type(), extent);
     Value outside = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getFloatAttr(element, fill));
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{op.getIndex()},
-        ValueRange{init}, {identity, identity}, iterators,
-        [&](OpBuilder &b, Location loc, ValueRange args) {
+        rewriter, loc, rewriter.getFloatAttr(type.getElementType(), fill));
+    Value result = buildParallelGeneric(
+        rewriter, loc, type, {op.getIndex()},
+        {rewriter.getMultiDimIdentityMap(rank)},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
           Value inside = arith::AndIOp::create(
               b, loc,
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, args[0],
@@ -182,11 +177,9 @@ struct GatherLowering : OpRewritePattern<GatherOp> {
                                        : linalg::IndexOp::create(b, loc, d));
           Value value =
               tensor::ExtractOp::create(b, loc, op.getInput(), indices);
-          linalg::YieldOp::create(
-              b, loc, arith::SelectOp::create(b, loc, inside, value, outside)
-                          .getResult());
+          return arith::SelectOp::create(b, loc, inside, value, outside);
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

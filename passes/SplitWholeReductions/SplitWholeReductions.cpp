@@ -33,7 +33,7 @@ namespace {
 /// Below this many elements a whole reduction stays one kernel: two rows
 /// of the shortest length. Past it one thread walking every element costs
 /// more than the second kernel's launch (a loss over 16384 samples whose
-/// body gathers took 7 ms on one thread on an H100).
+/// body gathers: benchmarks/results/2026-12-07-h100-suite-577d3df).
 constexpr int64_t kMinElements = 2 * 4096;
 /// Rows get at least this many elements, and there are at most kMaxRows.
 constexpr int64_t kMinRowLength = 4096;

@@ -283,6 +283,29 @@ def binary_operand_spec(op, side, shape, nan=0.0):
     return InputSpec(shape, nan=nan)
 
 
+def operand_texts(b, specs, args):
+    """MLIR names and types of operands given as shapes (the tensor
+    arguments `args`, in order) or floats (arith.constant scalars)."""
+    it = iter(args)
+    names, tys = [], []
+    for v in specs:
+        if isinstance(v, tuple):
+            names.append(str(next(it)))
+            tys.append(b.t(v))
+        else:
+            names.append(b.scalar(v))
+            tys.append(b.dtype)
+    return names, tys
+
+
+def operand_tensors(specs, xs):
+    """The reference's operands: the input tensors `xs` in order, floats as
+    0-d float64 tensors."""
+    it = iter(xs)
+    return [next(it) if isinstance(v, tuple) else torch.tensor(v, dtype=torch.float64)
+            for v in specs]
+
+
 def binary_case(op, lhs, rhs, tag, nan=0.0):
     """lhs/rhs: a shape tuple (a tensor argument) or a float (an arith.constant)."""
     shapes = [s for s in (lhs, rhs) if isinstance(s, tuple)]
@@ -294,22 +317,11 @@ def binary_case(op, lhs, rhs, tag, nan=0.0):
         ins.append(binary_operand_spec(op, "rhs", rhs, nan if op != "pow" else 0.0))
 
     def emit(b, *args):
-        it = iter(args)
-        names, tys = [], []
-        for v in (lhs, rhs):
-            if isinstance(v, tuple):
-                names.append(str(next(it)))
-                tys.append(b.t(v))
-            else:
-                names.append(b.scalar(v))
-                tys.append(b.dtype)
+        names, tys = operand_texts(b, (lhs, rhs), args)
         return b.op(f"kgen.{op} {names[0]}, {names[1]} : ({tys[0]}, {tys[1]}) -> {b.t(out)}", out)
 
     def ref(d, *xs):
-        it = iter(xs)
-        operands = [next(it) if isinstance(v, tuple) else torch.tensor(v, dtype=torch.float64)
-                    for v in (lhs, rhs)]
-        return BINARY_REF[op](*operands)
+        return BINARY_REF[op](*operand_tensors((lhs, rhs), xs))
 
     add(Case(f"{op}_{tag}", ins, emit, ref))
 
@@ -325,20 +337,14 @@ def where_case(cond, on_true, on_false, tag):
            enumerate((cond, on_true, on_false)) if isinstance(v, tuple)]
 
     def emit(b, *args):
-        it = iter(args)
-        names, tys = [], []
-        for v in (cond, on_true, on_false):
-            names.append(str(next(it)) if isinstance(v, tuple) else b.scalar(v))
-            tys.append(b.t(v) if isinstance(v, tuple) else b.dtype)
+        names, tys = operand_texts(b, (cond, on_true, on_false), args)
         mask = b.op(f"kgen.gt {names[0]}, {b.scalar(0.0)} : ({tys[0]}, {b.dtype}) -> "
                     f"{b.t(cond)}", cond)
         return b.op(f"kgen.where {mask}, {names[1]}, {names[2]} : ({b.t(cond)}, {tys[1]}, "
                     f"{tys[2]}) -> {b.t(out)}", out)
 
     def ref(d, *xs):
-        it = iter(xs)
-        c, t, f = (next(it) if isinstance(v, tuple) else torch.tensor(v, dtype=torch.float64)
-                   for v in (cond, on_true, on_false))
+        c, t, f = operand_tensors((cond, on_true, on_false), xs)
         return torch.where(c > 0, t, f)
 
     add(Case(f"where_{tag}", ins, emit, ref))
