@@ -93,6 +93,40 @@ TEST_F(CpuRunnerTest, ReturnsFirstPositionsAsInt64) {
   EXPECT_EQ(cols, (std::vector<double>{2, 1, 2, 1}));
 }
 
+TEST_F(CpuRunnerTest, TakesAndReturnsBoolsAsBytes) {
+  // A masked cumsum and the mask of its positive sums.
+  auto module = parse(R"mlir(
+func.func @main(%x: tensor<2x3xf32>, %m: tensor<2x3xi8>) -> (tensor<2x3xf32>, tensor<2x3xi8>) {
+  %0 = kgen.convert %m : tensor<2x3xi8> -> tensor<2x3xf32>
+  %1 = kgen.mul %x, %0 : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %2 = kgen.cumsum %1 dim 1 : tensor<2x3xf32>
+  %3 = kgen.convert %2 : tensor<2x3xf32> -> tensor<2x3xi8>
+  return %2, %3 : tensor<2x3xf32>, tensor<2x3xi8>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  auto fn = CpuFunction::compile(*module, "main");
+  ASSERT_TRUE(bool(fn)) << llvm::toString(fn.takeError());
+  EXPECT_EQ((*fn)->inputs()[1].elementType, ElementType::I8);
+  EXPECT_EQ((*fn)->outputs()[1].elementType, ElementType::I8);
+  HostTensor x(ElementType::F32, {2, 3}), m(ElementType::I8, {2, 3});
+  float xs[6] = {1, 2, 3, -1, 4, 5};
+  uint8_t ms[6] = {1, 0, 1, 0, 0, 0}; // row 1 all masked
+  for (int i = 0; i < 6; ++i) {
+    x.set(i, xs[i]);
+    m.bytes[i] = ms[i];
+  }
+  auto out = (*fn)->run({x, m});
+  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  std::vector<double> sums, nonZero;
+  for (int64_t i = 0; i < 6; ++i) {
+    sums.push_back((*out)[0].get(i));
+    nonZero.push_back((*out)[1].get(i));
+  }
+  EXPECT_EQ(sums, (std::vector<double>{1, 1, 4, 0, 0, 0}));
+  EXPECT_EQ(nonZero, (std::vector<double>{1, 1, 1, 0, 0, 0}));
+}
+
 TEST_F(CpuRunnerTest, LeavesInputsUntouched) {
   // A matmul accumulating into its init argument: bufferized in place, it
   // would write the sum into the caller's `c`, and a second run on the

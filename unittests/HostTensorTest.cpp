@@ -84,6 +84,34 @@ TEST(HostTensor, Int64PositionsAreExactAndPoisonIsNegative) {
     EXPECT_EQ(t.get(i), double(std::numeric_limits<int64_t>::min()));
 }
 
+TEST(HostTensor, BoolsAreOneByteAndPoisonIsNoBool) {
+  HostTensor t(ElementType::I8, {4});
+  EXPECT_EQ(t.bytes.size(), 4u);
+  EXPECT_EQ(t.typeString(), "tensor<4xi8>");
+  EXPECT_TRUE(isIntegerElement(t.elementType));
+  t.set(0, 1.0);
+  t.set(1, 0.0);
+  t.set(2, std::nan(""));
+  t.set(3, 300.0); // out of range: poison, not a wrapped value
+  EXPECT_EQ(t.get(0), 1.0);
+  EXPECT_EQ(t.get(1), 0.0);
+  EXPECT_EQ(t.get(2), -1.0);
+  EXPECT_EQ(t.get(3), -1.0);
+  t.poison();
+  for (int64_t i = 0; i < 4; ++i)
+    EXPECT_EQ(t.get(i), -1.0);
+  std::mt19937 generator(3);
+  HostTensor flags(ElementType::I8, {1000});
+  fillRandom(flags, generator, 7);
+  int64_t trues = 0;
+  for (int64_t i = 0; i < flags.numElements(); ++i) {
+    ASSERT_TRUE(flags.get(i) == 0.0 || flags.get(i) == 1.0);
+    trues += flags.get(i) == 1.0;
+  }
+  EXPECT_GT(trues, 400);
+  EXPECT_LT(trues, 600);
+}
+
 TEST(HostTensor, RandomPositionsCoverTheExtentAndOneOutside) {
   std::mt19937 generator(5);
   HostTensor positions(ElementType::I64, {4000});

@@ -44,6 +44,18 @@ TEST(Npy, RoundTripsInt64Positions) {
   EXPECT_EQ(parsed->get(3), double((int64_t(1) << 40) + 3));
 }
 
+TEST(Npy, RoundTripsBoolsAsNumpyBool) {
+  HostTensor t(ElementType::I8, {3});
+  t.set(0, 1.0);
+  t.set(2, 1.0);
+  std::string bytes = serializeNpy(t);
+  EXPECT_NE(bytes.find("'descr': '|b1'"), std::string::npos);
+  auto parsed = parseNpy(bytes);
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  EXPECT_EQ(parsed->elementType, ElementType::I8);
+  EXPECT_EQ(parsed->bytes, (std::vector<uint8_t>{1, 0, 1}));
+}
+
 TEST(Npy, RoundTripsRank0AndRank1) {
   for (std::vector<int64_t> shape :
        {std::vector<int64_t>{}, std::vector<int64_t>{5}}) {

@@ -153,7 +153,8 @@ LogicalResult mlir::kgen::verifyStaticTensors(Operation *op) {
                << kind << " #" << index << " (" << type
                << ") has more bytes than a 64-bit size can count";
     }
-    if (!isa<FloatType>(element))
+    // kgen.convert is the one op that changes the float type.
+    if (!isa<FloatType>(element) || isa<ConvertOp>(op))
       return success();
     if (!elementType) {
       elementType = element;
@@ -749,6 +750,19 @@ LogicalResult ReshapeOp::verify() {
   if (in.getNumElements() != out.getNumElements())
     return emitOpError("cannot reshape ")
            << in.getNumElements() << " elements into " << out.getNumElements();
+  return success();
+}
+
+LogicalResult ConvertOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  if (in.getShape() != out.getShape())
+    return emitOpError("cannot change the shape from ")
+           << formatShape(in.getShape()) << " to "
+           << formatShape(out.getShape()) << "; use kgen.reshape";
+  if (in.getElementType() == out.getElementType())
+    return emitOpError("converts ") << in.getElementType()
+                                    << " to itself; drop the conversion";
   return success();
 }
 

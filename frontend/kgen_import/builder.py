@@ -174,6 +174,12 @@ class Builder:
         return self._emit(shape, f"kgen.where {c}, {t}, {f} : ({c.type}, {t.type}, {f.type}) "
                                  f"-> {ty}")
 
+    def convert(self, x: V, dtype: str, mask: bool = False) -> V:
+        """kgen.convert of `x` to `dtype` ('i8' is PyTorch's bool)."""
+        r = V(self.fresh(), x.shape, dtype, mask)
+        self.lines.append(f"{r} = kgen.convert {x} : {x.type} -> {r.type}")
+        return r
+
     def clamp(self, x: V, lo: Optional[float], hi: Optional[float]) -> V:
         attrs = ""
         if lo is not None:

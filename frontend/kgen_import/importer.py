@@ -76,12 +76,13 @@ class ImportResult:
     dtype: str                       # 'f32', 'f16' or 'bf16'
     arguments: List[Argument]
     result_shapes: List[Tuple[int, ...]]
-    # Each result's element type: `dtype`, or 'i64' for argmax's positions.
+    # Each result's element type: `dtype`, 'i64' for argmax's positions or
+    # 'i8' for a bool.
     result_dtypes: List[str] = dataclasses.field(default_factory=list)
 
     def argument_arrays(self) -> List[np.ndarray]:
-        """The arguments as kgen-run reads them from .npy files (int64 as <i8, f32 as <f4,
-        f16 as <f2, bf16 as <f4 holding bf16 values). Needs real inputs:
+        """The arguments as kgen-run reads them from .npy files (int64 as <i8, bool as
+        |b1, f32 as <f4, f16 as <f2, bf16 as <f4 holding bf16 values). Needs real inputs:
         raises KgenImportError for one imported from a fake or meta tensor."""
         for a in self.arguments:
             if not a.has_values:
@@ -94,6 +95,8 @@ class ImportResult:
             t = a.tensor.detach().cpu()
             if t.dtype == torch.int64:
                 out.append(t.numpy().astype("<i8"))
+            elif t.dtype == torch.bool:
+                out.append(t.numpy())
             elif self.dtype == "f16":
                 out.append(t.to(torch.float16).numpy().astype("<f2"))
             else:
@@ -234,6 +237,17 @@ _VIEW_OPS = frozenset({
     "operator.getitem", "Tensor.to", "Tensor.type_as", "Tensor.float", "Tensor.ravel",
     "torch.ravel", "Tensor.swapaxes", "torch.swapaxes", "Tensor.movedim", "torch.movedim",
     "Tensor.narrow", "torch.narrow", "Tensor.select", "torch.select",
+})
+
+
+# Ops that only move or select elements: of 1/0 masks, their result is a
+# mask again (kgen's ops on them do not know that a bool passes through).
+_MASK_PRESERVING = _VIEW_OPS | frozenset({
+    "Tensor.flip", "torch.flip", "torch.fliplr", "Tensor.fliplr", "torch.flipud",
+    "Tensor.flipud", "torch.cat", "torch.concat", "torch.stack", "Tensor.repeat",
+    "torch.repeat_interleave", "Tensor.repeat_interleave", "torch.tril", "torch.triu",
+    "Tensor.tril", "Tensor.triu", "Tensor.roll", "torch.roll", "torch.amax", "torch.amin",
+    "Tensor.amax", "Tensor.amin", "Tensor.clone", "torch.clone",
 })
 
 
@@ -388,13 +402,18 @@ class _Importer:
             if not is_tensor:
                 self.concrete[node] = meta.get("kgen_value")
                 return
-            positions = meta["kgen_dtype"] == torch.int64  # class indices, gather indices
-            if not positions:
-                self.check_dtype(node, meta["kgen_dtype"], is_input=True)
+            dtype = meta["kgen_dtype"]
+            positions = dtype == torch.int64  # class indices, gather indices
+            if not positions and dtype != torch.bool:
+                self.check_dtype(node, dtype, is_input=True)
             name = str(node.target).lstrip("*")
-            v = V(self.b.reserve(name), meta["kgen_shape"], "i64" if positions else self.dtype)
+            # A bool lies in memory as one byte, 0 or 1: kgen's i8.
+            arg_dtype = "i64" if positions else "i8" if dtype == torch.bool else self.dtype
+            v = V(self.b.reserve(name), meta["kgen_shape"], arg_dtype)
             self.input_args.append((self.placeholder_inputs[node], name, v))
-            self.values[node] = v
+            # Inside the program a bool is a 1/0 mask of the element type.
+            self.values[node] = self.b.convert(v, self.dtype, mask=True) \
+                if dtype == torch.bool else v
             return
         if node.op == "get_attr":
             if not is_tensor:
@@ -475,6 +494,9 @@ class _Importer:
         if a.get("inplace"):
             in_place = True
         v = fn(self.b, a, ops.Ctx(self, node))
+        if dtype == torch.bool and not v.mask and key in _MASK_PRESERVING and \
+                all(x.mask for x in _tensors_in(a)):
+            v = dataclasses.replace(v, mask=True)
         if (dtype == torch.int64 and v.dtype != "i64") or (dtype == torch.bool and not v.mask):
             self.check_dtype(node, dtype)
         if in_place:
@@ -550,11 +572,8 @@ class _Importer:
                     raise _Poisoned()
                 if x not in self.values:
                     raise Unsupported("forward returns a non-tensor value", op="return")
-                if self.values[x].mask:
-                    raise Unsupported("forward returns a bool tensor; kgen computes masks "
-                                      "inside a program only (return mask.float())",
-                                      op="return")
-                flat.append(self.values[x])
+                v = self.values[x]
+                flat.append(self.b.convert(v, "i8") if v.mask else v)
             elif isinstance(x, dict):
                 raise Unsupported("forward returns a dict; return a tensor or a tuple of "
                                   "tensors", op="return")
@@ -564,6 +583,15 @@ class _Importer:
         if not flat:
             raise Unsupported("forward returns no tensor", op="return")
         return flat
+
+
+def _tensors_in(a: Dict[str, Any]) -> List[V]:
+    """The tensor Vs among bound arguments (also inside lists: torch.cat)."""
+    found = []
+    fx.node.map_aggregate(list(a.values()),
+                          lambda x: found.append(x) if isinstance(x, V) and not x.is_scalar
+                          else None)
+    return found
 
 
 def _contains_tensor(v) -> bool:
@@ -783,8 +811,8 @@ def _argument_tensor(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """`t` in the program's dtype, on the CPU (no copy when it is already
     that); a meta tensor stays one, a fake one stays fake."""
     t = t.detach()
-    if t.dtype == torch.int64:  # positions keep their type
-        dtype = torch.int64
+    if t.dtype in (torch.int64, torch.bool):  # positions and masks keep their type
+        dtype = t.dtype
     if t.is_meta:
         return t.to(dtype=dtype)
     return t.to("cpu", dtype)

@@ -387,18 +387,26 @@ def h_smooth_l1_loss(b, a, ctx):
     return reduce_loss(b, loss, reduction_of(a))
 
 
-def _class_weights(b: Builder, a, target: V, classes: int) -> V:
-    """weight[target] (1 without weight=), shaped like the target; 0 for a
-    target outside [0, C). A lookup in a [1, C] table with the targets as
-    one [1, n] row of positions: nothing of the logits' size is written."""
+def _class_table(b: Builder, a, classes: int, ignore: int) -> V:
+    """weight= (1 without it) as a [1, C] row, 0 at class `ignore` when that
+    is a class: the lookup table of `_at_targets`."""
     w = a.get("weight")
+    keep = torch.ones(1, classes)
+    if 0 <= ignore < classes:
+        keep[0, ignore] = 0.0
     if w is None:
-        table = b.constant(torch.ones(1, classes))
-    else:
-        w = tensor(w, "weight")
-        if w.shape != (classes,):
-            raise Unsupported(f"weight of shape {w.shape} for {classes} classes")
-        table = b.reshape(w, (1, classes))
+        return b.constant(keep)
+    w = tensor(w, "weight")
+    if w.shape != (classes,):
+        raise Unsupported(f"weight of shape {w.shape} for {classes} classes")
+    row = b.reshape(w, (1, classes))
+    return row if bool(keep.all()) else b.binary("mul", row, b.constant(keep))
+
+
+def _at_targets(b: Builder, table: V, target: V) -> V:
+    """table[0, target], shaped like the target; 0 for a target outside
+    [0, C). One [1, n] row of positions: nothing of the logits' size is
+    written."""
     n = math.prod(target.shape)
     picked = b.gather(table, b.reshape(target, (1, n)), 1)
     return b.reshape(picked, target.shape)
@@ -411,31 +419,51 @@ def _picked(b: Builder, x: V, index: V) -> V:
     return b.reshape(b.gather(x, index, dim), x.shape[:dim] + index.shape[dim + 1:])
 
 
-def _class_index_loss(b: Builder, a, x: V, lse: Optional[V]) -> V:
+def _over_classes(b: Builder, x: V, w: Optional[V]) -> V:
+    """sum over the class dim (dropped) of x, times weight= `w` if given."""
+    dim = min(1, x.rank - 1)
+    if w is not None:
+        x = b.binary("mul", x, b.reshape(w, (x.shape[dim],) + (1,) * (x.rank - dim - 1)))
+    return b.reduce("sum", x, [dim], False)
+
+
+def _smoothing_term(b: Builder, a, x: V, lse: V) -> V:
+    """-sum over classes of w_c * log_softmax(x)_c, PyTorch's smooth loss:
+    lse * sum(w) - sum(w_c x_c), with sum(w) = C without weight=."""
+    w = a.get("weight")
+    w = None if w is None else tensor(w, "weight")
+    classes = x.shape[min(1, x.rank - 1)]
+    total = float(classes) if w is None else b.reduce("sum", w, [0], False)
+    return b.binary("sub", b.binary("mul", lse, total), _over_classes(b, x, w))
+
+
+def _class_index_loss(b: Builder, a, x: V, lse: Optional[V], smoothing: float = 0.0) -> V:
     """-(x[target] - lse) * weight[target], reduced: NLL of log-probabilities
     x (lse None), or cross-entropy of logits x with lse their logsumexp
-    over the classes. A target outside [0, C) picks 0 for the loss and the
-    weight; 'mean' divides by the weights of the targets kept, as PyTorch
-    does (NaN when none is)."""
+    over the classes, mixed with PyTorch's smooth loss (`smoothing`/C of it,
+    1 - smoothing of the NLL). A target equal to ignore_index or outside
+    [0, C) weighs 0; 'mean' divides by the weights of the targets kept, as
+    PyTorch does (NaN when none is)."""
     target = tensor(a["target"], "target")
     if target.dtype != "i64":
         raise Unsupported("target is not an int64 class-index tensor")
     dim = min(1, x.rank - 1)
     classes = x.shape[dim]
     ignore = int(a.get("ignore_index", -100))
-    if 0 <= ignore < classes:
-        raise Unsupported(f"ignore_index={ignore} is a class (0..{classes - 1}); kgen "
-                          "ignores only targets outside the classes, such as -100")
-    weights = _class_weights(b, a, target, classes)  # 0 where ignored
+    weights = _at_targets(b, _class_table(b, a, classes, ignore), target)  # 0 where ignored
     kept = weights if a.get("weight") is None else \
-        _class_weights(b, {}, target, classes)  # 1 where kept, 0 where ignored
+        _at_targets(b, _class_table(b, {}, classes, ignore), target)  # 1 kept, 0 ignored
     index = b.reshape(target, target.shape[:dim] + (1,) + target.shape[dim:])
     logp = _picked(b, x, index)
     if lse is not None:  # log_softmax at the target: x[t] - lse
         logp = b.binary("sub", logp, lse)
+    loss = b.unary("neg", b.binary("mul", logp, weights))
+    if smoothing:
+        loss = b.binary("add", b.binary("mul", loss, 1.0 - smoothing),
+                        b.binary("mul", _smoothing_term(b, a, x, lse), smoothing / classes))
     # An ignored sample contributes 0 even where its row is not finite (a
     # padding row of -inf): selected out, not multiplied by 0.
-    loss = b.where(kept, b.unary("neg", b.binary("mul", logp, weights)), 0.0)
+    loss = b.where(kept, loss, 0.0)
     reduction = reduction_of(a)
     if reduction == "mean":
         return b.binary("div", reduce_loss(b, loss, "sum"), reduce_loss(b, weights, "sum"))
@@ -460,17 +488,21 @@ def h_cross_entropy(b, a, ctx):
     """With int64 class-index targets: logsumexp(x) - x[target] per sample
     (the log-probabilities are never written out), weighted and reduced as
     nll_loss; with a float target of class probabilities,
-    -sum(target * log_softmax) per sample."""
+    -sum(weight * target * log_softmax) per sample. label_smoothing as
+    PyTorch applies it: the smooth loss mixed in, or the probabilities
+    moved toward uniform."""
     x, target = tensor(a["input"]), tensor(a["target"], "target")
-    if number(a.get("label_smoothing", 0.0), "label_smoothing") != 0.0:
-        raise Unsupported("label_smoothing")
+    smoothing = number(a.get("label_smoothing", 0.0), "label_smoothing")  # in [0, 1]: PyTorch
     if target.dtype == "i64":
-        return _class_index_loss(b, a, x, _logsumexp_over_classes(b, x))
-    if a.get("weight") is not None:
-        raise Unsupported("weight with class-probability targets")
+        return _class_index_loss(b, a, x, _logsumexp_over_classes(b, x), smoothing)
     dim = min(1, x.rank - 1)
+    if smoothing:
+        target = b.binary("add", b.binary("mul", target, 1.0 - smoothing),
+                          smoothing / x.shape[dim])
+    w = a.get("weight")
     logp = b.softmax("log_softmax", x, dim)
-    loss = b.unary("neg", b.reduce("sum", b.binary("mul", logp, target), [dim], False))
+    loss = b.unary("neg", _over_classes(b, b.binary("mul", logp, target),
+                                        None if w is None else tensor(w, "weight")))
     reduction = reduction_of(a)
     if reduction == "mean" and x.rank > 1:  # the mean over samples (and positions)
         return b.binary("div", reduce_loss(b, loss, "sum"), float(math.prod(loss.shape)))

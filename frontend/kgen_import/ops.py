@@ -207,8 +207,7 @@ def _mask(x, what: str) -> V:
     """A bool tensor argument: a comparison's 1/0 mask."""
     v = tensor(x, what)
     if not v.mask:
-        raise Unsupported(f"{what} is not a bool tensor computed in the program (kgen takes "
-                          "no bool inputs)")
+        raise Unsupported(f"{what} is not a bool tensor")
     return v
 
 
@@ -848,7 +847,7 @@ def h_getitem(b, a, ctx):
         v = x[a["index"]]
         if v is None:
             raise Unsupported(f"result {a['index']} of a multi-result op, which kgen does not "
-                              "compute (indices or saved statistics)")
+                              "compute (indices, saved statistics or an empty piece)")
         return v
     if not isinstance(x, V):
         raise Unsupported("indexing a non-tensor value")
@@ -881,6 +880,75 @@ def h_narrow(b, a, ctx):
     offsets = [start if d == dim else 0 for d in range(x.rank)]
     sizes = [length if d == dim else n for d, n in enumerate(x.shape)]
     return b.slice(x, offsets, sizes, [1] * x.rank)
+
+
+def _pieces(b: Builder, x: V, dim: int, sizes: Sequence[int]) -> tuple:
+    """Consecutive slices of `x` along `dim`, of `sizes` (summing to its
+    extent): what split/chunk/unbind return. kgen has no empty tensors: a
+    piece of size 0 is None, refused only where it is read."""
+    out, start = [], 0
+    for n in sizes:
+        offsets = [start if d == dim else 0 for d in range(x.rank)]
+        shape = [n if d == dim else e for d, e in enumerate(x.shape)]
+        out.append(b.slice(x, offsets, shape, [1] * x.rank) if n else None)
+        start += n
+    return tuple(out)
+
+
+def h_split(b, a, ctx):
+    """torch.split: pieces of split_size (the last one shorter), or of the
+    listed sizes."""
+    x = tensor(a["input"])
+    dim = normalize_dim(a.get("dim", 0), x.rank)
+    size, extent = a["split_size_or_sections"], x.shape[dim]
+    if isinstance(size, int):
+        if size <= 0:
+            raise Unsupported(f"split size {size}")
+        sizes = [min(size, extent - i) for i in range(0, extent, size)] or [0]
+    else:
+        sizes = [int(n) for n in size]
+        if sum(sizes) != extent or min(sizes, default=0) < 0:
+            raise Unsupported(f"split sizes {sizes} for a dimension of {extent}")
+    return _pieces(b, x, dim, sizes)
+
+
+def h_chunk(b, a, ctx):
+    """torch.chunk: pieces of ceil(extent / chunks), so fewer than `chunks`
+    when they do not divide (as PyTorch)."""
+    x = tensor(a["input"])
+    dim = normalize_dim(a.get("dim", 0), x.rank)
+    chunks = int(a["chunks"])
+    if chunks <= 0:
+        raise Unsupported(f"chunk into {chunks} pieces")
+    return h_split(b, {"input": x, "dim": dim,
+                       "split_size_or_sections": max(-(-x.shape[dim] // chunks), 1)}, ctx)
+
+
+def h_tensor_split(b, a, ctx):
+    """torch.tensor_split: `sections` pieces (the first extent % sections one
+    longer), or pieces between the listed indices (clamped, as PyTorch)."""
+    x = tensor(a["input"])
+    dim = normalize_dim(a.get("dim", 0), x.rank)
+    extent, spec = x.shape[dim], a["indices_or_sections"]
+    if isinstance(spec, int):
+        if spec <= 0:
+            raise Unsupported(f"tensor_split into {spec} sections")
+        sizes = [extent // spec + (1 if i < extent % spec else 0) for i in range(spec)]
+    else:
+        edges = [0] + [min(max(int(i) + (extent if i < 0 else 0), 0), extent)
+                       for i in spec] + [extent]
+        if edges != sorted(edges):
+            raise Unsupported(f"tensor_split at unsorted indices {list(spec)}")
+        sizes = [hi - lo for lo, hi in zip(edges, edges[1:])]
+    return _pieces(b, x, dim, sizes)
+
+
+def h_unbind(b, a, ctx):
+    """torch.unbind: every index along `dim`, the dim dropped."""
+    x = tensor(a["input"])
+    dim = normalize_dim(a.get("dim", 0), x.rank)
+    shape = tuple(e for d, e in enumerate(x.shape) if d != dim)
+    return tuple(b.reshape(p, shape) for p in _pieces(b, x, dim, [1] * x.shape[dim]))
 
 
 def h_select(b, a, ctx):
@@ -1295,6 +1363,11 @@ _reg_multi("torch.max Tensor.max", "input, dim=None, keepdim=False, other=None",
            _max_min("max"))
 _reg_multi("torch.min Tensor.min", "input, dim=None, keepdim=False, other=None",
            _max_min("min"))
+_reg_multi("torch.split Tensor.split", "input, split_size_or_sections, dim=0", h_split)
+_reg_multi("torch.chunk Tensor.chunk", "input, chunks, dim=0", h_chunk)
+_reg_multi("torch.tensor_split Tensor.tensor_split", "input, indices_or_sections, dim=0",
+           h_tensor_split)
+_reg_multi("torch.unbind Tensor.unbind", "input, dim=0", h_unbind)
 _reg_multi("aten.max", None, _max_min("max"))
 _reg_multi("aten.min", None, _max_min("min"))
 _reg("torch.var Tensor.var", "input, dim=None, unbiased=None, keepdim=False, correction=None",

@@ -493,7 +493,7 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
             raise ValueError("bad result shapes")
         if not isinstance(p["result_dtypes"], list) or \
                 len(p["result_dtypes"]) != len(p["result_shapes"]) or \
-                any(d not in (p["dtype"], "i64") for d in p["result_dtypes"]):
+                any(d not in (p["dtype"], "i64", "i8") for d in p["result_dtypes"]):
             raise ValueError("bad result dtypes")
         for a in p["arguments"]:
             if not (isinstance(a, list) and len(a) == 2 and all(isinstance(x, str) for x in a)):
@@ -531,7 +531,7 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
         raise _Fallback(f"internal error: the program has {len(program['result_shapes'])} "
                         f"results, the subgraph {n_results}")
     torch_dtypes = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16,
-                    "i64": torch.int64}
+                    "i64": torch.int64, "i8": torch.bool}
     result_dtypes = [torch_dtypes[d] for d in program["result_dtypes"]]
     for n, dtype in zip(outs if not single else [outs], result_dtypes):
         v = example_value(n) if isinstance(n, fx.Node) else None

@@ -285,9 +285,9 @@ class KgenSupport(OperatorSupportBase):
     """The OperatorSupport of the partitioner: the verdicts computed (or
     read from the cache) beforehand, by node name; with `dtype`, only the
     supported nodes that produce that dtype, the int64 positions of
-    argmax-like ops reading it (a kgen program computes in one float type
-    and may return positions), and bool masks all of whose users kgen
-    takes (a program never returns a mask)."""
+    argmax-like ops reading it and the bool masks computed from it (a kgen
+    program computes in one float type and may take and return positions
+    and masks)."""
 
     def __init__(self, verdicts: Dict[str, Optional[str]], dtype: Optional[torch.dtype] = None):
         self.verdicts = verdicts
@@ -297,23 +297,15 @@ class KgenSupport(OperatorSupportBase):
         if node.op not in CALLS or node.name not in self.verdicts or \
                 self.verdicts[node.name] is not None:
             return False
-        # A bool input must be a mask kgen computes (a supported node): a
-        # kgen program takes no bool argument.
-        for n in node.all_input_nodes:
-            x = example_value(n)
-            if isinstance(x, torch.Tensor) and x.dtype == torch.bool and not (
-                    n.op in CALLS and self.verdicts.get(n.name, "") is None):
-                return False
         v = example_value(node)
         if self.dtype is None or not isinstance(v, torch.Tensor):
             return self.dtype is None
         if v.dtype == torch.int64:
             return all(isinstance(x, torch.Tensor) and x.dtype == self.dtype
                        for x in map(example_value, node.all_input_nodes))
-        if v.dtype == torch.bool:  # a mask: only where kgen computes its every use
+        if v.dtype == torch.bool:  # a mask computed from this dtype's values
             reads = [x for x in map(example_value, node.all_input_nodes)
                      if isinstance(x, torch.Tensor) and x.dtype != torch.bool]
-            return all(x.dtype == self.dtype for x in reads) and \
-                all(u.op in CALLS and self.verdicts.get(u.name, "") is None for u in node.users)
+            return all(x.dtype == self.dtype for x in reads)
         return v.dtype == self.dtype
 

@@ -60,9 +60,11 @@ static llvm::Expected<TensorSignature> signatureOf(Type type,
     sig.elementType = ElementType::BF16;
   else if (element.isInteger(64))
     sig.elementType = ElementType::I64;
+  else if (element.isInteger(8))
+    sig.elementType = ElementType::I8;
   else
     return makeError(what + " has element type " + llvm::Twine(str(element)) +
-                     "; expected f32, f16, bf16 or i64");
+                     "; expected f32, f16, bf16, i64 or i8");
   sig.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
   return sig;
 }

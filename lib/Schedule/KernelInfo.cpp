@@ -331,9 +331,10 @@ std::string fingerprintOf(func::FuncOp kernel) {
 } // namespace
 
 /// The first tensor element type in `kernel` that kgen's kernels do not
-/// compute on: its arguments and results are f32, f16, bf16 or i64 (the
-/// positions argmax returns), the element types of .npy files and the
-/// runtime; values inside it may also be i32 (positions being reduced).
+/// compute on: its arguments and results are f32, f16, bf16, i64 (the
+/// positions argmax returns) or i8 (PyTorch's bool), the element types of
+/// .npy files and the runtime; values inside it may also be i32 (positions
+/// being reduced).
 /// kgen-to-linalg produces no others, but linalg written by hand may.
 /// Constants are exempt: they never cross the runtime.
 static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
@@ -344,7 +345,8 @@ static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
       return std::nullopt;
     Type element = shaped.getElementType();
     if (element.isF32() || element.isF16() || element.isBF16() ||
-        element.isInteger(64) || (!crossesRuntime && element.isInteger(32)))
+        element.isInteger(64) || element.isInteger(8) ||
+        (!crossesRuntime && element.isInteger(32)))
       return std::nullopt;
     return element;
   };
@@ -367,7 +369,7 @@ static std::optional<Type> unsupportedElementType(func::FuncOp kernel) {
 }
 
 /// The float type `kernel` computes in: its result's, or for a kernel
-/// returning positions (i64), its first float argument's.
+/// returning integers (positions, bools), its first float argument's.
 static Type computeElementType(func::FuncOp kernel, Type resultType) {
   Type element = cast<RankedTensorType>(resultType).getElementType();
   if (isa<FloatType>(element))

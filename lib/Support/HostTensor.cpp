@@ -20,6 +20,8 @@ size_t mlir::kgen::elementSize(ElementType type) {
     return 2;
   case ElementType::I64:
     return 8;
+  case ElementType::I8:
+    return 1;
   }
   return 4;
 }
@@ -49,6 +51,8 @@ llvm::StringRef mlir::kgen::elementTypeName(ElementType type) {
     return "bf16";
   case ElementType::I64:
     return "i64";
+  case ElementType::I8:
+    return "i8";
   }
   return "?";
 }
@@ -135,6 +139,8 @@ int64_t HostTensor::numElements() const {
 
 /// The i64 an unwritten output holds: no position is negative.
 static constexpr int64_t kPoisonI64 = std::numeric_limits<int64_t>::min();
+/// The i8 an unwritten output holds: a bool is 0 or 1.
+static constexpr int8_t kPoisonI8 = -1;
 
 double HostTensor::get(int64_t i) const {
   switch (elementType) {
@@ -143,6 +149,8 @@ double HostTensor::get(int64_t i) const {
     std::memcpy(&value, bytes.data() + 8 * i, 8);
     return static_cast<double>(value);
   }
+  case ElementType::I8:
+    return static_cast<int8_t>(bytes[i]);
   case ElementType::F32: {
     float value;
     std::memcpy(&value, bytes.data() + 4 * i, 4);
@@ -167,6 +175,12 @@ void HostTensor::set(int64_t i, double value) {
     std::memcpy(bytes.data() + 8 * i, &integer, 8);
     return;
   }
+  if (elementType == ElementType::I8) {
+    bool inRange = value >= -128.5 && value < 127.5; // false for NaN
+    bytes[i] = static_cast<uint8_t>(
+        inRange ? static_cast<int8_t>(std::lround(value)) : kPoisonI8);
+    return;
+  }
   float narrow = static_cast<float>(value);
   if (elementType == ElementType::F32) {
     std::memcpy(bytes.data() + 4 * i, &narrow, 4);
@@ -187,10 +201,15 @@ void mlir::kgen::fillRandom(HostTensor &tensor, std::mt19937 &generator,
                             int64_t bound) {
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::uniform_int_distribution<int64_t> position(-1, std::max<int64_t>(bound, 0));
-  bool integer = isIntegerElement(tensor.elementType);
-  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i)
-    tensor.set(i, integer ? static_cast<double>(position(generator))
-                          : uniform(generator));
+  std::bernoulli_distribution flag;
+  for (int64_t i = 0, e = tensor.numElements(); i < e; ++i) {
+    if (tensor.elementType == ElementType::I8)
+      tensor.set(i, flag(generator) ? 1.0 : 0.0);
+    else if (tensor.elementType == ElementType::I64)
+      tensor.set(i, static_cast<double>(position(generator)));
+    else
+      tensor.set(i, uniform(generator));
+  }
 }
 
 std::string HostTensor::typeString() const {

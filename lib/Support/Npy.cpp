@@ -161,12 +161,14 @@ llvm::Expected<HostTensor> mlir::kgen::parseNpy(StringRef contents) {
     elementType = ElementType::F16;
   else if (dtype == "<i8" || dtype == "=i8" || dtype == "i8")
     elementType = ElementType::I64;
+  else if (dtype == "|b1")
+    elementType = ElementType::I8;
   else
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "unsupported .npy dtype '" + dtype +
-            "': kgen reads float32 ('<f4'), float16 ('<f2') and int64 "
-            "('<i8') arrays; convert with numpy's astype");
+            "': kgen reads float32 ('<f4'), float16 ('<f2'), int64 ('<i8') "
+            "and bool ('|b1') arrays; convert with numpy's astype");
 
   if (fortran->starts_with("True"))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -244,6 +246,7 @@ std::string mlir::kgen::serializeNpy(const HostTensor &tensor) {
   std::string header = "{'descr': '";
   header += source->elementType == ElementType::F32   ? "<f4"
             : source->elementType == ElementType::I64 ? "<i8"
+            : source->elementType == ElementType::I8  ? "|b1"
                                                       : "<f2";
   header += "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Pad with spaces so that magic + version + length + header + '\n' is a

@@ -305,11 +305,53 @@ template <typename OpTy> struct ElementwiseLowering : OpRewritePattern<OpTy> {
   }
 };
 
+/// `value` converted to `to` as kgen.convert defines it: i8 is a bool.
+Value convertScalar(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (to.isInteger(8)) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(from));
+    Value isTrue =
+        isa<FloatType>(from)
+            ? arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
+                                    zero)
+                  .getResult()
+            : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
+                                    zero)
+                  .getResult();
+    return arith::ExtUIOp::create(b, loc, to, isTrue);
+  }
+  if (isa<FloatType>(to) && isa<FloatType>(from))
+    return narrow(b, loc, widen(b, loc, value), to);
+  if (isa<FloatType>(to))
+    return arith::SIToFPOp::create(b, loc, to, value);
+  if (isa<FloatType>(from))
+    return arith::FPToSIOp::create(b, loc, to, value);
+  if (to.getIntOrFloatBitWidth() > from.getIntOrFloatBitWidth())
+    return arith::ExtSIOp::create(b, loc, to, value);
+  return arith::TruncIOp::create(b, loc, to, value);
+}
+
+struct ConvertLowering : OpRewritePattern<ConvertOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Value result = buildParallelGeneric(
+        rewriter, op.getLoc(), type, op.getInput(),
+        rewriter.getMultiDimIdentityMap(type.getRank()),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return convertScalar(b, loc, args[0], type.getElementType());
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::kgen::populateElementwiseToLinalgPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
+  patterns.add<ConvertLowering, ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
                ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
                ElementwiseLowering<MaximumOp>, ElementwiseLowering<MinimumOp>,
                ElementwiseLowering<PowOp>, ElementwiseLowering<EqOp>,

@@ -86,8 +86,8 @@ def check_module(module, inputs, tmp_path, params_as="arguments", rtol=RTOL, ato
     assert len(got) == len(want)
     for i, (g, w) in enumerate(zip(got, want)):
         assert g.shape == w.shape, f"output {i}: shape {g.shape}, expected {w.shape}"
-        if w.dtype == np.int64:  # positions: exact
-            assert g.dtype == np.int64, f"output {i}: {g.dtype}, expected int64"
+        if w.dtype in (np.int64, np.bool_):  # positions and masks: exact
+            assert g.dtype == w.dtype, f"output {i}: {g.dtype}, expected {w.dtype}"
             np.testing.assert_array_equal(g, w, err_msg=f"output {i} of\n{res.mlir}")
             continue
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,

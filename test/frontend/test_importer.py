@@ -279,6 +279,25 @@ class ClassIndexLosses(nn.Module):
                 F.cross_entropy(x, F.softmax(x * 2, 1)))
 
 
+class SmoothedLosses(nn.Module):
+    """ignore_index inside the classes, label_smoothing with class-index
+    targets (with and without weight, every reduction, spatial inputs) and
+    with class-probability targets (with weight)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ce = nn.CrossEntropyLoss(ignore_index=2, label_smoothing=0.1)
+        self.w = nn.Parameter(torch.rand(7) + 0.5)
+
+    def forward(self, x, t, y, u):
+        return (self.ce(x, t), F.nll_loss(F.log_softmax(x, 1), t, ignore_index=0),
+                F.cross_entropy(x, t, weight=self.w, ignore_index=4, label_smoothing=0.25),
+                F.cross_entropy(x, t, weight=self.w, label_smoothing=0.2, reduction="sum"),
+                F.cross_entropy(y, u, label_smoothing=0.3, reduction="none"),
+                F.cross_entropy(y, u, ignore_index=1, label_smoothing=1.0),
+                F.cross_entropy(x, F.softmax(x * 2, 1), weight=self.w, label_smoothing=0.15))
+
+
 def _class_index_inputs():
     t = torch.randint(0, 7, (16,))
     t[3] = -100  # ignored, on a padding row of -inf: contributes 0, not NaN
@@ -309,6 +328,33 @@ class Masks(nn.Module):
                                         reduction="none"),
                 self.hinge(x, torch.where(y > 0.3, 1.0, 0.0)),
                 torch.hinge_embedding_loss(x, torch.where(y > 0, 1.0, -1.0), 0.5, 0))
+
+
+class BoolInputs(nn.Module):
+    """Bool tensors as inputs (i8, converted to 1/0 masks) and results
+    (masks converted back): the masked cumsum of the level-1 problems, a
+    mask through a view, masked_fill with a given mask, a returned mask and
+    a bool input returned unchanged."""
+
+    def forward(self, x, mask, keep):
+        return (torch.cumsum(x * mask, dim=1), x.masked_fill(~keep.view(-1, 1), 0.5),
+                (x > 0) & mask, mask, torch.where(mask.t(), x.t(), -x.t()))
+
+
+class Splits(nn.Module):
+    """split (even, uneven, by sizes), chunk (also into fewer pieces than
+    asked, as PyTorch), tensor_split (sections and indices, negative and
+    past the end), unbind, and unpacking their results."""
+
+    def forward(self, x):
+        a, b2, tail = x.split(4, dim=1)
+        c = torch.split(x, [2, 5, 2], 1)
+        d = x.chunk(4, dim=1)  # 9 columns: 3 chunks of 3
+        e = torch.tensor_split(x, 4, dim=1)
+        f = x.tensor_split([2, -3, 20], dim=1)
+        g, h, i, j, k = x.unbind(0)
+        return (a * 2, b2, tail, c[1] + 1, c[2], d[2], len(d) * e[0], e[3], f[1], f[2], g - k,
+                h * i + j)
 
 
 class Softmaxes(nn.Module):
@@ -452,8 +498,13 @@ CASES = {
     "positions": (Positions, lambda: (rand(3, 4, 5),)),
     "masks": (Masks, lambda: (torch.cat([rand(6, 9), torch.zeros(1, 9)]), rand(7, 9))),
     "class_index_losses": (ClassIndexLosses, _class_index_inputs),
+    "smoothed_losses": (SmoothedLosses, lambda: (rand(16, 7) * 3, torch.arange(16) % 7,
+                                                 rand(4, 5, 6), torch.randint(0, 5, (4, 6)))),
+    "bool_inputs": (BoolInputs, lambda: (rand(6, 9), torch.rand(6, 9) > 0.5,
+                                         torch.tensor([True, False] * 3))),
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
+    "splits": (Splits, lambda: (rand(5, 9),)),
     "concats": (Concats, lambda: (rand(3, 4), rand(3, 2))),
     "scans": (Scans, lambda: (rand(3, 4, 5, low=0.5, high=1.5), rand(()))),
     "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),

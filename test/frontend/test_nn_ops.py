@@ -345,27 +345,6 @@ def test_unsupported_cases_name_the_reason(module, n_inputs, expected):
     assert [op for op, _ in ei.value.unsupported] == [expected]
 
 
-def test_class_index_losses_refuse_what_they_cannot_compute():
-    """ignore_index inside the class range would need a comparison of the
-    targets; label smoothing is not written. Both are refused by name."""
-    class M(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.loss = nn.CrossEntropyLoss(ignore_index=2)
-
-        def forward(self, x, target):
-            return F.cross_entropy(x, target, label_smoothing=0.1) + self.loss(x, target)
-
-    with pytest.raises(UnsupportedOpsError) as ei:
-        import_module(M(), (torch.randn(4, 5), torch.tensor([0, 3, 1, 4])))
-    assert [op for op, _ in ei.value.unsupported] == [
-        f"{F_}cross_entropy (label_smoothing)",
-        "nn.CrossEntropyLoss (ignore_index=2 is a class (0..4); kgen ignores only targets "
-        "outside the classes, such as -100)"]
-
-
-
-
 def test_int64_targets_of_float_losses_are_refused():
     """A hinge loss whose target is an int64 tensor (a module call) is
     refused by the importer with the reason, not emitted as a kgen op on

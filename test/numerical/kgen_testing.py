@@ -147,7 +147,7 @@ class Value:
         return self.name
 
 
-_TENSOR_RE = re.compile(r"tensor<((?:\d+x)*)(f32|f16|bf16|i64)>")
+_TENSOR_RE = re.compile(r"tensor<((?:\d+x)*)(f32|f16|bf16|i64|i8)>")
 _FUNC_RE = re.compile(r"func\.func\s+@([\w$.]+)\s*\((.*?)\)\s*->\s*(\(.*?\)|tensor<[^>]*>)",
                       re.S)
 
@@ -155,7 +155,7 @@ _FUNC_RE = re.compile(r"func\.func\s+@([\w$.]+)\s*\((.*?)\)\s*->\s*(\(.*?\)|tens
 def parse_tensor_type(s: str) -> tuple[tuple, str]:
     m = _TENSOR_RE.fullmatch(s.strip())
     if not m:
-        raise ValueError(f"not a static f32/f16/bf16/i64 tensor type: {s!r}")
+        raise ValueError(f"not a static f32/f16/bf16/i64/i8 tensor type: {s!r}")
     dims = tuple(int(d) for d in m.group(1).split("x") if d)
     return dims, m.group(2)
 
@@ -199,9 +199,11 @@ def round_to(x, dtype: str) -> np.ndarray:
 
 def to_npy(x, dtype: str) -> np.ndarray:
     """Array to hand kgen-run for an argument of element type `dtype`
-    (int64 positions stay int64)."""
+    (int64 positions and bools keep their type)."""
     if np.asarray(x).dtype == np.int64:
         return np.asarray(x).astype("<i8")
+    if np.asarray(x).dtype == np.bool_:
+        return np.asarray(x)
     return np.asarray(round_to(x, dtype)).astype(NPY_DTYPE[dtype])
 
 
@@ -245,12 +247,16 @@ class InputSpec:
     # If > 0: int64 positions uniform in [0, positions), a fraction `nan`
     # of them -100 (outside every extent: cross-entropy's ignore_index).
     positions: int = 0
+    # If > 0: a bool tensor (kgen's i8), True with this probability.
+    true_fraction: float = 0.0
 
     @property
     def element(self) -> Optional[str]:
-        return "i64" if self.positions else None
+        return "i64" if self.positions else "i8" if self.true_fraction else None
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
+        if self.true_fraction:
+            return rng.uniform(size=self.shape) < self.true_fraction
         if self.positions:
             p = rng.integers(0, self.positions, size=self.shape, dtype=np.int64)
             if self.nan:
@@ -431,8 +437,9 @@ def run_kgen(program, workdir: Path, inputs: Optional[Sequence[np.ndarray]] = No
 
 
 def torch64(x: np.ndarray) -> torch.Tensor:
-    """float64 for the reference's arithmetic; int64 positions stay int64."""
-    if np.asarray(x).dtype == np.int64:
+    """float64 for the reference's arithmetic; int64 positions and bools
+    keep their type."""
+    if np.asarray(x).dtype in (np.int64, np.bool_):
         return torch.from_numpy(np.asarray(x).copy())
     return torch.from_numpy(np.asarray(x, dtype=np.float64).copy())
 

@@ -53,7 +53,7 @@ class Case:
         out = self.ref(dtype, *[torch64(x) for x in inputs])
         if isinstance(out, torch.Tensor):
             out = (out,)
-        return [o.detach().numpy() if o.dtype == torch.int64
+        return [o.detach().numpy() if o.dtype in (torch.int64, torch.bool)
                 else o.detach().numpy().astype(np.float64) for o in out]
 
 
@@ -354,6 +354,48 @@ where_case(S(7, 13), S(7, 13), S(7, 13), "same_7x13")
 where_case(S(7, 13), S(13), -2.5, "bcast_row_scalar_false")
 where_case(S(7, 1), 0.75, S(1, 13), "bcast_outer_scalar_true")
 where_case(S(16, 4096), S(16, 4096), 0.0, "relu_like_16x4096")
+
+
+# Bools (kgen's i8, one byte 0/1 as PyTorch lays them out) in and out:
+# kgen.convert to a 1/0 mask and back.
+
+def masked_cumsum_case(shape, true_fraction, tag):
+    """torch.cumsum(x * mask, dim=1) with a bool mask input; a small
+    true_fraction leaves whole rows masked (their sums stay 0)."""
+    def emit(b, x, mask):
+        m = b.op(f"kgen.convert {mask} : {tensor_type(shape, 'i8')} -> {b.t(shape)}", shape)
+        p = b.op(f"kgen.mul {x}, {m} : ({b.t(shape)}, {b.t(shape)}) -> {b.t(shape)}", shape)
+        return b.op(f"kgen.cumsum {p} dim 1 : {b.t(shape)}", shape)
+
+    add(Case(f"masked_cumsum_{sname(shape)}{tag}",
+             [InputSpec(shape), InputSpec(shape, true_fraction=true_fraction)], emit,
+             lambda d, x, mask: torch.cumsum(x * mask, dim=1), reduce_len=shape[1]))
+
+
+def to_bool_case(shape):
+    """Tensor.bool() of floats holding zeros and NaN (true), and a mask
+    computed from a bool input: both returned as bools."""
+    def emit(b, x, mask):
+        nz = b.op(f"kgen.convert {x} : {b.t(shape)} -> {tensor_type(shape, 'i8')}", shape, "i8")
+        m = b.op(f"kgen.convert {mask} : {tensor_type(shape, 'i8')} -> {b.t(shape)}", shape)
+        pos = b.op(f"kgen.gt {x}, {b.scalar(0.0)} : ({b.t(shape)}, {b.dtype}) -> {b.t(shape)}",
+                   shape)
+        both = b.op(f"kgen.mul {pos}, {m} : ({b.t(shape)}, {b.t(shape)}) -> {b.t(shape)}", shape)
+        out = b.op(f"kgen.convert {both} : {b.t(shape)} -> {tensor_type(shape, 'i8')}", shape,
+                   "i8")
+        return [nz, out]
+
+    add(Case(f"convert_bool_{sname(shape)}",
+             [InputSpec(shape, choices=(0.0, -0.0, 1.5, -2.0), nan=0.1),
+              InputSpec(shape, true_fraction=0.5)], emit,
+             lambda d, x, mask: (x.bool(), (x > 0) & mask), exact=True))
+
+
+masked_cumsum_case(S(7, 333), 0.5, "")
+masked_cumsum_case(S(9, 40), 0.01, "_all_masked_rows")
+masked_cumsum_case(S(4, 4096), 0.5, "_long")
+to_bool_case(S(5, 37))
+to_bool_case(S(64, 1024))
 
 
 SCALAR_RHS = {"add": 2.0, "sub": 0.5, "mul": -1.5, "div": 3.0, "maximum": 0.25, "minimum": -0.25,

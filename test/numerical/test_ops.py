@@ -49,10 +49,11 @@ def check_outputs(case, dtype, seed, inputs, outputs, run):
     tol = EXACT if case.exact else tolerance(dtype, case.reduce_len)
     for i, (got, want) in enumerate(zip(outputs, expected)):
         what = f"{case.name} [{dtype}] seed {seed} output {i}"
-        if want.dtype == np.int64:  # positions: int64, exact
-            assert got.dtype == np.int64, f"{what}: .npy dtype {got.dtype.str}, expected <i8"
+        if want.dtype in (np.int64, np.bool_):  # positions and bools: exact
+            assert got.dtype == want.dtype, \
+                f"{what}: .npy dtype {got.dtype.str}, expected {want.dtype.str}"
             bad = np.flatnonzero(got != want)
-            assert bad.size == 0, (f"{what}: {bad.size} of {want.size} positions differ, first "
+            assert bad.size == 0, (f"{what}: {bad.size} of {want.size} elements differ, first "
                                    f"at {bad[:1]}: {got.ravel()[bad[:1]]} vs {want.ravel()[bad[:1]]}"
                                    f"\nrepro: {' '.join(map(str, run.cmd))}")
             continue

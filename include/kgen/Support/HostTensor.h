@@ -2,8 +2,8 @@
 //
 // The value type exchanged between .npy files, the CPU runner and the GPU
 // runtime: a row-major buffer with a shape and one of kgen's element types
-// (the floats programs compute in, and i64 for the positions argmax and
-// argmin return), plus the f16/bf16 <-> f32 conversions the tools need.
+// (the floats programs compute in, i64 for the positions argmax and argmin
+// return, and i8 for PyTorch's bool: one byte holding 0 or 1), plus the f16/bf16 <-> f32 conversions the tools need.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,11 +21,11 @@
 
 namespace mlir::kgen {
 
-enum class ElementType { F32, F16, BF16, I64 };
+enum class ElementType { F32, F16, BF16, I64, I8 };
 
 /// Whether `type` holds integers (compared exactly, never rounded).
 inline bool isIntegerElement(ElementType type) {
-  return type == ElementType::I64;
+  return type == ElementType::I64 || type == ElementType::I8;
 }
 
 /// Bytes per element.
@@ -35,7 +35,7 @@ size_t elementSize(ElementType type);
 /// shape comes from a program or a file.
 std::optional<uint64_t> tensorBytes(ElementType type,
                                     llvm::ArrayRef<int64_t> shape);
-/// "f32", "f16", "bf16" or "i64" (MLIR spelling).
+/// "f32", "f16", "bf16", "i64" or "i8" (MLIR spelling).
 llvm::StringRef elementTypeName(ElementType type);
 
 /// f32 -> f16 / bf16 with round-to-nearest-even (NaN stays NaN).
@@ -58,10 +58,10 @@ struct HostTensor {
   /// are far below 2^53).
   double get(int64_t i) const;
   /// Stores `value` rounded to the element type (to the nearest integer,
-  /// and NaN to the poison value, for i64).
+  /// and NaN or a value out of range to the poison value, for integers).
   void set(int64_t i, double value);
   /// Fills every element with a quiet NaN (i64: the most negative value,
-  /// never a position), so an output the kernel fails to write cannot pass
+  /// never a position; i8: -1, never a bool), so an output the kernel fails to write cannot pass
   /// as a plausible value.
   void poison();
   /// "tensor<4x5xf32>".
@@ -70,7 +70,7 @@ struct HostTensor {
 
 /// Fills `tensor` with random values from `generator`: floats uniform in
 /// [-1, 1), i64 positions uniform in [-1, bound] (-1 and values past a
-/// gathered extent exercise the out-of-range path).
+/// gathered extent exercise the out-of-range path), i8 bools 0 or 1.
 void fillRandom(HostTensor &tensor, std::mt19937 &generator, int64_t bound);
 
 /// Summary statistics of a tensor, for one-line reports.

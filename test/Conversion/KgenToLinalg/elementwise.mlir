@@ -157,3 +157,38 @@ func.func @compare_where(%a: tensor<4x5xf16>, %b: tensor<5xf16>, %s: f16) -> ten
   %w = kgen.where %m, %n, %s : (tensor<4x5xf16>, tensor<4x5xf16>, f16) -> tensor<4x5xf16>
   return %w : tensor<4x5xf16>
 }
+
+// -----
+
+// i8 is a bool: 1/0 in, non-zero (NaN included, une) out.
+// CHECK-LABEL: func.func @convert_bool
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%{{.*}} : tensor<4x5xi8>) outs(%{{.*}} : tensor<4x5xf16>)
+// CHECK:           arith.sitofp %{{.*}} : i8 to f16
+// CHECK:         linalg.generic
+// CHECK:           %[[NZ:.*]] = arith.cmpf une, %{{.*}}, %{{.*}} : f16
+// CHECK:           arith.extui %[[NZ]] : i1 to i8
+func.func @convert_bool(%m: tensor<4x5xi8>) -> tensor<4x5xi8> {
+  %0 = kgen.convert %m : tensor<4x5xi8> -> tensor<4x5xf16>
+  %1 = kgen.convert %0 : tensor<4x5xf16> -> tensor<4x5xi8>
+  return %1 : tensor<4x5xi8>
+}
+
+// -----
+
+// Floats to integers truncate (fptosi); integers widen signed; f16 to bf16
+// goes through f32.
+// CHECK-LABEL: func.func @convert_numbers
+// CHECK:           arith.fptosi %{{.*}} : f32 to i64
+// CHECK:           arith.extsi %{{.*}} : i32 to i64
+// CHECK:           arith.trunci %{{.*}} : i64 to i32
+// CHECK:           %[[W:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK:           arith.truncf %[[W]] : f32 to bf16
+func.func @convert_numbers(%x: tensor<4xf32>, %t: tensor<4xi32>, %h: tensor<4xf16>)
+    -> (tensor<4xi64>, tensor<4xi64>, tensor<4xi32>, tensor<4xbf16>) {
+  %0 = kgen.convert %x : tensor<4xf32> -> tensor<4xi64>
+  %1 = kgen.convert %t : tensor<4xi32> -> tensor<4xi64>
+  %2 = kgen.convert %1 : tensor<4xi64> -> tensor<4xi32>
+  %3 = kgen.convert %h : tensor<4xf16> -> tensor<4xbf16>
+  return %0, %1, %2, %3 : tensor<4xi64>, tensor<4xi64>, tensor<4xi32>, tensor<4xbf16>
+}

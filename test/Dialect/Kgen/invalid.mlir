@@ -711,3 +711,27 @@ func.func @concat_nothing() -> tensor<4x2xf32> {
   %0 = kgen.concat dim 0 : () -> tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
+
+// -----
+
+func.func @convert_shape(%m: tensor<4x5xi8>) -> tensor<20xf32> {
+  // expected-error @+1 {{'kgen.convert' op cannot change the shape from [4, 5] to [20]; use kgen.reshape}}
+  %0 = kgen.convert %m : tensor<4x5xi8> -> tensor<20xf32>
+  return %0 : tensor<20xf32>
+}
+
+// -----
+
+func.func @convert_same(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kgen.convert' op converts 'f32' to itself; drop the conversion}}
+  %0 = kgen.convert %x : tensor<4xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @convert_f64(%x: tensor<4xf64>) -> tensor<4xf32> {
+  // expected-error @+1 {{'kgen.convert' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 64-bit signless integer or 32-bit signless integer or 8-bit signless integer values}}
+  %0 = kgen.convert %x : tensor<4xf64> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

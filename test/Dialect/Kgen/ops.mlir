@@ -141,6 +141,17 @@ func.func @gather(%a: tensor<4x5x6xf32>, %t: tensor<4x1x6xi64>, %u: tensor<2x5x3
   return
 }
 
+// CHECK-LABEL: func.func @convert
+func.func @convert(%m: tensor<4x5xi8>, %x: tensor<4x5xf32>, %t: tensor<4xi32>) {
+  // CHECK: kgen.convert %{{.*}} : tensor<4x5xi8> -> tensor<4x5xf32>
+  %0 = kgen.convert %m : tensor<4x5xi8> -> tensor<4x5xf32>
+  // CHECK: kgen.convert %{{.*}} : tensor<4x5xf32> -> tensor<4x5xi8>
+  %1 = kgen.convert %x : tensor<4x5xf32> -> tensor<4x5xi8>
+  // CHECK: kgen.convert %{{.*}} : tensor<4xi32> -> tensor<4xi64>
+  %2 = kgen.convert %t : tensor<4xi32> -> tensor<4xi64>
+  return
+}
+
 // CHECK-LABEL: func.func @attention
 func.func @attention(%q: tensor<2x3x4x8xbf16>, %k: tensor<2x3x6x8xbf16>, %v: tensor<2x3x6x5xbf16>,
                      %m: tensor<4x6xbf16>) {

@@ -781,6 +781,29 @@ def Kgen_ReshapeOp : Kgen_Op<"reshape"> {
   let hasVerifier = 1;
 }
 
+def Kgen_ConvertOp : Kgen_Op<"convert"> {
+  let summary = "converts every element to another element type (Tensor.to)";
+  let description = [{
+    The shape stays. `i8` is PyTorch's `bool` as it lies in memory (one
+    byte, 0 or 1): converting to `i8` gives 1 for every non-zero element
+    (NaN included) and 0 for zero, as `Tensor.bool()` does, and a bool
+    converts to 1 or 0 of any other type. Between floats the value rounds
+    to nearest even; integers convert to floats exactly where the float can
+    hold them; floats convert to `i64`/`i32` truncating toward zero, as
+    `Tensor.long()` (NaN and values out of range are undefined there, as in
+    PyTorch); wider integers narrow by dropping high bits. The element
+    types must differ.
+
+    ```mlir
+    %m = kgen.convert %mask : tensor<128x4000xi8> -> tensor<128x4000xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32, F16, BF16, I64, I32, I8]>:$input);
+  let results = (outs RankedTensorOf<[F32, F16, BF16, I64, I32, I8]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Kgen_BroadcastToOp : Kgen_Op<"broadcast_to"> {
   let summary = "broadcasts to a larger shape (torch.broadcast_to, expand)";
   let description = [{

@@ -1,0 +1,34 @@
+"""Masked cumulative sum: torch.cumsum(x * mask, dim=1) with a bool mask.
+
+Measures: a scan along the contiguous dimension whose input is multiplied
+by a boolean mask read from memory (one byte per element, PyTorch's bool
+layout), the level-1 masked-cumsum form. The floor reads x and the mask
+once and writes the sums once.
+Shapes: x [128, 32768] f32, mask [128, 32768] bool -> [128, 32768].
+Bytes: 16 MiB + 4 MiB read, 16 MiB written.
+"""
+import torch
+import torch.nn as nn
+
+ROWS = 128
+COLS = 32768
+
+SMALL_SIZES = {"ROWS": 5, "COLS": 77}
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x, mask):
+        return torch.cumsum(x * mask, dim=1)
+
+
+def get_inputs():
+    x = torch.randn(ROWS, COLS)
+    mask = torch.rand(ROWS, COLS) < 0.5
+    return [x, mask]
+
+
+def get_init_inputs():
+    return []
