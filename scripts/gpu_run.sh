@@ -225,7 +225,7 @@ gemm_steps() {
       for s in "${check_seeds[@]}"; do
         echo "== $input $schedule check seed $s"
         timeout "$kgen_timeout" kgen-run "$inputs/$input.mlir" --device=gpu --check \
-          --seed="$s" "${options[@]}" 2>&1 | grep -v "^ " | tail -3
+          --seed="$s" "${options[@]}" 2>&1 | grep -v "^ \|^output " | tail -8
       done
     else
       parse "$spec"
