@@ -17,6 +17,12 @@ no strategy profits from another's measurements. Writes, under --out:
                              run's heuristic, against evaluations, one panel
                              per kernel, one line per strategy
 
+With --decisions FILE, each run also keeps its winners in its own folder
+(<program>/<strategy>/decisions.json, so no run reads another's through
+the tuner's memory), and at the end every kernel's fastest winner over
+all strategies goes into FILE: the tuned build that the benchmark
+harness replays with --schedule-options "decisions=FILE".
+
 The scripted LLM (strategy llm with --llm-replies) is kgen's LLM proposer
 talking to test/llm/mock_openai_server.py, which answers with the replies
 of a fixed file per program (DIR/<program>.jsonl) in turn: it exercises the LLM path of the loop (prompts
@@ -26,7 +32,7 @@ at the same budget, not any model's skill.
 usage: tune_compare.py PROGRAM... --measurer cpu|gpu|static --evaluations N
        [--strategies random,evolution,llm] [--llm-replies DIR]
        [--target sm_90a] [--runs 5] [--seed 0] [--workers N] [--check-seeds N]
-       [--set NAME=VALUE ...]
+       [--set NAME=VALUE ...] [--decisions FILE]
        (a --set applies to every problem that has the constant)
        --out DIR
 """
@@ -49,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "frontend"))
 
 from kgen_import.files import write_output  # noqa: E402
+from kgen_tune.store import DecisionsStore  # noqa: E402
 from kgen_tune.tuner import Budget, tune  # noqa: E402
 
 MOCK_SERVER = ROOT / "test" / "llm" / "mock_openai_server.py"
@@ -114,6 +121,7 @@ def run_one(source: str, strategy: str, args, out: Path,
     result = tune(source, target=args.target, strategies=strategies,
                   budget=Budget(evaluations=args.evaluations), measurer=args.measurer,
                   runs=args.runs, out_dir=out, seed=args.seed, llm=llm,
+                  decisions=out / "decisions.json" if args.decisions else None,
                   workers=args.workers, check_seeds=args.check_seeds,
                   progress=lambda line: print(f"  [{strategy}] {line}", flush=True))
     return result.to_json()
@@ -180,6 +188,18 @@ def plot(all_runs: Dict[str, Dict[str, Dict[str, Any]]], path: Path) -> Optional
     return None
 
 
+def merge_decisions(run_folders: List[Path], path: Path) -> int:
+    """Every kernel's fastest entry among the runs' decisions files, saved
+    into `path`; returns how many kernels it holds."""
+    best: Dict[str, Dict[str, Any]] = {}
+    for folder in run_folders:
+        for key, entry in DecisionsStore(folder / "decisions.json").load().items():
+            if key not in best or entry["milliseconds"] < best[key]["milliseconds"]:
+                best[key] = entry
+    DecisionsStore(path).save(best)
+    return len(best)
+
+
 def write_comparison(all_runs: Dict[str, Dict[str, Dict[str, Any]]], args) -> List[str]:
     """compare.md, compare.json and best_so_far.png under --out; returns
     compare.md's lines."""
@@ -217,6 +237,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="a problem file's size constant")
+    p.add_argument("--decisions", type=Path,
+                   help="decisions file that gets every kernel's fastest winner")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args()
     strategies = [s for s in args.strategies.split(",") if s]
@@ -237,6 +259,10 @@ def main() -> int:
             all_runs[program.stem] = runs
             # After every program, so a run cut short keeps what it did.
             lines = write_comparison(all_runs, args)
+            if args.decisions:
+                n = merge_decisions([args.out / program.stem / s for s in strategies],
+                                    args.decisions)
+                print(f"{args.decisions}: {n} kernels of {program.stem}", flush=True)
     print("\n".join(lines))
     return 0
 

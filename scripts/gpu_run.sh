@@ -61,6 +61,12 @@
 #                      --strategies random,evolution --workers 8": the
 #                      ladder's CPU rung verifies candidates in parallel)
 #   --tune-limit S     limit of the whole comparison (default 200)
+#   --bench-tuned      with --tune: the comparison keeps every kernel's fastest
+#                      winner in tune/tuned.decisions.json, and kgen_bench then
+#                      runs the --tune problems with those decisions
+#                      (--bench-args, --bench-limit) -> bench-tuned/,
+#                      bench-tuned-log.txt; give the same problems to --bench
+#                      for the heuristic's numbers of the same call
 #
 # Every step is optional; steps run in the order above (op suite first). At
 # the end the op suite's pass/fail line of each log and the gemm log are
@@ -84,6 +90,7 @@ out='' tarball='' commit='' pack='' ops='' ops_shards=1 ops_range='' ops_timeout
 examples=0 test_benchmarks=0 inputs=. seeds=1,2,3 kgen_timeout=60 torch_dtypes=''
 gemm_log=gemm.txt bench='' bench_args="--budget 1 --timeout 60" bench_limit=200
 tune='' tune_args="--evaluations 8 --strategies random,evolution --workers 8" tune_limit=200
+bench_tuned=0
 gemm=() # ("check SPEC" | "time SPEC") in command-line order
 
 usage() { sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
@@ -114,6 +121,7 @@ while [[ $# -gt 0 ]]; do
     --tune) need "$@"; tune=$2; shift ;;
     --tune-args) need "$@"; tune_args=$2; shift ;;
     --tune-limit) need "$@"; tune_limit=$2; shift ;;
+    --bench-tuned) bench_tuned=1 ;;
     -h | --help) usage 0 ;;
     *) echo "gpu_run.sh: unknown option $1" >&2; usage ;;
   esac
@@ -134,6 +142,8 @@ if [[ -n $ops_range ]]; then
     usage
   fi
 fi
+((bench_tuned)) && [[ -z $tune ]] &&
+  { echo "gpu_run.sh: --bench-tuned runs the --tune problems; pass --tune" >&2; usage; }
 
 # Paths given relative to where the script is called from.
 if [[ -z $out ]]; then
@@ -262,9 +272,18 @@ if [[ -n $tune ]]; then
   # build/lib's).
   lib=$(dirname "$(command -v kgen-run)")/libkgen_c.so
   [[ -f $lib ]] || lib=$(dirname "$(command -v kgen-run)")/../lib/libkgen_c.so
+  decisions=()
+  ((bench_tuned)) && decisions=(--decisions "$out/tune/tuned.decisions.json")
   # shellcheck disable=SC2086 # the program list and the options are words
   (cd benchmarks && KGEN_C_LIBRARY=$lib timeout "$tune_limit" python3 tune_compare.py \
-    --measurer gpu --out "$out/tune" $tune_args $tune) >"$out/tune-log.txt" 2>&1
+    --measurer gpu --out "$out/tune" "${decisions[@]}" $tune_args $tune) \
+    >"$out/tune-log.txt" 2>&1
+  if ((bench_tuned)); then
+    # shellcheck disable=SC2086 # the problem list and the options are words
+    (cd benchmarks && timeout "$bench_limit" python3 -m kgen_bench --out "$out/bench-tuned" \
+      --schedule-options "decisions=$out/tune/tuned.decisions.json" $bench_args $tune) \
+      >"$out/bench-tuned-log.txt" 2>&1
+  fi
 fi
 
 # Each op-suite log's last pytest summary line ("N failed, M passed, ... in Ts").

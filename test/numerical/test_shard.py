@@ -110,3 +110,14 @@ def test_gpu_run_refuses_a_shard_range_outside_the_shards(bad, tmp_path):
     assert (f"--ops-shard-range needs A-B with A <= B < --ops-shards (4), got '{bad}'"
             in run.stderr)
     assert not (tmp_path / "r").exists()
+
+
+def test_gpu_run_refuses_bench_tuned_without_tune(tmp_path):
+    """--bench-tuned benchmarks what --tune tuned: alone it is a usage
+    error, before anything runs."""
+    script = HERE.parents[1] / "scripts" / "gpu_run.sh"
+    run = subprocess.run(["bash", str(script), "--bench-tuned", "--out", str(tmp_path / "r")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "--bench-tuned runs the --tune problems; pass --tune" in run.stderr
+    assert not (tmp_path / "r").exists()
