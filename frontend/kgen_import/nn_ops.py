@@ -269,15 +269,35 @@ def pool(b: Builder, x: V, op: str, nsp: int, kernel_size, stride, padding, dila
 
 
 def adaptive_pool(b: Builder, x: V, op: str, nsp: int, output_size) -> V:
-    """Adaptive pooling whose output sizes divide the input sizes: then its
-    windows tile the input, k = size / output size (None keeps a size)."""
+    """Adaptive pooling (None keeps a size). Along a dim whose output size
+    divides its size the windows tile it, k = size / output size; along
+    another, PyTorch's windows [floor(i s / o), ceil((i + 1) s / o)) overlap
+    and differ in length, and each is a slice reduced on its own, joined by
+    a concat. Max and mean over a box are max and mean along one dim of
+    those along the next, so the dims are pooled one after another."""
     x = tensor(x)
-    sizes = x.shape[x.rank - nsp:]
+    lead = x.rank - nsp
+    sizes = x.shape[lead:]
     out = [s if o is None else o for s, o in zip(sizes, _per_dim(output_size, nsp, "output_size"))]
-    if any(o <= 0 or s % o for s, o in zip(sizes, out)):
-        raise Unsupported(f"output size {tuple(out)} does not divide the input size "
-                          f"{tuple(sizes)}: windows that overlap or differ in size")
-    return window_reduce(b, x, [s // o for s, o in zip(sizes, out)], op)
+    if any(o <= 0 for o in out):
+        raise Unsupported(f"output size {tuple(out)}")
+    x = window_reduce(b, x, [s // o if s % o == 0 else 1 for s, o in zip(sizes, out)], op)
+    for j, (s, o) in enumerate(zip(sizes, out)):
+        if s % o:
+            x = _overlapping_windows(b, x, lead + j, o, op)
+    return x
+
+
+def _overlapping_windows(b: Builder, x: V, dim: int, out: int, op: str) -> V:
+    """`op` ('max', 'mean') over adaptive pooling's `out` windows of dim."""
+    size, pieces = x.shape[dim], []
+    for i in range(out):
+        start, end = i * size // out, -(-(i + 1) * size // out)
+        offsets = [start if d == dim else 0 for d in range(x.rank)]
+        shape = [end - start if d == dim else n for d, n in enumerate(x.shape)]
+        window = b.slice(x, offsets, shape, [1] * x.rank)
+        pieces.append(b.reduce(op, window, [dim], True))
+    return b.concat(pieces, dim)
 
 
 def _max_pool(nsp: int):

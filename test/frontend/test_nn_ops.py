@@ -158,7 +158,12 @@ class Pools(nn.Module):
             F.max_pool1d(s, 3), F.avg_pool1d(s, 2), F.adaptive_avg_pool1d(s, 5),
             F.adaptive_max_pool1d(s, 1), nn.functional.avg_pool1d(s, 5, ceil_mode=True),
             F.max_pool3d(v, (2, 1, 2)), F.avg_pool3d(v, 2), F.adaptive_avg_pool3d(v, (2, 3, 1)),
-            F.adaptive_max_pool3d(v, 1), F.max_pool2d(x[0], 2))  # unbatched
+            F.adaptive_max_pool3d(v, 1), F.max_pool2d(x[0], 2),  # unbatched
+            # Windows that overlap and differ in length: (6, 9) -> (4, 5) and
+            # (4, 7), 10 -> 3, and (4, 6, 5) -> (3, 4, 5) beside a tiling dim.
+            F.adaptive_avg_pool2d(x, (4, 5)), F.adaptive_max_pool2d(x, (4, 7)),
+            F.adaptive_avg_pool1d(s, 3), F.adaptive_max_pool3d(v, (3, 4, 5)),
+            F.adaptive_avg_pool3d(v, (3, 3, 4)))
 
 
 def test_pools_run_like_pytorch(tmp_path):
@@ -320,9 +325,6 @@ UNSUPPORTED = [
     (Wrap(F.max_pool2d, 2, return_indices=True), 1, f"{F_}max_pool2d_with_indices ({INDICES})"),
     (Wrap(nn.MaxPool2d(2, return_indices=True)), 1, f"nn.MaxPool2d ({INDICES})"),
     (Wrap(nn.AdaptiveMaxPool2d(2, return_indices=True)), 1, f"nn.AdaptiveMaxPool2d ({INDICES})"),
-    (Wrap(F.adaptive_avg_pool2d, (3, 2)), 1,
-     f"{F_}adaptive_avg_pool2d (output size (3, 2) does not divide the input size (6, 7): "
-     "windows that overlap or differ in size)"),
     (Wrap(F.hinge_embedding_loss), 2, None),  # a select on the target, now kgen.where
     (Wrap(nn.HingeEmbeddingLoss()), 2, None),
     (Wrap(F.pairwise_distance, p=3.0), 2, f"{F_}pairwise_distance (norm with p=3.0)"),
