@@ -310,6 +310,48 @@ def h_leaky_relu(b, a, ctx):
     return b.unary("leaky_relu", tensor(a["input"]), attrs)
 
 
+def h_prelu(b, a, ctx):
+    """x where x > 0, else weight * x, the weight per channel (dim 1) or
+    one for all."""
+    x, w = tensor(a["input"]), tensor(a["weight"], "weight")
+    if w.rank != 1:
+        raise Unsupported(f"prelu weight of shape {w.shape}")
+    if w.shape[0] != 1:
+        w = b.reshape(w, w.shape + (1,) * (x.rank - 2))
+    return b.where(b.compare("gt", x, 0.0), x, b.binary("mul", w, x))
+
+
+def h_rrelu(b, a, ctx):
+    """Eval mode: leaky_relu with the mean slope (lower + upper) / 2."""
+    if a.get("training"):
+        raise Unsupported("rrelu in training mode (random slopes); call module.eval() or "
+                          "pass training=False")
+    slope = (number(a["lower"], "lower") + number(a["upper"], "upper")) / 2
+    return h_leaky_relu(b, {"input": a["input"], "negative_slope": slope}, ctx)
+
+
+def h_threshold(b, a, ctx):
+    """value where x <= threshold, else x (NaN stays NaN, as in aten)."""
+    x = tensor(a["input"])
+    below = b.compare("le", x, number(a["threshold"], "threshold"))
+    return b.where(below, number(a["value"], "value"), x)
+
+
+def h_glu(b, a, ctx):
+    """The first half along dim times the sigmoid of the second."""
+    x = tensor(a["input"])
+    dim = normalize_dim(a.get("dim", -1), x.rank)
+    if x.shape[dim] % 2:
+        raise Unsupported(f"glu along a dimension of odd size {x.shape[dim]}")
+    half = x.shape[dim] // 2
+    first, second = _pieces(b, x, dim, [half, half])
+    return b.binary("mul", first, b.unary("sigmoid", second))
+
+
+def h_softmin(b, a, ctx):
+    return _softmax("softmax")(b, {**a, "input": b.unary("neg", tensor(a["input"]))}, ctx)
+
+
 def _unary_with(op: str, *params: Tuple[str, float]):
     """A unary op whose float parameters are printed only when they differ
     from the dialect's defaults (PyTorch's)."""
@@ -1207,6 +1249,13 @@ MODULES: Dict[str, Callable] = {
     "Sigmoid": _m(_unary("sigmoid")),
     "Softmax": m_softmax("softmax"),
     "LogSoftmax": m_softmax("log_softmax"),
+    "Softmin": lambda b, x, m, ctx: h_softmin(b, {"input": x, "dim": m.dim}, ctx),
+    "PReLU": lambda b, x, m, ctx: h_prelu(b, {"input": x, "weight": ctx.param("weight")}, ctx),
+    "RReLU": lambda b, x, m, ctx: h_rrelu(
+        b, {"input": x, "lower": m.lower, "upper": m.upper, "training": m.training}, ctx),
+    "Threshold": lambda b, x, m, ctx: h_threshold(
+        b, {"input": x, "threshold": m.threshold, "value": m.value}, ctx),
+    "GLU": lambda b, x, m, ctx: h_glu(b, {"input": x, "dim": m.dim}, ctx),
     "Identity": lambda b, x, m, ctx: x,
     "Dropout": m_dropout, "Dropout1d": m_dropout, "Dropout2d": m_dropout,
     "Dropout3d": m_dropout, "AlphaDropout": m_dropout, "FeatureAlphaDropout": m_dropout,
@@ -1343,6 +1392,13 @@ _reg(f"{F}gelu aten.gelu", "input, approximate='none'", h_gelu)
 _reg(f"{F}relu6 aten.relu6", "input, inplace=False", h_relu6)
 _reg(f"{F}hardtanh aten.hardtanh", "input, min_val=-1.0, max_val=1.0, inplace=False", h_hardtanh)
 _reg(f"{F}hardsigmoid aten.hardsigmoid", "input, inplace=False", h_hardsigmoid)
+_reg(f"{F}prelu torch.prelu aten.prelu", "input, weight", h_prelu)
+_reg(f"{F}rrelu torch.rrelu aten.rrelu",
+     "input, lower=0.125, upper=0.3333333333333333, training=False, inplace=False", h_rrelu)
+_reg(f"{F}_threshold {F}threshold torch.threshold aten.threshold",
+     "input, threshold, value, inplace=False", h_threshold)
+_reg(f"{F}glu aten.glu", "input, dim=-1", h_glu)
+_reg(f"{F}softmin", "input, dim=None, _stacklevel=3, dtype=None", h_softmin)
 _reg("torch.clamp torch.clip Tensor.clamp Tensor.clip aten.clamp aten.clip",
      "input, min=None, max=None", h_clamp)
 _reg("torch.clamp_min Tensor.clamp_min aten.clamp_min", "input, min", h_clamp_min)

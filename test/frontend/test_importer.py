@@ -341,6 +341,28 @@ class BoolInputs(nn.Module):
                 (x > 0) & mask, mask, torch.where(mask.t(), x.t(), -x.t()))
 
 
+class GatedActivations(nn.Module):
+    """The activations with a parameter or a second half: PReLU per channel
+    and shared, RReLU in eval mode, Threshold (NaN stays NaN), GLU along
+    two dims, Softmin."""
+
+    def __init__(self):
+        super().__init__()
+        self.prelu = nn.PReLU(4, init=0.1)
+        self.shared = nn.PReLU()
+        self.rrelu = nn.RReLU(0.1, 0.3)
+        self.threshold = nn.Threshold(0.2, -3.0)
+        self.glu = nn.GLU(1)
+        self.softmin = nn.Softmin(dim=-1)
+        with torch.no_grad():
+            self.prelu.weight.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        return (self.prelu(x), self.shared(x), F.prelu(x, torch.tensor([0.3])),
+                self.rrelu(x), F.rrelu(x), self.threshold(x), F.threshold(x, 0.5, 7.0),
+                F.glu(x), F.glu(x, dim=1), self.glu(x), F.softmin(x, dim=2), self.softmin(x))
+
+
 class Splits(nn.Module):
     """split (even, uneven, by sizes), chunk (also into fewer pieces than
     asked, as PyTorch), tensor_split (sections and indices, negative and
@@ -505,6 +527,8 @@ CASES = {
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "splits": (Splits, lambda: (rand(5, 9),)),
+    "gated_activations": (GatedActivations, lambda: (torch.where(
+        torch.arange(3 * 4 * 6).reshape(3, 4, 6) % 11 == 0, math.nan, rand(3, 4, 6) * 3),)),
     "concats": (Concats, lambda: (rand(3, 4), rand(3, 2))),
     "scans": (Scans, lambda: (rand(3, 4, 5, low=0.5, high=1.5), rand(()))),
     "views_permutes": (ViewsPermutes, lambda: (rand(2, 3, 4, 5), rand(5, 5))),
@@ -829,6 +853,15 @@ def test_dropout_in_training_is_refused():
             return F.dropout(x, 0.5)  # training=True regardless of eval()
 
     with pytest.raises(UnsupportedOpsError, match="dropout in training mode"):
+        import_module(M(), (rand(3, 4),))
+
+
+def test_rrelu_in_training_is_refused():
+    class M(nn.Module):
+        def forward(self, x):
+            return F.rrelu(x, training=True)  # a random slope per element
+
+    with pytest.raises(UnsupportedOpsError, match=r"rrelu in training mode \(random slopes\)"):
         import_module(M(), (rand(3, 4),))
 
 
