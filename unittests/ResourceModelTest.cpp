@@ -60,6 +60,21 @@ TEST(ResourceModel, SharedMemoryCountsPromotedTiles) {
   EXPECT_EQ(sharedBufferBytes({64}, 4), 64 * 4); // one row: nothing to pad
 }
 
+TEST(ResourceModel, StagedOperandsTakeTheirOwnElementSize) {
+  json j = base();
+  j["promote_operands"] = {0, 1};
+  std::optional<Schedule> s = parsed(j);
+  ASSERT_TRUE(s);
+  // A as a bool mask (i8) and B as positions (i64) beside f32 compute:
+  // A's 32x16 tile is 512 bytes (rows of 16 bytes, unpadded), B's 16x64
+  // 8-byte tile has rows of 512 bytes, padded by 16 bytes.
+  KernelInfo k = gemmKernel();
+  k.rootOperandTypes = {mlir::IntegerType::get(&fixtureContext(), 8),
+                        mlir::IntegerType::get(&fixtureContext(), 64), f32Type()};
+  EXPECT_EQ(estimateSharedMemory(*s, k),
+            32 * 16 + 16 * (64 * 8 + 16) + 32 * (64 + 4) * 4);
+}
+
 TEST(ResourceModel, MmaSyncSpreadsAWarpTileOverItsLanes) {
   KernelInfo k = f16GemmKernel();
   std::optional<Schedule> s = parsed(mmaSchedule(), k);

@@ -254,6 +254,18 @@ int64_t mlir::kgen::vectorElements(const Schedule &s, const KernelInfo &k) {
   return elements;
 }
 
+/// Bytes of an element of root operand `operand` as it is staged: its own
+/// type (a bool mask stages bytes, positions 8 bytes), or the kernel's
+/// element type where the type is not known.
+static int64_t stagedElementBytes(const KernelInfo &k, int64_t operand) {
+  if (operand < 0 || operand >= static_cast<int64_t>(k.rootOperandTypes.size()))
+    return k.elementBytes;
+  Type type = k.rootOperandTypes[operand];
+  if (!type || !type.isIntOrFloat())
+    return k.elementBytes;
+  return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+}
+
 int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
                                          const KernelInfo &k) {
   // Each promoted operand's tile, times the pipeline depth, plus the
@@ -264,9 +276,9 @@ int64_t mlir::kgen::estimateSharedMemory(const Schedule &s,
   int64_t bytes = 0;
   for (int64_t operand : s.promoteOperands) {
     std::vector<int64_t> shape = promotedTileShape(s, k, operand);
-    int64_t tile =
-        wgmma ? atomAlignedBytes(product(shape) * k.elementBytes)
-              : alignedBufferBytes(sharedBufferBytes(shape, k.elementBytes));
+    int64_t element = stagedElementBytes(k, operand);
+    int64_t tile = wgmma ? atomAlignedBytes(product(shape) * element)
+                         : alignedBufferBytes(sharedBufferBytes(shape, element));
     bytes += tile * s.pipelineDepth;
   }
   if (promotedAccumulatorInit(s, k)) {
