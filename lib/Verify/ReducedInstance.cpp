@@ -5,7 +5,8 @@
 // that loop alone, an op's result and its init, the unpadded dimensions of
 // a tensor.pad. A class is cut as one; a class that touches anything else
 // (a dimension indexed by an expression of loops, a padded dimension, a
-// non-splat constant, an unknown op) is pinned at its size, which keeps
+// tensor read by tensor.extract in a body, a non-splat constant, an
+// unknown op) is pinned at its size, which keeps
 // every relation between sizes that this analysis does not model true.
 //
 //===----------------------------------------------------------------------===//
@@ -103,6 +104,13 @@ void pinAllDims(SizeClasses &classes, Value value) {
 }
 
 void tieLinalgOp(SizeClasses &classes, linalg::LinalgOp op) {
+  // A tensor the body reads with tensor.extract (a gather, a flip) is
+  // indexed by values the maps do not show, checked against its sizes as
+  // constants: it keeps them.
+  op->walk([&](tensor::ExtractOp extract) {
+    if (!op->isAncestor(extract.getTensor().getParentBlock()->getParentOp()))
+      pinAllDims(classes, extract.getTensor());
+  });
   for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<RankedTensorType>(operand.get().getType()))
       continue;
