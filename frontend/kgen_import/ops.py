@@ -1027,6 +1027,107 @@ def h_flip(b, a, ctx):
     return b.flip(x, [normalize_dim(d, x.rank) for d in dims])
 
 
+def _along(b: Builder, x: V, dim: int, start: int, size: int) -> V:
+    """x[..., start:start + size, ...] along dim."""
+    offsets = [start if d == dim else 0 for d in range(x.rank)]
+    shape = [size if d == dim else n for d, n in enumerate(x.shape)]
+    return b.slice(x, offsets, shape, [1] * x.rank)
+
+
+def h_roll(b, a, ctx):
+    """torch.roll: along each dim, the last `shift` elements then the rest
+    (without dims: of the flattened tensor, reshaped back)."""
+    x = tensor(a["input"])
+    shifts, dims = a["shifts"], a.get("dims")
+    shifts = [shifts] if isinstance(shifts, int) else [int(v) for v in shifts]
+    if dims is None or dims == ():
+        if len(shifts) != 1:
+            raise Unsupported("roll without dims takes one shift")
+        flat = h_roll(b, {"input": b.reshape(x, (math.prod(x.shape),)), "shifts": shifts,
+                          "dims": [0]}, ctx)
+        return b.reshape(flat, x.shape)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if len(dims) != len(shifts):
+        raise Unsupported(f"roll with {len(shifts)} shifts for {len(dims)} dims")
+    for shift, dim in zip(shifts, dims):
+        dim = normalize_dim(dim, x.rank)
+        n = x.shape[dim]
+        k = shift % n if n else 0
+        if k:
+            x = b.concat([_along(b, x, dim, n - k, k), _along(b, x, dim, 0, n - k)], dim)
+    return x
+
+
+def h_hstack(b, a, ctx):
+    """torch.hstack: cat along dim 1, or dim 0 of 1-D tensors."""
+    xs = [tensor(x, "each input") for x in a["tensors"]]
+    xs = [b.reshape(x, (1,)) if x.rank == 0 else x for x in xs]
+    return b.concat(xs, 0 if xs[0].rank == 1 else 1)
+
+
+def h_vstack(b, a, ctx):
+    """torch.vstack: cat along dim 0 of the inputs made at least 2-D."""
+    xs = [tensor(x, "each input") for x in a["tensors"]]
+    xs = [b.reshape(x, (1,) * (2 - x.rank) + x.shape) if x.rank < 2 else x for x in xs]
+    return b.concat(xs, 0)
+
+
+def h_rot90(b, a, ctx):
+    """torch.rot90: k quarter turns from dims[0] towards dims[1]."""
+    x = tensor(a["input"])
+    d0, d1 = (normalize_dim(d, x.rank) for d in (a.get("dims") or (0, 1)))
+    k = int(a.get("k", 1)) % 4
+    swap = list(range(x.rank))
+    swap[d0], swap[d1] = d1, d0
+    if k == 1:
+        return b.permute(b.flip(x, [d1]), swap)
+    if k == 2:
+        return b.flip(x, [d0, d1])
+    if k == 3:
+        return b.flip(b.permute(x, swap), [d1])
+    return x
+
+
+def _pad_side(b: Builder, x: V, dim: int, size: int, left: bool, mode: str, value) -> V:
+    """The `size` elements F.pad puts before (left) or after x along dim."""
+    n = x.shape[dim]
+    if mode == "constant":
+        shape = tuple(size if d == dim else e for d, e in enumerate(x.shape))
+        return b.constant(torch.full(shape, float(value)))
+    if mode == "replicate":
+        edge = _along(b, x, dim, 0 if left else n - 1, 1)
+        return b.broadcast_to(edge, tuple(size if d == dim else e for d, e in
+                                          enumerate(x.shape)))
+    if mode == "circular":
+        return _along(b, x, dim, n - size if left else 0, size)
+    # reflect: the edge itself is not repeated
+    return b.flip(_along(b, x, dim, 1 if left else n - 1 - size, size), [dim])
+
+
+def h_pad(b, a, ctx):
+    """F.pad: (left, right) pairs from the last dim backwards; a negative
+    amount crops. Each side is a constant block, the edge broadcast
+    (replicate), the other end (circular) or the mirrored edge (reflect),
+    joined by concat."""
+    x = tensor(a["input"])
+    pad, mode = [int(v) for v in a["pad"]], a.get("mode", "constant")
+    value = a.get("value") or 0.0
+    if mode not in ("constant", "reflect", "replicate", "circular") or len(pad) % 2:
+        raise Unsupported(f"pad mode '{mode}' with {len(pad)} amounts")
+    for i in range(len(pad) // 2):
+        dim, (lo, hi) = x.rank - 1 - i, pad[2 * i:2 * i + 2]
+        n = x.shape[dim]
+        if lo < 0 or hi < 0:
+            x = _along(b, x, dim, max(-lo, 0), n - max(-lo, 0) - max(-hi, 0))
+            lo, hi, n = max(lo, 0), max(hi, 0), x.shape[dim]
+        if mode == "reflect" and max(lo, hi) >= n or mode == "circular" and max(lo, hi) > n:
+            raise Unsupported(f"{mode} padding of {max(lo, hi)} beside {n} elements")
+        parts = ([_pad_side(b, x, dim, lo, True, mode, value)] if lo else []) + [x] + \
+                ([_pad_side(b, x, dim, hi, False, mode, value)] if hi else [])
+        x = b.concat(parts, dim) if len(parts) > 1 else x
+    return x
+
+
 def _triangle(op: str):
     """torch.tril / torch.triu: the last two dims masked, the rest batch
     (PyTorch itself refuses vectors and non-integer diagonals)."""
@@ -1492,6 +1593,11 @@ _reg("torch.select Tensor.select aten.select", "input, dim, index", h_select)
 _reg("torch.cat torch.concat aten.cat aten.concat", "tensors, dim=0", h_cat)
 _reg("torch.stack aten.stack", "tensors, dim=0", h_stack)
 _reg("torch.flip aten.flip", "input, dims", h_flip)
+_reg("torch.roll Tensor.roll aten.roll", "input, shifts, dims=None", h_roll)
+_reg("torch.hstack", "tensors", h_hstack)
+_reg("torch.vstack torch.row_stack", "tensors", h_vstack)
+_reg("torch.rot90 Tensor.rot90", "input, k=1, dims=None", h_rot90)
+_reg(f"{F}pad torch._C._nn.pad aten.pad", "input, pad, mode='constant', value=None", h_pad)
 _reg("Tensor.flip", "input, *dims", h_flip)
 _reg("torch.tril aten.tril Tensor.tril", "input, diagonal=0", _triangle("tril"))
 _reg("torch.triu aten.triu Tensor.triu", "input, diagonal=0", _triangle("triu"))

@@ -379,6 +379,21 @@ class Splits(nn.Module):
                 h * i + j)
 
 
+class Rearrangements(nn.Module):
+    """roll (one dim, several, flattened, negative and oversized shifts),
+    hstack/vstack (1-D inputs too), rot90 (k of 1, 2, 3, -1), and F.pad in
+    its four modes, with a crop (negative amount)."""
+
+    def forward(self, x, v):
+        return (torch.roll(x, 2, 1), x.roll((1, -3), (0, 2)), torch.roll(x, 7),
+                torch.roll(x, -9, -1), torch.hstack([x, x * 2]), torch.hstack([v, v]),
+                torch.vstack([v, v + 1]), torch.vstack([x, x]), torch.rot90(x, 1, (1, 2)),
+                x.rot90(2, (0, 2)), torch.rot90(x, 3, (1, 2)), torch.rot90(x, -1, (0, 1)),
+                F.pad(x, (1, 2)), F.pad(x, (2, 1, 0, 3), value=-1.5), F.pad(x, (-1, 2, 1, -2)),
+                F.pad(x, (2, 3), mode="reflect"), F.pad(x, (1, 2, 2, 1), mode="replicate"),
+                F.pad(x, (3, 1), mode="circular"))
+
+
 class Softmaxes(nn.Module):
     def __init__(self):
         super().__init__()
@@ -527,6 +542,7 @@ CASES = {
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "splits": (Splits, lambda: (rand(5, 9),)),
+    "rearrangements": (Rearrangements, lambda: (rand(3, 4, 5), rand(6))),
     "gated_activations": (GatedActivations, lambda: (torch.where(
         torch.arange(3 * 4 * 6).reshape(3, 4, 6) % 11 == 0, math.nan, rand(3, 4, 6) * 3),)),
     "concats": (Concats, lambda: (rand(3, 4), rand(3, 2))),
