@@ -675,6 +675,28 @@ def test_retyped_program(dtype, tmp_path):
     np.testing.assert_allclose(got.astype(np.float32), want, rtol=5e-2, atol=3e-2)
 
 
+@pytest.mark.parametrize("dtype", ["f16", "bf16"])
+@pytest.mark.parametrize("name", ["bool_inputs", "gated_activations", "rearrangements",
+                                  "smoothed_losses", "splits"])
+def test_families_in_half_precision(name, dtype, tmp_path):
+    """This session's families re-typed to f16 and bf16 (dtype=) against
+    PyTorch in float32: within a few units of the narrow type's last place
+    (losses: a sum of 16 terms), bools and positions exactly."""
+    torch.manual_seed(8)
+    cls, make_inputs = CASES[name]
+    m, inputs = cls(), make_inputs()
+    res = import_program(m, inputs, dtype=dtype)
+    assert f"x{dtype}>" in res.mlir and "xf32>" not in res.mlir
+    got, want = run_imported(res, tmp_path), reference(m, inputs)
+    tol = 1e-2 if dtype == "f16" else 4e-2
+    for i, (g, w) in enumerate(zip(got, want)):
+        if w.dtype in (np.int64, np.bool_):
+            np.testing.assert_array_equal(g, w, err_msg=f"output {i}")
+        else:
+            np.testing.assert_allclose(g.astype(np.float32), w, rtol=tol, atol=tol,
+                                       err_msg=f"output {i}")
+
+
 def test_training_flags_restored():
     m = MLP().train()
     import_module(m, (rand(2, 32),))
