@@ -85,14 +85,27 @@ int64_t blockRowLanes(int64_t vectors, int64_t atMost, int64_t subgroup) {
 /// Lanes per row below which narrower vectors that give more lanes win.
 constexpr int64_t kMinRowLanes = 8;
 
+/// Whether the kernel reads through strides or gathers anywhere but in a
+/// sink elementwise on the root's outputs (`rows` loops): such a sink
+/// (cross-entropy's pick of each row's target logit) runs once per output,
+/// unvectorized, after the lanes have combined the row.
+bool stridedBeforeSink(const KernelInfo &k, size_t rows) {
+  for (int64_t op = 0; op < k.numOps(); ++op)
+    if (k.ops[op].readsStrided &&
+        (op != k.sinkIndex || k.sinkParallelSizes().size() != rows))
+      return true;
+  return false;
+}
+
 /// Whether the root reduces rows the lanes can share: a linalg.generic
 /// with one reduction loop, the innermost, reading kernel arguments.
 bool reducesRows(const KernelInfo &k) {
-  if (k.ops[k.rootIndex].kind != OpKind::Generic || k.stridedReads ||
+  if (k.ops[k.rootIndex].kind != OpKind::Generic ||
       k.rootReductionSizes().size() != 1 || k.rootParallel.back())
     return false;
   size_t rows = llvm::count(k.rootParallel, true);
-  if (rows == 0 || rows > k.sinkParallelSizes().size())
+  if (rows == 0 || rows > k.sinkParallelSizes().size() ||
+      stridedBeforeSink(k, rows))
     return false;
   if (k.computedInputOf(k.rootIndex) >= 0)
     return false;

@@ -100,11 +100,64 @@ bool movesOntoProduct(OpOperand *operand) {
   return producer && isReduction(producer);
 }
 
+/// The generic whose result `v` is, looking through reshapes (the unit
+/// dimension of a keepdim reduction comes and goes that way).
+linalg::GenericOp producingGeneric(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v.getDefiningOp<linalg::GenericOp>();
+}
+
+/// Whether `op` combines the results of two or more reductions over the
+/// same rows, each read whole (through a permutation map), directly or
+/// through elementwise generics of the same shape: logsumexp's
+/// log(sum) + max, a loss computed from it per row.
+bool combinesRowReductions(linalg::GenericOp op) {
+  SmallVector<linalg::GenericOp> reductions;
+  SmallVector<linalg::GenericOp> todo = {op};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!todo.empty() && seen.size() < 16) {
+    linalg::GenericOp current = todo.pop_back_val();
+    if (!seen.insert(current).second)
+      continue;
+    for (OpOperand *input : current.getDpsInputOperands()) {
+      linalg::GenericOp producer = producingGeneric(input->get());
+      if (!producer ||
+          !current.getMatchingIndexingMap(input).isPermutation())
+        continue;
+      if (isElementwise(producer))
+        todo.push_back(producer);
+      else if (!llvm::is_contained(reductions, producer))
+        reductions.push_back(producer);
+    }
+  }
+  return reductions.size() >= 2 &&
+         llvm::all_of(reductions, [&](linalg::GenericOp r) {
+           return r.getStaticLoopRanges() ==
+                      reductions.front().getStaticLoopRanges() &&
+                  r.getIteratorTypesArray() ==
+                      reductions.front().getIteratorTypesArray();
+         });
+}
+
 /// Whether the producer of `operand` may be fused into its consumer: the
 /// consumer is a generic reading each producer element once per iteration.
+/// A producer combining row reductions stays out of a reducing consumer:
+/// fused there, each of the reductions would have to leave its kernel for
+/// the consumer's, so a row statistic (logsumexp's max) could not share
+/// the kernel of the reduction it feeds and would read the rows again;
+/// unfused, it is the sink of their one kernel and only its per-row
+/// result leaves (cross-entropy's loss per sample).
 bool readsOncePerIteration(OpOperand *operand) {
   auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
-  return consumer && consumer.getMatchingIndexingMap(operand).isPermutation();
+  if (!consumer || !consumer.getMatchingIndexingMap(operand).isPermutation())
+    return false;
+  linalg::GenericOp producer = producingGeneric(operand->get());
+  return !(producer && consumer.getNumReductionLoops() > 0 &&
+           isElementwise(producer) && combinesRowReductions(producer));
 }
 
 struct FuseElementwisePass final

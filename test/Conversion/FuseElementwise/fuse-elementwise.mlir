@@ -267,3 +267,71 @@ func.func @scores_read_by_a_reduction(%q: tensor<6x4x8xf32>, %k: tensor<6x8x5xf3
   } -> tensor<2x3x4xf32>
   return %sum : tensor<2x3x4xf32>
 }
+
+// -----
+
+// logsumexp's log(sum) + max, and a per-row loss computed from it, stay
+// out of the reduction that sums the losses: fused there, the max and the
+// sum would both have to leave their kernel for the loss sum's, and the max
+// could not share the exp-sum's kernel as its row statistic. The chain
+// still fuses into itself (log into the add, the add into the loss).
+// CHECK-LABEL: func.func @row_combination_stays_out
+// CHECK:       %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK:       %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK:       %[[LOSS:.*]] = linalg.generic {{.*}}iterator_types = ["parallel"]}
+// CHECK-SAME:    ins(%[[SUM]], %[[MAX]], %{{.*}} :
+// CHECK:         math.log
+// CHECK:       linalg.generic {{.*}}iterator_types = ["reduction"]}
+// CHECK-SAME:    ins(%[[LOSS]] :
+#x2 = affine_map<(r, c) -> (r, c)>
+#row = affine_map<(r, c) -> (r)>
+#v1 = affine_map<(r) -> (r)>
+#s1 = affine_map<(r) -> ()>
+func.func @row_combination_stays_out(%x: tensor<8x16xf32>, %p: tensor<8xf32>) -> tensor<f32> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %e8 = tensor.empty() : tensor<8xf32>
+  %minit = linalg.fill ins(%ninf : f32) outs(%e8 : tensor<8xf32>) -> tensor<8xf32>
+  %max = linalg.generic {indexing_maps = [#x2, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x16xf32>) outs(%minit : tensor<8xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %m = arith.maximumf %v, %acc : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  %sinit = linalg.fill ins(%zero : f32) outs(%e8 : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#x2, #row, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %max : tensor<8x16xf32>, tensor<8xf32>) outs(%sinit : tensor<8xf32>) {
+  ^bb0(%v: f32, %m: f32, %acc: f32):
+    %d = arith.subf %v, %m : f32
+    %ex = math.exp %d : f32
+    %a = arith.addf %ex, %acc : f32
+    linalg.yield %a : f32
+  } -> tensor<8xf32>
+  %log = linalg.generic {indexing_maps = [#v1, #v1], iterator_types = ["parallel"]}
+      ins(%sum : tensor<8xf32>) outs(%e8 : tensor<8xf32>) {
+  ^bb0(%s: f32, %out: f32):
+    %l = math.log %s : f32
+    linalg.yield %l : f32
+  } -> tensor<8xf32>
+  %lse = linalg.generic {indexing_maps = [#v1, #v1, #v1], iterator_types = ["parallel"]}
+      ins(%log, %max : tensor<8xf32>, tensor<8xf32>) outs(%e8 : tensor<8xf32>) {
+  ^bb0(%l: f32, %m: f32, %out: f32):
+    %a = arith.addf %l, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<8xf32>
+  %loss = linalg.generic {indexing_maps = [#v1, #v1, #v1], iterator_types = ["parallel"]}
+      ins(%lse, %p : tensor<8xf32>, tensor<8xf32>) outs(%e8 : tensor<8xf32>) {
+  ^bb0(%l: f32, %q: f32, %out: f32):
+    %d = arith.subf %l, %q : f32
+    linalg.yield %d : f32
+  } -> tensor<8xf32>
+  %e0 = tensor.empty() : tensor<f32>
+  %tinit = linalg.fill ins(%zero : f32) outs(%e0 : tensor<f32>) -> tensor<f32>
+  %total = linalg.generic {indexing_maps = [#v1, #s1], iterator_types = ["reduction"]}
+      ins(%loss : tensor<8xf32>) outs(%tinit : tensor<f32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %a = arith.addf %v, %acc : f32
+    linalg.yield %a : f32
+  } -> tensor<f32>
+  return %total : tensor<f32>
+}
