@@ -471,5 +471,5 @@ class Builder:
             return x
         if broadcast_shapes(x.shape, shape) != shape:
             raise Unsupported(f"broadcast of {x.shape} to {shape}")
-        t = mlir.tensor_type(shape, self.dtype)
-        return self._emit(shape, f"kgen.broadcast_to {x} : {x.type} -> {t}")
+        t = mlir.tensor_type(shape, x.dtype)
+        return self._emit(shape, f"kgen.broadcast_to {x} : {x.type} -> {t}", x.dtype)

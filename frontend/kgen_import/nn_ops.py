@@ -21,7 +21,7 @@ import torch
 
 from .builder import Builder, Unsupported, V, broadcast_shapes, normalize_dim
 from .ops import (F, FUNCTIONS, MODULES, POSITION_PARAMS, REASONS, FunctionalModule, _norm,
-                  _reg, _reg_multi, number, tensor)
+                  _reg, _reg_multi, h_embedding, number, tensor)
 
 
 # ---------------------------------------------------------------------------
@@ -574,6 +574,22 @@ class ClassIndexLoss(FunctionalModule):
         return self.fn(b, a, ctx)
 
 
+class EmbeddingModule(FunctionalModule):
+    """nn.Embedding: F.embedding of the int64 positions with the module's
+    weight (a program argument) and max_norm."""
+
+    position_params = ("input",)
+
+    def __init__(self):
+        super().__init__("input", h_embedding, "max_norm")
+
+    def __call__(self, b, args, kwargs, m, ctx) -> V:
+        a = self.sig.bind(args, kwargs)
+        a.update({name: getattr(m, attr, None) for name, attr in self.attrs})
+        a["weight"] = ctx.param("weight")
+        return self.fn(b, a, ctx)
+
+
 def t_log_t(b: Builder, t: V) -> V:
     """PyTorch's xlogy(t, t) (0 where t == 0) as t * max(log(t), LOG_FLOOR)."""
     return b.binary("mul", t, b.clamp(b.unary("log", t), LOG_FLOOR, None))
@@ -763,6 +779,7 @@ MODULES["CosineEmbeddingLoss"] = FunctionalModule("input1, input2, target",
                                                   h_cosine_embedding_loss, "margin", "reduction")
 MODULES["NLLLoss"] = ClassIndexLoss(h_nll_loss)
 MODULES["CrossEntropyLoss"] = ClassIndexLoss(h_cross_entropy)
+MODULES["Embedding"] = EmbeddingModule()
 MODULES["L1Loss"] = FunctionalModule("input, target", h_l1_loss, "reduction")
 MODULES["MSELoss"] = FunctionalModule("input, target", h_mse_loss, "reduction")
 MODULES["HuberLoss"] = FunctionalModule("input, target", h_huber_loss, "reduction", "delta")

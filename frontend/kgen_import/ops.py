@@ -1150,6 +1150,33 @@ def h_gather(b, a, ctx):
     return b.gather(x, index, normalize_dim(a["dim"], x.rank))
 
 
+def h_index_select(b, a, ctx):
+    """torch.index_select: gather along dim at the int64 index spread over
+    the other dims (an index outside the dim reads 0 where PyTorch raises)."""
+    x, index = tensor(a["input"]), _positions(a["index"], "index")
+    if x.rank == 0 or index.rank > 1:
+        raise Unsupported(f"index_select of rank {x.rank} with an index of rank {index.rank}")
+    dim = normalize_dim(a["dim"], x.rank)
+    n = math.prod(index.shape)
+    spread = b.reshape(index, tuple(n if d == dim else 1 for d in range(x.rank)))
+    shape = tuple(n if d == dim else e for d, e in enumerate(x.shape))
+    return b.gather(x, b.broadcast_to(spread, shape), dim)
+
+
+def h_embedding(b, a, ctx):
+    """F.embedding: the weight's rows at the int64 positions, shaped
+    positions.shape + [D]; padding_idx only changes gradients. max_norm
+    rescales the weight in place and is refused."""
+    if a.get("max_norm") is not None:
+        raise Unsupported("embedding with max_norm (renormalizes the weight in place)")
+    positions, weight = _positions(a["input"], "input"), tensor(a["weight"], "weight")
+    if weight.rank != 2:
+        raise Unsupported(f"embedding weight of shape {weight.shape}")
+    flat = b.reshape(positions, (math.prod(positions.shape),))
+    rows = h_index_select(b, {"input": weight, "dim": 0, "index": flat}, ctx)
+    return b.reshape(rows, positions.shape + (weight.shape[1],))
+
+
 def h_take_along_dim(b, a, ctx):
     """torch.take_along_dim: gather, of the flattened input without dim;
     indices that need broadcasting are refused (kgen does not broadcast
@@ -1575,12 +1602,21 @@ for _k in _RESHAPES.split():
         POSITION_PARAMS[_k] = ("input",)
 _reg("torch.gather Tensor.gather aten.gather", "input, dim, index, sparse_grad=False", h_gather)
 _reg("torch.take_along_dim Tensor.take_along_dim", "input, indices, dim=None", h_take_along_dim)
+_reg("torch.index_select Tensor.index_select aten.index_select", "input, dim, index",
+     h_index_select)
+_reg(f"{F}embedding aten.embedding",
+     "input, weight, padding_idx=None, max_norm=None, norm_type=2.0, "
+     "scale_grad_by_freq=False, sparse=False", h_embedding)
 _reg("Tensor.long", "input, memory_format=None", h_cast)  # int64 stays int64
 POSITION_PARAMS["Tensor.long"] = ("input",)
 for _k in ("torch.gather", "Tensor.gather", "aten.gather"):
     POSITION_PARAMS[_k] = ("index",)
 for _k in ("torch.take_along_dim", "Tensor.take_along_dim"):
     POSITION_PARAMS[_k] = ("indices",)
+for _k in ("torch.index_select", "Tensor.index_select", "aten.index_select"):
+    POSITION_PARAMS[_k] = ("index",)
+for _k in (f"{F}embedding", "aten.embedding"):
+    POSITION_PARAMS[_k] = ("input",)
 _reg("Tensor.expand Tensor.expand_as torch.broadcast_to Tensor.broadcast_to aten.expand",
      "input, *args, **", h_expand_like)
 _reg("Tensor.repeat", "input, *sizes", h_repeat)

@@ -394,6 +394,21 @@ class Rearrangements(nn.Module):
                 F.pad(x, (3, 1), mode="circular"))
 
 
+class Embeddings(nn.Module):
+    """nn.Embedding and F.embedding of int64 positions (2-D and 1-D, a
+    padding_idx), index_select along each dim with an int64 index."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(11, 6, padding_idx=0)
+        self.table = nn.Parameter(torch.randn(11, 3))
+
+    def forward(self, x, tokens, index, rows):
+        return (self.emb(tokens), F.embedding(tokens.reshape(-1), self.table),
+                self.emb(tokens).sum(-1) + x[:, :3].sum(-1, keepdim=True),
+                torch.index_select(x, 1, index), x.index_select(0, rows))
+
+
 class Softmaxes(nn.Module):
     def __init__(self):
         super().__init__()
@@ -542,6 +557,8 @@ CASES = {
     "triangles": (Triangles, lambda: (rand(2, 5, 7), rand(3, 6, 6), rand(3, 6, 6))),
     "softmaxes": (Softmaxes, lambda: (rand(3, 4, 5) * 4,)),
     "splits": (Splits, lambda: (rand(5, 9),)),
+    "embeddings": (Embeddings, lambda: (rand(4, 7), torch.randint(0, 11, (4, 3)),
+                                        torch.tensor([6, 0, 3, 3]), torch.tensor([3, 1]))),
     "rearrangements": (Rearrangements, lambda: (rand(3, 4, 5), rand(6))),
     "gated_activations": (GatedActivations, lambda: (torch.where(
         torch.arange(3 * 4 * 6).reshape(3, 4, 6) % 11 == 0, math.nan, rand(3, 4, 6) * 3),)),

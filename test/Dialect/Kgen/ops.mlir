@@ -136,6 +136,8 @@ func.func @gather(%a: tensor<4x5x6xf32>, %t: tensor<4x1x6xi64>, %u: tensor<2x5x3
   %0 = kgen.gather %a, %t dim 1 : (tensor<4x5x6xf32>, tensor<4x1x6xi64>) -> tensor<4x1x6xf32>
   // CHECK: kgen.reshape %{{.*}} : tensor<4x1x6xi64> -> tensor<4x6xi64>
   %r = kgen.reshape %t : tensor<4x1x6xi64> -> tensor<4x6xi64>
+  // CHECK: kgen.broadcast_to %{{.*}} : tensor<4x1x6xi64> -> tensor<4x5x6xi64>
+  %b = kgen.broadcast_to %t : tensor<4x1x6xi64> -> tensor<4x5x6xi64>
   // CHECK: kgen.gather %{{.*}}, %{{.*}} dim 2 fill -1.000000e+00 : (tensor<4x5x6xf32>, tensor<2x5x3xi64>) -> tensor<2x5x3xf32>
   %1 = kgen.gather %a, %u dim 2 fill -1.0 : (tensor<4x5x6xf32>, tensor<2x5x3xi64>) -> tensor<2x5x3xf32>
   return

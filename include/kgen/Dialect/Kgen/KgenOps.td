@@ -808,13 +808,15 @@ def Kgen_BroadcastToOp : Kgen_Op<"broadcast_to"> {
   let summary = "broadcasts to a larger shape (torch.broadcast_to, expand)";
   let description = [{
     The input shape must broadcast to the result shape under PyTorch's rules.
+    Also of `i64` positions (index_select's indices spread over the other
+    dimensions for `kgen.gather`).
 
     ```mlir
     %y = kgen.broadcast_to %x : tensor<1x5xf32> -> tensor<4x5xf32>
     ```
   }];
-  let arguments = (ins Kgen_Tensor:$input);
-  let results = (outs Kgen_Tensor:$result);
+  let arguments = (ins RankedTensorOf<[F32, F16, BF16, I64]>:$input);
+  let results = (outs RankedTensorOf<[F32, F16, BF16, I64]>:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
 }
