@@ -405,6 +405,12 @@ class Builder:
         return self._emit(shape, f"kgen.slice {x} offsets {mlir.ints(offsets)} "
                                  f"strides {mlir.ints(strides)} : {x.type} -> {t}")
 
+    def along(self, x: V, dim: int, start: int, size: int) -> V:
+        """x[..., start:start + size, ...] along dim (in bounds)."""
+        offsets = [start if d == dim else 0 for d in range(x.rank)]
+        shape = [size if d == dim else n for d, n in enumerate(x.shape)]
+        return self.slice(x, offsets, shape, [1] * x.rank)
+
     def flip(self, x: V, dims: Sequence[int]) -> V:
         dims = sorted({int(d) for d in dims if x.shape[int(d)] > 1})
         if not dims:

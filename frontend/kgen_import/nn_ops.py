@@ -293,10 +293,7 @@ def _overlapping_windows(b: Builder, x: V, dim: int, out: int, op: str) -> V:
     size, pieces = x.shape[dim], []
     for i in range(out):
         start, end = i * size // out, -(-(i + 1) * size // out)
-        offsets = [start if d == dim else 0 for d in range(x.rank)]
-        shape = [end - start if d == dim else n for d, n in enumerate(x.shape)]
-        window = b.slice(x, offsets, shape, [1] * x.rank)
-        pieces.append(b.reduce(op, window, [dim], True))
+        pieces.append(b.reduce(op, b.along(x, dim, start, end - start), [dim], True))
     return b.concat(pieces, dim)
 
 
@@ -557,37 +554,13 @@ def h_cosine_embedding_loss(b, a, ctx):
     return reduce_loss(b, loss, reduction_of(a))
 
 
-class ClassIndexLoss(FunctionalModule):
+def class_index_loss(fn) -> FunctionalModule:
     """nn.NLLLoss / nn.CrossEntropyLoss: the functional loss with the
-    module's settings; its weight buffer is a program argument."""
-
-    position_params = ("target",)
-
-    def __init__(self, fn):
-        super().__init__("input, target", fn, "ignore_index", "reduction", "label_smoothing")
-
-    def __call__(self, b, args, kwargs, m, ctx) -> V:
-        a = self.sig.bind(args, kwargs)
-        a.update({name: getattr(m, attr, None) for name, attr in self.attrs})
-        a["label_smoothing"] = a["label_smoothing"] or 0.0  # NLLLoss has none
-        a["weight"] = ctx.param("weight")
-        return self.fn(b, a, ctx)
-
-
-class EmbeddingModule(FunctionalModule):
-    """nn.Embedding: F.embedding of the int64 positions with the module's
-    weight (a program argument) and max_norm."""
-
-    position_params = ("input",)
-
-    def __init__(self):
-        super().__init__("input", h_embedding, "max_norm")
-
-    def __call__(self, b, args, kwargs, m, ctx) -> V:
-        a = self.sig.bind(args, kwargs)
-        a.update({name: getattr(m, attr, None) for name, attr in self.attrs})
-        a["weight"] = ctx.param("weight")
-        return self.fn(b, a, ctx)
+    module's settings; its weight buffer is a program argument (NLLLoss
+    has no label_smoothing: its None reads as 0)."""
+    return FunctionalModule("input, target", fn, "ignore_index", "reduction",
+                            "label_smoothing", params=("weight",),
+                            position_params=("target",))
 
 
 def t_log_t(b: Builder, t: V) -> V:
@@ -777,9 +750,10 @@ MODULES["HingeEmbeddingLoss"] = FunctionalModule("input, target", h_hinge_embedd
                                                  "margin", "reduction")
 MODULES["CosineEmbeddingLoss"] = FunctionalModule("input1, input2, target",
                                                   h_cosine_embedding_loss, "margin", "reduction")
-MODULES["NLLLoss"] = ClassIndexLoss(h_nll_loss)
-MODULES["CrossEntropyLoss"] = ClassIndexLoss(h_cross_entropy)
-MODULES["Embedding"] = EmbeddingModule()
+MODULES["NLLLoss"] = class_index_loss(h_nll_loss)
+MODULES["CrossEntropyLoss"] = class_index_loss(h_cross_entropy)
+MODULES["Embedding"] = FunctionalModule("input", h_embedding, "max_norm", params=("weight",),
+                                        position_params=("input",))
 MODULES["L1Loss"] = FunctionalModule("input, target", h_l1_loss, "reduction")
 MODULES["MSELoss"] = FunctionalModule("input, target", h_mse_loss, "reduction")
 MODULES["HuberLoss"] = FunctionalModule("input, target", h_huber_loss, "reduction", "delta")

@@ -919,9 +919,7 @@ def h_narrow(b, a, ctx):
     if length < 0 or start + length > x.shape[dim]:
         raise Unsupported(f"narrow of {length} elements from {start} in a dimension of "
                           f"{x.shape[dim]}")
-    offsets = [start if d == dim else 0 for d in range(x.rank)]
-    sizes = [length if d == dim else n for d, n in enumerate(x.shape)]
-    return b.slice(x, offsets, sizes, [1] * x.rank)
+    return b.along(x, dim, start, length)
 
 
 def _pieces(b: Builder, x: V, dim: int, sizes: Sequence[int]) -> tuple:
@@ -930,9 +928,7 @@ def _pieces(b: Builder, x: V, dim: int, sizes: Sequence[int]) -> tuple:
     piece of size 0 is None, refused only where it is read."""
     out, start = [], 0
     for n in sizes:
-        offsets = [start if d == dim else 0 for d in range(x.rank)]
-        shape = [n if d == dim else e for d, e in enumerate(x.shape)]
-        out.append(b.slice(x, offsets, shape, [1] * x.rank) if n else None)
+        out.append(b.along(x, dim, start, n) if n else None)
         start += n
     return tuple(out)
 
@@ -1027,13 +1023,6 @@ def h_flip(b, a, ctx):
     return b.flip(x, [normalize_dim(d, x.rank) for d in dims])
 
 
-def _along(b: Builder, x: V, dim: int, start: int, size: int) -> V:
-    """x[..., start:start + size, ...] along dim."""
-    offsets = [start if d == dim else 0 for d in range(x.rank)]
-    shape = [size if d == dim else n for d, n in enumerate(x.shape)]
-    return b.slice(x, offsets, shape, [1] * x.rank)
-
-
 def h_roll(b, a, ctx):
     """torch.roll: along each dim, the last `shift` elements then the rest
     (without dims: of the flattened tensor, reshaped back)."""
@@ -1054,7 +1043,7 @@ def h_roll(b, a, ctx):
         n = x.shape[dim]
         k = shift % n if n else 0
         if k:
-            x = b.concat([_along(b, x, dim, n - k, k), _along(b, x, dim, 0, n - k)], dim)
+            x = b.concat([b.along(x, dim, n - k, k), b.along(x, dim, 0, n - k)], dim)
     return x
 
 
@@ -1095,13 +1084,13 @@ def _pad_side(b: Builder, x: V, dim: int, size: int, left: bool, mode: str, valu
         shape = tuple(size if d == dim else e for d, e in enumerate(x.shape))
         return b.constant(torch.full(shape, float(value)))
     if mode == "replicate":
-        edge = _along(b, x, dim, 0 if left else n - 1, 1)
+        edge = b.along(x, dim, 0 if left else n - 1, 1)
         return b.broadcast_to(edge, tuple(size if d == dim else e for d, e in
                                           enumerate(x.shape)))
     if mode == "circular":
-        return _along(b, x, dim, n - size if left else 0, size)
+        return b.along(x, dim, n - size if left else 0, size)
     # reflect: the edge itself is not repeated
-    return b.flip(_along(b, x, dim, 1 if left else n - 1 - size, size), [dim])
+    return b.flip(b.along(x, dim, 1 if left else n - 1 - size, size), [dim])
 
 
 def h_pad(b, a, ctx):
@@ -1118,7 +1107,7 @@ def h_pad(b, a, ctx):
         dim, (lo, hi) = x.rank - 1 - i, pad[2 * i:2 * i + 2]
         n = x.shape[dim]
         if lo < 0 or hi < 0:
-            x = _along(b, x, dim, max(-lo, 0), n - max(-lo, 0) - max(-hi, 0))
+            x = b.along(x, dim, max(-lo, 0), n - max(-lo, 0) - max(-hi, 0))
             lo, hi, n = max(lo, 0), max(hi, 0), x.shape[dim]
         if mode == "reflect" and max(lo, hi) >= n or mode == "circular" and max(lo, hi) > n:
             raise Unsupported(f"{mode} padding of {max(lo, hi)} beside {n} elements")
@@ -1290,20 +1279,24 @@ class FunctionalModule:
     """The handler of a torch.nn module whose forward is one functional call:
     the call's inputs are bound by `inputs` (a Sig spec such as "input,
     target"), the module's attributes `attrs` are the other arguments
-    ("p=norm": argument p is attribute norm), and `fn` is the function's
-    handler."""
+    ("p=norm": argument p is attribute norm), `params` the module's
+    parameters or buffers passed as tensors (None where the module has
+    none), and `fn` is the function's handler. `position_params` are the
+    inputs that may be int64 tensors (a class-index loss's target, an
+    embedding's positions)."""
 
-    # Inputs that may be int64 tensors (a class-index loss's target).
-    position_params: Tuple[str, ...] = ()
-
-    def __init__(self, inputs: str, fn: Callable[..., V], *attrs: str):
+    def __init__(self, inputs: str, fn: Callable[..., V], *attrs: str,
+                 params: Tuple[str, ...] = (), position_params: Tuple[str, ...] = ()):
         self.sig = Sig(inputs)
         self.fn = fn
         self.attrs = [a.split("=") if "=" in a else (a, a) for a in attrs]
+        self.params = params
+        self.position_params = position_params
 
     def __call__(self, b, args, kwargs, m, ctx) -> V:
         a = self.sig.bind(args, kwargs)
         a.update({name: getattr(m, attr, None) for name, attr in self.attrs})
+        a.update({name: ctx.param(name) for name in self.params})
         return self.fn(b, a, ctx)
 
 
