@@ -45,7 +45,7 @@ BACKEND_VERSION = 1
 
 _STAT_KEYS = ("graphs", "subgraphs", "compiled_subgraphs", "support_checks",
               "support_cache_hits", "imports", "import_cache_hits", "compiles",
-              "compile_reuses", "known_compile_failures", "cache_writes", "cache_errors",
+              "compiled_cache_hits", "compile_reuses", "known_compile_failures", "cache_writes", "cache_errors",
               "kgen_runs", "pytorch_runs")
 _STATS: Dict[str, int] = {k: 0 for k in _STAT_KEYS}
 _REPORTS: List["Report"] = []
@@ -57,7 +57,8 @@ def statistics() -> Dict[str, int]:
     """Counters since the process started (or `reset_statistics()`):
     graphs and subgraphs seen and compiled; `support_checks` (nodes the
     importer was asked about), `imports` (subgraphs imported),
-    `compiles` (libkgen_c compilations) and their cache hits;
+    `compiles` (libkgen_c compilations), `compiled_cache_hits` (compiled
+    code loaded from the on-disk cache instead) and `compile_reuses`;
     `cache_errors` (corrupt or unwritable cache files); `kgen_runs` (calls
     of compiled subgraphs that ran kgen's code) and `pytorch_runs` (calls
     of a compiled subgraph that ran in PyTorch because autograd needed
@@ -538,7 +539,8 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
         if isinstance(v, torch.Tensor) and v.dtype != dtype:
             raise _Fallback(f"a result is {v.dtype}, the kgen program returns {dtype}")
 
-    # Compile (or reuse this process's compiled function).
+    # Compile (or reuse this process's compiled function, or load the
+    # cache's).
     schedule = f"decisions={opts.decisions}" if opts.decisions and target != "cpu" else ""
     decisions = opts.decisions.read_bytes() if opts.decisions and target != "cpu" else b""
     ckey = digest({"program": program["mlir"], "target": target, "schedule": schedule,
@@ -546,31 +548,12 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
                    "check_seeds": opts.check_seeds if target != "cpu" else 0,
                    "build": runtime.build_identity()})
 
-    def valid_compiled(p):
-        if p["status"] not in ("ok", "failed") or not isinstance(p.get("error", ""), str):
-            raise ValueError("bad status")
-
     function = _FUNCTIONS.get(ckey)
     if function is not None:
         _STATS["compile_reuses"] += 1
     else:
-        known = disk.load("compiled", ckey, valid_compiled)
-        if known is not None and known["status"] == "failed":
-            _STATS["known_compile_failures"] += 1
-            raise _Fallback(f"kgen compile failed (cached): {known.get('error', '')}")
-        _STATS["compiles"] += 1
-        try:
-            function = runtime.CompiledFunction(program["mlir"], "main", target, schedule,
-                                                opts.check_seeds)
-        except runtime.KgenRuntimeError as e:
-            message = _first_line(e)
-            # A missing or old library is not the program's fault: not cached.
-            if not str(e).startswith(("libkgen_c not found", "cannot load")) and \
-                    "has no" not in message:
-                disk.store("compiled", ckey, {"status": "failed", "error": message})
-            raise _Fallback(f"kgen compile failed: {message}") from None
-        if known is None:
-            disk.store("compiled", ckey, {"status": "ok"})
+        function = _load_or_compile(disk, ckey, program["mlir"], target, schedule,
+                                    opts.check_seeds)
         _FUNCTIONS[ckey] = function
         while len(_FUNCTIONS) > _MAX_FUNCTIONS:
             _FUNCTIONS.popitem(last=False)
@@ -582,3 +565,49 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
     report.programs.append(program["mlir"])
     return KgenSubgraph(sub, function, input_order, attributes, program["result_shapes"],
                         result_dtypes, single)
+
+
+def _valid_compiled(p: Dict[str, Any]) -> None:
+    if p["status"] not in ("ok", "failed") or not isinstance(p.get("error", ""), str):
+        raise ValueError("bad status")
+    if not isinstance(p.get("image", ""), str):
+        raise ValueError("bad image digest")
+
+
+def _load_or_compile(disk: DiskCache, ckey: str, source: str, target: str, schedule: str,
+                     check_seeds: int) -> runtime.CompiledFunction:
+    """The compiled function of `ckey`: loaded from the cache's image when
+    there is a usable one (nothing compiled), else compiled and its image
+    stored. A program known to fail raises _Fallback without compiling."""
+    known = disk.load("compiled", ckey, _valid_compiled)
+    if known is not None and known["status"] == "failed":
+        _STATS["known_compile_failures"] += 1
+        raise _Fallback(f"kgen compile failed (cached): {known.get('error', '')}")
+    if known is not None and known.get("image"):
+        image = disk.load_blob("compiled", ckey, known["image"])
+        if image is not None:
+            try:
+                function = runtime.CompiledFunction.load(image, target)
+                _STATS["compiled_cache_hits"] += 1
+                return function
+            except runtime.KgenRuntimeError as e:
+                disk.reject(disk.blob_path("compiled", ckey), _first_line(e))
+    _STATS["compiles"] += 1
+    try:
+        function = runtime.CompiledFunction(source, "main", target, schedule, check_seeds)
+    except runtime.KgenRuntimeError as e:
+        message = _first_line(e)
+        # A missing or old library is not the program's fault: not cached.
+        if not str(e).startswith(("libkgen_c not found", "cannot load")) and \
+                "has no" not in message:
+            disk.store("compiled", ckey, {"status": "failed", "error": message})
+        raise _Fallback(f"kgen compile failed: {message}") from None
+    entry: Dict[str, Any] = {"status": "ok"}
+    try:
+        image = function.serialize()
+        if disk.store_blob("compiled", ckey, image):
+            entry["image"] = hashlib.sha256(image).hexdigest()
+    except runtime.KgenRuntimeError as e:  # an old library: compiled code not kept
+        log.warning("kgen: compiled code not cached (%s)", _first_line(e))
+    disk.store("compiled", ckey, entry)
+    return function

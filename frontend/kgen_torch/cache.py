@@ -1,7 +1,9 @@
 """The on-disk cache of the kgen backend (docs/torch-compile.md, "The cache").
 
 Entries are JSON files named by the SHA-256 of their key material, under
-`$KGEN_CACHE_DIR`, else `~/.cache/kgen`, in `torch-compile/<kind>/`. Each
+`$KGEN_CACHE_DIR`, else `~/.cache/kgen`, in `torch-compile/<kind>/`; an
+entry may have bytes beside it (`<key>.bin`: compiled code), bound to it by
+their SHA-256, which the entry holds. Each
 file holds its own key, so that a file that does not parse, lacks a field or
 belongs to another key is reported (one line) and recomputed, never trusted.
 Files are written atomically (kgen_import.files.write_output: a temporary
@@ -86,6 +88,49 @@ class DiskCache:
             self.stats["cache_errors"] += 1
             log.warning("kgen: cannot write cache file %s (%s); continuing without it", p,
                         str(e).splitlines()[0] if str(e) else type(e).__name__)
+
+    def blob_path(self, kind: str, key: str) -> Path:
+        return cache_dir() / kind / f"{key}.bin"
+
+    def load_blob(self, kind: str, key: str, sha256: str) -> Optional[bytes]:
+        """The bytes stored beside entry `key`, or None if absent, or
+        corrupt (reported): their SHA-256 must be the one its entry holds."""
+        if not self.enabled:
+            return None
+        p = self.blob_path(kind, key)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            self._corrupt(p, f"unreadable: {e.strerror or e}")
+            return None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            self._corrupt(p, "its SHA-256 is not the one its entry holds")
+            return None
+        return data
+
+    def store_blob(self, kind: str, key: str, data: bytes) -> bool:
+        """Writes bytes beside entry `key` (atomically); False if it could
+        not (reported)."""
+        if not self.enabled:
+            return False
+        p = self.blob_path(kind, key)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            write_output(p, data)
+            return True
+        except OSError as e:
+            self.stats["cache_errors"] += 1
+            log.warning("kgen: cannot write cache file %s (%s); continuing without it", p,
+                        str(e).splitlines()[0] if str(e) else type(e).__name__)
+            return False
+
+    def reject(self, p: Path, why: str) -> None:
+        """A cache file that reads fine but cannot be used here (e.g.
+        compiled code for another kind of CPU): reported, then replaced."""
+        self.stats["cache_errors"] += 1
+        log.warning("kgen: cannot use cache file %s (%s); recomputing it", p, why)
 
     def _corrupt(self, p: Path, why: str) -> None:
         self.stats["cache_errors"] += 1

@@ -1,5 +1,6 @@
 """libkgen_c through ctypes: compile a kgen program for the CPU (JIT) or a
-GPU chip, and run it on PyTorch tensors.
+GPU chip, keep the compiled function as bytes and load it again, and run it
+on PyTorch tensors.
 
 The library is `$KGEN_C_LIBRARY`, else `$KGEN_BUILD/lib/libkgen_c.so`, else
 `build/lib/libkgen_c.so` of this checkout. Its C interface is include/kgen-c/Runtime.h.
@@ -44,6 +45,10 @@ def load_library() -> ctypes.CDLL:
                                    ctypes.POINTER(ctypes.c_void_p)]
         lib.kgenDestroyGpuFunction.argtypes = [ctypes.c_void_p]
         lib.kgenDestroyGpuFunction.restype = None
+        if hasattr(lib, "kgenLoadGpuFunction"):
+            lib.kgenLoadGpuFunction.restype = ctypes.c_void_p
+            lib.kgenLoadGpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
+                                                ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
     if hasattr(lib, "kgenCompileCpuFunction"):
         lib.kgenCompileCpuFunction.restype = ctypes.c_void_p
         lib.kgenCompileCpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
@@ -58,6 +63,16 @@ def load_library() -> ctypes.CDLL:
                                            ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
         lib.kgenDestroyCpuFunction.argtypes = [ctypes.c_void_p]
         lib.kgenDestroyCpuFunction.restype = None
+        if hasattr(lib, "kgenLoadCpuFunction"):
+            lib.kgenLoadCpuFunction.restype = ctypes.c_void_p
+            lib.kgenLoadCpuFunction.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
+                                                ctypes.POINTER(ctypes.c_void_p)]
+    for name in ("kgenSerializeGpuFunction", "kgenSerializeCpuFunction"):
+        if hasattr(lib, name):
+            getattr(lib, name).restype = ctypes.c_int
+            getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p),
+                                           ctypes.POINTER(ctypes.c_size_t),
+                                           ctypes.POINTER(ctypes.c_void_p)]
     lib._kgen_runtime_typed = True
     return lib
 
@@ -103,24 +118,61 @@ class CompiledFunction:
 
     def __init__(self, source: str, function_name: str, target: str,
                  schedule_options: str = "", check_seeds: int = 3):
-        self.lib = load_library()
-        self.target = target
-        self.gpu = target != "cpu"
+        lib = load_library()
         error = ctypes.c_void_p()
-        if self.gpu:
-            if not hasattr(self.lib, "kgenCompileGpuFunction"):
+        if target != "cpu":
+            if not hasattr(lib, "kgenCompileGpuFunction"):
                 raise KgenRuntimeError(f"{library_path()} has no kgenCompileGpuFunction")
-            handle = self.lib.kgenCompileGpuFunction(
+            handle = lib.kgenCompileGpuFunction(
                 source.encode(), function_name.encode(), target.encode(),
                 schedule_options.encode(), check_seeds, ctypes.byref(error))
         else:
-            if not hasattr(self.lib, "kgenCompileCpuFunction"):
+            if not hasattr(lib, "kgenCompileCpuFunction"):
                 raise KgenRuntimeError(f"{library_path()} has no CPU execution "
                                        "(kgenCompileCpuFunction): rebuild kgen")
-            handle = self.lib.kgenCompileCpuFunction(source.encode(), function_name.encode(),
-                                                     ctypes.byref(error))
-        if not handle:
+            handle = lib.kgenCompileCpuFunction(source.encode(), function_name.encode(),
+                                                ctypes.byref(error))
+        self._adopt(lib, target, handle, error)
+
+    @classmethod
+    def load(cls, image: bytes, target: str) -> "CompiledFunction":
+        """The function whose `serialize()` gave `image`, loaded without
+        compiling; KgenRuntimeError (saying why) if the bytes are not an
+        image for `target` and this kind of host, or are damaged."""
+        lib = load_library()
+        name = "kgenLoadGpuFunction" if target != "cpu" else "kgenLoadCpuFunction"
+        if not hasattr(lib, name):
+            raise KgenRuntimeError(f"{library_path()} has no {name}")
+        error = ctypes.c_void_p()
+        if target != "cpu":
+            handle = lib.kgenLoadGpuFunction(image, len(image), target.encode(),
+                                             ctypes.byref(error))
+        else:
+            handle = lib.kgenLoadCpuFunction(image, len(image), ctypes.byref(error))
+        function = cls.__new__(cls)
+        function._adopt(lib, target, handle, error)
+        return function
+
+    def serialize(self) -> bytes:
+        """The compiled function as bytes (a kgen function image) that
+        `load` turns back into it in another process."""
+        name = "kgenSerializeGpuFunction" if self.gpu else "kgenSerializeCpuFunction"
+        if not hasattr(self.lib, name):
+            raise KgenRuntimeError(f"{library_path()} has no {name}")
+        data, size, error = ctypes.c_void_p(), ctypes.c_size_t(), ctypes.c_void_p()
+        if getattr(self.lib, name)(self.handle, ctypes.byref(data), ctypes.byref(size),
+                                   ctypes.byref(error)):
             raise KgenRuntimeError(take_error(self.lib, error))
+        image = ctypes.string_at(data.value, size.value)
+        self.lib.kgenFreeString(data)
+        return image
+
+    def _adopt(self, lib, target: str, handle, error: ctypes.c_void_p) -> None:
+        if not handle:
+            raise KgenRuntimeError(take_error(lib, error))
+        self.lib = lib
+        self.target = target
+        self.gpu = target != "cpu"
         self.handle = ctypes.c_void_p(handle)
         if self.gpu:
             self.num_inputs = self.lib.kgenNumInputs(self.handle)

@@ -3,7 +3,8 @@
 |* A C interface for embedders that hold their own tensors (PyTorch through   *|
 |* ctypes, for one): compile a function of a kgen program for a GPU chip,     *|
 |* then launch it on device pointers and a stream the caller owns; or compile *|
-|* it with the CPU pipeline and run it on host memory the caller owns.        *|
+|* it with the CPU pipeline and run it on host memory the caller owns; keep   *|
+|* either as bytes and load it in another process without compiling.         *|
 |* Errors come back as strings the caller frees; nothing is printed.          *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
@@ -55,6 +56,22 @@ void kgenReleaseCachedMemory(void);
 
 void kgenDestroyGpuFunction(KgenGpuFunction *function);
 
+/* The compiled function as bytes (a kgen function image: the host object,
+ * which holds the GPU binary, and the signatures) that kgenLoadGpuFunction
+ * turns back into the same function, in this or another process on the
+ * same kind of host, without compiling: what a cache of compiled code
+ * keeps. Returns 0 with *data (freed with kgenFreeString) and *size set, or
+ * non-zero with *error set. */
+int kgenSerializeGpuFunction(const KgenGpuFunction *function, char **data,
+                             size_t *size, char **error);
+
+/* The function whose image kgenSerializeGpuFunction gave, for `chip`.
+ * Returns NULL and sets *error when the bytes are not an image, were made
+ * for another chip or another kind of host, or are truncated or corrupted:
+ * the caller compiles again. */
+KgenGpuFunction *kgenLoadGpuFunction(const char *data, size_t size,
+                                     const char *chip, char **error);
+
 typedef struct KgenCpuFunction KgenCpuFunction;
 
 /* Compiles function `function_name` of the kgen program `source` (MLIR
@@ -78,6 +95,14 @@ int kgenRunCpuFunction(const KgenCpuFunction *function, void *const *buffers,
 
 void kgenDestroyCpuFunction(KgenCpuFunction *function);
 
+/* As kgenSerializeGpuFunction and kgenLoadGpuFunction, for a CPU function
+ * (the image holds machine code for this host's CPU). */
+int kgenSerializeCpuFunction(const KgenCpuFunction *function, char **data,
+                             size_t *size, char **error);
+KgenCpuFunction *kgenLoadCpuFunction(const char *data, size_t size,
+                                     char **error);
+
+/* Frees an error string or serialized bytes. */
 void kgenFreeString(char *string);
 
 #ifdef __cplusplus

@@ -24,8 +24,8 @@ using namespace mlir::kgen;
 namespace {
 /// A compiled function and the context it was compiled in.
 template <typename Function> struct CompiledFunction {
-  // Declared first, destroyed last: a GPU function refers to the context
-  // (a CPU function's JIT code does not, but its handle is kept alike).
+  // The context the program was parsed in (null for a loaded function);
+  // declared first, destroyed last.
   std::unique_ptr<MLIRContext> context;
   std::unique_ptr<Function> function;
 };
@@ -120,6 +120,41 @@ static size_t bufferBytes(llvm::ArrayRef<TensorSignature> inputs,
   return bytes;
 }
 
+/// Serializes `handle`'s function into *data and *size (0), or sets *error
+/// (1).
+template <typename Handle>
+static int serialize(const Handle *handle, char **data, size_t *size,
+                     char **error, const char *what) {
+  if (!handle || !data || !size) {
+    setError(error, std::string(what) + ": function, data and size are "
+                                        "required");
+    return 1;
+  }
+  std::string bytes = handle->function->serialize();
+  *data = static_cast<char *>(std::malloc(bytes.size()));
+  if (!*data) {
+    setError(error, std::string(what) + ": out of memory");
+    return 1;
+  }
+  std::memcpy(*data, bytes.data(), bytes.size());
+  *size = bytes.size();
+  return 0;
+}
+
+/// The handle of a loaded function, or null with *error set.
+template <typename Handle, typename Function>
+static Handle *adoptLoaded(llvm::Expected<std::unique_ptr<Function>> loaded,
+                           char **error) {
+  if (!loaded) {
+    setError(error, "cannot load the compiled function: " +
+                        llvm::toString(loaded.takeError()));
+    return nullptr;
+  }
+  auto result = std::make_unique<Handle>();
+  result->function = std::move(*loaded);
+  return result.release();
+}
+
 /// 0 for success, else 1 with *error set to `err`'s message.
 static int statusOf(llvm::Error err, char **error) {
   if (!err)
@@ -188,6 +223,21 @@ void kgenReleaseCachedMemory(void) { runtime::releaseCachedMemory(); }
 
 void kgenDestroyGpuFunction(KgenGpuFunction *function) { delete function; }
 
+int kgenSerializeGpuFunction(const KgenGpuFunction *function, char **data,
+                             size_t *size, char **error) {
+  return serialize(function, data, size, error, "kgenSerializeGpuFunction");
+}
+
+KgenGpuFunction *kgenLoadGpuFunction(const char *data, size_t size,
+                                     const char *chip, char **error) {
+  if (!data || !chip) {
+    setError(error, "kgenLoadGpuFunction: data and chip are required");
+    return nullptr;
+  }
+  return adoptLoaded<KgenGpuFunction>(
+      GpuFunction::load(llvm::StringRef(data, size), chip), error);
+}
+
 KgenCpuFunction *kgenCompileCpuFunction(const char *source,
                                         const char *functionName,
                                         char **error) {
@@ -229,6 +279,21 @@ int kgenRunCpuFunction(const KgenCpuFunction *function, void *const *buffers,
 }
 
 void kgenDestroyCpuFunction(KgenCpuFunction *function) { delete function; }
+
+int kgenSerializeCpuFunction(const KgenCpuFunction *function, char **data,
+                             size_t *size, char **error) {
+  return serialize(function, data, size, error, "kgenSerializeCpuFunction");
+}
+
+KgenCpuFunction *kgenLoadCpuFunction(const char *data, size_t size,
+                                     char **error) {
+  if (!data) {
+    setError(error, "kgenLoadCpuFunction: data is required");
+    return nullptr;
+  }
+  return adoptLoaded<KgenCpuFunction>(
+      CpuFunction::load(llvm::StringRef(data, size)), error);
+}
 
 void kgenFreeString(char *string) { std::free(string); }
 }

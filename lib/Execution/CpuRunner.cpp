@@ -2,6 +2,8 @@
 
 #include "kgen/Execution/CpuRunner.h"
 
+#include "kgen/Execution/FunctionImage.h"
+#include "kgen/Execution/NativeCode.h"
 #include "kgen/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -10,8 +12,6 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -20,7 +20,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include <unistd.h>
 
@@ -185,8 +184,8 @@ mlir::kgen::detail::readSignatures(func::FuncOp func,
   return checkHostMemory(inputs, outputs);
 }
 
-llvm::Error mlir::kgen::detail::invokeWithBuffers(
-    ExecutionEngine &engine, llvm::StringRef entryPoint,
+void mlir::kgen::detail::invokeWithBuffers(
+    NativeCode &code,
     llvm::ArrayRef<std::pair<void *, llvm::ArrayRef<int64_t>>> buffers) {
   // The C interface takes one pointer to a descriptor per memref argument;
   // invokePacked wants a pointer to each of those pointers.
@@ -200,22 +199,12 @@ llvm::Error mlir::kgen::detail::invokeWithBuffers(
   std::vector<void *> args;
   for (void *&p : pointers)
     args.push_back(&p);
-  if (llvm::Error error = engine.invokePacked(entryPoint, args))
-    return makeError("running '" + entryPoint +
-                     "' failed: " + llvm::toString(std::move(error)));
-  return llvm::Error::success();
+  code.invokePacked(args);
 }
 
 llvm::Expected<func::FuncOp>
 mlir::kgen::detail::prepareFunction(ModuleOp module,
                                     llvm::StringRef functionName) {
-  static bool targetInitialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)targetInitialized;
-
   auto func = module.lookupSymbol<func::FuncOp>(functionName);
   if (!func || func.isExternal()) {
     std::string available;
@@ -240,8 +229,8 @@ mlir::kgen::detail::prepareFunction(ModuleOp module,
   return func;
 }
 
-llvm::Expected<std::unique_ptr<ExecutionEngine>>
-mlir::kgen::detail::lowerAndJit(
+llvm::Expected<std::string>
+mlir::kgen::detail::lowerToObject(
     ModuleOp module, llvm::StringRef functionName,
     llvm::function_ref<void(OpPassManager &)> buildPipeline,
     llvm::StringRef what) {
@@ -273,16 +262,15 @@ mlir::kgen::detail::lowerAndJit(
       return makeError(what + " failed:\n" + diagnostics);
   }
 
-  // `options.transformer` is a function_ref: keep its target alive here.
-  auto optimize = makeOptimizingTransformer(
-      /*optLevel=*/2, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
-  ExecutionEngineOptions options;
-  options.transformer = optimize;
-  auto engine = ExecutionEngine::create(*clone, options);
-  if (!engine)
-    return makeError("JIT compilation failed: " +
-                     llvm::toString(engine.takeError()));
-  return std::move(*engine);
+  auto object = compileObject(*clone, entryPointOf(functionName));
+  if (!object)
+    return makeError("compiling the host code failed: " +
+                     llvm::toString(object.takeError()));
+  return object;
+}
+
+std::string mlir::kgen::detail::entryPointOf(llvm::StringRef functionName) {
+  return ("_mlir_ciface_" + functionName).str();
 }
 
 CpuFunction::~CpuFunction() = default;
@@ -297,22 +285,44 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
   if (llvm::Error err =
           detail::readSignatures(*func, result->inputSigs, result->outputSigs))
     return std::move(err);
-  auto engine = detail::lowerAndJit(
+  auto object = detail::lowerToObject(
       module, functionName, buildCpuLoweringPipeline, "lowering for the CPU");
-  if (!engine)
-    return engine.takeError();
+  if (!object)
+    return object.takeError();
+  if (llvm::Error err =
+          result->loadObject(*object, detail::entryPointOf(functionName)))
+    return std::move(err);
+  return result;
+}
+
+llvm::Error CpuFunction::loadObject(llvm::StringRef object,
+                                    llvm::StringRef entry) {
   // Strided copies (e.g. into the interior of a padded buffer) lower to a
   // call to MLIR's runtime helper; resolve it to the linked-in definition.
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    symbols[interner("memrefCopy")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-        llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
-  (*engine)->initialize();
-  result->engine = std::move(*engine);
-  result->entryPoint = ("_mlir_ciface_" + functionName).str();
+  RuntimeSymbol memrefCopySymbol{"memrefCopy",
+                                 reinterpret_cast<void *>(&memrefCopy)};
+  auto loaded = NativeCode::load(object, entry, memrefCopySymbol);
+  if (!loaded)
+    return loaded.takeError();
+  code = std::move(*loaded);
+  return llvm::Error::success();
+}
+
+std::string CpuFunction::serialize() const {
+  return serializeImage(
+      {"cpu", code->entry().str(), inputSigs, outputSigs, 0, 0, code->object().str()});
+}
+
+llvm::Expected<std::unique_ptr<CpuFunction>>
+CpuFunction::load(llvm::StringRef image) {
+  auto parsed = deserializeImage(image, "cpu");
+  if (!parsed)
+    return parsed.takeError();
+  std::unique_ptr<CpuFunction> result(new CpuFunction());
+  result->inputSigs = parsed->inputs;
+  result->outputSigs = parsed->outputs;
+  if (llvm::Error err = result->loadObject(parsed->object, parsed->entryPoint))
+    return std::move(err);
   return result;
 }
 
@@ -357,5 +367,6 @@ llvm::Error CpuFunction::runOnBuffers(llvm::ArrayRef<void *> buffers) const {
       return makeError("buffer " + llvm::Twine(i) + " is null");
     shaped.push_back({buffers[i], sig.shape});
   }
-  return detail::invokeWithBuffers(*engine, entryPoint, shaped);
+  detail::invokeWithBuffers(*code, shaped);
+  return llvm::Error::success();
 }

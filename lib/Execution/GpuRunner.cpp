@@ -2,6 +2,9 @@
 
 #include "kgen/Execution/GpuRunner.h"
 
+#include "kgen/Execution/FunctionImage.h"
+#include "kgen/Execution/NativeCode.h"
+
 #include "kgen/Schedule/KernelAttrs.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Runtime/CudaDriver.h"
@@ -10,8 +13,6 @@
 #include "kgen/Schedule/Schedule.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -79,26 +80,53 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
                      "': " + llvm::toString(schedule.takeError()));
   GpuCodegenOptions codegen = options;
   codegen.resultsAsOutParams = true;
-  auto engine = detail::lowerAndJit(
+  auto object = detail::lowerToObject(
       module, functionName,
       [&](OpPassManager &pm) { buildGpuPipeline(pm, *schedule, codegen); },
       "GPU code generation");
-  if (!engine)
-    return engine.takeError();
+  if (!object)
+    return object.takeError();
+  result->vendor = runtime::vendorOfChip(options.chip);
+  result->chip = options.chip;
+  if (llvm::Error err =
+          result->loadObject(*object, detail::entryPointOf(functionName)))
+    return std::move(err);
+  return result;
+}
+
+llvm::Error GpuFunction::loadObject(llvm::StringRef object,
+                                    llvm::StringRef entry) {
   // The host code calls kgen's runtime (over the CUDA driver or HIP), not
   // MLIR's wrappers.
-  result->vendor = runtime::vendorOfChip(options.chip);
-  (*engine)->registerSymbols(
-      [vendor = result->vendor](llvm::orc::MangleAndInterner interner) {
-        llvm::orc::SymbolMap symbols;
-        for (const runtime::MgpuSymbol &s : runtime::mgpuSymbols(vendor))
-          symbols[interner(s.name)] = {
-              llvm::orc::ExecutorAddr::fromPtr(s.address),
-              llvm::JITSymbolFlags::Exported};
-        return symbols;
-      });
-  result->engine = std::move(*engine);
-  result->entryPoint = ("_mlir_ciface_" + functionName).str();
+  std::vector<RuntimeSymbol> symbols;
+  for (const runtime::MgpuSymbol &s : runtime::mgpuSymbols(vendor))
+    symbols.push_back({s.name, s.address});
+  auto loaded = NativeCode::load(object, entry, symbols);
+  if (!loaded)
+    return loaded.takeError();
+  code = std::move(*loaded);
+  return llvm::Error::success();
+}
+
+std::string GpuFunction::serialize() const {
+  return serializeImage({chip, code->entry().str(), inputSigs, outputSigs,
+                         totalFlops, totalBytes, code->object().str()});
+}
+
+llvm::Expected<std::unique_ptr<GpuFunction>>
+GpuFunction::load(llvm::StringRef image, llvm::StringRef chip) {
+  auto parsed = deserializeImage(image, chip);
+  if (!parsed)
+    return parsed.takeError();
+  std::unique_ptr<GpuFunction> result(new GpuFunction());
+  result->inputSigs = parsed->inputs;
+  result->outputSigs = parsed->outputs;
+  result->totalFlops = parsed->flops;
+  result->totalBytes = parsed->bytes;
+  result->vendor = runtime::vendorOfChip(chip);
+  result->chip = chip.str();
+  if (llvm::Error err = result->loadObject(parsed->object, parsed->entryPoint))
+    return std::move(err);
   return result;
 }
 
@@ -203,9 +231,8 @@ GpuFunction::run(llvm::ArrayRef<HostTensor> inputs) const {
     }
 
   runtime::clearError();
-  llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, buffers);
-  if (!err)
-    err = memory->synchronize();
+  detail::invokeWithBuffers(*code, buffers);
+  llvm::Error err = memory->synchronize();
   if (!err && !runtime::lastError().empty())
     err = makeError(runtime::lastError());
   if (err) {
@@ -252,11 +279,11 @@ llvm::Error GpuFunction::launch(llvm::ArrayRef<void *> buffers,
     return driver.takeError();
   runtime::clearError();
   runtime::borrowStream(stream);
-  llvm::Error err = detail::invokeWithBuffers(*engine, entryPoint, described);
+  detail::invokeWithBuffers(*code, described);
   runtime::endStreamBorrow();
-  if (!err && !runtime::lastError().empty())
-    err = makeError(runtime::lastError());
-  return err;
+  if (!runtime::lastError().empty())
+    return makeError(runtime::lastError());
+  return llvm::Error::success();
 }
 
 llvm::Expected<GpuFunction::Profile>
@@ -329,7 +356,7 @@ GpuFunction::profile(llvm::ArrayRef<HostTensor> inputs, unsigned runs,
       err = driver->check(api.cuCtxSynchronize(), "cuCtxSynchronize");
     runtime::setProfiling(i >= warmup);
     if (!err)
-      err = detail::invokeWithBuffers(*engine, entryPoint, sets[i % rotations]);
+      detail::invokeWithBuffers(*code, sets[i % rotations]);
     runtime::setProfiling(false);
     if (!err)
       err = driver->check(api.cuCtxSynchronize(), "cuCtxSynchronize");

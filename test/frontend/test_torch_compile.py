@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import hashlib
 import json
 import logging
 import os
@@ -293,13 +294,15 @@ def test_cache_across_processes_and_corrupt_files(tmp_path):
     assert s1["imports"] == 2 and s1["support_checks"] > 0 and s1["import_cache_hits"] == 0
     assert s1["compiled_subgraphs"] == 2, first["report"]
 
-    # A second process imports nothing: the support verdicts and the kgen
-    # programs come from the cache (libkgen_c has no serialization of
-    # compiled code: it compiles again).
+    assert s1["compiles"] == 2 and s1["compiled_cache_hits"] == 0, s1
+
+    # A second process imports and compiles nothing: the support verdicts,
+    # the kgen programs and the compiled code come from the cache.
     second, _ = _run_cache_script(tmp_path)
     s2 = second["stats"]
     assert s2["imports"] == 0 and s2["support_checks"] == 0, s2
     assert s2["import_cache_hits"] == 2 and s2["support_cache_hits"] == 1, s2
+    assert s2["compiles"] == 0 and s2["compiled_cache_hits"] == 2, s2
     assert second["report"] == first["report"]
 
     # Corrupt files are reported in one line each and recomputed.
@@ -311,19 +314,46 @@ def test_cache_across_processes_and_corrupt_files(tmp_path):
     entry = json.loads(files[2].read_text())
     entry["payload"].pop(next(iter(entry["payload"])))
     files[2].write_text(json.dumps(entry))
+    # Compiled code: one image truncated (its SHA-256 no longer matches its
+    # entry), one intact but stamped with another host, which kgen refuses
+    # to load (its machine code may use instructions this CPU lacks).
+    images = sorted((cache / "compiled").glob("*.bin"))
+    assert len(images) == 2
+    images[0].write_bytes(images[0].read_bytes()[:1000])
+    _restamp_image_host(images[1], "x86_64-other-host cpu 0")
     third, stderr = _run_cache_script(tmp_path)
     s3 = third["stats"]
-    assert s3["cache_errors"] == 3, (s3, stderr)
+    assert s3["cache_errors"] == 5, (s3, stderr)
+    assert s3["compiles"] == 2 and s3["compiled_cache_hits"] == 0, s3
     corrupt_lines = [line for line in stderr.splitlines() if "is corrupt" in line]
-    assert len(corrupt_lines) == 3, stderr
+    assert len(corrupt_lines) == 4, stderr
     assert all(line.startswith("kgen: cache file ") and line.endswith("; recomputing it")
                for line in corrupt_lines)
+    refused = [line for line in stderr.splitlines() if "cannot use cache file" in line]
+    assert len(refused) == 1 and "compiled on another kind of host" in refused[0], stderr
     assert third["report"] == first["report"]
     for f in files:  # rewritten, whole
         assert json.loads(f.read_text())["format"] == 1
 
     fourth, _ = _run_cache_script(tmp_path)
-    assert fourth["stats"]["imports"] == 0 and fourth["stats"]["cache_errors"] == 0
+    s4 = fourth["stats"]
+    assert s4["imports"] == 0 and s4["cache_errors"] == 0, s4
+    assert s4["compiles"] == 0 and s4["compiled_cache_hits"] == 2, s4
+
+
+def _restamp_image_host(image_path: Path, host: str) -> None:
+    """Rewrites a cached function image's host (its header's JSON line) and
+    the SHA-256 its cache entry holds, as a cache copied from another
+    machine would look."""
+    magic, header, obj = image_path.read_bytes().split(b"\n", 2)
+    fields = json.loads(header)
+    fields["host"] = host
+    image = magic + b"\n" + json.dumps(fields).encode() + b"\n" + obj
+    image_path.write_bytes(image)
+    entry_path = image_path.with_suffix(".json")
+    entry = json.loads(entry_path.read_text())
+    entry["payload"]["image"] = hashlib.sha256(image).hexdigest()
+    entry_path.write_text(json.dumps(entry))
 
 
 @pytest.mark.parametrize("options, message", [
@@ -590,6 +620,17 @@ def test_gpu_compilation_needs_no_gpu(tmp_path):
     assert entries and all(k.endswith("@sm_90a") for k in entries)
     with pytest.raises(runtime.KgenRuntimeError):
         runtime.CompiledFunction(program, "main", "sm_12", "", 0)
+    # The compiled function as bytes, loaded again without compiling (what
+    # the on-disk cache keeps), for its own chip only.
+    image = function.serialize()
+    loaded = runtime.CompiledFunction.load(image, "sm_90a")
+    assert (loaded.gpu, loaded.num_inputs, loaded.num_outputs) == (True, 3, 1)
+    assert loaded.buffer_bytes == function.buffer_bytes
+    assert loaded.serialize() == image
+    with pytest.raises(runtime.KgenRuntimeError, match="compiled for sm_90a, not sm_80"):
+        runtime.CompiledFunction.load(image, "sm_80")
+    with pytest.raises(runtime.KgenRuntimeError, match="not a kgen function image"):
+        runtime.CompiledFunction.load(b"garbage", "sm_90a")
 
 
 class Breaks(nn.Module):

@@ -3,7 +3,8 @@
 //
 // The reference executor for everything kgen compiles: a function of a kgen
 // (or linalg-on-tensors) module is lowered with the kgen CPU pipeline,
-// JIT-compiled with the MLIR ExecutionEngine and called on host tensors.
+// compiled for this host (kgen/Execution/NativeCode.h) and called on host
+// tensors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,9 +21,9 @@
 #include <memory>
 
 namespace mlir {
-class ExecutionEngine;
 class OpPassManager;
 namespace kgen {
+class NativeCode;
 
 /// Shape and element type of one function argument or result.
 struct TensorSignature {
@@ -65,17 +66,24 @@ public:
   /// checked but their number (an embedder's tensors, through the C API).
   llvm::Error runOnBuffers(llvm::ArrayRef<void *> buffers) const;
 
+  /// The compiled function as bytes (a FunctionImage) that `load` turns
+  /// back into it, in this or another process on the same kind of host,
+  /// without compiling.
+  std::string serialize() const;
+  static llvm::Expected<std::unique_ptr<CpuFunction>>
+  load(llvm::StringRef image);
+
 private:
   CpuFunction() = default;
-  std::unique_ptr<ExecutionEngine> engine;
-  std::string entryPoint;
+  llvm::Error loadObject(llvm::StringRef object, llvm::StringRef entry);
+  std::unique_ptr<NativeCode> code;
   std::vector<TensorSignature> inputSigs, outputSigs;
 };
 
 namespace detail {
 /// Shared by the CPU and GPU runners.
-/// Finds the function to run (errors list the available ones), initializes
-/// the native JIT target and adds every dialect, interface model and LLVM IR
+/// Finds the function to run (errors list the available ones) and adds
+/// every dialect, interface model and LLVM IR
 /// translation the runners' pipelines need to the module's context.
 llvm::Expected<func::FuncOp> prepareFunction(ModuleOp module,
                                              llvm::StringRef functionName);
@@ -97,15 +105,18 @@ void giveEachResultItsOwnTensor(func::FuncOp func);
 void keepArgumentsReadOnly(func::FuncOp func);
 /// Clones `module`, gives `functionName` a C interface and one buffer per
 /// result, runs `buildPipeline`'s passes (errors, with their notes, go into
-/// the returned error under `what`) and JIT-compiles the result at -O2.
-llvm::Expected<std::unique_ptr<ExecutionEngine>>
-lowerAndJit(ModuleOp module, llvm::StringRef functionName,
+/// the returned error under `what`) and compiles the result for this host
+/// at -O2: an object for NativeCode::load, entry `entryPointOf(functionName)`.
+llvm::Expected<std::string>
+lowerToObject(ModuleOp module, llvm::StringRef functionName,
             llvm::function_ref<void(OpPassManager &)> buildPipeline,
             llvm::StringRef what);
-/// Calls `entryPoint` (a `_mlir_ciface_` wrapper) with one identity-layout
-/// memref descriptor per buffer.
-llvm::Error invokeWithBuffers(
-    ExecutionEngine &engine, llvm::StringRef entryPoint,
+/// The C-interface wrapper of `functionName` that compiled code enters by.
+std::string entryPointOf(llvm::StringRef functionName);
+/// Calls the code's entry (a `_mlir_ciface_` wrapper) with one
+/// identity-layout memref descriptor per buffer.
+void invokeWithBuffers(
+    NativeCode &code,
     llvm::ArrayRef<std::pair<void *, llvm::ArrayRef<int64_t>>> buffers);
 } // namespace detail
 

@@ -61,10 +61,18 @@ public:
                                   unsigned runs, unsigned warmup = 10,
                                   unsigned rotations = 4) const;
 
+  /// The compiled function as bytes (a FunctionImage: the host object with
+  /// the GPU binary inside) that `load` turns back into it, in this or
+  /// another process on the same kind of host, without compiling.
+  std::string serialize() const;
+  static llvm::Expected<std::unique_ptr<GpuFunction>>
+  load(llvm::StringRef image, llvm::StringRef chip);
+
 private:
   GpuFunction() = default;
-  std::unique_ptr<ExecutionEngine> engine;
-  std::string entryPoint;
+  llvm::Error loadObject(llvm::StringRef object, llvm::StringRef entry);
+  std::unique_ptr<NativeCode> code;
+  std::string chip;
   std::vector<TensorSignature> inputSigs, outputSigs;
   runtime::Vendor vendor = runtime::Vendor::Nvidia;
   double totalFlops = 0, totalBytes = 0;
