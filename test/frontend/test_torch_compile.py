@@ -268,21 +268,23 @@ _CACHE_SCRIPT = textwrap.dedent("""
             h = F.silu(self.fc1(x))
             return self.fc2(torch.logcumsumexp(h, dim=1) * 0.1 + h).relu()
 
+    device = sys.argv[2]
     torch.manual_seed(0)
-    model = Middle().eval()
+    model = Middle().to(device).eval()
     fn = torch.compile(model, backend="kgen", dynamic=False)
-    x = torch.randn(5, 16)
+    x = torch.randn(5, 16, device=device)
     with torch.no_grad():
-        torch.testing.assert_close(fn(x), model(x), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(fn(x), model(x), atol=1e-5,
+                                   rtol=1e-4 if device == "cpu" else 1e-3)
     print(json.dumps({"stats": kgen_torch.statistics(),
                       "report": str(kgen_torch.last_report())}))
 """)
 
 
-def _run_cache_script(tmp_path):
+def _run_cache_script(tmp_path, device="cpu"):
     script = tmp_path / "cache_user.py"
     script.write_text(_CACHE_SCRIPT)
-    proc = subprocess.run([sys.executable, str(script), str(REPO / "frontend")],
+    proc = subprocess.run([sys.executable, str(script), str(REPO / "frontend"), device],
                           capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
@@ -339,6 +341,18 @@ def test_cache_across_processes_and_corrupt_files(tmp_path):
     s4 = fourth["stats"]
     assert s4["imports"] == 0 and s4["cache_errors"] == 0, s4
     assert s4["compiles"] == 0 and s4["compiled_cache_hits"] == 2, s4
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_cache_across_processes(tmp_path):
+    """A second process loads the GPU functions' images (host code with the
+    cubin inside) and launches them: nothing compiled, same results."""
+    first, _ = _run_cache_script(tmp_path, "cuda")
+    assert first["stats"]["compiles"] == 2, first
+    second, _ = _run_cache_script(tmp_path, "cuda")
+    s2 = second["stats"]
+    assert s2["compiles"] == 0 and s2["compiled_cache_hits"] == 2, s2
+    assert s2["kgen_runs"] == first["stats"]["kgen_runs"] > 0, s2
 
 
 def _restamp_image_host(image_path: Path, host: str) -> None:
