@@ -711,13 +711,12 @@ def h_sdpa(b, a, ctx):
         scale = 1.0 / math.sqrt(q.shape[-1])
     mask = a.get("attn_mask")
     if mask is not None:
-        _check_float_mask(ctx)
+        mask = _additive_mask(b, tensor(mask, "attn_mask"))
     if q.rank >= 2 and q.rank == k.rank == v.rank and \
             q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:
         if a.get("is_causal") and mask is not None:
             raise Unsupported("both attn_mask and is_causal")
-        return b.attention(q, k, v, None if mask is None else tensor(mask, "attn_mask"),
-                           float(scale), bool(a.get("is_causal")))
+        return b.attention(q, k, v, mask, float(scale), bool(a.get("is_causal")))
     s = b.binary("mul", b.matmul_nd(q, transpose(b, k, -2, -1)), float(scale))
     if a.get("is_causal"):
         if mask is not None:
@@ -725,21 +724,26 @@ def h_sdpa(b, a, ctx):
         L, S = q.shape[-2], k.shape[-2]
         causal = torch.zeros(L, S).masked_fill(
             torch.ones(L, S, dtype=torch.bool).tril().logical_not(), float("-inf"))
-        mask = b.constant(causal, hint="causal_mask")
-    if mask is not None:
-        s = b.binary("add", s, tensor(mask, "attn_mask"))
-    return b.matmul_nd(b.softmax("softmax", s, s.rank - 1), v)
+        s = b.binary("add", s, b.constant(causal, hint="causal_mask"))
+        return b.matmul_nd(b.softmax("softmax", s, s.rank - 1), v)
+    if mask is None:
+        return b.matmul_nd(b.softmax("softmax", s, s.rank - 1), v)
+    # A query whose keys are all masked gets zeros, not softmax's NaN
+    # (PyTorch's SDPA, as kgen.attention).
+    s = b.binary("add", s, mask)
+    row_max = b.reduce("max", s, [s.rank - 1], True)
+    p = b.where(b.compare("eq", row_max, float("-inf")), 0.0,
+                b.softmax("softmax", s, s.rank - 1))
+    return b.matmul_nd(p, v)
 
 
-def _check_float_mask(ctx) -> None:
-    """SDPA's boolean masks keep positions where True; kgen takes additive
-    float masks only."""
-    if ctx.node.kwargs.get("attn_mask") is not None or len(ctx.node.args) > 3:
-        mask_node = ctx.node.kwargs.get("attn_mask", ctx.node.args[3] if len(
-            ctx.node.args) > 3 else None)
-        dt = getattr(mask_node, "meta", {}).get("kgen_dtype")
-        if dt is not None and not dt.is_floating_point:
-            raise Unsupported("a boolean attn_mask (use an additive float mask)")
+def _additive_mask(b: Builder, mask: V) -> V:
+    """SDPA's boolean mask keeps the positions where it is True: as the
+    additive mask kgen.attention takes, 0 there and -inf elsewhere (a
+    query with no True gets zeros)."""
+    if not mask.mask:
+        return mask
+    return b.where(mask, 0.0, float("-inf"))
 
 
 def _norm(b: Builder, x: V, p, dims: List[int], keepdim: bool) -> V:

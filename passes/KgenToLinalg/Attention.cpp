@@ -6,7 +6,8 @@
 // element type: stored as bf16 they cost a few percent on the largest
 // probabilities), the probabilities rounded to the element type, and their
 // batched product with V. A causal mask is computed from the loop indices,
-// not stored. Kernel formation makes four kernels of it today; the fused
+// not stored. A query whose keys are all masked gets zeros, as PyTorch's
+// scaled_dot_product_attention gives it (not softmax's NaN). Kernel formation makes four kernels of it today; the fused
 // online-softmax kernel is the next step.
 //
 //===----------------------------------------------------------------------===//
@@ -128,7 +129,8 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     Value x = logits(rewriter, loc, op, scores, mask);
     Value p = buildSoftmax(
         rewriter, loc, x, 2,
-        cast<RankedTensorType>(x.getType()).clone(elementType));
+        cast<RankedTensorType>(x.getType()).clone(elementType),
+        /*isLog=*/false, MaskedRows::Zero);
     Value out = batchedProduct(rewriter, loc, p,
                                asBatched(rewriter, loc, op.getValue(), batch));
     out = finishContraction(

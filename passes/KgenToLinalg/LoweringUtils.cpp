@@ -202,20 +202,26 @@ static std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc,
 Value mlir::kgen::detail::buildSoftmax(OpBuilder &b, Location loc, Value x,
                                        int64_t dim,
                                        RankedTensorType resultType,
-                                       bool isLog) {
+                                       bool isLog, MaskedRows maskedRows) {
   int64_t rank = resultType.getRank();
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   AffineMap reduced = dropDimsMap(b.getContext(), rank, {dim});
   auto [max, sum] = softmaxStatistics(b, loc, x, dim, reduced);
   return buildElementwise(
       b, loc, resultType, {x, max, sum},
-      [isLog](OpBuilder &nb, Location l, ValueRange args) -> Value {
+      [isLog, maskedRows](OpBuilder &nb, Location l, ValueRange args) -> Value {
         Value shifted = arith::SubFOp::create(nb, l, args[0], args[1]);
         if (isLog)
           return arith::SubFOp::create(nb, l, shifted,
                                        math::LogOp::create(nb, l, args[2]));
-        return arith::DivFOp::create(nb, l, math::ExpOp::create(nb, l, shifted),
-                                     args[2]);
+        Value p = arith::DivFOp::create(
+            nb, l, math::ExpOp::create(nb, l, shifted), args[2]);
+        if (maskedRows == MaskedRows::NaN)
+          return p;
+        Value ninf = f32Const(nb, l, -std::numeric_limits<double>::infinity());
+        Value masked = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                             args[1], ninf);
+        return arith::SelectOp::create(nb, l, masked, f32Const(nb, l, 0.0), p);
       },
       {identity, reduced, reduced});
 }

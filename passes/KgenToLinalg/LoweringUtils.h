@@ -86,11 +86,18 @@ Value gatherOrFill(OpBuilder &b, Location loc, Value input, ValueRange lead,
 /// Whether index `pos` lies in [0, size).
 Value inRange(OpBuilder &b, Location loc, Value pos, int64_t size);
 
+/// How a softmax treats a row that is all -inf (a wholly masked row).
+enum class MaskedRows {
+  NaN,  // exp(-inf - -inf): torch.softmax's result
+  Zero, // probabilities 0: scaled_dot_product_attention's (PyTorch >= 2.5)
+};
+
 /// softmax (or, with `isLog`, log_softmax) of `x` along `dim`, computed in
 /// f32 from the row maximum and sum(exp(x - max)) (two reductions), then
 /// one elementwise generic producing `resultType` (x's shape).
 Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t dim,
-                   RankedTensorType resultType, bool isLog = false);
+                   RankedTensorType resultType, bool isLog = false,
+                   MaskedRows maskedRows = MaskedRows::NaN);
 
 /// Reshapes a static tensor to `type` (same element count) through
 /// tensor.collapse_shape / tensor.expand_shape.

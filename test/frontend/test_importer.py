@@ -741,6 +741,33 @@ def test_scaled_dot_product_attention(tmp_path):
     assert "scale 0.3 " in res.mlir and "0xFF800000" not in res.mlir
 
 
+class BoolMaskSDPA(nn.Module):
+    """Boolean attn_masks (True keeps a position): a bool program input, a
+    comparison computed in the model, and a constant built in forward; the
+    explicit form too (keys and values shared by the batch)."""
+
+    def forward(self, q, k, v, keep, scores_bias):
+        sdpa = F.scaled_dot_product_attention
+        band = torch.ones(5, 6, dtype=torch.bool).triu(-1).tril(2)
+        return (sdpa(q, k, v, attn_mask=keep), sdpa(q, k, v, attn_mask=scores_bias > -0.5),
+                sdpa(q, k, v, attn_mask=band), sdpa(q, k[:1], v[:1], attn_mask=keep))
+
+
+def test_sdpa_with_boolean_masks(tmp_path):
+    """Each bool mask becomes the additive mask where(mask, 0, -inf); the
+    keep-mask's row 0 of batch 0, head 0 is wholly False: PyTorch gives
+    that query zeros, and so does kgen."""
+    for seed in (3, 4):
+        torch.manual_seed(seed)
+        keep = torch.rand(2, 3, 5, 6) > 0.4
+        keep[0, 0, 0] = False
+        inputs = (rand(2, 3, 5, 8), rand(2, 3, 6, 8), rand(2, 3, 6, 4), keep, rand(5, 6))
+        res = check_module(BoolMaskSDPA(), inputs, tmp_path)
+        assert res.mlir.count("kgen.attention") == 3
+        assert res.mlir.count(" mask %") == 3 and "kgen.softmax" in res.mlir
+        assert "tensor<2x3x5x6xi8>" in res.mlir.split("\n", 2)[1]  # the bool input
+
+
 class BroadcastSDPA(nn.Module):
     def forward(self, q, k, v):
         return F.scaled_dot_product_attention(q, k, v, is_causal=True)

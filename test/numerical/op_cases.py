@@ -708,6 +708,8 @@ def attention_ref(dtype, q, k, v, mask=None, scale=1.0, causal=False):
         keep = torch.ones(s.shape[-2:], dtype=torch.bool).tril()
         s = s.masked_fill(~keep, float("-inf"))
     p = torch.softmax(s, dim=-1)
+    # A query whose keys are all masked gets zeros (PyTorch's SDPA).
+    p = torch.where(s.amax(-1, keepdim=True) == float("-inf"), 0.0, p)
     if dtype != "f32":
         p = torch64(round_to(p.numpy(), dtype))
     return torch.matmul(p, v)
@@ -744,7 +746,7 @@ attention_case("rows_mask", (2, 3), 5, 6, 8, 4, mask_shape=(5, 6), scale=0.3)
 attention_case("head_mask", (2, 3), 5, 6, 8, 4, mask_shape=(2, 1, 5, 6))
 attention_case("full_mask", (2,), 7, 9, 16, 16, mask_shape=(2, 7, 9))
 # Additive -inf masks: a row is wholly masked with odds (5/6)^5, so most
-# input sets have some; NaN there, as in PyTorch.
+# input sets have some; zeros there, as PyTorch's SDPA gives.
 attention_case("inf_mask", (3,), 4, 5, 8, 8, mask_shape=(4, 5),
                mask_choices=(0.0,) + (float("-inf"),) * 5)
 attention_case("one_query", (), 1, 33, 64, 64)

@@ -121,8 +121,9 @@ def Kgen_AttentionOp : Kgen_Op<"attention"> {
     The scores and the softmax are computed in `f32` whatever the element
     type; the probabilities are rounded to the element type before their
     product with `value` (accumulated in `f32`), as flash attention's
-    kernels do. A row whose keys are all masked gives NaN, as PyTorch's
-    does.
+    kernels do. A query whose keys are all masked gets zeros, as PyTorch's
+    `scaled_dot_product_attention` gives it since 2.5 (not the NaN of a
+    softmax over -inf).
 
     ```mlir
     %o = kgen.attention %q, %k, %v scale 1.250000e-01 causal
