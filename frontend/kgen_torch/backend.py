@@ -542,7 +542,11 @@ def _compile_subgraph(sub: fx.GraphModule, call: fx.Node, opts: Options, disk: D
     # Compile (or reuse this process's compiled function, or load the
     # cache's).
     schedule = f"decisions={opts.decisions}" if opts.decisions and target != "cpu" else ""
-    decisions = opts.decisions.read_bytes() if opts.decisions and target != "cpu" else b""
+    decisions = b""
+    if opts.decisions and target != "cpu" and opts.decisions.exists():
+        # A file that does not exist yet is created by this compilation,
+        # which records the schedules it chooses into it.
+        decisions = opts.decisions.read_bytes()
     ckey = digest({"program": program["mlir"], "target": target, "schedule": schedule,
                    "decisions": hashlib.sha256(decisions).hexdigest(),
                    "check_seeds": opts.check_seeds if target != "cpu" else 0,
