@@ -35,6 +35,7 @@ from kgen_import import KgenImportError, import_program
 from . import runtime
 from .cache import DiskCache, digest
 from .support import (CALLS, KgenSupport, check_node, example_value, fold_factories,
+                      getitem_verdicts,
                       functionalize_in_place, mutation_verdicts,
                       is_symbolic, location, op_name)
 
@@ -376,6 +377,7 @@ def _compile_graph(gm: fx.GraphModule, example_inputs, opts: Options, report: Re
     for name, reason in mutation_verdicts(gm, verdicts).items():
         if verdicts.get(name) is None:
             verdicts[name] = reason
+    verdicts.update(getitem_verdicts(gm, verdicts))
 
     # 2. Partition: maximal subgraphs of supported nodes, one element type
     # each (a kgen program has one), proposed per dtype and fused together

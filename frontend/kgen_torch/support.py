@@ -199,6 +199,21 @@ def mutation_verdicts(gm: fx.GraphModule, verdicts: Dict[str, Optional[str]]) ->
     return out
 
 
+def is_getitem_of_results(node: fx.Node) -> bool:
+    """`node` picks one result of an op that returns several (the getitems
+    dynamo records after torch.max(x, dim), torch.split, ...)."""
+    return node.op == "call_function" and node.target is operator.getitem and \
+        isinstance(node.args[0], fx.Node) and \
+        isinstance(example_value(node.args[0]), (tuple, list))
+
+
+def getitem_verdicts(gm: fx.GraphModule, verdicts: Dict[str, Optional[str]]) -> Dict[str, str]:
+    """The reasons of the getitems whose op stays in PyTorch: a result is
+    picked where its op runs."""
+    return {n.name: "reads a result of an op left in PyTorch" for n in gm.graph.nodes
+            if is_getitem_of_results(n) and verdicts.get(n.args[0].name) is not None}
+
+
 def _meta_like(v: torch.Tensor) -> torch.Tensor:
     return torch.empty_strided(tuple(v.shape), tuple(v.stride()), dtype=v.dtype,
                                device="meta")
@@ -209,11 +224,15 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
     if node.op != "call_module" and target_name(node) in _MUTATING:
         return "updates a tensor in place"
     value = example_value(node)
-    if isinstance(value, (tuple, list)):
-        return "returns several values"
-    if not isinstance(value, torch.Tensor):
+    several = isinstance(value, (tuple, list))
+    results = list(value) if several else [value]
+    if several and (not results or not all(isinstance(v, torch.Tensor) for v in results)):
+        return "returns several values, not all of them tensors"
+    if is_getitem_of_results(node):
+        return None  # decided with the op it reads (see getitem_verdicts)
+    if not isinstance(value, torch.Tensor) and not several:
         return "produces a non-tensor value"
-    devices = {value.device}
+    devices = {v.device for v in results}
     for n in node.all_input_nodes:
         v = example_value(n)
         if not isinstance(v, torch.Tensor):
@@ -221,14 +240,14 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
         if is_symbolic(v):
             return "dynamic shape"
         devices.add(v.device)
-    if is_symbolic(value):
+    if any(is_symbolic(v) for v in results):
         return "dynamic shape"
     if len(devices) > 1:
         return "moves data between devices"
     device = next(iter(devices))
     if device.type not in ("cpu", "cuda"):
         return f"runs on {device.type}"
-    for v in [value] + [example_value(n) for n in node.all_input_nodes]:
+    for v in results + [example_value(n) for n in node.all_input_nodes]:
         if v.is_floating_point() and v.dtype not in _KGEN_DTYPES:
             return f"computes in {v.dtype}; kgen computes in f32, f16 and bf16"
     if is_in_place(node) and not node.meta.get("kgen_functionalized"):
@@ -240,7 +259,8 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
     # computed inside kgen programs, never their inputs or results: a bool
     # input is made by a comparison of a float one, a bool result is
     # converted to the float type (the partitioner keeps bool values inside
-    # partitions, see KgenSupport).
+    # partitions, see KgenSupport). An op with several results returns
+    # each through a getitem, as the graph reads them.
     floats = [v.dtype for v in map(example_value, node.all_input_nodes) if v.is_floating_point()]
     float_type = floats[0] if floats else torch.float32
     g = fx.Graph()
@@ -255,9 +275,11 @@ def check_node(gm: fx.GraphModule, node: fx.Node) -> Optional[str]:
         else:
             inputs.append(_meta_like(v))
     out = g.node_copy(node, lambda n: env[n])
-    if value.dtype == torch.bool:
-        out = g.call_method("to", (out, float_type))
-    g.output(out)
+    outs = [g.call_function(operator.getitem, (out, i)) for i in range(len(results))] \
+        if several else [out]
+    outs = [g.call_method("to", (o, float_type)) if v.dtype == torch.bool else o
+            for o, v in zip(outs, results)]
+    g.output(tuple(outs) if several else outs[0])
     try:
         tiny = fx.GraphModule(gm, g)
     except Exception as e:  # an attribute the graph refers to is missing
@@ -297,7 +319,12 @@ class KgenSupport(OperatorSupportBase):
         if node.op not in CALLS or node.name not in self.verdicts or \
                 self.verdicts[node.name] is not None:
             return False
+        if is_getitem_of_results(node):  # goes where its op goes
+            return self.is_node_supported(submodules, node.args[0])
         v = example_value(node)
+        if self.dtype is not None and isinstance(v, (tuple, list)):  # several results
+            return all(x.dtype == self.dtype for x in map(example_value, node.all_input_nodes)
+                       if x.is_floating_point())
         if self.dtype is None or not isinstance(v, torch.Tensor):
             return self.dtype is None
         if v.dtype == torch.int64:

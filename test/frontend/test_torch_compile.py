@@ -608,6 +608,43 @@ class Assign(nn.Module):
         return torch.relu(h) * 2, v + 1
 
 
+class SeveralResults(nn.Module):
+    """Ops that return several tensors, read through getitems: max and min
+    along a dim (values and int64 positions), split and chunk; and sort,
+    which kgen lacks."""
+
+    def forward(self, x):
+        top, where_top = torch.max(x.relu(), dim=1)
+        low, _ = x.min(dim=0, keepdim=True)
+        a, b = torch.split(x, 3, dim=1)
+        c, d = x.chunk(2, dim=0)
+        return top * 2, where_top, x - low, (a * b).sum(1), c - d
+
+
+def test_ops_with_several_results_go_to_kgen():
+    model = SeveralResults().eval()
+    fn = compiled(model)
+    check_seeds(model, fn, 4, 6)
+    report = kgen_torch.last_report()
+    assert report.everything_in_kgen, str(report)
+    assert report.subgraphs == 1
+
+
+class SortsThenScales(nn.Module):
+    def forward(self, x):
+        values, positions = torch.sort(x, dim=1)
+        return values.exp(), positions
+
+
+def test_getitems_of_an_op_left_in_pytorch_stay_with_it():
+    model = SortsThenScales().eval()
+    fn = compiled(model)
+    check_seeds(model, fn, 3, 5)
+    text = str(kgen_torch.last_report())
+    assert "torch.sort (" in text, text
+    assert "operator.getitem x2 (reads a result of an op left in PyTorch)" in text, text
+
+
 def test_users_of_a_tensor_assigned_in_place_stay_in_pytorch():
     """fx records no dependency on `h[:, 0] = 5`: the readers of h and of
     its views must run in PyTorch, after it."""
