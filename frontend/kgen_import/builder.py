@@ -132,7 +132,9 @@ class Builder:
 
     def constant(self, value: torch.Tensor, hint: Optional[str] = None) -> V:
         shape = tuple(int(d) for d in value.shape)
-        r = V(self.fresh(hint), shape, self.dtype)
+        # A bool constant is a 1/0 mask in the element type, as comparisons
+        # make them.
+        r = V(self.fresh(hint), shape, self.dtype, mask=value.dtype == torch.bool)
         self.lines.append(f"{r} = kgen.constant {mlir.dense(value, self.dtype)} : {r.type}")
         return r
 

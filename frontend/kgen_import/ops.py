@@ -1027,6 +1027,89 @@ def h_flip(b, a, ctx):
     return b.flip(x, [normalize_dim(d, x.rank) for d in dims])
 
 
+def _diagonal(b: Builder, x: V, offset: int, dim1: int, dim2: int) -> V:
+    """torch.diagonal: dim1 and dim2 moved last and flattened, then a slice
+    with stride d2 + 1 from the first element of the diagonal; the
+    diagonal's dim comes last, as PyTorch puts it."""
+    dim1, dim2 = normalize_dim(dim1, x.rank), normalize_dim(dim2, x.rank)
+    if dim1 == dim2:
+        raise Unsupported("diagonal of a dimension with itself")
+    d1, d2 = x.shape[dim1], x.shape[dim2]
+    r0, c0 = max(-offset, 0), max(offset, 0)
+    n = max(0, min(d1 - r0, d2 - c0))
+    if n == 0:
+        raise Unsupported(f"an empty diagonal (offset {offset} of a {d1}x{d2} matrix)")
+    rest = [d for d in range(x.rank) if d not in (dim1, dim2)]
+    y = b.permute(x, rest + [dim1, dim2])
+    batch = tuple(x.shape[d] for d in rest)
+    flat = b.reshape(y, batch + (d1 * d2,))
+    start = r0 * d2 + c0
+    return b.slice(flat, [0] * len(batch) + [start], batch + (n,),
+                   [1] * len(batch) + [d2 + 1])
+
+
+def h_diagonal(b, a, ctx):
+    return _diagonal(b, tensor(a["input"]), int(a.get("offset", 0)), a.get("dim1", 0),
+                     a.get("dim2", 1))
+
+
+def h_diag(b, a, ctx):
+    """torch.diag: of a matrix, its diagonal; of a vector v, the square
+    matrix with v on diagonal `diagonal`: each element followed by M zeros
+    and flattened puts v[i] at i * (M + 1), shifted to the diagonal's
+    first position (no comparison of indices, exact in every dtype)."""
+    x, k = tensor(a["input"]), int(a.get("diagonal", 0))
+    if x.rank == 2:
+        return _diagonal(b, x, k, 0, 1)
+    if x.rank != 1:
+        raise Unsupported(f"diag of a rank-{x.rank} tensor")
+    n = x.shape[0]
+    m = n + abs(k)
+    zero = b.constant(torch.zeros(1, 1), hint="zero")
+    spread = b.concat([b.reshape(x, (n, 1)), b.broadcast_to(zero, (n, m))], 1)
+    pieces = [b.reshape(spread, (n * (m + 1),))]
+    start = max(-k, 0) * m + max(k, 0)
+    if start:
+        pieces.insert(0, b.broadcast_to(b.reshape(zero, (1,)), (start,)))
+    length = start + n * (m + 1)
+    if length < m * m:
+        pieces.append(b.broadcast_to(b.reshape(zero, (1,)), (m * m - length,)))
+    flat = b.concat(pieces, 0) if len(pieces) > 1 else pieces[0]
+    return b.reshape(b.along(flat, 0, 0, m * m), (m, m))
+
+
+def h_unfold(b, a, ctx):
+    """Tensor.unfold(dim, size, step): the windows along dim, each a new
+    last dim of `size`. Windows that tile the dim (step == size) are a
+    reshape; overlapping or gapped ones, `size` strided slices (element j
+    of every window) stacked last."""
+    x = tensor(a["input"])
+    dim = normalize_dim(a["dimension"], x.rank) if x.rank else 0
+    size, step = int(a["size"]), int(a["step"])
+    extent = x.shape[dim] if x.rank else 1
+    if size < 0 or step <= 0 or size > extent:
+        raise Unsupported(f"unfold of {size} elements by {step} in a dimension of {extent}")
+    n = (extent - size) // step + 1
+    if size == 0:
+        raise Unsupported("unfold into empty windows")
+    if step == size:
+        y = b.along(x, dim, 0, n * size)
+        shape = x.shape[:dim] + (n, size) + x.shape[dim + 1:]
+        perm = [d for d in range(len(shape)) if d != dim + 1] + [dim + 1]
+        return b.permute(b.reshape(y, shape), perm)
+    columns = []
+    for j in range(size):
+        offsets = [0] * x.rank
+        offsets[dim] = j
+        sizes = list(x.shape)
+        sizes[dim] = n
+        strides = [1] * x.rank
+        strides[dim] = step
+        column = b.slice(x, offsets, sizes, strides)
+        columns.append(b.reshape(column, tuple(sizes) + (1,)))
+    return b.concat(columns, x.rank)
+
+
 def h_roll(b, a, ctx):
     """torch.roll: along each dim, the last `shift` elements then the rest
     (without dims: of the flattened tensor, reshaped back)."""
@@ -1627,6 +1710,10 @@ _reg("torch.cat torch.concat aten.cat aten.concat", "tensors, dim=0", h_cat)
 _reg("torch.stack aten.stack", "tensors, dim=0", h_stack)
 _reg("torch.flip aten.flip", "input, dims", h_flip)
 _reg("torch.roll Tensor.roll aten.roll", "input, shifts, dims=None", h_roll)
+_reg("torch.diagonal Tensor.diagonal aten.diagonal", "input, offset=0, dim1=0, dim2=1",
+     h_diagonal)
+_reg("torch.diag Tensor.diag aten.diag", "input, diagonal=0", h_diag)
+_reg("Tensor.unfold aten.unfold", "input, dimension, size, step", h_unfold)
 _reg("torch.hstack", "tensors", h_hstack)
 _reg("torch.vstack torch.row_stack", "tensors", h_vstack)
 _reg("torch.rot90 Tensor.rot90", "input, k=1, dims=None", h_rot90)

@@ -394,6 +394,19 @@ class Rearrangements(nn.Module):
                 F.pad(x, (3, 1), mode="circular"))
 
 
+class Diagonals(nn.Module):
+    """torch.diagonal (offsets, negative and swapped dims, of a 3-D tensor),
+    torch.diag of a vector (offsets 0, 2, -1) and of a matrix, and
+    Tensor.unfold: windows that tile the dim (with a remainder), that
+    overlap, and with gaps."""
+
+    def forward(self, x, v, w):
+        return (torch.diagonal(x), x.diagonal(1, -1, -2), torch.diagonal(w, -1, 0, 2),
+                torch.diag(v), torch.diag(v, 2), torch.diag(v, -1), torch.diag(x[0], 1),
+                x.unfold(2, 3, 3), x.unfold(1, 2, 2), w.unfold(0, 2, 1), v.unfold(0, 3, 4),
+                x.unfold(-1, 7, 1))
+
+
 class Embeddings(nn.Module):
     """nn.Embedding and F.embedding of int64 positions (2-D and 1-D, a
     padding_idx), index_select along each dim with an int64 index."""
@@ -560,6 +573,7 @@ CASES = {
     "embeddings": (Embeddings, lambda: (rand(4, 7), torch.randint(0, 11, (4, 3)),
                                         torch.tensor([6, 0, 3, 3]), torch.tensor([3, 1]))),
     "rearrangements": (Rearrangements, lambda: (rand(3, 4, 5), rand(6))),
+    "diagonals": (Diagonals, lambda: (rand(2, 5, 7), rand(6), rand(4, 3, 5))),
     "gated_activations": (GatedActivations, lambda: (torch.where(
         torch.arange(3 * 4 * 6).reshape(3, 4, 6) % 11 == 0, math.nan, rand(3, 4, 6) * 3),)),
     "concats": (Concats, lambda: (rand(3, 4), rand(3, 2))),
@@ -693,10 +707,10 @@ def test_retyped_program(dtype, tmp_path):
 
 
 @pytest.mark.parametrize("dtype", ["f16", "bf16"])
-@pytest.mark.parametrize("name", ["bool_inputs", "gated_activations", "rearrangements",
-                                  "smoothed_losses", "splits"])
+@pytest.mark.parametrize("name", ["bool_inputs", "diagonals", "gated_activations",
+                                  "rearrangements", "smoothed_losses", "splits"])
 def test_families_in_half_precision(name, dtype, tmp_path):
-    """This session's families re-typed to f16 and bf16 (dtype=) against
+    """The newer families re-typed to f16 and bf16 (dtype=) against
     PyTorch in float32: within a few units of the narrow type's last place
     (losses: a sum of 16 terms), bools and positions exactly."""
     torch.manual_seed(8)
@@ -765,7 +779,7 @@ def test_sdpa_with_boolean_masks(tmp_path):
         res = check_module(BoolMaskSDPA(), inputs, tmp_path)
         assert res.mlir.count("kgen.attention") == 3
         assert res.mlir.count(" mask %") == 3 and "kgen.softmax" in res.mlir
-        assert "tensor<2x3x5x6xi8>" in res.mlir.split("\n", 2)[1]  # the bool input
+        assert "%keep: tensor<2x3x5x6xi8>" in res.mlir  # the bool input
 
 
 class BroadcastSDPA(nn.Module):
@@ -873,6 +887,17 @@ def test_unsupported_ops_api():
                    "torch.logcumsumexp": 2}
     assert "test_importer.py:" in str(e)
     assert str(e).startswith("cannot import M: 4 unsupported operations (3 kinds)")
+
+
+def test_empty_diagonals_and_windows_are_refused_with_the_reason():
+    class M(nn.Module):
+        def forward(self, x):
+            return torch.diagonal(x, 5).sum() + x.unfold(1, 2, 1).sum()
+
+    with pytest.raises(UnsupportedOpsError) as ei:
+        import_module(M(), (rand(3, 4),))
+    ops = dict((op, len(locs)) for op, locs in ei.value.unsupported)
+    assert ops == {"torch.diagonal (an empty diagonal (offset 5 of a 3x4 matrix))": 1}, ops
 
 
 def test_conv_transpose_output_size_out_of_reach_fails_cleanly():
