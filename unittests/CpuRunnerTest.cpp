@@ -1,11 +1,8 @@
 //===- CpuRunnerTest.cpp - compiling and running functions on the CPU -----===//
 
-#include "kgen/Execution/CpuRunner.h"
-#include "kgen/Registration/Registration.h"
+#include "KgenProgramTest.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
+#include "kgen/Execution/CpuRunner.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,19 +15,7 @@ using namespace mlir::kgen;
 
 namespace {
 
-class CpuRunnerTest : public ::testing::Test {
-protected:
-  CpuRunnerTest() {
-    DialectRegistry registry;
-    registry.insert<func::FuncDialect>();
-    registerAllKgen(registry);
-    context.appendDialectRegistry(registry);
-  }
-  OwningOpRef<ModuleOp> parse(llvm::StringRef source) {
-    return parseSourceString<ModuleOp>(source, &context);
-  }
-  MLIRContext context;
-};
+using CpuRunnerTest = KgenProgramTest;
 
 constexpr llvm::StringLiteral kAddRelu = R"mlir(
 func.func @main(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {

@@ -6,16 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KgenProgramTest.h"
+
 #include "kgen/Execution/FunctionImage.h"
 #include "kgen/Execution/GpuRunner.h"
 #include "kgen/Execution/NativeCode.h"
-#include "kgen/Registration/Registration.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
 #include <random>
 
 using namespace mlir;
@@ -23,17 +19,8 @@ using namespace mlir::kgen;
 
 namespace {
 
-class FunctionImageTest : public ::testing::Test {
+class FunctionImageTest : public KgenProgramTest {
 protected:
-  FunctionImageTest() {
-    DialectRegistry registry;
-    registry.insert<func::FuncDialect>();
-    registerAllKgen(registry);
-    context.appendDialectRegistry(registry);
-  }
-  OwningOpRef<ModuleOp> parse(llvm::StringRef source) {
-    return parseSourceString<ModuleOp>(source, &context);
-  }
   std::string cpuImage() {
     auto module = parse(kSoftmaxConv);
     EXPECT_TRUE(module);
@@ -58,7 +45,6 @@ func.func @main(%x: tensor<1x2x5x7xf32>, %w: tensor<3x2x3x3xf32>)
   return %0, %1 : tensor<1x2x5x7xf32>, tensor<1x3x5x7xf32>
 }
 )mlir";
-  MLIRContext context;
 };
 
 TEST_F(FunctionImageTest, LoadedCpuFunctionComputesTheSameBits) {

@@ -48,15 +48,9 @@ class DiskCache:
 
     def load(self, kind: str, key: str, validate: Callable[[Dict[str, Any]], None]) -> Optional[Dict[str, Any]]:
         """The entry's payload, or None if absent or corrupt (reported)."""
-        if not self.enabled:
-            return None
         p = self.path(kind, key)
-        try:
-            raw = p.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            self._corrupt(p, f"unreadable: {e.strerror or e}")
+        raw = self._read(p)
+        if raw is None:
             return None
         try:
             entry = json.loads(raw.decode("utf-8"))
@@ -95,15 +89,9 @@ class DiskCache:
     def load_blob(self, kind: str, key: str, sha256: str) -> Optional[bytes]:
         """The bytes stored beside entry `key`, or None if absent, or
         corrupt (reported): their SHA-256 must be the one its entry holds."""
-        if not self.enabled:
-            return None
         p = self.blob_path(kind, key)
-        try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            self._corrupt(p, f"unreadable: {e.strerror or e}")
+        data = self._read(p)
+        if data is None:
             return None
         if hashlib.sha256(data).hexdigest() != sha256:
             self._corrupt(p, "its SHA-256 is not the one its entry holds")
@@ -131,6 +119,19 @@ class DiskCache:
         compiled code for another kind of CPU): reported, then replaced."""
         self.stats["cache_errors"] += 1
         log.warning("kgen: cannot use cache file %s (%s); recomputing it", p, why)
+
+    def _read(self, p: Path) -> Optional[bytes]:
+        """The file's bytes; None if the cache is off, the file absent, or
+        unreadable (reported)."""
+        if not self.enabled:
+            return None
+        try:
+            return p.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            self._corrupt(p, f"unreadable: {e.strerror or e}")
+            return None
 
     def _corrupt(self, p: Path, why: str) -> None:
         self.stats["cache_errors"] += 1
