@@ -193,7 +193,7 @@ def m_group_norm(b, x, m, ctx):
 # (overlapping, gapped, padded, dilated, ceil_mode) as kgen.max_pool/avg_pool
 # ---------------------------------------------------------------------------
 
-INDICES = "return_indices: the indices are an int64 tensor, which kgen lacks"
+INDICES = "return_indices: the positions of each window's maximum are not computed (kgen.max_pool gives the values)"
 
 
 def _per_dim(v, n: int, what: str) -> List[Optional[int]]:

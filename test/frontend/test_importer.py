@@ -12,6 +12,7 @@ the tests that need them are skipped (they fail instead when CI or KGEN_RUN is s
 
 from __future__ import annotations
 
+import copy
 import math
 import subprocess
 import sys
@@ -707,8 +708,10 @@ def test_retyped_program(dtype, tmp_path):
 
 
 @pytest.mark.parametrize("dtype", ["f16", "bf16"])
-@pytest.mark.parametrize("name", ["bool_inputs", "diagonals", "gated_activations",
-                                  "rearrangements", "smoothed_losses", "splits"])
+@pytest.mark.parametrize("name", ["bool_inputs", "class_index_losses", "concats",
+                                  "conv_transposes", "diagonals", "gated_activations", "masks",
+                                  "positions", "rearrangements", "scans", "slices",
+                                  "smoothed_losses", "splits", "triangles"])
 def test_families_in_half_precision(name, dtype, tmp_path):
     """The newer families re-typed to f16 and bf16 (dtype=) against
     PyTorch in float32: within a few units of the narrow type's last place
@@ -719,13 +722,25 @@ def test_families_in_half_precision(name, dtype, tmp_path):
     res = import_program(m, inputs, dtype=dtype)
     assert f"x{dtype}>" in res.mlir and "xf32>" not in res.mlir
     got, want = run_imported(res, tmp_path), reference(m, inputs)
+    # Where PyTorch computing in the narrow type itself gives NaN (an eps of
+    # 1e-12 is 0 in f16: cosine_embedding_loss of a zero row), so must kgen.
+    narrow = {"f16": torch.float16, "bf16": torch.bfloat16}[dtype]
+    try:  # models with f32 constants inside forward do not run in it
+        with torch.no_grad():
+            native = copy.deepcopy(m).to(narrow)(
+                *[t.to(narrow) if t.is_floating_point() else t for t in inputs])
+        native = native if isinstance(native, (tuple, list)) else (native,)
+    except RuntimeError:
+        native = [None] * len(want)
     tol = 1e-2 if dtype == "f16" else 4e-2
-    for i, (g, w) in enumerate(zip(got, want)):
+    for i, (g, w, n) in enumerate(zip(got, want, native)):
         if w.dtype in (np.int64, np.bool_):
             np.testing.assert_array_equal(g, w, err_msg=f"output {i}")
-        else:
-            np.testing.assert_allclose(g.astype(np.float32), w, rtol=tol, atol=tol,
-                                       err_msg=f"output {i}")
+            continue
+        if n is not None:
+            w = np.where(torch.isnan(n.float()).numpy(), np.nan, w)
+        np.testing.assert_allclose(g.astype(np.float32), w, rtol=tol, atol=tol,
+                                   err_msg=f"output {i}")
 
 
 def test_training_flags_restored():

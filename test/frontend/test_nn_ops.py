@@ -318,7 +318,7 @@ def test_make_fx_loss_graph(tmp_path):
 # What stays unsupported, with its reason
 # ---------------------------------------------------------------------------
 
-INDICES = "return_indices: the indices are an int64 tensor, which kgen lacks"
+INDICES = "return_indices: the positions of each window's maximum are not computed (kgen.max_pool gives the values)"
 F_ = "torch.nn.functional."
 
 UNSUPPORTED = [

@@ -610,8 +610,7 @@ class Assign(nn.Module):
 
 class SeveralResults(nn.Module):
     """Ops that return several tensors, read through getitems: max and min
-    along a dim (values and int64 positions), split and chunk; and sort,
-    which kgen lacks."""
+    along a dim (values and int64 positions), split and chunk."""
 
     def forward(self, x):
         top, where_top = torch.max(x.relu(), dim=1)

@@ -949,6 +949,8 @@ pool_case("avg", S(1, 2, 8, 9), [3, 3], [2, 2], [1, 1], ceil=True, include_pad=F
 pool_case("avg", S(1, 2, 8, 9), [3, 3], [2, 2], [0, 1], ceil=True)
 pool_case("avg", S(2, 4, 7, 7), [2, 2], [1, 1], [0, 0], divisor=5)
 pool_case("avg", S(3, 2, 17), [4], [3], [2], ceil=True)
+pool_case("avg", S(1, 2, 5, 6, 7), [3, 2, 3], [2, 1, 2], [1, 0, 1], ceil=True,
+          include_pad=False)
 
 
 def reshape_case(shape, out):
