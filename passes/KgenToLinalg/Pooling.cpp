@@ -6,7 +6,8 @@
 // (a padded copy would be a kernel of its own): positions outside the
 // input read the reduction's identity, -inf for max, 0 for the sum. The
 // sum is accumulated in f32 and avg_pool divides it, in an elementwise
-// epilogue, by the divisor PyTorch uses at each output position.
+// epilogue, by the divisor PyTorch uses at each output position. Batch and
+// channel dims are collapsed into one first (one leading parallel dim).
 //
 //===----------------------------------------------------------------------===//
 
@@ -99,11 +100,17 @@ Value averageDivisor(OpBuilder &b, Location l, AvgPoolOp op) {
 
 template <typename PoolOp>
 struct PoolLowering : OpRewritePattern<PoolOp> {
-  using OpRewritePattern<PoolOp>::OpRewritePattern;
   static constexpr bool isMax = std::is_same_v<PoolOp, MaxPoolOp>;
+  // Collapsing the leading dims makes a pool op of the same kind, which
+  // this pattern then lowers (once: it has one leading dim).
+  explicit PoolLowering(MLIRContext *ctx) : OpRewritePattern<PoolOp>(ctx) {
+    this->setHasBoundedRewriteRecursion();
+  }
 
   LogicalResult matchAndRewrite(PoolOp op,
                                 PatternRewriter &rewriter) const override {
+    if (succeeded(collapseLeadingDims(op, rewriter)))
+      return success();
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
     int64_t rank = type.getRank(), pooled = op.getKernel().size();
@@ -147,6 +154,33 @@ struct PoolLowering : OpRewritePattern<PoolOp> {
           return narrow(b, l, v, type.getElementType());
         });
     rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  /// Pools over one leading dim: batch and channels (contiguous, never
+  /// windowed) collapsed into one, so a 2-D pool is a 3-D parallel space
+  /// and a 3-D pool a 4-D one, which a GPU grid of three dims tiles with
+  /// at most one loop left to each thread (over N and C uncollapsed, a 3-D
+  /// pool left a thread N x C outputs at once).
+  static LogicalResult collapseLeadingDims(PoolOp op,
+                                           PatternRewriter &rewriter) {
+    RankedTensorType inType = op.getInput().getType(), outType = op.getType();
+    int64_t lead = inType.getRank() - static_cast<int64_t>(op.getKernel().size());
+    if (lead <= 1)
+      return failure();
+    auto collapsed = [&](RankedTensorType t) {
+      ArrayRef<int64_t> shape = t.getShape();
+      SmallVector<int64_t> dims = {
+          ShapedType::getNumElements(shape.take_front(lead))};
+      llvm::append_range(dims, shape.drop_front(lead));
+      return t.clone(dims);
+    };
+    Location loc = op.getLoc();
+    Value input =
+        reshapeTensor(rewriter, loc, op.getInput(), collapsed(inType));
+    auto pooled = PoolOp::create(rewriter, loc, TypeRange{collapsed(outType)},
+                                 ValueRange{input}, op->getAttrs());
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, pooled, outType));
     return success();
   }
 };

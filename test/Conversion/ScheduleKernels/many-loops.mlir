@@ -13,3 +13,16 @@ func.func @scale(%x: tensor<64x64x128x128xf32>, %s: tensor<64x1x1xf32>) -> tenso
   %0 = kgen.mul %x, %s : (tensor<64x64x128x128xf32>, tensor<64x1x1xf32>) -> tensor<64x64x128x128xf32>
   return %0 : tensor<64x64x128x128xf32>
 }
+
+// A 3-D max pool over N x C x D x H x W: kgen-to-linalg pools over one
+// leading dim (N x C = 512), so the grid tiles (nc, d, w) and a thread walks
+// one loop (h) with one output live at a time. Over N and C apart, a
+// thread held all 16 x 32 outputs (an estimated 540 registers) and the
+// kernel stayed unscheduled.
+// CHECK-NOT: warning
+// CHECK: remark: schedule from heuristic: {{.*}}"thread_tile":[0,1,0,1],{{.*}}"workgroup_tile":[1,3,0,33]}
+// CHECK-NOT: warning
+func.func @pool3d(%x: tensor<16x32x64x64x64xf32>) -> tensor<16x32x33x33x33xf32> {
+  %0 = kgen.max_pool %x kernel [3, 3, 3] stride [2, 2, 2] padding [1, 1, 1] dilation [1, 1, 1] ceil_mode : tensor<16x32x64x64x64xf32> -> tensor<16x32x33x33x33xf32>
+  return %0 : tensor<16x32x33x33x33xf32>
+}
