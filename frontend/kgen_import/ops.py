@@ -1458,6 +1458,8 @@ MODULES: Dict[str, Callable] = {
     "Softmax": m_softmax("softmax"),
     "LogSoftmax": m_softmax("log_softmax"),
     "Softmin": lambda b, x, m, ctx: h_softmin(b, {"input": x, "dim": m.dim}, ctx),
+    # Softmax over the channels of a [C, H, W] or [N, C, H, W] tensor.
+    "Softmax2d": lambda b, x, m, ctx: _softmax("softmax")(b, {"input": x, "dim": -3}, ctx),
     "PReLU": lambda b, x, m, ctx: h_prelu(b, {"input": x, "weight": ctx.param("weight")}, ctx),
     "RReLU": lambda b, x, m, ctx: h_rrelu(
         b, {"input": x, "lower": m.lower, "upper": m.upper, "training": m.training}, ctx),

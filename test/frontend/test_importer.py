@@ -345,7 +345,7 @@ class BoolInputs(nn.Module):
 class GatedActivations(nn.Module):
     """The activations with a parameter or a second half: PReLU per channel
     and shared, RReLU in eval mode, Threshold (NaN stays NaN), GLU along
-    two dims, Softmin."""
+    two dims, Softmin, Softmax2d (over the channels of a 3-D input)."""
 
     def __init__(self):
         super().__init__()
@@ -355,13 +355,15 @@ class GatedActivations(nn.Module):
         self.threshold = nn.Threshold(0.2, -3.0)
         self.glu = nn.GLU(1)
         self.softmin = nn.Softmin(dim=-1)
+        self.softmax2d = nn.Softmax2d()
         with torch.no_grad():
             self.prelu.weight.uniform_(-0.5, 0.5)
 
     def forward(self, x):
         return (self.prelu(x), self.shared(x), F.prelu(x, torch.tensor([0.3])),
                 self.rrelu(x), F.rrelu(x), self.threshold(x), F.threshold(x, 0.5, 7.0),
-                F.glu(x), F.glu(x, dim=1), self.glu(x), F.softmin(x, dim=2), self.softmin(x))
+                F.glu(x), F.glu(x, dim=1), self.glu(x), F.softmin(x, dim=2), self.softmin(x),
+                self.softmax2d(x))
 
 
 class Splits(nn.Module):

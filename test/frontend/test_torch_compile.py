@@ -659,7 +659,8 @@ def test_users_of_a_tensor_assigned_in_place_stay_in_pytorch():
 def test_gpu_compilation_needs_no_gpu(tmp_path):
     """What the backend does for a CUDA subgraph, up to the launch: the
     program compiles for the chip through kgenCompileGpuFunction with the
-    decisions file as a schedule option, and the schedules are recorded."""
+    decisions file as a schedule option, the schedules are recorded, and a
+    tuned schedule put in the file is used by the next compilation."""
     from kgen_import import import_program
     model = nn.Sequential(nn.Linear(24, 40), nn.GELU()).eval()
     program = import_program(model, (torch.randn(64, 24),)).mlir
@@ -670,6 +671,21 @@ def test_gpu_compilation_needs_no_gpu(tmp_path):
     assert entries and all(k.endswith("@sm_90a") for k in entries)
     with pytest.raises(runtime.KgenRuntimeError):
         runtime.CompiledFunction(program, "main", "sm_12", "", 0)
+    # A tuned schedule in the decisions file (what kgen-tune writes) is the
+    # one the next compilation uses: the schedule options the backend
+    # passes ("decisions=PATH"), with a trajectory to see the choice.
+    data = json.loads(decisions.read_text())
+    key = next(iter(data["entries"]))
+    tuned = dict(data["entries"][key]["schedule"])
+    tuned["workgroup_tile"] = [tuned["workgroup_tile"][0] // 2] + tuned["workgroup_tile"][1:]
+    data["entries"][key].update(schedule=tuned, proposer="tuned")
+    decisions.write_text(json.dumps(data))
+    trajectory = tmp_path / "choices.jsonl"
+    runtime.CompiledFunction(program, "main", "sm_90a",
+                             f"decisions={decisions} trajectory={trajectory}", 0)
+    (used,) = [json.loads(line) for line in trajectory.read_text().splitlines()]
+    assert used["proposer"] == "decisions" and used["verdict"]["accepted"], used
+    assert used["schedule"]["workgroup_tile"] == tuned["workgroup_tile"]
     # The compiled function as bytes, loaded again without compiling (what
     # the on-disk cache keeps), for its own chip only.
     image = function.serialize()
