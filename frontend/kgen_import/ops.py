@@ -516,6 +516,27 @@ def _scan(op: str):
     return h
 
 
+def h_prod(b, a, ctx):
+    """torch.prod: the last element of the running product along dim (of
+    the flattened tensor without dim): kgen has no product reduction. The
+    products are taken in scan order, which may round differently from
+    PyTorch's reduction order."""
+    x = tensor(a["input"])
+    no_dtype(a)
+    dim, keepdim = a.get("dim"), bool(a.get("keepdim", False))
+    if x.rank == 0:
+        return x
+    if dim is None:
+        flat = b.reshape(x, (math.prod(x.shape),))
+        last = b.along(b.scan("cumprod", flat, 0), 0, flat.shape[0] - 1, 1)
+        return b.reshape(last, ())
+    dim = normalize_dim(dim, x.rank)
+    last = b.along(b.scan("cumprod", x, dim), dim, x.shape[dim] - 1, 1)
+    if keepdim:
+        return last
+    return b.reshape(last, x.shape[:dim] + x.shape[dim + 1:])
+
+
 def _shape_list(s) -> List[int]:
     if isinstance(s, int):
         return [s]
@@ -1646,6 +1667,7 @@ _reg("torch.logsumexp Tensor.logsumexp aten.logsumexp", "input, dim, keepdim=Fal
 # Scans.
 _reg("torch.cumsum Tensor.cumsum aten.cumsum", "input, dim, dtype=None", _scan("cumsum"))
 _reg("torch.cumprod Tensor.cumprod aten.cumprod", "input, dim, dtype=None", _scan("cumprod"))
+_reg("torch.prod Tensor.prod aten.prod", "input, dim=None, keepdim=False, dtype=None", h_prod)
 
 # Normalizations.
 _reg(f"{F}softmax", "input, dim=None, _stacklevel=3, dtype=None", _softmax("softmax"))

@@ -438,12 +438,14 @@ class Softmaxes(nn.Module):
 
 class Scans(nn.Module):
     """torch.cumsum/cumprod and their methods, negative dims, the reversed
-    scan KernelBench writes (flips around it) and a 0-d scan."""
+    scan KernelBench writes (flips around it), a 0-d scan, and torch.prod
+    (along a dim, keepdim, of everything, of a 0-d tensor)."""
 
     def forward(self, x, s):
         return (torch.cumsum(x, 1), x.cumsum(dim=-1), torch.cumprod(x, 0),
                 x.cumprod(-3), torch.cumsum(x.flip(2), dim=2).flip(2),
-                torch.cumsum(s, 0) * 2.0)
+                torch.cumsum(s, 0) * 2.0, torch.prod(x, 1), x.prod(-1, keepdim=True),
+                torch.prod(x), s.prod())
 
 
 class Concats(nn.Module):
