@@ -181,7 +181,7 @@ def SplitWholeReductionsPass
     A `linalg.generic` that reduces every loop of its inputs (read through
     identity maps) to a rank-0 result, such as a global sum or a loss, is a
     single output: one kernel with one thread, or one block, on it. When it
-    has at least 65536 elements, this pass rewrites it as a row reduction
+    has at least 8192 elements, this pass rewrites it as a row reduction
     over P rows of the flattened inputs (P up to 1024, rows of at least
     4096 elements, P dividing the element count), which kernel formation
     and the lanes schedule like any row reduction, then a reduction of the
