@@ -236,12 +236,14 @@ class InputSpec:
     """A random tensor argument: uniform in [low, high) (or drawn from
     ``choices``); with
     ``away_from_zero`` the magnitude is uniform in [low, high) (0 <= low) and
-    the sign random; ``nan`` is the fraction of elements set to NaN."""
+    the sign random; ``nan`` is the fraction of elements set to NaN, ``inf``
+    the fraction set to +inf or -inf (drawn after the NaNs)."""
     shape: tuple
     low: float = -1.0
     high: float = 1.0
     away_from_zero: bool = False
     nan: float = 0.0
+    inf: float = 0.0
     scale: float = 1.0  # multiplies the result (e.g. 1/sqrt(fan_in) for weights)
     choices: tuple = ()  # if given: each element drawn from these values instead
     # If > 0: int64 positions uniform in [0, positions), a fraction `nan`
@@ -272,6 +274,9 @@ class InputSpec:
         if self.nan:
             mask = rng.uniform(size=self.shape) < self.nan
             x = np.where(mask, np.nan, x)
+        if self.inf:
+            mask = rng.uniform(size=self.shape) < self.inf
+            x = np.where(mask, rng.choice([-np.inf, np.inf], size=self.shape), x)
         return np.asarray(x, dtype=np.float32)
 
 

@@ -513,7 +513,7 @@ REDUCE_REF = {
 }
 
 
-def reduce_case(op, shape, dims, keepdim, nan=0.0, tag=""):
+def reduce_case(op, shape, dims, keepdim, nan=0.0, tag="", inf=0.0):
     out = tuple((1 if keepdim else None) if i in dims else s for i, s in enumerate(shape))
     out = tuple(s for s in out if s is not None)
     kd = " keepdim" if keepdim else ""
@@ -522,7 +522,7 @@ def reduce_case(op, shape, dims, keepdim, nan=0.0, tag=""):
         return b.op(f"kgen.{op} {x} dims {fmt_ints(dims)}{kd} : {b.t(shape)} -> {b.t(out)}", out)
 
     name = f"{op}_{sname(shape)}_dims{''.join(map(str, dims))}{'_keepdim' if keepdim else ''}{tag}"
-    add(Case(name, [InputSpec(shape, nan=nan)], emit,
+    add(Case(name, [InputSpec(shape, nan=nan, inf=inf)], emit,
              lambda d, x: REDUCE_REF[op](x, tuple(dims), keepdim),
              reduce_len=math.prod(shape[i] for i in dims)))
 
@@ -557,6 +557,18 @@ reduce_case("sum", S(8192, 1), [1], False)
 reduce_case("mean", S(2, 4, 1000), [2], False)
 reduce_case("max", S(3, 8192), [1], False, nan=0.001, tag="_nan_propagation")
 reduce_case("min", S(4, 1000), [1], True, nan=0.01, tag="_nan_propagation")
+# The same row lengths for every reduction kgen has (sum above): one thread
+# per row where no split is even (1, 7, 4097), lanes elsewhere; rows of
+# one and a single row.
+for _op in ("mean", "max", "min"):
+    for _n in (1, 7, 1000, 4097, 8192):
+        reduce_case(_op, S(3, _n), [1], False)
+    reduce_case(_op, S(1, 4097), [1], True)
+    reduce_case(_op, S(4097, 1), [1], False)
+# Rows holding NaN and +-inf: a sum or mean with an inf is that inf, with
+# both signs NaN, with a NaN NaN; a max/min meets its infinities.
+for _op in ("sum", "mean", "max", "min"):
+    reduce_case(_op, S(16, 1000), [1], False, nan=0.001, inf=0.002, tag="_nan_inf")
 # Column reductions (the reduced dimension outside the innermost) for lanes
 # sharing each column's rows: 96 and 40 columns in vectors, 33 in scalars
 # (a middle dimension), 1000 rows of which only 8 lanes split evenly.
@@ -672,14 +684,14 @@ scan_case("cumprod", S(5, 9), 0, low=0.5, high=1.5, nan=0.05, tag="_nan_propagat
 # Softmax, normalizations
 # ---------------------------------------------------------------------------
 
-def softmax_case(op, shape, dim, low=-1.0, high=1.0, tag=""):
+def softmax_case(op, shape, dim, low=-1.0, high=1.0, tag="", nan=0.0, inf=0.0):
     fn = F.softmax if op == "softmax" else F.log_softmax
 
     def emit(b, x):
         return b.op(f"kgen.{op} {x} dim {dim} : {b.t(shape)}", shape)
 
-    add(Case(f"{op}_{sname(shape)}_dim{dim}{tag}", [InputSpec(shape, low, high)], emit,
-             lambda d, x: fn(x, dim=dim), reduce_len=shape[dim]))
+    add(Case(f"{op}_{sname(shape)}_dim{dim}{tag}", [InputSpec(shape, low, high, nan=nan, inf=inf)],
+             emit, lambda d, x: fn(x, dim=dim), reduce_len=shape[dim]))
 
 
 for _op in ("softmax", "log_softmax"):
@@ -695,6 +707,16 @@ for _op in ("softmax", "log_softmax"):
     # halves), where the largest power of two dividing it is 64.
     softmax_case(_op, S(2, 32000), 1, low=-5.0, high=5.0)
     softmax_case(_op, S(6, 256), 1, low=-60.0, high=60.0, tag="_large")
+
+
+# Row lengths without an even split (1, 7, 4097) and with one (1000), and
+# rows holding NaN or +-inf (an inf makes its row's exp-sum inf or NaN, as
+# in PyTorch).
+for _op in ("softmax", "log_softmax"):
+    for _n in (1, 7, 1000, 4097):
+        softmax_case(_op, S(3, _n), 1, low=-5.0, high=5.0)
+    softmax_case(_op, S(16, 1000), 1, low=-5.0, high=5.0, nan=0.001, inf=0.002,
+                 tag="_nan_inf")
 
 
 def attention_ref(dtype, q, k, v, mask=None, scale=1.0, causal=False):
@@ -755,8 +777,8 @@ attention_case("one_query", (), 1, 33, 64, 64)
 attention_case("causal_long", (2,), 160, 160, 16, 16, causal=True)
 
 
-def layer_norm_case(tag, shape, ns, weight, bias, eps, low=-1.0, high=1.0):
-    ins = [InputSpec(shape, low, high)]
+def layer_norm_case(tag, shape, ns, weight, bias, eps, low=-1.0, high=1.0, nan=0.0, inf=0.0):
+    ins = [InputSpec(shape, low, high, nan=nan, inf=inf)]
     if weight:
         ins.append(InputSpec(tuple(ns), 0.5, 1.5))
     if bias:
@@ -792,6 +814,11 @@ layer_norm_case("ns31_1d", S(31), [31], True, True, 1e-5)
 layer_norm_case("4x33_offset_mean", S(4, 33), [33], True, True, 1e-5, low=2.0, high=4.0)
 layer_norm_case("3x8192_lanes", S(3, 8192), [8192], True, True, 1e-5)
 layer_norm_case("16x1000_lanes_offset_mean", S(16, 1000), [1000], True, True, 1e-5, low=2.0, high=4.0)
+# Row lengths 1 (the variance is 0: the output is the bias), 7, 1000,
+# 4097, and rows holding NaN or +-inf (NaN rows out, as in PyTorch).
+for _n in (1, 7, 1000, 4097):
+    layer_norm_case(f"3x{_n}_rows", S(3, _n), [_n], True, True, 1e-5)
+layer_norm_case("16x1000_nan_inf", S(16, 1000), [1000], True, True, 1e-5, nan=0.001, inf=0.002)
 
 
 def rms_norm_ref(x, ns, w, eps):
@@ -800,8 +827,9 @@ def rms_norm_ref(x, ns, w, eps):
     return y * w if w is not None else y
 
 
-def rms_norm_case(tag, shape, ns, weight, eps, low=-1.0, high=1.0):
-    ins = [InputSpec(shape, low, high)] + ([InputSpec(tuple(ns), 0.5, 1.5)] if weight else [])
+def rms_norm_case(tag, shape, ns, weight, eps, low=-1.0, high=1.0, nan=0.0, inf=0.0):
+    ins = [InputSpec(shape, low, high, nan=nan, inf=inf)] + (
+        [InputSpec(tuple(ns), 0.5, 1.5)] if weight else [])
 
     def emit(b, x, *w):
         ops = str(x) + (f" weight {w[0]}" if weight else "")
@@ -827,6 +855,9 @@ rms_norm_case("4x16_ns16_small_default_eps", S(4, 16), [16], False, None, low=-0
 rms_norm_case("2x3x4_ns3x4_noweight_default_eps", S(2, 3, 4), [3, 4], False, None)
 rms_norm_case("3x8192_lanes", S(3, 8192), [8192], True, 1e-6)
 rms_norm_case("4x256_lanes", S(4, 256), [256], False, 1e-6)
+for _n in (1, 7, 1000, 4097):
+    rms_norm_case(f"3x{_n}_rows", S(3, _n), [_n], True, 1e-6)
+rms_norm_case("16x1000_nan_inf", S(16, 1000), [1000], True, 1e-6, nan=0.001, inf=0.002)
 
 
 # ---------------------------------------------------------------------------
