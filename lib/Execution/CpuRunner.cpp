@@ -290,18 +290,19 @@ CpuFunction::compile(ModuleOp module, llvm::StringRef functionName) {
   if (!object)
     return object.takeError();
   if (llvm::Error err =
-          result->loadObject(*object, detail::entryPointOf(functionName)))
+          result->loadObject(std::move(*object),
+                             detail::entryPointOf(functionName)))
     return std::move(err);
   return result;
 }
 
-llvm::Error CpuFunction::loadObject(llvm::StringRef object,
+llvm::Error CpuFunction::loadObject(std::string object,
                                     llvm::StringRef entry) {
   // Strided copies (e.g. into the interior of a padded buffer) lower to a
   // call to MLIR's runtime helper; resolve it to the linked-in definition.
   RuntimeSymbol memrefCopySymbol{"memrefCopy",
                                  reinterpret_cast<void *>(&memrefCopy)};
-  auto loaded = NativeCode::load(object, entry, memrefCopySymbol);
+  auto loaded = NativeCode::load(std::move(object), entry, memrefCopySymbol);
   if (!loaded)
     return loaded.takeError();
   code = std::move(*loaded);
@@ -321,7 +322,8 @@ CpuFunction::load(llvm::StringRef image) {
   std::unique_ptr<CpuFunction> result(new CpuFunction());
   result->inputSigs = parsed->inputs;
   result->outputSigs = parsed->outputs;
-  if (llvm::Error err = result->loadObject(parsed->object, parsed->entryPoint))
+  if (llvm::Error err = result->loadObject(std::move(parsed->object),
+                                          parsed->entryPoint))
     return std::move(err);
   return result;
 }

@@ -89,19 +89,20 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
   result->vendor = runtime::vendorOfChip(options.chip);
   result->chip = options.chip;
   if (llvm::Error err =
-          result->loadObject(*object, detail::entryPointOf(functionName)))
+          result->loadObject(std::move(*object),
+                             detail::entryPointOf(functionName)))
     return std::move(err);
   return result;
 }
 
-llvm::Error GpuFunction::loadObject(llvm::StringRef object,
+llvm::Error GpuFunction::loadObject(std::string object,
                                     llvm::StringRef entry) {
   // The host code calls kgen's runtime (over the CUDA driver or HIP), not
   // MLIR's wrappers.
   std::vector<RuntimeSymbol> symbols;
   for (const runtime::MgpuSymbol &s : runtime::mgpuSymbols(vendor))
     symbols.push_back({s.name, s.address});
-  auto loaded = NativeCode::load(object, entry, symbols);
+  auto loaded = NativeCode::load(std::move(object), entry, symbols);
   if (!loaded)
     return loaded.takeError();
   code = std::move(*loaded);
@@ -125,7 +126,8 @@ GpuFunction::load(llvm::StringRef image, llvm::StringRef chip) {
   result->totalBytes = parsed->bytes;
   result->vendor = runtime::vendorOfChip(chip);
   result->chip = chip.str();
-  if (llvm::Error err = result->loadObject(parsed->object, parsed->entryPoint))
+  if (llvm::Error err = result->loadObject(std::move(parsed->object),
+                                          parsed->entryPoint))
     return std::move(err);
   return result;
 }

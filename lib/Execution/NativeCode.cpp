@@ -56,14 +56,19 @@ static void initializeNativeTarget() {
 }
 
 std::string mlir::kgen::hostIdentity() {
-  std::vector<std::string> features;
-  for (const auto &feature : llvm::sys::getHostCPUFeatures())
-    if (feature.getValue())
-      features.push_back(feature.getKey().str());
-  llvm::sort(features);
-  return llvm::sys::getProcessTriple() + " " +
-         llvm::sys::getHostCPUName().str() + " " +
-         llvm::utohexstr(llvm::xxh3_64bits(llvm::join(features, ",")));
+  // The host does not change while the process runs; images are stamped
+  // and checked with it on every serialize and load.
+  static const std::string identity = [] {
+    std::vector<std::string> features;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      if (feature.getValue())
+        features.push_back(feature.getKey().str());
+    llvm::sort(features);
+    return llvm::sys::getProcessTriple() + " " +
+           llvm::sys::getHostCPUName().str() + " " +
+           llvm::utohexstr(llvm::xxh3_64bits(llvm::join(features, ",")));
+  }();
+  return identity;
 }
 
 /// Defines `_mlir_<entry>(void **args)`, which loads each argument from
@@ -184,9 +189,14 @@ createObjectLayer(llvm::orc::ExecutionSession &session) {
 }
 
 llvm::Expected<std::unique_ptr<NativeCode>>
-NativeCode::load(llvm::StringRef object, llvm::StringRef entry,
+NativeCode::load(std::string object, llvm::StringRef entry,
                  llvm::ArrayRef<RuntimeSymbol> runtimeSymbols) {
   initializeNativeTarget();
+  // The code keeps the object's only copy, which the JIT reads in place:
+  // declared before the JIT, it outlives it on every path.
+  std::unique_ptr<NativeCode> code(new NativeCode());
+  code->objectBytes = std::move(object);
+  code->entryName = entry.str();
   auto jit = llvm::orc::LLJITBuilder()
                  .setObjectLinkingLayerCreator(createObjectLayer)
                  .create();
@@ -210,7 +220,8 @@ NativeCode::load(llvm::StringRef object, llvm::StringRef entry,
     return makeError("cannot define the runtime's symbols: " +
                      errorText(std::move(err)));
   if (llvm::Error err = (*jit)->addObjectFile(
-          llvm::MemoryBuffer::getMemBufferCopy(object, "kgen-object")))
+          llvm::MemoryBuffer::getMemBuffer(code->objectBytes, "kgen-object",
+                                           /*RequiresNullTerminator=*/false)))
     return makeError("not an object file: " + errorText(std::move(err)));
 
   auto packed =
@@ -218,7 +229,6 @@ NativeCode::load(llvm::StringRef object, llvm::StringRef entry,
   if (!packed)
     return makeError("cannot link the object: " +
                      errorText(packed.takeError()));
-  std::unique_ptr<NativeCode> code(new NativeCode());
   for (auto [name, slot] : {std::pair{kConstructors, &code->constructors},
                             std::pair{kDestructors, &code->destructors}}) {
     auto function = lookupFunction<void (*)()>(**jit, name);
@@ -229,8 +239,6 @@ NativeCode::load(llvm::StringRef object, llvm::StringRef entry,
     }
     *slot = *function;
   }
-  code->objectBytes = object.str();
-  code->entryName = entry.str();
   code->jit = std::move(*jit);
   code->packedEntry = *packed;
   return code;

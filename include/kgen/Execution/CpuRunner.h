@@ -75,7 +75,7 @@ public:
 
 private:
   CpuFunction() = default;
-  llvm::Error loadObject(llvm::StringRef object, llvm::StringRef entry);
+  llvm::Error loadObject(std::string object, llvm::StringRef entry);
   std::unique_ptr<NativeCode> code;
   std::vector<TensorSignature> inputSigs, outputSigs;
 };

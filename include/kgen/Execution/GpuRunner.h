@@ -70,7 +70,7 @@ public:
 
 private:
   GpuFunction() = default;
-  llvm::Error loadObject(llvm::StringRef object, llvm::StringRef entry);
+  llvm::Error loadObject(std::string object, llvm::StringRef entry);
   std::unique_ptr<NativeCode> code;
   std::string chip;
   std::vector<TensorSignature> inputSigs, outputSigs;

@@ -57,7 +57,7 @@ public:
   /// `runtimeSymbols` first, then the process's own symbols. Nothing runs
   /// until the first invoke.
   static llvm::Expected<std::unique_ptr<NativeCode>>
-  load(llvm::StringRef object, llvm::StringRef entry,
+  load(std::string object, llvm::StringRef entry,
        llvm::ArrayRef<RuntimeSymbol> runtimeSymbols);
   ~NativeCode();
 
