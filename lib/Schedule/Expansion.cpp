@@ -33,6 +33,9 @@ using namespace mlir::kgen::detail;
 
 namespace {
 
+/// Lanes folded per step by a column reduction's combining stage, at most.
+constexpr int64_t kColumnCombineLanes = 8;
+
 /// Tile sizes over all loops of an op: `tiles` at its parallel loops, zero
 /// at the reduction loops (or the other way round).
 SmallVector<int64_t> tileList(const std::vector<bool> &parallel,
@@ -559,7 +562,18 @@ void ScheduleExpander::columnLaneLevel() {
   fuseInto(combine.getForallOp(), [&](int64_t op) {
     return !llvm::is_contained(k.rootInitProducers, op);
   });
-  handleOf(k.rootIndex) = combine.getTiledOp();
+  // The lanes' partials are folded a few at a time: the whole lanes loop
+  // as one vector op loads every lane's partials of the thread's columns
+  // at once, far more registers than a block of up to 1024 threads has.
+  // A step that divides the lanes keeps the vector shapes static.
+  std::vector<int64_t> laneSteps(combineTiles.size(), 0);
+  laneSteps[0] = std::min(kColumnCombineLanes,
+                          s.reductionLanes & -s.reductionLanes);
+  handleOf(k.rootIndex) =
+      s.reductionLanes > laneSteps[0]
+          ? tileFor(combine.getTiledOp(), laneSteps, /*loops=*/1)
+                .getTiledLinalgOp()
+          : combine.getTiledOp();
   if (s.vectorWidth > 1)
     llvm::append_range(toVectorize,
                        SmallVector<Value>{stages.fill, step,

@@ -169,3 +169,27 @@ func.func @argmax_rows(%x: tensor<64x8192xf32>) -> tensor<64xi64> {
   %i = kgen.argmax %x dim 1 : tensor<64x8192xf32> -> tensor<64xi64>
   return %i : tensor<64xi64>
 }
+
+// -----
+
+// A column sum: a block of 32 columns (8 threads of 4-float vectors on x)
+// and 128 lanes on y, each summing every 128th row of its columns. After
+// the barrier, the x threads of lane 0 fold the 128 lanes' partials from
+// shared memory 8 at a time in a loop: all 128 at once took more
+// registers than a thread of a 1024-thread block has.
+// CHECK: gpu.binary @columns_kernel_0_kernel
+// CHECK-SAME: .maxntid 8, 128, 1
+// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: st.shared.v4.b32
+// CHECK-SAME: bar.sync
+// CHECK-SAME: [[FOLD:\$L__BB0_[0-9]+]]:
+// CHECK-COUNT-8: ld.shared.v4.b32
+// CHECK-NOT: ld.shared
+// CHECK-SAME: add.rn.f32
+// CHECK-SAME: bra {{.*}}[[FOLD]];
+// CHECK-SAME: st.global.v4.b32
+// CHECK-NOT: ld.local
+func.func @columns(%x: tensor<4096x1024xf32>) -> tensor<1024xf32> {
+  %r = kgen.sum %x dims [0] : tensor<4096x1024xf32> -> tensor<1024xf32>
+  return %r : tensor<1024xf32>
+}

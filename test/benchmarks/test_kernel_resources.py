@@ -121,3 +121,21 @@ def test_a_gemm_program_reports_its_attainable_flop_rate(tmp_path, tools):
     assert rate["limit"] == "shared_memory"
     assert 0 < rate["flops_per_s"] < rate["peak_flops_per_s"]
     assert rate["blocks_per_multiprocessor"] >= 1
+
+
+def test_column_lanes_fold_their_partials_without_spilling(tmp_path, tools):
+    """torch.min over the middle dimension: 128 lanes per column block.
+    Folded all at once, the lanes' partials took more registers than a
+    block of 1024 threads leaves a thread, and ptxas spilled them."""
+    kgen_opt, ptxas = tools
+    program = tmp_path / "min.mlir"
+    program.write_text(
+        "func.func @main(%x: tensor<16x1024x1024xf32>) -> tensor<16x1024xf32> {\n"
+        "  %0 = kgen.min %x dims [1] : tensor<16x1024x1024xf32> -> tensor<16x1024xf32>\n"
+        "  return %0 : tensor<16x1024xf32>\n}\n")
+    result = kr.compile_problem(kgen_opt, ptxas, program, "sm_90a", timeout=300)
+    assert "error" not in result, result
+    (kernel,) = result["kernels"].values()
+    assert kernel["schedule"].startswith("lanes 128")
+    assert kernel["spill_stores"] == kernel["spill_loads"] == 0
+    assert kernel["registers"] <= 64
