@@ -43,7 +43,12 @@
 #                      --check-seeds=0); repeat the option to time it again
 #                      SCHEDULE: SCHEDULE.jsonl replayed (proposer=replay
 #                      rounds=1); without it, or "heuristic", the heuristic's
-#   --kgen-timeout S   limit of each --check/--time kgen-run (default 60)
+#   --profile SPEC     INPUT[:SCHEDULE]: INPUT.mlir run once under Nsight Compute
+#                      (ncu --clock-control none: speed of light, occupancy,
+#                      launch, memory and warp-state sections of every kgen
+#                      kernel launch, the first 6 launches) ->
+#                      profile-INPUT-SCHEDULE.txt
+#   --kgen-timeout S   limit of each --check/--time/--profile kgen-run (default 60)
 #   --torch DTYPES     PyTorch eager gemm baselines (scripts/torch_gemm_baseline.py):
 #                      a comma list of f16, f32
 #   --gemm-log NAME    file of the --check, --time and --torch output (gemm.txt)
@@ -112,6 +117,7 @@ while [[ $# -gt 0 ]]; do
     --seeds) need "$@"; seeds=$2; shift ;;
     --check) need "$@"; gemm+=("check $2"); shift ;;
     --time) need "$@"; gemm+=("time $2"); shift ;;
+    --profile) need "$@"; gemm+=("profile $2"); shift ;;
     --kgen-timeout) need "$@"; kgen_timeout=$2; shift ;;
     --torch) need "$@"; torch_dtypes=$2; shift ;;
     --gemm-log) need "$@"; gemm_log=$2; shift ;;
@@ -237,6 +243,15 @@ gemm_steps() {
         timeout "$kgen_timeout" kgen-run "$inputs/$input.mlir" --device=gpu --check \
           --seed="$s" "${options[@]}" 2>&1 | grep -v "^ \|^output " | tail -8
       done
+    elif [[ $kind == profile ]]; then
+      parse "$spec"
+      echo "== $input $schedule profile -> profile-$input-$schedule.txt"
+      timeout "$kgen_timeout" ncu --clock-control none --kernel-name regex:_kernel$ \
+        --section SpeedOfLight --section Occupancy --section LaunchStats \
+        --section MemoryWorkloadAnalysis --section WarpStateStats --launch-count 6 \
+        kgen-run "$inputs/$input.mlir" --device=gpu --time=1 --check-seeds=0 \
+        "${options[@]}" >"$out/profile-$input-$schedule.txt" 2>&1
+      tail -3 "$out/profile-$input-$schedule.txt"
     else
       parse "$spec"
       echo "== $input $schedule time"
