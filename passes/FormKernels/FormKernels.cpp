@@ -28,6 +28,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <numeric>
+
 namespace mlir::kgen {
 #define GEN_PASS_DEF_FORMKERNELSPASS
 #include "kgen/Conversion/Passes.h.inc"
@@ -127,6 +129,39 @@ Operation *soleUser(Operation *op) {
   if (op->getNumResults() != 1 || !op->getResult(0).hasOneUse())
     return nullptr;
   return *op->getResult(0).getUsers().begin();
+}
+
+/// The iterations of `op`'s loops, if they are all static.
+std::optional<int64_t> staticIterations(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  if (ShapedType::isDynamicShape(ranges))
+    return std::nullopt;
+  return std::accumulate(ranges.begin(), ranges.end(), int64_t{1},
+                         std::multiplies<int64_t>());
+}
+
+/// Whether `root` may take the elementwise group of `member` as its
+/// epilogue: no op of the group iterates more than the root does. A
+/// kernel's blocks and threads are the root's tiles, so a larger epilogue
+/// is spread over the root's outputs: the second stage of a group_norm's
+/// split variance (32 partials per group) followed by the normalization
+/// of 524288 elements per group would leave 32 threads a kernel of 16M
+/// elements. As a kernel of its own the epilogue takes all the threads it
+/// needs and reads the root's small result.
+bool spansGroup(Operation *root,
+                const llvm::EquivalenceClasses<Operation *> &groups,
+                Operation *member) {
+  std::optional<int64_t> rootIterations = staticIterations(root);
+  if (!rootIterations)
+    return true;
+  for (auto it = groups.findLeader(member); it != groups.member_end(); ++it)
+    if (std::optional<int64_t> n = staticIterations(*it);
+        n && *n > *rootIterations)
+      return false;
+  return true;
 }
 
 /// Kernels as lists of positions into a function's kernel ops.
@@ -423,11 +458,13 @@ struct FormKernelsPass final
           !isa<tensor::PadOp>(user) && (!isRoot(user) || isCheapProducer(op, user)))
         groups.unionSets(op, user);
     }
-    // Root-free elementwise groups join the root they are the only user of.
+    // Root-free elementwise groups join the root they are the only user of,
+    // when the root's loops span them (see spansGroup).
     for (Operation *op : ops) {
       Operation *user = soleUser(op);
       if (isRoot(op) && user && position.count(user) &&
-          !isa<tensor::PadOp>(user) && !hasRoot(user))
+          !isa<tensor::PadOp>(user) && !hasRoot(user) &&
+          spansGroup(op, groups, user))
         groups.unionSets(op, user);
     }
     joinRowStatistics(ops, position, groups);

@@ -120,3 +120,27 @@ func.func @conv_padding(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>) -> ten
   %y = kgen.conv %x, %w stride [1, 1] padding [1, 1] dilation [1, 1] groups 1 : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
   return %y : tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// An epilogue larger than its root stays out of the root's kernel: the
+// blocks and threads of a kernel are the root's tiles, and this sum has 8
+// outputs, each of 8 elements, where the scaling that reads them covers
+// 32768. The root is a kernel of its own; the scaling, with the rsqrt it
+// reads, another, spread over all its elements.
+// CHECK-LABEL: func.func @wide_epilogue
+// CHECK:         %[[S:.*]] = call @wide_epilogue_kernel_0(%{{.*}})
+// CHECK:         %[[Y:.*]] = call @wide_epilogue_kernel_1(%{{.*}}, %{{.*}})
+// CHECK-NEXT:    return %[[Y]]
+// CHECK:       func.func private @wide_epilogue_kernel_0({{.*}}: tensor<2x4x8xf32>) -> tensor<2x4xf32>
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}}kgen.root, kgen.sink
+// CHECK:       func.func private @wide_epilogue_kernel_1(
+// CHECK-NOT:     "reduction"
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]{{.*}}kgen.sink
+// CHECK:         return
+func.func @wide_epilogue(%p: tensor<2x4x8xf32>, %x: tensor<2x4x4096xf32>) -> tensor<2x4x4096xf32> {
+  %s = kgen.sum %p dims [2] keepdim : tensor<2x4x8xf32> -> tensor<2x4x1xf32>
+  %r = kgen.rsqrt %s : tensor<2x4x1xf32>
+  %y = kgen.mul %x, %r : (tensor<2x4x4096xf32>, tensor<2x4x1xf32>) -> tensor<2x4x4096xf32>
+  return %y : tensor<2x4x4096xf32>
+}
