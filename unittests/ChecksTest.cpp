@@ -431,6 +431,25 @@ TEST(ScheduleChecks, ReductionLanesShareTheRowEvenly) {
   EXPECT_EQ(laneReason(gemm, gemmKernel()), "reduction_lanes");
 }
 
+TEST(ScheduleChecks, ReductionLanesNeedAnOutputDimension) {
+  // A sum of 1024 elements to a scalar: the lanes' combination runs in a
+  // thread loop over the outputs, and there is none (the expansion of
+  // such a schedule crashed before rung 2 refused it).
+  KernelInfo scalar = rowSumKernel();
+  scalar.sinkLoops = scalar.rootLoops = {1024};
+  scalar.sinkParallel = scalar.rootParallel = {false};
+  scalar.rootInputLoops = {{0}};
+  nlohmann::json lanes = {{"version", 1},        {"workgroup_tile", nlohmann::json::array()},
+                          {"thread_tile", nlohmann::json::array()}, {"reduction_tile", {0}},
+                          {"vector_width", 1},   {"reduction_lanes", 32}};
+  Verdict v = verdictOf(lanes, nullptr, scalar);
+  EXPECT_FALSE(v.accepted);
+  EXPECT_EQ(stringifyReason(v.reason), "reduction_lanes");
+  EXPECT_NE(v.message.find("output dimension"), std::string::npos) << v.message;
+  lanes["reduction_lanes"] = 1;
+  EXPECT_TRUE(verdictOf(lanes, nullptr, scalar).accepted);
+}
+
 TEST(ScheduleChecks, ReductionLanesMayBeWholeSubgroupsOfAnyCount) {
   // Rows of 32000 floats: 8000 vectors, which 800 lanes (25 warps) split
   // evenly and no power of two above 64 does.

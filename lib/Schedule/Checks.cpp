@@ -475,6 +475,11 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
   if (usesMatrixInstruction(s))
     return reject("reduction_lanes cannot be combined with a matrix "
                   "instruction");
+  // The lanes' combination runs in a thread loop over the root's outputs.
+  if (rootParallelCount(k) == 0)
+    return reject("reduction_lanes needs a root with an output dimension; "
+                  "this root reduces to a scalar (kgen-split-whole-"
+                  "reductions gives a whole reduction one row)");
   Type partial = k.rootOperandTypes.back();
   if (!partial.isF32() && !partial.isF16() && !partial.isBF16() &&
       !partial.isInteger(32))

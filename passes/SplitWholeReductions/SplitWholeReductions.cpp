@@ -30,8 +30,8 @@ using namespace mlir;
 
 namespace {
 
-/// Below this many elements a whole reduction stays one kernel: two rows
-/// of the shortest length. Past it one thread walking every element costs
+/// Below this many elements a whole reduction stays one kernel, a row of
+/// one: two rows of the shortest length. Past it one thread walking every element costs
 /// more than the second kernel's launch (a loss over 16384 samples whose
 /// body gathers: benchmarks/results/2026-12-07-h100-suite-577d3df).
 constexpr int64_t kMinElements = 2 * 4096;
@@ -128,6 +128,24 @@ linalg::GenericOp rowReduction(OpBuilder &b, Location loc, ValueRange inputs,
 struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
+  /// A whole reduction too short to split (or whose length has no divisor
+  /// leaving rows long enough) becomes a row of one: a reduction to a
+  /// scalar has no output dimension for the lanes of a block to share, so
+  /// it ran on one thread (a loss over 4096 samples: 0.2 ms on an H100).
+  static LogicalResult reduceAsOneRow(linalg::GenericOp op,
+                                      PatternRewriter &rewriter,
+                                      int64_t elements, Value init) {
+    Location loc = op.getLoc();
+    SmallVector<Value> inputs;
+    for (Value input : op.getDpsInputs())
+      inputs.push_back(reshape(rewriter, loc, input, {1, elements}));
+    Value row =
+        rowReduction(rewriter, loc, inputs, init, op.getRegion()).getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        op, row, ArrayRef<ReassociationIndices>{});
+    return success();
+  }
+
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
     // A body reading loop indices would see the split's loops instead.
@@ -152,9 +170,9 @@ struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
     int64_t elements = 1;
     for (int64_t size : op.getStaticLoopRanges())
       elements *= size;
-    int64_t rows = rowsFor(elements);
-    if (elements < kMinElements || ShapedType::isDynamic(elements) || rows < 2)
+    if (ShapedType::isDynamic(elements) || elements < kRowAlignment)
       return failure();
+    int64_t rows = elements < kMinElements ? 1 : rowsFor(elements);
 
     Location loc = op.getLoc();
     Value identity = fill.getInputs()[0];
@@ -164,6 +182,8 @@ struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
       return linalg::FillOp::create(rewriter, loc, identity, empty)
           .getResult(0);
     };
+    if (rows == 1)
+      return reduceAsOneRow(op, rewriter, elements, filled({1}));
     SmallVector<Value> inputs;
     for (Value input : op.getDpsInputs())
       inputs.push_back(reshape(rewriter, loc, input, {rows, elements / rows}));
@@ -233,11 +253,60 @@ struct SplitFewOutputReduction : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// A scalar op on a reduction's result, reshaped from a row of one: the
+/// op on the row of one instead, then the reshape. Kernel formation takes
+/// such ops into the reduction's kernel as its epilogue (a mean's
+/// division), which it does not through a reshape.
+struct ScalarOpOnRowOfOne : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getNumLoops() != 0 || op.getNumDpsInits() != 1 ||
+        !op.hasPureTensorSemantics())
+      return failure();
+    auto fromRow = [](Value v) {
+      auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
+      return collapse && collapse.getSrcType().getShape() ==
+                             ArrayRef<int64_t>{1}
+                 ? collapse.getSrc()
+                 : Value();
+    };
+    if (llvm::none_of(op.getDpsInputs(), fromRow))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    AffineMap row = AffineMap::getMultiDimIdentityMap(1, ctx);
+    AffineMap scalar = AffineMap::get(1, 0, ctx);
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (Value input : op.getDpsInputs()) {
+      Value source = fromRow(input);
+      inputs.push_back(source ? source : input);
+      maps.push_back(source ? row : scalar);
+    }
+    maps.push_back(row);
+    auto type = cast<RankedTensorType>(op.getResult(0).getType());
+    Value init = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{1},
+                                         type.getElementType());
+    auto onRow = linalg::GenericOp::create(
+        rewriter, loc, init.getType(), inputs, init, maps,
+        {utils::IteratorType::parallel});
+    IRMapping mapping;
+    op.getRegion().cloneInto(&onRow.getRegion(), mapping);
+    onRow->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        op, onRow.getResult(0), ArrayRef<ReassociationIndices>{});
+    return success();
+  }
+};
+
 struct SplitWholeReductionsPass final
     : kgen::impl::SplitWholeReductionsPassBase<SplitWholeReductionsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<SplitWholeReduction, SplitFewOutputReduction>(&getContext());
+    patterns.add<SplitWholeReduction, SplitFewOutputReduction,
+                 ScalarOpOnRowOfOne>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -193,3 +193,21 @@ func.func @columns(%x: tensor<4096x1024xf32>) -> tensor<1024xf32> {
   %r = kgen.sum %x dims [0] : tensor<4096x1024xf32> -> tensor<1024xf32>
   return %r : tensor<1024xf32>
 }
+
+// -----
+
+// A mean of 4096 elements to a scalar (a loss over a batch): one row of
+// 4096 (kgen-split-whole-reductions), so a block of 256 lanes shares it,
+// each reading 16-byte vectors, and the division (a multiplication by
+// 2^-12) joins the kernel. As a scalar it ran on one thread.
+// CHECK: gpu.binary @loss_mean_kernel_0_kernel
+// CHECK-SAME: .maxntid 256, 1, 1
+// CHECK-SAME: ld.global.v4.b32
+// CHECK-SAME: shfl.sync.bfly.b32 {{[^;]*}}, 16, 31, -1;
+// CHECK-SAME: mul.rn.f32 {{[^;]*}}, 0f39800000;
+// CHECK-SAME: st.global.b32
+// CHECK-NOT: gpu.binary @loss_mean_kernel_1
+func.func @loss_mean(%x: tensor<4096xf32>) -> tensor<f32> {
+  %m = kgen.mean %x dims [0] : tensor<4096xf32> -> tensor<f32>
+  return %m : tensor<f32>
+}

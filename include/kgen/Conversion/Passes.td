@@ -191,6 +191,14 @@ def SplitWholeReductionsPass
 
         sum(x[4096, 4096]) = sum(sum(x'[1024, 16384], dim 1)[1, 1024], dim 1)
 
+    With 128 to 8191 elements (or a count no divisor of which leaves rows
+    of 4096) it becomes one row, `sum(x'[1, N], dim 1)`, one kernel whose
+    block of lanes shares the row: a reduction to a scalar has no output
+    dimension for lanes, and ran on one thread. Rank-0 elementwise ops on
+    the result (a mean's division) move onto the row of one, before the
+    reshape, so that kernel formation keeps them in the reduction's
+    kernel.
+
     The combiner is the single op `matchReduction` finds (`arith.addf`,
     `maximumf`, `maxnumf`, `minimumf`, `minnumf`), and the output must start
     from a `linalg.fill` with its identity (0, -inf, +inf): every row then

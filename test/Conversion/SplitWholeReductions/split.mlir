@@ -46,14 +46,31 @@ func.func @max_sq_diff(%a: tensor<300x1000xf16>, %b: tensor<300x1000xf16>) -> te
 
 // -----
 
-// Left alone: too few elements; a reduction keeping a dimension; and a
-// reduction whose output starts from a value other than its combiner's
-// identity (every row would add it again).
+// Too few elements to split: one row of all 4096, which a block's lanes
+// can share (a reduction to a scalar has no output dimension for them).
 // CHECK-LABEL: func.func @small
-// CHECK-NOT:     tensor.expand_shape
-// CHECK:         return
+// CHECK:         %[[INIT:.*]] = linalg.fill {{.*}} -> tensor<1xf32>
+// CHECK:         %[[ROW:.*]] = tensor.expand_shape {{.*}} output_shape [1, 4096]
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[ROW]] : tensor<1x4096xf32>) outs(%[[INIT]] : tensor<1xf32>)
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[S:.*]] = tensor.collapse_shape %[[SUM]] [] : tensor<1xf32> into tensor<f32>
+// CHECK:         return %[[S]]
 func.func @small(%x: tensor<64x64xf32>) -> tensor<f32> {
   %0 = kgen.sum %x dims [0, 1] : tensor<64x64xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Left alone: fewer elements than a warp's lanes read in one step; a
+// reduction keeping a dimension; and a reduction whose output starts from
+// a value other than its combiner's identity (every row would add it
+// again).
+// CHECK-LABEL: func.func @tiny
+// CHECK-NOT:     tensor.expand_shape
+// CHECK:         return
+func.func @tiny(%x: tensor<8x8xf32>) -> tensor<f32> {
+  %0 = kgen.sum %x dims [0, 1] : tensor<8x8xf32> -> tensor<f32>
   return %0 : tensor<f32>
 }
 
