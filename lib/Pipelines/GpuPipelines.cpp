@@ -77,6 +77,9 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // Staged gemms' accumulators stay in registers across reduction steps
   // (the loop is per-thread code now, and pipelined).
   pm.addPass(createHoistAccumulatorsPass());
+  // Hoisted accumulators start from their fill's constant: the shared
+  // accumulator tile is then free until the loop ends.
+  pm.addPass(createForwardAccumulatorFillsPass());
   // Thread loops that write only the kernel's outputs need no barrier.
   pm.addPass(createElideBarriersPass());
   // Past 48 KB, a launch's shared buffers move to dynamic shared memory

@@ -687,6 +687,29 @@ def HoistAccumulatorsPass
   ];
 }
 
+def ForwardAccumulatorFillsPass
+    : Pass<"kgen-forward-accumulator-fills", "::mlir::ModuleOp"> {
+  let summary = "Start hoisted accumulators from their fill's constant, not from shared memory";
+  let description = [{
+    After `kgen-hoist-accumulators`, a staged gemm's accumulator tile in
+    workgroup memory is filled (zeros) by every thread, loaded into
+    registers ahead of the reduction loop, and stored back after it for
+    the epilogue. For each `gpu.launch` with one top-level `scf.for` and
+    each workgroup buffer whose top-level uses before the loop are stores
+    of one constant followed by loads: the loads become that constant, and
+    the fill stores are removed when each thread stores as many elements
+    after the loop as it filled (both are per-thread fragments of the
+    root's output tile, which the fill covers and GPU mapping's full tiles
+    make the accumulators cover). The tile is then unused until the loop
+    ends, and `kgen-use-dynamic-shared-memory` may place it over the
+    operands' staging buffers. Buffers used any other way are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+  ];
+}
+
 def UseDynamicSharedMemoryPass
     : Pass<"kgen-use-dynamic-shared-memory", "::mlir::ModuleOp"> {
   let summary = "Place a launch's shared buffers in dynamic shared memory when they pass the static limit";
@@ -704,11 +727,22 @@ def UseDynamicSharedMemoryPass
     byte) and the size includes the slack. kgen's runtime raises each
     kernel's dynamic shared-memory limit to the size it is launched with.
     Launches within the limit keep static buffers.
+
+    Buffers used at different times share bytes: each buffer's lifetime is
+    the span of top-level ops of the launch body that use it (or anything
+    derived from it), and each is placed at the lowest offset that no
+    buffer living at the same time occupies (a staged gemm's accumulator
+    tile, first used after the reduction loop once
+    `kgen-forward-accumulator-fills` has run, over the operands' staging
+    buffers). Before the first use of a buffer placed on bytes an earlier
+    one used, the threads wait for their asynchronous copies
+    (`nvvm.cp.async.wait.group 0`) and meet at a `gpu.barrier`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
   ];
   let options = [
     Option<"staticLimit", "static-limit", "int64_t", "49152",
