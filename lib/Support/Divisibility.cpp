@@ -173,6 +173,21 @@ Value mlir::kgen::viewRoot(Value view) {
   return view;
 }
 
+bool mlir::kgen::visitViewUsers(
+    Value buffer, llvm::function_ref<bool(Operation *, Value)> visit) {
+  SmallVector<Value> work = {buffer};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (user->getNumResults() == 1 && viewSource(user->getResult(0)) == v)
+        work.push_back(user->getResult(0));
+      else if (!visit(user, v))
+        return false;
+    }
+  }
+  return true;
+}
+
 int64_t mlir::kgen::sharedBufferAlignment(Operation *scope, int64_t assumed) {
   bool swizzled =
       scope->walk([](NVVM::WgmmaMmaAsyncOp) { return WalkResult::interrupt(); })

@@ -75,33 +75,22 @@ bool isLoad(Operation *op) {
 /// region, or of another kind marks `other`.
 void collect(Value buffer, Block &block, scf::ForOp loop, BufferUses &before,
              BufferUses &after) {
-  SmallVector<Value> work = {buffer};
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    for (Operation *user : v.getUsers()) {
-      if (user->getNumResults() == 1 &&
-          kgen::viewSource(user->getResult(0)) == v) {
-        work.push_back(user->getResult(0));
-        continue;
-      }
-      bool atTop = user->getBlock() == &block && user != loop;
-      BufferUses &side =
-          atTop && user->isBeforeInBlock(loop) ? before : after;
-      if (!atTop) {
-        before.other = true;
-        continue;
-      }
-      if (isLoad(user)) {
-        side.loads.push_back(user);
-        side.loaded += elementsOf(user->getResult(0).getType());
-      } else if (Value stored = storedValue(user)) {
-        side.stores.push_back(user);
-        side.stored += elementsOf(stored.getType());
-      } else {
-        side.other = true;
-      }
+  kgen::visitViewUsers(buffer, [&](Operation *user, Value) {
+    bool atTop = user->getBlock() == &block && user != loop;
+    BufferUses &side = atTop && user->isBeforeInBlock(loop) ? before : after;
+    if (!atTop) {
+      before.other = true;
+    } else if (isLoad(user)) {
+      side.loads.push_back(user);
+      side.loaded += elementsOf(user->getResult(0).getType());
+    } else if (Value stored = storedValue(user)) {
+      side.stores.push_back(user);
+      side.stored += elementsOf(stored.getType());
+    } else {
+      side.other = true;
     }
-  }
+    return true;
+  });
 }
 
 /// The constant every store in `stores` writes, if they all write one.

@@ -149,29 +149,21 @@ using Pairs = SmallVector<std::pair<Access, Access>>;
 bool collectPairs(scf::ForOp loop, Value root, Pairs &pairs) {
   Block *body = loop.getBody();
   SmallVector<Access> loads, stores;
-  SmallVector<Value> work = {root};
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    for (Operation *user : v.getUsers()) {
-      if (user->getNumResults() == 1 &&
-          kgen::viewSource(user->getResult(0)) == v) {
-        // A view's uses count as the buffer's.
-        work.push_back(user->getResult(0));
-        continue;
-      }
-      // Any other alias (a reshape, a select of buffers), wherever it is
-      // made, could be read or written in the loop unseen.
-      if (llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>))
-        return false;
-      if (!loop->isAncestor(user))
-        continue;
-      std::optional<Access> access = asAccess(user);
-      if (!access || user->getBlock() != body || access->memref != v)
-        return false;
-      (access->isLoad ? loads : stores).push_back(*access);
-    }
-  }
-  if (loads.empty() || loads.size() != stores.size())
+  // A view's uses count as the buffer's.
+  bool onlyAccesses = kgen::visitViewUsers(root, [&](Operation *user, Value v) {
+    // Any other alias (a reshape, a select of buffers), wherever it is
+    // made, could be read or written in the loop unseen.
+    if (llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>))
+      return false;
+    if (!loop->isAncestor(user))
+      return true;
+    std::optional<Access> access = asAccess(user);
+    if (!access || user->getBlock() != body || access->memref != v)
+      return false;
+    (access->isLoad ? loads : stores).push_back(*access);
+    return true;
+  });
+  if (!onlyAccesses || loads.empty() || loads.size() != stores.size())
     return false;
   // One view and one access type: then places with provably different
   // indices do not overlap (see disjoint).

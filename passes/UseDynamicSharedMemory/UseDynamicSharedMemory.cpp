@@ -28,6 +28,7 @@
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <limits>
@@ -45,7 +46,10 @@ namespace {
 constexpr int64_t kDynamicBaseAlignment = 16;
 
 /// The span of a launch body's top-level ops (by position) that use a
-/// buffer, through anything derived from it (views, selects of buffers).
+/// buffer, through anything derived from it: views, selects of buffers,
+/// and addresses (a wgmma descriptor is made from the buffer's pointer
+/// ahead of the loop that reads through it). Values loaded from it are
+/// not followed.
 struct Lifetime {
   int64_t first = std::numeric_limits<int64_t>::max(), last = -1;
   Operation *firstOp = nullptr; // the op at `first`
@@ -67,9 +71,9 @@ Lifetime lifetimeOf(Value buffer, Block &body,
       Operation *top = body.findAncestorOpInBlock(*user);
       if (!top)
         continue;
-      for (Value result : user->getResults())
-        if (isa<BaseMemRefType>(result.getType()))
-          work.push_back(result);
+      if (!isa<memref::LoadOp, vector::LoadOp, vector::TransferReadOp,
+               nvgpu::LdMatrixOp>(user))
+        llvm::append_range(work, user->getResults());
       // Making a view (or choosing between buffers) touches no memory; the
       // view's own uses count.
       if (isa<ViewLikeOpInterface, arith::SelectOp>(user))

@@ -84,15 +84,23 @@ def tools():
     return kgen_opt, ptxas
 
 
-def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path, tools):
+def compiled(tools, tmp_path, name, body, signature):
+    """kernel_resources' record of `func.func @main<signature> {body}`,
+    compiled for sm_90a; fails the test if it did not compile."""
     kgen_opt, ptxas = tools
-    program = tmp_path / "softmax.mlir"
-    program.write_text(
-        "func.func @main(%x: tensor<64x4096xf32>) -> tensor<64x4096xf32> {\n"
-        "  %0 = kgen.softmax %x dim 1 : tensor<64x4096xf32>\n"
-        "  return %0 : tensor<64x4096xf32>\n}\n")
+    program = tmp_path / f"{name}.mlir"
+    program.write_text(f"func.func @main{signature} {{\n{body}\n}}\n")
     result = kr.compile_problem(kgen_opt, ptxas, program, "sm_90a", timeout=300)
     assert "error" not in result, result
+    return result
+
+
+def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path, tools):
+    result = compiled(
+        tools, tmp_path, "softmax",
+        "  %0 = kgen.softmax %x dim 1 : tensor<64x4096xf32>\n"
+        "  return %0 : tensor<64x4096xf32>",
+        "(%x: tensor<64x4096xf32>) -> tensor<64x4096xf32>")
     (name, kernel), = result["kernels"].items()
     assert name == "main_kernel_0_kernel"
     assert kernel["schedule"].startswith("lanes ")
@@ -105,16 +113,12 @@ def test_a_softmax_program_through_kgen_opt_and_ptxas(tmp_path, tools):
 def test_a_gemm_program_reports_its_attainable_flop_rate(tmp_path, tools):
     """A staged f32 gemm of 4x4 register tiles reads 2 bytes of shared
     memory per multiply-add: on an H100 that caps it below the f32 peak."""
-    kgen_opt, ptxas = tools
-    program = tmp_path / "gemm.mlir"
-    program.write_text(
-        "func.func @main(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>)"
-        " -> tensor<1024x1024xf32> {\n"
+    result = compiled(
+        tools, tmp_path, "gemm",
         "  %0 = kgen.matmul %a, %b : (tensor<1024x1024xf32>, tensor<1024x1024xf32>)"
         " -> tensor<1024x1024xf32>\n"
-        "  return %0 : tensor<1024x1024xf32>\n}\n")
-    result = kr.compile_problem(kgen_opt, ptxas, program, "sm_90a", timeout=300)
-    assert "error" not in result, result
+        "  return %0 : tensor<1024x1024xf32>",
+        "(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>) -> tensor<1024x1024xf32>")
     (kernel,) = result["kernels"].values()
     rate = kernel["flop_rate"]
     assert rate["shared_bytes_per_fma"] == pytest.approx(2.0)
@@ -127,14 +131,11 @@ def test_column_lanes_fold_their_partials_without_spilling(tmp_path, tools):
     """torch.min over the middle dimension: 128 lanes per column block.
     Folded all at once, the lanes' partials took more registers than a
     block of 1024 threads leaves a thread, and ptxas spilled them."""
-    kgen_opt, ptxas = tools
-    program = tmp_path / "min.mlir"
-    program.write_text(
-        "func.func @main(%x: tensor<16x1024x1024xf32>) -> tensor<16x1024xf32> {\n"
+    result = compiled(
+        tools, tmp_path, "min",
         "  %0 = kgen.min %x dims [1] : tensor<16x1024x1024xf32> -> tensor<16x1024xf32>\n"
-        "  return %0 : tensor<16x1024xf32>\n}\n")
-    result = kr.compile_problem(kgen_opt, ptxas, program, "sm_90a", timeout=300)
-    assert "error" not in result, result
+        "  return %0 : tensor<16x1024xf32>",
+        "(%x: tensor<16x1024x1024xf32>) -> tensor<16x1024xf32>")
     (kernel,) = result["kernels"].values()
     assert kernel["schedule"].startswith("lanes 128")
     assert kernel["spill_stores"] == kernel["spill_loads"] == 0

@@ -12,6 +12,7 @@
 #define KGEN_SUPPORT_DIVISIBILITY_H
 
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
 
@@ -38,6 +39,13 @@ Value viewSource(Value view);
 /// The buffer `view` is a view of, through every subview and cast (`view`
 /// itself if it is none).
 Value viewRoot(Value view);
+
+/// Calls `visit(user, memref)` for each user of `buffer` and of the views
+/// made of it (viewSource), the views themselves excepted, with the value
+/// (`buffer` or a view) it uses. Stops at the first call that returns
+/// false, and then returns false.
+bool visitViewUsers(Value buffer,
+                    llvm::function_ref<bool(Operation *, Value)> visit);
 
 /// The alignment in bytes of the buffer view `view` is taken of: `assumed`
 /// for a function's buffer arguments and for shared memory (the alignment
