@@ -262,8 +262,11 @@ struct ScalarOpOnRowOfOne : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
+    // The op on the row writes a new tensor: its body must not read the
+    // output's initial value.
     if (op.getNumLoops() != 0 || op.getNumDpsInits() != 1 ||
-        !op.hasPureTensorSemantics())
+        !op.hasPureTensorSemantics() ||
+        !op.getRegionOutputArgs()[0].use_empty())
       return failure();
     auto fromRow = [](Value v) {
       auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();

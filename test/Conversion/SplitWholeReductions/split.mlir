@@ -180,3 +180,40 @@ func.func @two_rows_and_more(%x: tensor<16384xf32>) -> tensor<f32> {
   %0 = kgen.sum %x dims [0] : tensor<16384xf32> -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// A mean of 4096 elements: one row, and the division, a rank-0 op on the
+// row of one, moves onto it (a one-loop generic, the scalar broadcast)
+// before the reshape, where kernel formation keeps it with the reduction.
+// CHECK-LABEL: func.func @mean_of_a_row
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<1xf32>)
+// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}}iterator_types = ["parallel"]} ins(%[[SUM]] : tensor<1xf32>) outs(%{{.*}} : tensor<1xf32>)
+// CHECK:           arith.divf
+// CHECK:         %[[S:.*]] = tensor.collapse_shape %[[MEAN]] [] : tensor<1xf32> into tensor<f32>
+// CHECK:         return %[[S]]
+func.func @mean_of_a_row(%x: tensor<4096xf32>) -> tensor<f32> {
+  %0 = kgen.mean %x dims [0] : tensor<4096xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// A rank-0 op whose body reads its output's initial value stays a
+// scalar op after the reshape: on the row it would start from a new
+// tensor.
+// CHECK-LABEL: func.func @reads_its_init
+// CHECK:         %[[ROW:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<1xf32>)
+// CHECK:         %[[S:.*]] = tensor.collapse_shape %[[ROW]] []
+// CHECK:         linalg.generic {{.*}}iterator_types = []} ins(%[[S]] : tensor<f32>) outs(%{{.*}} : tensor<f32>)
+#scalar = affine_map<() -> ()>
+func.func @reads_its_init(%x: tensor<4096xf32>, %acc: tensor<f32>) -> tensor<f32> {
+  %0 = kgen.sum %x dims [0] : tensor<4096xf32> -> tensor<f32>
+  %1 = linalg.generic {indexing_maps = [#scalar, #scalar], iterator_types = []}
+      ins(%0 : tensor<f32>) outs(%acc : tensor<f32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<f32>
+  return %1 : tensor<f32>
+}
