@@ -53,20 +53,32 @@ struct BufferUses {
   bool other = false; // a use that is neither (a nested or unknown one)
 };
 
-/// The value a store writes, if it is a load or store of the buffer.
+/// A transfer that touches every element of its vector: unmasked and in
+/// bounds (an out-of-bounds read gives its padding, a write skips).
+bool touchesAll(VectorTransferOpInterface transfer) {
+  if (transfer.getMask())
+    return false;
+  for (unsigned d = 0, e = transfer.getTransferRank(); d < e; ++d)
+    if (!transfer.isDimInBounds(d))
+      return false;
+  return true;
+}
+
+/// The value a store of the buffer writes, if `op` is one that writes
+/// every element it names.
 Value storedValue(Operation *op) {
   if (auto s = dyn_cast<memref::StoreOp>(op))
     return s.getValueToStore();
   if (auto s = dyn_cast<vector::StoreOp>(op))
     return s.getValueToStore();
   if (auto s = dyn_cast<vector::TransferWriteOp>(op))
-    return s.getMask() ? Value() : s.getVector();
+    return touchesAll(s) ? s.getVector() : Value();
   return {};
 }
 
 bool isLoad(Operation *op) {
   if (auto read = dyn_cast<vector::TransferReadOp>(op))
-    return !read.getMask();
+    return touchesAll(read);
   return isa<memref::LoadOp, vector::LoadOp>(op);
 }
 
@@ -102,7 +114,8 @@ Attribute commonConstant(ArrayRef<Operation *> stores) {
       return {};
     if (auto splat = dyn_cast<SplatElementsAttr>(value))
       value = splat.getSplatValue<Attribute>();
-    if (common && common != value)
+    // One scalar for every place (a vector of different values is not).
+    if (!isa<IntegerAttr, FloatAttr>(value) || (common && common != value))
       return {};
     common = value;
   }
@@ -118,9 +131,14 @@ bool forward(RewriterBase &rewriter, Value buffer, scf::ForOp loop) {
   if (before.other || after.other || before.loads.empty() ||
       before.stores.empty() || (!after.loads.empty() && after.stores.empty()))
     return false;
-  // Loads after every fill store: they read the constant.
+  // Loads after every fill store: they read the constant. After the loop,
+  // every store before any load: no place is read before it is rewritten.
   for (Operation *load : before.loads)
     for (Operation *store : before.stores)
+      if (load->isBeforeInBlock(store))
+        return false;
+  for (Operation *load : after.loads)
+    for (Operation *store : after.stores)
       if (load->isBeforeInBlock(store))
         return false;
   auto constant = dyn_cast_or_null<TypedAttr>(commonConstant(before.stores));

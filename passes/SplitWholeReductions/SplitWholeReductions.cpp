@@ -4,7 +4,9 @@
 // output: whatever schedule it gets, one block at most works on it. Split
 // into rows, it becomes a row reduction over P rows, which lanes schedule
 // block by block, followed by a reduction of the P partials (one row of
-// P), two kernels of a shape kgen schedules well. The split needs the
+// P), two kernels of a shape kgen schedules well. One too short to split
+// (or whose count has no divisor leaving rows long enough) becomes a
+// single row, which a block's lanes share. The split needs the
 // combiner (the op folding each element into the output) and an initial
 // value it leaves unchanged, so that every row may start from it.
 //
@@ -31,9 +33,10 @@ using namespace mlir;
 namespace {
 
 /// Below this many elements a whole reduction stays one kernel, a row of
-/// one: two rows of the shortest length. Past it one thread walking every element costs
-/// more than the second kernel's launch (a loss over 16384 samples whose
-/// body gathers: benchmarks/results/2026-12-07-h100-suite-577d3df).
+/// one: two rows of the shortest length. Past it the elements are split
+/// over blocks: before rows of one, one thread walked them all, slower than
+/// a second kernel's launch (a loss over 16384 samples whose body
+/// gathers: benchmarks/results/2026-12-07-h100-suite-577d3df).
 constexpr int64_t kMinElements = 2 * 4096;
 /// Rows get at least this many elements, and there are at most kMaxRows.
 constexpr int64_t kMinRowLength = 4096;

@@ -4,10 +4,9 @@
 // CUDA caps static shared memory at 48 KB per block; the rest of what a
 // block may use (227 KB on an H100) is dynamic shared memory, sized at
 // launch. A launch whose buffers need more than the static limit gets them
-// as views of its dynamic shared memory instead, at the offsets the
-// attributions would have had (each aligned as kgen-align-kernel-arguments
-// aligns them: a swizzle atom in kernels using wgmma), and declares the
-// total as its dynamic shared-memory size. The runtime raises the kernel's
+// as views of its dynamic shared memory instead (each aligned as
+// kgen-align-kernel-arguments aligns them: a swizzle atom in kernels using
+// wgmma), and declares the total as its dynamic shared-memory size. The runtime raises the kernel's
 // dynamic limit to that size before launching it.
 //
 // Dynamic shared memory is only promised 16-byte aligned, so a larger
@@ -48,8 +47,9 @@ constexpr int64_t kDynamicBaseAlignment = 16;
 /// The span of a launch body's top-level ops (by position) that use a
 /// buffer, through anything derived from it: views, selects of buffers,
 /// and addresses (a wgmma descriptor is made from the buffer's pointer
-/// ahead of the loop that reads through it). Values loaded from it are
-/// not followed.
+/// ahead of the loop that reads through it), into the results of the
+/// regions that yield it. Values read from it (loads, the accumulators of
+/// a wgmma on descriptors) are not followed.
 struct Lifetime {
   int64_t first = std::numeric_limits<int64_t>::max(), last = -1;
   Operation *firstOp = nullptr; // the op at `first`
@@ -67,13 +67,24 @@ Lifetime lifetimeOf(Value buffer, Block &body,
     Value v = work.pop_back_val();
     if (!seen.insert(v).second)
       continue;
-    for (Operation *user : v.getUsers()) {
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
       Operation *top = body.findAncestorOpInBlock(*user);
+      // A use that cannot be placed keeps the buffer alive throughout.
       if (!top)
-        continue;
+        return {0, std::numeric_limits<int64_t>::max(), nullptr};
+      // What an op reads from memory is not the buffer: a load's value,
+      // the accumulators a wgmma computes from descriptors.
       if (!isa<memref::LoadOp, vector::LoadOp, vector::TransferReadOp,
-               nvgpu::LdMatrixOp>(user))
+               nvgpu::LdMatrixOp, NVVM::LdMatrixOp, NVVM::WgmmaMmaAsyncOp>(
+              user))
         llvm::append_range(work, user->getResults());
+      // A value yielded out of a region (scf.yield) lives on in the
+      // parent's result of the same position.
+      Operation *parent = user->getParentOp();
+      if (user->hasTrait<OpTrait::IsTerminator>() && parent &&
+          use.getOperandNumber() < parent->getNumResults())
+        work.push_back(parent->getResult(use.getOperandNumber()));
       // Making a view (or choosing between buffers) touches no memory; the
       // view's own uses count.
       if (isa<ViewLikeOpInterface, arith::SelectOp>(user))
@@ -181,6 +192,9 @@ struct UseDynamicSharedMemoryPass
       total = llvm::alignTo(total, alignment) + sizes.back();
     }
     if (total <= staticLimit)
+      return success();
+    // Lifetimes are spans of one block's ops.
+    if (!launch.getBody().hasOneBlock())
       return success();
     Block &body = launch.getBody().front();
     DenseMap<Operation *, int64_t> position;

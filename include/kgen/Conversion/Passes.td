@@ -696,9 +696,10 @@ def ForwardAccumulatorFillsPass
     registers ahead of the reduction loop, and stored back after it for
     the epilogue. For each `gpu.launch` with one top-level `scf.for` and
     each workgroup buffer whose top-level uses before the loop are stores
-    of one constant followed by loads: the loads become that constant, and
-    the fill stores are removed when each thread stores as many elements
-    after the loop as it filled (both are per-thread fragments of the
+    of one scalar constant (or its splat) followed by loads, all unmasked
+    and in bounds: the loads become that constant, and the fill stores are
+    removed, when each thread stores as many elements after the loop, before
+    any load there, as it filled (both are per-thread fragments of the
     root's output tile, which the fill covers and GPU mapping's full tiles
     make the accumulators cover). The tile is then unused until the loop
     ends, and `kgen-use-dynamic-shared-memory` may place it over the
@@ -730,7 +731,8 @@ def UseDynamicSharedMemoryPass
 
     Buffers used at different times share bytes: each buffer's lifetime is
     the span of top-level ops of the launch body that use it (or anything
-    derived from it), and each is placed at the lowest offset that no
+    derived from it: views, addresses, values yielded out of regions; not
+    the values read from it), and each is placed at the lowest offset that no
     buffer living at the same time occupies (a staged gemm's accumulator
     tile, first used after the reduction loop once
     `kgen-forward-accumulator-fills` has run, over the operands' staging

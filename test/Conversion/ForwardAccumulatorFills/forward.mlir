@@ -103,3 +103,57 @@ func.func @not_a_constant(%n: index, %x: f32, %out: memref<64xf32>) {
   }
   return
 }
+
+// -----
+
+// Left alone: a fill of different values (each place its own constant),
+// and an epilogue that reads a place after the loop before it is stored.
+// CHECK-LABEL: func.func @not_one_value
+// CHECK:           vector.transfer_write
+// CHECK:           memref.load
+// CHECK-LABEL: func.func @read_before_stored
+// CHECK:           memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<64xf32, #gpu.address_space<workgroup>>
+// CHECK:           memref.load
+// CHECK:           scf.for
+func.func @not_one_value(%n: index, %x: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1)
+             workgroup(%acc : memref<64xf32, #gpu.address_space<workgroup>>) {
+    %ramp = arith.constant dense<[0.0, 1.0]> : vector<2xf32>
+    %mine = memref.subview %acc[%tx] [2] [1] : memref<64xf32, #gpu.address_space<workgroup>> to memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    vector.transfer_write %ramp, %mine[%c0] {in_bounds = [true]} : vector<2xf32>, memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %a0 = memref.load %mine[%c1] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    %r = scf.for %k = %c0 to %n step %c1 iter_args(%s0 = %a0) -> (f32) {
+      %t0 = arith.addf %s0, %x : f32
+      scf.yield %t0 : f32
+    }
+    memref.store %r, %mine[%c1] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    memref.store %r, %mine[%c0] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}
+func.func @read_before_stored(%n: index, %x: f32, %out: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1)
+             workgroup(%acc : memref<64xf32, #gpu.address_space<workgroup>>) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %acc[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %a0 = memref.load %acc[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    %r = scf.for %k = %c0 to %n step %c1 iter_args(%s0 = %a0) -> (f32) {
+      %t0 = arith.addf %s0, %x : f32
+      scf.yield %t0 : f32
+    }
+    %old = memref.load %acc[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    memref.store %old, %out[%tx] : memref<64xf32>
+    memref.store %r, %acc[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}

@@ -123,3 +123,29 @@ func.func @disjoint_lifetimes(%v: f32, %i: index, %n: index, %g: memref<64xf32>)
   }
   return
 }
+
+// -----
+
+// A view chosen by an scf.if lives on in the scf.if's result: %a, read
+// through it after %b's first use, keeps its own bytes.
+// CHECK-LABEL: func.func @yielded_view
+// CHECK:         arith.constant 65552 : i32
+// CHECK-NOT:     gpu.barrier
+// CHECK:         return
+func.func @yielded_view(%v: f32, %i: index, %p: i1) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1)
+             workgroup(%a : memref<4097xf32, #gpu.address_space<workgroup>>, %b : memref<12288xf32, #gpu.address_space<workgroup>>) {
+    %w = scf.if %p -> memref<4097xf32, #gpu.address_space<workgroup>> {
+      scf.yield %a : memref<4097xf32, #gpu.address_space<workgroup>>
+    } else {
+      scf.yield %a : memref<4097xf32, #gpu.address_space<workgroup>>
+    }
+    memref.store %v, %b[%i] : memref<12288xf32, #gpu.address_space<workgroup>>
+    %r = memref.load %w[%i] : memref<4097xf32, #gpu.address_space<workgroup>>
+    memref.store %r, %b[%i] : memref<12288xf32, #gpu.address_space<workgroup>>
+    gpu.terminator
+  }
+  return
+}
