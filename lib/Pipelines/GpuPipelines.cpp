@@ -22,8 +22,10 @@
 using namespace mlir;
 using namespace mlir::kgen;
 
-void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
-                                         const GpuCodegenOptions &options) {
+namespace {
+
+/// Rows staged into workgroup memory, then one-shot bufferization.
+void addBufferization(OpPassManager &pm, const GpuCodegenOptions &options) {
   // Rows that the schedule stages are copied into workgroup memory once.
   pm.addPass(createStageRowsPass());
   pm.addPass(createCanonicalizerPass());
@@ -45,13 +47,18 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+/// Per-thread code on buffers: vector copies and transfers, tensor-core
+/// instructions, padded shared tiles and lane combines, then every
+/// workgroup loop becomes a gpu.launch.
+void addKernelMapping(OpPassManager &pm, bool amd) {
   // Tile copies into shared memory become aligned vector loads and stores
   // (bufferization leaves them as memref.copy, which would be scalar).
   VectorizeCopiesPassOptions copies;
   copies.alignment = kKernelBufferAlignment;
   pm.addPass(createVectorizeCopiesPass(copies));
   addVectorLowering(pm);
-  bool amd = llvm::StringRef(options.chip).starts_with("gfx");
   // Warp tiles marked for tensor cores become mma.sync while they are
   // still linalg ops on buffers inside their warp loops.
   LowerMatrixInstructionsPassOptions matrix;
@@ -69,7 +76,11 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   // AMDGPU keeps stack memory in address space 5.
   mapping.privateAddressSpace = amd ? 5 : 0;
   pm.addPass(createMapKernelsToGpuPass(mapping));
-  pm.addPass(createPlaceHostBuffersOnDevicePass());
+}
+
+/// Inside each launch: pipelined copies, accumulators in registers, fewer
+/// barriers and shared buffers placed in dynamic shared memory.
+void addLaunchOptimizations(OpPassManager &pm, bool amd) {
   // pipeline_depth > 1: multi-buffered cp.async copies (NVIDIA only; the
   // verifier rejects deeper pipelines for AMD targets).
   if (!amd)
@@ -89,6 +100,11 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
     dynamic.bufferAlignment = kKernelBufferAlignment;
     pm.addPass(createUseDynamicSharedMemoryPass(dynamic));
   }
+}
+
+/// Launches outlined into gpu.func kernels, linalg to loops, memory spaces
+/// and vector ops lowered for the device conversions.
+void addOutlining(OpPassManager &pm, bool amd) {
   // Constants used inside a launch move into it rather than becoming kernel
   // arguments (vector constants could not be passed at all).
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
@@ -105,44 +121,63 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
   spaces.target = amd ? "rocdl" : "nvvm";
   pm.addPass(createLowerGpuMemorySpacesPass(spaces));
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
+}
 
-  if (amd) {
-    pm.addPass(createSCFToControlFlowPass());
-    pm.addPass(memref::createExpandStridedMetadataPass());
-    pm.addPass(createLowerAffinePass());
-    GpuROCDLAttachTargetOptions target;
-    target.chip = options.chip;
-    target.optLevel = options.optLevel;
-    if (!options.features.empty())
-      target.features = options.features;
-    pm.addPass(createGpuROCDLAttachTarget(target));
-    ConvertGpuOpsToROCDLOpsOptions rocdl;
-    rocdl.chipset = options.chip;
-    OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
-    // math.tanh would become llvm.tanh, which the AMDGPU backend cannot
-    // select (and the ROCDL lowering does not map to OCML): expand it into
-    // exponentials first.
-    math::MathExpandOpsPassOptions expand;
-    expand.opMnemonics = {"tanh"};
-    device.addPass(math::createMathExpandOpsPass(expand));
-    device.addPass(createConvertGpuOpsToROCDLOps(rocdl));
-    device.addPass(createReconcileUnrealizedCastsPass());
-    pm.addPass(createGpuToLLVMConversionPass());
-    pm.addPass(createReconcileUnrealizedCastsPass());
-    GpuModuleToBinaryPassOptions binary;
-    binary.compilationTarget = options.format;
-    binary.toolkitPath =
-        options.rocmPath.empty() ? KGEN_DEFAULT_ROCM_PATH : options.rocmPath;
-    pm.addPass(createGpuModuleToBinaryPass(binary));
-    return;
-  }
+/// ROCDL lowering and serialization to hsaco for `gfx*` chips.
+void addRocdlLowering(OpPassManager &pm, const GpuCodegenOptions &options) {
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  GpuROCDLAttachTargetOptions target;
+  target.chip = options.chip;
+  target.optLevel = options.optLevel;
+  if (!options.features.empty())
+    target.features = options.features;
+  pm.addPass(createGpuROCDLAttachTarget(target));
+  ConvertGpuOpsToROCDLOpsOptions rocdl;
+  rocdl.chipset = options.chip;
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  // math.tanh would become llvm.tanh, which the AMDGPU backend cannot
+  // select (and the ROCDL lowering does not map to OCML): expand it into
+  // exponentials first.
+  math::MathExpandOpsPassOptions expand;
+  expand.opMnemonics = {"tanh"};
+  device.addPass(math::createMathExpandOpsPass(expand));
+  device.addPass(createConvertGpuOpsToROCDLOps(rocdl));
+  device.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath =
+      options.rocmPath.empty() ? KGEN_DEFAULT_ROCM_PATH : options.rocmPath;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
 
+/// NVVM lowering, serialization and host code for `sm_*` chips.
+void addNvvmLowering(OpPassManager &pm, const GpuCodegenOptions &options) {
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;
   nvvm.cubinFeatures = options.features.empty() ? "+ptx80" : options.features;
   nvvm.cubinFormat = options.format;
   nvvm.optLevel = options.optLevel;
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
+} // namespace
+
+void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
+                                         const GpuCodegenOptions &options) {
+  bool amd = llvm::StringRef(options.chip).starts_with("gfx");
+  addBufferization(pm, options);
+  addKernelMapping(pm, amd);
+  pm.addPass(createPlaceHostBuffersOnDevicePass());
+  addLaunchOptimizations(pm, amd);
+  addOutlining(pm, amd);
+  if (amd)
+    addRocdlLowering(pm, options);
+  else
+    addNvvmLowering(pm, options);
 }
 
 void mlir::kgen::buildGpuPipeline(OpPassManager &pm,
