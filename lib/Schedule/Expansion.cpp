@@ -155,6 +155,7 @@ private:
   std::vector<int64_t> columnThreadTiles(bool lanesLoop) const;
   void tileLanePartials(int64_t reduction, const std::vector<int64_t> &rowTiles);
   void tileLaneCombine(int64_t reduction, std::vector<int64_t> rowTiles);
+  void tileStatisticEpilogues(std::vector<int64_t> rowTiles);
   /// The handle of `op`, the sink or a fused op.
   Value &handleOf(int64_t op);
   bool isLaneReduction(int64_t op) const;
@@ -464,6 +465,8 @@ Value ScheduleExpander::fuseWithLaneStages(Value containing) {
     containing = fused.getNewContainingOp();
     if (isLaneReduction(op))
       containing = fuseLaneStages(op, containing);
+    else if (k.isStatisticEpilogue(op))
+      promoteInit(handles[op]);
     else if (initializesLaneReduction(op) &&
              !(rootIsSink && llvm::is_contained(k.rootInitProducers, op)))
       promoteInit(handles[op]);
@@ -498,6 +501,7 @@ void ScheduleExpander::laneLevel() {
     tileLanePartials(reduction, rowTiles);
     tileLaneCombine(reduction, rowTiles);
   }
+  tileStatisticEpilogues(rowTiles);
   if (rootIsSink)
     return;
   if (int64_t span = interleavedSinkSpan())
@@ -685,6 +689,19 @@ void ScheduleExpander::tileLaneCombine(int64_t reduction,
     return !llvm::is_contained(k.initProducersOf(reduction), op);
   });
   handleOf(reduction) = tiled.getTiledOp();
+}
+
+/// Each statistic epilogue (a norm's sqrt after its combination) gets a
+/// thread loop of its own, one output per thread as the combination has,
+/// writing into workgroup memory, where the lanes of the root read it:
+/// computed once per row, not by every thread of the block.
+void ScheduleExpander::tileStatisticEpilogues(std::vector<int64_t> rowTiles) {
+  if (llvm::all_of(rowTiles, [](int64_t t) { return t == 0; }))
+    rowTiles.front() = 1;
+  for (int64_t op : k.statisticEpilogues)
+    handleOf(op) = tileForall(handleOf(op), rowTiles,
+                              mapping(ctx, rowTiles, Level::Thread))
+                       .getTiledOp();
 }
 
 //===----------------------------------------------------------------------===//

@@ -79,9 +79,13 @@ int64_t KernelInfo::computedInputOf(int64_t reduction) const {
   for (int64_t op = 0; op < numOps(); ++op)
     if (llvm::is_contained(consumers[op], reduction) &&
         !llvm::is_contained(initProducersOf(reduction), op) &&
-        !llvm::is_contained(statistics, op))
+        !llvm::is_contained(statistics, op) && !isStatisticEpilogue(op))
       return op;
   return -1;
+}
+
+bool KernelInfo::isStatisticEpilogue(int64_t op) const {
+  return llvm::is_contained(statisticEpilogues, op);
 }
 
 int64_t KernelInfo::stagedProducerOf(int64_t input) const {
@@ -225,6 +229,30 @@ bool movesData(linalg::LinalgOp op) {
                       });
 }
 
+/// The elementwise ops of the kernel that compute from row statistics
+/// only (a norm's sqrt and clamp), in program order: the lanes find their
+/// operands in workgroup memory, as they find the statistics.
+void findStatisticEpilogues(ArrayRef<Operation *> ops, KernelInfo &info) {
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || linalgOp.getNumReductionLoops() != 0 ||
+        op->hasAttr(kSinkAttr) || !info.ops[i].argsRead.empty())
+      continue;
+    bool fromStatistics = false, onlyStatistics = true;
+    for (Value input : linalgOp.getDpsInputs()) {
+      const auto *producer = llvm::find(ops, input.getDefiningOp());
+      int64_t j = producer - ops.begin();
+      bool statistic = producer != ops.end() &&
+                       (llvm::is_contained(info.statistics, j) ||
+                        info.isStatisticEpilogue(j));
+      fromStatistics |= statistic;
+      onlyStatistics &= statistic || !isa<ShapedType>(input.getType());
+    }
+    if (fromStatistics && onlyStatistics)
+      info.statisticEpilogues.push_back(static_cast<int64_t>(i));
+  }
+}
+
 /// Op names, consumers, root and sink of `info` from the kernel's ops;
 /// fails if there is no root or no sink.
 LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
@@ -289,6 +317,7 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
     info.statistics.push_back(i);
     initProducers(op, info.statisticInitProducers.emplace_back());
   }
+  findStatisticEpilogues(ops, info);
   return success();
 }
 

@@ -480,11 +480,14 @@ struct FormKernelsPass final
     return grouping;
   }
 
-  /// A reduction whose group it ends, and whose users all belong to one
-  /// group built around a reduction over the same rows, joins that group
-  /// as a row statistic: softmax's max, exp-sum and normalization become
-  /// one kernel, which reads each row from memory once per statistic
-  /// instead of once per kernel. Latest first, so chains join whole.
+  /// A reduction whose group it ends (or ends with an epilogue over the
+  /// reduction's own outputs: a norm's sqrt and clamp), and whose group's
+  /// users all belong to one group built around a reduction over the same
+  /// rows, joins that group as a row statistic: softmax's max, exp-sum and
+  /// normalization become one kernel, which reads each row from memory
+  /// once per statistic instead of once per kernel; so do the two norms
+  /// and the dot product of a cosine similarity. Latest first, so chains
+  /// join whole.
   static void joinRowStatistics(ArrayRef<Operation *> ops,
                                 DenseMap<Operation *, unsigned> &position,
                                 llvm::EquivalenceClasses<Operation *> &groups) {
@@ -496,12 +499,14 @@ struct FormKernelsPass final
       return members;
     };
     for (Operation *stat : llvm::reverse(ops)) {
-      SmallVector<unsigned> own = membersOf(stat);
-      if (!isRoot(stat) || own.back() != position.lookup(stat) ||
-          stat->getResult(0).use_empty())
+      if (!isRoot(stat))
+        continue;
+      Operation *sink = ops[membersOf(stat).back()];
+      if (sink->getResult(0).use_empty() ||
+          (sink != stat && !isStatisticEpilogue(stat, sink)))
         continue;
       Operation *target = nullptr;
-      bool oneGroup = llvm::all_of(stat->getUsers(), [&](Operation *user) {
+      bool oneGroup = llvm::all_of(sink->getUsers(), [&](Operation *user) {
         if (!position.count(user))
           return false;
         Operation *leader = groups.getLeaderValue(user);
@@ -517,6 +522,20 @@ struct FormKernelsPass final
         groups.unionSets(stat, target);
     }
   }
+
+  /// Whether `sink`, the last op of reduction `stat`'s group, is an
+  /// elementwise epilogue of the statistic alone: an op without reduction
+  /// loops iterating over no more than the statistic's outputs, so the
+  /// kernel computes it once per row, as it computes the statistic.
+  static bool isStatisticEpilogue(Operation *stat, Operation *sink) {
+    auto linalgSink = dyn_cast<linalg::LinalgOp>(sink);
+    std::optional<int64_t> iterations = staticIterations(sink);
+    auto outputs = dyn_cast<RankedTensorType>(stat->getResult(0).getType());
+    return linalgSink && linalgSink.getNumReductionLoops() == 0 &&
+           iterations && outputs && outputs.hasStaticShape() &&
+           *iterations <= outputs.getNumElements();
+  }
+
 
   LogicalResult createProposer() {
     proposer.reset();

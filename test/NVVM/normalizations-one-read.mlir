@@ -76,3 +76,45 @@ func.func @rms(%x: tensor<16x4096xf32>, %w: tensor<4096xf32>) -> tensor<16x4096x
   %r = kgen.rms_norm %x weight %w normalized_shape [4096] eps 1.0e-06 : (tensor<16x4096xf32>, tensor<4096xf32>) -> tensor<16x4096xf32>
   return %r : tensor<16x4096xf32>
 }
+
+// -----
+
+// cosine similarity of rows (KernelBench's loss before its mean): the two
+// norms, each with its sqrt and clamp, are row statistics of the dot
+// product's reduction: one kernel stages each row once (a's for its norm,
+// then b's for its norm, then the dot product reads both from shared
+// memory), and each sqrt appears once: it runs in a thread loop of its own
+// after its norm's combination, not in every lane.
+// CHECK: gpu.binary @cosine_kernel_0_kernel
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+4096];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+12288];
+// CHECK-NOT: ld.global.v4
+// CHECK-SAME: sqrt.approx.f32
+// CHECK-NOT: sqrt.approx.f32
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[Y:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[Y]]+4096];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[Y]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[Y]]+12288];
+// CHECK-NOT: ld.global.v4
+// CHECK-SAME: sqrt.approx.f32
+// CHECK-NOT: ld.global.v4
+// CHECK-SAME: shfl.sync.bfly.b32
+// CHECK-NOT: ld.global.v4
+// CHECK-NOT: gpu.binary @cosine_kernel_1
+func.func @cosine(%a: tensor<64x4096xf32>, %b: tensor<64x4096xf32>) -> tensor<64xf32> {
+  %aa = kgen.mul %a, %a : (tensor<64x4096xf32>, tensor<64x4096xf32>) -> tensor<64x4096xf32>
+  %na2 = kgen.sum %aa dims [1] keepdim : tensor<64x4096xf32> -> tensor<64x1xf32>
+  %na1 = kgen.sqrt %na2 : tensor<64x1xf32>
+  %na = kgen.clamp %na1 min 1.0e-08 : tensor<64x1xf32>
+  %bb = kgen.mul %b, %b : (tensor<64x4096xf32>, tensor<64x4096xf32>) -> tensor<64x4096xf32>
+  %nb2 = kgen.sum %bb dims [1] keepdim : tensor<64x4096xf32> -> tensor<64x1xf32>
+  %nb1 = kgen.sqrt %nb2 : tensor<64x1xf32>
+  %nb = kgen.clamp %nb1 min 1.0e-08 : tensor<64x1xf32>
+  %an = kgen.div %a, %na : (tensor<64x4096xf32>, tensor<64x1xf32>) -> tensor<64x4096xf32>
+  %bn = kgen.div %b, %nb : (tensor<64x4096xf32>, tensor<64x1xf32>) -> tensor<64x4096xf32>
+  %p = kgen.mul %an, %bn : (tensor<64x4096xf32>, tensor<64x4096xf32>) -> tensor<64x4096xf32>
+  %r = kgen.sum %p dims [1] : tensor<64x4096xf32> -> tensor<64xf32>
+  return %r : tensor<64xf32>
+}

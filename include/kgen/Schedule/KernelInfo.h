@@ -90,6 +90,9 @@ struct KernelInfo {
   std::vector<int64_t> statistics;
   /// For each statistic, the ops whose result is its init operand.
   std::vector<std::vector<int64_t>> statisticInitProducers;
+  /// Elementwise ops computing from row statistics alone (a norm's sqrt
+  /// and clamp before the root divides by it), in program order.
+  std::vector<int64_t> statisticEpilogues;
   std::vector<int64_t> sinkLoops; // static loop ranges
   std::vector<bool> sinkParallel; // per sink loop
   std::vector<int64_t> rootLoops;
@@ -127,6 +130,8 @@ struct KernelInfo {
   /// lanes read their share of a reduction's inputs from memory, and the
   /// statistics from the workgroup memory they are reduced into.
   int64_t computedInputOf(int64_t reduction) const;
+  /// Whether op `op` is one of the statistic epilogues.
+  bool isStatisticEpilogue(int64_t op) const;
   /// Whether root input `input` is indexed by every root loop in order
   /// (read row by row, the reduction loop innermost for a row reduction).
   bool readsRowByRow(int64_t input) const;
