@@ -61,12 +61,19 @@ DTYPES = ("f32", "f16", "bf16")
 # contiguous, which the linear layers' weights are not), mma_sync multiples
 # of 16, 8 and 16. Most SMALL_SIZES are too small or too odd for them. Only
 # in the dtypes they take (f16; bf16 for wgmma).
+MATRIX_DTYPES = ("f16", "bf16")
+# Rows of whole vectors for lanes (reduction_lanes): a block's lanes each
+# take vectors of the row, which SMALL_SIZES' odd rows never split into.
+ROW_DTYPES = ("f32", "f16", "bf16")
 WIDE_SIZES = {
-    "matmul_square": {"M": 64, "N": 128, "K": 128},
-    "bmm": {"BATCH": 2, "M": 64, "N": 64, "K": 128},
-    "gemm_bias_relu": {"BATCH": 64, "IN": 64, "OUT": 32},
+    "matmul_square": ({"M": 64, "N": 128, "K": 128}, MATRIX_DTYPES),
+    "bmm": ({"BATCH": 2, "M": 64, "N": 64, "K": 128}, MATRIX_DTYPES),
+    "gemm_bias_relu": ({"BATCH": 64, "IN": 64, "OUT": 32}, MATRIX_DTYPES),
+    "softmax": ({"ROWS": 4, "COLS": 256}, ROW_DTYPES),
+    "layer_norm": ({"ROWS": 4, "COLS": 256}, ROW_DTYPES),
+    "sum_rows": ({"ROWS": 8, "COLS": 512}, ROW_DTYPES),
+    "cosine_similarity_loss": ({"BATCH": 4, "DIM": 256}, ROW_DTYPES),
 }
-WIDE_DTYPES = ("f16", "bf16")
 
 # The reason codes of docs/schedules.md, by rung.
 RUNGS = {
@@ -133,8 +140,9 @@ def import_problems(names, dtypes, outdir: Path, skipped: list) -> list:
         jobs += [(name, name, dtype, load_source(PROBLEMS / f"{name}.py").SMALL_SIZES)
                  for dtype in dtypes]
         if name in WIDE_SIZES:
-            jobs += [(f"{name}@wide", name, dtype, WIDE_SIZES[name])
-                     for dtype in dtypes if dtype in WIDE_DTYPES]
+            sizes, wide_dtypes = WIDE_SIZES[name]
+            jobs += [(f"{name}@wide", name, dtype, sizes)
+                     for dtype in dtypes if dtype in wide_dtypes]
     programs = []
     for label, name, dtype, sizes in jobs:
         try:

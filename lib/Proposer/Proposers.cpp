@@ -606,7 +606,8 @@ private:
                 const TargetDescription &target);
   void parallelTiles(Schedule &s, const KernelFacts &f);
   void reductionTiles(Schedule &s, const KernelFacts &f);
-  void laneTiles(Schedule &s, const KernelInfo &k, const KernelFacts &f);
+  void laneTiles(Schedule &s, const KernelInfo &k, const KernelFacts &f,
+                 const TargetDescription &target);
   bool matrixTiles(Schedule &s, const KernelFacts &f);
   int64_t vectorWidth(const Schedule &s, const KernelInfo &k,
                       const KernelFacts &f);
@@ -673,7 +674,7 @@ Schedule RandomProposer::draw(const KernelFacts &f, const KernelInfo &k,
   s.vectorWidth = vectorWidth(s, k, f);
   if (f.laneable && s.splitReduction <= 1 && s.promoteOperands.empty() &&
       s.matrixInstruction == MatrixInstruction::None && chance(0.3))
-    laneTiles(s, k, f);
+    laneTiles(s, k, f, target);
   // Thread loops run inside a workgroup loop: at least one loop on the
   // grid, if only in one tile of its whole size.
   if (!f.sizes.empty() &&
@@ -724,7 +725,8 @@ void RandomProposer::reductionTiles(Schedule &s, const KernelFacts &f) {
 /// rows. The sink's other thread tiles stay as drawn; rung 2 rejects those
 /// that do not fit the block.
 void RandomProposer::laneTiles(Schedule &s, const KernelInfo &k,
-                               const KernelFacts &f) {
+                               const KernelFacts &f,
+                               const TargetDescription &target) {
   int64_t size = f.reductions[0];
   std::vector<int64_t> lanes;
   for (int64_t l = 2; l <= kMaxReductionLanes; ++l)
@@ -737,6 +739,18 @@ void RandomProposer::laneTiles(Schedule &s, const KernelInfo &k,
                                  s.threadTile.size());
   for (size_t i = 0; i < rows; ++i)
     s.threadTile[i] = 1;
+  // Mostly enough rows per block to fill whole subgroups (rung 2 refuses
+  // a block of lanes that leaves a subgroup partly empty).
+  int64_t fill = target.warpSize / s.reductionLanes;
+  if (rows > 0 && fill > 1 && f.sizes[rows - 1] % fill == 0 && chance(0.8))
+    s.workgroupTile[rows - 1] = fill;
+  // The sink's loops along the row (a normalization's last op) are whole
+  // in the block, as lanes need, mostly a chunk of the row per lane.
+  for (size_t i = rows; i < f.sizes.size(); ++i) {
+    s.workgroupTile[i] = 0;
+    if (f.sizes[i] % s.reductionLanes == 0 && chance(0.8))
+      s.threadTile[i] = f.sizes[i] / s.reductionLanes;
+  }
   int64_t vectors = size / (s.reductionLanes * s.vectorWidth);
   s.reductionTile = {chance(0.4) ? 0 : divisor(vectors, 1, 16)};
   // Staged rows: one of the root's inputs, which rung 2 takes if it is a

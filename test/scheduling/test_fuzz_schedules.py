@@ -48,8 +48,12 @@ def test_random_schedules_are_verified(tmp_path):
     assert "miscompiles: 0; false acceptances (GPU code generation fails): 0" in result.stdout
     assert "random kernel groupings" in result.stdout
     text = report.read_text()
-    # Some split_reduction factor (which depends on the kernels drawn).
+    # Some split_reduction factor and some lanes per output (which depend
+    # on the kernels drawn): the cooperative reductions were accepted, so
+    # they computed what the unscheduled program computes.
     assert re.search(r"\| split_reduction \| \d+ \|", text), text
+    lanes = re.findall(r"\| reduction_lanes \| (\d+) \| (\d+) \|", text)
+    assert any(int(n) > 1 and int(k) > 0 for n, k in lanes), text
     for row in ("| promote_operands | A and B |",
                 "| vector_width | 2 |", "| generic (reduction) |", "| linalg.batch_matmul |",
                 "| rung | reason | candidates |"):
