@@ -43,6 +43,10 @@ constexpr int64_t kMinRowLength = 4096;
 constexpr int64_t kMaxRows = 1024;
 /// 32 lanes times 4-element vectors.
 constexpr int64_t kRowAlignment = 128;
+/// Fewer partials than this are folded by one thread as they are: padded
+/// for lanes, they would cost a padding kernel (a launch) to save a few
+/// dozen sequential steps.
+constexpr int64_t kMinPaddedPartials = 32;
 /// Fewer outputs than this leave most of a GPU's SMs (132 on an H100 or
 /// H200) without a block, when each output gets one.
 constexpr int64_t kFewOutputs = 128;
@@ -193,7 +197,9 @@ struct SplitWholeReduction : OpRewritePattern<linalg::GenericOp> {
     Value partials =
         rowReduction(rewriter, loc, inputs, filled({rows}), op.getRegion())
             .getResult(0);
-    int64_t padded = llvm::alignTo(rows, kRowAlignment);
+    int64_t padded = rows < kMinPaddedPartials
+                         ? rows
+                         : llvm::alignTo(rows, kRowAlignment);
     if (padded != rows)
       partials = padWith(rewriter, loc, partials, identity, padded);
     // The partials, one row of them, folded with the combiner alone.

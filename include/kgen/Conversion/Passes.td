@@ -185,9 +185,10 @@ def SplitWholeReductionsPass
     over P rows of the flattened inputs (P up to 1024, rows of at least
     4096 elements, P dividing the element count), which kernel formation
     and the lanes schedule like any row reduction, then a reduction of the
-    P partials (one row, folded with the original's combiner; padded with
-    the identity to a multiple of 128 so that lanes split it too), reshaped
-    to the scalar:
+    P partials (one row, folded with the original's combiner; when P is
+    at least 32, padded with the identity to a multiple of 128 so that
+    lanes split it too: fewer are folded by one thread, not worth a
+    padding kernel's launch), reshaped to the scalar:
 
         sum(x[4096, 4096]) = sum(sum(x'[1024, 16384], dim 1)[1, 1024], dim 1)
 
