@@ -100,7 +100,7 @@ bool stridedBeforeSink(const KernelInfo &k, size_t rows) {
 /// Whether the root reduces rows the lanes can share: a linalg.generic
 /// with one reduction loop, the innermost, reading kernel arguments.
 bool reducesRows(const KernelInfo &k) {
-  if (k.ops[k.rootIndex].kind != OpKind::Generic ||
+  if (k.ops[k.rootIndex].kind != OpKind::Generic || k.rootResults != 1 ||
       k.rootReductionSizes().size() != 1 || k.rootParallel.back())
     return false;
   size_t rows = llvm::count(k.rootParallel, true);
@@ -168,7 +168,8 @@ void stageRereadRows(const KernelInfo &k, const TargetDescription &target,
 /// with one reduction loop outside its innermost (parallel) loop, reading
 /// kernel arguments, whose sink is elementwise on its outputs.
 bool reducesColumns(const KernelInfo &k) {
-  return k.ops[k.rootIndex].kind == OpKind::Generic && !k.stridedReads &&
+  return k.ops[k.rootIndex].kind == OpKind::Generic && k.rootResults == 1 &&
+         !k.stridedReads &&
          k.rootReductionSizes().size() == 1 && k.rootParallel.back() &&
          k.statistics.empty() && k.computedInputOf(k.rootIndex) < 0 &&
          k.sinkParallelSizes().size() ==

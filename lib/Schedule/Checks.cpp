@@ -475,6 +475,12 @@ Verdict checkLaneSchedule(const Schedule &s, const KernelInfo &k,
   if (usesMatrixInstruction(s))
     return reject("reduction_lanes cannot be combined with a matrix "
                   "instruction");
+  // Lanes combine each output with the root's combiner alone; a root with
+  // several outputs (a running max and sum) has none for each.
+  if (k.rootResults != 1)
+    return reject(llvm::formatv("reduction_lanes needs a root with one "
+                                "output; this root has {0}",
+                                k.rootResults));
   // The lanes' combination runs in a thread loop over the root's outputs.
   if (rootParallelCount(k) == 0)
     return reject("reduction_lanes needs a root with an output dimension; "

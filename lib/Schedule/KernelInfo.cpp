@@ -292,6 +292,7 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
       info.rootGathers = true;
     if (op->hasAttr(kRootAttr)) {
       root = op;
+      info.rootResults = op->getNumResults();
       info.rootIndex = i;
     }
     if (op->hasAttr(kSinkAttr)) {

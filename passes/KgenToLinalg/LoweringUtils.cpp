@@ -176,12 +176,121 @@ Value mlir::kgen::detail::finishContraction(OpBuilder &b, Location loc,
       {identity, biasMap});
 }
 
+/// Rows longer than this many bytes fit no target's workgroup memory (an
+/// H100's or H200's 227 KB per block is the most), so a kernel reading a
+/// row once per statistic reads it from DRAM each time: such rows take the
+/// streaming statistics.
+static constexpr int64_t kStreamedRowBytes = 227 * 1024;
+/// Chunks of a streamed row: at most this many, each of at least
+/// kMinChunkLength elements.
+static constexpr int64_t kMaxChunks = 1024;
+static constexpr int64_t kMinChunkLength = 32;
+
+/// The chunk count of a streamed row of `length` elements: a power of two
+/// dividing it, or 0 when it has none that leaves chunks long enough.
+static int64_t streamChunks(int64_t length) {
+  for (int64_t chunks = kMaxChunks; chunks >= 2; chunks /= 2)
+    if (length % chunks == 0 && length / chunks >= kMinChunkLength)
+      return chunks;
+  return 0;
+}
+
+/// (m', l') after folding `v` into a running maximum m and a running sum l
+/// of exp(x - m): m' = max(m, v), l' = l exp(m - m') + exp(v - m'), with
+/// both exponentials taken as 0 while everything so far is -inf (not
+/// exp(-inf - -inf) = NaN).
+static std::pair<Value, Value> onlineStep(OpBuilder &b, Location l, Value m,
+                                          Value sum, Value v) {
+  Value next = arith::MaximumFOp::create(b, l, m, v);
+  Value ninf = f32Const(b, l, -std::numeric_limits<double>::infinity());
+  Value empty =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, next, ninf);
+  auto scaled = [&](Value from) {
+    Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, from, next));
+    return arith::SelectOp::create(b, l, empty, f32Const(b, l, 0.0), e)
+        .getResult();
+  };
+  Value kept = arith::MulFOp::create(b, l, sum, scaled(m));
+  return {next, arith::AddFOp::create(b, l, kept, scaled(v))};
+}
+
+/// The softmax statistics of rows too long to stage, along the innermost
+/// dimension, in one read of `x`: the row is viewed as [length / C, C] and
+/// each of its C interleaved chunks (consecutive elements in consecutive
+/// chunks, so that threads on neighbouring chunks read neighbouring
+/// elements) keeps a running maximum and a running sum of exp(x - max)
+/// (online softmax); the chunks' maxima then give the row's, and their
+/// sums, rescaled to it, the row's sum.
+static std::pair<Value, Value> streamedSoftmaxStatistics(OpBuilder &b,
+                                                         Location loc, Value x,
+                                                         int64_t chunks) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> viewShape(type.getShape().drop_back());
+  viewShape.append({type.getShape().back() / chunks, chunks});
+  Value view = reshapeTensor(b, loc, x, type.clone(viewShape));
+  SmallVector<int64_t> partialShape(type.getShape().drop_back());
+  partialShape.push_back(chunks);
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = b.getMultiDimIdentityMap(rank + 1);
+  AffineMap perChunk = dropDimsMap(ctx, rank + 1, {rank - 1});
+  SmallVector<utils::IteratorType> iterators(rank + 1,
+                                             utils::IteratorType::parallel);
+  iterators[rank - 1] = utils::IteratorType::reduction;
+  Value m0 = filledF32Tensor(b, loc, partialShape,
+                             -std::numeric_limits<double>::infinity());
+  Value l0 = filledF32Tensor(b, loc, partialShape, 0.0);
+  auto partials = linalg::GenericOp::create(
+      b, loc, TypeRange{m0.getType(), l0.getType()}, ValueRange{view},
+      ValueRange{m0, l0}, ArrayRef<AffineMap>{identity, perChunk, perChunk},
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        auto [m, sum] =
+            onlineStep(nb, l, args[1], args[2], widen(nb, l, args[0]));
+        linalg::YieldOp::create(nb, l, ValueRange{m, sum});
+      });
+  Value chunkMax = partials.getResult(0), chunkSum = partials.getResult(1);
+  AffineMap rowIdentity = b.getMultiDimIdentityMap(rank);
+  AffineMap perRow = dropDimsMap(ctx, rank, {rank - 1});
+  Value max = buildReduction(
+      b, loc, {chunkMax}, {rank - 1}, -std::numeric_limits<double>::infinity(),
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(nb, l, args[1], args[0]);
+      });
+  Value sum = buildReduction(
+      b, loc, {chunkMax, chunkSum, max}, {rank - 1}, 0.0,
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        // A chunk of -inf only adds nothing (not exp(-inf - -inf) = NaN).
+        Value ninf =
+            f32Const(nb, l, -std::numeric_limits<double>::infinity());
+        Value empty = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                            args[0], ninf);
+        Value e = math::ExpOp::create(
+            nb, l, arith::SubFOp::create(nb, l, args[0], args[2]));
+        Value scaled = arith::SelectOp::create(
+            nb, l, empty, f32Const(nb, l, 0.0),
+            arith::MulFOp::create(nb, l, args[1], e));
+        return arith::AddFOp::create(nb, l, args[3], scaled);
+      },
+      {rowIdentity, rowIdentity, perRow});
+  return {max, sum};
+}
+
 /// Row maximum and sum(exp(x - max)) of `x` along `dim`, both f32 tensors
 /// without `dim`: the two statistics of a numerically stable softmax.
+/// Rows too long to stage, along the innermost dimension, take the
+/// streaming form (one read of the row instead of two).
 static std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc,
                                                  Value x, int64_t dim,
                                                  AffineMap reducedMap) {
-  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  if (dim == rank - 1 && type.hasStaticShape()) {
+    int64_t length = type.getDimSize(dim);
+    int64_t bytes = length * type.getElementTypeBitWidth() / 8;
+    if (int64_t chunks = streamChunks(length);
+        bytes > kStreamedRowBytes && chunks)
+      return streamedSoftmaxStatistics(b, loc, x, chunks);
+  }
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   Value max = buildReduction(
       b, loc, {x}, {dim}, -std::numeric_limits<double>::infinity(),

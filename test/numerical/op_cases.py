@@ -707,6 +707,12 @@ for _op in ("softmax", "log_softmax"):
     # halves), where the largest power of two dividing it is 64.
     softmax_case(_op, S(2, 32000), 1, low=-5.0, high=5.0)
     softmax_case(_op, S(6, 256), 1, low=-60.0, high=60.0, tag="_large")
+    # Rows longer than any block can stage (256 KB of f32; 128 KB in f16 and
+    # bf16, which stay the staged form): the streaming statistics, a running
+    # max and sum per chunk of the row, then the chunks combined.
+    softmax_case(_op, S(2, 65536), 1, low=-60.0, high=60.0, tag="_streamed")
+    softmax_case(_op, S(3, 65536), 1, low=-5.0, high=5.0, nan=0.0001, inf=0.0002,
+                 tag="_streamed_nan_inf")
 
 
 # Row lengths without an even split (1, 7, 4097) and with one (1000), and

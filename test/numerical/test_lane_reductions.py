@@ -51,6 +51,10 @@ LANE_CASES = {
     "softmax_2x32000_dim1": 800,
     "log_softmax_2x32000_dim1": 800,
     "softmax_6x256_dim1_large": True,
+    # Streamed in f32: the chunks' statistics combined by lanes.
+    "softmax_2x65536_dim1_streamed": True,
+    "log_softmax_2x65536_dim1_streamed": True,
+    "softmax_3x65536_dim1_streamed_nan_inf": True,
     "log_softmax_6x256_dim1_large": True,
     "layer_norm_3x8192_lanes": True,
     "layer_norm_16x1000_lanes_offset_mean": True,

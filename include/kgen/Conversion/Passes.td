@@ -38,7 +38,15 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     glue), split by operation family: contractions, elementwise, reductions,
     scans, normalizations and data movement. `f16`/`bf16` arithmetic is
     carried out in `f32` and rounded once. softmax and log_softmax subtract
-    the maximum before exponentiating; layer_norm and rms_norm follow
+    the maximum before exponentiating; along rows longer than 227 KB (more
+    than any GPU block can stage, so each statistic would read the row
+    from memory again) their statistics stream: the row is viewed as
+    [N / C, C] (C a power of two up to 1024, chunks of at least 32
+    elements, interleaved so that neighbouring threads read neighbouring
+    elements), one generic keeps a running maximum and a running sum of
+    exp(x - max) per chunk (online softmax: one read of the row), and two
+    row reductions over the C chunks combine them (the maximum, then the
+    chunks' sums rescaled to it); a chunk of -inf only adds 0. layer_norm and rms_norm follow
     PyTorch's formulas (biased variance, `eps` inside the square root).
     sum, mean, max and min over dims that are not adjacent reduce in two
     stages, the innermost run of reduced dims first, so that each stage's

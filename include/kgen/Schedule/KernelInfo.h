@@ -116,6 +116,9 @@ struct KernelInfo {
   /// over a gather fused into it, as a loss picking each row's target):
   /// its reads are scalar, so its lanes take no vectors.
   bool rootGathers = false;
+  /// The results of the root (its inits): 1 but for a root computing
+  /// several reductions at once (a running max and sum).
+  int64_t rootResults = 1;
   /// Element type of each root operand, inputs then inits.
   std::vector<Type> rootOperandTypes;
   double flops = 0;        // arithmetic of the root, 2 per multiply-add

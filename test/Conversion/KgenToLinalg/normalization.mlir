@@ -77,3 +77,44 @@ func.func @rms_norm_default_eps(%x: tensor<2x8xf16>) -> tensor<2x8xf16> {
   %0 = kgen.rms_norm %x normalized_shape [8] : (tensor<2x8xf16>) -> tensor<2x8xf16>
   return %0 : tensor<2x8xf16>
 }
+
+// -----
+
+// Rows of 65536 floats (256 KB) are longer than any block stages: the
+// statistics stream. The row is viewed as [64, 1024] (1024 interleaved
+// chunks of 64); one generic keeps each chunk's running max and running
+// sum of exp(x - max) (two outputs, one read of the row); the chunks'
+// maxima give the row's, and their sums rescaled to it the row's sum; the
+// normalization reads the row once more.
+// CHECK-LABEL: func.func @streamed_softmax
+// CHECK:         %[[VIEW:.*]] = tensor.expand_shape {{.*}} output_shape [2, 64, 1024]
+// CHECK:         %[[CHUNKS:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins(%[[VIEW]] : tensor<2x64x1024xf32>) outs(%{{.*}}, %{{.*}} : tensor<2x1024xf32>, tensor<2x1024xf32>)
+// CHECK:           arith.maximumf
+// CHECK:           math.exp
+// CHECK:           math.exp
+// CHECK:           linalg.yield %{{.*}}, %{{.*}} : f32, f32
+// CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[CHUNKS]]#0 : tensor<2x1024xf32>)
+// CHECK:           arith.maximumf
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[CHUNKS]]#0, %[[CHUNKS]]#1, %[[MAX]] : tensor<2x1024xf32>, tensor<2x1024xf32>, tensor<2xf32>)
+// CHECK:           math.exp
+// CHECK:           arith.select
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]], %[[SUM]] : tensor<2x65536xf32>, tensor<2xf32>, tensor<2xf32>)
+// CHECK:           math.exp
+// CHECK:           arith.divf
+func.func @streamed_softmax(%x: tensor<2x65536xf32>) -> tensor<2x65536xf32> {
+  %0 = kgen.softmax %x dim 1 : tensor<2x65536xf32>
+  return %0 : tensor<2x65536xf32>
+}
+
+// -----
+
+// Half the bytes per element: rows of 65536 halves (128 KB) are staged
+// whole, so their statistics do not stream.
+// CHECK-LABEL: func.func @staged_softmax_f16
+// CHECK-NOT:     tensor.expand_shape
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<2x65536xf16>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK:           arith.maximumf
+func.func @staged_softmax_f16(%x: tensor<2x65536xf16>) -> tensor<2x65536xf16> {
+  %0 = kgen.softmax %x dim 1 : tensor<2x65536xf16>
+  return %0 : tensor<2x65536xf16>
+}
