@@ -179,20 +179,50 @@ Value mlir::kgen::detail::finishContraction(OpBuilder &b, Location loc,
 /// Rows longer than this many bytes fit no target's workgroup memory (an
 /// H100's or H200's 227 KB per block is the most), so a kernel reading a
 /// row once per statistic reads it from DRAM each time: such rows take the
-/// streaming statistics.
+/// streaming statistics (streamedRowChunks).
 static constexpr int64_t kStreamedRowBytes = 227 * 1024;
 /// Chunks of a streamed row: at most this many, each of at least
 /// kMinChunkLength elements.
 static constexpr int64_t kMaxChunks = 1024;
 static constexpr int64_t kMinChunkLength = 32;
 
-/// The chunk count of a streamed row of `length` elements: a power of two
-/// dividing it, or 0 when it has none that leaves chunks long enough.
-static int64_t streamChunks(int64_t length) {
+int64_t mlir::kgen::detail::streamedRowChunks(RankedTensorType type,
+                                              int64_t dim) {
+  if (dim != type.getRank() - 1 || !type.hasStaticShape())
+    return 0;
+  int64_t length = type.getDimSize(dim);
+  if (length * type.getElementTypeBitWidth() / 8 <= kStreamedRowBytes)
+    return 0;
   for (int64_t chunks = kMaxChunks; chunks >= 2; chunks /= 2)
     if (length % chunks == 0 && length / chunks >= kMinChunkLength)
       return chunks;
   return 0;
+}
+
+Value mlir::kgen::detail::chunkedRows(OpBuilder &b, Location loc, Value x,
+                                      int64_t chunks) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> viewShape(type.getShape().drop_back());
+  viewShape.append({type.getShape().back() / chunks, chunks});
+  return reshapeTensor(b, loc, x, type.clone(viewShape));
+}
+
+/// A generic over a chunked row view ([..., N / C, C]) reducing the middle
+/// loop into `inits` ([..., C] each), one output per chunk.
+linalg::GenericOp mlir::kgen::detail::buildChunkReduction(
+    OpBuilder &b, Location loc, Value view, ValueRange inits,
+    function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  int64_t rank = cast<RankedTensorType>(view.getType()).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap perChunk = dropDimsMap(b.getContext(), rank, {rank - 2});
+  SmallVector<AffineMap> maps = {identity};
+  maps.append(inits.size(), perChunk);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[rank - 2] = utils::IteratorType::reduction;
+  return linalg::GenericOp::create(b, loc, ValueRange(inits).getTypes(),
+                                   ValueRange{view}, inits, maps, iterators,
+                                   body);
 }
 
 /// (m', l') after folding `v` into a running maximum m and a running sum l
@@ -226,24 +256,15 @@ static std::pair<Value, Value> streamedSoftmaxStatistics(OpBuilder &b,
                                                          int64_t chunks) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
-  SmallVector<int64_t> viewShape(type.getShape().drop_back());
-  viewShape.append({type.getShape().back() / chunks, chunks});
-  Value view = reshapeTensor(b, loc, x, type.clone(viewShape));
   SmallVector<int64_t> partialShape(type.getShape().drop_back());
   partialShape.push_back(chunks);
   MLIRContext *ctx = b.getContext();
-  AffineMap identity = b.getMultiDimIdentityMap(rank + 1);
-  AffineMap perChunk = dropDimsMap(ctx, rank + 1, {rank - 1});
-  SmallVector<utils::IteratorType> iterators(rank + 1,
-                                             utils::IteratorType::parallel);
-  iterators[rank - 1] = utils::IteratorType::reduction;
   Value m0 = filledF32Tensor(b, loc, partialShape,
                              -std::numeric_limits<double>::infinity());
   Value l0 = filledF32Tensor(b, loc, partialShape, 0.0);
-  auto partials = linalg::GenericOp::create(
-      b, loc, TypeRange{m0.getType(), l0.getType()}, ValueRange{view},
-      ValueRange{m0, l0}, ArrayRef<AffineMap>{identity, perChunk, perChunk},
-      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+  auto partials = buildChunkReduction(
+      b, loc, chunkedRows(b, loc, x, chunks), {m0, l0},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
         auto [m, sum] =
             onlineStep(nb, l, args[1], args[2], widen(nb, l, args[0]));
         linalg::YieldOp::create(nb, l, ValueRange{m, sum});
@@ -284,13 +305,8 @@ static std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc,
                                                  AffineMap reducedMap) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
-  if (dim == rank - 1 && type.hasStaticShape()) {
-    int64_t length = type.getDimSize(dim);
-    int64_t bytes = length * type.getElementTypeBitWidth() / 8;
-    if (int64_t chunks = streamChunks(length);
-        bytes > kStreamedRowBytes && chunks)
-      return streamedSoftmaxStatistics(b, loc, x, chunks);
-  }
+  if (int64_t chunks = streamedRowChunks(type, dim))
+    return streamedSoftmaxStatistics(b, loc, x, chunks);
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   Value max = buildReduction(
       b, loc, {x}, {dim}, -std::numeric_limits<double>::infinity(),

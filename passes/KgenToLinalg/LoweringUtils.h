@@ -62,6 +62,21 @@ Value buildReduction(OpBuilder &b, Location loc, ValueRange inputs,
                      ArrayRef<int64_t> dims, double init, BodyFn body,
                      ArrayRef<AffineMap> maps = {});
 
+/// The chunks C of the streaming statistics along dimension `dim` of
+/// `type`: rows along the innermost dimension longer than any target's
+/// block stages (227 KB), viewed as [N / C, C] (C a power of two up to
+/// 1024, chunks of at least 32 elements); 0 for rows that do not stream.
+int64_t streamedRowChunks(RankedTensorType type, int64_t dim);
+/// `x` ([..., N]) viewed as [..., N / chunks, chunks]: chunk c holds
+/// elements c, c + chunks, ..., so that threads on neighbouring chunks
+/// read neighbouring elements.
+Value chunkedRows(OpBuilder &b, Location loc, Value x, int64_t chunks);
+/// A generic reducing a chunked view's middle loop into `inits` ([..., C]
+/// each): one output per chunk, `body` given the element and the inits.
+linalg::GenericOp
+buildChunkReduction(OpBuilder &b, Location loc, Value view, ValueRange inits,
+                    function_ref<void(OpBuilder &, Location, ValueRange)> body);
+
 /// Narrows the f32 accumulator `acc` to `resultType`'s element type (shape
 /// unchanged), adding `bias` (accessed through `biasMap`) on the way when
 /// there is one.

@@ -90,6 +90,83 @@ struct NormGeometry {
   }
 };
 
+/// The statistics of layer_norm along rows too long to stage (see
+/// streamedRowChunks), in one read of `x`: each of the row's C interleaved
+/// chunks of K elements keeps Welford's running mean and sum of squared
+/// deviations, then the row's sum is K times the chunks' means summed, and
+/// its sum of squared deviations the chunks' plus K (mean_c - mean)^2 each
+/// (Chan et al.'s combination). Returns (sum, squared deviations).
+std::pair<Value, Value> streamedMeanAndDeviations(OpBuilder &b, Location loc,
+                                                  Value x, int64_t chunks,
+                                                  const NormGeometry &g) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t rank = type.getRank();
+  double length = static_cast<double>(type.getShape().back() / chunks);
+  SmallVector<int64_t> partialShape(type.getShape().drop_back());
+  partialShape.push_back(chunks);
+  Value mean0 = filledF32Tensor(b, loc, partialShape, 0.0);
+  Value m2_0 = filledF32Tensor(b, loc, partialShape, 0.0);
+  auto partials = buildChunkReduction(
+      b, loc, chunkedRows(b, loc, x, chunks), {mean0, m2_0},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        // The element's position in its chunk: n = k + 1 elements so far.
+        Value k = linalg::IndexOp::create(nb, l, rank - 1);
+        Value n = arith::UIToFPOp::create(
+            nb, l, nb.getF32Type(),
+            arith::IndexCastUIOp::create(nb, l, nb.getI64Type(), k));
+        n = add(nb, l, n, f32Const(nb, l, 1.0));
+        Value v = widen(nb, l, args[0]);
+        Value delta = sub(nb, l, v, args[1]);
+        Value mean =
+            add(nb, l, args[1], arith::DivFOp::create(nb, l, delta, n));
+        Value m2 = add(nb, l, args[2], mul(nb, l, delta, sub(nb, l, v, mean)));
+        linalg::YieldOp::create(nb, l, ValueRange{mean, m2});
+      });
+  Value chunkMean = partials.getResult(0), chunkM2 = partials.getResult(1);
+  Value sum = buildReduction(
+      b, loc, {chunkMean}, {rank - 1}, 0.0,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        return add(nb, l, args[1],
+                   mul(nb, l, args[0], f32Const(nb, l, length)));
+      });
+  AffineMap rows = b.getMultiDimIdentityMap(rank);
+  Value sqDev = buildReduction(
+      b, loc, {chunkMean, chunkM2, sum}, {rank - 1}, 0.0,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value mean =
+            arith::DivFOp::create(nb, l, args[2], f32Const(nb, l, g.count));
+        Value d = sub(nb, l, args[0], mean);
+        Value between = mul(nb, l, f32Const(nb, l, length), mul(nb, l, d, d));
+        return add(nb, l, args[3], add(nb, l, args[1], between));
+      },
+      {rows, rows, g.reduced});
+  return {sum, sqDev};
+}
+
+/// The row sum and the sum of squared deviations from the row mean
+/// (two-pass for accuracy), or their streaming form for long rows.
+std::pair<Value, Value> meanAndDeviations(OpBuilder &b, Location loc, Value x,
+                                          const NormGeometry &g) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (g.dims.size() == 1)
+    if (int64_t chunks = streamedRowChunks(type, g.dims[0]))
+      return streamedMeanAndDeviations(b, loc, x, chunks, g);
+  Value sum = buildReduction(b, loc, {x}, g.dims, 0.0,
+                             [](OpBuilder &nb, Location l, ValueRange args) {
+                               return add(nb, l, args[1], args[0]);
+                             });
+  Value sqDev =
+      buildReduction(b, loc, {x, sum}, g.dims, 0.0,
+                     [&](OpBuilder &nb, Location l, ValueRange args) {
+                       Value mean = arith::DivFOp::create(
+                           nb, l, args[1], f32Const(nb, l, g.count));
+                       Value dev = sub(nb, l, args[0], mean);
+                       return add(nb, l, args[2], mul(nb, l, dev, dev));
+                     },
+                     {g.identity, g.reduced});
+  return {sum, sqDev};
+}
+
 struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LayerNormOp op,
@@ -99,24 +176,14 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
     NormGeometry g(rewriter, type.getRank(), op.getNormalizedShape());
     Value x = op.getInput();
 
-    Value sum = buildReduction(rewriter, loc, {x}, g.dims, 0.0,
-                               [](OpBuilder &b, Location l, ValueRange args) {
-                                 return add(b, l, args[1], args[0]);
-                               });
     // The mean is divided out where it is read, so that the sum stays a
     // reduction that kernel formation can keep beside the variance's, as a
     // row statistic (one kernel); the quotient is the same each time.
     auto mean = [&](OpBuilder &b, Location l, Value sum) -> Value {
       return arith::DivFOp::create(b, l, sum, f32Const(b, l, g.count));
     };
-    // Biased variance: mean of squared deviations (two-pass for accuracy).
-    Value sqDev =
-        buildReduction(rewriter, loc, {x, sum}, g.dims, 0.0,
-                       [&](OpBuilder &b, Location l, ValueRange args) {
-                         Value dev = sub(b, l, args[0], mean(b, l, args[1]));
-                         return add(b, l, args[2], mul(b, l, dev, dev));
-                       },
-                       {g.identity, g.reduced});
+    // Biased variance: the mean of the squared deviations.
+    auto [sum, sqDev] = meanAndDeviations(rewriter, loc, x, g);
 
     NormOperands operands;
     operands.add(x, g.identity);

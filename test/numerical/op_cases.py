@@ -820,6 +820,13 @@ layer_norm_case("ns31_1d", S(31), [31], True, True, 1e-5)
 layer_norm_case("4x33_offset_mean", S(4, 33), [33], True, True, 1e-5, low=2.0, high=4.0)
 layer_norm_case("3x8192_lanes", S(3, 8192), [8192], True, True, 1e-5)
 layer_norm_case("16x1000_lanes_offset_mean", S(16, 1000), [1000], True, True, 1e-5, low=2.0, high=4.0)
+# Rows too long to stage in f32 (256 KB): Welford's statistics per chunk,
+# combined; an offset mean checks that the deviations are taken from it.
+layer_norm_case("2x65536_streamed", S(2, 65536), [65536], True, True, 1e-5)
+layer_norm_case("2x65536_streamed_offset_mean", S(2, 65536), [65536], True, False, 1e-5,
+                low=100.0, high=101.0)
+layer_norm_case("3x65536_streamed_nan_inf", S(3, 65536), [65536], False, False, 1e-5,
+                nan=0.0001, inf=0.0002)
 # Row lengths 1 (the variance is 0: the output is the bias), 7, 1000,
 # 4097, and rows holding NaN or +-inf (NaN rows out, as in PyTorch).
 for _n in (1, 7, 1000, 4097):

@@ -58,6 +58,9 @@ LANE_CASES = {
     "log_softmax_6x256_dim1_large": True,
     "layer_norm_3x8192_lanes": True,
     "layer_norm_16x1000_lanes_offset_mean": True,
+    "layer_norm_2x65536_streamed": True,
+    "layer_norm_2x65536_streamed_offset_mean": True,
+    "layer_norm_3x65536_streamed_nan_inf": True,
     "rms_norm_3x8192_lanes": True,
     "rms_norm_4x256_lanes": True,
 }

@@ -46,7 +46,9 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     elements), one generic keeps a running maximum and a running sum of
     exp(x - max) per chunk (online softmax: one read of the row), and two
     row reductions over the C chunks combine them (the maximum, then the
-    chunks' sums rescaled to it); a chunk of -inf only adds 0. layer_norm and rms_norm follow
+    chunks' sums rescaled to it); a chunk of -inf only adds 0. layer_norm
+    over such rows keeps Welford's running mean and sum of squared
+    deviations per chunk, combined as Chan et al. combine them. layer_norm and rms_norm follow
     PyTorch's formulas (biased variance, `eps` inside the square root).
     sum, mean, max and min over dims that are not adjacent reduce in two
     stages, the innermost run of reduced dims first, so that each stage's

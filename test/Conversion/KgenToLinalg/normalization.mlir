@@ -118,3 +118,27 @@ func.func @staged_softmax_f16(%x: tensor<2x65536xf16>) -> tensor<2x65536xf16> {
   %0 = kgen.softmax %x dim 1 : tensor<2x65536xf16>
   return %0 : tensor<2x65536xf16>
 }
+
+// -----
+
+// layer_norm over rows too long to stage: Welford's running mean and sum
+// of squared deviations per chunk (the element's index in its chunk gives
+// the count), one read of the row; the row's sum is 64 (the chunk length)
+// times the chunks' means summed, and its squared deviations the chunks'
+// plus 64 (mean_c - mean)^2 each; the normalization reads the row again.
+// CHECK-LABEL: func.func @streamed_layer_norm
+// CHECK:         %[[VIEW:.*]] = tensor.expand_shape {{.*}} output_shape [2, 64, 1024]
+// CHECK:         %[[CHUNKS:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins(%[[VIEW]] : tensor<2x64x1024xf32>)
+// CHECK:           linalg.index 1
+// CHECK:           arith.uitofp
+// CHECK:           arith.divf
+// CHECK:           linalg.yield %{{.*}}, %{{.*}} : f32, f32
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[CHUNKS]]#0 : tensor<2x1024xf32>)
+// CHECK:           arith.constant 6.400000e+01
+// CHECK:         %[[DEV:.*]] = linalg.generic {{.*}} ins(%[[CHUNKS]]#0, %[[CHUNKS]]#1, %[[SUM]] : tensor<2x1024xf32>, tensor<2x1024xf32>, tensor<2xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[SUM]], %[[DEV]], %{{.*}}, %{{.*}} : tensor<2x65536xf32>, tensor<2xf32>, tensor<2xf32>, tensor<65536xf32>, tensor<65536xf32>)
+// CHECK:           math.rsqrt
+func.func @streamed_layer_norm(%x: tensor<2x65536xf32>, %w: tensor<65536xf32>, %b: tensor<65536xf32>) -> tensor<2x65536xf32> {
+  %r = kgen.layer_norm %x weight %w bias %b normalized_shape [65536] eps 1.0e-5 : (tensor<2x65536xf32>, tensor<65536xf32>, tensor<65536xf32>) -> tensor<2x65536xf32>
+  return %r : tensor<2x65536xf32>
+}
