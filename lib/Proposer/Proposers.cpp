@@ -501,9 +501,10 @@ KernelFacts factsOf(const KernelInfo &k, const TargetDescription &target) {
                  f.reductions.size() == 1 &&
                  !k.rootParallel.back() && f.reductions[0] >= 4;
   f.promotable = promotable(k);
-  // One reduction loop, the innermost, of a generic root.
+  // One reduction loop, the innermost, of a generic root with one output.
   f.laneable = f.reductions.size() == 1 && !k.rootParallel.back() &&
-               k.ops[k.rootIndex].kind == OpKind::Generic;
+               k.ops[k.rootIndex].kind == OpKind::Generic &&
+               k.rootResults == 1;
   f.matmul = matmulDims(k);
   for (MatrixInstruction instruction : target.matrixInstructions) {
     std::optional<MatrixTiling> tiling = matrixTiling(instruction);

@@ -349,7 +349,8 @@ void ScheduleExpander::matchOps() {
 
 bool ScheduleExpander::ownThreadLoops(int64_t op) const {
   if (lanes)
-    return isLaneReduction(op) || initializesLaneReduction(op);
+    return isLaneReduction(op) || initializesLaneReduction(op) ||
+           k.isStatisticEpilogue(op);
   return promote &&
          (op == k.rootIndex || llvm::is_contained(k.rootInitProducers, op) ||
           stagedOperandOf(s, k, op));
@@ -457,7 +458,7 @@ Value ScheduleExpander::fuseWithLaneStages(Value containing) {
   if (rootIsSink)
     containing = fuseLaneStages(k.rootIndex, containing);
   for (int64_t op : fuseOrder) {
-    if (llvm::is_contained(k.statistics, op))
+    if (llvm::is_contained(k.statistics, op) || k.isStatisticEpilogue(op))
       transform::ApplyCommonSubexpressionEliminationOp::create(b, containing);
     auto fused =
         transform::FuseIntoContainingOp::create(b, handles[op], containing);

@@ -229,6 +229,20 @@ bool movesData(linalg::LinalgOp op) {
                       });
 }
 
+/// Whether `op` iterates over no more than the root's outputs (a value
+/// per row, as a statistic has).
+bool iteratesOverRows(linalg::LinalgOp op, const KernelInfo &info) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamicShape(ranges))
+    return false;
+  int64_t rows = 1;
+  for (auto [size, parallel] : llvm::zip(info.rootLoops, info.rootParallel))
+    if (parallel)
+      rows *= size;
+  return std::accumulate(ranges.begin(), ranges.end(), int64_t{1},
+                         std::multiplies<int64_t>()) <= rows;
+}
+
 /// The elementwise ops of the kernel that compute from row statistics
 /// only (a norm's sqrt and clamp), in program order: the lanes find their
 /// operands in workgroup memory, as they find the statistics.
@@ -236,7 +250,8 @@ void findStatisticEpilogues(ArrayRef<Operation *> ops, KernelInfo &info) {
   for (auto [i, op] : llvm::enumerate(ops)) {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
     if (!linalgOp || linalgOp.getNumReductionLoops() != 0 ||
-        op->hasAttr(kSinkAttr) || !info.ops[i].argsRead.empty())
+        op->hasAttr(kSinkAttr) || !info.ops[i].argsRead.empty() ||
+        !iteratesOverRows(linalgOp, info))
       continue;
     bool fromStatistics = false, onlyStatistics = true;
     for (Value input : linalgOp.getDpsInputs()) {
@@ -318,7 +333,6 @@ LogicalResult summarizeOps(ArrayRef<Operation *> ops, KernelInfo &info,
     info.statistics.push_back(i);
     initProducers(op, info.statisticInitProducers.emplace_back());
   }
-  findStatisticEpilogues(ops, info);
   return success();
 }
 
@@ -477,6 +491,7 @@ llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {
           "same loops",
           info.name, stat, info.rootIndex));
   }
+  findStatisticEpilogues(ops, info);
   // kgen-to-linalg folds computations over empty tensors away; a kernel
   // that still has one (written in linalg directly) runs no iteration of
   // it, and upstream tiling does not take zero-sized loops.

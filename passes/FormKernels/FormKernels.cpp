@@ -501,9 +501,10 @@ struct FormKernelsPass final
     for (Operation *stat : llvm::reverse(ops)) {
       if (!isRoot(stat))
         continue;
-      Operation *sink = ops[membersOf(stat).back()];
+      SmallVector<unsigned> own = membersOf(stat);
+      Operation *sink = ops[own.back()];
       if (sink->getResult(0).use_empty() ||
-          (sink != stat && !isStatisticEpilogue(stat, sink)))
+          (sink != stat && !isStatisticEpilogue(stat, sink, ops, own)))
         continue;
       Operation *target = nullptr;
       bool oneGroup = llvm::all_of(sink->getUsers(), [&](Operation *user) {
@@ -523,17 +524,33 @@ struct FormKernelsPass final
     }
   }
 
-  /// Whether `sink`, the last op of reduction `stat`'s group, is an
-  /// elementwise epilogue of the statistic alone: an op without reduction
-  /// loops iterating over no more than the statistic's outputs, so the
-  /// kernel computes it once per row, as it computes the statistic.
-  static bool isStatisticEpilogue(Operation *stat, Operation *sink) {
-    auto linalgSink = dyn_cast<linalg::LinalgOp>(sink);
-    std::optional<int64_t> iterations = staticIterations(sink);
+  /// Whether `sink`, the last op of reduction `stat`'s group (`members`),
+  /// ends an elementwise epilogue of the statistic alone: the group's other
+  /// ops have no reduction loop, iterate over no more than the statistic's
+  /// outputs and read only values of the group, so the kernel computes
+  /// them once per row from the statistic (KernelInfo's statistic
+  /// epilogues: the lanes find their operands in workgroup memory).
+  static bool isStatisticEpilogue(Operation *stat, Operation *sink,
+                                  ArrayRef<Operation *> ops,
+                                  ArrayRef<unsigned> members) {
     auto outputs = dyn_cast<RankedTensorType>(stat->getResult(0).getType());
-    return linalgSink && linalgSink.getNumReductionLoops() == 0 &&
-           iterations && outputs && outputs.hasStaticShape() &&
-           *iterations <= outputs.getNumElements();
+    if (!isa<linalg::LinalgOp>(sink) || !outputs || !outputs.hasStaticShape())
+      return false;
+    SmallPtrSet<Operation *, 8> group;
+    for (unsigned i : members)
+      group.insert(ops[i]);
+    return llvm::all_of(members, [&](unsigned i) {
+      auto op = dyn_cast<linalg::LinalgOp>(ops[i]);
+      if (ops[i] == stat || isa<linalg::FillOp>(ops[i]))
+        return true;
+      std::optional<int64_t> iterations = staticIterations(ops[i]);
+      return op && op.getNumReductionLoops() == 0 && iterations &&
+             *iterations <= outputs.getNumElements() &&
+             llvm::all_of(op.getDpsInputs(), [&](Value input) {
+               return !isa<ShapedType>(input.getType()) ||
+                      group.contains(input.getDefiningOp());
+             });
+    });
   }
 
 

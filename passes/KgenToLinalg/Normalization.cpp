@@ -96,12 +96,12 @@ struct NormGeometry {
 /// deviations, then the row's sum is K times the chunks' means summed, and
 /// its sum of squared deviations the chunks' plus K (mean_c - mean)^2 each
 /// (Chan et al.'s combination). Returns (sum, squared deviations).
-std::pair<Value, Value> streamedMeanAndDeviations(OpBuilder &b, Location loc,
+std::pair<Value, Value> streamedSumAndDeviations(OpBuilder &b, Location loc,
                                                   Value x, int64_t chunks,
                                                   const NormGeometry &g) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
-  double length = static_cast<double>(type.getShape().back() / chunks);
+  double chunkLength = static_cast<double>(type.getShape().back() / chunks);
   SmallVector<int64_t> partialShape(type.getShape().drop_back());
   partialShape.push_back(chunks);
   Value mean0 = filledF32Tensor(b, loc, partialShape, 0.0);
@@ -127,7 +127,7 @@ std::pair<Value, Value> streamedMeanAndDeviations(OpBuilder &b, Location loc,
       b, loc, {chunkMean}, {rank - 1}, 0.0,
       [&](OpBuilder &nb, Location l, ValueRange args) {
         return add(nb, l, args[1],
-                   mul(nb, l, args[0], f32Const(nb, l, length)));
+                   mul(nb, l, args[0], f32Const(nb, l, chunkLength)));
       });
   AffineMap rows = b.getMultiDimIdentityMap(rank);
   Value sqDev = buildReduction(
@@ -136,7 +136,8 @@ std::pair<Value, Value> streamedMeanAndDeviations(OpBuilder &b, Location loc,
         Value mean =
             arith::DivFOp::create(nb, l, args[2], f32Const(nb, l, g.count));
         Value d = sub(nb, l, args[0], mean);
-        Value between = mul(nb, l, f32Const(nb, l, length), mul(nb, l, d, d));
+        Value between =
+            mul(nb, l, f32Const(nb, l, chunkLength), mul(nb, l, d, d));
         return add(nb, l, args[3], add(nb, l, args[1], between));
       },
       {rows, rows, g.reduced});
@@ -145,12 +146,12 @@ std::pair<Value, Value> streamedMeanAndDeviations(OpBuilder &b, Location loc,
 
 /// The row sum and the sum of squared deviations from the row mean
 /// (two-pass for accuracy), or their streaming form for long rows.
-std::pair<Value, Value> meanAndDeviations(OpBuilder &b, Location loc, Value x,
+std::pair<Value, Value> sumAndDeviations(OpBuilder &b, Location loc, Value x,
                                           const NormGeometry &g) {
   auto type = cast<RankedTensorType>(x.getType());
   if (g.dims.size() == 1)
     if (int64_t chunks = streamedRowChunks(type, g.dims[0]))
-      return streamedMeanAndDeviations(b, loc, x, chunks, g);
+      return streamedSumAndDeviations(b, loc, x, chunks, g);
   Value sum = buildReduction(b, loc, {x}, g.dims, 0.0,
                              [](OpBuilder &nb, Location l, ValueRange args) {
                                return add(nb, l, args[1], args[0]);
@@ -183,7 +184,7 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
       return arith::DivFOp::create(b, l, sum, f32Const(b, l, g.count));
     };
     // Biased variance: the mean of the squared deviations.
-    auto [sum, sqDev] = meanAndDeviations(rewriter, loc, x, g);
+    auto [sum, sqDev] = sumAndDeviations(rewriter, loc, x, g);
 
     NormOperands operands;
     operands.add(x, g.identity);

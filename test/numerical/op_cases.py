@@ -834,6 +834,72 @@ for _n in (1, 7, 1000, 4097):
 layer_norm_case("16x1000_nan_inf", S(16, 1000), [1000], True, True, 1e-5, nan=0.001, inf=0.002)
 
 
+# Row statistics with an elementwise epilogue of their own, which join the
+# reduction that reads them (one kernel): a cosine similarity's norms (sqrt
+# and clamp; zero rows hit the clamp), and a layer norm written out (the
+# mean's division, read by the variance and by the normalization). f32
+# only: the float64 references do not round the intermediate tensors to
+# f16 or bf16 as each kgen op does (and 1e-8 is 0 in f16).
+def cosine_rows_case(shape, zero_rows=False):
+    rows, cols = shape
+    row = S(rows, 1)
+    ins = [InputSpec(shape), InputSpec(shape)]
+
+    def emit(b, x, y):
+        def norm(v):
+            sq = b.op(f"kgen.mul {v}, {v} : ({b.t(shape)}, {b.t(shape)}) -> {b.t(shape)}", shape)
+            total = b.op(f"kgen.sum {sq.name} dims [1] keepdim : {b.t(shape)} -> {b.t(row)}", row)
+            root = b.op(f"kgen.sqrt {total.name} : {b.t(row)}", row)
+            return b.op(f"kgen.clamp {root.name} min 1.0e-08 : {b.t(row)}", row)
+        if zero_rows:
+            x = b.op(f"kgen.mul {x}, {b.scalar(0.0)} : ({b.t(shape)}, {b.dtype}) -> {b.t(shape)}",
+                     shape).name
+        nx, ny = norm(x), norm(y)
+        ux = b.op(f"kgen.div {x}, {nx.name} : ({b.t(shape)}, {b.t(row)}) -> {b.t(shape)}", shape)
+        uy = b.op(f"kgen.div {y}, {ny.name} : ({b.t(shape)}, {b.t(row)}) -> {b.t(shape)}", shape)
+        p = b.op(f"kgen.mul {ux.name}, {uy.name} : ({b.t(shape)}, {b.t(shape)}) -> {b.t(shape)}",
+                 shape)
+        return b.op(f"kgen.sum {p.name} dims [1] : {b.t(shape)} -> {b.t(S(rows))}", S(rows))
+
+    def ref(d, x, y):
+        if zero_rows:
+            x = x * 0.0
+        nx = x.norm(dim=1, keepdim=True).clamp(min=1e-8)
+        ny = y.norm(dim=1, keepdim=True).clamp(min=1e-8)
+        return (x / nx * (y / ny)).sum(dim=1)
+
+    add(Case(f"cosine_rows_{sname(shape)}{'_zero' if zero_rows else ''}", ins, emit, ref,
+             reduce_len=cols, dtypes=("f32",)))
+
+
+def written_layer_norm_case(shape):
+    rows, cols = shape
+    row = S(rows, 1)
+
+    def emit(b, x):
+        t, r = b.t(shape), b.t(row)
+        mean = b.op(f"kgen.mean {x} dims [1] keepdim : {t} -> {r}", row)
+        d = b.op(f"kgen.sub {x}, {mean.name} : ({t}, {r}) -> {t}", shape)
+        sq = b.op(f"kgen.mul {d.name}, {d.name} : ({t}, {t}) -> {t}", shape)
+        var = b.op(f"kgen.mean {sq.name} dims [1] keepdim : {t} -> {r}", row)
+        std = b.op(f"kgen.sqrt {var.name} : {r}", row)
+        return b.op(f"kgen.div {d.name}, {std.name} : ({t}, {r}) -> {t}", shape)
+
+    def ref(d, x):
+        dev = x - x.mean(dim=1, keepdim=True)
+        return dev / dev.pow(2).mean(dim=1, keepdim=True).sqrt()
+
+    add(Case(f"written_layer_norm_{sname(shape)}", [InputSpec(shape)], emit, ref,
+             reduce_len=cols, dtypes=("f32",)))
+
+
+cosine_rows_case(S(8, 1024))
+cosine_rows_case(S(4, 1024), zero_rows=True)
+cosine_rows_case(S(3, 37))
+written_layer_norm_case(S(16, 4096))
+written_layer_norm_case(S(5, 33))
+
+
 def rms_norm_ref(x, ns, w, eps):
     dims = tuple(range(x.dim() - len(ns), x.dim()))
     y = x / torch.sqrt(torch.mean(x * x, dim=dims, keepdim=True) + eps)

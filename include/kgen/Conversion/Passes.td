@@ -321,11 +321,14 @@ def FormKernelsPass : Pass<"kgen-form-kernels", "::mlir::ModuleOp"> {
       per tile, padding materialized per thread);
     * an elementwise consumer whose kernel has no root joins the kernel of a
       root whose result it is the only user of;
-    * a reduction that ends its kernel joins, as a *row statistic*, the
-      kernel that all its users belong to when that kernel's root is a
+    * a reduction that ends its kernel (or whose kernel ends with an
+      elementwise epilogue over the reduction's own outputs, reading
+      nothing else: a norm's sqrt and clamp) joins, as a *row statistic*,
+      the kernel that all its users belong to when that kernel's root is a
       `linalg.generic` reduction over the same loops writing through the
-      same map (softmax's row max joins the exp-sum and the normalization:
-      one kernel). The kernel's root is then its last reduction.
+      same map (softmax's row max joins the exp-sum and the normalization;
+      a cosine similarity's two norms join its dot product: one kernel).
+      The kernel's root is then its last reduction.
 
     Every value produced inside a kernel is then used only inside it except
     the result of its last operation (the *sink*), so outlining keeps all
