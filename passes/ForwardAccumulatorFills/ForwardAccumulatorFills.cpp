@@ -10,6 +10,9 @@
 // the loop, and kgen-use-dynamic-shared-memory places it over the
 // operands' staging buffers, which are dead after the loop.
 //
+// A reduction of one step (K = 64 under wgmma) leaves no loop: the
+// first store after the loads then marks where the write-back starts.
+//
 // The fill may go only if the stores after the loop write every place it
 // wrote. Both are per-thread fragments of the root's output tile (a fill
 // covers it, and GPU mapping takes no partial tiles, so the accumulators
@@ -82,14 +85,16 @@ bool isLoad(Operation *op) {
   return isa<memref::LoadOp, vector::LoadOp>(op);
 }
 
-/// The uses of `buffer` (and its views) in `block`, split at `loop`: those
-/// before it and those after it. A use inside the loop, in a nested
-/// region, or of another kind marks `other`.
-void collect(Value buffer, Block &block, scf::ForOp loop, BufferUses &before,
+/// The uses of `buffer` (and its views) in `block`, split at `split` (the
+/// reduction loop, or the first write-back): those before it and those
+/// from it on. A use inside the loop, in a nested region, or of another
+/// kind marks `other`.
+void collect(Value buffer, Block &block, Operation *split, BufferUses &before,
              BufferUses &after) {
   kgen::visitViewUsers(buffer, [&](Operation *user, Value) {
-    bool atTop = user->getBlock() == &block && user != loop;
-    BufferUses &side = atTop && user->isBeforeInBlock(loop) ? before : after;
+    bool atTop = user->getBlock() == &block &&
+                 !(isa<scf::ForOp>(split) && user == split);
+    BufferUses &side = atTop && user->isBeforeInBlock(split) ? before : after;
     if (!atTop) {
       before.other = true;
     } else if (isLoad(user)) {
@@ -122,12 +127,36 @@ Attribute commonConstant(ArrayRef<Operation *> stores) {
   return common;
 }
 
-/// Replaces the loads before `loop` of a buffer filled with a constant by
-/// that constant and removes the fill, when the stores after the loop
+/// Where the uses of `buffer` split in a launch without a reduction loop
+/// (a reduction of one step, as a head dimension of 64 is for wgmma): the
+/// first top-level store after its first top-level load, which writes
+/// back accumulators computed in straight-line code; null if none.
+Operation *firstStoreAfterLoad(Value buffer, Block &block) {
+  Operation *firstLoad = nullptr;
+  SmallVector<Operation *> stores;
+  kgen::visitViewUsers(buffer, [&](Operation *user, Value) {
+    if (user->getBlock() != &block)
+      return true;
+    if (isLoad(user) && (!firstLoad || user->isBeforeInBlock(firstLoad)))
+      firstLoad = user;
+    else if (storedValue(user))
+      stores.push_back(user);
+    return true;
+  });
+  Operation *split = nullptr;
+  for (Operation *store : stores)
+    if (firstLoad && firstLoad->isBeforeInBlock(store) &&
+        (!split || store->isBeforeInBlock(split)))
+      split = store;
+  return split;
+}
+
+/// Replaces the loads before `split` of a buffer filled with a constant by
+/// that constant and removes the fill, when the stores from `split` on
 /// rewrite every place. Returns whether it changed anything.
-bool forward(RewriterBase &rewriter, Value buffer, scf::ForOp loop) {
+bool forward(RewriterBase &rewriter, Value buffer, Operation *split) {
   BufferUses before, after;
-  collect(buffer, *loop->getBlock(), loop, before, after);
+  collect(buffer, *split->getBlock(), split, before, after);
   if (before.other || after.other || before.loads.empty() ||
       before.stores.empty() || (!after.loads.empty() && after.stores.empty()))
     return false;
@@ -167,10 +196,14 @@ struct ForwardAccumulatorFillsPass
     getOperation().walk([&](gpu::LaunchOp launch) {
       Block &body = launch.getBody().front();
       SmallVector<scf::ForOp> loops(body.getOps<scf::ForOp>());
-      if (loops.size() != 1)
+      if (loops.size() > 1)
         return;
-      for (BlockArgument buffer : launch.getWorkgroupAttributions())
-        forward(rewriter, buffer, loops.front());
+      for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
+        Operation *split = loops.empty() ? firstStoreAfterLoad(buffer, body)
+                                         : loops.front().getOperation();
+        if (split)
+          forward(rewriter, buffer, split);
+      }
     });
   }
 };

@@ -157,3 +157,75 @@ func.func @read_before_stored(%n: index, %x: f32, %out: memref<64xf32>) {
   }
   return
 }
+
+// -----
+
+// A reduction of one step (K = 64 under wgmma) leaves no loop: the
+// accumulators are loaded, updated in straight-line code and stored back.
+// The first store after the loads splits the uses as the loop would: the
+// loads become zeros and the fill goes.
+// CHECK-LABEL: func.func @one_step
+// CHECK:         gpu.launch
+// CHECK-NOT:       vector.transfer_write
+// CHECK:           gpu.barrier
+// CHECK-NOT:       memref.load
+// CHECK:           %[[Z0:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:           arith.addf %[[Z0]]
+// CHECK:           memref.store
+// CHECK:           memref.store
+// CHECK:           gpu.barrier
+// CHECK:           memref.load
+func.func @one_step(%x: f32, %out: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1)
+             workgroup(%acc : memref<64xf32, #gpu.address_space<workgroup>>) {
+    %zero = arith.constant dense<0.0> : vector<2xf32>
+    %mine = memref.subview %acc[%tx] [2] [1] : memref<64xf32, #gpu.address_space<workgroup>> to memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    vector.transfer_write %zero, %mine[%c0] {in_bounds = [true]} : vector<2xf32>, memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %a0 = memref.load %mine[%c0] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    %a1 = memref.load %mine[%c1] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    %t0 = arith.addf %a0, %x : f32
+    %t1 = arith.addf %a1, %x : f32
+    memref.store %t0, %mine[%c0] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    memref.store %t1, %mine[%c1] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %v = memref.load %acc[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    memref.store %v, %out[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Without a loop, a load between the write-back's stores reads a place
+// the fill wrote and no store has rewritten yet: left as it is.
+// CHECK-LABEL: func.func @one_step_read_between
+// CHECK:           vector.transfer_write
+// CHECK:           memref.load
+func.func @one_step_read_between(%x: f32, %out: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1)
+             workgroup(%acc : memref<64xf32, #gpu.address_space<workgroup>>) {
+    %zero = arith.constant dense<0.0> : vector<2xf32>
+    %mine = memref.subview %acc[%tx] [2] [1] : memref<64xf32, #gpu.address_space<workgroup>> to memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    vector.transfer_write %zero, %mine[%c0] {in_bounds = [true]} : vector<2xf32>, memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %a0 = memref.load %mine[%c0] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    %t0 = arith.addf %a0, %x : f32
+    memref.store %t0, %mine[%c0] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    %a1 = memref.load %mine[%c1] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    %t1 = arith.addf %a1, %x : f32
+    memref.store %t1, %mine[%c1] : memref<2xf32, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %v = memref.load %acc[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    memref.store %v, %out[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}
