@@ -24,6 +24,13 @@ from kgen_import.files import write_output
 
 FORMAT = 1
 log = logging.getLogger("kgen_torch")
+_CANNOT_WRITE = "kgen: cannot write cache file %s (%s); continuing without it"
+
+
+def _first_line(e: Exception) -> str:
+    """An exception's message for a one-line report: its first line, or
+    its type's name when it has none."""
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
 def cache_dir() -> Path:
@@ -65,7 +72,7 @@ class DiskCache:
                 raise ValueError("no payload")
             validate(payload)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
-            self._corrupt(p, str(e).splitlines()[0] if str(e) else type(e).__name__)
+            self._corrupt(p, _first_line(e))
             return None
         return payload
 
@@ -79,9 +86,7 @@ class DiskCache:
                                        sort_keys=True))
             self.stats["cache_writes"] += 1
         except OSError as e:
-            self.stats["cache_errors"] += 1
-            log.warning("kgen: cannot write cache file %s (%s); continuing without it", p,
-                        str(e).splitlines()[0] if str(e) else type(e).__name__)
+            self._report(_CANNOT_WRITE, p, _first_line(e))
 
     def blob_path(self, kind: str, key: str) -> Path:
         return cache_dir() / kind / f"{key}.bin"
@@ -109,16 +114,13 @@ class DiskCache:
             write_output(p, data)
             return True
         except OSError as e:
-            self.stats["cache_errors"] += 1
-            log.warning("kgen: cannot write cache file %s (%s); continuing without it", p,
-                        str(e).splitlines()[0] if str(e) else type(e).__name__)
+            self._report(_CANNOT_WRITE, p, _first_line(e))
             return False
 
     def reject(self, p: Path, why: str) -> None:
         """A cache file that reads fine but cannot be used here (e.g.
         compiled code for another kind of CPU): reported, then replaced."""
-        self.stats["cache_errors"] += 1
-        log.warning("kgen: cannot use cache file %s (%s); recomputing it", p, why)
+        self._report("kgen: cannot use cache file %s (%s); recomputing it", p, why)
 
     def _read(self, p: Path) -> Optional[bytes]:
         """The file's bytes; None if the cache is off, the file absent, or
@@ -134,5 +136,9 @@ class DiskCache:
             return None
 
     def _corrupt(self, p: Path, why: str) -> None:
+        self._report("kgen: cache file %s is corrupt (%s); recomputing it", p, why)
+
+    def _report(self, message: str, p: Path, why: str) -> None:
+        """Counts a cache error and logs `message` about file `p`."""
         self.stats["cache_errors"] += 1
-        log.warning("kgen: cache file %s is corrupt (%s); recomputing it", p, why)
+        log.warning(message, p, why)

@@ -789,3 +789,22 @@ def test_float64_stays_in_pytorch():
         "torch.nn.functional.linear (computes in torch.float64; kgen computes in f32, f16 "
         "and bf16) at module 0 (nn.Linear); torch.nn.functional.relu (computes in "
         "torch.float64; kgen computes in f32, f16 and bf16) at module 1 (nn.ReLU)")
+
+
+def test_cache_write_failures_are_reported_not_raised(tmp_path, monkeypatch, caplog):
+    """A cache directory that cannot be written (a file where the
+    directory should be) costs the cache, not the compilation: each failed
+    write is counted and logged once, with the path, and nothing raises."""
+    from kgen_torch.cache import DiskCache
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("KGEN_CACHE_DIR", str(blocked))
+    stats = {"cache_errors": 0, "cache_writes": 0}
+    cache = DiskCache(stats)
+    with caplog.at_level(logging.WARNING, logger="kgen_torch"):
+        cache.store("imports", "k1", {"x": 1})
+        assert cache.store_blob("objects", "k1", b"\0") is False
+    assert stats == {"cache_errors": 2, "cache_writes": 0}
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 2 and all("cannot write cache file" in w and str(blocked) in w
+                                      and "continuing without it" in w for w in warnings)
