@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
@@ -49,7 +50,8 @@ class KernelInfoTest : public ::testing::Test {
 protected:
   KernelInfoTest() {
     context.loadDialect<arith::ArithDialect, func::FuncDialect,
-                        linalg::LinalgDialect, tensor::TensorDialect>();
+                        linalg::LinalgDialect, math::MathDialect,
+                        tensor::TensorDialect>();
   }
 
   /// Describes the one kernel of `source`, or returns the error message.
@@ -178,6 +180,50 @@ func.func @f(%x: tensor<1x1x6x6xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x6x6
   EXPECT_FALSE(isLinalg(OpKind::Pad));
   EXPECT_FALSE(isLinalg(OpKind::Other));
   EXPECT_TRUE(isLinalg(OpKind::Convolution));
+}
+
+TEST_F(KernelInfoTest, NamesStatisticEpilogues) {
+  // A row's norm (sum of squares, then sqrt: its epilogue) and the sum of
+  // the row divided by it: the sqrt computes from the statistic alone, once
+  // per row; the division (the root's input) reads the row and is not one.
+  auto info = describe(R"mlir(
+#row = affine_map<(d0, d1) -> (d0, d1)>
+#out = affine_map<(d0, d1) -> (d0)>
+#one = affine_map<(d0) -> (d0)>
+func.func private @k(%x: tensor<8x64xf32>) -> tensor<8xf32> attributes {kgen.kernel} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %f = linalg.fill {kgen.op = 0 : i64} ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %sq = linalg.generic {indexing_maps = [#row, #out], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x64xf32>) outs(%f : tensor<8xf32>) attrs = {kgen.op = 1 : i64} {
+  ^bb0(%in: f32, %acc: f32):
+    %m = arith.mulf %in, %in : f32
+    %a = arith.addf %acc, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<8xf32>
+  %n = linalg.generic {indexing_maps = [#one, #one], iterator_types = ["parallel"]} ins(%sq : tensor<8xf32>) outs(%e : tensor<8xf32>) attrs = {kgen.op = 2 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.sqrt %in : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %f2 = linalg.fill {kgen.op = 3 : i64} ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %s = linalg.generic {indexing_maps = [#row, #out, #out], iterator_types = ["parallel", "reduction"]} ins(%x, %n : tensor<8x64xf32>, tensor<8xf32>) outs(%f2 : tensor<8xf32>) attrs = {kgen.op = 4 : i64, kgen.root, kgen.sink} {
+  ^bb0(%in: f32, %norm: f32, %acc: f32):
+    %d = arith.divf %in, %norm : f32
+    %a = arith.addf %acc, %d : f32
+    linalg.yield %a : f32
+  } -> tensor<8xf32>
+  return %s : tensor<8xf32>
+}
+)mlir");
+  ASSERT_TRUE(static_cast<bool>(info)) << llvm::toString(info.takeError());
+  EXPECT_EQ(info->statistics, std::vector<int64_t>{1});
+  EXPECT_EQ(info->statisticEpilogues, std::vector<int64_t>{2});
+  EXPECT_TRUE(info->isStatisticEpilogue(2));
+  EXPECT_FALSE(info->isStatisticEpilogue(4));
+  // The root reads the epilogue, which lanes find in workgroup memory: not
+  // a computed input that would rule them out.
+  EXPECT_EQ(info->computedInputOf(info->rootIndex), -1);
+  EXPECT_EQ(info->toJson()["statistic_epilogue_ops"], json({2}));
 }
 
 TEST(KernelInfo, LoopSizesByKind) {

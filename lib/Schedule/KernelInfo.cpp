@@ -126,6 +126,8 @@ nlohmann::json KernelInfo::toJson() const {
           {"bytes", bytes}};
   if (!statistics.empty())
     summary["statistic_ops"] = statistics;
+  if (!statisticEpilogues.empty())
+    summary["statistic_epilogue_ops"] = statisticEpilogues;
   return summary;
 }
 
