@@ -713,6 +713,10 @@ for _op in ("softmax", "log_softmax"):
     softmax_case(_op, S(2, 65536), 1, low=-60.0, high=60.0, tag="_streamed")
     softmax_case(_op, S(3, 65536), 1, low=-5.0, high=5.0, nan=0.0001, inf=0.0002,
                  tag="_streamed_nan_inf")
+    # Rows that stream in every dtype (256 KB of halves), and 100000
+    # elements: 32 chunks of 3125 (no larger power of two divides it).
+    softmax_case(_op, S(2, 131072), 1, low=-30.0, high=30.0, tag="_streamed")
+    softmax_case(_op, S(2, 100000), 1, low=-5.0, high=5.0, tag="_streamed")
 
 
 # Row lengths without an even split (1, 7, 4097) and with one (1000), and
@@ -827,6 +831,8 @@ layer_norm_case("2x65536_streamed_offset_mean", S(2, 65536), [65536], True, Fals
                 low=100.0, high=101.0)
 layer_norm_case("3x65536_streamed_nan_inf", S(3, 65536), [65536], False, False, 1e-5,
                 nan=0.0001, inf=0.0002)
+layer_norm_case("2x131072_streamed", S(2, 131072), [131072], True, True, 1e-5)
+layer_norm_case("2x100000_streamed", S(2, 100000), [100000], True, True, 1e-5)
 # Row lengths 1 (the variance is 0: the output is the bias), 7, 1000,
 # 4097, and rows holding NaN or +-inf (NaN rows out, as in PyTorch).
 for _n in (1, 7, 1000, 4097):
