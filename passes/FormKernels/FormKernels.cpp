@@ -553,7 +553,6 @@ struct FormKernelsPass final
     });
   }
 
-
   LogicalResult createProposer() {
     proposer.reset();
     auto kind = parseProposerKind(groupingProposer, ProposalDomain::Grouping);

@@ -207,6 +207,14 @@ Value mlir::kgen::detail::chunkedRows(OpBuilder &b, Location loc, Value x,
   return reshapeTensor(b, loc, x, type.clone(viewShape));
 }
 
+Value mlir::kgen::detail::chunkPartials(OpBuilder &b, Location loc, Value x,
+                                        int64_t chunks, double init) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getShape().drop_back());
+  shape.push_back(chunks);
+  return filledF32Tensor(b, loc, shape, init);
+}
+
 /// A generic over a chunked row view ([..., N / C, C]) reducing the middle
 /// loop into `inits` ([..., C] each), one output per chunk.
 linalg::GenericOp mlir::kgen::detail::buildChunkReduction(
@@ -225,23 +233,23 @@ linalg::GenericOp mlir::kgen::detail::buildChunkReduction(
                                    body);
 }
 
+/// exp(v - max), or 0 while `max` is -inf: everything so far is -inf, and
+/// exp(-inf - -inf) would be NaN.
+static Value expBelowMax(OpBuilder &b, Location l, Value v, Value max) {
+  Value ninf = f32Const(b, l, -std::numeric_limits<double>::infinity());
+  Value empty =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, max, ninf);
+  Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, v, max));
+  return arith::SelectOp::create(b, l, empty, f32Const(b, l, 0.0), e);
+}
+
 /// (m', l') after folding `v` into a running maximum m and a running sum l
-/// of exp(x - m): m' = max(m, v), l' = l exp(m - m') + exp(v - m'), with
-/// both exponentials taken as 0 while everything so far is -inf (not
-/// exp(-inf - -inf) = NaN).
+/// of exp(x - m): m' = max(m, v), l' = l exp(m - m') + exp(v - m').
 static std::pair<Value, Value> onlineStep(OpBuilder &b, Location l, Value m,
                                           Value sum, Value v) {
   Value next = arith::MaximumFOp::create(b, l, m, v);
-  Value ninf = f32Const(b, l, -std::numeric_limits<double>::infinity());
-  Value empty =
-      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, next, ninf);
-  auto scaled = [&](Value from) {
-    Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, from, next));
-    return arith::SelectOp::create(b, l, empty, f32Const(b, l, 0.0), e)
-        .getResult();
-  };
-  Value kept = arith::MulFOp::create(b, l, sum, scaled(m));
-  return {next, arith::AddFOp::create(b, l, kept, scaled(v))};
+  Value kept = arith::MulFOp::create(b, l, sum, expBelowMax(b, l, m, next));
+  return {next, arith::AddFOp::create(b, l, kept, expBelowMax(b, l, v, next))};
 }
 
 /// The softmax statistics of rows too long to stage, along the innermost
@@ -254,14 +262,10 @@ static std::pair<Value, Value> onlineStep(OpBuilder &b, Location l, Value m,
 static std::pair<Value, Value> streamedSoftmaxStatistics(OpBuilder &b,
                                                          Location loc, Value x,
                                                          int64_t chunks) {
-  auto type = cast<RankedTensorType>(x.getType());
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> partialShape(type.getShape().drop_back());
-  partialShape.push_back(chunks);
-  MLIRContext *ctx = b.getContext();
-  Value m0 = filledF32Tensor(b, loc, partialShape,
-                             -std::numeric_limits<double>::infinity());
-  Value l0 = filledF32Tensor(b, loc, partialShape, 0.0);
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Value m0 = chunkPartials(b, loc, x, chunks,
+                           -std::numeric_limits<double>::infinity());
+  Value l0 = chunkPartials(b, loc, x, chunks, 0.0);
   auto partials = buildChunkReduction(
       b, loc, chunkedRows(b, loc, x, chunks), {m0, l0},
       [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -271,7 +275,7 @@ static std::pair<Value, Value> streamedSoftmaxStatistics(OpBuilder &b,
       });
   Value chunkMax = partials.getResult(0), chunkSum = partials.getResult(1);
   AffineMap rowIdentity = b.getMultiDimIdentityMap(rank);
-  AffineMap perRow = dropDimsMap(ctx, rank, {rank - 1});
+  AffineMap perRow = dropDimsMap(b.getContext(), rank, {rank - 1});
   Value max = buildReduction(
       b, loc, {chunkMax}, {rank - 1}, -std::numeric_limits<double>::infinity(),
       [](OpBuilder &nb, Location l, ValueRange args) -> Value {
@@ -280,16 +284,8 @@ static std::pair<Value, Value> streamedSoftmaxStatistics(OpBuilder &b,
   Value sum = buildReduction(
       b, loc, {chunkMax, chunkSum, max}, {rank - 1}, 0.0,
       [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        // A chunk of -inf only adds nothing (not exp(-inf - -inf) = NaN).
-        Value ninf =
-            f32Const(nb, l, -std::numeric_limits<double>::infinity());
-        Value empty = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
-                                            args[0], ninf);
-        Value e = math::ExpOp::create(
-            nb, l, arith::SubFOp::create(nb, l, args[0], args[2]));
-        Value scaled = arith::SelectOp::create(
-            nb, l, empty, f32Const(nb, l, 0.0),
-            arith::MulFOp::create(nb, l, args[1], e));
+        Value scaled = arith::MulFOp::create(
+            nb, l, args[1], expBelowMax(nb, l, args[0], args[2]));
         return arith::AddFOp::create(nb, l, args[3], scaled);
       },
       {rowIdentity, rowIdentity, perRow});

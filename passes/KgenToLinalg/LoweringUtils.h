@@ -71,6 +71,10 @@ int64_t streamedRowChunks(RankedTensorType type, int64_t dim);
 /// elements c, c + chunks, ..., so that threads on neighbouring chunks
 /// read neighbouring elements.
 Value chunkedRows(OpBuilder &b, Location loc, Value x, int64_t chunks);
+/// An f32 tensor [..., chunks] (`x`'s shape, its last dimension the
+/// chunks) filled with `init`: one partial per chunk of each row.
+Value chunkPartials(OpBuilder &b, Location loc, Value x, int64_t chunks,
+                    double init);
 /// A generic reducing a chunked view's middle loop into `inits` ([..., C]
 /// each): one output per chunk, `body` given the element and the inits.
 linalg::GenericOp

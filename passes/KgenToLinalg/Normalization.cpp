@@ -102,10 +102,8 @@ std::pair<Value, Value> streamedSumAndDeviations(OpBuilder &b, Location loc,
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
   double chunkLength = static_cast<double>(type.getShape().back() / chunks);
-  SmallVector<int64_t> partialShape(type.getShape().drop_back());
-  partialShape.push_back(chunks);
-  Value mean0 = filledF32Tensor(b, loc, partialShape, 0.0);
-  Value m2_0 = filledF32Tensor(b, loc, partialShape, 0.0);
+  Value mean0 = chunkPartials(b, loc, x, chunks, 0.0);
+  Value m2_0 = chunkPartials(b, loc, x, chunks, 0.0);
   auto partials = buildChunkReduction(
       b, loc, chunkedRows(b, loc, x, chunks), {mean0, m2_0},
       [&](OpBuilder &nb, Location l, ValueRange args) {
