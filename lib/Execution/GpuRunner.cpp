@@ -54,7 +54,7 @@ GpuFunction::compile(ModuleOp module, llvm::StringRef functionName,
     // The roofline counts each kernel's arithmetic once.
     OwningOpRef<ModuleOp> formed(module.clone());
     PassManager pm(ctx);
-    addKgenToLinalg(pm);
+    addKgenToLinalg(pm, kgenToLinalgOptionsFor(options.chip));
     pm.addPass(createFormKernelsPass());
     ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
     if (succeeded(pm.run(*formed)))

@@ -183,7 +183,7 @@ void mlir::kgen::buildGpuCodegenPipeline(OpPassManager &pm,
 void mlir::kgen::buildGpuPipeline(OpPassManager &pm,
                                   const ScheduleKernelsPassOptions &schedule,
                                   const GpuCodegenOptions &codegen) {
-  addKgenToLinalg(pm);
+  addKgenToLinalg(pm, kgenToLinalgOptionsFor(codegen.chip));
   pm.addPass(createFormKernelsPass());
   pm.addPass(createScheduleKernelsPass(schedule));
   buildGpuCodegenPipeline(pm, codegen);

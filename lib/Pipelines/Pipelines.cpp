@@ -26,6 +26,7 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+using namespace mlir::kgen;
 
 void mlir::kgen::addVectorLowering(OpPassManager &pm) {
   // Vectorized schedules leave n-D transfers that read or write memory
@@ -37,13 +38,21 @@ void mlir::kgen::addVectorLowering(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(options));
 }
 
-void mlir::kgen::addKgenToLinalg(OpPassManager &pm) {
-  pm.addPass(createConvertKgenToLinalgPass());
+void mlir::kgen::addKgenToLinalg(
+    OpPassManager &pm, const ConvertKgenToLinalgPassOptions &options) {
+  pm.addPass(createConvertKgenToLinalgPass(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwisePass());
   pm.addPass(createCollapseReductionLoopsPass());
   pm.addPass(createMaterializeReductionIndicesPass());
   pm.addPass(createSplitWholeReductionsPass());
+}
+
+ConvertKgenToLinalgPassOptions
+mlir::kgen::kgenToLinalgOptionsFor(llvm::StringRef chip) {
+  ConvertKgenToLinalgPassOptions options;
+  options.target = chip.str();
+  return options;
 }
 
 void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
@@ -96,13 +105,41 @@ void mlir::kgen::buildCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+namespace {
+/// kgen-linalg's options: kgen-to-linalg's.
+struct KgenLinalgCliOptions : PassPipelineOptions<KgenLinalgCliOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("GPU chip the kernels are formed for (sm_90a, sm_80, "
+                     "gfx942, gfx90a); empty: rows stream where no known "
+                     "chip's block stages them"),
+      llvm::cl::init("")};
+  Option<RowStreaming> streamRows{
+      *this, "stream-rows",
+      llvm::cl::desc("Which rows take streaming statistics"),
+      llvm::cl::init(RowStreaming::Auto),
+      llvm::cl::values(
+          clEnumValN(RowStreaming::Auto, "auto",
+                     "rows longer than a block of the target stages"),
+          clEnumValN(RowStreaming::Always, "always",
+                     "every row that splits into chunks"),
+          clEnumValN(RowStreaming::Never, "never",
+                     "none: each statistic reads its row"))};
+};
+} // namespace
+
 void mlir::kgen::registerKgenPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<KgenLinalgCliOptions>(
       "kgen-linalg",
       "A kgen program to the linalg that kernels are formed from: "
       "kgen-to-linalg, canonicalize, kgen-fuse-elementwise, "
       "kgen-collapse-reduction-loops, kgen-split-whole-reductions",
-      addKgenToLinalg);
+      [](OpPassManager &pm, const KgenLinalgCliOptions &cli) {
+        ConvertKgenToLinalgPassOptions options;
+        options.target = cli.target;
+        options.streamRows = cli.streamRows;
+        addKgenToLinalg(pm, options);
+      });
   PassPipelineRegistration<>(
       "kgen-cpu-pipeline",
       "Lower a kgen program to the LLVM dialect for execution on the host CPU",

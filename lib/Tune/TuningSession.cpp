@@ -128,7 +128,7 @@ TuningSession::open(llvm::StringRef source, llvm::StringRef targetName,
   // the ones a later build looks up in the decisions file.
   s->formed = s->program->clone();
   PassManager pm(s->context.get());
-  addKgenToLinalg(pm);
+  addKgenToLinalg(pm, kgenToLinalgOptionsFor(target->name));
   pm.addPass(createFormKernelsPass());
   if (failed(pm.run(*s->formed)))
     return llvm::createStringError("cannot form the program's kernels: " +

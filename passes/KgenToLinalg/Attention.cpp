@@ -7,8 +7,8 @@
 // probabilities), the probabilities rounded to the element type, and their
 // batched product with V. A causal mask is computed from the loop indices,
 // not stored. A query whose keys are all masked gets zeros, as PyTorch's
-// scaled_dot_product_attention gives it (not softmax's NaN). Kernel formation makes four kernels of it today; the fused
-// online-softmax kernel is the next step.
+// scaled_dot_product_attention gives it (not softmax's NaN). Kernel formation makes four kernels of it today;
+// the fused online-softmax kernel is the next step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -103,7 +103,8 @@ Value logits(OpBuilder &b, Location loc, AttentionOp op, Value scores,
 /// Everything happens on [batch, L, ...] views, so that the softmax's
 /// statistics and its normalization share loops (one kernel).
 struct AttentionLowering : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  AttentionLowering(MLIRContext *ctx, const KgenToLinalgOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -129,7 +130,7 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     Value x = logits(rewriter, loc, op, scores, mask);
     Value p = buildSoftmax(
         rewriter, loc, x, 2,
-        cast<RankedTensorType>(x.getType()).clone(elementType),
+        cast<RankedTensorType>(x.getType()).clone(elementType), options,
         /*isLog=*/false, MaskedRows::Zero);
     Value out = batchedProduct(rewriter, loc, p,
                                asBatched(rewriter, loc, op.getValue(), batch));
@@ -139,11 +140,12 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, out, op.getType()));
     return success();
   }
+  KgenToLinalgOptions options;
 };
 
 } // namespace
 
 void mlir::kgen::populateAttentionToLinalgPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<AttentionLowering>(patterns.getContext());
+    RewritePatternSet &patterns, const KgenToLinalgOptions &options) {
+  patterns.add<AttentionLowering>(patterns.getContext(), options);
 }

@@ -9,6 +9,9 @@
 #include "kgen/Conversion/KgenToLinalg.h"
 #include "kgen/Conversion/Passes.h"
 #include "kgen/Dialect/Kgen/KgenDialect.h"
+#include "kgen/Schedule/Target.h"
+
+#include "llvm/ADT/StringExtras.h"
 
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -21,12 +24,13 @@ namespace mlir::kgen {
 using namespace mlir;
 using namespace mlir::kgen;
 
-void mlir::kgen::populateKgenToLinalgPatterns(RewritePatternSet &patterns) {
+void mlir::kgen::populateKgenToLinalgPatterns(
+    RewritePatternSet &patterns, const KgenToLinalgOptions &options) {
   populateContractionToLinalgPatterns(patterns);
   populateElementwiseToLinalgPatterns(patterns);
   populateReductionToLinalgPatterns(patterns);
-  populateNormalizationToLinalgPatterns(patterns);
-  populateAttentionToLinalgPatterns(patterns);
+  populateNormalizationToLinalgPatterns(patterns, options);
+  populateAttentionToLinalgPatterns(patterns, options);
   populateDataMovementToLinalgPatterns(patterns);
   populatePoolingToLinalgPatterns(patterns);
   populateScanToLinalgPatterns(patterns);
@@ -36,14 +40,28 @@ namespace mlir::kgen {
 namespace {
 struct ConvertKgenToLinalgPass final
     : impl::ConvertKgenToLinalgPassBase<ConvertKgenToLinalgPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    ConversionTarget target(*ctx);
-    target.addIllegalDialect<KgenDialect>();
-    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    KgenToLinalgOptions options;
+    options.streamRows = streamRows;
+    if (!target.empty()) {
+      std::optional<TargetDescription> chip = lookupTarget(target);
+      if (!chip) {
+        getOperation()->emitError()
+            << "kgen-to-linalg: unknown target '" << target
+            << "'; known: " << llvm::join(knownTargets(), ", ");
+        return signalPassFailure();
+      }
+      options.stagedRowBytes = chip->sharedMemoryPerBlock;
+    }
+    ConversionTarget legality(*ctx);
+    legality.addIllegalDialect<KgenDialect>();
+    legality.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    populateKgenToLinalgPatterns(patterns);
-    if (failed(applyPartialConversion(getOperation(), target,
+    populateKgenToLinalgPatterns(patterns, options);
+    if (failed(applyPartialConversion(getOperation(), legality,
                                       std::move(patterns))))
       return signalPassFailure();
     // Only these patterns: no folding, constant CSE or region

@@ -1,14 +1,17 @@
 //===- LoweringUtils.cpp - helpers shared by kgen-to-linalg ---------------===//
 
 #include "LoweringUtils.h"
+#include "kgen/Schedule/Target.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <algorithm>
 #include <limits>
 
 using namespace mlir;
+using namespace mlir::kgen;
 using namespace mlir::kgen::detail;
 
 Value mlir::kgen::detail::widen(OpBuilder &b, Location loc, Value v) {
@@ -176,22 +179,39 @@ Value mlir::kgen::detail::finishContraction(OpBuilder &b, Location loc,
       {identity, biasMap});
 }
 
-/// Rows longer than this many bytes fit no target's workgroup memory (an
-/// H100's or H200's 227 KB per block is the most), so a kernel reading a
-/// row once per statistic reads it from DRAM each time: such rows take the
-/// streaming statistics (streamedRowChunks).
-static constexpr int64_t kStreamedRowBytes = 227 * 1024;
 /// Chunks of a streamed row: at most this many, each of at least
 /// kMinChunkLength elements.
 static constexpr int64_t kMaxChunks = 1024;
 static constexpr int64_t kMinChunkLength = 32;
 
-int64_t mlir::kgen::detail::streamedRowChunks(RankedTensorType type,
-                                              int64_t dim) {
+/// The most bytes of a row any known target's block stages: rows longer
+/// than that read from memory once per statistic on every target.
+static int64_t largestStagedRowBytes() {
+  int64_t bytes = 0;
+  for (const std::string &chip : knownTargets())
+    bytes = std::max(bytes, lookupTarget(chip)->sharedMemoryPerBlock);
+  return bytes;
+}
+
+/// Whether a row of `bytes` streams under `options`.
+static bool streamsRow(int64_t bytes, const KgenToLinalgOptions &options) {
+  switch (options.streamRows) {
+  case RowStreaming::Always:
+    return true;
+  case RowStreaming::Never:
+    return false;
+  case RowStreaming::Auto:
+    return bytes > options.stagedRowBytes.value_or(largestStagedRowBytes());
+  }
+  llvm_unreachable("unknown RowStreaming");
+}
+
+int64_t mlir::kgen::detail::streamedRowChunks(
+    RankedTensorType type, int64_t dim, const KgenToLinalgOptions &options) {
   if (dim != type.getRank() - 1 || !type.hasStaticShape())
     return 0;
   int64_t length = type.getDimSize(dim);
-  if (length * type.getElementTypeBitWidth() / 8 <= kStreamedRowBytes)
+  if (!streamsRow(length * type.getElementTypeBitWidth() / 8, options))
     return 0;
   for (int64_t chunks = kMaxChunks; chunks >= 2; chunks /= 2)
     if (length % chunks == 0 && length / chunks >= kMinChunkLength)
@@ -296,12 +316,12 @@ static std::pair<Value, Value> streamedSoftmaxStatistics(OpBuilder &b,
 /// without `dim`: the two statistics of a numerically stable softmax.
 /// Rows too long to stage, along the innermost dimension, take the
 /// streaming form (one read of the row instead of two).
-static std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc,
-                                                 Value x, int64_t dim,
-                                                 AffineMap reducedMap) {
+static std::pair<Value, Value>
+softmaxStatistics(OpBuilder &b, Location loc, Value x, int64_t dim,
+                  AffineMap reducedMap, const KgenToLinalgOptions &options) {
   auto type = cast<RankedTensorType>(x.getType());
   int64_t rank = type.getRank();
-  if (int64_t chunks = streamedRowChunks(type, dim))
+  if (int64_t chunks = streamedRowChunks(type, dim, options))
     return streamedSoftmaxStatistics(b, loc, x, chunks);
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   Value max = buildReduction(
@@ -323,11 +343,12 @@ static std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc,
 Value mlir::kgen::detail::buildSoftmax(OpBuilder &b, Location loc, Value x,
                                        int64_t dim,
                                        RankedTensorType resultType,
+                                       const KgenToLinalgOptions &options,
                                        bool isLog, MaskedRows maskedRows) {
   int64_t rank = resultType.getRank();
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   AffineMap reduced = dropDimsMap(b.getContext(), rank, {dim});
-  auto [max, sum] = softmaxStatistics(b, loc, x, dim, reduced);
+  auto [max, sum] = softmaxStatistics(b, loc, x, dim, reduced, options);
   return buildElementwise(
       b, loc, resultType, {x, max, sum},
       [isLog, maskedRows](OpBuilder &nb, Location l, ValueRange args) -> Value {

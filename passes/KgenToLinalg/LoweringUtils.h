@@ -10,6 +10,8 @@
 #ifndef KGEN_PASSES_KGENTOLINALG_LOWERINGUTILS_H
 #define KGEN_PASSES_KGENTOLINALG_LOWERINGUTILS_H
 
+#include "kgen/Conversion/KgenToLinalg.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
@@ -63,10 +65,12 @@ Value buildReduction(OpBuilder &b, Location loc, ValueRange inputs,
                      ArrayRef<AffineMap> maps = {});
 
 /// The chunks C of the streaming statistics along dimension `dim` of
-/// `type`: rows along the innermost dimension longer than any target's
-/// block stages (227 KB), viewed as [N / C, C] (C a power of two up to
-/// 1024, chunks of at least 32 elements); 0 for rows that do not stream.
-int64_t streamedRowChunks(RankedTensorType type, int64_t dim);
+/// `type`: rows along the innermost dimension that stream under `options`
+/// (by default, longer than any known target's block stages), viewed as
+/// [N / C, C] (C a power of two up to 1024, chunks of at least 32
+/// elements); 0 for rows that do not stream.
+int64_t streamedRowChunks(RankedTensorType type, int64_t dim,
+                          const KgenToLinalgOptions &options);
 /// `x` ([..., N]) viewed as [..., N / chunks, chunks]: chunk c holds
 /// elements c, c + chunks, ..., so that threads on neighbouring chunks
 /// read neighbouring elements.
@@ -114,8 +118,10 @@ enum class MaskedRows {
 /// softmax (or, with `isLog`, log_softmax) of `x` along `dim`, computed in
 /// f32 from the row maximum and sum(exp(x - max)) (two reductions), then
 /// one elementwise generic producing `resultType` (x's shape).
+/// Rows that stream under `options` take the streaming statistics.
 Value buildSoftmax(OpBuilder &b, Location loc, Value x, int64_t dim,
-                   RankedTensorType resultType, bool isLog = false,
+                   RankedTensorType resultType,
+                   const KgenToLinalgOptions &options, bool isLog = false,
                    MaskedRows maskedRows = MaskedRows::NaN);
 
 /// Reshapes a static tensor to `type` (same element count) through

@@ -35,13 +35,16 @@ Value mul(OpBuilder &b, Location l, Value x, Value y) {
 
 template <typename OpTy, bool isLog>
 struct SoftmaxLowering : OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
+  SoftmaxLowering(MLIRContext *ctx, const KgenToLinalgOptions &options)
+      : OpRewritePattern<OpTy>(ctx), options(options) {}
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, buildSoftmax(rewriter, op.getLoc(), op.getInput(),
-                                        op.getDim(), op.getType(), isLog));
+    rewriter.replaceOp(op,
+                       buildSoftmax(rewriter, op.getLoc(), op.getInput(),
+                                    op.getDim(), op.getType(), options, isLog));
     return success();
   }
+  KgenToLinalgOptions options;
 };
 
 /// Trailing dimensions [rank - k, rank) normalized by layer_norm / rms_norm.
@@ -145,10 +148,11 @@ std::pair<Value, Value> streamedSumAndDeviations(OpBuilder &b, Location loc,
 /// The row sum and the sum of squared deviations from the row mean
 /// (two-pass for accuracy), or their streaming form for long rows.
 std::pair<Value, Value> sumAndDeviations(OpBuilder &b, Location loc, Value x,
-                                          const NormGeometry &g) {
+                                          const NormGeometry &g,
+                                          const KgenToLinalgOptions &options) {
   auto type = cast<RankedTensorType>(x.getType());
   if (g.dims.size() == 1)
-    if (int64_t chunks = streamedRowChunks(type, g.dims[0]))
+    if (int64_t chunks = streamedRowChunks(type, g.dims[0], options))
       return streamedSumAndDeviations(b, loc, x, chunks, g);
   Value sum = buildReduction(b, loc, {x}, g.dims, 0.0,
                              [](OpBuilder &nb, Location l, ValueRange args) {
@@ -167,7 +171,8 @@ std::pair<Value, Value> sumAndDeviations(OpBuilder &b, Location loc, Value x,
 }
 
 struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LayerNormLowering(MLIRContext *ctx, const KgenToLinalgOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
   LogicalResult matchAndRewrite(LayerNormOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -182,7 +187,7 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
       return arith::DivFOp::create(b, l, sum, f32Const(b, l, g.count));
     };
     // Biased variance: the mean of the squared deviations.
-    auto [sum, sqDev] = sumAndDeviations(rewriter, loc, x, g);
+    auto [sum, sqDev] = sumAndDeviations(rewriter, loc, x, g, options);
 
     NormOperands operands;
     operands.add(x, g.identity);
@@ -211,6 +216,7 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
     rewriter.replaceOp(op, result);
     return success();
   }
+  KgenToLinalgOptions options;
 };
 
 struct RmsNormLowering : OpRewritePattern<RmsNormOp> {
@@ -255,8 +261,10 @@ struct RmsNormLowering : OpRewritePattern<RmsNormOp> {
 } // namespace
 
 void mlir::kgen::populateNormalizationToLinalgPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, const KgenToLinalgOptions &options) {
+  MLIRContext *ctx = patterns.getContext();
   patterns.add<SoftmaxLowering<SoftmaxOp, false>,
-               SoftmaxLowering<LogSoftmaxOp, true>, LayerNormLowering,
-               RmsNormLowering>(patterns.getContext());
+               SoftmaxLowering<LogSoftmaxOp, true>, LayerNormLowering>(
+      ctx, options);
+  patterns.add<RmsNormLowering>(ctx);
 }

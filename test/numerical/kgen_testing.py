@@ -453,12 +453,19 @@ def kgen_opt_path():
     return kgen_run_path().with_name("kgen-opt")
 
 
-def schedule(text, tmp_path):
-    """The program with every kernel scheduled, and the schedules used."""
+def schedule(text, tmp_path, target=None, linalg_options=""):
+    """The program with every kernel scheduled (for `target`, the scheduler's
+    default without one), and the schedules used. `linalg_options` are more
+    options of kgen-linalg (e.g. "stream-rows=always")."""
     src, out = tmp_path / "program.mlir", tmp_path / "scheduled.mlir"
     src.write_text(text)
-    cmd = [str(kgen_opt_path()), str(src), "-kgen-linalg", "-kgen-form-kernels",
-           "-kgen-schedule-kernels=print-schedules", "-o", str(out)]
+    chip = f"target={target}" if target else ""
+    linalg = " ".join(o for o in (chip, linalg_options) if o)
+    cmd = [str(kgen_opt_path()), str(src),
+           f"-kgen-linalg={linalg}" if linalg else "-kgen-linalg",
+           "-kgen-form-kernels",
+           f"-kgen-schedule-kernels=print-schedules {chip}".strip(),
+           "-o", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr[-3000:]}"
     assert "warning" not in proc.stderr, proc.stderr[-3000:]

@@ -100,6 +100,37 @@ def test_lane_schedule(case, dtype, tmp_path, kgen_run):
         check_outputs(case, dtype, seed, inputs, run.outputs[k * per_copy:(k + 1) * per_copy], run)
 
 
+# Which rows stream follows the target's shared memory per block, or the
+# user's stream-rows: rows a gfx942 block (64 KB) cannot stage stream there
+# though an H100's block stages them, and stream-rows=always streams rows
+# any block stages. The kernels the GPU pipeline makes then, run on the CPU
+# (a streamed softmax or layer_norm is four kernels: the chunks'
+# statistics, two combinations, the normalization; a staged one is one).
+STREAMED_BY_CHOICE = [
+    ("softmax_2x32000_dim1", "gfx942", "", ("f32",)),
+    ("log_softmax_2x32000_dim1", "gfx942", "", ("f32",)),
+    ("layer_norm_2x65536_streamed", "gfx942", "", ("f16", "bf16")),
+    ("softmax_16x1000_dim1_nan_inf", None, "stream-rows=always", DTYPES),
+    ("layer_norm_16x1000_nan_inf", None, "stream-rows=always", DTYPES),
+]
+
+
+@pytest.mark.parametrize("name,target,options,dtypes", STREAMED_BY_CHOICE,
+                         ids=[f"{n}-{t or o}" for n, t, o, _ in STREAMED_BY_CHOICE])
+def test_streamed_by_target_or_choice(name, target, options, dtypes, tmp_path,
+                                      kgen_run):
+    case = BY_NAME[name]
+    for dtype in dtypes:
+        text, per_copy = case.build(dtype, copies=1)
+        _, staged = schedule(text, tmp_path)
+        scheduled, streamed = schedule(text, tmp_path, target, options)
+        assert len(staged) == 1 and len(streamed) == 4, (staged, streamed)
+        inputs = make_inputs(case, dtype, SEEDS[0])
+        run = run_kgen(scheduled, tmp_path, inputs, n_outputs=per_copy,
+                       function="main", tag=f"streamed-{dtype}")
+        check_outputs(case, dtype, SEEDS[0], inputs, run.outputs, run)
+
+
 # Long rows, against float64. A sequential float32 sum's error grows with
 # the row (each addition rounds at the size of the running total); lanes
 # give each lane a 1/(lanes x vector) share of the row and combine the

@@ -3,6 +3,8 @@
 #ifndef KGEN_CONVERSION_PASSES_H
 #define KGEN_CONVERSION_PASSES_H
 
+#include "kgen/Conversion/KgenToLinalg.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

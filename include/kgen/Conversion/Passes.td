@@ -38,9 +38,12 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     glue), split by operation family: contractions, elementwise, reductions,
     scans, normalizations and data movement. `f16`/`bf16` arithmetic is
     carried out in `f32` and rounded once. softmax and log_softmax subtract
-    the maximum before exponentiating; along rows longer than 227 KB (more
-    than any GPU block can stage, so each statistic would read the row
-    from memory again) their statistics stream: the row is viewed as
+    the maximum before exponentiating; along rows longer than a block of
+    the target can stage in workgroup memory (`target`: its shared memory
+    per block, 227 KB on sm_90a, 163 KB on sm_80, 64 KB on gfx942; without
+    a target, the most any known target stages), where each statistic would
+    read the row from memory again, their statistics stream (`stream-rows`
+    overrides the choice): the row is viewed as
     [N / C, C] (C a power of two up to 1024, chunks of at least 32
     elements, interleaved so that neighbouring threads read neighbouring
     elements), one generic keeps a running maximum and a running sum of
@@ -86,8 +89,25 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
     through a strided, dilated map, or gathers it with `tensor.extract` and
     the same bounds check (no padded copy, which was a kernel of its own).
 
-    Fails with a located diagnostic if any kgen operation is left.
+    Fails with a located diagnostic if any kgen operation is left, or with
+    an error naming the known chips if `target` is not one.
   }];
+  let options = [
+    Option<"target", "target", "std::string", "\"\"",
+           "GPU chip the kernels are formed for (sm_90a, sm_80, gfx942, "
+           "gfx90a): its shared memory per block decides which rows stream; "
+           "empty: rows longer than any known chip's block stages">,
+    Option<"streamRows", "stream-rows", "::mlir::kgen::RowStreaming",
+           "::mlir::kgen::RowStreaming::Auto",
+           "Which rows take streaming statistics",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::kgen::RowStreaming::Auto, "auto",
+                        "rows longer than a block of the target stages"),
+             clEnumValN(::mlir::kgen::RowStreaming::Always, "always",
+                        "every row that splits into chunks"),
+             clEnumValN(::mlir::kgen::RowStreaming::Never, "never",
+                        "none: each statistic reads its row"))}]>,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",

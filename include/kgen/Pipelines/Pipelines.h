@@ -11,10 +11,16 @@ namespace mlir {
 class OpPassManager;
 namespace kgen {
 
-/// kgen to linalg on tensors as kernel formation wants it: kgen-to-linalg,
-/// canonicalization, then kgen-fuse-elementwise (composite expressions
-/// become single generics). Every pipeline that lowers kgen starts here.
-void addKgenToLinalg(OpPassManager &pm);
+/// kgen to linalg on tensors as kernel formation wants it: kgen-to-linalg
+/// (with `options`: the pipelines that compile for a chip name it, so that
+/// rows stream where its blocks cannot stage them), canonicalization, then
+/// kgen-fuse-elementwise (composite expressions become single generics).
+/// Every pipeline that lowers kgen starts here.
+void addKgenToLinalg(OpPassManager &pm,
+                     const ConvertKgenToLinalgPassOptions &options = {});
+
+/// kgen-to-linalg's options for GPU chip `chip`.
+ConvertKgenToLinalgPassOptions kgenToLinalgOptionsFor(llvm::StringRef chip);
 
 /// kgen (or linalg on tensors) to the LLVM dialect for the host CPU: lowers
 /// kgen to linalg, bufferizes (results become out-parameters), lowers linalg
