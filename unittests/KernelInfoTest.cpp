@@ -224,6 +224,21 @@ func.func private @k(%x: tensor<8x64xf32>) -> tensor<8xf32> attributes {kgen.ker
   // a computed input that would rule them out.
   EXPECT_EQ(info->computedInputOf(info->rootIndex), -1);
   EXPECT_EQ(info->toJson()["statistic_epilogue_ops"], json({2}));
+
+  // The predicate kernel formation shares: the sqrt is an epilogue of the
+  // sum of squares over 8 rows, not over fewer, nor where its input is not
+  // a statistic; the root (a reduction) never is.
+  std::vector<Operation *> ops(5);
+  module->walk([&](Operation *op) {
+    if (auto index = op->getAttrOfType<IntegerAttr>("kgen.op"))
+      ops[index.getInt()] = op;
+  });
+  auto fromSquares = [&](Value v) { return v.getDefiningOp() == ops[1]; };
+  auto never = [](Value) { return false; };
+  EXPECT_TRUE(isRowStatisticEpilogue(ops[2], 8, fromSquares));
+  EXPECT_FALSE(isRowStatisticEpilogue(ops[2], 4, fromSquares));
+  EXPECT_FALSE(isRowStatisticEpilogue(ops[2], 8, never));
+  EXPECT_FALSE(isRowStatisticEpilogue(ops[4], 512, [](Value) { return true; }));
 }
 
 TEST(KernelInfo, LoopSizesByKind) {

@@ -231,41 +231,32 @@ bool movesData(linalg::LinalgOp op) {
                       });
 }
 
-/// Whether `op` iterates over no more than the root's outputs (a value
-/// per row, as a statistic has).
-bool iteratesOverRows(linalg::LinalgOp op, const KernelInfo &info) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (ShapedType::isDynamicShape(ranges))
-    return false;
+/// The root's outputs: the product of its parallel loops.
+int64_t rootRows(const KernelInfo &info) {
   int64_t rows = 1;
   for (auto [size, parallel] : llvm::zip(info.rootLoops, info.rootParallel))
     if (parallel)
       rows *= size;
-  return std::accumulate(ranges.begin(), ranges.end(), int64_t{1},
-                         std::multiplies<int64_t>()) <= rows;
+  return rows;
 }
 
 /// The elementwise ops of the kernel that compute from row statistics
 /// only (a norm's sqrt and clamp), in program order: the lanes find their
-/// operands in workgroup memory, as they find the statistics.
+/// operands in workgroup memory, as they find the statistics. The sink
+/// and ops reading kernel arguments are not among them.
 void findStatisticEpilogues(ArrayRef<Operation *> ops, KernelInfo &info) {
+  auto isStatistic = [&](Value input) {
+    const auto *producer = llvm::find(ops, input.getDefiningOp());
+    int64_t j = producer - ops.begin();
+    return producer != ops.end() && (llvm::is_contained(info.statistics, j) ||
+                                     info.isStatisticEpilogue(j));
+  };
   for (auto [i, op] : llvm::enumerate(ops)) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (!linalgOp || linalgOp.getNumReductionLoops() != 0 ||
-        op->hasAttr(kSinkAttr) || !info.ops[i].argsRead.empty() ||
-        !iteratesOverRows(linalgOp, info))
+    if (op->hasAttr(kSinkAttr) || !info.ops[i].argsRead.empty() ||
+        !isRowStatisticEpilogue(op, rootRows(info), isStatistic))
       continue;
-    bool fromStatistics = false, onlyStatistics = true;
-    for (Value input : linalgOp.getDpsInputs()) {
-      const auto *producer = llvm::find(ops, input.getDefiningOp());
-      int64_t j = producer - ops.begin();
-      bool statistic = producer != ops.end() &&
-                       (llvm::is_contained(info.statistics, j) ||
-                        info.isStatisticEpilogue(j));
-      fromStatistics |= statistic;
-      onlyStatistics &= statistic || !isa<ShapedType>(input.getType());
-    }
-    if (fromStatistics && onlyStatistics)
+    auto inputs = cast<linalg::LinalgOp>(op).getDpsInputs();
+    if (llvm::any_of(inputs, isStatistic))
       info.statisticEpilogues.push_back(static_cast<int64_t>(i));
   }
 }
@@ -454,6 +445,21 @@ bool mlir::kgen::onlyMovesData(Operation *op) {
       return false;
   }
   return true;
+}
+
+bool mlir::kgen::isRowStatisticEpilogue(
+    Operation *op, int64_t rows, llvm::function_ref<bool(Value)> isStatistic) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || linalgOp.getNumReductionLoops() != 0)
+    return false;
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  if (ShapedType::isDynamicShape(ranges) ||
+      std::accumulate(ranges.begin(), ranges.end(), int64_t{1},
+                      std::multiplies<int64_t>()) > rows)
+    return false;
+  return llvm::all_of(linalgOp.getDpsInputs(), [&](Value input) {
+    return !isa<ShapedType>(input.getType()) || isStatistic(input);
+  });
 }
 
 llvm::Expected<KernelInfo> mlir::kgen::describeKernel(func::FuncOp kernel) {

@@ -539,17 +539,12 @@ struct FormKernelsPass final
     SmallPtrSet<Operation *, 8> group;
     for (unsigned i : members)
       group.insert(ops[i]);
+    auto inGroup = [&](Value input) {
+      return group.contains(input.getDefiningOp());
+    };
     return llvm::all_of(members, [&](unsigned i) {
-      auto op = dyn_cast<linalg::LinalgOp>(ops[i]);
-      if (ops[i] == stat || isa<linalg::FillOp>(ops[i]))
-        return true;
-      std::optional<int64_t> iterations = staticIterations(ops[i]);
-      return op && op.getNumReductionLoops() == 0 && iterations &&
-             *iterations <= outputs.getNumElements() &&
-             llvm::all_of(op.getDpsInputs(), [&](Value input) {
-               return !isa<ShapedType>(input.getType()) ||
-                      group.contains(input.getDefiningOp());
-             });
+      return ops[i] == stat || isa<linalg::FillOp>(ops[i]) ||
+             isRowStatisticEpilogue(ops[i], outputs.getNumElements(), inGroup);
     });
   }
 

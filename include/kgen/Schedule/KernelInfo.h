@@ -158,6 +158,15 @@ struct KernelInfo {
 /// compute such an op's tiles straight into workgroup memory.
 bool onlyMovesData(Operation *op);
 
+/// Whether linalg op `op` computes an epilogue of row statistics (a norm's
+/// sqrt and clamp after its sum of squares): no reduction loop, at most
+/// `rows` iterations (a value per row, as a statistic has), and every
+/// tensor input satisfying `isStatistic` (a statistic or such an epilogue).
+/// Kernel formation keeps such ops in the statistic's group, and the kernel
+/// summary lists them (KernelInfo::statisticEpilogues).
+bool isRowStatisticEpilogue(Operation *op, int64_t rows,
+                            llvm::function_ref<bool(Value)> isStatistic);
+
 /// Summarizes a kernel produced by kgen-form-kernels. Fails (with a message)
 /// if the kernel lacks the kgen.op / kgen.root / kgen.sink markers or has
 /// dynamic loop ranges.
