@@ -21,7 +21,7 @@ import torch
 
 from .builder import Builder, Unsupported, V, broadcast_shapes, normalize_dim
 from .ops import (F, FUNCTIONS, MODULES, POSITION_PARAMS, REASONS, FunctionalModule, _norm,
-                  _reg, _reg_multi, h_embedding, number, tensor)
+                  _reg, _reg_multi, h_embedding, logsumexp, number, tensor)
 
 
 # ---------------------------------------------------------------------------
@@ -492,12 +492,10 @@ def h_nll_loss(b, a, ctx):
 
 
 def _logsumexp_over_classes(b: Builder, x: V) -> V:
-    """logsumexp over the class dim, which is dropped: max + log(sum(exp(x -
-    max))), two row statistics of one kernel."""
+    """logsumexp over the class dim, which is dropped: two row statistics of
+    one kernel (ops.logsumexp)."""
     dim = min(1, x.rank - 1)
-    m = b.reduce("max", x, [dim], True)
-    s = b.reduce("sum", b.unary("exp", b.binary("sub", x, m)), [dim], True)
-    lse = b.binary("add", b.unary("log", s), m)
+    lse = logsumexp(b, x, [dim])
     return b.reshape(lse, x.shape[:dim] + x.shape[dim + 1:])
 
 

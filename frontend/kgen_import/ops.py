@@ -480,14 +480,23 @@ def _max_min(op: str):
     return h
 
 
+def logsumexp(b: Builder, x: V, dims: List[int]) -> V:
+    """max + log(sum(exp(x - max))) over `dims` (kept as 1), the stable form
+    PyTorch computes; where the maximum is infinite, the maximum itself, as
+    PyTorch gives it (a row of -inf: -inf; a row holding +inf: +inf), not
+    the NaN of inf - inf. The choice reads the two statistics alone, so
+    they stay one kernel's."""
+    m = b.reduce("max", x, dims, True)
+    s = b.reduce("sum", b.unary("exp", b.binary("sub", x, m)), dims, True)
+    infinite = b.compare("eq", b.unary("abs", m), float("inf"))
+    return b.where(infinite, m, b.binary("add", b.unary("log", s), m))
+
+
 def h_logsumexp(b, a, ctx):
-    # max + log(sum(exp(x - max))), the stable form PyTorch computes.
     x = tensor(a["input"])
     dims = dims_list(a["dim"], x.rank)
     keepdim = bool(a.get("keepdim", False))
-    m = b.reduce("max", x, dims, True)
-    s = b.reduce("sum", b.unary("exp", b.binary("sub", x, m)), dims, True)
-    r = b.binary("add", b.unary("log", s), m)
+    r = logsumexp(b, x, dims)
     if not keepdim:
         r = b.reshape(r, tuple(d for i, d in enumerate(x.shape) if i not in dims))
     return r

@@ -155,7 +155,30 @@ class DistributionLosses(nn.Module):
                                                                       reduction="none"))
 
 
+class RowLogsumexp(nn.Module):
+    """logsumexp (the importer's max + log(sum(exp(x - max)))) over rows of
+    the lengths the op suite sweeps (1, 7, 1000, 4097, 8192), a single row
+    and rows of one, and over rows of -inf, holding +inf or NaN (PyTorch:
+    -inf, +inf, NaN)."""
+
+    def forward(self, r1, r7, r1000, r4097, r8192, single, ones, special):
+        rows = (r1, r7, r1000, r4097, r8192, single, ones, special)
+        outs = tuple(torch.logsumexp(x, -1) for x in rows)
+        return outs + (torch.logsumexp(special, 1, keepdim=True),)
+
+
+def logsumexp_inputs():
+    shapes = [(3, 1), (3, 7), (3, 1000), (3, 4097), (2, 8192), (1, 4097), (4097, 1)]
+    special = torch.randn(8, 64) * 3
+    special[0] = float("-inf")
+    special[1, 5] = float("inf")
+    special[2, 9] = float("nan")
+    special[3, ::2] = float("-inf")
+    return tuple(torch.randn(*s) * 4 for s in shapes) + (special,)
+
+
 CASES = {
+    "row_logsumexp": (RowLogsumexp, logsumexp_inputs),
     "norms_train": (lambda: NormsTrain().train(), lambda: (torch.randn(3, 5, 6, 7) * 2 + 0.5,)),
     "norms_eval": (lambda: NormsEval().eval(), lambda: (torch.randn(3, 5, 6, 7) * 2 + 0.5,)),
     "pools": (Pools, lambda: (torch.randn(2, 3, 9, 12), torch.randn(2, 4, 12))),
