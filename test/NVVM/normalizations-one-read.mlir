@@ -2,7 +2,8 @@
 // rows from global memory once (staged rows, kgen-stage-rows): four
 // 16-byte loads per lane, 4 KiB apart, copy a 4096-float row into shared
 // memory, and no later global load reads the row again. The weight and
-// bias of a norm are read where they are used (a row of them per block).
+// bias of a norm are read where they are used (a row of them per block):
+// every global load of each kernel is counted.
 // RUN: kgen-opt %s --split-input-file -kgen-gpu-pipeline="chip=sm_90a format=isa" | FileCheck %s
 
 // log_softmax: the copy is the kernel's only global load.
@@ -28,10 +29,18 @@ func.func @log_softmax(%x: tensor<64x4096xf32>) -> tensor<64x4096xf32> {
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+4096];
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+8192];
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+12288];
-// CHECK-NOT: [%rd[[X]]
+// CHECK-NOT: ld.global
 // CHECK-SAME: rsqrt.approx
-// CHECK-SAME: ld.global.v4.b32
-// CHECK-NOT: [%rd[[X]]
+// CHECK-NOT: ld.global
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+4096];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B]]+4096];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+12288];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B]]+12288];
+// CHECK-NOT: ld.global
 // CHECK-NOT: gpu.binary @ln_kernel_1
 func.func @ln(%x: tensor<32x4096xf32>, %w: tensor<4096xf32>, %b: tensor<4096xf32>) -> tensor<32x4096xf32> {
   %r = kgen.layer_norm %x weight %w bias %b normalized_shape [4096] eps 1.0e-5 : (tensor<32x4096xf32>, tensor<4096xf32>, tensor<4096xf32>) -> tensor<32x4096xf32>
@@ -40,7 +49,8 @@ func.func @ln(%x: tensor<32x4096xf32>, %w: tensor<4096xf32>, %b: tensor<4096xf32
 
 // -----
 
-// residual + layer_norm: both inputs of the sum staged, each read once.
+// residual + layer_norm: both inputs of the sum staged, each read once,
+// then the weight and bias.
 // CHECK: gpu.binary @residual_ln_kernel_0_kernel
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X:[0-9]+]]];
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+4096];
@@ -50,9 +60,18 @@ func.func @ln(%x: tensor<32x4096xf32>, %w: tensor<4096xf32>, %b: tensor<4096xf32
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[Y]]+4096];
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[Y]]+8192];
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[Y]]+12288];
-// CHECK-NOT: [%rd[[X]]
+// CHECK-NOT: ld.global
 // CHECK-SAME: rsqrt.approx
-// CHECK-NOT: [%rd[[Y]]
+// CHECK-NOT: ld.global
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+4096];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B]]+4096];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+12288];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[B]]+12288];
+// CHECK-NOT: ld.global
 // CHECK-NOT: gpu.binary @residual_ln_kernel_1
 func.func @residual_ln(%x: tensor<32x4096xf32>, %y: tensor<32x4096xf32>, %w: tensor<4096xf32>, %b: tensor<4096xf32>) -> tensor<32x4096xf32> {
   %s = kgen.add %x, %y : (tensor<32x4096xf32>, tensor<32x4096xf32>) -> tensor<32x4096xf32>
@@ -68,9 +87,12 @@ func.func @residual_ln(%x: tensor<32x4096xf32>, %y: tensor<32x4096xf32>, %w: ten
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+4096];
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+8192];
 // CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[X]]+12288];
-// CHECK-NOT: [%rd[[X]]
-// CHECK-SAME: ld.global.v4.b32
-// CHECK-NOT: [%rd[[X]]
+// CHECK-NOT: ld.global
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W:[0-9]+]]];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+4096];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+8192];
+// CHECK-SAME: ld.global.v4.b32 {{[^;]*}}[%rd[[W]]+12288];
+// CHECK-NOT: ld.global
 // CHECK-NOT: gpu.binary @rms_kernel_1
 func.func @rms(%x: tensor<16x4096xf32>, %w: tensor<4096xf32>) -> tensor<16x4096xf32> {
   %r = kgen.rms_norm %x weight %w normalized_shape [4096] eps 1.0e-06 : (tensor<16x4096xf32>, tensor<4096xf32>) -> tensor<16x4096xf32>

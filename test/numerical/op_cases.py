@@ -592,7 +592,7 @@ reduce_case("max", S(256, 1024), [0, 1], False, nan=0.0005, tag="_nan_propagatio
 # Positions: argmax / argmin (int64 results) and gather (int64 indices)
 # ---------------------------------------------------------------------------
 
-def arg_case(op, shape, dim, keepdim=False, nan=0.0, choices=(), tag=""):
+def arg_case(op, shape, dim, keepdim=False, nan=0.0, choices=(), tag="", inf=0.0):
     out = tuple(1 if i == dim else d for i, d in enumerate(shape)) if keepdim else \
         tuple(d for i, d in enumerate(shape) if i != dim)
     fn = torch.argmax if op == "argmax" else torch.argmin
@@ -603,7 +603,7 @@ def arg_case(op, shape, dim, keepdim=False, nan=0.0, choices=(), tag=""):
                     out, "i64")
 
     add(Case(f"{op}_{sname(shape)}_dim{dim}{'_keepdim' if keepdim else ''}{tag}",
-             [InputSpec(shape, nan=nan, choices=choices)], emit,
+             [InputSpec(shape, nan=nan, inf=inf, choices=choices)], emit,
              lambda d, x: fn(x, dim=dim, keepdim=keepdim), reduce_len=shape[dim]))
 
 
@@ -617,6 +617,16 @@ arg_case("argmax", S(16, 4096), 1)
 arg_case("argmin", S(600, 12), 0)
 arg_case("argmax", S(9, 300), 1, nan=0.003, tag="_nan_first")
 arg_case("argmin", S(33, 64), 1, choices=(-1.0, 0.0, 1.0), tag="_ties_first")
+# The row lengths of the other reductions (one thread per row where no
+# split is even: 1, 7, 4097; lanes elsewhere), a single row and rows of
+# one, and rows holding +-inf (an infinity is the extremum it is) with NaN.
+for _op in ("argmax", "argmin"):
+    for _n in (1, 7, 1000, 4097, 8192):
+        arg_case(_op, S(3, _n), 1)
+    arg_case(_op, S(1, 4097), 1, keepdim=True)
+    arg_case(_op, S(4097, 1), 1)
+    arg_case(_op, S(16, 1000), 1, inf=0.002, tag="_inf")
+    arg_case(_op, S(16, 1000), 1, nan=0.001, inf=0.002, tag="_nan_inf")
 
 
 def gather_case(shape, index_shape, dim, ignored=0.0, fill=None, tag=""):
@@ -725,6 +735,9 @@ for _op in ("softmax", "log_softmax"):
 for _op in ("softmax", "log_softmax"):
     for _n in (1, 7, 1000, 4097):
         softmax_case(_op, S(3, _n), 1, low=-5.0, high=5.0)
+    # A single row, and rows of one.
+    softmax_case(_op, S(1, 4097), 1, low=-5.0, high=5.0)
+    softmax_case(_op, S(4097, 1), 1, low=-5.0, high=5.0)
     softmax_case(_op, S(16, 1000), 1, low=-5.0, high=5.0, nan=0.001, inf=0.002,
                  tag="_nan_inf")
 
@@ -837,6 +850,8 @@ layer_norm_case("2x100000_streamed", S(2, 100000), [100000], True, True, 1e-5)
 # 4097, and rows holding NaN or +-inf (NaN rows out, as in PyTorch).
 for _n in (1, 7, 1000, 4097):
     layer_norm_case(f"3x{_n}_rows", S(3, _n), [_n], True, True, 1e-5)
+layer_norm_case("1x4097_single_row", S(1, 4097), [4097], True, True, 1e-5)
+layer_norm_case("4097x1_rows_of_one", S(4097, 1), [1], True, True, 1e-5)
 layer_norm_case("16x1000_nan_inf", S(16, 1000), [1000], True, True, 1e-5, nan=0.001, inf=0.002)
 
 
@@ -943,6 +958,8 @@ rms_norm_case("4x256_lanes", S(4, 256), [256], False, 1e-6)
 for _n in (1, 7, 1000, 4097):
     rms_norm_case(f"3x{_n}_rows", S(3, _n), [_n], True, 1e-6)
 rms_norm_case("16x1000_nan_inf", S(16, 1000), [1000], True, 1e-6, nan=0.001, inf=0.002)
+rms_norm_case("1x4097_single_row", S(1, 4097), [4097], True, 1e-6)
+rms_norm_case("4097x1_rows_of_one", S(4097, 1), [1], True, 1e-6)
 
 
 # ---------------------------------------------------------------------------

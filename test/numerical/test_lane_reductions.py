@@ -70,6 +70,11 @@ LANE_CASES = {
     "layer_norm_3x65536_streamed_nan_inf": True,
     "rms_norm_3x8192_lanes": True,
     "rms_norm_4x256_lanes": True,
+    # Positions: the maximum's butterflies, then the first position's.
+    "argmax_3x8192_dim1": True,
+    "argmin_3x8192_dim1": True,
+    "argmax_16x1000_dim1_nan_inf": True,
+    "argmin_3x4097_dim1": False,
 }
 
 BY_NAME = {c.name: c for c in CASES}

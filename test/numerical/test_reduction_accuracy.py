@@ -85,3 +85,53 @@ def test_long_reduction_accuracy(name, n, path, tmp_path, kgen_run):
     kgen = relative_error(float(run.outputs[0]), exact)
     assert kgen <= MULTIPLE * max(pytorch, ROUNDING), (
         f"kgen's relative error {kgen:.3g}, PyTorch float32's {pytorch:.3g}")
+
+
+# The issue's other examples, beyond whole-tensor reductions: a layer norm
+# over rows of 10^6 (their mean offset by 100, so that deviations taken
+# from a drifting mean would show; the scheduled rows stream) and a matmul
+# whose products are summed. The largest error over the outputs, against
+# float64, within MULTIPLE times PyTorch float32's, or float32's rounding
+# of the largest output.
+ROWS, ROW = 4, 10 ** 6
+LAYER_NORM = (f"func.func @main(%x: tensor<{ROWS}x{ROW}xf32>) -> tensor<{ROWS}x{ROW}xf32> {{\n"
+              f"  %r = kgen.layer_norm %x normalized_shape [{ROW}] eps 1.0e-5 : "
+              f"(tensor<{ROWS}x{ROW}xf32>) -> tensor<{ROWS}x{ROW}xf32>\n"
+              f"  return %r : tensor<{ROWS}x{ROW}xf32>\n}}\n")
+M, K, N = 128, 8192, 128
+MATMUL_SUM = (f"func.func @main(%a: tensor<{M}x{K}xf32>, %b: tensor<{K}x{N}xf32>) -> tensor<f32> {{\n"
+              f"  %p = kgen.matmul %a, %b : (tensor<{M}x{K}xf32>, tensor<{K}x{N}xf32>)"
+              f" -> tensor<{M}x{N}xf32>\n"
+              f"  %r = kgen.sum %p dims [0, 1] : tensor<{M}x{N}xf32> -> tensor<f32>\n"
+              f"  return %r : tensor<f32>\n}}\n")
+
+
+def composite_inputs(name: str, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    if name == "layer_norm":
+        return [(rng.random((ROWS, ROW), dtype=np.float32) + 100).astype(np.float32)]
+    return [rng.random((M, K), dtype=np.float32) + 0.5,
+            rng.random((K, N), dtype=np.float32) + 0.5]
+
+
+def composite_reference(name: str, arrays: list) -> torch.Tensor:
+    tensors = [torch.from_numpy(a) for a in arrays]
+    if name == "layer_norm":
+        return torch.nn.functional.layer_norm(tensors[0], (ROW,), eps=1e-5)
+    return (tensors[0] @ tensors[1]).sum()
+
+
+@pytest.mark.parametrize("path", ["cpu", "scheduled"])
+@pytest.mark.parametrize("name", ["layer_norm", "matmul_sum"])
+def test_composite_accuracy(name, path, tmp_path, kgen_run):
+    text = LAYER_NORM if name == "layer_norm" else MATMUL_SUM
+    if path == "scheduled":
+        text, _ = schedule(text, tmp_path)
+    arrays = composite_inputs(name, seed=7)
+    exact = composite_reference(name, [a.astype(np.float64) for a in arrays]).numpy()
+    pytorch = np.abs(composite_reference(name, arrays).numpy().astype(np.float64) - exact).max()
+    run = run_kgen(text, tmp_path, arrays, n_outputs=1, function="main")
+    kgen = np.abs(run.outputs[0].astype(np.float64) - exact).max()
+    floor = ROUNDING * np.abs(exact).max()
+    assert kgen <= MULTIPLE * max(pytorch, floor), (
+        f"kgen's largest error {kgen:.3g}, PyTorch float32's {pytorch:.3g}")
