@@ -69,6 +69,9 @@ WIDE_SIZES = {
     "matmul_square": ({"M": 64, "N": 128, "K": 128}, MATRIX_DTYPES),
     "bmm": ({"BATCH": 2, "M": 64, "N": 64, "K": 128}, MATRIX_DTYPES),
     "gemm_bias_relu": ({"BATCH": 64, "IN": 64, "OUT": 32}, MATRIX_DTYPES),
+    # An implicit GEMM: 64 output channels (M), 8x8 output pixels (N) and
+    # 64 input channels times 9 taps (K), its im2col tile gathered per step.
+    "conv2d_3x3": ({"N": 1, "C": 64, "H": 8, "W": 8, "F": 64}, MATRIX_DTYPES),
     "softmax": ({"ROWS": 4, "COLS": 256}, ROW_DTYPES),
     "layer_norm": ({"ROWS": 4, "COLS": 256}, ROW_DTYPES),
     "sum_rows": ({"ROWS": 8, "COLS": 512}, ROW_DTYPES),
@@ -337,6 +340,8 @@ class Coverage:
     def __init__(self):
         self.features = collections.defaultdict(collections.Counter)
         self.kinds = collections.defaultdict(collections.Counter)  # kind -> dtype
+        # kind -> matrix instruction of the accepted schedules
+        self.instructions = collections.defaultdict(collections.Counter)
         self.programs = collections.defaultdict(collections.Counter)
         self.reasons = collections.Counter()
         self.late = []  # rejections by rungs 3 and 4, whose messages matter
@@ -356,6 +361,7 @@ class Coverage:
             return
         self.accepted += 1
         self.kinds[kernel.kind][program.dtype] += 1
+        self.instructions[kernel.kind][entry["schedule"].get("matrix_instruction", "none")] += 1
         self.programs[program.name][f"{program.dtype} proposed"] += 1
         self.programs[program.name][program.dtype] += 1
         for name, value in features(entry["schedule"], kernel).items():
@@ -373,6 +379,11 @@ def report(cov: Coverage, header: list, problems: list, skipped: list) -> str:
               "| root op | " + " | ".join(DTYPES) + " |", "| --- |" + " ---: |" * len(DTYPES)]
     for kind, counts in sorted(cov.kinds.items()):
         lines.append(f"| {kind} | " + " | ".join(str(counts[d]) for d in DTYPES) + " |")
+    lines += ["", "## Accepted schedules with a matrix instruction, by root op", "",
+              "| root op | matrix_instruction | accepted schedules |", "| --- | --- | ---: |"]
+    for kind, counts in sorted(cov.instructions.items()):
+        lines += [f"| {kind} | {name} | {n} |" for name, n in sorted(counts.items())
+                  if name != "none"]
     lines += ["", "## Accepted / proposed by program and dtype", "",
               "| program | " + " | ".join(DTYPES) + " |", "| --- |" + " ---: |" * len(DTYPES)]
     for name, counts in sorted(cov.programs.items()):
