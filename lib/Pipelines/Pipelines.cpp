@@ -40,6 +40,7 @@ void mlir::kgen::addVectorLowering(OpPassManager &pm) {
 
 void mlir::kgen::addKgenToLinalg(
     OpPassManager &pm, const ConvertKgenToLinalgPassOptions &options) {
+  pm.addPass(createRecognizeAttentionPass());
   pm.addPass(createConvertKgenToLinalgPass(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwisePass());
@@ -132,7 +133,8 @@ void mlir::kgen::registerKgenPipelines() {
   PassPipelineRegistration<KgenLinalgCliOptions>(
       "kgen-linalg",
       "A kgen program to the linalg that kernels are formed from: "
-      "kgen-to-linalg, canonicalize, kgen-fuse-elementwise, "
+      "kgen-recognize-attention, kgen-to-linalg, canonicalize, "
+      "kgen-fuse-elementwise, "
       "kgen-collapse-reduction-loops, kgen-split-whole-reductions",
       [](OpPassManager &pm, const KgenLinalgCliOptions &cli) {
         ConvertKgenToLinalgPassOptions options;

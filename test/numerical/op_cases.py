@@ -800,6 +800,45 @@ attention_case("one_query", (), 1, 33, 64, 64)
 attention_case("causal_long", (2,), 160, 160, 16, 16, causal=True)
 
 
+def written_attention_case(tag, batch, L, S, D, divide=False):
+    """softmax(Q·Kᵀ·scale)·V written out of kgen ops (the keys transposed
+    by a permute, the scale a multiplication or a division by a constant),
+    which kgen-recognize-attention turns into kgen.attention: checked as
+    kgen.attention is (probabilities rounded once to the dtype)."""
+    shapes = [batch + (L, D), batch + (S, D), batch + (S, D)]
+    # A division by 2, 4, ...: an exact reciprocal in every dtype.
+    divisor = math.sqrt(D)
+    scale = 1.0 / divisor
+    rank = len(shapes[0])
+    swap = list(range(rank - 2)) + [rank - 1, rank - 2]
+    product = "kgen.matmul" if not batch else "kgen.batch_matmul"
+
+    def emit(b, q, k, v):
+        kt_shape = batch + (D, S)
+        s_shape = batch + (L, S)
+        kt = b.op(f"kgen.permute {k} dims {fmt_ints(swap)} : {b.t(shapes[1])} -> {b.t(kt_shape)}",
+                  kt_shape)
+        scores = b.op(f"{product} {q}, {kt} : ({b.t(shapes[0])}, {b.t(kt_shape)})"
+                      f" -> {b.t(s_shape)}", s_shape)
+        c = b.scalar(divisor if divide else scale)
+        op = "kgen.div" if divide else "kgen.mul"
+        x = b.op(f"{op} {scores}, {c} : ({b.t(s_shape)}, {b.dtype}) -> {b.t(s_shape)}", s_shape)
+        p = b.op(f"kgen.softmax {x} dim {rank - 1} : {b.t(s_shape)}", s_shape)
+        out = batch + (L, D)
+        return b.op(f"{product} {p}, {v} : ({b.t(s_shape)}, {b.t(shapes[2])}) -> {b.t(out)}",
+                    out)
+
+    def ref(d, q, k, v):
+        return attention_ref(d, q, k, v, None, scale, False)
+
+    add(Case(f"attention_written_{tag}", [InputSpec(sh) for sh in shapes], emit, ref,
+             reduce_len=max(S, D)))
+
+
+written_attention_case("batched", (3,), 9, 11, 16)
+written_attention_case("matrices_div", (), 7, 5, 64, divide=True)
+
+
 def layer_norm_case(tag, shape, ns, weight, bias, eps, low=-1.0, high=1.0, nan=0.0, inf=0.0):
     ins = [InputSpec(shape, low, high, nan=nan, inf=inf)]
     if weight:

@@ -116,6 +116,31 @@ def ConvertKgenToLinalgPass : Pass<"kgen-to-linalg"> {
   ];
 }
 
+def RecognizeAttentionPass : Pass<"kgen-recognize-attention"> {
+  let summary = "Rewrite softmax(Q·Kᵀ·scale)·V written out of kgen ops as kgen.attention";
+  let description = [{
+    A model's own attention core, written as a product of the queries with
+    the transposed keys (`kgen.permute` swapping the last two dimensions),
+    optionally scaled by a scalar constant (`kgen.mul` either way round or
+    `kgen.div`), a `kgen.softmax` over the last dimension and a product
+    with the values, becomes one `kgen.attention` of the queries, keys and
+    values with that scale. The products may be `kgen.matmul`,
+    `kgen.batch_matmul`, or a `kgen.batch_matmul` between reshapes that
+    collapse the leading dimensions into one batch and restore them (as
+    the importer writes `torch.matmul` on 4-D tensors). The scores, their
+    scaling and the probabilities must have no other reader, and every
+    operand the element type of the result.
+
+    `kgen.attention` computes the scores and the softmax in `f32` and
+    rounds the probabilities once, where the written-out form in `f16` or
+    `bf16` rounds the scores, the scaled scores and the probabilities: the
+    rewrite is at least as accurate. An additive mask is not taken:
+    `kgen.attention` gives a query whose keys are all masked zeros, where
+    the written-out softmax gives NaN. The ops left unused are erased.
+  }];
+  let dependentDialects = ["::mlir::kgen::KgenDialect"];
+}
+
 def FuseElementwisePass : Pass<"kgen-fuse-elementwise"> {
   let summary = "Fuse elementwise producers into their linalg.generic consumers";
   let description = [{

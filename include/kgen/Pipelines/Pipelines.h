@@ -11,7 +11,8 @@ namespace mlir {
 class OpPassManager;
 namespace kgen {
 
-/// kgen to linalg on tensors as kernel formation wants it: kgen-to-linalg
+/// kgen to linalg on tensors as kernel formation wants it:
+/// kgen-recognize-attention, kgen-to-linalg
 /// (with `options`: the pipelines that compile for a chip name it, so that
 /// rows stream where its blocks cannot stage them), canonicalization, then
 /// kgen-fuse-elementwise (composite expressions become single generics).
