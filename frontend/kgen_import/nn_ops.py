@@ -21,7 +21,7 @@ import torch
 
 from .builder import Builder, Unsupported, V, broadcast_shapes, normalize_dim
 from .ops import (F, FUNCTIONS, MODULES, POSITION_PARAMS, REASONS, FunctionalModule, _norm,
-                  _reg, _reg_multi, h_embedding, logsumexp, number, tensor)
+                  _reg, _reg_multi, h_embedding, number, tensor)
 
 
 # ---------------------------------------------------------------------------
@@ -492,10 +492,14 @@ def h_nll_loss(b, a, ctx):
 
 
 def _logsumexp_over_classes(b: Builder, x: V) -> V:
-    """logsumexp over the class dim, which is dropped: two row statistics of
-    one kernel (ops.logsumexp)."""
+    """logsumexp over the class dim, which is dropped: max + log(sum(exp(x -
+    max))), two row statistics of one kernel. Unlike torch.logsumexp's, an
+    infinite maximum gives NaN here, as PyTorch's losses give it (their
+    log_softmax is NaN on such a row)."""
     dim = min(1, x.rank - 1)
-    lse = logsumexp(b, x, [dim])
+    m = b.reduce("max", x, [dim], True)
+    s = b.reduce("sum", b.unary("exp", b.binary("sub", x, m)), [dim], True)
+    lse = b.binary("add", b.unary("log", s), m)
     return b.reshape(lse, x.shape[:dim] + x.shape[dim + 1:])
 
 

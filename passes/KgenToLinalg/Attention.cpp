@@ -7,8 +7,9 @@
 // probabilities), the probabilities rounded to the element type, and their
 // batched product with V. A causal mask is computed from the loop indices,
 // not stored. A query whose keys are all masked gets zeros, as PyTorch's
-// scaled_dot_product_attention gives it (not softmax's NaN). Kernel formation makes four kernels of it today;
-// the fused online-softmax kernel is the next step.
+// scaled_dot_product_attention gives it (not softmax's NaN). Kernel
+// formation makes four kernels of it today; the fused online-softmax
+// kernel is the next step.
 //
 //===----------------------------------------------------------------------===//
 

@@ -187,10 +187,13 @@ static constexpr int64_t kMinChunkLength = 32;
 /// The most bytes of a row any known target's block stages: rows longer
 /// than that read from memory once per statistic on every target.
 static int64_t largestStagedRowBytes() {
-  int64_t bytes = 0;
-  for (const std::string &chip : knownTargets())
-    bytes = std::max(bytes, lookupTarget(chip)->sharedMemoryPerBlock);
-  return bytes;
+  static const int64_t largest = [] {
+    int64_t bytes = 0;
+    for (const std::string &chip : knownTargets())
+      bytes = std::max(bytes, lookupTarget(chip)->sharedMemoryPerBlock);
+    return bytes;
+  }();
+  return largest;
 }
 
 /// Whether a row of `bytes` streams under `options`.

@@ -2,8 +2,8 @@
 //
 // softmax(Q·Kᵀ·scale)·V written out of kgen ops (a model's own attention
 // core: matmuls, a transpose, a scaling, a softmax) becomes the one op
-// kgen.attention, whose lowering and kernels know attention: the scores
-// in f32, one softmax per row, and (where the GPU path has it) one kernel.
+// kgen.attention, which keeps the scores and the softmax in f32 and is
+// what an attention kernel is formed from.
 // The products appear as the importer writes torch.matmul: kgen.matmul on
 // matrices, kgen.batch_matmul on a batch, or a batch_matmul between
 // reshapes that collapse and restore the batch dimensions.
@@ -14,9 +14,10 @@
 #include "kgen/Dialect/Kgen/KgenOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/Iterators.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <cmath>
 
 namespace mlir::kgen {
 #define GEN_PASS_DEF_RECOGNIZEATTENTIONPASS
@@ -63,7 +64,9 @@ std::optional<Product> productOf(Value v) {
     p = {batch.getLhs(), batch.getRhs()};
   } else if (auto reshape = dyn_cast_or_null<ReshapeOp>(def)) {
     auto inner = reshape.getInput().getDefiningOp<BatchMatmulOp>();
-    if (!inner || !inner.getResult().hasOneUse())
+    if (!inner || !inner.getResult().hasOneUse() ||
+        reshape.getType().getShape().take_back(2) !=
+            inner.getType().getShape().take_back(2))
       return std::nullopt;
     Value lhs = batchCollapsed(inner.getLhs());
     Value rhs = batchCollapsed(inner.getRhs());
@@ -109,26 +112,53 @@ std::optional<double> constantScalar(Value v) {
   return value.getValueAsDouble();
 }
 
+/// Whether `scale` is one kgen.attention takes: positive and finite.
+bool isAttentionScale(double scale) {
+  return std::isfinite(scale) && scale > 0;
+}
+
 /// The scores `x` is scaled from, with the scale: x = scores * c,
 /// c * scores or scores / c for a scalar constant c (1 for the scores
-/// themselves), and the scaling op if any.
-std::tuple<Value, double, Operation *> unscaled(Value x) {
+/// themselves), and the scaling op if any; std::nullopt for a scale
+/// kgen.attention does not take (zero, negative, not finite).
+std::optional<std::tuple<Value, double, Operation *>> unscaled(Value x) {
+  std::optional<std::tuple<Value, double, Operation *>> found;
   if (auto mul = x.getDefiningOp<MulOp>()) {
     if (auto c = constantScalar(mul.getRhs()))
-      return {mul.getLhs(), *c, mul};
-    if (auto c = constantScalar(mul.getLhs()))
-      return {mul.getRhs(), *c, mul};
+      found = {mul.getLhs(), *c, mul};
+    else if (auto c = constantScalar(mul.getLhs()))
+      found = {mul.getRhs(), *c, mul};
+  } else if (auto div = x.getDefiningOp<DivOp>()) {
+    if (auto c = constantScalar(div.getRhs()))
+      found = {div.getLhs(), 1.0 / *c, div};
   }
-  if (auto div = x.getDefiningOp<DivOp>())
-    if (auto c = constantScalar(div.getRhs()); c && *c != 0)
-      return {div.getLhs(), 1.0 / *c, div};
-  return {x, 1.0, nullptr};
+  if (!found)
+    return std::make_tuple(x, 1.0, nullptr);
+  if (!isAttentionScale(std::get<1>(*found)))
+    return std::nullopt;
+  return found;
+}
+
+/// Erases `op` if nothing reads it, then the producers of its operands
+/// that this leaves unread: the written-out form, back to the operands the
+/// attention op took (which it still reads) and no further.
+void eraseDeadChain(Operation *op, RewriterBase &rewriter) {
+  if (!op || !isOpTriviallyDead(op))
+    return;
+  SmallVector<Operation *> producers;
+  for (Value operand : op->getOperands())
+    producers.push_back(operand.getDefiningOp());
+  rewriter.eraseOp(op);
+  for (Operation *producer : producers)
+    eraseDeadChain(producer, rewriter);
 }
 
 /// Rewrites `softmax` and the products around it into kgen.attention
 /// when they compute softmax(Q·Kᵀ·scale)·V with no other reader of the
 /// intermediates. A mask is not taken: kgen.attention gives a row whose
-/// keys are all masked zeros, where the written-out softmax gives NaN.
+/// keys are all masked zeros, where the written-out softmax gives NaN (as
+/// it does for a row of -inf scores, which only infinite queries or keys
+/// make).
 LogicalResult recognize(SoftmaxOp softmax, RewriterBase &rewriter) {
   int64_t rank = softmax.getType().getRank();
   if (rank < 2 || static_cast<int64_t>(softmax.getDim()) != rank - 1)
@@ -151,7 +181,10 @@ LogicalResult recognize(SoftmaxOp softmax, RewriterBase &rewriter) {
   if (!pv || pv->lhs != softmax.getResult())
     return failure();
   // Backward: the scaled scores Q · Kᵀ.
-  auto [scores, scale, scaling] = unscaled(softmax.getInput());
+  auto scaled = unscaled(softmax.getInput());
+  if (!scaled)
+    return failure();
+  auto [scores, scale, scaling] = *scaled;
   if (scaling && !scaling->getResult(0).hasOneUse())
     return failure();
   std::optional<Product> qk = productOf(scores);
@@ -168,7 +201,9 @@ LogicalResult recognize(SoftmaxOp softmax, RewriterBase &rewriter) {
   auto attention = AttentionOp::create(
       rewriter, softmax.getLoc(), out.getType(), qk->lhs, key, pv->rhs,
       /*mask=*/Value(), rewriter.getF64FloatAttr(scale), /*causal=*/nullptr);
+  Operation *written = out.getDefiningOp();
   rewriter.replaceAllUsesWith(out, attention.getResult());
+  eraseDeadChain(written, rewriter);
   return success();
 }
 
@@ -178,18 +213,8 @@ struct RecognizeAttentionPass final
     IRRewriter rewriter(&getContext());
     SmallVector<SoftmaxOp> candidates;
     getOperation()->walk([&](SoftmaxOp op) { candidates.push_back(op); });
-    bool changed = false;
     for (SoftmaxOp softmax : candidates)
-      changed |= succeeded(recognize(softmax, rewriter));
-    if (!changed)
-      return;
-    // The written-out ops (and the scale's constant) are pure and now
-    // unused.
-    getOperation()->walk<WalkOrder::PostOrder, ReverseIterator>(
-        [&](Operation *op) {
-          if (isOpTriviallyDead(op))
-            rewriter.eraseOp(op);
-        });
+      (void)recognize(softmax, rewriter);
   }
 };
 

@@ -806,7 +806,8 @@ def written_attention_case(tag, batch, L, S, D, divide=False):
     which kgen-recognize-attention turns into kgen.attention: checked as
     kgen.attention is (probabilities rounded once to the dtype)."""
     shapes = [batch + (L, D), batch + (S, D), batch + (S, D)]
-    # A division by 2, 4, ...: an exact reciprocal in every dtype.
+    # D a power of 4: sqrt(D) and its reciprocal are exact in every dtype.
+    assert math.isqrt(D) ** 2 == D and D & (D - 1) == 0
     divisor = math.sqrt(D)
     scale = 1.0 / divisor
     rank = len(shapes[0])

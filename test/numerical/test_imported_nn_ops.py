@@ -158,8 +158,8 @@ class DistributionLosses(nn.Module):
 class RowLogsumexp(nn.Module):
     """logsumexp (the importer's max + log(sum(exp(x - max)))) over rows of
     the lengths the op suite sweeps (1, 7, 1000, 4097, 8192), a single row
-    and rows of one, and over rows of -inf, holding +inf or NaN (PyTorch:
-    -inf, +inf, NaN)."""
+    and rows of one, and over rows of -inf, holding +inf, NaN, NaN and
+    +inf, +inf and -inf (PyTorch: -inf, +inf, NaN, NaN, +inf)."""
 
     def forward(self, r1, r7, r1000, r4097, r8192, single, ones, special):
         rows = (r1, r7, r1000, r4097, r8192, single, ones, special)
@@ -169,11 +169,13 @@ class RowLogsumexp(nn.Module):
 
 def logsumexp_inputs():
     shapes = [(3, 1), (3, 7), (3, 1000), (3, 4097), (2, 8192), (1, 4097), (4097, 1)]
-    special = torch.randn(8, 64) * 3
+    special = torch.randn(10, 64) * 3
     special[0] = float("-inf")
     special[1, 5] = float("inf")
     special[2, 9] = float("nan")
     special[3, ::2] = float("-inf")
+    special[4, 7], special[4, 8] = float("nan"), float("inf")  # NaN
+    special[5, 1], special[5, 2] = float("inf"), float("-inf")  # +inf
     return tuple(torch.randn(*s) * 4 for s in shapes) + (special,)
 
 

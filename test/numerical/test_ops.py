@@ -9,12 +9,13 @@ KGEN_TEST_SEPARATE_SEEDS=1 each seed is its own program and kgen-run call.
 from __future__ import annotations
 
 import os
+import subprocess
 
 import numpy as np
 import pytest
 
 from kgen_testing import (DTYPES, SEEDS, Tolerance, assert_close, check_output_dtype, reference_to_dtype,
-                          rng_for, round_to, run_kgen, to_npy, tolerance)
+                          kgen_opt_path, rng_for, round_to, run_kgen, to_npy, tolerance)
 from op_cases import CASES
 
 SEPARATE_SEEDS = os.environ.get("KGEN_TEST_SEPARATE_SEEDS", "") not in ("", "0")
@@ -83,3 +84,19 @@ def test_op(case, dtype, tmp_path, kgen_run):
                    n_outputs=per_copy * len(SEEDS), tag="all_seeds")
     for k, (seed, inputs) in enumerate(zip(SEEDS, all_inputs)):
         check_outputs(case, dtype, seed, inputs, run.outputs[k * per_copy:(k + 1) * per_copy], run)
+
+
+WRITTEN_ATTENTION = [c for c in CASES if c.name.startswith("attention_written_")]
+
+
+@pytest.mark.parametrize("case", WRITTEN_ATTENTION, ids=[c.name for c in WRITTEN_ATTENTION])
+def test_written_attention_is_recognized(case, kgen_run):
+    """The written-out attention cases above check numbers only, which the
+    written-out form would also meet in f32: their programs must become
+    kgen.attention (kgen-recognize-attention), in every dtype."""
+    for dtype in case.dtypes:
+        text, _ = case.build(dtype)
+        out = subprocess.run([str(kgen_opt_path()), "-", "-kgen-recognize-attention"],
+                             input=text, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert "kgen.attention" in out.stdout and "kgen.softmax" not in out.stdout, out.stdout

@@ -136,7 +136,9 @@ def RecognizeAttentionPass : Pass<"kgen-recognize-attention"> {
     `bf16` rounds the scores, the scaled scores and the probabilities: the
     rewrite is at least as accurate. An additive mask is not taken:
     `kgen.attention` gives a query whose keys are all masked zeros, where
-    the written-out softmax gives NaN. The ops left unused are erased.
+    the written-out softmax gives NaN (so does a row of -inf scores, which
+    only infinite queries or keys make). Nor is a scale that is zero,
+    negative or not finite. The written-out ops left unused are erased.
   }];
   let dependentDialects = ["::mlir::kgen::KgenDialect"];
 }

@@ -161,7 +161,9 @@ bool onlyMovesData(Operation *op);
 /// Whether linalg op `op` computes an epilogue of row statistics (a norm's
 /// sqrt and clamp after its sum of squares): no reduction loop, at most
 /// `rows` iterations (a value per row, as a statistic has), and every
-/// tensor input satisfying `isStatistic` (a statistic or such an epilogue).
+/// tensor input satisfying `isStatistic` (a statistic or such an epilogue;
+/// vacuously so for an op without tensor inputs, which callers rule out
+/// as they need).
 /// Kernel formation keeps such ops in the statistic's group, and the kernel
 /// summary lists them (KernelInfo::statisticEpilogues).
 bool isRowStatisticEpilogue(Operation *op, int64_t rows,
