@@ -117,8 +117,13 @@ struct AttentionLowering : OpRewritePattern<AttentionOp> {
     Type elementType = qType.getElementType();
 
     // Kᵀ as a kernel of its own: the scores' matmul stages both operands.
-    Value key = asBatched(rewriter, loc, op.getKey(), batch);
-    Value keyT = transposeTensor(rewriter, loc, key, {0, 2, 1});
+    // Transposed before its batch dimensions are collapsed, so that it
+    // folds into a transpose producing the keys (a head split).
+    SmallVector<int64_t> swapLast = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    std::swap(swapLast[rank - 2], swapLast[rank - 1]);
+    Value keyT = asBatched(
+        rewriter, loc, transposeTensor(rewriter, loc, op.getKey(), swapLast),
+        batch);
     Value scores = batchedProduct(
         rewriter, loc, asBatched(rewriter, loc, op.getQuery(), batch), keyT);
 

@@ -3,11 +3,13 @@
 // normalization share loops), P·V.
 // RUN: kgen-opt %s -kgen-linalg -kgen-form-kernels -split-input-file | FileCheck %s --check-prefix=KERNELS
 
-// The batch dimensions collapsed; the scores accumulated in f32 and never
-// rounded to f16; the causal mask from the loop indices (no constant); the
-// probabilities rounded to f16 for the product with V.
+// Kᵀ transposed before the batch dimensions are collapsed (so that it
+// folds into a transpose producing K); the scores accumulated in f32 and
+// never rounded to f16; the causal mask from the loop indices (no
+// constant); the probabilities rounded to f16 for the product with V.
 // CHECK-LABEL: func.func @causal
-// CHECK:         %[[KT:.*]] = linalg.transpose ins(%{{.*}} : tensor<6x6x8xf16>) {{.*}} permutation = [0, 2, 1]
+// CHECK:         %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<2x3x6x8xf16>) {{.*}} permutation = [0, 1, 3, 2]
+// CHECK:         %[[KT:.*]] = tensor.expand_shape {{.*}} output_shape [6, 8, 6]
 // CHECK:         %[[S:.*]] = linalg.batch_matmul ins(%{{.*}}, %[[KT]] : tensor<6x4x8xf16>, tensor<6x8x6xf16>) outs(%{{.*}} : tensor<6x4x6xf32>)
 // CHECK:         linalg.generic {{.*}} ins(%[[S]] : tensor<6x4x6xf32>) outs(%{{.*}} : tensor<6x4x6xf32>)
 // CHECK:           arith.mulf
@@ -46,4 +48,17 @@ func.func @masks(%q: tensor<2x3x4x8xf32>, %k: tensor<2x3x6x8xf32>, %v: tensor<2x
   %1 = kgen.attention %q, %k, %v mask %full scale 0.125 : (tensor<2x3x4x8xf32>, tensor<2x3x6x8xf32>, tensor<2x3x6x5xf32>, tensor<2x3x4x6xf32>) -> tensor<2x3x4x5xf32>
   %2 = kgen.attention %q, %k, %v mask %heads scale 0.125 : (tensor<2x3x4x8xf32>, tensor<2x3x6x8xf32>, tensor<2x3x6x5xf32>, tensor<2x1x4x6xf32>) -> tensor<2x3x4x5xf32>
   return %0, %1, %2 : tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>, tensor<2x3x4x5xf32>
+}
+
+// -----
+
+// Keys from a head split ([N, S, H, D] to [N, H, S, D]): their transpose
+// and Kᵀ fold into one transpose, one kernel (four in all, as without it).
+// KERNELS-LABEL: func.func @head_split_keys
+// KERNELS-COUNT-4: call @head_split_keys_kernel_
+// KERNELS-NOT:   call @head_split_keys_kernel_
+func.func @head_split_keys(%q: tensor<2x3x4x8xf32>, %k: tensor<2x6x3x8xf32>, %v: tensor<2x3x6x8xf32>) -> tensor<2x3x4x8xf32> {
+  %kh = kgen.permute %k dims [0, 2, 1, 3] : tensor<2x6x3x8xf32> -> tensor<2x3x6x8xf32>
+  %0 = kgen.attention %q, %kh, %v scale 0.125 : (tensor<2x3x4x8xf32>, tensor<2x3x6x8xf32>, tensor<2x3x6x8xf32>) -> tensor<2x3x4x8xf32>
+  return %0 : tensor<2x3x4x8xf32>
 }
