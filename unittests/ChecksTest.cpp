@@ -196,6 +196,46 @@ TEST(ScheduleChecks, MappedLoopsAndVectorsStayWithinTheLanguageLimits) {
                        "tile 4");
 }
 
+TEST(ScheduleChecks, VectorsStayOffStridedReadsAndGathers) {
+  // The vectorizer takes only plain (permuted) reads: an op reading
+  // through strides or gathering fails to vectorize at rung 3 unless
+  // staging computes it into workgroup memory.
+  json vectors = base();
+  vectors["thread_tile"] = {4, 8};
+  vectors["vector_width"] = 4;
+  KernelInfo strided = gemmKernel();
+  strided.ops[2].readsStrided = true; // the bias add reads a slice
+  ASSERT_TRUE(verdictOf(vectors).accepted) << verdictOf(vectors).message;
+  Verdict v = verdictOf(vectors, nullptr, strided);
+  EXPECT_EQ(v.reason, Reason::VectorWidth);
+  EXPECT_TRUE(contains(v.message, "reads through strides or gathers"))
+      << v.message;
+  json scalar = vectors;
+  scalar["vector_width"] = 1;
+  EXPECT_TRUE(verdictOf(scalar, nullptr, strided).accepted);
+
+  KernelInfo gathering = gemmKernel();
+  gathering.rootGathers = true;
+  EXPECT_EQ(verdictOf(vectors, nullptr, gathering).reason,
+            Reason::VectorWidth);
+
+  // An im2col-like gather (op 4) computing the root's A, staged: its tile
+  // is computed into workgroup memory, so the vectors are the copies'.
+  KernelInfo staged = gemmKernel();
+  KernelOp gather = genericOp();
+  gather.movesData = gather.readsStrided = true;
+  staged.ops.push_back(gather);
+  staged.consumers.push_back({1});
+  staged.rootInputProducers = {4, -1};
+  staged.rootInputArgs = {-1, 1};
+  EXPECT_EQ(verdictOf(vectors, nullptr, staged).reason, Reason::VectorWidth);
+  json promoted = vectors;
+  promoted["promote_operands"] = {0, 1};
+  promoted["fuse"] = {0, 1, 2, 4};
+  v = verdictOf(promoted, nullptr, staged);
+  EXPECT_NE(v.reason, Reason::VectorWidth) << v.message;
+}
+
 TEST(ScheduleChecks, MmaSyncNeedsWholeInstructionsPerWarp) {
   KernelInfo k = f16GemmKernel();
   ASSERT_TRUE(verdictOf(mmaSchedule(), nullptr, k).accepted)

@@ -384,7 +384,35 @@ Verdict checkMatrixInstruction(const Schedule &s, const KernelInfo &k,
   return checkMatrixTiles(s, k, *tiling);
 }
 
+/// Whether the ops that read through strides or gather (a slice, an
+/// im2col, a pooling window) stay out of the vectorized code, which takes
+/// only projected permutations: computed into workgroup memory by staging
+/// (the producer of a promoted operand), or, under lanes, the sink (once
+/// per output, after the combination). A gathering root reads element by
+/// element under any schedule.
+bool stridedReadsUnvectorized(const Schedule &s, const KernelInfo &k) {
+  if (k.rootGathers)
+    return false;
+  for (int64_t op = 0; op < k.numOps(); ++op) {
+    if (!k.ops[op].readsStrided ||
+        (op == k.sinkIndex && s.reductionLanes > 1))
+      continue;
+    if (!llvm::any_of(s.promoteOperands, [&](int64_t input) {
+          return k.stagedProducerOf(input) == op;
+        }))
+      return false;
+  }
+  return true;
+}
+
 Verdict checkVectorWidth(const Schedule &s, const KernelInfo &k) {
+  if (s.vectorWidth > 1 && !stridedReadsUnvectorized(s, k))
+    return Verdict::reject(
+        Reason::VectorWidth,
+        "vector_width > 1 on a kernel that reads through strides or "
+        "gathers (a slice, an im2col, a pooling window) outside staging: "
+        "the vectorizer takes only plain (permuted) reads; stage the "
+        "gathered operand (promote_operands) or use vector_width 1");
   if (s.vectorWidth > 1) {
     if (!isLinalg(k.ops[k.sinkIndex].kind) ||
         k.sinkParallelSizes().empty())
