@@ -1,6 +1,7 @@
 //===- KernelInfoTest.cpp - the kernel summary of outlined kernels --------===//
 
 #include "kgen/Schedule/KernelInfo.h"
+#include "kgen/Schedule/ResourceModel.h"
 
 #include "ScheduleFixtures.h"
 
@@ -180,6 +181,40 @@ func.func @f(%x: tensor<1x1x6x6xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x6x6
   EXPECT_FALSE(isLinalg(OpKind::Pad));
   EXPECT_FALSE(isLinalg(OpKind::Other));
   EXPECT_TRUE(isLinalg(OpKind::Convolution));
+}
+
+TEST_F(KernelInfoTest, CountsGatheredArgumentsAsRead) {
+  // A depthwise convolution's form: the window gathered from %x with
+  // tensor.extract (not an input operand), the weight read as an operand.
+  // Both are read from memory, and the bytes model counts both.
+  auto info = describe(R"mlir(
+#w = affine_map<(d0, d1) -> (d1)>
+#out = affine_map<(d0, d1) -> (d0)>
+func.func private @k(%w: tensor<3xf32>, %x: tensor<10xf32>) -> tensor<8xf32> attributes {kgen.kernel} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %f = linalg.fill {kgen.op = 0 : i64} ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %r = linalg.generic {indexing_maps = [#w, #out], iterator_types = ["parallel", "reduction"]} ins(%w : tensor<3xf32>) outs(%f : tensor<8xf32>) attrs = {kgen.op = 1 : i64, kgen.root, kgen.sink} {
+  ^bb0(%in: f32, %acc: f32):
+    %i = linalg.index 0 : index
+    %t = linalg.index 1 : index
+    %at = arith.addi %i, %t : index
+    %v = tensor.extract %x[%at] : tensor<10xf32>
+    %m = arith.mulf %in, %v : f32
+    %a = arith.addf %acc, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
+)mlir");
+  ASSERT_TRUE(static_cast<bool>(info)) << llvm::toString(info.takeError());
+  EXPECT_EQ(info->ops[1].argsRead, (std::vector<int64_t>{0, 1}));
+  Schedule s;
+  s.workgroupTile = {8};
+  s.threadTile = {1};
+  s.reductionTile = {0};
+  // Each argument once, and the result: the floor's traffic.
+  EXPECT_EQ(estimateGlobalBytes(s, *info), info->bytes);
 }
 
 TEST_F(KernelInfoTest, NamesStatisticEpilogues) {

@@ -181,12 +181,17 @@ int64_t kernelArgumentNumber(Value v) {
 bool isKernelArgument(Value v) { return kernelArgumentNumber(v) >= 0; }
 
 /// The kernel function arguments `op` reads: its input operands (a
-/// destination operand is written, its initial value aside).
+/// destination operand is written, its initial value aside) and the
+/// tensors its body gathers from (tensor.extract: an im2col, a
+/// convolution's padded window).
 std::vector<int64_t> argsReadBy(Operation *op) {
   std::vector<int64_t> args;
   SmallVector<Value> inputs(op->getOperands());
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(op))
     inputs = dps.getDpsInputs();
+  op->walk([&](tensor::ExtractOp extract) {
+    inputs.push_back(extract.getTensor());
+  });
   for (Value input : inputs)
     if (int64_t arg = kernelArgumentNumber(input);
         arg >= 0 && !llvm::is_contained(args, arg))

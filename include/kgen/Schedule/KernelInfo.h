@@ -40,7 +40,8 @@ bool isLinalg(OpKind kind);
 struct KernelOp {
   OpKind kind = OpKind::Other;
   std::string name; // e.g. "linalg.generic", for messages and the prompt
-  /// The kernel function arguments the op reads (its input operands).
+  /// The kernel function arguments the op reads (its input operands and
+  /// the tensors its body gathers from).
   std::vector<int64_t> argsRead;
   /// Whether its body reads the index (linalg.index) of a loop that
   /// splitting its reduction loop renumbers: the reduction loop itself, or
